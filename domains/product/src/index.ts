@@ -1,0 +1,14 @@
+import { productDomain } from './domain.js';
+import { productCatalog } from './product-catalog.js';
+import { productInventory } from './product-inventory.js';
+import { rawProducts, stockLevels } from './sources.js';
+
+export { productDomain } from './domain.js';
+export { productCatalog } from './product-catalog.js';
+export { productInventory, STOCK_STATUSES } from './product-inventory.js';
+export { productCount, rawProducts, stockLevels } from './sources.js';
+
+/** Everything the product domain publishes, for the platform to build. */
+export const domain = productDomain;
+export const sources = [rawProducts, stockLevels] as const;
+export const products = [productCatalog, productInventory] as const;

@@ -1,0 +1,48 @@
+import { defineDataProduct, sql, z } from '@retail-mesh/sdk';
+import { productDomain } from './domain.js';
+import { rawProducts } from './sources.js';
+
+/** The current revision of every product, active or not. */
+export const productCatalog = defineDataProduct({
+  domain: productDomain,
+  name: 'product_catalog',
+  version: '1.0.0',
+  description: 'The current revision of every product in the PIM, active and discontinued.',
+  tier: 'gold',
+  refresh: 'hourly',
+  access: 'public',
+  consumers: ['product.product_inventory', 'order', 'marketing', 'store'],
+  sla: { freshness: '2h', completeness: 0.99, validity: 0.99 },
+  schema: z.object({
+    product_id: z.string().describe('Catalog identifier').meta({ key: true }),
+    sku: z.string().describe('Stock keeping unit printed on the label'),
+    name: z.string().describe('Product name as shown to customers'),
+    category: z.string().describe('Merchandise category'),
+    brand: z.string().describe('Brand the product is sold under'),
+    unit_cost: z.number().meta({ type: 'decimal' }).describe('Purchase cost of one unit'),
+    retail_price: z.number().meta({ type: 'decimal' }).describe('Shelf price of one unit, before promotions'),
+    active: z.boolean().describe('Sold at present; discontinued products are inactive'),
+    launched_on: z.iso.date().describe('First day the product was on sale'),
+    updated_at: z.date().describe('When the current revision was saved in the PIM (UTC)'),
+  }),
+  clusterBy: ['category', 'brand'],
+  inputs: { products: rawProducts },
+  // The PIM exports one row per revision: keep the newest of each product.
+  transform: ({ products }) => sql`
+    SELECT product_id, sku, TRIM(name) AS name, TRIM(category) AS category, TRIM(brand) AS brand,
+           unit_cost, retail_price, active, launched_on, updated_at
+    FROM (
+      SELECT p.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, sku) AS revision
+      FROM ${products} AS p
+    ) AS latest
+    WHERE revision = 1`,
+  checks: (c) => [
+    c.product_id.unique(),
+    c.product_id.notNull(),
+    c.sku.notNull(),
+    c.category.notNull(),
+    c.unit_cost.range({ min: 0 }),
+    c.retail_price.range({ min: 0 }),
+    c.table.rowCount({ min: 1 }),
+  ],
+});

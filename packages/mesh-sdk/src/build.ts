@@ -1,0 +1,313 @@
+import { type CheckSuiteResult, compileChecks } from './checks.js';
+import type { DataProduct } from './data-product.js';
+import type { Dialect } from './dialect.js';
+import { BuildError, isMeshError, type MeshError, WarehouseError } from './errors.js';
+import { type BuildPlan, downstreamOf, planBuild } from './graph.js';
+import type { Relation, TableRef } from './relation.js';
+import { renderSql, sql } from './sql.js';
+import type { BuildRunRecord, TableLayout, Warehouse } from './warehouse.js';
+
+/** The staging table a build of `product` writes before it is published. */
+export function stagingTable(product: DataProduct): TableRef {
+  return { schema: product.table.schema, name: `_staging_${product.name}` };
+}
+
+/** The layout of a product's published table. */
+export function productLayout(product: DataProduct): TableLayout {
+  return {
+    columns: product.publishedColumns,
+    partitionBy: product.partitionBy,
+    clusterBy: product.clusterBy,
+    description: product.description,
+    labels: {
+      domain: product.domain.name,
+      product: product.name,
+      tier: product.tier,
+      version: product.version,
+    },
+  };
+}
+
+/**
+ * The SELECT that materializes a product: its transform, each column cast to its contract
+ * type, and the standard metadata columns appended.
+ */
+export function renderBuildQuery(
+  product: DataProduct,
+  dialect: Dialect,
+): { transform: string; select: string } {
+  const transform = renderSql(product.query, dialect);
+  const columns = product.columns.map(
+    (c) => sql`${sql.cast(sql.id('q', c.name), c.type)} AS ${sql.id(c.name)}`,
+  );
+  const metadata = [
+    sql`${sql.cast(product.domain.name, 'string')} AS ${sql.id('_domain')}`,
+    sql`${sql.cast(product.name, 'string')} AS ${sql.id('_product')}`,
+    sql`${sql.cast(product.version, 'string')} AS ${sql.id('_version')}`,
+    sql`${sql.currentTimestamp()} AS ${sql.id('_processed_at')}`,
+  ];
+  const select = renderSql(
+    sql`SELECT ${sql.join([...columns, ...metadata])} FROM (${sql.raw(transform)}) AS q`,
+    dialect,
+  );
+  return { transform, select };
+}
+
+/** What happened to one product in a build. */
+export interface BuildOutcome {
+  readonly product: DataProduct;
+  readonly status: 'published' | 'failed' | 'skipped';
+  readonly rowCount: number;
+  readonly checks: CheckSuiteResult | undefined;
+  readonly error: MeshError | undefined;
+  readonly durationMs: number;
+}
+
+function subjectOf(product: DataProduct) {
+  return { domain: product.domain.name, product: product.name };
+}
+
+/**
+ * Builds one product: transform into a staging table, run the whole check suite as one
+ * query, and publish atomically only when no blocking check fails. Never throws for a
+ * product-level failure: the outcome says what went wrong, and the published table is untouched.
+ */
+export async function buildProduct(
+  warehouse: Warehouse,
+  product: DataProduct,
+  options: { runId: string },
+): Promise<BuildOutcome> {
+  const started = new Date();
+  const staging = stagingTable(product);
+  let rowCount = 0;
+  let checks: CheckSuiteResult | undefined;
+  let error: MeshError | undefined;
+  let status: BuildOutcome['status'] = 'failed';
+  let stagingCreated = false;
+  try {
+    if (product.materialization !== 'table') {
+      throw new BuildError(
+        'materialization-unsupported',
+        `${product.id} asks for ${product.materialization} materialization; only table is built yet.`,
+        subjectOf(product),
+      );
+    }
+    const { transform, select } = renderBuildQuery(product, warehouse.dialect);
+    await checkTransformColumns(warehouse, product, transform);
+    await warehouse.ensureDomain(product.domain);
+    stagingCreated = true;
+    ({ rowCount } = await warehouse.replaceTable(staging, select, productLayout(product)));
+    const compiled = compileChecks(product, product.checks, warehouse.dialect, (r: Relation) =>
+      r === product ? staging : r.table,
+    );
+    const [row] = await warehouse.query(compiled.sql);
+    checks = compiled.evaluate(row ?? {});
+    const blocking = checks.outcomes.filter((o) => !o.passed && o.severity === 'error');
+    if (blocking.length) {
+      throw new BuildError(
+        'checks-failed',
+        `${product.id} was not published: ${blocking.map((o) => `${o.name} (${o.observed})`).join(', ')}. The previous version stays published.`,
+        { ...subjectOf(product), check: blocking[0]!.name, column: blocking[0]!.column },
+      );
+    }
+    await warehouse.promote(staging, product.table);
+    stagingCreated = false;
+    status = 'published';
+  } catch (cause) {
+    error = isMeshError(cause)
+      ? cause
+      : new WarehouseError(
+          'build-failed',
+          `${product.id} failed: ${(cause as Error)?.message ?? cause}`,
+          subjectOf(product),
+          {
+            cause,
+          },
+        );
+  } finally {
+    if (stagingCreated) await warehouse.dropTable(staging).catch(() => undefined);
+  }
+  const finished = new Date();
+  await warehouse.recordRun(
+    runRecord(product, options.runId, status, started, finished, rowCount, checks, error),
+  );
+  return { product, status, rowCount, checks, error, durationMs: finished.getTime() - started.getTime() };
+}
+
+/** The transform must produce exactly the contract's columns: none missing, none extra. */
+async function checkTransformColumns(warehouse: Warehouse, product: DataProduct, transform: string) {
+  let described: Array<{ name: string }>;
+  try {
+    described = await warehouse.describeQuery(transform);
+  } catch (cause) {
+    throw new BuildError(
+      'transform-invalid',
+      `The transform of ${product.id} does not compile: ${(cause as Error)?.message ?? cause}`,
+      subjectOf(product),
+      { cause },
+    );
+  }
+  const produced = new Set(described.map((c) => c.name));
+  const missing = product.columns.find((c) => !produced.has(c.name));
+  if (missing) {
+    throw new BuildError(
+      'transform-missing-column',
+      `The transform of ${product.id} does not produce column ${missing.name} of its schema.`,
+      { ...subjectOf(product), column: missing.name },
+    );
+  }
+  const declared = new Set(product.columns.map((c) => c.name));
+  const extra = described.find((c) => !declared.has(c.name));
+  if (extra) {
+    throw new BuildError(
+      'transform-extra-column',
+      `The transform of ${product.id} produces column ${extra.name}, which its schema does not declare.`,
+      { ...subjectOf(product), column: extra.name },
+    );
+  }
+}
+
+function runRecord(
+  product: DataProduct,
+  runId: string,
+  status: BuildRunRecord['status'],
+  startedAt: Date,
+  finishedAt: Date,
+  rowCount: number,
+  checks: CheckSuiteResult | undefined,
+  error: MeshError | undefined,
+): BuildRunRecord {
+  return {
+    runId,
+    domain: product.domain.name,
+    product: product.name,
+    version: product.version,
+    status,
+    startedAt,
+    finishedAt,
+    rowCount,
+    checks: checks?.outcomes ?? [],
+    completeness: checks?.completeness,
+    validity: checks?.validity,
+    error: error ? { code: error.code, message: error.message } : undefined,
+  };
+}
+
+/** What a check run on a published table found. */
+export interface TestOutcome {
+  readonly product: DataProduct;
+  readonly status: 'tested' | 'test-failed';
+  readonly checks: CheckSuiteResult | undefined;
+  readonly error: MeshError | undefined;
+  readonly durationMs: number;
+}
+
+/**
+ * Runs a product's check suite against its published table (one query) and records the run,
+ * so health reflects the data as it is now. Blocking failures make the outcome `test-failed`.
+ */
+export async function testProduct(
+  warehouse: Warehouse,
+  product: DataProduct,
+  options: { runId: string },
+): Promise<TestOutcome> {
+  const started = new Date();
+  let checks: CheckSuiteResult | undefined;
+  let error: MeshError | undefined;
+  try {
+    if (!(await warehouse.tableStats(product.table))) {
+      throw new BuildError(
+        'not-published',
+        `${product.id} has no published table to test; build it first.`,
+        subjectOf(product),
+      );
+    }
+    const compiled = compileChecks(product, product.checks, warehouse.dialect, (r: Relation) => r.table);
+    const [row] = await warehouse.query(compiled.sql);
+    checks = compiled.evaluate(row ?? {});
+    const blocking = checks.outcomes.filter((o) => !o.passed && o.severity === 'error');
+    if (blocking.length) {
+      error = new BuildError(
+        'checks-failed',
+        `${product.id} fails ${blocking.map((o) => `${o.name} (${o.observed})`).join(', ')}.`,
+        { ...subjectOf(product), check: blocking[0]!.name, column: blocking[0]!.column },
+      );
+    }
+  } catch (cause) {
+    error = isMeshError(cause)
+      ? cause
+      : new WarehouseError(
+          'test-failed',
+          `${product.id}: ${(cause as Error)?.message ?? cause}`,
+          subjectOf(product),
+          { cause },
+        );
+  }
+  const finished = new Date();
+  const status = error ? 'test-failed' : 'tested';
+  await warehouse.recordRun(
+    runRecord(product, options.runId, status, started, finished, checks?.rowCount ?? 0, checks, error),
+  );
+  return { product, status, checks, error, durationMs: finished.getTime() - started.getTime() };
+}
+
+/** Progress of a mesh build, for the CLI to show. */
+export type BuildEvent =
+  | { type: 'planned'; plan: BuildPlan }
+  | { type: 'started'; product: DataProduct }
+  | { type: 'finished'; outcome: BuildOutcome };
+
+/**
+ * Builds products in dependency order across domains. Products of one level run
+ * concurrently up to the warehouse's limit. A failed product skips everything downstream
+ * of it; the others still build.
+ */
+export async function buildMesh(
+  warehouse: Warehouse,
+  products: readonly DataProduct[],
+  options: { runId?: string; onEvent?: (event: BuildEvent) => void } = {},
+): Promise<BuildOutcome[]> {
+  const plan = planBuild(products);
+  const runId = options.runId ?? new Date().toISOString();
+  options.onEvent?.({ type: 'planned', plan });
+  const outcomes: BuildOutcome[] = [];
+  const blocked = new Map<string, string>();
+  const limit = Math.max(1, warehouse.capabilities.maxConcurrentBuilds);
+  for (const level of plan.levels) {
+    const queue = [...level];
+    const worker = async () => {
+      for (let product = queue.shift(); product; product = queue.shift()) {
+        const cause = blocked.get(product.id);
+        let outcome: BuildOutcome;
+        if (cause) {
+          outcome = {
+            product,
+            status: 'skipped',
+            rowCount: 0,
+            checks: undefined,
+            error: new BuildError(
+              'upstream-failed',
+              `${product.id} was skipped: its input ${cause} failed.`,
+              subjectOf(product),
+            ),
+            durationMs: 0,
+          };
+          const now = new Date();
+          await warehouse.recordRun(
+            runRecord(product, runId, 'skipped', now, now, 0, undefined, outcome.error),
+          );
+        } else {
+          options.onEvent?.({ type: 'started', product });
+          outcome = await buildProduct(warehouse, product, { runId });
+        }
+        if (outcome.status !== 'published') {
+          for (const id of downstreamOf(plan, product.id)) if (!blocked.has(id)) blocked.set(id, product.id);
+        }
+        outcomes.push(outcome);
+        options.onEvent?.({ type: 'finished', outcome });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, level.length) }, worker));
+  }
+  return outcomes;
+}

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { DefinitionError, type Subject } from './errors.js';
+
+/**
+ * The column types a contract may use. Each dialect maps them to its own SQL types,
+ * so a zod schema is all a product says about its columns.
+ */
+export type LogicalType = 'string' | 'integer' | 'number' | 'decimal' | 'boolean' | 'date' | 'timestamp';
+
+/** What the platform reads from a schema field's `.meta()` besides its description. */
+export interface ColumnMeta {
+  /** Part of the product's key: gold products must check it unique and not null. */
+  key?: boolean;
+  /** Personally identifiable: such a column may not be in a public product. */
+  pii?: boolean;
+  /** Overrides the type inferred from zod, e.g. `decimal` for money held in `z.number()`. */
+  type?: LogicalType;
+}
+
+declare module 'zod' {
+  interface GlobalMeta extends ColumnMeta {}
+}
+
+/** One column of a contract, derived from the zod schema. */
+export interface ColumnSpec {
+  readonly name: string;
+  readonly type: LogicalType;
+  readonly nullable: boolean;
+  readonly description: string | undefined;
+  readonly pii: boolean;
+  readonly key: boolean;
+  /** The accepted values of an enum column. */
+  readonly values: readonly string[] | undefined;
+  /** A timestamp held as an ISO string in the schema (z.iso.datetime) rather than a Date. */
+  readonly asString: boolean;
+}
+
+// zod 4 exposes its definition tree on `_zod.def`; only the parts read here are typed.
+interface ZodDef {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  entries?: Record<string, string | number>;
+  format?: string;
+  checks?: Array<{ _zod: { def: { check?: string; format?: string } } }>;
+}
+
+function defOf(schema: z.ZodType): ZodDef {
+  return (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
+}
+
+function hasIntFormat(def: ZodDef): boolean {
+  if (def.format === 'safeint' || def.format === 'int32' || def.format === 'int64') return true;
+  return (def.checks ?? []).some((c) => {
+    const f = c._zod.def.format;
+    return f === 'safeint' || f === 'int32' || f === 'int64' || f === 'uint32';
+  });
+}
+
+function stringFormat(def: ZodDef): string | undefined {
+  return def.format ?? def.checks?.map((c) => c._zod.def.format).find((f) => f !== undefined);
+}
+
+/**
+ * Derives the column list of a contract from its zod object schema.
+ *
+ * @example
+ * columnsOf(z.object({ id: z.string().describe('Id').meta({ key: true }) }))
+ * // [{ name: 'id', type: 'string', key: true, nullable: false, ... }]
+ */
+export function columnsOf(schema: z.ZodObject, subject: Subject = {}): ColumnSpec[] {
+  return Object.entries(schema.shape).map(([name, field]) => columnOf(name, field as z.ZodType, subject));
+}
+
+function columnOf(name: string, field: z.ZodType, subject: Subject): ColumnSpec {
+  let nullable = false;
+  let meta: Record<string, unknown> = {};
+  let current: z.ZodType = field;
+  // Walk wrappers outside-in; meta set on an outer wrapper wins over the inner schema's.
+  for (;;) {
+    meta = { ...(z.globalRegistry.get(current) ?? {}), ...meta };
+    const def = defOf(current);
+    if (
+      def.type === 'optional' ||
+      def.type === 'nullable' ||
+      def.type === 'default' ||
+      def.type === 'catch'
+    ) {
+      if (def.type !== 'default' && def.type !== 'catch') nullable = true;
+      current = def.innerType as z.ZodType;
+    } else if (def.type === 'pipe') {
+      current = def.in as z.ZodType;
+    } else if (def.type === 'readonly') {
+      current = def.innerType as z.ZodType;
+    } else break;
+  }
+  const def = defOf(current);
+  let type: LogicalType;
+  let values: string[] | undefined;
+  let asString = false;
+  switch (def.type) {
+    case 'string': {
+      const format = stringFormat(def);
+      if (format === 'date') type = 'date';
+      else if (format === 'datetime') {
+        type = 'timestamp';
+        asString = true;
+      } else type = 'string';
+      break;
+    }
+    case 'number':
+      type = hasIntFormat(def) ? 'integer' : 'number';
+      break;
+    case 'bigint':
+      type = 'integer';
+      break;
+    case 'boolean':
+      type = 'boolean';
+      break;
+    case 'date':
+      type = 'timestamp';
+      break;
+    case 'enum':
+      type = 'string';
+      values = Object.values(def.entries ?? {}).map(String);
+      break;
+    case 'literal':
+      type = 'string';
+      values = ((def as unknown as { values: unknown[] }).values ?? []).map(String);
+      break;
+    default:
+      throw new DefinitionError(
+        'unsupported-column-type',
+        `Column ${name} has zod type ${def.type}, which no warehouse column can hold; use string, number, int, boolean, date, iso date/datetime or enum.`,
+        { ...subject, column: name },
+      );
+  }
+  const override = meta.type as LogicalType | undefined;
+  return {
+    name,
+    type: override ?? type,
+    nullable,
+    description: typeof meta.description === 'string' ? meta.description : undefined,
+    pii: meta.pii === true,
+    key: meta.key === true,
+    values,
+    asString,
+  };
+}

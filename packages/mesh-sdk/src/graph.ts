@@ -1,0 +1,120 @@
+import type { DataProduct } from './data-product.js';
+import { DefinitionError } from './errors.js';
+import { type Relation, relationId } from './relation.js';
+import { relationsOf } from './sql.js';
+
+/** Every relation a product reads: its declared inputs and whatever its transform interpolates. */
+export function inputsOf(product: DataProduct): Relation[] {
+  const found = new Map<string, Relation>();
+  for (const r of [...Object.values(product.inputs), ...relationsOf(product.query)])
+    found.set(`${r.kind}:${relationId(r)}`, r);
+  return [...found.values()];
+}
+
+/** The products a product depends on directly. */
+export function upstreamProducts(product: DataProduct): DataProduct[] {
+  return inputsOf(product).filter((r): r is DataProduct => r.kind === 'data-product');
+}
+
+/** A build order: products in levels, each level depending only on earlier ones. */
+export interface BuildPlan {
+  readonly levels: readonly (readonly DataProduct[])[];
+  readonly order: readonly DataProduct[];
+  /** id -> ids of the products it reads. */
+  readonly upstream: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * Plans one DAG over products of every domain. Upstream products that are not in the list
+ * are added, so a plan always builds what it needs. A cycle is a `DefinitionError` naming it.
+ */
+export function planBuild(products: readonly DataProduct[]): BuildPlan {
+  const byId = new Map<string, DataProduct>();
+  const add = (p: DataProduct) => {
+    const existing = byId.get(p.id);
+    if (existing && existing !== p && existing.version !== p.version) {
+      throw new DefinitionError(
+        'conflicting-versions',
+        `${p.id} is present in versions ${existing.version} and ${p.version}; install one version of its domain package.`,
+        { domain: p.domain.name, product: p.name },
+      );
+    }
+    if (existing) return;
+    byId.set(p.id, p);
+    upstreamProducts(p).forEach(add);
+  };
+  products.forEach(add);
+
+  const upstream = new Map<string, string[]>();
+  for (const p of byId.values())
+    upstream.set(
+      p.id,
+      upstreamProducts(p).map((u) => u.id),
+    );
+
+  const levels: DataProduct[][] = [];
+  const done = new Set<string>();
+  let remaining = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+  while (remaining.length) {
+    const ready = remaining.filter((p) => upstream.get(p.id)!.every((u) => done.has(u)));
+    if (!ready.length) {
+      const cycle = findCycle(
+        remaining.map((p) => p.id),
+        upstream,
+      );
+      throw new DefinitionError(
+        'dependency-cycle',
+        `Products depend on each other in a cycle: ${cycle.join(' -> ')}.`,
+        {
+          product: cycle[0],
+        },
+      );
+    }
+    levels.push(ready);
+    for (const p of ready) done.add(p.id);
+    remaining = remaining.filter((p) => !done.has(p.id));
+  }
+  return { levels, order: levels.flat(), upstream };
+}
+
+function findCycle(ids: string[], upstream: ReadonlyMap<string, readonly string[]>): string[] {
+  const pending = new Set(ids);
+  const path: string[] = [];
+  const visiting = new Set<string>();
+  const visit = (id: string): string[] | undefined => {
+    if (visiting.has(id)) return [...path.slice(path.indexOf(id)), id];
+    if (!pending.has(id)) return undefined;
+    visiting.add(id);
+    path.push(id);
+    for (const u of upstream.get(id) ?? []) {
+      const cycle = visit(u);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    visiting.delete(id);
+    pending.delete(id);
+    return undefined;
+  };
+  for (const id of ids) {
+    const cycle = visit(id);
+    if (cycle) return cycle;
+  }
+  return ids;
+}
+
+/** Every product downstream of `id`, transitively. */
+export function downstreamOf(plan: BuildPlan, id: string): Set<string> {
+  const result = new Set<string>();
+  let frontier = [id];
+  while (frontier.length) {
+    const next: string[] = [];
+    for (const [p, ups] of plan.upstream) {
+      if (!result.has(p) && ups.some((u) => frontier.includes(u))) {
+        result.add(p);
+        next.push(p);
+      }
+    }
+    frontier = next;
+  }
+  return result;
+}

@@ -1,0 +1,164 @@
+import type { CheckOutcome } from './checks.js';
+import type { DataProduct } from './data-product.js';
+import type { Domain } from './domain.js';
+import { durationSeconds } from './duration.js';
+import type { BuildRunRecord, TableStats } from './warehouse.js';
+
+/** healthy: fresh, published, all checks pass; degraded: published but warnings or SLA misses; stale: older than its freshness SLA; error: last build failed or never published. */
+export type HealthStatus = 'healthy' | 'degraded' | 'stale' | 'error';
+
+const RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, stale: 2, error: 3 };
+
+export interface ProductHealth {
+  readonly name: string;
+  readonly id: string;
+  readonly domain: string;
+  readonly version: string;
+  readonly tier: string;
+  readonly status: HealthStatus;
+  /** Why the status is not healthy. */
+  readonly reasons: readonly string[];
+  readonly rowCount: number;
+  readonly bytes: number;
+  /** ISO time of the last publish. */
+  readonly lastUpdated: string | null;
+  /** ISO time of the last check run. */
+  readonly lastTestRun: string | null;
+  readonly freshness: { readonly ageSeconds: number | null; readonly slaSeconds: number | null };
+  /** Share of checks that passed in the last run, 0..1. */
+  readonly qualityScore: number | null;
+  readonly completeness: number | null;
+  readonly validity: number | null;
+  readonly checks: { readonly passed: number; readonly failed: number; readonly total: number };
+  readonly failedChecks: readonly string[];
+}
+
+export interface DomainHealth {
+  readonly name: string;
+  readonly owner: string;
+  readonly status: HealthStatus;
+  readonly productCount: number;
+  readonly healthyCount: number;
+  readonly products: readonly ProductHealth[];
+}
+
+export interface MeshHealth {
+  readonly generatedAt: string;
+  readonly status: HealthStatus;
+  readonly totals: {
+    readonly domains: number;
+    readonly products: number;
+    readonly healthyProducts: number;
+    /** Mean quality score of the products that have one, 0..1. */
+    readonly qualityScore: number | null;
+  };
+  readonly domains: readonly DomainHealth[];
+}
+
+/** What the warehouse knows of one product. */
+export interface ProductObservation {
+  readonly stats: TableStats | undefined;
+  /** The latest run, whatever its outcome. */
+  readonly lastRun: BuildRunRecord | undefined;
+}
+
+const worst = (statuses: HealthStatus[]): HealthStatus =>
+  statuses.reduce<HealthStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), 'healthy');
+
+/** The health of one product from what the warehouse observed. */
+export function productHealth(
+  product: DataProduct,
+  seen: ProductObservation,
+  now: Date = new Date(),
+): ProductHealth {
+  const { stats, lastRun } = seen;
+  const reasons: string[] = [];
+  const statuses: HealthStatus[] = [];
+  const checks: readonly CheckOutcome[] = lastRun?.checks ?? [];
+  const failed = checks.filter((c) => !c.passed);
+  const lastUpdated = stats?.lastModified ?? null;
+  const slaSeconds = product.sla.freshness ? (durationSeconds(product.sla.freshness) ?? null) : null;
+  const ageSeconds = lastUpdated ? Math.max(0, (now.getTime() - lastUpdated.getTime()) / 1000) : null;
+
+  if (!stats) {
+    statuses.push('error');
+    reasons.push('not published');
+  }
+  const ok = lastRun?.status === 'published' || lastRun?.status === 'tested';
+  if (lastRun && !ok) {
+    statuses.push('error');
+    reasons.push(`last run ${lastRun.status}: ${lastRun.error?.message ?? 'unknown error'}`);
+  }
+  if (slaSeconds !== null && ageSeconds !== null && ageSeconds > slaSeconds) {
+    statuses.push('stale');
+    reasons.push(`older than its ${product.sla.freshness} freshness SLA`);
+  }
+  if (failed.length && ok) {
+    statuses.push('degraded');
+    reasons.push(`warnings: ${failed.map((c) => c.name).join(', ')}`);
+  }
+  const completeness = lastRun?.completeness ?? null;
+  const validity = lastRun?.validity ?? null;
+  if (
+    product.sla.completeness !== undefined &&
+    completeness !== null &&
+    completeness < product.sla.completeness
+  ) {
+    statuses.push('degraded');
+    reasons.push(`completeness ${completeness.toFixed(4)} below SLA ${product.sla.completeness}`);
+  }
+  if (product.sla.validity !== undefined && validity !== null && validity < product.sla.validity) {
+    statuses.push('degraded');
+    reasons.push(`validity ${validity.toFixed(4)} below SLA ${product.sla.validity}`);
+  }
+  return {
+    name: product.name,
+    id: product.id,
+    domain: product.domain.name,
+    version: product.version,
+    tier: product.tier,
+    status: worst(statuses),
+    reasons,
+    rowCount: stats?.rowCount ?? 0,
+    bytes: stats?.bytes ?? 0,
+    lastUpdated: lastUpdated?.toISOString() ?? null,
+    lastTestRun: lastRun?.checks.length ? lastRun.finishedAt.toISOString() : null,
+    freshness: { ageSeconds: ageSeconds === null ? null : Math.round(ageSeconds), slaSeconds },
+    qualityScore: lastRun?.checks.length ? (checks.length - failed.length) / checks.length : null,
+    completeness,
+    validity,
+    checks: { passed: checks.length - failed.length, failed: failed.length, total: checks.length },
+    failedChecks: failed.map((c) => c.name),
+  };
+}
+
+/** Rolls product health up to domains and the mesh. */
+export function meshHealth(
+  domains: readonly Domain[],
+  products: readonly ProductHealth[],
+  now: Date = new Date(),
+): MeshHealth {
+  const domainHealth = domains.map((d): DomainHealth => {
+    const own = products.filter((p) => p.domain === d.name);
+    return {
+      name: d.name,
+      owner: d.owner.team,
+      status: worst(own.map((p) => p.status)),
+      productCount: own.length,
+      healthyCount: own.filter((p) => p.status === 'healthy').length,
+      products: own,
+    };
+  });
+  const scores = products.map((p) => p.qualityScore).filter((s): s is number => s !== null);
+  return {
+    generatedAt: now.toISOString(),
+    status: worst(domainHealth.map((d) => d.status)),
+    totals: {
+      domains: domainHealth.length,
+      products: products.length,
+      healthyProducts: products.filter((p) => p.status === 'healthy').length,
+      qualityScore: scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
+    },
+    domains: domainHealth,
+  };
+}

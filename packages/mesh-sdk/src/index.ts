@@ -1,0 +1,18 @@
+export { z } from 'zod';
+export * from './build.js';
+export * from './checks.js';
+export * from './columns.js';
+export * from './data-product.js';
+export type { Dialect } from './dialect.js';
+export * from './domain.js';
+export * from './duration.js';
+export * from './errors.js';
+export * from './graph.js';
+export * from './health.js';
+export * from './load.js';
+export * from './policies.js';
+export * from './read.js';
+export * from './relation.js';
+export * from './source.js';
+export * from './sql.js';
+export type * from './warehouse.js';

@@ -1,0 +1,82 @@
+import type { ColumnSpec } from './columns.js';
+import type { Dialect } from './dialect.js';
+import { UsageError } from './errors.js';
+import type { Relation } from './relation.js';
+import type { SampleContext, Source } from './source.js';
+import { renderSql, type SqlFragment, sql } from './sql.js';
+import type { Warehouse } from './warehouse.js';
+
+/**
+ * A portable SELECT of literal rows, each value cast to its column's type; handy for
+ * fixtures. An empty list gives an empty result of the right columns.
+ *
+ * @example
+ * selectOfRows(stockLevels.columns, [{ product_id: 'P1', stock: 3 }])
+ */
+export function selectOfRows(
+  columns: readonly ColumnSpec[],
+  rows: readonly Record<string, unknown>[],
+): SqlFragment {
+  const one = (row: Record<string, unknown> | undefined) =>
+    sql`SELECT ${sql.join(
+      columns.map((c) => {
+        const value = row?.[c.name] ?? null;
+        const literal = c.type === 'timestamp' && typeof value === 'string' ? new Date(value) : value;
+        return sql`${sql.cast(literal as never, c.type)} AS ${sql.id(c.name)}`;
+      }),
+    )}`;
+  if (rows.length === 0) return sql`${one(undefined)} LIMIT 0`;
+  return sql.join(rows.map(one), ' UNION ALL ');
+}
+
+/** Wraps a SELECT so that its columns are exactly `columns`, in order, cast to their types. */
+export function castToColumns(select: string, columns: readonly ColumnSpec[], dialect: Dialect): string {
+  return renderSql(
+    sql`SELECT ${sql.join(columns.map((c) => sql`${sql.cast(sql.id('s', c.name), c.type)} AS ${sql.id(c.name)}`))} FROM (${sql.raw(select)}) AS s`,
+    dialect,
+  );
+}
+
+/** Replaces a relation's table with literal rows (fixtures, small reference data). */
+export async function loadRows(
+  warehouse: Warehouse,
+  relation: Relation,
+  rows: readonly Record<string, unknown>[],
+): Promise<{ rowCount: number }> {
+  const columns = relation.columns;
+  await warehouse.ensureDomain(relation.domain);
+  return warehouse.replaceTable(relation.table, renderSql(selectOfRows(columns, rows), warehouse.dialect), {
+    columns,
+  });
+}
+
+/** Replaces a source's rows with its synthetic sample, generated inside the warehouse. */
+export async function loadSample(
+  warehouse: Warehouse,
+  source: Source,
+  context: SampleContext,
+): Promise<{ rowCount: number }> {
+  if (!source.sample) {
+    throw new UsageError(
+      'no-sample',
+      `Source ${source.domain.name}.${source.name} has no sample generator.`,
+      {
+        domain: source.domain.name,
+        source: source.name,
+      },
+    );
+  }
+  if (!warehouse.capabilities.sampleData) {
+    throw new UsageError(
+      'sample-unsupported',
+      `The ${warehouse.name} warehouse cannot run sample generators; seed the local DuckDB target instead.`,
+      { domain: source.domain.name, source: source.name },
+    );
+  }
+  await warehouse.ensureDomain(source.domain);
+  const select = castToColumns(source.sample(context), source.columns, warehouse.dialect);
+  return warehouse.replaceTable(source.table, select, {
+    columns: source.columns,
+    description: source.description,
+  });
+}

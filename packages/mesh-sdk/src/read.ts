@@ -1,0 +1,98 @@
+import type { ColumnSpec } from './columns.js';
+import type { DataProduct } from './data-product.js';
+import { UsageError } from './errors.js';
+import { columnLiteral, renderSql, type SqlFragment, sql } from './sql.js';
+import type { Warehouse } from './warehouse.js';
+
+/** Filters, projection and paging of a typed read. */
+export interface ReadOptions<Row, K extends keyof Row> {
+  /** Equality per column; an array means any of its values. */
+  where?: { [C in keyof Row]?: Row[C] | readonly Row[C][] };
+  columns?: readonly K[];
+  limit?: number;
+  /** Rows fetched from the warehouse at a time; memory stays bounded by it. Default 2048. */
+  chunkSize?: number;
+}
+
+/** The SELECT a typed read runs, rendered for the warehouse's dialect. */
+export function readQuery(
+  product: DataProduct,
+  warehouse: Warehouse,
+  options: ReadOptions<Record<string, unknown>, string> = {},
+): { text: string; columns: ColumnSpec[] } {
+  const byName = new Map(product.columns.map((c) => [c.name, c]));
+  const wanted = (options.columns ?? product.columns.map((c) => c.name)).map((name) => {
+    const column = byName.get(name);
+    if (!column) {
+      throw new UsageError('unknown-column', `${product.id} has no column ${name}.`, {
+        domain: product.domain.name,
+        product: product.name,
+        column: name,
+      });
+    }
+    return column;
+  });
+  const filters: SqlFragment[] = [];
+  for (const [name, value] of Object.entries(options.where ?? {})) {
+    const column = byName.get(name);
+    if (!column) {
+      throw new UsageError('unknown-column', `${product.id} has no column ${name} to filter on.`, {
+        domain: product.domain.name,
+        product: product.name,
+        column: name,
+      });
+    }
+    if (value === undefined) continue;
+    if (Array.isArray(value)) {
+      filters.push(
+        value.length === 0
+          ? sql`FALSE`
+          : sql`${sql.id(name)} IN (${sql.join(value.map((v) => columnLiteral(column, v, product.name)))})`,
+      );
+    } else if (value === null) filters.push(sql`${sql.id(name)} IS NULL`);
+    else filters.push(sql`${sql.id(name)} = ${columnLiteral(column, value, product.name)}`);
+  }
+  const where = filters.length ? sql` WHERE ${sql.join(filters, ' AND ')}` : sql``;
+  const limit =
+    options.limit !== undefined
+      ? sql` LIMIT ${sql.raw(String(Math.max(0, Math.floor(options.limit))))}`
+      : sql``;
+  const query = sql`SELECT ${sql.join(wanted.map((c) => sql.id(c.name)))} FROM ${product}${where}${limit}`;
+  return { text: renderSql(query, warehouse.dialect), columns: wanted };
+}
+
+/** Turns a warehouse value into the JS type the zod schema promises. */
+export function toSchemaValue(column: ColumnSpec, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  switch (column.type) {
+    case 'integer':
+    case 'number':
+    case 'decimal':
+      return typeof value === 'number' ? value : Number(value);
+    case 'timestamp': {
+      const date = value instanceof Date ? value : new Date(String(value));
+      return column.asString ? date.toISOString() : date;
+    }
+    case 'date':
+      return value instanceof Date ? value.toISOString().slice(0, 10) : String(value);
+    case 'boolean':
+      return Boolean(value);
+    default:
+      return String(value);
+  }
+}
+
+export async function* readProduct<Row>(
+  product: DataProduct,
+  warehouse: Warehouse,
+  options: ReadOptions<Record<string, unknown>, string> = {},
+): AsyncIterable<Row> {
+  const { text, columns } = readQuery(product, warehouse, options);
+  for await (const chunk of warehouse.stream(text, { chunkSize: options.chunkSize ?? 2048 })) {
+    for (const raw of chunk) {
+      const row: Record<string, unknown> = {};
+      for (const column of columns) row[column.name] = toSchemaValue(column, raw[column.name]);
+      yield row as Row;
+    }
+  }
+}

@@ -1,0 +1,194 @@
+import type { ColumnSpec, LogicalType } from './columns.js';
+import type { Dialect } from './dialect.js';
+import { DefinitionError } from './errors.js';
+import type { Relation, TableRef } from './relation.js';
+
+const FRAGMENT = Symbol.for('retail-mesh.sql');
+
+/** A piece of SQL with its interpolations kept apart until a dialect renders it. */
+export interface SqlFragment {
+  readonly [FRAGMENT]: true;
+  readonly strings: readonly string[];
+  readonly values: readonly unknown[];
+}
+
+/** A function whose spelling differs between warehouses; the dialect renders it. */
+export type PortableCall =
+  | { fn: 'safe_divide'; args: [SqlFragment, SqlFragment] }
+  | { fn: 'current_timestamp'; args: [] }
+  | { fn: 'current_date'; args: [] }
+  | { fn: 'date_trunc'; unit: DateUnit; args: [SqlFragment] }
+  | { fn: 'date_add'; unit: DateUnit; args: [SqlFragment, SqlFragment] }
+  | { fn: 'date_diff'; unit: DateUnit; args: [SqlFragment, SqlFragment] }
+  | { fn: 'to_date'; args: [SqlFragment] }
+  | { fn: 'cast'; type: LogicalType; args: [SqlFragment] }
+  | { fn: 'regexp_matches'; pattern: string; args: [SqlFragment] };
+
+export type DateUnit = 'day' | 'week' | 'month' | 'quarter' | 'year' | 'hour';
+
+const CALL = Symbol.for('retail-mesh.sql-call');
+const IDENT = Symbol.for('retail-mesh.sql-ident');
+const RAW = Symbol.for('retail-mesh.sql-raw');
+
+interface CallValue {
+  readonly [CALL]: PortableCall;
+}
+interface IdentValue {
+  readonly [IDENT]: readonly string[];
+}
+interface RawValue {
+  readonly [RAW]: string;
+}
+
+export function isSqlFragment(value: unknown): value is SqlFragment {
+  return typeof value === 'object' && value !== null && FRAGMENT in value;
+}
+
+function isRelation(value: unknown): value is Relation {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    ((value as Relation).kind === 'data-product' || (value as Relation).kind === 'source') &&
+    'table' in value
+  );
+}
+
+function fragment(strings: readonly string[], values: readonly unknown[]): SqlFragment {
+  return { [FRAGMENT]: true, strings, values };
+}
+
+function wrap(value: unknown): SqlFragment {
+  return isSqlFragment(value) ? value : fragment(['', ''], [value]);
+}
+
+function callOf(call: PortableCall): SqlFragment {
+  return fragment(['', ''], [{ [CALL]: call } satisfies CallValue]);
+}
+
+/** Anything a fragment may interpolate: a relation, a nested fragment, or a literal value. */
+export type SqlValue =
+  | SqlFragment
+  | Relation
+  | string
+  | number
+  | bigint
+  | boolean
+  | Date
+  | null
+  | readonly unknown[];
+
+/**
+ * Tagged template for portable SQL. Interpolated relations (products, sources) become
+ * qualified table names, fragments nest, and every other value becomes a literal,
+ * never spliced text.
+ *
+ * @example
+ * sql`SELECT product_id FROM ${catalog} WHERE category = ${'Toys'}`
+ */
+export function sql(strings: TemplateStringsArray, ...values: SqlValue[]): SqlFragment {
+  return fragment([...strings], values);
+}
+
+/** Identifier (column or alias), quoted by the dialect. `sql.id('t', 'col')` renders `t.col` quoted. */
+sql.id = (...parts: string[]): SqlFragment => fragment(['', ''], [{ [IDENT]: parts } satisfies IdentValue]);
+/** SQL text spliced as is. Only for text the program itself wrote, never for input. */
+sql.raw = (text: string): SqlFragment => fragment(['', ''], [{ [RAW]: text } satisfies RawValue]);
+/** Joins fragments with a separator. */
+sql.join = (parts: readonly SqlValue[], separator = ', '): SqlFragment => {
+  if (parts.length === 0) return sql.raw('');
+  const strings = [''];
+  for (let i = 1; i < parts.length; i++) strings.push(separator);
+  strings.push('');
+  return fragment(strings, parts);
+};
+/** `a / b`, NULL when b is 0 (SAFE_DIVIDE on BigQuery). */
+sql.safeDivide = (a: SqlValue, b: SqlValue) => callOf({ fn: 'safe_divide', args: [wrap(a), wrap(b)] });
+/** The time of the statement, as a UTC timestamp. */
+sql.currentTimestamp = () => callOf({ fn: 'current_timestamp', args: [] });
+/** The current date (UTC). */
+sql.currentDate = () => callOf({ fn: 'current_date', args: [] });
+/** Truncates a date or timestamp to `unit`; a timestamp stays a timestamp. */
+sql.dateTrunc = (unit: DateUnit, value: SqlValue) => callOf({ fn: 'date_trunc', unit, args: [wrap(value)] });
+/** Adds `amount` units to a date. */
+sql.dateAdd = (unit: DateUnit, value: SqlValue, amount: SqlValue) =>
+  callOf({ fn: 'date_add', unit, args: [wrap(value), wrap(amount)] });
+/** Whole `unit`s from `start` to `end` (end minus start). */
+sql.dateDiff = (unit: DateUnit, end: SqlValue, start: SqlValue) =>
+  callOf({ fn: 'date_diff', unit, args: [wrap(end), wrap(start)] });
+/** The date part of a timestamp. */
+sql.toDate = (value: SqlValue) => callOf({ fn: 'to_date', args: [wrap(value)] });
+/** Casts to the warehouse type of a logical column type. */
+sql.cast = (value: SqlValue, type: LogicalType) => callOf({ fn: 'cast', type, args: [wrap(value)] });
+/** True when `value` matches the regular expression `pattern` anywhere (RE2 syntax on both warehouses). */
+sql.regexpMatches = (value: SqlValue, pattern: string) =>
+  callOf({ fn: 'regexp_matches', pattern, args: [wrap(value)] });
+
+/** How a rendered relation is named: the published table unless the caller maps it elsewhere. */
+export type RelationResolver = (relation: Relation) => TableRef;
+
+export interface RenderOptions {
+  resolve?: RelationResolver;
+}
+
+/** Renders a fragment to text for one dialect. Literals are inlined through the dialect's escaping. */
+export function renderSql(value: SqlValue, dialect: Dialect, options: RenderOptions = {}): string {
+  const resolve = options.resolve ?? ((r: Relation) => r.table);
+  const out: string[] = [];
+  const visit = (v: unknown): void => {
+    if (isSqlFragment(v)) {
+      v.strings.forEach((s, i) => {
+        out.push(s);
+        if (i < v.values.length) visit(v.values[i]);
+      });
+    } else if (isRelation(v)) {
+      out.push(dialect.tableName(resolve(v)));
+    } else if (typeof v === 'object' && v !== null && CALL in v) {
+      const call = (v as CallValue)[CALL];
+      const args = call.args.map((a) => renderSql(a, dialect, options));
+      out.push(dialect.call(call, args));
+    } else if (typeof v === 'object' && v !== null && IDENT in v) {
+      out.push((v as IdentValue)[IDENT].map((p) => dialect.quoteIdent(p)).join('.'));
+    } else if (typeof v === 'object' && v !== null && RAW in v) {
+      out.push((v as RawValue)[RAW]);
+    } else if (Array.isArray(v)) {
+      out.push(v.map((item) => dialect.literal(item)).join(', '));
+    } else {
+      out.push(dialect.literal(v));
+    }
+  };
+  visit(value);
+  return out.join('');
+}
+
+/** Every relation a fragment interpolates, in order of first appearance. */
+export function relationsOf(value: SqlValue): Relation[] {
+  const found = new Set<Relation>();
+  const visit = (v: unknown): void => {
+    if (isSqlFragment(v)) v.values.forEach(visit);
+    else if (isRelation(v)) found.add(v);
+    else if (typeof v === 'object' && v !== null && CALL in v) (v as CallValue)[CALL].args.forEach(visit);
+  };
+  visit(value);
+  return [...found];
+}
+
+/** A literal of a column's type, checked against the column so a typo fails at definition time. */
+export function columnLiteral(column: ColumnSpec, value: unknown, owner: string): SqlFragment {
+  if (value === null) return sql`${null}`;
+  const ok =
+    column.type === 'string'
+      ? typeof value === 'string'
+      : column.type === 'boolean'
+        ? typeof value === 'boolean'
+        : column.type === 'date' || column.type === 'timestamp'
+          ? typeof value === 'string' || value instanceof Date
+          : typeof value === 'number' || typeof value === 'bigint';
+  if (!ok) {
+    throw new DefinitionError(
+      'literal-type-mismatch',
+      `Value ${JSON.stringify(value)} does not fit column ${column.name} of type ${column.type}.`,
+      { product: owner, column: column.name },
+    );
+  }
+  return sql.cast(value as SqlValue, column.type);
+}

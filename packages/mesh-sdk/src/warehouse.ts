@@ -1,0 +1,95 @@
+import type { CheckOutcome } from './checks.js';
+import type { ColumnSpec } from './columns.js';
+import type { Partitioning } from './data-product.js';
+import type { Dialect } from './dialect.js';
+import type { Domain } from './domain.js';
+import type { TableRef } from './relation.js';
+
+/**
+ * What an adapter can do. Flags, not adapter names, decide behaviour; the conformance suite
+ * reads them too.
+ */
+export interface WarehouseCapabilities {
+  /** DDL and DML commit or roll back together (the publish swap is one transaction). */
+  readonly transactionalDdl: boolean;
+  /** How many products may build at the same time. */
+  readonly maxConcurrentBuilds: number;
+  /** Tables are physically partitioned by the product's partition column. */
+  readonly partitioning: boolean;
+  /** Bytes a query would process can be known without running it. */
+  readonly dryRun: boolean;
+  /** Sources' sample generators (DuckDB SQL) can run here. */
+  readonly sampleData: boolean;
+}
+
+/** A row as adapters return it: strings, numbers, booleans, Dates (timestamps), 'YYYY-MM-DD' strings (dates), null. */
+export type SqlRow = Record<string, unknown>;
+
+/** What a published table looks like from outside. */
+export interface TableStats {
+  readonly rowCount: number;
+  /** Storage size (an estimate where the warehouse gives no exact figure). */
+  readonly bytes: number;
+  readonly lastModified: Date | undefined;
+}
+
+/** How to lay out a table: its columns in order, partitioning and clustering. */
+export interface TableLayout {
+  readonly columns: readonly ColumnSpec[];
+  readonly partitionBy?: Partitioning | undefined;
+  readonly clusterBy?: readonly string[];
+  readonly description?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** One build of one product, as recorded in the warehouse's run log. */
+export interface BuildRunRecord {
+  readonly runId: string;
+  readonly domain: string;
+  readonly product: string;
+  readonly version: string;
+  /** published/failed/skipped for builds; tested/test-failed for check runs on the published table. */
+  readonly status: 'published' | 'failed' | 'skipped' | 'tested' | 'test-failed';
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  readonly rowCount: number;
+  readonly checks: readonly CheckOutcome[];
+  readonly completeness: number | undefined;
+  readonly validity: number | undefined;
+  readonly error: { readonly code: string; readonly message: string } | undefined;
+}
+
+/**
+ * A warehouse the mesh builds on. Adapters implement it with their own driver; the SDK
+ * orchestrates builds through it and never sees a vendor type.
+ */
+export interface Warehouse {
+  readonly name: string;
+  readonly dialect: Dialect;
+  readonly capabilities: WarehouseCapabilities;
+  /** Creates the domain's schema/dataset if absent; idempotent. */
+  ensureDomain(domain: Domain): Promise<void>;
+  /** Creates an empty table of the layout if absent; idempotent. */
+  ensureTable(table: TableRef, layout: TableLayout): Promise<void>;
+  /** Replaces a table's rows with the result of a SELECT, atomically. Returns the new row count. */
+  replaceTable(table: TableRef, select: string, layout: TableLayout): Promise<{ rowCount: number }>;
+  /** The names and warehouse types of a SELECT's result columns, without running it. */
+  describeQuery(select: string): Promise<Array<{ name: string; type: string }>>;
+  /**
+   * Makes `staging` the published `target` in one atomic step and removes `staging`.
+   * Readers see the old table or the new one, never neither.
+   */
+  promote(staging: TableRef, target: TableRef): Promise<void>;
+  dropTable(table: TableRef): Promise<void>;
+  /** Runs a statement and returns all its rows; for small results. */
+  query(statement: string): Promise<SqlRow[]>;
+  /** Runs a query and yields its rows in chunks of about `chunkSize`; memory is bounded by the chunk. */
+  stream(statement: string, options?: { chunkSize?: number }): AsyncIterable<SqlRow[]>;
+  /** Undefined when the table does not exist. */
+  tableStats(table: TableRef): Promise<TableStats | undefined>;
+  /** Appends to the run log (the platform's audit of builds). */
+  recordRun(run: BuildRunRecord): Promise<void>;
+  /** The latest run of every product that has one. */
+  latestRuns(): Promise<BuildRunRecord[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,283 @@
+import {
+  buildProduct,
+  type DataProduct,
+  defineDataProduct,
+  defineDomain,
+  defineSource,
+  isMeshError,
+  loadRows,
+  renderSql,
+  type Source,
+  type SqlRow,
+  sql,
+  type Warehouse,
+  z,
+} from '@retail-mesh/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The behaviour every warehouse adapter shares. An adapter's test file calls it with a
+ * factory; the suite creates its own schemas (prefixed per run) and drops nothing it did not create.
+ *
+ * @example
+ * describeWarehouseConformance('duckdb', () => createDuckDbWarehouse({ path: ':memory:' }));
+ */
+export function describeWarehouseConformance(name: string, connect: () => Promise<Warehouse>) {
+  describe(`${name} warehouse conformance`, () => {
+    let warehouse: Warehouse;
+    const fx = fixtures(`conf_${Date.now().toString(36)}`);
+
+    beforeAll(async () => {
+      warehouse = await connect();
+    });
+    afterAll(async () => {
+      await warehouse?.close();
+    });
+
+    const render = (fragment: ReturnType<typeof sql>) => renderSql(fragment, warehouse.dialect);
+
+    it('round-trips literals and quoted identifiers through the dialect', async () => {
+      const [row] = await warehouse.query(
+        render(sql`SELECT ${"it's"} AS ${sql.id('odd "name"')}, ${42} AS n, ${true} AS b, ${null} AS z`),
+      );
+      expect(row).toEqual({ 'odd "name"': "it's", n: 42, b: true, z: null });
+    });
+
+    it('returns canonical JS values: safe integers as numbers, dates as strings, timestamps as Dates', async () => {
+      const [row] = await warehouse.query(
+        render(
+          sql`SELECT ${sql.cast(7, 'integer')} AS i, ${sql.cast(1.25, 'decimal')} AS d, ${sql.cast('2024-02-29', 'date')} AS day, ${sql.cast(new Date('2024-02-29T10:11:12Z'), 'timestamp')} AS ts`,
+        ),
+      );
+      expect(row).toEqual({ i: 7, d: 1.25, day: '2024-02-29', ts: new Date('2024-02-29T10:11:12Z') });
+    });
+
+    it('creates domains idempotently and tables with rows, reporting their stats', async () => {
+      await warehouse.ensureDomain(fx.domain);
+      await warehouse.ensureDomain(fx.domain);
+      expect(await warehouse.tableStats(fx.items.table)).toBeUndefined();
+      await loadRows(warehouse, fx.items, fx.itemRows);
+      const stats = await warehouse.tableStats(fx.items.table);
+      expect(stats?.rowCount).toBe(fx.itemRows.length);
+    });
+
+    it('describes a query without running it', async () => {
+      const columns = await warehouse.describeQuery(render(sql`SELECT item_id, price FROM ${fx.items}`));
+      expect(columns.map((c) => c.name)).toEqual(['item_id', 'price']);
+    });
+
+    it('publishes a product with its metadata columns, typed on read', async () => {
+      const outcome = await buildProduct(warehouse, fx.product, { runId: 'conformance-1' });
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.status).toBe('published');
+      expect(outcome.rowCount).toBe(3);
+      const rows: SqlRow[] = await warehouse.query(render(sql`SELECT * FROM ${fx.product} ORDER BY item_id`));
+      expect(Object.keys(rows[0]!)).toEqual([
+        'item_id',
+        'kind',
+        'price',
+        'listed_on',
+        '_domain',
+        '_product',
+        '_version',
+        '_processed_at',
+      ]);
+      expect(rows[0]).toMatchObject({
+        item_id: 'A',
+        kind: 'small',
+        price: 1.5,
+        listed_on: '2024-01-01',
+        _version: '1.0.0',
+      });
+      const typed = [];
+      for await (const row of fx.product.read(warehouse, { where: { kind: 'large' } })) typed.push(row);
+      expect(typed).toEqual([{ item_id: 'C', kind: 'large', price: 30, listed_on: '2024-01-03' }]);
+      const stats = await warehouse.tableStats(fx.product.table);
+      expect(stats?.rowCount).toBe(3);
+      expect(stats?.lastModified).toBeInstanceOf(Date);
+    });
+
+    it('keeps the published table when a blocking check fails, and drops the staging table', async () => {
+      const before = await warehouse.query(
+        render(sql`SELECT item_id, price FROM ${fx.product} ORDER BY item_id`),
+      );
+      await loadRows(warehouse, fx.items, [
+        ...fx.itemRows,
+        { item_id: 'A', kind: 'small', price: 9, listed_on: '2024-01-09' },
+      ]);
+      const outcome = await buildProduct(warehouse, fx.product, { runId: 'conformance-2' });
+      expect(outcome.status).toBe('failed');
+      expect(outcome.error?.code).toBe('checks-failed');
+      expect(outcome.error?.subject).toMatchObject({ product: fx.product.name, column: 'item_id' });
+      expect(outcome.checks?.outcomes.find((o) => o.name === 'item_id_unique')).toMatchObject({
+        passed: false,
+        failingRows: 1,
+      });
+      const after = await warehouse.query(
+        render(sql`SELECT item_id, price FROM ${fx.product} ORDER BY item_id`),
+      );
+      expect(after).toEqual(before);
+      expect(
+        await warehouse.tableStats({ schema: fx.domain.name, name: `_staging_${fx.product.name}` }),
+      ).toBeUndefined();
+      const runs = await warehouse.latestRuns();
+      expect(runs.find((r) => r.product === fx.product.name)).toMatchObject({
+        status: 'failed',
+        runId: 'conformance-2',
+      });
+      await loadRows(warehouse, fx.items, fx.itemRows);
+    });
+
+    it('reports a transform that misses a contract column by name, publishing nothing', async () => {
+      const outcome = await buildProduct(warehouse, fx.broken, { runId: 'conformance-3' });
+      expect(outcome.status).toBe('failed');
+      expect(outcome.error?.code).toBe('transform-missing-column');
+      expect(outcome.error?.subject.column).toBe('price');
+      expect(await warehouse.tableStats(fx.broken.table)).toBeUndefined();
+    });
+
+    it('promotes staging over the target and keeps the target when promotion fails', async () => {
+      const target = { schema: fx.domain.name, name: 'promote_target' };
+      const staging = { schema: fx.domain.name, name: 'promote_staging' };
+      const layout = { columns: fx.items.columns };
+      await warehouse.replaceTable(target, render(sql`SELECT * FROM ${fx.items}`), layout);
+      await warehouse.replaceTable(
+        staging,
+        render(sql`SELECT * FROM ${fx.items} WHERE item_id = ${'A'}`),
+        layout,
+      );
+      await warehouse.promote(staging, target);
+      expect((await warehouse.tableStats(target))?.rowCount).toBe(1);
+      expect(await warehouse.tableStats(staging)).toBeUndefined();
+      await expect(
+        warehouse.promote({ schema: fx.domain.name, name: 'no_such_staging' }, target),
+      ).rejects.toSatisfy(isMeshError);
+      expect((await warehouse.tableStats(target))?.rowCount).toBe(1);
+    });
+
+    it('computes every kind of check in one suite', async () => {
+      const outcome = await buildProduct(warehouse, fx.checked, { runId: 'conformance-4' });
+      const byName = Object.fromEntries((outcome.checks?.outcomes ?? []).map((o) => [o.name, o.failingRows]));
+      expect(byName).toEqual({
+        item_id_unique: 0,
+        kind_not_null: 1,
+        kind_accepted_values: 2,
+        price_range: 2,
+        item_id_matches: 1,
+        item_id_references_items: 2,
+        row_count: 0,
+        price_positive: 2,
+        expensive_rows: 1,
+        kind_listed_on_unique: 1,
+      });
+      expect(outcome.status).toBe('published'); // every failing check is a warning
+      expect(outcome.checks?.completeness).toBeCloseTo(19 / 20);
+    });
+
+    it('streams a large result in bounded chunks', async () => {
+      const digits = sql.join(
+        Array.from({ length: 10 }, (_, d) => sql`SELECT ${d} AS d`),
+        ' UNION ALL ',
+      );
+      const query = render(
+        sql`SELECT a.d * 1000 + b.d * 100 + c.d * 10 + e.d AS n FROM (${digits}) AS a CROSS JOIN (${digits}) AS b CROSS JOIN (${digits}) AS c CROSS JOIN (${digits}) AS e`,
+      );
+      let total = 0;
+      let sum = 0;
+      let largest = 0;
+      for await (const chunk of warehouse.stream(query, { chunkSize: 1000 })) {
+        largest = Math.max(largest, chunk.length);
+        total += chunk.length;
+        for (const row of chunk) sum += Number(row.n);
+      }
+      expect(total).toBe(10_000);
+      expect(sum).toBe((9999 * 10000) / 2);
+      expect(largest).toBeLessThanOrEqual(1000);
+    });
+  });
+}
+
+function fixtures(prefix: string) {
+  const domain = defineDomain({
+    name: prefix,
+    description: 'Conformance fixtures',
+    owner: { team: 'platform', email: 'platform@retail.example' },
+  });
+  const itemSchema = z.object({
+    item_id: z.string().describe('Id').meta({ key: true }),
+    kind: z.enum(['small', 'large']).describe('Size class'),
+    price: z.number().meta({ type: 'decimal' }).describe('Price'),
+    listed_on: z.iso.date().describe('Listing day'),
+  });
+  const items: Source = defineSource({ domain, name: 'items', description: 'Items', schema: itemSchema });
+  const itemRows = [
+    { item_id: 'A', kind: 'small', price: 1.5, listed_on: '2024-01-01' },
+    { item_id: 'B', kind: 'small', price: 2.25, listed_on: '2024-01-02' },
+    { item_id: 'C', kind: 'large', price: 30, listed_on: '2024-01-03' },
+  ];
+  const product = defineDataProduct({
+    domain,
+    name: `${prefix}_items`,
+    version: '1.0.0',
+    description: 'Items, published.',
+    tier: 'gold',
+    refresh: 'daily',
+    access: 'public',
+    consumers: ['conformance'],
+    schema: itemSchema,
+    partitionBy: { column: 'listed_on' },
+    clusterBy: ['kind'],
+    inputs: { items },
+    transform: ({ items }) => sql`SELECT item_id, kind, price, listed_on FROM ${items}`,
+    checks: (c) => [c.item_id.unique(), c.item_id.notNull(), c.kind.acceptedValues()],
+  });
+  const broken = defineDataProduct({
+    domain,
+    name: `${prefix}_broken`,
+    version: '1.0.0',
+    description: 'A transform that forgets a column.',
+    tier: 'bronze',
+    refresh: 'daily',
+    access: 'public',
+    schema: itemSchema,
+    inputs: { items },
+    transform: ({ items }) => sql`SELECT item_id, kind, listed_on FROM ${items}`,
+  });
+  // Rows chosen so every check fails a known number of times.
+  const checkedSchema = z.object({
+    item_id: z.string().describe('Id'),
+    kind: z.string().nullable().describe('Kind'),
+    price: z.number().describe('Price'),
+    listed_on: z.iso.date().describe('Listing day'),
+  });
+  const checked: DataProduct = defineDataProduct({
+    domain,
+    name: `${prefix}_checked`,
+    version: '1.0.0',
+    description: 'Every check kind against known rows.',
+    tier: 'bronze',
+    refresh: 'daily',
+    access: 'public',
+    schema: checkedSchema,
+    inputs: {},
+    transform: () => sql`
+      SELECT ${'A'} AS item_id, ${'small'} AS kind, ${1.5} AS price, ${sql.cast('2024-01-01', 'date')} AS listed_on
+      UNION ALL SELECT ${'B'}, ${'tiny'}, ${-1}, ${sql.cast('2024-01-01', 'date')}
+      UNION ALL SELECT ${'X9'}, ${null}, ${500}, ${sql.cast('2024-01-02', 'date')}
+      UNION ALL SELECT ${'C'}, ${'tiny'}, ${0}, ${sql.cast('2024-01-01', 'date')}
+      UNION ALL SELECT ${'D'}, ${'large'}, ${3}, ${sql.cast('2024-01-05', 'date')}`,
+    checks: (c) => [
+      c.item_id.unique().warn(),
+      c.kind.notNull().warn(),
+      c.kind.acceptedValues(['small', 'large']).warn(),
+      c.price.range({ min: 0, max: 100 }).warn(),
+      c.item_id.matches('^[A-D]$').warn(),
+      c.item_id.references(items, 'item_id').warn(),
+      c.table.rowCount({ min: 5, max: 5 }).warn(),
+      c.table.expect('price_positive', sql`price > 0`).warn(),
+      c.table.assert('expensive_rows', (self) => sql`SELECT * FROM ${self} WHERE price > ${100}`).warn(),
+      c.table.uniqueCombination(['kind', 'listed_on']).warn(),
+    ],
+  });
+  return { domain, items, itemRows, product, broken, checked };
+}

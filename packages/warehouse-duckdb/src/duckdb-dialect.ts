@@ -1,0 +1,62 @@
+import type { Dialect, LogicalType, PortableCall, TableRef } from '@retail-mesh/sdk';
+
+const TYPES: Record<LogicalType, string> = {
+  string: 'VARCHAR',
+  integer: 'BIGINT',
+  number: 'DOUBLE',
+  // BigQuery NUMERIC's precision and scale, so a product gives the same figures on both.
+  decimal: 'DECIMAL(38,9)',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+};
+
+function quoteString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** DuckDB's spelling of portable SQL. Timestamps are UTC: the adapter pins the session time zone. */
+export const duckdbDialect: Dialect = {
+  name: 'duckdb',
+  quoteIdent: (name) => `"${name.replaceAll('"', '""')}"`,
+  tableName(ref: TableRef) {
+    return `${this.quoteIdent(ref.schema)}.${this.quoteIdent(ref.name)}`;
+  },
+  literal(value: unknown): string {
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'string') return quoteString(value);
+    if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+    if (typeof value === 'bigint') return value.toString();
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw new TypeError(`Cannot write ${value} as a SQL literal.`);
+      return String(value);
+    }
+    if (value instanceof Date)
+      return `TIMESTAMP ${quoteString(value.toISOString().replace('T', ' ').replace('Z', ''))}`;
+    throw new TypeError(`Cannot write a ${typeof value} as a SQL literal.`);
+  },
+  columnType: (type) => TYPES[type],
+  call(call: PortableCall, args: readonly string[]): string {
+    const [a, b] = args;
+    switch (call.fn) {
+      case 'safe_divide':
+        return `(CASE WHEN (${b}) = 0 THEN NULL ELSE (${a}) / (${b}) END)`;
+      case 'current_timestamp':
+        return 'CAST(current_timestamp AS TIMESTAMP)';
+      case 'current_date':
+        return 'current_date';
+      case 'date_trunc':
+        return `date_trunc('${call.unit}', ${a})`;
+      case 'date_add':
+        return `(${a} + to_${call.unit === 'week' ? 'weeks' : `${call.unit}s`}(CAST(${b} AS INTEGER)))`;
+      case 'date_diff':
+        return `date_diff('${call.unit}', ${b}, ${a})`;
+      case 'to_date':
+        return `CAST(${a} AS DATE)`;
+      case 'cast':
+        return `CAST(${a} AS ${TYPES[call.type]})`;
+      case 'regexp_matches':
+        return `regexp_matches(${a}, ${quoteString(call.pattern)})`;
+    }
+  },
+};

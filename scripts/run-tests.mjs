@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Runs every package's tests through turbo, then prints one line with the totals over all
+// packages, read from each package's vitest JSON report: CI reads that line, and a run
+// that executed no test shows as "0 passed".
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const groups = ['packages', 'domains', 'tools'];
+const reports = groups.flatMap((group) =>
+  existsSync(join(root, group))
+    ? readdirSync(join(root, group)).map((name) => join(root, group, name, 'test-results.json'))
+    : [],
+);
+for (const report of reports) rmSync(report, { force: true });
+
+const turbo = spawnSync('turbo', ['run', 'test', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+
+let passed = 0;
+let failed = 0;
+for (const report of reports) {
+  if (!existsSync(report)) continue;
+  let result;
+  try {
+    result = JSON.parse(readFileSync(report, 'utf8'));
+  } catch {
+    console.error(`unreadable test report: ${report}`);
+    failed++;
+    continue;
+  }
+  passed += result.numPassedTests ?? 0;
+  failed += (result.numFailedTests ?? 0) + (result.numTodoTests ?? 0) + (result.numPendingTests ?? 0);
+  // A test file that fails to load reports no tests: count it as a failure.
+  failed += (result.testResults ?? []).filter(
+    (f) => f.status === 'failed' && f.assertionResults.length === 0,
+  ).length;
+}
+if (turbo.status !== 0 && failed === 0) failed = 1; // turbo failed before any report (build error)
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(turbo.status === 0 && failed === 0 ? 0 : 1);

@@ -1,0 +1,71 @@
+import {
+  formatSeconds,
+  type MeshDefinition,
+  type MeshHealth,
+  meshHealth,
+  productHealth,
+  type Warehouse,
+} from '@retail-mesh/sdk';
+import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
+import { loadMesh } from '../mesh.js';
+import { color, formatInt, formatPercent, table } from '../style.js';
+import { statusLabel } from './build.js';
+
+/** Health of every product from the warehouse's tables and run log. */
+export async function collectHealth(
+  warehouse: Warehouse,
+  mesh: MeshDefinition,
+  now = new Date(),
+): Promise<MeshHealth> {
+  const runs = await warehouse.latestRuns();
+  const products = [];
+  for (const product of mesh.products) {
+    const stats = await warehouse.tableStats(product.table);
+    const lastRun = runs.find((r) => r.domain === product.domain.name && r.product === product.name);
+    products.push(productHealth(product, { stats, lastRun }, now));
+  }
+  return meshHealth(mesh.domains, products, now);
+}
+
+export function healthReport(health: MeshHealth): string {
+  const rows = health.domains.flatMap((d) =>
+    d.products.map((p) => [
+      d.name,
+      p.name,
+      statusLabel(p.status),
+      formatInt(p.rowCount),
+      formatPercent(p.qualityScore),
+      formatPercent(p.completeness),
+      p.freshness.ageSeconds === null
+        ? '-'
+        : `${formatSeconds(p.freshness.ageSeconds)}${p.freshness.slaSeconds ? ` / ${formatSeconds(p.freshness.slaSeconds)}` : ''}`,
+      p.lastUpdated ? p.lastUpdated.replace('T', ' ').slice(0, 19) : '-',
+    ]),
+  );
+  const lines = [
+    table(
+      ['DOMAIN', 'PRODUCT', 'STATUS', 'ROWS', 'QUALITY', 'COMPLETE', 'AGE / SLA', 'LAST UPDATED (UTC)'],
+      rows,
+    ),
+  ];
+  for (const d of health.domains) {
+    for (const p of d.products)
+      if (p.reasons.length) lines.push(`${color.yellow('!')} ${p.id}: ${p.reasons.join('; ')}`);
+  }
+  const t = health.totals;
+  lines.push(
+    '',
+    `Mesh ${statusLabel(health.status)}: ${t.domains} domain${t.domains === 1 ? '' : 's'}, ${t.healthyProducts}/${t.products} products healthy, quality score ${formatPercent(t.qualityScore)}.`,
+  );
+  return lines.join('\n');
+}
+
+/** Unhealthy means a product cannot be relied on: in error or past its freshness SLA. */
+export const healthExitCode = (health: MeshHealth) =>
+  health.domains.some((d) => d.products.some((p) => p.status === 'error' || p.status === 'stale')) ? 1 : 0;
+
+export async function run(values: GlobalOptions, _names: string[], io: Io): Promise<number> {
+  const health = await withWarehouse(values, (warehouse) => collectHealth(warehouse, loadMesh()));
+  io.out(values.json ? JSON.stringify(health, null, 2) : healthReport(health));
+  return healthExitCode(health);
+}

@@ -1,0 +1,76 @@
+import { describeSubject, type TestOutcome, testProduct } from '@retail-mesh/sdk';
+import { type GlobalOptions, type Io, newRunId, withWarehouse } from '../context.js';
+import { enforcePolicies } from '../governance.js';
+import { loadMesh, selectProducts } from '../mesh.js';
+import { color, formatMs, formatPercent, table } from '../style.js';
+import { statusLabel } from './build.js';
+
+export async function run(values: GlobalOptions, names: string[], io: Io): Promise<number> {
+  const mesh = loadMesh();
+  const findings = enforcePolicies(mesh, io, values.json === true);
+  const products = selectProducts(mesh, names);
+  const runId = newRunId();
+  const outcomes: TestOutcome[] = await withWarehouse(values, async (warehouse) => {
+    const results: TestOutcome[] = [];
+    for (const [i, product] of products.entries()) {
+      io.progress.step(`testing ${product.id} (${i + 1}/${products.length})`);
+      results.push(await testProduct(warehouse, product, { runId }));
+    }
+    io.progress.done();
+    return results;
+  });
+  const failed = outcomes.filter((o) => o.status === 'test-failed').length;
+  if (values.json) {
+    io.out(
+      JSON.stringify(
+        {
+          runId,
+          policies: { errors: 0, warnings: findings.length, findings },
+          summary: { tested: outcomes.length - failed, failed },
+          products: outcomes.map((o) => ({
+            id: o.product.id,
+            status: o.status,
+            durationMs: Math.round(o.durationMs),
+            rowCount: o.checks?.rowCount ?? null,
+            passRate: o.checks?.passRate ?? null,
+            checks: o.checks?.outcomes ?? [],
+            error: o.error
+              ? { code: o.error.code, message: o.error.message, subject: o.error.subject }
+              : null,
+          })),
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    io.out(
+      table(
+        ['PRODUCT', 'STATUS', 'CHECKS', 'PASS RATE', 'TIME'],
+        outcomes.map((o) => [
+          o.product.id,
+          statusLabel(o.status),
+          o.checks ? `${o.checks.outcomes.filter((c) => c.passed).length}/${o.checks.outcomes.length}` : '-',
+          formatPercent(o.checks?.passRate ?? null),
+          formatMs(o.durationMs),
+        ]),
+      ),
+    );
+    for (const o of outcomes) {
+      for (const c of o.checks?.outcomes ?? []) {
+        if (!c.passed) {
+          const mark = c.severity === 'error' ? color.red('✗') : color.yellow('!');
+          io.out(
+            `${mark} ${o.product.id} ${c.name}${c.column ? ` (column ${c.column})` : ''}: ${c.observed}`,
+          );
+        }
+      }
+      if (o.error && !o.checks)
+        io.out(`${color.red('✗')} ${o.error.code} (${describeSubject(o.error.subject)}): ${o.error.message}`);
+    }
+    io.out(
+      `\nPolicies: ${findings.length} warnings, no errors. Products: ${outcomes.length - failed} passed, ${failed} failed.`,
+    );
+  }
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,46 @@
+import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
+import { enforcePolicies } from '../governance.js';
+import { loadMesh } from '../mesh.js';
+import { formatMs } from '../style.js';
+import { buildProducts, buildReport, buildSummary, outcomeJson } from './build.js';
+import { collectHealth, healthExitCode, healthReport } from './health.js';
+import { seedMesh, seedOptionsOf, seedReport } from './seed.js';
+
+export async function run(
+  values: Record<string, unknown> & GlobalOptions,
+  _names: string[],
+  io: Io,
+): Promise<number> {
+  const mesh = loadMesh();
+  enforcePolicies(mesh, io, values.json === true);
+  const seedOptions = { ...seedOptionsOf(values), onlyEmpty: values.reseed !== true };
+  const started = performance.now();
+  const result = await withWarehouse(values, async (warehouse) => {
+    const seeded = await seedMesh(warehouse, mesh, seedOptions, io);
+    const { runId, outcomes } = await buildProducts(warehouse, mesh, [], io);
+    const health = await collectHealth(warehouse, mesh);
+    return { seeded, runId, outcomes, health };
+  });
+  const summary = buildSummary(result.outcomes);
+  const ms = performance.now() - started;
+  if (values.json) {
+    io.out(
+      JSON.stringify(
+        {
+          seed: { ...seedOptions, sources: result.seeded },
+          build: { runId: result.runId, summary, products: result.outcomes.map(outcomeJson) },
+          health: result.health,
+          durationMs: Math.round(ms),
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    io.out(`Sources\n${seedReport(result.seeded)}\n`);
+    io.out(`Build\n${buildReport(result.outcomes)}\n`);
+    io.out(`Health\n${healthReport(result.health)}`);
+    io.out(`\nDone in ${formatMs(ms)}.`);
+  }
+  return summary.failed + summary.skipped > 0 ? 1 : healthExitCode(result.health);
+}

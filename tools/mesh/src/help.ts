@@ -1,0 +1,77 @@
+/** Every help text of the CLI, in one place. */
+
+export const EXIT_CODES = `Exit codes:
+  0  success
+  1  a product failed to build or its checks failed, or the mesh is unhealthy (health)
+  2  the command line was wrong (unknown command, flag or product)
+  3  a definition breaks a governance policy or is malformed
+  4  the warehouse could not be opened or refused a statement`;
+
+const GLOBAL = `Global options:
+  --db <file>   DuckDB database file (default: $MESH_DB or .mesh/mesh.duckdb)
+  --json        print machine-readable JSON on stdout instead of tables
+  -h, --help    show help`;
+
+export const MAIN_HELP = `mesh: build, test and observe the retail-mesh data products.
+
+Usage: mesh <command> [options]
+
+Commands:
+  up       seed sample data if absent, build every product in dependency order, report health
+  seed     generate deterministic sample data for every source (inside DuckDB)
+  build    build products (all, or the domains/products named) and publish those whose checks pass
+  test     check governance policies and run every product's checks on its published table
+  health   report the health of every product, domain and the mesh
+
+Run \`mesh <command> --help\` for a command's options.
+
+${GLOBAL}
+
+${EXIT_CODES}`;
+
+export const COMMAND_HELP: Record<string, string> = {
+  up: `Usage: mesh up [--scale <n>] [--seed <n>] [--reseed] [--json]
+
+Sets the mesh up on the local DuckDB warehouse and runs the main job: generates sample
+data for sources that have none, builds every product in dependency order (publishing
+only those whose blocking checks pass), then reports health.
+
+Options:
+  --scale <n>   sample size when data is generated (default 1: 2,000 products)
+  --seed <n>    random seed of the sample (default 42)
+  --reseed      regenerate sample data even when sources already have rows
+
+${GLOBAL}`,
+  seed: `Usage: mesh seed [domains...] [--scale <n>] [--seed <n>] [--json]
+
+Replaces the rows of every source (or of the named domains' sources) with deterministic
+synthetic data generated inside DuckDB: the same seed and scale give the same rows.
+
+Options:
+  --scale <n>   size multiplier (default 1: 2,000 products); fractions allowed
+  --seed <n>    random seed (default 42)
+
+${GLOBAL}`,
+  build: `Usage: mesh build [names...] [--json]
+
+Builds products in dependency order across domains: each is materialized into a staging
+table, its checks run in one query, and it is swapped in atomically only when no blocking
+check fails. A failed product keeps its previous version and skips its dependents.
+Names are domains (product), products (product_inventory) or both (product.product_inventory);
+upstream products of those named are built too.
+
+${GLOBAL}`,
+  test: `Usage: mesh test [names...] [--json]
+
+Checks every definition against the governance policies, then runs each product's check
+suite on its published table (without rebuilding) and records the results for health.
+
+${GLOBAL}`,
+  health: `Usage: mesh health [--json]
+
+Reports, per product, its status (healthy, degraded, stale, error), row count, quality
+score, completeness, freshness against its SLA and last update; per domain, the product
+and healthy counts; and totals for the mesh. Exits 1 when a product is stale or in error.
+
+${GLOBAL}`,
+};

@@ -1,0 +1,169 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from './main.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mesh-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+/** Runs the CLI in-process and captures what it prints. */
+async function mesh(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const code = await main(args);
+  vi.restoreAllMocks();
+  return { code, stdout, stderr, json: () => JSON.parse(stdout) };
+}
+
+describe('mesh CLI', () => {
+  const db = join(dir, 'mesh.duckdb');
+
+  it('up seeds, builds every product and reports a healthy mesh as JSON', async () => {
+    const r = await mesh('up', '--db', db, '--json', '--scale', '0.5');
+    expect(r.code).toBe(0);
+    const out = r.json();
+    expect(out.seed.sources.map((s: { source: string; rows: number }) => [s.source, s.rows])).toEqual([
+      ['product.products', 1000],
+      ['product.stock_levels', 1000],
+    ]);
+    expect(out.build.summary).toEqual({ published: 2, failed: 0, skipped: 0 });
+    expect(out.health.totals).toMatchObject({ domains: 1, products: 2, healthyProducts: 2, qualityScore: 1 });
+  });
+
+  it('health --json has the documented shape', async () => {
+    const r = await mesh('health', '--db', db, '--json');
+    expect(r.code).toBe(0);
+    const health = r.json();
+    expect(health.domains).toHaveLength(1);
+    const [domain] = health.domains;
+    expect(domain).toMatchObject({ name: 'product', status: 'healthy', productCount: 2, healthyCount: 2 });
+    for (const p of domain.products) {
+      expect(p).toMatchObject({ status: 'healthy', qualityScore: 1 });
+      expect(Object.keys(p)).toEqual(
+        expect.arrayContaining(['name', 'status', 'rowCount', 'lastUpdated', 'qualityScore']),
+      );
+      expect(new Date(p.lastUpdated).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    }
+    expect(
+      domain.products.find((p: { name: string }) => p.name === 'product_inventory').rowCount,
+    ).toBeGreaterThan(800);
+  });
+
+  it('up keeps existing source data unless asked to reseed', async () => {
+    const r = await mesh('up', '--db', db, '--json', '--scale', '2');
+    expect(r.json().seed.sources.map((s: { rows: number; skipped: boolean }) => [s.rows, s.skipped])).toEqual(
+      [
+        [1000, true],
+        [1000, true],
+      ],
+    );
+  });
+
+  it('prints tables for people, with totals', async () => {
+    const r = await mesh('health', '--db', db);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/product\s+product_inventory\s+healthy/);
+    expect(r.stdout).toContain('Mesh healthy: 1 domain, 2/2 products healthy');
+  });
+
+  it('test runs the checks on published tables', async () => {
+    const r = await mesh('test', '--db', db, '--json');
+    expect(r.code).toBe(0);
+    const out = r.json();
+    expect(out.summary).toEqual({ tested: 2, failed: 0 });
+    expect(out.products.map((p: { id: string; passRate: number }) => [p.id, p.passRate])).toEqual([
+      ['product.product_catalog', 1],
+      ['product.product_inventory', 1],
+    ]);
+  });
+
+  it('a failing build exits 1, names the product and column, and keeps the published data', async () => {
+    const warehouse = await createDuckDbWarehouse({ path: db });
+    const [before] = await warehouse.query(
+      'SELECT count(*) AS n, sum(stock) AS s FROM product.product_inventory',
+    );
+    await warehouse.query(
+      'INSERT INTO product.raw_products SELECT * REPLACE (CAST(-5 AS DECIMAL(38,9)) AS unit_cost, current_timestamp::TIMESTAMP AS updated_at) FROM product.raw_products LIMIT 1',
+    );
+    await warehouse.close();
+
+    const r = await mesh('build', '--db', db);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      'checks-failed (product.product_catalog, column unit_cost, check unit_cost_range)',
+    );
+    expect(r.stdout).toContain('upstream-failed');
+
+    const health = await mesh('health', '--db', db, '--json');
+    expect(health.code).toBe(1);
+    const statuses = health
+      .json()
+      .domains[0].products.map((p: { name: string; status: string }) => [p.name, p.status]);
+    expect(statuses).toEqual([
+      ['product_catalog', 'error'],
+      ['product_inventory', 'error'],
+    ]);
+
+    const again = await createDuckDbWarehouse({ path: db });
+    const [after] = await again.query('SELECT count(*) AS n, sum(stock) AS s FROM product.product_inventory');
+    expect(after).toEqual(before);
+    await again.close();
+  });
+
+  it('seed regenerates sources, and a named product builds with its upstream', async () => {
+    expect((await mesh('seed', '--db', db, '--scale', '0.5')).code).toBe(0);
+    const r = await mesh('build', '--db', db, '--json', 'product_inventory');
+    expect(r.code).toBe(0);
+    expect(r.json().products.map((p: { name: string }) => p.name)).toEqual([
+      'product_catalog',
+      'product_inventory',
+    ]);
+  });
+
+  it('rejects bad usage with exit code 2 and a message', async () => {
+    const unknown = await mesh('build', '--db', db, 'no_such_product');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('No domain or product is named no_such_product');
+    const flag = await mesh('seed', '--db', db, '--scale', 'lots');
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('--scale must be a positive number');
+    const command = await mesh('deploy-everything');
+    expect(command.code).toBe(2);
+    const option = await mesh('health', '--db', db, '--verbose');
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain("Unknown option '--verbose'");
+  });
+
+  it('prints errors as JSON under --json', async () => {
+    const r = await mesh('build', '--db', db, '--json', 'nope');
+    expect(r.code).toBe(2);
+    expect(r.json().error).toMatchObject({ code: 'unknown-product', subject: { product: 'nope' } });
+  });
+
+  it('has help for every command', async () => {
+    for (const command of ['up', 'seed', 'build', 'test', 'health']) {
+      const r = await mesh(command, '--help');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: mesh ${command}`);
+    }
+    const top = await mesh('--help');
+    expect(top.stdout).toContain('Exit codes:');
+  });
+
+  it('exits 4 naming the file when the database cannot be opened', async () => {
+    const r = await mesh('health', '--db', join(dir, 'not-a-db.duckdb', 'x', '\0bad'));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('database-unavailable');
+  });
+});
