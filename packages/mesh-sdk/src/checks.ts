@@ -225,8 +225,8 @@ export interface CheckOutcome {
 export interface CheckSuiteResult {
   readonly rowCount: number;
   readonly outcomes: readonly CheckOutcome[];
-  /** Non-null cells over all cells of the contract's columns, 0..1 (1 for an empty table). */
-  readonly completeness: number;
+  /** Non-null cells over all cells of the contract's columns, 0..1 (1 for an empty table); undefined when not profiled. */
+  readonly completeness: number | undefined;
   /** Rows passing validity checks over rows checked, 0..1. */
   readonly validity: number;
   /** Checks passed over checks run, 0..1. */
@@ -247,7 +247,9 @@ function toNumber(value: unknown): number {
 function toTime(value: unknown): number | undefined {
   if (value === null || value === undefined) return undefined;
   if (value instanceof Date) return value.getTime();
-  const t = Date.parse(String(value).replace(' ', 'T'));
+  // Zone-less text is UTC, as every timestamp of the platform is; never the machine's zone.
+  const text = String(value).replace(' ', 'T');
+  const t = Date.parse(/(Z|[+-]\d\d(:?\d\d)?)$/.test(text) || !text.includes('T') ? text : `${text}Z`);
   return Number.isNaN(t) ? undefined : t;
 }
 
@@ -262,15 +264,17 @@ export function compileChecks(
   checks: readonly Check[],
   dialect: Dialect,
   resolve: RelationResolver,
+  options: { profile?: boolean } = {},
 ): CompiledChecks {
-  const columns = self.columns;
+  // The completeness profile (a COUNT per column) rides along in the same scan unless declined.
+  const columns = options.profile === false ? [] : self.columns;
   const t = (column: string) => sql.id('t', column);
   const count = (predicate: SqlFragment) => sql`SUM(CASE WHEN ${predicate} THEN 1 ELSE 0 END)`;
   const selects: SqlFragment[] = [sql`COUNT(*) AS ${sql.id('row_count')}`];
   columns.forEach((c, i) => {
     selects.push(sql`COUNT(${t(c.name)}) AS ${sql.id(`nn_${i}`)}`);
   });
-  const byName = new Map(columns.map((c) => [c.name, c]));
+  const byName = new Map(self.columns.map((c) => [c.name, c]));
   checks.forEach((check, i) => {
     const alias = sql.id(`check_${i}`);
     const col = check.column ? t(check.column) : undefined;
@@ -376,7 +380,7 @@ export function compileChecks(
       return {
         rowCount,
         outcomes,
-        completeness: cells === 0 ? 1 : nonNull / cells,
+        completeness: columns.length === 0 ? undefined : cells === 0 ? 1 : nonNull / cells,
         validity:
           validityChecks === 0 || rowCount === 0 ? 1 : 1 - validityFailures / (rowCount * validityChecks),
         passRate: outcomes.length === 0 ? 1 : outcomes.filter((o) => o.passed).length / outcomes.length,

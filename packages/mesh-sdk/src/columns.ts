@@ -49,12 +49,20 @@ function defOf(schema: z.ZodType): ZodDef {
   return (schema as unknown as { _zod: { def: ZodDef } })._zod.def;
 }
 
+const INT_FORMATS = new Set(['safeint', 'int32', 'uint32']);
+
 function hasIntFormat(def: ZodDef): boolean {
-  if (def.format === 'safeint' || def.format === 'int32' || def.format === 'int64') return true;
-  return (def.checks ?? []).some((c) => {
-    const f = c._zod.def.format;
-    return f === 'safeint' || f === 'int32' || f === 'int64' || f === 'uint32';
-  });
+  if (def.format !== undefined && INT_FORMATS.has(def.format)) return true;
+  return (def.checks ?? []).some((c) => INT_FORMATS.has(c._zod.def.format ?? ''));
+}
+
+/** The logical type of literal or enum values: integer or number when all are numbers. */
+function typeOfValues(values: readonly unknown[]): LogicalType {
+  if (values.length && values.every((v) => typeof v === 'number')) {
+    return values.every((v) => Number.isInteger(v)) ? 'integer' : 'number';
+  }
+  if (values.length && values.every((v) => typeof v === 'boolean')) return 'boolean';
+  return 'string';
 }
 
 function stringFormat(def: ZodDef): string | undefined {
@@ -120,14 +128,19 @@ function columnOf(name: string, field: z.ZodType, subject: Subject): ColumnSpec 
     case 'date':
       type = 'timestamp';
       break;
-    case 'enum':
-      type = 'string';
-      values = Object.values(def.entries ?? {}).map(String);
+    case 'enum': {
+      // zod's own list: a numeric TypeScript enum's entries also hold its reverse mapping.
+      const options = (current as unknown as { options: unknown[] }).options;
+      type = typeOfValues(options);
+      values = options.map(String);
       break;
-    case 'literal':
-      type = 'string';
-      values = ((def as unknown as { values: unknown[] }).values ?? []).map(String);
+    }
+    case 'literal': {
+      const literals = (def as unknown as { values: unknown[] }).values ?? [];
+      type = typeOfValues(literals);
+      values = type === 'string' ? literals.map(String) : undefined;
       break;
+    }
     default:
       throw new DefinitionError(
         'unsupported-column-type',

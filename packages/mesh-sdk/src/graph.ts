@@ -65,9 +65,7 @@ export function planBuild(products: readonly DataProduct[]): BuildPlan {
       throw new DefinitionError(
         'dependency-cycle',
         `Products depend on each other in a cycle: ${cycle.join(' -> ')}.`,
-        {
-          product: cycle[0],
-        },
+        { domain: byId.get(cycle[0]!)?.domain.name, product: byId.get(cycle[0]!)?.name ?? cycle[0] },
       );
     }
     levels.push(ready);

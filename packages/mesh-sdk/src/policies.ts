@@ -99,7 +99,14 @@ export const globalPolicies: readonly Policy[] = [
         p.checks.some((c) => c.kind === kind && c.column === column && c.severity === 'error') ||
         (kind === 'unique' &&
           keys.length > 1 &&
-          p.checks.some((c) => c.kind === 'unique_combination' && c.severity === 'error'));
+          // A combination of key columns only is unique on the whole key too.
+          p.checks.some(
+            (c) =>
+              c.kind === 'unique_combination' &&
+              c.severity === 'error' &&
+              !!c.columns?.length &&
+              c.columns.every((col) => keys.some((k) => k.name === col)),
+          ));
       return keys.flatMap((k) =>
         (['unique', 'not_null'] as const)
           .filter((kind) => !blocking(kind, k.name))

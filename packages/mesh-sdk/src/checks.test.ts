@@ -1,0 +1,388 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { type Check, checksBuilder, compileChecks } from './checks.js';
+import type { LogicalType } from './columns.js';
+import { columnsOf } from './columns.js';
+import { defineDataProduct } from './data-product.js';
+import type { Dialect } from './dialect.js';
+import { defineDomain } from './domain.js';
+import type { Duration } from './duration.js';
+import { isMeshError } from './errors.js';
+import type { Relation } from './relation.js';
+import { defineSource } from './source.js';
+import { sql } from './sql.js';
+
+const TYPES: Record<LogicalType, string> = {
+  string: 'TEXT',
+  integer: 'BIGINT',
+  number: 'DOUBLE',
+  decimal: 'DECIMAL',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+};
+
+// ANSI spelling: "identifiers", 'strings' with '' escaping, CAST(x AS T); other calls as FN(args).
+const ansi: Dialect = {
+  name: 'ansi-test',
+  quoteIdent: (name) => `"${name.replaceAll('"', '""')}"`,
+  tableName: (ref) => `${ansi.quoteIdent(ref.schema)}.${ansi.quoteIdent(ref.name)}`,
+  literal(value) {
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
+    if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+    if (value instanceof Date) return `TIMESTAMP '${value.toISOString()}'`;
+    throw new TypeError(`no literal for ${typeof value}`);
+  },
+  columnType: (type) => TYPES[type],
+  call(call, args) {
+    if (call.fn === 'cast') return `CAST(${args[0]} AS ${TYPES[call.type]})`;
+    const parts = 'pattern' in call ? [...args, ansi.literal(call.pattern)] : args;
+    return `${call.fn.toUpperCase()}(${parts.join(', ')})`;
+  },
+};
+
+/** Calls `fn` and returns what it threw, failing the test when it throws nothing. */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+const sales = defineDomain({
+  name: 'sales',
+  description: 'Orders, returns and receipts.',
+  owner: { team: 'sales-data', email: 'sales-data@retail.example' },
+});
+const customers = defineSource({
+  domain: sales,
+  name: 'customers',
+  description: 'Customer accounts of the web shop.',
+  schema: z.object({ customer_id: z.string() }),
+});
+
+const orderSchema = z.object({
+  order_id: z.string().describe('Order number').meta({ key: true }),
+  status: z.enum(['placed', 'shipped', "o'clock"]).describe('Order status'),
+  amount: z.number().describe('Order total'),
+  customer_id: z.string().nullable().describe('Buyer, when logged in'),
+  ordered_at: z.date().describe('When the order was placed'),
+});
+const c = checksBuilder<typeof orderSchema>(columnsOf(orderSchema), 'sales_orders');
+
+describe('checksBuilder', () => {
+  it('names each check after its column and kind, blocking by default', () => {
+    const checks = [
+      c.order_id.unique(),
+      c.order_id.notNull(),
+      c.amount.range({ min: 0 }),
+      c.order_id.matches('^O[0-9]+$'),
+      c.table.rowCount({ min: 1 }),
+      c.table.uniqueCombination(['order_id', 'status']),
+      c.table.expect('positive_total', sql`amount > 0`),
+    ];
+    expect(checks.map((k) => [k.name, k.kind, k.dimension, k.severity, k.column])).toEqual([
+      ['order_id_unique', 'unique', 'uniqueness', 'error', 'order_id'],
+      ['order_id_not_null', 'not_null', 'completeness', 'error', 'order_id'],
+      ['amount_range', 'range', 'validity', 'error', 'amount'],
+      ['order_id_matches', 'regex', 'validity', 'error', 'order_id'],
+      ['row_count', 'row_count', 'volume', 'error', undefined],
+      ['order_id_status_unique', 'unique_combination', 'uniqueness', 'error', undefined],
+      ['positive_total', 'expression', 'validity', 'error', undefined],
+    ]);
+  });
+
+  it('makes warn and renamed copies without changing the original', () => {
+    const check = c.amount.range({ min: 0, max: 10_000 });
+    const warned = check.warn();
+    const renamed = warned.named('amount_plausible');
+    expect([check.severity, warned.severity, renamed.severity]).toEqual(['error', 'warn', 'warn']);
+    expect([check.name, warned.name, renamed.name]).toEqual([
+      'amount_range',
+      'amount_range',
+      'amount_plausible',
+    ]);
+    expect(renamed).toMatchObject({ kind: 'range', min: 0, max: 10_000 });
+    expect(check.named('x').severity).toBe('error');
+    expect(Object.isFrozen(check)).toBe(true);
+  });
+
+  it("accepts an enum column's own values by default", () => {
+    expect(c.status.acceptedValues().values).toEqual(['placed', 'shipped', "o'clock"]);
+    expect(c.status.acceptedValues(['placed']).values).toEqual(['placed']);
+    expect(c.amount.acceptedValues(['1', '2']).values).toEqual(['1', '2']);
+  });
+
+  it('asks for values when the column is not an enum', () => {
+    const error = thrown(() => c.customer_id.acceptedValues());
+    expect(isMeshError(error)).toBe(true);
+    expect(error).toMatchObject({
+      kind: 'definition',
+      code: 'accepted-values-missing',
+      subject: { product: 'sales_orders', column: 'customer_id' },
+    });
+    expect(thrown(() => c.customer_id.acceptedValues([]))).toMatchObject({ code: 'accepted-values-missing' });
+  });
+
+  it('reads the freshness duration into seconds and rejects what is not one', () => {
+    expect(c.ordered_at.freshness('2h').maxAgeSeconds).toBe(7200);
+    expect(c.ordered_at.freshness('1w')).toMatchObject({
+      name: 'ordered_at_freshness',
+      dimension: 'timeliness',
+    });
+    const error = thrown(() => c.ordered_at.freshness('soon' as Duration));
+    expect(error).toMatchObject({
+      code: 'invalid-duration',
+      subject: { product: 'sales_orders', column: 'ordered_at' },
+    });
+  });
+
+  it('checks that a reference names a column of the referenced relation', () => {
+    const check = c.customer_id.references(customers, 'customer_id');
+    expect(check).toMatchObject({
+      name: 'customer_id_references_customers',
+      kind: 'relationships',
+      dimension: 'integrity',
+      reference: { relation: customers, column: 'customer_id' },
+    });
+    const error = thrown(() => c.customer_id.references(customers, 'id'));
+    expect(error).toMatchObject({
+      code: 'unknown-column',
+      subject: { product: 'sales_orders', column: 'customer_id' },
+    });
+    expect((error as Error).message).toContain('customers has no column id');
+  });
+
+  it('rejects a unique combination over a column the schema does not have', () => {
+    const error = thrown(() => c.table.uniqueCombination(['order_id', 'sku' as 'status']));
+    expect(error).toMatchObject({
+      code: 'unknown-column',
+      subject: { product: 'sales_orders', column: 'sku' },
+    });
+  });
+});
+
+describe('compileChecks', () => {
+  const orders = defineDataProduct({
+    domain: sales,
+    name: 'sales_orders',
+    version: '1.0.0',
+    description: 'Every order placed online.',
+    tier: 'gold',
+    refresh: 'hourly',
+    access: 'restricted',
+    schema: orderSchema,
+    inputs: {},
+    transform: () => sql`SELECT 1`,
+    checks: (c) => [
+      c.order_id.unique(),
+      c.order_id.notNull(),
+      c.status.acceptedValues(),
+      c.amount.range({ min: 0 }),
+      c.customer_id.references(customers, 'customer_id'),
+      c.ordered_at.freshness('1h'),
+      c.table.rowCount({ min: 1, max: 1000 }),
+    ],
+  });
+  const staging = { schema: 'sales', name: '_staging_sales_orders' };
+  const resolve = (r: Relation) => (r === orders ? staging : r.table);
+  const compiled = compileChecks(orders, orders.checks, ansi, resolve);
+  const now = new Date('2024-05-01T12:00:00.000Z');
+  const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
+
+  it('compiles the whole suite into one SELECT over the resolved table', () => {
+    expect(compiled.sql).toBe(
+      [
+        'SELECT COUNT(*) AS "row_count"',
+        'COUNT("t"."order_id") AS "nn_0"',
+        'COUNT("t"."status") AS "nn_1"',
+        'COUNT("t"."amount") AS "nn_2"',
+        'COUNT("t"."customer_id") AS "nn_3"',
+        'COUNT("t"."ordered_at") AS "nn_4"',
+        'COUNT("t"."order_id") - COUNT(DISTINCT "t"."order_id") AS "check_0"',
+        'COUNT(*) - COUNT("t"."order_id") AS "check_1"',
+        `SUM(CASE WHEN "t"."status" IS NOT NULL AND "t"."status" NOT IN ('placed', 'shipped', 'o''clock') THEN 1 ELSE 0 END) AS "check_2"`,
+        'SUM(CASE WHEN "t"."amount" < 0 THEN 1 ELSE 0 END) AS "check_3"',
+        '(SELECT COUNT(*) FROM "sales"."_staging_sales_orders" AS x WHERE "x"."customer_id" IS NOT NULL AND NOT EXISTS ' +
+          '(SELECT 1 FROM "sales"."raw_customers" AS r WHERE "r"."customer_id" = "x"."customer_id")) AS "check_4"',
+        'MAX("t"."ordered_at") AS "check_5"',
+        'COUNT(*) AS "check_6" FROM "sales"."_staging_sales_orders" AS t',
+      ].join(', '),
+    );
+  });
+
+  it('compiles table checks with the relation under test in place of self', () => {
+    const { sql: text } = compileChecks(
+      orders,
+      [
+        c.table.uniqueCombination(['order_id', 'status']),
+        c.table.assert('no_future_orders', (self) => sql`SELECT * FROM ${self} WHERE ordered_at > ${now}`),
+        c.table.expect('positive_total', sql`amount > ${0}`),
+        c.order_id.matches('^O[0-9]+$'),
+        c.amount.range({}),
+      ],
+      ansi,
+      resolve,
+    );
+    expect(text).toContain(
+      '(SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM "sales"."_staging_sales_orders" GROUP BY "order_id", "status" HAVING COUNT(*) > 1) AS d) AS "check_0"',
+    );
+    expect(text).toContain(
+      `(SELECT COUNT(*) FROM (SELECT * FROM "sales"."_staging_sales_orders" WHERE ordered_at > TIMESTAMP '2024-05-01T12:00:00.000Z') AS a) AS "check_1"`,
+    );
+    expect(text).toContain('SUM(CASE WHEN NOT COALESCE((amount > 0), FALSE) THEN 1 ELSE 0 END) AS "check_2"');
+    expect(text).toContain(
+      `SUM(CASE WHEN "t"."order_id" IS NOT NULL AND NOT REGEXP_MATCHES("t"."order_id", '^O[0-9]+$') THEN 1 ELSE 0 END) AS "check_3"`,
+    );
+    expect(text).toContain('0 AS "check_4"');
+  });
+
+  it('rejects a check on a column the relation does not have', () => {
+    const other = z.object({ sku: z.string() });
+    const check = checksBuilder<typeof other>(columnsOf(other), 'sales_orders').sku.notNull();
+    const error = thrown(() => compileChecks(orders, [check], ansi, resolve));
+    expect(error).toMatchObject({
+      code: 'unknown-column',
+      subject: { product: 'sales_orders', column: 'sku', check: 'sku_not_null' },
+    });
+  });
+
+  it('reads one result row into outcomes and scores', () => {
+    const result = compiled.evaluate(
+      {
+        row_count: 10,
+        nn_0: 10,
+        nn_1: 10,
+        nn_2: 9,
+        nn_3: 6n,
+        nn_4: '10',
+        check_0: 0,
+        check_1: 0n,
+        check_2: 2,
+        check_3: '1',
+        check_4: 0,
+        check_5: minutesAgo(30),
+        check_6: 10,
+      },
+      now,
+    );
+    expect(result.rowCount).toBe(10);
+    expect(result.outcomes.map((o) => [o.name, o.passed, o.failingRows])).toEqual([
+      ['order_id_unique', true, 0],
+      ['order_id_not_null', true, 0],
+      ['status_accepted_values', false, 2],
+      ['amount_range', false, 1],
+      ['customer_id_references_customers', true, 0],
+      ['ordered_at_freshness', true, 0],
+      ['row_count', true, 0],
+    ]);
+    expect(result.outcomes[2]).toEqual({
+      name: 'status_accepted_values',
+      kind: 'accepted_values',
+      dimension: 'validity',
+      severity: 'error',
+      column: 'status',
+      passed: false,
+      failingRows: 2,
+      observed: '2 failing of 10',
+    });
+    // 45 non-null cells of 5 columns x 10 rows.
+    expect(result.completeness).toBeCloseTo(0.9, 10);
+    // Two validity checks over 10 rows with 3 failing rows between them.
+    expect(result.validity).toBeCloseTo(0.85, 10);
+    expect(result.passRate).toBeCloseTo(5 / 7, 10);
+  });
+
+  it('scores an empty table as complete and valid', () => {
+    const result = compiled.evaluate({ row_count: 0, check_5: null, check_6: 0 }, now);
+    expect(result.completeness).toBe(1);
+    expect(result.validity).toBe(1);
+    expect(result.outcomes.filter((o) => !o.passed).map((o) => [o.name, o.observed])).toEqual([
+      ['ordered_at_freshness', 'no rows'],
+      ['row_count', '0'],
+    ]);
+  });
+
+  describe('row_count', () => {
+    it.each([
+      [0, false],
+      [1, true],
+      [1000, true],
+      [1001, false],
+    ])('with %d rows passes: %s (bounds 1..1000)', (count, passed) => {
+      const outcome = compiled.evaluate({ row_count: count, check_6: count }, now).outcomes[6]!;
+      expect(outcome).toMatchObject({
+        name: 'row_count',
+        passed,
+        failingRows: passed ? 0 : 1,
+        observed: String(count),
+      });
+    });
+
+    it('accepts any count without bounds', () => {
+      const check = c.table.rowCount({});
+      const outcome = compileChecks(orders, [check], ansi, resolve).evaluate({ check_0: 0 }, now)
+        .outcomes[0]!;
+      expect(outcome.passed).toBe(true);
+    });
+  });
+
+  describe('freshness', () => {
+    const freshness = (newest: unknown) =>
+      compiled.evaluate({ row_count: 1, check_5: newest }, now).outcomes[5]!;
+
+    it.each([
+      [59, true],
+      [60, true],
+      [61, false],
+      [-5, true],
+    ])('with the newest row %d minutes old passes: %s (max 1h)', (minutes, passed) => {
+      expect(freshness(minutesAgo(minutes))).toMatchObject({
+        passed,
+        failingRows: passed ? 0 : 1,
+        observed: minutesAgo(minutes).toISOString(),
+      });
+    });
+
+    it('fails when there is no row to be fresh', () => {
+      expect(freshness(null)).toMatchObject({ passed: false, failingRows: 1, observed: 'no rows' });
+      expect(freshness('not a time')).toMatchObject({ passed: false, observed: 'no rows' });
+    });
+
+    it('reads ISO strings and dates as well as Date values', () => {
+      expect(freshness('2024-05-01T11:30:00.000Z')).toMatchObject({
+        passed: true,
+        observed: '2024-05-01T11:30:00.000Z',
+      });
+      expect(freshness('2024-04-30')).toMatchObject({ passed: false, observed: '2024-04-30T00:00:00.000Z' });
+    });
+
+    describe('on a host outside UTC', () => {
+      const saved = process.env.TZ;
+      afterEach(() => {
+        if (saved === undefined) delete process.env.TZ;
+        else process.env.TZ = saved;
+      });
+
+      // Warehouse timestamps are UTC; a 'YYYY-MM-DD HH:MM:SS' value must not be read in the host's zone.
+      it('reads a zone-less timestamp string as UTC', () => {
+        process.env.TZ = 'Asia/Tokyo';
+        expect(freshness('2024-05-01 11:30:00')).toMatchObject({
+          passed: true,
+          observed: '2024-05-01T11:30:00.000Z',
+        });
+      });
+    });
+  });
+
+  it('reports a failed warn check with its severity', () => {
+    const checks: Check[] = [c.amount.range({ min: 0 }).warn()];
+    const outcome = compileChecks(orders, checks, ansi, resolve).evaluate({ row_count: 4, check_0: 1 }, now)
+      .outcomes[0];
+    expect(outcome).toMatchObject({ severity: 'warn', passed: false, observed: '1 failing of 4' });
+  });
+});

@@ -1,0 +1,239 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { CheckOutcome } from './checks.js';
+import { type DataProductInput, defineDataProduct } from './data-product.js';
+import { defineDomain } from './domain.js';
+import { meshHealth, type ProductHealth, productHealth } from './health.js';
+import { sql } from './sql.js';
+import type { BuildRunRecord, TableStats } from './warehouse.js';
+
+const now = new Date('2024-05-01T12:00:00.000Z');
+const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000);
+
+const sales = defineDomain({
+  name: 'sales',
+  description: 'What we sold.',
+  owner: { team: 'sales-data', email: 'sales-data@retail.example' },
+});
+const stores = defineDomain({
+  name: 'store',
+  description: 'Where we sell.',
+  owner: { team: 'store-data', email: 'store-data@retail.example' },
+});
+const ordersInput = {
+  domain: sales,
+  name: 'sales_orders',
+  version: '1.4.0',
+  description: 'Every order placed online.',
+  tier: 'gold',
+  refresh: 'hourly',
+  access: 'restricted',
+  sla: { freshness: '2h', completeness: 0.95, validity: 0.9 },
+  schema: z.object({ order_id: z.string() }),
+  inputs: {},
+  transform: () => sql`SELECT 'O1' AS order_id`,
+} satisfies DataProductInput<z.ZodObject, Record<string, never>>;
+const orders = defineDataProduct(ordersInput);
+
+const outcome = (name: string, passed: boolean, severity: 'error' | 'warn' = 'error'): CheckOutcome => ({
+  name,
+  kind: 'not_null',
+  dimension: 'completeness',
+  severity,
+  column: 'order_id',
+  passed,
+  failingRows: passed ? 0 : 3,
+  observed: passed ? '0 failing of 100' : '3 failing of 100',
+});
+const stats = (lastModified: Date): TableStats => ({ rowCount: 100, bytes: 4096, lastModified });
+const run = (fields: Partial<BuildRunRecord> = {}): BuildRunRecord => ({
+  runId: 'r1',
+  domain: 'sales',
+  product: 'sales_orders',
+  version: '1.4.0',
+  status: 'published',
+  startedAt: hoursAgo(1.1),
+  finishedAt: hoursAgo(1),
+  rowCount: 100,
+  checks: [outcome('order_id_not_null', true), outcome('order_id_unique', true)],
+  completeness: 1,
+  validity: 1,
+  error: undefined,
+  ...fields,
+});
+
+describe('productHealth', () => {
+  it('is healthy when published, fresh and every check passed', () => {
+    expect(productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run() }, now)).toEqual({
+      name: 'sales_orders',
+      id: 'sales.sales_orders',
+      domain: 'sales',
+      version: '1.4.0',
+      tier: 'gold',
+      status: 'healthy',
+      reasons: [],
+      rowCount: 100,
+      bytes: 4096,
+      lastUpdated: '2024-05-01T11:00:00.000Z',
+      lastTestRun: '2024-05-01T11:00:00.000Z',
+      freshness: { ageSeconds: 3600, slaSeconds: 7200 },
+      qualityScore: 1,
+      completeness: 1,
+      validity: 1,
+      checks: { passed: 2, failed: 0, total: 2 },
+      failedChecks: [],
+    } satisfies ProductHealth);
+  });
+
+  it('is degraded by a failed warn check', () => {
+    const lastRun = run({
+      checks: [outcome('order_id_not_null', true), outcome('order_id_unique', false, 'warn')],
+    });
+    const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun }, now);
+    expect(health).toMatchObject({
+      status: 'degraded',
+      reasons: ['warnings: order_id_unique'],
+      qualityScore: 0.5,
+      checks: { passed: 1, failed: 1, total: 2 },
+      failedChecks: ['order_id_unique'],
+    });
+  });
+
+  it('is degraded when completeness or validity fall below the SLA', () => {
+    const health = productHealth(
+      orders,
+      { stats: stats(hoursAgo(1)), lastRun: run({ completeness: 0.9, validity: 0.85 }) },
+      now,
+    );
+    expect(health.status).toBe('degraded');
+    expect(health.reasons).toEqual(['completeness 0.9000 below SLA 0.95', 'validity 0.8500 below SLA 0.9']);
+  });
+
+  it('is stale once older than its freshness SLA, which outranks degraded', () => {
+    const exactlyDue = productHealth(orders, { stats: stats(hoursAgo(2)), lastRun: run() }, now);
+    expect(exactlyDue.status).toBe('healthy');
+    const lastRun = run({ checks: [outcome('order_id_unique', false, 'warn')] });
+    const stale = productHealth(orders, { stats: stats(hoursAgo(3)), lastRun }, now);
+    expect(stale).toMatchObject({
+      status: 'stale',
+      reasons: ['older than its 2h freshness SLA', 'warnings: order_id_unique'],
+      freshness: { ageSeconds: 10_800, slaSeconds: 7200 },
+    });
+  });
+
+  it('is never stale without a freshness SLA', () => {
+    const bronze = defineDataProduct({ ...ordersInput, tier: 'bronze', sla: {} });
+    const health = productHealth(bronze, { stats: stats(hoursAgo(500)), lastRun: run() }, now);
+    expect(health).toMatchObject({
+      status: 'healthy',
+      freshness: { ageSeconds: 1_800_000, slaSeconds: null },
+    });
+  });
+
+  it('is an error when the last run failed, even with a fresh table', () => {
+    const lastRun = run({
+      status: 'failed',
+      checks: [outcome('order_id_unique', false)],
+      error: { code: 'checks-failed', message: 'sales.sales_orders was not published' },
+    });
+    const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun }, now);
+    expect(health.status).toBe('error');
+    expect(health.reasons).toEqual(['last run failed: sales.sales_orders was not published']);
+    expect(health.failedChecks).toEqual(['order_id_unique']);
+  });
+
+  it.each(['skipped', 'test-failed'] as const)('is an error after a %s run', (status) => {
+    const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run({ status }) }, now);
+    expect(health).toMatchObject({ status: 'error', reasons: [`last run ${status}: unknown error`] });
+  });
+
+  it('counts a passing check run on the published table as a good run', () => {
+    const health = productHealth(
+      orders,
+      { stats: stats(hoursAgo(1)), lastRun: run({ status: 'tested' }) },
+      now,
+    );
+    expect(health.status).toBe('healthy');
+  });
+
+  it('is an error when never published', () => {
+    expect(productHealth(orders, { stats: undefined, lastRun: undefined }, now)).toMatchObject({
+      status: 'error',
+      reasons: ['not published'],
+      rowCount: 0,
+      bytes: 0,
+      lastUpdated: null,
+      lastTestRun: null,
+      freshness: { ageSeconds: null, slaSeconds: 7200 },
+      qualityScore: null,
+      completeness: null,
+      validity: null,
+      checks: { passed: 0, failed: 0, total: 0 },
+    });
+  });
+});
+
+describe('meshHealth', () => {
+  const health = (
+    id: string,
+    status: ProductHealth['status'],
+    qualityScore: number | null,
+  ): ProductHealth => {
+    const [domain = '', name = ''] = id.split('.');
+    return {
+      ...productHealth(orders, { stats: undefined, lastRun: undefined }, now),
+      id,
+      name,
+      domain,
+      status,
+      qualityScore,
+    };
+  };
+
+  it('rolls products up to their domains and the mesh', () => {
+    const products = [
+      health('sales.sales_orders', 'healthy', 1),
+      health('sales.sales_returns', 'degraded', 0.5),
+      health('store.store_visits', 'healthy', null),
+    ];
+    const mesh = meshHealth([sales, stores], products, now);
+    expect(mesh.generatedAt).toBe('2024-05-01T12:00:00.000Z');
+    expect(mesh.status).toBe('degraded');
+    expect(mesh.totals).toEqual({ domains: 2, products: 3, healthyProducts: 2, qualityScore: 0.75 });
+    expect(mesh.domains.map((d) => [d.name, d.owner, d.status, d.productCount, d.healthyCount])).toEqual([
+      ['sales', 'sales-data', 'degraded', 2, 1],
+      ['store', 'store-data', 'healthy', 1, 1],
+    ]);
+    expect(mesh.domains[0]?.products.map((p) => p.id)).toEqual(['sales.sales_orders', 'sales.sales_returns']);
+  });
+
+  it('takes the worst status: error over stale over degraded', () => {
+    const mesh = meshHealth(
+      [sales, stores],
+      [
+        health('sales.sales_orders', 'stale', null),
+        health('store.store_visits', 'error', null),
+        health('store.store_stock', 'degraded', null),
+      ],
+      now,
+    );
+    expect(mesh.domains.map((d) => d.status)).toEqual(['stale', 'error']);
+    expect(mesh.status).toBe('error');
+    expect(mesh.totals).toMatchObject({ healthyProducts: 0, qualityScore: null });
+  });
+
+  it('reports a domain without products as healthy and empty', () => {
+    const mesh = meshHealth([sales], [], now);
+    expect(mesh.status).toBe('healthy');
+    expect(mesh.domains).toEqual([
+      {
+        name: 'sales',
+        owner: 'sales-data',
+        status: 'healthy',
+        productCount: 0,
+        healthyCount: 0,
+        products: [],
+      },
+    ]);
+  });
+});

@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { LogicalType } from './columns.js';
+import type { Dialect } from './dialect.js';
+import { defineDomain } from './domain.js';
+import { castToColumns, loadRows, loadSample, selectOfRows } from './load.js';
+import { defineSource } from './source.js';
+import { renderSql } from './sql.js';
+import type { TableLayout, Warehouse } from './warehouse.js';
+
+const TYPES: Record<LogicalType, string> = {
+  string: 'TEXT',
+  integer: 'BIGINT',
+  number: 'DOUBLE',
+  decimal: 'DECIMAL',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+};
+
+// ANSI spelling: "identifiers", 'strings' with '' escaping, CAST(x AS T); other calls as FN(args).
+const ansi: Dialect = {
+  name: 'ansi-test',
+  quoteIdent: (name) => `"${name.replaceAll('"', '""')}"`,
+  tableName: (ref) => `${ansi.quoteIdent(ref.schema)}.${ansi.quoteIdent(ref.name)}`,
+  literal(value) {
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
+    if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+    if (value instanceof Date) return `TIMESTAMP '${value.toISOString()}'`;
+    throw new TypeError(`no literal for ${typeof value}`);
+  },
+  columnType: (type) => TYPES[type],
+  call(call, args) {
+    if (call.fn === 'cast') return `CAST(${args[0]} AS ${TYPES[call.type]})`;
+    return `${call.fn.toUpperCase()}(${args.join(', ')})`;
+  },
+};
+
+/** A warehouse that only loads: it keeps what it was asked to replace. */
+function loadingWarehouse(sampleData: boolean) {
+  const calls: Array<{ step: string; target: string; select?: string; layout?: TableLayout }> = [];
+  const unused = () => Promise.reject(new Error('not used by loads'));
+  const warehouse: Warehouse = {
+    name: 'loading',
+    dialect: ansi,
+    capabilities: {
+      transactionalDdl: false,
+      maxConcurrentBuilds: 1,
+      partitioning: false,
+      dryRun: false,
+      sampleData,
+    },
+    ensureDomain: async (domain) => void calls.push({ step: 'ensureDomain', target: domain.name }),
+    ensureTable: unused,
+    replaceTable: async (table, select, layout) => {
+      calls.push({ step: 'replaceTable', target: `${table.schema}.${table.name}`, select, layout });
+      return { rowCount: 2 };
+    },
+    describeQuery: unused,
+    promote: unused,
+    dropTable: unused,
+    query: unused,
+    async *stream() {},
+    tableStats: unused,
+    recordRun: unused,
+    latestRuns: unused,
+    close: unused,
+  };
+  return { warehouse, calls };
+}
+
+const product = defineDomain({
+  name: 'product',
+  description: 'What we sell.',
+  owner: { team: 'product-data', email: 'product-data@retail.example' },
+});
+const stockLevels = defineSource({
+  domain: product,
+  name: 'stock_levels',
+  description: 'Stock on hand per product.',
+  schema: z.object({ product_id: z.string(), stock: z.int().nullable(), counted_at: z.date() }),
+  sample: ({ scale, seed }) =>
+    `SELECT 'P' || i AS product_id, i * ${seed} AS stock, now() AS counted_at FROM range(${scale * 10}) t(i)`,
+});
+const noSample = defineSource({
+  domain: product,
+  name: 'prices',
+  description: 'Prices per product.',
+  schema: z.object({ product_id: z.string() }),
+});
+
+describe('selectOfRows', () => {
+  it('selects literal rows, each value cast to its column type', () => {
+    const rows = [
+      { product_id: "P'1", stock: 3, counted_at: '2024-05-01T12:00:00.000Z' },
+      { product_id: 'P2', counted_at: new Date('2024-05-02T00:00:00.000Z') },
+    ];
+    expect(renderSql(selectOfRows(stockLevels.columns, rows), ansi)).toBe(
+      `SELECT CAST('P''1' AS TEXT) AS "product_id", CAST(3 AS BIGINT) AS "stock", ` +
+        `CAST(TIMESTAMP '2024-05-01T12:00:00.000Z' AS TIMESTAMP) AS "counted_at" UNION ALL ` +
+        `SELECT CAST('P2' AS TEXT) AS "product_id", CAST(NULL AS BIGINT) AS "stock", ` +
+        `CAST(TIMESTAMP '2024-05-02T00:00:00.000Z' AS TIMESTAMP) AS "counted_at"`,
+    );
+  });
+
+  it('gives an empty result of the right columns for no rows', () => {
+    expect(renderSql(selectOfRows(stockLevels.columns, []), ansi)).toBe(
+      'SELECT CAST(NULL AS TEXT) AS "product_id", CAST(NULL AS BIGINT) AS "stock", CAST(NULL AS TIMESTAMP) AS "counted_at" LIMIT 0',
+    );
+  });
+});
+
+describe('castToColumns', () => {
+  it('wraps a SELECT so that it yields exactly the columns, in order and typed', () => {
+    expect(castToColumns('SELECT * FROM x', stockLevels.columns, ansi)).toBe(
+      'SELECT CAST("s"."product_id" AS TEXT) AS "product_id", CAST("s"."stock" AS BIGINT) AS "stock", ' +
+        'CAST("s"."counted_at" AS TIMESTAMP) AS "counted_at" FROM (SELECT * FROM x) AS s',
+    );
+  });
+});
+
+describe('loadRows', () => {
+  it("replaces the relation's table with the rows", async () => {
+    const { warehouse, calls } = loadingWarehouse(false);
+    expect(
+      await loadRows(warehouse, stockLevels, [{ product_id: 'P1', stock: 1, counted_at: new Date(0) }]),
+    ).toEqual({
+      rowCount: 2,
+    });
+    expect(calls).toEqual([
+      { step: 'ensureDomain', target: 'product' },
+      {
+        step: 'replaceTable',
+        target: 'product.raw_stock_levels',
+        select: renderSql(
+          selectOfRows(stockLevels.columns, [{ product_id: 'P1', stock: 1, counted_at: new Date(0) }]),
+          ansi,
+        ),
+        layout: { columns: stockLevels.columns },
+      },
+    ]);
+  });
+});
+
+describe('loadSample', () => {
+  it('generates the sample inside the warehouse, cast to the source columns', async () => {
+    const { warehouse, calls } = loadingWarehouse(true);
+    await loadSample(warehouse, stockLevels, { scale: 2, seed: 7 });
+    expect(calls[1]).toEqual({
+      step: 'replaceTable',
+      target: 'product.raw_stock_levels',
+      select: castToColumns(
+        "SELECT 'P' || i AS product_id, i * 7 AS stock, now() AS counted_at FROM range(20) t(i)",
+        stockLevels.columns,
+        ansi,
+      ),
+      layout: { columns: stockLevels.columns, description: 'Stock on hand per product.' },
+    });
+  });
+
+  it('refuses a source without a sample generator', async () => {
+    const { warehouse, calls } = loadingWarehouse(true);
+    await expect(loadSample(warehouse, noSample, { scale: 1, seed: 1 })).rejects.toMatchObject({
+      kind: 'usage',
+      code: 'no-sample',
+      subject: { domain: 'product', source: 'prices' },
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses a warehouse that cannot run generators', async () => {
+    const { warehouse, calls } = loadingWarehouse(false);
+    await expect(loadSample(warehouse, stockLevels, { scale: 1, seed: 1 })).rejects.toMatchObject({
+      code: 'sample-unsupported',
+      subject: { domain: 'product', source: 'stock_levels' },
+    });
+    expect(calls).toEqual([]);
+  });
+});
