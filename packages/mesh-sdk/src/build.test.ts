@@ -9,43 +9,12 @@ import {
   stagingTable,
   testProduct,
 } from './build.js';
-import type { LogicalType } from './columns.js';
 import { type DataProduct, type DataProductInput, defineDataProduct } from './data-product.js';
-import type { Dialect } from './dialect.js';
 import { defineDomain } from './domain.js';
 import type { Relation, TableRef } from './relation.js';
 import { sql } from './sql.js';
+import { ansi } from './testing/ansi-dialect.js';
 import type { BuildRunRecord, SqlRow, TableStats, Warehouse } from './warehouse.js';
-
-const TYPES: Record<LogicalType, string> = {
-  string: 'TEXT',
-  integer: 'BIGINT',
-  number: 'DOUBLE',
-  decimal: 'DECIMAL',
-  boolean: 'BOOLEAN',
-  date: 'DATE',
-  timestamp: 'TIMESTAMP',
-};
-
-// ANSI spelling: "identifiers", 'strings' with '' escaping, CAST(x AS T); other calls as FN(args).
-const ansi: Dialect = {
-  name: 'ansi-test',
-  quoteIdent: (name) => `"${name.replaceAll('"', '""')}"`,
-  tableName: (ref) => `${ansi.quoteIdent(ref.schema)}.${ansi.quoteIdent(ref.name)}`,
-  literal(value) {
-    if (value === null || value === undefined) return 'NULL';
-    if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
-    if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-    if (value instanceof Date) return `TIMESTAMP '${value.toISOString()}'`;
-    throw new TypeError(`no literal for ${typeof value}`);
-  },
-  columnType: (type) => TYPES[type],
-  call(call, args) {
-    if (call.fn === 'cast') return `CAST(${args[0]} AS ${TYPES[call.type]})`;
-    return `${call.fn.toUpperCase()}(${args.join(', ')})`;
-  },
-};
 
 const qualified = (t: TableRef) => `${t.schema}.${t.name}`;
 

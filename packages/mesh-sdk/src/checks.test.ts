@@ -1,47 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type Check, checksBuilder, compileChecks } from './checks.js';
-import type { LogicalType } from './columns.js';
 import { columnsOf } from './columns.js';
 import { defineDataProduct } from './data-product.js';
-import type { Dialect } from './dialect.js';
 import { defineDomain } from './domain.js';
 import type { Duration } from './duration.js';
 import { isMeshError } from './errors.js';
 import type { Relation } from './relation.js';
 import { defineSource } from './source.js';
 import { sql } from './sql.js';
-
-const TYPES: Record<LogicalType, string> = {
-  string: 'TEXT',
-  integer: 'BIGINT',
-  number: 'DOUBLE',
-  decimal: 'DECIMAL',
-  boolean: 'BOOLEAN',
-  date: 'DATE',
-  timestamp: 'TIMESTAMP',
-};
-
-// ANSI spelling: "identifiers", 'strings' with '' escaping, CAST(x AS T); other calls as FN(args).
-const ansi: Dialect = {
-  name: 'ansi-test',
-  quoteIdent: (name) => `"${name.replaceAll('"', '""')}"`,
-  tableName: (ref) => `${ansi.quoteIdent(ref.schema)}.${ansi.quoteIdent(ref.name)}`,
-  literal(value) {
-    if (value === null || value === undefined) return 'NULL';
-    if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
-    if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-    if (value instanceof Date) return `TIMESTAMP '${value.toISOString()}'`;
-    throw new TypeError(`no literal for ${typeof value}`);
-  },
-  columnType: (type) => TYPES[type],
-  call(call, args) {
-    if (call.fn === 'cast') return `CAST(${args[0]} AS ${TYPES[call.type]})`;
-    const parts = 'pattern' in call ? [...args, ansi.literal(call.pattern)] : args;
-    return `${call.fn.toUpperCase()}(${parts.join(', ')})`;
-  },
-};
+import { ansi } from './testing/ansi-dialect.js';
 
 /** Calls `fn` and returns what it threw, failing the test when it throws nothing. */
 function thrown(fn: () => unknown): unknown {

@@ -1,42 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { LogicalType } from './columns.js';
-import type { Dialect } from './dialect.js';
 import { defineDomain } from './domain.js';
 import { castToColumns, loadRows, loadSample, selectOfRows } from './load.js';
 import { defineSource } from './source.js';
 import { renderSql } from './sql.js';
+import { ansi } from './testing/ansi-dialect.js';
 import type { TableLayout, Warehouse } from './warehouse.js';
-
-const TYPES: Record<LogicalType, string> = {
-  string: 'TEXT',
-  integer: 'BIGINT',
-  number: 'DOUBLE',
-  decimal: 'DECIMAL',
-  boolean: 'BOOLEAN',
-  date: 'DATE',
-  timestamp: 'TIMESTAMP',
-};
-
-// ANSI spelling: "identifiers", 'strings' with '' escaping, CAST(x AS T); other calls as FN(args).
-const ansi: Dialect = {
-  name: 'ansi-test',
-  quoteIdent: (name) => `"${name.replaceAll('"', '""')}"`,
-  tableName: (ref) => `${ansi.quoteIdent(ref.schema)}.${ansi.quoteIdent(ref.name)}`,
-  literal(value) {
-    if (value === null || value === undefined) return 'NULL';
-    if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
-    if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-    if (value instanceof Date) return `TIMESTAMP '${value.toISOString()}'`;
-    throw new TypeError(`no literal for ${typeof value}`);
-  },
-  columnType: (type) => TYPES[type],
-  call(call, args) {
-    if (call.fn === 'cast') return `CAST(${args[0]} AS ${TYPES[call.type]})`;
-    return `${call.fn.toUpperCase()}(${args.join(', ')})`;
-  },
-};
 
 /** A warehouse that only loads: it keeps what it was asked to replace. */
 function loadingWarehouse(sampleData: boolean) {

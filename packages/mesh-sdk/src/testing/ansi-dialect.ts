@@ -1,0 +1,39 @@
+import type { LogicalType } from '../columns.js';
+import type { Dialect } from '../dialect.js';
+
+/** A plain ANSI dialect for warehouse-free tests: what the SDK renders, without a vendor's spelling. */
+const TYPES: Record<LogicalType, string> = {
+  string: 'TEXT',
+  integer: 'BIGINT',
+  number: 'DOUBLE',
+  decimal: 'DECIMAL',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+};
+
+// ANSI spelling: "identifiers", 'strings' with '' escaping, CAST(x AS T); other calls as FN(args).
+export const ansi: Dialect = {
+  name: 'ansi-test',
+  quoteIdent: (name) => `"${name.replaceAll('"', '""')}"`,
+  tableName: (ref) => `${ansi.quoteIdent(ref.schema)}.${ansi.quoteIdent(ref.name)}`,
+  literal(value) {
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
+    if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+    if (value instanceof Date) return `TIMESTAMP '${value.toISOString()}'`;
+    throw new TypeError(`no literal for ${typeof value}`);
+  },
+  columnType: (type) => TYPES[type],
+  call(call, args) {
+    if (call.fn === 'cast') return `CAST(${args[0]} AS ${TYPES[call.type]})`;
+    const parts =
+      'unit' in call
+        ? [call.unit, ...args]
+        : 'pattern' in call
+          ? [...args, ansi.literal(call.pattern)]
+          : args;
+    return `${call.fn.toUpperCase()}(${parts.join(', ')})`;
+  },
+};
