@@ -66,6 +66,7 @@ function recordingWarehouse(options: {
     tableStats: async (table) => options.stats?.[qualified(table)],
     recordRun: async (run) => void runs.push(run),
     latestRuns: async () => runs,
+    listRuns: async ({ since }) => runs.filter((r) => r.finishedAt >= since),
     close: async () => undefined,
   };
   return { warehouse, log, runs, concurrency };

@@ -2,10 +2,10 @@ import { type CheckSuiteResult, compileChecks } from './checks.js';
 import type { DataProduct } from './data-product.js';
 import type { Dialect } from './dialect.js';
 import { BuildError, isMeshError, type MeshError, WarehouseError } from './errors.js';
-import { type BuildPlan, downstreamOf, planBuild } from './graph.js';
+import { type BuildPlan, downstreamOf, inputsOf, planBuild } from './graph.js';
 import type { Relation, TableRef } from './relation.js';
 import { renderSql, sql } from './sql.js';
-import type { BuildRunRecord, TableLayout, Warehouse } from './warehouse.js';
+import { type BuildRunRecord, canEstimateCost, type TableLayout, type Warehouse } from './warehouse.js';
 
 /** The staging table a build of `product` writes before it is published. */
 export function stagingTable(product: DataProduct): TableRef {
@@ -58,6 +58,7 @@ export interface BuildOutcome {
   readonly product: DataProduct;
   readonly status: 'published' | 'failed' | 'skipped';
   readonly rowCount: number;
+  readonly bytesProcessed?: number | undefined;
   readonly checks: CheckSuiteResult | undefined;
   readonly error: MeshError | undefined;
   readonly durationMs: number;
@@ -80,6 +81,7 @@ export async function buildProduct(
   const started = new Date();
   const staging = stagingTable(product);
   let rowCount = 0;
+  let bytesProcessed: number | undefined;
   let checks: CheckSuiteResult | undefined;
   let error: MeshError | undefined;
   let status: BuildOutcome['status'] = 'failed';
@@ -96,7 +98,8 @@ export async function buildProduct(
     await checkTransformColumns(warehouse, product, transform);
     await warehouse.ensureDomain(product.domain);
     stagingCreated = true;
-    ({ rowCount } = await warehouse.replaceTable(staging, select, productLayout(product)));
+    ({ rowCount, bytesProcessed } = await warehouse.replaceTable(staging, select, productLayout(product)));
+    bytesProcessed ??= await inputBytes(warehouse, product);
     const compiled = compileChecks(product, product.checks, warehouse.dialect, (r: Relation) =>
       r === product ? staging : r.table,
     );
@@ -128,10 +131,41 @@ export async function buildProduct(
     if (stagingCreated) await warehouse.dropTable(staging).catch(() => undefined);
   }
   const finished = new Date();
-  await warehouse.recordRun(
-    runRecord(product, options.runId, status, started, finished, rowCount, checks, error),
-  );
-  return { product, status, rowCount, checks, error, durationMs: finished.getTime() - started.getTime() };
+  await warehouse.recordRun({
+    ...runRecord(product, options.runId, status, started, finished, rowCount, checks, error),
+    bytesProcessed,
+  });
+  return {
+    product,
+    status,
+    rowCount,
+    bytesProcessed,
+    checks,
+    error,
+    durationMs: finished.getTime() - started.getTime(),
+  };
+}
+
+/**
+ * Bytes a build of `product` would process, without building it: the warehouse's dry run
+ * where it has one, else the size of the product's inputs.
+ */
+export async function estimateBuildBytes(
+  warehouse: Warehouse,
+  product: DataProduct,
+): Promise<{ bytes: number; method: 'dry-run' | 'input-size' }> {
+  if (canEstimateCost(warehouse)) {
+    const { select } = renderBuildQuery(product, warehouse.dialect);
+    return { bytes: await warehouse.estimateBytes(select), method: 'dry-run' };
+  }
+  return { bytes: await inputBytes(warehouse, product), method: 'input-size' };
+}
+
+/** Where a warehouse reports no bytes processed, a build reads (at most) all of its inputs. */
+async function inputBytes(warehouse: Warehouse, product: DataProduct): Promise<number> {
+  let total = 0;
+  for (const input of inputsOf(product)) total += (await warehouse.tableStats(input.table))?.bytes ?? 0;
+  return total;
 }
 
 /** The transform must produce exactly the contract's columns: none missing, none extra. */
@@ -186,6 +220,7 @@ function runRecord(
     startedAt,
     finishedAt,
     rowCount,
+    bytesProcessed: undefined,
     checks: checks?.outcomes ?? [],
     completeness: checks?.completeness,
     validity: checks?.validity,

@@ -6,7 +6,9 @@ export interface Subject {
   column?: string;
   check?: string;
   file?: string;
-  line?: number;
+  line?: number | undefined;
+  /** A configuration key, dotted: `targets.prod.project`. */
+  key?: string;
 }
 
 // A brand, not `instanceof`: two installed copies of the SDK must still recognise each other's errors.
@@ -66,5 +68,6 @@ export function describeSubject(subject: Subject): string {
   if (subject.column) parts.push(parts.length ? `column ${subject.column}` : subject.column);
   if (subject.check) parts.push(`check ${subject.check}`);
   if (subject.file) parts.push(subject.line ? `${subject.file}:${subject.line}` : subject.file);
+  if (subject.key) parts.push(`key ${subject.key}`);
   return parts.join(', ');
 }

@@ -48,6 +48,7 @@ const outcome = (name: string, passed: boolean, severity: 'error' | 'warn' = 'er
 const stats = (lastModified: Date): TableStats => ({ rowCount: 100, bytes: 4096, lastModified });
 const run = (fields: Partial<BuildRunRecord> = {}): BuildRunRecord => ({
   runId: 'r1',
+  bytesProcessed: undefined,
   domain: 'sales',
   product: 'sales_orders',
   version: '1.4.0',

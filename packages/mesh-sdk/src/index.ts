@@ -1,4 +1,5 @@
 export { z } from 'zod';
+export * from './access.js';
 export * from './build.js';
 export * from './checks.js';
 export * from './columns.js';
@@ -9,10 +10,11 @@ export * from './duration.js';
 export * from './errors.js';
 export * from './graph.js';
 export * from './health.js';
+export { formatIssues } from './issues.js';
 export * from './load.js';
 export * from './policies.js';
 export * from './read.js';
 export * from './relation.js';
 export * from './source.js';
 export * from './sql.js';
-export type * from './warehouse.js';
+export * from './warehouse.js';

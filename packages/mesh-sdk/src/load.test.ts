@@ -35,6 +35,7 @@ function loadingWarehouse(sampleData: boolean) {
     tableStats: unused,
     recordRun: unused,
     latestRuns: unused,
+    listRuns: unused,
     close: unused,
   };
   return { warehouse, calls };

@@ -37,6 +37,7 @@ function streamingWarehouse(chunks: SqlRow[][] = []) {
     tableStats: unused,
     recordRun: unused,
     latestRuns: unused,
+    listRuns: unused,
     close: unused,
   };
   return { warehouse, statements };

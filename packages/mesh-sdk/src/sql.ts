@@ -18,13 +18,16 @@ export type PortableCall =
   | { fn: 'current_timestamp'; args: [] }
   | { fn: 'current_date'; args: [] }
   | { fn: 'date_trunc'; unit: DateUnit; args: [SqlFragment] }
+  | { fn: 'timestamp_trunc'; unit: TimestampUnit; args: [SqlFragment] }
   | { fn: 'date_add'; unit: DateUnit; args: [SqlFragment, SqlFragment] }
   | { fn: 'date_diff'; unit: DateUnit; args: [SqlFragment, SqlFragment] }
   | { fn: 'to_date'; args: [SqlFragment] }
   | { fn: 'cast'; type: LogicalType; args: [SqlFragment] }
   | { fn: 'regexp_matches'; pattern: string; args: [SqlFragment] };
 
-export type DateUnit = 'day' | 'week' | 'month' | 'quarter' | 'year' | 'hour';
+/** Units of date arithmetic. Weeks start on Sunday on every warehouse. */
+export type DateUnit = 'day' | 'week' | 'month' | 'quarter' | 'year';
+export type TimestampUnit = 'hour' | 'day' | 'month' | 'year';
 
 const CALL = Symbol.for('retail-mesh.sql-call');
 const IDENT = Symbol.for('retail-mesh.sql-ident');
@@ -107,12 +110,15 @@ sql.safeDivide = (a: SqlValue, b: SqlValue) => callOf({ fn: 'safe_divide', args:
 sql.currentTimestamp = () => callOf({ fn: 'current_timestamp', args: [] });
 /** The current date (UTC). */
 sql.currentDate = () => callOf({ fn: 'current_date', args: [] });
-/** Truncates a date or timestamp to `unit`; a timestamp stays a timestamp. */
+/** The first day of the `unit` a date or timestamp falls in, as a DATE. */
 sql.dateTrunc = (unit: DateUnit, value: SqlValue) => callOf({ fn: 'date_trunc', unit, args: [wrap(value)] });
-/** Adds `amount` units to a date. */
+/** A timestamp truncated to `unit` (UTC), still a TIMESTAMP. */
+sql.timestampTrunc = (unit: TimestampUnit, value: SqlValue) =>
+  callOf({ fn: 'timestamp_trunc', unit, args: [wrap(value)] });
+/** A DATE `amount` units after a date. */
 sql.dateAdd = (unit: DateUnit, value: SqlValue, amount: SqlValue) =>
   callOf({ fn: 'date_add', unit, args: [wrap(value), wrap(amount)] });
-/** Whole `unit`s from `start` to `end` (end minus start). */
+/** Unit boundaries crossed from date `start` to date `end` (end minus start). */
 sql.dateDiff = (unit: DateUnit, end: SqlValue, start: SqlValue) =>
   callOf({ fn: 'date_diff', unit, args: [wrap(end), wrap(start)] });
 /** The date part of a timestamp. */

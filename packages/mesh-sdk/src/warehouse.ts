@@ -1,6 +1,6 @@
 import type { CheckOutcome } from './checks.js';
 import type { ColumnSpec } from './columns.js';
-import type { Partitioning } from './data-product.js';
+import type { AccessModel, Partitioning } from './data-product.js';
 import type { Dialect } from './dialect.js';
 import type { Domain } from './domain.js';
 import type { TableRef } from './relation.js';
@@ -40,6 +40,15 @@ export interface TableLayout {
   readonly clusterBy?: readonly string[];
   readonly description?: string;
   readonly labels?: Readonly<Record<string, string>>;
+  /** Who may read the table besides its owners; adapters with grants apply it with their access policy. */
+  readonly access?: AccessModel;
+  readonly consumers?: readonly string[];
+}
+
+/** What materializing a table cost: rows written and bytes the warehouse processed, where it reports them. */
+export interface MaterializeResult {
+  readonly rowCount: number;
+  readonly bytesProcessed?: number | undefined;
 }
 
 /** One build of one product, as recorded in the warehouse's run log. */
@@ -53,6 +62,8 @@ export interface BuildRunRecord {
   readonly startedAt: Date;
   readonly finishedAt: Date;
   readonly rowCount: number;
+  /** Bytes the build processed (reported by the warehouse, or the size of its inputs where it reports none). */
+  readonly bytesProcessed: number | undefined;
   readonly checks: readonly CheckOutcome[];
   readonly completeness: number | undefined;
   readonly validity: number | undefined;
@@ -72,7 +83,7 @@ export interface Warehouse {
   /** Creates an empty table of the layout if absent; idempotent. */
   ensureTable(table: TableRef, layout: TableLayout): Promise<void>;
   /** Replaces a table's rows with the result of a SELECT, atomically. Returns the new row count. */
-  replaceTable(table: TableRef, select: string, layout: TableLayout): Promise<{ rowCount: number }>;
+  replaceTable(table: TableRef, select: string, layout: TableLayout): Promise<MaterializeResult>;
   /** The names and warehouse types of a SELECT's result columns, without running it. */
   describeQuery(select: string): Promise<Array<{ name: string; type: string }>>;
   /**
@@ -91,5 +102,22 @@ export interface Warehouse {
   recordRun(run: BuildRunRecord): Promise<void>;
   /** The latest run of every product that has one. */
   latestRuns(): Promise<BuildRunRecord[]>;
+  /** Every run that finished at or after `since`, oldest first. */
+  listRuns(options: { since: Date }): Promise<BuildRunRecord[]>;
   close(): Promise<void>;
+}
+
+/** A warehouse that can tell what a statement would process without running it. */
+export interface CostEstimator {
+  /** Bytes the statement would process, from a dry run. */
+  estimateBytes(statement: string): Promise<number>;
+}
+
+/**
+ * @example if (canEstimateCost(warehouse)) await warehouse.estimateBytes(sql);
+ */
+export function canEstimateCost(warehouse: Warehouse): warehouse is Warehouse & CostEstimator {
+  return (
+    warehouse.capabilities.dryRun && typeof (warehouse as Partial<CostEstimator>).estimateBytes === 'function'
+  );
 }

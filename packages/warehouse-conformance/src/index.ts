@@ -174,6 +174,16 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(outcome.checks?.completeness).toBeCloseTo(19 / 20);
     });
 
+    it('lists runs since a time, oldest first, with the bytes each build processed', async () => {
+      const since = new Date(Date.now() - 60_000);
+      const runs = await warehouse.listRuns({ since });
+      const ids = runs.filter((r) => r.domain === fx.domain.name).map((r) => r.runId);
+      expect(ids).toEqual(['conformance-1', 'conformance-2', 'conformance-3', 'conformance-4']);
+      const published = runs.find((r) => r.runId === 'conformance-1');
+      expect(published?.bytesProcessed).toBeGreaterThanOrEqual(0);
+      expect(await warehouse.listRuns({ since: new Date(Date.now() + 60_000) })).toEqual([]);
+    });
+
     it('streams a large result in bounded chunks', async () => {
       const digits = sql.join(
         Array.from({ length: 10 }, (_, d) => sql`SELECT ${d} AS d`),

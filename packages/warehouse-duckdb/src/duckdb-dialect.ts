@@ -11,6 +11,9 @@ const TYPES: Record<LogicalType, string> = {
   timestamp: 'TIMESTAMP',
 };
 
+/** The Sunday that starts the week of a date: DuckDB's own weeks start on Monday. */
+const sundayWeek = (value: string) => `(CAST(date_trunc('week', CAST(${value} AS DATE) + 1) AS DATE) - 1)`;
+
 function quoteString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
@@ -46,11 +49,22 @@ export const duckdbDialect: Dialect = {
       case 'current_date':
         return 'current_date';
       case 'date_trunc':
+        return call.unit === 'week'
+          ? sundayWeek(a!)
+          : `CAST(date_trunc('${call.unit}', CAST(${a} AS DATE)) AS DATE)`;
+      case 'timestamp_trunc':
         return `date_trunc('${call.unit}', ${a})`;
       case 'date_add':
-        return `(${a} + to_${call.unit === 'week' ? 'weeks' : `${call.unit}s`}(CAST(${b} AS INTEGER)))`;
+        return call.unit === 'week'
+          ? `CAST(CAST(${a} AS DATE) + to_days(7 * CAST(${b} AS INTEGER)) AS DATE)`
+          : call.unit === 'quarter'
+            ? `CAST(CAST(${a} AS DATE) + to_months(3 * CAST(${b} AS INTEGER)) AS DATE)`
+            : `CAST(CAST(${a} AS DATE) + to_${call.unit}s(CAST(${b} AS INTEGER)) AS DATE)`;
       case 'date_diff':
-        return `date_diff('${call.unit}', ${b}, ${a})`;
+        // Sunday-based week boundaries crossed, as BigQuery counts them.
+        return call.unit === 'week'
+          ? `CAST((${sundayWeek(a!)} - ${sundayWeek(b!)}) / 7 AS BIGINT)`
+          : `date_diff('${call.unit}', CAST(${b} AS DATE), CAST(${a} AS DATE))`;
       case 'to_date':
         return `CAST(${a} AS DATE)`;
       case 'cast':

@@ -1,7 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProduct, defineDataProduct, defineDomain, isMeshError, sql, z } from '@retail-mesh/sdk';
+import {
+  buildProduct,
+  defineDataProduct,
+  defineDomain,
+  isMeshError,
+  renderSql,
+  sql,
+  z,
+} from '@retail-mesh/sdk';
 import { describeWarehouseConformance } from '@retail-mesh/warehouse-conformance';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse } from './duckdb-warehouse.js';
@@ -126,6 +134,57 @@ describe('duckdb warehouse', () => {
       { day: '2024-01-02', k: 'a' },
       { day: '2024-01-02', k: 'b' },
     ]);
+    await warehouse.close();
+  });
+});
+
+describe('duckdb dialect', () => {
+  // Expected values are BigQuery's, so one transform gives one answer on both warehouses.
+  it('gives the portable date helpers BigQuery semantics', async () => {
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    const d = (iso: string) => sql.cast(iso, 'date');
+    const query = sql`SELECT
+      ${sql.dateTrunc('week', d('2024-03-09'))} AS saturday_week,
+      ${sql.dateTrunc('week', d('2024-03-10'))} AS sunday_week,
+      ${sql.dateTrunc('month', sql.cast(new Date('2024-03-09T10:00:00Z'), 'timestamp'))} AS month_of_timestamp,
+      ${sql.dateTrunc('quarter', d('2024-05-20'))} AS quarter,
+      ${sql.timestampTrunc('hour', sql.cast(new Date('2024-03-09T10:42:13Z'), 'timestamp'))} AS hour,
+      ${sql.dateAdd('month', d('2024-01-31'), 1)} AS month_later,
+      ${sql.dateAdd('week', d('2024-01-31'), 2)} AS two_weeks_later,
+      ${sql.dateDiff('week', d('2024-03-10'), d('2024-03-09'))} AS weeks_across_sunday,
+      ${sql.dateDiff('week', d('2024-03-16'), d('2024-03-10'))} AS weeks_within,
+      ${sql.dateDiff('day', d('2024-03-10'), d('2024-03-01'))} AS days,
+      ${sql.dateDiff('month', d('2024-03-01'), d('2024-01-31'))} AS months,
+      ${sql.toDate(sql.cast(new Date('2024-03-09T23:59:59Z'), 'timestamp'))} AS day_of,
+      ${sql.safeDivide(1, 0)} AS by_zero,
+      ${sql.safeDivide(1, 4)} AS quarter_of_one,
+      ${sql.regexpMatches('abc', '^a.c$')} AS matches`;
+    const [row] = await warehouse.query(renderSql(query, warehouse.dialect));
+    expect(row).toEqual({
+      saturday_week: '2024-03-03',
+      sunday_week: '2024-03-10',
+      month_of_timestamp: '2024-03-01',
+      quarter: '2024-04-01',
+      hour: new Date('2024-03-09T10:00:00Z'),
+      month_later: '2024-02-29',
+      two_weeks_later: '2024-02-14',
+      weeks_across_sunday: 1,
+      weeks_within: 0,
+      days: 9,
+      months: 2,
+      day_of: '2024-03-09',
+      by_zero: null,
+      quarter_of_one: 0.25,
+      matches: true,
+    });
+    await warehouse.close();
+  });
+
+  it('escapes literals so any text round-trips', async () => {
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    const text = "quote ' backslash \\ newline \n tab \t unicode é 𝄞";
+    const [row] = await warehouse.query(renderSql(sql`SELECT ${text} AS t`, warehouse.dialect));
+    expect(row?.t).toBe(text);
     await warehouse.close();
   });
 });

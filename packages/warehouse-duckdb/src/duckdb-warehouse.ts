@@ -4,6 +4,7 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBResult } from '@duckd
 import {
   type BuildRunRecord,
   type Domain,
+  type MaterializeResult,
   type SqlRow,
   type TableLayout,
   type TableRef,
@@ -155,6 +156,8 @@ class DuckDbWarehouse implements Warehouse {
         status VARCHAR NOT NULL, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL,
         row_count BIGINT NOT NULL, completeness DOUBLE, validity DOUBLE, checks JSON NOT NULL,
         error_code VARCHAR, error_message VARCHAR)`);
+      // Files written before bytes were recorded gain the column.
+      await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS bytes_processed BIGINT`);
     });
     return this.metaReady;
   }
@@ -178,7 +181,7 @@ class DuckDbWarehouse implements Warehouse {
     });
   }
 
-  replaceTable(ref: TableRef, select: string, layout: TableLayout): Promise<{ rowCount: number }> {
+  replaceTable(ref: TableRef, select: string, layout: TableLayout): Promise<MaterializeResult> {
     return this.exclusive(async () => {
       // DuckDB has no partitions or clustering; rows sorted by those columns give its
       // per-row-group min/max indexes the same pruning effect.
@@ -298,8 +301,10 @@ class DuckDbWarehouse implements Warehouse {
     await this.ensureMeta();
     await this.exclusive(() =>
       this.run(
-        `INSERT INTO ${q(META_SCHEMA)}.runs VALUES ($run_id, $domain, $product, $version, $status, $started_at::TIMESTAMP,
-          $finished_at::TIMESTAMP, $row_count, $completeness, $validity, $checks, $error_code, $error_message)`,
+        `INSERT INTO ${q(META_SCHEMA)}.runs BY NAME SELECT $run_id AS run_id, $domain AS domain, $product AS product,
+          $version AS version, $status AS status, $started_at::TIMESTAMP AS started_at, $finished_at::TIMESTAMP AS finished_at,
+          $row_count AS row_count, $completeness AS completeness, $validity AS validity, $checks AS checks,
+          $error_code AS error_code, $error_message AS error_message, $bytes_processed::BIGINT AS bytes_processed`,
         {
           run_id: run.runId,
           domain: run.domain,
@@ -314,6 +319,7 @@ class DuckDbWarehouse implements Warehouse {
           checks: JSON.stringify(run.checks),
           error_code: run.error?.code ?? null,
           error_message: run.error?.message ?? null,
+          bytes_processed: run.bytesProcessed ?? null,
         },
       ),
     );
@@ -324,21 +330,20 @@ class DuckDbWarehouse implements Warehouse {
     const rows = await this.query(
       `SELECT * FROM ${q(META_SCHEMA)}.runs QUALIFY row_number() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) = 1`,
     );
-    return rows.map((r) => ({
-      runId: String(r.run_id),
-      domain: String(r.domain),
-      product: String(r.product),
-      version: String(r.version),
-      status: r.status as BuildRunRecord['status'],
-      startedAt: r.started_at as Date,
-      finishedAt: r.finished_at as Date,
-      rowCount: Number(r.row_count),
-      checks: JSON.parse(String(r.checks)),
-      completeness: r.completeness === null ? undefined : Number(r.completeness),
-      validity: r.validity === null ? undefined : Number(r.validity),
-      error:
-        r.error_code === null ? undefined : { code: String(r.error_code), message: String(r.error_message) },
-    }));
+    return rows.map(runOf);
+  }
+
+  async listRuns({ since }: { since: Date }): Promise<BuildRunRecord[]> {
+    await this.ensureMeta();
+    const rows = await this.exclusive(() =>
+      this.run(
+        `SELECT * FROM ${q(META_SCHEMA)}.runs WHERE finished_at >= $since::TIMESTAMP ORDER BY finished_at`,
+        {
+          since: since.toISOString(),
+        },
+      ),
+    );
+    return rows.map(runOf);
   }
 
   async close(): Promise<void> {
@@ -346,4 +351,24 @@ class DuckDbWarehouse implements Warehouse {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+function runOf(r: SqlRow): BuildRunRecord {
+  return {
+    runId: String(r.run_id),
+    domain: String(r.domain),
+    product: String(r.product),
+    version: String(r.version),
+    status: r.status as BuildRunRecord['status'],
+    startedAt: r.started_at as Date,
+    finishedAt: r.finished_at as Date,
+    rowCount: Number(r.row_count),
+    bytesProcessed:
+      r.bytes_processed === null || r.bytes_processed === undefined ? undefined : Number(r.bytes_processed),
+    checks: JSON.parse(String(r.checks)),
+    completeness: r.completeness === null ? undefined : Number(r.completeness),
+    validity: r.validity === null ? undefined : Number(r.validity),
+    error:
+      r.error_code === null ? undefined : { code: String(r.error_code), message: String(r.error_message) },
+  };
 }

@@ -1,10 +1,15 @@
-import { createDuckDbWarehouse, DEFAULT_DUCKDB_PATH } from '@retail-mesh/duckdb';
-import type { Warehouse } from '@retail-mesh/sdk';
+import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
+import { UsageError, type Warehouse } from '@retail-mesh/sdk';
+import { loadConfig, type MeshConfig, resolveTarget, type TargetConfig } from './config.js';
 import { Progress } from './progress.js';
 
 /** Options every command takes. */
 export interface GlobalOptions {
-  /** DuckDB database file; `MESH_DB` or `.mesh/mesh.duckdb` by default. */
+  /** A target of mesh.yaml; its defaultTarget when omitted. */
+  target?: string;
+  /** Configuration file; `mesh.yaml` in the working directory by default. */
+  config?: string;
+  /** DuckDB database file of a DuckDB target; overrides the target's path (also `MESH_DB`). */
   db?: string;
   json?: boolean;
 }
@@ -24,18 +29,58 @@ export function processIo(options: GlobalOptions): Io {
   };
 }
 
-export function databasePath(options: GlobalOptions): string {
-  return options.db ?? process.env.MESH_DB ?? DEFAULT_DUCKDB_PATH;
+/** The configuration and the chosen target of a command. */
+export interface CommandContext {
+  readonly config: MeshConfig;
+  readonly targetName: string;
+  readonly target: TargetConfig;
+}
+
+export function commandContext(options: GlobalOptions): CommandContext {
+  const { config } = loadConfig(options.config);
+  const { name, target } = resolveTarget(config, options.target);
+  const db = options.db ?? process.env.MESH_DB;
+  if (db && target.type === 'duckdb') return { config, targetName: name, target: { ...target, path: db } };
+  if (options.db && target.type !== 'duckdb') {
+    throw new UsageError(
+      'bad-arguments',
+      `--db applies to DuckDB targets; target ${name} is ${target.type}.`,
+    );
+  }
+  return { config, targetName: name, target };
+}
+
+/** Opens the target's warehouse; BigQuery's client is loaded only when a BigQuery target is used. */
+export async function openWarehouse(context: CommandContext): Promise<Warehouse> {
+  const { target, config } = context;
+  if (target.type === 'duckdb') {
+    return createDuckDbWarehouse({
+      path: target.path,
+      threads: target.threads,
+      memoryLimit: target.memoryLimit,
+    });
+  }
+  const { createBigQueryWarehouse } = await import('@retail-mesh/bigquery');
+  return createBigQueryWarehouse({
+    projectId: target.project,
+    location: target.location,
+    datasetPrefix: target.datasetPrefix,
+    apiEndpoint: target.apiEndpoint,
+    keyFilename: target.keyFilename,
+    maximumBytesBilled: target.maximumBytesBilled,
+    access: config.access,
+  });
 }
 
 /** Opens the warehouse for a command and closes it whatever happens. */
 export async function withWarehouse<T>(
   options: GlobalOptions,
-  work: (warehouse: Warehouse) => Promise<T>,
+  work: (warehouse: Warehouse, context: CommandContext) => Promise<T>,
 ): Promise<T> {
-  const warehouse = await createDuckDbWarehouse({ path: databasePath(options) });
+  const context = commandContext(options);
+  const warehouse = await openWarehouse(context);
   try {
-    return await work(warehouse);
+    return await work(warehouse, context);
   } finally {
     await warehouse.close();
   }

@@ -8,9 +8,11 @@ export const EXIT_CODES = `Exit codes:
   4  the warehouse could not be opened or refused a statement`;
 
 const GLOBAL = `Global options:
-  --db <file>   DuckDB database file (default: $MESH_DB or .mesh/mesh.duckdb)
-  --json        print machine-readable JSON on stdout instead of tables
-  -h, --help    show help`;
+  -t, --target <name>  target of mesh.yaml to run on (default: its defaultTarget, local)
+  --config <file>      configuration file (default: mesh.yaml in the working directory)
+  --db <file>          DuckDB file of a DuckDB target (default: $MESH_DB or the target's path)
+  --json               print machine-readable JSON on stdout instead of tables
+  -h, --help           show help`;
 
 export const MAIN_HELP = `mesh: build, test and observe the retail-mesh data products.
 
@@ -22,6 +24,8 @@ Commands:
   build    build products (all, or the domains/products named) and publish those whose checks pass
   test     check governance policies and run every product's checks on its published table
   health   report the health of every product, domain and the mesh
+  cost     chargeback per domain: storage, compute and a share of the platform
+  plan     write the BigQuery infrastructure as Terraform JSON
 
 Run \`mesh <command> --help\` for a command's options.
 
@@ -52,7 +56,7 @@ Options:
   --seed <n>    random seed (default 42)
 
 ${GLOBAL}`,
-  build: `Usage: mesh build [names...] [--json]
+  build: `Usage: mesh build [names...] [--dry-run] [--json]
 
 Builds products in dependency order across domains: each is materialized into a staging
 table, its checks run in one query, and it is swapped in atomically only when no blocking
@@ -60,11 +64,34 @@ check fails. A failed product keeps its previous version and skips its dependent
 Names are domains (product), products (product_inventory) or both (product.product_inventory);
 upstream products of those named are built too.
 
+Options:
+  --dry-run     build nothing: print the bytes each build would process and its estimated
+                cost (BigQuery dry runs; on DuckDB, the size of each product's inputs)
+
 ${GLOBAL}`,
   test: `Usage: mesh test [names...] [--json]
 
 Checks every definition against the governance policies, then runs each product's check
 suite on its published table (without rebuilding) and records the results for health.
+
+${GLOBAL}`,
+  cost: `Usage: mesh cost [--days <n>] [--json]
+
+Chargeback per domain, per month: storage (GB of the domain's tables x the GB-month rate),
+compute (TB its builds processed over the last <n> days, scaled to a month, x the TB rate)
+and the fixed platform cost split in proportion to each domain's data volume. Rates come
+from the cost section of mesh.yaml (defaults 0.023 per GB-month, 0.50 per TB, 10,000 per month).
+
+Options:
+  --days <n>    period of build history to charge (default 30)
+
+${GLOBAL}`,
+  plan: `Usage: mesh plan --terraform <dir> [--target <bigquery target>] [--json]
+
+Writes Terraform JSON (*.tf.json) for the BigQuery infrastructure of every domain and
+product: datasets with labels and access, partitioned and clustered tables with their
+schema, dataOwner and dataViewer IAM members, and the sink that routes the domain datasets'
+audit logs. The target is --target, or the first BigQuery target of mesh.yaml.
 
 ${GLOBAL}`,
   health: `Usage: mesh health [--json]

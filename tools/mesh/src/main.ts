@@ -13,6 +13,8 @@ interface CommandSpec {
 }
 
 const GLOBAL_OPTIONS = {
+  target: { type: 'string', short: 't' },
+  config: { type: 'string' },
   db: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -23,9 +25,11 @@ const SEED_OPTIONS = { scale: { type: 'string' }, seed: { type: 'string' } } as 
 const COMMANDS: Record<string, CommandSpec> = {
   up: { options: { ...SEED_OPTIONS, reseed: { type: 'boolean' } }, load: () => import('./commands/up.js') },
   seed: { options: SEED_OPTIONS, load: () => import('./commands/seed.js') },
-  build: { options: {}, load: () => import('./commands/build.js') },
+  build: { options: { 'dry-run': { type: 'boolean' } }, load: () => import('./commands/build.js') },
   test: { options: {}, load: () => import('./commands/test.js') },
   health: { options: {}, load: () => import('./commands/health.js') },
+  cost: { options: { days: { type: 'string' } }, load: () => import('./commands/cost.js') },
+  plan: { options: { terraform: { type: 'string' } }, load: () => import('./commands/plan.js') },
 };
 
 /** Exit code of an error: the CLI's one mapping from error kinds to codes. */

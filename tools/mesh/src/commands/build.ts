@@ -2,10 +2,13 @@ import {
   type BuildOutcome,
   buildMesh,
   describeSubject,
+  estimateBuildBytes,
   type MeshDefinition,
+  planBuild,
   type Warehouse,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, newRunId, withWarehouse } from '../context.js';
+import { TB } from '../cost.js';
 import { enforcePolicies } from '../governance.js';
 import { loadMesh, selectProducts } from '../mesh.js';
 import { color, formatInt, formatMs, table } from '../style.js';
@@ -99,9 +102,75 @@ export function buildSummary(outcomes: readonly BuildOutcome[]): {
   };
 }
 
-export async function run(values: GlobalOptions, names: string[], io: Io): Promise<number> {
+/** What each planned build would process and cost, without building anything. */
+export async function estimateBuilds(
+  warehouse: Warehouse,
+  mesh: MeshDefinition,
+  names: readonly string[],
+  computePerTb: number,
+) {
+  const estimates = [];
+  for (const product of planBuild(selectProducts(mesh, names)).order) {
+    try {
+      const { bytes, method } = await estimateBuildBytes(warehouse, product);
+      estimates.push({ id: product.id, bytes, cost: (bytes / TB) * computePerTb, method, error: null });
+    } catch (error) {
+      // Typically an upstream table that does not exist on the target yet.
+      const message = (error as Error)?.message ?? String(error);
+      estimates.push({ id: product.id, bytes: null, cost: null, method: null, error: message });
+    }
+  }
+  return estimates;
+}
+
+async function dryRun(values: GlobalOptions, names: string[], io: Io): Promise<number> {
+  const mesh = loadMesh();
+  const { estimates, currency, target } = await withWarehouse(values, async (warehouse, context) => ({
+    estimates: await estimateBuilds(warehouse, mesh, names, context.config.cost.computePerTb),
+    currency: context.config.cost.currency,
+    target: context.targetName,
+  }));
+  const bytes = estimates.reduce((a, e) => a + (e.bytes ?? 0), 0);
+  const cost = estimates.reduce((a, e) => a + (e.cost ?? 0), 0);
+  const failed = estimates.filter((e) => e.error).length;
+  if (values.json) {
+    io.out(
+      JSON.stringify(
+        { target, currency, products: estimates, totals: { bytes, cost, unavailable: failed } },
+        null,
+        2,
+      ),
+    );
+  } else {
+    io.out(
+      table(
+        ['PRODUCT', 'BYTES', 'EST. COST', 'FROM'],
+        [
+          ...estimates.map((e) => [
+            e.id,
+            e.bytes === null ? '-' : formatInt(e.bytes),
+            e.cost === null ? '-' : `${e.cost.toFixed(6)} ${currency}`,
+            e.method ?? color.red('unavailable'),
+          ]),
+          ['total', formatInt(bytes), `${cost.toFixed(6)} ${currency}`, ''],
+        ],
+      ),
+    );
+    for (const e of estimates) if (e.error) io.out(`${color.red('✗')} ${e.id}: ${e.error}`);
+    io.out(`
+Dry run on ${target}: nothing was built.`);
+  }
+  return failed ? 1 : 0;
+}
+
+export async function run(
+  values: GlobalOptions & { 'dry-run'?: boolean },
+  names: string[],
+  io: Io,
+): Promise<number> {
   const mesh = loadMesh();
   enforcePolicies(mesh, io, values.json === true);
+  if (values['dry-run']) return dryRun(values, names, io);
   const started = performance.now();
   const { runId, outcomes } = await withWarehouse(values, (warehouse) =>
     buildProducts(warehouse, mesh, names, io),

@@ -1,0 +1,41 @@
+-- product.product_catalog 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+SELECT product_id, sku, TRIM(name) AS name, TRIM(category) AS category, TRIM(brand) AS brand,
+           unit_cost, retail_price, active, launched_on, updated_at
+    FROM (
+      SELECT p.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, sku) AS revision
+      FROM `retail-mesh-prod`.`product`.`raw_products` AS p
+    ) AS latest
+    WHERE revision = 1;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`product`.`_staging_product_catalog` (
+  `product_id` STRING OPTIONS(description='Catalog identifier'),
+  `sku` STRING OPTIONS(description='Stock keeping unit printed on the label'),
+  `name` STRING OPTIONS(description='Product name as shown to customers'),
+  `category` STRING OPTIONS(description='Merchandise category'),
+  `brand` STRING OPTIONS(description='Brand the product is sold under'),
+  `unit_cost` NUMERIC OPTIONS(description='Purchase cost of one unit'),
+  `retail_price` NUMERIC OPTIONS(description='Shelf price of one unit, before promotions'),
+  `active` BOOL OPTIONS(description='Sold at present; discontinued products are inactive'),
+  `launched_on` DATE OPTIONS(description='First day the product was on sale'),
+  `updated_at` TIMESTAMP OPTIONS(description='When the current revision was saved in the PIM (UTC)'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+CLUSTER BY `category`, `brand`
+OPTIONS(description='The current revision of every product in the PIM, active and discontinued.', labels=[('domain', 'product'), ('product', 'product_catalog'), ('tier', 'gold'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`sku` AS STRING) AS `sku`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`category` AS STRING) AS `category`, CAST(`q`.`brand` AS STRING) AS `brand`, CAST(`q`.`unit_cost` AS NUMERIC) AS `unit_cost`, CAST(`q`.`retail_price` AS NUMERIC) AS `retail_price`, CAST(`q`.`active` AS BOOL) AS `active`, CAST(`q`.`launched_on` AS DATE) AS `launched_on`, CAST(`q`.`updated_at` AS TIMESTAMP) AS `updated_at`, CAST('product' AS STRING) AS `_domain`, CAST('product_catalog' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    SELECT product_id, sku, TRIM(name) AS name, TRIM(category) AS category, TRIM(brand) AS brand,
+           unit_cost, retail_price, active, launched_on, updated_at
+    FROM (
+      SELECT p.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, sku) AS revision
+      FROM `retail-mesh-prod`.`product`.`raw_products` AS p
+    ) AS latest
+    WHERE revision = 1) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`product_id`) AS `nn_0`, COUNT(`t`.`sku`) AS `nn_1`, COUNT(`t`.`name`) AS `nn_2`, COUNT(`t`.`category`) AS `nn_3`, COUNT(`t`.`brand`) AS `nn_4`, COUNT(`t`.`unit_cost`) AS `nn_5`, COUNT(`t`.`retail_price`) AS `nn_6`, COUNT(`t`.`active`) AS `nn_7`, COUNT(`t`.`launched_on`) AS `nn_8`, COUNT(`t`.`updated_at`) AS `nn_9`, COUNT(`t`.`product_id`) - COUNT(DISTINCT `t`.`product_id`) AS `check_0`, COUNT(*) - COUNT(`t`.`product_id`) AS `check_1`, COUNT(*) - COUNT(`t`.`sku`) AS `check_2`, COUNT(*) - COUNT(`t`.`category`) AS `check_3`, SUM(CASE WHEN `t`.`unit_cost` < 0 THEN 1 ELSE 0 END) AS `check_4`, SUM(CASE WHEN `t`.`retail_price` < 0 THEN 1 ELSE 0 END) AS `check_5`, COUNT(*) AS `check_6` FROM `retail-mesh-prod`.`product`.`_staging_product_catalog` AS t;

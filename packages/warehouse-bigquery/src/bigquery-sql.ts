@@ -1,0 +1,47 @@
+import {
+  compileChecks,
+  type DataProduct,
+  type Dialect,
+  productLayout,
+  type Relation,
+  renderBuildQuery,
+  type Source,
+  stagingTable,
+} from '@retail-mesh/sdk';
+import { createTableStatement } from './bigquery-ddl.js';
+
+/** The SQL a build of one product sends to BigQuery, statement by statement. */
+export interface ProductStatements {
+  /** The product's own transform, as the domain wrote it, in GoogleSQL. */
+  readonly transform: string;
+  /** CREATE OR REPLACE TABLE of the staging table, partitioned, clustered and labelled, AS the build query. */
+  readonly materialize: string;
+  /** The whole check suite, one SELECT over the staging table. */
+  readonly checks: string;
+}
+
+/**
+ * Renders every statement a build of `product` runs, exactly as the adapter does; for review,
+ * snapshots and static analysis.
+ */
+export function productStatements(product: DataProduct, dialect: Dialect): ProductStatements {
+  const staging = stagingTable(product);
+  const { transform, select } = renderBuildQuery(product, dialect);
+  return {
+    transform,
+    materialize: createTableStatement(dialect, staging, productLayout(product), { select }),
+    checks: compileChecks(product, product.checks, dialect, (r: Relation) =>
+      r === product ? staging : r.table,
+    ).sql,
+  };
+}
+
+/** The source tables as BigQuery creates them (CREATE TABLE IF NOT EXISTS). */
+export function sourceStatement(source: Source, dialect: Dialect): string {
+  return createTableStatement(
+    dialect,
+    source.table,
+    { columns: source.columns, description: source.description },
+    { ifNotExists: true },
+  );
+}

@@ -1,0 +1,442 @@
+import {
+  type BigQuery,
+  BigQuery as BigQueryClient,
+  type BigQueryOptions,
+  type Dataset,
+  type Job,
+  type Query,
+} from '@google-cloud/bigquery';
+import {
+  type AccessPolicy,
+  type BuildRunRecord,
+  type CostEstimator,
+  type Domain,
+  type MaterializeResult,
+  ownersOf,
+  readersOf,
+  type SqlRow,
+  type TableLayout,
+  type TableRef,
+  type TableStats,
+  type Warehouse,
+  type WarehouseCapabilities,
+  WarehouseError,
+} from '@retail-mesh/sdk';
+import { createTableStatement, labelValue } from './bigquery-ddl.js';
+import { bigqueryDialect, datasetName } from './bigquery-dialect.js';
+
+export interface BigQueryWarehouseOptions {
+  projectId: string;
+  /** Where datasets are created and jobs run. Default `US`. */
+  location?: string;
+  /** Prepended to every dataset name. */
+  datasetPrefix?: string;
+  /** Who reads public and restricted products (IAM members derive from it). */
+  access?: AccessPolicy;
+  /** Queries that would bill more bytes fail instead. */
+  maximumBytesBilled?: number;
+  /** REST endpoint, for a local stand-in in tests. */
+  apiEndpoint?: string;
+  keyFilename?: string;
+  /** Extra client options (credentials, authClient); or a client to use as is. */
+  clientOptions?: BigQueryOptions;
+  client?: BigQuery;
+}
+
+const META_DATASET = '_mesh';
+
+const CAPABILITIES: WarehouseCapabilities = {
+  // Each statement is atomic; a multi-statement swap is a copy job, which is atomic too.
+  transactionalDdl: false,
+  maxConcurrentBuilds: 8,
+  partitioning: true,
+  dryRun: true,
+  sampleData: false,
+};
+
+/** BigQuery values as the SDK expects them: numbers, Dates for timestamps, 'YYYY-MM-DD' for dates. */
+export function canonicalValue(value: unknown): unknown {
+  if (value === null || value === undefined || typeof value !== 'object') return value;
+  if (value instanceof Date || Array.isArray(value)) return value;
+  const name = (value as { constructor?: { name?: string } }).constructor?.name;
+  const inner = (value as { value?: unknown }).value;
+  switch (name) {
+    case 'BigQueryTimestamp':
+      return new Date(String(inner));
+    case 'BigQueryDate':
+    case 'BigQueryDatetime':
+    case 'BigQueryTime':
+      return String(inner);
+    case 'BigQueryInt': {
+      const n = Number(inner);
+      return Number.isSafeInteger(n) ? n : String(inner);
+    }
+    case 'Big':
+      return Number(String(value));
+    case 'Buffer':
+      return (value as Buffer).toString('base64');
+    default:
+      return value;
+  }
+}
+
+function canonicalRow(row: Record<string, unknown>): SqlRow {
+  const out: SqlRow = {};
+  for (const [k, v] of Object.entries(row)) out[k] = canonicalValue(v);
+  return out;
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { code?: number })?.code === 404;
+}
+
+function wrap(error: unknown, code = 'statement-failed', subject = {}): WarehouseError {
+  const message = (error as { message?: string })?.message ?? String(error);
+  return new WarehouseError(code, message, subject, { cause: error });
+}
+
+/**
+ * The Google BigQuery warehouse: one dataset per domain with labels and access, tables
+ * partitioned and clustered as their products say, published through a staging table and an
+ * atomic copy.
+ *
+ * @example
+ * const warehouse = await createBigQueryWarehouse({ projectId: 'retail-mesh-prod', location: 'EU' });
+ */
+export async function createBigQueryWarehouse(
+  options: BigQueryWarehouseOptions,
+): Promise<Warehouse & CostEstimator> {
+  const client =
+    options.client ??
+    new BigQueryClient({
+      projectId: options.projectId,
+      location: options.location ?? 'US',
+      ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint } : {}),
+      ...(options.keyFilename ? { keyFilename: options.keyFilename } : {}),
+      ...options.clientOptions,
+    });
+  return new BigQueryWarehouse(client, options);
+}
+
+class BigQueryWarehouse implements Warehouse, CostEstimator {
+  readonly name = 'bigquery';
+  readonly capabilities = CAPABILITIES;
+  readonly dialect;
+  private readonly location: string;
+  private readonly prefix: string;
+  private metaReady: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: BigQuery,
+    private readonly options: BigQueryWarehouseOptions,
+  ) {
+    this.location = options.location ?? 'US';
+    this.prefix = options.datasetPrefix ?? '';
+    this.dialect = bigqueryDialect({ projectId: options.projectId, datasetPrefix: this.prefix });
+  }
+
+  private dataset(schema: string): Dataset {
+    return this.client.dataset(datasetName(schema, this.prefix), { location: this.location });
+  }
+
+  private table(ref: TableRef) {
+    return this.dataset(ref.schema).table(ref.name);
+  }
+
+  private async job(statement: string, extra: Partial<Query> = {}): Promise<Job> {
+    try {
+      const [job] = await this.client.createQueryJob({
+        query: statement,
+        location: this.location,
+        useLegacySql: false,
+        ...(this.options.maximumBytesBilled
+          ? { maximumBytesBilled: String(this.options.maximumBytesBilled) }
+          : {}),
+        ...extra,
+      });
+      return job;
+    } catch (error) {
+      throw wrap(error);
+    }
+  }
+
+  /** Runs a statement to completion; returns its job's statistics. */
+  private async execute(statement: string, extra: Partial<Query> = {}) {
+    const job = await this.job(statement, extra);
+    try {
+      await job.getQueryResults({ maxResults: 0 });
+      const [metadata] = await job.getMetadata();
+      return metadata as {
+        statistics?: { totalBytesProcessed?: string; query?: { totalBytesProcessed?: string } };
+      };
+    } catch (error) {
+      throw wrap(error);
+    }
+  }
+
+  async ensureDomain(domain: Domain): Promise<void> {
+    await this.ensureDataset(domain.name, {
+      description: domain.description,
+      labels: { domain: labelValue(domain.name), owner: labelValue(domain.owner.team), 'data-mesh': 'true' },
+      owners: ownersOf(domain.owner),
+    });
+  }
+
+  private async ensureDataset(
+    schema: string,
+    spec: { description: string; labels: Record<string, string>; owners: string[] },
+  ): Promise<void> {
+    const dataset = this.dataset(schema);
+    // The project's owners keep control of what the platform creates; the domain team owns its data.
+    const access = [
+      { role: 'OWNER', specialGroup: 'projectOwners' },
+      ...spec.owners.map((member) => ({ role: 'OWNER', ...accessEntity(member) })),
+    ];
+    const metadata = { description: spec.description, labels: spec.labels, access };
+    try {
+      const [exists] = await dataset.exists();
+      if (exists) await dataset.setMetadata(metadata);
+      else await dataset.create({ location: this.location, ...metadata });
+    } catch (error) {
+      if ((error as { code?: number })?.code === 409) return; // created concurrently
+      throw wrap(error, 'dataset-failed', { domain: schema });
+    }
+  }
+
+  async ensureTable(ref: TableRef, layout: TableLayout): Promise<void> {
+    await this.execute(createTableStatement(this.dialect, ref, layout, { ifNotExists: true }));
+  }
+
+  async replaceTable(ref: TableRef, select: string, layout: TableLayout): Promise<MaterializeResult> {
+    const stats = await this.execute(createTableStatement(this.dialect, ref, layout, { select }));
+    const [row] = await this.query(`SELECT COUNT(*) AS n FROM ${this.dialect.tableName(ref)}`);
+    if (layout.access)
+      await this.grantReaders(
+        ref,
+        readersOf({ access: layout.access, consumers: layout.consumers ?? [] }, this.options.access ?? {}),
+      );
+    const bytes = stats.statistics?.query?.totalBytesProcessed ?? stats.statistics?.totalBytesProcessed;
+    return { rowCount: Number(row?.n ?? 0), bytesProcessed: bytes === undefined ? undefined : Number(bytes) };
+  }
+
+  /** Table-level readers: BigQuery datasets cannot tell a public table from a confidential one. */
+  private async grantReaders(ref: TableRef, members: string[]): Promise<void> {
+    try {
+      await this.table(ref).setIamPolicy({
+        bindings: members.length ? [{ role: 'roles/bigquery.dataViewer', members }] : [],
+      });
+    } catch (error) {
+      throw wrap(error, 'grant-failed', { product: ref.name });
+    }
+  }
+
+  async describeQuery(select: string): Promise<Array<{ name: string; type: string }>> {
+    const job = await this.job(select, { dryRun: true });
+    const fields =
+      (
+        job.metadata as {
+          statistics?: { query?: { schema?: { fields?: Array<{ name: string; type: string }> } } };
+        }
+      )?.statistics?.query?.schema?.fields ?? [];
+    return fields.map((f) => ({ name: f.name, type: f.type }));
+  }
+
+  async estimateBytes(statement: string): Promise<number> {
+    const job = await this.job(statement, { dryRun: true });
+    const stats = (
+      job.metadata as {
+        statistics?: { totalBytesProcessed?: string; query?: { totalBytesProcessed?: string } };
+      }
+    )?.statistics;
+    return Number(stats?.query?.totalBytesProcessed ?? stats?.totalBytesProcessed ?? 0);
+  }
+
+  async promote(staging: TableRef, target: TableRef): Promise<void> {
+    const source = this.table(staging);
+    try {
+      const [metadata] = await source.getMetadata();
+      // A copy job with WRITE_TRUNCATE replaces the target atomically: readers see the old
+      // rows or the new ones. Copies cost no query bytes.
+      await source.copy(this.table(target), {
+        writeDisposition: 'WRITE_TRUNCATE',
+        createDisposition: 'CREATE_IF_NEEDED',
+      });
+      const { labels, description, schema } = metadata as {
+        labels?: Record<string, string>;
+        description?: string;
+        schema?: object;
+      };
+      await this.table(target).setMetadata({ labels, description, schema });
+      const [policy] = await source.getIamPolicy();
+      await this.table(target).setIamPolicy({ bindings: policy.bindings ?? [] });
+      await source.delete();
+    } catch (error) {
+      throw wrap(error, 'promote-failed', { product: target.name });
+    }
+  }
+
+  async dropTable(ref: TableRef): Promise<void> {
+    try {
+      await this.table(ref).delete({ ignoreNotFound: true });
+    } catch (error) {
+      if (!isNotFound(error)) throw wrap(error);
+    }
+  }
+
+  async query(statement: string): Promise<SqlRow[]> {
+    const rows: SqlRow[] = [];
+    for await (const chunk of this.stream(statement, { chunkSize: 10_000 })) rows.push(...chunk);
+    return rows;
+  }
+
+  async *stream(statement: string, options: { chunkSize?: number } = {}): AsyncIterable<SqlRow[]> {
+    const job = await this.job(statement);
+    let pageToken: string | undefined;
+    do {
+      let rows: Array<Record<string, unknown>>;
+      let next: { pageToken?: string } | null | undefined;
+      try {
+        [rows, next] = (await job.getQueryResults({
+          maxResults: options.chunkSize ?? 2048,
+          autoPaginate: false,
+          wrapIntegers: true,
+          ...(pageToken ? { pageToken } : {}),
+        })) as unknown as [Array<Record<string, unknown>>, { pageToken?: string } | null];
+      } catch (error) {
+        throw wrap(error);
+      }
+      if (rows.length) yield rows.map(canonicalRow);
+      pageToken = next?.pageToken;
+    } while (pageToken);
+  }
+
+  async tableStats(ref: TableRef): Promise<TableStats | undefined> {
+    try {
+      const [metadata] = await this.table(ref).getMetadata();
+      const m = metadata as { numRows?: string; numBytes?: string; lastModifiedTime?: string };
+      return {
+        rowCount: Number(m.numRows ?? 0),
+        bytes: Number(m.numBytes ?? 0),
+        lastModified: m.lastModifiedTime ? new Date(Number(m.lastModifiedTime)) : undefined,
+      };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw wrap(error);
+    }
+  }
+
+  private runsTable() {
+    return this.dialect.tableName({ schema: META_DATASET, name: 'runs' });
+  }
+
+  private ensureMeta(): Promise<void> {
+    this.metaReady ??= (async () => {
+      await this.ensureDataset(META_DATASET, {
+        description: 'retail-mesh platform metadata: the run log of builds and tests.',
+        labels: { 'data-mesh': 'true', domain: 'platform' },
+        owners: [],
+      });
+      await this.execute(`CREATE TABLE IF NOT EXISTS ${this.runsTable()} (
+        run_id STRING NOT NULL, domain STRING NOT NULL, product STRING NOT NULL, version STRING NOT NULL,
+        status STRING NOT NULL, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL,
+        row_count INT64 NOT NULL, bytes_processed INT64, completeness FLOAT64, validity FLOAT64, checks STRING NOT NULL,
+        error_code STRING, error_message STRING)
+        PARTITION BY DATE(finished_at) CLUSTER BY domain, product`);
+    })();
+    return this.metaReady;
+  }
+
+  async recordRun(run: BuildRunRecord): Promise<void> {
+    await this.ensureMeta();
+    await this.execute(
+      `INSERT INTO ${this.runsTable()} (run_id, domain, product, version, status, started_at, finished_at, row_count,
+        bytes_processed, completeness, validity, checks, error_code, error_message)
+       VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at, @row_count,
+        @bytes_processed, @completeness, @validity, @checks, @error_code, @error_message)`,
+      {
+        params: {
+          run_id: run.runId,
+          domain: run.domain,
+          product: run.product,
+          version: run.version,
+          status: run.status,
+          started_at: run.startedAt,
+          finished_at: run.finishedAt,
+          row_count: run.rowCount,
+          bytes_processed: run.bytesProcessed ?? null,
+          completeness: run.completeness ?? null,
+          validity: run.validity ?? null,
+          checks: JSON.stringify(run.checks),
+          error_code: run.error?.code ?? null,
+          error_message: run.error?.message ?? null,
+        },
+        types: {
+          bytes_processed: 'INT64',
+          completeness: 'FLOAT64',
+          validity: 'FLOAT64',
+          error_code: 'STRING',
+          error_message: 'STRING',
+        },
+      },
+    );
+  }
+
+  async latestRuns(): Promise<BuildRunRecord[]> {
+    await this.ensureMeta();
+    const rows = await this.query(
+      `SELECT * EXCEPT (newest) FROM (
+         SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) AS newest FROM ${this.runsTable()}
+       ) WHERE newest = 1`,
+    );
+    return rows.map(runOf);
+  }
+
+  async listRuns({ since }: { since: Date }): Promise<BuildRunRecord[]> {
+    await this.ensureMeta();
+    const rows = await this.query(
+      `SELECT * FROM ${this.runsTable()} WHERE finished_at >= ${this.dialect.literal(since)} ORDER BY finished_at`,
+    );
+    return rows.map(runOf);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** An IAM member (`group:x@y`, `user:`, `domain:`, `serviceAccount:`) as a dataset access entry. */
+export function accessEntity(member: string): Record<string, string> {
+  const [kind, id = ''] = member.split(/:(.*)/s);
+  switch (kind) {
+    case 'group':
+      return { groupByEmail: id };
+    case 'user':
+    case 'serviceAccount':
+      return { userByEmail: id };
+    case 'domain':
+      return { domain: id };
+    default:
+      return { iamMember: member };
+  }
+}
+
+function runOf(r: SqlRow): BuildRunRecord {
+  return {
+    runId: String(r.run_id),
+    domain: String(r.domain),
+    product: String(r.product),
+    version: String(r.version),
+    status: r.status as BuildRunRecord['status'],
+    startedAt: r.started_at as Date,
+    finishedAt: r.finished_at as Date,
+    rowCount: Number(r.row_count),
+    bytesProcessed:
+      r.bytes_processed === null || r.bytes_processed === undefined ? undefined : Number(r.bytes_processed),
+    checks: JSON.parse(String(r.checks)),
+    completeness:
+      r.completeness === null || r.completeness === undefined ? undefined : Number(r.completeness),
+    validity: r.validity === null || r.validity === undefined ? undefined : Number(r.validity),
+    error:
+      r.error_code === null || r.error_code === undefined
+        ? undefined
+        : { code: String(r.error_code), message: String(r.error_message) },
+  };
+}

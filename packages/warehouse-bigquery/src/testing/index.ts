@@ -1,0 +1,108 @@
+import {
+  type ColumnSpec,
+  type DataProduct,
+  type Dialect,
+  type Relation,
+  type Source,
+  stagingTable,
+} from '@retail-mesh/sdk';
+import { bigqueryDialect, datasetName } from '../bigquery-dialect.js';
+import { type ProductStatements, productStatements } from '../bigquery-sql.js';
+import {
+  type AnalyzeResult,
+  type AnalyzerColumnType,
+  type AnalyzerTable,
+  createAnalyzer,
+} from './zetasql-analyzer.js';
+
+export * from './bigquery-stand-in.js';
+export * from './zetasql-analyzer.js';
+
+/** The project the SQL of tests and snapshots is rendered for. */
+export const TEST_PROJECT = 'retail-mesh-prod';
+
+function catalogTable(
+  project: string,
+  schema: string,
+  name: string,
+  columns: readonly ColumnSpec[],
+  dialect: Dialect,
+): AnalyzerTable {
+  return {
+    path: [project, datasetName(schema), name],
+    columns: columns.map((c) => ({ name: c.name, type: dialect.columnType(c.type) as AnalyzerColumnType })),
+  };
+}
+
+/** One product's statements with the analyzer's verdict on each. */
+export interface AnalyzedProduct {
+  readonly product: DataProduct;
+  readonly statements: ProductStatements;
+  readonly results: { readonly [K in keyof ProductStatements]: AnalyzeResult };
+}
+
+/**
+ * Renders every statement a build of each product sends to BigQuery and runs each through
+ * ZetaSQL with a catalog built from the products' and sources' zod schemas: published
+ * tables, staging tables and raw sources, all typed as BigQuery types them.
+ */
+export async function analyzeProducts(
+  products: readonly DataProduct[],
+  sources: readonly Source[],
+  project = TEST_PROJECT,
+): Promise<AnalyzedProduct[]> {
+  const dialect = bigqueryDialect({ projectId: project });
+  const relations = new Map<string, Relation>();
+  const add = (r: Relation) => relations.set(`${r.kind}:${r.domain.name}.${r.name}`, r);
+  sources.forEach(add);
+  for (const p of products) {
+    add(p);
+    for (const input of Object.values(p.inputs)) add(input);
+  }
+  const tables: AnalyzerTable[] = [];
+  for (const r of relations.values()) {
+    const columns = r.kind === 'data-product' ? r.publishedColumns : r.columns;
+    tables.push(catalogTable(project, r.table.schema, r.table.name, columns, dialect));
+    if (r.kind === 'data-product') {
+      const staging = stagingTable(r);
+      tables.push(catalogTable(project, staging.schema, staging.name, columns, dialect));
+    }
+  }
+  const analyzer = await createAnalyzer(tables, { defaultProject: project });
+  try {
+    const analyzed: AnalyzedProduct[] = [];
+    for (const product of products) {
+      const statements = productStatements(product, dialect);
+      analyzed.push({
+        product,
+        statements,
+        results: {
+          transform: await analyzer.analyze(statements.transform),
+          materialize: await analyzer.analyze(statements.materialize),
+          checks: await analyzer.analyze(statements.checks),
+        },
+      });
+    }
+    return analyzed;
+  } finally {
+    await analyzer.close();
+  }
+}
+
+/** A product's statements as one reviewable file, for a snapshot. */
+export function statementsFile(analyzed: AnalyzedProduct): string {
+  const { statements, product } = analyzed;
+  return [
+    `-- ${product.id} ${product.version}: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).`,
+    '',
+    '-- transform',
+    `${statements.transform.trim()};`,
+    '',
+    '-- materialize (staging table; published by an atomic copy job)',
+    `${statements.materialize};`,
+    '',
+    '-- checks (one query for the whole suite)',
+    `${statements.checks};`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,161 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DefinitionError, formatIssues, UsageError, z } from '@retail-mesh/sdk';
+import { isMap, LineCounter, parseDocument } from 'yaml';
+
+const duckdbTarget = z
+  .object({
+    type: z.literal('duckdb'),
+    /** Relative to the directory mesh runs in. */
+    path: z.string().min(1).default('.mesh/mesh.duckdb'),
+    threads: z.int().positive().optional(),
+    memoryLimit: z.string().optional(),
+  })
+  .strict();
+
+const bigqueryTarget = z
+  .object({
+    type: z.literal('bigquery'),
+    project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a Google Cloud project id'),
+    location: z.string().min(1).default('US'),
+    /** Prepended to every dataset name, e.g. `dev_` to keep environments apart in one project. */
+    datasetPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_]*$/, 'letters, digits and underscores')
+      .default(''),
+    /** REST endpoint; only for tests against a stand-in. */
+    apiEndpoint: z.url().optional(),
+    /** Service account key file; the application default credentials otherwise. */
+    keyFilename: z.string().optional(),
+    /** Queries that would bill more than this many bytes fail instead. */
+    maximumBytesBilled: z.int().positive().optional(),
+  })
+  .strict();
+
+const targetSchema = z.discriminatedUnion('type', [duckdbTarget, bigqueryTarget]);
+
+/** mesh.yaml: deployment targets and mesh-wide settings. */
+export const meshConfigSchema = z
+  .object({
+    defaultTarget: z.string().default('local'),
+    targets: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'lower-case target name'), targetSchema),
+    access: z
+      .object({
+        organizationDomain: z.string().optional(),
+        consumerGroups: z.record(z.string(), z.email()).default({}),
+      })
+      .strict()
+      .default({ consumerGroups: {} }),
+    cost: z
+      .object({
+        currency: z.string().default('USD'),
+        storagePerGbMonth: z.number().nonnegative().default(0.023),
+        computePerTb: z.number().nonnegative().default(0.5),
+        platformPerMonth: z.number().nonnegative().default(10_000),
+      })
+      .strict()
+      .default({ currency: 'USD', storagePerGbMonth: 0.023, computePerTb: 0.5, platformPerMonth: 10_000 }),
+    audit: z.object({ sinkDestination: z.string().optional() }).strict().default({}),
+  })
+  .strict();
+
+export type MeshConfig = z.infer<typeof meshConfigSchema>;
+export type TargetConfig = z.infer<typeof targetSchema>;
+export type BigQueryTargetConfig = z.infer<typeof bigqueryTarget>;
+
+export const CONFIG_FILE = 'mesh.yaml';
+
+/** The configuration when there is no mesh.yaml: the local DuckDB file only. */
+export const DEFAULT_CONFIG: MeshConfig = meshConfigSchema.parse({
+  targets: { local: { type: 'duckdb' } },
+});
+
+/**
+ * Reads and validates mesh.yaml. Every error names the file, the line and the key.
+ * A missing file gives the default configuration unless it was named explicitly.
+ */
+export function loadConfig(
+  file?: string,
+  cwd = process.cwd(),
+): { config: MeshConfig; file: string | undefined } {
+  const path = resolve(cwd, file ?? CONFIG_FILE);
+  if (!existsSync(path)) {
+    if (file)
+      throw new UsageError('config-not-found', `Configuration file ${path} does not exist.`, { file: path });
+    return { config: DEFAULT_CONFIG, file: undefined };
+  }
+  return { config: parseConfig(readFileSync(path, 'utf8'), path), file: path };
+}
+
+export function parseConfig(text: string, file: string): MeshConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const [syntax] = doc.errors;
+  if (syntax) {
+    const line = lineCounter.linePos(syntax.pos[0]).line;
+    throw new DefinitionError(
+      'invalid-config',
+      `${file}${line ? `:${line}` : ''}: ${syntax.message.split('\n')[0]}`,
+      {
+        file,
+        line,
+      },
+    );
+  }
+  const parsed = meshConfigSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    // Unknown keys are reported on their parent; point at the key itself.
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+    const line = lineOf(doc, path as Array<string | number>, lineCounter);
+    const key = path.join('.');
+    throw new DefinitionError(
+      'invalid-config',
+      `${file}${line ? `:${line}` : ''}: ${key ? `${key}: ` : ''}${issue.message}${parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more: ${formatIssues(parsed.error)})` : ''}`,
+      { file, line, key },
+    );
+  }
+  const config = parsed.data;
+  if (!config.targets[config.defaultTarget]) {
+    const line = lineOf(doc, ['defaultTarget'], lineCounter);
+    throw new DefinitionError(
+      'invalid-config',
+      `${file}${line ? `:${line}` : ''}: defaultTarget: no target is named ${config.defaultTarget}.`,
+      { file, line, key: 'defaultTarget' },
+    );
+  }
+  return config;
+}
+
+/** The line of the deepest node of `path` that exists: the key itself, or the nearest parent. */
+function lineOf(doc: ReturnType<typeof parseDocument>, path: Array<string | number>, counter: LineCounter) {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const prefix = path.slice(0, depth);
+    const parent = prefix.length > 1 ? doc.getIn(prefix.slice(0, -1), true) : doc.contents;
+    const last = prefix.at(-1);
+    if (last !== undefined && isMap(parent)) {
+      const pair = parent.items.find((p) => (p.key as { value?: unknown })?.value === last);
+      const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+      if (range) return counter.linePos(range[0]).line;
+    }
+    const node = doc.getIn(prefix, true) as { range?: [number, number, number] } | undefined;
+    if (node?.range && prefix.length) return counter.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+/** The target a command runs on: `--target`, else the configuration's default. */
+export function resolveTarget(
+  config: MeshConfig,
+  name: string | undefined,
+): { name: string; target: TargetConfig } {
+  const chosen = name ?? config.defaultTarget;
+  const target = config.targets[chosen];
+  if (!target) {
+    throw new UsageError(
+      'unknown-target',
+      `No target is named ${chosen}. Targets in the configuration: ${Object.keys(config.targets).join(', ')}.`,
+    );
+  }
+  return { name: chosen, target };
+}

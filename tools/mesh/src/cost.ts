@@ -1,0 +1,88 @@
+import type { MeshDefinition, Warehouse } from '@retail-mesh/sdk';
+import type { MeshConfig } from './config.js';
+
+/** Decimal units, as cloud price lists quote them. */
+export const GB = 1e9;
+export const TB = 1e12;
+
+export interface DomainBill {
+  readonly domain: string;
+  readonly storageBytes: number;
+  readonly storageCost: number;
+  readonly processedBytes: number;
+  readonly computeCost: number;
+  readonly platformCost: number;
+  readonly total: number;
+}
+
+export interface Chargeback {
+  readonly currency: string;
+  readonly period: { readonly days: number; readonly since: string };
+  readonly rates: MeshConfig['cost'];
+  readonly domains: readonly DomainBill[];
+  readonly totals: Omit<DomainBill, 'domain'>;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * The monthly bill of each domain: storage (GB-months of its tables), compute (TB its builds
+ * processed over the period) and a share of the fixed platform cost in proportion to its
+ * data volume. Figures come from the warehouse: table sizes and the run log.
+ */
+export async function chargeback(
+  warehouse: Warehouse,
+  mesh: MeshDefinition,
+  rates: MeshConfig['cost'],
+  options: { days: number; now?: Date },
+): Promise<Chargeback> {
+  const now = options.now ?? new Date();
+  const since = new Date(now.getTime() - options.days * 86_400_000);
+  const runs = await warehouse.listRuns({ since });
+  const usage = [];
+  for (const domain of mesh.domains) {
+    let storageBytes = 0;
+    const tables = [
+      ...mesh.sources.filter((s) => s.domain.name === domain.name),
+      ...mesh.products.filter((p) => p.domain.name === domain.name),
+    ];
+    for (const t of tables) storageBytes += (await warehouse.tableStats(t.table))?.bytes ?? 0;
+    const processedBytes = runs
+      .filter((r) => r.domain === domain.name)
+      .reduce((a, r) => a + (r.bytesProcessed ?? 0), 0);
+    usage.push({ domain: domain.name, storageBytes, processedBytes });
+  }
+  const totalStorage = usage.reduce((a, u) => a + u.storageBytes, 0);
+  // Storage rates are per month; compute is what the period processed, scaled to a month.
+  const monthly = 30 / options.days;
+  const domains = usage.map((u): DomainBill => {
+    const storageCost = (u.storageBytes / GB) * rates.storagePerGbMonth;
+    const computeCost = (u.processedBytes / TB) * rates.computePerTb * monthly;
+    const share = totalStorage > 0 ? u.storageBytes / totalStorage : 1 / usage.length;
+    const platformCost = rates.platformPerMonth * share;
+    return {
+      domain: u.domain,
+      storageBytes: u.storageBytes,
+      storageCost: round(storageCost),
+      processedBytes: u.processedBytes,
+      computeCost: round(computeCost),
+      platformCost: round(platformCost),
+      total: round(storageCost + computeCost + platformCost),
+    };
+  });
+  const sum = (key: keyof Omit<DomainBill, 'domain'>) => round(domains.reduce((a, d) => a + d[key], 0));
+  return {
+    currency: rates.currency,
+    period: { days: options.days, since: since.toISOString() },
+    rates,
+    domains,
+    totals: {
+      storageBytes: sum('storageBytes'),
+      storageCost: sum('storageCost'),
+      processedBytes: sum('processedBytes'),
+      computeCost: sum('computeCost'),
+      platformCost: sum('platformCost'),
+      total: sum('total'),
+    },
+  };
+}

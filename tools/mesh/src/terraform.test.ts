@@ -1,0 +1,603 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  defineDataProduct,
+  defineDomain,
+  defineSource,
+  isMeshError,
+  type MeshDefinition,
+  sql,
+  z,
+} from '@retail-mesh/sdk';
+import { afterAll, describe, expect, it } from 'vitest';
+import { planTarget, run } from './commands/plan.js';
+import { type BigQueryTargetConfig, loadConfig, type MeshConfig, meshConfigSchema } from './config.js';
+import type { Io } from './context.js';
+import { loadMesh } from './mesh.js';
+import { Progress } from './progress.js';
+import {
+  AUDIT_SINK,
+  auditFilter,
+  GOOGLE_PROVIDER_VERSION,
+  resourceName,
+  terraformFiles,
+} from './terraform.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const tmp = mkdtempSync(join(tmpdir(), 'mesh-terraform-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+// Loose views of the generated documents, for reading them in assertions.
+// biome-ignore lint/suspicious/noExplicitAny: generated JSON is read loosely in assertions
+type Doc = Record<string, any>;
+const resources = (doc: object, type: string): Doc => (doc as Doc).resource[type];
+const schemaOf = (table: Doc) => JSON.parse(table.schema) as Array<Record<string, string>>;
+
+const METADATA_SCHEMA = [
+  { name: '_domain', type: 'STRING', mode: 'NULLABLE', description: 'Domain that published the row' },
+  { name: '_product', type: 'STRING', mode: 'NULLABLE', description: 'Data product that published the row' },
+  {
+    name: '_version',
+    type: 'STRING',
+    mode: 'NULLABLE',
+    description: 'Version of the data product that published the row',
+  },
+  {
+    name: '_processed_at',
+    type: 'TIMESTAMP',
+    mode: 'NULLABLE',
+    description: 'When the build that published the row ran (UTC)',
+  },
+];
+
+// A small mesh of two domains: a public, a restricted and a confidential product, one
+// partitioned by a date and one by a timestamp, both by month.
+const shop = defineDomain({
+  name: 'shop',
+  description: 'Point of sale: tickets and what was sold.',
+  owner: { team: 'Shop Data', email: 'shop-data@acme.example' },
+});
+const crm = defineDomain({
+  name: 'crm',
+  description: 'Customers and what we know of them.',
+  owner: { team: 'crm-data', email: 'crm-data@acme.example' },
+});
+const rawSales = defineSource({
+  domain: shop,
+  name: 'sales',
+  description: 'Ticket lines from the tills.',
+  schema: z.object({ sale_id: z.string().describe('Ticket line') }),
+});
+const rawCustomers = defineSource({
+  domain: crm,
+  name: 'customers',
+  description: 'Customer records from the CRM.',
+  schema: z.object({ customer_id: z.string().describe('Customer') }),
+});
+const sales = defineDataProduct({
+  domain: shop,
+  name: 'shop_sales',
+  version: '2.1.0',
+  description: 'Every ticket line sold in a store.',
+  tier: 'gold',
+  refresh: 'daily',
+  access: 'public',
+  consumers: ['crm', 'finance'],
+  schema: z.object({
+    sale_id: z.string().describe('Ticket line identifier').meta({ key: true }),
+    quantity: z.int().describe('Units sold'),
+    amount: z.number().meta({ type: 'decimal' }).describe('Amount paid'),
+    discount_rate: z.number().describe('Share of the list price given away'),
+    returned: z.boolean().describe('Returned since'),
+    sold_on: z.iso.date().describe('Business day of the sale'),
+  }),
+  partitionBy: { column: 'sold_on', granularity: 'month' },
+  clusterBy: ['sale_id'],
+  inputs: { rawSales },
+  transform: ({ rawSales }) => sql`SELECT * FROM ${rawSales}`,
+});
+const customers = defineDataProduct({
+  domain: crm,
+  name: 'crm_customers',
+  version: '1.0.0',
+  description: 'One row per customer, with contact details.',
+  tier: 'silver',
+  refresh: 'hourly',
+  access: 'restricted',
+  consumers: ['shop.shop_sales', 'marketing'],
+  schema: z.object({
+    customer_id: z.string().describe('Customer identifier').meta({ key: true }),
+    email: z.string().describe('Contact email').meta({ pii: true }),
+    updated_at: z.date().describe('Last change in the CRM (UTC)'),
+  }),
+  partitionBy: { column: 'updated_at', granularity: 'month' },
+  clusterBy: ['customer_id', 'email'],
+  inputs: { rawCustomers },
+  transform: ({ rawCustomers }) => sql`SELECT * FROM ${rawCustomers}`,
+});
+const scores = defineDataProduct({
+  domain: crm,
+  name: 'crm_scores',
+  version: '0.3.0-beta.1',
+  description: `Churn score per customer; see \${docs} for the model.`,
+  tier: 'bronze',
+  refresh: 'daily',
+  access: 'confidential',
+  consumers: ['finance'],
+  schema: z.object({
+    customer_id: z.string().describe('Customer identifier'),
+    churn_score: z.number().describe('Probability of churn in %{window}'),
+  }),
+  inputs: { customers },
+  transform: ({ customers }) => sql`SELECT customer_id, 0.5 AS churn_score FROM ${customers}`,
+});
+const small: MeshDefinition = {
+  domains: [shop, crm],
+  sources: [rawSales, rawCustomers],
+  products: [sales, customers, scores],
+};
+const smallConfig: MeshConfig = meshConfigSchema.parse({
+  targets: {
+    local: { type: 'duckdb' },
+    staging: { type: 'bigquery', project: 'acme-analytics', location: 'europe-west2', datasetPrefix: 'stg_' },
+  },
+  access: {
+    organizationDomain: 'acme.example',
+    consumerGroups: {
+      crm: 'crm-analytics@acme.example',
+      shop: 'shop-analytics@acme.example',
+      finance: 'finance@acme.example',
+    },
+  },
+  audit: { sinkDestination: 'bigquery.googleapis.com/projects/acme-audit/datasets/mesh_audit' },
+});
+const staging = smallConfig.targets.staging as BigQueryTargetConfig;
+
+describe('terraformFiles on a hand-made mesh', () => {
+  const files = terraformFiles(small, staging, smallConfig);
+  const shopFile = files['domain-shop.tf.json']!;
+  const crmFile = files['domain-crm.tf.json']!;
+
+  it('writes one file per domain, sorted by name, and mesh.tf.json', () => {
+    expect(Object.keys(files)).toEqual(['domain-crm.tf.json', 'domain-shop.tf.json', 'mesh.tf.json']);
+    expect(Object.keys(crmFile)).toEqual(['//', 'resource']);
+    expect((crmFile as Doc)['//']).toMatch(/^Generated by mesh plan --terraform: .* domain crm\./);
+    expect(Object.keys((crmFile as Doc).resource)).toEqual([
+      'google_bigquery_dataset',
+      'google_bigquery_dataset_iam_member',
+      'google_bigquery_table',
+      'google_bigquery_table_iam_member',
+    ]);
+  });
+
+  it('declares each dataset with the prefix, labels, seed owner access and dataOwner members', () => {
+    expect(resources(shopFile, 'google_bigquery_dataset')).toEqual({
+      shop: {
+        dataset_id: 'stg_shop',
+        project: 'acme-analytics',
+        location: 'europe-west2',
+        description: 'Point of sale: tickets and what was sold.',
+        labels: { domain: 'shop', owner: 'shop-data', 'data-mesh': 'true' },
+        access: [
+          { role: 'OWNER', special_group: 'projectOwners' },
+          { role: 'OWNER', group_by_email: 'shop-data@acme.example' },
+        ],
+        lifecycle: { ignore_changes: ['access'] },
+      },
+    });
+    expect(resources(crmFile, 'google_bigquery_dataset').crm).toMatchObject({
+      dataset_id: 'stg_crm',
+      labels: { domain: 'crm', owner: 'crm-data', 'data-mesh': 'true' },
+      access: [
+        { role: 'OWNER', special_group: 'projectOwners' },
+        { role: 'OWNER', group_by_email: 'crm-data@acme.example' },
+      ],
+    });
+    // The access list only seeds the dataset (ignore_changes), so it cannot fight the members.
+    expect(resources(shopFile, 'google_bigquery_dataset_iam_member')).toEqual({
+      'shop-owner-group_shop-data_acme_example': {
+        project: '${google_bigquery_dataset.shop.project}',
+        dataset_id: '${google_bigquery_dataset.shop.dataset_id}',
+        role: 'roles/bigquery.dataOwner',
+        member: 'group:shop-data@acme.example',
+      },
+    });
+    expect(Object.values(resources(crmFile, 'google_bigquery_dataset_iam_member'))).toEqual([
+      {
+        project: '${google_bigquery_dataset.crm.project}',
+        dataset_id: '${google_bigquery_dataset.crm.dataset_id}',
+        role: 'roles/bigquery.dataOwner',
+        member: 'group:crm-data@acme.example',
+      },
+    ]);
+  });
+
+  it('declares a date-partitioned table with every argument, referencing its dataset', () => {
+    const table = resources(shopFile, 'google_bigquery_table')['shop-shop_sales'];
+    expect(Object.keys(table)).toEqual([
+      'dataset_id',
+      'table_id',
+      'project',
+      'description',
+      'labels',
+      'time_partitioning',
+      'clustering',
+      'schema',
+      'deletion_protection',
+    ]);
+    expect({ ...table, schema: undefined }).toEqual({
+      dataset_id: `\${google_bigquery_dataset.shop.dataset_id}`,
+      table_id: 'shop_sales',
+      project: 'acme-analytics',
+      description: 'Every ticket line sold in a store.',
+      labels: { domain: 'shop', product: 'shop_sales', tier: 'gold', version: '2-1-0' },
+      time_partitioning: { type: 'MONTH', field: 'sold_on' },
+      clustering: ['sale_id'],
+      schema: undefined,
+      deletion_protection: true,
+    });
+    expect(schemaOf(table)).toEqual([
+      { name: 'sale_id', type: 'STRING', mode: 'NULLABLE', description: 'Ticket line identifier' },
+      { name: 'quantity', type: 'INT64', mode: 'NULLABLE', description: 'Units sold' },
+      { name: 'amount', type: 'NUMERIC', mode: 'NULLABLE', description: 'Amount paid' },
+      {
+        name: 'discount_rate',
+        type: 'FLOAT64',
+        mode: 'NULLABLE',
+        description: 'Share of the list price given away',
+      },
+      { name: 'returned', type: 'BOOL', mode: 'NULLABLE', description: 'Returned since' },
+      { name: 'sold_on', type: 'DATE', mode: 'NULLABLE', description: 'Business day of the sale' },
+      ...METADATA_SCHEMA,
+    ]);
+  });
+
+  it('declares a timestamp-partitioned table by month and an unpartitioned one without those arguments', () => {
+    const tables = resources(crmFile, 'google_bigquery_table');
+    expect(Object.keys(tables)).toEqual(['crm-crm_customers', 'crm-crm_scores']);
+    const customersTable = tables['crm-crm_customers'];
+    expect(customersTable.dataset_id).toBe(`\${google_bigquery_dataset.crm.dataset_id}`);
+    expect(customersTable.time_partitioning).toEqual({ type: 'MONTH', field: 'updated_at' });
+    expect(customersTable.clustering).toEqual(['customer_id', 'email']);
+    expect(schemaOf(customersTable).map((c) => [c.name, c.type])).toEqual([
+      ['customer_id', 'STRING'],
+      ['email', 'STRING'],
+      ['updated_at', 'TIMESTAMP'],
+      ['_domain', 'STRING'],
+      ['_product', 'STRING'],
+      ['_version', 'STRING'],
+      ['_processed_at', 'TIMESTAMP'],
+    ]);
+    const scoresTable = tables['crm-crm_scores'];
+    expect(Object.keys(scoresTable)).toEqual([
+      'dataset_id',
+      'table_id',
+      'project',
+      'description',
+      'labels',
+      'schema',
+      'deletion_protection',
+    ]);
+    expect(scoresTable.labels).toEqual({
+      domain: 'crm',
+      product: 'crm_scores',
+      tier: 'bronze',
+      version: '0-3-0-beta-1',
+    });
+  });
+
+  it('escapes template sequences in literal strings, including inside the schema JSON', () => {
+    const table = resources(crmFile, 'google_bigquery_table')['crm-crm_scores'];
+    expect(table.description).toBe(`Churn score per customer; see $\${docs} for the model.`);
+    expect(table.schema).toContain('"description":"Probability of churn in %%{window}"');
+    // What Terraform reads once it has processed the template escapes is the plain JSON schema.
+    const unescaped = (table.schema as string).replace(/\$\$\{/g, `\${`).replace(/%%\{/g, '%{');
+    expect(JSON.parse(unescaped)[1]).toEqual({
+      name: 'churn_score',
+      type: 'FLOAT64',
+      mode: 'NULLABLE',
+      description: 'Probability of churn in %{window}',
+    });
+  });
+
+  it('grants dataViewer on each table to the readers of its access model', () => {
+    const table = (name: string) => ({
+      project: `\${google_bigquery_table.${name}.project}`,
+      dataset_id: `\${google_bigquery_table.${name}.dataset_id}`,
+      table_id: `\${google_bigquery_table.${name}.table_id}`,
+      role: 'roles/bigquery.dataViewer',
+    });
+    // public: the organisation and the consumers' groups
+    expect(resources(shopFile, 'google_bigquery_table_iam_member')).toEqual({
+      'shop-shop_sales-viewer-domain_acme_example': {
+        ...table('shop-shop_sales'),
+        member: 'domain:acme.example',
+      },
+      'shop-shop_sales-viewer-group_crm-analytics_acme_example': {
+        ...table('shop-shop_sales'),
+        member: 'group:crm-analytics@acme.example',
+      },
+      'shop-shop_sales-viewer-group_finance_acme_example': {
+        ...table('shop-shop_sales'),
+        member: 'group:finance@acme.example',
+      },
+    });
+    // restricted: only the groups of named consumers (shop.shop_sales -> shop; marketing has no group);
+    // confidential: nobody but the owners
+    expect(resources(crmFile, 'google_bigquery_table_iam_member')).toEqual({
+      'crm-crm_customers-viewer-group_shop-analytics_acme_example': {
+        ...table('crm-crm_customers'),
+        member: 'group:shop-analytics@acme.example',
+      },
+    });
+  });
+
+  it('declares the provider and an audit sink over exactly the prefixed domain datasets', () => {
+    expect(files['mesh.tf.json']).toEqual({
+      '//': expect.stringMatching(/^Generated by mesh plan --terraform: /),
+      terraform: {
+        required_providers: { google: { source: 'hashicorp/google', version: GOOGLE_PROVIDER_VERSION } },
+      },
+      provider: { google: { project: 'acme-analytics', region: 'europe-west2' } },
+      resource: {
+        google_logging_project_sink: {
+          [AUDIT_SINK]: {
+            name: 'retail-mesh-audit-stg',
+            project: 'acme-analytics',
+            description: "Audit logs of the data mesh's BigQuery datasets: stg_crm, stg_shop.",
+            destination: 'bigquery.googleapis.com/projects/acme-audit/datasets/mesh_audit',
+            filter:
+              'protoPayload.serviceName="bigquery.googleapis.com" AND resource.type="bigquery_dataset" AND resource.labels.dataset_id=("stg_crm" OR "stg_shop")',
+            unique_writer_identity: true,
+          },
+        },
+      },
+      output: {
+        retail_mesh_audit_writer_identity: {
+          description: 'Grant this identity write access to the audit sink destination.',
+          value: `\${google_logging_project_sink.retail_mesh_audit.writer_identity}`,
+        },
+      },
+    });
+  });
+
+  it('gives valid, unique Terraform names to every resource', () => {
+    const seen = new Set<string>();
+    for (const file of Object.values(files)) {
+      for (const [type, byName] of Object.entries((file as Doc).resource)) {
+        for (const name of Object.keys(byName as Doc)) {
+          expect(name).toMatch(/^[A-Za-z_][A-Za-z0-9_-]*$/);
+          expect(seen.has(`${type}.${name}`)).toBe(false);
+          seen.add(`${type}.${name}`);
+        }
+      }
+    }
+    expect(resourceName('9lives', 'a.b@c')).toBe('_9lives-a_b_c');
+  });
+
+  it('is deterministic whatever the order of the definitions', () => {
+    const again = terraformFiles(
+      { domains: [crm, shop], sources: [rawCustomers, rawSales], products: [scores, customers, sales] },
+      staging,
+      smallConfig,
+    );
+    expect(JSON.stringify(again)).toBe(JSON.stringify(files));
+    expect(JSON.stringify(terraformFiles(small, staging, smallConfig))).toBe(JSON.stringify(files));
+  });
+
+  it('leaves views to mesh build', () => {
+    const view = defineDataProduct({
+      domain: shop,
+      name: 'shop_sales_view',
+      version: '1.0.0',
+      description: 'Ticket lines, as a view.',
+      tier: 'bronze',
+      refresh: 'daily',
+      access: 'public',
+      consumers: ['crm'],
+      materialization: 'view',
+      schema: z.object({ sale_id: z.string().describe('Ticket line identifier') }),
+      inputs: { sales },
+      transform: ({ sales }) => sql`SELECT sale_id FROM ${sales}`,
+    });
+    const withView = terraformFiles({ ...small, products: [...small.products, view] }, staging, smallConfig);
+    expect(JSON.stringify(withView)).toBe(JSON.stringify(files));
+  });
+
+  it('fails with a usage error naming audit.sinkDestination when mesh.yaml has none', () => {
+    const config = { ...smallConfig, audit: {} };
+    let error: unknown;
+    try {
+      terraformFiles(small, staging, config);
+    } catch (e) {
+      error = e;
+    }
+    expect(isMeshError(error)).toBe(true);
+    expect(error).toMatchObject({
+      kind: 'usage',
+      code: 'missing-config',
+      subject: { key: 'audit.sinkDestination' },
+    });
+    expect((error as Error).message).toContain('audit.sinkDestination');
+  });
+
+  it('quotes dataset names in the audit filter', () => {
+    expect(auditFilter(['a'])).toBe(
+      'protoPayload.serviceName="bigquery.googleapis.com" AND resource.type="bigquery_dataset" AND resource.labels.dataset_id=("a")',
+    );
+  });
+});
+
+describe('terraformFiles on the real mesh and mesh.yaml', () => {
+  const { config } = loadConfig(undefined, ROOT);
+  const mesh = loadMesh();
+  const { name, target } = planTarget(config, undefined);
+  const files = terraformFiles(mesh, target, config);
+
+  it('plans the prod target of mesh.yaml', () => {
+    expect(name).toBe('prod');
+    expect(Object.keys(files)).toEqual([
+      ...mesh.domains.map((d) => `domain-${d.name}.tf.json`).sort(),
+      'mesh.tf.json',
+    ]);
+  });
+
+  it('declares every domain dataset and every product table with its published schema', () => {
+    for (const domain of mesh.domains) {
+      const file = files[`domain-${domain.name}.tf.json`]!;
+      expect(resources(file, 'google_bigquery_dataset')[domain.name]).toMatchObject({
+        dataset_id: `${target.datasetPrefix}${domain.name}`,
+        project: 'retail-mesh-prod',
+        location: 'EU',
+        access: [
+          { role: 'OWNER', special_group: 'projectOwners' },
+          { role: 'OWNER', group_by_email: domain.owner.email },
+        ],
+      });
+      const products = mesh.products.filter((p) => p.domain === domain);
+      const tables = resources(file, 'google_bigquery_table');
+      expect(Object.keys(tables)).toEqual(products.map((p) => `${domain.name}-${p.name}`).sort());
+      for (const product of products) {
+        const table = tables[`${domain.name}-${product.name}`];
+        expect(table.dataset_id).toBe(`\${google_bigquery_dataset.${domain.name}.dataset_id}`);
+        expect(table.table_id).toBe(product.name);
+        expect(schemaOf(table).map((c) => c.name)).toEqual(product.publishedColumns.map((c) => c.name));
+        expect(schemaOf(table).slice(-4)).toEqual(METADATA_SCHEMA);
+        expect(schemaOf(table).every((c) => c.mode === 'NULLABLE' && c.description)).toBe(true);
+      }
+    }
+  });
+
+  it('partitions and clusters product_inventory as its definition says', () => {
+    const table = resources(files['domain-product.tf.json']!, 'google_bigquery_table')[
+      'product-product_inventory'
+    ];
+    expect(table.time_partitioning).toEqual({ type: 'DAY', field: 'last_updated' });
+    expect(table.clustering).toEqual(['category', 'brand', 'stock_status']);
+    expect(table.labels).toEqual({
+      domain: 'product',
+      product: 'product_inventory',
+      tier: 'gold',
+      version: '1-0-0',
+    });
+    expect(schemaOf(table).find((c) => c.name === 'stock')).toMatchObject({ type: 'INT64' });
+    expect(schemaOf(table).find((c) => c.name === 'margin')).toMatchObject({ type: 'NUMERIC' });
+  });
+
+  it('grants public products to the organisation and the consumer groups mesh.yaml names', () => {
+    const grants = resources(files['domain-product.tf.json']!, 'google_bigquery_table_iam_member');
+    const inventory = Object.values(grants)
+      .filter((g: Doc) => g.table_id === `\${google_bigquery_table.product-product_inventory.table_id}`)
+      .map((g: Doc) => g.member);
+    expect(inventory).toEqual([
+      'domain:retail.example',
+      'group:marketing-analytics@retail.example',
+      'group:order-analytics@retail.example',
+      'group:store-analytics@retail.example',
+    ]);
+  });
+
+  it('routes the audit logs of exactly the domain datasets to audit.sinkDestination', () => {
+    const sink = resources(files['mesh.tf.json']!, 'google_logging_project_sink')[AUDIT_SINK];
+    expect(sink.destination).toBe('storage.googleapis.com/retail-mesh-audit-logs');
+    expect(sink.filter).toBe(
+      `protoPayload.serviceName="bigquery.googleapis.com" AND resource.type="bigquery_dataset" AND resource.labels.dataset_id=(${mesh.domains
+        .map((d) => `"${d.name}"`)
+        .sort()
+        .join(' OR ')})`,
+    );
+    // EU is a multi-region, not a Compute region.
+    expect((files['mesh.tf.json'] as Doc).provider).toEqual({ google: { project: 'retail-mesh-prod' } });
+  });
+});
+
+describe('mesh plan --terraform', () => {
+  const config = join(ROOT, 'mesh.yaml');
+  function io() {
+    const out: string[] = [];
+    const err: string[] = [];
+    const sink: Io = { out: (t) => out.push(t), err: (t) => err.push(t), progress: new Progress(false) };
+    return { sink, out, err };
+  }
+
+  it('writes the files, replaces its own stale files, keeps others, and reports counts as JSON', async () => {
+    const dir = join(tmp, 'infra');
+    await run({ terraform: dir, config, json: true }, [], io().sink);
+    writeFileSync(
+      join(dir, 'domain-gone.tf.json'),
+      JSON.stringify({ '//': 'Generated by mesh plan --terraform: old' }),
+    );
+    writeFileSync(join(dir, 'backend.tf.json'), JSON.stringify({ terraform: { backend: { gcs: {} } } }));
+    const before = readFileSync(join(dir, 'mesh.tf.json'), 'utf8');
+    const { sink, out } = io();
+    expect(await run({ terraform: dir, config, json: true }, [], sink)).toBe(0);
+    expect(readFileSync(join(dir, 'mesh.tf.json'), 'utf8')).toBe(before);
+    expect(existsSync(join(dir, 'domain-gone.tf.json'))).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['backend.tf.json', 'domain-product.tf.json', 'mesh.tf.json']);
+    expect(JSON.parse(out.join('\n'))).toEqual({
+      dir,
+      target: 'prod',
+      files: [
+        {
+          file: 'domain-product.tf.json',
+          resources: {
+            google_bigquery_dataset: 1,
+            google_bigquery_dataset_iam_member: 1,
+            google_bigquery_table: 2,
+            google_bigquery_table_iam_member: 8,
+          },
+        },
+        { file: 'mesh.tf.json', resources: { google_logging_project_sink: 1 } },
+      ],
+      removed: ['domain-gone.tf.json'],
+    });
+    const written = JSON.parse(readFileSync(join(dir, 'domain-product.tf.json'), 'utf8'));
+    expect(written).toEqual(
+      terraformFiles(
+        loadMesh(),
+        planTarget(loadConfig(config).config, 'prod').target,
+        loadConfig(config).config,
+      )['domain-product.tf.json'],
+    );
+  });
+
+  it('prints a table of files and resource counts', async () => {
+    const { sink, out } = io();
+    expect(await run({ terraform: join(tmp, 'text'), config }, [], sink)).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/domain-product\.tf\.json\s+google_bigquery_dataset\s+1/);
+    expect(text).toMatch(/google_logging_project_sink\s+1/);
+    expect(text).toContain('wrote 2 files (13 resources) for target prod');
+  });
+
+  it('requires --terraform <dir>', async () => {
+    await expect(run({ config }, [], io().sink)).rejects.toMatchObject({
+      kind: 'usage',
+      code: 'bad-arguments',
+    });
+  });
+
+  it('refuses a target that is not BigQuery and names it', async () => {
+    await expect(
+      run({ terraform: join(tmp, 'x'), config, target: 'local' }, [], io().sink),
+    ).rejects.toMatchObject({
+      kind: 'usage',
+      code: 'bad-arguments',
+      message: expect.stringContaining('target local is duckdb'),
+    });
+    await expect(
+      run({ terraform: join(tmp, 'x'), config, target: 'nope' }, [], io().sink),
+    ).rejects.toMatchObject({
+      code: 'unknown-target',
+    });
+  });
+
+  it('needs a BigQuery target in mesh.yaml when none is named', () => {
+    const onlyLocal = meshConfigSchema.parse({ targets: { local: { type: 'duckdb' } } });
+    expect(() => planTarget(onlyLocal, undefined)).toThrow(
+      expect.objectContaining({ code: 'no-bigquery-target' }),
+    );
+    expect(planTarget(smallConfig, undefined)).toEqual({ name: 'staging', target: staging });
+  });
+});
