@@ -6,7 +6,9 @@ import { productInventory, sources } from '@retail-mesh/domain-product';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { buildMesh, compileChecks, loadSample } from '@retail-mesh/sdk';
 
-const { values } = parseArgs({ options: { scale: { type: 'string', default: '50' }, rounds: { type: 'string', default: '7' } } });
+const { values } = parseArgs({
+  options: { scale: { type: 'string', default: '50' }, rounds: { type: 'string', default: '7' } },
+});
 const scale = Number(values.scale);
 const rounds = Number(values.rounds);
 
@@ -20,7 +22,9 @@ const fused = compileChecks(productInventory, productInventory.checks, warehouse
 // The fair baseline: each check alone, plus the completeness profile alone.
 const separate = [
   compileChecks(productInventory, [], warehouse.dialect, resolve),
-  ...productInventory.checks.map((check) => compileChecks(productInventory, [check], warehouse.dialect, resolve, { profile: false })),
+  ...productInventory.checks.map((check) =>
+    compileChecks(productInventory, [check], warehouse.dialect, resolve, { profile: false }),
+  ),
 ];
 
 const time = async (work) => {
@@ -43,7 +47,9 @@ for (let i = 0; i < rounds; i++) {
 }
 await warehouse.close();
 
-console.log(`product_inventory: ${Number(n).toLocaleString('en-US')} rows, ${productInventory.checks.length} checks, ${rounds} rounds`);
+console.log(
+  `product_inventory: ${Number(n).toLocaleString('en-US')} rows, ${productInventory.checks.length} checks, ${rounds} rounds`,
+);
 console.log(`fused suite (1 query)                  median ${median(fusedMs).toFixed(1)} ms`);
 console.log(`one query per check + profile (${separate.length}) median ${median(separateMs).toFixed(1)} ms`);
 console.log(`ratio separate / fused: ${(median(separateMs) / median(fusedMs)).toFixed(2)}x`);

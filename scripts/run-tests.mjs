@@ -15,7 +15,10 @@ const reports = groups.flatMap((group) =>
 );
 for (const report of reports) rmSync(report, { force: true });
 
-const turbo = spawnSync('turbo', ['run', 'test', '--continue', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+const turbo = spawnSync('turbo', ['run', 'test', '--continue', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+});
 
 let passed = 0;
 let failed = 0;

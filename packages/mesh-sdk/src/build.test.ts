@@ -115,6 +115,8 @@ describe('renderBuildQuery', () => {
       clusterBy: ['id'],
       description: 'sales_ids for tests.',
       labels: { domain: 'sales', product: 'sales_ids', tier: 'silver', version: '1.0.0' },
+      access: ids.access,
+      consumers: ids.consumers,
     });
   });
 });

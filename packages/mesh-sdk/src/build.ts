@@ -25,6 +25,8 @@ export function productLayout(product: DataProduct): TableLayout {
       tier: product.tier,
       version: product.version,
     },
+    access: product.access,
+    consumers: product.consumers,
   };
 }
 

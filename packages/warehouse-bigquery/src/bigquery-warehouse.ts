@@ -10,6 +10,7 @@ import {
   type AccessPolicy,
   type BuildRunRecord,
   type CostEstimator,
+  type Dialect,
   type Domain,
   type MaterializeResult,
   ownersOf,
@@ -22,6 +23,7 @@ import {
   type WarehouseCapabilities,
   WarehouseError,
 } from '@retail-mesh/sdk';
+import { accessTokenAuthClient } from './access-token.js';
 import { createTableStatement, labelValue } from './bigquery-ddl.js';
 import { bigqueryDialect, datasetName } from './bigquery-dialect.js';
 
@@ -38,6 +40,8 @@ export interface BigQueryWarehouseOptions {
   /** REST endpoint, for a local stand-in in tests. */
   apiEndpoint?: string;
   keyFilename?: string;
+  /** An OAuth access token to send instead of looking up credentials (e.g. `GOOGLE_OAUTH_ACCESS_TOKEN`). */
+  accessToken?: string;
   /** Extra client options (credentials, authClient); or a client to use as is. */
   clientOptions?: BigQueryOptions;
   client?: BigQuery;
@@ -113,6 +117,7 @@ export async function createBigQueryWarehouse(
       location: options.location ?? 'US',
       ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint } : {}),
       ...(options.keyFilename ? { keyFilename: options.keyFilename } : {}),
+      ...(options.accessToken ? { authClient: accessTokenAuthClient(options.accessToken) } : {}),
       ...options.clientOptions,
     });
   return new BigQueryWarehouse(client, options);
@@ -125,6 +130,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator {
   private readonly location: string;
   private readonly prefix: string;
   private metaReady: Promise<void> | undefined;
+  private readonly runLog;
 
   constructor(
     private readonly client: BigQuery,
@@ -133,6 +139,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator {
     this.location = options.location ?? 'US';
     this.prefix = options.datasetPrefix ?? '';
     this.dialect = bigqueryDialect({ projectId: options.projectId, datasetPrefix: this.prefix });
+    this.runLog = runLogStatements(this.dialect);
   }
 
   private dataset(schema: string): Dataset {
@@ -325,10 +332,6 @@ class BigQueryWarehouse implements Warehouse, CostEstimator {
     }
   }
 
-  private runsTable() {
-    return this.dialect.tableName({ schema: META_DATASET, name: 'runs' });
-  }
-
   private ensureMeta(): Promise<void> {
     this.metaReady ??= (async () => {
       await this.ensureDataset(META_DATASET, {
@@ -336,70 +339,73 @@ class BigQueryWarehouse implements Warehouse, CostEstimator {
         labels: { 'data-mesh': 'true', domain: 'platform' },
         owners: [],
       });
-      await this.execute(`CREATE TABLE IF NOT EXISTS ${this.runsTable()} (
-        run_id STRING NOT NULL, domain STRING NOT NULL, product STRING NOT NULL, version STRING NOT NULL,
-        status STRING NOT NULL, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL,
-        row_count INT64 NOT NULL, bytes_processed INT64, completeness FLOAT64, validity FLOAT64, checks STRING NOT NULL,
-        error_code STRING, error_message STRING)
-        PARTITION BY DATE(finished_at) CLUSTER BY domain, product`);
+      await this.execute(this.runLog.create);
     })();
     return this.metaReady;
   }
 
   async recordRun(run: BuildRunRecord): Promise<void> {
     await this.ensureMeta();
-    await this.execute(
-      `INSERT INTO ${this.runsTable()} (run_id, domain, product, version, status, started_at, finished_at, row_count,
-        bytes_processed, completeness, validity, checks, error_code, error_message)
-       VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at, @row_count,
-        @bytes_processed, @completeness, @validity, @checks, @error_code, @error_message)`,
-      {
-        params: {
-          run_id: run.runId,
-          domain: run.domain,
-          product: run.product,
-          version: run.version,
-          status: run.status,
-          started_at: run.startedAt,
-          finished_at: run.finishedAt,
-          row_count: run.rowCount,
-          bytes_processed: run.bytesProcessed ?? null,
-          completeness: run.completeness ?? null,
-          validity: run.validity ?? null,
-          checks: JSON.stringify(run.checks),
-          error_code: run.error?.code ?? null,
-          error_message: run.error?.message ?? null,
-        },
-        types: {
-          bytes_processed: 'INT64',
-          completeness: 'FLOAT64',
-          validity: 'FLOAT64',
-          error_code: 'STRING',
-          error_message: 'STRING',
-        },
+    await this.execute(this.runLog.insert, {
+      params: {
+        run_id: run.runId,
+        domain: run.domain,
+        product: run.product,
+        version: run.version,
+        status: run.status,
+        started_at: run.startedAt,
+        finished_at: run.finishedAt,
+        row_count: run.rowCount,
+        bytes_processed: run.bytesProcessed ?? null,
+        completeness: run.completeness ?? null,
+        validity: run.validity ?? null,
+        checks: JSON.stringify(run.checks),
+        error_code: run.error?.code ?? null,
+        error_message: run.error?.message ?? null,
       },
-    );
+      types: {
+        bytes_processed: 'INT64',
+        completeness: 'FLOAT64',
+        validity: 'FLOAT64',
+        error_code: 'STRING',
+        error_message: 'STRING',
+      },
+    });
   }
 
   async latestRuns(): Promise<BuildRunRecord[]> {
     await this.ensureMeta();
-    const rows = await this.query(
-      `SELECT * EXCEPT (newest) FROM (
-         SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) AS newest FROM ${this.runsTable()}
-       ) WHERE newest = 1`,
-    );
-    return rows.map(runOf);
+    return (await this.query(this.runLog.latest)).map(runOf);
   }
 
   async listRuns({ since }: { since: Date }): Promise<BuildRunRecord[]> {
     await this.ensureMeta();
-    const rows = await this.query(
-      `SELECT * FROM ${this.runsTable()} WHERE finished_at >= ${this.dialect.literal(since)} ORDER BY finished_at`,
-    );
-    return rows.map(runOf);
+    return (await this.query(this.runLog.since(since))).map(runOf);
   }
 
   async close(): Promise<void> {}
+}
+
+/** The statements of the platform's run log, `_mesh.runs`: one row per build or test of a product. */
+export function runLogStatements(dialect: Dialect) {
+  const runs = dialect.tableName({ schema: META_DATASET, name: 'runs' });
+  return {
+    create: `CREATE TABLE IF NOT EXISTS ${runs} (
+  run_id STRING NOT NULL, domain STRING NOT NULL, product STRING NOT NULL, version STRING NOT NULL,
+  status STRING NOT NULL, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL,
+  row_count INT64 NOT NULL, bytes_processed INT64, completeness FLOAT64, validity FLOAT64, checks STRING NOT NULL,
+  error_code STRING, error_message STRING)
+PARTITION BY DATE(finished_at) CLUSTER BY domain, product`,
+    insert: `INSERT INTO ${runs} (run_id, domain, product, version, status, started_at, finished_at, row_count,
+  bytes_processed, completeness, validity, checks, error_code, error_message)
+VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at, @row_count,
+  @bytes_processed, @completeness, @validity, @checks, @error_code, @error_message)`,
+    latest: `SELECT * EXCEPT (newest) FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) AS newest FROM ${runs}
+) WHERE newest = 1`,
+    since: (since: Date) =>
+      `SELECT * FROM ${runs} WHERE finished_at >= ${dialect.literal(since)} ORDER BY finished_at`,
+  };
 }
 
 /** An IAM member (`group:x@y`, `user:`, `domain:`, `serviceAccount:`) as a dataset access entry. */

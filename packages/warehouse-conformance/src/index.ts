@@ -38,9 +38,12 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
 
     it('round-trips literals and quoted identifiers through the dialect', async () => {
       const [row] = await warehouse.query(
-        render(sql`SELECT ${"it's"} AS ${sql.id('odd "name"')}, ${42} AS n, ${true} AS b, ${null} AS z`),
+        render(
+          sql`SELECT ${'it\'s \\ "quoted"'} AS ${sql.id('order')}, ${42} AS n, ${true} AS b, ${null} AS z`,
+        ),
       );
-      expect(row).toEqual({ 'odd "name"': "it's", n: 42, b: true, z: null });
+      // `order` is reserved on every warehouse: only a quoted identifier can name a column so.
+      expect(row).toEqual({ order: 'it\'s \\ "quoted"', n: 42, b: true, z: null });
     });
 
     it('returns canonical JS values: safe integers as numbers, dates as strings, timestamps as Dates', async () => {

@@ -68,6 +68,8 @@ export async function openWarehouse(context: CommandContext): Promise<Warehouse>
     apiEndpoint: target.apiEndpoint,
     keyFilename: target.keyFilename,
     maximumBytesBilled: target.maximumBytesBilled,
+    // The variable Google's own tools read for a ready-made token; credentials are looked up otherwise.
+    accessToken: process.env.GOOGLE_OAUTH_ACCESS_TOKEN,
     access: config.access,
   });
 }

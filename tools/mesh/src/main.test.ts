@@ -70,6 +70,24 @@ describe('mesh CLI', () => {
     );
   });
 
+  it('cost bills the domain for its storage, its builds and the whole platform', async () => {
+    const r = await mesh('cost', '--db', db, '--json');
+    expect(r.code).toBe(0);
+    const bill = r.json();
+    expect(bill.domains).toHaveLength(1);
+    expect(bill.domains[0]).toMatchObject({ domain: 'product', platformCost: 10000 });
+    expect(bill.domains[0].storageBytes).toBeGreaterThan(0);
+    expect(bill.domains[0].processedBytes).toBeGreaterThan(0);
+    expect(bill.rates).toEqual({
+      currency: 'USD',
+      storagePerGbMonth: 0.023,
+      computePerTb: 0.5,
+      platformPerMonth: 10000,
+    });
+    const text = await mesh('cost', '--db', db);
+    expect(text.stdout).toMatch(/product\s+[\d.]+\s+[\d.,]+ USD\s+[\d.]+\s+[\d.,]+ USD\s+10,000\.00 USD/);
+  });
+
   it('prints tables for people, with totals', async () => {
     const r = await mesh('health', '--db', db);
     expect(r.code).toBe(0);

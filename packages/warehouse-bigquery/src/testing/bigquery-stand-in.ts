@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BigQueryOptions } from '@google-cloud/bigquery';
+import { accessTokenAuthClient } from '../access-token.js';
 
 /**
  * A local HTTP stand-in for the BigQuery REST API v2, spoken to by the real `@google-cloud/bigquery`
@@ -113,21 +114,7 @@ export async function startBigQueryStandIn(options: BigQueryStandInOptions = {})
  * @example new BigQuery({ projectId: 'p', apiEndpoint: standIn.url, authClient: standInAuthClient() })
  */
 export function standInAuthClient(token = STAND_IN_TOKEN): NonNullable<BigQueryOptions['authClient']> {
-  const headers = () => new Headers({ authorization: `Bearer ${token}` });
-  const client = {
-    credentials: { access_token: token, token_type: 'Bearer' },
-    getAccessToken: async () => ({ token, res: null }),
-    getRequestHeaders: async () => headers(),
-    getRequestMetadata: async () => ({ headers: headers() }),
-    request: async () => {
-      throw new Error('standInAuthClient makes no HTTP requests; point the BigQuery client at the stand-in.');
-    },
-    getProjectId: async () => null,
-    on: () => client,
-  };
-  // AuthClient is a class of google-auth-library, which this package does not depend on directly; the
-  // client only needs the methods above, so a structural object is cast to it.
-  return client as unknown as NonNullable<BigQueryOptions['authClient']>;
+  return accessTokenAuthClient(token);
 }
 
 /** The bearer token `standInAuthClient()` sends by default. */

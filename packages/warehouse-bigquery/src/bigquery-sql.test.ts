@@ -1,0 +1,107 @@
+import { defineDomain, defineSource, renderSql, sql, z } from '@retail-mesh/sdk';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bigqueryDialect } from './bigquery-dialect.js';
+import { sourceStatement } from './bigquery-sql.js';
+import { runLogStatements } from './bigquery-warehouse.js';
+import { closeZetaSqlServer, createAnalyzer } from './testing/zetasql-analyzer.js';
+
+afterAll(() => closeZetaSqlServer());
+
+const PROJECT = 'retail-mesh-prod';
+const dialect = bigqueryDialect({ projectId: PROJECT });
+const events = {
+  path: [PROJECT, 'shop', 'events'] as [string, string, string],
+  columns: [
+    { name: 'at', type: 'TIMESTAMP' as const },
+    { name: 'day', type: 'DATE' as const },
+    { name: 'amount', type: 'NUMERIC' as const },
+    { name: 'units', type: 'INT64' as const },
+    { name: 'note', type: 'STRING' as const },
+  ],
+};
+const table = { schema: 'shop', name: 'events' };
+
+describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
+  it('renders every portable helper as valid GoogleSQL with the right result types', async () => {
+    const analyzer = await createAnalyzer([events]);
+    const t = (c: string) => sql.id('e', c);
+    const query = sql`SELECT
+      ${sql.safeDivide(t('amount'), t('units'))} AS ratio,
+      ${sql.dateTrunc('week', t('at'))} AS week_of_timestamp,
+      ${sql.dateTrunc('month', t('day'))} AS month_of_date,
+      ${sql.timestampTrunc('hour', t('at'))} AS hour,
+      ${sql.dateAdd('quarter', t('day'), 2)} AS later,
+      ${sql.dateDiff('day', sql.currentDate(), t('day'))} AS age_days,
+      ${sql.toDate(t('at'))} AS day_of,
+      ${sql.cast(t('units'), 'decimal')} AS units_numeric,
+      ${sql.regexpMatches(t('note'), "^it's\\d+$")} AS matches,
+      ${sql.currentTimestamp()} AS now,
+      ${new Date('2024-01-01T00:00:00Z')} AS literal_ts
+    FROM ${sql.raw(dialect.tableName(table))} AS e`;
+    const result = await analyzer.analyze(renderSql(query, dialect));
+    expect(result).toEqual({
+      ok: true,
+      outputColumns: [
+        { name: 'ratio', type: 'NUMERIC' },
+        { name: 'week_of_timestamp', type: 'DATE' },
+        { name: 'month_of_date', type: 'DATE' },
+        { name: 'hour', type: 'TIMESTAMP' },
+        { name: 'later', type: 'DATE' },
+        { name: 'age_days', type: 'INT64' },
+        { name: 'day_of', type: 'DATE' },
+        { name: 'units_numeric', type: 'NUMERIC' },
+        { name: 'matches', type: 'BOOL' },
+        { name: 'now', type: 'TIMESTAMP' },
+        { name: 'literal_ts', type: 'TIMESTAMP' },
+      ],
+    });
+    await analyzer.close();
+  });
+
+  it('writes a run log that analyzes: create, insert with parameters, latest and since', async () => {
+    const runLog = runLogStatements(dialect);
+    const analyzer = await createAnalyzer([]);
+    const [create, insert, latest, since] = await analyzer.analyzeAll([
+      runLog.create,
+      runLog.insert,
+      runLog.latest,
+      runLog.since(new Date('2026-01-01T00:00:00Z')),
+    ]);
+    expect([create, insert, latest?.ok, since?.ok]).toEqual([{ ok: true }, { ok: true }, true, true]);
+    await analyzer.close();
+  });
+
+  it('creates source tables that analyze, with descriptions', async () => {
+    const domain = defineDomain({
+      name: 'shop',
+      description: 'Shop',
+      owner: { team: 't', email: 't@x.example' },
+    });
+    const source = defineSource({
+      domain,
+      name: 'tickets',
+      description: "Till tickets, as the POS exports them: one row per ticket's line",
+      schema: z.object({ ticket_id: z.string().describe('Ticket'), sold_at: z.date().describe('When') }),
+    });
+    const analyzer = await createAnalyzer([]);
+    const statement = sourceStatement(source, dialect);
+    expect(statement).toContain(
+      "OPTIONS(description='Till tickets, as the POS exports them: one row per ticket\\'s line')",
+    );
+    expect(await analyzer.analyze(statement)).toEqual({ ok: true });
+    await analyzer.close();
+  });
+
+  it('rejects what only DuckDB accepts, so a transform that is not portable fails in tests', async () => {
+    const analyzer = await createAnalyzer([events]);
+    const duckdbOnly = await analyzer.analyze(
+      `SELECT e.at::DATE FROM \`${PROJECT}\`.\`shop\`.\`events\` AS e`,
+    );
+    expect(duckdbOnly.ok).toBe(false);
+    const wrongType = await analyzer.analyze(
+      `SELECT SAFE_DIVIDE(e.note, 2) FROM \`${PROJECT}\`.\`shop\`.\`events\` AS e`,
+    );
+    expect(wrongType).toMatchObject({ ok: false, message: expect.stringContaining('SAFE_DIVIDE') });
+    await analyzer.close();
+  });
+});

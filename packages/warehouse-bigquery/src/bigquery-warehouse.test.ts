@@ -1,0 +1,354 @@
+import {
+  buildProduct,
+  compileChecks,
+  defineDataProduct,
+  defineDomain,
+  defineSource,
+  productLayout,
+  type Relation,
+  renderBuildQuery,
+  sql,
+  stagingTable,
+  type Warehouse,
+  z,
+} from '@retail-mesh/sdk';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTableStatement } from './bigquery-ddl.js';
+import { bigqueryDialect } from './bigquery-dialect.js';
+import { createBigQueryWarehouse } from './bigquery-warehouse.js';
+import {
+  type BigQueryStandIn,
+  STAND_IN_TOKEN,
+  type StandInField,
+  type StandInQueryOutcome,
+  startBigQueryStandIn,
+} from './testing/bigquery-stand-in.js';
+
+const PROJECT = 'retail-mesh-test';
+const API = `/bigquery/v2/projects/${PROJECT}`;
+
+const shop = defineDomain({
+  name: 'shop',
+  description: 'Point of sale',
+  owner: { team: 'Shop Data', email: 'shop-data@retail.example' },
+});
+const tickets = defineSource({
+  domain: shop,
+  name: 'tickets',
+  description: 'Till tickets',
+  schema: z.object({
+    ticket_id: z.string().describe('Ticket'),
+    store: z.string().describe('Store'),
+    amount: z.number().meta({ type: 'decimal' }).describe('Amount'),
+    sold_at: z.date().describe('When'),
+  }),
+});
+const sales = defineDataProduct({
+  domain: shop,
+  name: 'shop_sales',
+  version: '2.1.0',
+  description: 'Sales per ticket.',
+  tier: 'gold',
+  refresh: 'hourly',
+  access: 'public',
+  consumers: ['store'],
+  schema: tickets.schema.extend({ ticket_id: z.string().describe('Ticket').meta({ key: true }) }),
+  partitionBy: { column: 'sold_at' },
+  clusterBy: ['store'],
+  inputs: { tickets },
+  transform: ({ tickets }) => sql`SELECT ticket_id, store, amount, sold_at FROM ${tickets}`,
+  checks: (c) => [c.ticket_id.unique(), c.ticket_id.notNull()],
+});
+
+const dialect = bigqueryDialect({ projectId: PROJECT });
+const TYPES: Record<string, string> = {
+  STRING: 'STRING',
+  INT64: 'INTEGER',
+  FLOAT64: 'FLOAT',
+  NUMERIC: 'NUMERIC',
+  BOOL: 'BOOLEAN',
+  DATE: 'DATE',
+  TIMESTAMP: 'TIMESTAMP',
+};
+const fieldsOf = (relation: Relation, published = false): StandInField[] =>
+  (published && relation.kind === 'data-product' ? relation.publishedColumns : relation.columns).map((c) => ({
+    name: c.name,
+    type: TYPES[dialect.columnType(c.type)]!,
+  }));
+
+let standIn: BigQueryStandIn;
+let warehouse: Warehouse;
+let checkRow: Record<string, number>;
+const inserted: Array<Record<string, unknown>> = [];
+
+/** Plays BigQuery's part for the statements a build sends: the stand-in is not a SQL engine. */
+function respond(query: string, params: unknown, context: { dryRun: boolean }): StandInQueryOutcome {
+  if (context.dryRun) return { schema: fieldsOf(sales), totalBytesProcessed: 73_400_320 };
+  const created = /^CREATE OR REPLACE TABLE `([^`]+)`\.`([^`]+)`\.`([^`]+)`/.exec(query);
+  if (created) {
+    // What the DDL's PARTITION BY, CLUSTER BY and OPTIONS give the new table.
+    standIn.putTable(
+      created[2]!,
+      created[3]!,
+      {
+        schema: fieldsOf(sales, true),
+        rows: [],
+        metadata: {
+          timePartitioning: { type: 'DAY', field: 'sold_at' },
+          clustering: { fields: ['store'] },
+          description: 'Sales per ticket.',
+          labels: { domain: 'shop', product: 'shop_sales', tier: 'gold', version: '2-1-0' },
+        },
+      },
+      created[1],
+    );
+    return { totalBytesProcessed: 52_428_800, statementType: 'CREATE_TABLE_AS_SELECT' };
+  }
+  if (query.startsWith('SELECT COUNT(*) AS n FROM'))
+    return { schema: [{ name: 'n', type: 'INTEGER' }], rows: [[3]] };
+  if (query.startsWith('SELECT COUNT(*) AS `row_count`')) {
+    return {
+      schema: Object.keys(checkRow).map((name) => ({ name, type: 'INTEGER' })),
+      rows: [Object.values(checkRow)],
+    };
+  }
+  if (query.startsWith('INSERT INTO')) {
+    inserted.push(params as Record<string, unknown>);
+    return { numDmlAffectedRows: 1 };
+  }
+  return undefined;
+}
+
+beforeEach(async () => {
+  standIn = await startBigQueryStandIn({ projectId: PROJECT, location: 'EU' });
+  standIn.onQuery(respond);
+  inserted.length = 0;
+  checkRow = { row_count: 3, nn_0: 3, nn_1: 3, nn_2: 3, nn_3: 3, check_0: 0, check_1: 0 };
+  warehouse = await createBigQueryWarehouse({
+    projectId: PROJECT,
+    location: 'EU',
+    apiEndpoint: standIn.url,
+    accessToken: STAND_IN_TOKEN,
+    access: {
+      organizationDomain: 'retail.example',
+      consumerGroups: { store: 'store-analytics@retail.example' },
+    },
+  });
+});
+
+afterEach(async () => {
+  await warehouse.close();
+  await standIn.close();
+});
+
+const queries = () =>
+  standIn
+    .find('POST', `${API}/jobs`)
+    .map((r) => (r.body as { configuration: { query?: { query: string }; dryRun?: boolean } }).configuration);
+
+describe('bigquery warehouse against the REST stand-in', () => {
+  it('creates a domain dataset with labels and owner access, then keeps it up to date', async () => {
+    await warehouse.ensureDomain(shop);
+    const insert = standIn.find('POST', `${API}/datasets`);
+    expect(insert).toHaveLength(1);
+    expect(insert[0]!.headers.authorization).toBe(`Bearer ${STAND_IN_TOKEN}`);
+    expect(insert[0]!.body).toEqual({
+      datasetReference: { datasetId: 'shop' },
+      projectId: PROJECT,
+      location: 'EU',
+      description: 'Point of sale',
+      labels: { domain: 'shop', owner: 'shop-data', 'data-mesh': 'true' },
+      access: [
+        { role: 'OWNER', specialGroup: 'projectOwners' },
+        { role: 'OWNER', groupByEmail: 'shop-data@retail.example' },
+      ],
+    });
+    await warehouse.ensureDomain(shop);
+    expect(standIn.find('POST', `${API}/datasets`)).toHaveLength(1);
+    expect(standIn.find('PATCH', `${API}/datasets/shop`)).toHaveLength(1);
+  });
+
+  it('publishes through a partitioned, clustered, labelled staging table and an atomic copy', async () => {
+    const outcome = await buildProduct(warehouse, sales, { runId: 'run-1' });
+    expect(outcome.error).toBeUndefined();
+    expect(outcome).toMatchObject({ status: 'published', rowCount: 3, bytesProcessed: 52_428_800 });
+
+    const staging = stagingTable(sales);
+    const { transform, select } = renderBuildQuery(sales, dialect);
+    const [describe, materialize, count, checks] = queries().filter(
+      (q) => !q.query?.query.includes('`_mesh`'),
+    );
+    expect(describe).toMatchObject({ dryRun: true, query: { query: transform, useLegacySql: false } });
+    expect(materialize?.query?.query).toBe(
+      createTableStatement(dialect, staging, productLayout(sales), { select }),
+    );
+    expect(materialize?.query?.query).toContain(
+      'PARTITION BY TIMESTAMP_TRUNC(`sold_at`, DAY)\nCLUSTER BY `store`',
+    );
+    expect(materialize?.query?.query).toContain(
+      "labels=[('domain', 'shop'), ('product', 'shop_sales'), ('tier', 'gold'), ('version', '2-1-0')]",
+    );
+    expect(count?.query?.query).toBe(
+      'SELECT COUNT(*) AS n FROM `retail-mesh-test`.`shop`.`_staging_shop_sales`',
+    );
+    expect(checks?.query?.query).toBe(
+      compileChecks(sales, sales.checks, dialect, (r) => (r === sales ? staging : r.table)).sql,
+    );
+
+    // Readers by access model: public, so the organisation and the named consumer's group.
+    const grants = standIn.find('POST', `${API}/datasets/shop/tables/*:setIamPolicy`);
+    expect(grants.map((g) => [g.path.split('/').at(-1), g.body])).toEqual([
+      [
+        '_staging_shop_sales:setIamPolicy',
+        {
+          policy: {
+            bindings: [
+              {
+                role: 'roles/bigquery.dataViewer',
+                members: ['domain:retail.example', 'group:store-analytics@retail.example'],
+              },
+            ],
+          },
+        },
+      ],
+      [
+        'shop_sales:setIamPolicy',
+        expect.objectContaining({ policy: expect.objectContaining({ bindings: expect.any(Array) }) }),
+      ],
+    ]);
+
+    const copy = standIn
+      .find('POST', `${API}/jobs`)
+      .map((r) => (r.body as { configuration: { copy?: unknown } }).configuration.copy)
+      .filter(Boolean);
+    expect(copy).toEqual([
+      {
+        sourceTable: { projectId: PROJECT, datasetId: 'shop', tableId: '_staging_shop_sales' },
+        destinationTable: { projectId: PROJECT, datasetId: 'shop', tableId: 'shop_sales' },
+        writeDisposition: 'WRITE_TRUNCATE',
+        createDisposition: 'CREATE_IF_NEEDED',
+      },
+    ]);
+    expect(standIn.find('DELETE', `${API}/datasets/shop/tables/_staging_shop_sales`)).toHaveLength(1);
+    expect(standIn.table('shop', 'shop_sales')?.resource).toMatchObject({
+      labels: { domain: 'shop', product: 'shop_sales', tier: 'gold', version: '2-1-0' },
+      description: 'Sales per ticket.',
+      timePartitioning: { type: 'DAY', field: 'sold_at' },
+      clustering: { fields: ['store'] },
+    });
+    expect(standIn.table('shop', 'shop_sales')?.policy).toMatchObject({
+      bindings: [
+        {
+          role: 'roles/bigquery.dataViewer',
+          members: ['domain:retail.example', 'group:store-analytics@retail.example'],
+        },
+      ],
+    });
+    expect(standIn.table('shop', '_staging_shop_sales')).toBeUndefined();
+    expect(inserted).toEqual([
+      expect.objectContaining({
+        run_id: 'run-1',
+        product: 'shop_sales',
+        status: 'published',
+        row_count: 3,
+        bytes_processed: 52_428_800,
+      }),
+    ]);
+  });
+
+  it('leaves the published table untouched when a blocking check fails', async () => {
+    standIn.putTable('shop', 'shop_sales', {
+      schema: fieldsOf(sales, true),
+      rows: [['T1', 'S1', '9.5', '1700000000000000', 'shop', 'shop_sales', '2.0.0', '1700000000000000']],
+    });
+    const before = standIn.table('shop', 'shop_sales');
+    checkRow = { ...checkRow, check_0: 2 };
+    const outcome = await buildProduct(warehouse, sales, { runId: 'run-2' });
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toMatchObject({
+      code: 'checks-failed',
+      subject: { product: 'shop_sales', column: 'ticket_id', check: 'ticket_id_unique' },
+    });
+    const copies = standIn
+      .find('POST', `${API}/jobs`)
+      .filter((r) => (r.body as { configuration: { copy?: unknown } }).configuration.copy);
+    expect(copies).toEqual([]);
+    expect(standIn.table('shop', 'shop_sales')).toEqual(before);
+    expect(standIn.table('shop', '_staging_shop_sales')).toBeUndefined();
+    expect(inserted.at(-1)).toMatchObject({ run_id: 'run-2', status: 'failed', error_code: 'checks-failed' });
+  });
+
+  it('estimates bytes with a dry run, running nothing', async () => {
+    const bytes = await (
+      warehouse as Warehouse & { estimateBytes(s: string): Promise<number> }
+    ).estimateBytes('SELECT 1');
+    expect(bytes).toBe(73_400_320);
+    const [job] = standIn.find('POST', `${API}/jobs`);
+    expect(job?.body).toMatchObject({
+      configuration: { dryRun: true, query: { query: 'SELECT 1', useLegacySql: false } },
+    });
+    expect(standIn.find('GET', `${API}/queries/*`)).toEqual([]);
+  });
+
+  it('streams typed rows page by page', async () => {
+    standIn.onQuery(() => ({
+      schema: [
+        { name: 'id', type: 'INTEGER' },
+        { name: 'price', type: 'NUMERIC' },
+        { name: 'day', type: 'DATE' },
+        { name: 'at', type: 'TIMESTAMP' },
+        { name: 'ok', type: 'BOOLEAN' },
+      ],
+      rows: Array.from({ length: 5 }, (_, i) => [
+        i + 1,
+        `${i}.25`,
+        `2024-01-0${i + 1}`,
+        String(Date.UTC(2024, 0, i + 1) * 1000),
+        i % 2 === 0,
+      ]),
+    }));
+    const chunks = [];
+    for await (const chunk of warehouse.stream('SELECT 1', { chunkSize: 2 })) chunks.push(chunk);
+    expect(chunks.map((c) => c.length)).toEqual([2, 2, 1]);
+    expect(chunks.flat()[4]).toEqual({
+      id: 5,
+      price: 4.25,
+      day: '2024-01-05',
+      at: new Date('2024-01-05T00:00:00Z'),
+      ok: true,
+    });
+    const pages = standIn.find('GET', `${API}/queries/*`);
+    expect(pages.map((p) => [p.query.maxResults, p.query.pageToken])).toEqual([
+      ['2', undefined],
+      ['2', (pages[0]!.response as { pageToken: string }).pageToken],
+      ['2', (pages[1]!.response as { pageToken: string }).pageToken],
+    ]);
+  });
+
+  it('reports table stats from table metadata, and nothing for a missing table', async () => {
+    standIn.putTable('shop', 'shop_sales', {
+      schema: [{ name: 'ticket_id', type: 'STRING' }],
+      rows: [['T1'], ['T2'], ['T3']],
+    });
+    const stats = await warehouse.tableStats(sales.table);
+    const [get] = standIn.find('GET', `${API}/datasets/shop/tables/shop_sales`);
+    const resource = get!.response as Record<string, string>;
+    expect(stats).toEqual({
+      rowCount: 3,
+      bytes: Number(resource.numBytes),
+      lastModified: new Date(Number(resource.lastModifiedTime)),
+    });
+    expect(stats!.bytes).toBeGreaterThan(0);
+    expect(await warehouse.tableStats({ schema: 'shop', name: 'nothing_here' })).toBeUndefined();
+  });
+
+  it('names the statement that BigQuery rejected', async () => {
+    standIn.onQuery(() => ({
+      error: { code: 400, reason: 'invalidQuery', message: 'Unrecognized name: nope at [1:8]' },
+    }));
+    await expect(warehouse.query('SELECT nope')).rejects.toMatchObject({
+      code: 'statement-failed',
+      message: expect.stringContaining('Unrecognized name: nope'),
+    });
+  });
+});

@@ -1,0 +1,147 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bigqueryDialect } from '@retail-mesh/bigquery';
+import { type BigQueryStandIn, STAND_IN_TOKEN, startBigQueryStandIn } from '@retail-mesh/bigquery/testing';
+import { renderBuildQuery } from '@retail-mesh/sdk';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from './main.js';
+import { loadMesh } from './mesh.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mesh-prod-'));
+let standIn: BigQueryStandIn;
+let config: string;
+
+beforeAll(async () => {
+  standIn = await startBigQueryStandIn({ projectId: 'retail-mesh-prod', location: 'EU' });
+  config = join(dir, 'mesh.yaml');
+  writeFileSync(
+    config,
+    `targets:
+  local:
+    type: duckdb
+    path: ${join(dir, 'mesh.duckdb')}
+  prod:
+    type: bigquery
+    project: retail-mesh-prod
+    location: EU
+    apiEndpoint: ${standIn.url}
+cost:
+  computePerTb: 5
+`,
+  );
+  vi.stubEnv('GOOGLE_OAUTH_ACCESS_TOKEN', STAND_IN_TOKEN);
+});
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await standIn.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(() => vi.restoreAllMocks());
+
+async function mesh(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const code = await main(args);
+  vi.restoreAllMocks();
+  return { code, stdout, stderr };
+}
+
+describe('mesh build --target prod --dry-run against the BigQuery stand-in', () => {
+  it('dry-runs every build statement and prints bytes and cost per product and in total', async () => {
+    // Each build reads its inputs: the catalog the raw PIM rows, the inventory the catalog.
+    const bytes = (query: string) =>
+      query.includes('`raw_products`')
+        ? 2_000_000_000_000
+        : query.includes('`product_catalog`')
+          ? 500_000_000_000
+          : 0;
+    standIn.onQuery((query, _params, context) => {
+      expect(context.dryRun).toBe(true);
+      return { totalBytesProcessed: bytes(query) };
+    });
+    const r = await mesh('build', '--config', config, '--target', 'prod', '--dry-run', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toEqual({
+      target: 'prod',
+      currency: 'USD',
+      products: [
+        { id: 'product.product_catalog', bytes: 2e12, cost: 10, method: 'dry-run', error: null },
+        { id: 'product.product_inventory', bytes: 5e11, cost: 2.5, method: 'dry-run', error: null },
+      ],
+      totals: { bytes: 2.5e12, cost: 12.5, unavailable: 0 },
+    });
+    // Exactly the queries a real build would materialize, as dry runs, and nothing else.
+    const dialect = bigqueryDialect({ projectId: 'retail-mesh-prod' });
+    const jobs = standIn.find('POST', '/projects/retail-mesh-prod/jobs').map((j) => j.body);
+    expect(jobs).toEqual(
+      loadMesh().products.map((p) => ({
+        configuration: {
+          dryRun: true,
+          query: expect.objectContaining({ query: renderBuildQuery(p, dialect).select, useLegacySql: false }),
+        },
+        jobReference: expect.objectContaining({ location: 'EU' }),
+      })),
+    );
+    expect(standIn.find('POST', '/projects/retail-mesh-prod/datasets')).toEqual([]);
+  });
+
+  it('prints a table for people', async () => {
+    standIn.onQuery(() => ({ totalBytesProcessed: 1_000_000 }));
+    const r = await mesh('build', '--config', config, '--target', 'prod', '--dry-run');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/product\.product_catalog\s+1,000,000\s+0\.000005 USD\s+dry-run/);
+    expect(r.stdout).toMatch(/total\s+2,000,000\s+0\.000010 USD/);
+    expect(r.stdout).toContain('Dry run on prod: nothing was built.');
+  });
+
+  it('reports a product whose estimate failed, and exits 1', async () => {
+    standIn.onQuery((query) =>
+      query.includes('`product_catalog`')
+        ? {
+            error: {
+              code: 404,
+              reason: 'notFound',
+              message: 'Not found: Table retail-mesh-prod:product.product_catalog',
+            },
+          }
+        : { totalBytesProcessed: 10 },
+    );
+    const r = await mesh('build', '--config', config, '--target', 'prod', '--dry-run', '--json');
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.products[1]).toMatchObject({
+      id: 'product.product_inventory',
+      bytes: null,
+      error: expect.stringContaining('Not found: Table'),
+    });
+    expect(out.totals).toEqual({ bytes: 10, cost: (10 / 1e12) * 5, unavailable: 1 });
+  });
+
+  it('rejects --db on a BigQuery target and an unknown target', async () => {
+    expect((await mesh('health', '--config', config, '--target', 'prod', '--db', 'x.duckdb')).code).toBe(2);
+    const unknown = await mesh('health', '--config', config, '--target', 'staging');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(
+      'No target is named staging. Targets in the configuration: local, prod.',
+    );
+  });
+
+  it('names the file and line of a broken mesh.yaml, exit 3', async () => {
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'targets:\n  local:\n    type: duckdb\n    pathh: x\n');
+    const r = await mesh('health', '--config', broken);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${broken}:4: targets.local.pathh`);
+  });
+});
