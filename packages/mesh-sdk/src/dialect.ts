@@ -4,14 +4,8 @@ import type { PortableCall } from './sql.js';
 
 /**
  * Everything that differs in how two warehouses spell the same SQL. Domain code never
- * sees a dialect: it writes portable fragments with `sql` and the adapter's dialect renders them.
- *
- * Portable SQL for transforms: SELECT with joins, WHERE, GROUP BY, HAVING, window functions
- * (`OVER (PARTITION BY ... ORDER BY ...)`), CASE, COALESCE, CAST through `sql.cast`, the
- * aggregates COUNT/SUM/AVG/MIN/MAX, ROUND, ABS, LOWER/UPPER/TRIM/CONCAT, and the helpers on
- * `sql` (safeDivide, dateTrunc, dateAdd, dateDiff, toDate, currentTimestamp, regexpMatches)
- * for what the warehouses spell differently. Not portable: `::` casts, `FILTER (WHERE ...)`,
- * `QUALIFY`, `GREATEST`/`LEAST` with NULLs, string functions beyond the list, dialect types.
+ * sees a dialect: it writes portable fragments with `sql` and the adapter's dialect renders
+ * them. What a portable transform may use is listed in this package's README ("Portable SQL").
  */
 export interface Dialect {
   readonly name: string;
