@@ -28,6 +28,12 @@ export interface SourceInput<S extends z.ZodObject> extends z.input<typeof sourc
    * every value from `seed` and a row number, so the same seed gives the same data.
    */
   sample?: (context: SampleContext) => string;
+  /**
+   * Sources (`domain.source`) whose sample this one reads, so that references stay consistent
+   * (orders of existing customers): they are seeded first. The generator reads their tables
+   * (`customer.raw_customers`) by name: sample SQL is DuckDB-only demo code, not a transform.
+   */
+  sampleAfter?: readonly string[];
 }
 
 /** A raw table a domain lands from its operational systems or files. The platform never modifies its rows. */
@@ -41,6 +47,9 @@ export interface Source<S extends z.ZodObject = z.ZodObject> {
   readonly columns: readonly ColumnSpec[];
   readonly table: TableRef;
   readonly sample: ((context: SampleContext) => string) | undefined;
+  readonly sampleAfter: readonly string[];
+  /** `domain.name`, unique across the mesh. */
+  readonly id: string;
 }
 
 /**
@@ -74,5 +83,7 @@ export function defineSource<S extends z.ZodObject>(input: SourceInput<S>): Sour
     columns: Object.freeze(columnsOf(input.schema, subject)),
     table: Object.freeze({ schema: input.domain.name, name: `raw_${parsed.data.name}` }),
     sample: input.sample,
+    sampleAfter: Object.freeze([...(input.sampleAfter ?? [])]),
+    id: `${input.domain.name}.${parsed.data.name}`,
   });
 }

@@ -4,6 +4,7 @@ import type { AccessModel, Partitioning } from './data-product.js';
 import type { Dialect } from './dialect.js';
 import type { Domain } from './domain.js';
 import type { TableRef } from './relation.js';
+import type { Source } from './source.js';
 
 /**
  * What an adapter can do. Flags, not adapter names, decide behaviour; the conformance suite
@@ -120,4 +121,45 @@ export function canEstimateCost(warehouse: Warehouse): warehouse is Warehouse & 
   return (
     warehouse.capabilities.dryRun && typeof (warehouse as Partial<CostEstimator>).estimateBytes === 'function'
   );
+}
+
+/** How to ingest one file of a user's own system into a source. */
+export interface IngestOptions {
+  /** Source column -> file column, for exports whose columns are named otherwise. */
+  readonly map?: Readonly<Record<string, string>>;
+  /** More rejected rows than this and the file is not loaded at all. Default: no limit. */
+  readonly maxRejects?: number;
+  readonly format?: 'csv' | 'parquet';
+}
+
+/** What ingesting one file did. */
+export interface IngestResult {
+  readonly file: string;
+  /** sha256 of the file's bytes: a file is ingested once. */
+  readonly sha256: string;
+  readonly status: 'loaded' | 'already-ingested';
+  readonly rows: number;
+  readonly loaded: number;
+  readonly rejected: number;
+  /** The first rejects, for the summary; all of them are in the rejects table. */
+  readonly sampleRejects: ReadonlyArray<{ readonly line: number; readonly reason: string }>;
+  /** Where rejected rows went, with file, line and reason. */
+  readonly rejectsTable: TableRef;
+}
+
+/** A warehouse that can load CSV and Parquet files into sources, validating every row. */
+export interface FileIngester {
+  /** Paths (and globs) a pattern names, sorted. */
+  listFiles(pattern: string): Promise<string[]>;
+  /**
+   * Loads one file into a source in one transaction: valid rows into the source table,
+   * invalid ones (wrong type, missing required value, value outside an enumeration) into
+   * its rejects table with file, line and reason. All or nothing.
+   */
+  ingestFile(source: Source, file: string, options?: IngestOptions): Promise<IngestResult>;
+}
+
+/** @example if (canIngestFiles(warehouse)) await warehouse.ingestFile(source, 'orders.csv'); */
+export function canIngestFiles(warehouse: Warehouse): warehouse is Warehouse & FileIngester {
+  return typeof (warehouse as Partial<FileIngester>).ingestFile === 'function';
 }

@@ -1,10 +1,16 @@
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBResult } from '@duckdb/node-api';
 import {
+  BuildError,
   type BuildRunRecord,
   type Domain,
+  type FileIngester,
+  type IngestOptions,
+  type IngestResult,
   type MaterializeResult,
+  type Source,
   type SqlRow,
   type TableLayout,
   type TableRef,
@@ -14,6 +20,7 @@ import {
   WarehouseError,
 } from '@retail-mesh/sdk';
 import { duckdbDialect } from './duckdb-dialect.js';
+import { formatOf, mapColumns, readFileSql, validationSql } from './duckdb-ingest.js';
 
 export interface DuckDbWarehouseOptions {
   /** Database file; `:memory:` for a throwaway one. Default `.mesh/mesh.duckdb` under the working directory. */
@@ -107,7 +114,13 @@ export async function createDuckDbWarehouse(options: DuckDbWarehouseOptions = {}
   return new DuckDbWarehouse(instance, connection, file);
 }
 
-class DuckDbWarehouse implements Warehouse {
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+class DuckDbWarehouse implements Warehouse, FileIngester {
   readonly name = 'duckdb';
   readonly dialect = duckdbDialect;
   readonly capabilities = CAPABILITIES;
@@ -156,6 +169,9 @@ class DuckDbWarehouse implements Warehouse {
         status VARCHAR NOT NULL, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL,
         row_count BIGINT NOT NULL, completeness DOUBLE, validity DOUBLE, checks JSON NOT NULL,
         error_code VARCHAR, error_message VARCHAR)`);
+      await this.run(`CREATE TABLE IF NOT EXISTS ${q(META_SCHEMA)}.ingested_files (
+        source VARCHAR NOT NULL, file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, rows BIGINT NOT NULL,
+        loaded BIGINT NOT NULL, rejected BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL)`);
       // Files written before bytes were recorded gain the column.
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS bytes_processed BIGINT`);
     });
@@ -344,6 +360,119 @@ class DuckDbWarehouse implements Warehouse {
       ),
     );
     return rows.map(runOf);
+  }
+
+  async listFiles(pattern: string): Promise<string[]> {
+    const rows = await this.query(`SELECT file FROM glob(${duckdbDialect.literal(pattern)}) ORDER BY file`);
+    return rows.map((r) => String(r.file));
+  }
+
+  async ingestFile(source: Source, file: string, options: IngestOptions = {}): Promise<IngestResult> {
+    const subject = { domain: source.domain.name, source: source.name, file };
+    const rejectsTable = { schema: source.table.schema, name: `${source.table.name}_rejects` };
+    let sha256: string;
+    try {
+      sha256 = await sha256Of(file);
+    } catch (cause) {
+      throw new WarehouseError(
+        'ingest-unreadable',
+        `Cannot read ${file}: ${(cause as Error).message}`,
+        subject,
+        { cause },
+      );
+    }
+    await this.ensureMeta();
+    await this.ensureDomain(source.domain);
+    await this.ensureTable(source.table, { columns: source.columns });
+    return this.exclusive(async () => {
+      const [seen] = await this.run(
+        `SELECT count(*) AS n FROM ${q(META_SCHEMA)}.ingested_files WHERE source = $source AND sha256 = $sha`,
+        { source: source.id, sha: sha256 },
+      );
+      if (Number(seen?.n) > 0) {
+        return {
+          file,
+          sha256,
+          status: 'already-ingested',
+          rows: 0,
+          loaded: 0,
+          rejected: 0,
+          sampleRejects: [],
+          rejectsTable,
+        };
+      }
+      const format = formatOf(file, options.format);
+      const loaded = q('__mesh_ingest_file');
+      const checked = q('__mesh_ingest_checked');
+      try {
+        try {
+          await this.run(
+            `CREATE OR REPLACE TEMP TABLE ${loaded} AS SELECT * FROM ${readFileSql(file, format)}`,
+          );
+        } catch (cause) {
+          throw new WarehouseError(
+            'ingest-unreadable',
+            `${file} is not a readable ${format.toUpperCase()} file: ${(cause as Error).message.split('\n')[0]}`,
+            subject,
+            { cause },
+          );
+        }
+        const fileColumns = (await this.run(`DESCRIBE ${loaded}`)).map((r) => String(r.column_name));
+        const { mapping, problems } = mapColumns(source, fileColumns, options.map);
+        if (problems.length) {
+          throw new BuildError(
+            'ingest-mapping',
+            `${file} does not fit ${source.id}: ${problems.join('; ')}. The file has columns ${fileColumns.join(', ')}.`,
+            subject,
+          );
+        }
+        // CSV: line 1 is the header, so row 0 is line 2. Parquet has rows, not lines: row 1 first.
+        await this.run(
+          `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, mapping, format === 'csv' ? 2 : 1)}`,
+        );
+        const [counts] = await this.run(
+          `SELECT count(*) AS rows, count(__reason) AS rejected FROM ${checked}`,
+        );
+        const rows = Number(counts?.rows ?? 0);
+        const rejected = Number(counts?.rejected ?? 0);
+        const sampleRejects = (
+          await this.run(
+            `SELECT __line AS line, __reason AS reason FROM ${checked} WHERE __reason IS NOT NULL ORDER BY __line LIMIT 5`,
+          )
+        ).map((r) => ({ line: Number(r.line), reason: String(r.reason) }));
+        if (options.maxRejects !== undefined && rejected > options.maxRejects) {
+          throw new BuildError(
+            'too-many-rejects',
+            `${file}: ${rejected} of ${rows} rows are invalid, more than --max-rejects ${options.maxRejects}; nothing was loaded. First: ${sampleRejects.map((r) => `line ${r.line}: ${r.reason}`).join(' | ')}`,
+            { ...subject, line: sampleRejects[0]?.line },
+          );
+        }
+        const names = source.columns.map((c) => q(c.name)).join(', ');
+        await this.run(
+          `CREATE TABLE IF NOT EXISTS ${table(rejectsTable)} (file VARCHAR NOT NULL, line BIGINT NOT NULL, reason VARCHAR NOT NULL, record JSON, ingested_at TIMESTAMP NOT NULL)`,
+        );
+        const at = duckdbDialect.literal(new Date());
+        // The valid rows, the rejects and the record of the file: together or not at all.
+        await this.transaction([
+          `INSERT INTO ${table(source.table)} (${names}) SELECT ${names} FROM ${checked} WHERE __reason IS NULL ORDER BY __line`,
+          `INSERT INTO ${table(rejectsTable)} SELECT ${duckdbDialect.literal(file)}, __line, __reason, __record, ${at} FROM ${checked} WHERE __reason IS NOT NULL ORDER BY __line`,
+          `INSERT INTO ${q(META_SCHEMA)}.ingested_files VALUES (${duckdbDialect.literal(source.id)}, ${duckdbDialect.literal(file)}, ${duckdbDialect.literal(sha256)}, ${rows}, ${rows - rejected}, ${rejected}, ${at})`,
+        ]);
+        return {
+          file,
+          sha256,
+          status: 'loaded',
+          rows,
+          loaded: rows - rejected,
+          rejected,
+          sampleRejects,
+          rejectsTable,
+        };
+      } finally {
+        await this.run(`DROP TABLE IF EXISTS ${checked}`).catch(() => undefined);
+        await this.run(`DROP TABLE IF EXISTS ${loaded}`).catch(() => undefined);
+      }
+    });
   }
 
   async close(): Promise<void> {

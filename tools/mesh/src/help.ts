@@ -21,10 +21,12 @@ Usage: mesh <command> [options]
 Commands:
   up       seed sample data if absent, build every product in dependency order, report health
   seed     generate deterministic sample data for every source (inside DuckDB)
+  ingest   load a CSV or Parquet export into a source, validating every row
   build    build products (all, or the domains/products named) and publish those whose checks pass
   test     check governance policies and run every product's checks on its published table
   health   report the health of every product, domain and the mesh
   cost     chargeback per domain: storage, compute and a share of the platform
+  lineage  the graph of sources and products across domains, as text, JSON or Mermaid
   plan     write the BigQuery infrastructure as Terraform JSON
 
 Run \`mesh <command> --help\` for a command's options.
@@ -84,6 +86,35 @@ from the cost section of mesh.yaml (defaults 0.023 per GB-month, 0.50 per TB, 10
 
 Options:
   --days <n>    period of build history to charge (default 30)
+
+${GLOBAL}`,
+  ingest: `Usage: mesh ingest <domain>.<source> --from <file or glob> [--map target=source ...]
+                   [--max-rejects <n>] [--format csv|parquet] [--json]
+
+Loads exports of your own systems into a source (DuckDB targets). Every row is validated
+against the source's schema: types, required values, enumerations. Valid rows go to the
+source table (<domain>.raw_<source>); invalid ones to <domain>.raw_<source>_rejects with
+the file, the line and the reason. Each file is one transaction: its rows and its rejects
+are stored together or not at all. A file already ingested (same bytes) is skipped.
+The README lists every source's columns.
+
+Options:
+  --from <file|glob>      the file(s) to load, e.g. 'exports/orders-*.csv' (quote globs)
+  --map target=source     the file's column for a source column; repeat per column
+                          (columns with the same name, ignoring case, map themselves)
+  --max-rejects <n>       load nothing from a file with more invalid rows than this
+  --format csv|parquet    default: from the file extension (CSV otherwise)
+
+Exit code 1 when a file could not be loaded (unreadable, unmapped, too many rejects).
+
+${GLOBAL}`,
+  lineage: `Usage: mesh lineage [--json | --mermaid] [--out <dir>]
+
+Prints every product, in build order, with the sources and products it reads; edges that
+cross a domain (a versioned package dependency) are marked. --json prints
+{ nodes: [{ id, kind, domain, name, version, tier, access }], edges: [{ from, to, crossDomain }] };
+--mermaid prints a Mermaid flowchart (a subgraph per domain). --out <dir> also writes
+lineage.json and lineage.mmd there.
 
 ${GLOBAL}`,
   plan: `Usage: mesh plan --terraform <dir> [--target <bigquery target>] [--json]

@@ -29,6 +29,19 @@ const COMMANDS: Record<string, CommandSpec> = {
   test: { options: {}, load: () => import('./commands/test.js') },
   health: { options: {}, load: () => import('./commands/health.js') },
   cost: { options: { days: { type: 'string' } }, load: () => import('./commands/cost.js') },
+  ingest: {
+    options: {
+      from: { type: 'string' },
+      map: { type: 'string', multiple: true },
+      'max-rejects': { type: 'string' },
+      format: { type: 'string' },
+    },
+    load: () => import('./commands/ingest.js'),
+  },
+  lineage: {
+    options: { mermaid: { type: 'boolean' }, out: { type: 'string' } },
+    load: () => import('./commands/lineage.js'),
+  },
   plan: { options: { terraform: { type: 'string' } }, load: () => import('./commands/plan.js') },
 };
 

@@ -1,4 +1,11 @@
-import { loadSample, type MeshDefinition, type Source, UsageError, type Warehouse } from '@retail-mesh/sdk';
+import {
+  DefinitionError,
+  loadSample,
+  type MeshDefinition,
+  type Source,
+  UsageError,
+  type Warehouse,
+} from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
 import { loadMesh } from '../mesh.js';
 import { color, formatInt, formatMs, table } from '../style.js';
@@ -32,9 +39,27 @@ export async function seedMesh(
     if (!known.has(d))
       throw new UsageError('unknown-domain', `No domain is named ${d}. Known: ${[...known].join(', ')}.`);
   }
-  const sources = mesh.sources.filter(
-    (s: Source) => s.sample && (!options.domains?.length || options.domains.includes(s.domain.name)),
+  const sources = sampleOrder(
+    mesh.sources.filter(
+      (s: Source) => s.sample && (!options.domains?.length || options.domains.includes(s.domain.name)),
+    ),
   );
+  // A generator reads the sources it references: they must be seeded, now or before.
+  const seeding = new Set(sources.map((s) => s.id));
+  for (const source of sources) {
+    for (const needed of source.sampleAfter) {
+      if (seeding.has(needed)) continue;
+      const upstream = mesh.sources.find((s) => s.id === needed);
+      const stats = upstream && (await warehouse.tableStats(upstream.table));
+      if (!stats?.rowCount) {
+        throw new UsageError(
+          'seed-order',
+          `${source.id} references ${needed}, which has no rows: seed ${needed.split('.')[0]} first (or seed everything).`,
+          { domain: source.domain.name, source: source.name },
+        );
+      }
+    }
+  }
   const results: SeededSource[] = [];
   for (const [i, source] of sources.entries()) {
     const id = `${source.domain.name}.${source.name}`;
@@ -52,6 +77,35 @@ export async function seedMesh(
   }
   io?.progress.done();
   return results;
+}
+
+/** Sources in an order where every source comes after those its sample reads. */
+export function sampleOrder(sources: readonly Source[]): Source[] {
+  const byId = new Map(sources.map((s) => [s.id, s]));
+  const ordered: Source[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (source: Source, path: string[]) => {
+    if (state.get(source.id) === 'done') return;
+    if (state.get(source.id) === 'visiting') {
+      throw new DefinitionError(
+        'sample-cycle',
+        `Sample generators read each other: ${[...path, source.id].join(' -> ')}.`,
+        {
+          domain: source.domain.name,
+          source: source.name,
+        },
+      );
+    }
+    state.set(source.id, 'visiting');
+    for (const id of source.sampleAfter) {
+      const upstream = byId.get(id);
+      if (upstream) visit(upstream, [...path, source.id]);
+    }
+    state.set(source.id, 'done');
+    ordered.push(source);
+  };
+  for (const source of sources) visit(source, []);
+  return ordered;
 }
 
 export function seedOptionsOf(values: Record<string, unknown>): Pick<SeedOptions, 'scale' | 'seed'> {

@@ -1,0 +1,47 @@
+-- product.product_category_summary 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+SELECT category,
+           COUNT(*) AS active_products,
+           SUM(CASE WHEN stock_status = 'OUT_OF_STOCK' THEN 1 ELSE 0 END) AS out_of_stock_products,
+           SUM(CASE WHEN stock_status = 'LOW_STOCK' THEN 1 ELSE 0 END) AS low_stock_products,
+           SAFE_DIVIDE(SUM(CASE WHEN stock_status = 'OUT_OF_STOCK' THEN 1 ELSE 0 END), COUNT(*)) AS out_of_stock_rate,
+           SUM(CASE WHEN stock > 0 THEN stock ELSE 0 END) AS units_on_hand,
+           SUM(inventory_value) AS inventory_value,
+           AVG(margin) AS average_margin,
+           COUNT(DISTINCT brand) AS brands
+    FROM `retail-mesh-prod`.`product`.`product_inventory`
+    GROUP BY category;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`product`.`_staging_product_category_summary` (
+  `category` STRING OPTIONS(description='Merchandise category'),
+  `active_products` INT64 OPTIONS(description='Active products in the category'),
+  `out_of_stock_products` INT64 OPTIONS(description='Active products with no stock on hand'),
+  `low_stock_products` INT64 OPTIONS(description='Active products at or below their reorder point'),
+  `out_of_stock_rate` FLOAT64 OPTIONS(description='out_of_stock_products / active_products'),
+  `units_on_hand` INT64 OPTIONS(description='Units on hand over the category (oversold products count as 0)'),
+  `inventory_value` NUMERIC OPTIONS(description='Sum of inventory value over the category'),
+  `average_margin` NUMERIC OPTIONS(description='Average unit margin over the category'),
+  `brands` INT64 OPTIONS(description='Distinct brands in the category'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+OPTIONS(description='Per category: active products, stock-outs, low stock, inventory value and average margin.', labels=[('domain', 'product'), ('product', 'product_category_summary'), ('tier', 'silver'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`category` AS STRING) AS `category`, CAST(`q`.`active_products` AS INT64) AS `active_products`, CAST(`q`.`out_of_stock_products` AS INT64) AS `out_of_stock_products`, CAST(`q`.`low_stock_products` AS INT64) AS `low_stock_products`, CAST(`q`.`out_of_stock_rate` AS FLOAT64) AS `out_of_stock_rate`, CAST(`q`.`units_on_hand` AS INT64) AS `units_on_hand`, CAST(`q`.`inventory_value` AS NUMERIC) AS `inventory_value`, CAST(`q`.`average_margin` AS NUMERIC) AS `average_margin`, CAST(`q`.`brands` AS INT64) AS `brands`, CAST('product' AS STRING) AS `_domain`, CAST('product_category_summary' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    SELECT category,
+           COUNT(*) AS active_products,
+           SUM(CASE WHEN stock_status = 'OUT_OF_STOCK' THEN 1 ELSE 0 END) AS out_of_stock_products,
+           SUM(CASE WHEN stock_status = 'LOW_STOCK' THEN 1 ELSE 0 END) AS low_stock_products,
+           SAFE_DIVIDE(SUM(CASE WHEN stock_status = 'OUT_OF_STOCK' THEN 1 ELSE 0 END), COUNT(*)) AS out_of_stock_rate,
+           SUM(CASE WHEN stock > 0 THEN stock ELSE 0 END) AS units_on_hand,
+           SUM(inventory_value) AS inventory_value,
+           AVG(margin) AS average_margin,
+           COUNT(DISTINCT brand) AS brands
+    FROM `retail-mesh-prod`.`product`.`product_inventory`
+    GROUP BY category) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`category`) AS `nn_0`, COUNT(`t`.`active_products`) AS `nn_1`, COUNT(`t`.`out_of_stock_products`) AS `nn_2`, COUNT(`t`.`low_stock_products`) AS `nn_3`, COUNT(`t`.`out_of_stock_rate`) AS `nn_4`, COUNT(`t`.`units_on_hand`) AS `nn_5`, COUNT(`t`.`inventory_value`) AS `nn_6`, COUNT(`t`.`average_margin`) AS `nn_7`, COUNT(`t`.`brands`) AS `nn_8`, COUNT(`t`.`category`) - COUNT(DISTINCT `t`.`category`) AS `check_0`, COUNT(*) - COUNT(`t`.`category`) AS `check_1`, SUM(CASE WHEN `t`.`out_of_stock_rate` < 0 OR `t`.`out_of_stock_rate` > 1 THEN 1 ELSE 0 END) AS `check_2`, SUM(CASE WHEN `t`.`active_products` < 1 THEN 1 ELSE 0 END) AS `check_3`, SUM(CASE WHEN NOT COALESCE((out_of_stock_products + low_stock_products <= active_products), FALSE) THEN 1 ELSE 0 END) AS `check_4` FROM `retail-mesh-prod`.`product`.`_staging_product_category_summary` AS t;
