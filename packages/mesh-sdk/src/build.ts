@@ -3,6 +3,13 @@ import type { DataProduct } from './data-product.js';
 import type { Dialect } from './dialect.js';
 import { BuildError, isMeshError, type MeshError, WarehouseError } from './errors.js';
 import { type BuildPlan, downstreamOf, inputsOf, planBuild } from './graph.js';
+import {
+  fingerprintSelect,
+  incrementalSelect,
+  planIncremental,
+  STATE_COLUMNS,
+  stateTable,
+} from './incremental.js';
 import type { Relation, TableRef } from './relation.js';
 import { renderSql, sql } from './sql.js';
 import { type BuildRunRecord, canEstimateCost, type TableLayout, type Warehouse } from './warehouse.js';
@@ -64,6 +71,10 @@ export interface BuildOutcome {
   readonly checks: CheckSuiteResult | undefined;
   readonly error: MeshError | undefined;
   readonly durationMs: number;
+  /** For incremental products: a full build, the days rebuilt, or nothing to do. */
+  readonly incremental?:
+    | { readonly mode: 'full' | 'partitions' | 'up-to-date'; readonly partitions: readonly (string | null)[] }
+    | undefined;
 }
 
 function subjectOf(product: DataProduct) {
@@ -78,7 +89,7 @@ function subjectOf(product: DataProduct) {
 export async function buildProduct(
   warehouse: Warehouse,
   product: DataProduct,
-  options: { runId: string },
+  options: { runId: string; fullRefresh?: boolean },
 ): Promise<BuildOutcome> {
   const started = new Date();
   const staging = stagingTable(product);
@@ -88,22 +99,40 @@ export async function buildProduct(
   let error: MeshError | undefined;
   let status: BuildOutcome['status'] = 'failed';
   let stagingCreated = false;
+  let incremental: BuildOutcome['incremental'];
   try {
-    if (product.materialization !== 'table') {
+    if (product.materialization === 'view') {
       throw new BuildError(
         'materialization-unsupported',
-        `${product.id} asks for ${product.materialization} materialization; only table is built yet.`,
+        `${product.id} asks for view materialization; products are built as tables or incrementally.`,
         subjectOf(product),
       );
     }
     const { transform, select } = renderBuildQuery(product, warehouse.dialect);
     await checkTransformColumns(warehouse, product, transform);
     await warehouse.ensureDomain(product.domain);
-    stagingCreated = true;
-    ({ rowCount, bytesProcessed } = await warehouse.replaceTable(staging, select, productLayout(product)));
-    bytesProcessed ??= await inputBytes(warehouse, product);
+    const plan =
+      product.materialization === 'incremental' && !options.fullRefresh
+        ? await planIncremental(warehouse, product)
+        : undefined;
+    incremental = plan
+      ? { mode: plan.days.length ? 'partitions' : 'up-to-date', partitions: plan.days }
+      : product.materialization === 'incremental'
+        ? { mode: 'full', partitions: [] }
+        : undefined;
+    // Up to date: nothing to rebuild; the suite still runs, on the published table, for health.
+    const checked = plan && !plan.days.length ? product.table : staging;
+    if (checked === staging) {
+      stagingCreated = true;
+      const build = plan ? incrementalSelect(product, select, plan, warehouse.dialect) : select;
+      ({ rowCount, bytesProcessed } = await warehouse.replaceTable(staging, build, productLayout(product)));
+      bytesProcessed ??= await inputBytes(warehouse, product);
+    } else {
+      rowCount = (await warehouse.tableStats(product.table))?.rowCount ?? 0;
+      bytesProcessed = 0;
+    }
     const compiled = compileChecks(product, product.checks, warehouse.dialect, (r: Relation) =>
-      r === product ? staging : r.table,
+      r === product ? checked : r.table,
     );
     const [row] = await warehouse.query(compiled.sql);
     checks = compiled.evaluate(row ?? {});
@@ -115,8 +144,16 @@ export async function buildProduct(
         { ...subjectOf(product), check: blocking[0]!.name, column: blocking[0]!.column },
       );
     }
-    await warehouse.promote(staging, product.table);
-    stagingCreated = false;
+    if (checked === staging) {
+      await warehouse.promote(staging, product.table);
+      stagingCreated = false;
+      if (product.materialization === 'incremental') {
+        // After the publish: a state older than the table only rebuilds more next time.
+        await warehouse.replaceTable(stateTable(product), fingerprintSelect(product, warehouse.dialect), {
+          columns: STATE_COLUMNS,
+        });
+      }
+    }
     status = 'published';
   } catch (cause) {
     error = isMeshError(cause)
@@ -144,6 +181,7 @@ export async function buildProduct(
     bytesProcessed,
     checks,
     error,
+    incremental,
     durationMs: finished.getTime() - started.getTime(),
   };
 }
@@ -302,7 +340,7 @@ export type BuildEvent =
 export async function buildMesh(
   warehouse: Warehouse,
   products: readonly DataProduct[],
-  options: { runId?: string; onEvent?: (event: BuildEvent) => void } = {},
+  options: { runId?: string; fullRefresh?: boolean; onEvent?: (event: BuildEvent) => void } = {},
 ): Promise<BuildOutcome[]> {
   const plan = planBuild(products);
   const runId = options.runId ?? new Date().toISOString();
@@ -335,7 +373,7 @@ export async function buildMesh(
           );
         } else {
           options.onEvent?.({ type: 'started', product });
-          outcome = await buildProduct(warehouse, product, { runId });
+          outcome = await buildProduct(warehouse, product, { runId, fullRefresh: options.fullRefresh });
         }
         if (outcome.status !== 'published') {
           for (const id of downstreamOf(plan, product.id)) if (!blocked.has(id)) blocked.set(id, product.id);

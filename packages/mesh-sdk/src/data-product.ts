@@ -93,6 +93,12 @@ export interface DataProductInput<S extends z.ZodObject, I extends Record<string
   schema: S;
   materialization?: Materialization;
   partitionBy?: { column: ColumnName<S>; granularity?: 'day' | 'month' | 'year' };
+  /**
+   * For `materialization: 'incremental'`: per input, its date or timestamp column whose day
+   * is the day of the output rows it contributes to. When inputs change, only the output days
+   * whose input days changed are rebuilt; rows of other days must depend on no changed row.
+   */
+  incremental?: { [K in keyof I]?: string };
   clusterBy?: ColumnName<S>[];
   /** Products (of any domain, imported from their packages) and sources this product reads. */
   inputs: I;
@@ -128,6 +134,8 @@ export interface DataProduct<
   readonly publishedColumns: readonly ColumnSpec[];
   readonly materialization: Materialization;
   readonly partitionBy: Partitioning | undefined;
+  /** Input name -> its column giving the output day, for incremental products. */
+  readonly incremental: Readonly<Record<string, string>>;
   readonly clusterBy: readonly string[];
   readonly inputs: I;
   readonly query: SqlFragment;
@@ -198,6 +206,40 @@ export function defineDataProduct<S extends z.ZodObject, I extends Record<string
       );
     }
   }
+  if (fields.materialization === 'incremental') {
+    const partition = fields.partitionBy;
+    const column = partition && columns.find((c) => c.name === partition.column);
+    if (
+      !partition ||
+      partition.granularity !== 'day' ||
+      (column?.type !== 'date' && column?.type !== 'timestamp')
+    ) {
+      throw new DefinitionError(
+        'incremental-needs-day-partitions',
+        'An incremental product is partitioned by day on a date or timestamp column (partitionBy).',
+        subject,
+      );
+    }
+    const mapping = Object.entries(input.incremental ?? {});
+    if (!mapping.length) {
+      throw new DefinitionError(
+        'incremental-needs-inputs',
+        'An incremental product names, in `incremental`, the day column of at least one input.',
+        subject,
+      );
+    }
+    for (const [name, inputColumn] of mapping) {
+      const relation = (input.inputs as Record<string, Relation>)[name];
+      const found = relation?.columns.find((c) => c.name === inputColumn);
+      if (!found || (found.type !== 'date' && found.type !== 'timestamp')) {
+        throw new DefinitionError(
+          'unknown-column',
+          `incremental: ${relation ? `${name} has no date or timestamp column ${inputColumn}` : `no input is named ${name}`}.`,
+          { ...subject, column: String(inputColumn) },
+        );
+      }
+    }
+  }
   const query = input.transform(input.inputs);
   if (!isSqlFragment(query)) {
     throw new DefinitionError('invalid-transform', 'transform must return a sql`...` fragment.', subject);
@@ -235,6 +277,7 @@ export function defineDataProduct<S extends z.ZodObject, I extends Record<string
     publishedColumns: Object.freeze([...columns, ...METADATA_COLUMNS]),
     materialization: fields.materialization,
     partitionBy: fields.partitionBy,
+    incremental: Object.freeze({ ...(input.incremental ?? {}) }) as Readonly<Record<string, string>>,
     clusterBy: Object.freeze(fields.clusterBy),
     inputs: input.inputs,
     query,

@@ -10,6 +10,7 @@ export * from './duration.js';
 export * from './errors.js';
 export * from './graph.js';
 export * from './health.js';
+export * from './incremental.js';
 export { formatIssues } from './issues.js';
 export * from './load.js';
 export * from './policies.js';

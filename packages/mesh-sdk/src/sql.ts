@@ -23,7 +23,8 @@ export type PortableCall =
   | { fn: 'date_diff'; unit: DateUnit; args: [SqlFragment, SqlFragment] }
   | { fn: 'to_date'; args: [SqlFragment] }
   | { fn: 'cast'; type: LogicalType; args: [SqlFragment] }
-  | { fn: 'regexp_matches'; pattern: string; args: [SqlFragment] };
+  | { fn: 'regexp_matches'; pattern: string; args: [SqlFragment] }
+  | { fn: 'row_hash'; args: [SqlFragment] };
 
 /** Units of date arithmetic. Weeks start on Sunday on every warehouse. */
 export type DateUnit = 'day' | 'week' | 'month' | 'quarter' | 'year';
@@ -128,6 +129,8 @@ sql.cast = (value: SqlValue, type: LogicalType) => callOf({ fn: 'cast', type, ar
 /** True when `value` matches the regular expression `pattern` anywhere (RE2 syntax on both warehouses). */
 sql.regexpMatches = (value: SqlValue, pattern: string) =>
   callOf({ fn: 'regexp_matches', pattern, args: [wrap(value)] });
+/** A 64-bit hash of a whole row, given its table alias (`sql.rowHash(sql.id('t'))`); for change detection. */
+sql.rowHash = (alias: SqlFragment) => callOf({ fn: 'row_hash', args: [alias] });
 
 /** How a rendered relation is named: the published table unless the caller maps it elsewhere. */
 export type RelationResolver = (relation: Relation) => TableRef;

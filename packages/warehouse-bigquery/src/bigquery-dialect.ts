@@ -77,6 +77,8 @@ export function bigqueryDialect(options: BigQueryDialectOptions = {}): Dialect {
           return `CAST(${a} AS DATE)`;
         case 'cast':
           return `CAST(${a} AS ${TYPES[call.type]})`;
+        case 'row_hash':
+          return `FARM_FINGERPRINT(TO_JSON_STRING(${a}))`;
         case 'regexp_matches':
           return `REGEXP_CONTAINS(${a}, ${quoteString(call.pattern)})`;
       }

@@ -2,6 +2,8 @@ import {
   compileChecks,
   type DataProduct,
   type Dialect,
+  fingerprintSelect,
+  incrementalSelect,
   productLayout,
   type Relation,
   renderBuildQuery,
@@ -18,6 +20,9 @@ export interface ProductStatements {
   readonly materialize: string;
   /** The whole check suite, one SELECT over the staging table. */
   readonly checks: string;
+  /** Incremental products: the input fingerprints per day, and the staging SELECT that rebuilds changed days. */
+  readonly fingerprints?: string;
+  readonly rebuild?: string;
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   buildProduct,
+  type ChecksBuilder,
   type DataProduct,
   defineDataProduct,
   defineDomain,
@@ -187,6 +188,70 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(await warehouse.listRuns({ since: new Date(Date.now() + 60_000) })).toEqual([]);
     });
 
+    it('rebuilds only the changed days of an incremental product, equal to a full refresh', async () => {
+      const day = (d: string, store: string, amount: number) => ({
+        sold_at: new Date(`${d}T10:00:00Z`),
+        store,
+        amount,
+      });
+      await loadRows(warehouse, fx.sales, [
+        day('2024-01-01', 'a', 1),
+        day('2024-01-02', 'a', 2),
+        day('2024-01-02', 'b', 3),
+        day('2024-01-03', 'a', 4),
+      ]);
+      const first = await buildProduct(warehouse, fx.daily, { runId: 'inc-1' });
+      expect(first).toMatchObject({ status: 'published', incremental: { mode: 'full' } });
+      const read = (product: typeof fx.daily) =>
+        warehouse.query(
+          render(
+            sql`SELECT sale_date, store, revenue, sales, _processed_at FROM ${product} ORDER BY sale_date, store`,
+          ),
+        );
+      const before = await read(fx.daily);
+
+      // A late sale on day 2, a correction on day 3, a new day 4; day 1 untouched.
+      await loadRows(warehouse, fx.sales, [
+        day('2024-01-01', 'a', 1),
+        day('2024-01-02', 'a', 2),
+        day('2024-01-02', 'b', 3),
+        day('2024-01-02', 'b', 5),
+        day('2024-01-03', 'a', 40),
+        day('2024-01-04', 'c', 7),
+      ]);
+      const second = await buildProduct(warehouse, fx.daily, { runId: 'inc-2' });
+      expect(second.error).toBeUndefined();
+      expect(second.incremental).toEqual({
+        mode: 'partitions',
+        partitions: ['2024-01-02', '2024-01-03', '2024-01-04'],
+      });
+
+      await buildProduct(warehouse, fx.dailyFull, { runId: 'inc-full' });
+      const incremental = await read(fx.daily);
+      const full = await read(fx.dailyFull);
+      const facts = (rows: typeof full) => rows.map(({ _processed_at, ...r }) => r);
+      expect(facts(incremental)).toEqual(facts(full));
+      expect(facts(incremental)).toEqual([
+        { sale_date: '2024-01-01', store: 'a', revenue: 1, sales: 1 },
+        { sale_date: '2024-01-02', store: 'a', revenue: 2, sales: 1 },
+        { sale_date: '2024-01-02', store: 'b', revenue: 8, sales: 2 },
+        { sale_date: '2024-01-03', store: 'a', revenue: 40, sales: 1 },
+        { sale_date: '2024-01-04', store: 'c', revenue: 7, sales: 1 },
+      ]);
+      // Day 1 was not rebuilt: its row is the one the first build wrote.
+      expect(incremental[0]!._processed_at).toEqual(before[0]!._processed_at);
+
+      const third = await buildProduct(warehouse, fx.daily, { runId: 'inc-3' });
+      expect(third).toMatchObject({
+        status: 'published',
+        incremental: { mode: 'up-to-date', partitions: [] },
+        rowCount: 5,
+      });
+      expect(third.checks?.passRate).toBe(1);
+      const refreshed = await buildProduct(warehouse, fx.daily, { runId: 'inc-4', fullRefresh: true });
+      expect(refreshed.incremental?.mode).toBe('full');
+    });
+
     it('streams a large result in bounded chunks', async () => {
       const digits = sql.join(
         Array.from({ length: 10 }, (_, d) => sql`SELECT ${d} AS d`),
@@ -292,5 +357,43 @@ function fixtures(prefix: string) {
       c.table.uniqueCombination(['kind', 'listed_on']).warn(),
     ],
   });
-  return { domain, items, itemRows, product, broken, checked };
+  const sales: Source = defineSource({
+    domain,
+    name: 'sales',
+    description: 'Sales',
+    schema: z.object({
+      sold_at: z.date().describe('When'),
+      store: z.string().describe('Store'),
+      amount: z.number().meta({ type: 'decimal' }).describe('Amount'),
+    }),
+  });
+  const dailySchema = z.object({
+    sale_date: z.iso.date().describe('Day'),
+    store: z.string().describe('Store'),
+    revenue: z.number().meta({ type: 'decimal' }).describe('Revenue'),
+    sales: z.int().describe('Sales'),
+  });
+  const dailyTransform = ({ sales }: { sales: Source }) =>
+    sql`SELECT ${sql.toDate(sql.id('sold_at'))} AS sale_date, store, SUM(amount) AS revenue, COUNT(*) AS sales FROM ${sales} GROUP BY 1, 2`;
+  const dailyFields = {
+    domain,
+    version: '1.0.0',
+    description: 'Sales per day and store.',
+    tier: 'silver' as const,
+    refresh: 'daily' as const,
+    access: 'public' as const,
+    schema: dailySchema,
+    partitionBy: { column: 'sale_date' as const },
+    inputs: { sales },
+    transform: dailyTransform,
+    checks: (c: ChecksBuilder<typeof dailySchema>) => [c.table.uniqueCombination(['sale_date', 'store'])],
+  };
+  const daily = defineDataProduct({
+    ...dailyFields,
+    name: `${prefix}_daily`,
+    materialization: 'incremental',
+    incremental: { sales: 'sold_at' },
+  });
+  const dailyFull = defineDataProduct({ ...dailyFields, name: `${prefix}_daily_full` });
+  return { domain, items, itemRows, product, broken, checked, sales, daily, dailyFull };
 }

@@ -69,6 +69,8 @@ export const duckdbDialect: Dialect = {
         return `CAST(${a} AS DATE)`;
       case 'cast':
         return `CAST(${a} AS ${TYPES[call.type]})`;
+      case 'row_hash':
+        return `hash(${a})`;
       case 'regexp_matches':
         return `regexp_matches(${a}, ${quoteString(call.pattern)})`;
     }

@@ -55,14 +55,37 @@ describe('ingesting files into a source', () => {
       ].join('\n'),
     );
     const result = await ingest(path, {
-      map: { order_id: 'OrderNo', channel: 'Channel', amount: 'Total', items: 'Qty', ordered_at: 'Timestamp', note: 'Comment' },
+      map: {
+        order_id: 'OrderNo',
+        channel: 'Channel',
+        amount: 'Total',
+        items: 'Qty',
+        ordered_at: 'Timestamp',
+        note: 'Comment',
+      },
     });
     expect(result).toMatchObject({ file: path, status: 'loaded', rows: 6, loaded: 2, rejected: 4 });
     expect(await warehouse.query('SELECT * FROM shop.raw_orders ORDER BY order_id')).toEqual([
-      { order_id: 'A1', channel: 'store', amount: 12.5, items: 2, ordered_at: new Date('2026-10-01T10:00:00Z'), note: null },
-      { order_id: 'A6', channel: 'online', amount: 9.99, items: 3, ordered_at: new Date('2026-10-02T06:00:00Z'), note: 'quoted, with comma' },
+      {
+        order_id: 'A1',
+        channel: 'store',
+        amount: 12.5,
+        items: 2,
+        ordered_at: new Date('2026-10-01T10:00:00Z'),
+        note: null,
+      },
+      {
+        order_id: 'A6',
+        channel: 'online',
+        amount: 9.99,
+        items: 3,
+        ordered_at: new Date('2026-10-02T06:00:00Z'),
+        note: 'quoted, with comma',
+      },
     ]);
-    const rejects = await warehouse.query('SELECT file, line, reason FROM shop.raw_orders_rejects ORDER BY line');
+    const rejects = await warehouse.query(
+      'SELECT file, line, reason FROM shop.raw_orders_rejects ORDER BY line',
+    );
     expect(rejects).toEqual([
       { file: path, line: 3, reason: 'channel (file column Channel): "phone" is not one of store, online' },
       { file: path, line: 4, reason: 'amount (file column Total): "abc" is not a valid decimal' },
@@ -70,26 +93,33 @@ describe('ingesting files into a source', () => {
       {
         file: path,
         line: 6,
-        reason: 'items (file column Qty): "two" is not a valid integer; ordered_at (file column Timestamp): "yesterday" is not a valid timestamp',
+        reason:
+          'items (file column Qty): "two" is not a valid integer; ordered_at (file column Timestamp): "yesterday" is not a valid timestamp',
       },
     ]);
     expect(result.sampleRejects[0]).toEqual({ line: 3, reason: rejects[0]!.reason });
   });
 
   it('adds nothing when the same file is ingested again', async () => {
-    const path = file('same.csv', 'order_id,channel,amount,items,ordered_at,note\nB1,store,1,1,2026-10-01 00:00:00,\n');
+    const path = file(
+      'same.csv',
+      'order_id,channel,amount,items,ordered_at,note\nB1,store,1,1,2026-10-01 00:00:00,\n',
+    );
     expect((await ingest(path)).status).toBe('loaded');
     expect((await ingest(path)).status).toBe('already-ingested');
     expect(await warehouse.query('SELECT count(*) AS n FROM shop.raw_orders')).toEqual([{ n: 1 }]);
   });
 
   it('loads nothing when rejects exceed --max-rejects, and says why', async () => {
-    const path = file('mostly-bad.csv', 'order_id,channel,amount,items,ordered_at,note\nC1,store,1,1,2026-10-01 00:00:00,\nC2,x,1,1,2026-10-01 00:00:00,\nC3,y,1,1,2026-10-01 00:00:00,\n');
+    const path = file(
+      'mostly-bad.csv',
+      'order_id,channel,amount,items,ordered_at,note\nC1,store,1,1,2026-10-01 00:00:00,\nC2,x,1,1,2026-10-01 00:00:00,\nC3,y,1,1,2026-10-01 00:00:00,\n',
+    );
     const error = await ingest(path, { maxRejects: 1 }).catch((e: unknown) => e);
     expect(isMeshError(error) && error.code).toBe('too-many-rejects');
     expect(isMeshError(error) && error.subject).toMatchObject({ file: path, line: 3, source: 'orders' });
     expect(await warehouse.query('SELECT count(*) AS n FROM shop.raw_orders')).toEqual([{ n: 0 }]);
-    expect(await warehouse.query("SELECT count(*) AS n FROM _mesh.ingested_files")).toEqual([{ n: 0 }]);
+    expect(await warehouse.query('SELECT count(*) AS n FROM _mesh.ingested_files')).toEqual([{ n: 0 }]);
     // Not recorded as ingested: a fixed limit lets the same file in.
     expect((await ingest(path, { maxRejects: 2 })).loaded).toBe(1);
   });
@@ -101,9 +131,13 @@ describe('ingesting files into a source', () => {
     const missing = file('missing-column.csv', 'id,channel\nD1,store\n');
     const error = await ingest(missing).catch((e: unknown) => e);
     expect(isMeshError(error) && error.code).toBe('ingest-mapping');
-    expect(isMeshError(error) && error.message).toContain('column order_id (required) is not in the file: map it with --map order_id=<file column>');
+    expect(isMeshError(error) && error.message).toContain(
+      'column order_id (required) is not in the file: map it with --map order_id=<file column>',
+    );
     expect(isMeshError(error) && error.message).toContain('The file has columns id, channel');
-    expect(await ingest(join(dir, 'nope.csv')).catch((e: unknown) => isMeshError(e) && e.code)).toBe('ingest-unreadable');
+    expect(await ingest(join(dir, 'nope.csv')).catch((e: unknown) => isMeshError(e) && e.code)).toBe(
+      'ingest-unreadable',
+    );
     expect(await warehouse.query('SELECT count(*) AS n FROM shop.raw_orders')).toEqual([{ n: 0 }]);
   });
 
@@ -114,14 +148,24 @@ describe('ingesting files into a source', () => {
              UNION ALL SELECT 'P2', 'mail', 1, 1, TIMESTAMP '2026-10-03 09:00:00') TO '${path}' (FORMAT parquet)`,
     );
     const result = await ingest(path);
-    expect(result).toMatchObject({ rows: 2, loaded: 1, rejected: 1, sampleRejects: [{ line: 2, reason: 'channel: "mail" is not one of store, online' }] });
-    expect(await warehouse.query('SELECT order_id, amount, note FROM shop.raw_orders')).toEqual([{ order_id: 'P1', amount: 5.5, note: null }]);
+    expect(result).toMatchObject({
+      rows: 2,
+      loaded: 1,
+      rejected: 1,
+      sampleRejects: [{ line: 2, reason: 'channel: "mail" is not one of store, online' }],
+    });
+    expect(await warehouse.query('SELECT order_id, amount, note FROM shop.raw_orders')).toEqual([
+      { order_id: 'P1', amount: 5.5, note: null },
+    ]);
   });
 
   it('lists the files a glob names', async () => {
     file('batch-1.csv', 'x\n1\n');
     file('batch-2.csv', 'x\n2\n');
     if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
-    expect(await warehouse.listFiles(join(dir, 'batch-*.csv'))).toEqual([join(dir, 'batch-1.csv'), join(dir, 'batch-2.csv')]);
+    expect(await warehouse.listFiles(join(dir, 'batch-*.csv'))).toEqual([
+      join(dir, 'batch-1.csv'),
+      join(dir, 'batch-2.csv'),
+    ]);
   });
 });

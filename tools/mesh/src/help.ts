@@ -22,6 +22,7 @@ Commands:
   up       seed sample data if absent, build every product in dependency order, report health
   seed     generate deterministic sample data for every source (inside DuckDB)
   ingest   load a CSV or Parquet export into a source, validating every row
+  sources  every source's columns: what an export must map onto for ingest
   build    build products (all, or the domains/products named) and publish those whose checks pass
   test     check governance policies and run every product's checks on its published table
   health   report the health of every product, domain and the mesh
@@ -58,7 +59,7 @@ Options:
   --seed <n>    random seed (default 42)
 
 ${GLOBAL}`,
-  build: `Usage: mesh build [names...] [--dry-run] [--json]
+  build: `Usage: mesh build [names...] [--dry-run] [--full-refresh] [--json]
 
 Builds products in dependency order across domains: each is materialized into a staging
 table, its checks run in one query, and it is swapped in atomically only when no blocking
@@ -69,6 +70,9 @@ upstream products of those named are built too.
 Options:
   --dry-run     build nothing: print the bytes each build would process and its estimated
                 cost (BigQuery dry runs; on DuckDB, the size of each product's inputs)
+  --full-refresh
+                rebuild incremental products whole, instead of only the days whose
+                input rows changed since their last build
 
 ${GLOBAL}`,
   test: `Usage: mesh test [names...] [--json]
@@ -106,6 +110,13 @@ Options:
   --format csv|parquet    default: from the file extension (CSV otherwise)
 
 Exit code 1 when a file could not be loaded (unreadable, unmapped, too many rejects).
+
+${GLOBAL}`,
+  sources: `Usage: mesh sources [domain or domain.source ...] [--markdown | --json]
+
+Lists the raw sources of the mesh with their columns, types, enumerations and whether
+they are required: what a CSV or Parquet export must provide (mapped with --map) for
+\`mesh ingest\`. --markdown prints the tables the README carries.
 
 ${GLOBAL}`,
   lineage: `Usage: mesh lineage [--json | --mermaid] [--out <dir>]

@@ -30,9 +30,24 @@ async function mesh(...args: string[]) {
 const wms = join(dir, 'wms-2026-11-01.csv');
 writeFileSync(
   wms,
-  ['SKU_ID;OnHand;Reorder;CountedAt', 'P0000001;12;5;2026-11-01 06:00:00', 'P0000002;-;5;2026-11-01 06:00:00', 'P0000003;7;five;2026-11-01 06:00:00', 'P0000004;0;3;2026-11-01 06:00:00'].join('\n'),
+  [
+    'SKU_ID;OnHand;Reorder;CountedAt',
+    'P0000001;12;5;2026-11-01 06:00:00',
+    'P0000002;-;5;2026-11-01 06:00:00',
+    'P0000003;7;five;2026-11-01 06:00:00',
+    'P0000004;0;3;2026-11-01 06:00:00',
+  ].join('\n'),
 );
-const map = ['--map', 'product_id=SKU_ID', '--map', 'stock=OnHand', '--map', 'reorder_point=Reorder', '--map', 'updated_at=CountedAt'];
+const map = [
+  '--map',
+  'product_id=SKU_ID',
+  '--map',
+  'stock=OnHand',
+  '--map',
+  'reorder_point=Reorder',
+  '--map',
+  'updated_at=CountedAt',
+];
 
 describe('mesh ingest', () => {
   it('maps a differently named CSV onto a source, loads the good rows and reports the bad ones', async () => {
@@ -41,14 +56,21 @@ describe('mesh ingest', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/wms-2026-11-01\.csv\s+loaded\s+4\s+2\s+2/);
     expect(r.stdout).toContain(`${wms}:3: stock (file column OnHand): "-" is not a valid integer`);
-    expect(r.stdout).toContain(`${wms}:4: reorder_point (file column Reorder): "five" is not a valid integer`);
+    expect(r.stdout).toContain(
+      `${wms}:4: reorder_point (file column Reorder): "five" is not a valid integer`,
+    );
     expect(r.stdout).toContain('product.stock_levels: 2 rows loaded, 2 rejected, 0 of 1 files failed.');
     const warehouse = await createDuckDbWarehouse({ path: db });
-    expect(await warehouse.query('SELECT product_id, stock FROM product.raw_stock_levels ORDER BY product_id')).toEqual([
+    expect(
+      await warehouse.query('SELECT product_id, stock FROM product.raw_stock_levels ORDER BY product_id'),
+    ).toEqual([
       { product_id: 'P0000001', stock: 12 },
       { product_id: 'P0000004', stock: 0 },
     ]);
-    expect(await warehouse.query('SELECT line FROM product.raw_stock_levels_rejects ORDER BY line')).toEqual([{ line: 3 }, { line: 4 }]);
+    expect(await warehouse.query('SELECT line FROM product.raw_stock_levels_rejects ORDER BY line')).toEqual([
+      { line: 3 },
+      { line: 4 },
+    ]);
     await warehouse.close();
   });
 
@@ -63,18 +85,41 @@ describe('mesh ingest', () => {
   it('fails a file over --max-rejects, loading nothing from it, exit 1', async () => {
     const bad = join(dir, 'wms-bad.csv');
     writeFileSync(bad, 'SKU_ID;OnHand;Reorder;CountedAt\nP9;x;1;2026-11-01 06:00:00\n');
-    const r = await mesh('ingest', 'product.stock_levels', '--from', bad, ...map, '--max-rejects', '0', '--db', db);
+    const r = await mesh(
+      'ingest',
+      'product.stock_levels',
+      '--from',
+      bad,
+      ...map,
+      '--max-rejects',
+      '0',
+      '--db',
+      db,
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('too-many-rejects');
     expect(r.stdout).toContain('nothing was loaded');
   });
 
   it('explains what it needs', async () => {
-    expect((await mesh('ingest', 'product.nothing', '--from', wms, '--db', db)).stderr).toContain('No source is named product.nothing');
+    expect((await mesh('ingest', 'product.nothing', '--from', wms, '--db', db)).stderr).toContain(
+      'No source is named product.nothing',
+    );
     expect((await mesh('ingest', 'product.stock_levels', '--db', db)).code).toBe(2);
-    expect((await mesh('ingest', 'product.stock_levels', '--from', join(dir, 'none-*.csv'), '--db', db)).stderr).toContain('No file matches');
-    expect((await mesh('ingest', 'product.stock_levels', '--from', wms, '--map', 'oops', '--db', db)).stderr).toContain('write target=source');
-    const unmapped = await mesh('ingest', 'product.stock_levels', '--from', join(dir, 'wms-bad.csv'), '--db', db);
+    expect(
+      (await mesh('ingest', 'product.stock_levels', '--from', join(dir, 'none-*.csv'), '--db', db)).stderr,
+    ).toContain('No file matches');
+    expect(
+      (await mesh('ingest', 'product.stock_levels', '--from', wms, '--map', 'oops', '--db', db)).stderr,
+    ).toContain('write target=source');
+    const unmapped = await mesh(
+      'ingest',
+      'product.stock_levels',
+      '--from',
+      join(dir, 'wms-bad.csv'),
+      '--db',
+      db,
+    );
     expect(unmapped.code).toBe(1);
     expect(unmapped.stdout).toContain('column product_id (required) is not in the file');
   });

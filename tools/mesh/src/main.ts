@@ -25,7 +25,10 @@ const SEED_OPTIONS = { scale: { type: 'string' }, seed: { type: 'string' } } as 
 const COMMANDS: Record<string, CommandSpec> = {
   up: { options: { ...SEED_OPTIONS, reseed: { type: 'boolean' } }, load: () => import('./commands/up.js') },
   seed: { options: SEED_OPTIONS, load: () => import('./commands/seed.js') },
-  build: { options: { 'dry-run': { type: 'boolean' } }, load: () => import('./commands/build.js') },
+  build: {
+    options: { 'dry-run': { type: 'boolean' }, 'full-refresh': { type: 'boolean' } },
+    load: () => import('./commands/build.js'),
+  },
   test: { options: {}, load: () => import('./commands/test.js') },
   health: { options: {}, load: () => import('./commands/health.js') },
   cost: { options: { days: { type: 'string' } }, load: () => import('./commands/cost.js') },
@@ -38,6 +41,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
     load: () => import('./commands/ingest.js'),
   },
+  sources: { options: { markdown: { type: 'boolean' } }, load: () => import('./commands/sources.js') },
   lineage: {
     options: { mermaid: { type: 'boolean' }, out: { type: 'string' } },
     load: () => import('./commands/lineage.js'),

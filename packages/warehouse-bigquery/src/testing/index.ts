@@ -38,7 +38,13 @@ function catalogTable(
 export interface AnalyzedProduct {
   readonly product: DataProduct;
   readonly statements: ProductStatements;
-  readonly results: { readonly [K in keyof ProductStatements]: AnalyzeResult };
+  readonly results: {
+    readonly transform: AnalyzeResult;
+    readonly materialize: AnalyzeResult;
+    readonly checks: AnalyzeResult;
+    readonly fingerprints?: AnalyzeResult | undefined;
+    readonly rebuild?: AnalyzeResult | undefined;
+  };
 }
 
 /**
@@ -80,6 +86,8 @@ export async function analyzeProducts(
           transform: await analyzer.analyze(statements.transform),
           materialize: await analyzer.analyze(statements.materialize),
           checks: await analyzer.analyze(statements.checks),
+          fingerprints: statements.fingerprints ? await analyzer.analyze(statements.fingerprints) : undefined,
+          rebuild: statements.rebuild ? await analyzer.analyze(statements.rebuild) : undefined,
         },
       });
     }
@@ -104,5 +112,11 @@ export function statementsFile(analyzed: AnalyzedProduct): string {
     '-- checks (one query for the whole suite)',
     `${statements.checks};`,
     '',
+    ...(statements.fingerprints
+      ? ['-- incremental: fingerprints of the inputs per day', `${statements.fingerprints};`, '']
+      : []),
+    ...(statements.rebuild
+      ? ['-- incremental: staging of a build that rebuilds changed days', `${statements.rebuild};`, '']
+      : []),
   ].join('\n');
 }

@@ -19,12 +19,14 @@ export async function buildProducts(
   mesh: MeshDefinition,
   names: readonly string[],
   io?: Io,
+  options: { fullRefresh?: boolean } = {},
 ): Promise<{ runId: string; outcomes: BuildOutcome[] }> {
   const runId = newRunId();
   let total = 0;
   let done = 0;
   const outcomes = await buildMesh(warehouse, selectProducts(mesh, names), {
     runId,
+    fullRefresh: options.fullRefresh,
     onEvent: (event) => {
       if (event.type === 'planned') total = event.plan.order.length;
       if (event.type === 'started') io?.progress.step(`building ${event.product.id} (${done + 1}/${total})`);
@@ -65,6 +67,7 @@ export function outcomeJson(o: BuildOutcome) {
         }
       : null,
     error: o.error ? { code: o.error.code, message: o.error.message, subject: o.error.subject } : null,
+    incremental: o.incremental ?? null,
   };
 }
 
@@ -75,8 +78,13 @@ export function buildReport(outcomes: readonly BuildOutcome[]): string {
     o.status === 'published' ? formatInt(o.rowCount) : '-',
     o.checks ? `${o.checks.outcomes.filter((c) => c.passed).length}/${o.checks.outcomes.length}` : '-',
     formatMs(o.durationMs),
+    !o.incremental
+      ? ''
+      : o.incremental.mode === 'partitions'
+        ? `${o.incremental.partitions.length} day${o.incremental.partitions.length === 1 ? '' : 's'} rebuilt`
+        : o.incremental.mode,
   ]);
-  const lines = [table(['PRODUCT', 'STATUS', 'ROWS', 'CHECKS', 'TIME'], rows)];
+  const lines = [table(['PRODUCT', 'STATUS', 'ROWS', 'CHECKS', 'TIME', 'INCREMENTAL'], rows)];
   for (const o of outcomes) {
     if (o.error)
       lines.push(
@@ -164,7 +172,7 @@ Dry run on ${target}: nothing was built.`);
 }
 
 export async function run(
-  values: GlobalOptions & { 'dry-run'?: boolean },
+  values: GlobalOptions & { 'dry-run'?: boolean; 'full-refresh'?: boolean },
   names: string[],
   io: Io,
 ): Promise<number> {
@@ -173,7 +181,7 @@ export async function run(
   if (values['dry-run']) return dryRun(values, names, io);
   const started = performance.now();
   const { runId, outcomes } = await withWarehouse(values, (warehouse) =>
-    buildProducts(warehouse, mesh, names, io),
+    buildProducts(warehouse, mesh, names, io, { fullRefresh: values['full-refresh'] }),
   );
   const summary = buildSummary(outcomes);
   if (values.json) {

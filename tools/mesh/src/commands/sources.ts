@@ -1,0 +1,35 @@
+import type { GlobalOptions, Io } from '../context.js';
+import { loadMesh } from '../mesh.js';
+import { sourcesJson, sourcesMarkdown } from '../sources-doc.js';
+import { table } from '../style.js';
+
+export async function run(
+  values: GlobalOptions & { markdown?: boolean },
+  names: string[],
+  io: Io,
+): Promise<number> {
+  const all = loadMesh();
+  const mesh = names.length
+    ? { ...all, sources: all.sources.filter((s) => names.includes(s.domain.name) || names.includes(s.id)) }
+    : all;
+  if (values.json) io.out(JSON.stringify(sourcesJson(mesh), null, 2));
+  else if (values.markdown) io.out(sourcesMarkdown(mesh));
+  else {
+    for (const s of sourcesJson(mesh)) {
+      io.out(`${s.id} (${s.table}): ${s.description}`);
+      io.out(
+        table(
+          ['COLUMN', 'TYPE', 'REQUIRED', 'MEANING'],
+          s.columns.map((c) => [
+            c.name,
+            c.values ? `${c.type}: ${c.values.join('|')}` : c.type,
+            c.required ? 'yes' : 'no',
+            c.description ?? '',
+          ]),
+        ),
+      );
+      io.out('');
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadMesh } from './mesh.js';
+import { sourcesMarkdown } from './sources-doc.js';
+
+const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
+
+describe('README', () => {
+  // Users map their exports onto these columns: the README must say exactly what the sources are.
+  it('documents every source column as the definitions say (regenerate: mesh sources --markdown)', () => {
+    const start = readme.indexOf('<!-- sources:start -->');
+    const end = readme.indexOf('<!-- sources:end -->');
+    expect(start).toBeGreaterThan(-1);
+    expect(readme.slice(start + '<!-- sources:start -->'.length, end).trim()).toBe(
+      sourcesMarkdown(loadMesh()).trim(),
+    );
+  });
+});
