@@ -15,10 +15,13 @@ const reports = groups.flatMap((group) =>
 );
 for (const report of reports) rmSync(report, { force: true });
 
-const turbo = spawnSync('turbo', ['run', 'test', '--continue', ...process.argv.slice(2)], {
+// The workspace's own turbo, whether this runs under pnpm or straight from node.
+const bin = join(root, 'node_modules', '.bin', 'turbo');
+const turbo = spawnSync(existsSync(bin) ? bin : 'turbo', ['run', 'test', '--continue', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
 });
+if (turbo.error) console.error(`cannot run turbo: ${turbo.error.message} (install first: npx -y pnpm@10.34.9 install)`);
 
 let passed = 0;
 let failed = 0;

@@ -225,7 +225,10 @@ export interface CheckOutcome {
 export interface CheckSuiteResult {
   readonly rowCount: number;
   readonly outcomes: readonly CheckOutcome[];
-  /** Non-null cells over all cells of the contract's columns, 0..1 (1 for an empty table); undefined when not profiled. */
+  /**
+   * Non-null cells over all cells of the contract's required (non-nullable) columns, 0..1
+   * (1 for an empty table or one without required columns); undefined when not profiled.
+   */
   readonly completeness: number | undefined;
   /** Rows passing validity checks over rows checked, 0..1. */
   readonly validity: number;
@@ -267,7 +270,8 @@ export function compileChecks(
   options: { profile?: boolean } = {},
 ): CompiledChecks {
   // The completeness profile (a COUNT per column) rides along in the same scan unless declined.
-  const columns = options.profile === false ? [] : self.columns;
+  // Only columns the contract says are always filled count: a nullable column's NULL is data.
+  const columns = options.profile === false ? [] : self.columns.filter((c) => !c.nullable);
   const t = (column: string) => sql.id('t', column);
   const count = (predicate: SqlFragment) => sql`SUM(CASE WHEN ${predicate} THEN 1 ELSE 0 END)`;
   const selects: SqlFragment[] = [sql`COUNT(*) AS ${sql.id('row_count')}`];
@@ -380,7 +384,7 @@ export function compileChecks(
       return {
         rowCount,
         outcomes,
-        completeness: columns.length === 0 ? undefined : cells === 0 ? 1 : nonNull / cells,
+        completeness: options.profile === false ? undefined : cells === 0 ? 1 : nonNull / cells,
         validity:
           validityChecks === 0 || rowCount === 0 ? 1 : 1 - validityFailures / (rowCount * validityChecks),
         passRate: outcomes.length === 0 ? 1 : outcomes.filter((o) => o.passed).length / outcomes.length,

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as productPackage from '@retail-mesh/domain-product';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import {
   buildMesh,
@@ -52,7 +53,7 @@ describe('chargeback on DuckDB', () => {
   beforeAll(async () => {
     // A file: storage is what DuckDB wrote to it (an in-memory database has no blocks to count).
     warehouse = await createDuckDbWarehouse({ path: join(dir, 'cost.duckdb') });
-    const product = loadMesh();
+    const product = loadMesh([productPackage]);
     mesh = {
       domains: [...product.domains, crm],
       sources: [...product.sources, contacts],

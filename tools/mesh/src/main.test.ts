@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from './main.js';
+import { loadMesh } from './mesh.js';
+
+const real = loadMesh();
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,22 +36,44 @@ describe('mesh CLI', () => {
     const r = await mesh('up', '--db', db, '--json', '--scale', '0.5');
     expect(r.code).toBe(0);
     const out = r.json();
-    expect(out.seed.sources.map((s: { source: string; rows: number }) => [s.source, s.rows])).toEqual([
-      ['product.products', 1000],
-      ['product.stock_levels', 1000],
-    ]);
-    expect(out.build.summary).toEqual({ published: 2, failed: 0, skipped: 0 });
-    expect(out.health.totals).toMatchObject({ domains: 1, products: 2, healthyProducts: 2, qualityScore: 1 });
+    const seeded = out.seed.sources.map((s: { source: string }) => s.source);
+    expect([...seeded].sort()).toEqual(
+      real.sources
+        .filter((s) => s.sample)
+        .map((s) => s.id)
+        .sort(),
+    );
+    // Generators that read other sources run after them.
+    for (const source of real.sources) {
+      for (const upstream of source.sampleAfter)
+        expect(seeded.indexOf(upstream)).toBeLessThan(seeded.indexOf(source.id));
+    }
+    expect(out.seed.sources.find((s: { source: string }) => s.source === 'product.products').rows).toBe(1000);
+    for (const s of out.seed.sources) expect(s.rows).toBeGreaterThan(0);
+    expect(out.build.summary).toEqual({ published: real.products.length, failed: 0, skipped: 0 });
+    expect(out.health.totals).toMatchObject({
+      domains: 5,
+      products: real.products.length,
+      healthyProducts: real.products.length,
+      qualityScore: 1,
+    });
+    expect(real.products.length).toBeGreaterThanOrEqual(25);
   });
 
   it('health --json has the documented shape', async () => {
     const r = await mesh('health', '--db', db, '--json');
     expect(r.code).toBe(0);
     const health = r.json();
-    expect(health.domains).toHaveLength(1);
+    expect(health.domains.map((d: { name: string }) => d.name)).toEqual([
+      'product',
+      'customer',
+      'store',
+      'order',
+      'marketing',
+    ]);
     const [domain] = health.domains;
-    expect(domain).toMatchObject({ name: 'product', status: 'healthy', productCount: 2, healthyCount: 2 });
-    for (const p of domain.products) {
+    expect(domain).toMatchObject({ name: 'product', status: 'healthy', productCount: 4, healthyCount: 4 });
+    for (const p of health.domains.flatMap((d: { products: unknown[] }) => d.products)) {
       expect(p).toMatchObject({ status: 'healthy', qualityScore: 1 });
       expect(Object.keys(p)).toEqual(
         expect.arrayContaining(['name', 'status', 'rowCount', 'lastUpdated', 'qualityScore']),
@@ -62,22 +87,32 @@ describe('mesh CLI', () => {
 
   it('up keeps existing source data unless asked to reseed', async () => {
     const r = await mesh('up', '--db', db, '--json', '--scale', '2');
-    expect(r.json().seed.sources.map((s: { rows: number; skipped: boolean }) => [s.rows, s.skipped])).toEqual(
-      [
-        [1000, true],
-        [1000, true],
-      ],
-    );
+    const sources = r.json().seed.sources;
+    expect(sources.every((s: { skipped: boolean }) => s.skipped)).toBe(true);
+    expect(sources.find((s: { source: string }) => s.source === 'product.products').rows).toBe(1000);
   });
 
   it('cost bills the domain for its storage, its builds and the whole platform', async () => {
     const r = await mesh('cost', '--db', db, '--json');
     expect(r.code).toBe(0);
     const bill = r.json();
-    expect(bill.domains).toHaveLength(1);
-    expect(bill.domains[0]).toMatchObject({ domain: 'product', platformCost: 10000 });
-    expect(bill.domains[0].storageBytes).toBeGreaterThan(0);
-    expect(bill.domains[0].processedBytes).toBeGreaterThan(0);
+    expect(bill.domains.map((d: { domain: string }) => d.domain)).toEqual([
+      'product',
+      'customer',
+      'store',
+      'order',
+      'marketing',
+    ]);
+    for (const d of bill.domains) {
+      expect(d.storageBytes).toBeGreaterThan(0);
+      expect(d.processedBytes).toBeGreaterThan(0);
+    }
+    // The platform is split by data volume: order holds the most data.
+    const platform = bill.domains.map((d: { platformCost: number }) => d.platformCost);
+    expect(platform.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(10000, 0);
+    expect(bill.domains.find((d: { domain: string }) => d.domain === 'order').platformCost).toBe(
+      Math.max(...platform),
+    );
     expect(bill.rates).toEqual({
       currency: 'USD',
       storagePerGbMonth: 0.023,
@@ -85,25 +120,26 @@ describe('mesh CLI', () => {
       platformPerMonth: 10000,
     });
     const text = await mesh('cost', '--db', db);
-    expect(text.stdout).toMatch(/product\s+[\d.]+\s+[\d.,]+ USD\s+[\d.]+\s+[\d.,]+ USD\s+10,000\.00 USD/);
+    expect(text.stdout).toMatch(/total\s+[\d.]+\s+[\d.,]+ USD\s+[\d.]+\s+[\d.,]+ USD\s+10,000\.00 USD/);
   });
 
   it('prints tables for people, with totals', async () => {
     const r = await mesh('health', '--db', db);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/product\s+product_inventory\s+healthy/);
-    expect(r.stdout).toContain('Mesh healthy: 1 domain, 2/2 products healthy');
+    expect(r.stdout).toContain(
+      `Mesh healthy: 5 domains, ${real.products.length}/${real.products.length} products healthy`,
+    );
   });
 
   it('test runs the checks on published tables', async () => {
     const r = await mesh('test', '--db', db, '--json');
     expect(r.code).toBe(0);
     const out = r.json();
-    expect(out.summary).toEqual({ tested: 2, failed: 0 });
-    expect(out.products.map((p: { id: string; passRate: number }) => [p.id, p.passRate])).toEqual([
-      ['product.product_catalog', 1],
-      ['product.product_inventory', 1],
-    ]);
+    expect(out.summary).toEqual({ tested: real.products.length, failed: 0 });
+    expect(out.products.map((p: { id: string; passRate: number }) => [p.id, p.passRate])).toEqual(
+      real.products.map((p) => [p.id, 1]),
+    );
   });
 
   it('a failing build exits 1, names the product and column, and keeps the published data', async () => {
@@ -125,13 +161,17 @@ describe('mesh CLI', () => {
 
     const health = await mesh('health', '--db', db, '--json');
     expect(health.code).toBe(1);
-    const statuses = health
-      .json()
-      .domains[0].products.map((p: { name: string; status: string }) => [p.name, p.status]);
-    expect(statuses).toEqual([
-      ['product_catalog', 'error'],
-      ['product_inventory', 'error'],
-    ]);
+    const statuses = Object.fromEntries(
+      health
+        .json()
+        .domains.flatMap((d: { products: Array<{ id: string; status: string }> }) => d.products)
+        .map((p: { id: string; status: string }) => [p.id, p.status]),
+    );
+    // The catalog failed and everything downstream of it was skipped, across domains; the rest stays healthy.
+    expect(statuses['product.product_catalog']).toBe('error');
+    expect(statuses['product.product_inventory']).toBe('error');
+    expect(statuses['order.order_items']).toBe('error');
+    expect(statuses['customer.customer_profile']).toBe('healthy');
 
     const again = await createDuckDbWarehouse({ path: db });
     const [after] = await again.query('SELECT count(*) AS n, sum(stock) AS s FROM product.product_inventory');

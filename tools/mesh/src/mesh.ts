@@ -1,4 +1,8 @@
+import * as customerDomain from '@retail-mesh/domain-customer';
+import * as marketingDomain from '@retail-mesh/domain-marketing';
+import * as orderDomain from '@retail-mesh/domain-order';
 import * as productDomain from '@retail-mesh/domain-product';
+import * as storeDomain from '@retail-mesh/domain-store';
 import {
   type DataProduct,
   type Domain,
@@ -15,7 +19,13 @@ export interface DomainPackage {
 }
 
 /** The domain packages this mesh is made of, at the versions installed. */
-export const DOMAIN_PACKAGES: readonly DomainPackage[] = [productDomain];
+export const DOMAIN_PACKAGES: readonly DomainPackage[] = [
+  productDomain,
+  customerDomain,
+  storeDomain,
+  orderDomain,
+  marketingDomain,
+];
 
 export function loadMesh(packages: readonly DomainPackage[] = DOMAIN_PACKAGES): MeshDefinition {
   return {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bigqueryDialect } from '@retail-mesh/bigquery';
 import { type BigQueryStandIn, STAND_IN_TOKEN, startBigQueryStandIn } from '@retail-mesh/bigquery/testing';
-import { renderBuildQuery } from '@retail-mesh/sdk';
+import { planBuild, renderBuildQuery } from '@retail-mesh/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from './main.js';
 import { loadMesh } from './mesh.js';
@@ -57,13 +57,8 @@ async function mesh(...args: string[]) {
 
 describe('mesh build --target prod --dry-run against the BigQuery stand-in', () => {
   it('dry-runs every build statement and prints bytes and cost per product and in total', async () => {
-    // Each build reads its inputs: the catalog the raw PIM rows, the inventory the catalog.
-    const bytes = (query: string) =>
-      query.includes('`raw_products`')
-        ? 2_000_000_000_000
-        : query.includes('`product_catalog`')
-          ? 500_000_000_000
-          : 0;
+    // Each build's bytes: 1 TB per input it reads, so products differ.
+    const bytes = (query: string) => (query.match(/FROM `retail-mesh-prod`/g)?.length ?? 0) * 1e12;
     standIn.onQuery((query, _params, context) => {
       expect(context.dryRun).toBe(true);
       return { totalBytesProcessed: bytes(query) };
@@ -72,20 +67,30 @@ describe('mesh build --target prod --dry-run against the BigQuery stand-in', () 
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
+    const dialect = bigqueryDialect({ projectId: 'retail-mesh-prod' });
+    const order = planBuild(loadMesh().products).order;
+    const expected = order.map((p) => {
+      const b = bytes(renderBuildQuery(p, dialect).select);
+      return { id: p.id, bytes: b, cost: (b / 1e12) * 5, method: 'dry-run', error: null };
+    });
     expect(out).toEqual({
       target: 'prod',
       currency: 'USD',
-      products: [
-        { id: 'product.product_catalog', bytes: 2e12, cost: 10, method: 'dry-run', error: null },
-        { id: 'product.product_inventory', bytes: 5e11, cost: 2.5, method: 'dry-run', error: null },
-      ],
-      totals: { bytes: 2.5e12, cost: 12.5, unavailable: 0 },
+      products: expected,
+      totals: {
+        bytes: expected.reduce((a, e) => a + e.bytes, 0),
+        cost: expected.reduce((a, e) => a + e.cost, 0),
+        unavailable: 0,
+      },
+    });
+    expect(out.products.find((p: { id: string }) => p.id === 'product.product_catalog')).toMatchObject({
+      bytes: 1e12,
+      cost: 5,
     });
     // Exactly the queries a real build would materialize, as dry runs, and nothing else.
-    const dialect = bigqueryDialect({ projectId: 'retail-mesh-prod' });
     const jobs = standIn.find('POST', '/projects/retail-mesh-prod/jobs').map((j) => j.body);
     expect(jobs).toEqual(
-      loadMesh().products.map((p) => ({
+      order.map((p) => ({
         configuration: {
           dryRun: true,
           query: expect.objectContaining({ query: renderBuildQuery(p, dialect).select, useLegacySql: false }),
@@ -98,14 +103,14 @@ describe('mesh build --target prod --dry-run against the BigQuery stand-in', () 
 
   it('prints a table for people', async () => {
     standIn.onQuery(() => ({ totalBytesProcessed: 1_000_000 }));
-    const r = await mesh('build', '--config', config, '--target', 'prod', '--dry-run');
+    const r = await mesh('build', '--config', config, '--target', 'prod', '--dry-run', 'product_catalog');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/product\.product_catalog\s+1,000,000\s+0\.000005 USD\s+dry-run/);
-    expect(r.stdout).toMatch(/total\s+2,000,000\s+0\.000010 USD/);
+    expect(r.stdout).toMatch(/total\s+1,000,000\s+0\.000005 USD/);
     expect(r.stdout).toContain('Dry run on prod: nothing was built.');
   });
 
-  it('reports a product whose estimate failed, and exits 1', async () => {
+  it('reports the products whose estimate failed, and exits 1', async () => {
     standIn.onQuery((query) =>
       query.includes('`product_catalog`')
         ? {
@@ -117,15 +122,17 @@ describe('mesh build --target prod --dry-run against the BigQuery stand-in', () 
           }
         : { totalBytesProcessed: 10 },
     );
-    const r = await mesh('build', '--config', config, '--target', 'prod', '--dry-run', '--json');
+    const r = await mesh('build', '--config', config, '--target', 'prod', '--dry-run', '--json', 'product');
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
-    expect(out.products[1]).toMatchObject({
-      id: 'product.product_inventory',
-      bytes: null,
-      error: expect.stringContaining('Not found: Table'),
-    });
-    expect(out.totals).toEqual({ bytes: 10, cost: (10 / 1e12) * 5, unavailable: 1 });
+    expect(out.products.map((p: { id: string; bytes: number | null }) => [p.id, p.bytes])).toEqual([
+      ['product.product_catalog', 10],
+      ['product.product_inventory', null],
+      ['product.product_pricing', null],
+      ['product.product_category_summary', 10],
+    ]);
+    expect(out.products[1].error).toContain('Not found: Table');
+    expect(out.totals).toEqual({ bytes: 20, cost: (20 / 1e12) * 5, unavailable: 2 });
   });
 
   it('rejects --db on a BigQuery target and an unknown target', async () => {

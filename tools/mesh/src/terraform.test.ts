@@ -534,23 +534,39 @@ describe('mesh plan --terraform', () => {
     expect(await run({ terraform: dir, config, json: true }, [], sink)).toBe(0);
     expect(readFileSync(join(dir, 'mesh.tf.json'), 'utf8')).toBe(before);
     expect(existsSync(join(dir, 'domain-gone.tf.json'))).toBe(false);
-    expect(readdirSync(dir).sort()).toEqual(['backend.tf.json', 'domain-product.tf.json', 'mesh.tf.json']);
+    const expected = terraformFiles(
+      loadMesh(),
+      planTarget(loadConfig(config).config, 'prod').target,
+      loadConfig(config).config,
+    );
+    const counts = (doc: object) =>
+      Object.fromEntries(
+        Object.entries((doc as Doc).resource).map(([type, byName]) => [
+          type,
+          Object.keys(byName as object).length,
+        ]),
+      );
+    expect(readdirSync(dir).sort()).toEqual(['backend.tf.json', ...Object.keys(expected)].sort());
+    expect(Object.keys(expected)).toEqual([
+      'domain-customer.tf.json',
+      'domain-marketing.tf.json',
+      'domain-order.tf.json',
+      'domain-product.tf.json',
+      'domain-store.tf.json',
+      'mesh.tf.json',
+    ]);
     expect(JSON.parse(out.join('\n'))).toEqual({
       dir,
       target: 'prod',
-      files: [
-        {
-          file: 'domain-product.tf.json',
-          resources: {
-            google_bigquery_dataset: 1,
-            google_bigquery_dataset_iam_member: 1,
-            google_bigquery_table: 2,
-            google_bigquery_table_iam_member: 8,
-          },
-        },
-        { file: 'mesh.tf.json', resources: { google_logging_project_sink: 1 } },
-      ],
+      files: Object.entries(expected).map(([file, doc]) => ({ file, resources: counts(doc) })),
       removed: ['domain-gone.tf.json'],
+    });
+    // The product domain: one dataset, its owner, four tables and a viewer grant per reader of each.
+    expect(counts(expected['domain-product.tf.json']!)).toEqual({
+      google_bigquery_dataset: 1,
+      google_bigquery_dataset_iam_member: 1,
+      google_bigquery_table: 4,
+      google_bigquery_table_iam_member: 15,
     });
     const written = JSON.parse(readFileSync(join(dir, 'domain-product.tf.json'), 'utf8'));
     expect(written).toEqual(
@@ -568,7 +584,7 @@ describe('mesh plan --terraform', () => {
     const text = out.join('\n');
     expect(text).toMatch(/domain-product\.tf\.json\s+google_bigquery_dataset\s+1/);
     expect(text).toMatch(/google_logging_project_sink\s+1/);
-    expect(text).toContain('wrote 2 files (13 resources) for target prod');
+    expect(text).toMatch(/wrote 6 files \(\d+ resources\) for target prod/);
   });
 
   it('requires --terraform <dir>', async () => {

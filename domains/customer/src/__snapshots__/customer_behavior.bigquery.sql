@@ -1,0 +1,118 @@
+-- customer.customer_behavior 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+WITH known AS (
+      SELECT s.customer_id, s.started_at, s.device, s.page_views, s.product_views, s.added_to_cart, s.purchased
+      FROM `retail-mesh-prod`.`customer`.`customer_sessions` AS s
+      JOIN `retail-mesh-prod`.`customer`.`customer_profile` AS p ON p.customer_id = s.customer_id
+    ),
+    totals AS (
+      SELECT customer_id,
+             COUNT(*) AS sessions,
+             SUM(page_views) AS page_views,
+             SUM(product_views) AS product_views,
+             SUM(CASE WHEN added_to_cart THEN 1 ELSE 0 END) AS cart_adds,
+             SUM(CASE WHEN purchased THEN 1 ELSE 0 END) AS purchases,
+             MIN(started_at) AS first_seen_at,
+             MAX(started_at) AS last_seen_at
+      FROM known
+      GROUP BY customer_id
+    ),
+    devices AS (
+      SELECT customer_id, device
+      FROM (
+        SELECT customer_id, device,
+               ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, device) AS position
+        FROM known
+        GROUP BY customer_id, device
+      ) AS ranked
+      WHERE position = 1
+    ),
+    newest AS (
+      SELECT MAX(started_at) AS started_at FROM known
+    )
+    SELECT p.customer_id,
+           COALESCE(t.sessions, 0) AS sessions,
+           COALESCE(t.page_views, 0) AS page_views,
+           COALESCE(t.product_views, 0) AS product_views,
+           COALESCE(t.cart_adds, 0) AS cart_adds,
+           COALESCE(t.purchases, 0) AS purchases,
+           SAFE_DIVIDE(COALESCE(t.purchases, 0), COALESCE(t.sessions, 0)) AS conversion_rate,
+           t.first_seen_at,
+           t.last_seen_at,
+           DATE_DIFF(CAST(CAST(n.started_at AS DATE) AS DATE), CAST(CAST(t.last_seen_at AS DATE) AS DATE), DAY) AS days_since_last_session,
+           d.device AS preferred_device
+    FROM `retail-mesh-prod`.`customer`.`customer_profile` AS p
+    CROSS JOIN newest AS n
+    LEFT JOIN totals AS t ON t.customer_id = p.customer_id
+    LEFT JOIN devices AS d ON d.customer_id = p.customer_id;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`customer`.`_staging_customer_behavior` (
+  `customer_id` STRING OPTIONS(description='Customer identifier'),
+  `sessions` INT64 OPTIONS(description='Sessions of the customer'),
+  `page_views` INT64 OPTIONS(description='Pages viewed over all sessions'),
+  `product_views` INT64 OPTIONS(description='Product detail pages viewed over all sessions'),
+  `cart_adds` INT64 OPTIONS(description='Sessions in which something was added to the cart'),
+  `purchases` INT64 OPTIONS(description='Sessions that ended with an order'),
+  `conversion_rate` FLOAT64 OPTIONS(description='purchases / sessions, 0 to 1; NULL for a customer without sessions'),
+  `first_seen_at` TIMESTAMP OPTIONS(description='Start of the first session (UTC); NULL without sessions'),
+  `last_seen_at` TIMESTAMP OPTIONS(description='Start of the latest session (UTC); NULL without sessions'),
+  `days_since_last_session` INT64 OPTIONS(description='Days from the latest session of the customer to the newest session of any customer (the data, not the clock, sets the reference); NULL without sessions'),
+  `preferred_device` STRING OPTIONS(description='Device of most sessions, ties going to the first device name in alphabetical order; NULL without sessions'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+CLUSTER BY `customer_id`
+OPTIONS(description='Per customer: sessions, page and product views, cart adds, purchases, conversion, recency and favourite device; customers who never visited have zeros.', labels=[('domain', 'customer'), ('product', 'customer_behavior'), ('tier', 'silver'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`sessions` AS INT64) AS `sessions`, CAST(`q`.`page_views` AS INT64) AS `page_views`, CAST(`q`.`product_views` AS INT64) AS `product_views`, CAST(`q`.`cart_adds` AS INT64) AS `cart_adds`, CAST(`q`.`purchases` AS INT64) AS `purchases`, CAST(`q`.`conversion_rate` AS FLOAT64) AS `conversion_rate`, CAST(`q`.`first_seen_at` AS TIMESTAMP) AS `first_seen_at`, CAST(`q`.`last_seen_at` AS TIMESTAMP) AS `last_seen_at`, CAST(`q`.`days_since_last_session` AS INT64) AS `days_since_last_session`, CAST(`q`.`preferred_device` AS STRING) AS `preferred_device`, CAST('customer' AS STRING) AS `_domain`, CAST('customer_behavior' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    WITH known AS (
+      SELECT s.customer_id, s.started_at, s.device, s.page_views, s.product_views, s.added_to_cart, s.purchased
+      FROM `retail-mesh-prod`.`customer`.`customer_sessions` AS s
+      JOIN `retail-mesh-prod`.`customer`.`customer_profile` AS p ON p.customer_id = s.customer_id
+    ),
+    totals AS (
+      SELECT customer_id,
+             COUNT(*) AS sessions,
+             SUM(page_views) AS page_views,
+             SUM(product_views) AS product_views,
+             SUM(CASE WHEN added_to_cart THEN 1 ELSE 0 END) AS cart_adds,
+             SUM(CASE WHEN purchased THEN 1 ELSE 0 END) AS purchases,
+             MIN(started_at) AS first_seen_at,
+             MAX(started_at) AS last_seen_at
+      FROM known
+      GROUP BY customer_id
+    ),
+    devices AS (
+      SELECT customer_id, device
+      FROM (
+        SELECT customer_id, device,
+               ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, device) AS position
+        FROM known
+        GROUP BY customer_id, device
+      ) AS ranked
+      WHERE position = 1
+    ),
+    newest AS (
+      SELECT MAX(started_at) AS started_at FROM known
+    )
+    SELECT p.customer_id,
+           COALESCE(t.sessions, 0) AS sessions,
+           COALESCE(t.page_views, 0) AS page_views,
+           COALESCE(t.product_views, 0) AS product_views,
+           COALESCE(t.cart_adds, 0) AS cart_adds,
+           COALESCE(t.purchases, 0) AS purchases,
+           SAFE_DIVIDE(COALESCE(t.purchases, 0), COALESCE(t.sessions, 0)) AS conversion_rate,
+           t.first_seen_at,
+           t.last_seen_at,
+           DATE_DIFF(CAST(CAST(n.started_at AS DATE) AS DATE), CAST(CAST(t.last_seen_at AS DATE) AS DATE), DAY) AS days_since_last_session,
+           d.device AS preferred_device
+    FROM `retail-mesh-prod`.`customer`.`customer_profile` AS p
+    CROSS JOIN newest AS n
+    LEFT JOIN totals AS t ON t.customer_id = p.customer_id
+    LEFT JOIN devices AS d ON d.customer_id = p.customer_id) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`customer_id`) AS `nn_0`, COUNT(`t`.`sessions`) AS `nn_1`, COUNT(`t`.`page_views`) AS `nn_2`, COUNT(`t`.`product_views`) AS `nn_3`, COUNT(`t`.`cart_adds`) AS `nn_4`, COUNT(`t`.`purchases`) AS `nn_5`, COUNT(`t`.`customer_id`) - COUNT(DISTINCT `t`.`customer_id`) AS `check_0`, COUNT(*) - COUNT(`t`.`customer_id`) AS `check_1`, (SELECT COUNT(*) FROM `retail-mesh-prod`.`customer`.`_staging_customer_behavior` AS x WHERE `x`.`customer_id` IS NOT NULL AND NOT EXISTS (SELECT 1 FROM `retail-mesh-prod`.`customer`.`customer_profile` AS r WHERE `r`.`customer_id` = `x`.`customer_id`)) AS `check_2`, SUM(CASE WHEN `t`.`sessions` < 0 THEN 1 ELSE 0 END) AS `check_3`, SUM(CASE WHEN `t`.`conversion_rate` < 0 OR `t`.`conversion_rate` > 1 THEN 1 ELSE 0 END) AS `check_4`, SUM(CASE WHEN `t`.`days_since_last_session` < 0 THEN 1 ELSE 0 END) AS `check_5`, SUM(CASE WHEN `t`.`preferred_device` IS NOT NULL AND `t`.`preferred_device` NOT IN ('desktop', 'mobile', 'tablet', 'app') THEN 1 ELSE 0 END) AS `check_6`, SUM(CASE WHEN NOT COALESCE((cart_adds <= sessions AND purchases <= sessions AND page_views >= sessions), FALSE) THEN 1 ELSE 0 END) AS `check_7`, SUM(CASE WHEN NOT COALESCE(((sessions = 0 AND last_seen_at IS NULL AND preferred_device IS NULL) OR (sessions > 0 AND first_seen_at <= last_seen_at AND preferred_device IS NOT NULL)), FALSE) THEN 1 ELSE 0 END) AS `check_8`, COUNT(*) AS `check_9` FROM `retail-mesh-prod`.`customer`.`_staging_customer_behavior` AS t;

@@ -1,0 +1,46 @@
+-- customer.customer_daily_activity 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+SELECT CAST(started_at AS DATE) AS activity_date,
+           device,
+           COUNT(*) AS sessions,
+           COUNT(DISTINCT customer_id) AS customers,
+           SUM(page_views) AS page_views,
+           SUM(CASE WHEN added_to_cart THEN 1 ELSE 0 END) AS cart_adds,
+           SUM(CASE WHEN purchased THEN 1 ELSE 0 END) AS purchases,
+           SAFE_DIVIDE(SUM(CASE WHEN purchased THEN 1 ELSE 0 END), COUNT(*)) AS conversion_rate
+    FROM `retail-mesh-prod`.`customer`.`customer_sessions`
+    GROUP BY 1, 2;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`customer`.`_staging_customer_daily_activity` (
+  `activity_date` DATE OPTIONS(description='Day the sessions started (UTC)'),
+  `device` STRING OPTIONS(description='Device class: desktop, mobile (browser), tablet or app'),
+  `sessions` INT64 OPTIONS(description='Sessions started that day on the device'),
+  `customers` INT64 OPTIONS(description='Distinct customers with a session that day on the device'),
+  `page_views` INT64 OPTIONS(description='Pages viewed in those sessions'),
+  `cart_adds` INT64 OPTIONS(description='Sessions in which something was added to the cart'),
+  `purchases` INT64 OPTIONS(description='Sessions that ended with an order'),
+  `conversion_rate` FLOAT64 OPTIONS(description='purchases / sessions, 0 to 1'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+PARTITION BY `activity_date`
+CLUSTER BY `device`
+OPTIONS(description='Per day (UTC) and device: sessions, distinct customers, page views, cart adds, purchases and conversion rate of the web shop and the app.', labels=[('domain', 'customer'), ('product', 'customer_daily_activity'), ('tier', 'silver'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`activity_date` AS DATE) AS `activity_date`, CAST(`q`.`device` AS STRING) AS `device`, CAST(`q`.`sessions` AS INT64) AS `sessions`, CAST(`q`.`customers` AS INT64) AS `customers`, CAST(`q`.`page_views` AS INT64) AS `page_views`, CAST(`q`.`cart_adds` AS INT64) AS `cart_adds`, CAST(`q`.`purchases` AS INT64) AS `purchases`, CAST(`q`.`conversion_rate` AS FLOAT64) AS `conversion_rate`, CAST('customer' AS STRING) AS `_domain`, CAST('customer_daily_activity' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    SELECT CAST(started_at AS DATE) AS activity_date,
+           device,
+           COUNT(*) AS sessions,
+           COUNT(DISTINCT customer_id) AS customers,
+           SUM(page_views) AS page_views,
+           SUM(CASE WHEN added_to_cart THEN 1 ELSE 0 END) AS cart_adds,
+           SUM(CASE WHEN purchased THEN 1 ELSE 0 END) AS purchases,
+           SAFE_DIVIDE(SUM(CASE WHEN purchased THEN 1 ELSE 0 END), COUNT(*)) AS conversion_rate
+    FROM `retail-mesh-prod`.`customer`.`customer_sessions`
+    GROUP BY 1, 2) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`activity_date`) AS `nn_0`, COUNT(`t`.`device`) AS `nn_1`, COUNT(`t`.`sessions`) AS `nn_2`, COUNT(`t`.`customers`) AS `nn_3`, COUNT(`t`.`page_views`) AS `nn_4`, COUNT(`t`.`cart_adds`) AS `nn_5`, COUNT(`t`.`purchases`) AS `nn_6`, COUNT(`t`.`conversion_rate`) AS `nn_7`, (SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM `retail-mesh-prod`.`customer`.`_staging_customer_daily_activity` GROUP BY `activity_date`, `device` HAVING COUNT(*) > 1) AS d) AS `check_0`, COUNT(*) - COUNT(`t`.`activity_date`) AS `check_1`, COUNT(*) - COUNT(`t`.`device`) AS `check_2`, SUM(CASE WHEN `t`.`device` IS NOT NULL AND `t`.`device` NOT IN ('desktop', 'mobile', 'tablet', 'app') THEN 1 ELSE 0 END) AS `check_3`, SUM(CASE WHEN `t`.`sessions` < 1 THEN 1 ELSE 0 END) AS `check_4`, SUM(CASE WHEN `t`.`conversion_rate` < 0 OR `t`.`conversion_rate` > 1 THEN 1 ELSE 0 END) AS `check_5`, SUM(CASE WHEN NOT COALESCE((customers <= sessions AND cart_adds <= sessions AND purchases <= sessions AND page_views >= sessions), FALSE) THEN 1 ELSE 0 END) AS `check_6`, COUNT(*) AS `check_7` FROM `retail-mesh-prod`.`customer`.`_staging_customer_daily_activity` AS t;

@@ -1,0 +1,52 @@
+-- customer.customer_preferences 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+SELECT c.customer_id, c.preferred_channel, TRIM(c.preferred_category) AS preferred_category, c.newsletter,
+           p.marketing_opt_in,
+           p.marketing_opt_in AND c.preferred_channel <> 'none' AS contactable,
+           c.updated_at
+    FROM (
+      SELECT r.*,
+             ROW_NUMBER() OVER (
+               PARTITION BY customer_id
+               ORDER BY updated_at DESC, CASE WHEN preferred_channel = 'none' THEN 0 ELSE 1 END, preferred_channel
+             ) AS revision
+      FROM `retail-mesh-prod`.`customer`.`raw_preferences` AS r
+    ) AS c
+    JOIN `retail-mesh-prod`.`customer`.`customer_profile` AS p ON p.customer_id = c.customer_id
+    WHERE c.revision = 1;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`customer`.`_staging_customer_preferences` (
+  `customer_id` STRING OPTIONS(description='Customer identifier'),
+  `preferred_channel` STRING OPTIONS(description='How the customer prefers to be contacted; none to opt out'),
+  `preferred_category` STRING OPTIONS(description='Product category the customer is most interested in'),
+  `newsletter` BOOL OPTIONS(description='Subscribed to the newsletter'),
+  `marketing_opt_in` BOOL OPTIONS(description='Consented to marketing in the CRM'),
+  `contactable` BOOL OPTIONS(description='Marketing may contact the customer: opted in and a preferred channel other than none'),
+  `updated_at` TIMESTAMP OPTIONS(description='When the current preferences were saved (UTC)'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+CLUSTER BY `preferred_channel`, `preferred_category`
+OPTIONS(description='The current preference-centre choices of every customer who made some, with their marketing consent and whether marketing may contact them.', labels=[('domain', 'customer'), ('product', 'customer_preferences'), ('tier', 'gold'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`preferred_channel` AS STRING) AS `preferred_channel`, CAST(`q`.`preferred_category` AS STRING) AS `preferred_category`, CAST(`q`.`newsletter` AS BOOL) AS `newsletter`, CAST(`q`.`marketing_opt_in` AS BOOL) AS `marketing_opt_in`, CAST(`q`.`contactable` AS BOOL) AS `contactable`, CAST(`q`.`updated_at` AS TIMESTAMP) AS `updated_at`, CAST('customer' AS STRING) AS `_domain`, CAST('customer_preferences' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    SELECT c.customer_id, c.preferred_channel, TRIM(c.preferred_category) AS preferred_category, c.newsletter,
+           p.marketing_opt_in,
+           p.marketing_opt_in AND c.preferred_channel <> 'none' AS contactable,
+           c.updated_at
+    FROM (
+      SELECT r.*,
+             ROW_NUMBER() OVER (
+               PARTITION BY customer_id
+               ORDER BY updated_at DESC, CASE WHEN preferred_channel = 'none' THEN 0 ELSE 1 END, preferred_channel
+             ) AS revision
+      FROM `retail-mesh-prod`.`customer`.`raw_preferences` AS r
+    ) AS c
+    JOIN `retail-mesh-prod`.`customer`.`customer_profile` AS p ON p.customer_id = c.customer_id
+    WHERE c.revision = 1) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`customer_id`) AS `nn_0`, COUNT(`t`.`preferred_channel`) AS `nn_1`, COUNT(`t`.`preferred_category`) AS `nn_2`, COUNT(`t`.`newsletter`) AS `nn_3`, COUNT(`t`.`marketing_opt_in`) AS `nn_4`, COUNT(`t`.`contactable`) AS `nn_5`, COUNT(`t`.`updated_at`) AS `nn_6`, COUNT(`t`.`customer_id`) - COUNT(DISTINCT `t`.`customer_id`) AS `check_0`, COUNT(*) - COUNT(`t`.`customer_id`) AS `check_1`, (SELECT COUNT(*) FROM `retail-mesh-prod`.`customer`.`_staging_customer_preferences` AS x WHERE `x`.`customer_id` IS NOT NULL AND NOT EXISTS (SELECT 1 FROM `retail-mesh-prod`.`customer`.`customer_profile` AS r WHERE `r`.`customer_id` = `x`.`customer_id`)) AS `check_2`, SUM(CASE WHEN `t`.`preferred_channel` IS NOT NULL AND `t`.`preferred_channel` NOT IN ('email', 'sms', 'push', 'none') THEN 1 ELSE 0 END) AS `check_3`, COUNT(*) - COUNT(`t`.`preferred_channel`) AS `check_4`, COUNT(*) - COUNT(`t`.`marketing_opt_in`) AS `check_5`, SUM(CASE WHEN `t`.`preferred_category` IS NOT NULL AND `t`.`preferred_category` NOT IN ('Apparel', 'Footwear', 'Electronics', 'Home', 'Kitchen', 'Beauty', 'Toys', 'Sports', 'Grocery', 'Garden', 'Books', 'Pets') THEN 1 ELSE 0 END) AS `check_6`, SUM(CASE WHEN NOT COALESCE((contactable = (marketing_opt_in AND preferred_channel <> 'none')), FALSE) THEN 1 ELSE 0 END) AS `check_7`, COUNT(*) AS `check_8` FROM `retail-mesh-prod`.`customer`.`_staging_customer_preferences` AS t;

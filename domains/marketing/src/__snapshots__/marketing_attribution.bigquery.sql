@@ -1,0 +1,91 @@
+-- marketing.marketing_attribution 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+WITH touches AS (
+      SELECT t.touchpoint_id, t.customer_id, t.campaign_id, c.channel, t.event_type, t.occurred_at
+      FROM `retail-mesh-prod`.`marketing`.`raw_touchpoints` AS t
+      JOIN `retail-mesh-prod`.`marketing`.`marketing_campaigns` AS c ON c.campaign_id = t.campaign_id
+      WHERE t.event_type IN ('click', 'conversion')
+    ),
+    candidates AS (
+      SELECT o.order_id, k.touchpoint_id, k.campaign_id, k.channel, k.event_type, k.occurred_at,
+             DATE_DIFF(CAST(CAST(o.ordered_at AS DATE) AS DATE), CAST(CAST(k.occurred_at AS DATE) AS DATE), DAY) AS days_to_order,
+             ROW_NUMBER() OVER (
+               PARTITION BY o.order_id
+               ORDER BY k.occurred_at DESC, CASE WHEN k.event_type = 'conversion' THEN 0 ELSE 1 END, k.touchpoint_id DESC
+             ) AS recency
+      FROM `retail-mesh-prod`.`order`.`order_transactions` AS o
+      JOIN touches AS k
+        ON k.customer_id = o.customer_id
+       AND k.occurred_at <= o.ordered_at
+       AND CAST(k.occurred_at AS DATE) >= DATE_ADD(CAST(CAST(o.ordered_at AS DATE) AS DATE), INTERVAL -7 DAY)
+      WHERE DATE_DIFF(CAST(CAST(o.ordered_at AS DATE) AS DATE), CAST(CAST(k.occurred_at AS DATE) AS DATE), DAY) * 86400
+            + (EXTRACT(HOUR FROM o.ordered_at) * 3600 + EXTRACT(MINUTE FROM o.ordered_at) * 60 + EXTRACT(SECOND FROM o.ordered_at)) - (EXTRACT(HOUR FROM k.occurred_at) * 3600 + EXTRACT(MINUTE FROM k.occurred_at) * 60 + EXTRACT(SECOND FROM k.occurred_at)) <= 604800
+    )
+    SELECT o.order_id, o.customer_id, o.order_date, o.ordered_at,
+           o.channel AS order_channel, o.status AS order_status,
+           o.net_amount, COALESCE(o.returned_amount, 0) AS returned_amount,
+           CASE WHEN w.touchpoint_id IS NULL THEN 'unattributed' ELSE 'last_touch' END AS attribution,
+           w.campaign_id, w.channel AS campaign_channel, w.touchpoint_id,
+           w.event_type AS touch_event_type, w.occurred_at AS touched_at, w.days_to_order
+    FROM `retail-mesh-prod`.`order`.`order_transactions` AS o
+    LEFT JOIN candidates AS w ON w.order_id = o.order_id AND w.recency = 1;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`marketing`.`_staging_marketing_attribution` (
+  `order_id` STRING OPTIONS(description='Order identifier'),
+  `customer_id` STRING OPTIONS(description='Customer who placed the order'),
+  `order_date` DATE OPTIONS(description='Day the order was placed (UTC)'),
+  `ordered_at` TIMESTAMP OPTIONS(description='When the order was placed (UTC)'),
+  `order_channel` STRING OPTIONS(description='Where the order was placed'),
+  `order_status` STRING OPTIONS(description='Status of the order'),
+  `net_amount` NUMERIC OPTIONS(description='Amount paid after discounts'),
+  `returned_amount` NUMERIC OPTIONS(description='Amount refunded for returned items'),
+  `attribution` STRING OPTIONS(description='last_touch when a campaign is credited with the order, else unattributed'),
+  `campaign_id` STRING OPTIONS(description='Campaign credited with the order; NULL when unattributed'),
+  `campaign_channel` STRING OPTIONS(description='Channel of the credited campaign'),
+  `touchpoint_id` STRING OPTIONS(description='The credited event: the latest click or conversion of the customer, for a known campaign, at most 7 days (to the second) before the order and not after it; at equal times a conversion wins, then the higher id'),
+  `touch_event_type` STRING OPTIONS(description='Kind of the credited event'),
+  `touched_at` TIMESTAMP OPTIONS(description='When the credited event happened (UTC)'),
+  `days_to_order` INT64 OPTIONS(description='Calendar days from the credited event to the order (0 to 7)'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+PARTITION BY `order_date`
+CLUSTER BY `attribution`, `campaign_id`, `order_channel`
+OPTIONS(description='Every order, credited by last-touch attribution to the campaign of the customer\'s latest click or conversion in the 7 days up to the order; orders without one are unattributed.', labels=[('domain', 'marketing'), ('product', 'marketing_attribution'), ('tier', 'gold'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`order_id` AS STRING) AS `order_id`, CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`order_date` AS DATE) AS `order_date`, CAST(`q`.`ordered_at` AS TIMESTAMP) AS `ordered_at`, CAST(`q`.`order_channel` AS STRING) AS `order_channel`, CAST(`q`.`order_status` AS STRING) AS `order_status`, CAST(`q`.`net_amount` AS NUMERIC) AS `net_amount`, CAST(`q`.`returned_amount` AS NUMERIC) AS `returned_amount`, CAST(`q`.`attribution` AS STRING) AS `attribution`, CAST(`q`.`campaign_id` AS STRING) AS `campaign_id`, CAST(`q`.`campaign_channel` AS STRING) AS `campaign_channel`, CAST(`q`.`touchpoint_id` AS STRING) AS `touchpoint_id`, CAST(`q`.`touch_event_type` AS STRING) AS `touch_event_type`, CAST(`q`.`touched_at` AS TIMESTAMP) AS `touched_at`, CAST(`q`.`days_to_order` AS INT64) AS `days_to_order`, CAST('marketing' AS STRING) AS `_domain`, CAST('marketing_attribution' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    WITH touches AS (
+      SELECT t.touchpoint_id, t.customer_id, t.campaign_id, c.channel, t.event_type, t.occurred_at
+      FROM `retail-mesh-prod`.`marketing`.`raw_touchpoints` AS t
+      JOIN `retail-mesh-prod`.`marketing`.`marketing_campaigns` AS c ON c.campaign_id = t.campaign_id
+      WHERE t.event_type IN ('click', 'conversion')
+    ),
+    candidates AS (
+      SELECT o.order_id, k.touchpoint_id, k.campaign_id, k.channel, k.event_type, k.occurred_at,
+             DATE_DIFF(CAST(CAST(o.ordered_at AS DATE) AS DATE), CAST(CAST(k.occurred_at AS DATE) AS DATE), DAY) AS days_to_order,
+             ROW_NUMBER() OVER (
+               PARTITION BY o.order_id
+               ORDER BY k.occurred_at DESC, CASE WHEN k.event_type = 'conversion' THEN 0 ELSE 1 END, k.touchpoint_id DESC
+             ) AS recency
+      FROM `retail-mesh-prod`.`order`.`order_transactions` AS o
+      JOIN touches AS k
+        ON k.customer_id = o.customer_id
+       AND k.occurred_at <= o.ordered_at
+       AND CAST(k.occurred_at AS DATE) >= DATE_ADD(CAST(CAST(o.ordered_at AS DATE) AS DATE), INTERVAL -7 DAY)
+      WHERE DATE_DIFF(CAST(CAST(o.ordered_at AS DATE) AS DATE), CAST(CAST(k.occurred_at AS DATE) AS DATE), DAY) * 86400
+            + (EXTRACT(HOUR FROM o.ordered_at) * 3600 + EXTRACT(MINUTE FROM o.ordered_at) * 60 + EXTRACT(SECOND FROM o.ordered_at)) - (EXTRACT(HOUR FROM k.occurred_at) * 3600 + EXTRACT(MINUTE FROM k.occurred_at) * 60 + EXTRACT(SECOND FROM k.occurred_at)) <= 604800
+    )
+    SELECT o.order_id, o.customer_id, o.order_date, o.ordered_at,
+           o.channel AS order_channel, o.status AS order_status,
+           o.net_amount, COALESCE(o.returned_amount, 0) AS returned_amount,
+           CASE WHEN w.touchpoint_id IS NULL THEN 'unattributed' ELSE 'last_touch' END AS attribution,
+           w.campaign_id, w.channel AS campaign_channel, w.touchpoint_id,
+           w.event_type AS touch_event_type, w.occurred_at AS touched_at, w.days_to_order
+    FROM `retail-mesh-prod`.`order`.`order_transactions` AS o
+    LEFT JOIN candidates AS w ON w.order_id = o.order_id AND w.recency = 1) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`order_id`) AS `nn_0`, COUNT(`t`.`customer_id`) AS `nn_1`, COUNT(`t`.`order_date`) AS `nn_2`, COUNT(`t`.`ordered_at`) AS `nn_3`, COUNT(`t`.`order_channel`) AS `nn_4`, COUNT(`t`.`order_status`) AS `nn_5`, COUNT(`t`.`net_amount`) AS `nn_6`, COUNT(`t`.`returned_amount`) AS `nn_7`, COUNT(`t`.`attribution`) AS `nn_8`, COUNT(`t`.`order_id`) - COUNT(DISTINCT `t`.`order_id`) AS `check_0`, COUNT(*) - COUNT(`t`.`order_id`) AS `check_1`, COUNT(*) - COUNT(`t`.`order_date`) AS `check_2`, (SELECT COUNT(*) FROM `retail-mesh-prod`.`marketing`.`_staging_marketing_attribution` AS x WHERE `x`.`order_id` IS NOT NULL AND NOT EXISTS (SELECT 1 FROM `retail-mesh-prod`.`order`.`order_transactions` AS r WHERE `r`.`order_id` = `x`.`order_id`)) AS `check_3`, COUNT(*) - COUNT(`t`.`attribution`) AS `check_4`, SUM(CASE WHEN `t`.`attribution` IS NOT NULL AND `t`.`attribution` NOT IN ('last_touch', 'unattributed') THEN 1 ELSE 0 END) AS `check_5`, SUM(CASE WHEN `t`.`order_channel` IS NOT NULL AND `t`.`order_channel` NOT IN ('store', 'online', 'mobile') THEN 1 ELSE 0 END) AS `check_6`, SUM(CASE WHEN `t`.`order_status` IS NOT NULL AND `t`.`order_status` NOT IN ('completed', 'cancelled', 'returned', 'partially_returned') THEN 1 ELSE 0 END) AS `check_7`, SUM(CASE WHEN `t`.`campaign_channel` IS NOT NULL AND `t`.`campaign_channel` NOT IN ('email', 'social', 'search', 'display', 'sms') THEN 1 ELSE 0 END) AS `check_8`, SUM(CASE WHEN `t`.`touch_event_type` IS NOT NULL AND `t`.`touch_event_type` NOT IN ('click', 'conversion') THEN 1 ELSE 0 END) AS `check_9`, (SELECT COUNT(*) FROM `retail-mesh-prod`.`marketing`.`_staging_marketing_attribution` AS x WHERE `x`.`campaign_id` IS NOT NULL AND NOT EXISTS (SELECT 1 FROM `retail-mesh-prod`.`marketing`.`marketing_campaigns` AS r WHERE `r`.`campaign_id` = `x`.`campaign_id`)) AS `check_10`, SUM(CASE WHEN `t`.`days_to_order` < 0 OR `t`.`days_to_order` > 7 THEN 1 ELSE 0 END) AS `check_11`, SUM(CASE WHEN NOT COALESCE(((attribution = 'last_touch' AND campaign_id IS NOT NULL AND touched_at <= ordered_at) OR (attribution = 'unattributed' AND campaign_id IS NULL)), FALSE) THEN 1 ELSE 0 END) AS `check_12`, COUNT(*) AS `check_13` FROM `retail-mesh-prod`.`marketing`.`_staging_marketing_attribution` AS t;

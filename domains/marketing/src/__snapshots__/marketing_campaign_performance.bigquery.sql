@@ -1,0 +1,123 @@
+-- marketing.marketing_campaign_performance 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+WITH funnel AS (
+      SELECT campaign_id,
+             COUNT(DISTINCT customer_id) AS reach,
+             SUM(CASE WHEN event_type = 'impression' THEN 1 ELSE 0 END) AS impressions,
+             SUM(CASE WHEN event_type = 'click' THEN 1 ELSE 0 END) AS clicks,
+             SUM(CASE WHEN event_type = 'conversion' THEN 1 ELSE 0 END) AS conversions
+      FROM `retail-mesh-prod`.`marketing`.`raw_touchpoints`
+      GROUP BY campaign_id
+    ),
+    revenue AS (
+      SELECT campaign_id, COUNT(*) AS attributed_orders,
+             SUM(net_amount - returned_amount) AS attributed_revenue
+      FROM `retail-mesh-prod`.`marketing`.`marketing_attribution`
+      WHERE campaign_id IS NOT NULL AND order_status <> 'cancelled'
+      GROUP BY campaign_id
+    ),
+    spent AS (
+      SELECT campaign_id,
+             budget * SAFE_DIVIDE(CASE WHEN status = 'planned' THEN 0
+                        WHEN status = 'ended' THEN duration_days
+                        ELSE DATE_DIFF(CAST(status_as_of AS DATE), CAST(starts_on AS DATE), DAY) + 1 END, duration_days) AS spend
+      FROM `retail-mesh-prod`.`marketing`.`marketing_campaigns`
+    ),
+    measured AS (
+      SELECT c.campaign_id, c.name, c.channel, c.objective, c.status, c.starts_on, c.ends_on, c.budget,
+             s.spend,
+             COALESCE(f.reach, 0) AS reach,
+             COALESCE(f.impressions, 0) AS impressions,
+             COALESCE(f.clicks, 0) AS clicks,
+             COALESCE(f.conversions, 0) AS conversions,
+             COALESCE(r.attributed_orders, 0) AS attributed_orders,
+             COALESCE(r.attributed_revenue, 0) AS attributed_revenue
+      FROM `retail-mesh-prod`.`marketing`.`marketing_campaigns` AS c
+      JOIN spent AS s ON s.campaign_id = c.campaign_id
+      LEFT JOIN funnel AS f ON f.campaign_id = c.campaign_id
+      LEFT JOIN revenue AS r ON r.campaign_id = c.campaign_id
+    )
+    SELECT campaign_id, name, channel, objective, status, starts_on, ends_on, budget, spend,
+           reach, impressions, clicks, conversions,
+           SAFE_DIVIDE(clicks, impressions) AS click_through_rate,
+           attributed_orders, attributed_revenue,
+           SAFE_DIVIDE(spend, conversions) AS cost_per_conversion,
+           SAFE_DIVIDE(attributed_revenue, spend) AS roas
+    FROM measured;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`marketing`.`_staging_marketing_campaign_performance` (
+  `campaign_id` STRING OPTIONS(description='Campaign identifier'),
+  `name` STRING OPTIONS(description='Campaign name'),
+  `channel` STRING OPTIONS(description='Channel the campaign runs on'),
+  `objective` STRING OPTIONS(description='What the campaign is meant to achieve'),
+  `status` STRING OPTIONS(description='planned, active or ended, as in marketing_campaigns'),
+  `starts_on` DATE OPTIONS(description='First day of the campaign'),
+  `ends_on` DATE OPTIONS(description='Last day of the campaign (inclusive)'),
+  `budget` NUMERIC OPTIONS(description='Budget planned for the whole campaign'),
+  `spend` NUMERIC OPTIONS(description='Budget spent evenly over the days run so far: 0 when planned, budget x days run / duration_days when active, budget when ended'),
+  `reach` INT64 OPTIONS(description='Distinct customers with at least one event of the campaign'),
+  `impressions` INT64 OPTIONS(description='Impressions of the campaign'),
+  `clicks` INT64 OPTIONS(description='Clicks on the campaign'),
+  `conversions` INT64 OPTIONS(description='Conversions reported for the campaign by the ad platforms'),
+  `click_through_rate` FLOAT64 OPTIONS(description='clicks / impressions; NULL without impressions'),
+  `attributed_orders` INT64 OPTIONS(description='Orders credited to the campaign by last-touch attribution, cancelled ones excluded'),
+  `attributed_revenue` NUMERIC OPTIONS(description='Sum of net_amount - returned_amount over the attributed orders'),
+  `cost_per_conversion` NUMERIC OPTIONS(description='spend / conversions; NULL without conversions'),
+  `roas` FLOAT64 OPTIONS(description='Return on ad spend: attributed_revenue / spend; NULL while nothing is spent'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+CLUSTER BY `channel`, `status`
+OPTIONS(description='Per campaign: reach, impressions, clicks, conversions, spend to date, revenue of the orders credited to it by last-touch attribution, cost per conversion and return on ad spend.', labels=[('domain', 'marketing'), ('product', 'marketing_campaign_performance'), ('tier', 'silver'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`campaign_id` AS STRING) AS `campaign_id`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`channel` AS STRING) AS `channel`, CAST(`q`.`objective` AS STRING) AS `objective`, CAST(`q`.`status` AS STRING) AS `status`, CAST(`q`.`starts_on` AS DATE) AS `starts_on`, CAST(`q`.`ends_on` AS DATE) AS `ends_on`, CAST(`q`.`budget` AS NUMERIC) AS `budget`, CAST(`q`.`spend` AS NUMERIC) AS `spend`, CAST(`q`.`reach` AS INT64) AS `reach`, CAST(`q`.`impressions` AS INT64) AS `impressions`, CAST(`q`.`clicks` AS INT64) AS `clicks`, CAST(`q`.`conversions` AS INT64) AS `conversions`, CAST(`q`.`click_through_rate` AS FLOAT64) AS `click_through_rate`, CAST(`q`.`attributed_orders` AS INT64) AS `attributed_orders`, CAST(`q`.`attributed_revenue` AS NUMERIC) AS `attributed_revenue`, CAST(`q`.`cost_per_conversion` AS NUMERIC) AS `cost_per_conversion`, CAST(`q`.`roas` AS FLOAT64) AS `roas`, CAST('marketing' AS STRING) AS `_domain`, CAST('marketing_campaign_performance' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    WITH funnel AS (
+      SELECT campaign_id,
+             COUNT(DISTINCT customer_id) AS reach,
+             SUM(CASE WHEN event_type = 'impression' THEN 1 ELSE 0 END) AS impressions,
+             SUM(CASE WHEN event_type = 'click' THEN 1 ELSE 0 END) AS clicks,
+             SUM(CASE WHEN event_type = 'conversion' THEN 1 ELSE 0 END) AS conversions
+      FROM `retail-mesh-prod`.`marketing`.`raw_touchpoints`
+      GROUP BY campaign_id
+    ),
+    revenue AS (
+      SELECT campaign_id, COUNT(*) AS attributed_orders,
+             SUM(net_amount - returned_amount) AS attributed_revenue
+      FROM `retail-mesh-prod`.`marketing`.`marketing_attribution`
+      WHERE campaign_id IS NOT NULL AND order_status <> 'cancelled'
+      GROUP BY campaign_id
+    ),
+    spent AS (
+      SELECT campaign_id,
+             budget * SAFE_DIVIDE(CASE WHEN status = 'planned' THEN 0
+                        WHEN status = 'ended' THEN duration_days
+                        ELSE DATE_DIFF(CAST(status_as_of AS DATE), CAST(starts_on AS DATE), DAY) + 1 END, duration_days) AS spend
+      FROM `retail-mesh-prod`.`marketing`.`marketing_campaigns`
+    ),
+    measured AS (
+      SELECT c.campaign_id, c.name, c.channel, c.objective, c.status, c.starts_on, c.ends_on, c.budget,
+             s.spend,
+             COALESCE(f.reach, 0) AS reach,
+             COALESCE(f.impressions, 0) AS impressions,
+             COALESCE(f.clicks, 0) AS clicks,
+             COALESCE(f.conversions, 0) AS conversions,
+             COALESCE(r.attributed_orders, 0) AS attributed_orders,
+             COALESCE(r.attributed_revenue, 0) AS attributed_revenue
+      FROM `retail-mesh-prod`.`marketing`.`marketing_campaigns` AS c
+      JOIN spent AS s ON s.campaign_id = c.campaign_id
+      LEFT JOIN funnel AS f ON f.campaign_id = c.campaign_id
+      LEFT JOIN revenue AS r ON r.campaign_id = c.campaign_id
+    )
+    SELECT campaign_id, name, channel, objective, status, starts_on, ends_on, budget, spend,
+           reach, impressions, clicks, conversions,
+           SAFE_DIVIDE(clicks, impressions) AS click_through_rate,
+           attributed_orders, attributed_revenue,
+           SAFE_DIVIDE(spend, conversions) AS cost_per_conversion,
+           SAFE_DIVIDE(attributed_revenue, spend) AS roas
+    FROM measured) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`campaign_id`) AS `nn_0`, COUNT(`t`.`name`) AS `nn_1`, COUNT(`t`.`channel`) AS `nn_2`, COUNT(`t`.`objective`) AS `nn_3`, COUNT(`t`.`status`) AS `nn_4`, COUNT(`t`.`starts_on`) AS `nn_5`, COUNT(`t`.`ends_on`) AS `nn_6`, COUNT(`t`.`budget`) AS `nn_7`, COUNT(`t`.`spend`) AS `nn_8`, COUNT(`t`.`reach`) AS `nn_9`, COUNT(`t`.`impressions`) AS `nn_10`, COUNT(`t`.`clicks`) AS `nn_11`, COUNT(`t`.`conversions`) AS `nn_12`, COUNT(`t`.`attributed_orders`) AS `nn_13`, COUNT(`t`.`attributed_revenue`) AS `nn_14`, COUNT(`t`.`campaign_id`) - COUNT(DISTINCT `t`.`campaign_id`) AS `check_0`, COUNT(*) - COUNT(`t`.`campaign_id`) AS `check_1`, (SELECT COUNT(*) FROM `retail-mesh-prod`.`marketing`.`_staging_marketing_campaign_performance` AS x WHERE `x`.`campaign_id` IS NOT NULL AND NOT EXISTS (SELECT 1 FROM `retail-mesh-prod`.`marketing`.`marketing_campaigns` AS r WHERE `r`.`campaign_id` = `x`.`campaign_id`)) AS `check_2`, SUM(CASE WHEN `t`.`status` IS NOT NULL AND `t`.`status` NOT IN ('planned', 'active', 'ended') THEN 1 ELSE 0 END) AS `check_3`, SUM(CASE WHEN `t`.`channel` IS NOT NULL AND `t`.`channel` NOT IN ('email', 'social', 'search', 'display', 'sms') THEN 1 ELSE 0 END) AS `check_4`, SUM(CASE WHEN `t`.`objective` IS NOT NULL AND `t`.`objective` NOT IN ('awareness', 'acquisition', 'retention', 'reactivation') THEN 1 ELSE 0 END) AS `check_5`, SUM(CASE WHEN `t`.`reach` < 0 THEN 1 ELSE 0 END) AS `check_6`, SUM(CASE WHEN `t`.`clicks` < 0 THEN 1 ELSE 0 END) AS `check_7`, SUM(CASE WHEN `t`.`attributed_orders` < 0 THEN 1 ELSE 0 END) AS `check_8`, SUM(CASE WHEN `t`.`spend` < 0 THEN 1 ELSE 0 END) AS `check_9`, SUM(CASE WHEN NOT COALESCE((spend <= budget), FALSE) THEN 1 ELSE 0 END) AS `check_10`, SUM(CASE WHEN NOT COALESCE((roas IS NOT NULL OR spend = 0), FALSE) THEN 1 ELSE 0 END) AS `check_11`, COUNT(*) AS `check_12` FROM `retail-mesh-prod`.`marketing`.`_staging_marketing_campaign_performance` AS t;

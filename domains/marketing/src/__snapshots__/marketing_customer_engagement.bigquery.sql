@@ -1,0 +1,68 @@
+-- marketing.marketing_customer_engagement 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+WITH counted AS (
+      SELECT customer_id,
+             SUM(CASE WHEN event_type = 'impression' THEN 1 ELSE 0 END) AS impressions,
+             SUM(CASE WHEN event_type = 'click' THEN 1 ELSE 0 END) AS clicks,
+             SUM(CASE WHEN event_type = 'conversion' THEN 1 ELSE 0 END) AS conversions,
+             COUNT(DISTINCT campaign_id) AS campaigns_reached,
+             MIN(occurred_at) AS first_touched_at,
+             MAX(occurred_at) AS last_touched_at,
+             MAX(CASE WHEN event_type IN ('click', 'conversion') THEN occurred_at END) AS last_engaged_at
+      FROM `retail-mesh-prod`.`marketing`.`raw_touchpoints`
+      WHERE customer_id IS NOT NULL
+      GROUP BY customer_id
+    )
+    SELECT customer_id, impressions, clicks, conversions, campaigns_reached,
+           SAFE_DIVIDE(clicks, impressions) AS click_through_rate,
+           SAFE_DIVIDE(conversions, clicks) AS conversion_rate,
+           CASE WHEN conversions > 0 THEN 'converted' WHEN clicks > 0 THEN 'clicked' ELSE 'viewed' END
+             AS engagement_level,
+           first_touched_at, last_touched_at, last_engaged_at
+    FROM counted;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`marketing`.`_staging_marketing_customer_engagement` (
+  `customer_id` STRING OPTIONS(description='Customer identifier'),
+  `impressions` INT64 OPTIONS(description='Campaign impressions shown to the customer'),
+  `clicks` INT64 OPTIONS(description='Clicks of the customer on campaigns'),
+  `conversions` INT64 OPTIONS(description='Purchases attributed by the ad platforms to a campaign'),
+  `campaigns_reached` INT64 OPTIONS(description='Distinct campaigns with at least one event of the customer'),
+  `click_through_rate` FLOAT64 OPTIONS(description='clicks / impressions; NULL without impressions (e-mail clicks are logged without them)'),
+  `conversion_rate` FLOAT64 OPTIONS(description='conversions / clicks; NULL without clicks'),
+  `engagement_level` STRING OPTIONS(description='converted if any conversion, else clicked if any click, else viewed'),
+  `first_touched_at` TIMESTAMP OPTIONS(description='Earliest event of any kind (UTC)'),
+  `last_touched_at` TIMESTAMP OPTIONS(description='Latest event of any kind (UTC)'),
+  `last_engaged_at` TIMESTAMP OPTIONS(description='Latest click or conversion (UTC); NULL when the customer only saw impressions'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+CLUSTER BY `engagement_level`, `customer_id`
+OPTIONS(description='Per customer reached by a campaign: impressions, clicks, conversions, click-through rate and when they last engaged.', labels=[('domain', 'marketing'), ('product', 'marketing_customer_engagement'), ('tier', 'silver'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`impressions` AS INT64) AS `impressions`, CAST(`q`.`clicks` AS INT64) AS `clicks`, CAST(`q`.`conversions` AS INT64) AS `conversions`, CAST(`q`.`campaigns_reached` AS INT64) AS `campaigns_reached`, CAST(`q`.`click_through_rate` AS FLOAT64) AS `click_through_rate`, CAST(`q`.`conversion_rate` AS FLOAT64) AS `conversion_rate`, CAST(`q`.`engagement_level` AS STRING) AS `engagement_level`, CAST(`q`.`first_touched_at` AS TIMESTAMP) AS `first_touched_at`, CAST(`q`.`last_touched_at` AS TIMESTAMP) AS `last_touched_at`, CAST(`q`.`last_engaged_at` AS TIMESTAMP) AS `last_engaged_at`, CAST('marketing' AS STRING) AS `_domain`, CAST('marketing_customer_engagement' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    WITH counted AS (
+      SELECT customer_id,
+             SUM(CASE WHEN event_type = 'impression' THEN 1 ELSE 0 END) AS impressions,
+             SUM(CASE WHEN event_type = 'click' THEN 1 ELSE 0 END) AS clicks,
+             SUM(CASE WHEN event_type = 'conversion' THEN 1 ELSE 0 END) AS conversions,
+             COUNT(DISTINCT campaign_id) AS campaigns_reached,
+             MIN(occurred_at) AS first_touched_at,
+             MAX(occurred_at) AS last_touched_at,
+             MAX(CASE WHEN event_type IN ('click', 'conversion') THEN occurred_at END) AS last_engaged_at
+      FROM `retail-mesh-prod`.`marketing`.`raw_touchpoints`
+      WHERE customer_id IS NOT NULL
+      GROUP BY customer_id
+    )
+    SELECT customer_id, impressions, clicks, conversions, campaigns_reached,
+           SAFE_DIVIDE(clicks, impressions) AS click_through_rate,
+           SAFE_DIVIDE(conversions, clicks) AS conversion_rate,
+           CASE WHEN conversions > 0 THEN 'converted' WHEN clicks > 0 THEN 'clicked' ELSE 'viewed' END
+             AS engagement_level,
+           first_touched_at, last_touched_at, last_engaged_at
+    FROM counted) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`customer_id`) AS `nn_0`, COUNT(`t`.`impressions`) AS `nn_1`, COUNT(`t`.`clicks`) AS `nn_2`, COUNT(`t`.`conversions`) AS `nn_3`, COUNT(`t`.`campaigns_reached`) AS `nn_4`, COUNT(`t`.`engagement_level`) AS `nn_5`, COUNT(`t`.`first_touched_at`) AS `nn_6`, COUNT(`t`.`last_touched_at`) AS `nn_7`, COUNT(`t`.`customer_id`) - COUNT(DISTINCT `t`.`customer_id`) AS `check_0`, COUNT(*) - COUNT(`t`.`customer_id`) AS `check_1`, COUNT(*) - COUNT(`t`.`engagement_level`) AS `check_2`, SUM(CASE WHEN `t`.`engagement_level` IS NOT NULL AND `t`.`engagement_level` NOT IN ('converted', 'clicked', 'viewed') THEN 1 ELSE 0 END) AS `check_3`, SUM(CASE WHEN `t`.`impressions` < 0 THEN 1 ELSE 0 END) AS `check_4`, SUM(CASE WHEN `t`.`clicks` < 0 THEN 1 ELSE 0 END) AS `check_5`, SUM(CASE WHEN `t`.`conversions` < 0 THEN 1 ELSE 0 END) AS `check_6`, SUM(CASE WHEN `t`.`click_through_rate` < 0 THEN 1 ELSE 0 END) AS `check_7`, SUM(CASE WHEN NOT COALESCE((last_engaged_at IS NULL OR last_engaged_at <= last_touched_at), FALSE) THEN 1 ELSE 0 END) AS `check_8`, COUNT(*) AS `check_9` FROM `retail-mesh-prod`.`marketing`.`_staging_marketing_customer_engagement` AS t;

@@ -1,0 +1,47 @@
+-- order.order_daily_sales 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+SELECT order_date, channel, store_id,
+           COUNT(*) AS orders,
+           SUM(item_count) AS items,
+           SUM(gross_amount) AS gross_revenue,
+           SUM(net_amount) AS net_revenue,
+           SUM(returned_amount) AS returned_amount,
+           ROUND(CAST(SAFE_DIVIDE(SUM(net_amount), COUNT(*)) AS NUMERIC), 2) AS average_order_value
+    FROM `retail-mesh-prod`.`order`.`order_transactions`
+    WHERE status <> 'cancelled'
+    GROUP BY order_date, channel, store_id;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`order`.`_staging_order_daily_sales` (
+  `order_date` DATE OPTIONS(description='UTC date the orders were placed'),
+  `channel` STRING OPTIONS(description='Where the orders were placed'),
+  `store_id` STRING OPTIONS(description='Store of the orders; NULL for online and mobile orders'),
+  `orders` INT64 OPTIONS(description='Orders placed, completed or (partially) returned; cancelled orders excluded'),
+  `items` INT64 OPTIONS(description='Units ordered in those orders'),
+  `gross_revenue` NUMERIC OPTIONS(description='Sum of gross_amount: before discounts'),
+  `net_revenue` NUMERIC OPTIONS(description='Sum of net_amount: after discounts, before refunds'),
+  `returned_amount` NUMERIC OPTIONS(description='Refunds on those orders so far'),
+  `average_order_value` NUMERIC OPTIONS(description='net_revenue / orders, rounded to the cent'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+PARTITION BY `order_date`
+CLUSTER BY `channel`, `store_id`
+OPTIONS(description='Orders, items, revenue and refunds per order day, channel and store (NULL store for online and mobile); cancelled orders excluded.', labels=[('domain', 'order'), ('product', 'order_daily_sales'), ('tier', 'silver'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`order_date` AS DATE) AS `order_date`, CAST(`q`.`channel` AS STRING) AS `channel`, CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`orders` AS INT64) AS `orders`, CAST(`q`.`items` AS INT64) AS `items`, CAST(`q`.`gross_revenue` AS NUMERIC) AS `gross_revenue`, CAST(`q`.`net_revenue` AS NUMERIC) AS `net_revenue`, CAST(`q`.`returned_amount` AS NUMERIC) AS `returned_amount`, CAST(`q`.`average_order_value` AS NUMERIC) AS `average_order_value`, CAST('order' AS STRING) AS `_domain`, CAST('order_daily_sales' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    SELECT order_date, channel, store_id,
+           COUNT(*) AS orders,
+           SUM(item_count) AS items,
+           SUM(gross_amount) AS gross_revenue,
+           SUM(net_amount) AS net_revenue,
+           SUM(returned_amount) AS returned_amount,
+           ROUND(CAST(SAFE_DIVIDE(SUM(net_amount), COUNT(*)) AS NUMERIC), 2) AS average_order_value
+    FROM `retail-mesh-prod`.`order`.`order_transactions`
+    WHERE status <> 'cancelled'
+    GROUP BY order_date, channel, store_id) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`order_date`) AS `nn_0`, COUNT(`t`.`channel`) AS `nn_1`, COUNT(`t`.`orders`) AS `nn_2`, COUNT(`t`.`items`) AS `nn_3`, COUNT(`t`.`gross_revenue`) AS `nn_4`, COUNT(`t`.`net_revenue`) AS `nn_5`, COUNT(`t`.`returned_amount`) AS `nn_6`, COUNT(`t`.`average_order_value`) AS `nn_7`, (SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM `retail-mesh-prod`.`order`.`_staging_order_daily_sales` GROUP BY `order_date`, `channel`, `store_id` HAVING COUNT(*) > 1) AS d) AS `check_0`, COUNT(*) - COUNT(`t`.`order_date`) AS `check_1`, COUNT(*) - COUNT(`t`.`channel`) AS `check_2`, SUM(CASE WHEN `t`.`channel` IS NOT NULL AND `t`.`channel` NOT IN ('store', 'online', 'mobile') THEN 1 ELSE 0 END) AS `check_3`, SUM(CASE WHEN `t`.`orders` < 1 THEN 1 ELSE 0 END) AS `check_4`, SUM(CASE WHEN `t`.`items` < 0 THEN 1 ELSE 0 END) AS `check_5`, SUM(CASE WHEN `t`.`gross_revenue` < 0 THEN 1 ELSE 0 END) AS `check_6`, SUM(CASE WHEN `t`.`net_revenue` < 0 THEN 1 ELSE 0 END) AS `check_7`, SUM(CASE WHEN `t`.`returned_amount` < 0 THEN 1 ELSE 0 END) AS `check_8`, SUM(CASE WHEN `t`.`average_order_value` < 0 THEN 1 ELSE 0 END) AS `check_9`, SUM(CASE WHEN NOT COALESCE((channel <> 'store' OR store_id IS NOT NULL), FALSE) THEN 1 ELSE 0 END) AS `check_10`, COUNT(*) AS `check_11` FROM `retail-mesh-prod`.`order`.`_staging_order_daily_sales` AS t;

@@ -1,0 +1,54 @@
+-- order.order_items 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+WITH line_returns AS (
+      SELECT order_id, line_number, SUM(returned_quantity) AS returned_quantity
+      FROM `retail-mesh-prod`.`order`.`raw_returns`
+      GROUP BY order_id, line_number
+    )
+    SELECT l.order_id, l.line_number, l.product_id, c.category, l.quantity, l.unit_price, l.discount_amount,
+           l.quantity * l.unit_price - l.discount_amount AS line_amount,
+           COALESCE(r.returned_quantity, 0) AS returned_quantity,
+           CAST(o.ordered_at AS DATE) AS order_date
+    FROM `retail-mesh-prod`.`order`.`raw_order_lines` AS l
+    JOIN `retail-mesh-prod`.`order`.`raw_orders` AS o ON o.order_id = l.order_id
+    LEFT JOIN `retail-mesh-prod`.`product`.`product_catalog` AS c ON c.product_id = l.product_id
+    LEFT JOIN line_returns AS r ON r.order_id = l.order_id AND r.line_number = l.line_number;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`order`.`_staging_order_items` (
+  `order_id` STRING OPTIONS(description='Order the line belongs to'),
+  `line_number` INT64 OPTIONS(description='Position of the line in its order, from 1'),
+  `product_id` STRING OPTIONS(description='Catalog identifier of the product sold'),
+  `category` STRING OPTIONS(description='Merchandise category of the product, from product_catalog'),
+  `quantity` INT64 OPTIONS(description='Units sold'),
+  `unit_price` NUMERIC OPTIONS(description='Price of one unit before discount'),
+  `discount_amount` NUMERIC OPTIONS(description='Discount on the whole line, 0 when none'),
+  `line_amount` NUMERIC OPTIONS(description='quantity x unit_price - discount_amount: what the line was charged'),
+  `returned_quantity` INT64 OPTIONS(description='Units of the line returned so far, 0 when none'),
+  `order_date` DATE OPTIONS(description='UTC date the order was placed'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+PARTITION BY `order_date`
+CLUSTER BY `product_id`
+OPTIONS(description='Every line of every order (cancelled orders included: join order_transactions for the status), with the product category, line amount and units returned.', labels=[('domain', 'order'), ('product', 'order_items'), ('tier', 'gold'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`order_id` AS STRING) AS `order_id`, CAST(`q`.`line_number` AS INT64) AS `line_number`, CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`category` AS STRING) AS `category`, CAST(`q`.`quantity` AS INT64) AS `quantity`, CAST(`q`.`unit_price` AS NUMERIC) AS `unit_price`, CAST(`q`.`discount_amount` AS NUMERIC) AS `discount_amount`, CAST(`q`.`line_amount` AS NUMERIC) AS `line_amount`, CAST(`q`.`returned_quantity` AS INT64) AS `returned_quantity`, CAST(`q`.`order_date` AS DATE) AS `order_date`, CAST('order' AS STRING) AS `_domain`, CAST('order_items' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    WITH line_returns AS (
+      SELECT order_id, line_number, SUM(returned_quantity) AS returned_quantity
+      FROM `retail-mesh-prod`.`order`.`raw_returns`
+      GROUP BY order_id, line_number
+    )
+    SELECT l.order_id, l.line_number, l.product_id, c.category, l.quantity, l.unit_price, l.discount_amount,
+           l.quantity * l.unit_price - l.discount_amount AS line_amount,
+           COALESCE(r.returned_quantity, 0) AS returned_quantity,
+           CAST(o.ordered_at AS DATE) AS order_date
+    FROM `retail-mesh-prod`.`order`.`raw_order_lines` AS l
+    JOIN `retail-mesh-prod`.`order`.`raw_orders` AS o ON o.order_id = l.order_id
+    LEFT JOIN `retail-mesh-prod`.`product`.`product_catalog` AS c ON c.product_id = l.product_id
+    LEFT JOIN line_returns AS r ON r.order_id = l.order_id AND r.line_number = l.line_number) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`order_id`) AS `nn_0`, COUNT(`t`.`line_number`) AS `nn_1`, COUNT(`t`.`product_id`) AS `nn_2`, COUNT(`t`.`category`) AS `nn_3`, COUNT(`t`.`quantity`) AS `nn_4`, COUNT(`t`.`unit_price`) AS `nn_5`, COUNT(`t`.`discount_amount`) AS `nn_6`, COUNT(`t`.`line_amount`) AS `nn_7`, COUNT(`t`.`returned_quantity`) AS `nn_8`, COUNT(`t`.`order_date`) AS `nn_9`, (SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM `retail-mesh-prod`.`order`.`_staging_order_items` GROUP BY `order_id`, `line_number` HAVING COUNT(*) > 1) AS d) AS `check_0`, COUNT(*) - COUNT(`t`.`order_id`) AS `check_1`, COUNT(*) - COUNT(`t`.`line_number`) AS `check_2`, SUM(CASE WHEN `t`.`line_number` < 1 THEN 1 ELSE 0 END) AS `check_3`, COUNT(*) - COUNT(`t`.`product_id`) AS `check_4`, (SELECT COUNT(*) FROM `retail-mesh-prod`.`order`.`_staging_order_items` AS x WHERE `x`.`product_id` IS NOT NULL AND NOT EXISTS (SELECT 1 FROM `retail-mesh-prod`.`product`.`product_catalog` AS r WHERE `r`.`product_id` = `x`.`product_id`)) AS `check_5`, COUNT(*) - COUNT(`t`.`category`) AS `check_6`, SUM(CASE WHEN `t`.`quantity` < 1 THEN 1 ELSE 0 END) AS `check_7`, SUM(CASE WHEN `t`.`unit_price` < 0 THEN 1 ELSE 0 END) AS `check_8`, SUM(CASE WHEN `t`.`discount_amount` < 0 THEN 1 ELSE 0 END) AS `check_9`, SUM(CASE WHEN `t`.`line_amount` < 0 THEN 1 ELSE 0 END) AS `check_10`, SUM(CASE WHEN `t`.`returned_quantity` < 0 THEN 1 ELSE 0 END) AS `check_11`, SUM(CASE WHEN NOT COALESCE((returned_quantity <= quantity), FALSE) THEN 1 ELSE 0 END) AS `check_12`, COUNT(*) - COUNT(`t`.`order_date`) AS `check_13`, COUNT(*) AS `check_14` FROM `retail-mesh-prod`.`order`.`_staging_order_items` AS t;

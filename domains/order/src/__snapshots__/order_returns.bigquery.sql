@@ -1,0 +1,77 @@
+-- order.order_returns 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+WITH ranked AS (
+      SELECT order_id, line_number, reason, returned_at, returned_quantity, refund_amount,
+             ROW_NUMBER() OVER (PARTITION BY order_id, line_number ORDER BY returned_at, reason) AS position
+      FROM `retail-mesh-prod`.`order`.`raw_returns`
+    ),
+    per_line AS (
+      SELECT order_id, line_number,
+             SUM(returned_quantity) AS returned_quantity,
+             SUM(refund_amount) AS refund_amount,
+             COUNT(*) AS return_count,
+             MIN(returned_at) AS returned_at,
+             MIN(CASE WHEN position = 1 THEN reason END) AS reason
+      FROM ranked
+      GROUP BY order_id, line_number
+    )
+    SELECT r.order_id, r.line_number, t.customer_id, t.channel, i.product_id, i.category, r.reason,
+           i.quantity, r.returned_quantity, r.returned_quantity >= i.quantity AS full_return,
+           r.refund_amount, r.return_count, i.order_date, r.returned_at,
+           DATE_DIFF(CAST(r.returned_at AS DATE), CAST(t.ordered_at AS DATE), DAY) AS days_to_return
+    FROM per_line AS r
+    JOIN `retail-mesh-prod`.`order`.`order_items` AS i ON i.order_id = r.order_id AND i.line_number = r.line_number
+    JOIN `retail-mesh-prod`.`order`.`order_transactions` AS t ON t.order_id = r.order_id;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`order`.`_staging_order_returns` (
+  `order_id` STRING OPTIONS(description='Order of the returned line'),
+  `line_number` INT64 OPTIONS(description='Returned line of the order'),
+  `customer_id` STRING OPTIONS(description='Customer who returned it'),
+  `channel` STRING OPTIONS(description='Where the order was placed'),
+  `product_id` STRING OPTIONS(description='Catalog identifier of the returned product'),
+  `category` STRING OPTIONS(description='Merchandise category of the returned product'),
+  `reason` STRING OPTIONS(description='Reason given with the first return of the line (alphabetically first on a tie)'),
+  `quantity` INT64 OPTIONS(description='Units ordered on the line'),
+  `returned_quantity` INT64 OPTIONS(description='Units returned, over all returns of the line'),
+  `full_return` BOOL OPTIONS(description='Every unit of the line came back'),
+  `refund_amount` NUMERIC OPTIONS(description='Money refunded, over all returns of the line'),
+  `return_count` INT64 OPTIONS(description='Returns the units came back in (1 unless returned in several goes)'),
+  `order_date` DATE OPTIONS(description='UTC date the order was placed'),
+  `returned_at` TIMESTAMP OPTIONS(description='When the first return of the line was received (UTC)'),
+  `days_to_return` INT64 OPTIONS(description='Days from the order day to the day of the first return'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+PARTITION BY TIMESTAMP_TRUNC(`returned_at`, DAY)
+CLUSTER BY `reason`, `category`
+OPTIONS(description='Every returned order line: product and category, units returned, refund, the reason and how many days after the order it came back.', labels=[('domain', 'order'), ('product', 'order_returns'), ('tier', 'silver'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`order_id` AS STRING) AS `order_id`, CAST(`q`.`line_number` AS INT64) AS `line_number`, CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`channel` AS STRING) AS `channel`, CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`category` AS STRING) AS `category`, CAST(`q`.`reason` AS STRING) AS `reason`, CAST(`q`.`quantity` AS INT64) AS `quantity`, CAST(`q`.`returned_quantity` AS INT64) AS `returned_quantity`, CAST(`q`.`full_return` AS BOOL) AS `full_return`, CAST(`q`.`refund_amount` AS NUMERIC) AS `refund_amount`, CAST(`q`.`return_count` AS INT64) AS `return_count`, CAST(`q`.`order_date` AS DATE) AS `order_date`, CAST(`q`.`returned_at` AS TIMESTAMP) AS `returned_at`, CAST(`q`.`days_to_return` AS INT64) AS `days_to_return`, CAST('order' AS STRING) AS `_domain`, CAST('order_returns' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    WITH ranked AS (
+      SELECT order_id, line_number, reason, returned_at, returned_quantity, refund_amount,
+             ROW_NUMBER() OVER (PARTITION BY order_id, line_number ORDER BY returned_at, reason) AS position
+      FROM `retail-mesh-prod`.`order`.`raw_returns`
+    ),
+    per_line AS (
+      SELECT order_id, line_number,
+             SUM(returned_quantity) AS returned_quantity,
+             SUM(refund_amount) AS refund_amount,
+             COUNT(*) AS return_count,
+             MIN(returned_at) AS returned_at,
+             MIN(CASE WHEN position = 1 THEN reason END) AS reason
+      FROM ranked
+      GROUP BY order_id, line_number
+    )
+    SELECT r.order_id, r.line_number, t.customer_id, t.channel, i.product_id, i.category, r.reason,
+           i.quantity, r.returned_quantity, r.returned_quantity >= i.quantity AS full_return,
+           r.refund_amount, r.return_count, i.order_date, r.returned_at,
+           DATE_DIFF(CAST(r.returned_at AS DATE), CAST(t.ordered_at AS DATE), DAY) AS days_to_return
+    FROM per_line AS r
+    JOIN `retail-mesh-prod`.`order`.`order_items` AS i ON i.order_id = r.order_id AND i.line_number = r.line_number
+    JOIN `retail-mesh-prod`.`order`.`order_transactions` AS t ON t.order_id = r.order_id) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`order_id`) AS `nn_0`, COUNT(`t`.`line_number`) AS `nn_1`, COUNT(`t`.`customer_id`) AS `nn_2`, COUNT(`t`.`channel`) AS `nn_3`, COUNT(`t`.`product_id`) AS `nn_4`, COUNT(`t`.`category`) AS `nn_5`, COUNT(`t`.`reason`) AS `nn_6`, COUNT(`t`.`quantity`) AS `nn_7`, COUNT(`t`.`returned_quantity`) AS `nn_8`, COUNT(`t`.`full_return`) AS `nn_9`, COUNT(`t`.`refund_amount`) AS `nn_10`, COUNT(`t`.`return_count`) AS `nn_11`, COUNT(`t`.`order_date`) AS `nn_12`, COUNT(`t`.`returned_at`) AS `nn_13`, COUNT(`t`.`days_to_return`) AS `nn_14`, (SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM `retail-mesh-prod`.`order`.`_staging_order_returns` GROUP BY `order_id`, `line_number` HAVING COUNT(*) > 1) AS d) AS `check_0`, COUNT(*) - COUNT(`t`.`order_id`) AS `check_1`, COUNT(*) - COUNT(`t`.`line_number`) AS `check_2`, COUNT(*) - COUNT(`t`.`reason`) AS `check_3`, SUM(CASE WHEN `t`.`reason` IS NOT NULL AND `t`.`reason` NOT IN ('damaged', 'wrong_size', 'not_as_described', 'changed_mind', 'late_delivery') THEN 1 ELSE 0 END) AS `check_4`, SUM(CASE WHEN `t`.`channel` IS NOT NULL AND `t`.`channel` NOT IN ('store', 'online', 'mobile') THEN 1 ELSE 0 END) AS `check_5`, SUM(CASE WHEN `t`.`returned_quantity` < 1 THEN 1 ELSE 0 END) AS `check_6`, SUM(CASE WHEN NOT COALESCE((returned_quantity <= quantity), FALSE) THEN 1 ELSE 0 END) AS `check_7`, SUM(CASE WHEN `t`.`refund_amount` < 0 THEN 1 ELSE 0 END) AS `check_8`, SUM(CASE WHEN `t`.`days_to_return` < 0 THEN 1 ELSE 0 END) AS `check_9`, COUNT(*) AS `check_10` FROM `retail-mesh-prod`.`order`.`_staging_order_returns` AS t;

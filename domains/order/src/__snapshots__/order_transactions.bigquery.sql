@@ -1,0 +1,98 @@
+-- order.order_transactions 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+WITH line_returns AS (
+      SELECT order_id, line_number,
+             SUM(returned_quantity) AS returned_quantity,
+             SUM(refund_amount) AS refund_amount
+      FROM `retail-mesh-prod`.`order`.`raw_returns`
+      GROUP BY order_id, line_number
+    ),
+    totals AS (
+      SELECT l.order_id,
+             COUNT(*) AS line_count,
+             SUM(l.quantity) AS item_count,
+             SUM(l.quantity * l.unit_price) AS gross_amount,
+             SUM(l.discount_amount) AS discount_amount,
+             SUM(COALESCE(r.refund_amount, 0)) AS returned_amount,
+             SUM(CASE WHEN COALESCE(r.returned_quantity, 0) >= l.quantity THEN 1 ELSE 0 END) AS fully_returned_lines,
+             SUM(CASE WHEN r.returned_quantity > 0 THEN 1 ELSE 0 END) AS returned_lines
+      FROM `retail-mesh-prod`.`order`.`raw_order_lines` AS l
+      LEFT JOIN line_returns AS r ON r.order_id = l.order_id AND r.line_number = l.line_number
+      GROUP BY l.order_id
+    )
+    SELECT o.order_id, o.customer_id, o.store_id, o.channel,
+           CASE WHEN o.status = 'cancelled' THEN 'cancelled'
+                WHEN t.line_count > 0 AND t.fully_returned_lines = t.line_count THEN 'returned'
+                WHEN t.returned_lines > 0 THEN 'partially_returned'
+                ELSE 'completed' END AS status,
+           o.ordered_at,
+           CAST(o.ordered_at AS DATE) AS order_date,
+           COALESCE(t.item_count, 0) AS item_count,
+           COALESCE(t.gross_amount, 0) AS gross_amount,
+           COALESCE(t.discount_amount, 0) AS discount_amount,
+           COALESCE(t.gross_amount, 0) - COALESCE(t.discount_amount, 0) AS net_amount,
+           COALESCE(t.returned_amount, 0) AS returned_amount
+    FROM `retail-mesh-prod`.`order`.`raw_orders` AS o
+    LEFT JOIN totals AS t ON t.order_id = o.order_id;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`order`.`_staging_order_transactions` (
+  `order_id` STRING OPTIONS(description='Order number'),
+  `customer_id` STRING OPTIONS(description='Customer who placed the order'),
+  `store_id` STRING OPTIONS(description='Store where the order was placed; NULL for online and mobile orders'),
+  `channel` STRING OPTIONS(description='Where the order was placed: store, online (web shop) or mobile (app)'),
+  `status` STRING OPTIONS(description='cancelled; returned when every line was fully returned; partially_returned when some units were; else completed'),
+  `ordered_at` TIMESTAMP OPTIONS(description='When the order was placed (UTC)'),
+  `order_date` DATE OPTIONS(description='UTC date of ordered_at'),
+  `item_count` INT64 OPTIONS(description='Units ordered: sum of the quantities of the lines'),
+  `gross_amount` NUMERIC OPTIONS(description='Sum of quantity x unit_price over the lines'),
+  `discount_amount` NUMERIC OPTIONS(description='Sum of the line discounts'),
+  `net_amount` NUMERIC OPTIONS(description='gross_amount - discount_amount: what was charged'),
+  `returned_amount` NUMERIC OPTIONS(description='Money refunded for returned items, 0 when nothing was returned'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+PARTITION BY `order_date`
+CLUSTER BY `channel`, `store_id`, `status`
+OPTIONS(description='Every order with its channel, store, item count and amounts (gross, discount, net, refunded), and a status that accounts for returns.', labels=[('domain', 'order'), ('product', 'order_transactions'), ('tier', 'gold'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`order_id` AS STRING) AS `order_id`, CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`channel` AS STRING) AS `channel`, CAST(`q`.`status` AS STRING) AS `status`, CAST(`q`.`ordered_at` AS TIMESTAMP) AS `ordered_at`, CAST(`q`.`order_date` AS DATE) AS `order_date`, CAST(`q`.`item_count` AS INT64) AS `item_count`, CAST(`q`.`gross_amount` AS NUMERIC) AS `gross_amount`, CAST(`q`.`discount_amount` AS NUMERIC) AS `discount_amount`, CAST(`q`.`net_amount` AS NUMERIC) AS `net_amount`, CAST(`q`.`returned_amount` AS NUMERIC) AS `returned_amount`, CAST('order' AS STRING) AS `_domain`, CAST('order_transactions' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    WITH line_returns AS (
+      SELECT order_id, line_number,
+             SUM(returned_quantity) AS returned_quantity,
+             SUM(refund_amount) AS refund_amount
+      FROM `retail-mesh-prod`.`order`.`raw_returns`
+      GROUP BY order_id, line_number
+    ),
+    totals AS (
+      SELECT l.order_id,
+             COUNT(*) AS line_count,
+             SUM(l.quantity) AS item_count,
+             SUM(l.quantity * l.unit_price) AS gross_amount,
+             SUM(l.discount_amount) AS discount_amount,
+             SUM(COALESCE(r.refund_amount, 0)) AS returned_amount,
+             SUM(CASE WHEN COALESCE(r.returned_quantity, 0) >= l.quantity THEN 1 ELSE 0 END) AS fully_returned_lines,
+             SUM(CASE WHEN r.returned_quantity > 0 THEN 1 ELSE 0 END) AS returned_lines
+      FROM `retail-mesh-prod`.`order`.`raw_order_lines` AS l
+      LEFT JOIN line_returns AS r ON r.order_id = l.order_id AND r.line_number = l.line_number
+      GROUP BY l.order_id
+    )
+    SELECT o.order_id, o.customer_id, o.store_id, o.channel,
+           CASE WHEN o.status = 'cancelled' THEN 'cancelled'
+                WHEN t.line_count > 0 AND t.fully_returned_lines = t.line_count THEN 'returned'
+                WHEN t.returned_lines > 0 THEN 'partially_returned'
+                ELSE 'completed' END AS status,
+           o.ordered_at,
+           CAST(o.ordered_at AS DATE) AS order_date,
+           COALESCE(t.item_count, 0) AS item_count,
+           COALESCE(t.gross_amount, 0) AS gross_amount,
+           COALESCE(t.discount_amount, 0) AS discount_amount,
+           COALESCE(t.gross_amount, 0) - COALESCE(t.discount_amount, 0) AS net_amount,
+           COALESCE(t.returned_amount, 0) AS returned_amount
+    FROM `retail-mesh-prod`.`order`.`raw_orders` AS o
+    LEFT JOIN totals AS t ON t.order_id = o.order_id) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`order_id`) AS `nn_0`, COUNT(`t`.`customer_id`) AS `nn_1`, COUNT(`t`.`channel`) AS `nn_2`, COUNT(`t`.`status`) AS `nn_3`, COUNT(`t`.`ordered_at`) AS `nn_4`, COUNT(`t`.`order_date`) AS `nn_5`, COUNT(`t`.`item_count`) AS `nn_6`, COUNT(`t`.`gross_amount`) AS `nn_7`, COUNT(`t`.`discount_amount`) AS `nn_8`, COUNT(`t`.`net_amount`) AS `nn_9`, COUNT(`t`.`returned_amount`) AS `nn_10`, COUNT(`t`.`order_id`) - COUNT(DISTINCT `t`.`order_id`) AS `check_0`, COUNT(*) - COUNT(`t`.`order_id`) AS `check_1`, COUNT(*) - COUNT(`t`.`customer_id`) AS `check_2`, COUNT(*) - COUNT(`t`.`channel`) AS `check_3`, SUM(CASE WHEN `t`.`channel` IS NOT NULL AND `t`.`channel` NOT IN ('store', 'online', 'mobile') THEN 1 ELSE 0 END) AS `check_4`, COUNT(*) - COUNT(`t`.`status`) AS `check_5`, SUM(CASE WHEN `t`.`status` IS NOT NULL AND `t`.`status` NOT IN ('completed', 'cancelled', 'returned', 'partially_returned') THEN 1 ELSE 0 END) AS `check_6`, COUNT(*) - COUNT(`t`.`ordered_at`) AS `check_7`, SUM(CASE WHEN `t`.`item_count` < 0 THEN 1 ELSE 0 END) AS `check_8`, SUM(CASE WHEN `t`.`gross_amount` < 0 THEN 1 ELSE 0 END) AS `check_9`, SUM(CASE WHEN `t`.`discount_amount` < 0 THEN 1 ELSE 0 END) AS `check_10`, SUM(CASE WHEN `t`.`net_amount` < 0 THEN 1 ELSE 0 END) AS `check_11`, SUM(CASE WHEN `t`.`returned_amount` < 0 THEN 1 ELSE 0 END) AS `check_12`, SUM(CASE WHEN NOT COALESCE((channel <> 'store' OR store_id IS NOT NULL), FALSE) THEN 1 ELSE 0 END) AS `check_13`, SUM(CASE WHEN NOT COALESCE((returned_amount <= net_amount), FALSE) THEN 1 ELSE 0 END) AS `check_14`, COUNT(*) AS `check_15` FROM `retail-mesh-prod`.`order`.`_staging_order_transactions` AS t;

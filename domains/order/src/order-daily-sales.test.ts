@@ -1,0 +1,64 @@
+import { buildMesh, type Warehouse } from '@retail-mesh/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderDailySales } from './index.js';
+import { fixtureWarehouse, readAll } from './order-fixtures.js';
+
+const row = (
+  order_date: string,
+  channel: string,
+  store_id: string | null,
+  orders: number,
+  items: number,
+  gross_revenue: number,
+  net_revenue: number,
+  returned_amount: number,
+  average_order_value: number,
+) => ({
+  order_date,
+  channel,
+  store_id,
+  orders,
+  items,
+  gross_revenue,
+  net_revenue,
+  returned_amount,
+  average_order_value,
+});
+
+// By hand, from the order transactions of order-fixtures.ts (see order-transactions.test.ts).
+const expected = [
+  row('2026-03-10', 'online', null, 1, 4, 38, 38, 20, 38), // O2
+  row('2026-03-10', 'store', 'S1', 1, 3, 45.5, 40.4, 0, 40.4), // O1
+  row('2026-03-10', 'store', 'S2', 1, 4, 29, 29, 0, 29), // O9; O4 was cancelled
+  row('2026-03-11', 'mobile', null, 1, 2, 51, 40.8, 40.8, 40.8), // O3; O11 cancelled
+  // S3's only order on the 11th (O10) was cancelled: no row.
+  // O5 + O7 + O8: 18 + 41.50 + 10.01 = 69.51 gross; 17 + 39.90 + 10.01 = 66.91 net;
+  // 17 + 25.50 = 42.50 refunded; 66.91 / 3 = 22.3033 -> 22.30.
+  row('2026-03-12', 'online', null, 3, 6, 69.51, 66.91, 42.5, 22.3),
+  row('2026-03-12', 'store', 'S1', 1, 0, 0, 0, 0, 0), // O6, no lines yet
+];
+
+describe('order_daily_sales on DuckDB', () => {
+  let warehouse: Warehouse;
+  beforeAll(async () => {
+    warehouse = await fixtureWarehouse();
+  });
+  afterAll(() => warehouse.close());
+
+  it('builds the transactions, then the daily sales, all checks green', async () => {
+    const outcomes = await buildMesh(warehouse, [orderDailySales]);
+    expect(outcomes.map((o) => [o.product.name, o.status])).toEqual([
+      ['order_transactions', 'published'],
+      ['order_daily_sales', 'published'],
+    ]);
+    for (const o of outcomes) expect(o.checks?.outcomes.filter((c) => !c.passed)).toEqual([]);
+  });
+
+  it('matches the hand-computed rows, row by row', async () => {
+    const rows = await readAll(orderDailySales.read(warehouse), 'order_date', 'channel', 'store_id');
+    expect(rows).toHaveLength(expected.length);
+    rows.forEach((r, i) => {
+      expect(r).toEqual(expected[i]);
+    });
+  });
+});

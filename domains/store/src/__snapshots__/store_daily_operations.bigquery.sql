@@ -1,0 +1,62 @@
+-- store.store_daily_operations 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+WITH latest AS (
+      SELECT store_id, business_date, opening_hours, footfall, staff_on_shift, incidents
+      FROM (
+        SELECT o.*, ROW_NUMBER() OVER (
+                 PARTITION BY store_id, business_date
+                 ORDER BY recorded_at DESC, footfall DESC, staff_on_shift DESC, incidents DESC) AS revision
+        FROM `retail-mesh-prod`.`store`.`raw_daily_operations` AS o
+      ) AS ranked
+      WHERE revision = 1
+    )
+    SELECT r.store_id, r.business_date, l.format, r.opening_hours, r.footfall, r.staff_on_shift,
+           r.staff_on_shift * r.opening_hours AS staff_hours,
+           ROUND(SAFE_DIVIDE(r.footfall, r.staff_on_shift * r.opening_hours), 2) AS footfall_per_staff_hour,
+           r.incidents
+    FROM latest AS r
+    JOIN `retail-mesh-prod`.`store`.`store_locations` AS l ON l.store_id = r.store_id;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`store`.`_staging_store_daily_operations` (
+  `store_id` STRING OPTIONS(description='Reporting store'),
+  `business_date` DATE OPTIONS(description='Trading day'),
+  `format` STRING OPTIONS(description='Format of the store'),
+  `opening_hours` NUMERIC OPTIONS(description='Hours the store was open'),
+  `footfall` INT64 OPTIONS(description='Visitors counted by the door sensors'),
+  `staff_on_shift` INT64 OPTIONS(description='Staff members who worked that day'),
+  `staff_hours` NUMERIC OPTIONS(description='staff_on_shift x opening_hours: staff hours available that day (an upper bound)'),
+  `footfall_per_staff_hour` FLOAT64 OPTIONS(description='footfall / staff_hours, two decimals; NULL when no staff hours were reported'),
+  `incidents` INT64 OPTIONS(description='Incidents logged'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+PARTITION BY `business_date`
+CLUSTER BY `store_id`
+OPTIONS(description='The end-of-day report of every store and trading day (the newest when corrected), with staff hours and visitors per staff hour.', labels=[('domain', 'store'), ('product', 'store_daily_operations'), ('tier', 'silver'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`business_date` AS DATE) AS `business_date`, CAST(`q`.`format` AS STRING) AS `format`, CAST(`q`.`opening_hours` AS NUMERIC) AS `opening_hours`, CAST(`q`.`footfall` AS INT64) AS `footfall`, CAST(`q`.`staff_on_shift` AS INT64) AS `staff_on_shift`, CAST(`q`.`staff_hours` AS NUMERIC) AS `staff_hours`, CAST(`q`.`footfall_per_staff_hour` AS FLOAT64) AS `footfall_per_staff_hour`, CAST(`q`.`incidents` AS INT64) AS `incidents`, CAST('store' AS STRING) AS `_domain`, CAST('store_daily_operations' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    WITH latest AS (
+      SELECT store_id, business_date, opening_hours, footfall, staff_on_shift, incidents
+      FROM (
+        SELECT o.*, ROW_NUMBER() OVER (
+                 PARTITION BY store_id, business_date
+                 ORDER BY recorded_at DESC, footfall DESC, staff_on_shift DESC, incidents DESC) AS revision
+        FROM `retail-mesh-prod`.`store`.`raw_daily_operations` AS o
+      ) AS ranked
+      WHERE revision = 1
+    )
+    SELECT r.store_id, r.business_date, l.format, r.opening_hours, r.footfall, r.staff_on_shift,
+           r.staff_on_shift * r.opening_hours AS staff_hours,
+           ROUND(SAFE_DIVIDE(r.footfall, r.staff_on_shift * r.opening_hours), 2) AS footfall_per_staff_hour,
+           r.incidents
+    FROM latest AS r
+    JOIN `retail-mesh-prod`.`store`.`store_locations` AS l ON l.store_id = r.store_id) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`store_id`) AS `nn_0`, COUNT(`t`.`business_date`) AS `nn_1`, COUNT(`t`.`format`) AS `nn_2`, COUNT(`t`.`opening_hours`) AS `nn_3`, COUNT(`t`.`footfall`) AS `nn_4`, COUNT(`t`.`staff_on_shift`) AS `nn_5`, COUNT(`t`.`staff_hours`) AS `nn_6`, COUNT(`t`.`incidents`) AS `nn_7`, (SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM `retail-mesh-prod`.`store`.`_staging_store_daily_operations` GROUP BY `store_id`, `business_date` HAVING COUNT(*) > 1) AS d) AS `check_0`, COUNT(*) - COUNT(`t`.`store_id`) AS `check_1`, COUNT(*) - COUNT(`t`.`business_date`) AS `check_2`, SUM(CASE WHEN `t`.`format` IS NOT NULL AND `t`.`format` NOT IN ('flagship', 'standard', 'express', 'outlet') THEN 1 ELSE 0 END) AS `check_3`, SUM(CASE WHEN `t`.`opening_hours` < 0 OR `t`.`opening_hours` > 24 THEN 1 ELSE 0 END) AS `check_4`, SUM(CASE WHEN `t`.`footfall` < 0 THEN 1 ELSE 0 END) AS `check_5`, SUM(CASE WHEN `t`.`staff_on_shift` < 0 THEN 1 ELSE 0 END) AS `check_6`, SUM(CASE WHEN `t`.`incidents` < 0 THEN 1 ELSE 0 END) AS `check_7`, SUM(CASE WHEN `t`.`footfall_per_staff_hour` < 0 THEN 1 ELSE 0 END) AS `check_8`, COUNT(*) AS `check_9`, (SELECT COUNT(*) FROM (
+          SELECT r.store_id, r.business_date FROM `retail-mesh-prod`.`store`.`_staging_store_daily_operations` AS r
+          JOIN `retail-mesh-prod`.`store`.`store_locations` AS l ON l.store_id = r.store_id
+          WHERE r.business_date < l.opened_on OR (l.closed_on IS NOT NULL AND r.business_date >= l.closed_on)) AS a) AS `check_10` FROM `retail-mesh-prod`.`store`.`_staging_store_daily_operations` AS t;

@@ -1,0 +1,65 @@
+-- store.store_locations 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+WITH clock AS (
+      SELECT COALESCE(DATE_ADD(CAST(MAX(business_date) AS DATE), INTERVAL 1 DAY), CURRENT_DATE()) AS as_of_date
+      FROM `retail-mesh-prod`.`store`.`raw_daily_operations`
+    ),
+    dated AS (
+      SELECT s.*, k.as_of_date,
+             CASE WHEN s.closed_on IS NOT NULL AND s.closed_on <= k.as_of_date THEN 'closed'
+                  WHEN s.opened_on > k.as_of_date THEN 'opening'
+                  ELSE 'open' END AS status
+      FROM `retail-mesh-prod`.`store`.`raw_stores` AS s
+      CROSS JOIN clock AS k
+    )
+    SELECT store_id, TRIM(name) AS name, format, TRIM(city) AS city, region, opened_on, closed_on, status,
+           CASE WHEN status = 'opening' THEN NULL
+                ELSE ROUND(DATE_DIFF(CAST(CASE WHEN status = 'closed' THEN closed_on ELSE as_of_date END AS DATE), CAST(opened_on AS DATE), DAY) / 365.25, 1)
+           END AS age_years,
+           square_meters, manager_staff_id, as_of_date
+    FROM dated;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`store`.`_staging_store_locations` (
+  `store_id` STRING OPTIONS(description='Store identifier'),
+  `name` STRING OPTIONS(description='Store name as shown on the fascia and receipts'),
+  `format` STRING OPTIONS(description='Store format: flagship, standard, express or outlet'),
+  `city` STRING OPTIONS(description='City the store is in'),
+  `region` STRING OPTIONS(description='Sales region the store reports to'),
+  `opened_on` DATE OPTIONS(description='First trading day'),
+  `closed_on` DATE OPTIONS(description='Day the store closed for good; NULL while it trades'),
+  `status` STRING OPTIONS(description='closed when closed_on is on or before as_of_date, opening when opened_on is after it, else open'),
+  `age_years` FLOAT64 OPTIONS(description='Years from opening to as_of_date (to closed_on for a closed store), one decimal; NULL before opening'),
+  `square_meters` INT64 OPTIONS(description='Sales floor area in square meters'),
+  `manager_staff_id` STRING OPTIONS(description='Staff identifier of the store manager; NULL while the post is vacant'),
+  `as_of_date` DATE OPTIONS(description='Day status and age refer to: the day after the latest business day reported'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+CLUSTER BY `region`, `format`
+OPTIONS(description='Every store the company operates or has operated: where it is, its format and size, whether it trades, and for how long it has.', labels=[('domain', 'store'), ('product', 'store_locations'), ('tier', 'gold'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`format` AS STRING) AS `format`, CAST(`q`.`city` AS STRING) AS `city`, CAST(`q`.`region` AS STRING) AS `region`, CAST(`q`.`opened_on` AS DATE) AS `opened_on`, CAST(`q`.`closed_on` AS DATE) AS `closed_on`, CAST(`q`.`status` AS STRING) AS `status`, CAST(`q`.`age_years` AS FLOAT64) AS `age_years`, CAST(`q`.`square_meters` AS INT64) AS `square_meters`, CAST(`q`.`manager_staff_id` AS STRING) AS `manager_staff_id`, CAST(`q`.`as_of_date` AS DATE) AS `as_of_date`, CAST('store' AS STRING) AS `_domain`, CAST('store_locations' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    WITH clock AS (
+      SELECT COALESCE(DATE_ADD(CAST(MAX(business_date) AS DATE), INTERVAL 1 DAY), CURRENT_DATE()) AS as_of_date
+      FROM `retail-mesh-prod`.`store`.`raw_daily_operations`
+    ),
+    dated AS (
+      SELECT s.*, k.as_of_date,
+             CASE WHEN s.closed_on IS NOT NULL AND s.closed_on <= k.as_of_date THEN 'closed'
+                  WHEN s.opened_on > k.as_of_date THEN 'opening'
+                  ELSE 'open' END AS status
+      FROM `retail-mesh-prod`.`store`.`raw_stores` AS s
+      CROSS JOIN clock AS k
+    )
+    SELECT store_id, TRIM(name) AS name, format, TRIM(city) AS city, region, opened_on, closed_on, status,
+           CASE WHEN status = 'opening' THEN NULL
+                ELSE ROUND(DATE_DIFF(CAST(CASE WHEN status = 'closed' THEN closed_on ELSE as_of_date END AS DATE), CAST(opened_on AS DATE), DAY) / 365.25, 1)
+           END AS age_years,
+           square_meters, manager_staff_id, as_of_date
+    FROM dated) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`store_id`) AS `nn_0`, COUNT(`t`.`name`) AS `nn_1`, COUNT(`t`.`format`) AS `nn_2`, COUNT(`t`.`city`) AS `nn_3`, COUNT(`t`.`region`) AS `nn_4`, COUNT(`t`.`opened_on`) AS `nn_5`, COUNT(`t`.`status`) AS `nn_6`, COUNT(`t`.`square_meters`) AS `nn_7`, COUNT(`t`.`as_of_date`) AS `nn_8`, COUNT(`t`.`store_id`) - COUNT(DISTINCT `t`.`store_id`) AS `check_0`, COUNT(*) - COUNT(`t`.`store_id`) AS `check_1`, COUNT(*) - COUNT(`t`.`name`) AS `check_2`, COUNT(*) - COUNT(`t`.`format`) AS `check_3`, SUM(CASE WHEN `t`.`format` IS NOT NULL AND `t`.`format` NOT IN ('flagship', 'standard', 'express', 'outlet') THEN 1 ELSE 0 END) AS `check_4`, COUNT(*) - COUNT(`t`.`region`) AS `check_5`, SUM(CASE WHEN `t`.`region` IS NOT NULL AND `t`.`region` NOT IN ('north', 'south', 'east', 'west', 'central') THEN 1 ELSE 0 END) AS `check_6`, SUM(CASE WHEN `t`.`status` IS NOT NULL AND `t`.`status` NOT IN ('open', 'closed', 'opening') THEN 1 ELSE 0 END) AS `check_7`, COUNT(*) - COUNT(`t`.`opened_on`) AS `check_8`, SUM(CASE WHEN `t`.`square_meters` < 1 THEN 1 ELSE 0 END) AS `check_9`, SUM(CASE WHEN `t`.`age_years` < 0 THEN 1 ELSE 0 END) AS `check_10`, SUM(CASE WHEN NOT COALESCE((closed_on IS NULL OR closed_on >= opened_on), FALSE) THEN 1 ELSE 0 END) AS `check_11`, COUNT(*) AS `check_12` FROM `retail-mesh-prod`.`store`.`_staging_store_locations` AS t;

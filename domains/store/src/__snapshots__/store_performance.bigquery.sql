@@ -1,0 +1,67 @@
+-- store.store_performance 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+WITH store_sales AS (
+      SELECT store_id, order_date, SUM(orders) AS orders, SUM(net_revenue) AS net_revenue
+      FROM `retail-mesh-prod`.`order`.`order_daily_sales`
+      WHERE channel = 'store' AND store_id IS NOT NULL
+      GROUP BY store_id, order_date
+    ),
+    days AS (
+      SELECT o.store_id, o.business_date, l.format, l.region, o.footfall, o.staff_hours, l.square_meters,
+             COALESCE(s.orders, 0) AS orders,
+             COALESCE(s.net_revenue, 0) AS net_revenue
+      FROM `retail-mesh-prod`.`store`.`store_daily_operations` AS o
+      JOIN `retail-mesh-prod`.`store`.`store_locations` AS l ON l.store_id = o.store_id
+      LEFT JOIN store_sales AS s ON s.store_id = o.store_id AND s.order_date = o.business_date
+    )
+    SELECT store_id, business_date, format, region, footfall, staff_hours, orders, net_revenue,
+           SAFE_DIVIDE(orders, footfall) AS conversion_rate,
+           ROUND(SAFE_DIVIDE(net_revenue, square_meters), 2) AS revenue_per_square_meter,
+           ROUND(SAFE_DIVIDE(net_revenue, staff_hours), 2) AS revenue_per_staff_hour
+    FROM days;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`store`.`_staging_store_performance` (
+  `store_id` STRING OPTIONS(description='Store identifier'),
+  `business_date` DATE OPTIONS(description='Trading day'),
+  `format` STRING OPTIONS(description='Format of the store'),
+  `region` STRING OPTIONS(description='Sales region of the store'),
+  `footfall` INT64 OPTIONS(description='Visitors counted by the door sensors'),
+  `staff_hours` NUMERIC OPTIONS(description='Staff on shift x opening hours (see store_daily_operations)'),
+  `orders` INT64 OPTIONS(description='In-store orders that day, cancelled ones excluded; 0 when there were none'),
+  `net_revenue` NUMERIC OPTIONS(description='Net revenue of those orders (after discounts, before refunds); 0 when there were none'),
+  `conversion_rate` FLOAT64 OPTIONS(description='orders / footfall; NULL when nobody was counted at the door'),
+  `revenue_per_square_meter` NUMERIC OPTIONS(description='net_revenue / sales floor area, to the cent; NULL when the area is 0'),
+  `revenue_per_staff_hour` NUMERIC OPTIONS(description='net_revenue / staff_hours, to the cent; NULL when no staff hours were reported'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+PARTITION BY `business_date`
+CLUSTER BY `store_id`
+OPTIONS(description='Per store and trading day: footfall, in-store orders and net revenue, conversion rate, and revenue per square meter and per staff hour.', labels=[('domain', 'store'), ('product', 'store_performance'), ('tier', 'gold'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`business_date` AS DATE) AS `business_date`, CAST(`q`.`format` AS STRING) AS `format`, CAST(`q`.`region` AS STRING) AS `region`, CAST(`q`.`footfall` AS INT64) AS `footfall`, CAST(`q`.`staff_hours` AS NUMERIC) AS `staff_hours`, CAST(`q`.`orders` AS INT64) AS `orders`, CAST(`q`.`net_revenue` AS NUMERIC) AS `net_revenue`, CAST(`q`.`conversion_rate` AS FLOAT64) AS `conversion_rate`, CAST(`q`.`revenue_per_square_meter` AS NUMERIC) AS `revenue_per_square_meter`, CAST(`q`.`revenue_per_staff_hour` AS NUMERIC) AS `revenue_per_staff_hour`, CAST('store' AS STRING) AS `_domain`, CAST('store_performance' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    WITH store_sales AS (
+      SELECT store_id, order_date, SUM(orders) AS orders, SUM(net_revenue) AS net_revenue
+      FROM `retail-mesh-prod`.`order`.`order_daily_sales`
+      WHERE channel = 'store' AND store_id IS NOT NULL
+      GROUP BY store_id, order_date
+    ),
+    days AS (
+      SELECT o.store_id, o.business_date, l.format, l.region, o.footfall, o.staff_hours, l.square_meters,
+             COALESCE(s.orders, 0) AS orders,
+             COALESCE(s.net_revenue, 0) AS net_revenue
+      FROM `retail-mesh-prod`.`store`.`store_daily_operations` AS o
+      JOIN `retail-mesh-prod`.`store`.`store_locations` AS l ON l.store_id = o.store_id
+      LEFT JOIN store_sales AS s ON s.store_id = o.store_id AND s.order_date = o.business_date
+    )
+    SELECT store_id, business_date, format, region, footfall, staff_hours, orders, net_revenue,
+           SAFE_DIVIDE(orders, footfall) AS conversion_rate,
+           ROUND(SAFE_DIVIDE(net_revenue, square_meters), 2) AS revenue_per_square_meter,
+           ROUND(SAFE_DIVIDE(net_revenue, staff_hours), 2) AS revenue_per_staff_hour
+    FROM days) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`store_id`) AS `nn_0`, COUNT(`t`.`business_date`) AS `nn_1`, COUNT(`t`.`format`) AS `nn_2`, COUNT(`t`.`region`) AS `nn_3`, COUNT(`t`.`footfall`) AS `nn_4`, COUNT(`t`.`staff_hours`) AS `nn_5`, COUNT(`t`.`orders`) AS `nn_6`, COUNT(`t`.`net_revenue`) AS `nn_7`, (SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM `retail-mesh-prod`.`store`.`_staging_store_performance` GROUP BY `store_id`, `business_date` HAVING COUNT(*) > 1) AS d) AS `check_0`, COUNT(*) - COUNT(`t`.`store_id`) AS `check_1`, COUNT(*) - COUNT(`t`.`business_date`) AS `check_2`, SUM(CASE WHEN `t`.`format` IS NOT NULL AND `t`.`format` NOT IN ('flagship', 'standard', 'express', 'outlet') THEN 1 ELSE 0 END) AS `check_3`, SUM(CASE WHEN `t`.`region` IS NOT NULL AND `t`.`region` NOT IN ('north', 'south', 'east', 'west', 'central') THEN 1 ELSE 0 END) AS `check_4`, SUM(CASE WHEN `t`.`footfall` < 0 THEN 1 ELSE 0 END) AS `check_5`, SUM(CASE WHEN `t`.`orders` < 0 THEN 1 ELSE 0 END) AS `check_6`, SUM(CASE WHEN `t`.`conversion_rate` < 0 THEN 1 ELSE 0 END) AS `check_7`, SUM(CASE WHEN `t`.`conversion_rate` > 1 THEN 1 ELSE 0 END) AS `check_8`, (SELECT COUNT(*) FROM `retail-mesh-prod`.`store`.`_staging_store_performance` AS x WHERE `x`.`store_id` IS NOT NULL AND NOT EXISTS (SELECT 1 FROM `retail-mesh-prod`.`store`.`store_locations` AS r WHERE `r`.`store_id` = `x`.`store_id`)) AS `check_9`, COUNT(*) AS `check_10` FROM `retail-mesh-prod`.`store`.`_staging_store_performance` AS t;

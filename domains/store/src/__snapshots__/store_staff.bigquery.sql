@@ -1,0 +1,50 @@
+-- store.store_staff 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+WITH clock AS (SELECT MAX(as_of_date) AS as_of_date FROM `retail-mesh-prod`.`store`.`store_locations`)
+    SELECT e.staff_id, e.store_id, TRIM(e.first_name) AS first_name, TRIM(e.last_name) AS last_name,
+           e.role, e.hired_on, e.hourly_rate, e.active,
+           CASE WHEN NOT e.active THEN NULL
+                WHEN e.hired_on > k.as_of_date THEN 0
+                ELSE DATE_DIFF(CAST(k.as_of_date AS DATE), CAST(e.hired_on AS DATE), DAY) END AS tenure_days,
+           COALESCE(l.manager_staff_id = e.staff_id, FALSE) AS is_store_manager
+    FROM `retail-mesh-prod`.`store`.`raw_staff` AS e
+    CROSS JOIN clock AS k
+    LEFT JOIN `retail-mesh-prod`.`store`.`store_locations` AS l ON l.store_id = e.store_id;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`store`.`_staging_store_staff` (
+  `staff_id` STRING OPTIONS(description='Staff identifier'),
+  `store_id` STRING OPTIONS(description='Store the person works (or worked) at'),
+  `first_name` STRING OPTIONS(description='Given name'),
+  `last_name` STRING OPTIONS(description='Family name'),
+  `role` STRING OPTIONS(description='Job role in the store'),
+  `hired_on` DATE OPTIONS(description='First day of employment at the store'),
+  `hourly_rate` NUMERIC OPTIONS(description='Gross pay per hour'),
+  `active` BOOL OPTIONS(description='Currently employed'),
+  `tenure_days` INT64 OPTIONS(description='Days from hired_on to the as-of date of store_locations for active staff (0 when not started yet); NULL for leavers, whose leaving day is not known'),
+  `is_store_manager` BOOL OPTIONS(description='Named as manager of the store in the store master'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+CLUSTER BY `store_id`, `role`
+OPTIONS(description='Everyone on the staff list of a store, current and former, with role, pay, tenure and whether they are the store manager.', labels=[('domain', 'store'), ('product', 'store_staff'), ('tier', 'silver'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`staff_id` AS STRING) AS `staff_id`, CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`first_name` AS STRING) AS `first_name`, CAST(`q`.`last_name` AS STRING) AS `last_name`, CAST(`q`.`role` AS STRING) AS `role`, CAST(`q`.`hired_on` AS DATE) AS `hired_on`, CAST(`q`.`hourly_rate` AS NUMERIC) AS `hourly_rate`, CAST(`q`.`active` AS BOOL) AS `active`, CAST(`q`.`tenure_days` AS INT64) AS `tenure_days`, CAST(`q`.`is_store_manager` AS BOOL) AS `is_store_manager`, CAST('store' AS STRING) AS `_domain`, CAST('store_staff' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    WITH clock AS (SELECT MAX(as_of_date) AS as_of_date FROM `retail-mesh-prod`.`store`.`store_locations`)
+    SELECT e.staff_id, e.store_id, TRIM(e.first_name) AS first_name, TRIM(e.last_name) AS last_name,
+           e.role, e.hired_on, e.hourly_rate, e.active,
+           CASE WHEN NOT e.active THEN NULL
+                WHEN e.hired_on > k.as_of_date THEN 0
+                ELSE DATE_DIFF(CAST(k.as_of_date AS DATE), CAST(e.hired_on AS DATE), DAY) END AS tenure_days,
+           COALESCE(l.manager_staff_id = e.staff_id, FALSE) AS is_store_manager
+    FROM `retail-mesh-prod`.`store`.`raw_staff` AS e
+    CROSS JOIN clock AS k
+    LEFT JOIN `retail-mesh-prod`.`store`.`store_locations` AS l ON l.store_id = e.store_id) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`staff_id`) AS `nn_0`, COUNT(`t`.`store_id`) AS `nn_1`, COUNT(`t`.`first_name`) AS `nn_2`, COUNT(`t`.`last_name`) AS `nn_3`, COUNT(`t`.`role`) AS `nn_4`, COUNT(`t`.`hired_on`) AS `nn_5`, COUNT(`t`.`hourly_rate`) AS `nn_6`, COUNT(`t`.`active`) AS `nn_7`, COUNT(`t`.`is_store_manager`) AS `nn_8`, COUNT(`t`.`staff_id`) - COUNT(DISTINCT `t`.`staff_id`) AS `check_0`, COUNT(*) - COUNT(`t`.`staff_id`) AS `check_1`, COUNT(*) - COUNT(`t`.`store_id`) AS `check_2`, (SELECT COUNT(*) FROM `retail-mesh-prod`.`store`.`_staging_store_staff` AS x WHERE `x`.`store_id` IS NOT NULL AND NOT EXISTS (SELECT 1 FROM `retail-mesh-prod`.`store`.`store_locations` AS r WHERE `r`.`store_id` = `x`.`store_id`)) AS `check_3`, COUNT(*) - COUNT(`t`.`role`) AS `check_4`, SUM(CASE WHEN `t`.`role` IS NOT NULL AND `t`.`role` NOT IN ('manager', 'supervisor', 'associate', 'cashier', 'stock') THEN 1 ELSE 0 END) AS `check_5`, SUM(CASE WHEN `t`.`hourly_rate` < 0 THEN 1 ELSE 0 END) AS `check_6`, SUM(CASE WHEN `t`.`tenure_days` < 0 THEN 1 ELSE 0 END) AS `check_7`, COUNT(*) AS `check_8`, (SELECT COUNT(*) FROM (
+          SELECT l.store_id FROM `retail-mesh-prod`.`store`.`store_locations` AS l
+          WHERE l.manager_staff_id IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM `retail-mesh-prod`.`store`.`_staging_store_staff` AS s WHERE s.staff_id = l.manager_staff_id AND s.store_id = l.store_id)) AS a) AS `check_9` FROM `retail-mesh-prod`.`store`.`_staging_store_staff` AS t;

@@ -1,0 +1,86 @@
+-- store.store_staffing_summary 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+
+-- transform
+WITH per_store AS (
+      SELECT store_id,
+             COUNT(*) AS staff_on_record,
+             SUM(CASE WHEN active THEN 1 ELSE 0 END) AS active_staff,
+             SUM(CASE WHEN active AND role = 'manager' THEN 1 ELSE 0 END) AS managers,
+             SUM(CASE WHEN active AND role = 'supervisor' THEN 1 ELSE 0 END) AS supervisors,
+             SUM(CASE WHEN active AND role = 'associate' THEN 1 ELSE 0 END) AS associates,
+             SUM(CASE WHEN active AND role = 'cashier' THEN 1 ELSE 0 END) AS cashiers,
+             SUM(CASE WHEN active AND role = 'stock' THEN 1 ELSE 0 END) AS stock_staff,
+             ROUND(AVG(CASE WHEN active THEN hourly_rate END), 2) AS average_hourly_rate,
+             ROUND(AVG(CASE WHEN active THEN tenure_days END), 1) AS average_tenure_days,
+             SUM(CASE WHEN active AND is_store_manager THEN 1 ELSE 0 END) AS active_store_managers
+      FROM `retail-mesh-prod`.`store`.`store_staff`
+      GROUP BY store_id
+    )
+    SELECT l.store_id, l.format, l.status,
+           COALESCE(p.staff_on_record, 0) AS staff_on_record,
+           COALESCE(p.active_staff, 0) AS active_staff,
+           COALESCE(p.managers, 0) AS managers,
+           COALESCE(p.supervisors, 0) AS supervisors,
+           COALESCE(p.associates, 0) AS associates,
+           COALESCE(p.cashiers, 0) AS cashiers,
+           COALESCE(p.stock_staff, 0) AS stock_staff,
+           p.average_hourly_rate,
+           p.average_tenure_days,
+           COALESCE(p.active_store_managers, 0) > 0 AS has_active_manager
+    FROM `retail-mesh-prod`.`store`.`store_locations` AS l
+    LEFT JOIN per_store AS p ON p.store_id = l.store_id;
+
+-- materialize (staging table; published by an atomic copy job)
+CREATE OR REPLACE TABLE `retail-mesh-prod`.`store`.`_staging_store_staffing_summary` (
+  `store_id` STRING OPTIONS(description='Store identifier'),
+  `format` STRING OPTIONS(description='Format of the store'),
+  `status` STRING OPTIONS(description='Trading status of the store (see store_locations)'),
+  `staff_on_record` INT64 OPTIONS(description='Everyone on the staff list, active or not'),
+  `active_staff` INT64 OPTIONS(description='Staff currently employed'),
+  `managers` INT64 OPTIONS(description='Active staff in the manager role'),
+  `supervisors` INT64 OPTIONS(description='Active staff in the supervisor role'),
+  `associates` INT64 OPTIONS(description='Active staff in the associate role'),
+  `cashiers` INT64 OPTIONS(description='Active staff in the cashier role'),
+  `stock_staff` INT64 OPTIONS(description='Active staff in the stock role'),
+  `average_hourly_rate` NUMERIC OPTIONS(description='Average gross pay per hour of the active staff, two decimals; NULL without active staff'),
+  `average_tenure_days` FLOAT64 OPTIONS(description='Average tenure in days of the active staff, one decimal; NULL without active staff'),
+  `has_active_manager` BOOL OPTIONS(description='The store master names a manager who is on the store staff list and active'),
+  `_domain` STRING OPTIONS(description='Domain that published the row'),
+  `_product` STRING OPTIONS(description='Data product that published the row'),
+  `_version` STRING OPTIONS(description='Version of the data product that published the row'),
+  `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
+)
+CLUSTER BY `format`, `status`
+OPTIONS(description='Per store: staff on record, active staff by role, average hourly rate and tenure of the active staff, and whether the manager post is filled.', labels=[('domain', 'store'), ('product', 'store_staffing_summary'), ('tier', 'silver'), ('version', '1-0-0')])
+AS SELECT CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`format` AS STRING) AS `format`, CAST(`q`.`status` AS STRING) AS `status`, CAST(`q`.`staff_on_record` AS INT64) AS `staff_on_record`, CAST(`q`.`active_staff` AS INT64) AS `active_staff`, CAST(`q`.`managers` AS INT64) AS `managers`, CAST(`q`.`supervisors` AS INT64) AS `supervisors`, CAST(`q`.`associates` AS INT64) AS `associates`, CAST(`q`.`cashiers` AS INT64) AS `cashiers`, CAST(`q`.`stock_staff` AS INT64) AS `stock_staff`, CAST(`q`.`average_hourly_rate` AS NUMERIC) AS `average_hourly_rate`, CAST(`q`.`average_tenure_days` AS FLOAT64) AS `average_tenure_days`, CAST(`q`.`has_active_manager` AS BOOL) AS `has_active_manager`, CAST('store' AS STRING) AS `_domain`, CAST('store_staffing_summary' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    WITH per_store AS (
+      SELECT store_id,
+             COUNT(*) AS staff_on_record,
+             SUM(CASE WHEN active THEN 1 ELSE 0 END) AS active_staff,
+             SUM(CASE WHEN active AND role = 'manager' THEN 1 ELSE 0 END) AS managers,
+             SUM(CASE WHEN active AND role = 'supervisor' THEN 1 ELSE 0 END) AS supervisors,
+             SUM(CASE WHEN active AND role = 'associate' THEN 1 ELSE 0 END) AS associates,
+             SUM(CASE WHEN active AND role = 'cashier' THEN 1 ELSE 0 END) AS cashiers,
+             SUM(CASE WHEN active AND role = 'stock' THEN 1 ELSE 0 END) AS stock_staff,
+             ROUND(AVG(CASE WHEN active THEN hourly_rate END), 2) AS average_hourly_rate,
+             ROUND(AVG(CASE WHEN active THEN tenure_days END), 1) AS average_tenure_days,
+             SUM(CASE WHEN active AND is_store_manager THEN 1 ELSE 0 END) AS active_store_managers
+      FROM `retail-mesh-prod`.`store`.`store_staff`
+      GROUP BY store_id
+    )
+    SELECT l.store_id, l.format, l.status,
+           COALESCE(p.staff_on_record, 0) AS staff_on_record,
+           COALESCE(p.active_staff, 0) AS active_staff,
+           COALESCE(p.managers, 0) AS managers,
+           COALESCE(p.supervisors, 0) AS supervisors,
+           COALESCE(p.associates, 0) AS associates,
+           COALESCE(p.cashiers, 0) AS cashiers,
+           COALESCE(p.stock_staff, 0) AS stock_staff,
+           p.average_hourly_rate,
+           p.average_tenure_days,
+           COALESCE(p.active_store_managers, 0) > 0 AS has_active_manager
+    FROM `retail-mesh-prod`.`store`.`store_locations` AS l
+    LEFT JOIN per_store AS p ON p.store_id = l.store_id) AS q;
+
+-- checks (one query for the whole suite)
+SELECT COUNT(*) AS `row_count`, COUNT(`t`.`store_id`) AS `nn_0`, COUNT(`t`.`format`) AS `nn_1`, COUNT(`t`.`status`) AS `nn_2`, COUNT(`t`.`staff_on_record`) AS `nn_3`, COUNT(`t`.`active_staff`) AS `nn_4`, COUNT(`t`.`managers`) AS `nn_5`, COUNT(`t`.`supervisors`) AS `nn_6`, COUNT(`t`.`associates`) AS `nn_7`, COUNT(`t`.`cashiers`) AS `nn_8`, COUNT(`t`.`stock_staff`) AS `nn_9`, COUNT(`t`.`has_active_manager`) AS `nn_10`, COUNT(`t`.`store_id`) - COUNT(DISTINCT `t`.`store_id`) AS `check_0`, COUNT(*) - COUNT(`t`.`store_id`) AS `check_1`, SUM(CASE WHEN `t`.`format` IS NOT NULL AND `t`.`format` NOT IN ('flagship', 'standard', 'express', 'outlet') THEN 1 ELSE 0 END) AS `check_2`, SUM(CASE WHEN `t`.`status` IS NOT NULL AND `t`.`status` NOT IN ('open', 'closed', 'opening') THEN 1 ELSE 0 END) AS `check_3`, SUM(CASE WHEN `t`.`average_hourly_rate` < 0 THEN 1 ELSE 0 END) AS `check_4`, SUM(CASE WHEN NOT COALESCE((managers + supervisors + associates + cashiers + stock_staff = active_staff), FALSE) THEN 1 ELSE 0 END) AS `check_5`, SUM(CASE WHEN NOT COALESCE((active_staff <= staff_on_record), FALSE) THEN 1 ELSE 0 END) AS `check_6`, COUNT(*) AS `check_7` FROM `retail-mesh-prod`.`store`.`_staging_store_staffing_summary` AS t;
