@@ -17,11 +17,16 @@ for (const report of reports) rmSync(report, { force: true });
 
 // The workspace's own turbo, whether this runs under pnpm or straight from node.
 const bin = join(root, 'node_modules', '.bin', 'turbo');
-const turbo = spawnSync(existsSync(bin) ? bin : 'turbo', ['run', 'test', '--continue', ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-});
-if (turbo.error) console.error(`cannot run turbo: ${turbo.error.message} (install first: npx -y pnpm@10.34.9 install)`);
+const turbo = spawnSync(
+  existsSync(bin) ? bin : 'turbo',
+  ['run', 'test', '--continue', ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
+if (turbo.error)
+  console.error(`cannot run turbo: ${turbo.error.message} (install first: npx -y pnpm@10.34.9 install)`);
 
 let passed = 0;
 let failed = 0;

@@ -36,11 +36,12 @@ export const customerProfile = defineDataProduct({
   }),
   clusterBy: ['country', 'segment', 'tier'],
   inputs: { customers: rawCustomers },
+  // CONCAT skips NULLs on DuckDB and returns NULL on BigQuery: COALESCE makes both agree.
   // The CRM exports one row per revision: keep the newest of each customer (ties: the
   // greatest email, so a rebuild always picks the same row).
   transform: ({ customers }) => sql`
     SELECT customer_id,
-           TRIM(CONCAT(TRIM(first_name), ' ', TRIM(last_name))) AS full_name,
+           TRIM(CONCAT(COALESCE(TRIM(first_name), ''), ' ', COALESCE(TRIM(last_name), ''))) AS full_name,
            LOWER(TRIM(email)) AS email,
            segment,
            loyalty_tier AS tier,

@@ -56,9 +56,9 @@ export const productPricing = defineDataProduct({
       GROUP BY category
     )
     SELECT r.product_id, r.category, r.brand, r.unit_cost, r.retail_price,
-           ROUND(${sql.safeDivide(sql`(r.retail_price - r.unit_cost) * 100`, sql`r.unit_cost`)}, 2) AS markup_pct,
+           ROUND(${sql.cast(sql.safeDivide(sql`(r.retail_price - r.unit_cost) * 100`, sql`r.unit_cost`), 'decimal')}, 2) AS markup_pct,
            m.category_median_price,
-           ROUND(${sql.safeDivide(sql`r.retail_price * 100`, sql`m.category_median_price`)}, 2) AS price_index,
+           ROUND(${sql.cast(sql.safeDivide(sql`r.retail_price * 100`, sql`m.category_median_price`), 'decimal')}, 2) AS price_index,
            CASE WHEN r.position * 4 <= r.products THEN 'budget'
                 WHEN r.position * 4 <= r.products * 2 THEN 'mid'
                 WHEN r.position * 4 <= r.products * 3 THEN 'premium'

@@ -50,7 +50,7 @@ export const storeDailyOperations = defineDataProduct({
     )
     SELECT r.store_id, r.business_date, l.format, r.opening_hours, r.footfall, r.staff_on_shift,
            r.staff_on_shift * r.opening_hours AS staff_hours,
-           ROUND(${sql.safeDivide(sql`r.footfall`, sql`r.staff_on_shift * r.opening_hours`)}, 2) AS footfall_per_staff_hour,
+           ROUND(${sql.cast(sql.safeDivide(sql`r.footfall`, sql`r.staff_on_shift * r.opening_hours`), 'decimal')}, 2) AS footfall_per_staff_hour,
            r.incidents
     FROM latest AS r
     JOIN ${locations} AS l ON l.store_id = r.store_id`,

@@ -70,8 +70,8 @@ export const storePerformance = defineDataProduct({
     )
     SELECT store_id, business_date, format, region, footfall, staff_hours, orders, net_revenue,
            ${sql.safeDivide(sql`orders`, sql`footfall`)} AS conversion_rate,
-           ROUND(${sql.safeDivide(sql`net_revenue`, sql`square_meters`)}, 2) AS revenue_per_square_meter,
-           ROUND(${sql.safeDivide(sql`net_revenue`, sql`staff_hours`)}, 2) AS revenue_per_staff_hour
+           ROUND(${sql.cast(sql.safeDivide(sql`net_revenue`, sql`square_meters`), 'decimal')}, 2) AS revenue_per_square_meter,
+           ROUND(${sql.cast(sql.safeDivide(sql`net_revenue`, sql`staff_hours`), 'decimal')}, 2) AS revenue_per_staff_hour
     FROM days`,
   checks: (c) => [
     c.table.uniqueCombination(['store_id', 'business_date']),

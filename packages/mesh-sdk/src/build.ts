@@ -113,7 +113,7 @@ export async function buildProduct(
     await warehouse.ensureDomain(product.domain);
     const plan =
       product.materialization === 'incremental' && !options.fullRefresh
-        ? await planIncremental(warehouse, product)
+        ? await planIncremental(warehouse, product, select)
         : undefined;
     incremental = plan
       ? { mode: plan.days.length ? 'partitions' : 'up-to-date', partitions: plan.days }
@@ -122,8 +122,15 @@ export async function buildProduct(
         : undefined;
     // Up to date: nothing to rebuild; the suite still runs, on the published table, for health.
     const checked = plan && !plan.days.length ? product.table : staging;
+    const stateStaging = { schema: product.table.schema, name: `_staging_state_${product.name}` };
     if (checked === staging) {
       stagingCreated = true;
+      if (product.materialization === 'incremental') {
+        // The inputs as this build reads them: rows that arrive later are new next time.
+        await warehouse.replaceTable(stateStaging, fingerprintSelect(product, warehouse.dialect, select), {
+          columns: STATE_COLUMNS,
+        });
+      }
       const build = plan ? incrementalSelect(product, select, plan, warehouse.dialect) : select;
       ({ rowCount, bytesProcessed } = await warehouse.replaceTable(staging, build, productLayout(product)));
       bytesProcessed ??= await inputBytes(warehouse, product);
@@ -148,32 +155,49 @@ export async function buildProduct(
       await warehouse.promote(staging, product.table);
       stagingCreated = false;
       if (product.materialization === 'incremental') {
-        // After the publish: a state older than the table only rebuilds more next time.
-        await warehouse.replaceTable(stateTable(product), fingerprintSelect(product, warehouse.dialect), {
-          columns: STATE_COLUMNS,
+        // The product is published whatever happens here: a missing state means a full build next time.
+        await warehouse.promote(stateStaging, stateTable(product)).catch(async () => {
+          await warehouse.dropTable(stateTable(product)).catch(() => undefined);
         });
       }
     }
     status = 'published';
   } catch (cause) {
-    error = isMeshError(cause)
-      ? cause
-      : new WarehouseError(
-          'build-failed',
-          `${product.id} failed: ${(cause as Error)?.message ?? cause}`,
-          subjectOf(product),
-          {
-            cause,
-          },
-        );
+    // Every failure names its product: a warehouse error knows the statement, not what it was for.
+    error =
+      isMeshError(cause) && (cause.subject.product || cause.subject.source)
+        ? cause
+        : new WarehouseError(
+            isMeshError(cause) ? cause.code : 'build-failed',
+            `${product.id} failed: ${(cause as Error)?.message ?? cause}`,
+            subjectOf(product),
+            { cause },
+          );
   } finally {
-    if (stagingCreated) await warehouse.dropTable(staging).catch(() => undefined);
+    if (stagingCreated) {
+      await warehouse.dropTable(staging).catch(() => undefined);
+      if (product.materialization === 'incremental') {
+        await warehouse
+          .dropTable({ schema: product.table.schema, name: `_staging_state_${product.name}` })
+          .catch(() => undefined);
+      }
+    }
   }
   const finished = new Date();
-  await warehouse.recordRun({
-    ...runRecord(product, options.runId, status, started, finished, rowCount, checks, error),
-    bytesProcessed,
-  });
+  try {
+    await warehouse.recordRun({
+      ...runRecord(product, options.runId, status, started, finished, rowCount, checks, error),
+      bytesProcessed,
+    });
+  } catch (cause) {
+    // The build stands; say that its record is missing rather than lose every outcome.
+    error ??= new WarehouseError(
+      'run-log-failed',
+      `${product.id}: its run could not be recorded: ${(cause as Error)?.message ?? cause}`,
+      subjectOf(product),
+      { cause },
+    );
+  }
   return {
     product,
     status,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ColumnSpec } from './columns.js';
 import type { DataProduct } from './data-product.js';
 import type { Dialect } from './dialect.js';
@@ -25,16 +26,31 @@ export const STATE_COLUMNS: readonly ColumnSpec[] = [
   column('input', 'string', 'Input of the product'),
   column('day', 'date', 'Day of the input rows'),
   column('row_count', 'integer', 'Rows of the input on that day'),
-  column('fingerprint', 'string', 'XOR of the hashes of those rows'),
+  column('fingerprint', 'string', 'Fingerprint of those rows (of the build query, for the _build_query row)'),
 ];
 
-/** Rows and a fingerprint per input and day: what the incremental build compares. */
-export function fingerprintSelect(product: DataProduct, dialect: Dialect): string {
-  const parts = Object.entries(product.incremental).map(([name, dayColumn]) => {
-    const relation = (product.inputs as Record<string, Relation>)[name]!;
+/** The mark of everything besides input rows that shapes the output: the build query itself. */
+const QUERY_INPUT = '_build_query';
+
+/**
+ * Rows and a fingerprint per input and day (per input, for inputs without a day column),
+ * plus the build query: what an incremental build compares with the last one. Only the
+ * inputs' contract columns count: a republished upstream with the same rows is no change.
+ */
+export function fingerprintSelect(product: DataProduct, dialect: Dialect, buildQuery: string): string {
+  const parts = Object.entries(product.inputs as Record<string, Relation>).map(([name, relation]) => {
+    const dayColumn = product.incremental[name];
+    const values = relation.columns.map((c) => sql.id('t', c.name));
+    const fingerprint = sql`${sql.rowFingerprint(values)} AS ${sql.id('fingerprint')}`;
+    if (!dayColumn) {
+      return sql`SELECT ${name} AS ${sql.id('input')}, ${sql.cast(null, 'date')} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${fingerprint} FROM ${relation} AS t`;
+    }
     const day = sql.toDate(sql.id('t', dayColumn));
-    return sql`SELECT ${name} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${sql.cast(sql`BIT_XOR(${sql.rowHash(sql.id('t'))})`, 'string')} AS ${sql.id('fingerprint')} FROM ${relation} AS t GROUP BY ${day}`;
+    return sql`SELECT ${name} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${fingerprint} FROM ${relation} AS t GROUP BY ${day}`;
   });
+  parts.push(
+    sql`SELECT ${QUERY_INPUT} AS ${sql.id('input')}, ${sql.cast(null, 'date')} AS ${sql.id('day')}, ${sql.cast(0, 'integer')} AS ${sql.id('row_count')}, ${createHash('sha256').update(buildQuery).digest('hex')} AS ${sql.id('fingerprint')}`,
+  );
   return renderSql(sql.join(parts, ' UNION ALL '), dialect);
 }
 
@@ -47,11 +63,13 @@ const key = (r: Record<string, unknown>) => `${String(r.input)}|${r.day === null
 
 /**
  * Compares the inputs' fingerprints with those of the last build. Undefined means a full
- * build is needed: never built, no state, or the published version is another one.
+ * build is needed: never built, no state, another published version, another build query,
+ * or a change in an input that has no day column (it may touch every day).
  */
 export async function planIncremental(
   warehouse: Warehouse,
   product: DataProduct,
+  buildQuery: string,
 ): Promise<IncrementalPlan | undefined> {
   if (!(await warehouse.tableStats(product.table)) || !(await warehouse.tableStats(stateTable(product))))
     return undefined;
@@ -60,17 +78,22 @@ export async function planIncremental(
     renderSql(sql`SELECT ${sql.id('_version')} AS v FROM ${product} LIMIT 1`, dialect),
   );
   if (published && published.v !== product.version) return undefined;
-  const current = await warehouse.query(fingerprintSelect(product, dialect));
+  const current = await warehouse.query(fingerprintSelect(product, dialect, buildQuery));
   const stored = await warehouse.query(
     renderSql(sql`SELECT * FROM ${sql.raw(dialect.tableName(stateTable(product)))}`, dialect),
   );
+  const dayless = (input: string) => !product.incremental[input];
   const before = new Map(stored.map((r) => [key(r), `${Number(r.row_count)}:${String(r.fingerprint)}`]));
   const after = new Map(current.map((r) => [key(r), `${Number(r.row_count)}:${String(r.fingerprint)}`]));
   const days = new Set<string | null>();
-  for (const [k, v] of after)
-    if (before.get(k) !== v) days.add(k.split('|')[1] === 'null' ? null : k.split('|')[1]!);
-  for (const k of before.keys())
-    if (!after.has(k)) days.add(k.split('|')[1] === 'null' ? null : k.split('|')[1]!);
+  const changed = (k: string) => {
+    const [input = '', day = 'null'] = k.split('|');
+    if (dayless(input)) return true;
+    days.add(day === 'null' ? null : day);
+    return false;
+  };
+  for (const [k, v] of after) if (before.get(k) !== v && changed(k)) return undefined;
+  for (const k of before.keys()) if (!after.has(k) && changed(k)) return undefined;
   return { days: [...days].sort((a, b) => String(a).localeCompare(String(b))) };
 }
 

@@ -24,7 +24,7 @@ export type PortableCall =
   | { fn: 'to_date'; args: [SqlFragment] }
   | { fn: 'cast'; type: LogicalType; args: [SqlFragment] }
   | { fn: 'regexp_matches'; pattern: string; args: [SqlFragment] }
-  | { fn: 'row_hash'; args: [SqlFragment] };
+  | { fn: 'row_fingerprint'; args: SqlFragment[] };
 
 /** Units of date arithmetic. Weeks start on Sunday on every warehouse. */
 export type DateUnit = 'day' | 'week' | 'month' | 'quarter' | 'year';
@@ -129,8 +129,13 @@ sql.cast = (value: SqlValue, type: LogicalType) => callOf({ fn: 'cast', type, ar
 /** True when `value` matches the regular expression `pattern` anywhere (RE2 syntax on both warehouses). */
 sql.regexpMatches = (value: SqlValue, pattern: string) =>
   callOf({ fn: 'regexp_matches', pattern, args: [wrap(value)] });
-/** A 64-bit hash of a whole row, given its table alias (`sql.rowHash(sql.id('t'))`); for change detection. */
-sql.rowHash = (alias: SqlFragment) => callOf({ fn: 'row_hash', args: [alias] });
+/**
+ * An aggregate fingerprint of the rows of a group over the given values (columns): equal for
+ * equal multisets of rows, different (with overwhelming likelihood) when any value changes.
+ * For change detection, as text.
+ */
+sql.rowFingerprint = (values: readonly SqlValue[]) =>
+  callOf({ fn: 'row_fingerprint', args: values.map((v) => wrap(v)) });
 
 /** How a rendered relation is named: the published table unless the caller maps it elsewhere. */
 export type RelationResolver = (relation: Relation) => TableRef;

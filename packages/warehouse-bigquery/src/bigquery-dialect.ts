@@ -77,8 +77,10 @@ export function bigqueryDialect(options: BigQueryDialectOptions = {}): Dialect {
           return `CAST(${a} AS DATE)`;
         case 'cast':
           return `CAST(${a} AS ${TYPES[call.type]})`;
-        case 'row_hash':
-          return `FARM_FINGERPRINT(TO_JSON_STRING(${a}))`;
+        case 'row_fingerprint': {
+          const h = `FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(${args.join(', ')})))`;
+          return `CONCAT(CAST(SUM(MOD(${h}, 2147483647)) AS STRING), ':', CAST(BIT_XOR(${h}) AS STRING))`;
+        }
         case 'regexp_matches':
           return `REGEXP_CONTAINS(${a}, ${quoteString(call.pattern)})`;
       }

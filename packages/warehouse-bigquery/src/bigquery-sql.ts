@@ -32,12 +32,19 @@ export interface ProductStatements {
 export function productStatements(product: DataProduct, dialect: Dialect): ProductStatements {
   const staging = stagingTable(product);
   const { transform, select } = renderBuildQuery(product, dialect);
-  return {
+  const statements = {
     transform,
     materialize: createTableStatement(dialect, staging, productLayout(product), { select }),
     checks: compileChecks(product, product.checks, dialect, (r: Relation) =>
       r === product ? staging : r.table,
     ).sql,
+  };
+  if (product.materialization !== 'incremental') return statements;
+  return {
+    ...statements,
+    fingerprints: fingerprintSelect(product, dialect, select),
+    // Two example days, one of them the day of rows without one.
+    rebuild: incrementalSelect(product, select, { days: ['2026-10-31', null] }, dialect),
   };
 }
 

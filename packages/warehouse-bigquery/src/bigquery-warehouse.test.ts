@@ -1,3 +1,4 @@
+import { BigQuery } from '@google-cloud/bigquery';
 import {
   buildProduct,
   compileChecks,
@@ -163,9 +164,21 @@ describe('bigquery warehouse against the REST stand-in', () => {
         { role: 'OWNER', groupByEmail: 'shop-data@retail.example' },
       ],
     });
+    // Someone grants a reader outside the platform; the next ensureDomain keeps it.
+    await new BigQuery({ ...standIn.clientOptions(), projectId: PROJECT }).dataset('shop').setMetadata({
+      access: [
+        { role: 'OWNER', specialGroup: 'projectOwners' },
+        { role: 'OWNER', groupByEmail: 'shop-data@retail.example' },
+        { role: 'READER', groupByEmail: 'auditors@retail.example' },
+      ],
+    });
     await warehouse.ensureDomain(shop);
     expect(standIn.find('POST', `${API}/datasets`)).toHaveLength(1);
-    expect(standIn.find('PATCH', `${API}/datasets/shop`)).toHaveLength(1);
+    expect(standIn.dataset('shop')?.access).toEqual([
+      { role: 'OWNER', specialGroup: 'projectOwners' },
+      { role: 'OWNER', groupByEmail: 'shop-data@retail.example' },
+      { role: 'READER', groupByEmail: 'auditors@retail.example' },
+    ]);
   });
 
   it('publishes through a partitioned, clustered, labelled staging table and an atomic copy', async () => {

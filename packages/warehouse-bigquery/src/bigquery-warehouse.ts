@@ -199,11 +199,28 @@ class BigQueryWarehouse implements Warehouse, CostEstimator {
       { role: 'OWNER', specialGroup: 'projectOwners' },
       ...spec.owners.map((member) => ({ role: 'OWNER', ...accessEntity(member) })),
     ];
-    const metadata = { description: spec.description, labels: spec.labels, access };
     try {
       const [exists] = await dataset.exists();
-      if (exists) await dataset.setMetadata(metadata);
-      else await dataset.create({ location: this.location, ...metadata });
+      if (exists) {
+        // Add what is missing, remove nothing: grants made elsewhere (project readers, other
+        // teams' access) are not the platform's to take away.
+        const [current] = await dataset.getMetadata();
+        const have = (current.access ?? []) as Array<Record<string, string>>;
+        const seen = new Set(have.map((e) => JSON.stringify(Object.entries(e).sort())));
+        const missing = access.filter((e) => !seen.has(JSON.stringify(Object.entries(e).sort())));
+        await dataset.setMetadata({
+          description: spec.description,
+          labels: { ...(current.labels ?? {}), ...spec.labels },
+          access: [...have, ...missing],
+        });
+      } else {
+        await dataset.create({
+          location: this.location,
+          description: spec.description,
+          labels: spec.labels,
+          access,
+        });
+      }
     } catch (error) {
       if ((error as { code?: number })?.code === 409) return; // created concurrently
       throw wrap(error, 'dataset-failed', { domain: schema });

@@ -250,6 +250,28 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(third.checks?.passRate).toBe(1);
       const refreshed = await buildProduct(warehouse, fx.daily, { runId: 'inc-4', fullRefresh: true });
       expect(refreshed.incremental?.mode).toBe('full');
+
+      // The same change to two equal rows of one day is still a change.
+      const twins = [day('2024-01-05', 'd', 1), day('2024-01-05', 'd', 1)];
+      await loadRows(warehouse, fx.sales, twins);
+      await buildProduct(warehouse, fx.daily, { runId: 'inc-5' });
+      await loadRows(
+        warehouse,
+        fx.sales,
+        twins.map((r) => ({ ...r, amount: 2 })),
+      );
+      const twinsChanged = await buildProduct(warehouse, fx.daily, { runId: 'inc-6' });
+      expect(twinsChanged.incremental).toEqual({ mode: 'partitions', partitions: ['2024-01-05'] });
+      expect(await read(fx.daily).then(facts)).toEqual([
+        { sale_date: '2024-01-05', store: 'd', revenue: 4, sales: 2 },
+      ]);
+
+      // Another transform under the same version may change every day: a full build.
+      const changedTransform = await buildProduct(warehouse, fx.dailyDoubled, { runId: 'inc-7' });
+      expect(changedTransform.incremental?.mode).toBe('full');
+      expect(await read(fx.daily).then(facts)).toEqual([
+        { sale_date: '2024-01-05', store: 'd', revenue: 8, sales: 2 },
+      ]);
     });
 
     it('streams a large result in bounded chunks', async () => {
@@ -396,5 +418,14 @@ function fixtures(prefix: string) {
     incremental: { sales: 'sold_at' },
   });
   const dailyFull = defineDataProduct({ ...dailyFields, name: `${prefix}_daily_full` });
-  return { domain, items, itemRows, product, broken, checked, sales, daily, dailyFull };
+  // The same product, version and table with another transform (as when someone forgets to bump the version).
+  const dailyDoubled = defineDataProduct({
+    ...dailyFields,
+    name: `${prefix}_daily`,
+    materialization: 'incremental',
+    incremental: { sales: 'sold_at' },
+    transform: ({ sales }) =>
+      sql`SELECT ${sql.toDate(sql.id('sold_at'))} AS sale_date, store, SUM(amount) * 2 AS revenue, COUNT(*) AS sales FROM ${sales} GROUP BY 1, 2`,
+  });
+  return { domain, items, itemRows, product, broken, checked, sales, daily, dailyFull, dailyDoubled };
 }

@@ -69,8 +69,12 @@ export const duckdbDialect: Dialect = {
         return `CAST(${a} AS DATE)`;
       case 'cast':
         return `CAST(${a} AS ${TYPES[call.type]})`;
-      case 'row_hash':
-        return `hash(${a})`;
+      case 'row_fingerprint': {
+        // A hash per row of its values as JSON (not DuckDB's per-field XOR, which cancels),
+        // summed (so equal pairs of rows do not cancel) and XORed.
+        const h = `hash(to_json(row(${args.join(', ')})))`;
+        return `(CAST(sum(${h} % 2147483647) AS VARCHAR) || ':' || CAST(bit_xor(${h}) AS VARCHAR))`;
+      }
       case 'regexp_matches':
         return `regexp_matches(${a}, ${quoteString(call.pattern)})`;
     }

@@ -100,6 +100,22 @@ describe('ingesting files into a source', () => {
     expect(result.sampleRejects[0]).toEqual({ line: 3, reason: rejects[0]!.reason });
   });
 
+  it('rejects a fraction in an integer column instead of rounding it', async () => {
+    const path = file(
+      'fractions.csv',
+      'order_id,channel,amount,items,ordered_at,note\nF1,store,1,2.5,2026-10-01 00:00:00,\nF2,store,1,3.0,2026-10-01 00:00:00,\n',
+    );
+    const result = await ingest(path);
+    expect(result).toMatchObject({
+      loaded: 1,
+      rejected: 1,
+      sampleRejects: [{ line: 2, reason: 'items: "2.5" is not a valid integer' }],
+    });
+    expect(await warehouse.query('SELECT order_id, items FROM shop.raw_orders')).toEqual([
+      { order_id: 'F2', items: 3 },
+    ]);
+  });
+
   it('adds nothing when the same file is ingested again', async () => {
     const path = file(
       'same.csv',

@@ -79,6 +79,12 @@ export function validationSql(
     columns.push(`${value} AS ${q(c.name)}`);
     const label = lit(`${c.name}${from && from !== c.name ? ` (file column ${from})` : ''}`);
     if (!c.nullable) reasons.push(`CASE WHEN ${raw} IS NULL THEN ${label} || ': missing' END`);
+    if (c.type === 'integer') {
+      // A cast to BIGINT rounds 2.5 to 3: a fraction is not an integer, it is a reject.
+      reasons.push(
+        `CASE WHEN ${raw} IS NOT NULL AND ${value} IS NOT NULL AND TRY_CAST(${raw} AS DECIMAL(38,9)) <> ${value} THEN ${label} || ': ' || to_json(CAST(${raw} AS VARCHAR)) || ' is not a valid integer' END`,
+      );
+    }
     if (c.type !== 'string') {
       reasons.push(
         `CASE WHEN ${raw} IS NOT NULL AND ${value} IS NULL THEN ${label} || ': ' || to_json(CAST(${raw} AS VARCHAR)) || ' is not a valid ${c.type}' END`,

@@ -99,6 +99,19 @@ describe('duckdb warehouse', () => {
     await holder.close();
   });
 
+  it('fails a read whose query fails part-way, instead of returning the rows before the failure', async () => {
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    const query =
+      "SELECT CAST(CASE WHEN i < 300000 THEN '1' ELSE 'x' END AS INTEGER) AS n FROM range(1000000) AS t(i)";
+    let rows = 0;
+    const error = await (async () => {
+      for await (const chunk of warehouse.stream(query)) rows += chunk.length;
+    })().catch((e: unknown) => e);
+    expect(isMeshError(error) && error.code).toBe('statement-failed');
+    expect(rows).toBe(0);
+    await warehouse.close();
+  });
+
   it('wraps a failing statement in a WarehouseError', async () => {
     const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
     const error = await warehouse.query('SELECT * FROM nowhere').catch((e: unknown) => e);

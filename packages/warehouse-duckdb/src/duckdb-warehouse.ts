@@ -239,8 +239,9 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
         `DROP TABLE IF EXISTS ${table(target)}`,
         `ALTER TABLE ${table(staging)} RENAME TO ${q(target.name)}`,
       ]);
-      // Durable now, and the storage figures of tableStats are current.
-      await this.run('CHECKPOINT');
+      // Durable now, and the storage figures of tableStats are current. Best effort: DuckDB
+      // refuses while another connection reads, and the swap has committed anyway.
+      await this.run('CHECKPOINT').catch(() => undefined);
     });
   }
 
@@ -258,18 +259,18 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
     const chunkSize = Math.max(1, options.chunkSize ?? 2048);
     // Its own connection, so a long read does not hold up builds, and its memory is one chunk.
     const connection = await this.instance.connect();
+    const fail = (cause: unknown) =>
+      new WarehouseError('statement-failed', (cause as Error).message ?? String(cause), {}, { cause });
     try {
-      let result: DuckDBResult;
+      // The driver ends a stream quietly when a query fails part-way; run the query to the end
+      // first (into a temporary table of this connection), so a failure is an error, never a
+      // short result. Then stream it.
       try {
-        result = await connection.stream(statement);
+        await connection.run(`CREATE TEMP TABLE ${q('__mesh_read')} AS ${statement}`);
       } catch (cause) {
-        throw new WarehouseError(
-          'statement-failed',
-          (cause as Error).message ?? String(cause),
-          {},
-          { cause },
-        );
+        throw fail(cause);
       }
+      const result = await connection.stream(`SELECT * FROM ${q('__mesh_read')}`);
       let pending: SqlRow[] = [];
       for await (const rows of result.yieldRowObjectJs()) {
         pending.push(...rowsOf(result, rows as Record<string, unknown>[]));

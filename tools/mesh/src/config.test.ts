@@ -99,5 +99,6 @@ targets:
     expect(() => resolveTarget(config, 'qa')).toThrow(
       /No target is named qa. Targets in the configuration: local, prod/,
     );
+    expect(() => resolveTarget(config, 'constructor')).toThrow(/No target is named constructor/);
   });
 });

@@ -116,7 +116,7 @@ export function parseConfig(text: string, file: string): MeshConfig {
     );
   }
   const config = parsed.data;
-  if (!config.targets[config.defaultTarget]) {
+  if (!Object.hasOwn(config.targets, config.defaultTarget)) {
     const line = lineOf(doc, ['defaultTarget'], lineCounter);
     throw new DefinitionError(
       'invalid-config',
@@ -150,7 +150,8 @@ export function resolveTarget(
   name: string | undefined,
 ): { name: string; target: TargetConfig } {
   const chosen = name ?? config.defaultTarget;
-  const target = config.targets[chosen];
+  // Own keys only: `--target constructor` is not a target.
+  const target = Object.hasOwn(config.targets, chosen) ? config.targets[chosen] : undefined;
   if (!target) {
     throw new UsageError(
       'unknown-target',

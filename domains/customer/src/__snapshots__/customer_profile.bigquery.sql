@@ -2,7 +2,7 @@
 
 -- transform
 SELECT customer_id,
-           TRIM(CONCAT(TRIM(first_name), ' ', TRIM(last_name))) AS full_name,
+           TRIM(CONCAT(COALESCE(TRIM(first_name), ''), ' ', COALESCE(TRIM(last_name), ''))) AS full_name,
            LOWER(TRIM(email)) AS email,
            segment,
            loyalty_tier AS tier,
@@ -36,7 +36,7 @@ CLUSTER BY `country`, `segment`, `tier`
 OPTIONS(description='The current CRM record of every customer: name, email, commercial segment, loyalty tier and location.', labels=[('domain', 'customer'), ('product', 'customer_profile'), ('tier', 'gold'), ('version', '1-0-0')])
 AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`full_name` AS STRING) AS `full_name`, CAST(`q`.`email` AS STRING) AS `email`, CAST(`q`.`segment` AS STRING) AS `segment`, CAST(`q`.`tier` AS STRING) AS `tier`, CAST(`q`.`signup_date` AS DATE) AS `signup_date`, CAST(`q`.`country` AS STRING) AS `country`, CAST(`q`.`city` AS STRING) AS `city`, CAST(`q`.`marketing_opt_in` AS BOOL) AS `marketing_opt_in`, CAST('customer' AS STRING) AS `_domain`, CAST('customer_profile' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     SELECT customer_id,
-           TRIM(CONCAT(TRIM(first_name), ' ', TRIM(last_name))) AS full_name,
+           TRIM(CONCAT(COALESCE(TRIM(first_name), ''), ' ', COALESCE(TRIM(last_name), ''))) AS full_name,
            LOWER(TRIM(email)) AS email,
            segment,
            loyalty_tier AS tier,

@@ -15,9 +15,9 @@ WITH ranked AS (
       GROUP BY category
     )
     SELECT r.product_id, r.category, r.brand, r.unit_cost, r.retail_price,
-           ROUND(SAFE_DIVIDE((r.retail_price - r.unit_cost) * 100, r.unit_cost), 2) AS markup_pct,
+           ROUND(CAST(SAFE_DIVIDE((r.retail_price - r.unit_cost) * 100, r.unit_cost) AS NUMERIC), 2) AS markup_pct,
            m.category_median_price,
-           ROUND(SAFE_DIVIDE(r.retail_price * 100, m.category_median_price), 2) AS price_index,
+           ROUND(CAST(SAFE_DIVIDE(r.retail_price * 100, m.category_median_price) AS NUMERIC), 2) AS price_index,
            CASE WHEN r.position * 4 <= r.products THEN 'budget'
                 WHEN r.position * 4 <= r.products * 2 THEN 'mid'
                 WHEN r.position * 4 <= r.products * 3 THEN 'premium'
@@ -60,9 +60,9 @@ AS SELECT CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`category` 
       GROUP BY category
     )
     SELECT r.product_id, r.category, r.brand, r.unit_cost, r.retail_price,
-           ROUND(SAFE_DIVIDE((r.retail_price - r.unit_cost) * 100, r.unit_cost), 2) AS markup_pct,
+           ROUND(CAST(SAFE_DIVIDE((r.retail_price - r.unit_cost) * 100, r.unit_cost) AS NUMERIC), 2) AS markup_pct,
            m.category_median_price,
-           ROUND(SAFE_DIVIDE(r.retail_price * 100, m.category_median_price), 2) AS price_index,
+           ROUND(CAST(SAFE_DIVIDE(r.retail_price * 100, m.category_median_price) AS NUMERIC), 2) AS price_index,
            CASE WHEN r.position * 4 <= r.products THEN 'budget'
                 WHEN r.position * 4 <= r.products * 2 THEN 'mid'
                 WHEN r.position * 4 <= r.products * 3 THEN 'premium'

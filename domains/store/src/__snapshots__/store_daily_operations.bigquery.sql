@@ -13,7 +13,7 @@ WITH latest AS (
     )
     SELECT r.store_id, r.business_date, l.format, r.opening_hours, r.footfall, r.staff_on_shift,
            r.staff_on_shift * r.opening_hours AS staff_hours,
-           ROUND(SAFE_DIVIDE(r.footfall, r.staff_on_shift * r.opening_hours), 2) AS footfall_per_staff_hour,
+           ROUND(CAST(SAFE_DIVIDE(r.footfall, r.staff_on_shift * r.opening_hours) AS NUMERIC), 2) AS footfall_per_staff_hour,
            r.incidents
     FROM latest AS r
     JOIN `retail-mesh-prod`.`store`.`store_locations` AS l ON l.store_id = r.store_id;
@@ -50,7 +50,7 @@ AS SELECT CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`business_date`
     )
     SELECT r.store_id, r.business_date, l.format, r.opening_hours, r.footfall, r.staff_on_shift,
            r.staff_on_shift * r.opening_hours AS staff_hours,
-           ROUND(SAFE_DIVIDE(r.footfall, r.staff_on_shift * r.opening_hours), 2) AS footfall_per_staff_hour,
+           ROUND(CAST(SAFE_DIVIDE(r.footfall, r.staff_on_shift * r.opening_hours) AS NUMERIC), 2) AS footfall_per_staff_hour,
            r.incidents
     FROM latest AS r
     JOIN `retail-mesh-prod`.`store`.`store_locations` AS l ON l.store_id = r.store_id) AS q;

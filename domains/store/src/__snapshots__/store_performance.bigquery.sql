@@ -17,8 +17,8 @@ WITH store_sales AS (
     )
     SELECT store_id, business_date, format, region, footfall, staff_hours, orders, net_revenue,
            SAFE_DIVIDE(orders, footfall) AS conversion_rate,
-           ROUND(SAFE_DIVIDE(net_revenue, square_meters), 2) AS revenue_per_square_meter,
-           ROUND(SAFE_DIVIDE(net_revenue, staff_hours), 2) AS revenue_per_staff_hour
+           ROUND(CAST(SAFE_DIVIDE(net_revenue, square_meters) AS NUMERIC), 2) AS revenue_per_square_meter,
+           ROUND(CAST(SAFE_DIVIDE(net_revenue, staff_hours) AS NUMERIC), 2) AS revenue_per_staff_hour
     FROM days;
 
 -- materialize (staging table; published by an atomic copy job)
@@ -59,8 +59,8 @@ AS SELECT CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`business_date`
     )
     SELECT store_id, business_date, format, region, footfall, staff_hours, orders, net_revenue,
            SAFE_DIVIDE(orders, footfall) AS conversion_rate,
-           ROUND(SAFE_DIVIDE(net_revenue, square_meters), 2) AS revenue_per_square_meter,
-           ROUND(SAFE_DIVIDE(net_revenue, staff_hours), 2) AS revenue_per_staff_hour
+           ROUND(CAST(SAFE_DIVIDE(net_revenue, square_meters) AS NUMERIC), 2) AS revenue_per_square_meter,
+           ROUND(CAST(SAFE_DIVIDE(net_revenue, staff_hours) AS NUMERIC), 2) AS revenue_per_staff_hour
     FROM days) AS q;
 
 -- checks (one query for the whole suite)

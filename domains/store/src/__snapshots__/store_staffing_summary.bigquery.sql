@@ -10,7 +10,7 @@ WITH per_store AS (
              SUM(CASE WHEN active AND role = 'associate' THEN 1 ELSE 0 END) AS associates,
              SUM(CASE WHEN active AND role = 'cashier' THEN 1 ELSE 0 END) AS cashiers,
              SUM(CASE WHEN active AND role = 'stock' THEN 1 ELSE 0 END) AS stock_staff,
-             ROUND(AVG(CASE WHEN active THEN hourly_rate END), 2) AS average_hourly_rate,
+             ROUND(CAST(AVG(CASE WHEN active THEN hourly_rate END) AS NUMERIC), 2) AS average_hourly_rate,
              ROUND(AVG(CASE WHEN active THEN tenure_days END), 1) AS average_tenure_days,
              SUM(CASE WHEN active AND is_store_manager THEN 1 ELSE 0 END) AS active_store_managers
       FROM `retail-mesh-prod`.`store`.`store_staff`
@@ -62,7 +62,7 @@ AS SELECT CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`format` AS STR
              SUM(CASE WHEN active AND role = 'associate' THEN 1 ELSE 0 END) AS associates,
              SUM(CASE WHEN active AND role = 'cashier' THEN 1 ELSE 0 END) AS cashiers,
              SUM(CASE WHEN active AND role = 'stock' THEN 1 ELSE 0 END) AS stock_staff,
-             ROUND(AVG(CASE WHEN active THEN hourly_rate END), 2) AS average_hourly_rate,
+             ROUND(CAST(AVG(CASE WHEN active THEN hourly_rate END) AS NUMERIC), 2) AS average_hourly_rate,
              ROUND(AVG(CASE WHEN active THEN tenure_days END), 1) AS average_tenure_days,
              SUM(CASE WHEN active AND is_store_manager THEN 1 ELSE 0 END) AS active_store_managers
       FROM `retail-mesh-prod`.`store`.`store_staff`
