@@ -111,9 +111,18 @@ export async function buildProduct(
     const { transform, select } = renderBuildQuery(product, warehouse.dialect);
     await checkTransformColumns(warehouse, product, transform);
     await warehouse.ensureDomain(product.domain);
+    const stateStaging = { schema: product.table.schema, name: `_staging_state_${product.name}` };
+    if (product.materialization === 'incremental') {
+      // The inputs as this build reads them, fingerprinted once: compared with the last
+      // build's, then kept for the next; rows that arrive later are new next time.
+      stagingCreated = true;
+      await warehouse.replaceTable(stateStaging, fingerprintSelect(product, warehouse.dialect, select), {
+        columns: STATE_COLUMNS,
+      });
+    }
     const plan =
       product.materialization === 'incremental' && !options.fullRefresh
-        ? await planIncremental(warehouse, product, select)
+        ? await planIncremental(warehouse, product, stateStaging)
         : undefined;
     incremental = plan
       ? { mode: plan.days.length ? 'partitions' : 'up-to-date', partitions: plan.days }
@@ -122,15 +131,8 @@ export async function buildProduct(
         : undefined;
     // Up to date: nothing to rebuild; the suite still runs, on the published table, for health.
     const checked = plan && !plan.days.length ? product.table : staging;
-    const stateStaging = { schema: product.table.schema, name: `_staging_state_${product.name}` };
     if (checked === staging) {
       stagingCreated = true;
-      if (product.materialization === 'incremental') {
-        // The inputs as this build reads them: rows that arrive later are new next time.
-        await warehouse.replaceTable(stateStaging, fingerprintSelect(product, warehouse.dialect, select), {
-          columns: STATE_COLUMNS,
-        });
-      }
       const build = plan ? incrementalSelect(product, select, plan, warehouse.dialect) : select;
       ({ rowCount, bytesProcessed } = await warehouse.replaceTable(staging, build, productLayout(product)));
       bytesProcessed ??= await inputBytes(warehouse, product);

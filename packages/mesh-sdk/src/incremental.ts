@@ -69,7 +69,8 @@ const key = (r: Record<string, unknown>) => `${String(r.input)}|${r.day === null
 export async function planIncremental(
   warehouse: Warehouse,
   product: DataProduct,
-  buildQuery: string,
+  /** Where this build wrote its inputs' fingerprints (`fingerprintSelect`). */
+  current: TableRef,
 ): Promise<IncrementalPlan | undefined> {
   if (!(await warehouse.tableStats(product.table)) || !(await warehouse.tableStats(stateTable(product))))
     return undefined;
@@ -78,13 +79,13 @@ export async function planIncremental(
     renderSql(sql`SELECT ${sql.id('_version')} AS v FROM ${product} LIMIT 1`, dialect),
   );
   if (published && published.v !== product.version) return undefined;
-  const current = await warehouse.query(fingerprintSelect(product, dialect, buildQuery));
-  const stored = await warehouse.query(
-    renderSql(sql`SELECT * FROM ${sql.raw(dialect.tableName(stateTable(product)))}`, dialect),
-  );
+  const read = (table: TableRef) =>
+    warehouse.query(renderSql(sql`SELECT * FROM ${sql.raw(dialect.tableName(table))}`, dialect));
+  const now = await read(current);
+  const stored = await read(stateTable(product));
   const dayless = (input: string) => !product.incremental[input];
   const before = new Map(stored.map((r) => [key(r), `${Number(r.row_count)}:${String(r.fingerprint)}`]));
-  const after = new Map(current.map((r) => [key(r), `${Number(r.row_count)}:${String(r.fingerprint)}`]));
+  const after = new Map(now.map((r) => [key(r), `${Number(r.row_count)}:${String(r.fingerprint)}`]));
   const days = new Set<string | null>();
   const changed = (k: string) => {
     const [input = '', day = 'null'] = k.split('|');

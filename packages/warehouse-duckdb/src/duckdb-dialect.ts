@@ -70,9 +70,9 @@ export const duckdbDialect: Dialect = {
       case 'cast':
         return `CAST(${a} AS ${TYPES[call.type]})`;
       case 'row_fingerprint': {
-        // A hash per row of its values as JSON (not DuckDB's per-field XOR, which cancels),
-        // summed (so equal pairs of rows do not cancel) and XORed.
-        const h = `hash(to_json(row(${args.join(', ')})))`;
+        // Summed as well as XORed: DuckDB's hash of several values is XOR-like, and an XOR
+        // alone cancels equal changes to pairs of rows.
+        const h = `hash(${args.join(', ')})`;
         return `(CAST(sum(${h} % 2147483647) AS VARCHAR) || ':' || CAST(bit_xor(${h}) AS VARCHAR))`;
       }
       case 'regexp_matches':

@@ -55,22 +55,26 @@ export async function chargeback(
   const totalStorage = usage.reduce((a, u) => a + u.storageBytes, 0);
   // Storage rates are per month; compute is what the period processed, scaled to a month.
   const monthly = 30 / options.days;
-  const domains = usage.map((u): DomainBill => {
+  const raw = usage.map((u) => {
+    const share = totalStorage > 0 ? u.storageBytes / totalStorage : 1 / usage.length;
     const storageCost = (u.storageBytes / GB) * rates.storagePerGbMonth;
     const computeCost = (u.processedBytes / TB) * rates.computePerTb * monthly;
-    const share = totalStorage > 0 ? u.storageBytes / totalStorage : 1 / usage.length;
     const platformCost = rates.platformPerMonth * share;
-    return {
-      domain: u.domain,
-      storageBytes: u.storageBytes,
-      storageCost: round(storageCost),
-      processedBytes: u.processedBytes,
-      computeCost: round(computeCost),
-      platformCost: round(platformCost),
-      total: round(storageCost + computeCost + platformCost),
-    };
+    return { ...u, storageCost, computeCost, platformCost, total: storageCost + computeCost + platformCost };
   });
-  const sum = (key: keyof Omit<DomainBill, 'domain'>) => round(domains.reduce((a, d) => a + d[key], 0));
+  const domains = raw.map(
+    (d): DomainBill => ({
+      domain: d.domain,
+      storageBytes: d.storageBytes,
+      storageCost: round(d.storageCost),
+      processedBytes: d.processedBytes,
+      computeCost: round(d.computeCost),
+      platformCost: round(d.platformCost),
+      total: round(d.total),
+    }),
+  );
+  // Totals from the unrounded figures: the platform adds up to its rate, not to a sum of rounded shares.
+  const sum = (key: keyof Omit<DomainBill, 'domain'>) => round(raw.reduce((a, d) => a + d[key], 0));
   return {
     currency: rates.currency,
     period: { days: options.days, since: since.toISOString() },
