@@ -112,6 +112,7 @@ describe('mesh ingest', () => {
     expect(
       (await mesh('ingest', 'product.stock_levels', '--from', wms, '--map', 'oops', '--db', db)).stderr,
     ).toContain('write target=source');
+    expect((await mesh('sources', 'nowhere')).stderr).toContain('No domain or source is named nowhere');
     const unmapped = await mesh(
       'ingest',
       'product.stock_levels',

@@ -21,7 +21,10 @@ type IngestValues = GlobalOptions & {
 export function parseMap(pairs: readonly string[] = []): Record<string, string> {
   const map: Record<string, string> = {};
   for (const pair of pairs) {
-    const [target, source] = pair.split('=', 2);
+    // Split at the first `=` only: a file's column name may contain one.
+    const at = pair.indexOf('=');
+    const target = at > 0 ? pair.slice(0, at) : undefined;
+    const source = at > 0 ? pair.slice(at + 1) : undefined;
     if (!target || !source)
       throw new UsageError(
         'bad-arguments',

@@ -1,3 +1,4 @@
+import { UsageError } from '@retail-mesh/sdk';
 import type { GlobalOptions, Io } from '../context.js';
 import { loadMesh } from '../mesh.js';
 import { sourcesJson, sourcesMarkdown } from '../sources-doc.js';
@@ -9,6 +10,14 @@ export async function run(
   io: Io,
 ): Promise<number> {
   const all = loadMesh();
+  for (const name of names) {
+    if (!all.sources.some((s) => s.domain.name === name || s.id === name)) {
+      throw new UsageError(
+        'unknown-source',
+        `No domain or source is named ${name}. Sources: ${all.sources.map((s) => s.id).join(', ')}.`,
+      );
+    }
+  }
   const mesh = names.length
     ? { ...all, sources: all.sources.filter((s) => names.includes(s.domain.name) || names.includes(s.id)) }
     : all;
