@@ -120,3 +120,4 @@ export function statementsFile(analyzed: AnalyzedProduct): string {
       : []),
   ].join('\n');
 }
+export * from './describe-domain.js';

@@ -1,0 +1,41 @@
+import type { DataProduct, Source } from '@retail-mesh/sdk';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyzeProducts, statementsFile } from './index.js';
+import { closeZetaSqlServer } from './zetasql-analyzer.js';
+
+/**
+ * The BigQuery test every domain package runs: each statement a build of each product sends
+ * (transform, materialization, checks; fingerprints and rebuild for incremental products) is
+ * analyzed by ZetaSQL with a catalog made from the zod schemas, and kept as a snapshot beside
+ * the calling test, in `__snapshots__/<product>.bigquery.sql`.
+ *
+ * @example describeDomainOnBigQuery(await import('./index.js'));
+ */
+export function describeDomainOnBigQuery(pkg: {
+  readonly domain: { readonly name: string };
+  readonly products: readonly DataProduct[];
+  readonly sources: readonly Source[];
+}) {
+  afterAll(() => closeZetaSqlServer());
+  describe(`${pkg.domain.name} domain on BigQuery`, async () => {
+    const analyzed = await analyzeProducts(pkg.products, pkg.sources);
+    for (const a of analyzed) {
+      it(`${a.product.id}: every statement of a build analyzes as GoogleSQL`, async () => {
+        const incremental = a.product.materialization === 'incremental';
+        expect(a.results).toEqual({
+          transform: { ok: true, outputColumns: expect.any(Array) },
+          materialize: { ok: true, outputColumns: expect.any(Array) },
+          checks: { ok: true, outputColumns: expect.any(Array) },
+          fingerprints: incremental ? { ok: true, outputColumns: expect.any(Array) } : undefined,
+          rebuild: incremental ? { ok: true, outputColumns: expect.any(Array) } : undefined,
+        });
+        if (a.results.transform.ok) {
+          expect(a.results.transform.outputColumns?.map((c) => c.name)).toEqual(
+            a.product.columns.map((c) => c.name),
+          );
+        }
+        await expect(statementsFile(a)).toMatchFileSnapshot(`__snapshots__/${a.product.name}.bigquery.sql`);
+      });
+    }
+  });
+}
