@@ -291,6 +291,45 @@ describe('bigquery warehouse against the REST stand-in', () => {
     expect(inserted.at(-1)).toMatchObject({ run_id: 'run-2', status: 'failed', error_code: 'checks-failed' });
   });
 
+  it('narrows readers to those of both versions while the rows change', async () => {
+    const viewer = (members: string[]) => ({ bindings: [{ role: 'roles/bigquery.dataViewer', members }] });
+    const client = new BigQuery({ ...standIn.clientOptions(), projectId: PROJECT });
+    standIn.putTable('shop', 'shop_sales', { schema: fieldsOf(sales, true) });
+    standIn.putTable('shop', '_staging_shop_sales', { schema: fieldsOf(sales, true) });
+    await client
+      .dataset('shop')
+      .table('shop_sales')
+      .setIamPolicy(viewer(['domain:retail.example', 'group:store@retail.example']));
+    await client
+      .dataset('shop')
+      .table('_staging_shop_sales')
+      .setIamPolicy(viewer(['group:store@retail.example', 'group:new@retail.example']));
+    standIn.clear();
+    await warehouse.promote(
+      { schema: 'shop', name: '_staging_shop_sales' },
+      { schema: 'shop', name: 'shop_sales' },
+    );
+    const steps = standIn.requests
+      .filter(
+        (r) =>
+          r.method === 'POST' && (r.path.endsWith('shop_sales:setIamPolicy') || r.path.endsWith('/jobs')),
+      )
+      .map((r) =>
+        r.path.endsWith('/jobs')
+          ? 'copy'
+          : (r.body as { policy: { bindings: Array<{ members: string[] }> } }).policy.bindings.flatMap(
+              (b) => b.members,
+            ),
+      );
+    // Before the copy: only the reader of both versions; after it: the new version's readers.
+    expect(steps).toEqual([
+      ['group:store@retail.example'],
+      'copy',
+      ['group:store@retail.example', 'group:new@retail.example'],
+    ]);
+    expect(standIn.table('shop', '_staging_shop_sales')).toBeUndefined();
+  });
+
   it('estimates bytes with a dry run, running nothing', async () => {
     const bytes = await (
       warehouse as Warehouse & { estimateBytes(s: string): Promise<number> }

@@ -277,26 +277,42 @@ class BigQueryWarehouse implements Warehouse, CostEstimator {
 
   async promote(staging: TableRef, target: TableRef): Promise<void> {
     const source = this.table(staging);
+    const destination = this.table(target);
+    type Bindings = Array<{ role?: string; members?: string[] }>;
+    let bindings: Bindings;
+    let metadata: { labels?: Record<string, string>; description?: string; schema?: object };
     try {
-      const [metadata] = await source.getMetadata();
+      metadata = (await source.getMetadata())[0] as typeof metadata;
+      bindings = ((await source.getIamPolicy())[0].bindings ?? []) as Bindings;
+      const [exists] = await destination.exists();
+      if (exists) {
+        // While the rows change, only who may read both the old and the new rows may read:
+        // narrowing access never shows new rows to old readers, widening never old rows to new ones.
+        const old = ((await destination.getIamPolicy())[0].bindings ?? []) as Bindings;
+        const both = bindings
+          .map((b) => ({
+            role: b.role ?? '',
+            members: (b.members ?? []).filter((m) =>
+              old.some((o) => o.role === b.role && o.members?.includes(m)),
+            ),
+          }))
+          .filter((b) => b.members.length);
+        await destination.setIamPolicy({ bindings: both });
+      }
       // A copy job with WRITE_TRUNCATE replaces the target atomically: readers see the old
       // rows or the new ones. Copies cost no query bytes.
-      await source.copy(this.table(target), {
+      await source.copy(destination, {
         writeDisposition: 'WRITE_TRUNCATE',
         createDisposition: 'CREATE_IF_NEEDED',
       });
-      const { labels, description, schema } = metadata as {
-        labels?: Record<string, string>;
-        description?: string;
-        schema?: object;
-      };
-      await this.table(target).setMetadata({ labels, description, schema });
-      const [policy] = await source.getIamPolicy();
-      await this.table(target).setIamPolicy({ bindings: policy.bindings ?? [] });
-      await source.delete();
     } catch (error) {
       throw wrap(error, 'promote-failed', { product: target.name });
     }
+    // Published. What follows completes it; a failure leaves access narrower, never wider.
+    await destination.setIamPolicy({ bindings }).catch(() => undefined);
+    const { labels, description, schema } = metadata;
+    await destination.setMetadata({ labels, description, schema }).catch(() => undefined);
+    await source.delete().catch(() => undefined);
   }
 
   async dropTable(ref: TableRef): Promise<void> {
