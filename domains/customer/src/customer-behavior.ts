@@ -70,7 +70,7 @@ export const customerBehavior = defineDataProduct({
       SELECT customer_id, device
       FROM (
         SELECT customer_id, device,
-               ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, device) AS position
+               ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, device NULLS LAST) AS position
         FROM known
         GROUP BY customer_id, device
       ) AS ranked

@@ -42,7 +42,7 @@ export const customerPreferences = defineDataProduct({
       SELECT r.*,
              ROW_NUMBER() OVER (
                PARTITION BY customer_id
-               ORDER BY updated_at DESC, CASE WHEN preferred_channel = 'none' THEN 0 ELSE 1 END, preferred_channel
+               ORDER BY updated_at DESC, CASE WHEN preferred_channel = 'none' THEN 0 ELSE 1 END, preferred_channel NULLS LAST
              ) AS revision
       FROM ${preferences} AS r
     ) AS c

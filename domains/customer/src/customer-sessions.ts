@@ -35,7 +35,7 @@ export const customerSessions = defineDataProduct({
     SELECT session_id, customer_id, started_at, device, page_views, product_views, added_to_cart, purchased
     FROM (
       SELECT s.*,
-             ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY page_views DESC, started_at, device) AS copy
+             ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY page_views DESC, started_at NULLS LAST, device NULLS LAST) AS copy
       FROM ${sessions} AS s
     ) AS deduplicated
     WHERE copy = 1`,

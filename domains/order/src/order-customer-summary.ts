@@ -43,7 +43,7 @@ export const orderCustomerSummary = defineDataProduct({
   transform: ({ transactions }) => sql`
     WITH channels AS (
       SELECT customer_id, channel,
-             ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, MAX(ordered_at) DESC, channel) AS preference
+             ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, MAX(ordered_at) DESC, channel NULLS LAST) AS preference
       FROM ${transactions}
       GROUP BY customer_id, channel
     ),

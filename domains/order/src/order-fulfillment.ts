@@ -58,7 +58,7 @@ export const orderFulfillment = defineDataProduct({
     WITH latest AS (
       SELECT order_id, carrier, shipped_at, delivered_at, promised_days
       FROM (
-        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY shipped_at DESC, carrier) AS newest
+        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY shipped_at DESC, carrier NULLS LAST) AS newest
         FROM ${shipments} AS s
       ) AS ranked
       WHERE newest = 1

@@ -45,7 +45,7 @@ export const orderReturns = defineDataProduct({
   transform: ({ returns, items, transactions }) => sql`
     WITH ranked AS (
       SELECT order_id, line_number, reason, returned_at, returned_quantity, refund_amount,
-             ROW_NUMBER() OVER (PARTITION BY order_id, line_number ORDER BY returned_at, reason) AS position
+             ROW_NUMBER() OVER (PARTITION BY order_id, line_number ORDER BY returned_at NULLS LAST, reason NULLS LAST) AS position
       FROM ${returns}
     ),
     per_line AS (

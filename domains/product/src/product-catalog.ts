@@ -32,7 +32,7 @@ export const productCatalog = defineDataProduct({
     SELECT product_id, sku, TRIM(name) AS name, TRIM(category) AS category, TRIM(brand) AS brand,
            unit_cost, retail_price, active, launched_on, updated_at
     FROM (
-      SELECT p.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, sku) AS revision
+      SELECT p.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, sku NULLS LAST) AS revision
       FROM ${products} AS p
     ) AS latest
     WHERE revision = 1`,

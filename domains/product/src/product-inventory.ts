@@ -51,7 +51,7 @@ export const productInventory = defineDataProduct({
     WITH counts AS (
       SELECT product_id, stock, reorder_point, updated_at
       FROM (
-        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, stock) AS newest
+        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, stock NULLS LAST) AS newest
         FROM ${stock} AS s
       ) AS ranked
       WHERE newest = 1

@@ -44,7 +44,7 @@ export const productPricing = defineDataProduct({
   transform: ({ catalog }) => sql`
     WITH ranked AS (
       SELECT product_id, category, brand, unit_cost, retail_price,
-             ROW_NUMBER() OVER (PARTITION BY category ORDER BY retail_price, product_id) AS position,
+             ROW_NUMBER() OVER (PARTITION BY category ORDER BY retail_price NULLS LAST, product_id) AS position,
              COUNT(*) OVER (PARTITION BY category) AS products
       FROM ${catalog}
       WHERE active

@@ -22,7 +22,7 @@ WITH known AS (
       SELECT customer_id, device
       FROM (
         SELECT customer_id, device,
-               ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, device) AS position
+               ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, device NULLS LAST) AS position
         FROM known
         GROUP BY customer_id, device
       ) AS ranked
@@ -89,7 +89,7 @@ AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`sessions
       SELECT customer_id, device
       FROM (
         SELECT customer_id, device,
-               ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, device) AS position
+               ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, device NULLS LAST) AS position
         FROM known
         GROUP BY customer_id, device
       ) AS ranked

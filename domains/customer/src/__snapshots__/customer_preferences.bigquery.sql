@@ -9,7 +9,7 @@ SELECT c.customer_id, c.preferred_channel, TRIM(c.preferred_category) AS preferr
       SELECT r.*,
              ROW_NUMBER() OVER (
                PARTITION BY customer_id
-               ORDER BY updated_at DESC, CASE WHEN preferred_channel = 'none' THEN 0 ELSE 1 END, preferred_channel
+               ORDER BY updated_at DESC, CASE WHEN preferred_channel = 'none' THEN 0 ELSE 1 END, preferred_channel NULLS LAST
              ) AS revision
       FROM `retail-mesh-prod`.`customer`.`raw_preferences` AS r
     ) AS c
@@ -41,7 +41,7 @@ AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`preferre
       SELECT r.*,
              ROW_NUMBER() OVER (
                PARTITION BY customer_id
-               ORDER BY updated_at DESC, CASE WHEN preferred_channel = 'none' THEN 0 ELSE 1 END, preferred_channel
+               ORDER BY updated_at DESC, CASE WHEN preferred_channel = 'none' THEN 0 ELSE 1 END, preferred_channel NULLS LAST
              ) AS revision
       FROM `retail-mesh-prod`.`customer`.`raw_preferences` AS r
     ) AS c

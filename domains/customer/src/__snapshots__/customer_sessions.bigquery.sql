@@ -4,7 +4,7 @@
 SELECT session_id, customer_id, started_at, device, page_views, product_views, added_to_cart, purchased
     FROM (
       SELECT s.*,
-             ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY page_views DESC, started_at, device) AS copy
+             ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY page_views DESC, started_at NULLS LAST, device NULLS LAST) AS copy
       FROM `retail-mesh-prod`.`customer`.`raw_web_sessions` AS s
     ) AS deduplicated
     WHERE copy = 1;
@@ -31,7 +31,7 @@ AS SELECT CAST(`q`.`session_id` AS STRING) AS `session_id`, CAST(`q`.`customer_i
     SELECT session_id, customer_id, started_at, device, page_views, product_views, added_to_cart, purchased
     FROM (
       SELECT s.*,
-             ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY page_views DESC, started_at, device) AS copy
+             ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY page_views DESC, started_at NULLS LAST, device NULLS LAST) AS copy
       FROM `retail-mesh-prod`.`customer`.`raw_web_sessions` AS s
     ) AS deduplicated
     WHERE copy = 1) AS q;

@@ -3,7 +3,7 @@
 -- transform
 WITH channels AS (
       SELECT customer_id, channel,
-             ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, MAX(ordered_at) DESC, channel) AS preference
+             ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, MAX(ordered_at) DESC, channel NULLS LAST) AS preference
       FROM `retail-mesh-prod`.`order`.`order_transactions`
       GROUP BY customer_id, channel
     ),
@@ -48,7 +48,7 @@ OPTIONS(description='Per customer who ever ordered: orders and cancellations, fi
 AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`orders` AS INT64) AS `orders`, CAST(`q`.`cancelled_orders` AS INT64) AS `cancelled_orders`, CAST(`q`.`first_order_at` AS TIMESTAMP) AS `first_order_at`, CAST(`q`.`last_order_at` AS TIMESTAMP) AS `last_order_at`, CAST(`q`.`items` AS INT64) AS `items`, CAST(`q`.`net_spend` AS NUMERIC) AS `net_spend`, CAST(`q`.`returned_amount` AS NUMERIC) AS `returned_amount`, CAST(`q`.`average_order_value` AS NUMERIC) AS `average_order_value`, CAST(`q`.`favorite_channel` AS STRING) AS `favorite_channel`, CAST('order' AS STRING) AS `_domain`, CAST('order_customer_summary' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     WITH channels AS (
       SELECT customer_id, channel,
-             ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, MAX(ordered_at) DESC, channel) AS preference
+             ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY COUNT(*) DESC, MAX(ordered_at) DESC, channel NULLS LAST) AS preference
       FROM `retail-mesh-prod`.`order`.`order_transactions`
       GROUP BY customer_id, channel
     ),

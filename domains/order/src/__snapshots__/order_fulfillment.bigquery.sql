@@ -4,7 +4,7 @@
 WITH latest AS (
       SELECT order_id, carrier, shipped_at, delivered_at, promised_days
       FROM (
-        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY shipped_at DESC, carrier) AS newest
+        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY shipped_at DESC, carrier NULLS LAST) AS newest
         FROM `retail-mesh-prod`.`order`.`raw_shipments` AS s
       ) AS ranked
       WHERE newest = 1
@@ -59,7 +59,7 @@ AS SELECT CAST(`q`.`order_id` AS STRING) AS `order_id`, CAST(`q`.`customer_id` A
     WITH latest AS (
       SELECT order_id, carrier, shipped_at, delivered_at, promised_days
       FROM (
-        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY shipped_at DESC, carrier) AS newest
+        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY shipped_at DESC, carrier NULLS LAST) AS newest
         FROM `retail-mesh-prod`.`order`.`raw_shipments` AS s
       ) AS ranked
       WHERE newest = 1

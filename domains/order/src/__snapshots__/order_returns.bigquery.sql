@@ -3,7 +3,7 @@
 -- transform
 WITH ranked AS (
       SELECT order_id, line_number, reason, returned_at, returned_quantity, refund_amount,
-             ROW_NUMBER() OVER (PARTITION BY order_id, line_number ORDER BY returned_at, reason) AS position
+             ROW_NUMBER() OVER (PARTITION BY order_id, line_number ORDER BY returned_at NULLS LAST, reason NULLS LAST) AS position
       FROM `retail-mesh-prod`.`order`.`raw_returns`
     ),
     per_line AS (
@@ -52,7 +52,7 @@ OPTIONS(description='Every returned order line: product and category, units retu
 AS SELECT CAST(`q`.`order_id` AS STRING) AS `order_id`, CAST(`q`.`line_number` AS INT64) AS `line_number`, CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`channel` AS STRING) AS `channel`, CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`category` AS STRING) AS `category`, CAST(`q`.`reason` AS STRING) AS `reason`, CAST(`q`.`quantity` AS INT64) AS `quantity`, CAST(`q`.`returned_quantity` AS INT64) AS `returned_quantity`, CAST(`q`.`full_return` AS BOOL) AS `full_return`, CAST(`q`.`refund_amount` AS NUMERIC) AS `refund_amount`, CAST(`q`.`return_count` AS INT64) AS `return_count`, CAST(`q`.`order_date` AS DATE) AS `order_date`, CAST(`q`.`returned_at` AS TIMESTAMP) AS `returned_at`, CAST(`q`.`days_to_return` AS INT64) AS `days_to_return`, CAST('order' AS STRING) AS `_domain`, CAST('order_returns' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     WITH ranked AS (
       SELECT order_id, line_number, reason, returned_at, returned_quantity, refund_amount,
-             ROW_NUMBER() OVER (PARTITION BY order_id, line_number ORDER BY returned_at, reason) AS position
+             ROW_NUMBER() OVER (PARTITION BY order_id, line_number ORDER BY returned_at NULLS LAST, reason NULLS LAST) AS position
       FROM `retail-mesh-prod`.`order`.`raw_returns`
     ),
     per_line AS (

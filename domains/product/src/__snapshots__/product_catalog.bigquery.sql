@@ -4,7 +4,7 @@
 SELECT product_id, sku, TRIM(name) AS name, TRIM(category) AS category, TRIM(brand) AS brand,
            unit_cost, retail_price, active, launched_on, updated_at
     FROM (
-      SELECT p.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, sku) AS revision
+      SELECT p.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, sku NULLS LAST) AS revision
       FROM `retail-mesh-prod`.`product`.`raw_products` AS p
     ) AS latest
     WHERE revision = 1;
@@ -32,7 +32,7 @@ AS SELECT CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`sku` AS ST
     SELECT product_id, sku, TRIM(name) AS name, TRIM(category) AS category, TRIM(brand) AS brand,
            unit_cost, retail_price, active, launched_on, updated_at
     FROM (
-      SELECT p.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, sku) AS revision
+      SELECT p.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, sku NULLS LAST) AS revision
       FROM `retail-mesh-prod`.`product`.`raw_products` AS p
     ) AS latest
     WHERE revision = 1) AS q;

@@ -4,7 +4,7 @@
 WITH counts AS (
       SELECT product_id, stock, reorder_point, updated_at
       FROM (
-        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, stock) AS newest
+        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, stock NULLS LAST) AS newest
         FROM `retail-mesh-prod`.`product`.`raw_stock_levels` AS s
       ) AS ranked
       WHERE newest = 1
@@ -59,7 +59,7 @@ AS SELECT CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`name` AS S
     WITH counts AS (
       SELECT product_id, stock, reorder_point, updated_at
       FROM (
-        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, stock) AS newest
+        SELECT s.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, stock NULLS LAST) AS newest
         FROM `retail-mesh-prod`.`product`.`raw_stock_levels` AS s
       ) AS ranked
       WHERE newest = 1

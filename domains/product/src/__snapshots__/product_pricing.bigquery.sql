@@ -3,7 +3,7 @@
 -- transform
 WITH ranked AS (
       SELECT product_id, category, brand, unit_cost, retail_price,
-             ROW_NUMBER() OVER (PARTITION BY category ORDER BY retail_price, product_id) AS position,
+             ROW_NUMBER() OVER (PARTITION BY category ORDER BY retail_price NULLS LAST, product_id) AS position,
              COUNT(*) OVER (PARTITION BY category) AS products
       FROM `retail-mesh-prod`.`product`.`product_catalog`
       WHERE active
@@ -48,7 +48,7 @@ OPTIONS(description='Shelf price, markup and price position of every active prod
 AS SELECT CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`category` AS STRING) AS `category`, CAST(`q`.`brand` AS STRING) AS `brand`, CAST(`q`.`unit_cost` AS NUMERIC) AS `unit_cost`, CAST(`q`.`retail_price` AS NUMERIC) AS `retail_price`, CAST(`q`.`markup_pct` AS FLOAT64) AS `markup_pct`, CAST(`q`.`category_median_price` AS NUMERIC) AS `category_median_price`, CAST(`q`.`price_index` AS FLOAT64) AS `price_index`, CAST(`q`.`price_band` AS STRING) AS `price_band`, CAST(`q`.`below_cost` AS BOOL) AS `below_cost`, CAST('product' AS STRING) AS `_domain`, CAST('product_pricing' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     WITH ranked AS (
       SELECT product_id, category, brand, unit_cost, retail_price,
-             ROW_NUMBER() OVER (PARTITION BY category ORDER BY retail_price, product_id) AS position,
+             ROW_NUMBER() OVER (PARTITION BY category ORDER BY retail_price NULLS LAST, product_id) AS position,
              COUNT(*) OVER (PARTITION BY category) AS products
       FROM `retail-mesh-prod`.`product`.`product_catalog`
       WHERE active
