@@ -163,3 +163,31 @@ export interface FileIngester {
 export function canIngestFiles(warehouse: Warehouse): warehouse is Warehouse & FileIngester {
   return typeof (warehouse as Partial<FileIngester>).ingestFile === 'function';
 }
+
+const optionalNumber = (value: unknown) =>
+  value === null || value === undefined ? undefined : Number(value);
+
+/**
+ * A run-log row, as both adapters store it (snake_case columns, checks as JSON text), back
+ * into a record.
+ */
+export function runRecordOf(row: SqlRow): BuildRunRecord {
+  return {
+    runId: String(row.run_id),
+    domain: String(row.domain),
+    product: String(row.product),
+    version: String(row.version),
+    status: row.status as BuildRunRecord['status'],
+    startedAt: row.started_at as Date,
+    finishedAt: row.finished_at as Date,
+    rowCount: Number(row.row_count),
+    bytesProcessed: optionalNumber(row.bytes_processed),
+    checks: JSON.parse(String(row.checks)),
+    completeness: optionalNumber(row.completeness),
+    validity: optionalNumber(row.validity),
+    error:
+      row.error_code === null || row.error_code === undefined
+        ? undefined
+        : { code: String(row.error_code), message: String(row.error_message) },
+  };
+}

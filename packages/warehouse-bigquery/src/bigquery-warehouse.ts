@@ -15,6 +15,7 @@ import {
   type MaterializeResult,
   ownersOf,
   readersOf,
+  runRecordOf,
   type SqlRow,
   type TableLayout,
   type TableRef,
@@ -408,12 +409,12 @@ class BigQueryWarehouse implements Warehouse, CostEstimator {
 
   async latestRuns(): Promise<BuildRunRecord[]> {
     await this.ensureMeta();
-    return (await this.query(this.runLog.latest)).map(runOf);
+    return (await this.query(this.runLog.latest)).map(runRecordOf);
   }
 
   async listRuns({ since }: { since: Date }): Promise<BuildRunRecord[]> {
     await this.ensureMeta();
-    return (await this.query(this.runLog.since(since))).map(runOf);
+    return (await this.query(this.runLog.since(since))).map(runRecordOf);
   }
 
   async close(): Promise<void> {}
@@ -455,27 +456,4 @@ export function accessEntity(member: string): Record<string, string> {
     default:
       return { iamMember: member };
   }
-}
-
-function runOf(r: SqlRow): BuildRunRecord {
-  return {
-    runId: String(r.run_id),
-    domain: String(r.domain),
-    product: String(r.product),
-    version: String(r.version),
-    status: r.status as BuildRunRecord['status'],
-    startedAt: r.started_at as Date,
-    finishedAt: r.finished_at as Date,
-    rowCount: Number(r.row_count),
-    bytesProcessed:
-      r.bytes_processed === null || r.bytes_processed === undefined ? undefined : Number(r.bytes_processed),
-    checks: JSON.parse(String(r.checks)),
-    completeness:
-      r.completeness === null || r.completeness === undefined ? undefined : Number(r.completeness),
-    validity: r.validity === null || r.validity === undefined ? undefined : Number(r.validity),
-    error:
-      r.error_code === null || r.error_code === undefined
-        ? undefined
-        : { code: String(r.error_code), message: String(r.error_message) },
-  };
 }

@@ -10,6 +10,7 @@ import {
   type IngestOptions,
   type IngestResult,
   type MaterializeResult,
+  runRecordOf,
   type Source,
   type SqlRow,
   type TableLayout,
@@ -347,7 +348,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
     const rows = await this.query(
       `SELECT * FROM ${q(META_SCHEMA)}.runs QUALIFY row_number() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) = 1`,
     );
-    return rows.map(runOf);
+    return rows.map(runRecordOf);
   }
 
   async listRuns({ since }: { since: Date }): Promise<BuildRunRecord[]> {
@@ -360,7 +361,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
         },
       ),
     );
-    return rows.map(runOf);
+    return rows.map(runRecordOf);
   }
 
   async listFiles(pattern: string): Promise<string[]> {
@@ -481,24 +482,4 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
     this.connection.closeSync();
     this.instance.closeSync();
   }
-}
-
-function runOf(r: SqlRow): BuildRunRecord {
-  return {
-    runId: String(r.run_id),
-    domain: String(r.domain),
-    product: String(r.product),
-    version: String(r.version),
-    status: r.status as BuildRunRecord['status'],
-    startedAt: r.started_at as Date,
-    finishedAt: r.finished_at as Date,
-    rowCount: Number(r.row_count),
-    bytesProcessed:
-      r.bytes_processed === null || r.bytes_processed === undefined ? undefined : Number(r.bytes_processed),
-    checks: JSON.parse(String(r.checks)),
-    completeness: r.completeness === null ? undefined : Number(r.completeness),
-    validity: r.validity === null ? undefined : Number(r.validity),
-    error:
-      r.error_code === null ? undefined : { code: String(r.error_code), message: String(r.error_message) },
-  };
 }

@@ -3,28 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from './main.js';
+import { mesh } from './testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-ingest-cli-'));
 const db = join(dir, 'mesh.duckdb');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
-
-async function mesh(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
 
 // A WMS export with its own column names: the user maps them onto the source.
 const wms = join(dir, 'wms-2026-11-01.csv');

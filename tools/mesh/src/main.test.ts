@@ -3,31 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from './main.js';
 import { loadMesh } from './mesh.js';
+import { mesh } from './testing/run-cli.js';
 
 const real = loadMesh();
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
-
-/** Runs the CLI in-process and captures what it prints. */
-async function mesh(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr, json: () => JSON.parse(stdout) };
-}
 
 describe('mesh CLI', () => {
   const db = join(dir, 'mesh.duckdb');

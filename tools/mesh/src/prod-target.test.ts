@@ -5,8 +5,8 @@ import { bigqueryDialect } from '@retail-mesh/bigquery';
 import { type BigQueryStandIn, STAND_IN_TOKEN, startBigQueryStandIn } from '@retail-mesh/bigquery/testing';
 import { planBuild, renderBuildQuery } from '@retail-mesh/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from './main.js';
 import { loadMesh } from './mesh.js';
+import { mesh } from './testing/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-prod-'));
 let standIn: BigQueryStandIn;
@@ -38,22 +38,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 afterEach(() => vi.restoreAllMocks());
-
-async function mesh(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
 
 describe('mesh build --target prod --dry-run against the BigQuery stand-in', () => {
   it('dry-runs every build statement and prints bytes and cost per product and in total', async () => {
