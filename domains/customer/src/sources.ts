@@ -1,3 +1,4 @@
+import { PRODUCT_CATEGORIES } from '@retail-mesh/domain-product';
 import { defineSource, z } from '@retail-mesh/sdk';
 import { customerDomain } from './domain.js';
 
@@ -6,20 +7,7 @@ export const LOYALTY_TIERS = ['bronze', 'silver', 'gold', 'platinum'] as const;
 export const DEVICES = ['desktop', 'mobile', 'tablet', 'app'] as const;
 export const CHANNELS = ['email', 'sms', 'push', 'none'] as const;
 /** The merchandise categories of the product domain, as the preference centre offers them. */
-export const PRODUCT_CATEGORIES = [
-  'Apparel',
-  'Footwear',
-  'Electronics',
-  'Home',
-  'Kitchen',
-  'Beauty',
-  'Toys',
-  'Sports',
-  'Grocery',
-  'Garden',
-  'Books',
-  'Pets',
-] as const;
+export { PRODUCT_CATEGORIES };
 
 /** The sample's clock: generated timestamps fall before it, so a seed always gives the same rows. */
 const AS_OF = "TIMESTAMP '2026-11-01 00:00:00'";

@@ -10,7 +10,7 @@ export { productCatalog } from './product-catalog.js';
 export { productCategorySummary } from './product-category-summary.js';
 export { productInventory, STOCK_STATUSES } from './product-inventory.js';
 export { PRICE_BANDS, productPricing } from './product-pricing.js';
-export { productCount, rawProducts, stockLevels } from './sources.js';
+export { PRODUCT_CATEGORIES, productCount, rawProducts, stockLevels } from './sources.js';
 
 /** Everything the product domain publishes, for the platform to build. */
 export const domain = productDomain;

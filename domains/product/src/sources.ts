@@ -4,7 +4,8 @@ import { productDomain } from './domain.js';
 /** The sample's clock: generated timestamps fall before it, so a seed always gives the same rows. */
 const AS_OF = "TIMESTAMP '2026-11-01 00:00:00'";
 
-const CATEGORIES = [
+/** The merchandise categories of the sample catalog; other domains' samples draw from them too. */
+export const PRODUCT_CATEGORIES = [
   'Apparel',
   'Footwear',
   'Electronics',
@@ -17,7 +18,8 @@ const CATEGORIES = [
   'Garden',
   'Books',
   'Pets',
-];
+] as const;
+
 const BRANDS = [
   'Northwind',
   'Contoso',
@@ -81,7 +83,7 @@ export const rawProducts = defineSource({
       ${AS_OF} - to_seconds(CAST(hash(${seed}, i, 'updated') % (86400 * 60) AS BIGINT)) AS updated_at
     FROM (
       SELECT i,
-        ${list(CATEGORIES)}[1 + CAST(hash(${seed}, i, 'category') % ${CATEGORIES.length} AS INTEGER)] AS category,
+        ${list([...PRODUCT_CATEGORIES])}[1 + CAST(hash(${seed}, i, 'category') % ${PRODUCT_CATEGORIES.length} AS INTEGER)] AS category,
         ${list(BRANDS)}[1 + CAST(hash(${seed}, i, 'brand') % ${BRANDS.length} AS INTEGER)] AS brand,
         2 + (hash(${seed}, i, 'cost') % 20000) / 100.0 AS cost
       FROM range(1, ${productCount(scale)} + 1) AS t(i)
