@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import { buildProduct, loadRows, type Warehouse } from '@retail-mesh/sdk';
+import { buildProduct, canIngestFiles, loadRows, type Warehouse } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerPreferences, customerProfile, rawPreferences } from './index.js';
 
@@ -25,6 +28,9 @@ const saved = (id: string, channel: string, category: string, newsletter: boolea
   updated_at: at(when),
 });
 
+// One export of the preference centre, which lists every save in the order it was made. The
+// source is an upsert on customer_id by updated_at, so the product sees each customer's current
+// save only: the newest, and of two saves in the same second the later line of the export.
 const revisions = [
   // C1 changed its mind: the newer save wins, its category trimmed.
   saved('C1', 'sms', 'Toys', false, '2026-09-01T00:00:00Z'),
@@ -34,7 +40,8 @@ const revisions = [
   saved('C2', 'none', 'Home', false, '2026-10-15T00:00:00Z'),
   // C3 names a channel but never consented in the CRM.
   saved('C3', 'sms', 'Garden', false, '2026-10-02T00:00:00Z'),
-  // C4 saved twice in the same second: the opt-out wins the tie.
+  // C4 saved twice in the same second, opting out last: the later line wins the tie. (The
+  // product's own rule that an opt-out wins a tie can no longer be reached: it gets one row.)
   saved('C4', 'push', 'Pets', true, '2026-10-03T12:00:00Z'),
   saved('C4', 'none', 'Pets', true, '2026-10-03T12:00:00Z'),
   // A customer the CRM does not know: left out. (C5 is known but never saved preferences.)
@@ -67,6 +74,28 @@ const expected = [
   row('C4', 'none', 'Pets', true, true, false, '2026-10-03T12:00:00Z'),
 ];
 
+/**
+ * Delivers saves as the preference centre does: one CSV export per call, ingested as one batch
+ * whose lines keep the order given, so the source's upsert (cursor, batch, line) decides.
+ */
+const exportsDir = mkdtempSync(join(tmpdir(), 'customer-preferences-'));
+let exportCount = 0;
+const deliver = async (warehouse: Warehouse, rows: readonly ReturnType<typeof saved>[]) => {
+  if (!canIngestFiles(warehouse)) throw new Error(`${warehouse.name} cannot ingest files`);
+  const names = rawPreferences.columns.map((c) => c.name);
+  const cell = (v: unknown) =>
+    v === null || v === undefined
+      ? ''
+      : v instanceof Date
+        ? v.toISOString()
+        : `"${String(v).replaceAll('"', '""')}"`;
+  const file = join(exportsDir, `preferences-${++exportCount}.csv`);
+  const lines = [names, ...rows.map((r) => names.map((n) => cell(r[n as keyof typeof r])))];
+  writeFileSync(file, `${lines.map((l) => l.join(',')).join('\n')}\n`);
+  const result = await warehouse.ingestFile(rawPreferences, file);
+  expect(result).toMatchObject({ status: 'loaded', loaded: rows.length, rejected: 0 });
+};
+
 const readPreferences = async (warehouse: Warehouse) => {
   const rows = [];
   for await (const r of customerPreferences.read(warehouse)) rows.push(r);
@@ -86,10 +115,13 @@ describe('customer_preferences on DuckDB', () => {
       profile('C5', true),
     ]);
   });
-  afterAll(() => warehouse.close());
+  afterAll(async () => {
+    await warehouse.close();
+    rmSync(exportsDir, { recursive: true, force: true });
+  });
 
   it('keeps the newest save of each known customer, joins consent, every check green', async () => {
-    await loadRows(warehouse, rawPreferences, revisions);
+    await deliver(warehouse, revisions);
     const outcome = await buildProduct(warehouse, customerPreferences, { runId: 't1' });
     expect(outcome.status).toBe('published');
     expect(outcome.checks?.outcomes.filter((c) => !c.passed)).toEqual([]);
@@ -97,10 +129,8 @@ describe('customer_preferences on DuckDB', () => {
   });
 
   it('publishes a category the list does not know yet, with a warning', async () => {
-    await loadRows(warehouse, rawPreferences, [
-      ...revisions,
-      saved('C3', 'sms', 'Gardening Tools', false, '2026-10-20T00:00:00Z'),
-    ]);
+    // The next export carries the one new save.
+    await deliver(warehouse, [saved('C3', 'sms', 'Gardening Tools', false, '2026-10-20T00:00:00Z')]);
     const outcome = await buildProduct(warehouse, customerPreferences, { runId: 't2' });
     expect(outcome.status).toBe('published');
     expect(

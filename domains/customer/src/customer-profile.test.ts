@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import { buildMesh, loadRows, type Warehouse } from '@retail-mesh/sdk';
+import { buildMesh, canIngestFiles, type Warehouse } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerProfile, rawCustomers } from './index.js';
 
@@ -21,9 +24,12 @@ const crm = (id: string, fields: Record<string, unknown>): Record<string, unknow
   ...fields,
 });
 
+// One CRM export, revisions in the order they were saved. The source is an upsert on customer_id
+// by updated_at, so the product sees each customer's current revision only.
 // C1: an older revision loses to a newer one that also needs trimming and lower-casing.
-// C2: one revision, no phone. C3: two revisions saved in the same second: the greater email
-// wins. C4: three revisions, the newest withdraws consent and moves city.
+// C2: one revision, no phone. C3: two revisions saved in the same second: the later line of the
+// export wins (the product's own tie-break, the greater email, can no longer be reached).
+// C4: three revisions, the newest withdraws consent and moves city.
 const customers = [
   crm('C1', { first_name: 'Ann', email: 'ann.old@mail.example', updated_at: at('2026-09-01T00:00:00Z') }),
   crm('C1', {
@@ -104,6 +110,29 @@ const expected = [
   },
 ];
 
+/**
+ * Delivers CRM rows as the CRM does: one CSV export per call, ingested as one batch whose lines
+ * keep the given order, so the source's upsert (cursor, batch, line) decides. Returns the batch.
+ */
+const exportsDir = mkdtempSync(join(tmpdir(), 'customer-profile-'));
+let exportCount = 0;
+const deliver = async (warehouse: Warehouse, rows: readonly Record<string, unknown>[]) => {
+  if (!canIngestFiles(warehouse)) throw new Error(`${warehouse.name} cannot ingest files`);
+  const names = rawCustomers.columns.map((c) => c.name);
+  const cell = (v: unknown) =>
+    v === null || v === undefined
+      ? ''
+      : v instanceof Date
+        ? v.toISOString()
+        : `"${String(v).replaceAll('"', '""')}"`;
+  const file = join(exportsDir, `crm-${++exportCount}.csv`);
+  const lines = [names, ...rows.map((r) => names.map((n) => cell(r[n])))];
+  writeFileSync(file, `${lines.map((l) => l.join(',')).join('\n')}\n`);
+  const result = await warehouse.ingestFile(rawCustomers, file);
+  expect(result).toMatchObject({ status: 'loaded', loaded: rows.length, rejected: 0 });
+  return result.batchId;
+};
+
 const readProfile = async (warehouse: Warehouse) => {
   const rows = [];
   for await (const row of customerProfile.read(warehouse)) rows.push(row);
@@ -114,9 +143,12 @@ describe('customer_profile on DuckDB', () => {
   let warehouse: Warehouse;
   beforeAll(async () => {
     warehouse = await createDuckDbWarehouse({ path: ':memory:' });
-    await loadRows(warehouse, rawCustomers, customers);
+    await deliver(warehouse, customers);
   });
-  afterAll(() => warehouse.close());
+  afterAll(async () => {
+    await warehouse.close();
+    rmSync(exportsDir, { recursive: true, force: true });
+  });
 
   it('publishes with every check green', async () => {
     const [outcome] = await buildMesh(warehouse, [customerProfile]);
@@ -177,8 +209,7 @@ describe('customer_profile on DuckDB', () => {
   });
 
   it('refuses to publish a newest revision whose email is not an address, keeping the previous profile', async () => {
-    await loadRows(warehouse, rawCustomers, [
-      ...customers,
+    const batch = await deliver(warehouse, [
       crm('C2', { email: 'bo berg at mail.example', updated_at: at('2026-10-31T00:00:00Z') }),
     ]);
     const [outcome] = await buildMesh(warehouse, [customerProfile]);
@@ -187,15 +218,15 @@ describe('customer_profile on DuckDB', () => {
       ['email_matches', 1],
     ]);
     expect(await readProfile(warehouse)).toEqual(expected);
-    await loadRows(warehouse, rawCustomers, customers);
+    await warehouse.revertBatch(batch);
   });
 
   it('keeps one row when the CRM exports the same revision twice', async () => {
-    // Same id, same second, same email: nothing tells the copies apart, and one is kept.
-    await loadRows(warehouse, rawCustomers, [...customers, customers[4]!]);
+    // C3's current revision again, in a later export: the same row, kept once.
+    const batch = await deliver(warehouse, [customers[4]!]);
     const [outcome] = await buildMesh(warehouse, [customerProfile]);
     expect(outcome?.status).toBe('published');
-    expect((await readProfile(warehouse)).map((r) => r.customer_id)).toEqual(['C1', 'C2', 'C3', 'C4']);
-    await loadRows(warehouse, rawCustomers, customers);
+    expect(await readProfile(warehouse)).toEqual(expected);
+    await warehouse.revertBatch(batch);
   });
 });

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import { buildProduct, loadRows, type Warehouse } from '@retail-mesh/sdk';
+import { buildProduct, canIngestFiles, loadRows, type Warehouse } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerProfile, customerSessions, webSessions } from './index.js';
 
@@ -29,24 +32,47 @@ const profile = (id: string) => ({
   marketing_opt_in: true,
 });
 
-// Redelivered after late events, S1's copy with more pages wins; S2's two copies saw as many
-// pages, and the earlier start wins.
-const delivered = [
+// The clickstream exports S1 and S2, then redelivers both once late events re-sessionise them:
+// S1 saw more pages and a cart, S2 started earlier, on mobile, and ended with a purchase. The
+// source is an upsert on session_id, so the redelivered copies are the current ones and the
+// product sees one copy of each session (it can no longer be handed two copies of one session).
+const firstExport = [
   session('S1', 'C1', '2026-10-01T10:00:00Z', { page_views: 3 }),
-  session('S1', 'C1', '2026-10-01T10:00:00Z', { page_views: 5, product_views: 2, added_to_cart: true }),
   session('S2', 'C2', '2026-10-02T08:00:05Z', { device: 'app' }),
-  session('S2', 'C2', '2026-10-02T08:00:00Z', { device: 'mobile', purchased: true, added_to_cart: true }),
 ];
-const kept = [
+const redelivered = [
   session('S1', 'C1', '2026-10-01T10:00:00Z', { page_views: 5, product_views: 2, added_to_cart: true }),
   session('S2', 'C2', '2026-10-02T08:00:00Z', { device: 'mobile', purchased: true, added_to_cart: true }),
 ];
+const kept = redelivered;
 // A one-click purchase (no cart) by a customer the CRM has not exported yet.
 const oneClick = session('S3', 'C9', '2026-10-03T23:59:59Z', {
   purchased: true,
   page_views: 1,
   product_views: 0,
 });
+
+/**
+ * Delivers sessions as the clickstream does: one CSV export per call, ingested as one batch, so
+ * the source's own order (newest batch, then last line) decides which copy of a session counts.
+ */
+const exportsDir = mkdtempSync(join(tmpdir(), 'customer-sessions-'));
+let exportCount = 0;
+const deliver = async (warehouse: Warehouse, rows: readonly ReturnType<typeof session>[]) => {
+  if (!canIngestFiles(warehouse)) throw new Error(`${warehouse.name} cannot ingest files`);
+  const names = webSessions.columns.map((c) => c.name);
+  const cell = (v: unknown) =>
+    v === null || v === undefined
+      ? ''
+      : v instanceof Date
+        ? v.toISOString()
+        : `"${String(v).replaceAll('"', '""')}"`;
+  const file = join(exportsDir, `sessions-${++exportCount}.csv`);
+  const lines = [names, ...rows.map((r) => names.map((n) => cell(r[n as keyof typeof r])))];
+  writeFileSync(file, `${lines.map((l) => l.join(',')).join('\n')}\n`);
+  const result = await warehouse.ingestFile(webSessions, file);
+  expect(result).toMatchObject({ status: 'loaded', loaded: rows.length, rejected: 0 });
+};
 
 const readSessions = async (warehouse: Warehouse) => {
   const rows = [];
@@ -61,10 +87,14 @@ describe('customer_sessions on DuckDB', () => {
     // Built alone: the profile the reference check looks customers up in is loaded as published.
     await loadRows(warehouse, customerProfile, [profile('C1'), profile('C2')]);
   });
-  afterAll(() => warehouse.close());
+  afterAll(async () => {
+    await warehouse.close();
+    rmSync(exportsDir, { recursive: true, force: true });
+  });
 
   it('keeps one copy of each session, every check green', async () => {
-    await loadRows(warehouse, webSessions, delivered);
+    await deliver(warehouse, firstExport);
+    await deliver(warehouse, redelivered);
     const outcome = await buildProduct(warehouse, customerSessions, { runId: 't1' });
     expect(outcome.status).toBe('published');
     expect(outcome.checks?.outcomes.filter((c) => !c.passed)).toEqual([]);
@@ -72,7 +102,7 @@ describe('customer_sessions on DuckDB', () => {
   });
 
   it('publishes a cartless purchase of an unknown customer, with two warnings', async () => {
-    await loadRows(warehouse, webSessions, [...delivered, oneClick]);
+    await deliver(warehouse, [oneClick]);
     const outcome = await buildProduct(warehouse, customerSessions, { runId: 't2' });
     expect(outcome.status).toBe('published');
     expect(
@@ -85,10 +115,8 @@ describe('customer_sessions on DuckDB', () => {
   });
 
   it('refuses a session without page views, keeping the published sessions', async () => {
-    await loadRows(warehouse, webSessions, [
-      ...delivered,
-      session('S4', 'C1', '2026-10-04T00:00:00Z', { page_views: 0 }),
-    ]);
+    // Ingestion checks types, not ranges: the clickstream's bad session reaches the product.
+    await deliver(warehouse, [session('S4', 'C1', '2026-10-04T00:00:00Z', { page_views: 0 })]);
     const outcome = await buildProduct(warehouse, customerSessions, { runId: 't3' });
     expect([outcome.status, outcome.error?.subject]).toEqual([
       'failed',

@@ -76,7 +76,8 @@ describe('customer sample data', () => {
         (SELECT avg(CASE WHEN segment = 'consumer' THEN 1 ELSE 0 END) FROM customer.raw_customers) AS consumer_share,
         (SELECT avg(CASE WHEN phone IS NULL THEN 1 ELSE 0 END) FROM customer.raw_customers) AS no_phone_share,
         (SELECT count(DISTINCT email) FROM customer.raw_customers) AS emails,
-        (SELECT count(*) FROM (SELECT customer_id FROM customer.raw_preferences GROUP BY 1 HAVING count(*) = 2)) AS two_revisions,
+        (SELECT count(*) FROM (SELECT customer_id FROM customer.raw_preferences_log GROUP BY 1 HAVING count(*) = 2)) AS two_revisions,
+        (SELECT count(*) - count(DISTINCT customer_id) FROM customer.raw_preferences) AS repeated_current,
         (SELECT count(*) FROM customer.raw_customers WHERE customer_id NOT IN (SELECT customer_id FROM customer.raw_preferences)) AS no_preferences,
         (SELECT count(*) FROM customer.customer_behavior WHERE sessions = 0) AS never_visited,
         (SELECT list(DISTINCT engagement_segment ORDER BY engagement_segment) FROM customer.customer_segments) AS engagement_segments,
@@ -98,8 +99,10 @@ describe('customer sample data', () => {
     expect(f.no_phone_share).toBeGreaterThan(0.05);
     expect(f.no_phone_share).toBeLessThan(0.3);
     expect(f.emails).toBe(customerCount(SCALE));
-    // Some customers saved preferences twice, some never; some never visited.
+    // Some customers saved preferences twice (both saves are in the source's log; its current
+    // rows hold the newer one), some never; some never visited.
     expect(f.two_revisions).toBeGreaterThan(0);
+    expect(f.repeated_current).toBe(0);
     expect(f.no_preferences).toBeGreaterThan(0);
     expect(f.never_visited).toBeGreaterThan(0);
     // Every engagement segment is populated, and the daily activity accounts for every session.

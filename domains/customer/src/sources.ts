@@ -133,10 +133,12 @@ export const sessionCount = (scale: number) => 4 * customerCount(scale);
 export const rawCustomers = defineSource({
   domain: customerDomain,
   name: 'customers',
+  mode: 'upsert',
+  cursor: 'updated_at',
   system: 'CRM (customer relationship management)',
   description: 'Customer master records as exported by the CRM; a customer may appear once per revision.',
   schema: z.object({
-    customer_id: z.string().describe('Customer identifier, stable across revisions'),
+    customer_id: z.string().describe('Customer identifier, stable across revisions').meta({ key: true }),
     first_name: z.string().describe('Given name'),
     last_name: z.string().describe('Family name'),
     email: z.string().describe('Contact email address, unique per customer'),
@@ -194,11 +196,14 @@ export const rawCustomers = defineSource({
 export const webSessions = defineSource({
   domain: customerDomain,
   name: 'web_sessions',
+  // The clickstream redelivers a session when late events re-sessionise it: the newest copy counts.
+  mode: 'upsert',
+  optional: true,
   system: 'Clickstream (web and app analytics)',
   description:
     'One row per visit of a signed-in customer to the web shop or the app, as sessionised by the clickstream.',
   schema: z.object({
-    session_id: z.string().describe('Session identifier'),
+    session_id: z.string().describe('Session identifier').meta({ key: true }),
     customer_id: z.string().describe('Signed-in customer of the session'),
     started_at: z.date().describe('When the session started (UTC)'),
     device: z.enum(DEVICES).describe('Device class: desktop, mobile (browser), tablet or app'),
@@ -277,11 +282,14 @@ export const webSessions = defineSource({
 export const rawPreferences = defineSource({
   domain: customerDomain,
   name: 'preferences',
+  mode: 'upsert',
+  cursor: 'updated_at',
+  optional: true,
   system: 'Preference centre',
   description:
     'What customers told the preference centre about how and on what to hear from us; one row per saved revision.',
   schema: z.object({
-    customer_id: z.string().describe('Customer who saved the preferences'),
+    customer_id: z.string().describe('Customer who saved the preferences').meta({ key: true }),
     preferred_channel: z.enum(CHANNELS).describe('How the customer prefers to be contacted; none to opt out'),
     preferred_category: z.string().describe('Product category the customer is most interested in'),
     newsletter: z.boolean().describe('Subscribed to the newsletter'),

@@ -126,5 +126,15 @@ export const marketingCustomerLifetimeValue = defineDataProduct({
       sql`orders > 0 OR (first_order_date IS NULL AND net_revenue = 0 AND predicted_cltv = 0 AND cltv_band = 'low')`,
     ),
     c.table.rowCount({ min: 1 }),
+    // Reconciliation with the order domain: CLTV values the customers of the profile, so the
+    // orders of a customer missing from it (a CRM record rejected on ingest) would silently
+    // leave the figures; they are counted here instead.
+    c.table
+      .assert(
+        'orders_of_customers_without_value',
+        (self) =>
+          sql`SELECT o.order_id FROM ${orderTransactions} AS o WHERE NOT EXISTS (SELECT 1 FROM ${self} AS v WHERE v.customer_id = o.customer_id)`,
+      )
+      .warn(),
   ],
 });

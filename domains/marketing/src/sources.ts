@@ -22,10 +22,11 @@ export const touchpointCount = (scale: number) => Math.max(50, Math.round(100_00
 export const campaigns = defineSource({
   domain: marketingDomain,
   name: 'campaigns',
+  mode: 'upsert',
   system: 'Campaign manager',
   description: 'Marketing campaigns as planned in the campaign manager, one row per campaign.',
   schema: z.object({
-    campaign_id: z.string().describe('Campaign identifier'),
+    campaign_id: z.string().describe('Campaign identifier').meta({ key: true }),
     name: z.string().describe('Campaign name as planned'),
     channel: z.enum(CAMPAIGN_CHANNELS).describe('Channel the campaign runs on'),
     featured_product_id: z
@@ -83,10 +84,11 @@ export const campaigns = defineSource({
 export const promotions = defineSource({
   domain: marketingDomain,
   name: 'promotions',
+  mode: 'upsert',
   system: 'Campaign manager',
   description: 'Discount codes attached to campaigns, each valid on one merchandise category for a period.',
   schema: z.object({
-    promotion_id: z.string().describe('Promotion identifier'),
+    promotion_id: z.string().describe('Promotion identifier').meta({ key: true }),
     campaign_id: z.string().describe('Campaign the promotion belongs to'),
     code: z.string().describe('Discount code customers enter at checkout'),
     discount_pct: z
@@ -141,11 +143,13 @@ export const promotions = defineSource({
 export const touchpoints = defineSource({
   domain: marketingDomain,
   name: 'touchpoints',
+  mode: 'append',
+  optional: true,
   system: 'Marketing automation and ad platforms',
   description:
     'Engagement events of customers with campaigns: impressions, clicks and conversions, one row per event.',
   schema: z.object({
-    touchpoint_id: z.string().describe('Event identifier'),
+    touchpoint_id: z.string().describe('Event identifier').meta({ key: true }),
     customer_id: z.string().describe('Customer the event was matched to'),
     campaign_id: z.string().describe('Campaign that produced the event'),
     event_type: z

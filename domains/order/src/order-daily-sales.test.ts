@@ -47,7 +47,9 @@ describe('order_daily_sales on DuckDB', () => {
 
   it('builds the transactions, then the daily sales, all checks green', async () => {
     const outcomes = await buildMesh(warehouse, [orderDailySales]);
+    // The transactions check their customers against the profile: it is built first.
     expect(outcomes.map((o) => [o.product.name, o.status])).toEqual([
+      ['customer_profile', 'published'],
       ['order_transactions', 'published'],
       ['order_daily_sales', 'published'],
     ]);

@@ -1,14 +1,19 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rawCustomers } from '@retail-mesh/domain-customer';
 import { rawProducts } from '@retail-mesh/domain-product';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import { loadRows, type Warehouse } from '@retail-mesh/sdk';
+import { canIngestFiles, loadRows, type Source, type Warehouse } from '@retail-mesh/sdk';
 import { orderLines, orders, returns, shipments } from './sources.js';
 
 /**
  * One small, hand-checkable order book shared by the product tests: every status (cancelled,
  * returned in one go or in two, partially returned by units or by lines), online orders
  * without a store, discounts, an order with no lines yet, a day whose only order in a store
- * was cancelled, orphan lines, returns and shipments that match nothing, a re-sent parcel,
- * a parcel in transit and ties (equal revenue, equal return times, equal channel counts).
+ * was cancelled, orphan lines, returns and shipments that match nothing, a return exported
+ * twice, a re-sent parcel, a parcel in transit and ties (equal revenue, returns of two lines at
+ * the same moment, equal channel counts).
  */
 export const at = (iso: string) => new Date(iso);
 
@@ -29,6 +34,25 @@ export const fixtureProducts = [
   retail_price: 10,
   active: true,
   launched_on: '2024-01-01',
+  updated_at: at('2026-01-01T00:00:00Z'),
+}));
+
+/**
+ * The customer domain's CRM export: every customer of the fixture orders. order_transactions
+ * checks its customers against customer_profile, so a plan that builds it builds the profile too.
+ */
+export const fixtureCustomers = ['C1', 'C2', 'C3', 'C4', 'C5', 'C6'].map((customer_id) => ({
+  customer_id,
+  first_name: 'Customer',
+  last_name: customer_id,
+  email: `${customer_id.toLowerCase()}@mail.example`,
+  phone: null,
+  segment: 'consumer',
+  loyalty_tier: 'bronze',
+  signup_date: '2024-01-01',
+  country: 'United Kingdom',
+  city: 'Leeds',
+  marketing_opt_in: true,
   updated_at: at('2026-01-01T00:00:00Z'),
 }));
 
@@ -94,9 +118,12 @@ const ret = (
 
 export const fixtureReturns = [
   ret('O1', 9, 1, 'damaged', '2026-03-12T10:00:00Z', 5), // no such line
-  // Two of three units, in two returns received at the same moment.
+  // Two of three units, in two returns half an hour apart. Returns are an append source keyed
+  // on (order_id, line_number, returned_at): two returns of one line at the same moment would be
+  // one return, so the first one, exported twice, reaches the products once.
   ret('O2', 1, 1, 'wrong_size', '2026-03-20T12:00:00Z', 10),
-  ret('O2', 1, 1, 'changed_mind', '2026-03-20T12:00:00Z', 10),
+  ret('O2', 1, 1, 'wrong_size', '2026-03-20T12:00:00Z', 10),
+  ret('O2', 1, 1, 'changed_mind', '2026-03-20T12:30:00Z', 10),
   // Both units, one at a time.
   ret('O3', 1, 1, 'damaged', '2026-03-15T10:00:00Z', 20.4),
   ret('O3', 1, 1, 'changed_mind', '2026-03-20T10:00:00Z', 20.4),
@@ -119,24 +146,62 @@ const ship = (
   promised_days,
 });
 
+/**
+ * Two exports of the TMS. Shipments are an upsert on order_id: O7's parcel was lost, and the
+ * parcel re-sent for it arrives in the later export, which makes it the current row of O7.
+ */
 export const fixtureShipments = [
   ship('O2', 'dhl', '2026-03-11T10:00:00Z', '2026-03-12T09:30:00Z', 2),
   ship('O3', 'ups', '2026-03-11T06:00:00Z', '2026-03-13T18:12:00Z', 1),
   ship('O5', 'postnl', '2026-03-12T17:45:30Z', null, 3),
-  ship('O7', 'dpd', '2026-03-12T12:00:00Z', null, 2), // lost, then re-sent:
-  ship('O7', 'dpd', '2026-03-14T09:00:00Z', '2026-03-15T08:30:00Z', 2),
+  ship('O7', 'dpd', '2026-03-12T12:00:00Z', null, 2), // lost
   ship('O8', 'dhl', '2026-03-12T22:00:00Z', '2026-03-13T07:06:36Z', 1),
   ship('O98', 'ups', '2026-03-12T22:00:00Z', '2026-03-13T07:00:00Z', 1), // no such order
 ];
+export const fixtureResentShipments = [ship('O7', 'dpd', '2026-03-14T09:00:00Z', '2026-03-15T08:30:00Z', 2)];
 
-/** A fresh in-memory warehouse holding the fixture's sources and the product domain's raw products. */
+/**
+ * Delivers rows as an operational system does: one CSV export, ingested as one batch whose
+ * lines keep the given order, so the source's sync mode decides which copy of a key counts.
+ * Returns the batch.
+ */
+export async function deliver(
+  warehouse: Warehouse,
+  source: Source,
+  rows: readonly Record<string, unknown>[],
+): Promise<number> {
+  if (!canIngestFiles(warehouse)) throw new Error(`${warehouse.name} cannot ingest files`);
+  const names = source.columns.map((c) => c.name);
+  const cell = (v: unknown) =>
+    v === null || v === undefined
+      ? ''
+      : v instanceof Date
+        ? v.toISOString()
+        : `"${String(v).replaceAll('"', '""')}"`;
+  const dir = mkdtempSync(join(tmpdir(), `order-${source.name}-`));
+  try {
+    const file = join(dir, 'export.csv');
+    const lines = [names, ...rows.map((r) => names.map((n) => cell(r[n])))];
+    writeFileSync(file, `${lines.map((l) => l.join(',')).join('\n')}\n`);
+    const result = await warehouse.ingestFile(source, file);
+    if (result.loaded !== rows.length)
+      throw new Error(`${source.id}: ${result.rejected} fixture rows rejected`);
+    return result.batchId;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A fresh in-memory warehouse holding the fixture's sources and the product and customer domains' raw rows. */
 export async function fixtureWarehouse(): Promise<Warehouse> {
   const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
   await loadRows(warehouse, rawProducts, fixtureProducts);
+  await loadRows(warehouse, rawCustomers, fixtureCustomers);
   await loadRows(warehouse, orders, fixtureOrders);
   await loadRows(warehouse, orderLines, fixtureLines);
   await loadRows(warehouse, returns, fixtureReturns);
-  await loadRows(warehouse, shipments, fixtureShipments);
+  await deliver(warehouse, shipments, fixtureShipments);
+  await deliver(warehouse, shipments, fixtureResentShipments);
   return warehouse;
 }
 

@@ -83,7 +83,9 @@ const expected = [
     null,
     'in_transit',
   ),
-  // The re-sent parcel counts, not the lost one: 09:00 -> 08:30 next day = 23.5 h; 3 days > 2.
+  // The re-sent parcel counts, not the lost one: it came in the later TMS export, so it is the
+  // current row of O7 (the product's own 'latest pickup' rule no longer sees two parcels).
+  // 09:00 -> 08:30 next day = 23.5 h; 3 days > 2.
   row(
     'O7',
     'C4',

@@ -62,9 +62,13 @@ describe('order_transactions on DuckDB', () => {
   afterAll(() => warehouse.close());
 
   it('publishes with every check green', async () => {
-    const [outcome] = await buildMesh(warehouse, [orderTransactions]);
-    expect(outcome?.status).toBe('published');
-    expect(outcome?.checks?.outcomes.filter((c) => !c.passed)).toEqual([]);
+    const outcomes = await buildMesh(warehouse, [orderTransactions]);
+    // The profile its customers are checked against is built first.
+    expect(outcomes.map((o) => [o.product.id, o.status])).toEqual([
+      ['customer.customer_profile', 'published'],
+      ['order.order_transactions', 'published'],
+    ]);
+    for (const o of outcomes) expect(o.checks?.outcomes.filter((c) => !c.passed)).toEqual([]);
   });
 
   it('matches the hand-computed rows, row by row', async () => {
@@ -102,11 +106,33 @@ describe('order_transactions on DuckDB', () => {
   it('keeps the published orders when a store order arrives without its store', async () => {
     const broken = [...fixtureOrders, { ...fixtureOrders[0]!, order_id: 'O12', store_id: null }];
     await loadRows(warehouse, orders, broken);
-    const [outcome] = await buildMesh(warehouse, [orderTransactions]);
+    const outcome = (await buildMesh(warehouse, [orderTransactions])).find(
+      (o) => o.product === orderTransactions,
+    );
     expect([outcome?.status, outcome?.error?.code]).toEqual(['failed', 'checks-failed']);
     expect(outcome?.error?.subject).toMatchObject({ check: 'store_orders_have_a_store' });
     const rows = await readAll(orderTransactions.read(warehouse, { columns: ['order_id'] }), 'order_id');
     expect(rows.map((r) => r.order_id)).toEqual(expected.map((r) => r.order_id));
+    await loadRows(warehouse, orders, fixtureOrders);
+  });
+
+  it('publishes an order of a customer the CRM has not delivered, with a warning', async () => {
+    await loadRows(warehouse, orders, [
+      ...fixtureOrders,
+      { ...fixtureOrders[1]!, order_id: 'O12', customer_id: 'C7' },
+    ]);
+    const outcome = (await buildMesh(warehouse, [orderTransactions])).find(
+      (o) => o.product === orderTransactions,
+    );
+    expect(outcome?.status).toBe('published');
+    expect(
+      outcome?.checks?.outcomes.filter((c) => !c.passed).map((c) => [c.name, c.severity, c.failingRows]),
+    ).toEqual([['customer_id_references_customer_profile', 'warn', 1]]);
+    const rows = await readAll(
+      orderTransactions.read(warehouse, { columns: ['order_id', 'customer_id'] }),
+      'order_id',
+    );
+    expect(rows.find((r) => r.order_id === 'O12')).toEqual({ order_id: 'O12', customer_id: 'C7' });
     await loadRows(warehouse, orders, fixtureOrders);
   });
 });

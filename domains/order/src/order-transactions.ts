@@ -1,3 +1,4 @@
+import { customerProfile } from '@retail-mesh/domain-customer';
 import { defineDataProduct, sql, z } from '@retail-mesh/sdk';
 import { orderDomain } from './domain.js';
 import { CHANNELS, orderLines, orders, returns } from './sources.js';
@@ -113,6 +114,9 @@ export const orderTransactions = defineDataProduct({
     c.net_amount.range({ min: 0 }),
     c.returned_amount.range({ min: 0 }),
     c.table.expect('store_orders_have_a_store', sql`channel <> 'store' OR store_id IS NOT NULL`),
+    // Reconciliation with the customer domain: an order of a customer the CRM export did not
+    // deliver (or whose record was rejected on ingest) is kept, and shows up here in health.
+    c.customer_id.references(customerProfile, 'customer_id').warn(),
     // Goodwill refunds can exceed what was paid: worth a look, not a reason to hold the data back.
     c.table.expect('refunds_within_net_amount', sql`returned_amount <= net_amount`).warn(),
     c.table.rowCount({ min: 1 }),

@@ -1,3 +1,4 @@
+import { rawCustomers } from '@retail-mesh/domain-customer';
 import { productCount, rawProducts } from '@retail-mesh/domain-product';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { type BuildOutcome, buildMesh, loadSample, type Warehouse } from '@retail-mesh/sdk';
@@ -6,20 +7,20 @@ import { orderCount, orderLines, orders, products, returns, shipments } from './
 
 const scale = 0.05;
 const seed = 42;
-// The universe's sizes (conventions): the customer and store domains seed these in a full mesh.
-const customerCount = Math.max(20, Math.round(5000 * scale));
+// The universe's size (a convention): the store domain seeds this many stores in a full mesh.
 const storeCount = Math.max(3, Math.round(25 * Math.sqrt(scale)));
 
 const num = (value: unknown) => Number(value);
 
-/** Stand-ins for the customer and store domains' raw tables: only their ids are read. */
+/**
+ * The upstream samples: products and customers as their domains seed them (the transactions
+ * check their customers against the customer profile, which is built from the CRM sample), and
+ * a stand-in for the store domain's raw table, of which only the ids are read.
+ */
 async function seedUpstream(warehouse: Warehouse) {
   await loadSample(warehouse, rawProducts, { scale, seed });
-  await warehouse.query('CREATE SCHEMA IF NOT EXISTS customer');
+  await loadSample(warehouse, rawCustomers, { scale, seed });
   await warehouse.query('CREATE SCHEMA IF NOT EXISTS store');
-  await warehouse.query(
-    `CREATE OR REPLACE TABLE customer.raw_customers AS SELECT printf('C%08d', i) AS customer_id FROM range(1, ${customerCount} + 1) AS t(i)`,
-  );
   await warehouse.query(
     `CREATE OR REPLACE TABLE store.raw_stores AS SELECT printf('S%04d', i) AS store_id FROM range(1, ${storeCount} + 1) AS t(i)`,
   );
@@ -52,7 +53,7 @@ describe('order sample data', () => {
   it('builds every order product on it, every check green', () => {
     expect(outcomes.filter((o) => o.status !== 'published').map((o) => o.error?.message)).toEqual([]);
     expect(outcomes.map((o) => o.product.id).sort()).toEqual(
-      [...products.map((p) => p.id), 'product.product_catalog'].sort(),
+      [...products.map((p) => p.id), 'product.product_catalog', 'customer.customer_profile'].sort(),
     );
     for (const o of outcomes) {
       expect(o.rowCount).toBeGreaterThan(0);

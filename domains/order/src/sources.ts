@@ -60,10 +60,12 @@ export const orderCount = (scale: number) => Math.max(1, Math.round(40000 * scal
 export const orders = defineSource({
   domain: orderDomain,
   name: 'orders',
+  // A status update (completed -> cancelled) arrives as the order again, in a later export.
+  mode: 'upsert',
   system: 'OMS (order management system)',
   description: 'Order headers as exported by the order management system, one row per order.',
   schema: z.object({
-    order_id: z.string().describe('Order number, unique per order'),
+    order_id: z.string().describe('Order number, unique per order').meta({ key: true }),
     customer_id: z.string().describe('Customer who placed the order'),
     store_id: z
       .string()
@@ -131,11 +133,12 @@ export const orders = defineSource({
 export const orderLines = defineSource({
   domain: orderDomain,
   name: 'order_lines',
+  mode: 'upsert',
   system: 'OMS (order management system)',
   description: 'The lines of every order: which product, how many, at what price and discount.',
   schema: z.object({
-    order_id: z.string().describe('Order the line belongs to'),
-    line_number: z.int().describe('Position of the line in its order, from 1'),
+    order_id: z.string().describe('Order the line belongs to').meta({ key: true }),
+    line_number: z.int().describe('Position of the line in its order, from 1').meta({ key: true }),
     product_id: z.string().describe('Catalog identifier of the product sold'),
     quantity: z.int().describe('Units sold'),
     unit_price: z.number().meta({ type: 'decimal' }).describe('Price of one unit before discount'),
@@ -185,10 +188,12 @@ export const orderLines = defineSource({
 export const shipments = defineSource({
   domain: orderDomain,
   name: 'shipments',
+  // A parcel is exported again when its delivery scan arrives.
+  mode: 'upsert',
   system: 'TMS (transport management system)',
   description: 'Parcels handed to carriers for online and mobile orders, with their delivery scans.',
   schema: z.object({
-    order_id: z.string().describe('Order shipped in the parcel'),
+    order_id: z.string().describe('Order shipped in the parcel').meta({ key: true }),
     carrier: z.enum(CARRIERS).describe('Carrier that delivers the parcel'),
     shipped_at: z.date().describe('When the carrier picked the parcel up (UTC)'),
     delivered_at: z.date().nullable().describe('When the parcel was delivered (UTC); NULL while in transit'),
@@ -232,14 +237,16 @@ export const shipments = defineSource({
 export const returns = defineSource({
   domain: orderDomain,
   name: 'returns',
+  mode: 'append',
+  optional: true,
   system: 'Returns portal and store tills',
   description: 'Items brought or sent back, one row per return of (part of) an order line.',
   schema: z.object({
-    order_id: z.string().describe('Order the returned line belongs to'),
-    line_number: z.int().describe('Returned line of the order'),
+    order_id: z.string().describe('Order the returned line belongs to').meta({ key: true }),
+    line_number: z.int().describe('Returned line of the order').meta({ key: true }),
     returned_quantity: z.int().describe('Units returned'),
     reason: z.enum(RETURN_REASONS).describe('Why the customer returned the items'),
-    returned_at: z.date().describe('When the return was received (UTC)'),
+    returned_at: z.date().describe('When the return was received (UTC)').meta({ key: true }),
     refund_amount: z.number().meta({ type: 'decimal' }).describe('Money refunded to the customer'),
   }),
   sampleAfter: ['order.orders', 'order.order_lines'],

@@ -51,10 +51,12 @@ export const productCount = (scale: number) => Math.max(10, Math.round(2000 * sc
 export const rawProducts = defineSource({
   domain: productDomain,
   name: 'products',
+  mode: 'upsert',
+  cursor: 'updated_at',
   system: 'PIM (product information management)',
   description: 'Product master records as exported by the PIM; a product may appear once per revision.',
   schema: z.object({
-    product_id: z.string().describe('Catalog identifier, stable across revisions'),
+    product_id: z.string().describe('Catalog identifier, stable across revisions').meta({ key: true }),
     sku: z.string().describe('Stock keeping unit printed on the label'),
     name: z.string().describe('Product name as shown to customers'),
     category: z.string().describe('Merchandise category'),
@@ -93,10 +95,12 @@ export const rawProducts = defineSource({
 export const stockLevels = defineSource({
   domain: productDomain,
   name: 'stock_levels',
+  mode: 'upsert',
+  cursor: 'updated_at',
   system: 'WMS (warehouse management system)',
   description: 'Stock on hand per product as counted by the WMS; the latest count per product is current.',
   schema: z.object({
-    product_id: z.string().describe('Catalog identifier of the counted product'),
+    product_id: z.string().describe('Catalog identifier of the counted product').meta({ key: true }),
     stock: z.int().describe('Units on hand; negative when more was sold than counted'),
     reorder_point: z.int().min(0).describe('Stock level at or below which the product is reordered'),
     updated_at: z.date().describe('When the count was taken (UTC)'),

@@ -132,10 +132,12 @@ const footfallBase = (scale: number) => 30 * Math.sqrt(scale);
 export const rawStores = defineSource({
   domain: storeDomain,
   name: 'stores',
+  // The store master is exported whole: the latest export is the list of stores.
+  mode: 'snapshot',
   system: 'Store master (real estate and store operations)',
   description: 'One row per store the company operates or has operated, as kept by store operations.',
   schema: z.object({
-    store_id: z.string().describe('Store identifier, e.g. S0001'),
+    store_id: z.string().describe('Store identifier, e.g. S0001').meta({ key: true }),
     name: z.string().describe('Store name as shown on the fascia and receipts'),
     format: z.enum(STORE_FORMATS).describe('Store format: flagship, standard, express or outlet'),
     city: z.string().describe('City the store is in'),
@@ -205,10 +207,12 @@ export const rawStores = defineSource({
 export const rawStaff = defineSource({
   domain: storeDomain,
   name: 'staff',
+  // The HR system exports the whole staff list, current and former.
+  mode: 'snapshot',
   system: 'HR system (workforce management)',
   description: 'Everyone on the staff list of a store, current and former, as exported by the HR system.',
   schema: z.object({
-    staff_id: z.string().describe('Staff identifier, e.g. E000001'),
+    staff_id: z.string().describe('Staff identifier, e.g. E000001').meta({ key: true }),
     store_id: z.string().describe('Store the person works (or worked) at'),
     first_name: z.string().describe('Given name').meta({ pii: true }),
     last_name: z.string().describe('Family name').meta({ pii: true }),
@@ -273,12 +277,15 @@ export const rawStaff = defineSource({
 export const dailyOperations = defineSource({
   domain: storeDomain,
   name: 'daily_operations',
+  // A corrected end-of-day report replaces the earlier one of its store and day.
+  mode: 'upsert',
+  cursor: 'recorded_at',
   system: 'Back office (end-of-day store report)',
   description:
     'The end-of-day report of each store: hours open, people counted at the door, staff on shift and incidents. A store may send a corrected report for a day; the newest one counts.',
   schema: z.object({
-    store_id: z.string().describe('Reporting store'),
-    business_date: z.iso.date().describe('Trading day the report covers'),
+    store_id: z.string().describe('Reporting store').meta({ key: true }),
+    business_date: z.iso.date().describe('Trading day the report covers').meta({ key: true }),
     opening_hours: z.number().min(0).max(24).meta({ type: 'decimal' }).describe('Hours the store was open'),
     footfall: z.int().min(0).describe('Visitors counted by the door sensors'),
     staff_on_shift: z.int().min(0).describe('Staff members who worked that day'),

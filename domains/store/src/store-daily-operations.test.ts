@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import { buildProduct, loadRows, type Warehouse } from '@retail-mesh/sdk';
+import { buildProduct, canIngestFiles, loadRows, type Warehouse } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dailyOperations, storeDailyOperations, storeLocations } from './index.js';
 
@@ -36,6 +39,8 @@ const report = (
   recorded_at: new Date(recorded_at),
 });
 
+// One export of the back office. The source is an upsert on (store_id, business_date) by
+// recorded_at: the product sees one report per store and day.
 const reports = [
   // Sent at closing, corrected the next morning: the correction wins.
   report('S1', '2026-10-30', 10.5, 100, 4, '2026-10-30T21:00:00Z', 2),
@@ -44,7 +49,8 @@ const reports = [
   report('S1', '2026-10-31', 8, 15, 0, '2026-10-31T21:00:00Z'),
   // No visitors: a ratio of 0.
   report('S2', '2026-10-31', 6, 0, 3, '2026-10-31T21:00:00Z'),
-  // Two reports at the same second: the larger count wins, so rebuilds agree.
+  // Two reports at the same second: the later line of the export wins. (The product's own
+  // tie-break, the larger count, can no longer be reached: it gets one report.)
   report('S2', '2026-10-30', 12, 50, 5, '2026-10-30T21:00:00Z'),
   report('S2', '2026-10-30', 12, 60, 5, '2026-10-30T21:00:00Z'),
   // A store the store master does not know: left out.
@@ -102,6 +108,28 @@ const expected = [
   },
 ];
 
+/**
+ * Delivers reports as the back office does: one CSV export per call, ingested as one batch
+ * whose lines keep the given order, so the source's upsert (cursor, batch, line) decides.
+ */
+const exportsDir = mkdtempSync(join(tmpdir(), 'store-daily-operations-'));
+let exportCount = 0;
+const deliver = async (warehouse: Warehouse, rows: readonly ReturnType<typeof report>[]) => {
+  if (!canIngestFiles(warehouse)) throw new Error(`${warehouse.name} cannot ingest files`);
+  const names = dailyOperations.columns.map((c) => c.name);
+  const cell = (v: unknown) =>
+    v === null || v === undefined
+      ? ''
+      : v instanceof Date
+        ? v.toISOString()
+        : `"${String(v).replaceAll('"', '""')}"`;
+  const file = join(exportsDir, `operations-${++exportCount}.csv`);
+  const lines = [names, ...rows.map((r) => names.map((n) => cell(r[n as keyof typeof r])))];
+  writeFileSync(file, `${lines.map((l) => l.join(',')).join('\n')}\n`);
+  const result = await warehouse.ingestFile(dailyOperations, file);
+  expect(result).toMatchObject({ status: 'loaded', loaded: rows.length, rejected: 0 });
+};
+
 const readAll = async (warehouse: Warehouse) => {
   const rows = [];
   for await (const row of storeDailyOperations.read(warehouse)) rows.push(row);
@@ -118,9 +146,12 @@ describe('store_daily_operations on DuckDB', () => {
       location('S1', 'express', '2020-01-01'),
       location('S2', 'outlet', '2020-01-01'),
     ]);
-    await loadRows(warehouse, dailyOperations, reports);
+    await deliver(warehouse, reports);
   });
-  afterAll(() => warehouse.close());
+  afterAll(async () => {
+    await warehouse.close();
+    rmSync(exportsDir, { recursive: true, force: true });
+  });
 
   it('publishes with every check green and matches the hand-computed rows', async () => {
     const outcome = await buildProduct(warehouse, storeDailyOperations, { runId: 't' });

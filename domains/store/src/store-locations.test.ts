@@ -179,19 +179,21 @@ describe('store_locations on DuckDB', () => {
     await loadRows(warehouse, dailyOperations, [report('S3', '2026-10-31')]);
   });
 
-  it('refuses to publish a store that closes before it opens, or a duplicate store', async () => {
+  it('refuses to publish a store that closes before it opens, or one without a sales floor', async () => {
     const before = await readAll(warehouse);
+    // A second row of S1 can no longer reach the product: the store master is a snapshot keyed
+    // on store_id, so its current rows hold one row per store (store_id_unique cannot fail here).
     await loadRows(warehouse, rawStores, [
       ...stores,
       store('S7', '2020-01-01', '2019-12-31'),
-      store('S1', '2021-01-01', null),
+      store('S8', '2021-01-01', null, { square_meters: 0 }),
     ]);
     const [outcome] = await buildMesh(warehouse, [storeLocations]);
     expect(outcome?.status).toBe('failed');
     expect(outcome?.error?.code).toBe('checks-failed');
     const failed = outcome?.checks?.outcomes.filter((c) => !c.passed).map((c) => [c.name, c.failingRows]);
     expect(failed).toEqual([
-      ['store_id_unique', 1],
+      ['square_meters_range', 1],
       ['closes_after_opening', 1],
     ]);
     expect(await readAll(warehouse)).toEqual(before);

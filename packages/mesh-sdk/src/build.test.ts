@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   type BuildEvent,
+  type BuildOutcome,
   buildMesh,
   buildProduct,
   productLayout,
@@ -12,6 +13,8 @@ import {
 import { type DataProduct, type DataProductInput, defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
 import type { Relation, TableRef } from './relation.js';
+import { defineSource, type Source } from './source.js';
+import { type BatchRecord, EMPTY_MAPPING } from './source-log.js';
 import { sql } from './sql.js';
 import { ansi } from './testing/ansi-dialect.js';
 import type { BuildRunRecord, SqlRow, TableStats, Warehouse } from './warehouse.js';
@@ -21,16 +24,21 @@ const qualified = (t: TableRef) => `${t.schema}.${t.name}`;
 /**
  * A warehouse that keeps no data: it logs what the SDK asks of it and answers the check
  * query of each product with the row the test gives, so orchestration is tested without an engine.
+ * A table has stats when the test gives them or once a build promoted into it; any other
+ * table is unpublished. `batches` are the sources' batches, reverted ones hidden unless asked.
  */
 function recordingWarehouse(options: {
   checkRows?: Record<string, SqlRow>;
   columns?: (transform: string) => Array<{ name: string; type: string }>;
   fail?: (step: string, table: string) => boolean;
   stats?: Record<string, TableStats>;
+  batches?: readonly BatchRecord[];
   maxConcurrentBuilds?: number;
 }) {
   const log: string[] = [];
+  const queries: string[] = [];
   const runs: BuildRunRecord[] = [];
+  const promoted = new Set<string>();
   const concurrency = { active: 0, peak: 0 };
   const step = (what: string, table: TableRef) => {
     log.push(`${what} ${qualified(table)}`);
@@ -56,20 +64,33 @@ function recordingWarehouse(options: {
       return { rowCount: 3 };
     },
     describeQuery: async (transform) => options.columns?.(transform) ?? [{ name: 'id', type: 'BIGINT' }],
-    promote: async (staging, target) => step(`promote ${qualified(staging)} ->`, target),
+    promote: async (staging, target) => {
+      step(`promote ${qualified(staging)} ->`, target);
+      promoted.add(qualified(target));
+    },
     dropTable: async (table) => step('dropTable', table),
     query: async (statement) => {
+      queries.push(statement);
       const staging = /FROM "(\w+)"\."(\w+)" AS t$/.exec(statement);
       return [options.checkRows?.[`${staging?.[1]}.${staging?.[2]}`] ?? { row_count: 3, nn_0: 3 }];
     },
     async *stream() {},
-    tableStats: async (table) => options.stats?.[qualified(table)],
+    tableStats: async (table) =>
+      options.stats?.[qualified(table)] ??
+      (promoted.has(qualified(table)) ? { rowCount: 3, bytes: 0, lastModified: new Date() } : undefined),
     recordRun: async (run) => void runs.push(run),
     latestRuns: async () => runs,
     listRuns: async ({ since }) => runs.filter((r) => r.finishedAt >= since),
+    ensureSource: async (source) => step('ensureSource', source.table),
+    listBatches: async (filter) =>
+      (options.batches ?? []).filter(
+        (b) => (filter?.includeReverted || !b.revertedAt) && (!filter?.source || b.source === filter.source),
+      ),
+    revertBatch: () => Promise.reject(new Error('builds never revert batches')),
+    writeSampleBatch: () => Promise.reject(new Error('builds never write samples')),
     close: async () => undefined,
   };
-  return { warehouse, log, runs, concurrency };
+  return { warehouse, log, queries, runs, concurrency };
 }
 
 const sales = defineDomain({
@@ -215,6 +236,106 @@ describe('buildProduct', () => {
   });
 });
 
+describe('checks that reference another product', () => {
+  const audit = defineDataProduct({
+    ...input('sales_audit'),
+    checks: (c) => [c.id.notNull(), c.id.references(ids, 'id').warn(), c.id.unique().warn()],
+  });
+  const strict = defineDataProduct({
+    ...input('sales_strict'),
+    checks: (c) => [c.id.notNull(), c.id.references(ids, 'id')],
+  });
+  const published = { rowCount: 3, bytes: 10, lastModified: new Date() };
+  const summary = (outcomes: readonly { name: string; passed: boolean; observed?: string | undefined }[]) =>
+    outcomes.map((o) => [o.name, o.passed, o.observed]);
+
+  it('fails a check on an unpublished product without compiling it, and runs the rest of the suite', async () => {
+    const { warehouse, queries, runs } = recordingWarehouse({
+      // The suite compiles without the reference: the unique check is check_1.
+      checkRows: { 'sales._staging_sales_audit': { row_count: 3, nn_0: 3, check_0: 0, check_1: 1 } },
+    });
+    const outcome = await buildProduct(warehouse, audit, { runId: 'r1' });
+    expect(outcome).toMatchObject({ status: 'published', error: undefined });
+    expect(summary(outcome.checks!.outcomes)).toEqual([
+      ['id_not_null', true, '0 failing of 3'],
+      ['id_references_sales_ids', false, 'sales.sales_ids is not published'],
+      ['id_unique', false, '1 failing of 3'],
+    ]);
+    expect(outcome.checks?.outcomes[1]).toMatchObject({
+      kind: 'relationships',
+      dimension: 'integrity',
+      severity: 'warn',
+      column: 'id',
+    });
+    expect(outcome.checks?.passRate).toBeCloseTo(1 / 3);
+    expect(queries).toHaveLength(1);
+    expect(queries[0]).not.toContain('"sales_ids"');
+    expect(queries[0]).not.toContain('check_2');
+    expect(summary(runs[0]!.checks)).toEqual(summary(outcome.checks!.outcomes));
+  });
+
+  it('blocks the publish when that check is blocking, naming the product it waits for', async () => {
+    const { warehouse, log, runs } = recordingWarehouse({});
+    const outcome = await buildProduct(warehouse, strict, { runId: 'r1' });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'checks-failed',
+        subject: { product: 'sales_strict', check: 'id_references_sales_ids' },
+      },
+    });
+    expect(outcome.error?.message).toContain('id_references_sales_ids (sales.sales_ids is not published)');
+    expect(log.some((l) => l.startsWith('promote'))).toBe(false);
+    expect(runs[0]).toMatchObject({ status: 'failed', error: { code: 'checks-failed' } });
+  });
+
+  it('compiles the reference against the published product', async () => {
+    const { warehouse, queries } = recordingWarehouse({
+      stats: { 'sales.sales_ids': published },
+      checkRows: {
+        'sales._staging_sales_audit': { row_count: 3, nn_0: 3, check_0: 0, check_1: 2, check_2: 0 },
+      },
+    });
+    const outcome = await buildProduct(warehouse, audit, { runId: 'r1' });
+    expect(summary(outcome.checks!.outcomes)).toEqual([
+      ['id_not_null', true, '0 failing of 3'],
+      ['id_references_sales_ids', false, '2 failing of 3'],
+      ['id_unique', true, '0 failing of 3'],
+    ]);
+    expect(queries[0]).toContain('"sales"."sales_ids"');
+  });
+
+  it('does the same when testing the published table', async () => {
+    const { warehouse, queries, runs } = recordingWarehouse({
+      stats: { 'sales.sales_audit': published, 'sales.sales_strict': published },
+      checkRows: {
+        'sales.sales_audit': { row_count: 3, nn_0: 3, check_0: 0, check_1: 0 },
+        'sales.sales_strict': { row_count: 3, nn_0: 3, check_0: 0 },
+      },
+    });
+    const tested = await testProduct(warehouse, audit, { runId: 't1' });
+    expect(tested).toMatchObject({ status: 'tested', error: undefined });
+    expect(summary(tested.checks!.outcomes)).toEqual([
+      ['id_not_null', true, '0 failing of 3'],
+      ['id_references_sales_ids', false, 'sales.sales_ids is not published'],
+      ['id_unique', true, '0 failing of 3'],
+    ]);
+    const failed = await testProduct(warehouse, strict, { runId: 't1' });
+    expect(failed).toMatchObject({
+      status: 'test-failed',
+      error: { code: 'checks-failed', subject: { check: 'id_references_sales_ids' } },
+    });
+    expect(failed.error?.message).toBe(
+      'sales.sales_strict fails id_references_sales_ids (sales.sales_ids is not published).',
+    );
+    expect(queries.every((q) => !q.includes('"sales_ids"'))).toBe(true);
+    expect(runs.map((r) => `${r.product}:${r.status}`)).toEqual([
+      'sales_audit:tested',
+      'sales_strict:test-failed',
+    ]);
+  });
+});
+
 describe('buildMesh', () => {
   // base <- middle <- top, and an unrelated side product.
   const base = defineDataProduct(input('sales_base'));
@@ -272,6 +393,36 @@ describe('buildMesh', () => {
     ]);
   });
 
+  it('builds a product after the products its checks reference, and still builds it when they fail', async () => {
+    // sales_audit sorts before sales_ids: only its reference orders it after.
+    const audit = defineDataProduct({
+      ...input('sales_audit'),
+      checks: (c) => [c.id.notNull(), c.id.references(ids, 'id').warn()],
+    });
+    const ok = recordingWarehouse({});
+    const built = await buildMesh(ok.warehouse, [audit], { runId: 'r1' });
+    expect(built.map((o) => [o.product.name, o.status])).toEqual([
+      ['sales_ids', 'published'],
+      ['sales_audit', 'published'],
+    ]);
+    expect(built[1]?.checks?.outcomes.map((o) => [o.name, o.passed])).toEqual([
+      ['id_not_null', true],
+      ['id_references_sales_ids', true],
+    ]);
+    expect(ok.queries[1]).toContain('"sales"."sales_ids"');
+
+    const broken = recordingWarehouse({ checkRows: { 'sales._staging_sales_ids': failing } });
+    const outcomes = await buildMesh(broken.warehouse, [audit], { runId: 'r1' });
+    expect(outcomes.map((o) => [o.product.name, o.status])).toEqual([
+      ['sales_ids', 'failed'],
+      ['sales_audit', 'published'],
+    ]);
+    expect(outcomes[1]?.checks?.outcomes[1]).toMatchObject({
+      passed: false,
+      observed: 'sales.sales_ids is not published',
+    });
+  });
+
   it.each([1, 4])('builds a level of five with at most %d at a time', async (limit) => {
     const { warehouse, concurrency } = recordingWarehouse({ maxConcurrentBuilds: limit });
     const many: DataProduct[] = ['a', 'b', 'c', 'd', 'e'].map((n) => defineDataProduct(input(`sales_${n}`)));
@@ -279,6 +430,178 @@ describe('buildMesh', () => {
     expect(outcomes.map((o) => o.status)).toEqual(Array(5).fill('published'));
     expect(new Set(outcomes.map((o) => o.product.name)).size).toBe(5);
     expect(concurrency.peak).toBe(limit);
+  });
+});
+
+describe('buildMesh over sources', () => {
+  const order = defineDomain({
+    name: 'order',
+    description: 'Orders and what became of them.',
+    owner: { team: 'order-data', email: 'order-data@retail.example' },
+  });
+  const source = (name: string, optional = false) =>
+    defineSource({
+      domain: order,
+      name,
+      description: `${name} export.`,
+      mode: 'append',
+      optional,
+      schema: z.object({ id: z.int().meta({ key: true }) }),
+    });
+  const shipments = source('shipments');
+  const payments = source('payments');
+  const returns = source('returns', true);
+  const batch = (of: Source, batchId: number, fields: Partial<BatchRecord> = {}): BatchRecord => ({
+    batchId,
+    source: of.id,
+    kind: 'ingest',
+    file: `${of.name}.csv`,
+    sha256: `sha-${batchId}`,
+    mapping: EMPTY_MAPPING,
+    rows: 3,
+    loaded: 3,
+    rejected: 0,
+    ingestedAt: new Date('2024-05-01T00:00:00Z'),
+    ingestedBy: 'test',
+    revertedAt: undefined,
+    ...fields,
+  });
+  // shipments <- shipped <- shipped_daily <- shipped_report; payments <- paid; returns (optional) <- returned.
+  const shipped = defineDataProduct(input('sales_shipped', { shipments }));
+  const shippedDaily = defineDataProduct(input('sales_shipped_daily', { shipped }));
+  const shippedReport = defineDataProduct(input('sales_shipped_report', { shippedDaily }));
+  const paid = defineDataProduct(input('sales_paid', { payments }));
+  const returned = defineDataProduct(input('sales_returned', { returns }));
+  const summary = (outcomes: readonly BuildOutcome[]) =>
+    outcomes.map((o) => [o.product.name, o.status, o.error?.code]);
+
+  it('waits for a required source never loaded, and everything downstream waits through it', async () => {
+    const { warehouse, log, runs } = recordingWarehouse({ batches: [batch(payments, 1)] });
+    const events: string[] = [];
+    const outcomes = await buildMesh(warehouse, [shippedReport, paid], {
+      runId: 'r1',
+      onEvent: (e) => {
+        if (e.type === 'started') events.push(`started ${e.product.name}`);
+        if (e.type === 'finished') events.push(`finished ${e.outcome.product.name}`);
+      },
+    });
+    expect(summary(outcomes)).toEqual([
+      ['sales_paid', 'published', undefined],
+      ['sales_shipped', 'waiting', 'waiting-for-source'],
+      ['sales_shipped_daily', 'waiting', 'waiting-for-source'],
+      ['sales_shipped_report', 'waiting', 'waiting-for-source'],
+    ]);
+    expect(outcomes[1]).toMatchObject({ rowCount: 0, checks: undefined, durationMs: 0 });
+    expect(outcomes[1]?.error).toMatchObject({
+      kind: 'build',
+      subject: { domain: 'sales', product: 'sales_shipped', source: 'order.shipments' },
+    });
+    expect(outcomes[1]?.error?.message).toBe(
+      'sales.sales_shipped is waiting for order.shipments: never loaded. ' +
+        'Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.',
+    );
+    expect(outcomes.slice(2).map((o) => o.error?.message)).toEqual([
+      'sales.sales_shipped_daily is waiting for order.shipments (through sales.sales_shipped): never loaded. Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.',
+      'sales.sales_shipped_report is waiting for order.shipments (through sales.sales_shipped): never loaded. Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.',
+    ]);
+    expect(outcomes[2]?.error?.subject).toMatchObject({
+      domain: 'sales',
+      product: 'sales_shipped_daily',
+      source: 'order.shipments',
+    });
+
+    // Every source the plan reads is ensured before anything builds; only sales_paid builds.
+    expect(log.slice(0, 2)).toEqual(['ensureSource order.raw_payments', 'ensureSource order.raw_shipments']);
+    expect(log.filter((l) => l.startsWith('replaceTable'))).toEqual([
+      'replaceTable sales._staging_sales_paid',
+    ]);
+    expect(events).toEqual([
+      'started sales_paid',
+      'finished sales_paid',
+      'finished sales_shipped',
+      'finished sales_shipped_daily',
+      'finished sales_shipped_report',
+    ]);
+    expect(runs.map((r) => [r.product, r.status, r.runId, r.rowCount, r.error?.code])).toEqual([
+      ['sales_paid', 'published', 'r1', 3, undefined],
+      ['sales_shipped', 'waiting', 'r1', 0, 'waiting-for-source'],
+      ['sales_shipped_daily', 'waiting', 'r1', 0, 'waiting-for-source'],
+      ['sales_shipped_report', 'waiting', 'r1', 0, 'waiting-for-source'],
+    ]);
+    expect(runs[1]?.error?.message).toBe(outcomes[1]?.error?.message);
+  });
+
+  it('builds on an optional source never loaded: it reads as empty', async () => {
+    const { warehouse, log, runs } = recordingWarehouse({});
+    const outcomes = await buildMesh(warehouse, [returned], { runId: 'r1' });
+    expect(summary(outcomes)).toEqual([['sales_returned', 'published', undefined]]);
+    expect(log.indexOf('ensureSource order.raw_returns')).toBeLessThan(
+      log.indexOf('replaceTable sales._staging_sales_returned'),
+    );
+    expect(log).toContain('ensureSource order.raw_returns');
+    expect(runs.map((r) => r.status)).toEqual(['published']);
+  });
+
+  it('names every required source missing, the first as the subject', async () => {
+    const settled = defineDataProduct(input('sales_settled', { shipments, payments, returns }));
+    const settledDaily = defineDataProduct(input('sales_settled_daily', { settled }));
+    const { warehouse } = recordingWarehouse({});
+    const [first, second] = await buildMesh(warehouse, [settledDaily]);
+    expect(first?.error).toMatchObject({
+      code: 'waiting-for-source',
+      subject: { product: 'sales_settled', source: 'order.shipments' },
+    });
+    expect(first?.error?.message).toMatch(
+      /^sales\.sales_settled is waiting for order\.shipments, order\.payments: /,
+    );
+    expect(second?.error?.message).toBe(
+      'sales.sales_settled_daily is waiting for order.shipments, order.payments (through sales.sales_settled): never loaded. Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.',
+    );
+  });
+
+  it('waits for a source its transform reads without declaring it', async () => {
+    const adhoc = defineDataProduct({
+      ...input('sales_adhoc'),
+      transform: () => sql`SELECT id FROM ${shipments}`,
+    });
+    const { warehouse, log } = recordingWarehouse({});
+    const outcomes = await buildMesh(warehouse, [adhoc]);
+    expect(summary(outcomes)).toEqual([['sales_adhoc', 'waiting', 'waiting-for-source']]);
+    expect(log).toEqual(['ensureSource order.raw_shipments']);
+  });
+
+  it.each([
+    ['an ingested batch', { kind: 'ingest' }, 'published'],
+    ['a sample batch', { kind: 'sample' }, 'published'],
+    ['only a reverted batch', { revertedAt: new Date('2024-05-02T00:00:00Z') }, 'waiting'],
+  ] as const)('with %s, a required source builds: %s', async (_label, fields, status) => {
+    const { warehouse } = recordingWarehouse({ batches: [batch(shipments, 7, fields)] });
+    const outcomes = await buildMesh(warehouse, [shipped]);
+    expect(outcomes.map((o) => o.status)).toEqual([status]);
+  });
+
+  it('tells waiting from skipped: a failed product skips its downstream, a waiting one makes it wait', async () => {
+    const base = defineDataProduct(input('sales_base'));
+    const middle = defineDataProduct(input('sales_middle', { base }));
+    const { warehouse, runs } = recordingWarehouse({
+      checkRows: { 'sales._staging_sales_base': { row_count: 3, nn_0: 0, check_0: 3, check_1: 0 } },
+    });
+    const outcomes = await buildMesh(warehouse, [middle, shippedDaily], { runId: 'r1' });
+    expect(summary(outcomes)).toEqual([
+      ['sales_base', 'failed', 'checks-failed'],
+      ['sales_shipped', 'waiting', 'waiting-for-source'],
+      ['sales_middle', 'skipped', 'upstream-failed'],
+      ['sales_shipped_daily', 'waiting', 'waiting-for-source'],
+    ]);
+    expect(outcomes[2]?.error?.message).toBe(
+      'sales.sales_middle was skipped: its input sales.sales_base failed.',
+    );
+    expect(runs.map((r) => `${r.product}:${r.status}`)).toEqual([
+      'sales_base:failed',
+      'sales_shipped:waiting',
+      'sales_middle:skipped',
+      'sales_shipped_daily:waiting',
+    ]);
   });
 });
 

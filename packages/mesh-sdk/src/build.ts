@@ -11,6 +11,7 @@ import {
   stateTable,
 } from './incremental.js';
 import type { Relation, TableRef } from './relation.js';
+import type { Source } from './source.js';
 import { renderSql, sql } from './sql.js';
 import { type BuildRunRecord, canEstimateCost, type TableLayout, type Warehouse } from './warehouse.js';
 
@@ -65,7 +66,8 @@ export function renderBuildQuery(
 /** What happened to one product in a build. */
 export interface BuildOutcome {
   readonly product: DataProduct;
-  readonly status: 'published' | 'failed' | 'skipped';
+  /** waiting: a source it reads (directly or upstream) was never loaded; nothing was built. */
+  readonly status: 'published' | 'failed' | 'skipped' | 'waiting';
   readonly rowCount: number;
   readonly bytesProcessed?: number | undefined;
   readonly checks: CheckSuiteResult | undefined;
@@ -140,11 +142,7 @@ export async function buildProduct(
       rowCount = (await warehouse.tableStats(product.table))?.rowCount ?? 0;
       bytesProcessed = 0;
     }
-    const compiled = compileChecks(product, product.checks, warehouse.dialect, (r: Relation) =>
-      r === product ? checked : r.table,
-    );
-    const [row] = await warehouse.query(compiled.sql);
-    checks = compiled.evaluate(row ?? {});
+    checks = await runChecks(warehouse, product, (r: Relation) => (r === product ? checked : r.table));
     const blocking = checks.outcomes.filter((o) => !o.passed && o.severity === 'error');
     if (blocking.length) {
       throw new BuildError(
@@ -213,6 +211,44 @@ export async function buildProduct(
 }
 
 /**
+ * Runs a product's check suite in one query. A check that references another product which is
+ * not published (it failed, or waits for a source) cannot run: it fails, saying so, instead
+ * of failing the whole suite.
+ */
+async function runChecks(
+  warehouse: Warehouse,
+  product: DataProduct,
+  resolve: (r: Relation) => TableRef,
+): Promise<CheckSuiteResult> {
+  const unpublished = new Set<string>();
+  for (const check of product.checks) {
+    const r = check.reference?.relation;
+    if (r && r.kind === 'data-product' && r.id !== product.id && !unpublished.has(r.id)) {
+      if (!(await warehouse.tableStats(r.table))) unpublished.add(r.id);
+    }
+  }
+  const runnable = product.checks.filter((c) => !unpublished.has(c.reference?.relation.id ?? ''));
+  const compiled = compileChecks(product, runnable, warehouse.dialect, resolve);
+  const [row] = await warehouse.query(compiled.sql);
+  const result = compiled.evaluate(row ?? {});
+  if (!unpublished.size) return result;
+  const outcomes = product.checks.map(
+    (check) =>
+      result.outcomes.find((o) => o.name === check.name) ?? {
+        name: check.name,
+        kind: check.kind,
+        dimension: check.dimension,
+        severity: check.severity,
+        column: check.column,
+        passed: false,
+        failingRows: 0,
+        observed: `${check.reference!.relation.id} is not published`,
+      },
+  );
+  return { ...result, outcomes, passRate: outcomes.filter((o) => o.passed).length / outcomes.length };
+}
+
+/**
  * Bytes a build of `product` would process, without building it: the warehouse's dry run
  * where it has one, else the size of the product's inputs.
  */
@@ -230,7 +266,9 @@ export async function estimateBuildBytes(
 /** Where a warehouse reports no bytes processed, a build reads (at most) all of its inputs. */
 async function inputBytes(warehouse: Warehouse, product: DataProduct): Promise<number> {
   let total = 0;
-  for (const input of inputsOf(product)) total += (await warehouse.tableStats(input.table))?.bytes ?? 0;
+  // A source's rows are in its log; its table is a view.
+  for (const input of inputsOf(product))
+    total += (await warehouse.tableStats(input.kind === 'source' ? input.log : input.table))?.bytes ?? 0;
   return total;
 }
 
@@ -323,9 +361,7 @@ export async function testProduct(
         subjectOf(product),
       );
     }
-    const compiled = compileChecks(product, product.checks, warehouse.dialect, (r: Relation) => r.table);
-    const [row] = await warehouse.query(compiled.sql);
-    checks = compiled.evaluate(row ?? {});
+    checks = await runChecks(warehouse, product, (r: Relation) => r.table);
     const blocking = checks.outcomes.filter((o) => !o.passed && o.severity === 'error');
     if (blocking.length) {
       error = new BuildError(
@@ -352,6 +388,67 @@ export async function testProduct(
   return { product, status, checks, error, durationMs: finished.getTime() - started.getTime() };
 }
 
+/**
+ * The sources a plan reads (as inputs, or in checks) that cannot be read as they are: required
+ * ones never loaded (`missing`), and ones the warehouse could not prepare (`broken`). Every
+ * source is ensured first, so one that was never loaded reads as empty (an optional source)
+ * instead of failing as a missing table; one source that cannot be prepared fails only the
+ * products that read it.
+ */
+async function sourceProblems(
+  warehouse: Warehouse,
+  products: readonly DataProduct[],
+): Promise<{ missing: Set<string>; broken: Map<string, MeshError> }> {
+  const sources = new Map<string, Source>();
+  for (const p of products) {
+    for (const r of inputsOf(p)) if (r.kind === 'source') sources.set(r.id, r);
+    for (const c of p.checks)
+      if (c.reference?.relation.kind === 'source') sources.set(c.reference.relation.id, c.reference.relation);
+  }
+  const broken = new Map<string, MeshError>();
+  for (const s of sources.values()) {
+    try {
+      await warehouse.ensureSource(s);
+    } catch (cause) {
+      broken.set(
+        s.id,
+        new WarehouseError(
+          isMeshError(cause) ? cause.code : 'source-unavailable',
+          `${s.id} cannot be read: ${(cause as Error)?.message ?? cause}`,
+          { domain: s.domain.name, source: s.name },
+          { cause },
+        ),
+      );
+    }
+  }
+  const loaded = new Set((await warehouse.listBatches()).map((b) => b.source));
+  const missing = new Set(
+    [...sources.values()].filter((s) => !s.optional && !loaded.has(s.id)).map((s) => s.id),
+  );
+  return { missing, broken };
+}
+
+/** Why a product cannot build: an upstream product failed, or sources were never loaded. */
+type Block =
+  | { readonly status: 'skipped'; readonly through: string }
+  | { readonly status: 'waiting'; readonly sources: readonly string[]; readonly through?: string };
+
+function blockError(product: DataProduct, block: Block): BuildError {
+  if (block.status === 'skipped') {
+    return new BuildError(
+      'upstream-failed',
+      `${product.id} was skipped: its input ${block.through} failed.`,
+      subjectOf(product),
+    );
+  }
+  const [first] = block.sources;
+  return new BuildError(
+    'waiting-for-source',
+    `${product.id} is waiting for ${block.sources.join(', ')}${block.through ? ` (through ${block.through})` : ''}: never loaded. Ingest it (mesh ingest ${first} --from <file>) or seed sample data.`,
+    { ...subjectOf(product), source: first },
+  );
+}
+
 /** Progress of a mesh build, for the CLI to show. */
 export type BuildEvent =
   | { type: 'planned'; plan: BuildPlan }
@@ -371,38 +468,39 @@ export async function buildMesh(
   const plan = planBuild(products);
   const runId = options.runId ?? new Date().toISOString();
   options.onEvent?.({ type: 'planned', plan });
+  const { missing, broken } = await sourceProblems(warehouse, plan.order);
   const outcomes: BuildOutcome[] = [];
-  const blocked = new Map<string, string>();
+  const blocked = new Map<string, Block>();
   const limit = Math.max(1, warehouse.capabilities.maxConcurrentBuilds);
   for (const level of plan.levels) {
     const queue = [...level];
     const worker = async () => {
       for (let product = queue.shift(); product; product = queue.shift()) {
-        const cause = blocked.get(product.id);
+        const reads = inputsOf(product).filter((r): r is Source => r.kind === 'source');
+        const unreadable = reads.map((r) => broken.get(r.id)).find((e) => e !== undefined);
+        const waitsFor = reads.filter((r) => missing.has(r.id)).map((r) => r.id);
+        const block: Block | undefined =
+          blocked.get(product.id) ?? (waitsFor.length ? { status: 'waiting', sources: waitsFor } : undefined);
         let outcome: BuildOutcome;
-        if (cause) {
-          outcome = {
-            product,
-            status: 'skipped',
-            rowCount: 0,
-            checks: undefined,
-            error: new BuildError(
-              'upstream-failed',
-              `${product.id} was skipped: its input ${cause} failed.`,
-              subjectOf(product),
-            ),
-            durationMs: 0,
-          };
+        if (block || unreadable) {
+          const error = unreadable ?? blockError(product, block!);
+          const status = unreadable ? 'failed' : block!.status;
+          outcome = { product, status, rowCount: 0, checks: undefined, error, durationMs: 0 };
           const now = new Date();
-          await warehouse.recordRun(
-            runRecord(product, runId, 'skipped', now, now, 0, undefined, outcome.error),
-          );
+          // The outcome stands even if the run log refuses it: say so, as a build does.
+          await warehouse
+            .recordRun(runRecord(product, runId, status, now, now, 0, undefined, error))
+            .catch(() => undefined);
         } else {
           options.onEvent?.({ type: 'started', product });
           outcome = await buildProduct(warehouse, product, { runId, fullRefresh: options.fullRefresh });
         }
         if (outcome.status !== 'published') {
-          for (const id of downstreamOf(plan, product.id)) if (!blocked.has(id)) blocked.set(id, product.id);
+          const next: Block =
+            outcome.status === 'waiting' && block?.status === 'waiting'
+              ? { status: 'waiting', sources: block.sources, through: product.id }
+              : { status: 'skipped', through: product.id };
+          for (const id of downstreamOf(plan, product.id)) if (!blocked.has(id)) blocked.set(id, next);
         }
         outcomes.push(outcome);
         options.onEvent?.({ type: 'finished', outcome });

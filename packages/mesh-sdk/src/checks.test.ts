@@ -30,7 +30,8 @@ const customers = defineSource({
   domain: sales,
   name: 'customers',
   description: 'Customer accounts of the web shop.',
-  schema: z.object({ customer_id: z.string() }),
+  mode: 'snapshot',
+  schema: z.object({ customer_id: z.string().meta({ key: true }) }),
 });
 
 const orderSchema = z.object({

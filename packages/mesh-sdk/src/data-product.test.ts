@@ -15,7 +15,8 @@ const rawOrders = defineSource({
   domain: sales,
   name: 'orders',
   description: 'Orders as the web shop exports them.',
-  schema: z.object({ order_id: z.string(), placed_at: z.date(), channel: z.string() }),
+  mode: 'append',
+  schema: z.object({ order_id: z.string().meta({ key: true }), placed_at: z.date(), channel: z.string() }),
 });
 
 const schema = z.object({

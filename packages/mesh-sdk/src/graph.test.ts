@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { Check, ChecksBuilder } from './checks.js';
 import { type DataProduct, defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
 import { isMeshError } from './errors.js';
-import { downstreamOf, inputsOf, planBuild, upstreamProducts } from './graph.js';
+import { checkedAgainst, downstreamOf, inputsOf, planBuild, sourcesOf, upstreamProducts } from './graph.js';
 import type { Relation } from './relation.js';
 import { defineSource } from './source.js';
 import { type SqlFragment, sql } from './sql.js';
@@ -16,13 +17,15 @@ const rawProducts = defineSource({
   domain: productDomain,
   name: 'products',
   description: 'PIM export.',
-  schema: z.object({ product_id: z.string() }),
+  mode: 'snapshot',
+  schema: z.object({ product_id: z.string().meta({ key: true }) }),
 });
 const rawOrders = defineSource({
   domain: salesDomain,
   name: 'orders',
   description: 'Web shop export.',
-  schema: z.object({ product_id: z.string() }),
+  mode: 'append',
+  schema: z.object({ product_id: z.string().meta({ key: true }) }),
 });
 
 const idSchema = z.object({ product_id: z.string() });
@@ -74,6 +77,29 @@ const daily = product(
 
 const ids = (products: readonly DataProduct[]) => products.map((p) => p.id);
 
+/** A sales product reading `inputs` (or nothing) whose checks are `checks`. */
+const checking = (
+  name: string,
+  inputs: Record<string, Relation>,
+  checks: (c: ChecksBuilder<typeof idSchema>) => Check[],
+) =>
+  defineDataProduct({
+    domain: salesDomain,
+    name,
+    version: '1.0.0',
+    description: `${name} for tests.`,
+    tier: 'silver',
+    refresh: 'daily',
+    access: 'restricted',
+    schema: idSchema,
+    inputs,
+    transform: (i) =>
+      Object.values(i).length
+        ? sql`SELECT * FROM ${sql.join(Object.values(i))}`
+        : sql`SELECT 'P1' AS product_id`,
+    checks,
+  });
+
 /** The DefinitionError `fn` throws. */
 function definitionError(fn: () => unknown) {
   try {
@@ -96,6 +122,62 @@ describe('inputsOf', () => {
     expect(inputsOf(extra)).toEqual([orders, rawOrders]);
     expect(upstreamProducts(extra)).toEqual([orders]);
     expect(upstreamProducts(daily)).toEqual([orders, inventory]);
+  });
+});
+
+describe('checkedAgainst', () => {
+  it('lists the products its checks reference once each, not sources', () => {
+    const audit = checking('sales_audit', { orders }, (c) => [
+      c.product_id.references(inventory, 'product_id'),
+      c.product_id.references(rawOrders, 'product_id'),
+      c.product_id.references(orders, 'product_id'),
+      c.product_id.references(inventory, 'product_id').named('again_in_inventory'),
+      c.product_id.notNull(),
+    ]);
+    expect(ids(checkedAgainst(audit))).toEqual(['product.product_inventory', 'sales.sales_orders']);
+  });
+
+  it('leaves out the product itself and finds nothing without references', () => {
+    const earlier = product(salesDomain, 'sales_self', {}, () => sql`SELECT 'P1' AS product_id`);
+    const self = checking('sales_self', {}, (c) => [c.product_id.references(earlier, 'product_id')]);
+    expect(checkedAgainst(self)).toEqual([]);
+    expect(checkedAgainst(daily)).toEqual([]);
+  });
+});
+
+describe('sourcesOf', () => {
+  const sourceIds = (product: DataProduct) => sourcesOf(product).map((s) => s.id);
+
+  it('finds the sources read directly and through upstream products, across domains, once each', () => {
+    expect(sourceIds(catalog)).toEqual(['product.products']);
+    // daily reads catalog twice (through orders and inventory): its source is listed once.
+    expect(sourceIds(daily).sort()).toEqual(['product.products', 'sales.orders']);
+  });
+
+  it('counts a source the transform interpolates and an optional one, and nothing for no inputs', () => {
+    const returns = defineSource({
+      domain: salesDomain,
+      name: 'returns',
+      description: 'Returns export.',
+      mode: 'append',
+      optional: true,
+      schema: z.object({ product_id: z.string().meta({ key: true }) }),
+    });
+    const extra = product(
+      salesDomain,
+      'sales_extra',
+      { inventory },
+      (i) => sql`SELECT * FROM ${i.inventory} JOIN ${returns} USING (product_id)`,
+    );
+    expect(sourceIds(extra).sort()).toEqual(['product.products', 'sales.returns']);
+    expect(sourcesOf(product(salesDomain, 'sales_none', {}, () => sql`SELECT 'P1' AS product_id`))).toEqual(
+      [],
+    );
+  });
+
+  it('does not follow check references', () => {
+    const audit = checking('sales_audit', {}, (c) => [c.product_id.references(orders, 'product_id')]);
+    expect(sourcesOf(audit)).toEqual([]);
   });
 });
 
@@ -126,6 +208,36 @@ describe('planBuild', () => {
       'product.product_catalog',
       'product.product_inventory',
     ]);
+  });
+
+  it('adds the products its checks reference and orders it after them, without making it their downstream', () => {
+    // Without its reference, sales_audit (no inputs) would be built with product_catalog.
+    const audit = checking('sales_audit', {}, (c) => [c.product_id.references(inventory, 'product_id')]);
+    const plan = planBuild([audit]);
+    expect(plan.levels.map(ids)).toEqual([
+      ['product.product_catalog'],
+      ['product.product_inventory'],
+      ['sales.sales_audit'],
+    ]);
+    expect(plan.upstream.get('sales.sales_audit')).toEqual([]);
+    expect(downstreamOf(plan, 'product.product_inventory').has('sales.sales_audit')).toBe(false);
+  });
+
+  // A reference that contradicts the inputs needs two definitions of one product (same id and
+  // version): definitions are frozen, so one cannot reference a product defined after it.
+  it('lets inputs alone decide when references would make the plan impossible', () => {
+    const source = () => sql`SELECT 'P1' AS product_id`;
+    const firstX = product(salesDomain, 'sales_x', {}, source);
+    const y = product(salesDomain, 'sales_y', { firstX }, (i) => sql`SELECT * FROM ${i.firstX}`);
+    const x = checking('sales_x', {}, (c) => [c.product_id.references(y, 'product_id')]);
+    // x's check wants y first; y reads x.
+    expect(planBuild([x]).levels.map(ids)).toEqual([['sales.sales_x'], ['sales.sales_y']]);
+
+    const firstA = product(salesDomain, 'sales_a', {}, source);
+    const b = checking('sales_b', {}, (c) => [c.product_id.references(firstA, 'product_id')]);
+    const a = checking('sales_a', {}, (c) => [c.product_id.references(b, 'product_id')]);
+    // a and b reference each other: one level, no cycle error.
+    expect(planBuild([a]).levels.map(ids)).toEqual([['sales.sales_a', 'sales.sales_b']]);
   });
 
   it('plans nothing for no products', () => {

@@ -1,6 +1,7 @@
 import type { DataProduct } from './data-product.js';
 import { DefinitionError } from './errors.js';
 import { type Relation, relationId } from './relation.js';
+import type { Source } from './source.js';
 import { relationsOf } from './sql.js';
 
 /** Every relation a product reads: its declared inputs and whatever its transform interpolates. */
@@ -16,6 +17,29 @@ export function upstreamProducts(product: DataProduct): DataProduct[] {
   return inputsOf(product).filter((r): r is DataProduct => r.kind === 'data-product');
 }
 
+/** Products a product's checks compare with (`references`), besides its inputs: built first when planned together. */
+export function checkedAgainst(product: DataProduct): DataProduct[] {
+  const found = new Map<string, DataProduct>();
+  for (const check of product.checks) {
+    const r = check.reference?.relation;
+    if (r && r.kind === 'data-product' && r.id !== product.id) found.set(r.id, r);
+  }
+  return [...found.values()];
+}
+
+/** Every source a product reads, directly or through the products it reads. */
+export function sourcesOf(product: DataProduct, seen = new Set<string>()): Source[] {
+  const found = new Map<string, Source>();
+  for (const r of inputsOf(product)) {
+    if (r.kind === 'source') found.set(r.id, r);
+    else if (!seen.has(r.id)) {
+      seen.add(r.id);
+      for (const s of sourcesOf(r, seen)) found.set(s.id, s);
+    }
+  }
+  return [...found.values()];
+}
+
 /** A build order: products in levels, each level depending only on earlier ones. */
 export interface BuildPlan {
   readonly levels: readonly (readonly DataProduct[])[];
@@ -26,7 +50,8 @@ export interface BuildPlan {
 
 /**
  * Plans one DAG over products of every domain. Upstream products that are not in the list
- * are added, so a plan always builds what it needs. A cycle is a `DefinitionError` naming it.
+ * are added, and so are the products their checks reference, so a plan always builds what it
+ * needs. A cycle is a `DefinitionError` naming it.
  */
 export function planBuild(products: readonly DataProduct[]): BuildPlan {
   const byId = new Map<string, DataProduct>();
@@ -42,6 +67,8 @@ export function planBuild(products: readonly DataProduct[]): BuildPlan {
     if (existing) return;
     byId.set(p.id, p);
     upstreamProducts(p).forEach(add);
+    // A reconciliation check needs the product it references published too.
+    checkedAgainst(p).forEach(add);
   };
   products.forEach(add);
 
@@ -52,11 +79,25 @@ export function planBuild(products: readonly DataProduct[]): BuildPlan {
       upstreamProducts(p).map((u) => u.id),
     );
 
+  // A reconciliation check reads the product it references: that one publishes first, when
+  // both are built, but its failure does not stop this one (the check then sees what is published).
+  const after = new Map<string, string[]>();
+  for (const p of byId.values())
+    after.set(
+      p.id,
+      checkedAgainst(p)
+        .map((r) => r.id)
+        .filter((id) => byId.has(id)),
+    );
   const levels: DataProduct[][] = [];
   const done = new Set<string>();
   let remaining = [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
   while (remaining.length) {
-    const ready = remaining.filter((p) => upstream.get(p.id)!.every((u) => done.has(u)));
+    let ready = remaining.filter(
+      (p) => upstream.get(p.id)!.every((u) => done.has(u)) && after.get(p.id)!.every((u) => done.has(u)),
+    );
+    // Ordering by checks must never make a plan impossible: without it, inputs alone decide.
+    if (!ready.length) ready = remaining.filter((p) => upstream.get(p.id)!.every((u) => done.has(u)));
     if (!ready.length) {
       const cycle = findCycle(
         remaining.map((p) => p.id),

@@ -4,6 +4,7 @@ import type { CheckOutcome } from './checks.js';
 import { type DataProductInput, defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
 import { meshHealth, type ProductHealth, productHealth } from './health.js';
+import type { SourceState } from './source-log.js';
 import { sql } from './sql.js';
 import type { BuildRunRecord, TableStats } from './warehouse.js';
 
@@ -63,6 +64,22 @@ const run = (fields: Partial<BuildRunRecord> = {}): BuildRunRecord => ({
   ...fields,
 });
 
+const source = (
+  id: string,
+  content: SourceState['content'],
+  flag: string | undefined = undefined,
+): SourceState => ({
+  source: id,
+  content,
+  batches: content === 'empty' ? 0 : 4,
+  rows: content === 'empty' ? 0 : 400,
+  lastBatch:
+    content === 'empty'
+      ? undefined
+      : { batchId: 4, file: `${id}.csv`, at: hoursAgo(2).toISOString(), loaded: 100, rejected: 0, flag },
+});
+const smallBatch = 'loaded 120 rows, 83x fewer than the median 10,000 of the previous 3 batches';
+
 describe('productHealth', () => {
   it('is healthy when published, fresh and every check passed', () => {
     expect(productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run() }, now)).toEqual({
@@ -83,6 +100,7 @@ describe('productHealth', () => {
       validity: 1,
       checks: { passed: 2, failed: 0, total: 2 },
       failedChecks: [],
+      sampleSources: [],
     } satisfies ProductHealth);
   });
 
@@ -157,6 +175,77 @@ describe('productHealth', () => {
     expect(health.status).toBe('healthy');
   });
 
+  it('is degraded by a source whose last batch is flagged, naming the source and the flag', () => {
+    const sources = [
+      source('order.shipments', 'ingested', smallBatch),
+      source('order.payments', 'ingested'),
+      source('order.returns', 'empty'),
+    ];
+    const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources }, now);
+    expect(health).toMatchObject({
+      status: 'degraded',
+      reasons: [`order.shipments: last batch ${smallBatch}`],
+      sampleSources: [],
+    });
+  });
+
+  it('keeps a worse status over a flagged source and lists every reason', () => {
+    const sources = [
+      source('order.shipments', 'ingested', smallBatch),
+      source('order.payments', 'ingested', 'x'),
+    ];
+    const health = productHealth(orders, { stats: stats(hoursAgo(3)), lastRun: run(), sources }, now);
+    expect(health.status).toBe('stale');
+    expect(health.reasons).toEqual([
+      `order.shipments: last batch ${smallBatch}`,
+      'order.payments: last batch x',
+      'older than its 2h freshness SLA',
+    ]);
+  });
+
+  it('lists the sources that hold sample rows, which alone do not lower the health', () => {
+    const sources = [
+      source('order.shipments', 'sample'),
+      source('order.payments', 'ingested'),
+      source('order.returns', 'empty'),
+      source('customer.customers', 'sample'),
+    ];
+    const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources }, now);
+    expect(health).toMatchObject({
+      status: 'healthy',
+      reasons: [],
+      sampleSources: ['order.shipments', 'customer.customers'],
+    });
+  });
+
+  it('is an error after a waiting run, giving its message as the reason', () => {
+    const message =
+      'sales.sales_orders is waiting for order.shipments: never loaded. Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.';
+    const lastRun = run({
+      status: 'waiting',
+      rowCount: 0,
+      checks: [],
+      completeness: undefined,
+      validity: undefined,
+      error: { code: 'waiting-for-source', message },
+    });
+    expect(productHealth(orders, { stats: undefined, lastRun }, now)).toMatchObject({
+      status: 'error',
+      reasons: ['not published', message],
+      lastTestRun: null,
+      qualityScore: null,
+    });
+    // Published before, waiting now (its batches were reverted): the old table is not enough.
+    expect(productHealth(orders, { stats: stats(hoursAgo(1)), lastRun }, now)).toMatchObject({
+      status: 'error',
+      reasons: [message],
+    });
+    const silent = run({ status: 'waiting', checks: [], error: undefined });
+    expect(productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: silent }, now).reasons).toEqual([
+      'waiting for a source never loaded',
+    ]);
+  });
+
   it('is an error when never published', () => {
     expect(productHealth(orders, { stats: undefined, lastRun: undefined }, now)).toMatchObject({
       status: 'error',
@@ -221,6 +310,14 @@ describe('meshHealth', () => {
     expect(mesh.domains.map((d) => d.status)).toEqual(['stale', 'error']);
     expect(mesh.status).toBe('error');
     expect(mesh.totals).toMatchObject({ healthyProducts: 0, qualityScore: null });
+  });
+
+  it('returns the sources it is given, none by default', () => {
+    const sources = [source('order.shipments', 'ingested', smallBatch), source('order.returns', 'empty')];
+    expect(meshHealth([sales], [], now, sources).sources).toEqual(sources);
+    expect(meshHealth([sales], [], now).sources).toEqual([]);
+    // A flagged source is reported, not rolled up: only products make the mesh status.
+    expect(meshHealth([sales], [], now, sources).status).toBe('healthy');
   });
 
   it('reports a domain without products as healthy and empty', () => {

@@ -2,6 +2,7 @@ import type { CheckOutcome } from './checks.js';
 import type { DataProduct } from './data-product.js';
 import type { Domain } from './domain.js';
 import { durationSeconds } from './duration.js';
+import type { SourceState } from './source-log.js';
 import type { BuildRunRecord, TableStats } from './warehouse.js';
 
 /** healthy: fresh, published, all checks pass; degraded: published but warnings or SLA misses; stale: older than its freshness SLA; error: last build failed or never published. */
@@ -31,6 +32,8 @@ export interface ProductHealth {
   readonly validity: number | null;
   readonly checks: { readonly passed: number; readonly failed: number; readonly total: number };
   readonly failedChecks: readonly string[];
+  /** Sources it is built from (directly or upstream) that hold synthetic sample rows, not real data. */
+  readonly sampleSources: readonly string[];
 }
 
 export interface DomainHealth {
@@ -53,6 +56,8 @@ export interface MeshHealth {
     readonly qualityScore: number | null;
   };
   readonly domains: readonly DomainHealth[];
+  /** Every source: what it holds, its last batch (freshness, rows, rejects) and a flag on its size. */
+  readonly sources: readonly SourceState[];
 }
 
 /** What the warehouse knows of one product. */
@@ -60,6 +65,8 @@ export interface ProductObservation {
   readonly stats: TableStats | undefined;
   /** The latest run, whatever its outcome. */
   readonly lastRun: BuildRunRecord | undefined;
+  /** The states of the sources it reads, directly or upstream. */
+  readonly sources?: readonly SourceState[];
 }
 
 const worst = (statuses: HealthStatus[]): HealthStatus =>
@@ -87,7 +94,17 @@ export function productHealth(
   const ok = lastRun?.status === 'published' || lastRun?.status === 'tested';
   if (lastRun && !ok) {
     statuses.push('error');
-    reasons.push(`last run ${lastRun.status}: ${lastRun.error?.message ?? 'unknown error'}`);
+    reasons.push(
+      lastRun.status === 'waiting'
+        ? (lastRun.error?.message ?? 'waiting for a source never loaded')
+        : `last run ${lastRun.status}: ${lastRun.error?.message ?? 'unknown error'}`,
+    );
+  }
+  for (const source of seen.sources ?? []) {
+    if (source.lastBatch?.flag) {
+      statuses.push('degraded');
+      reasons.push(`${source.source}: last batch ${source.lastBatch.flag}`);
+    }
   }
   if (slaSeconds !== null && ageSeconds !== null && ageSeconds > slaSeconds) {
     statuses.push('stale');
@@ -129,6 +146,7 @@ export function productHealth(
     validity,
     checks: { passed: checks.length - failed.length, failed: failed.length, total: checks.length },
     failedChecks: failed.map((c) => c.name),
+    sampleSources: (seen.sources ?? []).filter((s) => s.content === 'sample').map((s) => s.source),
   };
 }
 
@@ -137,6 +155,7 @@ export function meshHealth(
   domains: readonly Domain[],
   products: readonly ProductHealth[],
   now: Date = new Date(),
+  sources: readonly SourceState[] = [],
 ): MeshHealth {
   const domainHealth = domains.map((d): DomainHealth => {
     const own = products.filter((p) => p.domain === d.name);
@@ -160,5 +179,6 @@ export function meshHealth(
       qualityScore: scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
     },
     domains: domainHealth,
+    sources,
   };
 }

@@ -1,15 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
 import { castToColumns, loadRows, loadSample, selectOfRows } from './load.js';
 import { defineSource } from './source.js';
-import { renderSql } from './sql.js';
+import { renderSql, sql } from './sql.js';
 import { ansi } from './testing/ansi-dialect.js';
 import type { TableLayout, Warehouse } from './warehouse.js';
 
-/** A warehouse that only loads: it keeps what it was asked to replace. */
+/** A warehouse that only loads: it keeps what it was asked to replace or write as a sample batch. */
 function loadingWarehouse(sampleData: boolean) {
-  const calls: Array<{ step: string; target: string; select?: string; layout?: TableLayout }> = [];
+  const calls: Array<{
+    step: string;
+    target: string;
+    select?: string;
+    layout?: TableLayout;
+    description?: string;
+  }> = [];
   const unused = () => Promise.reject(new Error('not used by loads'));
   const warehouse: Warehouse = {
     name: 'loading',
@@ -36,6 +43,13 @@ function loadingWarehouse(sampleData: boolean) {
     recordRun: unused,
     latestRuns: unused,
     listRuns: unused,
+    ensureSource: unused,
+    listBatches: unused,
+    revertBatch: unused,
+    writeSampleBatch: async (source, select, description) => {
+      calls.push({ step: 'writeSampleBatch', target: source.id, select, description });
+      return { rowCount: 2, batchId: 7 };
+    },
     close: unused,
   };
   return { warehouse, calls };
@@ -50,7 +64,13 @@ const stockLevels = defineSource({
   domain: product,
   name: 'stock_levels',
   description: 'Stock on hand per product.',
-  schema: z.object({ product_id: z.string(), stock: z.int().nullable(), counted_at: z.date() }),
+  mode: 'upsert',
+  cursor: 'counted_at',
+  schema: z.object({
+    product_id: z.string().meta({ key: true }),
+    stock: z.int().nullable(),
+    counted_at: z.date(),
+  }),
   sample: ({ scale, seed }) =>
     `SELECT 'P' || i AS product_id, i * ${seed} AS stock, now() AS counted_at FROM range(${scale * 10}) t(i)`,
 });
@@ -58,7 +78,8 @@ const noSample = defineSource({
   domain: product,
   name: 'prices',
   description: 'Prices per product.',
-  schema: z.object({ product_id: z.string() }),
+  mode: 'snapshot',
+  schema: z.object({ product_id: z.string().meta({ key: true }) }),
 });
 
 describe('selectOfRows', () => {
@@ -92,23 +113,44 @@ describe('castToColumns', () => {
 });
 
 describe('loadRows', () => {
-  it("replaces the relation's table with the rows", async () => {
+  const row = { product_id: 'P1', stock: 1, counted_at: new Date(0) };
+
+  it("writes a source's rows as its one sample batch, described as fixture rows", async () => {
     const { warehouse, calls } = loadingWarehouse(false);
-    expect(
-      await loadRows(warehouse, stockLevels, [{ product_id: 'P1', stock: 1, counted_at: new Date(0) }]),
-    ).toEqual({
-      rowCount: 2,
+    expect(await loadRows(warehouse, stockLevels, [row])).toEqual({ rowCount: 2, batchId: 7 });
+    expect(calls).toEqual([
+      { step: 'ensureDomain', target: 'product' },
+      {
+        step: 'writeSampleBatch',
+        target: 'product.stock_levels',
+        select: renderSql(selectOfRows(stockLevels.columns, [row]), ansi),
+        description: 'fixture rows',
+      },
+    ]);
+  });
+
+  it("replaces a data product's table with the rows", async () => {
+    const inventory = defineDataProduct({
+      domain: product,
+      name: 'product_inventory',
+      version: '1.0.0',
+      description: 'Stock on hand per product.',
+      tier: 'silver',
+      refresh: 'daily',
+      access: 'restricted',
+      schema: z.object({ product_id: z.string().describe('Catalog id').meta({ key: true }) }),
+      inputs: { stockLevels },
+      transform: (i) => sql`SELECT product_id FROM ${i.stockLevels}`,
     });
+    const { warehouse, calls } = loadingWarehouse(false);
+    expect(await loadRows(warehouse, inventory, [{ product_id: 'P1' }])).toEqual({ rowCount: 2 });
     expect(calls).toEqual([
       { step: 'ensureDomain', target: 'product' },
       {
         step: 'replaceTable',
-        target: 'product.raw_stock_levels',
-        select: renderSql(
-          selectOfRows(stockLevels.columns, [{ product_id: 'P1', stock: 1, counted_at: new Date(0) }]),
-          ansi,
-        ),
-        layout: { columns: stockLevels.columns },
+        target: 'product.product_inventory',
+        select: renderSql(selectOfRows(inventory.columns, [{ product_id: 'P1' }]), ansi),
+        layout: { columns: inventory.columns },
       },
     ]);
   });
@@ -117,17 +159,23 @@ describe('loadRows', () => {
 describe('loadSample', () => {
   it('generates the sample inside the warehouse, cast to the source columns', async () => {
     const { warehouse, calls } = loadingWarehouse(true);
-    await loadSample(warehouse, stockLevels, { scale: 2, seed: 7 });
-    expect(calls[1]).toEqual({
-      step: 'replaceTable',
-      target: 'product.raw_stock_levels',
-      select: castToColumns(
-        "SELECT 'P' || i AS product_id, i * 7 AS stock, now() AS counted_at FROM range(20) t(i)",
-        stockLevels.columns,
-        ansi,
-      ),
-      layout: { columns: stockLevels.columns, description: 'Stock on hand per product.' },
+    expect(await loadSample(warehouse, stockLevels, { scale: 2, seed: 7 })).toEqual({
+      rowCount: 2,
+      batchId: 7,
     });
+    expect(calls).toEqual([
+      { step: 'ensureDomain', target: 'product' },
+      {
+        step: 'writeSampleBatch',
+        target: 'product.stock_levels',
+        select: castToColumns(
+          "SELECT 'P' || i AS product_id, i * 7 AS stock, now() AS counted_at FROM range(20) t(i)",
+          stockLevels.columns,
+          ansi,
+        ),
+        description: 'sample scale=2 seed=7',
+      },
+    ]);
   });
 
   it('refuses a source without a sample generator', async () => {

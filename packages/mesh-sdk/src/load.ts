@@ -37,7 +37,10 @@ export function castToColumns(select: string, columns: readonly ColumnSpec[], di
   );
 }
 
-/** Replaces a relation's table with literal rows (fixtures, small reference data). */
+/**
+ * Replaces a relation's rows with literal rows (fixtures, small reference data). A source gets
+ * them as its one sample batch (refused when it holds ingested rows), so its mode applies.
+ */
 export async function loadRows(
   warehouse: Warehouse,
   relation: Relation,
@@ -45,12 +48,15 @@ export async function loadRows(
 ): Promise<{ rowCount: number }> {
   const columns = relation.columns;
   await warehouse.ensureDomain(relation.domain);
-  return warehouse.replaceTable(relation.table, renderSql(selectOfRows(columns, rows), warehouse.dialect), {
-    columns,
-  });
+  const select = renderSql(selectOfRows(columns, rows), warehouse.dialect);
+  if (relation.kind === 'source') return warehouse.writeSampleBatch(relation, select, 'fixture rows');
+  return warehouse.replaceTable(relation.table, select, { columns });
 }
 
-/** Replaces a source's rows with its synthetic sample, generated inside the warehouse. */
+/**
+ * Replaces a source's sample with a new one, generated inside the warehouse, as one sample
+ * batch. Refused for a source that holds ingested rows.
+ */
 export async function loadSample(
   warehouse: Warehouse,
   source: Source,
@@ -75,8 +81,5 @@ export async function loadSample(
   }
   await warehouse.ensureDomain(source.domain);
   const select = castToColumns(source.sample(context), source.columns, warehouse.dialect);
-  return warehouse.replaceTable(source.table, select, {
-    columns: source.columns,
-    description: source.description,
-  });
+  return warehouse.writeSampleBatch(source, select, `sample scale=${context.scale} seed=${context.seed}`);
 }

@@ -14,13 +14,15 @@ const rawOrders = defineSource({
   domain: sales,
   name: 'orders',
   description: 'Web shop export.',
-  schema: z.object({ order_id: z.string() }),
+  mode: 'append',
+  schema: z.object({ order_id: z.string().meta({ key: true }) }),
 });
 const rawProducts = defineSource({
   domain: productDomain,
   name: 'products',
   description: 'PIM export.',
-  schema: z.object({ product_id: z.string() }),
+  mode: 'snapshot',
+  schema: z.object({ product_id: z.string().meta({ key: true }) }),
 });
 
 const schema = z.object({

@@ -38,6 +38,10 @@ function streamingWarehouse(chunks: SqlRow[][] = []) {
     recordRun: unused,
     latestRuns: unused,
     listRuns: unused,
+    ensureSource: unused,
+    listBatches: unused,
+    revertBatch: unused,
+    writeSampleBatch: unused,
     close: unused,
   };
   return { warehouse, statements };

@@ -12,16 +12,38 @@ export interface SampleContext {
   readonly seed: number;
 }
 
+/**
+ * How a source's exports arrive, in the vocabulary of ELT tools:
+ * - `snapshot`: each export is the whole table; the latest batch replaces the current rows.
+ * - `upsert`: exports carry new and changed rows; the latest row per key wins (by cursor, then
+ *   by batch and line), so a row exported twice is counted once.
+ * - `append`: immutable events; a key seen before is the same event, and its first copy stays.
+ */
+export const SYNC_MODES = ['snapshot', 'upsert', 'append'] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
+
 const sourceInputSchema = z.object({
   name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower snake_case'),
   description: z.string().min(1),
   system: z.string().min(1).optional(),
+  mode: z.enum(SYNC_MODES),
+  cursor: z.string().min(1).optional(),
+  optional: z.boolean().optional(),
 });
 
 export interface SourceInput<S extends z.ZodObject> extends z.input<typeof sourceInputSchema> {
   domain: Domain;
-  /** The columns of the raw rows, with descriptions; rows are validated against it on ingestion. */
+  /**
+   * The columns of the raw rows, with descriptions; rows are validated against it on ingestion.
+   * The primary key is the columns marked `.meta({ key: true })` (at least one, never NULL).
+   */
   schema: S;
+  /** How exports arrive: see {@link SyncMode}. */
+  mode: SyncMode;
+  /** The column that versions a row (e.g. `updated_at`): in `upsert`, the highest wins. */
+  cursor?: string;
+  /** A source the domain may never receive (returns, sessions): until loaded it reads as empty. */
+  optional?: boolean;
   /**
    * A deterministic generator of synthetic rows: a DuckDB SELECT whose columns are the
    * schema's. It runs inside the warehouse (no rows pass through JavaScript) and must derive
@@ -36,7 +58,11 @@ export interface SourceInput<S extends z.ZodObject> extends z.input<typeof sourc
   sampleAfter?: readonly string[];
 }
 
-/** A raw table a domain lands from its operational systems or files. The platform never modifies its rows. */
+/**
+ * Raw data a domain lands from its operational systems or files. What lands is an append-only
+ * log of batches (`log`); products read `table`, the source's current rows (its mode applied
+ * to the log).
+ */
 export interface Source<S extends z.ZodObject = z.ZodObject> {
   readonly kind: 'source';
   readonly domain: Domain;
@@ -45,7 +71,17 @@ export interface Source<S extends z.ZodObject = z.ZodObject> {
   readonly system: string | undefined;
   readonly schema: S;
   readonly columns: readonly ColumnSpec[];
+  /** The current rows, `raw_<name>`: a view over the log. */
   readonly table: TableRef;
+  /** The append-only log of every batch, `raw_<name>_log`: the columns plus `_batch_id` and `_line`. */
+  readonly log: TableRef;
+  /** Rows that failed validation, `raw_<name>_rejects`, with their batch, file, line and reason. */
+  readonly rejects: TableRef;
+  /** Primary key columns, in schema order. */
+  readonly key: readonly string[];
+  readonly mode: SyncMode;
+  readonly cursor: string | undefined;
+  readonly optional: boolean;
   readonly sample: ((context: SampleContext) => string) | undefined;
   readonly sampleAfter: readonly string[];
   /** `domain.name`, unique across the mesh. */
@@ -60,7 +96,13 @@ export interface Source<S extends z.ZodObject = z.ZodObject> {
  *   domain: productDomain,
  *   name: 'stock_levels',
  *   description: 'Stock on hand per product, from the warehouse management system.',
- *   schema: z.object({ product_id: z.string().describe('Catalog id'), stock: z.int().describe('Units on hand') }),
+ *   mode: 'upsert',
+ *   cursor: 'counted_at',
+ *   schema: z.object({
+ *     product_id: z.string().describe('Catalog id').meta({ key: true }),
+ *     stock: z.int().describe('Units on hand'),
+ *     counted_at: z.date().describe('When the count was taken'),
+ *   }),
  * });
  */
 export function defineSource<S extends z.ZodObject>(input: SourceInput<S>): Source<S> {
@@ -73,6 +115,35 @@ export function defineSource<S extends z.ZodObject>(input: SourceInput<S>): Sour
       subject,
     );
   }
+  const columns = columnsOf(input.schema, subject);
+  const key = columns.filter((c) => c.key);
+  if (!key.length) {
+    throw new DefinitionError(
+      'source-without-key',
+      `Source ${subject.source} declares no primary key: mark its key columns with .meta({ key: true }).`,
+      subject,
+    );
+  }
+  const nullableKey = key.find((c) => c.nullable);
+  if (nullableKey) {
+    throw new DefinitionError(
+      'nullable-key',
+      `Source ${subject.source}: key column ${nullableKey.name} may not be nullable.`,
+      { ...subject, column: nullableKey.name },
+    );
+  }
+  const cursor = parsed.data.cursor;
+  if (cursor !== undefined) {
+    const column = columns.find((c) => c.name === cursor);
+    if (!column || !['timestamp', 'date', 'integer', 'number', 'decimal'].includes(column.type)) {
+      throw new DefinitionError(
+        'invalid-cursor',
+        `Source ${subject.source}: cursor ${cursor} must be a timestamp, date or numeric column of its schema.`,
+        { ...subject, column: cursor },
+      );
+    }
+  }
+  const table = parsed.data.name;
   return Object.freeze({
     kind: 'source' as const,
     domain: input.domain,
@@ -80,8 +151,14 @@ export function defineSource<S extends z.ZodObject>(input: SourceInput<S>): Sour
     description: parsed.data.description,
     system: parsed.data.system,
     schema: input.schema,
-    columns: Object.freeze(columnsOf(input.schema, subject)),
-    table: Object.freeze({ schema: input.domain.name, name: `raw_${parsed.data.name}` }),
+    columns: Object.freeze(columns),
+    table: Object.freeze({ schema: input.domain.name, name: `raw_${table}` }),
+    log: Object.freeze({ schema: input.domain.name, name: `raw_${table}_log` }),
+    rejects: Object.freeze({ schema: input.domain.name, name: `raw_${table}_rejects` }),
+    key: Object.freeze(key.map((c) => c.name)),
+    mode: parsed.data.mode,
+    cursor,
+    optional: parsed.data.optional ?? false,
     sample: input.sample,
     sampleAfter: Object.freeze([...(input.sampleAfter ?? [])]),
     id: `${input.domain.name}.${parsed.data.name}`,

@@ -19,13 +19,15 @@ const rawOrders = defineSource({
   domain: sales,
   name: 'orders',
   description: 'Orders as the web shop exports them.',
-  schema: z.object({ order_id: z.string(), amount: z.number() }),
+  mode: 'append',
+  schema: z.object({ order_id: z.string().meta({ key: true }), amount: z.number() }),
 });
 const rawReturns = defineSource({
   domain: sales,
   name: 'returns',
   description: 'Returns registered in stores.',
-  schema: z.object({ order_id: z.string() }),
+  mode: 'append',
+  schema: z.object({ order_id: z.string().meta({ key: true }) }),
 });
 const orders = defineDataProduct({
   domain: sales,

@@ -5,6 +5,7 @@ import type { Dialect } from './dialect.js';
 import type { Domain } from './domain.js';
 import type { TableRef } from './relation.js';
 import type { Source } from './source.js';
+import type { BatchRecord, IngestMapping } from './source-log.js';
 
 /**
  * What an adapter can do. Flags, not adapter names, decide behaviour; the conformance suite
@@ -58,8 +59,11 @@ export interface BuildRunRecord {
   readonly domain: string;
   readonly product: string;
   readonly version: string;
-  /** published/failed/skipped for builds; tested/test-failed for check runs on the published table. */
-  readonly status: 'published' | 'failed' | 'skipped' | 'tested' | 'test-failed';
+  /**
+   * published/failed/skipped/waiting (for a source never loaded) for builds; tested/test-failed
+   * for check runs on the published table.
+   */
+  readonly status: 'published' | 'failed' | 'skipped' | 'waiting' | 'tested' | 'test-failed';
   readonly startedAt: Date;
   readonly finishedAt: Date;
   readonly rowCount: number;
@@ -105,6 +109,29 @@ export interface Warehouse {
   latestRuns(): Promise<BuildRunRecord[]>;
   /** Every run that finished at or after `since`, oldest first. */
   listRuns(options: { since: Date }): Promise<BuildRunRecord[]>;
+  /**
+   * Creates what a source needs when absent: its log, its rejects table and the view of its
+   * current rows (`source.table`). Idempotent; a source never loaded then reads as empty.
+   */
+  ensureSource(source: Source): Promise<void>;
+  /** Batches of every source (or one), oldest first; reverted ones only when asked. */
+  listBatches(options?: { source?: string; includeReverted?: boolean }): Promise<BatchRecord[]>;
+  /**
+   * Removes one batch's rows (and rejects) from its source's log in one transaction and marks
+   * it reverted; the rows it superseded are current again. Throws `unknown-batch` or
+   * `batch-reverted`.
+   */
+  revertBatch(batchId: number): Promise<BatchRecord>;
+  /**
+   * Replaces a source's sample batches with one batch of the SELECT's rows (the source's
+   * columns). Refuses (`source-holds-ingested-rows`) when the source holds ingested batches:
+   * sample rows and a user's own rows never mix.
+   */
+  writeSampleBatch(
+    source: Source,
+    select: string,
+    description: string,
+  ): Promise<{ rowCount: number; batchId: number }>;
   close(): Promise<void>;
 }
 
@@ -125,8 +152,12 @@ export function canEstimateCost(warehouse: Warehouse): warehouse is Warehouse & 
 
 /** How to ingest one file of a user's own system into a source. */
 export interface IngestOptions {
-  /** Source column -> file column, for exports whose columns are named otherwise. */
-  readonly map?: Readonly<Record<string, string>>;
+  /**
+   * Renames (source column -> file column), constants and value maps. Columns with the same
+   * name (ignoring case) map themselves; enumeration values match ignoring case and are stored
+   * in the contract's spelling.
+   */
+  readonly mapping?: Partial<IngestMapping>;
   /** More rejected rows than this and the file is not loaded at all. Default: no limit. */
   readonly maxRejects?: number;
   readonly format?: 'csv' | 'parquet';
@@ -135,12 +166,18 @@ export interface IngestOptions {
 /** What ingesting one file did. */
 export interface IngestResult {
   readonly file: string;
-  /** sha256 of the file's bytes: a file is ingested once. */
+  /** sha256 of the file's bytes: the same bytes with the same mapping are ingested once. */
   readonly sha256: string;
   readonly status: 'loaded' | 'already-ingested';
+  /** The batch the file became (or, when already ingested, the batch it was). */
+  readonly batchId: number;
   readonly rows: number;
   readonly loaded: number;
   readonly rejected: number;
+  /** The source's sample rows were removed: its first real batch replaces them. */
+  readonly replacedSample: boolean;
+  /** Why the batch's row count looks wrong next to the source's recent batches, if it does. */
+  readonly flag: string | undefined;
   /** The first rejects, for the summary; all of them are in the rejects table. */
   readonly sampleRejects: ReadonlyArray<{ readonly line: number; readonly reason: string }>;
   /** Where rejected rows went, with file, line and reason. */
@@ -152,9 +189,10 @@ export interface FileIngester {
   /** Paths (and globs) a pattern names, sorted. */
   listFiles(pattern: string): Promise<string[]>;
   /**
-   * Loads one file into a source in one transaction: valid rows into the source table,
-   * invalid ones (wrong type, missing required value, value outside an enumeration) into
-   * its rejects table with file, line and reason. All or nothing.
+   * Loads one file into a source as one batch, in one transaction: valid rows appended to the
+   * source's log, invalid ones (wrong type, missing required value, value outside an
+   * enumeration, a line the reader could not parse) to its rejects table with batch, file,
+   * physical line and reason, and the batch record. All or nothing.
    */
   ingestFile(source: Source, file: string, options?: IngestOptions): Promise<IngestResult>;
 }

@@ -26,21 +26,21 @@ export function partitionExpression(dialect: Dialect, layout: TableLayout): stri
 
 /**
  * CREATE [OR REPLACE] TABLE with typed, described columns, partitioning, clustering,
- * description and labels; `AS SELECT` when `select` is given.
+ * description and labels; `AS SELECT` when `select` is given. Columns named in `required` are
+ * NOT NULL (the platform's own columns: a product's NOT NULL is a check the build runs).
  */
 export function createTableStatement(
   dialect: Dialect,
   ref: TableRef,
   layout: TableLayout,
-  spec: { select?: string; ifNotExists?: boolean },
+  spec: { select?: string; ifNotExists?: boolean; required?: readonly string[] },
 ): string {
   const columns = layout.columns
-    .map(
-      (c) =>
-        `  ${dialect.quoteIdent(c.name)} ${dialect.columnType(c.type)}${options(dialect, [
-          ['description', c.description === undefined ? undefined : dialect.literal(c.description)],
-        ])}`,
-    )
+    .map((c) => {
+      const notNull = spec.required?.includes(c.name) ? ' NOT NULL' : '';
+      const description = c.description === undefined ? undefined : dialect.literal(c.description);
+      return `  ${dialect.quoteIdent(c.name)} ${dialect.columnType(c.type)}${notNull}${options(dialect, [['description', description]])}`;
+    })
     .join(',\n');
   const partition = partitionExpression(dialect, layout);
   const labels = Object.entries(layout.labels ?? {});

@@ -1,7 +1,6 @@
-import { defineDomain, defineSource, renderSql, sql, z } from '@retail-mesh/sdk';
+import { renderSql, sql } from '@retail-mesh/sdk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bigqueryDialect } from './bigquery-dialect.js';
-import { sourceStatement } from './bigquery-sql.js';
 import { runLogStatements } from './bigquery-warehouse.js';
 import { closeZetaSqlServer, createAnalyzer } from './testing/zetasql-analyzer.js';
 
@@ -68,27 +67,6 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
       runLog.since(new Date('2026-01-01T00:00:00Z')),
     ]);
     expect([create, insert, latest?.ok, since?.ok]).toEqual([{ ok: true }, { ok: true }, true, true]);
-    await analyzer.close();
-  });
-
-  it('creates source tables that analyze, with descriptions', async () => {
-    const domain = defineDomain({
-      name: 'shop',
-      description: 'Shop',
-      owner: { team: 't', email: 't@x.example' },
-    });
-    const source = defineSource({
-      domain,
-      name: 'tickets',
-      description: "Till tickets, as the POS exports them: one row per ticket's line",
-      schema: z.object({ ticket_id: z.string().describe('Ticket'), sold_at: z.date().describe('When') }),
-    });
-    const analyzer = await createAnalyzer([]);
-    const statement = sourceStatement(source, dialect);
-    expect(statement).toContain(
-      "OPTIONS(description='Till tickets, as the POS exports them: one row per ticket\\'s line')",
-    );
-    expect(await analyzer.analyze(statement)).toEqual({ ok: true });
     await analyzer.close();
   });
 

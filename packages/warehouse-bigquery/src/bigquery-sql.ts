@@ -7,7 +7,6 @@ import {
   productLayout,
   type Relation,
   renderBuildQuery,
-  type Source,
   stagingTable,
 } from '@retail-mesh/sdk';
 import { createTableStatement } from './bigquery-ddl.js';
@@ -46,14 +45,4 @@ export function productStatements(product: DataProduct, dialect: Dialect): Produ
     // Two example days, one of them the day of rows without one.
     rebuild: incrementalSelect(product, select, { days: ['2026-10-31', null] }, dialect),
   };
-}
-
-/** The source tables as BigQuery creates them (CREATE TABLE IF NOT EXISTS). */
-export function sourceStatement(source: Source, dialect: Dialect): string {
-  return createTableStatement(
-    dialect,
-    source.table,
-    { columns: source.columns, description: source.description },
-    { ifNotExists: true },
-  );
 }

@@ -37,8 +37,9 @@ const tickets = defineSource({
   domain: shop,
   name: 'tickets',
   description: 'Till tickets',
+  mode: 'append',
   schema: z.object({
-    ticket_id: z.string().describe('Ticket'),
+    ticket_id: z.string().describe('Ticket').meta({ key: true }),
     store: z.string().describe('Store'),
     amount: z.number().meta({ type: 'decimal' }).describe('Amount'),
     sold_at: z.date().describe('When'),

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import {
   type BigQuery,
   BigQuery as BigQueryClient,
@@ -8,18 +9,26 @@ import {
 } from '@google-cloud/bigquery';
 import {
   type AccessPolicy,
+  type BatchRecord,
   type BuildRunRecord,
+  batchAuthor,
+  batchRecordOf,
   type CostEstimator,
   type Dialect,
   type Domain,
+  type FileIngester,
+  type IngestOptions,
+  type IngestResult,
   type MaterializeResult,
   ownersOf,
   readersOf,
   runRecordOf,
+  type Source,
   type SqlRow,
   type TableLayout,
   type TableRef,
   type TableStats,
+  UsageError,
   type Warehouse,
   type WarehouseCapabilities,
   WarehouseError,
@@ -27,6 +36,17 @@ import {
 import { accessTokenAuthClient } from './access-token.js';
 import { createTableStatement, labelValue } from './bigquery-ddl.js';
 import { bigqueryDialect, datasetName } from './bigquery-dialect.js';
+import { ingestFile, listLocalFiles } from './bigquery-ingest.js';
+import {
+  batchLogStatements,
+  META_DATASET,
+  META_DESCRIPTION,
+  PLATFORM_TABLES,
+  script,
+  sourceStatements,
+  sourceTablesOf,
+  tableStatement,
+} from './bigquery-sources.js';
 
 export interface BigQueryWarehouseOptions {
   projectId: string;
@@ -48,8 +68,6 @@ export interface BigQueryWarehouseOptions {
   client?: BigQuery;
 }
 
-const META_DATASET = '_mesh';
-
 const CAPABILITIES: WarehouseCapabilities = {
   // Each statement is atomic; a multi-statement swap is a copy job, which is atomic too.
   transactionalDdl: false,
@@ -59,13 +77,19 @@ const CAPABILITIES: WarehouseCapabilities = {
   sampleData: false,
 };
 
-/** BigQuery values as the SDK expects them: numbers, Dates for timestamps, 'YYYY-MM-DD' for dates. */
+/**
+ * BigQuery values as the SDK expects them: numbers, Dates for timestamps, 'YYYY-MM-DD' for dates;
+ * arrays and structs value by value.
+ */
 export function canonicalValue(value: unknown): unknown {
   if (value === null || value === undefined || typeof value !== 'object') return value;
-  if (value instanceof Date || Array.isArray(value)) return value;
+  if (value instanceof Date) return value;
+  if (Array.isArray(value)) return value.map(canonicalValue);
   const name = (value as { constructor?: { name?: string } }).constructor?.name;
   const inner = (value as { value?: unknown }).value;
   switch (name) {
+    case 'Object':
+      return canonicalRow(value as Record<string, unknown>);
     case 'BigQueryTimestamp':
       return new Date(String(inner));
     case 'BigQueryDate':
@@ -110,7 +134,7 @@ function wrap(error: unknown, code = 'statement-failed', subject = {}): Warehous
  */
 export async function createBigQueryWarehouse(
   options: BigQueryWarehouseOptions,
-): Promise<Warehouse & CostEstimator> {
+): Promise<Warehouse & CostEstimator & FileIngester> {
   const client =
     options.client ??
     new BigQueryClient({
@@ -124,7 +148,7 @@ export async function createBigQueryWarehouse(
   return new BigQueryWarehouse(client, options);
 }
 
-class BigQueryWarehouse implements Warehouse, CostEstimator {
+class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
   readonly name = 'bigquery';
   readonly capabilities = CAPABILITIES;
   readonly dialect;
@@ -132,6 +156,9 @@ class BigQueryWarehouse implements Warehouse, CostEstimator {
   private readonly prefix: string;
   private metaReady: Promise<void> | undefined;
   private readonly runLog;
+  private readonly batchLog;
+  /** Sources and domains made ready by this instance: each is ensured once per process. */
+  private readonly ready = new Map<string, Promise<void>>();
 
   constructor(
     private readonly client: BigQuery,
@@ -141,6 +168,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator {
     this.prefix = options.datasetPrefix ?? '';
     this.dialect = bigqueryDialect({ projectId: options.projectId, datasetPrefix: this.prefix });
     this.runLog = runLogStatements(this.dialect);
+    this.batchLog = batchLogStatements(this.dialect);
   }
 
   private dataset(schema: string): Dataset {
@@ -325,20 +353,37 @@ class BigQueryWarehouse implements Warehouse, CostEstimator {
   }
 
   async query(statement: string): Promise<SqlRow[]> {
+    return this.rows(statement);
+  }
+
+  private async rows(statement: string, extra: Partial<Query> = {}): Promise<SqlRow[]> {
     const rows: SqlRow[] = [];
-    for await (const chunk of this.stream(statement, { chunkSize: 10_000 })) rows.push(...chunk);
+    for await (const chunk of this.pages(statement, extra, 10_000)) rows.push(...chunk);
     return rows;
   }
 
-  async *stream(statement: string, options: { chunkSize?: number } = {}): AsyncIterable<SqlRow[]> {
-    const job = await this.job(statement);
+  /**
+   * Runs statements as one script and returns the rows of its last statement when that is a
+   * SELECT, else of its first SELECT: a transaction's result is read before its COMMIT.
+   */
+  private script(statements: readonly string[]): Promise<SqlRow[]> {
+    const key = /^SELECT\b/.test(statements.at(-1) ?? '') ? 'LAST' : 'FIRST_SELECT';
+    return this.rows(script(statements), { scriptOptions: { keyResultStatement: key } });
+  }
+
+  stream(statement: string, options: { chunkSize?: number } = {}): AsyncIterable<SqlRow[]> {
+    return this.pages(statement, {}, options.chunkSize ?? 2048);
+  }
+
+  private async *pages(statement: string, extra: Partial<Query>, chunkSize: number): AsyncIterable<SqlRow[]> {
+    const job = await this.job(statement, extra);
     let pageToken: string | undefined;
     do {
       let rows: Array<Record<string, unknown>>;
       let next: { pageToken?: string } | null | undefined;
       try {
         [rows, next] = (await job.getQueryResults({
-          maxResults: options.chunkSize ?? 2048,
+          maxResults: chunkSize,
           autoPaginate: false,
           wrapIntegers: true,
           ...(pageToken ? { pageToken } : {}),
@@ -369,13 +414,104 @@ class BigQueryWarehouse implements Warehouse, CostEstimator {
   private ensureMeta(): Promise<void> {
     this.metaReady ??= (async () => {
       await this.ensureDataset(META_DATASET, {
-        description: 'retail-mesh platform metadata: the run log of builds and tests.',
+        description: META_DESCRIPTION,
         labels: { 'data-mesh': 'true', domain: 'platform' },
         owners: [],
       });
-      await this.execute(this.runLog.create);
+      await this.execute(script([this.runLog.create, this.batchLog.create]));
     })();
+    this.metaReady.catch(() => {
+      this.metaReady = undefined;
+    });
     return this.metaReady;
+  }
+
+  /** Runs `work` once per key for this instance; a failure is forgotten, so the next call retries. */
+  private once(key: string, work: () => Promise<void>): Promise<void> {
+    let ready = this.ready.get(key);
+    if (!ready) {
+      ready = work();
+      this.ready.set(key, ready);
+      ready.catch(() => this.ready.delete(key));
+    }
+    return ready;
+  }
+
+  ensureSource(source: Source): Promise<void> {
+    return this.once(`source:${source.id}`, async () => {
+      await this.ensureMeta();
+      await this.once(`domain:${source.domain.name}`, () => this.ensureDomain(source.domain));
+      // Log, rejects and view in one script; IF NOT EXISTS leaves each existing one as it is.
+      await this.execute(script(sourceStatements(source, this.dialect)));
+    });
+  }
+
+  async listBatches(options: { source?: string; includeReverted?: boolean } = {}): Promise<BatchRecord[]> {
+    await this.ensureMeta();
+    return (await this.query(this.batchLog.list(options))).map(batchRecordOf);
+  }
+
+  async revertBatch(batchId: number): Promise<BatchRecord> {
+    await this.ensureMeta();
+    const [row] = await this.query(this.batchLog.get(batchId));
+    if (!row)
+      throw new UsageError('unknown-batch', `No batch ${batchId}: mesh ingest --list shows the batches.`);
+    const batch = batchRecordOf(row);
+    const { log, rejects } = sourceTablesOf(batch.source);
+    if (batch.revertedAt)
+      throw new UsageError(
+        'batch-reverted',
+        `Batch ${batchId} (${batch.source}, ${batch.file}) was already reverted at ${batch.revertedAt.toISOString()}.`,
+        { domain: log.schema, source: batch.source.slice(log.schema.length + 1), file: batch.file },
+      );
+    // Its rows, its rejects and its record, together: the rows it superseded are current again.
+    await this.execute(script(this.batchLog.revert(batchId, { log, rejects })));
+    const [after] = await this.query(this.batchLog.get(batchId));
+    return after ? batchRecordOf(after) : { ...batch, revertedAt: new Date() };
+  }
+
+  async writeSampleBatch(
+    source: Source,
+    select: string,
+    description: string,
+  ): Promise<{ rowCount: number; batchId: number }> {
+    await this.ensureSource(source);
+    const live = await this.listBatches({ source: source.id });
+    if (live.some((b) => b.kind === 'ingest'))
+      throw new UsageError(
+        'source-holds-ingested-rows',
+        `${source.id} holds ingested rows: sample rows are never mixed with them. Revert its batches (mesh ingest --list ${source.id}) or use another warehouse.`,
+        { domain: source.domain.name, source: source.name },
+      );
+    const statements = this.batchLog.sample(
+      source,
+      select,
+      description,
+      batchAuthor(process.env, () => userInfo().username),
+    );
+    const [row] = await this.script(statements);
+    if (!row) throw new WarehouseError('sample-failed', `${source.id}: the batch log returned no record.`);
+    const batch = batchRecordOf(row);
+    return { rowCount: batch.loaded, batchId: batch.batchId };
+  }
+
+  listFiles(pattern: string): Promise<string[]> {
+    return listLocalFiles(pattern);
+  }
+
+  ingestFile(source: Source, file: string, options?: IngestOptions): Promise<IngestResult> {
+    return ingestFile(
+      {
+        dialect: this.dialect,
+        dataset: (schema) => this.dataset(schema),
+        ensureSource: (s) => this.ensureSource(s),
+        listBatches: (o) => this.listBatches(o),
+        script: (statements) => this.script(statements),
+      },
+      source,
+      file,
+      options,
+    );
   }
 
   async recordRun(run: BuildRunRecord): Promise<void> {
@@ -422,14 +558,9 @@ class BigQueryWarehouse implements Warehouse, CostEstimator {
 
 /** The statements of the platform's run log, `_mesh.runs`: one row per build or test of a product. */
 export function runLogStatements(dialect: Dialect) {
-  const runs = dialect.tableName({ schema: META_DATASET, name: 'runs' });
+  const runs = dialect.tableName(PLATFORM_TABLES.runs.ref);
   return {
-    create: `CREATE TABLE IF NOT EXISTS ${runs} (
-  run_id STRING NOT NULL, domain STRING NOT NULL, product STRING NOT NULL, version STRING NOT NULL,
-  status STRING NOT NULL, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL,
-  row_count INT64 NOT NULL, bytes_processed INT64, completeness FLOAT64, validity FLOAT64, checks STRING NOT NULL,
-  error_code STRING, error_message STRING)
-PARTITION BY DATE(finished_at) CLUSTER BY domain, product`,
+    create: tableStatement(dialect, PLATFORM_TABLES.runs),
     insert: `INSERT INTO ${runs} (run_id, domain, product, version, status, started_at, finished_at, row_count,
   bytes_processed, completeness, validity, checks, error_code, error_message)
 VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at, @row_count,

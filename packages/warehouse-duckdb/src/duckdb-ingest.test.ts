@@ -13,8 +13,9 @@ const orders = defineSource({
   domain: shop,
   name: 'orders',
   description: 'Orders from the till',
+  mode: 'upsert',
   schema: z.object({
-    order_id: z.string().describe('Order'),
+    order_id: z.string().describe('Order').meta({ key: true }),
     channel: z.enum(['store', 'online']).describe('Channel'),
     amount: z.number().meta({ type: 'decimal' }).describe('Amount'),
     items: z.int().describe('Items'),
@@ -55,13 +56,15 @@ describe('ingesting files into a source', () => {
       ].join('\n'),
     );
     const result = await ingest(path, {
-      map: {
-        order_id: 'OrderNo',
-        channel: 'Channel',
-        amount: 'Total',
-        items: 'Qty',
-        ordered_at: 'Timestamp',
-        note: 'Comment',
+      mapping: {
+        rename: {
+          order_id: 'OrderNo',
+          channel: 'Channel',
+          amount: 'Total',
+          items: 'Qty',
+          ordered_at: 'Timestamp',
+          note: 'Comment',
+        },
       },
     });
     expect(result).toMatchObject({ file: path, status: 'loaded', rows: 6, loaded: 2, rejected: 4 });
@@ -135,7 +138,7 @@ describe('ingesting files into a source', () => {
     expect(isMeshError(error) && error.code).toBe('too-many-rejects');
     expect(isMeshError(error) && error.subject).toMatchObject({ file: path, line: 3, source: 'orders' });
     expect(await warehouse.query('SELECT count(*) AS n FROM shop.raw_orders')).toEqual([{ n: 0 }]);
-    expect(await warehouse.query('SELECT count(*) AS n FROM _mesh.ingested_files')).toEqual([{ n: 0 }]);
+    expect(await warehouse.query('SELECT count(*) AS n FROM _mesh.batches')).toEqual([{ n: 0 }]);
     // Not recorded as ingested: a fixed limit lets the same file in.
     expect((await ingest(path, { maxRejects: 2 })).loaded).toBe(1);
   });
@@ -172,6 +175,48 @@ describe('ingesting files into a source', () => {
     });
     expect(await warehouse.query('SELECT order_id, amount, note FROM shop.raw_orders')).toEqual([
       { order_id: 'P1', amount: 5.5, note: null },
+    ]);
+  });
+
+  it('keeps the reason of a file no reader can load', async () => {
+    const latin1 = file('latin1.csv', '');
+    writeFileSync(
+      latin1,
+      Buffer.concat([Buffer.from('order_id,note\nL1,caf'), Buffer.from([0xe9]), Buffer.from('\n')]),
+    );
+    const error = await ingest(latin1).catch((e: unknown) => e);
+    expect(isMeshError(error) && error.code).toBe('ingest-unreadable');
+    expect(isMeshError(error) && error.message).toMatch(/not UTF-8 encoded \(encoding\)/);
+    const empty = await ingest(file('empty.csv', '')).catch((e: unknown) => e);
+    expect(isMeshError(empty) && empty.message).toMatch(/is empty/);
+    expect(await warehouse.listBatches()).toEqual([]);
+  });
+
+  it('counts physical lines past quoted multi-line fields and blank lines', async () => {
+    const path = file(
+      'multiline.csv',
+      'order_id,channel,amount,items,ordered_at,note\r\nM1,store,1,1,2026-10-01 00:00:00,"first\r\nsecond"\r\n\r\nM2,nowhere,1,1,2026-10-01 00:00:00,\r\nM3,store,1,1,2026-10-01 00:00:00,ok\r\n',
+    );
+    const result = await ingest(path);
+    expect(result).toMatchObject({ rows: 3, loaded: 2, sampleRejects: [{ line: 5 }] });
+    expect(
+      await warehouse.query('SELECT order_id, note, _line FROM shop.raw_orders_log ORDER BY _line'),
+    ).toEqual([
+      { order_id: 'M1', note: 'first\r\nsecond', _line: 2 },
+      { order_id: 'M3', note: 'ok', _line: 6 },
+    ]);
+  });
+
+  it('adopts a raw table written before sources kept a log, as its first batch', async () => {
+    await warehouse.query('CREATE SCHEMA shop');
+    await warehouse.query(
+      `CREATE TABLE shop.raw_orders AS SELECT 'Z1' AS order_id, 'store' AS channel, CAST(1 AS DECIMAL(38,9)) AS amount,
+        CAST(1 AS BIGINT) AS items, TIMESTAMP '2026-10-01 00:00:00' AS ordered_at, CAST(NULL AS VARCHAR) AS note`,
+    );
+    await warehouse.ensureSource(orders);
+    expect(await warehouse.query('SELECT order_id FROM shop.raw_orders')).toEqual([{ order_id: 'Z1' }]);
+    expect(await warehouse.listBatches()).toMatchObject([
+      { source: 'shop.orders', kind: 'sample', loaded: 1, file: 'rows loaded before batches were recorded' },
     ]);
   });
 

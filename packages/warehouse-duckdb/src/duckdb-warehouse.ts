@@ -1,24 +1,36 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBResult } from '@duckdb/node-api';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
+  type BatchRecord,
   BuildError,
   type BuildRunRecord,
+  batchAuthor,
+  batchRecordOf,
+  type CsvScan,
+  canonicalMapping,
+  currentRowsSelect,
   type Domain,
   type FileIngester,
   type IngestOptions,
   type IngestResult,
+  isMeshError,
   type MaterializeResult,
   runRecordOf,
   type Source,
   type SqlRow,
+  scanCsv,
   type TableLayout,
   type TableRef,
   type TableStats,
+  UsageError,
+  volumeFlag,
   type Warehouse,
   type WarehouseCapabilities,
   WarehouseError,
+  writeWithout,
 } from '@retail-mesh/sdk';
 import { duckdbDialect } from './duckdb-dialect.js';
 import { formatOf, mapColumns, readFileSql, validationSql } from './duckdb-ingest.js';
@@ -34,8 +46,9 @@ export interface DuckDbWarehouseOptions {
 
 export const DEFAULT_DUCKDB_PATH = '.mesh/mesh.duckdb';
 
-/** The platform's own tables live in this schema: the run log (audit of builds). */
+/** The platform's own tables live in this schema: the run log (audit of builds), the batches of sources. */
 const META_SCHEMA = '_mesh';
+const BATCHES = `${duckdbDialect.quoteIdent(META_SCHEMA)}.batches`;
 
 const CAPABILITIES: WarehouseCapabilities = {
   transactionalDdl: true,
@@ -47,6 +60,7 @@ const CAPABILITIES: WarehouseCapabilities = {
 };
 
 const q = (name: string) => duckdbDialect.quoteIdent(name);
+const lit = (value: unknown) => duckdbDialect.literal(value);
 const table = (ref: TableRef) => duckdbDialect.tableName(ref);
 
 /** DuckDB values as the SDK expects them: safe integers as numbers, DATE as 'YYYY-MM-DD', TIMESTAMP as Date. */
@@ -128,6 +142,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
   // One statement at a time on the shared connection; streams get their own.
   private queue: Promise<unknown> = Promise.resolve();
   private metaReady: Promise<void> | undefined;
+  private readonly ensuredSources = new Set<string>();
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -170,9 +185,11 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
         status VARCHAR NOT NULL, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL,
         row_count BIGINT NOT NULL, completeness DOUBLE, validity DOUBLE, checks JSON NOT NULL,
         error_code VARCHAR, error_message VARCHAR)`);
-      await this.run(`CREATE TABLE IF NOT EXISTS ${q(META_SCHEMA)}.ingested_files (
-        source VARCHAR NOT NULL, file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, rows BIGINT NOT NULL,
-        loaded BIGINT NOT NULL, rejected BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL)`);
+      await this.run(`CREATE TABLE IF NOT EXISTS ${BATCHES} (
+        batch_id BIGINT NOT NULL, source VARCHAR NOT NULL, kind VARCHAR NOT NULL, file VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL, mapping VARCHAR NOT NULL, rows BIGINT NOT NULL, loaded BIGINT NOT NULL,
+        rejected BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL, ingested_by VARCHAR NOT NULL,
+        reverted_at TIMESTAMP)`);
       // Files written before bytes were recorded gain the column.
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS bytes_processed BIGINT`);
     });
@@ -364,6 +381,164 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
     return rows.map(runRecordOf);
   }
 
+  async ensureSource(source: Source): Promise<void> {
+    if (this.ensuredSources.has(source.id)) return;
+    await this.ensureMeta();
+    await this.exclusive(async () => {
+      await this.run(`CREATE SCHEMA IF NOT EXISTS ${q(source.table.schema)}`);
+      const kinds = await this.run(
+        `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = $schema AND table_name IN ($current, $rejects)`,
+        { schema: source.table.schema, current: source.table.name, rejects: source.rejects.name },
+      );
+      const typeOf = (name: string) => kinds.find((k) => k.table_name === name)?.table_type;
+      if (typeOf(source.table.name) === 'BASE TABLE') await this.adoptLegacyTable(source);
+      if (typeOf(source.rejects.name) === 'BASE TABLE') {
+        // Rejects of the time before batches: kept aside, under a name that says so.
+        const [legacy] = await this.run(
+          `SELECT count(*) AS n FROM duckdb_columns() WHERE schema_name = $schema AND table_name = $name AND column_name = 'ingested_at'`,
+          { schema: source.rejects.schema, name: source.rejects.name },
+        );
+        if (Number(legacy?.n) > 0)
+          await this.run(
+            `ALTER TABLE ${table(source.rejects)} RENAME TO ${q(`${source.rejects.name}_before_batches`)}`,
+          );
+      }
+      const columns = source.columns.map((c) => `${q(c.name)} ${duckdbDialect.columnType(c.type)}`);
+      await this.run(
+        `CREATE TABLE IF NOT EXISTS ${table(source.log)} (${[...columns, '_batch_id BIGINT NOT NULL', '_line BIGINT'].join(', ')})`,
+      );
+      // A column added to the contract later: older batches simply lack it (NULL).
+      for (const c of columns)
+        await this.run(`ALTER TABLE ${table(source.log)} ADD COLUMN IF NOT EXISTS ${c}`);
+      await this.run(
+        `CREATE TABLE IF NOT EXISTS ${table(source.rejects)} (_batch_id BIGINT NOT NULL, file VARCHAR NOT NULL, line BIGINT, reason VARCHAR NOT NULL, record VARCHAR)`,
+      );
+      await this.run(
+        `CREATE OR REPLACE VIEW ${table(source.table)} AS ${currentRowsSelect(source, duckdbDialect)}`,
+      );
+      if (source.description)
+        await this.run(
+          `COMMENT ON VIEW ${table(source.table)} IS ${duckdbDialect.literal(source.description)}`,
+        ).catch(() => undefined);
+    });
+    this.ensuredSources.add(source.id);
+  }
+
+  /**
+   * A raw table written before sources kept a log: its rows become the log's first batch, a
+   * sample batch unless files were ingested into it.
+   */
+  private async adoptLegacyTable(source: Source): Promise<void> {
+    const [ingested] = await this.run(
+      `SELECT count(*) AS n FROM duckdb_tables() WHERE schema_name = '_mesh' AND table_name = 'ingested_files'`,
+    );
+    const [files] = Number(ingested?.n)
+      ? await this.run(`SELECT count(*) AS n FROM ${q(META_SCHEMA)}.ingested_files WHERE source = $source`, {
+          source: source.id,
+        })
+      : [{ n: 0 }];
+    const [rows] = await this.run(`SELECT count(*) AS n FROM ${table(source.table)}`);
+    const id = await this.nextBatchId();
+    await this.transaction([
+      `ALTER TABLE ${table(source.table)} RENAME TO ${q(source.log.name)}`,
+      `ALTER TABLE ${table(source.log)} ADD COLUMN _batch_id BIGINT DEFAULT ${id}`,
+      `ALTER TABLE ${table(source.log)} ALTER COLUMN _batch_id DROP DEFAULT`,
+      `ALTER TABLE ${table(source.log)} ADD COLUMN _line BIGINT`,
+      `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, ${lit(Number(files?.n) ? 'ingest' : 'sample')},
+        'rows loaded before batches were recorded', '', '{}', ${Number(rows?.n)}, ${Number(rows?.n)}, 0,
+        ${lit(new Date())}, ${lit(this.author())}, NULL)`,
+    ]);
+  }
+
+  private author(): string {
+    return batchAuthor(process.env, () => userInfo().username);
+  }
+
+  private async nextBatchId(): Promise<number> {
+    const [row] = await this.run(`SELECT COALESCE(max(batch_id), 0) + 1 AS id FROM ${BATCHES}`);
+    return Number(row?.id ?? 1);
+  }
+
+  async listBatches(options: { source?: string; includeReverted?: boolean } = {}): Promise<BatchRecord[]> {
+    await this.ensureMeta();
+    const where = [
+      options.source ? 'source = $source' : undefined,
+      options.includeReverted ? undefined : 'reverted_at IS NULL',
+    ].filter(Boolean);
+    const rows = await this.exclusive(() =>
+      this.run(
+        `SELECT * FROM ${BATCHES}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY batch_id`,
+        options.source ? { source: options.source } : undefined,
+      ),
+    );
+    return rows.map(batchRecordOf);
+  }
+
+  async revertBatch(batchId: number): Promise<BatchRecord> {
+    await this.ensureMeta();
+    return this.exclusive(async () => {
+      const [row] = await this.run(`SELECT * FROM ${BATCHES} WHERE batch_id = $id`, { id: batchId });
+      if (!row)
+        throw new UsageError('unknown-batch', `No batch ${batchId}: mesh ingest --list shows the batches.`);
+      const batch = batchRecordOf(row);
+      const [domain, name] = batch.source.split('.') as [string, string];
+      const subject = { domain, source: name, file: batch.file };
+      if (batch.revertedAt) {
+        throw new UsageError(
+          'batch-reverted',
+          `Batch ${batchId} (${batch.source}, ${batch.file}) was already reverted at ${batch.revertedAt.toISOString()}.`,
+          subject,
+        );
+      }
+      const log = { schema: domain, name: `raw_${name}_log` };
+      const rejects = { schema: domain, name: `raw_${name}_rejects` };
+      // Its rows, its rejects and its record, together: the rows it superseded are current again.
+      await this.transaction([
+        `DELETE FROM ${table(log)} WHERE _batch_id = ${batchId}`,
+        `DELETE FROM ${table(rejects)} WHERE _batch_id = ${batchId}`,
+        `UPDATE ${BATCHES} SET reverted_at = ${lit(new Date())} WHERE batch_id = ${batchId}`,
+      ]);
+      const [after] = await this.run(`SELECT * FROM ${BATCHES} WHERE batch_id = $id`, { id: batchId });
+      return batchRecordOf(after!);
+    });
+  }
+
+  async writeSampleBatch(
+    source: Source,
+    select: string,
+    description: string,
+  ): Promise<{ rowCount: number; batchId: number }> {
+    await this.ensureSource(source);
+    return this.exclusive(async () => {
+      const live = (
+        await this.run(
+          `SELECT batch_id, kind FROM ${BATCHES} WHERE source = $source AND reverted_at IS NULL`,
+          {
+            source: source.id,
+          },
+        )
+      ).map((r) => ({ id: Number(r.batch_id), kind: String(r.kind) }));
+      if (live.some((b) => b.kind === 'ingest')) {
+        throw new UsageError(
+          'source-holds-ingested-rows',
+          `${source.id} holds ingested rows: sample rows are never mixed with them. Revert its batches (mesh ingest --list ${source.id}) or use another warehouse.`,
+          { domain: source.domain.name, source: source.name },
+        );
+      }
+      const id = await this.nextBatchId();
+      const columns = source.columns.map((c) => q(c.name)).join(', ');
+      // Only sample batches are in the log: the new sample replaces the whole table.
+      await this.transaction([
+        `CREATE OR REPLACE TABLE ${table(source.log)} AS SELECT ${columns}, CAST(${id} AS BIGINT) AS _batch_id, CAST(NULL AS BIGINT) AS _line FROM (${select}) AS s`,
+        `DELETE FROM ${table(source.rejects)}`,
+        `DELETE FROM ${BATCHES} WHERE source = ${lit(source.id)} AND kind = 'sample'`,
+        `INSERT INTO ${BATCHES} SELECT ${id}, ${lit(source.id)}, 'sample', ${lit(description)}, '', '{}', n, n, 0, ${lit(new Date())}, ${lit(this.author())}, NULL FROM (SELECT count(*) AS n FROM ${table(source.log)})`,
+      ]);
+      const [row] = await this.run(`SELECT count(*) AS n FROM ${table(source.log)}`);
+      return { rowCount: Number(row?.n ?? 0), batchId: id };
+    });
+  }
+
   async listFiles(pattern: string): Promise<string[]> {
     const rows = await this.query(`SELECT file FROM glob(${duckdbDialect.literal(pattern)}) ORDER BY file`);
     return rows.map((r) => String(r.file));
@@ -371,56 +546,83 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
 
   async ingestFile(source: Source, file: string, options: IngestOptions = {}): Promise<IngestResult> {
     const subject = { domain: source.domain.name, source: source.name, file };
-    const rejectsTable = { schema: source.table.schema, name: `${source.table.name}_rejects` };
+    const format = formatOf(file, options.format);
+    const mapping = canonicalMapping(options.mapping);
+    const mappingJson = JSON.stringify(mapping);
+    const unreadable = (reason: string, cause?: unknown) =>
+      new WarehouseError('ingest-unreadable', `${file} ${reason}`, subject, { cause });
+    let scan: CsvScan | undefined;
     let sha256: string;
     try {
-      sha256 = await sha256Of(file);
+      if (format === 'csv') {
+        scan = await scanCsv(file);
+        if (scan.unreadable) throw unreadable(scan.unreadable);
+        sha256 = scan.sha256;
+      } else sha256 = await sha256Of(file);
     } catch (cause) {
-      throw new WarehouseError(
-        'ingest-unreadable',
-        `Cannot read ${file}: ${(cause as Error).message}`,
-        subject,
-        { cause },
-      );
+      if (isMeshError(cause)) throw cause;
+      throw unreadable(`cannot be read: ${(cause as Error).message}`, cause);
     }
-    await this.ensureMeta();
-    await this.ensureDomain(source.domain);
-    await this.ensureTable(source.table, { columns: source.columns });
+    await this.ensureSource(source);
     return this.exclusive(async () => {
-      const [seen] = await this.run(
-        `SELECT count(*) AS n FROM ${q(META_SCHEMA)}.ingested_files WHERE source = $source AND sha256 = $sha`,
-        { source: source.id, sha: sha256 },
-      );
-      if (Number(seen?.n) > 0) {
+      const live = (
+        await this.run(
+          `SELECT * FROM ${BATCHES} WHERE source = $source AND reverted_at IS NULL ORDER BY batch_id`,
+          {
+            source: source.id,
+          },
+        )
+      ).map(batchRecordOf);
+      const same = live.find((b) => b.sha256 === sha256 && JSON.stringify(b.mapping) === mappingJson);
+      if (same) {
         return {
           file,
           sha256,
           status: 'already-ingested',
+          batchId: same.batchId,
           rows: 0,
           loaded: 0,
           rejected: 0,
+          replacedSample: false,
+          flag: undefined,
           sampleRejects: [],
-          rejectsTable,
+          rejectsTable: source.rejects,
         };
       }
-      const format = formatOf(file, options.format);
       const loaded = q('__mesh_ingest_file');
       const checked = q('__mesh_ingest_checked');
+      const lines = q('__mesh_ingest_lines');
+      // A copy without the records the scan refused (and blank lines): what the reader may see.
+      const clean = scan?.skipped.length ? join(tmpdir(), `mesh-ingest-${randomUUID()}.csv`) : undefined;
       try {
+        if (clean) await writeWithout(file, clean, scan!.skipped);
         try {
           await this.run(
-            `CREATE OR REPLACE TEMP TABLE ${loaded} AS SELECT * FROM ${readFileSql(file, format)}`,
+            `CREATE OR REPLACE TEMP TABLE ${loaded} AS SELECT * FROM ${readFileSql(clean ?? file, format, scan)}`,
           );
         } catch (cause) {
-          throw new WarehouseError(
-            'ingest-unreadable',
-            `${file} is not a readable ${format.toUpperCase()} file: ${(cause as Error).message.split('\n')[0]}`,
-            subject,
-            { cause },
+          // DuckDB's own words (encoding, maximum line size, quoting) without its hints.
+          const reason = (cause as Error).message
+            .split('\n')
+            .filter(
+              (l) =>
+                l.trim() &&
+                !/^Possible Solution|^\s*file=|^\s*delimiter|^\s*quote|^\s*escape|^\s*new_line|^\s*header|^\s*skip|^\s*comment|^\s*date_format|^\s*timestamp_format|^\s*null_padding|^\s*sample_size|^\s*ignore_errors|^\s*all_varchar|^\s*Parser options|^\s*The following/i.test(
+                  l,
+                ),
+            )
+            .slice(0, 3)
+            .join(' ');
+          throw unreadable(`is not a readable ${format.toUpperCase()} file: ${reason}`, cause);
+        }
+        const [counted] = await this.run(`SELECT count(*) AS n FROM ${loaded}`);
+        if (scan && Number(counted?.n) !== scan.records) {
+          throw unreadable(
+            `could not be split into records consistently (${scan.records} by the line scan, ${Number(counted?.n)} by DuckDB's reader): check its line endings and quoting`,
           );
         }
         const fileColumns = (await this.run(`DESCRIBE ${loaded}`)).map((r) => String(r.column_name));
-        const { mapping, problems } = mapColumns(source, fileColumns, options.map);
+        const { origins, problems } = mapColumns(source, fileColumns, mapping);
         if (problems.length) {
           throw new BuildError(
             'ingest-mapping',
@@ -428,20 +630,42 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
             subject,
           );
         }
-        // CSV: line 1 is the header, so row 0 is line 2. Parquet has rows, not lines: row 1 first.
+        let line: { select: string; join?: string };
+        if (scan?.lines) {
+          // Records that do not sit one per line after the header: their lines, by row.
+          await this.run(`CREATE OR REPLACE TEMP TABLE ${lines} (row_id BIGINT, line BIGINT)`);
+          const appender = await this.connection.createAppender('__mesh_ingest_lines', 'main', 'temp');
+          scan.lines.forEach((l, i) => {
+            appender.appendBigInt(BigInt(i));
+            appender.appendBigInt(BigInt(l));
+            appender.endRow();
+          });
+          appender.closeSync();
+          line = { select: 'l.line', join: `JOIN ${lines} AS l ON l.row_id = t.rowid` };
+        } else {
+          // CSV: line 1 is the header, so row 0 is line 2. Parquet has rows, not lines: row 1 first.
+          line = { select: `t.rowid + ${format === 'csv' ? 2 : 1}` };
+        }
         await this.run(
-          `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, mapping, format === 'csv' ? 2 : 1)}`,
+          `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line)}`,
         );
         const [counts] = await this.run(
           `SELECT count(*) AS rows, count(__reason) AS rejected FROM ${checked}`,
         );
-        const rows = Number(counts?.rows ?? 0);
-        const rejected = Number(counts?.rejected ?? 0);
-        const sampleRejects = (
-          await this.run(
-            `SELECT __line AS line, __reason AS reason FROM ${checked} WHERE __reason IS NOT NULL ORDER BY __line LIMIT 5`,
-          )
-        ).map((r) => ({ line: Number(r.line), reason: String(r.reason) }));
+        const refused = scan?.rejects ?? [];
+        const rows = Number(counts?.rows ?? 0) + refused.length;
+        const rejected = Number(counts?.rejected ?? 0) + refused.length;
+        const sampleRejects = [
+          ...refused.slice(0, 5),
+          ...(
+            await this.run(
+              `SELECT __line AS line, __reason AS reason FROM ${checked} WHERE __reason IS NOT NULL ORDER BY __line LIMIT 5`,
+            )
+          ).map((r) => ({ line: Number(r.line), reason: String(r.reason) })),
+        ]
+          .sort((a, b) => a.line - b.line)
+          .slice(0, 5)
+          .map((r) => ({ line: r.line, reason: r.reason }));
         if (options.maxRejects !== undefined && rejected > options.maxRejects) {
           throw new BuildError(
             'too-many-rejects',
@@ -449,30 +673,60 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
             { ...subject, line: sampleRejects[0]?.line },
           );
         }
+        const samples = live.filter((b) => b.kind === 'sample').map((b) => b.batchId);
+        const id = await this.nextBatchId();
         const names = source.columns.map((c) => q(c.name)).join(', ');
-        await this.run(
-          `CREATE TABLE IF NOT EXISTS ${table(rejectsTable)} (file VARCHAR NOT NULL, line BIGINT NOT NULL, reason VARCHAR NOT NULL, record JSON, ingested_at TIMESTAMP NOT NULL)`,
+        const statements: string[] = [];
+        if (samples.length) {
+          // The source's first real rows: its sample goes, in the same transaction.
+          statements.push(
+            `DELETE FROM ${table(source.log)} WHERE _batch_id IN (${samples.join(', ')})`,
+            `DELETE FROM ${table(source.rejects)} WHERE _batch_id IN (${samples.join(', ')})`,
+            `DELETE FROM ${BATCHES} WHERE batch_id IN (${samples.join(', ')})`,
+          );
+        }
+        statements.push(
+          `INSERT INTO ${table(source.log)} (${names}, _batch_id, _line) SELECT ${names}, ${id}, __line FROM ${checked} WHERE __reason IS NULL ORDER BY __line`,
+          // The raw record, as the file had it, for rejects only: JSON of every row costs.
+          `INSERT INTO ${table(source.rejects)} (_batch_id, file, line, reason, record) SELECT ${id}, ${lit(file)}, c.__line, c.__reason, CAST(to_json(f) AS VARCHAR) FROM ${checked} AS c JOIN ${loaded} AS f ON f.rowid = c.__row WHERE c.__reason IS NOT NULL ORDER BY c.__line`,
         );
-        const at = duckdbDialect.literal(new Date());
-        // The valid rows, the rejects and the record of the file: together or not at all.
-        await this.transaction([
-          `INSERT INTO ${table(source.table)} (${names}) SELECT ${names} FROM ${checked} WHERE __reason IS NULL ORDER BY __line`,
-          `INSERT INTO ${table(rejectsTable)} SELECT ${duckdbDialect.literal(file)}, __line, __reason, __record, ${at} FROM ${checked} WHERE __reason IS NOT NULL ORDER BY __line`,
-          `INSERT INTO ${q(META_SCHEMA)}.ingested_files VALUES (${duckdbDialect.literal(source.id)}, ${duckdbDialect.literal(file)}, ${duckdbDialect.literal(sha256)}, ${rows}, ${rows - rejected}, ${rejected}, ${at})`,
-        ]);
+        for (let i = 0; i < refused.length; i += 500) {
+          statements.push(
+            `INSERT INTO ${table(source.rejects)} (_batch_id, file, line, reason, record) VALUES ${refused
+              .slice(i, i + 500)
+              .map(
+                (r) =>
+                  `(${id}, ${lit(file)}, ${r.line}, ${lit(r.reason)}, ${lit(JSON.stringify({ text: r.text }))})`,
+              )
+              .join(', ')}`,
+          );
+        }
+        statements.push(
+          `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'ingest', ${lit(file)}, ${lit(sha256)}, ${lit(mappingJson)}, ${rows}, ${rows - rejected}, ${rejected}, ${lit(new Date())}, ${lit(this.author())}, NULL)`,
+        );
+        // The valid rows, the rejects and the record of the batch: together or not at all.
+        await this.transaction(statements);
         return {
           file,
           sha256,
           status: 'loaded',
+          batchId: id,
           rows,
           loaded: rows - rejected,
           rejected,
+          replacedSample: samples.length > 0,
+          flag: volumeFlag(
+            rows - rejected,
+            live.filter((b) => b.kind === 'ingest').map((b) => b.loaded),
+          ),
           sampleRejects,
-          rejectsTable,
+          rejectsTable: source.rejects,
         };
       } finally {
         await this.run(`DROP TABLE IF EXISTS ${checked}`).catch(() => undefined);
         await this.run(`DROP TABLE IF EXISTS ${loaded}`).catch(() => undefined);
+        await this.run(`DROP TABLE IF EXISTS ${lines}`).catch(() => undefined);
+        if (clean) rmSync(clean, { force: true });
       }
     });
   }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DefinitionError, formatIssues, UsageError, z } from '@retail-mesh/sdk';
-import { isMap, LineCounter, parseDocument } from 'yaml';
+import { DefinitionError, UsageError, z } from '@retail-mesh/sdk';
+import { lineOf, parseYamlFile } from './yaml-file.js';
 
 const duckdbTarget = z
   .object({
@@ -88,34 +88,7 @@ export function loadConfig(
 }
 
 export function parseConfig(text: string, file: string): MeshConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const [syntax] = doc.errors;
-  if (syntax) {
-    const line = lineCounter.linePos(syntax.pos[0]).line;
-    throw new DefinitionError(
-      'invalid-config',
-      `${file}${line ? `:${line}` : ''}: ${syntax.message.split('\n')[0]}`,
-      {
-        file,
-        line,
-      },
-    );
-  }
-  const parsed = meshConfigSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    // Unknown keys are reported on their parent; point at the key itself.
-    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-    const line = lineOf(doc, path as Array<string | number>, lineCounter);
-    const key = path.join('.');
-    throw new DefinitionError(
-      'invalid-config',
-      `${file}${line ? `:${line}` : ''}: ${key ? `${key}: ` : ''}${issue.message}${parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more: ${formatIssues(parsed.error)})` : ''}`,
-      { file, line, key },
-    );
-  }
-  const config = parsed.data;
+  const { value: config, doc, lineCounter } = parseYamlFile(meshConfigSchema, text, file, 'invalid-config');
   if (!Object.hasOwn(config.targets, config.defaultTarget)) {
     const line = lineOf(doc, ['defaultTarget'], lineCounter);
     throw new DefinitionError(
@@ -125,23 +98,6 @@ export function parseConfig(text: string, file: string): MeshConfig {
     );
   }
   return config;
-}
-
-/** The line of the deepest node of `path` that exists: the key itself, or the nearest parent. */
-function lineOf(doc: ReturnType<typeof parseDocument>, path: Array<string | number>, counter: LineCounter) {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const prefix = path.slice(0, depth);
-    const parent = prefix.length > 1 ? doc.getIn(prefix.slice(0, -1), true) : doc.contents;
-    const last = prefix.at(-1);
-    if (last !== undefined && isMap(parent)) {
-      const pair = parent.items.find((p) => (p.key as { value?: unknown })?.value === last);
-      const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
-      if (range) return counter.linePos(range[0]).line;
-    }
-    const node = doc.getIn(prefix, true) as { range?: [number, number, number] } | undefined;
-    if (node?.range && prefix.length) return counter.linePos(node.range[0]).line;
-  }
-  return undefined;
 }
 
 /** The target a command runs on: `--target`, else the configuration's default. */

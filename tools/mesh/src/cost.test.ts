@@ -31,7 +31,8 @@ const contacts = defineSource({
   domain: crm,
   name: 'contacts',
   description: 'Contacts',
-  schema: z.object({ id: z.int().describe('Id') }),
+  mode: 'append',
+  schema: z.object({ id: z.int().describe('Id').meta({ key: true }) }),
 });
 const crmContacts = defineDataProduct({
   domain: crm,

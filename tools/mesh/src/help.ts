@@ -21,8 +21,8 @@ Usage: mesh <command> [options]
 Commands:
   up       seed sample data if absent, build every product in dependency order, report health
   seed     generate deterministic sample data for every source (inside DuckDB)
-  ingest   load a CSV or Parquet export into a source, validating every row
-  sources  every source's columns: what an export must map onto for ingest
+  ingest   load CSV or Parquet exports into a source as batches; list, revert, rejects
+  sources  every source's key, sync mode and columns: what an export must map onto
   build    build products (all, or the domains/products named) and publish those whose checks pass
   test     check governance policies and run every product's checks on its published table
   health   report the health of every product, domain and the mesh
@@ -37,26 +37,38 @@ ${GLOBAL}
 ${EXIT_CODES}`;
 
 export const COMMAND_HELP: Record<string, string> = {
-  up: `Usage: mesh up [--scale <n>] [--seed <n>] [--reseed] [--json]
+  up: `Usage: mesh up [--scale <n>] [--seed <n>] [--reseed] [--sample <source> ...] [--json]
 
 Sets the mesh up on the local DuckDB warehouse and runs the main job: generates sample
 data for sources that have none, builds every product in dependency order (publishing
 only those whose blocking checks pass), then reports health.
 
+Sample rows never mix with real data: a source holding ingested rows is never seeded,
+and a source is not seeded when another source of its domain, or a source its sample
+reads, holds ingested rows (synthetic returns of real orders), unless named with
+--sample. Such a source stays empty: optional ones read as empty, the products that
+need a required one wait for it.
+
 Options:
-  --scale <n>   sample size when data is generated (default 1: 2,000 products)
-  --seed <n>    random seed of the sample (default 42)
-  --reseed      regenerate sample data even when sources already have rows
+  --scale <n>         sample size when data is generated (default 1: 2,000 products)
+  --seed <n>          random seed of the sample (default 42)
+  --reseed            regenerate sample data even when sources already have sample rows
+  --sample <source>   seed this source (domain.source) even beside real data; repeatable
 
 ${GLOBAL}`,
-  seed: `Usage: mesh seed [domains...] [--scale <n>] [--seed <n>] [--json]
+  seed: `Usage: mesh seed [domains or sources...] [--scale <n>] [--seed <n>] [--sample <source> ...] [--json]
 
-Replaces the rows of every source (or of the named domains' sources) with deterministic
-synthetic data generated inside DuckDB: the same seed and scale give the same rows.
+Replaces the sample rows of every source (or of the named domains' sources) with
+deterministic synthetic data generated inside DuckDB: the same seed and scale give the
+same rows. Sources holding ingested rows are never touched, and sources beside real data
+are refused unless named with --sample (see mesh up --help).
 
 Options:
-  --scale <n>   size multiplier (default 1: 2,000 products); fractions allowed
-  --seed <n>    random seed (default 42)
+  --scale <n>         size multiplier (default 1: 2,000 products); fractions allowed
+  --seed <n>          random seed (default 42)
+  --sample <source>   seed this source even beside real data; repeatable
+
+Exit code 1 when a named source or domain could not be seeded.
 
 ${GLOBAL}`,
   build: `Usage: mesh build [names...] [--dry-run] [--full-refresh] [--json]
@@ -93,21 +105,42 @@ Options:
 
 ${GLOBAL}`,
   ingest: `Usage: mesh ingest <domain>.<source> --from <file or glob> [--map target=source ...]
-                   [--max-rejects <n>] [--format csv|parquet] [--json]
+                   [--set column=value ...] [--mapping <file.yaml>] [--max-rejects <n>]
+                   [--format csv|parquet] [--json]
+       mesh ingest --list [domain or source ...]
+       mesh ingest --revert <batch>
+       mesh ingest --rejects <batch> [--limit <n>]
 
-Loads exports of your own systems into a source (DuckDB targets). Every row is validated
-against the source's schema: types, required values, enumerations. Valid rows go to the
-source table (<domain>.raw_<source>); invalid ones to <domain>.raw_<source>_rejects with
-the file, the line and the reason. Each file is one transaction: its rows and its rejects
-are stored together or not at all. A file already ingested (same bytes) is skipped.
-The README lists every source's columns.
+Loads exports of your own systems into a source. Each file becomes one batch of the
+source's append-only log (<domain>.raw_<source>_log: file, sha256, time, user, mapping);
+products read the source's current rows (<domain>.raw_<source>), its sync mode applied to
+the log: snapshot (the latest batch is the table), upsert (the latest row per key wins),
+append (events, deduplicated by key). Re-exporting the same rows in other bytes changes
+no figure. Every row is validated against the source's schema (types, required values,
+enumerations, well-formed CSV); invalid rows go to <domain>.raw_<source>_rejects with the
+batch, the file, the physical line and the reason. A batch is stored whole or not at all.
+The same file with the same mapping is ingested once. A source's first real batch
+replaces its sample rows. \`mesh sources\` lists every source's key, mode and columns.
 
 Options:
   --from <file|glob>      the file(s) to load, e.g. 'exports/orders-*.csv' (quote globs)
   --map target=source     the file's column for a source column; repeat per column
                           (columns with the same name, ignoring case, map themselves)
+  --set column=value      a value for every row of a column the export lacks; repeatable
+  --mapping <file.yaml>   renames, constants and value maps kept in a file:
+                            rename: { customer_id: CustNo }
+                            set: { country: NL }
+                            values: { segment: { Home Office: small_business } }
+                          (--map and --set given too win over the file)
   --max-rejects <n>       load nothing from a file with more invalid rows than this
   --format csv|parquet    default: from the file extension (CSV otherwise)
+  --list                  list batches: file, rows loaded and rejected, when, who, mapping
+  --revert <batch>        remove one batch from its source's log, in one transaction; the
+                          rows it superseded are current again (mesh build publishes it)
+  --rejects <batch>       print a batch's rejected rows (--limit, default 100)
+
+Enumeration values match ignoring case and surrounding spaces and are stored in the
+contract's spelling (Consumer -> consumer).
 
 Exit code 1 when a file could not be loaded (unreadable, unmapped, too many rejects).
 

@@ -38,7 +38,7 @@ describe('mesh ingest', () => {
     const r = await mesh('ingest', 'product.stock_levels', '--from', wms, ...map, '--db', db);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/wms-2026-11-01\.csv\s+loaded\s+4\s+2\s+2/);
+    expect(r.stdout).toMatch(/wms-2026-11-01\.csv\s+\d+\s+loaded\s+4\s+2\s+2/);
     expect(r.stdout).toContain(`${wms}:3: stock (file column OnHand): "-" is not a valid integer`);
     expect(r.stdout).toContain(
       `${wms}:4: reorder_point (file column Reorder): "five" is not a valid integer`,
@@ -95,7 +95,7 @@ describe('mesh ingest', () => {
     ).toContain('No file matches');
     expect(
       (await mesh('ingest', 'product.stock_levels', '--from', wms, '--map', 'oops', '--db', db)).stderr,
-    ).toContain('write target=source');
+    ).toContain('write name=value, e.g. --map order_id=OrderNo');
     expect((await mesh('sources', 'nowhere')).stderr).toContain('No domain or source is named nowhere');
     const unmapped = await mesh(
       'ingest',

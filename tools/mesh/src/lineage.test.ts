@@ -10,7 +10,8 @@ const tickets = defineSource({
   domain: shop,
   name: 'tickets',
   description: 'Tickets',
-  schema: z.object({ id: z.string().describe('Id') }),
+  mode: 'append',
+  schema: z.object({ id: z.string().describe('Id').meta({ key: true }) }),
 });
 const fields = {
   version: '1.2.0',

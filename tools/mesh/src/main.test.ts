@@ -33,7 +33,7 @@ describe('mesh CLI', () => {
     }
     expect(out.seed.sources.find((s: { source: string }) => s.source === 'product.products').rows).toBe(1000);
     for (const s of out.seed.sources) expect(s.rows).toBeGreaterThan(0);
-    expect(out.build.summary).toEqual({ published: real.products.length, failed: 0, skipped: 0 });
+    expect(out.build.summary).toEqual({ published: real.products.length, failed: 0, skipped: 0, waiting: 0 });
     expect(out.health.totals).toMatchObject({
       domains: 5,
       products: real.products.length,
@@ -133,7 +133,8 @@ describe('mesh CLI', () => {
       'SELECT count(*) AS n, sum(stock) AS s FROM product.product_inventory',
     );
     await warehouse.query(
-      'INSERT INTO product.raw_products SELECT * REPLACE (CAST(-5 AS DECIMAL(38,9)) AS unit_cost, current_timestamp::TIMESTAMP AS updated_at) FROM product.raw_products LIMIT 1',
+      // A newer revision of one product, as the PIM would export it: it becomes the current row.
+      'INSERT INTO product.raw_products_log SELECT * REPLACE (CAST(-5 AS DECIMAL(38,9)) AS unit_cost, current_timestamp::TIMESTAMP AS updated_at) FROM product.raw_products_log LIMIT 1',
     );
     await warehouse.close();
 

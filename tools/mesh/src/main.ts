@@ -20,7 +20,11 @@ const GLOBAL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const SEED_OPTIONS = { scale: { type: 'string' }, seed: { type: 'string' } } as const;
+const SEED_OPTIONS = {
+  scale: { type: 'string' },
+  seed: { type: 'string' },
+  sample: { type: 'string', multiple: true },
+} as const;
 
 const COMMANDS: Record<string, CommandSpec> = {
   up: { options: { ...SEED_OPTIONS, reseed: { type: 'boolean' } }, load: () => import('./commands/up.js') },
@@ -36,8 +40,14 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: {
       from: { type: 'string' },
       map: { type: 'string', multiple: true },
+      set: { type: 'string', multiple: true },
+      mapping: { type: 'string' },
       'max-rejects': { type: 'string' },
       format: { type: 'string' },
+      list: { type: 'boolean' },
+      revert: { type: 'string' },
+      rejects: { type: 'string' },
+      limit: { type: 'string' },
     },
     load: () => import('./commands/ingest.js'),
   },

@@ -1,8 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bigqueryDialect } from '@retail-mesh/bigquery';
-import { type BigQueryStandIn, STAND_IN_TOKEN, startBigQueryStandIn } from '@retail-mesh/bigquery/testing';
+import { bigqueryDialect, PLATFORM_TABLES } from '@retail-mesh/bigquery';
+import {
+  type BigQueryStandIn,
+  STAND_IN_TOKEN,
+  type StandInQueryOutcome,
+  startBigQueryStandIn,
+} from '@retail-mesh/bigquery/testing';
 import { planBuild, renderBuildQuery } from '@retail-mesh/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadMesh } from './mesh.js';
@@ -134,5 +139,109 @@ describe('mesh build --target prod --dry-run against the BigQuery stand-in', () 
     const r = await mesh('health', '--config', broken);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`${broken}:4: targets.local.pathh`);
+  });
+});
+
+describe('mesh ingest --target prod against the BigQuery stand-in', () => {
+  it('stages a CSV with a load job, validates it in one query and appends it as one batch', async () => {
+    const file = join(dir, 'products.csv');
+    writeFileSync(
+      file,
+      [
+        'product_id,sku,name,category,brand,unit_cost,retail_price,active,launched_on,updated_at',
+        'P1,SKU-1,Kettle,Kitchen,Contoso,10.50,19.99,true,2026-01-02,2026-01-02T10:00:00Z',
+        'P2,SKU-2,"Socks, wool",Apparel,Nod,1.20,4.99,false,2026-02-03,2026-02-03 08:00:00+01:00',
+        '',
+      ].join('\n'),
+    );
+    const dialect = bigqueryDialect({ projectId: 'retail-mesh-prod' });
+    const batchesTable = dialect.tableName(PLATFORM_TABLES.batches.ref);
+    const schema = PLATFORM_TABLES.batches.layout.columns.map((c) => ({
+      name: c.name,
+      type: dialect.columnType(c.type),
+    }));
+    const batches: Array<Record<string, unknown>> = [];
+    // The stand-in runs no SQL: this plays BigQuery's part for the statements of an ingest.
+    standIn.onQuery((query): StandInQueryOutcome => {
+      if (query.startsWith(`SELECT * FROM ${batchesTable}`)) return { schema, rows: batches };
+      const validation = /^CREATE TABLE [^\n]*`_check_\w+`[\s\S]*FROM `[^`]+`\.`product`\.`(_load_\w+)`/.exec(
+        query,
+      );
+      if (validation) {
+        const staged = standIn.table('product', validation[1]!)!.rows;
+        return {
+          schema: [
+            { name: 'rows', type: 'INT64' },
+            { name: 'rejected', type: 'INT64' },
+          ],
+          rows: [[staged.length, 0]],
+        };
+      }
+      if (query.startsWith('BEGIN TRANSACTION')) {
+        const batch = {
+          batch_id: batches.length + 1,
+          source: 'product.products',
+          kind: 'ingest',
+          file,
+          sha256: /'([0-9a-f]{64})'/.exec(query)![1],
+          mapping: '{"rename":{},"set":{},"values":{}}',
+          rows: 2,
+          loaded: 2,
+          rejected: 0,
+          ingested_at: new Date('2026-03-01T10:00:00Z'),
+          ingested_by: 'ci',
+          reverted_at: null,
+        };
+        batches.push(batch);
+        return { schema, rows: [batch] };
+      }
+      return undefined;
+    });
+    standIn.clear();
+    const r = await mesh(
+      'ingest',
+      'product.products',
+      '--from',
+      file,
+      '--config',
+      config,
+      '--target',
+      'prod',
+      '--json',
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.files).toEqual([
+      {
+        file,
+        result: expect.objectContaining({ status: 'loaded', batchId: 1, rows: 2, loaded: 2, rejected: 0 }),
+      },
+    ]);
+    expect(out.state).toMatchObject({ source: 'product.products', content: 'ingested', batches: 1, rows: 2 });
+
+    // One upload of the file's two records, each with its physical line, into a staging table
+    // that is dropped afterwards; then the validation and the append, as scripts.
+    const [upload] = standIn.find('POST', '/upload/bigquery/v2/projects/retail-mesh-prod/jobs');
+    expect(upload!.query.uploadType).toBe('multipart');
+    expect(
+      upload!.media
+        ?.toString()
+        .split('\n')
+        .map((l) => l.split(',').slice(0, 4).join(',')),
+    ).toEqual(['__line,__reason,__record,product_id', '2,,,P1', '3,,,P2', '']);
+    const staging = (upload!.body as { configuration: { load: { destinationTable: { tableId: string } } } })
+      .configuration.load.destinationTable.tableId;
+    expect(staging).toMatch(/^_load_products_[0-9a-f]{8}$/);
+    expect(standIn.table('product', staging)).toBeUndefined();
+    const scripts = standIn
+      .find('POST', '/projects/retail-mesh-prod/jobs')
+      .map(
+        (j) => (j.body as { configuration: { query?: { query: string } } }).configuration.query?.query ?? '',
+      );
+    expect(scripts.filter((q) => q.includes('_check_products_')).map((q) => q.slice(0, 16))).toEqual([
+      'CREATE TABLE `re',
+      'BEGIN TRANSACTIO',
+    ]);
   });
 });

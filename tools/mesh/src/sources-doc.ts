@@ -1,5 +1,11 @@
 import type { MeshDefinition, Source } from '@retail-mesh/sdk';
 
+const MODE_MEANING: Record<Source['mode'], string> = {
+  snapshot: 'each export is the whole table: the latest batch replaces the current rows',
+  upsert: 'exports carry new and changed rows: the latest row per key wins',
+  append: 'immutable events: a key seen before is the same event, kept once',
+};
+
 const typeLabel = (c: Source['columns'][number]) =>
   `${c.type}${c.values ? ` (${c.values.join(' / ')})` : ''}${c.nullable ? ', optional' : ''}`;
 
@@ -12,10 +18,13 @@ export function sourcesMarkdown(mesh: MeshDefinition): string {
       '',
       `${source.description}${source.system ? ` (from: ${source.system})` : ''}`,
       '',
+      `Key \`${source.key.join(', ')}\`; sync mode **${source.mode}**${source.cursor ? ` by cursor \`${source.cursor}\`` : ''} (${MODE_MEANING[source.mode]}); ${source.optional ? 'optional: reads as empty until loaded' : 'required: products that read it wait until it is loaded'}.`,
+      '',
       '| column | type | meaning |',
       '|---|---|---|',
       ...source.columns.map(
-        (c) => `| \`${c.name}\` | ${typeLabel(c)} | ${c.description ?? ''}${c.pii ? ' (PII)' : ''} |`,
+        (c) =>
+          `| \`${c.name}\`${c.key ? ' (key)' : ''} | ${typeLabel(c)} | ${c.description ?? ''}${c.pii ? ' (PII)' : ''} |`,
       ),
       '',
     );
@@ -30,12 +39,19 @@ export function sourcesJson(mesh: MeshDefinition) {
     table: `${s.table.schema}.${s.table.name}`,
     description: s.description,
     system: s.system ?? null,
+    key: s.key,
+    mode: s.mode,
+    cursor: s.cursor ?? null,
+    optional: s.optional,
+    log: `${s.log.schema}.${s.log.name}`,
+    rejects: `${s.rejects.schema}.${s.rejects.name}`,
     columns: s.columns.map((c) => ({
       name: c.name,
       type: c.type,
       required: !c.nullable,
       values: c.values ?? null,
       pii: c.pii,
+      key: c.key,
       description: c.description ?? null,
     })),
   }));

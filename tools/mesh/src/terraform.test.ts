@@ -1,7 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { bigqueryDialect, META_DESCRIPTION, PLATFORM_TABLES } from '@retail-mesh/bigquery';
 import {
+  currentRowsSelect,
   defineDataProduct,
   defineDomain,
   defineSource,
@@ -67,13 +69,22 @@ const rawSales = defineSource({
   domain: shop,
   name: 'sales',
   description: 'Ticket lines from the tills.',
-  schema: z.object({ sale_id: z.string().describe('Ticket line') }),
+  mode: 'append',
+  schema: z.object({
+    sale_id: z.string().describe('Ticket line').meta({ key: true }),
+    quantity: z.int().describe('Units sold'),
+  }),
 });
 const rawCustomers = defineSource({
   domain: crm,
   name: 'customers',
   description: 'Customer records from the CRM.',
-  schema: z.object({ customer_id: z.string().describe('Customer') }),
+  mode: 'upsert',
+  cursor: 'updated_at',
+  schema: z.object({
+    customer_id: z.string().describe('Customer').meta({ key: true }),
+    updated_at: z.date().describe('Last change in the CRM'),
+  }),
 });
 const sales = defineDataProduct({
   domain: shop,
@@ -255,7 +266,13 @@ describe('terraformFiles on a hand-made mesh', () => {
 
   it('declares a timestamp-partitioned table by month and an unpartitioned one without those arguments', () => {
     const tables = resources(crmFile, 'google_bigquery_table');
-    expect(Object.keys(tables)).toEqual(['crm-crm_customers', 'crm-crm_scores']);
+    expect(Object.keys(tables)).toEqual([
+      'crm-crm_customers',
+      'crm-crm_scores',
+      'crm-raw_customers_log',
+      'crm-raw_customers_rejects',
+      'crm-raw_customers',
+    ]);
     const customersTable = tables['crm-crm_customers'];
     expect(customersTable.dataset_id).toBe(`\${google_bigquery_dataset.crm.dataset_id}`);
     expect(customersTable.time_partitioning).toEqual({ type: 'MONTH', field: 'updated_at' });
@@ -341,6 +358,8 @@ describe('terraformFiles on a hand-made mesh', () => {
       },
       provider: { google: { project: 'acme-analytics', region: 'europe-west2' } },
       resource: {
+        google_bigquery_dataset: expect.any(Object),
+        google_bigquery_table: expect.any(Object),
         google_logging_project_sink: {
           [AUDIT_SINK]: {
             name: 'retail-mesh-audit-stg',
@@ -360,6 +379,115 @@ describe('terraformFiles on a hand-made mesh', () => {
         },
       },
     });
+  });
+
+  it("declares each source's log and rejects tables, and the view of its current rows over the log", () => {
+    const tables = resources(crmFile, 'google_bigquery_table');
+    const log = tables['crm-raw_customers_log'];
+    expect({ ...log, schema: undefined }).toEqual({
+      dataset_id: `\${google_bigquery_dataset.crm.dataset_id}`,
+      table_id: 'raw_customers_log',
+      project: 'acme-analytics',
+      description:
+        'Every batch loaded into crm.customers, append-only (mesh ingest --list); its current rows are raw_customers.',
+      clustering: ['_batch_id'],
+      schema: undefined,
+      deletion_protection: true,
+    });
+    expect(schemaOf(log)).toEqual([
+      { name: 'customer_id', type: 'STRING', mode: 'NULLABLE', description: 'Customer' },
+      { name: 'updated_at', type: 'TIMESTAMP', mode: 'NULLABLE', description: 'Last change in the CRM' },
+      {
+        name: '_batch_id',
+        type: 'INT64',
+        mode: 'REQUIRED',
+        description: 'Batch the row was loaded in (mesh ingest --list)',
+      },
+      {
+        name: '_line',
+        type: 'INT64',
+        mode: 'NULLABLE',
+        description: "Physical line of the row in its batch's file (row number for Parquet)",
+      },
+    ]);
+    const rejects = tables['crm-raw_customers_rejects'];
+    expect(rejects).toMatchObject({ table_id: 'raw_customers_rejects', clustering: ['_batch_id'] });
+    expect(schemaOf(rejects).map((c) => [c.name, c.type, c.mode])).toEqual([
+      ['_batch_id', 'INT64', 'REQUIRED'],
+      ['file', 'STRING', 'REQUIRED'],
+      ['line', 'INT64', 'REQUIRED'],
+      ['reason', 'STRING', 'REQUIRED'],
+      ['record', 'STRING', 'NULLABLE'],
+    ]);
+    // The view reads the prefixed dataset's log: the newest row per key by cursor, batch and line.
+    expect(tables['crm-raw_customers']).toEqual({
+      dataset_id: `\${google_bigquery_dataset.crm.dataset_id}`,
+      table_id: 'raw_customers',
+      project: 'acme-analytics',
+      description: 'Customer records from the CRM.',
+      view: {
+        query: currentRowsSelect(
+          rawCustomers,
+          bigqueryDialect({ projectId: 'acme-analytics', datasetPrefix: 'stg_' }),
+        ),
+        use_legacy_sql: false,
+      },
+      deletion_protection: false,
+      depends_on: ['google_bigquery_table.crm-raw_customers_log'],
+    });
+    expect(tables['crm-raw_customers'].view.query).toBe(
+      'SELECT `customer_id`, `updated_at` FROM (SELECT `customer_id`, `updated_at`, ROW_NUMBER() OVER (PARTITION BY `customer_id` ORDER BY `updated_at` DESC NULLS LAST, `_batch_id` DESC, `_line` DESC NULLS LAST) AS `_version_rank` FROM `acme-analytics`.`stg_crm`.`raw_customers_log`) AS `l` WHERE `_version_rank` = 1',
+    );
+  });
+
+  it('declares the platform dataset with the run log and the batch log, as the adapter creates them', () => {
+    const mesh = files['mesh.tf.json'] as Doc;
+    expect(resources(mesh, 'google_bigquery_dataset')).toEqual({
+      _mesh: {
+        dataset_id: 'stg__mesh',
+        project: 'acme-analytics',
+        location: 'europe-west2',
+        description: META_DESCRIPTION,
+        labels: { 'data-mesh': 'true', domain: 'platform' },
+        access: [{ role: 'OWNER', special_group: 'projectOwners' }],
+        lifecycle: { ignore_changes: ['access'] },
+      },
+    });
+    const tables = resources(mesh, 'google_bigquery_table');
+    expect(Object.keys(tables)).toEqual(['_mesh-runs', '_mesh-batches']);
+    expect({ ...tables['_mesh-runs'], schema: undefined }).toEqual({
+      dataset_id: `\${google_bigquery_dataset._mesh.dataset_id}`,
+      table_id: 'runs',
+      project: 'acme-analytics',
+      description: PLATFORM_TABLES.runs.layout.description,
+      time_partitioning: { type: 'DAY', field: 'finished_at' },
+      clustering: ['domain', 'product'],
+      schema: undefined,
+      deletion_protection: true,
+    });
+    expect(schemaOf(tables['_mesh-batches'])).toEqual(
+      PLATFORM_TABLES.batches.layout.columns.map((c) => ({
+        name: c.name,
+        type: { string: 'STRING', integer: 'INT64', timestamp: 'TIMESTAMP' }[c.type as string],
+        mode: c.name === 'reverted_at' ? 'NULLABLE' : 'REQUIRED',
+        description: c.description,
+      })),
+    );
+    expect(schemaOf(tables['_mesh-batches']).map((c) => c.name)).toEqual([
+      'batch_id',
+      'source',
+      'kind',
+      'file',
+      'sha256',
+      'mapping',
+      'rows',
+      'loaded',
+      'rejected',
+      'ingested_at',
+      'ingested_by',
+      'reverted_at',
+    ]);
+    expect(tables['_mesh-batches'].clustering).toEqual(['source']);
   });
 
   it('gives valid, unique Terraform names to every resource', () => {
@@ -456,8 +584,19 @@ describe('terraformFiles on the real mesh and mesh.yaml', () => {
         ],
       });
       const products = mesh.products.filter((p) => p.domain === domain);
+      const sources = mesh.sources.filter((s) => s.domain === domain);
       const tables = resources(file, 'google_bigquery_table');
-      expect(Object.keys(tables)).toEqual(products.map((p) => `${domain.name}-${p.name}`).sort());
+      expect(Object.keys(tables)).toEqual([
+        ...products.map((p) => `${domain.name}-${p.name}`).sort(),
+        ...sources
+          .map((s) => s.name)
+          .sort()
+          .flatMap((name) => ['_log', '_rejects', ''].map((suffix) => `${domain.name}-raw_${name}${suffix}`)),
+      ]);
+      for (const source of sources)
+        expect(tables[`${domain.name}-${source.table.name}`].view.query).toContain(
+          `\`retail-mesh-prod\`.\`${target.datasetPrefix}${domain.name}\`.\`${source.log.name}\``,
+        );
       for (const product of products) {
         const table = tables[`${domain.name}-${product.name}`];
         expect(table.dataset_id).toBe(`\${google_bigquery_dataset.${domain.name}.dataset_id}`);
@@ -561,12 +700,19 @@ describe('mesh plan --terraform', () => {
       files: Object.entries(expected).map(([file, doc]) => ({ file, resources: counts(doc) })),
       removed: ['domain-gone.tf.json'],
     });
-    // The product domain: one dataset, its owner, four tables and a viewer grant per reader of each.
+    // The product domain: one dataset, its owner, four product tables, three tables per source
+    // (log, rejects, view) and a viewer grant per reader of each product.
+    const productSources = loadMesh().sources.filter((s) => s.domain.name === 'product');
     expect(counts(expected['domain-product.tf.json']!)).toEqual({
       google_bigquery_dataset: 1,
       google_bigquery_dataset_iam_member: 1,
-      google_bigquery_table: 4,
+      google_bigquery_table: 4 + 3 * productSources.length,
       google_bigquery_table_iam_member: 15,
+    });
+    expect(counts(expected['mesh.tf.json']!)).toEqual({
+      google_logging_project_sink: 1,
+      google_bigquery_dataset: 1,
+      google_bigquery_table: 2,
     });
     const written = JSON.parse(readFileSync(join(dir, 'domain-product.tf.json'), 'utf8'));
     expect(written).toEqual(

@@ -1,12 +1,24 @@
 import { createHash } from 'node:crypto';
-import { accessEntity, bigqueryDialect, datasetName, labelValue } from '@retail-mesh/bigquery';
 import {
+  accessEntity,
+  bigqueryDialect,
+  datasetName,
+  labelValue,
+  META_DATASET,
+  META_DESCRIPTION,
+  PLATFORM_TABLES,
+  type PlatformTable,
+  sourceTables,
+} from '@retail-mesh/bigquery';
+import {
+  currentRowsSelect,
   type DataProduct,
   type Domain,
   type MeshDefinition,
   ownersOf,
   productLayout,
   readersOf,
+  type Source,
   UsageError,
 } from '@retail-mesh/sdk';
 import type { BigQueryTargetConfig, MeshConfig } from './config.js';
@@ -35,8 +47,10 @@ type Block = { [key: string]: Json };
 /**
  * The Terraform JSON configuration (`*.tf.json`) of the mesh's BigQuery infrastructure:
  * one file per domain (dataset with its owners, a table per product, the readers of each
- * table) and `mesh.tf.json` (provider requirements and the audit log sink). Pure and
- * deterministic: the same mesh and configuration give byte-identical documents.
+ * table, and per source its log, its rejects table and the view of its current rows) and
+ * `mesh.tf.json` (provider requirements, the audit log sink, and the platform dataset `_mesh`
+ * with the run log and the batch log). Pure and deterministic: the same mesh and
+ * configuration give byte-identical documents.
  *
  * @example
  * const files = terraformFiles(loadMesh(), config.targets.prod, config);
@@ -61,7 +75,10 @@ export function terraformFiles(
     const products = mesh.products
       .filter((p) => p.domain.name === domain.name)
       .sort((a, b) => compare(a.name, b.name));
-    files[domainFileName(domain.name)] = domainFile(domain, products, target, config);
+    const sources = mesh.sources
+      .filter((s) => s.domain.name === domain.name)
+      .sort((a, b) => compare(a.name, b.name));
+    files[domainFileName(domain.name)] = domainFile(domain, products, sources, target, config);
   }
   files[MESH_FILE] = meshFile(
     domains.map((d) => datasetName(d.name, target.datasetPrefix)),
@@ -95,7 +112,11 @@ export function resourceName(...parts: string[]): string {
 
 function domainsOf(mesh: MeshDefinition): Domain[] {
   const byName = new Map<string, Domain>();
-  for (const d of [...mesh.domains, ...mesh.products.map((p) => p.domain)]) {
+  for (const d of [
+    ...mesh.domains,
+    ...mesh.products.map((p) => p.domain),
+    ...mesh.sources.map((s) => s.domain),
+  ]) {
     if (!byName.has(d.name)) byName.set(d.name, d);
   }
   return [...byName.values()].sort((a, b) => compare(a.name, b.name));
@@ -104,6 +125,7 @@ function domainsOf(mesh: MeshDefinition): Domain[] {
 function domainFile(
   domain: Domain,
   products: readonly DataProduct[],
+  sources: readonly Source[],
   target: BigQueryTargetConfig,
   config: MeshConfig,
 ): object {
@@ -125,6 +147,7 @@ function domainFile(
       };
     }
   }
+  for (const source of sources) Object.assign(tables, sourceBlocks(source, datasetRef, target));
   const resource: Block = {
     google_bigquery_dataset: {
       [datasetRef]: {
@@ -170,23 +193,43 @@ function domainFile(
 
 function table(product: DataProduct, datasetRef: string, target: BigQueryTargetConfig): Block {
   const layout = productLayout(product);
+  // NOT NULL is a check the build runs, as with the tables the BigQuery adapter creates.
+  return tableBlock(
+    { ref: { schema: product.domain.name, name: product.name }, layout, required: [] },
+    `\${google_bigquery_dataset.${datasetRef}.dataset_id}`,
+    target,
+    layout.description ?? product.description,
+  );
+}
+
+/**
+ * A table the adapter also creates (CREATE TABLE IF NOT EXISTS), from the same definition,
+ * so Terraform and the adapter never disagree on its schema.
+ */
+function tableBlock(
+  table: PlatformTable,
+  datasetId: string,
+  target: BigQueryTargetConfig,
+  description = table.layout.description ?? '',
+): Block {
+  const { layout } = table;
   const dialect = bigqueryDialect({ projectId: target.project, datasetPrefix: target.datasetPrefix });
   const schema = layout.columns.map((c) => ({
     name: c.name,
     type: dialect.columnType(c.type),
-    // NOT NULL is a check the build runs, as with the tables the BigQuery adapter creates.
-    mode: 'NULLABLE',
+    mode: table.required.includes(c.name) ? 'REQUIRED' : 'NULLABLE',
     ...(c.description === undefined ? {} : { description: c.description }),
   }));
   const block: Block = {
-    dataset_id: `\${google_bigquery_dataset.${datasetRef}.dataset_id}`,
-    table_id: literal(product.name),
+    dataset_id: datasetId,
+    table_id: literal(table.ref.name),
     project: literal(target.project),
-    description: literal(layout.description ?? product.description),
-    labels: Object.fromEntries(
-      Object.entries(layout.labels ?? {}).map(([k, v]) => [labelValue(k), labelValue(v)]),
-    ),
+    description: literal(description),
   };
+  if (layout.labels)
+    block.labels = Object.fromEntries(
+      Object.entries(layout.labels).map(([k, v]) => [labelValue(k), labelValue(v)]),
+    );
   if (layout.partitionBy) {
     block.time_partitioning = {
       type: layout.partitionBy.granularity.toUpperCase(),
@@ -197,6 +240,31 @@ function table(product: DataProduct, datasetRef: string, target: BigQueryTargetC
   block.schema = literal(JSON.stringify(schema));
   block.deletion_protection = true;
   return block;
+}
+
+/**
+ * A source's log and rejects tables, and the view of its current rows over the log. The view
+ * holds no data, so it may be dropped and recreated; the tables hold every batch loaded.
+ */
+function sourceBlocks(source: Source, datasetRef: string, target: BigQueryTargetConfig): Block {
+  const { log, rejects } = sourceTables(source);
+  const datasetId = `\${google_bigquery_dataset.${datasetRef}.dataset_id}`;
+  const logRef = resourceName(source.domain.name, log.ref.name);
+  const dialect = bigqueryDialect({ projectId: target.project, datasetPrefix: target.datasetPrefix });
+  return {
+    [logRef]: tableBlock(log, datasetId, target),
+    [resourceName(source.domain.name, rejects.ref.name)]: tableBlock(rejects, datasetId, target),
+    [resourceName(source.domain.name, source.table.name)]: {
+      dataset_id: datasetId,
+      table_id: literal(source.table.name),
+      project: literal(target.project),
+      description: literal(source.description),
+      view: { query: literal(currentRowsSelect(source, dialect)), use_legacy_sql: false },
+      deletion_protection: false,
+      // The query names the log by its path, which Terraform does not read as a reference.
+      depends_on: [`google_bigquery_table.${logRef}`],
+    },
+  };
 }
 
 function meshFile(datasets: readonly string[], target: BigQueryTargetConfig, destination: string): object {
@@ -211,15 +279,37 @@ function meshFile(datasets: readonly string[], target: BigQueryTargetConfig, des
     filter: literal(auditFilter(datasets)),
     unique_writer_identity: true,
   };
+  const meta = resourceName(META_DATASET);
+  const datasetId = `\${google_bigquery_dataset.${meta}.dataset_id}`;
   return {
-    '//': `${GENERATED_MARKER}: provider and audit log sink of the mesh. Edit mesh.yaml, then run it again.`,
+    '//': `${GENERATED_MARKER}: provider, audit log sink and platform dataset of the mesh. Edit mesh.yaml, then run it again.`,
     terraform: {
       required_providers: {
         google: { source: 'hashicorp/google', version: GOOGLE_PROVIDER_VERSION },
       },
     },
     provider: { google: provider },
-    resource: { google_logging_project_sink: { [AUDIT_SINK]: sink } },
+    resource: {
+      google_logging_project_sink: { [AUDIT_SINK]: sink },
+      // As the adapter creates it: the project's owners own it, the platform writes to it.
+      google_bigquery_dataset: {
+        [meta]: {
+          dataset_id: literal(datasetName(META_DATASET, target.datasetPrefix)),
+          project: literal(target.project),
+          location: literal(target.location),
+          description: literal(META_DESCRIPTION),
+          labels: { 'data-mesh': 'true', domain: 'platform' },
+          access: [{ role: 'OWNER', special_group: 'projectOwners' }],
+          lifecycle: { ignore_changes: ['access'] },
+        },
+      },
+      google_bigquery_table: Object.fromEntries(
+        Object.values(PLATFORM_TABLES).map((t) => [
+          resourceName(META_DATASET, t.ref.name),
+          tableBlock(t, datasetId, target),
+        ]),
+      ),
+    },
     output: {
       [`${AUDIT_SINK}_writer_identity`]: {
         description: 'Grant this identity write access to the audit sink destination.',

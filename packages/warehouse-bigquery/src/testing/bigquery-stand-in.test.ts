@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   BigQuery,
   type Dataset,
@@ -694,6 +697,72 @@ describe('copy jobs', () => {
     // CREATE_IF_NEEDED (the default) makes the destination from the source.
     await source.copy(dataset.table('c'));
     expect(standIn.table('sales', 'c')?.resource).toMatchObject({ schema: { fields: expect.any(Array) } });
+  });
+});
+
+describe('load jobs', () => {
+  const csv = 'order_id;note\r\nA1;"two\nlines; and ""quotes"""\r\n\r\nA2;\r\nA3\r\n';
+  const file = join(mkdtempSync(join(tmpdir(), 'stand-in-load-')), 'orders.csv');
+  writeFileSync(file, csv);
+  const fields = [
+    { name: 'order_id', type: 'STRING', mode: 'REQUIRED' },
+    { name: 'note', type: 'STRING' },
+  ];
+
+  it("takes table.load(localFile) as the client's multipart upload and reads the CSV into the table", async () => {
+    const dataset = await salesDataset();
+    const [job] = await dataset.table('orders').load(file, {
+      sourceFormat: 'CSV',
+      schema: { fields },
+      skipLeadingRows: 1,
+      fieldDelimiter: ';',
+      allowQuotedNewlines: true,
+      allowJaggedRows: true,
+    });
+    expect(job.status).toEqual({ state: 'DONE' });
+    expect(job.statistics?.load).toMatchObject({ inputFileBytes: String(csv.length), outputRows: '3' });
+    const upload = only('POST', `/upload${API}/jobs`);
+    expect(upload.query.uploadType).toBe('multipart');
+    expect(upload.media?.toString()).toBe(csv);
+    expect(upload.body).toMatchObject({
+      configuration: {
+        load: {
+          destinationTable: { projectId: PROJECT, datasetId: 'sales', tableId: 'orders' },
+          sourceFormat: 'CSV',
+          skipLeadingRows: 1,
+        },
+      },
+      jobReference: { projectId: PROJECT, location: 'EU' },
+    });
+    // A quoted newline and doubled quotes are data; a blank line is no row; an unquoted empty value
+    // and a missing trailing one are NULL.
+    expect(standIn.table('sales', 'orders')?.rows).toEqual([
+      ['A1', 'two\nlines; and "quotes"'],
+      ['A2', null],
+      ['A3', null],
+    ]);
+    const [rows] = await dataset.table('orders').getRows();
+    expect(rows).toHaveLength(3);
+  });
+
+  it('fails a load the CSV does not fit, and leaves other formats to a load responder', async () => {
+    const dataset = await salesDataset();
+    const csvLoad = { sourceFormat: 'CSV', fieldDelimiter: ';', skipLeadingRows: 1 };
+    await expect(dataset.table('orders').load(file, { ...csvLoad, schema: { fields } })).rejects.toThrow(
+      /a quoted field spans lines at line 2/,
+    );
+    await expect(
+      dataset
+        .table('orders')
+        .load(file, { ...csvLoad, allowQuotedNewlines: true, schema: { fields: [fields[0]!] } }),
+    ).rejects.toThrow(/too many values/);
+    await expect(dataset.table('orders').load(file, { sourceFormat: 'PARQUET' })).rejects.toThrow(/onLoad/);
+    standIn.onLoad((_configuration, media) => ({
+      schema: [{ name: 'bytes', type: 'INT64' }],
+      rows: [[media.length]],
+    }));
+    await dataset.table('parquet').load(file, { sourceFormat: 'PARQUET' });
+    expect(standIn.table('sales', 'parquet')?.rows).toEqual([[String(csv.length)]]);
   });
 });
 

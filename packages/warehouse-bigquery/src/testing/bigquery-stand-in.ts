@@ -12,10 +12,15 @@ import { accessTokenAuthClient } from '../access-token.js';
  *
  * What it simulates: dataset and table CRUD with the service's 404/409/412 answers and checks on schema,
  * partitioning and clustering; `insertAll` and `tabledata.list`; table IAM; query jobs (results, dry runs,
- * failures, writes to `destinationTable`); copy jobs with their write and create dispositions; paging
- * tokens; jobs reported as running for a number of polls; injected failures. What it does not: SQL,
- * DDL or DML side effects (a responder may apply them itself with `putTable`/`dropTable`), load and extract
- * jobs, routines, models, row-level security, location checks on datasets referenced by a query.
+ * failures, writes to `destinationTable`); copy jobs with their write and create dispositions; load jobs of
+ * uploaded files (the client's multipart upload, as `table.load(localFile)` sends it): the bytes are kept on
+ * the request (`media`) and a CSV is parsed into the destination table (delimiter, quote, quoted newlines,
+ * skipped leading rows, jagged rows, the given schema or the destination's, dispositions); paging tokens;
+ * jobs reported as running for a number of polls; injected failures. What it does not: SQL, DDL or DML side
+ * effects (a responder may apply them itself with `putTable`/`dropTable`), reading Parquet, Avro, ORC or
+ * JSON uploads (a load responder registered with `onLoad` may answer for them), loads from Cloud Storage,
+ * resumable uploads, extract jobs, routines, models, row-level security, location checks on datasets
+ * referenced by a query.
  *
  * @example
  * const standIn = await startBigQueryStandIn();
@@ -61,6 +66,9 @@ export async function startBigQueryStandIn(options: BigQueryStandInOptions = {})
     }),
     onQuery: (responder) => {
       service.responder = responder;
+    },
+    onLoad: (responder) => {
+      service.loadResponder = responder;
     },
     find: (method, pathPattern) => {
       const matches = pathMatcher(pathPattern);
@@ -150,6 +158,8 @@ export interface BigQueryStandIn {
   clientOptions(): StandInClientOptions;
   /** Replaces the query responder. */
   onQuery(responder: StandInQueryResponder): void;
+  /** Replaces the load responder: see `StandInLoadResponder`. */
+  onLoad(responder: StandInLoadResponder | undefined): void;
   /**
    * Recorded requests with this method whose path matches. A string pattern is the whole path, `*` standing
    * for one path segment (never across `/` or `:`); a pattern starting `/projects/` is taken after the API
@@ -184,8 +194,10 @@ export interface StandInRequest {
   readonly path: string;
   /** Query-string parameters; the client always adds `prettyPrint=false`, and `location=` when it has none. */
   readonly query: Readonly<Record<string, string>>;
-  /** The parsed JSON body, or `undefined` when there was none. */
+  /** The parsed JSON body (of an upload: its metadata part), or `undefined` when there was none. */
   readonly body: unknown;
+  /** The bytes of an upload (a load job's file), as received. */
+  readonly media?: Buffer;
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string>>;
   /** HTTP status answered; 0 while the request is being handled. */
@@ -255,6 +267,22 @@ export type StandInQueryResponder = (
   params: StandInQueryParams,
   context: StandInQueryContext,
 ) => StandInQueryOutcome | Promise<StandInQueryOutcome>;
+
+/** What a load job found in its file: rows in schema order (or objects by column name). */
+export interface StandInLoadResult {
+  /** The table's columns; default: the load configuration's schema, else the destination's. */
+  readonly schema?: readonly StandInField[];
+  readonly rows: StandInQueryResult['rows'];
+}
+
+/**
+ * Reads an uploaded file for a load job, as the service would: return its rows, an error, or
+ * `undefined` for the stand-in's own reading (CSV only; other formats then fail as unimplemented).
+ */
+export type StandInLoadResponder = (
+  configuration: Readonly<Record<string, unknown>>,
+  media: Buffer,
+) => StandInLoadResult | { readonly error: StandInError } | undefined;
 
 export interface StandInTableSnapshot {
   readonly resource: Record<string, unknown>;
@@ -340,6 +368,7 @@ class RestError extends Error {
 }
 
 const API_ROOT = '/bigquery/v2';
+const UPLOAD_ROOT = `/upload${API_ROOT}`;
 const STATUS_NAMES: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
   401: 'UNAUTHENTICATED',
@@ -402,6 +431,7 @@ class StandInService {
   pendingPolls: number;
   defaultPageSize: number | undefined;
   responder: StandInQueryResponder | undefined;
+  loadResponder: StandInLoadResponder | undefined;
   readonly requests: StandInRequest[] = [];
   readonly failures: Failure[] = [];
   readonly datasets = new Map<string, DatasetState>();
@@ -423,13 +453,14 @@ class StandInService {
     this.datasets.clear();
     this.jobs.clear();
     this.responder = undefined;
+    this.loadResponder = undefined;
   }
 
   async handle(req: IncomingMessage, res: ServerResponse) {
     let reply: Reply;
     let record: { -readonly [K in keyof StandInRequest]: StandInRequest[K] } | undefined;
     try {
-      const raw = await readBody(req);
+      const bytes = await readBody(req);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const method = (req.method ?? 'GET').toUpperCase();
       const path = safeDecode(url.pathname);
@@ -437,6 +468,9 @@ class StandInService {
       for (const [name, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
+      const upload = path.startsWith(`${UPLOAD_ROOT}/`);
+      const parts = upload ? multipartParts(bytes, headers['content-type'] ?? '') : undefined;
+      const raw = (parts ? (parts[0] ?? Buffer.alloc(0)) : bytes).toString('utf8');
       let body: unknown;
       let parseFailure: string | undefined;
       if (raw.length > 0) {
@@ -449,8 +483,11 @@ class StandInService {
       }
       const query = Object.fromEntries(url.searchParams);
       record = { method, path, query, body, headers, status: 0, response: undefined };
+      if (parts?.[1]) record.media = parts[1];
       this.requests.push(record);
-      reply = await this.answer(method, path, { ...query }, body, headers, parseFailure);
+      reply = upload
+        ? await this.answerUpload(method, path, query, body, headers, parseFailure, parts?.[1])
+        : await this.answer(method, path, { ...query }, body, headers, parseFailure);
     } catch (err) {
       reply = errorReply(
         err instanceof RestError
@@ -471,14 +508,42 @@ class StandInService {
       .end(JSON.stringify(reply.body));
   }
 
-  private async answer(
+  /** `POST /upload/bigquery/v2/projects/{p}/jobs?uploadType=multipart`: a load job and its file. */
+  private async answerUpload(
     method: string,
     path: string,
     query: Record<string, string>,
     body: unknown,
     headers: Record<string, string>,
     parseFailure: string | undefined,
+    media: Buffer | undefined,
   ): Promise<Reply> {
+    const segments = path.slice(UPLOAD_ROOT.length).split('/').filter(Boolean);
+    if (
+      method !== 'POST' ||
+      segments[0] !== 'projects' ||
+      !segments[1] ||
+      segments[2] !== 'jobs' ||
+      segments[3]
+    )
+      throw unimplemented(method, path);
+    if (query.uploadType !== 'multipart')
+      throw new RestError(
+        501,
+        'notImplemented',
+        `The BigQuery stand-in takes multipart uploads only, not uploadType=${query.uploadType}.`,
+      );
+    if (!media) throw invalid('A multipart upload needs two parts: the job resource and the file.');
+    await this.authorize(method, path, headers, parseFailure);
+    return ok(await this.insertJob(segments[1], objectOr(body), media));
+  }
+
+  private async authorize(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    parseFailure: string | undefined,
+  ) {
     const failure = this.failures.find((f) => f.method === method && f.matches(path));
     if (failure) {
       failure.times -= 1;
@@ -495,6 +560,17 @@ class StandInService {
     }
     if (parseFailure)
       throw new RestError(400, 'parseError', `Invalid JSON payload received. ${parseFailure}`);
+  }
+
+  private async answer(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    body: unknown,
+    headers: Record<string, string>,
+    parseFailure: string | undefined,
+  ): Promise<Reply> {
+    await this.authorize(method, path, headers, parseFailure);
     const route = path.startsWith(`${API_ROOT}/`) ? path.slice(API_ROOT.length) : path;
     const segments = route.split('/').filter(Boolean);
     if (segments[0] !== 'projects' || !segments[1]) throw unimplemented(method, path);
@@ -984,7 +1060,7 @@ class StandInService {
     job.resource.status = { state: 'DONE', errorResult: detail, errors: [detail] };
   }
 
-  private async insertJob(projectId: string, body: Json): Promise<Json> {
+  private async insertJob(projectId: string, body: Json, media?: Buffer): Promise<Json> {
     const configuration = objectOr(body.configuration);
     const reference = objectOr(body.jobReference);
     const dryRun = configuration.dryRun === true;
@@ -1020,11 +1096,70 @@ class StandInService {
       };
       return this.started(job);
     }
+    if (isObject(configuration.load) && media) {
+      const load = configuration.load;
+      const destination = tableRefOf(load.destinationTable);
+      if (!destination) throw invalid('A load job needs a destinationTable.');
+      const location =
+        stringOr(reference.location) ||
+        this.locationOf({ projectId: destination.projectId, datasetId: destination.datasetId }, projectId);
+      const job = this.newJob(projectId, stringOr(reference.jobId) || undefined, location, body, 'LOAD');
+      job.run = async () => {
+        this.runLoad(job, destination, load, media);
+        return undefined;
+      };
+      return this.started(job);
+    }
     throw new RestError(
       501,
       'notImplemented',
-      'The BigQuery stand-in runs query and copy jobs only; load and extract jobs are not simulated.',
+      'The BigQuery stand-in runs query and copy jobs, and load jobs of uploaded files; loads from Cloud Storage and extract jobs are not simulated.',
     );
+  }
+
+  /** A load job: the file's rows into the destination, as the load responder or the CSV reader finds them. */
+  private runLoad(job: JobState, destination: TableRef, load: Json, media: Buffer) {
+    const existing = this.datasets
+      .get(datasetKey(destination.projectId, destination.datasetId))
+      ?.tables.get(destination.tableId);
+    const given = isObject(load.schema) && Array.isArray(load.schema.fields) ? load.schema.fields : undefined;
+    let fields: Field[];
+    let rows: WireRow[];
+    try {
+      const read = this.loadResponder?.(clone(load), media);
+      if (read && 'error' in read)
+        throw new RestError(read.error.code ?? 400, read.error.reason, read.error.message);
+      const format = stringOr(load.sourceFormat, 'CSV').toUpperCase();
+      if (!read && format !== 'CSV')
+        throw new RestError(
+          501,
+          'notImplemented',
+          `The BigQuery stand-in reads CSV uploads only; answer ${format} loads with onLoad.`,
+        );
+      fields = normaliseFields(read?.schema ?? given ?? (existing ? fieldsOf(existing.resource) : []));
+      rows = (read ? (read.rows ?? []) : readCsv(media, load, fields)).map((row) => encodeRow(fields, row));
+    } catch (err) {
+      this.fail(job, errorOf(err));
+      return;
+    }
+    const error = this.writeTable(
+      destination,
+      { fields, rows, layout: {} },
+      stringOr(load.writeDisposition, 'WRITE_APPEND'),
+      stringOr(load.createDisposition, 'CREATE_IF_NEEDED'),
+    );
+    if (error) {
+      this.fail(job, error);
+      return;
+    }
+    const statistics = objectOr(job.resource.statistics);
+    statistics.load = {
+      inputFiles: '1',
+      inputFileBytes: String(media.length),
+      outputRows: String(rows.length),
+      outputBytes: String(JSON.stringify(rows).length),
+      badRecords: '0',
+    };
   }
 
   private newJob(
@@ -1377,12 +1512,107 @@ function unimplemented(method: string, path: string) {
   return new RestError(501, 'notImplemented', `The BigQuery stand-in does not implement ${method} ${path}.`);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+  });
+}
+
+/**
+ * The parts of a `multipart/related` body, headers stripped: each part is `--boundary`, headers, a blank
+ * line, the content, then CRLF before the next delimiter (RFC 2046).
+ */
+function multipartParts(body: Buffer, contentType: string): Buffer[] {
+  const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  if (!boundary) throw invalid(`An upload needs a multipart/related body, not ${contentType || 'none'}.`);
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: Buffer[] = [];
+  let at = body.indexOf(delimiter);
+  while (at >= 0) {
+    const start = at + delimiter.length;
+    if (body.subarray(start, start + 2).toString() === '--') break;
+    const next = body.indexOf(delimiter, start);
+    if (next < 0) break;
+    const part = body.subarray(start, next);
+    const headersEnd = part.indexOf('\r\n\r\n');
+    const content = headersEnd < 0 ? Buffer.alloc(0) : part.subarray(headersEnd + 4);
+    // The CRLF before the next delimiter belongs to the delimiter, not the content.
+    parts.push(content.subarray(0, content.length - (content.subarray(-2).toString() === '\r\n' ? 2 : 0)));
+    at = next;
+  }
+  return parts;
+}
+
+/**
+ * A CSV upload's rows, as a load job reads them: `fieldDelimiter` (default `,`), `quote` (default `"`,
+ * doubled to escape), `skipLeadingRows`, `allowQuotedNewlines`, `allowJaggedRows` (missing trailing values
+ * are NULL). An unquoted empty value is NULL, a quoted one the empty string; INTEGER values are checked.
+ */
+function readCsv(media: Buffer, load: Json, fields: Field[]): unknown[][] {
+  const text = media.toString('utf8').replace(/^\uFEFF/, '');
+  const delimiter = stringOr(load.fieldDelimiter, ',') === '\\t' ? '\t' : stringOr(load.fieldDelimiter, ',');
+  const quote = stringOr(load.quote, '"');
+  const records: Array<Array<string | null>> = [];
+  let record: Array<string | null> = [];
+  let field = '';
+  let quoted = false;
+  let wasQuoted = false;
+  let line = 1;
+  const endField = () => {
+    record.push(field === '' && !wasQuoted ? null : field);
+    field = '';
+    wasQuoted = false;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === quote && text[i + 1] === quote) {
+        field += quote;
+        i++;
+      } else if (ch === quote) quoted = false;
+      else {
+        if (ch === '\n') {
+          line++;
+          if (load.allowQuotedNewlines !== true)
+            throw invalid(`Error while reading data: a quoted field spans lines at line ${line - 1}.`);
+        }
+        field += ch;
+      }
+    } else if (ch === quote && field === '') {
+      quoted = true;
+      wasQuoted = true;
+    } else if (ch === delimiter) endField();
+    else if (ch === '\n') {
+      endField();
+      // A blank line is no record.
+      if (!(record.length === 1 && record[0] === null)) records.push(record);
+      record = [];
+      line++;
+    } else if (ch !== '\r' || text[i + 1] !== '\n') field += ch;
+  }
+  if (quoted) throw invalid('Error while reading data: an unterminated quoted field at the end of the file.');
+  if (field !== '' || record.length) {
+    endField();
+    records.push(record);
+  }
+  return records.slice(Number(load.skipLeadingRows ?? 0)).map((values, index) => {
+    if (values.length > fields.length)
+      throw invalid(
+        `Error while reading data, row ${index + 1}: too many values (${values.length} for ${fields.length} columns).`,
+      );
+    if (values.length < fields.length && load.allowJaggedRows !== true)
+      throw invalid(`Error while reading data, row ${index + 1}: missing values (allowJaggedRows is false).`);
+    return fields.map((f, i) => {
+      const value = values[i] ?? null;
+      if (value !== null && f.type === 'INTEGER' && !/^[+-]?\d+$/.test(value.trim()))
+        throw invalid(
+          `Error while reading data, row ${index + 1}: could not parse '${value}' as INT64 for field ${f.name}.`,
+        );
+      return value;
+    });
   });
 }
 

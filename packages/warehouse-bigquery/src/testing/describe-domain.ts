@@ -1,13 +1,16 @@
 import type { DataProduct, Source } from '@retail-mesh/sdk';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyzeProducts, statementsFile } from './index.js';
-import { closeZetaSqlServer } from './zetasql-analyzer.js';
+import { bigqueryDialect } from '../bigquery-dialect.js';
+import { sourceStatements } from '../bigquery-sources.js';
+import { analyzeProducts, statementsFile, TEST_PROJECT } from './index.js';
+import { closeZetaSqlServer, createAnalyzer } from './zetasql-analyzer.js';
 
 /**
  * The BigQuery test every domain package runs: each statement a build of each product sends
  * (transform, materialization, checks; fingerprints and rebuild for incremental products) is
  * analyzed by ZetaSQL with a catalog made from the zod schemas, and kept as a snapshot beside
- * the calling test, in `__snapshots__/<product>.bigquery.sql`.
+ * the calling test, in `__snapshots__/<product>.bigquery.sql`; and each source's log, rejects
+ * table and view of its current rows, as the adapter creates them, analyze too.
  *
  * @example describeDomainOnBigQuery(await import('./index.js'));
  */
@@ -35,6 +38,24 @@ export function describeDomainOnBigQuery(pkg: {
           );
         }
         await expect(statementsFile(a)).toMatchFileSnapshot(`__snapshots__/${a.product.name}.bigquery.sql`);
+      });
+    }
+    const dialect = bigqueryDialect({ projectId: TEST_PROJECT });
+    for (const source of pkg.sources) {
+      it(`${source.id}: its log, rejects table and current-rows view analyze as GoogleSQL`, async () => {
+        const analyzer = await createAnalyzer([]);
+        try {
+          expect(await analyzer.analyzeAll(sourceStatements(source, dialect))).toEqual([
+            { ok: true },
+            { ok: true },
+            {
+              ok: true,
+              outputColumns: source.columns.map((c) => ({ name: c.name, type: dialect.columnType(c.type) })),
+            },
+          ]);
+        } finally {
+          await analyzer.close();
+        }
       });
     }
   });

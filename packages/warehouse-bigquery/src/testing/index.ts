@@ -64,6 +64,8 @@ export async function analyzeProducts(
   for (const p of products) {
     add(p);
     for (const input of Object.values(p.inputs)) add(input);
+    // A relationships check reads a product it does not take as an input.
+    for (const check of p.checks) if (check.reference) add(check.reference.relation);
   }
   const tables: AnalyzerTable[] = [];
   for (const r of relations.values()) {

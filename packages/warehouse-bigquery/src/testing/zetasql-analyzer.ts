@@ -416,6 +416,9 @@ const STATEMENT_KINDS: NonNullable<LanguageOptionsProto['supportedStatementKinds
   'RESOLVED_UPDATE_STMT',
   'RESOLVED_MERGE_STMT',
   'RESOLVED_TRUNCATE_STMT',
+  // The adapter's multi-statement transactions (ingest, revert, sample batches).
+  'RESOLVED_BEGIN_STMT',
+  'RESOLVED_COMMIT_STMT',
 ];
 
 const STRING: TypeProto = { typeKind: TypeKind.TYPE_STRING };

@@ -43,7 +43,8 @@ export async function buildProducts(
 
 export function statusLabel(status: string): string {
   if (status === 'published' || status === 'tested' || status === 'healthy') return color.green(status);
-  if (status === 'skipped' || status === 'degraded' || status === 'stale') return color.yellow(status);
+  if (status === 'skipped' || status === 'waiting' || status === 'degraded' || status === 'stale')
+    return color.yellow(status);
   return color.red(status);
 }
 
@@ -86,7 +87,8 @@ export function buildReport(outcomes: readonly BuildOutcome[]): string {
   ]);
   const lines = [table(['PRODUCT', 'STATUS', 'ROWS', 'CHECKS', 'TIME', 'INCREMENTAL'], rows)];
   for (const o of outcomes) {
-    if (o.error)
+    if (o.status === 'waiting') lines.push(`${color.yellow('…')} ${o.error?.message}`);
+    else if (o.error)
       lines.push(
         `${color.red('✗')} ${o.error.code} (${describeSubject(o.error.subject)}): ${o.error.message}`,
       );
@@ -102,11 +104,13 @@ export function buildSummary(outcomes: readonly BuildOutcome[]): {
   published: number;
   failed: number;
   skipped: number;
+  waiting: number;
 } {
   return {
     published: outcomes.filter((o) => o.status === 'published').length,
     failed: outcomes.filter((o) => o.status === 'failed').length,
     skipped: outcomes.filter((o) => o.status === 'skipped').length,
+    waiting: outcomes.filter((o) => o.status === 'waiting').length,
   };
 }
 
@@ -189,8 +193,8 @@ export async function run(
   } else {
     io.out(buildReport(outcomes));
     io.out(
-      `\nBuilt ${outcomes.length} products in ${formatMs(performance.now() - started)}: ${summary.published} published, ${summary.failed} failed, ${summary.skipped} skipped.`,
+      `\nBuilt ${outcomes.length} products in ${formatMs(performance.now() - started)}: ${summary.published} published, ${summary.failed} failed, ${summary.skipped} skipped${summary.waiting ? `, ${summary.waiting} waiting for sources` : ''}.`,
     );
   }
-  return summary.failed + summary.skipped > 0 ? 1 : 0;
+  return summary.failed + summary.skipped + summary.waiting > 0 ? 1 : 0;
 }

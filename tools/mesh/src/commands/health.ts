@@ -4,6 +4,9 @@ import {
   type MeshHealth,
   meshHealth,
   productHealth,
+  type SourceState,
+  sourceStates,
+  sourcesOf,
   type Warehouse,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
@@ -18,13 +21,17 @@ export async function collectHealth(
   now = new Date(),
 ): Promise<MeshHealth> {
   const runs = await warehouse.latestRuns();
+  const sources = sourceStates(mesh.sources, await warehouse.listBatches());
   const products = [];
   for (const product of mesh.products) {
     const stats = await warehouse.tableStats(product.table);
     const lastRun = runs.find((r) => r.domain === product.domain.name && r.product === product.name);
-    products.push(productHealth(product, { stats, lastRun }, now));
+    const reads = new Set(sourcesOf(product).map((s) => s.id));
+    products.push(
+      productHealth(product, { stats, lastRun, sources: sources.filter((s) => reads.has(s.source)) }, now),
+    );
   }
-  return meshHealth(mesh.domains, products, now);
+  return meshHealth(mesh.domains, products, now, sources);
 }
 
 export function healthReport(health: MeshHealth): string {
@@ -52,12 +59,39 @@ export function healthReport(health: MeshHealth): string {
     for (const p of d.products)
       if (p.reasons.length) lines.push(`${color.yellow('!')} ${p.id}: ${p.reasons.join('; ')}`);
   }
+  const fromSample = health.domains.flatMap((d) => d.products).filter((p) => p.sampleSources.length);
+  if (fromSample.length) {
+    lines.push(
+      `${color.dim('i')} ${fromSample.length} product${fromSample.length === 1 ? ' is' : 's are'} built from sample data (${[...new Set(fromSample.flatMap((p) => p.sampleSources))].join(', ')}): ${fromSample.map((p) => p.name).join(', ')}.`,
+    );
+  }
+  if (health.sources.length) lines.push('', 'Sources', sourcesReport(health.sources));
   const t = health.totals;
   lines.push(
     '',
     `Mesh ${statusLabel(health.status)}: ${t.domains} domain${t.domains === 1 ? '' : 's'}, ${t.healthyProducts}/${t.products} products healthy, quality score ${formatPercent(t.qualityScore)}.`,
   );
   return lines.join('\n');
+}
+
+export function sourcesReport(sources: readonly SourceState[]): string {
+  return table(
+    ['SOURCE', 'DATA', 'BATCHES', 'ROWS', 'LAST BATCH (UTC)', 'LOADED', 'REJECTED', 'FLAG'],
+    sources.map((s) => [
+      s.source,
+      s.content === 'ingested'
+        ? color.green('real')
+        : s.content === 'sample'
+          ? color.dim('sample')
+          : color.yellow('none'),
+      formatInt(s.batches),
+      formatInt(s.rows),
+      s.lastBatch ? `${s.lastBatch.at.replace('T', ' ').slice(0, 19)} #${s.lastBatch.batchId}` : '-',
+      s.lastBatch ? formatInt(s.lastBatch.loaded) : '-',
+      s.lastBatch ? formatInt(s.lastBatch.rejected) : '-',
+      s.lastBatch?.flag ? color.yellow(s.lastBatch.flag) : '',
+    ]),
+  );
 }
 
 /** Unhealthy means a product cannot be relied on: in error or past its freshness SLA. */

@@ -1,11 +1,19 @@
 import {
+  type BatchRecord,
   canIngestFiles,
   describeSubject,
+  type IngestMapping,
   type IngestResult,
   isMeshError,
+  rejectsSelect,
+  type Source,
+  type SourceState,
+  sourceStates,
   UsageError,
+  type Warehouse,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
+import { readMappingFile } from '../mapping-file.js';
 import { loadMesh } from '../mesh.js';
 import { color, formatInt, table } from '../style.js';
 import { numberFlag } from './options.js';
@@ -13,39 +21,56 @@ import { numberFlag } from './options.js';
 type IngestValues = GlobalOptions & {
   from?: string;
   map?: string[];
+  set?: string[];
+  mapping?: string;
   'max-rejects'?: string;
   format?: string;
+  list?: boolean;
+  revert?: string;
+  rejects?: string;
+  limit?: string;
 };
 
-/** `--map target=source` pairs as an object, with a message naming a malformed one. */
-export function parseMap(pairs: readonly string[] = []): Record<string, string> {
-  const map: Record<string, string> = {};
+/** `name=value` pairs as an object, with a message naming a malformed one. */
+export function parsePairs(
+  flag: string,
+  pairs: readonly string[] = [],
+  example: string,
+): Record<string, string> {
+  const result: Record<string, string> = {};
   for (const pair of pairs) {
-    // Split at the first `=` only: a file's column name may contain one.
+    // Split at the first `=` only: a file's column name or a value may contain one.
     const at = pair.indexOf('=');
-    const target = at > 0 ? pair.slice(0, at) : undefined;
-    const source = at > 0 ? pair.slice(at + 1) : undefined;
-    if (!target || !source)
-      throw new UsageError(
-        'bad-arguments',
-        `--map ${pair}: write target=source, e.g. --map order_id=OrderNo.`,
-      );
-    map[target.trim()] = source.trim();
+    const name = at > 0 ? pair.slice(0, at).trim() : '';
+    const value = at > 0 ? pair.slice(at + 1) : undefined;
+    if (!name || value === undefined || (flag === '--map' && !value.trim()))
+      throw new UsageError('bad-arguments', `${flag} ${pair}: write name=value, e.g. ${flag} ${example}.`);
+    result[name] = flag === '--map' ? value.trim() : value;
   }
-  return map;
+  return result;
 }
 
-export async function run(values: IngestValues, names: string[], io: Io): Promise<number> {
-  const [name, ...extra] = names;
-  if (!name || extra.length)
+/** `--map target=source` pairs as an object. */
+export const parseMap = (pairs: readonly string[] = []) => parsePairs('--map', pairs, 'order_id=OrderNo');
+
+/** The mapping of a command line: the file's, then `--map` and `--set` on top. */
+export function mappingOf(values: IngestValues, source: Source): IngestMapping {
+  const file = values.mapping ? readMappingFile(values.mapping) : undefined;
+  if (file?.source && file.source !== source.id) {
     throw new UsageError(
       'bad-arguments',
-      'Name one source: mesh ingest <domain>.<source> --from <file or glob>.',
+      `--mapping ${values.mapping} is for ${file.source}, not ${source.id}.`,
+      { file: values.mapping },
     );
-  if (!values.from) throw new UsageError('bad-arguments', 'Say which file to ingest: --from <file or glob>.');
-  if (values.format && values.format !== 'csv' && values.format !== 'parquet') {
-    throw new UsageError('bad-arguments', `--format must be csv or parquet, not ${values.format}.`);
   }
+  return {
+    rename: { ...file?.mapping.rename, ...parseMap(values.map) },
+    set: { ...file?.mapping.set, ...parsePairs('--set', values.set, 'channel=online') },
+    values: { ...file?.mapping.values },
+  };
+}
+
+function findSource(name: string): Source {
   const mesh = loadMesh();
   const source = mesh.sources.find((s) => s.id === name);
   if (!source) {
@@ -54,19 +79,39 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
       `No source is named ${name}. Sources: ${mesh.sources.map((s) => s.id).join(', ')}.`,
     );
   }
+  return source;
+}
+
+const batchId = (text: string, flag: string) => numberFlag(text, flag, 1, { integer: true });
+
+export async function run(values: IngestValues, names: string[], io: Io): Promise<number> {
+  if (values.list) return list(values, names, io);
+  if (values.revert !== undefined) return revert(values, names, io);
+  if (values.rejects !== undefined) return rejects(values, names, io);
+  const [name, ...extra] = names;
+  if (!name || extra.length)
+    throw new UsageError(
+      'bad-arguments',
+      'Name one source: mesh ingest <domain>.<source> --from <file or glob> (or --list, --revert <batch>, --rejects <batch>).',
+    );
+  if (!values.from) throw new UsageError('bad-arguments', 'Say which file to ingest: --from <file or glob>.');
+  if (values.format && values.format !== 'csv' && values.format !== 'parquet') {
+    throw new UsageError('bad-arguments', `--format must be csv or parquet, not ${values.format}.`);
+  }
+  const source = findSource(name);
   const options = {
-    map: parseMap(values.map),
+    mapping: mappingOf(values, source),
     maxRejects:
       values['max-rejects'] === undefined
         ? undefined
         : numberFlag(values['max-rejects'], 'max-rejects', 0, { integer: true, allowZero: true }),
     format: values.format as 'csv' | 'parquet' | undefined,
   };
-  const outcomes = await withWarehouse(values, async (warehouse, context) => {
+  const { outcomes, state } = await withWarehouse(values, async (warehouse, context) => {
     if (!canIngestFiles(warehouse)) {
       throw new UsageError(
         'ingest-unsupported',
-        `Target ${context.targetName} (${warehouse.name}) cannot ingest files; ingest into a DuckDB target.`,
+        `Target ${context.targetName} (${warehouse.name}) cannot ingest files.`,
       );
     }
     const files = await warehouse.listFiles(values.from!);
@@ -87,17 +132,30 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
       }
     }
     io.progress.done();
-    return results;
+    const [state] = sourceStates([source], await warehouse.listBatches({ source: source.id }));
+    return { outcomes: results, state: state! };
   });
-  const failed = outcomes.filter((o) => o.error).length;
+  const failed = outcomes.filter((o) => o.error);
   if (values.json) {
-    io.out(JSON.stringify({ source: source.id, files: outcomes }, null, 2));
+    io.out(
+      JSON.stringify(
+        {
+          source: source.id,
+          files: outcomes,
+          state,
+          ...(failed.length ? { error: failed[0]!.error } : {}),
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     io.out(
       table(
-        ['FILE', 'STATUS', 'ROWS', 'LOADED', 'REJECTED'],
+        ['FILE', 'BATCH', 'STATUS', 'ROWS', 'LOADED', 'REJECTED'],
         outcomes.map((o) => [
           o.file,
+          o.result ? String(o.result.batchId) : '-',
           o.error
             ? color.red('failed')
             : o.result!.status === 'loaded'
@@ -112,19 +170,130 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
     for (const o of outcomes) {
       if (o.error)
         io.out(`${color.red('✗')} ${o.error.code} (${describeSubject(o.error.subject)}): ${o.error.message}`);
+      if (o.result?.replacedSample)
+        io.out(
+          `${color.yellow('!')} ${source.id} held sample rows: they were removed, its rows are now yours.`,
+        );
+      if (o.result?.flag) io.out(`${color.yellow('!')} batch ${o.result.batchId}: ${o.result.flag}`);
       for (const r of o.result?.sampleRejects ?? [])
         io.out(`${color.yellow('!')} ${o.file}:${r.line}: ${r.reason}`);
       if (o.result && o.result.rejected > o.result.sampleRejects.length) {
         io.out(
-          `  … ${o.result.rejected - o.result.sampleRejects.length} more in ${o.result.rejectsTable.schema}.${o.result.rejectsTable.name}`,
+          `  … ${o.result.rejected - o.result.sampleRejects.length} more: mesh ingest --rejects ${o.result.batchId}`,
         );
       }
     }
     const loaded = outcomes.reduce((a, o) => a + (o.result?.loaded ?? 0), 0);
     const rejected = outcomes.reduce((a, o) => a + (o.result?.rejected ?? 0), 0);
     io.out(
-      `\n${source.id}: ${formatInt(loaded)} rows loaded, ${formatInt(rejected)} rejected, ${failed} of ${outcomes.length} files failed.`,
+      `\n${source.id}: ${formatInt(loaded)} rows loaded, ${formatInt(rejected)} rejected, ${failed.length} of ${outcomes.length} files failed.`,
+    );
+    io.out(stateLine(state));
+  }
+  return failed.length ? 1 : 0;
+}
+
+/** One line on a source: what it holds and its last batch. */
+export function stateLine(state: SourceState): string {
+  if (!state.lastBatch) return `${state.source}: never loaded.`;
+  const last = state.lastBatch;
+  return `${state.source}: ${state.content === 'sample' ? 'sample data, ' : ''}${formatInt(state.batches)} batch${state.batches === 1 ? '' : 'es'}, ${formatInt(state.rows)} rows; last batch ${last.batchId} at ${last.at.replace('T', ' ').slice(0, 19)} UTC (${formatInt(last.loaded)} loaded, ${formatInt(last.rejected)} rejected)${last.flag ? `; ${color.yellow(`flagged: ${last.flag}`)}` : ''}.`;
+}
+
+function batchJson(b: BatchRecord) {
+  return { ...b, ingestedAt: b.ingestedAt.toISOString(), revertedAt: b.revertedAt?.toISOString() ?? null };
+}
+
+async function list(values: IngestValues, names: string[], io: Io): Promise<number> {
+  const mesh = loadMesh();
+  for (const name of names) {
+    if (!mesh.sources.some((s) => s.id === name || s.domain.name === name))
+      throw new UsageError(
+        'unknown-source',
+        `No domain or source is named ${name}. Sources: ${mesh.sources.map((s) => s.id).join(', ')}.`,
+      );
+  }
+  const batches = (
+    await withWarehouse(values, (warehouse) => warehouse.listBatches({ includeReverted: true }))
+  ).filter((b) => !names.length || names.includes(b.source) || names.includes(b.source.split('.')[0]!));
+  if (values.json) {
+    io.out(JSON.stringify({ batches: batches.map(batchJson) }, null, 2));
+    return 0;
+  }
+  if (!batches.length) {
+    io.out(
+      `No batches${names.length ? ` of ${names.join(', ')}` : ''} yet: mesh ingest <source> --from <file>.`,
+    );
+    return 0;
+  }
+  const mapping = (m: IngestMapping) =>
+    [
+      ...Object.entries(m.rename).map(([k, v]) => `${k}=${v}`),
+      ...Object.entries(m.set).map(([k, v]) => `${k}:=${v}`),
+      ...Object.keys(m.values).map((k) => `${k}(values)`),
+    ].join(' ') || '-';
+  io.out(
+    table(
+      ['BATCH', 'SOURCE', 'KIND', 'FILE', 'LOADED', 'REJECTED', 'WHEN (UTC)', 'BY', 'MAPPING', 'STATE'],
+      batches.map((b) => [
+        String(b.batchId),
+        b.source,
+        b.kind,
+        b.file,
+        formatInt(b.loaded),
+        formatInt(b.rejected),
+        b.ingestedAt.toISOString().replace('T', ' ').slice(0, 19),
+        b.ingestedBy,
+        mapping(b.mapping),
+        b.revertedAt ? color.dim(`reverted ${b.revertedAt.toISOString().slice(0, 19)}`) : color.green('live'),
+      ]),
+    ),
+  );
+  return 0;
+}
+
+async function revert(values: IngestValues, names: string[], io: Io): Promise<number> {
+  if (names.length)
+    throw new UsageError('bad-arguments', 'mesh ingest --revert <batch> takes no other name.');
+  const id = batchId(values.revert!, 'revert');
+  const batch = await withWarehouse(values, (warehouse) => warehouse.revertBatch(id));
+  if (values.json) io.out(JSON.stringify({ reverted: batchJson(batch) }, null, 2));
+  else {
+    io.out(
+      `Reverted batch ${batch.batchId} of ${batch.source} (${batch.file}, ${formatInt(batch.loaded)} rows): the rows it superseded are current again. Run mesh build to publish the figures without it.`,
     );
   }
-  return failed ? 1 : 0;
+  return 0;
+}
+
+async function rejects(values: IngestValues, names: string[], io: Io): Promise<number> {
+  if (names.length)
+    throw new UsageError('bad-arguments', 'mesh ingest --rejects <batch> takes no other name.');
+  const id = batchId(values.rejects!, 'rejects');
+  const limit = values.limit === undefined ? 100 : numberFlag(values.limit, 'limit', 100, { integer: true });
+  const mesh = loadMesh();
+  const rows = await withWarehouse(values, async (warehouse: Warehouse) => {
+    const batch = (await warehouse.listBatches({ includeReverted: true })).find((b) => b.batchId === id);
+    if (!batch)
+      throw new UsageError('unknown-batch', `No batch ${id}: mesh ingest --list shows the batches.`);
+    const source = mesh.sources.find((s) => s.id === batch.source);
+    if (!source)
+      throw new UsageError(
+        'unknown-source',
+        `Batch ${id} is of ${batch.source}, which this mesh does not define.`,
+      );
+    await warehouse.ensureSource(source);
+    return (await warehouse.query(rejectsSelect(source, id, warehouse.dialect, limit))).map((r) => ({
+      file: batch.file,
+      line: Number(r.line),
+      reason: String(r.reason),
+      record: r.record === null ? null : String(r.record),
+    }));
+  });
+  if (values.json) io.out(JSON.stringify({ batch: id, rejects: rows }, null, 2));
+  else if (!rows.length) io.out(`Batch ${id} has no rejects.`);
+  else
+    for (const r of rows)
+      io.out(`${r.file}:${r.line}: ${r.reason}${r.record ? `  ${color.dim(r.record)}` : ''}`);
+  return 0;
 }

@@ -3,6 +3,7 @@ import {
   loadSample,
   type MeshDefinition,
   type Source,
+  sourceStates,
   UsageError,
   type Warehouse,
 } from '@retail-mesh/sdk';
@@ -14,66 +15,120 @@ import { numberFlag } from './options.js';
 export interface SeedOptions {
   scale: number;
   seed: number;
-  /** Only these domains' sources; all when empty. */
+  /** Only these domains' (or sources') sources; all when empty. */
   domains?: readonly string[];
-  /** Only sources with no rows yet. */
+  /** Only sources with no rows yet (a source holding sample rows keeps them). */
   onlyEmpty?: boolean;
+  /** Sources (`domain.source`) to seed even beside real data. */
+  sample?: readonly string[];
 }
 
 export interface SeededSource {
   readonly source: string;
   readonly rows: number;
   readonly durationMs: number;
+  /** seeded; kept (already had sample rows); skipped (holds ingested rows); refused (beside real data). */
+  readonly status: 'seeded' | 'kept' | 'skipped' | 'refused';
   readonly skipped: boolean;
+  readonly reason?: string;
 }
 
-/** Generates every selected source's sample inside the warehouse. */
+/**
+ * Generates the selected sources' samples inside the warehouse, never mixing them with real
+ * data: a source holding ingested rows is never seeded, and one beside real data (another
+ * source of its domain, or a source its sample reads, holds ingested rows) only when named in
+ * `sample`.
+ */
 export async function seedMesh(
   warehouse: Warehouse,
   mesh: MeshDefinition,
   options: SeedOptions,
   io?: Io,
 ): Promise<SeededSource[]> {
-  const known = new Set(mesh.domains.map((d) => d.name));
+  const known = new Set([...mesh.domains.map((d) => d.name), ...mesh.sources.map((s) => s.id)]);
   for (const d of options.domains ?? []) {
     if (!known.has(d))
-      throw new UsageError('unknown-domain', `No domain is named ${d}. Known: ${[...known].join(', ')}.`);
+      throw new UsageError(
+        'unknown-domain',
+        `No domain or source is named ${d}. Known: ${[...known].join(', ')}.`,
+      );
   }
-  const sources = sampleOrder(
-    mesh.sources.filter(
-      (s: Source) => s.sample && (!options.domains?.length || options.domains.includes(s.domain.name)),
-    ),
-  );
-  // A generator reads the sources it references: they must be seeded, now or before.
-  const seeding = new Set(sources.map((s) => s.id));
-  for (const source of sources) {
-    for (const needed of source.sampleAfter) {
-      if (seeding.has(needed)) continue;
-      const upstream = mesh.sources.find((s) => s.id === needed);
-      const stats = upstream && (await warehouse.tableStats(upstream.table));
-      if (!stats?.rowCount) {
-        throw new UsageError(
-          'seed-order',
-          `${source.id} references ${needed}, which has no rows: seed ${needed.split('.')[0]} first (or seed everything).`,
-          { domain: source.domain.name, source: source.name },
-        );
-      }
+  for (const s of options.sample ?? []) {
+    if (!mesh.sources.some((source) => source.id === s))
+      throw new UsageError(
+        'unknown-source',
+        `--sample ${s}: no source is named so. Sources: ${mesh.sources.map((x) => x.id).join(', ')}.`,
+      );
+  }
+  const wanted = (s: Source) =>
+    !options.domains?.length || options.domains.includes(s.domain.name) || options.domains.includes(s.id);
+  const sources = sampleOrder(mesh.sources.filter((s) => s.sample && wanted(s)));
+  const states = new Map(sourceStates(mesh.sources, await warehouse.listBatches()).map((s) => [s.source, s]));
+  const content = new Map([...states].map(([id, s]) => [id, s.content] as const));
+  const byId = new Map(mesh.sources.map((s) => [s.id, s]));
+  const real = (id: string) => content.get(id) === 'ingested';
+  // A source's sample reads these (transitively): real rows there make its sample a mix.
+  const readsOf = (source: Source, seen = new Set<string>()): string[] => {
+    for (const id of source.sampleAfter) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const upstream = byId.get(id);
+      if (upstream) readsOf(upstream, seen);
     }
-  }
+    return [...seen];
+  };
   const results: SeededSource[] = [];
+  const seededNow = new Set<string>();
+  const result = (
+    source: Source,
+    status: SeededSource['status'],
+    reason?: string,
+    rows = states.get(source.id)?.rows ?? 0,
+    durationMs = 0,
+  ) => results.push({ source: source.id, rows, durationMs, status, skipped: status !== 'seeded', reason });
   for (const [i, source] of sources.entries()) {
-    const id = `${source.domain.name}.${source.name}`;
-    if (options.onlyEmpty) {
-      const stats = await warehouse.tableStats(source.table);
-      if (stats && stats.rowCount > 0) {
-        results.push({ source: id, rows: stats.rowCount, durationMs: 0, skipped: true });
+    const state = content.get(source.id) ?? 'empty';
+    if (state === 'ingested') {
+      result(source, 'skipped', 'holds ingested rows');
+      continue;
+    }
+    if (options.onlyEmpty && state === 'sample') {
+      result(source, 'kept', 'has sample rows');
+      continue;
+    }
+    if (!options.sample?.includes(source.id)) {
+      const sibling = mesh.sources.find((s) => s.domain.name === source.domain.name && real(s.id));
+      const read = readsOf(source).find(real);
+      if (sibling || read) {
+        const other = sibling?.id ?? read!;
+        result(
+          source,
+          'refused',
+          `${other} holds ingested rows; sample rows beside them would mix synthetic and real data (mesh seed --sample ${source.id} to seed it anyway)`,
+        );
         continue;
       }
     }
-    io?.progress.step(`seeding ${id} (${i + 1}/${sources.length})`);
+    const missing = source.sampleAfter.find(
+      (id) => !seededNow.has(id) && (content.get(id) ?? 'empty') === 'empty',
+    );
+    if (missing) {
+      if (sources.some((s) => s.id === missing) || !byId.has(missing)) {
+        result(source, 'refused', `its sample reads ${missing}, which was not seeded`);
+      } else {
+        throw new UsageError(
+          'seed-order',
+          `${source.id} references ${missing}, which has no rows: seed ${missing.split('.')[0]} first (or seed everything).`,
+          { domain: source.domain.name, source: source.name },
+        );
+      }
+      continue;
+    }
+    io?.progress.step(`seeding ${source.id} (${i + 1}/${sources.length})`);
     const started = performance.now();
     const { rowCount } = await loadSample(warehouse, source, { scale: options.scale, seed: options.seed });
-    results.push({ source: id, rows: rowCount, durationMs: performance.now() - started, skipped: false });
+    seededNow.add(source.id);
+    result(source, 'seeded', undefined, rowCount, performance.now() - started);
   }
   io?.progress.done();
   return results;
@@ -108,18 +163,34 @@ export function sampleOrder(sources: readonly Source[]): Source[] {
   return ordered;
 }
 
-export function seedOptionsOf(values: Record<string, unknown>): Pick<SeedOptions, 'scale' | 'seed'> {
+export function seedOptionsOf(
+  values: Record<string, unknown>,
+): Pick<SeedOptions, 'scale' | 'seed' | 'sample'> {
   return {
     scale: numberFlag(values.scale, 'scale', 1),
     seed: numberFlag(values.seed, 'seed', 42, { integer: true }),
+    sample: (values.sample as string[] | undefined) ?? [],
   };
 }
 
 export function seedReport(results: readonly SeededSource[]): string {
-  return table(
-    ['SOURCE', 'ROWS', 'TIME'],
-    results.map((r) => [r.source, formatInt(r.rows), r.skipped ? color.dim('kept') : formatMs(r.durationMs)]),
-  );
+  const lines = [
+    table(
+      ['SOURCE', 'ROWS', 'SAMPLE'],
+      results.map((r) => [
+        r.source,
+        r.status === 'refused' ? '-' : formatInt(r.rows),
+        r.status === 'seeded'
+          ? `seeded in ${formatMs(r.durationMs)}`
+          : r.status === 'refused'
+            ? color.yellow('refused')
+            : color.dim(r.status === 'kept' ? 'kept' : 'real data'),
+      ]),
+    ),
+  ];
+  for (const r of results)
+    if (r.status === 'refused') lines.push(`${color.yellow('!')} ${r.source}: ${r.reason}`);
+  return lines.join('\n');
 }
 
 export async function run(
@@ -130,7 +201,7 @@ export async function run(
   const options = { ...seedOptionsOf(values), domains: names };
   const started = performance.now();
   const results = await withWarehouse(values, (warehouse) => seedMesh(warehouse, loadMesh(), options, io));
-  const rows = results.reduce((a, r) => a + r.rows, 0);
+  const rows = results.filter((r) => r.status === 'seeded').reduce((a, r) => a + r.rows, 0);
   const ms = performance.now() - started;
   if (values.json) {
     io.out(
@@ -142,5 +213,6 @@ export async function run(
       `\nSeeded ${formatInt(rows)} rows in ${formatMs(ms)} (scale ${options.scale}, seed ${options.seed}).`,
     );
   }
-  return 0;
+  // Sources asked for by name that could not be seeded: the command did not do what was asked.
+  return names.length && results.some((r) => r.status === 'refused') ? 1 : 0;
 }

@@ -27,10 +27,13 @@ export async function run(
     for (const s of sourcesJson(mesh)) {
       io.out(`${s.id} (${s.table}): ${s.description}`);
       io.out(
+        `  key (${s.key.join(', ')}) · ${s.mode}${s.cursor ? ` by ${s.cursor}` : ''} · ${s.optional ? 'optional' : 'required'}`,
+      );
+      io.out(
         table(
           ['COLUMN', 'TYPE', 'REQUIRED', 'MEANING'],
           s.columns.map((c) => [
-            c.name,
+            c.key ? `${c.name} (key)` : c.name,
             c.values ? `${c.type}: ${c.values.join('|')}` : c.type,
             c.required ? 'yes' : 'no',
             c.description ?? '',

@@ -42,5 +42,5 @@ export async function run(
     io.out(`Health\n${healthReport(result.health)}`);
     io.out(`\nDone in ${formatMs(ms)}.`);
   }
-  return summary.failed + summary.skipped > 0 ? 1 : healthExitCode(result.health);
+  return summary.failed + summary.skipped + summary.waiting > 0 ? 1 : healthExitCode(result.health);
 }

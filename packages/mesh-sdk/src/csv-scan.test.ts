@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scanCsv, writeWithout } from './csv-scan.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'csv-scan-'));
+let n = 0;
+function file(content: string | Buffer): string {
+  const path = join(dir, `f${n++}.csv`);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('scanCsv', () => {
+  it('reads a plain file: hash, header, records on consecutive lines', async () => {
+    const text = 'a,b\n1,x\n2,y\n';
+    const scan = await scanCsv(file(text));
+    expect(scan).toMatchObject({
+      delimiter: ',',
+      header: ['a', 'b'],
+      records: 2,
+      rejects: [],
+      lines: undefined,
+    });
+    expect(scan.sha256).toBe(createHash('sha256').update(text).digest('hex'));
+    expect(scan.unreadable).toBeUndefined();
+  });
+
+  it('gives physical lines past blank lines, CRLF and quoted multi-line fields', async () => {
+    const scan = await scanCsv(file('a,b\r\n1,x\r\n\r\n2,"multi\r\nline, with comma"\r\n3,"say ""hi"""\r\n'));
+    expect(scan.records).toBe(3);
+    expect([...scan.lines!]).toEqual([2, 4, 6]);
+    expect(scan.rejects).toEqual([]);
+    expect(scan.skipped.length).toBe(1); // the blank line
+  });
+
+  it('refuses malformed quotes, NUL bytes and ragged rows with their lines, keeping the rest', async () => {
+    const scan = await scanCsv(file('a,b\n1,x\n2,ab"c\n3,"q"q\n4,a\u0000b\n5\n6,y,z\n7,ok\n'));
+    expect(scan.rejects.map((r) => [r.line, r.reason])).toEqual([
+      [3, 'malformed quote: a quote inside unquoted field 2'],
+      [4, 'malformed quote: text after the closing quote of field 2'],
+      [5, 'contains a NUL byte'],
+      [6, 'has 1 fields, the header has 2'],
+      [7, 'has 3 fields, the header has 2'],
+    ]);
+    expect(scan.records).toBe(2);
+    expect([...scan.lines!]).toEqual([2, 8]);
+  });
+
+  it('refuses the record of an unterminated quote and keeps those before it', async () => {
+    const scan = await scanCsv(file('a,b\n1,x\n2,"open\n3,y\n'));
+    expect(scan.records).toBe(1);
+    expect(scan.rejects).toEqual([
+      expect.objectContaining({ line: 3, reason: expect.stringContaining('unterminated quote') }),
+    ]);
+  });
+
+  it('detects semicolon and tab delimiters from the header, and names repeated or empty columns', async () => {
+    expect((await scanCsv(file('a;b;c\n1;2;3\n'))).delimiter).toBe(';');
+    const tab = await scanCsv(file('id\tid\t\n1\t2\t3\n'));
+    expect(tab).toMatchObject({ delimiter: '\t', header: ['id', 'id_2', 'column2'], records: 1 });
+  });
+
+  it('says why a file cannot be read: empty, not UTF-8', async () => {
+    expect((await scanCsv(file(''))).unreadable).toMatch(/empty/);
+    expect((await scanCsv(file(Buffer.from([0x61, 0x0a, 0xff, 0xfe, 0x0a])))).unreadable).toMatch(/UTF-8/);
+  });
+
+  it('writes the file without the skipped ranges', async () => {
+    const source = file('a,b\n1,x\n\n2,"bad\n3,y\n');
+    const scan = await scanCsv(source);
+    const clean = join(dir, 'clean.csv');
+    await writeWithout(source, clean, scan.skipped);
+    // "bad opens a quote that never closes: that record runs to the end of the file
+    expect(readFileSync(clean, 'utf8')).toBe('a,b\n1,x\n');
+  });
+});

@@ -1,0 +1,366 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
+
+/** A CSV record the scan refused, with its physical line and why. */
+export interface CsvReject {
+  readonly line: number;
+  readonly reason: string;
+  /** The record's text (up to 1,000 characters). */
+  readonly text: string;
+}
+
+/** What one streaming pass over a CSV file found: its hash, shape and the records it refuses. */
+export interface CsvScan {
+  readonly sha256: string;
+  /** Bytes in the file. */
+  readonly bytes: number;
+  readonly delimiter: string;
+  /** Column names of the header line, as written (unique: a repeated name gets `_2`, `_3`). */
+  readonly header: readonly string[];
+  /** Records that a reader may load (not refused, not blank). */
+  readonly records: number;
+  /**
+   * The physical line each loadable record starts on, in order; undefined when record `i`
+   * (from 0) simply starts on line `i + 2` (no blank lines, multi-line fields or refused records).
+   */
+  readonly lines: Uint32Array | undefined;
+  /** Records refused by the scan: malformed quotes, NUL bytes, a wrong number of fields, over-long. */
+  readonly rejects: readonly CsvReject[];
+  /** Byte ranges of the file that a reader must not see (refused records, blank lines). */
+  readonly skipped: ReadonlyArray<readonly [number, number]>;
+  /** Why the file cannot be read at all (empty, not UTF-8, an unterminated quote to the end). */
+  readonly unreadable: string | undefined;
+}
+
+/** A record longer than this is refused, as DuckDB's reader would refuse it (its max_line_size). */
+export const MAX_RECORD_BYTES = 2_097_152;
+
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+const NUL = 0x00;
+const DELIMITERS = [0x2c, 0x3b, 0x09, 0x7c]; // , ; tab |
+
+/**
+ * Reads a CSV file once: its sha256, its delimiter (from the header line), the physical line of
+ * every record, and the records no reader should load, each with its line and reason. Quoting is
+ * RFC 4180's (`"` quotes, `""` escapes one), so a quoted field may hold delimiters and newlines.
+ *
+ * @example const scan = await scanCsv('exports/orders.csv'); scan.rejects[0]; // { line: 7, reason: 'malformed quote ...' }
+ */
+export async function scanCsv(file: string): Promise<CsvScan> {
+  const hash = createHash('sha256');
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  let unreadable: string | undefined;
+
+  let line = 1; // physical line of the byte being read
+  let offset = 0; // file offset of the byte being read
+  let recordStart = 0;
+  let recordLine = 1;
+  let inQuotes = false;
+  let quoteClosed = false; // just left a quoted field: a delimiter or newline must follow
+  let fieldStart = true;
+  let fields = 1;
+  let problem: string | undefined;
+  let headerBytes: number[] = [];
+  let recordIsEmpty = true;
+
+  let delimiter = -1;
+  let headerText = '';
+  let header: string[] = [];
+  let expectedFields = 0;
+  let sawHeader = false;
+
+  let records = 0;
+  let lines = new Uint32Array(1024);
+  let regular = true;
+  // Refused records' text is read back from the file at the end: the scan keeps offsets only.
+  const rejects: Array<{ line: number; reason: string; start: number; end: number }> = [];
+  const skipped: Array<[number, number]> = [];
+
+  const endRecord = (end: number) => {
+    // end: offset just past the record's newline (or the end of the file)
+    if (!sawHeader) {
+      sawHeader = true;
+      headerText = Buffer.from(headerBytes)
+        .toString('utf8')
+        .replace(/\r?\n$/, '');
+      headerBytes = [];
+      header = uniqueNames(splitHeader(headerText.replace(/^\uFEFF/, ''), delimiter));
+      expectedFields = fields;
+      return;
+    }
+    if (recordIsEmpty) {
+      skipped.push([recordStart, end]);
+      regular = false;
+      return;
+    }
+    if (!problem && fields !== expectedFields)
+      problem = `has ${fields} fields, the header has ${expectedFields}`;
+    if (!problem && end - recordStart > MAX_RECORD_BYTES)
+      problem = `is longer than ${MAX_RECORD_BYTES.toLocaleString('en-US')} bytes`;
+    if (problem) {
+      rejects.push({ line: recordLine, reason: problem, start: recordStart, end });
+      skipped.push([recordStart, end]);
+      regular = false;
+      return;
+    }
+    if (records === lines.length) {
+      const grown = new Uint32Array(lines.length * 2);
+      grown.set(lines);
+      lines = grown;
+    }
+    lines[records] = recordLine;
+    if (recordLine !== records + 2) regular = false;
+    records++;
+  };
+  const startRecord = () => {
+    recordStart = offset + 1;
+    recordLine = line + 1;
+    inQuotes = false;
+    quoteClosed = false;
+    fieldStart = true;
+    fields = 1;
+    problem = undefined;
+    recordIsEmpty = true;
+  };
+
+  const stream = createReadStream(file);
+  // The delimiter is read off the header line before any record is split.
+  let pendingHeader: Buffer[] = [];
+  let bytes = 0;
+  const consume = (chunk: Buffer) => {
+    for (let i = 0; i < chunk.length; i++, offset++) {
+      const b = chunk[i]!;
+      if (!sawHeader && headerBytes.length < MAX_RECORD_BYTES) headerBytes.push(b);
+      if (inQuotes) {
+        if (b === QUOTE) {
+          inQuotes = false;
+          quoteClosed = true;
+        } else if (b === LF) line++;
+        else if (b === NUL) problem ??= 'contains a NUL byte';
+        recordIsEmpty = false;
+        continue;
+      }
+      if (b === LF) {
+        endRecord(offset + 1);
+        startRecord();
+        line++;
+        continue;
+      }
+      if (b === CR) continue; // CRLF, or a stray CR before the newline
+      recordIsEmpty = false;
+      if (b === delimiter) {
+        fields++;
+        fieldStart = true;
+        quoteClosed = false;
+        continue;
+      }
+      if (quoteClosed) {
+        if (b === QUOTE) {
+          // "" inside a quoted field: an escaped quote; the field goes on
+          inQuotes = true;
+          quoteClosed = false;
+        } else {
+          problem ??= `malformed quote: text after the closing quote of field ${fields}`;
+        }
+        continue;
+      }
+      if (b === QUOTE) {
+        if (fieldStart) inQuotes = true;
+        else problem ??= `malformed quote: a quote inside unquoted field ${fields}`;
+      } else if (b === NUL) problem ??= 'contains a NUL byte';
+      fieldStart = false;
+    }
+  };
+  try {
+    for await (const raw of stream) {
+      const chunk = raw as Buffer;
+      bytes += chunk.length;
+      hash.update(chunk);
+      if (!unreadable) {
+        try {
+          utf8.decode(chunk, { stream: true });
+        } catch {
+          unreadable = 'is not UTF-8 encoded (encoding): re-export it as UTF-8';
+        }
+      }
+      if (delimiter < 0) {
+        pendingHeader.push(chunk);
+        const joined = Buffer.concat(pendingHeader);
+        const newline = joined.indexOf(LF);
+        if (newline < 0 && joined.length < MAX_RECORD_BYTES) continue;
+        delimiter = detectDelimiter(joined.subarray(0, newline < 0 ? joined.length : newline));
+        pendingHeader = [];
+        consume(joined);
+        continue;
+      }
+      consume(chunk);
+    }
+    if (delimiter < 0 && pendingHeader.length) {
+      const joined = Buffer.concat(pendingHeader);
+      delimiter = detectDelimiter(joined);
+      consume(joined);
+    }
+  } catch (cause) {
+    return failed(hash, bytes, `cannot be read: ${(cause as Error).message}`);
+  }
+  if (!unreadable) {
+    try {
+      utf8.decode();
+    } catch {
+      unreadable = 'is not UTF-8 encoded (encoding): re-export it as UTF-8';
+    }
+  }
+  if (inQuotes) {
+    // An unterminated quote swallows the rest of the file: refuse that record, keep the others.
+    problem = `unterminated quote: the quoted field ${fields} opened here never closes`;
+    recordIsEmpty = false;
+  }
+  if (offset > recordStart || !sawHeader) endRecord(offset);
+  if (!sawHeader || bytes === 0) unreadable ??= 'is empty: a CSV export needs a header line';
+  if (!unreadable && !headerText.trim()) unreadable = 'has an empty header line';
+  return {
+    sha256: hash.digest('hex'),
+    bytes,
+    delimiter: String.fromCharCode(delimiter < 0 ? 0x2c : delimiter),
+    header,
+    records,
+    lines: regular ? undefined : lines.subarray(0, records),
+    rejects: await withText(file, rejects),
+    skipped,
+    unreadable,
+  };
+
+  function splitHeader(text: string, delim: number): string[] {
+    const names: string[] = [];
+    let current = '';
+    let quoted = false;
+    const d = String.fromCharCode(delim < 0 ? 0x2c : delim);
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i]!;
+      if (quoted) {
+        if (ch === '"' && text[i + 1] === '"') {
+          current += '"';
+          i++;
+        } else if (ch === '"') quoted = false;
+        else current += ch;
+      } else if (ch === '"') quoted = true;
+      else if (ch === d) {
+        names.push(current.trim());
+        current = '';
+      } else current += ch;
+    }
+    names.push(current.trim());
+    return names;
+  }
+}
+
+/** The first 1,000 bytes of each refused record, read back from the file. */
+async function withText(
+  file: string,
+  rejects: ReadonlyArray<{ line: number; reason: string; start: number; end: number }>,
+): Promise<CsvReject[]> {
+  if (!rejects.length) return [];
+  const handle = await open(file, 'r');
+  try {
+    const result: CsvReject[] = [];
+    for (const r of rejects) {
+      const length = Math.min(1000, r.end - r.start);
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, r.start);
+      result.push({
+        line: r.line,
+        reason: r.reason,
+        text: buffer
+          .subarray(0, bytesRead)
+          .toString('utf8')
+          .replace(/\r?\n$/, ''),
+      });
+    }
+    return result;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The scan of a file that could not be read to its end. */
+function failed(hash: ReturnType<typeof createHash>, bytes: number, reason: string): CsvScan {
+  return {
+    sha256: hash.digest('hex'),
+    bytes,
+    delimiter: ',',
+    header: [],
+    records: 0,
+    lines: undefined,
+    rejects: [],
+    skipped: [],
+    unreadable: reason,
+  };
+}
+
+function detectDelimiter(headerLine: Buffer): number {
+  let best = 0x2c;
+  let bestCount = 0;
+  for (const d of DELIMITERS) {
+    let count = 0;
+    let quoted = false;
+    for (const b of headerLine) {
+      if (b === QUOTE) quoted = !quoted;
+      else if (b === d && !quoted) count++;
+    }
+    if (count > bestCount) {
+      best = d;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+function uniqueNames(names: string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((raw, i) => {
+    const name = raw || `column${i}`;
+    const n = (seen.get(name.toLowerCase()) ?? 0) + 1;
+    seen.set(name.toLowerCase(), n);
+    return n === 1 ? name : `${name}_${n}`;
+  });
+}
+
+/** Writes `file` without the skipped byte ranges, so a reader sees exactly the loadable records. */
+export async function writeWithout(
+  file: string,
+  target: string,
+  skipped: ReadonlyArray<readonly [number, number]>,
+): Promise<void> {
+  const out = createWriteStream(target);
+  let offset = 0;
+  let next = 0;
+  for await (const raw of createReadStream(file)) {
+    const chunk = raw as Buffer;
+    let from = 0;
+    while (from < chunk.length) {
+      const range = skipped[next];
+      const at = offset + from;
+      if (!range || range[0] >= offset + chunk.length) {
+        out.write(chunk.subarray(from));
+        break;
+      }
+      if (at < range[0]) {
+        const upto = range[0] - offset;
+        out.write(chunk.subarray(from, upto));
+        from = upto;
+        continue;
+      }
+      // inside a skipped range
+      const end = Math.min(chunk.length, range[1] - offset);
+      from = end;
+      if (offset + from >= range[1]) next++;
+    }
+    offset += chunk.length;
+  }
+  out.end();
+  await finished(out);
+}

@@ -1,0 +1,364 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineDomain } from './domain.js';
+import { defineSource, type SyncMode } from './source.js';
+import {
+  type BatchRecord,
+  batchAuthor,
+  batchRecordOf,
+  currentRowsSelect,
+  EMPTY_MAPPING,
+  isEmptyMapping,
+  rejectsSelect,
+  sourceStates,
+  volumeFlag,
+} from './source-log.js';
+import { ansi } from './testing/ansi-dialect.js';
+
+const product = defineDomain({
+  name: 'product',
+  description: 'What we sell.',
+  owner: { team: 'product-data', email: 'product-data@retail.example' },
+});
+const schema = z.object({
+  product_id: z.string().describe('Catalog id').meta({ key: true }),
+  stock: z.int().describe('Units on hand'),
+  counted_at: z.date().describe('When the stock was counted'),
+});
+const stockLevels = (mode: SyncMode, cursor?: string) =>
+  defineSource({
+    domain: product,
+    name: 'stock_levels',
+    description: 'Stock per product.',
+    mode,
+    cursor,
+    schema,
+  });
+const prices = defineSource({
+  domain: product,
+  name: 'prices',
+  description: 'Prices per product.',
+  mode: 'snapshot',
+  schema: z.object({ product_id: z.string().describe('Catalog id').meta({ key: true }) }),
+});
+
+/** A live ingest batch of product.stock_levels; `change` sets whatever the test is about. */
+function batch(batchId: number, change: Partial<BatchRecord> = {}): BatchRecord {
+  return {
+    batchId,
+    source: 'product.stock_levels',
+    kind: 'ingest',
+    file: `exports/stock-${batchId}.csv`,
+    sha256: `sha-${batchId}`,
+    mapping: EMPTY_MAPPING,
+    rows: change.loaded ?? 100,
+    loaded: 100,
+    rejected: 0,
+    ingestedAt: new Date(Date.UTC(2024, 4, batchId)),
+    ingestedBy: 'ana',
+    revertedAt: undefined,
+    ...change,
+  };
+}
+
+describe('volumeFlag', () => {
+  it('says nothing with fewer than three earlier batches to compare with', () => {
+    expect(volumeFlag(1, [])).toBeUndefined();
+    expect(volumeFlag(1, [10_000, 10_000])).toBeUndefined();
+  });
+
+  it.each([34, 100, 300])('says nothing of %d rows next to a median of 100 (within 3x)', (loaded) => {
+    expect(volumeFlag(loaded, [90, 100, 110])).toBeUndefined();
+  });
+
+  it('flags a batch far below the median, with the factor and the median', () => {
+    expect(volumeFlag(120, [10_000, 9_800, 10_150])).toBe(
+      'loaded 120 rows, 83x fewer than the median 10,000 of the previous 3 batches',
+    );
+    expect(volumeFlag(33, [100, 100, 100])).toBe(
+      'loaded 33 rows, 3.0x fewer than the median 100 of the previous 3 batches',
+    );
+  });
+
+  it('flags a batch far above the median, the median of an even count being the mean of the middle two', () => {
+    expect(volumeFlag(50_000, [10_000, 12_000, 9_000, 11_000])).toBe(
+      'loaded 50,000 rows, 4.8x more than the median 10,500 of the previous 4 batches',
+    );
+  });
+
+  it('flags a batch that loaded nothing, naming the median', () => {
+    const flag = volumeFlag(0, [100, 100, 100]);
+    expect(flag).toMatch(/^loaded no rows, against\b/);
+    expect(flag).toMatch(/the median 100 of the previous 3 batches$/);
+  });
+
+  it('compares with the last ten batches only', () => {
+    const previous = [...Array(5).fill(1_000_000), ...Array(10).fill(100)];
+    expect(volumeFlag(100, previous)).toBeUndefined();
+    expect(volumeFlag(1_000, previous)).toBe(
+      'loaded 1,000 rows, 10x more than the median 100 of the previous 10 batches',
+    );
+  });
+
+  it('says nothing when the median is zero', () => {
+    expect(volumeFlag(5, [0, 0, 0])).toBeUndefined();
+  });
+});
+
+describe('sourceStates', () => {
+  const source = stockLevels('snapshot');
+
+  it('reads a source without batches as empty', () => {
+    expect(sourceStates([source], [])).toEqual([
+      { source: 'product.stock_levels', content: 'empty', batches: 0, rows: 0, lastBatch: undefined },
+    ]);
+  });
+
+  it('reads a source holding only sample batches as sample, never flagging them', () => {
+    const history = [1, 2, 3].map((id) => batch(id, { kind: 'sample', loaded: 10_000 }));
+    const [state] = sourceStates(
+      [source],
+      [...history, batch(4, { kind: 'sample', file: 'sample scale=1 seed=42', loaded: 10 })],
+    );
+    expect(state).toEqual({
+      source: 'product.stock_levels',
+      content: 'sample',
+      batches: 4,
+      rows: 30_010,
+      lastBatch: {
+        batchId: 4,
+        file: 'sample scale=1 seed=42',
+        at: '2024-05-04T00:00:00.000Z',
+        loaded: 10,
+        rejected: 0,
+        flag: undefined,
+      },
+    });
+  });
+
+  it('reads a source with any ingested batch as ingested', () => {
+    const [state] = sourceStates(
+      [source],
+      [batch(1, { kind: 'sample' }), batch(2, { loaded: 40, rejected: 2 })],
+    );
+    expect(state).toMatchObject({
+      content: 'ingested',
+      batches: 2,
+      rows: 140,
+      lastBatch: { batchId: 2, file: 'exports/stock-2.csv', loaded: 40, rejected: 2, flag: undefined },
+    });
+  });
+
+  it('ignores reverted batches and the batches of other sources, in any order', () => {
+    const reverted = { revertedAt: new Date(Date.UTC(2024, 5, 1)) };
+    const [state, pricesState] = sourceStates(
+      [source, prices],
+      [
+        batch(5, { ...reverted, loaded: 7 }),
+        batch(2),
+        batch(3, { source: 'product.prices', loaded: 50 }),
+        batch(1, { kind: 'sample' }),
+        batch(4, { kind: 'ingest', ...reverted }),
+      ],
+    );
+    expect(state).toMatchObject({ content: 'ingested', batches: 2, rows: 200, lastBatch: { batchId: 2 } });
+    expect(pricesState).toMatchObject({
+      source: 'product.prices',
+      batches: 1,
+      rows: 50,
+      lastBatch: { batchId: 3 },
+    });
+  });
+
+  it('reads a source whose batches were all reverted as empty', () => {
+    const [state] = sourceStates([source], [batch(1, { revertedAt: new Date(0) })]);
+    expect(state).toMatchObject({ content: 'empty', batches: 0, rows: 0, lastBatch: undefined });
+  });
+
+  it("flags the last batch against the source's earlier live ingest batches only", () => {
+    const [state] = sourceStates(
+      [source],
+      [
+        batch(1, { kind: 'sample', loaded: 120 }),
+        batch(2, { loaded: 10_000 }),
+        batch(3, { loaded: 9_800 }),
+        batch(4, { loaded: 120, revertedAt: new Date(0) }),
+        batch(5, { loaded: 10_150 }),
+        batch(6, { loaded: 120 }),
+      ],
+    );
+    expect(state?.lastBatch).toEqual({
+      batchId: 6,
+      file: 'exports/stock-6.csv',
+      at: '2024-05-06T00:00:00.000Z',
+      loaded: 120,
+      rejected: 0,
+      flag: 'loaded 120 rows, 83x fewer than the median 10,000 of the previous 3 batches',
+    });
+  });
+});
+
+describe('batchRecordOf', () => {
+  it('reads a batch-log row back into a record: dates, mapping JSON, numbers', () => {
+    const mapping = {
+      rename: { product_id: 'SKU' },
+      set: { currency: 'EUR' },
+      values: { status: { A: 'ACTIVE' } },
+    };
+    expect(
+      batchRecordOf({
+        batch_id: 12n,
+        source: 'product.stock_levels',
+        kind: 'ingest',
+        file: 'exports/stock.csv',
+        sha256: 'abc',
+        mapping: JSON.stringify(mapping),
+        rows: '102',
+        loaded: 100,
+        rejected: 2,
+        ingested_at: '2024-05-01T08:30:00.000Z',
+        ingested_by: 'ana',
+        reverted_at: new Date('2024-05-02T09:00:00.000Z'),
+      }),
+    ).toEqual({
+      batchId: 12,
+      source: 'product.stock_levels',
+      kind: 'ingest',
+      file: 'exports/stock.csv',
+      sha256: 'abc',
+      mapping,
+      rows: 102,
+      loaded: 100,
+      rejected: 2,
+      ingestedAt: new Date('2024-05-01T08:30:00.000Z'),
+      ingestedBy: 'ana',
+      revertedAt: new Date('2024-05-02T09:00:00.000Z'),
+    });
+  });
+
+  it('defaults what a row lacks: empty mapping, zero counts, epoch, not reverted', () => {
+    expect(
+      batchRecordOf({
+        batch_id: 3,
+        source: 'product.prices',
+        kind: 'sample',
+        file: 'fixture rows',
+        reverted_at: null,
+      }),
+    ).toEqual({
+      batchId: 3,
+      source: 'product.prices',
+      kind: 'sample',
+      file: 'fixture rows',
+      sha256: '',
+      mapping: { rename: {}, set: {}, values: {} },
+      rows: 0,
+      loaded: 0,
+      rejected: 0,
+      ingestedAt: new Date(0),
+      ingestedBy: '',
+      revertedAt: undefined,
+    });
+  });
+
+  it('completes a partial mapping and reads any kind but sample as ingest', () => {
+    const record = batchRecordOf({
+      batch_id: 1,
+      source: 's.t',
+      kind: 'other',
+      file: 'f',
+      mapping: '{"rename":{"a":"A"}}',
+    });
+    expect(record.kind).toBe('ingest');
+    expect(record.mapping).toEqual({ rename: { a: 'A' }, set: {}, values: {} });
+  });
+});
+
+describe('currentRowsSelect', () => {
+  const columns = '"product_id", "stock", "counted_at"';
+  const log = '"product"."raw_stock_levels_log"';
+  const select = (order: string, where = '') =>
+    `SELECT ${columns} FROM (SELECT ${columns}, ROW_NUMBER() OVER (PARTITION BY "product_id" ORDER BY ${order}) ` +
+    `AS "_version_rank" FROM ${log}${where}) AS "l" WHERE "_version_rank" = 1`;
+
+  it('snapshot: keeps the rows of the newest batch, one per key', () => {
+    expect(currentRowsSelect(stockLevels('snapshot'), ansi)).toBe(
+      select(
+        '"_batch_id" DESC, "_line" DESC NULLS LAST, "stock" DESC NULLS LAST, "counted_at" DESC NULLS LAST',
+        ` WHERE "_batch_id" = (SELECT MAX("_batch_id") FROM ${log})`,
+      ),
+    );
+  });
+
+  it('upsert: keeps per key the highest cursor, then the newest batch, then the last line', () => {
+    expect(currentRowsSelect(stockLevels('upsert', 'counted_at'), ansi)).toBe(
+      select(
+        '"counted_at" DESC NULLS LAST, "_batch_id" DESC, "_line" DESC NULLS LAST, "stock" DESC NULLS LAST',
+      ),
+    );
+  });
+
+  it('upsert without a cursor: keeps per key the newest batch, then the last line', () => {
+    const text = currentRowsSelect(stockLevels('upsert'), ansi);
+    expect(text).toContain('ORDER BY "_batch_id" DESC, "_line" DESC NULLS LAST, "stock" DESC NULLS LAST');
+    expect(text).not.toContain('MAX(');
+  });
+
+  it('append: keeps per key the first copy (oldest batch, first line), ignoring any cursor', () => {
+    const expected = select(
+      '"_batch_id" ASC, "_line" ASC NULLS LAST, "stock" DESC NULLS LAST, "counted_at" DESC NULLS LAST',
+    );
+    expect(currentRowsSelect(stockLevels('append'), ansi)).toBe(expected);
+    expect(currentRowsSelect(stockLevels('append', 'counted_at'), ansi)).toBe(expected);
+  });
+
+  it('partitions by every key column, in schema order', () => {
+    const perStore = defineSource({
+      domain: product,
+      name: 'store_stock',
+      description: 'Stock per store and product.',
+      mode: 'snapshot',
+      schema: z.object({
+        store_id: z.string().meta({ key: true }),
+        stock: z.int(),
+        product_id: z.string().meta({ key: true }),
+      }),
+    });
+    expect(currentRowsSelect(perStore, ansi)).toContain(
+      'PARTITION BY "store_id", "product_id" ORDER BY "_batch_id" DESC, "_line" DESC NULLS LAST, "stock" DESC NULLS LAST)',
+    );
+  });
+});
+
+describe('rejectsSelect', () => {
+  it("selects one batch's rejects in line order", () => {
+    expect(rejectsSelect(stockLevels('snapshot'), 4, ansi, 50)).toBe(
+      'SELECT "line", "reason", "record" FROM "product"."raw_stock_levels_rejects" WHERE "_batch_id" = 4 ORDER BY "line" LIMIT 50',
+    );
+  });
+});
+
+describe('batchAuthor', () => {
+  it('prefers MESH_USER, then the OS user, then USER', () => {
+    expect(batchAuthor({ MESH_USER: 'ci', USER: 'ana' }, () => 'os')).toBe('ci');
+    expect(batchAuthor({ USER: 'ana' }, () => 'os')).toBe('os');
+    expect(batchAuthor({ USERNAME: 'bo' })).toBe('bo');
+  });
+
+  it('falls back to unknown when the OS user cannot be read', () => {
+    expect(
+      batchAuthor({}, () => {
+        throw new Error('no passwd entry');
+      }),
+    ).toBe('unknown');
+    expect(batchAuthor({})).toBe('unknown');
+  });
+});
+
+describe('isEmptyMapping', () => {
+  it('is true only for a mapping that changes nothing', () => {
+    expect(isEmptyMapping(EMPTY_MAPPING)).toBe(true);
+    expect(isEmptyMapping({ ...EMPTY_MAPPING, set: { currency: 'EUR' } })).toBe(false);
+    expect(isEmptyMapping({ ...EMPTY_MAPPING, values: { status: { A: 'ACTIVE' } } })).toBe(false);
+  });
+});

@@ -1,0 +1,252 @@
+import type { ColumnSpec } from './columns.js';
+import type { Dialect } from './dialect.js';
+import type { Source } from './source.js';
+import { renderSql, type SqlFragment, sql } from './sql.js';
+
+/**
+ * The columns a source's log adds to its contract: the batch a row came from and its physical
+ * line in that batch's file (its row number for Parquet; NULL for sample rows).
+ */
+export const LOG_COLUMNS: readonly ColumnSpec[] = Object.freeze([
+  logColumn('_batch_id', 'Batch the row was loaded in (mesh ingest --list)'),
+  logColumn('_line', "Physical line of the row in its batch's file (row number for Parquet)", true),
+]);
+
+/** The columns of a source's rejects table. */
+export const REJECT_COLUMNS: readonly ColumnSpec[] = Object.freeze([
+  logColumn('_batch_id', 'Batch the row was rejected from'),
+  { ...logColumn('file', 'File the row came from'), type: 'string' },
+  logColumn('line', 'Physical line of the row in the file'),
+  { ...logColumn('reason', 'Why the row was rejected'), type: 'string' },
+  { ...logColumn('record', 'The row as the file had it, as JSON text', true), type: 'string' },
+]);
+
+function logColumn(name: string, description: string, nullable = false): ColumnSpec {
+  return {
+    name,
+    type: 'integer',
+    nullable,
+    description,
+    pii: false,
+    key: false,
+    values: undefined,
+    asString: false,
+  };
+}
+
+/** Renames, constants and value maps that fit an export onto a source. */
+export interface IngestMapping {
+  /** Source column -> file column. */
+  readonly rename: Readonly<Record<string, string>>;
+  /** Source column -> the value every row gets (the export lacks the column). */
+  readonly set: Readonly<Record<string, string>>;
+  /** Source column -> (file value -> source value). */
+  readonly values: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+export const EMPTY_MAPPING: IngestMapping = Object.freeze({ rename: {}, set: {}, values: {} });
+
+/** One batch of a source's log: a file ingested, or the synthetic sample. */
+export interface BatchRecord {
+  readonly batchId: number;
+  /** `domain.source`. */
+  readonly source: string;
+  /** `ingest`: a user's export; `sample`: synthetic rows of `mesh seed` or a fixture. */
+  readonly kind: 'ingest' | 'sample';
+  /** The file's path as given (for samples, a description such as `sample scale=1 seed=42`). */
+  readonly file: string;
+  readonly sha256: string;
+  readonly mapping: IngestMapping;
+  /** Data rows in the file. */
+  readonly rows: number;
+  readonly loaded: number;
+  readonly rejected: number;
+  readonly ingestedAt: Date;
+  /** Who loaded it: `MESH_USER`, else the OS user. */
+  readonly ingestedBy: string;
+  /** Set when the batch was reverted: its rows left the log then. */
+  readonly revertedAt: Date | undefined;
+}
+
+/** Whether a source holds nothing, synthetic rows, or rows of the user's own systems. */
+export type SourceContent = 'empty' | 'sample' | 'ingested';
+
+/** What the warehouse knows of one source, from its batches. */
+export interface SourceState {
+  readonly source: string;
+  readonly content: SourceContent;
+  /** Batches in the log (not reverted). */
+  readonly batches: number;
+  /** Rows loaded by those batches (the log; current rows may be fewer). */
+  readonly rows: number;
+  readonly lastBatch:
+    | {
+        readonly batchId: number;
+        readonly file: string;
+        readonly at: string;
+        readonly loaded: number;
+        readonly rejected: number;
+        /** Why its row count looks wrong next to the source's recent batches, if it does. */
+        readonly flag: string | undefined;
+      }
+    | undefined;
+}
+
+/** How many earlier batches a batch's size is compared with, and how many it needs. */
+const FLAG_WINDOW = 10;
+const FLAG_MIN_HISTORY = 3;
+/** A batch more than this factor below or above the median of its predecessors is flagged. */
+const FLAG_FACTOR = 3;
+
+/**
+ * Why a batch's row count is far off the source's recent batches (their median), or undefined.
+ * `previous` are the source's earlier live batches, oldest first.
+ *
+ * @example volumeFlag(120, [10_000, 9_800, 10_150]) // 'loaded 120 rows, 83x fewer than the median 10,000 of the previous 3 batches'
+ */
+export function volumeFlag(loaded: number, previous: readonly number[]): string | undefined {
+  const window = previous.slice(-FLAG_WINDOW);
+  if (window.length < FLAG_MIN_HISTORY) return undefined;
+  const sorted = [...window].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  if (median <= 0) return undefined;
+  const ratio = loaded / median;
+  if (ratio >= 1 / FLAG_FACTOR && ratio <= FLAG_FACTOR) return undefined;
+  if (ratio === 0)
+    return `loaded no rows, against the median ${median.toLocaleString('en-US')} of the previous ${window.length} batches`;
+  const factor = ratio < 1 ? 1 / ratio : ratio;
+  return `loaded ${loaded.toLocaleString('en-US')} rows, ${factor.toFixed(factor < 10 ? 1 : 0)}x ${ratio < 1 ? 'fewer' : 'more'} than the median ${median.toLocaleString('en-US')} of the previous ${window.length} batches`;
+}
+
+/** The state of every source, from the batches the warehouse lists (one query for the mesh). */
+export function sourceStates(sources: readonly Source[], batches: readonly BatchRecord[]): SourceState[] {
+  return sources.map((source) => {
+    const own = batches
+      .filter((b) => b.source === source.id && !b.revertedAt)
+      .sort((a, b) => a.batchId - b.batchId);
+    const last = own.at(-1);
+    const content: SourceContent = !own.length
+      ? 'empty'
+      : own.some((b) => b.kind === 'ingest')
+        ? 'ingested'
+        : 'sample';
+    return {
+      source: source.id,
+      content,
+      batches: own.length,
+      rows: own.reduce((a, b) => a + b.loaded, 0),
+      lastBatch: last && {
+        batchId: last.batchId,
+        file: last.file,
+        at: last.ingestedAt.toISOString(),
+        loaded: last.loaded,
+        rejected: last.rejected,
+        flag:
+          last.kind === 'ingest'
+            ? volumeFlag(
+                last.loaded,
+                own
+                  .slice(0, -1)
+                  .filter((b) => b.kind === 'ingest')
+                  .map((b) => b.loaded),
+              )
+            : undefined,
+      },
+    };
+  });
+}
+
+/**
+ * The SELECT of a source's current rows: its mode applied to its log. Portable: one window
+ * per key, ordered so that the winner is the same on every warehouse.
+ *
+ * - snapshot: the rows of the newest batch that holds rows, one per key (an export whose every
+ *   row was rejected must not empty the source);
+ * - upsert: per key, the highest cursor, then the newest batch, then the last line;
+ * - append: per key, the first copy (oldest batch, first line).
+ */
+export function currentRowsSelect(source: Source, dialect: Dialect): string {
+  const log = sql.raw(dialect.tableName(source.log));
+  const batch = sql.id('_batch_id');
+  const line = sql.id('_line');
+  const newest: SqlFragment[] = [];
+  if (source.mode !== 'append' && source.cursor) newest.push(sql`${sql.id(source.cursor)} DESC NULLS LAST`);
+  if (source.mode === 'append') newest.push(sql`${batch} ASC`, sql`${line} ASC NULLS LAST`);
+  else newest.push(sql`${batch} DESC`, sql`${line} DESC NULLS LAST`);
+  // Two copies of a key in one sample batch (no lines): the order must still be total.
+  const ordered = source.mode !== 'append' ? source.cursor : undefined;
+  for (const c of source.columns)
+    if (!c.key && c.name !== ordered) newest.push(sql`${sql.id(c.name)} DESC NULLS LAST`);
+  const columns = sql.join(source.columns.map((c) => sql.id(c.name)));
+  const where =
+    source.mode === 'snapshot' ? sql` WHERE ${batch} = (SELECT MAX(${batch}) FROM ${log})` : sql``;
+  return renderSql(
+    sql`SELECT ${columns} FROM (SELECT ${columns}, ROW_NUMBER() OVER (PARTITION BY ${sql.join(
+      source.key.map((k) => sql.id(k)),
+    )} ORDER BY ${sql.join(newest)}) AS ${sql.id('_version_rank')} FROM ${log}${where}) AS ${sql.id('l')} WHERE ${sql.id('_version_rank')} = 1`,
+    dialect,
+  );
+}
+
+/** Who loads a batch: `MESH_USER` when set (CI, services), else the OS user. */
+export function batchAuthor(env: NodeJS.ProcessEnv = process.env, osUser?: () => string): string {
+  if (env.MESH_USER) return env.MESH_USER;
+  try {
+    return osUser?.() ?? env.USER ?? env.USERNAME ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** A batch-log row, as both adapters store it (snake_case, mapping as JSON text), back into a record. */
+export function batchRecordOf(row: Record<string, unknown>): BatchRecord {
+  const date = (v: unknown) =>
+    v instanceof Date ? v : v === null || v === undefined ? undefined : new Date(String(v));
+  const mapping = row.mapping ? (JSON.parse(String(row.mapping)) as Partial<IngestMapping>) : {};
+  return {
+    batchId: Number(row.batch_id),
+    source: String(row.source),
+    kind: row.kind === 'sample' ? 'sample' : 'ingest',
+    file: String(row.file),
+    sha256: String(row.sha256 ?? ''),
+    mapping: { rename: mapping.rename ?? {}, set: mapping.set ?? {}, values: mapping.values ?? {} },
+    rows: Number(row.rows ?? 0),
+    loaded: Number(row.loaded ?? 0),
+    rejected: Number(row.rejected ?? 0),
+    ingestedAt: date(row.ingested_at) ?? new Date(0),
+    ingestedBy: String(row.ingested_by ?? ''),
+    revertedAt: date(row.reverted_at),
+  };
+}
+
+/** Whether a mapping does anything. */
+export function isEmptyMapping(mapping: IngestMapping): boolean {
+  return (
+    !Object.keys(mapping.rename).length &&
+    !Object.keys(mapping.set).length &&
+    !Object.keys(mapping.values).length
+  );
+}
+
+/** The SELECT of one batch's rejects, in line order. */
+export function rejectsSelect(source: Source, batchId: number, dialect: Dialect, limit = 1000): string {
+  return renderSql(
+    sql`SELECT ${sql.id('line')}, ${sql.id('reason')}, ${sql.id('record')} FROM ${sql.raw(dialect.tableName(source.rejects))} WHERE ${sql.id('_batch_id')} = ${batchId} ORDER BY ${sql.id('line')} LIMIT ${limit}`,
+    dialect,
+  );
+}
+
+/**
+ * A mapping in its canonical form: every part present, keys sorted, so that equal mappings give
+ * equal JSON (a file ingested again with the same mapping is recognised; with another, it is not).
+ */
+export function canonicalMapping(mapping: Partial<IngestMapping> | undefined): IngestMapping {
+  const sorted = <T>(o: Readonly<Record<string, T>> | undefined) =>
+    Object.fromEntries(Object.entries(o ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return {
+    rename: sorted(mapping?.rename),
+    set: sorted(mapping?.set),
+    values: Object.fromEntries(Object.entries(sorted(mapping?.values)).map(([k, v]) => [k, sorted(v)])),
+  };
+}

@@ -1,0 +1,35 @@
+CREATE TABLE `retail-mesh-test`.`shop`.`_check_x`
+OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 6 HOUR))
+AS SELECT `__line`, COALESCE(`__refused`, NULLIF(ARRAY_TO_STRING([IF(`__text_order_id` IS NULL, 'order_id: missing', NULL),
+    IF(`__text_quantity` IS NULL, 'quantity (file column Qty): missing', NULL),
+    IF(`__text_quantity` IS NOT NULL AND (`quantity` IS NULL OR SAFE_CAST(TRIM(`__text_quantity`) AS NUMERIC) <> `quantity`), CONCAT('quantity (file column Qty): ', TO_JSON_STRING(`__text_quantity`), ' is not a valid integer'), NULL),
+    IF(`__text_status` IS NULL, 'status: missing', NULL),
+    IF(`__text_status` IS NOT NULL AND `status` IS NULL, CONCAT('status: ', TO_JSON_STRING(`__text_status`), ' is not one of completed, cancelled'), NULL)], '; '), '')) AS `__reason`, `__record`, `order_id`, `quantity`, `status`
+FROM (
+  SELECT *, `__text_order_id` AS `order_id`,
+    SAFE_CAST(SAFE_CAST(TRIM(`__text_quantity`) AS NUMERIC) AS INT64) AS `quantity`,
+    CASE LOWER(TRIM(`__text_status`)) WHEN 'completed' THEN 'completed' WHEN 'cancelled' THEN 'cancelled' END AS `status`
+  FROM (
+    SELECT `t`.`__line` AS `__line`, `t`.`__reason` AS `__refused`, COALESCE(`t`.`__record`, TO_JSON_STRING(STRUCT(`t`.`c1` AS `order_id`, `t`.`c2` AS `Qty`, `t`.`c3` AS `status`))) AS `__record`,
+    NULLIF(`t`.`c1`, '') AS `__text_order_id`,
+    NULLIF(`t`.`c2`, '') AS `__text_quantity`,
+    NULLIF(`t`.`c3`, '') AS `__text_status`
+    FROM `retail-mesh-test`.`shop`.`_load_x` AS `t`
+  )
+);
+SELECT COUNT(*) AS `rows`, COUNTIF(`__reason` IS NOT NULL) AS `rejected`,
+  ARRAY_AGG(IF(`__reason` IS NULL, NULL, STRUCT(`__line` AS `line`, `__reason` AS `reason`)) IGNORE NULLS ORDER BY `__line` LIMIT 5) AS `sample`
+FROM `retail-mesh-test`.`shop`.`_check_x`;
+
+BEGIN TRANSACTION;
+INSERT INTO `retail-mesh-test`.`shop`.`raw_orders_log` (`order_id`, `quantity`, `status`, `_batch_id`, `_line`)
+SELECT `order_id`, `quantity`, `status`, (SELECT COALESCE(MAX(`batch_id`), 0) + 1 FROM `retail-mesh-test`.`_mesh`.`batches`), `__line` FROM `retail-mesh-test`.`shop`.`_check_x` WHERE `__reason` IS NULL;
+INSERT INTO `retail-mesh-test`.`shop`.`raw_orders_rejects` (`_batch_id`, `file`, `line`, `reason`, `record`)
+SELECT (SELECT COALESCE(MAX(`batch_id`), 0) + 1 FROM `retail-mesh-test`.`_mesh`.`batches`), 'orders.csv', `__line`, `__reason`, `__record` FROM `retail-mesh-test`.`shop`.`_check_x` WHERE `__reason` IS NOT NULL;
+INSERT INTO `retail-mesh-test`.`_mesh`.`batches` (`batch_id`, `source`, `kind`, `file`, `sha256`, `mapping`, `rows`, `loaded`, `rejected`, `ingested_at`, `ingested_by`)
+SELECT COALESCE(MAX(`batch_id`), 0) + 1, 'shop.orders', 'ingest', 'orders.csv', 'cae9bdcde691e5c896853224bec1fd5f11e9e2487f900ffb312e6b2b136c24a7', '{"rename":{"quantity":"Qty"},"set":{},"values":{}}', 5, 3, 2, CURRENT_TIMESTAMP(), 'mesh-ci' FROM `retail-mesh-test`.`_mesh`.`batches`;
+DELETE FROM `retail-mesh-test`.`shop`.`raw_orders_log` WHERE `_batch_id` IN (SELECT `batch_id` FROM `retail-mesh-test`.`_mesh`.`batches` WHERE `source` = 'shop.orders' AND `kind` = 'sample' AND `batch_id` < (SELECT MAX(`batch_id`) FROM `retail-mesh-test`.`_mesh`.`batches`));
+DELETE FROM `retail-mesh-test`.`shop`.`raw_orders_rejects` WHERE `_batch_id` IN (SELECT `batch_id` FROM `retail-mesh-test`.`_mesh`.`batches` WHERE `source` = 'shop.orders' AND `kind` = 'sample' AND `batch_id` < (SELECT MAX(`batch_id`) FROM `retail-mesh-test`.`_mesh`.`batches`));
+DELETE FROM `retail-mesh-test`.`_mesh`.`batches` WHERE `source` = 'shop.orders' AND `kind` = 'sample' AND `batch_id` < (SELECT MAX(`batch_id`) FROM `retail-mesh-test`.`_mesh`.`batches`);
+SELECT * FROM `retail-mesh-test`.`_mesh`.`batches` WHERE `batch_id` = (SELECT MAX(`batch_id`) FROM `retail-mesh-test`.`_mesh`.`batches`);
+COMMIT TRANSACTION;

@@ -1,0 +1,559 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  canonicalMapping,
+  defineDomain,
+  defineSource,
+  EMPTY_MAPPING,
+  type FileIngester,
+  type IngestMapping,
+  scanCsv,
+  type Warehouse,
+  z,
+} from '@retail-mesh/sdk';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bigqueryDialect } from './bigquery-dialect.js';
+import { csvStagingColumns, mapColumns, validationStatements } from './bigquery-ingest.js';
+import {
+  batchLogStatements,
+  PLATFORM_TABLES,
+  script,
+  sourceStatements,
+  sourceTablesOf,
+} from './bigquery-sources.js';
+import { createBigQueryWarehouse, runLogStatements } from './bigquery-warehouse.js';
+import {
+  type BigQueryStandIn,
+  STAND_IN_TOKEN,
+  type StandInQueryOutcome,
+  startBigQueryStandIn,
+} from './testing/bigquery-stand-in.js';
+
+const PROJECT = 'retail-mesh-test';
+const API = `/bigquery/v2/projects/${PROJECT}`;
+const dialect = bigqueryDialect({ projectId: PROJECT });
+const batchLog = batchLogStatements(dialect);
+const dir = mkdtempSync(join(tmpdir(), 'bigquery-ingest-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const shop = defineDomain({
+  name: 'shop',
+  description: 'Point of sale',
+  owner: { team: 'Shop Data', email: 'shop-data@retail.example' },
+});
+const orders = defineSource({
+  domain: shop,
+  name: 'orders',
+  description: 'Orders from the tills',
+  mode: 'upsert',
+  schema: z.object({
+    order_id: z.string().describe('Order').meta({ key: true }),
+    quantity: z.int().describe('Units'),
+    status: z.enum(['completed', 'cancelled']).describe('Status'),
+  }),
+});
+
+// A blank line (4), a quoted field over two lines (5-6), a malformed quote (7), no final newline (8).
+const CSV =
+  'order_id,Qty,status\no1,2,completed\no2,2.5,open\n\no3,1,"cancel\nled"\no4,x"y,completed\no5,3,COMPLETED';
+const csvFile = join(dir, 'orders.csv');
+writeFileSync(csvFile, CSV);
+const MAPPING: IngestMapping = { ...EMPTY_MAPPING, rename: { quantity: 'Qty' } };
+const mappingJson = (mapping: IngestMapping) => JSON.stringify(canonicalMapping(mapping));
+
+/** The batch log as the test's BigQuery holds it: the stand-in runs no SQL, so scripts are answered here. */
+type BatchRow = {
+  batch_id: number;
+  source: string;
+  kind: string;
+  file: string;
+  sha256: string;
+  mapping: string;
+  rows: number;
+  loaded: number;
+  rejected: number;
+  ingested_at: Date;
+  ingested_by: string;
+  reverted_at: Date | null;
+};
+const BATCH_SCHEMA = PLATFORM_TABLES.batches.layout.columns.map((c) => ({
+  name: c.name,
+  type: dialect.columnType(c.type),
+}));
+const batch = (row: Partial<BatchRow> & { batch_id: number }): BatchRow => ({
+  source: orders.id,
+  kind: 'ingest',
+  file: `exports/${row.batch_id}.csv`,
+  sha256: `sha-${row.batch_id}`,
+  mapping: mappingJson(EMPTY_MAPPING),
+  rows: 100,
+  loaded: 100,
+  rejected: 0,
+  ingested_at: new Date('2026-03-01T10:00:00Z'),
+  ingested_by: 'ana',
+  reverted_at: null,
+  ...row,
+});
+
+let standIn: BigQueryStandIn;
+let warehouse: Warehouse & FileIngester;
+let batches: BatchRow[];
+/** What the validation query finds wrong, by line, beyond what the scan refused. */
+let invalid: Record<number, string>;
+
+function respond(query: string): StandInQueryOutcome {
+  const batchesTable = dialect.tableName(PLATFORM_TABLES.batches.ref);
+  const rowsOf = (list: BatchRow[]) => ({ schema: BATCH_SCHEMA, rows: list });
+  if (query.startsWith(`SELECT * FROM ${batchesTable}`)) {
+    const id = /`batch_id` = (\d+)/.exec(query)?.[1];
+    const source = /`source` = '([^']+)'/.exec(query)?.[1];
+    return rowsOf(
+      batches.filter(
+        (b) =>
+          (id === undefined || b.batch_id === Number(id)) &&
+          (source === undefined || b.source === source) &&
+          (!query.includes('`reverted_at` IS NULL') || !b.reverted_at),
+      ),
+    );
+  }
+  const validation =
+    /^CREATE TABLE `[^`]+`\.`shop`\.`_check_\w+`[\s\S]*FROM `[^`]+`\.`shop`\.`(_load_\w+)`/.exec(query);
+  if (validation) {
+    const table = standIn.table('shop', validation[1]!)!;
+    const csv = (table.resource.schema as { fields: Array<{ name: string }> }).fields[0]?.name === '__line';
+    const staged = table.rows;
+    // A CSV carries its lines and the scan's reasons; Parquet rows are numbered.
+    const rejects = staged
+      .map((r, i) =>
+        csv
+          ? { line: Number(r[0]), reason: (r[1] as string | null) ?? invalid[Number(r[0])] }
+          : { line: i + 1, reason: invalid[i + 1] },
+      )
+      .filter((r) => r.reason)
+      .sort((a, b) => a.line - b.line);
+    return {
+      schema: [
+        { name: 'rows', type: 'INT64' },
+        { name: 'rejected', type: 'INT64' },
+        {
+          name: 'sample',
+          type: 'RECORD',
+          mode: 'REPEATED',
+          fields: [
+            { name: 'line', type: 'INT64' },
+            { name: 'reason', type: 'STRING' },
+          ],
+        },
+      ],
+      rows: [[staged.length, rejects.length, rejects.slice(0, 5)]],
+    };
+  }
+  if (query.startsWith('BEGIN TRANSACTION')) {
+    const sample =
+      /SELECT COALESCE\(MAX\(`batch_id`\), 0\) \+ 1, '([\w.]+)', '(\w+)', '([^']*)', '(\w*)', '([^']*)', (\d+), (\d+), (\d+)/.exec(
+        query,
+      );
+    const revert = /`batch_id` = (\d+) AND `reverted_at` IS NULL;/.exec(query);
+    if (revert) for (const b of batches) if (b.batch_id === Number(revert[1])) b.reverted_at = new Date();
+    const kind = query.includes("'sample', 'fixture rows'") ? 'sample' : sample?.[2];
+    if (!kind) return undefined;
+    const created = batch({
+      batch_id: Math.max(0, ...batches.map((b) => b.batch_id)) + 1,
+      kind,
+      ...(sample
+        ? {
+            file: sample[3]!,
+            sha256: sample[4]!,
+            mapping: sample[5]!,
+            rows: Number(sample[6]),
+            loaded: Number(sample[7]),
+            rejected: Number(sample[8]),
+          }
+        : { file: 'fixture rows', sha256: '', mapping: '{}', rows: 2, loaded: 2 }),
+    });
+    batches.push(created);
+    // The older samples go after the new batch is recorded.
+    if (
+      query.includes(`DELETE FROM ${batchesTable} WHERE \`source\` = 'shop.orders' AND \`kind\` = 'sample'`)
+    )
+      batches = batches.filter((b) => b.kind !== 'sample' || b.batch_id === created.batch_id);
+    return rowsOf([created]);
+  }
+  return undefined;
+}
+
+beforeEach(async () => {
+  standIn = await startBigQueryStandIn({ projectId: PROJECT, location: 'EU' });
+  standIn.onQuery(respond);
+  batches = [];
+  invalid = {};
+  warehouse = (await createBigQueryWarehouse({
+    projectId: PROJECT,
+    location: 'EU',
+    apiEndpoint: standIn.url,
+    accessToken: STAND_IN_TOKEN,
+  })) as Warehouse & FileIngester;
+  process.env.MESH_USER = 'mesh-ci';
+});
+
+afterEach(async () => {
+  delete process.env.MESH_USER;
+  await warehouse.close();
+  await standIn.close();
+});
+
+/** The query jobs sent, as their configuration. */
+const jobs = () =>
+  standIn
+    .find('POST', `${API}/jobs`)
+    .map(
+      (r) =>
+        (r.body as { configuration: { query?: { query: string; scriptOptions?: object } } }).configuration,
+    )
+    .filter((c) => c.query);
+const statements = () => jobs().map((c) => c.query!.query);
+
+describe('sources on BigQuery, against the REST stand-in', () => {
+  it('creates the platform tables, the log, the rejects table and the view of a source once', async () => {
+    await warehouse.ensureSource(orders);
+    expect(
+      standIn
+        .find('POST', `${API}/datasets`)
+        .map((r) => (r.body as { datasetReference: object }).datasetReference),
+    ).toEqual([{ datasetId: '_mesh' }, { datasetId: 'shop' }]);
+    expect(statements()).toEqual([
+      script([runLogStatements(dialect).create, batchLog.create]),
+      script(sourceStatements(orders, dialect)),
+    ]);
+    await expect(statements()[1]).toMatchFileSnapshot('__snapshots__/ensure-source.sql');
+    await warehouse.ensureSource(orders);
+    expect(statements()).toHaveLength(2);
+  });
+
+  it('lists batches oldest first, of one source, with or without the reverted ones', async () => {
+    batches = [
+      batch({ batch_id: 1, reverted_at: new Date('2026-03-02T00:00:00Z') }),
+      batch({ batch_id: 2, mapping: mappingJson(MAPPING) }),
+    ];
+    const live = await warehouse.listBatches({ source: orders.id });
+    expect(live).toEqual([
+      {
+        batchId: 2,
+        source: 'shop.orders',
+        kind: 'ingest',
+        file: 'exports/2.csv',
+        sha256: 'sha-2',
+        mapping: MAPPING,
+        rows: 100,
+        loaded: 100,
+        rejected: 0,
+        ingestedAt: new Date('2026-03-01T10:00:00Z'),
+        ingestedBy: 'ana',
+        revertedAt: undefined,
+      },
+    ]);
+    expect((await warehouse.listBatches({ includeReverted: true })).map((b) => b.batchId)).toEqual([1, 2]);
+    expect(statements().slice(-2)).toEqual([
+      "SELECT * FROM `retail-mesh-test`.`_mesh`.`batches` WHERE `source` = 'shop.orders' AND `reverted_at` IS NULL ORDER BY `batch_id`",
+      'SELECT * FROM `retail-mesh-test`.`_mesh`.`batches` ORDER BY `batch_id`',
+    ]);
+  });
+
+  it('reverts a batch in one transaction, and refuses an unknown or reverted one', async () => {
+    batches = [batch({ batch_id: 3 })];
+    const reverted = await warehouse.revertBatch(3);
+    expect(reverted).toMatchObject({ batchId: 3, source: 'shop.orders', revertedAt: expect.any(Date) });
+    expect(statements().slice(-3)).toEqual([
+      'SELECT * FROM `retail-mesh-test`.`_mesh`.`batches` WHERE `batch_id` = 3',
+      `BEGIN TRANSACTION;
+DELETE FROM \`retail-mesh-test\`.\`shop\`.\`raw_orders_log\` WHERE \`_batch_id\` = 3;
+DELETE FROM \`retail-mesh-test\`.\`shop\`.\`raw_orders_rejects\` WHERE \`_batch_id\` = 3;
+UPDATE \`retail-mesh-test\`.\`_mesh\`.\`batches\` SET \`reverted_at\` = CURRENT_TIMESTAMP() WHERE \`batch_id\` = 3 AND \`reverted_at\` IS NULL;
+COMMIT TRANSACTION;`,
+      'SELECT * FROM `retail-mesh-test`.`_mesh`.`batches` WHERE `batch_id` = 3',
+    ]);
+    expect(sourceTablesOf(orders.id)).toEqual({ log: orders.log, rejects: orders.rejects });
+    await expect(warehouse.revertBatch(3)).rejects.toMatchObject({
+      kind: 'usage',
+      code: 'batch-reverted',
+      message: expect.stringContaining('Batch 3 (shop.orders, exports/3.csv) was already reverted'),
+    });
+    await expect(warehouse.revertBatch(9)).rejects.toMatchObject({ kind: 'usage', code: 'unknown-batch' });
+  });
+
+  it('replaces the sample with a new sample batch, and refuses a source holding ingested rows', async () => {
+    batches = [batch({ batch_id: 1, kind: 'sample', file: 'sample scale=1 seed=42' })];
+    const select = "SELECT 'o1' AS `order_id`, 2 AS `quantity`, 'completed' AS `status`";
+    expect(await warehouse.writeSampleBatch(orders, select, 'fixture rows')).toEqual({
+      rowCount: 2,
+      batchId: 2,
+    });
+    const [job] = jobs().slice(-1);
+    expect(job?.query).toMatchObject({
+      query: script(batchLog.sample(orders, select, 'fixture rows', 'mesh-ci')),
+      scriptOptions: { keyResultStatement: 'FIRST_SELECT' },
+    });
+    await expect(job?.query?.query).toMatchFileSnapshot('__snapshots__/sample-batch.sql');
+    // The old sample is gone, rows and record: a sample is replaced, not kept as history.
+    expect(batches.map((b) => [b.batch_id, b.kind])).toEqual([[2, 'sample']]);
+
+    batches.push(batch({ batch_id: 3 }));
+    await expect(warehouse.writeSampleBatch(orders, select, 'fixture rows')).rejects.toMatchObject({
+      kind: 'usage',
+      code: 'source-holds-ingested-rows',
+      message:
+        'shop.orders holds ingested rows: sample rows are never mixed with them. Revert its batches (mesh ingest --list shop.orders) or use another warehouse.',
+    });
+  });
+});
+
+describe('ingesting a CSV file on BigQuery', () => {
+  it('uploads the loadable records with their lines, validates them in one query and appends in one transaction', async () => {
+    batches = [batch({ batch_id: 1, kind: 'sample' })];
+    invalid = {
+      3: 'quantity (file column Qty): "2.5" is not a valid integer; status: "open" is not one of completed, cancelled',
+    };
+    const result = await warehouse.ingestFile(orders, csvFile, { mapping: MAPPING });
+    const scan = await scanCsv(csvFile);
+    expect(result).toEqual({
+      file: csvFile,
+      sha256: scan.sha256,
+      status: 'loaded',
+      batchId: 2,
+      rows: 5,
+      loaded: 3,
+      rejected: 2,
+      replacedSample: true,
+      flag: undefined,
+      sampleRejects: [
+        { line: 3, reason: invalid[3] },
+        { line: 7, reason: 'malformed quote: a quote inside unquoted field 2' },
+      ],
+      rejectsTable: orders.rejects,
+    });
+
+    // The staging table: created first, with an expiry, then loaded, then dropped.
+    const [created] = standIn.find('POST', `${API}/datasets/shop/tables`);
+    const staging = (created!.body as { tableReference: { tableId: string } }).tableReference.tableId;
+    expect(staging).toMatch(/^_load_orders_[0-9a-f]{8}$/);
+    expect(created!.body).toMatchObject({
+      schema: { fields: csvStagingColumns(['order_id', 'Qty', 'status']) },
+      expirationTime: expect.stringMatching(/^\d+$/),
+    });
+    const hours =
+      (Number((created!.body as { expirationTime: string }).expirationTime) - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(5.9);
+    expect(hours).toBeLessThanOrEqual(6);
+
+    const [upload] = standIn.find('POST', `/upload${API}/jobs`);
+    expect(upload!.query.uploadType).toBe('multipart');
+    expect((upload!.body as { configuration: object }).configuration).toEqual({
+      load: {
+        destinationTable: { projectId: PROJECT, datasetId: 'shop', tableId: staging },
+        sourceFormat: 'CSV',
+        schema: {
+          fields: [
+            { name: '__line', type: 'INTEGER', mode: 'REQUIRED' },
+            { name: '__reason', type: 'STRING' },
+            { name: '__record', type: 'STRING' },
+            { name: 'c1', type: 'STRING' },
+            { name: 'c2', type: 'STRING' },
+            { name: 'c3', type: 'STRING' },
+          ],
+        },
+        skipLeadingRows: 1,
+        fieldDelimiter: ',',
+        quote: '"',
+        allowQuotedNewlines: true,
+        allowJaggedRows: true,
+        encoding: 'UTF-8',
+        writeDisposition: 'WRITE_TRUNCATE',
+        createDisposition: 'CREATE_NEVER',
+        location: 'EU',
+      },
+    });
+    // Each loadable record with its physical line; the refused one at the end with its reason and text.
+    expect(upload!.media?.toString()).toBe(
+      [
+        '__line,__reason,__record,order_id,Qty,status',
+        '2,,,o1,2,completed',
+        '3,,,o2,2.5,open',
+        '5,,,o3,1,"cancel\nled"',
+        '8,,,o5,3,COMPLETED',
+        '7,"malformed quote: a quote inside unquoted field 2","{""text"":""o4,x\\""y,completed""}"',
+        '',
+      ].join('\n'),
+    );
+
+    const checked = { schema: 'shop', name: staging.replace('_load_', '_check_') };
+    const staged = { table: { schema: 'shop', name: staging }, format: 'csv' as const, columns: scan.header };
+    const { columns } = mapColumns(orders, scan.header, MAPPING);
+    const [, , , validation, append] = jobs();
+    expect(validation?.query).toMatchObject({
+      query: script(validationStatements(orders, staged, checked, MAPPING, columns, dialect)),
+      scriptOptions: { keyResultStatement: 'LAST' },
+    });
+    expect(append?.query).toMatchObject({
+      query: script(
+        batchLog.append(
+          orders,
+          checked,
+          {
+            source: 'shop.orders',
+            kind: 'ingest',
+            file: csvFile,
+            sha256: scan.sha256,
+            mapping: '{"rename":{"quantity":"Qty"},"set":{},"values":{}}',
+            rows: 5,
+            loaded: 3,
+            rejected: 2,
+            author: 'mesh-ci',
+          },
+          { replaceSample: true },
+        ),
+      ),
+      scriptOptions: { keyResultStatement: 'FIRST_SELECT' },
+    });
+    const pinned = (text: string) =>
+      text.replaceAll(staging.slice('_load_'.length), 'x').replaceAll(csvFile, 'orders.csv');
+    await expect(pinned(`${validation?.query?.query}\n\n${append?.query?.query}\n`)).toMatchFileSnapshot(
+      '__snapshots__/ingest-csv.sql',
+    );
+    expect(
+      standIn.find('DELETE', `${API}/datasets/shop/tables/*`).map((r) => r.path.split('/').at(-1)),
+    ).toEqual([checked.name, staging]);
+    expect(standIn.table('shop', staging)).toBeUndefined();
+  });
+
+  it('answers already-ingested for the same bytes with the same mapping, uploading nothing', async () => {
+    const { sha256 } = await scanCsv(csvFile);
+    batches = [
+      batch({
+        batch_id: 4,
+        file: 'old/orders.csv',
+        sha256,
+        mapping: mappingJson(MAPPING),
+        rows: 5,
+        loaded: 3,
+        rejected: 2,
+      }),
+    ];
+    const result = await warehouse.ingestFile(orders, csvFile, { mapping: MAPPING });
+    expect(result).toMatchObject({
+      status: 'already-ingested',
+      batchId: 4,
+      rows: 0,
+      loaded: 0,
+      replacedSample: false,
+    });
+    expect(standIn.find('POST', `/upload${API}/jobs`)).toEqual([]);
+    // Another mapping is another batch.
+    const again = await warehouse.ingestFile(orders, csvFile, {
+      mapping: { ...MAPPING, set: { status: 'completed' } },
+    });
+    expect(again).toMatchObject({ status: 'loaded', batchId: 5, replacedSample: false });
+  });
+
+  it('loads nothing when rejects exceed --max-rejects, and drops its staging tables', async () => {
+    invalid = { 3: 'quantity (file column Qty): "2.5" is not a valid integer' };
+    await expect(
+      warehouse.ingestFile(orders, csvFile, { mapping: MAPPING, maxRejects: 1 }),
+    ).rejects.toMatchObject({
+      kind: 'build',
+      code: 'too-many-rejects',
+      subject: { source: 'orders', file: csvFile, line: 3 },
+      message: expect.stringContaining(
+        '2 of 5 rows are invalid, more than --max-rejects 1; nothing was loaded',
+      ),
+    });
+    expect(statements().some((s) => s.startsWith('BEGIN TRANSACTION'))).toBe(false);
+    expect(batches).toEqual([]);
+    expect(standIn.find('DELETE', `${API}/datasets/shop/tables/*`)).toHaveLength(2);
+  });
+
+  it('refuses a file that does not fit the source before uploading it', async () => {
+    await expect(warehouse.ingestFile(orders, csvFile)).rejects.toMatchObject({
+      kind: 'build',
+      code: 'ingest-mapping',
+      message: expect.stringContaining('column quantity (required) is not in the file'),
+    });
+    const empty = join(dir, 'empty.csv');
+    writeFileSync(empty, '');
+    await expect(warehouse.ingestFile(orders, empty)).rejects.toMatchObject({ code: 'ingest-unreadable' });
+    expect(standIn.find('POST', `/upload${API}/jobs`)).toEqual([]);
+  });
+
+  it('flags a batch far smaller than the source recent ones', async () => {
+    batches = [1, 2, 3].map((id) => batch({ batch_id: id, loaded: 1000 }));
+    const result = await warehouse.ingestFile(orders, csvFile, { mapping: MAPPING });
+    expect(result.flag).toBe('loaded 4 rows, 250x fewer than the median 1,000 of the previous 3 batches');
+  });
+});
+
+describe('ingesting a Parquet file on BigQuery', () => {
+  it('loads it as PARQUET and numbers its rows in the validation query', async () => {
+    const file = join(dir, 'orders.parquet');
+    writeFileSync(file, 'PAR1 not really');
+    standIn.onLoad((configuration) => {
+      expect(configuration).toMatchObject({ sourceFormat: 'PARQUET' });
+      return {
+        schema: [
+          { name: 'order_id', type: 'STRING' },
+          { name: 'quantity', type: 'INT64' },
+          { name: 'status', type: 'STRING' },
+        ],
+        rows: [['o1', 2, 'completed']],
+      };
+    });
+    const result = await warehouse.ingestFile(orders, file);
+    expect(result).toMatchObject({ status: 'loaded', rows: 1, loaded: 1, rejected: 0 });
+    const [upload] = standIn.find('POST', `/upload${API}/jobs`);
+    expect((upload!.body as { configuration: { load: object } }).configuration.load).toEqual({
+      destinationTable: expect.objectContaining({ datasetId: 'shop' }),
+      sourceFormat: 'PARQUET',
+      writeDisposition: 'WRITE_TRUNCATE',
+      createDisposition: 'CREATE_NEVER',
+      location: 'EU',
+    });
+    const validation = statements().find((s) =>
+      s.startsWith('CREATE TABLE `retail-mesh-test`.`shop`.`_check_'),
+    )!;
+    expect(validation).toContain('SELECT ROW_NUMBER() OVER () AS `__line`');
+    expect(validation).toContain("NULLIF(SAFE_CAST(`t`.`quantity` AS STRING), '') AS `__text_quantity`");
+    expect(validation).toContain('TO_JSON_STRING(`t`) AS `__record`');
+  });
+
+  it('says a file that is not Parquet cannot be read', async () => {
+    const file = join(dir, 'broken.parquet');
+    writeFileSync(file, 'nope');
+    standIn.onLoad(() => ({
+      error: { reason: 'invalid', message: 'Error while reading data: not a Parquet file' },
+    }));
+    await expect(warehouse.ingestFile(orders, file)).rejects.toMatchObject({
+      code: 'ingest-unreadable',
+      message: expect.stringContaining('is not a readable PARQUET file: Error while reading data'),
+    });
+    expect(standIn.find('DELETE', `${API}/datasets/shop/tables/*`)).toHaveLength(2);
+  });
+});
+
+describe('listFiles', () => {
+  it('expands *, ? and ** into sorted paths, and names a plain file only if it exists', async () => {
+    const root = join(dir, 'exports');
+    mkdirSync(join(root, '2026', '03'), { recursive: true });
+    for (const f of ['b.csv', 'a.csv', 'a.txt', '2026/c.csv', '2026/03/d.csv'])
+      writeFileSync(join(root, f), '');
+    expect(await warehouse.listFiles(`${root}/*.csv`)).toEqual([`${root}/a.csv`, `${root}/b.csv`]);
+    expect(await warehouse.listFiles(`${root}/?.txt`)).toEqual([`${root}/a.txt`]);
+    expect(await warehouse.listFiles(`${root}/**/*.csv`)).toEqual([
+      `${root}/2026/03/d.csv`,
+      `${root}/2026/c.csv`,
+      `${root}/a.csv`,
+      `${root}/b.csv`,
+    ]);
+    expect(await warehouse.listFiles(`${root}/a.csv`)).toEqual([`${root}/a.csv`]);
+    expect(await warehouse.listFiles(`${root}/none.csv`)).toEqual([]);
+    expect(await warehouse.listFiles(`${root}/nowhere/*.csv`)).toEqual([]);
+  });
+});

@@ -1,0 +1,509 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import type { Dataset } from '@google-cloud/bigquery';
+import {
+  type BatchRecord,
+  BuildError,
+  batchAuthor,
+  batchRecordOf,
+  type ColumnSpec,
+  type CsvScan,
+  canonicalMapping,
+  type Dialect,
+  type IngestMapping,
+  type IngestOptions,
+  type IngestResult,
+  type Source,
+  type SqlRow,
+  scanCsv,
+  type TableRef,
+  volumeFlag,
+  WarehouseError,
+  writeWithout,
+} from '@retail-mesh/sdk';
+import { batchLogStatements } from './bigquery-sources.js';
+
+/** A file as a load job staged it: every value as the file has it, one row per record. */
+export interface StagedFile {
+  readonly table: TableRef;
+  readonly format: 'csv' | 'parquet';
+  /** The file's column names, in order (a CSV's header). */
+  readonly columns: readonly string[];
+}
+
+/** How long a staging table outlives a crashed ingest. */
+const STAGING_HOURS = 6;
+/** Rejects listed in an ingest's result; all of them are in the rejects table. */
+const SAMPLE_REJECTS = 5;
+
+/**
+ * The columns of a staged CSV: its physical line, the scan's reason for refusing the record (and
+ * the record, as JSON text) or NULL, then the file's columns by position. Positions, not the
+ * header's names: a header may say `Order No.` or `Qty (units)`, which are no BigQuery column names.
+ */
+export function csvStagingColumns(
+  fileColumns: readonly string[],
+): Array<{ name: string; type: string; mode?: string }> {
+  return [
+    { name: '__line', type: 'INTEGER', mode: 'REQUIRED' },
+    { name: '__reason', type: 'STRING' },
+    { name: '__record', type: 'STRING' },
+    ...fileColumns.map((_, i) => ({ name: `c${i + 1}`, type: 'STRING' })),
+  ];
+}
+
+/** The load job of a staged file: the table was created empty (with its expiry) just before. */
+export function loadMetadata(format: 'csv' | 'parquet', scan?: CsvScan) {
+  if (format === 'parquet')
+    return { sourceFormat: 'PARQUET', writeDisposition: 'WRITE_TRUNCATE', createDisposition: 'CREATE_NEVER' };
+  return {
+    sourceFormat: 'CSV',
+    schema: { fields: csvStagingColumns(scan?.header ?? []) },
+    skipLeadingRows: 1,
+    fieldDelimiter: scan?.delimiter ?? ',',
+    quote: '"',
+    allowQuotedNewlines: true,
+    // Refused records carry only line, reason and record: their file columns load as NULL.
+    allowJaggedRows: true,
+    encoding: 'UTF-8',
+    writeDisposition: 'WRITE_TRUNCATE',
+    createDisposition: 'CREATE_NEVER',
+  };
+}
+
+/**
+ * Source column -> file column (undefined for a constant or an absent column). A constant
+ * (`--set`) wins, then a rename (`--map`), then the same name, then the same name ignoring case.
+ * Returns every problem at once, in the DuckDB adapter's words.
+ */
+export function mapColumns(
+  source: Source,
+  fileColumns: readonly string[],
+  mapping: IngestMapping,
+): { columns: Map<string, string | undefined>; problems: string[] } {
+  const problems: string[] = [];
+  const names = new Set(source.columns.map((c) => c.name));
+  const findFile = (name: string) =>
+    fileColumns.find((f) => f === name) ?? fileColumns.find((f) => f.toLowerCase() === name.toLowerCase());
+  for (const [target, from] of Object.entries(mapping.rename)) {
+    if (!names.has(target)) problems.push(`--map ${target}=${from}: ${source.id} has no column ${target}`);
+    else if (!findFile(from)) problems.push(`--map ${target}=${from}: the file has no column ${from}`);
+  }
+  for (const target of Object.keys(mapping.set))
+    if (!names.has(target)) problems.push(`--set ${target}: ${source.id} has no column ${target}`);
+  for (const target of Object.keys(mapping.values))
+    if (!names.has(target)) problems.push(`value map of ${target}: ${source.id} has no column ${target}`);
+  const columns = new Map<string, string | undefined>();
+  for (const c of source.columns) {
+    if (mapping.set[c.name] !== undefined) {
+      columns.set(c.name, undefined);
+      continue;
+    }
+    const renamed = mapping.rename[c.name];
+    const from = findFile(renamed ?? c.name);
+    columns.set(c.name, from);
+    if (!from && !c.nullable && renamed === undefined)
+      problems.push(
+        `column ${c.name} (required) is not in the file: map it with --map ${c.name}=<file column> or give it a value with --set ${c.name}=<value>`,
+      );
+  }
+  return { columns, problems };
+}
+
+/** The typed value of a column from its text; NULL when the text is not of the column's type. */
+function typed(c: ColumnSpec, text: string, dialect: Dialect): string {
+  const trimmed = `TRIM(${text})`;
+  // An enumeration matches ignoring case and surrounding spaces, and is stored as the contract spells it.
+  if (c.values?.length && c.type === 'string')
+    return `CASE LOWER(${trimmed}) ${c.values.map((v) => `WHEN ${dialect.literal(v.toLowerCase())} THEN ${dialect.literal(v)}`).join(' ')} END`;
+  switch (c.type) {
+    case 'string':
+      return text;
+    case 'integer':
+      // Through NUMERIC, so 1e3 and 2.0 are integers; 2.5 becomes 3 here and a reject below.
+      return `SAFE_CAST(SAFE_CAST(${trimmed} AS NUMERIC) AS INT64)`;
+    case 'boolean':
+      return `CASE WHEN LOWER(${trimmed}) IN ('true', 't', 'yes', 'y', '1') THEN TRUE WHEN LOWER(${trimmed}) IN ('false', 'f', 'no', 'n', '0') THEN FALSE END`;
+    default:
+      // TIMESTAMP: an offset or a Z is honoured; a zone-less time is UTC (BigQuery's default zone).
+      return `SAFE_CAST(${trimmed} AS ${dialect.columnType(c.type)})`;
+  }
+}
+
+/**
+ * The validation of a staged file, as one script: `checked` gets every row with its line, the
+ * reason it is rejected (NULL when valid), the record as JSON text and each source column typed;
+ * then one SELECT counts rows and rejects and lists the first rejects. The reasons read as
+ * DuckDB's: `quantity (file column Qty): "2.5" is not a valid integer`.
+ */
+export function validationStatements(
+  source: Source,
+  staged: StagedFile,
+  checked: TableRef,
+  mapping: IngestMapping,
+  columns: ReadonlyMap<string, string | undefined>,
+  dialect: Dialect,
+): string[] {
+  const q = dialect.quoteIdent;
+  const lit = dialect.literal;
+  const csv = staged.format === 'csv';
+  const fileColumn = (name: string) =>
+    csv
+      ? `${q('t')}.${q(`c${staged.columns.indexOf(name) + 1}`)}`
+      : `SAFE_CAST(${q('t')}.${q(name)} AS STRING)`;
+  const text = (c: ColumnSpec) => q(`__text_${c.name}`);
+  // Step 1: each column's text, after constants and value maps; an empty value is no value, as
+  // DuckDB's reader reads it.
+  const texts = source.columns.map((c) => {
+    const from = columns.get(c.name);
+    const constant = mapping.set[c.name];
+    const raw =
+      constant !== undefined
+        ? lit(constant)
+        : from === undefined
+          ? 'CAST(NULL AS STRING)'
+          : `NULLIF(${fileColumn(from)}, '')`;
+    const map = Object.entries(mapping.values[c.name] ?? {});
+    const value = map.length
+      ? `CASE ${raw} ${map.map(([a, b]) => `WHEN ${lit(a)} THEN ${lit(b)}`).join(' ')} ELSE ${raw} END`
+      : raw;
+    return `${value} AS ${text(c)}`;
+  });
+  // CSV: lines travel with the rows (a load job keeps no order). Parquet has rows, not lines: they
+  // are numbered by ROW_NUMBER() OVER (), in an order BigQuery does not promise to be the file's.
+  const line = csv ? `${q('t')}.${q('__line')}` : 'ROW_NUMBER() OVER ()';
+  const record = csv
+    ? `COALESCE(${q('t')}.${q('__record')}, TO_JSON_STRING(STRUCT(${staged.columns.map((name, i) => `${q('t')}.${q(`c${i + 1}`)} AS ${q(name)}`).join(', ')})))`
+    : `TO_JSON_STRING(${q('t')})`;
+  const refused = csv ? `${q('t')}.${q('__reason')}` : 'CAST(NULL AS STRING)';
+  // Step 2: typed values; step 3: the reasons, from texts and values.
+  const values = source.columns.map((c) => `${typed(c, text(c), dialect)} AS ${q(c.name)}`);
+  const reasons = source.columns.flatMap((c) => {
+    const from = columns.get(c.name);
+    const label = `${c.name}${from !== undefined && from !== c.name ? ` (file column ${from})` : ''}`;
+    const shown = (what: string) => `CONCAT(${lit(`${label}: `)}, TO_JSON_STRING(${text(c)}), ${lit(what)})`;
+    const out: string[] = [];
+    if (!c.nullable) out.push(`IF(${text(c)} IS NULL, ${lit(`${label}: missing`)}, NULL)`);
+    if (c.values?.length && c.type === 'string')
+      out.push(
+        `IF(${text(c)} IS NOT NULL AND ${q(c.name)} IS NULL, ${shown(` is not one of ${c.values.join(', ')}`)}, NULL)`,
+      );
+    else if (c.type === 'integer')
+      out.push(
+        `IF(${text(c)} IS NOT NULL AND (${q(c.name)} IS NULL OR SAFE_CAST(TRIM(${text(c)}) AS NUMERIC) <> ${q(c.name)}), ${shown(' is not a valid integer')}, NULL)`,
+      );
+    else if (c.type !== 'string')
+      out.push(
+        `IF(${text(c)} IS NOT NULL AND ${q(c.name)} IS NULL, ${shown(` is not a valid ${c.type}`)}, NULL)`,
+      );
+    return out;
+  });
+  const reason = reasons.length
+    ? `COALESCE(${q('__refused')}, NULLIF(ARRAY_TO_STRING([${reasons.join(',\n    ')}], '; '), ''))`
+    : q('__refused');
+  const names = source.columns.map((c) => q(c.name));
+  const create = `CREATE TABLE ${dialect.tableName(checked)}
+OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL ${STAGING_HOURS} HOUR))
+AS SELECT ${q('__line')}, ${reason} AS ${q('__reason')}, ${q('__record')}, ${names.join(', ')}
+FROM (
+  SELECT *, ${values.join(',\n    ')}
+  FROM (
+    SELECT ${line} AS ${q('__line')}, ${refused} AS ${q('__refused')}, ${record} AS ${q('__record')},
+    ${texts.join(',\n    ')}
+    FROM ${dialect.tableName(staged.table)} AS ${q('t')}
+  )
+)`;
+  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')},
+  ARRAY_AGG(IF(${q('__reason')} IS NULL, NULL, STRUCT(${q('__line')} AS ${q('line')}, ${q('__reason')} AS ${q('reason')})) IGNORE NULLS ORDER BY ${q('__line')} LIMIT ${SAMPLE_REJECTS}) AS ${q('sample')}
+FROM ${dialect.tableName(checked)}`;
+  return [create, summary];
+}
+
+/**
+ * Writes the copy of a scanned CSV that a load job gets: `__line`, `__reason` and `__record`
+ * before the file's columns. BigQuery keeps no row order in a load, so each loadable record
+ * carries its physical line; the records the scan refused follow at the end with their line,
+ * reason and record (`{"text": ...}`, as DuckDB records them), so one query sees every reject. `input` holds exactly the
+ * loadable records (the file, or a copy without the scan's skipped ranges). Returns how many
+ * records it wrote, which must be the scan's count.
+ */
+export async function writeStagingCsv(input: string, target: string, scan: CsvScan): Promise<number> {
+  const out = createWriteStream(target);
+  const d = scan.delimiter;
+  const quoted = (text: string) => `"${text.replaceAll('"', '""')}"`;
+  let record = -1; // the header, then loadable record 0, 1, ...
+  let atStart = true;
+  let inQuotes = false;
+  let last = 0x0a;
+  for await (const raw of createReadStream(input)) {
+    const chunk = raw as Buffer;
+    let from = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      if (atStart) {
+        out.write(chunk.subarray(from, i));
+        from = i;
+        out.write(
+          record < 0
+            ? `__line${d}__reason${d}__record${d}`
+            : `${scan.lines?.[record] ?? record + 2}${d}${d}${d}`,
+        );
+        atStart = false;
+      }
+      // Quoting is RFC 4180's, as the scan's: `""` toggles twice, and a newline in quotes is data.
+      const b = chunk[i]!;
+      if (b === 0x22) inQuotes = !inQuotes;
+      else if (b === 0x0a && !inQuotes) {
+        atStart = true;
+        record++;
+      }
+    }
+    out.write(chunk.subarray(from));
+    if (chunk.length) last = chunk[chunk.length - 1]!;
+  }
+  if (!atStart) record++;
+  if (last !== 0x0a) out.write('\n');
+  for (const r of scan.rejects)
+    out.write(`${r.line}${d}${quoted(r.reason)}${d}${quoted(JSON.stringify({ text: r.text }))}\n`);
+  out.end();
+  await finished(out);
+  return record;
+}
+
+/** Paths a local pattern names (`*`, `?`, `**`), sorted; a plain path names itself if it is a file. */
+export async function listLocalFiles(pattern: string): Promise<string[]> {
+  const parts = pattern.split('/');
+  const wild = parts.findIndex((p) => /[*?[]/.test(p));
+  if (wild < 0) return (await stat(pattern).catch(() => undefined))?.isFile() ? [pattern] : [];
+  const prefix = parts.slice(0, wild).join('/');
+  const rest = parts.slice(wild).join('/');
+  const regex = new RegExp(
+    `^${rest
+      .split(/(\*\*\/|\*\*|\*|\?)/)
+      .map((p) =>
+        p === '**/'
+          ? '(?:.*/)?'
+          : p === '**'
+            ? '.*'
+            : p === '*'
+              ? '[^/]*'
+              : p === '?'
+                ? '[^/]'
+                : p.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+      )
+      .join('')}$`,
+  );
+  const base = prefix || (pattern.startsWith('/') ? '/' : '.');
+  const entries = await readdir(base, {
+    recursive: rest.includes('/') || rest.includes('**'),
+    withFileTypes: true,
+  }).catch(() => []);
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) =>
+      join(e.parentPath, e.name)
+        .slice(base === '.' ? 0 : base.length)
+        .replace(/^\//, ''),
+    )
+    .filter((rel) => regex.test(rel))
+    .map((rel) => (prefix ? `${prefix}/${rel}` : rel))
+    .sort();
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** What the ingestion needs of the warehouse. */
+export interface IngestContext {
+  readonly dialect: Dialect;
+  dataset(schema: string): Dataset;
+  ensureSource(source: Source): Promise<void>;
+  listBatches(options: { source: string }): Promise<BatchRecord[]>;
+  /** Runs statements as one script and returns the rows of its result (see the warehouse's `script`). */
+  script(statements: readonly string[]): Promise<SqlRow[]>;
+}
+
+/**
+ * Loads one local CSV or Parquet file into a source as one batch: a load job stages it, one
+ * query validates every row, one transaction appends rows, rejects and the batch record.
+ */
+export async function ingestFile(
+  context: IngestContext,
+  source: Source,
+  file: string,
+  options: IngestOptions = {},
+): Promise<IngestResult> {
+  const subject = { domain: source.domain.name, source: source.name, file };
+  const format = options.format ?? (/\.parquet$/i.test(file) ? 'parquet' : 'csv');
+  const mapping = canonicalMapping(options.mapping);
+  const unreadable = (message: string, cause?: unknown) =>
+    new WarehouseError('ingest-unreadable', message, subject, { cause });
+  const scan = format === 'csv' ? await scanCsv(file) : undefined;
+  if (scan?.unreadable) throw unreadable(`${file} ${scan.unreadable}`);
+  let sha256: string;
+  try {
+    sha256 = scan?.sha256 ?? (await sha256Of(file));
+  } catch (cause) {
+    throw unreadable(`${file} cannot be read: ${(cause as Error).message}`, cause);
+  }
+  const mapped = (fileColumns: readonly string[]) => {
+    const result = mapColumns(source, fileColumns, mapping);
+    if (result.problems.length)
+      throw new BuildError(
+        'ingest-mapping',
+        `${file} does not fit ${source.id}: ${result.problems.join('; ')}. The file has columns ${fileColumns.join(', ')}.`,
+        subject,
+      );
+    return result.columns;
+  };
+  // A CSV's header is known before anything is uploaded: a file that does not fit costs nothing.
+  if (scan) mapped(scan.header);
+
+  await context.ensureSource(source);
+  const live = await context.listBatches({ source: source.id });
+  const result = {
+    file,
+    sha256,
+    rejectsTable: source.rejects,
+  };
+  const mappingJson = JSON.stringify(mapping);
+  const same = live.find(
+    (b) => b.sha256 === sha256 && JSON.stringify(canonicalMapping(b.mapping)) === mappingJson,
+  );
+  // Nothing is loaded: the counts are this call's; the batch it was says what it loaded then.
+  if (same)
+    return {
+      ...result,
+      status: 'already-ingested',
+      batchId: same.batchId,
+      rows: 0,
+      loaded: 0,
+      rejected: 0,
+      replacedSample: false,
+      flag: undefined,
+      sampleRejects: [],
+    };
+  const ingested = live.filter((b) => b.kind === 'ingest');
+  // The source's first real batch takes its sample out, in the same transaction.
+  const replacedSample = live.some((b) => b.kind === 'sample');
+
+  const suffix = `${source.name}_${randomBytes(4).toString('hex')}`;
+  const staging = { schema: source.domain.name, name: `_load_${suffix}` };
+  const checked = { schema: source.domain.name, name: `_check_${suffix}` };
+  const dataset = context.dataset(source.domain.name);
+  const tmp = await mkdtemp(join(tmpdir(), 'mesh-ingest-'));
+  try {
+    let upload = file;
+    if (scan) {
+      const loadable = scan.skipped.length ? join(tmp, 'loadable.csv') : file;
+      if (loadable !== file) await writeWithout(file, loadable, scan.skipped);
+      upload = join(tmp, 'staging.csv');
+      const records = await writeStagingCsv(loadable, upload, scan);
+      if (records !== scan.records)
+        throw unreadable(
+          `${file} could not be split into records consistently (${scan.records} by the line scan, ${records} by the staging copy): check its line endings and quoting`,
+        );
+    }
+    const metadata = loadMetadata(format, scan);
+    // Created before the load so that it expires even if this process dies mid-way.
+    await dataset
+      .createTable(staging.name, {
+        ...(scan ? { schema: { fields: csvStagingColumns(scan.header) } } : {}),
+        expirationTime: String(Date.now() + STAGING_HOURS * 3_600_000),
+        description: `Staging of ${file} for ${source.id} (mesh ingest); dropped when the ingest ends.`,
+      })
+      .catch((cause: Error) => {
+        throw new WarehouseError(
+          'ingest-failed',
+          `${file}: cannot create a staging table: ${cause.message}`,
+          subject,
+          {
+            cause,
+          },
+        );
+      });
+    let fileColumns = scan?.header ?? [];
+    try {
+      await dataset.table(staging.name).load(upload, metadata);
+      if (!scan) {
+        const [table] = await dataset.table(staging.name).getMetadata();
+        fileColumns = ((table.schema?.fields ?? []) as Array<{ name: string }>).map((f) => f.name);
+      }
+    } catch (cause) {
+      throw unreadable(
+        `${file} is not a readable ${format.toUpperCase()} file: ${(cause as Error).message.split('\n')[0]}`,
+        cause,
+      );
+    }
+    const staged: StagedFile = { table: staging, format, columns: fileColumns };
+    const statements = validationStatements(
+      source,
+      staged,
+      checked,
+      mapping,
+      mapped(fileColumns),
+      context.dialect,
+    );
+    const [summary] = await context.script(statements);
+    const rows = Number(summary?.rows ?? 0);
+    const rejected = Number(summary?.rejected ?? 0);
+    const sampleRejects = ((summary?.sample ?? []) as Array<{ line: unknown; reason: unknown }>).map((r) => ({
+      line: Number(r.line),
+      reason: String(r.reason),
+    }));
+    if (options.maxRejects !== undefined && rejected > options.maxRejects) {
+      throw new BuildError(
+        'too-many-rejects',
+        `${file}: ${rejected} of ${rows} rows are invalid, more than --max-rejects ${options.maxRejects}; nothing was loaded. First: ${sampleRejects.map((r) => `line ${r.line}: ${r.reason}`).join(' | ')}`,
+        { ...subject, line: sampleRejects[0]?.line },
+      );
+    }
+    const append = batchLogStatements(context.dialect).append(
+      source,
+      checked,
+      {
+        source: source.id,
+        kind: 'ingest',
+        file,
+        sha256,
+        mapping: mappingJson,
+        rows,
+        loaded: rows - rejected,
+        rejected,
+        author: batchAuthor(process.env, () => userInfo().username),
+      },
+      { replaceSample: replacedSample },
+    );
+    const [row] = await context.script(append);
+    if (!row)
+      throw new WarehouseError('ingest-failed', `${file}: the batch log returned no record.`, subject);
+    const batch = batchRecordOf(row);
+    return {
+      ...result,
+      status: 'loaded',
+      batchId: batch.batchId,
+      rows,
+      loaded: rows - rejected,
+      rejected,
+      replacedSample,
+      flag: volumeFlag(
+        rows - rejected,
+        ingested.map((b) => b.loaded),
+      ),
+      sampleRejects,
+    };
+  } finally {
+    for (const name of [checked.name, staging.name])
+      await dataset
+        .table(name)
+        .delete({ ignoreNotFound: true })
+        .catch(() => undefined);
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

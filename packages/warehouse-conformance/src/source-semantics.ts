@@ -1,0 +1,272 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  canIngestFiles,
+  defineDomain,
+  defineSource,
+  type FileIngester,
+  isMeshError,
+  loadRows,
+  rejectsSelect,
+  renderSql,
+  type Source,
+  sql,
+  type Warehouse,
+  z,
+} from '@retail-mesh/sdk';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * What sources mean on every warehouse: a log of batches, current rows by sync mode, reverts,
+ * mappings, rejects with physical lines, and sample rows that never mix with real ones. Runs
+ * inside `describeWarehouseConformance`, on the warehouse it connected.
+ */
+export function describeSourceSemantics(warehouse: () => Warehouse, prefix: string) {
+  const fx = sourceFixtures(`${prefix}_src`);
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-conformance-'));
+  let n = 0;
+  const file = (content: string) => {
+    const path = join(dir, `export-${n++}.csv`);
+    writeFileSync(path, content);
+    return path;
+  };
+  const ingester = () => {
+    const w = warehouse();
+    if (!canIngestFiles(w)) throw new Error(`${w.name} cannot ingest files`);
+    return w as Warehouse & FileIngester;
+  };
+  const current = async (source: Source, order: string) =>
+    warehouse().query(
+      renderSql(
+        sql`SELECT * FROM ${source} ORDER BY ${sql.raw(warehouse().dialect.quoteIdent(order))}`,
+        warehouse().dialect,
+      ),
+    );
+
+  describe('sources', () => {
+    beforeAll(async () => {
+      for (const s of [fx.orders, fx.stores, fx.events, fx.customers])
+        await warehouse().ensureDomain(s.domain);
+    });
+
+    it('reads a source that was never loaded as empty, with no batch', async () => {
+      await warehouse().ensureSource(fx.events);
+      expect(await current(fx.events, 'event_id')).toEqual([]);
+      expect(await warehouse().listBatches({ source: fx.events.id })).toEqual([]);
+    });
+
+    it('upsert: a re-export in other bytes changes nothing, a status update replaces its row, a revert restores it', async () => {
+      const w = ingester();
+      const first = await w.ingestFile(
+        fx.orders,
+        file('order_id,status,amount\nO1,completed,10.50\nO2,completed,4\n'),
+      );
+      expect(first).toMatchObject({ status: 'loaded', rows: 2, loaded: 2, rejected: 0 });
+      // The same rows: CRLF, another column order, quoted values.
+      const again = await w.ingestFile(
+        fx.orders,
+        file('"amount","order_id","status"\r\n"4","O2","completed"\r\n"10.5","O1","completed"\r\n'),
+      );
+      expect(again.status).toBe('loaded');
+      expect(again.batchId).toBeGreaterThan(first.batchId);
+      const rows = await current(fx.orders, 'order_id');
+      expect(rows).toEqual([
+        { order_id: 'O1', status: 'completed', amount: 10.5 },
+        { order_id: 'O2', status: 'completed', amount: 4 },
+      ]);
+      // The very same bytes with the same mapping: one batch, not two.
+      const same = await w.ingestFile(
+        fx.orders,
+        file('order_id,status,amount\nO1,completed,10.50\nO2,completed,4\n'),
+      );
+      expect(same).toMatchObject({ status: 'already-ingested', batchId: first.batchId });
+
+      const update = await w.ingestFile(fx.orders, file('order_id,status,amount\nO1,cancelled,10.50\n'));
+      expect(await current(fx.orders, 'order_id')).toEqual([
+        { order_id: 'O1', status: 'cancelled', amount: 10.5 },
+        { order_id: 'O2', status: 'completed', amount: 4 },
+      ]);
+      const reverted = await w.revertBatch(update.batchId);
+      expect(reverted.revertedAt).toBeInstanceOf(Date);
+      expect((await current(fx.orders, 'order_id'))[0]).toMatchObject({ status: 'completed' });
+      const live = await w.listBatches({ source: fx.orders.id });
+      expect(live.map((b) => b.batchId)).toEqual([first.batchId, again.batchId]);
+      const all = await w.listBatches({ source: fx.orders.id, includeReverted: true });
+      expect(all.map((b) => b.batchId)).toEqual([first.batchId, again.batchId, update.batchId]);
+      expect(all[0]).toMatchObject({ kind: 'ingest', loaded: 2, rejected: 0, sha256: first.sha256 });
+      await expect(w.revertBatch(update.batchId)).rejects.toMatchObject({ code: 'batch-reverted' });
+      await expect(w.revertBatch(999_999)).rejects.toMatchObject({ code: 'unknown-batch' });
+      // A reverted file may be loaded again.
+      expect(
+        (await w.ingestFile(fx.orders, file('order_id,status,amount\nO1,cancelled,10.50\n'))).status,
+      ).toBe('loaded');
+    });
+
+    it('upsert by cursor: the newest version wins whatever the order batches arrive in', async () => {
+      const w = ingester();
+      await w.ingestFile(
+        fx.customers,
+        file('customer_id,segment,updated_at\nC1,consumer,2026-01-02T00:00:00Z\n'),
+      );
+      await w.ingestFile(
+        fx.customers,
+        file('customer_id,segment,updated_at\nC1,corporate,2026-01-01T00:00:00Z\n'),
+      );
+      expect(await current(fx.customers, 'customer_id')).toMatchObject([
+        { customer_id: 'C1', segment: 'consumer' },
+      ]);
+    });
+
+    it('snapshot: the latest export is the table; append: an event is kept once', async () => {
+      const w = ingester();
+      await w.ingestFile(fx.stores, file('store_id,name\nS1,North\nS2,South\n'));
+      await w.ingestFile(fx.stores, file('store_id,name\nS2,South II\n'));
+      expect(await current(fx.stores, 'store_id')).toEqual([{ store_id: 'S2', name: 'South II' }]);
+
+      await w.ingestFile(fx.events, file('event_id,kind\nE1,click\nE2,view\n'));
+      await w.ingestFile(fx.events, file('event_id,kind\nE2,changed\nE3,click\n'));
+      expect(await current(fx.events, 'event_id')).toEqual([
+        { event_id: 'E1', kind: 'click' },
+        { event_id: 'E2', kind: 'view' },
+        { event_id: 'E3', kind: 'click' },
+      ]);
+    });
+
+    it('maps an export: renames, constants, value maps and enumerations in any case', async () => {
+      const w = ingester();
+      const result = await w.ingestFile(
+        fx.customers,
+        file(
+          'CustNo,Segment,Saved\nC2,Home Office,2026-02-01T00:00:00Z\nC3, CORPORATE ,2026-02-01T00:00:00Z\n',
+        ),
+        {
+          mapping: {
+            rename: { customer_id: 'CustNo', updated_at: 'Saved' },
+            set: { country: 'NL' },
+            values: { segment: { 'Home Office': 'small_business' } },
+          },
+        },
+      );
+      expect(result).toMatchObject({ loaded: 2, rejected: 0 });
+      const rows = await current(fx.customers, 'customer_id');
+      expect(rows.slice(1)).toMatchObject([
+        { customer_id: 'C2', segment: 'small_business', country: 'NL' },
+        { customer_id: 'C3', segment: 'corporate', country: 'NL' },
+      ]);
+      const [batch] = (await w.listBatches({ source: fx.customers.id })).slice(-1);
+      expect(batch!.mapping).toEqual({
+        rename: { customer_id: 'CustNo', updated_at: 'Saved' },
+        set: { country: 'NL' },
+        values: { segment: { 'Home Office': 'small_business' } },
+      });
+    });
+
+    it('rejects rows with their physical line and reason; malformed quotes and NUL bytes are not loaded', async () => {
+      const w = ingester();
+      const result = await w.ingestFile(
+        fx.events,
+        file('event_id,kind\nE10,"two\nlines"\n\nE11,ab"c\nE12,ok\u0000\nE13,\nE14,fine\n'),
+      );
+      expect(result).toMatchObject({ rows: 5, loaded: 2, rejected: 3 });
+      expect(result.sampleRejects).toEqual([
+        { line: 5, reason: 'malformed quote: a quote inside unquoted field 2' },
+        { line: 6, reason: 'contains a NUL byte' },
+        { line: 7, reason: 'kind: missing' },
+      ]);
+      const stored = await w.query(rejectsSelect(fx.events, result.batchId, w.dialect));
+      expect(stored.map((r) => [Number(r.line), r.reason])).toEqual([
+        [5, 'malformed quote: a quote inside unquoted field 2'],
+        [6, 'contains a NUL byte'],
+        [7, 'kind: missing'],
+      ]);
+      const log = await w.query(
+        renderSql(
+          sql`SELECT event_id, _line FROM ${sql.raw(w.dialect.tableName(fx.events.log))} WHERE _batch_id = ${result.batchId} ORDER BY _line`,
+          w.dialect,
+        ),
+      );
+      expect(log).toEqual([
+        { event_id: 'E10', _line: 2 },
+        { event_id: 'E14', _line: 8 },
+      ]);
+    });
+
+    it('keeps sample rows and real rows apart', async () => {
+      const w = ingester();
+      await expect(
+        loadRows(w, fx.orders, [{ order_id: 'X', status: 'completed', amount: 1 }]),
+      ).rejects.toSatisfy((e: unknown) => isMeshError(e) && e.code === 'source-holds-ingested-rows');
+      const sample = await loadRows(w, fx.samples, [{ event_id: 'S1', kind: 'sample' }]);
+      expect(sample.rowCount).toBe(1);
+      const [state] = await w.listBatches({ source: fx.samples.id });
+      expect(state).toMatchObject({ kind: 'sample', loaded: 1 });
+      const real = await w.ingestFile(fx.samples, file('event_id,kind\nR1,real\n'));
+      expect(real.replacedSample).toBe(true);
+      expect(await current(fx.samples, 'event_id')).toEqual([{ event_id: 'R1', kind: 'real' }]);
+      expect((await w.listBatches({ source: fx.samples.id })).map((b) => b.kind)).toEqual(['ingest']);
+    });
+  });
+}
+
+function sourceFixtures(prefix: string) {
+  const domain = defineDomain({
+    name: prefix,
+    description: 'Source conformance fixtures',
+    owner: { team: 'platform', email: 'platform@retail.example' },
+  });
+  const orders = defineSource({
+    domain,
+    name: 'orders',
+    description: 'Orders; a status update arrives as the order again.',
+    mode: 'upsert',
+    schema: z.object({
+      order_id: z.string().describe('Order').meta({ key: true }),
+      status: z.enum(['completed', 'cancelled']).describe('Status'),
+      amount: z.number().meta({ type: 'decimal' }).describe('Amount'),
+    }),
+  });
+  const customers = defineSource({
+    domain,
+    name: 'customers',
+    description: 'Customer revisions.',
+    mode: 'upsert',
+    cursor: 'updated_at',
+    schema: z.object({
+      customer_id: z.string().describe('Customer').meta({ key: true }),
+      segment: z.enum(['consumer', 'small_business', 'corporate']).describe('Segment'),
+      country: z.string().nullable().describe('Country'),
+      updated_at: z.date().describe('Saved at'),
+    }),
+  });
+  const stores = defineSource({
+    domain,
+    name: 'stores',
+    description: 'The store list, exported whole.',
+    mode: 'snapshot',
+    schema: z.object({
+      store_id: z.string().describe('Store').meta({ key: true }),
+      name: z.string().describe('Name'),
+    }),
+  });
+  const eventSchema = z.object({
+    event_id: z.string().describe('Event').meta({ key: true }),
+    kind: z.string().describe('Kind'),
+  });
+  const events = defineSource({
+    domain,
+    name: 'events',
+    description: 'Events.',
+    mode: 'append',
+    optional: true,
+    schema: eventSchema,
+  });
+  const samples = defineSource({
+    domain,
+    name: 'samples',
+    description: 'Sample, then real.',
+    mode: 'append',
+    schema: eventSchema,
+  });
+  return { orders, customers, stores, events, samples };
+}

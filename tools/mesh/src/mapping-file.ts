@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { type IngestMapping, UsageError, z } from '@retail-mesh/sdk';
+import { parseYamlFile } from './yaml-file.js';
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+/**
+ * A mapping file a team keeps in its repo, beside the exports it describes:
+ *
+ * ```yaml
+ * source: customer.customers      # optional: the source it is for
+ * rename: { customer_id: CustNo }  # source column: file column
+ * set: { country: NL }             # source column: the value of every row
+ * values:                          # source column: { file value: source value }
+ *   segment: { Home Office: small_business }
+ * ```
+ */
+export const mappingFileSchema = z
+  .object({
+    source: z.string().optional(),
+    rename: z.record(z.string(), z.string()).default({}),
+    set: z.record(z.string(), scalar).default({}),
+    values: z.record(z.string(), z.record(z.string(), scalar)).default({}),
+  })
+  .strict();
+
+/** Reads a mapping file; an error names the file, line and key. */
+export function readMappingFile(file: string): { source: string | undefined; mapping: IngestMapping } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new UsageError('bad-arguments', `--mapping ${file}: ${(cause as Error).message}`, { file });
+  }
+  const { value } = parseYamlFile(mappingFileSchema, text, file, 'invalid-mapping');
+  return { source: value.source, mapping: { rename: value.rename, set: value.set, values: value.values } };
+}

@@ -1,0 +1,237 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { mesh } from './testing/run-cli.js';
+
+/**
+ * A retailer landing its own exports, messy as real exports are, on the embedded warehouse:
+ * each scenario of issue 7 replayed through the CLI, checked on the figures the products publish.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'mesh-scenarios-'));
+const db = join(dir, 'mesh.duckdb');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+let n = 0;
+const csv = (lines: string[], eol = '\n') => {
+  const path = join(dir, `export-${n++}.csv`);
+  writeFileSync(path, lines.join(eol) + eol);
+  return path;
+};
+
+const products = csv([
+  'product_id,sku,name,category,brand,unit_cost,retail_price,active,launched_on,updated_at',
+  'P1,SKU-1,Kettle,Kitchen,Acme,10,25,true,2025-01-01,2026-01-01T00:00:00Z',
+  'P2,SKU-2,Toaster,Kitchen,Acme,20,40,true,2025-01-01,2026-01-01T00:00:00Z',
+]);
+// The CRM spells segments its own way; C3's record is broken (no email) and is rejected.
+const customers = csv([
+  'customer_id,first_name,last_name,email,phone,segment,loyalty_tier,signup_date,country,city,marketing_opt_in,updated_at',
+  'C1,Ann,Lee,ann@example.com,,Consumer,gold,2025-02-01,NL,Utrecht,true,2026-01-01T00:00:00Z',
+  'C2,Bo,Kim,bo@example.com,,Home Office,silver,2025-03-01,NL,Delft,false,2026-01-01T00:00:00Z',
+  'C3,Cy,Ng,,,consumer,bronze,2025-04-01,NL,Breda,false,2026-01-01T00:00:00Z',
+]);
+const customerMapping = join(dir, 'crm.yaml');
+writeFileSync(
+  customerMapping,
+  'source: customer.customers\nvalues:\n  segment: { Home Office: small_business }\n',
+);
+// The OMS export has no channel column: every order is an online order.
+const orderHeader = 'order_id,customer_id,store_id,status,ordered_at';
+const orders = csv([
+  orderHeader,
+  'O1,C1,,completed,2026-03-01T10:00:00Z',
+  'O2,C2,,completed,2026-03-01T11:00:00Z',
+  'O3,C3,,completed,2026-03-02T09:00:00Z',
+]);
+const lineHeader = 'order_id,line_number,product_id,quantity,unit_price,discount_amount';
+const lines = csv([lineHeader, 'O1,1,P1,2,25,0', 'O2,1,P2,1,40,5', 'O3,1,P1,1,25,0']);
+const shipments = csv([
+  'order_id,carrier,shipped_at,delivered_at,promised_days',
+  'O1,dhl,2026-03-01T18:00:00Z,2026-03-03T10:00:00Z,3',
+  'O2,ups,2026-03-01T19:00:00Z,,3',
+  'O3,dpd,2026-03-02T18:00:00Z,2026-03-04T12:00:00Z,3',
+]);
+
+async function figures() {
+  const warehouse = await createDuckDbWarehouse({ path: db });
+  try {
+    const [t] = await warehouse.query(
+      `SELECT count(*) AS orders, sum(net_amount) AS revenue, count(*) FILTER (WHERE status = 'cancelled') AS cancelled FROM "order".order_transactions`,
+    );
+    const [d] = await warehouse.query(`SELECT sum(net_revenue) AS revenue FROM "order".order_daily_sales`);
+    const [s] = await warehouse.query(
+      `SELECT count(*) AS customers, sum(orders) AS orders FROM "order".order_customer_summary`,
+    );
+    return { transactions: t!, daily: d!, summary: s! };
+  } finally {
+    await warehouse.close();
+  }
+}
+
+describe('sources with real exports', () => {
+  it('waits for a required source never loaded, reads an optional one as empty', async () => {
+    expect((await mesh('ingest', 'product.products', '--from', products, '--db', db)).code).toBe(0);
+    const crm = await mesh(
+      'ingest',
+      'customer.customers',
+      '--from',
+      customers,
+      '--mapping',
+      customerMapping,
+      '--db',
+      db,
+    );
+    expect(crm.stdout).toContain(`${customers}:4: email: missing`);
+    expect(
+      (await mesh('ingest', 'order.orders', '--from', orders, '--set', 'channel=online', '--db', db)).code,
+    ).toBe(0);
+    expect((await mesh('ingest', 'order.order_lines', '--from', lines, '--db', db)).code).toBe(0);
+
+    const build = await mesh('build', 'order', '--db', db, '--json');
+    expect(build.code).toBe(1);
+    const byId = Object.fromEntries(
+      build.json().products.map((p: { id: string; status: string }) => [p.id, p.status] as const),
+    );
+    // shipments were never exported: fulfilment waits for them; returns are optional and read as empty.
+    expect(byId['order.order_fulfillment']).toBe('waiting');
+    expect(byId['order.order_transactions']).toBe('published');
+    expect(byId['order.order_returns']).toBe('published');
+    expect(build.json().summary).toMatchObject({ waiting: 1, failed: 0 });
+    const health = (await mesh('health', '--db', db, '--json')).json();
+    const fulfillment = health.domains
+      .flatMap((d: { products: unknown[] }) => d.products)
+      .find((p: { id: string }) => p.id === 'order.order_fulfillment');
+    expect(fulfillment.reasons.join(' ')).toContain('waiting for order.shipments');
+  });
+
+  it('reconciles orders with the customer domain: a rejected customer is visible, not silently dropped', async () => {
+    expect((await mesh('ingest', 'order.shipments', '--from', shipments, '--db', db)).code).toBe(0);
+    expect((await mesh('build', 'order', '--db', db)).code).toBe(0);
+    const health = (await mesh('health', '--db', db, '--json')).json();
+    const transactions = health.domains
+      .flatMap((d: { products: unknown[] }) => d.products)
+      .find((p: { id: string }) => p.id === 'order.order_transactions');
+    expect(transactions.status).toBe('degraded');
+    expect(transactions.failedChecks).toContain('customer_id_references_customer_profile');
+    const crm = health.sources.find((s: { source: string }) => s.source === 'customer.customers');
+    expect(crm).toMatchObject({ content: 'ingested', lastBatch: { loaded: 2, rejected: 1 } });
+    const warehouse = await createDuckDbWarehouse({ path: db });
+    expect(
+      await warehouse.query('SELECT customer_id, segment FROM customer.customer_profile ORDER BY 1'),
+    ).toEqual([
+      { customer_id: 'C1', segment: 'consumer' },
+      { customer_id: 'C2', segment: 'small_business' },
+    ]);
+    await warehouse.close();
+    expect(await figures()).toEqual({
+      transactions: { orders: 3, revenue: 50 + 35 + 25, cancelled: 0 },
+      daily: { revenue: 110 },
+      summary: { customers: 3, orders: 3 },
+    });
+  });
+
+  it('changes no figure when the same rows are exported again in other bytes', async () => {
+    const before = await figures();
+    // CRLF, another column order, quoted values, the re-run of an export.
+    const again = csv(
+      [
+        '"discount_amount","quantity","product_id","line_number","order_id","unit_price"',
+        '"0","1","P1","1","O3","25.00"',
+        '"0","2","P1","1","O1","25.00"',
+        '"5","1","P2","1","O2","40.00"',
+      ],
+      '\r\n',
+    );
+    const r = await mesh('ingest', 'order.order_lines', '--from', again, '--db', db, '--json');
+    expect(r.json().files[0].result).toMatchObject({ status: 'loaded', loaded: 3 });
+    expect((await mesh('build', 'order', '--db', db)).code).toBe(0);
+    expect(await figures()).toEqual(before);
+  });
+
+  it("replaces an order's row everywhere downstream when its status changes", async () => {
+    const update = csv([orderHeader, 'O2,C2,,cancelled,2026-03-01T11:00:00Z']);
+    expect(
+      (await mesh('ingest', 'order.orders', '--from', update, '--set', 'channel=online', '--db', db)).code,
+    ).toBe(0);
+    expect((await mesh('build', 'order', '--db', db)).code).toBe(0);
+    const after = await figures();
+    expect(after.transactions).toMatchObject({ orders: 3, cancelled: 1 });
+    const warehouse = await createDuckDbWarehouse({ path: db });
+    expect(
+      await warehouse.query(`SELECT order_id, status FROM "order".order_transactions WHERE order_id = 'O2'`),
+    ).toEqual([{ order_id: 'O2', status: 'cancelled' }]);
+    await warehouse.close();
+  });
+
+  it('undoes a wrong mapping: revert, ingest right, figures as after a clean load', async () => {
+    const before = await figures();
+    // quantity and line_number swapped by a wrong --map: wrong figures, yet valid rows.
+    const more = csv([lineHeader, 'O1,2,P2,3,40,0']);
+    const wrong = await mesh(
+      'ingest',
+      'order.order_lines',
+      '--from',
+      more,
+      '--map',
+      'quantity=line_number',
+      '--map',
+      'line_number=quantity',
+      '--db',
+      db,
+      '--json',
+    );
+    const batch = wrong.json().files[0].result.batchId;
+    expect((await mesh('build', 'order', '--db', db)).code).toBe(0);
+    expect((await figures()).transactions.revenue).not.toEqual(Number(before.transactions.revenue) + 120);
+
+    const list = await mesh('ingest', '--list', 'order.order_lines', '--db', db, '--json');
+    expect(list.json().batches.find((b: { batchId: number }) => b.batchId === batch)).toMatchObject({
+      kind: 'ingest',
+      mapping: { rename: { line_number: 'quantity', quantity: 'line_number' } },
+      revertedAt: null,
+    });
+    const revert = await mesh('ingest', '--revert', String(batch), '--db', db);
+    expect(revert.code).toBe(0);
+    expect(revert.stdout).toContain(`Reverted batch ${batch}`);
+    // The same file, mapped right: not "already ingested".
+    expect((await mesh('ingest', 'order.order_lines', '--from', more, '--db', db)).code).toBe(0);
+    expect((await mesh('build', 'order', '--db', db)).code).toBe(0);
+    const after = await figures();
+    expect(after.transactions.revenue).toBe(Number(before.transactions.revenue) + 120);
+    expect((await mesh('ingest', '--revert', String(batch), '--db', db)).code).toBe(2);
+  });
+
+  it('never seeds sample rows beside real data on mesh up, and says which products are built from samples', async () => {
+    const up = await mesh('up', '--db', db, '--json');
+    const seeded = Object.fromEntries(
+      up.json().seed.sources.map((s: { source: string; status: string }) => [s.source, s.status] as const),
+    );
+    expect(seeded['order.orders']).toBe('skipped');
+    expect(seeded['order.returns']).toBe('refused');
+    expect(seeded['customer.web_sessions']).toBe('refused');
+    expect(seeded['marketing.touchpoints']).toBe('refused');
+    expect(seeded['store.stores']).toBe('seeded');
+    const warehouse = await createDuckDbWarehouse({ path: db });
+    const kinds = await warehouse.query(
+      `SELECT source, list(DISTINCT kind ORDER BY kind) AS kinds FROM _mesh.batches WHERE reverted_at IS NULL AND split_part(source, '.', 1) IN ('order', 'customer', 'product') GROUP BY source ORDER BY source`,
+    );
+    await warehouse.close();
+    expect(kinds.every((k) => JSON.stringify(k.kinds) === '["ingest"]')).toBe(true);
+    const health = up.json().health;
+    const performance = health.domains
+      .flatMap((d: { products: unknown[] }) => d.products)
+      .find((p: { id: string }) => p.id === 'store.store_performance');
+    expect(performance.sampleSources).toContain('store.stores');
+    const transactions = health.domains
+      .flatMap((d: { products: unknown[] }) => d.products)
+      .find((p: { id: string }) => p.id === 'order.order_transactions');
+    expect(transactions.sampleSources).toEqual([]);
+    // Asked explicitly, a source beside real data is seeded.
+    const asked = await mesh('seed', 'order.returns', '--sample', 'order.returns', '--db', db, '--json');
+    expect(asked.code).toBe(0);
+    expect(asked.json().sources).toMatchObject([{ source: 'order.returns', status: 'seeded' }]);
+  });
+});
