@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import { buildProduct, canIngestFiles, loadRows, type Warehouse } from '@retail-mesh/sdk';
+import { buildProduct, ingestRows, loadRows, type Warehouse } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerPreferences, customerProfile, rawPreferences } from './index.js';
 
@@ -78,21 +75,8 @@ const expected = [
  * Delivers saves as the preference centre does: one CSV export per call, ingested as one batch
  * whose lines keep the order given, so the source's upsert (cursor, batch, line) decides.
  */
-const exportsDir = mkdtempSync(join(tmpdir(), 'customer-preferences-'));
-let exportCount = 0;
 const deliver = async (warehouse: Warehouse, rows: readonly ReturnType<typeof saved>[]) => {
-  if (!canIngestFiles(warehouse)) throw new Error(`${warehouse.name} cannot ingest files`);
-  const names = rawPreferences.columns.map((c) => c.name);
-  const cell = (v: unknown) =>
-    v === null || v === undefined
-      ? ''
-      : v instanceof Date
-        ? v.toISOString()
-        : `"${String(v).replaceAll('"', '""')}"`;
-  const file = join(exportsDir, `preferences-${++exportCount}.csv`);
-  const lines = [names, ...rows.map((r) => names.map((n) => cell(r[n as keyof typeof r])))];
-  writeFileSync(file, `${lines.map((l) => l.join(',')).join('\n')}\n`);
-  const result = await warehouse.ingestFile(rawPreferences, file);
+  const result = await ingestRows(warehouse, rawPreferences, rows);
   expect(result).toMatchObject({ status: 'loaded', loaded: rows.length, rejected: 0 });
 };
 
@@ -117,7 +101,6 @@ describe('customer_preferences on DuckDB', () => {
   });
   afterAll(async () => {
     await warehouse.close();
-    rmSync(exportsDir, { recursive: true, force: true });
   });
 
   it('keeps the newest save of each known customer, joins consent, every check green', async () => {

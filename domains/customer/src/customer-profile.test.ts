@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import { buildMesh, canIngestFiles, type Warehouse } from '@retail-mesh/sdk';
+import { buildMesh, ingestRows, type Warehouse } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerProfile, rawCustomers } from './index.js';
 
@@ -114,21 +111,8 @@ const expected = [
  * Delivers CRM rows as the CRM does: one CSV export per call, ingested as one batch whose lines
  * keep the given order, so the source's upsert (cursor, batch, line) decides. Returns the batch.
  */
-const exportsDir = mkdtempSync(join(tmpdir(), 'customer-profile-'));
-let exportCount = 0;
 const deliver = async (warehouse: Warehouse, rows: readonly Record<string, unknown>[]) => {
-  if (!canIngestFiles(warehouse)) throw new Error(`${warehouse.name} cannot ingest files`);
-  const names = rawCustomers.columns.map((c) => c.name);
-  const cell = (v: unknown) =>
-    v === null || v === undefined
-      ? ''
-      : v instanceof Date
-        ? v.toISOString()
-        : `"${String(v).replaceAll('"', '""')}"`;
-  const file = join(exportsDir, `crm-${++exportCount}.csv`);
-  const lines = [names, ...rows.map((r) => names.map((n) => cell(r[n])))];
-  writeFileSync(file, `${lines.map((l) => l.join(',')).join('\n')}\n`);
-  const result = await warehouse.ingestFile(rawCustomers, file);
+  const result = await ingestRows(warehouse, rawCustomers, rows);
   expect(result).toMatchObject({ status: 'loaded', loaded: rows.length, rejected: 0 });
   return result.batchId;
 };
@@ -147,7 +131,6 @@ describe('customer_profile on DuckDB', () => {
   });
   afterAll(async () => {
     await warehouse.close();
-    rmSync(exportsDir, { recursive: true, force: true });
   });
 
   it('publishes with every check green', async () => {

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import { buildProduct, canIngestFiles, loadRows, type Warehouse } from '@retail-mesh/sdk';
+import { buildProduct, ingestRows, loadRows, type Warehouse } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerProfile, customerSessions, webSessions } from './index.js';
 
@@ -56,21 +53,8 @@ const oneClick = session('S3', 'C9', '2026-10-03T23:59:59Z', {
  * Delivers sessions as the clickstream does: one CSV export per call, ingested as one batch, so
  * the source's own order (newest batch, then last line) decides which copy of a session counts.
  */
-const exportsDir = mkdtempSync(join(tmpdir(), 'customer-sessions-'));
-let exportCount = 0;
 const deliver = async (warehouse: Warehouse, rows: readonly ReturnType<typeof session>[]) => {
-  if (!canIngestFiles(warehouse)) throw new Error(`${warehouse.name} cannot ingest files`);
-  const names = webSessions.columns.map((c) => c.name);
-  const cell = (v: unknown) =>
-    v === null || v === undefined
-      ? ''
-      : v instanceof Date
-        ? v.toISOString()
-        : `"${String(v).replaceAll('"', '""')}"`;
-  const file = join(exportsDir, `sessions-${++exportCount}.csv`);
-  const lines = [names, ...rows.map((r) => names.map((n) => cell(r[n as keyof typeof r])))];
-  writeFileSync(file, `${lines.map((l) => l.join(',')).join('\n')}\n`);
-  const result = await warehouse.ingestFile(webSessions, file);
+  const result = await ingestRows(warehouse, webSessions, rows);
   expect(result).toMatchObject({ status: 'loaded', loaded: rows.length, rejected: 0 });
 };
 
@@ -89,7 +73,6 @@ describe('customer_sessions on DuckDB', () => {
   });
   afterAll(async () => {
     await warehouse.close();
-    rmSync(exportsDir, { recursive: true, force: true });
   });
 
   it('keeps one copy of each session, every check green', async () => {

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { rawCustomers } from '@retail-mesh/domain-customer';
 import { rawProducts } from '@retail-mesh/domain-product';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import { canIngestFiles, loadRows, type Source, type Warehouse } from '@retail-mesh/sdk';
+import { ingestRows, loadRows, type Source, type Warehouse } from '@retail-mesh/sdk';
 import { orderLines, orders, returns, shipments } from './sources.js';
 
 /**
@@ -170,26 +167,10 @@ export async function deliver(
   source: Source,
   rows: readonly Record<string, unknown>[],
 ): Promise<number> {
-  if (!canIngestFiles(warehouse)) throw new Error(`${warehouse.name} cannot ingest files`);
-  const names = source.columns.map((c) => c.name);
-  const cell = (v: unknown) =>
-    v === null || v === undefined
-      ? ''
-      : v instanceof Date
-        ? v.toISOString()
-        : `"${String(v).replaceAll('"', '""')}"`;
-  const dir = mkdtempSync(join(tmpdir(), `order-${source.name}-`));
-  try {
-    const file = join(dir, 'export.csv');
-    const lines = [names, ...rows.map((r) => names.map((n) => cell(r[n])))];
-    writeFileSync(file, `${lines.map((l) => l.join(',')).join('\n')}\n`);
-    const result = await warehouse.ingestFile(source, file);
-    if (result.loaded !== rows.length)
-      throw new Error(`${source.id}: ${result.rejected} fixture rows rejected`);
-    return result.batchId;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const result = await ingestRows(warehouse, source, rows);
+  if (result.loaded !== rows.length)
+    throw new Error(`${source.id}: ${result.rejected} fixture rows rejected`);
+  return result.batchId;
 }
 
 /** A fresh in-memory warehouse holding the fixture's sources and the product and customer domains' raw rows. */

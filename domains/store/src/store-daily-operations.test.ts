@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import { buildProduct, canIngestFiles, loadRows, type Warehouse } from '@retail-mesh/sdk';
+import { buildProduct, ingestRows, loadRows, type Warehouse } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dailyOperations, storeDailyOperations, storeLocations } from './index.js';
 
@@ -112,21 +109,8 @@ const expected = [
  * Delivers reports as the back office does: one CSV export per call, ingested as one batch
  * whose lines keep the given order, so the source's upsert (cursor, batch, line) decides.
  */
-const exportsDir = mkdtempSync(join(tmpdir(), 'store-daily-operations-'));
-let exportCount = 0;
 const deliver = async (warehouse: Warehouse, rows: readonly ReturnType<typeof report>[]) => {
-  if (!canIngestFiles(warehouse)) throw new Error(`${warehouse.name} cannot ingest files`);
-  const names = dailyOperations.columns.map((c) => c.name);
-  const cell = (v: unknown) =>
-    v === null || v === undefined
-      ? ''
-      : v instanceof Date
-        ? v.toISOString()
-        : `"${String(v).replaceAll('"', '""')}"`;
-  const file = join(exportsDir, `operations-${++exportCount}.csv`);
-  const lines = [names, ...rows.map((r) => names.map((n) => cell(r[n as keyof typeof r])))];
-  writeFileSync(file, `${lines.map((l) => l.join(',')).join('\n')}\n`);
-  const result = await warehouse.ingestFile(dailyOperations, file);
+  const result = await ingestRows(warehouse, dailyOperations, rows);
   expect(result).toMatchObject({ status: 'loaded', loaded: rows.length, rejected: 0 });
 };
 
@@ -150,7 +134,6 @@ describe('store_daily_operations on DuckDB', () => {
   });
   afterAll(async () => {
     await warehouse.close();
-    rmSync(exportsDir, { recursive: true, force: true });
   });
 
   it('publishes with every check green and matches the hand-computed rows', async () => {

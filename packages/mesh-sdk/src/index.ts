@@ -19,5 +19,6 @@ export * from './read.js';
 export * from './relation.js';
 export * from './source.js';
 export * from './source-log.js';
+export * from './source-mapping.js';
 export * from './sql.js';
 export * from './warehouse.js';

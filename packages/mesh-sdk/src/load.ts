@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ColumnSpec } from './columns.js';
 import type { Dialect } from './dialect.js';
 import { UsageError } from './errors.js';
 import type { Relation } from './relation.js';
 import type { SampleContext, Source } from './source.js';
 import { renderSql, type SqlFragment, sql } from './sql.js';
-import type { Warehouse } from './warehouse.js';
+import { canIngestFiles, type IngestOptions, type IngestResult, type Warehouse } from './warehouse.js';
 
 /**
  * A portable SELECT of literal rows, each value cast to its column's type; handy for
@@ -82,4 +85,42 @@ export async function loadSample(
   await warehouse.ensureDomain(source.domain);
   const select = castToColumns(source.sample(context), source.columns, warehouse.dialect);
   return warehouse.writeSampleBatch(source, select, `sample scale=${context.scale} seed=${context.seed}`);
+}
+
+/** One CSV cell: empty for NULL, ISO for times, quoted otherwise. */
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = value instanceof Date ? value.toISOString() : String(value);
+  return `"${text.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Ingests literal rows into a source as one batch, exactly as a CSV export of them would
+ * arrive (lines in the order given), so the source's mode, cursor and validation apply. For
+ * fixtures that need batches: a redelivery, a correction, a status update.
+ *
+ * @example await ingestRows(warehouse, orders, [{ order_id: 'O1', status: 'cancelled', ... }]);
+ */
+export async function ingestRows(
+  warehouse: Warehouse,
+  source: Source,
+  rows: readonly Record<string, unknown>[],
+  options: IngestOptions = {},
+): Promise<IngestResult> {
+  if (!canIngestFiles(warehouse)) {
+    throw new UsageError('ingest-unsupported', `The ${warehouse.name} warehouse cannot ingest files.`, {
+      domain: source.domain.name,
+      source: source.name,
+    });
+  }
+  const names = source.columns.map((c) => c.name);
+  const text = [names.join(','), ...rows.map((r) => names.map((n) => csvCell(r[n])).join(','))].join('\n');
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-rows-'));
+  const file = join(dir, `${source.name}.csv`);
+  try {
+    writeFileSync(file, `${text}\n`);
+    return await warehouse.ingestFile(source, file, options);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,5 +1,6 @@
 import type { ColumnSpec } from './columns.js';
 import type { Dialect } from './dialect.js';
+import type { TableRef } from './relation.js';
 import type { Source } from './source.js';
 import { renderSql, type SqlFragment, sql } from './sql.js';
 
@@ -249,4 +250,12 @@ export function canonicalMapping(mapping: Partial<IngestMapping> | undefined): I
     set: sorted(mapping?.set),
     values: Object.fromEntries(Object.entries(sorted(mapping?.values)).map(([k, v]) => [k, sorted(v)])),
   };
+}
+
+/** The log and rejects tables of a source named `domain.source`, as `defineSource` names them. */
+export function sourceTablesOf(sourceId: string): { log: TableRef; rejects: TableRef } {
+  const at = sourceId.indexOf('.');
+  const schema = sourceId.slice(0, at);
+  const name = sourceId.slice(at + 1);
+  return { log: { schema, name: `raw_${name}_log` }, rejects: { schema, name: `raw_${name}_rejects` } };
 }

@@ -4,6 +4,7 @@ import type { Domain } from './domain.js';
 import { DefinitionError } from './errors.js';
 import { formatIssues } from './issues.js';
 import type { TableRef } from './relation.js';
+import { sourceTablesOf } from './source-log.js';
 
 /** What a sample generator is told: how much to make and from which seed. */
 export interface SampleContext {
@@ -144,6 +145,7 @@ export function defineSource<S extends z.ZodObject>(input: SourceInput<S>): Sour
     }
   }
   const table = parsed.data.name;
+  const tables = sourceTablesOf(`${input.domain.name}.${table}`);
   return Object.freeze({
     kind: 'source' as const,
     domain: input.domain,
@@ -153,8 +155,8 @@ export function defineSource<S extends z.ZodObject>(input: SourceInput<S>): Sour
     schema: input.schema,
     columns: Object.freeze(columns),
     table: Object.freeze({ schema: input.domain.name, name: `raw_${table}` }),
-    log: Object.freeze({ schema: input.domain.name, name: `raw_${table}_log` }),
-    rejects: Object.freeze({ schema: input.domain.name, name: `raw_${table}_rejects` }),
+    log: Object.freeze(tables.log),
+    rejects: Object.freeze(tables.rejects),
     key: Object.freeze(key.map((c) => c.name)),
     mode: parsed.data.mode,
     cursor,

@@ -8,20 +8,16 @@ import {
   EMPTY_MAPPING,
   type FileIngester,
   type IngestMapping,
+  mapColumns,
   scanCsv,
+  sourceTablesOf,
   type Warehouse,
   z,
 } from '@retail-mesh/sdk';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bigqueryDialect } from './bigquery-dialect.js';
-import { csvStagingColumns, mapColumns, validationStatements } from './bigquery-ingest.js';
-import {
-  batchLogStatements,
-  PLATFORM_TABLES,
-  script,
-  sourceStatements,
-  sourceTablesOf,
-} from './bigquery-sources.js';
+import { csvStagingColumns, validationStatements } from './bigquery-ingest.js';
+import { batchLogStatements, PLATFORM_TABLES, script, sourceStatements } from './bigquery-sources.js';
 import { createBigQueryWarehouse, runLogStatements } from './bigquery-warehouse.js';
 import {
   type BigQueryStandIn,
@@ -388,7 +384,7 @@ describe('ingesting a CSV file on BigQuery', () => {
 
     const checked = { schema: 'shop', name: staging.replace('_load_', '_check_') };
     const staged = { table: { schema: 'shop', name: staging }, format: 'csv' as const, columns: scan.header };
-    const { columns } = mapColumns(orders, scan.header, MAPPING);
+    const { origins: columns } = mapColumns(orders, scan.header, MAPPING);
     const [, , , validation, append] = jobs();
     expect(validation?.query).toMatchObject({
       query: script(validationStatements(orders, staged, checked, MAPPING, columns, dialect)),

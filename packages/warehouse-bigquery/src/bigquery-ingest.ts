@@ -9,11 +9,14 @@ import {
   type BatchRecord,
   BuildError,
   batchAuthor,
+  batchOfFile,
   batchRecordOf,
+  type ColumnOrigin,
   type ColumnSpec,
   type CsvScan,
   canonicalMapping,
   type Dialect,
+  fitFile,
   type IngestMapping,
   type IngestOptions,
   type IngestResult,
@@ -75,45 +78,6 @@ export function loadMetadata(format: 'csv' | 'parquet', scan?: CsvScan) {
   };
 }
 
-/**
- * Source column -> file column (undefined for a constant or an absent column). A constant
- * (`--set`) wins, then a rename (`--map`), then the same name, then the same name ignoring case.
- * Returns every problem at once, in the DuckDB adapter's words.
- */
-export function mapColumns(
-  source: Source,
-  fileColumns: readonly string[],
-  mapping: IngestMapping,
-): { columns: Map<string, string | undefined>; problems: string[] } {
-  const problems: string[] = [];
-  const names = new Set(source.columns.map((c) => c.name));
-  const findFile = (name: string) =>
-    fileColumns.find((f) => f === name) ?? fileColumns.find((f) => f.toLowerCase() === name.toLowerCase());
-  for (const [target, from] of Object.entries(mapping.rename)) {
-    if (!names.has(target)) problems.push(`--map ${target}=${from}: ${source.id} has no column ${target}`);
-    else if (!findFile(from)) problems.push(`--map ${target}=${from}: the file has no column ${from}`);
-  }
-  for (const target of Object.keys(mapping.set))
-    if (!names.has(target)) problems.push(`--set ${target}: ${source.id} has no column ${target}`);
-  for (const target of Object.keys(mapping.values))
-    if (!names.has(target)) problems.push(`value map of ${target}: ${source.id} has no column ${target}`);
-  const columns = new Map<string, string | undefined>();
-  for (const c of source.columns) {
-    if (mapping.set[c.name] !== undefined) {
-      columns.set(c.name, undefined);
-      continue;
-    }
-    const renamed = mapping.rename[c.name];
-    const from = findFile(renamed ?? c.name);
-    columns.set(c.name, from);
-    if (!from && !c.nullable && renamed === undefined)
-      problems.push(
-        `column ${c.name} (required) is not in the file: map it with --map ${c.name}=<file column> or give it a value with --set ${c.name}=<value>`,
-      );
-  }
-  return { columns, problems };
-}
-
 /** The typed value of a column from its text; NULL when the text is not of the column's type. */
 function typed(c: ColumnSpec, text: string, dialect: Dialect): string {
   const trimmed = `TRIM(${text})`;
@@ -145,7 +109,7 @@ export function validationStatements(
   staged: StagedFile,
   checked: TableRef,
   mapping: IngestMapping,
-  columns: ReadonlyMap<string, string | undefined>,
+  origins: ReadonlyMap<string, ColumnOrigin>,
   dialect: Dialect,
 ): string[] {
   const q = dialect.quoteIdent;
@@ -159,14 +123,13 @@ export function validationStatements(
   // Step 1: each column's text, after constants and value maps; an empty value is no value, as
   // DuckDB's reader reads it.
   const texts = source.columns.map((c) => {
-    const from = columns.get(c.name);
-    const constant = mapping.set[c.name];
+    const origin = origins.get(c.name) ?? { kind: 'absent' };
     const raw =
-      constant !== undefined
-        ? lit(constant)
-        : from === undefined
+      origin.kind === 'constant'
+        ? lit(origin.value)
+        : origin.kind === 'absent'
           ? 'CAST(NULL AS STRING)'
-          : `NULLIF(${fileColumn(from)}, '')`;
+          : `NULLIF(${fileColumn(origin.column)}, '')`;
     const map = Object.entries(mapping.values[c.name] ?? {});
     const value = map.length
       ? `CASE ${raw} ${map.map(([a, b]) => `WHEN ${lit(a)} THEN ${lit(b)}`).join(' ')} ELSE ${raw} END`
@@ -183,7 +146,8 @@ export function validationStatements(
   // Step 2: typed values; step 3: the reasons, from texts and values.
   const values = source.columns.map((c) => `${typed(c, text(c), dialect)} AS ${q(c.name)}`);
   const reasons = source.columns.flatMap((c) => {
-    const from = columns.get(c.name);
+    const origin = origins.get(c.name);
+    const from = origin?.kind === 'file' ? origin.column : undefined;
     const label = `${c.name}${from !== undefined && from !== c.name ? ` (file column ${from})` : ''}`;
     const shown = (what: string) => `CONCAT(${lit(`${label}: `)}, TO_JSON_STRING(${text(c)}), ${lit(what)})`;
     const out: string[] = [];
@@ -352,16 +316,7 @@ export async function ingestFile(
   } catch (cause) {
     throw unreadable(`${file} cannot be read: ${(cause as Error).message}`, cause);
   }
-  const mapped = (fileColumns: readonly string[]) => {
-    const result = mapColumns(source, fileColumns, mapping);
-    if (result.problems.length)
-      throw new BuildError(
-        'ingest-mapping',
-        `${file} does not fit ${source.id}: ${result.problems.join('; ')}. The file has columns ${fileColumns.join(', ')}.`,
-        subject,
-      );
-    return result.columns;
-  };
+  const mapped = (fileColumns: readonly string[]) => fitFile(source, file, fileColumns, mapping);
   // A CSV's header is known before anything is uploaded: a file that does not fit costs nothing.
   if (scan) mapped(scan.header);
 
@@ -372,10 +327,7 @@ export async function ingestFile(
     sha256,
     rejectsTable: source.rejects,
   };
-  const mappingJson = JSON.stringify(mapping);
-  const same = live.find(
-    (b) => b.sha256 === sha256 && JSON.stringify(canonicalMapping(b.mapping)) === mappingJson,
-  );
+  const same = batchOfFile(live, sha256, mapping);
   // Nothing is loaded: the counts are this call's; the batch it was says what it loaded then.
   if (same)
     return {
@@ -472,7 +424,7 @@ export async function ingestFile(
         kind: 'ingest',
         file,
         sha256,
-        mapping: mappingJson,
+        mapping: JSON.stringify(mapping),
         rows,
         loaded: rows - rejected,
         rejected,

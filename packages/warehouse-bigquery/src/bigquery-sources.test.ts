@@ -4,20 +4,16 @@ import {
   defineSource,
   EMPTY_MAPPING,
   LOG_COLUMNS,
+  mapColumns,
   type Source,
   SYNC_MODES,
+  sourceTablesOf,
   z,
 } from '@retail-mesh/sdk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bigqueryDialect } from './bigquery-dialect.js';
-import { mapColumns, type StagedFile, validationStatements } from './bigquery-ingest.js';
-import {
-  batchLogStatements,
-  PLATFORM_TABLES,
-  sourceStatements,
-  sourceTablesOf,
-  tableStatement,
-} from './bigquery-sources.js';
+import { type StagedFile, validationStatements } from './bigquery-ingest.js';
+import { batchLogStatements, PLATFORM_TABLES, sourceStatements, tableStatement } from './bigquery-sources.js';
 import { runLogStatements } from './bigquery-warehouse.js';
 import {
   type AnalyzerColumnType,
@@ -156,10 +152,10 @@ describe('the SQL of sources and batches, through ZetaSQL', () => {
       rename: { order_id: 'Order No', quantity: 'Qty' },
       values: { status: { done: 'completed' } },
     };
-    const { columns, problems } = mapColumns(source, fileColumns, mapping);
+    const { origins: columns, problems } = mapColumns(source, fileColumns, mapping);
     expect(problems).toEqual([]);
-    expect(columns.get('status')).toBe('STATUS');
-    expect(columns.get('updated_at')).toBeUndefined();
+    expect(columns.get('status')).toEqual({ kind: 'file', column: 'STATUS' });
+    expect(columns.get('updated_at')).toEqual({ kind: 'absent' });
     const csv: StagedFile = {
       table: { schema: 'shop', name: '_load_orders_upsert_1' },
       format: 'csv',

@@ -150,17 +150,6 @@ export function script(statements: readonly string[]): string {
   return statements.map((s) => `${s};`).join('\n');
 }
 
-/** The log and rejects tables of a source named `domain.source`, as `defineSource` names them. */
-export function sourceTablesOf(sourceId: string): { log: TableRef; rejects: TableRef } {
-  const at = sourceId.indexOf('.');
-  const schema = sourceId.slice(0, at);
-  const name = sourceId.slice(at + 1);
-  return {
-    log: { schema, name: `raw_${name}_log` },
-    rejects: { schema, name: `raw_${name}_rejects` },
-  };
-}
-
 /** What one batch record says, before the batch log gives it its id. */
 export interface NewBatch {
   readonly source: string;

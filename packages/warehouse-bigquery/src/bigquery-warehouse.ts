@@ -25,6 +25,7 @@ import {
   runRecordOf,
   type Source,
   type SqlRow,
+  sourceTablesOf,
   type TableLayout,
   type TableRef,
   type TableStats,
@@ -44,7 +45,6 @@ import {
   PLATFORM_TABLES,
   script,
   sourceStatements,
-  sourceTablesOf,
   tableStatement,
 } from './bigquery-sources.js';
 

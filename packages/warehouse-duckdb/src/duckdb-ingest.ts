@@ -1,4 +1,4 @@
-import type { ColumnSpec, CsvScan, IngestMapping, Source } from '@retail-mesh/sdk';
+import type { ColumnOrigin, ColumnSpec, CsvScan, IngestMapping, Source } from '@retail-mesh/sdk';
 import { duckdbDialect } from './duckdb-dialect.js';
 
 const q = (name: string) => duckdbDialect.quoteIdent(name);
@@ -17,57 +17,6 @@ export function readFileSql(file: string, format: 'csv' | 'parquet', scan?: CsvS
 
 export function formatOf(file: string, format?: 'csv' | 'parquet'): 'csv' | 'parquet' {
   return format ?? (/\.parquet$/i.test(file) ? 'parquet' : 'csv');
-}
-
-/** Where one source column's raw value comes from: a file column, a constant, or nowhere. */
-export type ColumnOrigin =
-  | { readonly kind: 'file'; readonly column: string }
-  | { readonly kind: 'constant'; readonly value: string }
-  | { readonly kind: 'absent' };
-
-/**
- * Source column -> origin. A constant (`--set`) wins, then an explicit rename (`--map`), then
- * the same name, then the same name ignoring case. Returns the problems instead of throwing,
- * so all of them are reported at once.
- */
-export function mapColumns(
-  source: Source,
-  fileColumns: readonly string[],
-  mapping: IngestMapping,
-): { origins: Map<string, ColumnOrigin>; problems: string[] } {
-  const problems: string[] = [];
-  const names = new Set(source.columns.map((c) => c.name));
-  const findFile = (name: string) =>
-    fileColumns.find((f) => f === name) ?? fileColumns.find((f) => f.toLowerCase() === name.toLowerCase());
-  for (const [target, from] of Object.entries(mapping.rename)) {
-    if (!names.has(target)) problems.push(`--map ${target}=${from}: ${source.id} has no column ${target}`);
-    else if (!findFile(from)) problems.push(`--map ${target}=${from}: the file has no column ${from}`);
-  }
-  for (const target of Object.keys(mapping.set)) {
-    if (!names.has(target)) problems.push(`--set ${target}: ${source.id} has no column ${target}`);
-  }
-  for (const target of Object.keys(mapping.values)) {
-    if (!names.has(target)) problems.push(`value map of ${target}: ${source.id} has no column ${target}`);
-  }
-  const origins = new Map<string, ColumnOrigin>();
-  for (const c of source.columns) {
-    const constant = mapping.set[c.name];
-    if (constant !== undefined) {
-      origins.set(c.name, { kind: 'constant', value: constant });
-      continue;
-    }
-    const renamed = mapping.rename[c.name];
-    const from = renamed !== undefined ? findFile(renamed) : findFile(c.name);
-    if (from) origins.set(c.name, { kind: 'file', column: from });
-    else {
-      origins.set(c.name, { kind: 'absent' });
-      if (!c.nullable && renamed === undefined)
-        problems.push(
-          `column ${c.name} (required) is not in the file: map it with --map ${c.name}=<file column> or give it a value with --set ${c.name}=<value>`,
-        );
-    }
-  }
-  return { origins, problems };
 }
 
 /** The typed value of a raw file value for a column; NULL when it does not convert. */

@@ -8,12 +8,14 @@ import {
   BuildError,
   type BuildRunRecord,
   batchAuthor,
+  batchOfFile,
   batchRecordOf,
   type CsvScan,
   canonicalMapping,
   currentRowsSelect,
   type Domain,
   type FileIngester,
+  fitFile,
   type IngestOptions,
   type IngestResult,
   isMeshError,
@@ -22,6 +24,7 @@ import {
   type Source,
   type SqlRow,
   scanCsv,
+  sourceTablesOf,
   type TableLayout,
   type TableRef,
   type TableStats,
@@ -33,7 +36,7 @@ import {
   writeWithout,
 } from '@retail-mesh/sdk';
 import { duckdbDialect } from './duckdb-dialect.js';
-import { formatOf, mapColumns, readFileSql, validationSql } from './duckdb-ingest.js';
+import { formatOf, readFileSql, validationSql } from './duckdb-ingest.js';
 
 export interface DuckDbWarehouseOptions {
   /** Database file; `:memory:` for a throwaway one. Default `.mesh/mesh.duckdb` under the working directory. */
@@ -490,8 +493,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
           subject,
         );
       }
-      const log = { schema: domain, name: `raw_${name}_log` };
-      const rejects = { schema: domain, name: `raw_${name}_rejects` };
+      const { log, rejects } = sourceTablesOf(batch.source);
       // Its rows, its rejects and its record, together: the rows it superseded are current again.
       await this.transaction([
         `DELETE FROM ${table(log)} WHERE _batch_id = ${batchId}`,
@@ -573,7 +575,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
           },
         )
       ).map(batchRecordOf);
-      const same = live.find((b) => b.sha256 === sha256 && JSON.stringify(b.mapping) === mappingJson);
+      const same = batchOfFile(live, sha256, mapping);
       if (same) {
         return {
           file,
@@ -622,14 +624,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
           );
         }
         const fileColumns = (await this.run(`DESCRIBE ${loaded}`)).map((r) => String(r.column_name));
-        const { origins, problems } = mapColumns(source, fileColumns, mapping);
-        if (problems.length) {
-          throw new BuildError(
-            'ingest-mapping',
-            `${file} does not fit ${source.id}: ${problems.join('; ')}. The file has columns ${fileColumns.join(', ')}.`,
-            subject,
-          );
-        }
+        const origins = fitFile(source, file, fileColumns, mapping);
         let line: { select: string; join?: string };
         if (scan?.lines) {
           // Records that do not sit one per line after the header: their lines, by row.

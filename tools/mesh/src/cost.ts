@@ -42,11 +42,12 @@ export async function chargeback(
   const usage = [];
   for (const domain of mesh.domains) {
     let storageBytes = 0;
+    // A source is stored as its log and its rejects; its current rows are a view.
     const tables = [
-      ...mesh.sources.filter((s) => s.domain.name === domain.name),
-      ...mesh.products.filter((p) => p.domain.name === domain.name),
+      ...mesh.sources.filter((s) => s.domain.name === domain.name).flatMap((s) => [s.log, s.rejects]),
+      ...mesh.products.filter((p) => p.domain.name === domain.name).map((p) => p.table),
     ];
-    for (const t of tables) storageBytes += (await warehouse.tableStats(t.table))?.bytes ?? 0;
+    for (const t of tables) storageBytes += (await warehouse.tableStats(t))?.bytes ?? 0;
     const processedBytes = runs
       .filter((r) => r.domain === domain.name)
       .reduce((a, r) => a + (r.bytesProcessed ?? 0), 0);

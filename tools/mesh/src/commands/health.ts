@@ -61,8 +61,12 @@ export function healthReport(health: MeshHealth): string {
   }
   const fromSample = health.domains.flatMap((d) => d.products).filter((p) => p.sampleSources.length);
   if (fromSample.length) {
+    const all = fromSample.length === health.totals.products;
+    const sources = new Set(fromSample.flatMap((p) => p.sampleSources));
     lines.push(
-      `${color.dim('i')} ${fromSample.length} product${fromSample.length === 1 ? ' is' : 's are'} built from sample data (${[...new Set(fromSample.flatMap((p) => p.sampleSources))].join(', ')}): ${fromSample.map((p) => p.name).join(', ')}.`,
+      all
+        ? `${color.dim('i')} Every product is built from sample data (mesh seed); mesh ingest replaces it with your exports.`
+        : `${color.dim('i')} Built from sample data (${[...sources].join(', ')}): ${fromSample.map((p) => p.id).join(', ')}.`,
     );
   }
   if (health.sources.length) lines.push('', 'Sources', sourcesReport(health.sources));
