@@ -64,7 +64,7 @@ async function time(work) {
       ),
     );
     results.plain.push(await time(() => w.ingestFile(orderLines, plain)));
-    await w.revertBatch((await w.listBatches({ source: orderLines.id })).at(-1).batchId);
+    await w.revertBatch(orderLines, (await w.listBatches({ source: orderLines.id })).at(-1).batchId);
     results.multiline.push(await time(() => w.ingestFile(orderLines, multiline)));
     await w.close();
   }

@@ -201,7 +201,7 @@ describe('customer_profile on DuckDB', () => {
       ['email_matches', 1],
     ]);
     expect(await readProfile(warehouse)).toEqual(expected);
-    await warehouse.revertBatch(batch);
+    await warehouse.revertBatch(rawCustomers, batch);
   });
 
   it('keeps one row when the CRM exports the same revision twice', async () => {
@@ -210,6 +210,6 @@ describe('customer_profile on DuckDB', () => {
     const [outcome] = await buildMesh(warehouse, [customerProfile]);
     expect(outcome?.status).toBe('published');
     expect(await readProfile(warehouse)).toEqual(expected);
-    await warehouse.revertBatch(batch);
+    await warehouse.revertBatch(rawCustomers, batch);
   });
 });

@@ -1,5 +1,6 @@
 import type { ColumnSpec } from './columns.js';
 import type { Dialect } from './dialect.js';
+import { UsageError } from './errors.js';
 import type { TableRef } from './relation.js';
 import type { Source } from './source.js';
 import { renderSql, type SqlFragment, sql } from './sql.js';
@@ -167,8 +168,10 @@ export function sourceStates(sources: readonly Source[], batches: readonly Batch
  * - upsert: per key, the highest cursor, then the newest batch, then the last line;
  * - append: per key, the first copy (oldest batch, first line).
  */
-export function currentRowsSelect(source: Source, dialect: Dialect): string {
-  const log = sql.raw(dialect.tableName(source.log));
+export function currentRowsSelect(source: Source, dialect: Dialect, options: { from?: string } = {}): string {
+  // `from`: a relation of the log's rows to rank instead of the whole log (the rows of some
+  // keys, when an adapter refreshes only the keys a batch touched). Not for snapshots.
+  const log = sql.raw(options.from ?? dialect.tableName(source.log));
   const batch = sql.id('_batch_id');
   const line = sql.id('_line');
   const newest: SqlFragment[] = [];
@@ -181,7 +184,9 @@ export function currentRowsSelect(source: Source, dialect: Dialect): string {
     if (!c.key && c.name !== ordered) newest.push(sql`${sql.id(c.name)} DESC NULLS LAST`);
   const columns = sql.join(source.columns.map((c) => sql.id(c.name)));
   const where =
-    source.mode === 'snapshot' ? sql` WHERE ${batch} = (SELECT MAX(${batch}) FROM ${log})` : sql``;
+    source.mode === 'snapshot'
+      ? sql` WHERE ${batch} = (SELECT MAX(${batch}) FROM ${sql.raw(dialect.tableName(source.log))})`
+      : sql``;
   return renderSql(
     sql`SELECT ${columns} FROM (SELECT ${columns}, ROW_NUMBER() OVER (PARTITION BY ${sql.join(
       source.key.map((k) => sql.id(k)),
@@ -258,4 +263,36 @@ export function sourceTablesOf(sourceId: string): { log: TableRef; rejects: Tabl
   const schema = sourceId.slice(0, at);
   const name = sourceId.slice(at + 1);
   return { log: { schema, name: `raw_${name}_log` }, rejects: { schema, name: `raw_${name}_rejects` } };
+}
+
+/**
+ * The batch a revert of `batchId` in `source` removes, from its row in the batch log; throws
+ * `unknown-batch`, `batch-of-another-source` or `batch-reverted` with what to do instead.
+ */
+export function revertableBatch(
+  row: Record<string, unknown> | undefined,
+  batchId: number,
+  source: Source,
+): BatchRecord {
+  const subject = { domain: source.domain.name, source: source.name };
+  if (!row)
+    throw new UsageError(
+      'unknown-batch',
+      `No batch ${batchId}: mesh ingest --list shows the batches.`,
+      subject,
+    );
+  const batch = batchRecordOf(row);
+  if (batch.source !== source.id)
+    throw new UsageError(
+      'batch-of-another-source',
+      `Batch ${batchId} is of ${batch.source}, not ${source.id}.`,
+      subject,
+    );
+  if (batch.revertedAt)
+    throw new UsageError(
+      'batch-reverted',
+      `Batch ${batchId} (${batch.source}, ${batch.file}) was already reverted at ${batch.revertedAt.toISOString()}.`,
+      { ...subject, file: batch.file },
+    );
+  return batch;
 }

@@ -118,10 +118,10 @@ export interface Warehouse {
   listBatches(options?: { source?: string; includeReverted?: boolean }): Promise<BatchRecord[]>;
   /**
    * Removes one batch's rows (and rejects) from its source's log in one transaction and marks
-   * it reverted; the rows it superseded are current again. Throws `unknown-batch` or
-   * `batch-reverted`.
+   * it reverted; the rows it superseded are current again. Throws `unknown-batch`,
+   * `batch-of-another-source` or `batch-reverted`.
    */
-  revertBatch(batchId: number): Promise<BatchRecord>;
+  revertBatch(source: Source, batchId: number): Promise<BatchRecord>;
   /**
    * Replaces a source's sample batches with one batch of the SELECT's rows (the source's
    * columns). Refuses (`source-holds-ingested-rows`) when the source holds ingested batches:

@@ -258,7 +258,7 @@ describe('sources on BigQuery, against the REST stand-in', () => {
 
   it('reverts a batch in one transaction, and refuses an unknown or reverted one', async () => {
     batches = [batch({ batch_id: 3 })];
-    const reverted = await warehouse.revertBatch(3);
+    const reverted = await warehouse.revertBatch(orders, 3);
     expect(reverted).toMatchObject({ batchId: 3, source: 'shop.orders', revertedAt: expect.any(Date) });
     expect(statements().slice(-3)).toEqual([
       'SELECT * FROM `retail-mesh-test`.`_mesh`.`batches` WHERE `batch_id` = 3',
@@ -270,12 +270,15 @@ COMMIT TRANSACTION;`,
       'SELECT * FROM `retail-mesh-test`.`_mesh`.`batches` WHERE `batch_id` = 3',
     ]);
     expect(sourceTablesOf(orders.id)).toEqual({ log: orders.log, rejects: orders.rejects });
-    await expect(warehouse.revertBatch(3)).rejects.toMatchObject({
+    await expect(warehouse.revertBatch(orders, 3)).rejects.toMatchObject({
       kind: 'usage',
       code: 'batch-reverted',
       message: expect.stringContaining('Batch 3 (shop.orders, exports/3.csv) was already reverted'),
     });
-    await expect(warehouse.revertBatch(9)).rejects.toMatchObject({ kind: 'usage', code: 'unknown-batch' });
+    await expect(warehouse.revertBatch(orders, 9)).rejects.toMatchObject({
+      kind: 'usage',
+      code: 'unknown-batch',
+    });
   });
 
   it('replaces the sample with a new sample batch, and refuses a source holding ingested rows', async () => {

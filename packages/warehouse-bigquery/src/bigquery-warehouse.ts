@@ -22,10 +22,10 @@ import {
   type MaterializeResult,
   ownersOf,
   readersOf,
+  revertableBatch,
   runRecordOf,
   type Source,
   type SqlRow,
-  sourceTablesOf,
   type TableLayout,
   type TableRef,
   type TableStats,
@@ -451,21 +451,12 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
     return (await this.query(this.batchLog.list(options))).map(batchRecordOf);
   }
 
-  async revertBatch(batchId: number): Promise<BatchRecord> {
+  async revertBatch(source: Source, batchId: number): Promise<BatchRecord> {
     await this.ensureMeta();
     const [row] = await this.query(this.batchLog.get(batchId));
-    if (!row)
-      throw new UsageError('unknown-batch', `No batch ${batchId}: mesh ingest --list shows the batches.`);
-    const batch = batchRecordOf(row);
-    const { log, rejects } = sourceTablesOf(batch.source);
-    if (batch.revertedAt)
-      throw new UsageError(
-        'batch-reverted',
-        `Batch ${batchId} (${batch.source}, ${batch.file}) was already reverted at ${batch.revertedAt.toISOString()}.`,
-        { domain: log.schema, source: batch.source.slice(log.schema.length + 1), file: batch.file },
-      );
+    const batch = revertableBatch(row, batchId, source);
     // Its rows, its rejects and its record, together: the rows it superseded are current again.
-    await this.execute(script(this.batchLog.revert(batchId, { log, rejects })));
+    await this.execute(script(this.batchLog.revert(batchId, { log: source.log, rejects: source.rejects })));
     const [after] = await this.query(this.batchLog.get(batchId));
     return after ? batchRecordOf(after) : { ...batch, revertedAt: new Date() };
   }

@@ -87,7 +87,7 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
         { order_id: 'O1', status: 'cancelled', amount: 10.5 },
         { order_id: 'O2', status: 'completed', amount: 4 },
       ]);
-      const reverted = await w.revertBatch(update.batchId);
+      const reverted = await w.revertBatch(fx.orders, update.batchId);
       expect(reverted.revertedAt).toBeInstanceOf(Date);
       expect((await current(fx.orders, 'order_id'))[0]).toMatchObject({ status: 'completed' });
       const live = await w.listBatches({ source: fx.orders.id });
@@ -95,8 +95,13 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
       const all = await w.listBatches({ source: fx.orders.id, includeReverted: true });
       expect(all.map((b) => b.batchId)).toEqual([first.batchId, again.batchId, update.batchId]);
       expect(all[0]).toMatchObject({ kind: 'ingest', loaded: 2, rejected: 0, sha256: first.sha256 });
-      await expect(w.revertBatch(update.batchId)).rejects.toMatchObject({ code: 'batch-reverted' });
-      await expect(w.revertBatch(999_999)).rejects.toMatchObject({ code: 'unknown-batch' });
+      await expect(w.revertBatch(fx.orders, update.batchId)).rejects.toMatchObject({
+        code: 'batch-reverted',
+      });
+      await expect(w.revertBatch(fx.stores, first.batchId)).rejects.toMatchObject({
+        code: 'batch-of-another-source',
+      });
+      await expect(w.revertBatch(fx.orders, 999_999)).rejects.toMatchObject({ code: 'unknown-batch' });
       // A reverted file may be loaded again.
       expect(
         (await w.ingestFile(fx.orders, file('order_id,status,amount\nO1,cancelled,10.50\n'))).status,

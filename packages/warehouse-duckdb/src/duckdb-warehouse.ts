@@ -20,6 +20,7 @@ import {
   type IngestResult,
   isMeshError,
   type MaterializeResult,
+  revertableBatch,
   runRecordOf,
   type Source,
   type SqlRow,
@@ -52,6 +53,9 @@ export const DEFAULT_DUCKDB_PATH = '.mesh/mesh.duckdb';
 /** The platform's own tables live in this schema: the run log (audit of builds), the batches of sources. */
 const META_SCHEMA = '_mesh';
 const BATCHES = `${duckdbDialect.quoteIdent(META_SCHEMA)}.batches`;
+/** The definition each source's current-rows table was computed with. */
+const CURRENT = `${duckdbDialect.quoteIdent(META_SCHEMA)}.current_rows`;
+const TOUCHED = duckdbDialect.quoteIdent('__mesh_touched_keys');
 
 const CAPABILITIES: WarehouseCapabilities = {
   transactionalDdl: true,
@@ -169,10 +173,14 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
   }
 
   /** Runs statements in one transaction; any failure rolls all of them back. */
-  private async transaction(statements: string[]): Promise<void> {
+  private async transaction(statements: Array<string | (() => Promise<string[]>)>): Promise<void> {
     await this.run('BEGIN TRANSACTION');
     try {
-      for (const s of statements) await this.run(s);
+      // A step may decide its statements from what the earlier ones did.
+      for (const s of statements) {
+        if (typeof s === 'string') await this.run(s);
+        else for (const next of await s()) await this.run(next);
+      }
       await this.run('COMMIT');
     } catch (error) {
       await this.run('ROLLBACK').catch(() => undefined);
@@ -193,6 +201,9 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
         sha256 VARCHAR NOT NULL, mapping VARCHAR NOT NULL, rows BIGINT NOT NULL, loaded BIGINT NOT NULL,
         rejected BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL, ingested_by VARCHAR NOT NULL,
         reverted_at TIMESTAMP)`);
+      await this.run(
+        `CREATE TABLE IF NOT EXISTS ${CURRENT} (source VARCHAR NOT NULL, definition VARCHAR NOT NULL)`,
+      );
       // Files written before bytes were recorded gain the column.
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS bytes_processed BIGINT`);
     });
@@ -390,11 +401,18 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
     await this.exclusive(async () => {
       await this.run(`CREATE SCHEMA IF NOT EXISTS ${q(source.table.schema)}`);
       const kinds = await this.run(
-        `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = $schema AND table_name IN ($current, $rejects)`,
-        { schema: source.table.schema, current: source.table.name, rejects: source.rejects.name },
+        `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = $schema AND table_name IN ($current, $log, $rejects)`,
+        {
+          schema: source.table.schema,
+          current: source.table.name,
+          log: source.log.name,
+          rejects: source.rejects.name,
+        },
       );
       const typeOf = (name: string) => kinds.find((k) => k.table_name === name)?.table_type;
-      if (typeOf(source.table.name) === 'BASE TABLE') await this.adoptLegacyTable(source);
+      if (typeOf(source.table.name) === 'BASE TABLE' && !typeOf(source.log.name))
+        await this.adoptLegacyTable(source);
+      else if (typeOf(source.table.name) === 'VIEW') await this.run(`DROP VIEW ${table(source.table)}`);
       if (typeOf(source.rejects.name) === 'BASE TABLE') {
         // Rejects of the time before batches: kept aside, under a name that says so.
         const [legacy] = await this.run(
@@ -416,15 +434,54 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
       await this.run(
         `CREATE TABLE IF NOT EXISTS ${table(source.rejects)} (_batch_id BIGINT NOT NULL, file VARCHAR NOT NULL, line BIGINT, reason VARCHAR NOT NULL, record VARCHAR)`,
       );
-      await this.run(
-        `CREATE OR REPLACE VIEW ${table(source.table)} AS ${currentRowsSelect(source, duckdbDialect)}`,
+      // The current rows are kept as a table, refreshed with every batch: products read them
+      // at no cost (a view ranked the whole log on every read: +32% on a mesh build). When the
+      // definition changes (columns, key, mode), they are recomputed from the log.
+      const definition = currentRowsSelect(source, duckdbDialect);
+      const [stored] = await this.run(`SELECT definition FROM ${CURRENT} WHERE source = $source`, {
+        source: source.id,
+      });
+      const [exists] = await this.run(
+        `SELECT count(*) AS n FROM duckdb_tables() WHERE schema_name = $schema AND table_name = $name`,
+        { schema: source.table.schema, name: source.table.name },
       );
+      if (!Number(exists?.n) || stored?.definition !== definition) {
+        await this.transaction([
+          ...this.refreshCurrent(source),
+          `DELETE FROM ${CURRENT} WHERE source = ${lit(source.id)}`,
+          `INSERT INTO ${CURRENT} VALUES (${lit(source.id)}, ${lit(definition)})`,
+        ]);
+      }
       if (source.description)
-        await this.run(
-          `COMMENT ON VIEW ${table(source.table)} IS ${duckdbDialect.literal(source.description)}`,
-        ).catch(() => undefined);
+        await this.run(`COMMENT ON TABLE ${table(source.table)} IS ${lit(source.description)}`).catch(
+          () => undefined,
+        );
     });
     this.ensuredSources.add(source.id);
+  }
+
+  /**
+   * Statements that bring a source's current rows in line with its log: all of them, or only
+   * the keys of one batch (`touched` holds them, taken before a revert deletes the batch). A
+   * snapshot's current rows are its newest batch: always recomputed whole.
+   */
+  private refreshCurrent(source: Source, touched?: string): string[] {
+    if (!touched || source.mode === 'snapshot')
+      return [
+        `CREATE OR REPLACE TABLE ${table(source.table)} AS ${currentRowsSelect(source, duckdbDialect)}`,
+      ];
+    const on = (a: string, b: string) => source.key.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
+    const names = source.columns.map((c) => q(c.name)).join(', ');
+    const rows = `(SELECT l.* FROM ${table(source.log)} AS l SEMI JOIN ${touched} AS t ON ${on('l', 't')})`;
+    return [
+      `DELETE FROM ${table(source.table)} AS c USING ${touched} AS t WHERE ${on('c', 't')}`,
+      `INSERT INTO ${table(source.table)} (${names}) ${currentRowsSelect(source, duckdbDialect, { from: rows })}`,
+    ];
+  }
+
+  /** A temp table of the keys a batch holds in the log; what refreshCurrent recomputes. */
+  private touchedKeys(source: Source, batchId: number): string {
+    return `CREATE OR REPLACE TEMP TABLE ${TOUCHED} AS SELECT DISTINCT ${source.key.map(q).join(', ')} FROM ${table(source.log)} WHERE _batch_id = ${batchId}`;
   }
 
   /**
@@ -477,29 +534,20 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
     return rows.map(batchRecordOf);
   }
 
-  async revertBatch(batchId: number): Promise<BatchRecord> {
-    await this.ensureMeta();
+  async revertBatch(source: Source, batchId: number): Promise<BatchRecord> {
+    await this.ensureSource(source);
     return this.exclusive(async () => {
       const [row] = await this.run(`SELECT * FROM ${BATCHES} WHERE batch_id = $id`, { id: batchId });
-      if (!row)
-        throw new UsageError('unknown-batch', `No batch ${batchId}: mesh ingest --list shows the batches.`);
-      const batch = batchRecordOf(row);
-      const [domain, name] = batch.source.split('.') as [string, string];
-      const subject = { domain, source: name, file: batch.file };
-      if (batch.revertedAt) {
-        throw new UsageError(
-          'batch-reverted',
-          `Batch ${batchId} (${batch.source}, ${batch.file}) was already reverted at ${batch.revertedAt.toISOString()}.`,
-          subject,
-        );
-      }
-      const { log, rejects } = sourceTablesOf(batch.source);
+      revertableBatch(row, batchId, source);
       // Its rows, its rejects and its record, together: the rows it superseded are current again.
       await this.transaction([
-        `DELETE FROM ${table(log)} WHERE _batch_id = ${batchId}`,
-        `DELETE FROM ${table(rejects)} WHERE _batch_id = ${batchId}`,
+        this.touchedKeys(source, batchId),
+        `DELETE FROM ${table(source.log)} WHERE _batch_id = ${batchId}`,
+        `DELETE FROM ${table(source.rejects)} WHERE _batch_id = ${batchId}`,
+        ...this.refreshCurrent(source, TOUCHED),
         `UPDATE ${BATCHES} SET reverted_at = ${lit(new Date())} WHERE batch_id = ${batchId}`,
       ]);
+      await this.run(`DROP TABLE IF EXISTS ${TOUCHED}`);
       const [after] = await this.run(`SELECT * FROM ${BATCHES} WHERE batch_id = $id`, { id: batchId });
       return batchRecordOf(after!);
     });
@@ -535,6 +583,18 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
         `DELETE FROM ${table(source.rejects)}`,
         `DELETE FROM ${BATCHES} WHERE source = ${lit(source.id)} AND kind = 'sample'`,
         `INSERT INTO ${BATCHES} SELECT ${id}, ${lit(source.id)}, 'sample', ${lit(description)}, '', '{}', n, n, 0, ${lit(new Date())}, ${lit(this.author())}, NULL FROM (SELECT count(*) AS n FROM ${table(source.log)})`,
+        // One batch whose keys are unique is its own current rows: a count is cheaper than a rank.
+        async () => {
+          const keys = source.key.map(q).join(', ');
+          const [dup] = await this.run(
+            `SELECT count(*) AS n FROM (SELECT 1 FROM ${table(source.log)} GROUP BY ${keys} HAVING count(*) > 1)`,
+          );
+          return Number(dup?.n)
+            ? this.refreshCurrent(source)
+            : [
+                `CREATE OR REPLACE TABLE ${table(source.table)} AS SELECT ${columns} FROM ${table(source.log)}`,
+              ];
+        },
       ]);
       const [row] = await this.run(`SELECT count(*) AS n FROM ${table(source.log)}`);
       return { rowCount: Number(row?.n ?? 0), batchId: id };
@@ -699,6 +759,9 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
         statements.push(
           `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'ingest', ${lit(file)}, ${lit(sha256)}, ${lit(mappingJson)}, ${rows}, ${rows - rejected}, ${rejected}, ${lit(new Date())}, ${lit(this.author())}, NULL)`,
         );
+        // The sample leaving changes every key: recompute whole; otherwise only the batch's keys.
+        if (samples.length) statements.push(...this.refreshCurrent(source));
+        else statements.push(this.touchedKeys(source, id), ...this.refreshCurrent(source, TOUCHED));
         // The valid rows, the rejects and the record of the batch: together or not at all.
         await this.transaction(statements);
         return {
@@ -721,6 +784,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
         await this.run(`DROP TABLE IF EXISTS ${checked}`).catch(() => undefined);
         await this.run(`DROP TABLE IF EXISTS ${loaded}`).catch(() => undefined);
         await this.run(`DROP TABLE IF EXISTS ${lines}`).catch(() => undefined);
+        await this.run(`DROP TABLE IF EXISTS ${TOUCHED}`).catch(() => undefined);
         if (clean) rmSync(clean, { force: true });
       }
     });

@@ -133,8 +133,9 @@ describe('mesh CLI', () => {
       'SELECT count(*) AS n, sum(stock) AS s FROM product.product_inventory',
     );
     await warehouse.query(
-      // A newer revision of one product, as the PIM would export it: it becomes the current row.
-      'INSERT INTO product.raw_products_log SELECT * REPLACE (CAST(-5 AS DECIMAL(38,9)) AS unit_cost, current_timestamp::TIMESTAMP AS updated_at) FROM product.raw_products_log LIMIT 1',
+      // A bad revision of one product among the source's current rows.
+      `UPDATE product.raw_products SET unit_cost = -5, updated_at = current_timestamp::TIMESTAMP
+       WHERE product_id = (SELECT min(product_id) FROM product.raw_products)`,
     );
     await warehouse.close();
 

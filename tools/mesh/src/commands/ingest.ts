@@ -200,6 +200,19 @@ export function stateLine(state: SourceState): string {
   return `${state.source}: ${state.content === 'sample' ? 'sample data, ' : ''}${formatInt(state.batches)} batch${state.batches === 1 ? '' : 'es'}, ${formatInt(state.rows)} rows; last batch ${last.batchId} at ${last.at.replace('T', ' ').slice(0, 19)} UTC (${formatInt(last.loaded)} loaded, ${formatInt(last.rejected)} rejected)${last.flag ? `; ${color.yellow(`flagged: ${last.flag}`)}` : ''}.`;
 }
 
+/** The definition of the source a batch belongs to. */
+async function sourceOfBatch(warehouse: Warehouse, sources: readonly Source[], id: number): Promise<Source> {
+  const batch = (await warehouse.listBatches({ includeReverted: true })).find((b) => b.batchId === id);
+  if (!batch) throw new UsageError('unknown-batch', `No batch ${id}: mesh ingest --list shows the batches.`);
+  const source = sources.find((s) => s.id === batch.source);
+  if (!source)
+    throw new UsageError(
+      'unknown-source',
+      `Batch ${id} is of ${batch.source}, which this mesh does not define.`,
+    );
+  return source;
+}
+
 function batchJson(b: BatchRecord) {
   return { ...b, ingestedAt: b.ingestedAt.toISOString(), revertedAt: b.revertedAt?.toISOString() ?? null };
 }
@@ -256,7 +269,10 @@ async function revert(values: IngestValues, names: string[], io: Io): Promise<nu
   if (names.length)
     throw new UsageError('bad-arguments', 'mesh ingest --revert <batch> takes no other name.');
   const id = batchId(values.revert!, 'revert');
-  const batch = await withWarehouse(values, (warehouse) => warehouse.revertBatch(id));
+  const mesh = loadMesh();
+  const batch = await withWarehouse(values, async (warehouse) =>
+    warehouse.revertBatch(await sourceOfBatch(warehouse, mesh.sources, id), id),
+  );
   if (values.json) io.out(JSON.stringify({ reverted: batchJson(batch) }, null, 2));
   else {
     io.out(
@@ -273,15 +289,10 @@ async function rejects(values: IngestValues, names: string[], io: Io): Promise<n
   const limit = values.limit === undefined ? 100 : numberFlag(values.limit, 'limit', 100, { integer: true });
   const mesh = loadMesh();
   const rows = await withWarehouse(values, async (warehouse: Warehouse) => {
-    const batch = (await warehouse.listBatches({ includeReverted: true })).find((b) => b.batchId === id);
-    if (!batch)
-      throw new UsageError('unknown-batch', `No batch ${id}: mesh ingest --list shows the batches.`);
-    const source = mesh.sources.find((s) => s.id === batch.source);
-    if (!source)
-      throw new UsageError(
-        'unknown-source',
-        `Batch ${id} is of ${batch.source}, which this mesh does not define.`,
-      );
+    const source = await sourceOfBatch(warehouse, mesh.sources, id);
+    const batch = (await warehouse.listBatches({ source: source.id, includeReverted: true })).find(
+      (b) => b.batchId === id,
+    )!;
     await warehouse.ensureSource(source);
     return (await warehouse.query(rejectsSelect(source, id, warehouse.dialect, limit))).map((r) => ({
       file: batch.file,
