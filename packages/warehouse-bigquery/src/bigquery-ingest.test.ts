@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   canonicalMapping,
+  currentRowsSelect,
   defineDomain,
   defineSource,
   EMPTY_MAPPING,
@@ -17,7 +18,13 @@ import {
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bigqueryDialect } from './bigquery-dialect.js';
 import { csvStagingColumns, validationStatements } from './bigquery-ingest.js';
-import { batchLogStatements, PLATFORM_TABLES, script, sourceStatements } from './bigquery-sources.js';
+import {
+  batchLogStatements,
+  PLATFORM_TABLES,
+  script,
+  sourceStatements,
+  sourceViewStatement,
+} from './bigquery-sources.js';
 import { createBigQueryWarehouse, runLogStatements } from './bigquery-warehouse.js';
 import {
   type BigQueryStandIn,
@@ -225,6 +232,35 @@ describe('sources on BigQuery, against the REST stand-in', () => {
     await expect(statements()[1]).toMatchFileSnapshot('__snapshots__/ensure-source.sql');
     await warehouse.ensureSource(orders);
     expect(statements()).toHaveLength(2);
+  });
+
+  it('replaces the view of current rows when its definition changed, and only then', async () => {
+    // The view as an older release of the domain defined it (another mode).
+    standIn.putTable('shop', 'raw_orders', {
+      schema: [],
+      metadata: {
+        type: 'VIEW',
+        view: { query: 'SELECT order_id FROM shop.raw_orders_log', useLegacySql: false },
+      },
+    });
+    await warehouse.ensureSource(orders);
+    expect(statements().at(-1)).toBe(sourceViewStatement(orders, dialect, { replace: true }));
+    expect(statements().at(-1)).toMatch(/^CREATE OR REPLACE VIEW `[^`]+`\.`shop`\.`raw_orders`/);
+
+    const again = await createBigQueryWarehouse({
+      projectId: PROJECT,
+      location: 'EU',
+      apiEndpoint: standIn.url,
+      accessToken: STAND_IN_TOKEN,
+    });
+    standIn.putTable('shop', 'raw_orders', {
+      schema: [],
+      metadata: { type: 'VIEW', view: { query: currentRowsSelect(orders, dialect), useLegacySql: false } },
+    });
+    standIn.clear();
+    await again.ensureSource(orders);
+    expect(statements().some((s) => s.startsWith('CREATE OR REPLACE VIEW'))).toBe(false);
+    await again.close();
   });
 
   it('lists batches oldest first, of one source, with or without the reverted ones', async () => {

@@ -13,7 +13,13 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { bigqueryDialect } from './bigquery-dialect.js';
 import { type StagedFile, validationStatements } from './bigquery-ingest.js';
-import { batchLogStatements, PLATFORM_TABLES, sourceStatements, tableStatement } from './bigquery-sources.js';
+import {
+  batchLogStatements,
+  PLATFORM_TABLES,
+  sourceStatements,
+  sourceViewStatement,
+  tableStatement,
+} from './bigquery-sources.js';
 import { runLogStatements } from './bigquery-warehouse.js';
 import {
   type AnalyzerColumnType,
@@ -74,12 +80,14 @@ describe('the SQL of sources and batches, through ZetaSQL', () => {
   it("creates each source's log, rejects table and current-rows view, in every mode", async () => {
     const analyzer = await createAnalyzer([]);
     for (const s of [...Object.values(sources), snapshotWithoutCursor]) {
-      const [log, rejects, view] = await analyzer.analyzeAll(sourceStatements(s, dialect));
+      const [log, rejects, view, replaced] = await analyzer.analyzeAll([
+        ...sourceStatements(s, dialect),
+        sourceViewStatement(s, dialect, { replace: true }),
+      ]);
       expect([log, rejects], s.id).toEqual([{ ok: true }, { ok: true }]);
-      expect(view, s.id).toEqual({
-        ok: true,
-        outputColumns: s.columns.map((c) => ({ name: c.name, type: typeOf(c.type) })),
-      });
+      const outputColumns = s.columns.map((c) => ({ name: c.name, type: typeOf(c.type) }));
+      expect(view, s.id).toEqual({ ok: true, outputColumns });
+      expect(replaced, s.id).toEqual({ ok: true, outputColumns });
     }
     const [log, rejects, view] = sourceStatements(source, dialect);
     expect(log).toContain('`_batch_id` INT64 NOT NULL');

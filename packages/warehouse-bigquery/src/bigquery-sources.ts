@@ -131,8 +131,12 @@ export function tableStatement(dialect: Dialect, table: PlatformTable): string {
 }
 
 /** The view of a source's current rows, created when absent (an existing one is left as it is). */
-export function sourceViewStatement(source: Source, dialect: Dialect): string {
-  return `CREATE VIEW IF NOT EXISTS ${dialect.tableName(source.table)} OPTIONS(description=${dialect.literal(source.description)})\nAS ${currentRowsSelect(source, dialect)}`;
+export function sourceViewStatement(
+  source: Source,
+  dialect: Dialect,
+  options: { replace?: boolean } = {},
+): string {
+  return `${options.replace ? 'CREATE OR REPLACE VIEW' : 'CREATE VIEW IF NOT EXISTS'} ${dialect.tableName(source.table)} OPTIONS(description=${dialect.literal(source.description)})\nAS ${currentRowsSelect(source, dialect)}`;
 }
 
 /** What `ensureSource` runs, as one script: the log, the rejects table and the view. */

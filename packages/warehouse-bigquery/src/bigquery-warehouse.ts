@@ -14,6 +14,7 @@ import {
   batchAuthor,
   batchRecordOf,
   type CostEstimator,
+  currentRowsSelect,
   type Dialect,
   type Domain,
   type FileIngester,
@@ -45,6 +46,7 @@ import {
   PLATFORM_TABLES,
   script,
   sourceStatements,
+  sourceViewStatement,
   tableStatement,
 } from './bigquery-sources.js';
 
@@ -114,6 +116,9 @@ function canonicalRow(row: Record<string, unknown>): SqlRow {
   for (const [k, v] of Object.entries(row)) out[k] = canonicalValue(v);
   return out;
 }
+
+/** SQL text compared by its tokens, not its spacing. */
+const normalizeSql = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 function isNotFound(error: unknown): boolean {
   return (error as { code?: number })?.code === 404;
@@ -443,6 +448,19 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
       await this.once(`domain:${source.domain.name}`, () => this.ensureDomain(source.domain));
       // Log, rejects and view in one script; IF NOT EXISTS leaves each existing one as it is.
       await this.execute(script(sourceStatements(source, this.dialect)));
+      // A view of an older definition (another mode, key or columns) would give wrong current
+      // rows: read its query (a read, no metadata write) and replace it only when it differs.
+      const query = currentRowsSelect(source, this.dialect);
+      const [meta] = await this.dataset(source.table.schema)
+        .table(source.table.name)
+        .getMetadata()
+        .catch((error: unknown) => {
+          if (isNotFound(error)) return [undefined];
+          throw wrap(error, 'statement-failed', { domain: source.domain.name, source: source.name });
+        });
+      const current = (meta as { view?: { query?: string } } | undefined)?.view?.query;
+      if (current !== undefined && normalizeSql(current) !== normalizeSql(query))
+        await this.execute(sourceViewStatement(source, this.dialect, { replace: true }));
     });
   }
 
