@@ -49,12 +49,11 @@ describe('scanCsv', () => {
     expect([...scan.lines!]).toEqual([2, 8]);
   });
 
-  it('refuses the record of an unterminated quote and keeps those before it', async () => {
+  it('refuses a file whole when a quote never closes: the rows after it cannot be known', async () => {
     const scan = await scanCsv(file('a,b\n1,x\n2,"open\n3,y\n'));
-    expect(scan.records).toBe(1);
-    expect(scan.rejects).toEqual([
-      expect.objectContaining({ line: 3, reason: expect.stringContaining('unterminated quote') }),
-    ]);
+    expect(scan.unreadable).toBe(
+      'has an unterminated quote (unterminated quote): the quoted field 2 opened on line 3 never closes',
+    );
   });
 
   it('detects semicolon and tab delimiters from the header, and names repeated or empty columns', async () => {
@@ -63,17 +62,28 @@ describe('scanCsv', () => {
     expect(tab).toMatchObject({ delimiter: '\t', header: ['id', 'id_2', 'column2'], records: 1 });
   });
 
+  it('refuses a file of CR line endings, and flags mixed LF and CRLF for a copy in LF', async () => {
+    expect((await scanCsv(file('a,b\r1,x\r2,y\r'))).unreadable).toMatch(/CR alone/);
+    const path = file('a,b\r\n1,"x\r\ny"\r\n2,y\n3,z\r\n');
+    const scan = await scanCsv(path);
+    expect(scan).toMatchObject({ mixedLineEndings: true, records: 3, unreadable: undefined });
+    expect([...scan.lines!]).toEqual([2, 4, 5]);
+    const copy = join(dir, 'lf.csv');
+    await writeWithout(path, copy, scan.skipped, { lf: true });
+    expect(readFileSync(copy, 'utf8')).toBe('a,b\n1,"x\ny"\n2,y\n3,z\n');
+    expect((await scanCsv(file('a,b\r\n1,x\r\n'))).mixedLineEndings).toBe(false);
+  });
+
   it('says why a file cannot be read: empty, not UTF-8', async () => {
     expect((await scanCsv(file(''))).unreadable).toMatch(/empty/);
     expect((await scanCsv(file(Buffer.from([0x61, 0x0a, 0xff, 0xfe, 0x0a])))).unreadable).toMatch(/UTF-8/);
   });
 
   it('writes the file without the skipped ranges', async () => {
-    const source = file('a,b\n1,x\n\n2,"bad\n3,y\n');
+    const source = file('a,b\n1,x\n\n2,ab"c\n3,y\n');
     const scan = await scanCsv(source);
     const clean = join(dir, 'clean.csv');
     await writeWithout(source, clean, scan.skipped);
-    // "bad opens a quote that never closes: that record runs to the end of the file
-    expect(readFileSync(clean, 'utf8')).toBe('a,b\n1,x\n');
+    expect(readFileSync(clean, 'utf8')).toBe('a,b\n1,x\n3,y\n');
   });
 });

@@ -30,12 +30,20 @@ export interface CsvScan {
   readonly rejects: readonly CsvReject[];
   /** Byte ranges of the file that a reader must not see (refused records, blank lines). */
   readonly skipped: ReadonlyArray<readonly [number, number]>;
+  /**
+   * Lines end in LF and in CRLF both (exports appended to each other): a reader told one line
+   * ending refuses the file, so a copy with LF throughout is what it reads (`writeWithout`).
+   */
+  readonly mixedLineEndings: boolean;
   /** Why the file cannot be read at all (empty, not UTF-8, an unterminated quote to the end). */
   readonly unreadable: string | undefined;
 }
 
-/** A record longer than this is refused, as DuckDB's reader would refuse it (its max_line_size). */
-export const MAX_RECORD_BYTES = 2_097_152;
+/**
+ * A record longer than this is refused by the scan. Readers are given a larger limit, so no
+ * record the scan accepts is refused by them.
+ */
+export const MAX_RECORD_BYTES = 2_000_000;
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -73,6 +81,11 @@ export async function scanCsv(file: string): Promise<CsvScan> {
   let expectedFields = 0;
   let sawHeader = false;
 
+  // Line endings outside quotes: LF, CRLF, and CRs not before an LF (old Mac files).
+  let lf = 0;
+  let crlf = 0;
+  let loneCr = 0;
+  let previous = -1;
   let records = 0;
   let lines = new Uint32Array(1024);
   let regular = true;
@@ -136,6 +149,7 @@ export async function scanCsv(file: string): Promise<CsvScan> {
       const b = chunk[i]!;
       if (!sawHeader && headerBytes.length < MAX_RECORD_BYTES) headerBytes.push(b);
       if (inQuotes) {
+        previous = b;
         if (b === QUOTE) {
           inQuotes = false;
           quoteClosed = true;
@@ -145,11 +159,16 @@ export async function scanCsv(file: string): Promise<CsvScan> {
         continue;
       }
       if (b === LF) {
+        if (previous === CR) crlf++;
+        else lf++;
         endRecord(offset + 1);
         startRecord();
         line++;
+        previous = b;
         continue;
       }
+      if (previous === CR) loneCr++;
+      previous = b;
       if (b === CR) continue; // CRLF, or a stray CR before the newline
       recordIsEmpty = false;
       if (b === delimiter) {
@@ -215,11 +234,15 @@ export async function scanCsv(file: string): Promise<CsvScan> {
     }
   }
   if (inQuotes) {
-    // An unterminated quote swallows the rest of the file: refuse that record, keep the others.
-    problem = `unterminated quote: the quoted field ${fields} opened here never closes`;
-    recordIsEmpty = false;
+    // An unterminated quote swallows the rest of the file: which rows follow it cannot be
+    // known, so the file is refused whole (a snapshot of its first rows would be wrong).
+    unreadable ??= `has an unterminated quote (unterminated quote): the quoted field ${fields} opened on line ${recordLine} never closes`;
   }
   if (offset > recordStart || !sawHeader) endRecord(offset);
+  if (previous === CR) loneCr++;
+  if (loneCr > 0 && lf + crlf === 0)
+    unreadable ??=
+      'ends its lines with CR alone (line endings of classic Mac OS): re-export it with LF or CRLF line endings';
   if (!sawHeader || bytes === 0) unreadable ??= 'is empty: a CSV export needs a header line';
   if (!unreadable && !headerText.trim()) unreadable = 'has an empty header line';
   return {
@@ -231,6 +254,7 @@ export async function scanCsv(file: string): Promise<CsvScan> {
     lines: regular ? undefined : lines.subarray(0, records),
     rejects: await withText(file, rejects),
     skipped,
+    mixedLineEndings: lf > 0 && crlf > 0,
     unreadable,
   };
 
@@ -297,6 +321,7 @@ function failed(hash: ReturnType<typeof createHash>, bytes: number, reason: stri
     lines: undefined,
     rejects: [],
     skipped: [],
+    mixedLineEndings: false,
     unreadable: reason,
   };
 }
@@ -329,13 +354,44 @@ function uniqueNames(names: string[]): string[] {
   });
 }
 
-/** Writes `file` without the skipped byte ranges, so a reader sees exactly the loadable records. */
+/**
+ * Writes `file` without the skipped byte ranges, so a reader sees exactly the loadable records;
+ * with `lf`, every CRLF becomes LF (a file of mixed line endings).
+ */
 export async function writeWithout(
   file: string,
   target: string,
   skipped: ReadonlyArray<readonly [number, number]>,
+  options: { lf?: boolean } = {},
 ): Promise<void> {
   const out = createWriteStream(target);
+  // A CR last in what was written is held back until the next byte says whether an LF follows.
+  let heldCr = false;
+  const write = (part: Buffer) => {
+    if (!part.length) return;
+    if (!options.lf) {
+      out.write(part);
+      return;
+    }
+    let from = 0;
+    if (heldCr) {
+      if (part[0] !== LF) out.write(Buffer.from([CR]));
+      heldCr = false;
+    }
+    for (let i = 0; i < part.length; i++) {
+      if (part[i] !== CR) continue;
+      if (i + 1 === part.length) {
+        out.write(part.subarray(from, i));
+        heldCr = true;
+        return;
+      }
+      if (part[i + 1] === LF) {
+        out.write(part.subarray(from, i));
+        from = i + 1;
+      }
+    }
+    out.write(part.subarray(from));
+  };
   let offset = 0;
   let next = 0;
   for await (const raw of createReadStream(file)) {
@@ -345,12 +401,12 @@ export async function writeWithout(
       const range = skipped[next];
       const at = offset + from;
       if (!range || range[0] >= offset + chunk.length) {
-        out.write(chunk.subarray(from));
+        write(chunk.subarray(from));
         break;
       }
       if (at < range[0]) {
         const upto = range[0] - offset;
-        out.write(chunk.subarray(from, upto));
+        write(chunk.subarray(from, upto));
         from = upto;
         continue;
       }
@@ -361,6 +417,7 @@ export async function writeWithout(
     }
     offset += chunk.length;
   }
+  if (heldCr) out.write(Buffer.from([CR]));
   out.end();
   await finished(out);
 }

@@ -206,7 +206,6 @@ describe('productHealth', () => {
   it('lists the sources that hold sample rows, which alone do not lower the health', () => {
     const sources = [
       source('order.shipments', 'sample'),
-      source('order.payments', 'ingested'),
       source('order.returns', 'empty'),
       source('customer.customers', 'sample'),
     ];
@@ -215,6 +214,20 @@ describe('productHealth', () => {
       status: 'healthy',
       reasons: [],
       sampleSources: ['order.shipments', 'customer.customers'],
+    });
+  });
+
+  it('is degraded when it joins real data with sample data: its figures are neither', () => {
+    const sources = [
+      source('order.shipments', 'sample'),
+      source('order.payments', 'ingested'),
+      source('order.returns', 'empty'),
+    ];
+    const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources }, now);
+    expect(health).toMatchObject({
+      status: 'degraded',
+      reasons: ['mixes real data (order.payments) with sample data (order.shipments)'],
+      sampleSources: ['order.shipments'],
     });
   });
 

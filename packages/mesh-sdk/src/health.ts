@@ -100,6 +100,13 @@ export function productHealth(
         : `last run ${lastRun.status}: ${lastRun.error?.message ?? 'unknown error'}`,
     );
   }
+  const real = (seen.sources ?? []).filter((s) => s.content === 'ingested').map((s) => s.source);
+  const synthetic = (seen.sources ?? []).filter((s) => s.content === 'sample').map((s) => s.source);
+  if (real.length && synthetic.length) {
+    // Real rows joined with synthetic ones give figures that are neither.
+    statuses.push('degraded');
+    reasons.push(`mixes real data (${real.join(', ')}) with sample data (${synthetic.join(', ')})`);
+  }
   for (const source of seen.sources ?? []) {
     if (source.lastBatch?.flag) {
       statuses.push('degraded');

@@ -124,3 +124,21 @@ export async function ingestRows(
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Takes the sample rows out of sources (reverts their live sample batches), so that they never
+ * stand beside real data: a product then waits for the real export (or reads an optional source
+ * as empty) instead of publishing real rows joined with synthetic ones. Returns the sources
+ * whose sample was withdrawn.
+ */
+export async function withdrawSamples(warehouse: Warehouse, sources: readonly Source[]): Promise<Source[]> {
+  const withdrawn: Source[] = [];
+  for (const source of sources) {
+    await warehouse.ensureSource(source);
+    const live = await warehouse.listBatches({ source: source.id });
+    if (!live.length || live.some((b) => b.kind === 'ingest')) continue;
+    for (const batch of live) await warehouse.revertBatch(source, batch.batchId);
+    withdrawn.push(source);
+  }
+  return withdrawn;
+}

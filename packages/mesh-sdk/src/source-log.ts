@@ -81,6 +81,8 @@ export interface SourceState {
   readonly batches: number;
   /** Rows loaded by those batches (the log; current rows may be fewer). */
   readonly rows: number;
+  /** Current rows, where the warehouse keeps them as a table it can count cheaply (health). */
+  readonly currentRows?: number | null;
   readonly lastBatch:
     | {
         readonly batchId: number;

@@ -71,12 +71,22 @@ export function fitFile(
   return origins;
 }
 
-/** The live batch that already holds these bytes under this mapping: a file is ingested once per mapping. */
+/**
+ * The live batch that already holds these bytes under this mapping, when loading them again
+ * would change nothing: in `append` and in `upsert` by cursor, rows decide by their own key
+ * and version, so any earlier copy counts; in `snapshot` and in `upsert` without a cursor the
+ * latest batch wins, so only a copy of the latest one does (an export identical to an older
+ * one is a real change back).
+ */
 export function batchOfFile(
   live: readonly BatchRecord[],
   sha256: string,
   mapping: IngestMapping,
+  source: Source,
 ): BatchRecord | undefined {
   const json = JSON.stringify(mapping);
-  return live.find((b) => b.kind === 'ingest' && b.sha256 === sha256 && JSON.stringify(b.mapping) === json);
+  const ingested = live.filter((b) => b.kind === 'ingest');
+  const orderMatters = source.mode === 'snapshot' || (source.mode === 'upsert' && !source.cursor);
+  const candidates = orderMatters ? ingested.slice(-1) : ingested;
+  return candidates.find((b) => b.sha256 === sha256 && JSON.stringify(b.mapping) === json);
 }

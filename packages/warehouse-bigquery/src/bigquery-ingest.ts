@@ -327,7 +327,7 @@ export async function ingestFile(
     sha256,
     rejectsTable: source.rejects,
   };
-  const same = batchOfFile(live, sha256, mapping);
+  const same = batchOfFile(live, sha256, mapping, source);
   // Nothing is loaded: the counts are this call's; the batch it was says what it loaded then.
   if (same)
     return {

@@ -119,6 +119,22 @@ describe('ingesting files into a source', () => {
     ]);
   });
 
+  it('rejects what only DuckDB would read as a number: hexadecimal, digit separators, infinity', async () => {
+    const path = file(
+      'lenient.csv',
+      'order_id,channel,amount,items,ordered_at,note\nH1,store,1,0x10,2026-10-01 00:00:00,\nH2,store,1_000,1,2026-10-01 00:00:00,\nH3,store,inf,1,2026-10-01 00:00:00,\nH4,store, 2.5 ,1e1,2026-10-01 00:00:00,\n',
+    );
+    const result = await ingest(path);
+    expect(result.sampleRejects).toEqual([
+      { line: 2, reason: 'items: "0x10" is not a valid integer' },
+      { line: 3, reason: 'amount: "1_000" is not a valid decimal' },
+      { line: 4, reason: 'amount: "inf" is not a valid decimal' },
+    ]);
+    expect(await warehouse.query('SELECT order_id, amount, items FROM shop.raw_orders')).toEqual([
+      { order_id: 'H4', amount: 2.5, items: 10 },
+    ]);
+  });
+
   it('adds nothing when the same file is ingested again', async () => {
     const path = file(
       'same.csv',
@@ -207,16 +223,36 @@ describe('ingesting files into a source', () => {
     ]);
   });
 
+  it('reads exports appended to each other with LF and CRLF line endings', async () => {
+    const path = file(
+      'mixed.csv',
+      'order_id,channel,amount,items,ordered_at,note\r\nX1,store,1,1,2026-10-01 00:00:00,a\r\nX2,store,1,1,2026-10-01 00:00:00,b\nX3,web,1,1,2026-10-01 00:00:00,c\n',
+    );
+    const result = await ingest(path);
+    expect(result).toMatchObject({ rows: 3, loaded: 2, sampleRejects: [{ line: 4 }] });
+    expect(await warehouse.query('SELECT order_id, note FROM shop.raw_orders ORDER BY 1')).toEqual([
+      { order_id: 'X1', note: 'a' },
+      { order_id: 'X2', note: 'b' },
+    ]);
+  });
+
   it('adopts a raw table written before sources kept a log, as its first batch', async () => {
     await warehouse.query('CREATE SCHEMA shop');
     await warehouse.query(
       `CREATE TABLE shop.raw_orders AS SELECT 'Z1' AS order_id, 'store' AS channel, CAST(1 AS DECIMAL(38,9)) AS amount,
         CAST(1 AS BIGINT) AS items, TIMESTAMP '2026-10-01 00:00:00' AS ordered_at, CAST(NULL AS VARCHAR) AS note`,
     );
+    // A later version of the same order, appended after it, as the old ingest appended rows.
+    await warehouse.query(
+      `INSERT INTO shop.raw_orders SELECT 'Z1', 'online', 1, 1, TIMESTAMP '2026-10-01 00:00:00', 'later'`,
+    );
     await warehouse.ensureSource(orders);
-    expect(await warehouse.query('SELECT order_id FROM shop.raw_orders')).toEqual([{ order_id: 'Z1' }]);
+    // The row that arrived last wins, whatever its values (not the one that sorts first).
+    expect(await warehouse.query('SELECT order_id, channel, note FROM shop.raw_orders')).toEqual([
+      { order_id: 'Z1', channel: 'online', note: 'later' },
+    ]);
     expect(await warehouse.listBatches()).toMatchObject([
-      { source: 'shop.orders', kind: 'sample', loaded: 1, file: 'rows loaded before batches were recorded' },
+      { source: 'shop.orders', kind: 'sample', loaded: 2, file: 'rows loaded before batches were recorded' },
     ]);
   });
 

@@ -1,4 +1,11 @@
-import type { ColumnOrigin, ColumnSpec, CsvScan, IngestMapping, Source } from '@retail-mesh/sdk';
+import {
+  type ColumnOrigin,
+  type ColumnSpec,
+  type CsvScan,
+  type IngestMapping,
+  MAX_RECORD_BYTES,
+  type Source,
+} from '@retail-mesh/sdk';
 import { duckdbDialect } from './duckdb-dialect.js';
 
 const q = (name: string) => duckdbDialect.quoteIdent(name);
@@ -12,15 +19,30 @@ const lit = (value: string) => duckdbDialect.literal(value);
 export function readFileSql(file: string, format: 'csv' | 'parquet', scan?: CsvScan): string {
   if (format === 'parquet' || !scan) return `read_parquet(${lit(file)})`;
   const columns = scan.header.map((h) => `${lit(h)}: 'VARCHAR'`).join(', ');
-  return `read_csv(${lit(file)}, header = true, auto_detect = false, delim = ${lit(scan.delimiter)}, quote = '"', escape = '"', columns = {${columns}}, strict_mode = true)`;
+  return `read_csv(${lit(file)}, header = true, auto_detect = false, delim = ${lit(scan.delimiter)}, quote = '"', escape = '"', columns = {${columns}}, strict_mode = true, max_line_size = ${2 * MAX_RECORD_BYTES})`;
 }
 
 export function formatOf(file: string, format?: 'csv' | 'parquet'): 'csv' | 'parquet' {
   return format ?? (/\.parquet$/i.test(file) ? 'parquet' : 'csv');
 }
 
+/**
+ * Text DuckDB would read as a number or a date but BigQuery (and a reader of the contract)
+ * would not: hexadecimal, digit separators, inf/nan, a timestamp cut to its day. Such text is
+ * no value of the column, so the row is rejected on both warehouses alike.
+ */
+const NUMBER = '\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*';
+const STRICT: Partial<Record<ColumnSpec['type'], string>> = {
+  integer: NUMBER,
+  number: NUMBER,
+  decimal: NUMBER,
+  date: '\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\\s*',
+};
+
 /** The typed value of a raw file value for a column; NULL when it does not convert. */
-function typed(column: ColumnSpec, raw: string): string {
+function typed(column: ColumnSpec, text: string): string {
+  const pattern = STRICT[column.type];
+  const raw = pattern ? `CASE WHEN regexp_full_match(${text}, ${lit(pattern)}) THEN ${text} END` : text;
   switch (column.type) {
     case 'string':
       return `CAST(${raw} AS VARCHAR)`;

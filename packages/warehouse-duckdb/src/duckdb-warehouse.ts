@@ -25,7 +25,6 @@ import {
   type Source,
   type SqlRow,
   scanCsv,
-  sourceTablesOf,
   type TableLayout,
   type TableRef,
   type TableStats,
@@ -504,8 +503,14 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
       `ALTER TABLE ${table(source.log)} ADD COLUMN _batch_id BIGINT DEFAULT ${id}`,
       `ALTER TABLE ${table(source.log)} ALTER COLUMN _batch_id DROP DEFAULT`,
       `ALTER TABLE ${table(source.log)} ADD COLUMN _line BIGINT`,
+      // The order rows arrived in decides between copies of a key: keep it as their line.
+      `UPDATE ${table(source.log)} SET _line = rowid + 1`,
       `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, ${lit(Number(files?.n) ? 'ingest' : 'sample')},
-        'rows loaded before batches were recorded', '', '{}', ${Number(rows?.n)}, ${Number(rows?.n)}, 0,
+        ${lit(
+          Number(files?.n)
+            ? 'rows loaded before batches were recorded, ingested files and perhaps sample rows mixed: revert it and ingest your exports again'
+            : 'rows loaded before batches were recorded',
+        )}, '', '{}', ${Number(rows?.n)}, ${Number(rows?.n)}, 0,
         ${lit(new Date())}, ${lit(this.author())}, NULL)`,
     ]);
   }
@@ -635,7 +640,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
           },
         )
       ).map(batchRecordOf);
-      const same = batchOfFile(live, sha256, mapping);
+      const same = batchOfFile(live, sha256, mapping, source);
       if (same) {
         return {
           file,
@@ -655,26 +660,31 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
       const checked = q('__mesh_ingest_checked');
       const lines = q('__mesh_ingest_lines');
       // A copy without the records the scan refused (and blank lines): what the reader may see.
-      const clean = scan?.skipped.length ? join(tmpdir(), `mesh-ingest-${randomUUID()}.csv`) : undefined;
+      const clean =
+        scan?.skipped.length || scan?.mixedLineEndings
+          ? join(tmpdir(), `mesh-ingest-${randomUUID()}.csv`)
+          : undefined;
       try {
-        if (clean) await writeWithout(file, clean, scan!.skipped);
+        if (clean) await writeWithout(file, clean, scan!.skipped, { lf: scan!.mixedLineEndings });
         try {
           await this.run(
             `CREATE OR REPLACE TEMP TABLE ${loaded} AS SELECT * FROM ${readFileSql(clean ?? file, format, scan)}`,
           );
         } catch (cause) {
-          // DuckDB's own words (encoding, maximum line size, quoting) without its hints.
+          // DuckDB's own words (encoding, maximum line size, quoting), without its hints, the
+          // options it lists and the line it quotes (which may be megabytes long).
           const reason = (cause as Error).message
             .split('\n')
             .filter(
               (l) =>
                 l.trim() &&
-                !/^Possible Solution|^\s*file=|^\s*delimiter|^\s*quote|^\s*escape|^\s*new_line|^\s*header|^\s*skip|^\s*comment|^\s*date_format|^\s*timestamp_format|^\s*null_padding|^\s*sample_size|^\s*ignore_errors|^\s*all_varchar|^\s*Parser options|^\s*The following/i.test(
+                !/^\s*(Possible Solution|Original Line|Parser options|The following|file=|delimiter|quote|escape|new_line|header|skip|comment|date_format|timestamp_format|null_padding|sample_size|ignore_errors|all_varchar)/i.test(
                   l,
                 ),
             )
             .slice(0, 3)
-            .join(' ');
+            .join(' ')
+            .slice(0, 500);
           throw unreadable(`is not a readable ${format.toUpperCase()} file: ${reason}`, cause);
         }
         const [counted] = await this.run(`SELECT count(*) AS n FROM ${loaded}`);

@@ -75,11 +75,11 @@ describe('chargeback on DuckDB', () => {
     const expected = [];
     for (const domain of mesh.domains) {
       let storage = 0;
-      // A source is stored in its log and rejects tables; its current rows are a view of no size.
+      // A source is stored in its log, rejects and current-rows tables.
       const own = <T extends { domain: { name: string } }>(xs: readonly T[]) =>
         xs.filter((r) => r.domain.name === domain.name);
       for (const t of [
-        ...own(mesh.sources).flatMap((s) => [s.log, s.rejects]),
+        ...own(mesh.sources).flatMap((s) => [s.log, s.rejects, s.table]),
         ...own(mesh.products).map((p) => p.table),
       ]) {
         storage += (await warehouse.tableStats(t))?.bytes ?? 0;

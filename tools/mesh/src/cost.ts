@@ -42,9 +42,12 @@ export async function chargeback(
   const usage = [];
   for (const domain of mesh.domains) {
     let storageBytes = 0;
-    // A source is stored as its log and its rejects; its current rows are a view.
+    // A source is stored as its log, its rejects and its current rows (a table on DuckDB, a
+    // view of no size on BigQuery).
     const tables = [
-      ...mesh.sources.filter((s) => s.domain.name === domain.name).flatMap((s) => [s.log, s.rejects]),
+      ...mesh.sources
+        .filter((s) => s.domain.name === domain.name)
+        .flatMap((s) => [s.log, s.rejects, s.table]),
       ...mesh.products.filter((p) => p.domain.name === domain.name).map((p) => p.table),
     ];
     for (const t of tables) storageBytes += (await warehouse.tableStats(t))?.bytes ?? 0;

@@ -235,3 +235,52 @@ describe('sources with real exports', () => {
     expect(asked.json().sources).toMatchObject([{ source: 'order.returns', status: 'seeded' }]);
   });
 });
+
+describe('real exports landing in a warehouse of sample data', () => {
+  const sampled = join(dir, 'sampled.duckdb');
+
+  it('takes the sample out of the domain, so real orders are never joined with synthetic lines', async () => {
+    expect((await mesh('up', '--db', sampled, '--scale', '0.02')).code).toBe(0);
+    const real = csv([orderHeader, 'R1,C00000001,,completed,2026-10-01T10:00:00Z']);
+    const r = await mesh(
+      'ingest',
+      'order.orders',
+      '--from',
+      real,
+      '--set',
+      'channel=online',
+      '--db',
+      sampled,
+      '--json',
+    );
+    expect(r.json().withdrawnSamples).toEqual(['order.order_lines', 'order.shipments', 'order.returns']);
+    expect(r.json().files[0].result.replacedSample).toBe(true);
+
+    const build = await mesh('build', 'order', '--db', sampled, '--json');
+    const byId = Object.fromEntries(
+      build.json().products.map((p: { id: string; status: string }) => [p.id, p.status] as const),
+    );
+    // No real lines yet: the products that need them wait instead of publishing 0 revenue.
+    expect(byId['order.order_transactions']).toBe('waiting');
+    expect(byId['order.order_items']).toBe('waiting');
+
+    const health = (await mesh('health', '--db', sampled, '--json')).json();
+    const profile = health.domains
+      .flatMap((d: { products: unknown[] }) => d.products)
+      .find((p: { id: string }) => p.id === 'customer.customer_profile');
+    // The customer domain still holds its sample: said, not hidden.
+    expect(profile.sampleSources).toEqual(['customer.customers']);
+    const sources = Object.fromEntries(
+      health.sources.map((s: { source: string; content: string }) => [s.source, s.content] as const),
+    );
+    expect(sources).toMatchObject({ 'order.orders': 'ingested', 'order.order_lines': 'empty' });
+
+    // mesh up does not bring the sample back beside the real orders.
+    const up = await mesh('up', '--db', sampled, '--json');
+    const seeded = Object.fromEntries(
+      up.json().seed.sources.map((s: { source: string; status: string }) => [s.source, s.status] as const),
+    );
+    expect(seeded['order.order_lines']).toBe('refused');
+    expect(up.code).toBe(1);
+  });
+});

@@ -21,7 +21,15 @@ export async function collectHealth(
   now = new Date(),
 ): Promise<MeshHealth> {
   const runs = await warehouse.latestRuns();
-  const sources = sourceStates(mesh.sources, await warehouse.listBatches());
+  // A warehouse of an older release adopts its raw tables as batches before states are read.
+  for (const s of mesh.sources) await warehouse.ensureSource(s);
+  const states = sourceStates(mesh.sources, await warehouse.listBatches());
+  const sources: SourceState[] = [];
+  for (const [i, state] of states.entries()) {
+    // Current rows where the warehouse keeps them as a table; a view has no cheap count.
+    const current = await warehouse.tableStats(mesh.sources[i]!.table);
+    sources.push({ ...state, currentRows: current?.rowCount ?? null });
+  }
   const products = [];
   for (const product of mesh.products) {
     const stats = await warehouse.tableStats(product.table);
@@ -61,7 +69,7 @@ export function healthReport(health: MeshHealth): string {
   }
   const fromSample = health.domains.flatMap((d) => d.products).filter((p) => p.sampleSources.length);
   if (fromSample.length) {
-    const all = fromSample.length === health.totals.products;
+    const all = !health.sources.some((s) => s.content === 'ingested');
     const sources = new Set(fromSample.flatMap((p) => p.sampleSources));
     lines.push(
       all
@@ -80,7 +88,7 @@ export function healthReport(health: MeshHealth): string {
 
 export function sourcesReport(sources: readonly SourceState[]): string {
   return table(
-    ['SOURCE', 'DATA', 'BATCHES', 'ROWS', 'LAST BATCH (UTC)', 'LOADED', 'REJECTED', 'FLAG'],
+    ['SOURCE', 'DATA', 'BATCHES', 'LOGGED', 'CURRENT', 'LAST BATCH (UTC)', 'LOADED', 'REJECTED', 'FLAG'],
     sources.map((s) => [
       s.source,
       s.content === 'ingested'
@@ -90,6 +98,7 @@ export function sourcesReport(sources: readonly SourceState[]): string {
           : color.yellow('none'),
       formatInt(s.batches),
       formatInt(s.rows),
+      typeof s.currentRows === 'number' ? formatInt(s.currentRows) : '-',
       s.lastBatch ? `${s.lastBatch.at.replace('T', ' ').slice(0, 19)} #${s.lastBatch.batchId}` : '-',
       s.lastBatch ? formatInt(s.lastBatch.loaded) : '-',
       s.lastBatch ? formatInt(s.lastBatch.rejected) : '-',

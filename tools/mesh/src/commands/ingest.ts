@@ -11,6 +11,7 @@ import {
   sourceStates,
   UsageError,
   type Warehouse,
+  withdrawSamples,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
 import { readMappingFile } from '../mapping-file.js';
@@ -107,7 +108,8 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
         : numberFlag(values['max-rejects'], 'max-rejects', 0, { integer: true, allowZero: true }),
     format: values.format as 'csv' | 'parquet' | undefined,
   };
-  const { outcomes, state } = await withWarehouse(values, async (warehouse, context) => {
+  const mesh = loadMesh();
+  const { outcomes, state, withdrawn } = await withWarehouse(values, async (warehouse, context) => {
     if (!canIngestFiles(warehouse)) {
       throw new UsageError(
         'ingest-unsupported',
@@ -132,8 +134,16 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
       }
     }
     io.progress.done();
+    // Real rows landed: the domain's other sources must not stand beside them with sample rows.
+    const landed = results.some((r) => r.result?.status === 'loaded');
+    const withdrawn = landed
+      ? await withdrawSamples(
+          warehouse,
+          mesh.sources.filter((s) => s.domain.name === source.domain.name && s.id !== source.id),
+        )
+      : [];
     const [state] = sourceStates([source], await warehouse.listBatches({ source: source.id }));
-    return { outcomes: results, state: state! };
+    return { outcomes: results, state: state!, withdrawn: withdrawn.map((s) => s.id) };
   });
   const failed = outcomes.filter((o) => o.error);
   if (values.json) {
@@ -143,6 +153,8 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
           source: source.id,
           files: outcomes,
           state,
+          withdrawnSamples: withdrawn,
+          warnings: snapshotWarning(source, outcomes) ? [snapshotWarning(source, outcomes)] : [],
           ...(failed.length ? { error: failed[0]!.error } : {}),
         },
         null,
@@ -189,8 +201,21 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
       `\n${source.id}: ${formatInt(loaded)} rows loaded, ${formatInt(rejected)} rejected, ${failed.length} of ${outcomes.length} files failed.`,
     );
     io.out(stateLine(state));
+    const warning = snapshotWarning(source, outcomes);
+    if (warning) io.out(`${color.yellow('!')} ${warning}`);
+    if (withdrawn.length)
+      io.out(
+        `${color.yellow('!')} ${withdrawn.join(', ')} held sample rows beside your real ${source.id}: they were taken out (products that need them wait for your exports; mesh seed --sample <source> brings a sample back).`,
+      );
   }
   return failed.length ? 1 : 0;
+}
+
+/** A snapshot is one file: several files in one call each replaced the one before. */
+function snapshotWarning(source: Source, outcomes: ReadonlyArray<{ file: string; result?: IngestResult }>) {
+  const loaded = outcomes.filter((o) => o.result?.status === 'loaded');
+  if (source.mode !== 'snapshot' || loaded.length < 2) return undefined;
+  return `${source.id} is a snapshot source: each file replaced the one before, so only ${loaded.at(-1)!.file} is current. Load a split export as one file.`;
 }
 
 /** One line on a source: what it holds and its last batch. */
@@ -227,7 +252,11 @@ async function list(values: IngestValues, names: string[], io: Io): Promise<numb
       );
   }
   const batches = (
-    await withWarehouse(values, (warehouse) => warehouse.listBatches({ includeReverted: true }))
+    await withWarehouse(values, async (warehouse) => {
+      // A warehouse of an older release adopts its raw tables as batches first.
+      for (const s of mesh.sources) await warehouse.ensureSource(s);
+      return warehouse.listBatches({ includeReverted: true });
+    })
   ).filter((b) => !names.length || names.includes(b.source) || names.includes(b.source.split('.')[0]!));
   if (values.json) {
     io.out(JSON.stringify({ batches: batches.map(batchJson) }, null, 2));
@@ -288,21 +317,27 @@ async function rejects(values: IngestValues, names: string[], io: Io): Promise<n
   const id = batchId(values.rejects!, 'rejects');
   const limit = values.limit === undefined ? 100 : numberFlag(values.limit, 'limit', 100, { integer: true });
   const mesh = loadMesh();
-  const rows = await withWarehouse(values, async (warehouse: Warehouse) => {
+  const { rows, reverted } = await withWarehouse(values, async (warehouse: Warehouse) => {
     const source = await sourceOfBatch(warehouse, mesh.sources, id);
     const batch = (await warehouse.listBatches({ source: source.id, includeReverted: true })).find(
       (b) => b.batchId === id,
     )!;
     await warehouse.ensureSource(source);
-    return (await warehouse.query(rejectsSelect(source, id, warehouse.dialect, limit))).map((r) => ({
+    const found = (await warehouse.query(rejectsSelect(source, id, warehouse.dialect, limit))).map((r) => ({
       file: batch.file,
       line: Number(r.line),
       reason: String(r.reason),
       record: r.record === null ? null : String(r.record),
     }));
+    return { rows: found, reverted: batch.revertedAt !== undefined };
   });
-  if (values.json) io.out(JSON.stringify({ batch: id, rejects: rows }, null, 2));
-  else if (!rows.length) io.out(`Batch ${id} has no rejects.`);
+  if (values.json) io.out(JSON.stringify({ batch: id, reverted, rejects: rows }, null, 2));
+  else if (!rows.length)
+    io.out(
+      reverted
+        ? `Batch ${id} was reverted: its rejects left the log with it.`
+        : `Batch ${id} has no rejects.`,
+    );
   else
     for (const r of rows)
       io.out(`${r.file}:${r.line}: ${r.reason}${r.record ? `  ${color.dim(r.record)}` : ''}`);

@@ -6,6 +6,7 @@ import {
   sourceStates,
   UsageError,
   type Warehouse,
+  withdrawSamples,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
 import { loadMesh } from '../mesh.js';
@@ -63,6 +64,8 @@ export async function seedMesh(
   const wanted = (s: Source) =>
     !options.domains?.length || options.domains.includes(s.domain.name) || options.domains.includes(s.id);
   const sources = sampleOrder(mesh.sources.filter((s) => s.sample && wanted(s)));
+  // A warehouse of an older release adopts its raw tables as batches before states are read.
+  for (const s of mesh.sources) await warehouse.ensureSource(s);
   const states = new Map(sourceStates(mesh.sources, await warehouse.listBatches()).map((s) => [s.source, s]));
   const content = new Map([...states].map(([id, s]) => [id, s.content] as const));
   const byId = new Map(mesh.sources.map((s) => [s.id, s]));
@@ -92,22 +95,25 @@ export async function seedMesh(
       result(source, 'skipped', 'holds ingested rows');
       continue;
     }
-    if (options.onlyEmpty && state === 'sample') {
-      result(source, 'kept', 'has sample rows');
-      continue;
-    }
     if (!options.sample?.includes(source.id)) {
       const sibling = mesh.sources.find((s) => s.domain.name === source.domain.name && real(s.id));
       const read = readsOf(source).find(real);
       if (sibling || read) {
         const other = sibling?.id ?? read!;
+        // A sample already there (real data landed beside it later) goes too: never both.
+        const withdrawn = state === 'sample' && (await withdrawSamples(warehouse, [source])).length > 0;
         result(
           source,
           'refused',
-          `${other} holds ingested rows; sample rows beside them would mix synthetic and real data (mesh seed --sample ${source.id} to seed it anyway)`,
+          `${other} holds ingested rows; sample rows beside them would mix synthetic and real data${withdrawn ? ', so its sample rows were taken out' : ''} (mesh seed --sample ${source.id} to seed it anyway)`,
+          0,
         );
         continue;
       }
+    }
+    if (options.onlyEmpty && state === 'sample') {
+      result(source, 'kept', 'has sample rows');
+      continue;
     }
     const missing = source.sampleAfter.find(
       (id) => !seededNow.has(id) && (content.get(id) ?? 'empty') === 'empty',
