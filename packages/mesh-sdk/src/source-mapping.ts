@@ -1,6 +1,7 @@
-import { BuildError } from './errors.js';
+import { BuildError, UsageError } from './errors.js';
 import type { Source } from './source.js';
 import type { BatchRecord, IngestMapping } from './source-log.js';
+import type { IngestResult } from './warehouse.js';
 
 /** Where one source column's raw value comes from: a file column, a constant, or nowhere. */
 export type ColumnOrigin =
@@ -89,4 +90,37 @@ export function batchOfFile(
   const orderMatters = source.mode === 'snapshot' || (source.mode === 'upsert' && !source.cursor);
   const candidates = orderMatters ? ingested.slice(-1) : ingested;
   return candidates.find((b) => b.sha256 === sha256 && JSON.stringify(b.mapping) === json);
+}
+
+/** What ingesting a file already held by `batch` did: nothing (its counts are the batch's). */
+export function alreadyIngested(
+  source: Source,
+  file: string,
+  sha256: string,
+  batch: BatchRecord,
+): IngestResult {
+  return {
+    file,
+    sha256,
+    status: 'already-ingested',
+    batchId: batch.batchId,
+    rows: 0,
+    loaded: 0,
+    rejected: 0,
+    replacedSample: false,
+    flag: undefined,
+    sampleRejects: [],
+    rejectsTable: source.rejects,
+  };
+}
+
+/** Refuses sample rows for a source whose live batches include ingested ones: never both. */
+export function refuseSampleBesideRealRows(source: Source, live: readonly BatchRecord[]): void {
+  if (live.some((b) => b.kind === 'ingest')) {
+    throw new UsageError(
+      'source-holds-ingested-rows',
+      `${source.id} holds ingested rows: sample rows are never mixed with them. Revert its batches (mesh ingest --list ${source.id}) or use another warehouse.`,
+      { domain: source.domain.name, source: source.name },
+    );
+  }
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Dataset } from '@google-cloud/bigquery';
 import {
+  alreadyIngested,
   type BatchRecord,
   BuildError,
   batchAuthor,
@@ -329,18 +330,7 @@ export async function ingestFile(
   };
   const same = batchOfFile(live, sha256, mapping, source);
   // Nothing is loaded: the counts are this call's; the batch it was says what it loaded then.
-  if (same)
-    return {
-      ...result,
-      status: 'already-ingested',
-      batchId: same.batchId,
-      rows: 0,
-      loaded: 0,
-      rejected: 0,
-      replacedSample: false,
-      flag: undefined,
-      sampleRejects: [],
-    };
+  if (same) return alreadyIngested(source, file, sha256, same);
   const ingested = live.filter((b) => b.kind === 'ingest');
   // The source's first real batch takes its sample out, in the same transaction.
   const replacedSample = live.some((b) => b.kind === 'sample');

@@ -23,6 +23,7 @@ import {
   type MaterializeResult,
   ownersOf,
   readersOf,
+  refuseSampleBesideRealRows,
   revertableBatch,
   runRecordOf,
   type Source,
@@ -486,12 +487,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
   ): Promise<{ rowCount: number; batchId: number }> {
     await this.ensureSource(source);
     const live = await this.listBatches({ source: source.id });
-    if (live.some((b) => b.kind === 'ingest'))
-      throw new UsageError(
-        'source-holds-ingested-rows',
-        `${source.id} holds ingested rows: sample rows are never mixed with them. Revert its batches (mesh ingest --list ${source.id}) or use another warehouse.`,
-        { domain: source.domain.name, source: source.name },
-      );
+    refuseSampleBesideRealRows(source, live);
     const statements = this.batchLog.sample(
       source,
       select,

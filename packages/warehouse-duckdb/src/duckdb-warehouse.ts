@@ -4,6 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
+  alreadyIngested,
   type BatchRecord,
   BuildError,
   type BuildRunRecord,
@@ -20,6 +21,7 @@ import {
   type IngestResult,
   isMeshError,
   type MaterializeResult,
+  refuseSampleBesideRealRows,
   revertableBatch,
   runRecordOf,
   type Source,
@@ -566,20 +568,11 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
     await this.ensureSource(source);
     return this.exclusive(async () => {
       const live = (
-        await this.run(
-          `SELECT batch_id, kind FROM ${BATCHES} WHERE source = $source AND reverted_at IS NULL`,
-          {
-            source: source.id,
-          },
-        )
-      ).map((r) => ({ id: Number(r.batch_id), kind: String(r.kind) }));
-      if (live.some((b) => b.kind === 'ingest')) {
-        throw new UsageError(
-          'source-holds-ingested-rows',
-          `${source.id} holds ingested rows: sample rows are never mixed with them. Revert its batches (mesh ingest --list ${source.id}) or use another warehouse.`,
-          { domain: source.domain.name, source: source.name },
-        );
-      }
+        await this.run(`SELECT * FROM ${BATCHES} WHERE source = $source AND reverted_at IS NULL`, {
+          source: source.id,
+        })
+      ).map(batchRecordOf);
+      refuseSampleBesideRealRows(source, live);
       const id = await this.nextBatchId();
       const columns = source.columns.map((c) => q(c.name)).join(', ');
       // Only sample batches are in the log: the new sample replaces the whole table.
@@ -641,21 +634,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
         )
       ).map(batchRecordOf);
       const same = batchOfFile(live, sha256, mapping, source);
-      if (same) {
-        return {
-          file,
-          sha256,
-          status: 'already-ingested',
-          batchId: same.batchId,
-          rows: 0,
-          loaded: 0,
-          rejected: 0,
-          replacedSample: false,
-          flag: undefined,
-          sampleRejects: [],
-          rejectsTable: source.rejects,
-        };
-      }
+      if (same) return alreadyIngested(source, file, sha256, same);
       const loaded = q('__mesh_ingest_file');
       const checked = q('__mesh_ingest_checked');
       const lines = q('__mesh_ingest_lines');
