@@ -290,27 +290,105 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
 
   async *stream(statement: string, options: { chunkSize?: number } = {}): AsyncIterable<SqlRow[]> {
     const chunkSize = Math.max(1, options.chunkSize ?? 2048);
+    const { DuckDBTypeId, JSDuckDBValueConverter } = await import('@duckdb/node-api');
     // Its own connection, so a long read does not hold up builds, and its memory is one chunk.
     const connection = await this.instance.connect();
-    const fail = (cause: unknown) =>
-      new WarehouseError('statement-failed', (cause as Error).message ?? String(cause), {}, { cause });
+    const fail = (cause: unknown, message = (cause as Error).message ?? String(cause)) =>
+      new WarehouseError('statement-failed', message, {}, { cause });
     try {
-      // The driver ends a stream quietly when a query fails part-way; run the query to the end
-      // first (into a temporary table of this connection), so a failure is an error, never a
-      // short result. Then stream it.
+      // The driver ends a stream that fails part-way exactly like one that is done (an empty
+      // chunk; the error stays in the C result, which it does not expose). A failure inside an
+      // explicit transaction aborts it, though, so a statement after the last chunk tells the
+      // two apart without holding the result anywhere.
+      let result: Awaited<ReturnType<DuckDBConnection['stream']>>;
       try {
-        await connection.run(`CREATE TEMP TABLE ${q('__mesh_read')} AS ${statement}`);
+        await connection.run('BEGIN TRANSACTION');
+        result = await connection.stream(statement);
       } catch (cause) {
         throw fail(cause);
       }
-      const result = await connection.stream(`SELECT * FROM ${q('__mesh_read')}`);
-      let pending: SqlRow[] = [];
-      for await (const rows of result.yieldRowObjectJs()) {
-        pending.push(...rowsOf(result, rows as Record<string, unknown>[]));
-        while (pending.length >= chunkSize) {
-          yield pending.slice(0, chunkSize);
-          pending = pending.slice(chunkSize);
+      const names = result.deduplicatedColumnNames();
+      // One converter per column, chosen once: each value is read and converted once, to what
+      // the SDK expects (safe integers as numbers, DATE as 'YYYY-MM-DD', TIMESTAMP as Date).
+      const converters = result.columnTypes().map((type): ((value: unknown) => unknown) => {
+        const js = (value: unknown) => JSDuckDBValueConverter(value as never, type, JSDuckDBValueConverter);
+        switch (type.typeId) {
+          case DuckDBTypeId.BIGINT:
+          case DuckDBTypeId.UBIGINT:
+          case DuckDBTypeId.HUGEINT:
+          case DuckDBTypeId.UHUGEINT:
+            return (value) =>
+              typeof value !== 'bigint'
+                ? (value ?? null)
+                : value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+                  ? Number(value)
+                  : value.toString();
+          case DuckDBTypeId.DATE:
+            return (value) => (value == null ? null : (js(value) as Date).toISOString().slice(0, 10));
+          case DuckDBTypeId.BOOLEAN:
+          case DuckDBTypeId.TINYINT:
+          case DuckDBTypeId.SMALLINT:
+          case DuckDBTypeId.INTEGER:
+          case DuckDBTypeId.UTINYINT:
+          case DuckDBTypeId.USMALLINT:
+          case DuckDBTypeId.UINTEGER:
+          case DuckDBTypeId.FLOAT:
+          case DuckDBTypeId.DOUBLE:
+          case DuckDBTypeId.VARCHAR:
+            // The driver's own values are already the JS ones.
+            return (value) => value ?? null;
+          default:
+            return (value) => (value == null ? null : js(value));
         }
+      });
+      let pending: SqlRow[] = [];
+      let rowCount = 0;
+      for (;;) {
+        let chunk: Awaited<ReturnType<typeof result.fetchChunk>>;
+        try {
+          chunk = await result.fetchChunk();
+        } catch (cause) {
+          throw fail(cause);
+        }
+        if (!chunk || chunk.rowCount === 0) break;
+        const rows = chunk.rowCount;
+        const fresh: SqlRow[] = new Array(rows);
+        for (let r = 0; r < rows; r++) fresh[r] = {};
+        // Column by column: one vector and one converter at a time.
+        for (let c = 0; c < names.length; c++) {
+          const name = names[c]!;
+          const convert = converters[c]!;
+          const vector = chunk.getColumnVector(c);
+          for (let r = 0; r < rows; r++) fresh[r]![name] = convert(vector.getItem(r));
+        }
+        rowCount += rows;
+        if (pending.length === 0 && rows === chunkSize) {
+          yield fresh;
+          continue;
+        }
+        for (const row of fresh) {
+          pending.push(row);
+          if (pending.length === chunkSize) {
+            yield pending;
+            pending = [];
+          }
+        }
+      }
+      try {
+        // Throws "Current transaction is aborted" when the query failed part-way.
+        await connection.run('SELECT 1');
+        await connection.run('COMMIT');
+      } catch (aborted) {
+        // That says only that it failed; run it again, to nowhere, for DuckDB's own reason.
+        const reason = `it failed after ${rowCount} rows`;
+        try {
+          await connection.run('ROLLBACK').catch(() => undefined);
+          const { devNull } = await import('node:os');
+          await connection.run(`COPY (${statement}) TO ${lit(devNull)} (FORMAT csv)`);
+        } catch (cause) {
+          throw fail(cause, `The read stopped part-way: ${(cause as Error).message ?? String(cause)}`);
+        }
+        throw fail(aborted, `The read stopped part-way (${reason}); run the query again.`);
       }
       if (pending.length) yield pending;
     } finally {

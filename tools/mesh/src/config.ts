@@ -9,7 +9,11 @@ const duckdbTarget = z
     /** Relative to the directory mesh runs in. */
     path: z.string().min(1).default('.mesh/mesh.duckdb'),
     threads: z.int().positive().optional(),
-    memoryLimit: z.string().optional(),
+    /** DuckDB's memory limit: a size such as 4GB, 512MiB or 80% of RAM. */
+    memoryLimit: z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)\s*$/i, 'a size such as 4GB, 512MiB or 80%')
+      .optional(),
   })
   .strict();
 
@@ -84,7 +88,18 @@ export function loadConfig(
       throw new UsageError('config-not-found', `Configuration file ${path} does not exist.`, { file: path });
     return { config: DEFAULT_CONFIG, file: undefined };
   }
-  return { config: parseConfig(readFileSync(path, 'utf8'), path), file: path };
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new DefinitionError(
+      'invalid-config',
+      `${path}: cannot be read as a configuration file: ${(cause as NodeJS.ErrnoException).code === 'EISDIR' ? 'it is a directory' : (cause as Error).message}.`,
+      { file: path },
+      { cause },
+    );
+  }
+  return { config: parseConfig(text, path), file: path };
 }
 
 export function parseConfig(text: string, file: string): MeshConfig {

@@ -1,12 +1,15 @@
 import { parseArgs } from 'node:util';
 import { describeSubject, isMeshError, type MeshError, UsageError } from '@retail-mesh/sdk';
 import { type GlobalOptions, processIo } from './context.js';
+import { fileSystemError, isFileSystemError } from './files.js';
 import { COMMAND_HELP, MAIN_HELP } from './help.js';
 import { color } from './style.js';
 
 /** A command: its flags and a lazily loaded implementation returning an exit code. */
 interface CommandSpec {
   options: NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+  /** Takes names (domains, products, sources) after the command; others refuse them. */
+  names?: boolean;
   load: () => Promise<{
     run(values: Record<string, unknown>, names: string[], io: ReturnType<typeof processIo>): Promise<number>;
   }>;
@@ -28,15 +31,17 @@ const SEED_OPTIONS = {
 
 const COMMANDS: Record<string, CommandSpec> = {
   up: { options: { ...SEED_OPTIONS, reseed: { type: 'boolean' } }, load: () => import('./commands/up.js') },
-  seed: { options: SEED_OPTIONS, load: () => import('./commands/seed.js') },
+  seed: { names: true, options: SEED_OPTIONS, load: () => import('./commands/seed.js') },
   build: {
+    names: true,
     options: { 'dry-run': { type: 'boolean' }, 'full-refresh': { type: 'boolean' } },
     load: () => import('./commands/build.js'),
   },
-  test: { options: {}, load: () => import('./commands/test.js') },
+  test: { names: true, options: {}, load: () => import('./commands/test.js') },
   health: { options: {}, load: () => import('./commands/health.js') },
   cost: { options: { days: { type: 'string' } }, load: () => import('./commands/cost.js') },
   ingest: {
+    names: true,
     options: {
       from: { type: 'string' },
       map: { type: 'string', multiple: true },
@@ -51,7 +56,11 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
     load: () => import('./commands/ingest.js'),
   },
-  sources: { options: { markdown: { type: 'boolean' } }, load: () => import('./commands/sources.js') },
+  sources: {
+    names: true,
+    options: { markdown: { type: 'boolean' } },
+    load: () => import('./commands/sources.js'),
+  },
   lineage: {
     options: { mermaid: { type: 'boolean' }, out: { type: 'string' } },
     load: () => import('./commands/lineage.js'),
@@ -110,6 +119,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${COMMAND_HELP[name]}\n`);
       return 0;
     }
+    if (!spec.names && parsed.positionals.length) {
+      throw new UsageError(
+        'bad-arguments',
+        `mesh ${name} takes no names: ${parsed.positionals.join(' ')} is not understood. See mesh ${name} --help.`,
+      );
+    }
     const command = await spec.load();
     return await command.run(values, parsed.positionals, processIo(values));
   } catch (error) {
@@ -119,6 +134,8 @@ export async function main(argv: string[]): Promise<number> {
 
 /** The one top-level error handler: prints what went wrong and what it was about. */
 function report(error: unknown, json: boolean): number {
+  // A file the user named that cannot be read or written: a usage error naming it, not a crash.
+  if (!isMeshError(error) && isFileSystemError(error)) error = fileSystemError(error);
   if (isMeshError(error)) {
     if (json) {
       process.stdout.write(

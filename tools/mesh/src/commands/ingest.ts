@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import {
   type BatchRecord,
   canIngestFiles,
@@ -116,6 +117,13 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
         `Target ${context.targetName} (${warehouse.name}) cannot ingest files.`,
       );
     }
+    if (isDirectory(values.from!)) {
+      throw new UsageError(
+        'bad-arguments',
+        `--from ${values.from} is a directory: name a file, or the files in it with a glob ('${values.from!.replace(/\/$/, '')}/*.csv').`,
+        { file: values.from },
+      );
+    }
     const files = await warehouse.listFiles(values.from!);
     if (!files.length)
       throw new UsageError('no-files', `No file matches ${values.from}.`, { file: values.from });
@@ -209,6 +217,14 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
       );
   }
   return failed.length ? 1 : 0;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** A snapshot is one file: several files in one call each replaced the one before. */

@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '@retail-mesh/sdk';
 import type { GlobalOptions, Io } from '../context.js';
+import { ensureDirectory } from '../files.js';
 import { lineageMermaid, lineageOf, lineageText } from '../lineage.js';
 import { loadMesh } from '../mesh.js';
 
@@ -17,7 +18,7 @@ export async function run(
   const lineage = lineageOf(loadMesh());
   if (values.out) {
     const dir = resolve(values.out);
-    mkdirSync(dir, { recursive: true });
+    ensureDirectory(dir, '--out');
     writeFileSync(join(dir, 'lineage.json'), `${JSON.stringify(lineage, null, 2)}\n`);
     writeFileSync(join(dir, 'lineage.mmd'), lineageMermaid(lineage));
     io.err(`wrote ${join(dir, 'lineage.json')} and ${join(dir, 'lineage.mmd')}`);

@@ -1,8 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '@retail-mesh/sdk';
 import { type BigQueryTargetConfig, loadConfig, type MeshConfig, resolveTarget } from '../config.js';
 import type { GlobalOptions, Io } from '../context.js';
+import { ensureDirectory } from '../files.js';
 import { enforcePolicies } from '../governance.js';
 import { loadMesh } from '../mesh.js';
 import { color, table } from '../style.js';
@@ -60,7 +61,7 @@ export function resourceCounts(document: object): Record<string, number> {
  * write are never touched.
  */
 export function writeTerraform(dir: string, files: Record<string, object>): { removed: string[] } {
-  mkdirSync(dir, { recursive: true });
+  ensureDirectory(dir, '--terraform');
   const removed: string[] = [];
   for (const file of readdirSync(dir).sort()) {
     if (!file.endsWith('.tf.json') || file in files) continue;

@@ -169,11 +169,21 @@ export function sampleOrder(sources: readonly Source[]): Source[] {
   return ordered;
 }
 
+/** The largest sample: scale 1,000 is about 100 million order lines, more than one machine builds in minutes. */
+const MAX_SCALE = 1000;
+
 export function seedOptionsOf(
   values: Record<string, unknown>,
 ): Pick<SeedOptions, 'scale' | 'seed' | 'sample'> {
+  const scale = numberFlag(values.scale, 'scale', 1);
+  if (scale > MAX_SCALE) {
+    throw new UsageError(
+      'bad-arguments',
+      `--scale ${values.scale} is more than the sample generators support (at most ${MAX_SCALE}: about ${(MAX_SCALE * 100_000).toLocaleString('en-US')} order lines; scale 100 is about 10 million).`,
+    );
+  }
   return {
-    scale: numberFlag(values.scale, 'scale', 1),
+    scale,
     seed: numberFlag(values.seed, 'seed', 42, { integer: true }),
     sample: (values.sample as string[] | undefined) ?? [],
   };

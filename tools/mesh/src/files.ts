@@ -1,0 +1,76 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { UsageError } from '@retail-mesh/sdk';
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'does not exist',
+  EACCES: 'is not accessible (permission denied)',
+  EPERM: 'is not accessible (operation not permitted)',
+  EISDIR: 'is a directory, not a file',
+  ENOTDIR: 'is not a directory (a file stands in its path)',
+  EEXIST: 'already exists',
+  EROFS: 'is on a read-only file system',
+  ENOSPC: 'cannot be written: no space left on the device',
+};
+
+/** Whether an error is one of Node's file-system errors (it has a code and a path). */
+export function isFileSystemError(error: unknown): error is NodeJS.ErrnoException & { path: string } {
+  const e = error as NodeJS.ErrnoException | undefined;
+  return typeof e?.code === 'string' && typeof e?.path === 'string' && /^E[A-Z]+$/.test(e.code);
+}
+
+/**
+ * A file-system error as the user can act on it: which path, what was attempted, why.
+ *
+ * @example fileSystemError(e, '--out') // UsageError: --out /root/x: cannot mkdir: is not accessible (permission denied)
+ */
+export function fileSystemError(error: NodeJS.ErrnoException & { path: string }, what?: string): UsageError {
+  const reason = REASONS[error.code ?? ''] ?? `${error.code}: ${error.message}`;
+  return new UsageError(
+    'file-system',
+    `${what ? `${what} ` : ''}${error.path}: ${error.syscall ? `cannot ${error.syscall}: ` : ''}${reason}.`,
+    { file: error.path },
+    { cause: error },
+  );
+}
+
+/**
+ * Creates a directory and its missing parents. Unlike `mkdirSync({ recursive: true })`, which
+ * can loop forever under /proc, it stops at the first parent that exists and says why a
+ * directory cannot be made.
+ */
+export function ensureDirectory(path: string, what?: string): void {
+  const target = resolve(path);
+  const missing: string[] = [];
+  let at = target;
+  for (;;) {
+    let stat: ReturnType<typeof statSync> | undefined;
+    try {
+      stat = statSync(at);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fileSystemError(error as never, what);
+    }
+    if (stat) {
+      if (!stat.isDirectory()) {
+        throw new UsageError(
+          'file-system',
+          `${what ? `${what} ` : ''}${path}: ${at} is a file, not a directory.`,
+          { file: path },
+        );
+      }
+      break;
+    }
+    missing.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw isFileSystemError(error) ? fileSystemError(error, what) : error;
+    }
+  }
+}
