@@ -14,7 +14,7 @@ const { values } = parseArgs({
   options: { scale: { type: 'string', default: '10' }, rounds: { type: 'string', default: '5' } },
 });
 const dir = mkdtempSync(join(tmpdir(), 'mesh-incremental-'));
-const warehouse = await createDuckDbWarehouse({ path: join(dir, 'bench.duckdb') });
+const warehouse = await createDuckDbWarehouse({ path: join(dir, 'bench.duckdb'), create: true });
 const mesh = loadMesh();
 await seedMesh(warehouse, mesh, { scale: Number(values.scale), seed: 42 });
 await buildProducts(warehouse, mesh, [orderDailySales.id]);

@@ -15,7 +15,7 @@ const scale = Number(values.scale);
 const dir = values.db ? undefined : mkdtempSync(join(tmpdir(), 'mesh-bench-'));
 const path = values.db ?? join(dir, 'bench.duckdb');
 const mesh = loadMesh();
-const warehouse = await createDuckDbWarehouse({ path });
+const warehouse = await createDuckDbWarehouse({ path, create: true });
 
 let started = performance.now();
 const seeded = await seedMesh(warehouse, mesh, { scale, seed: 42 });

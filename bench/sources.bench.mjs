@@ -84,7 +84,7 @@ async function time(work) {
 // 2. Current rows against the raw log.
 {
   const path = join(dir, 'scale.duckdb');
-  const warehouse = await createDuckDbWarehouse({ path });
+  const warehouse = await createDuckDbWarehouse({ path, create: true });
   const mesh = loadMesh();
   await seedMesh(warehouse, mesh, { scale, seed: 42 });
   const sources = mesh.sources.filter((s) =>

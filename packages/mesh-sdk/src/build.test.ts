@@ -69,6 +69,7 @@ function recordingWarehouse(options: {
       promoted.add(qualified(target));
     },
     dropTable: async (table) => step('dropTable', table),
+    listTables: async () => [],
     query: async (statement) => {
       queries.push(statement);
       const staging = /FROM "(\w+)"\."(\w+)" AS t$/.exec(statement);

@@ -20,6 +20,39 @@ export function stagingTable(product: DataProduct): TableRef {
   return { schema: product.table.schema, name: `_staging_${product.name}` };
 }
 
+/** Every table a build of `product` writes before publishing: one left is a build that did not finish. */
+export function stagingTablesOf(product: DataProduct): TableRef[] {
+  return [stagingTable(product), { schema: product.table.schema, name: `_staging_state_${product.name}` }];
+}
+
+/** A staging table left by a build that did not finish (killed, or its process lost). */
+export interface StagingLeftover {
+  readonly product: DataProduct;
+  readonly table: TableRef;
+}
+
+/** The staging tables of `products` that exist now: one catalog listing per schema. */
+export async function stagingLeftovers(
+  warehouse: Warehouse,
+  products: readonly DataProduct[],
+): Promise<StagingLeftover[]> {
+  const schemas = new Map<string, Set<string>>();
+  for (const p of products) {
+    if (!schemas.has(p.table.schema))
+      schemas.set(p.table.schema, new Set(await warehouse.listTables(p.table.schema)));
+  }
+  return products.flatMap((product) =>
+    stagingTablesOf(product)
+      .filter((t) => schemas.get(t.schema)?.has(t.name))
+      .map((table) => ({ product, table })),
+  );
+}
+
+/** `leftover staging table order._staging_order_returns from a build that did not finish` */
+export function describeLeftover(leftover: StagingLeftover): string {
+  return `leftover staging table ${leftover.table.schema}.${leftover.table.name} from a build that did not finish`;
+}
+
 /** The layout of a product's published table. */
 export function productLayout(product: DataProduct): TableLayout {
   return {
@@ -468,6 +501,10 @@ export async function buildMesh(
   const plan = planBuild(products);
   const runId = options.runId ?? new Date().toISOString();
   options.onEvent?.({ type: 'planned', plan });
+  // What killed builds of these products left behind goes first: a staging table is never
+  // anyone's data, and one left over would be reported by health until removed.
+  for (const leftover of await stagingLeftovers(warehouse, plan.order))
+    await warehouse.dropTable(leftover.table);
   const { missing, broken } = await sourceProblems(warehouse, plan.order);
   const outcomes: BuildOutcome[] = [];
   const blocked = new Map<string, Block>();

@@ -67,6 +67,8 @@ export interface ProductObservation {
   readonly lastRun: BuildRunRecord | undefined;
   /** The states of the sources it reads, directly or upstream. */
   readonly sources?: readonly SourceState[];
+  /** Staging tables its killed builds left behind (`describeLeftover`): reported, not counted against it. */
+  readonly leftovers?: readonly string[];
 }
 
 const worst = (statuses: HealthStatus[]): HealthStatus =>
@@ -100,6 +102,8 @@ export function productHealth(
         : `last run ${lastRun.status}: ${lastRun.error?.message ?? 'unknown error'}`,
     );
   }
+  // Leftovers are reported but change no status: the published table is whole either way.
+  reasons.push(...(seen.leftovers ?? []));
   const real = (seen.sources ?? []).filter((s) => s.content === 'ingested').map((s) => s.source);
   const synthetic = (seen.sources ?? []).filter((s) => s.content === 'sample').map((s) => s.source);
   if (real.length && synthetic.length) {

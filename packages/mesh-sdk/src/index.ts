@@ -6,6 +6,7 @@ export * from './columns.js';
 export * from './csv-scan.js';
 export * from './data-product.js';
 export type { Dialect } from './dialect.js';
+export * from './directories.js';
 export * from './domain.js';
 export * from './duration.js';
 export * from './errors.js';

@@ -37,6 +37,7 @@ function loadingWarehouse(sampleData: boolean) {
     describeQuery: unused,
     promote: unused,
     dropTable: unused,
+    listTables: unused,
     query: unused,
     async *stream() {},
     tableStats: unused,

@@ -29,6 +29,7 @@ function streamingWarehouse(chunks: SqlRow[][] = []) {
     describeQuery: unused,
     promote: unused,
     dropTable: unused,
+    listTables: unused,
     query: unused,
     async *stream(text, options) {
       statements.push({ text, chunkSize: options?.chunkSize });

@@ -97,6 +97,8 @@ export interface Warehouse {
    */
   promote(staging: TableRef, target: TableRef): Promise<void>;
   dropTable(table: TableRef): Promise<void>;
+  /** Names of the tables in a schema/dataset; none when it does not exist. */
+  listTables(schema: string): Promise<string[]>;
   /** Runs a statement and returns all its rows; for small results. */
   query(statement: string): Promise<SqlRow[]>;
   /** Runs a query and yields its rows in chunks of about `chunkSize`; memory is bounded by the chunk. */

@@ -331,6 +331,13 @@ describe('bigquery warehouse against the REST stand-in', () => {
     expect(standIn.table('shop', '_staging_shop_sales')).toBeUndefined();
   });
 
+  it('lists the tables of a dataset, and none of a dataset that does not exist', async () => {
+    for (const name of ['a', '_staging_x', 'c'])
+      standIn.putTable('shop', name, { schema: [{ name: 'id', type: 'STRING' }] });
+    expect((await warehouse.listTables('shop')).sort()).toEqual(['_staging_x', 'a', 'c']);
+    expect(await warehouse.listTables('nowhere')).toEqual([]);
+  });
+
   it('estimates bytes with a dry run, running nothing', async () => {
     const bytes = await (
       warehouse as Warehouse & { estimateBytes(s: string): Promise<number> }

@@ -358,6 +358,17 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
     }
   }
 
+  async listTables(schema: string): Promise<string[]> {
+    try {
+      // autoPaginate: every page of the dataset's listing, not the first.
+      const [tables] = await this.dataset(schema).getTables({ autoPaginate: true });
+      return tables.map((t) => String(t.id));
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw wrap(error);
+    }
+  }
+
   async query(statement: string): Promise<SqlRow[]> {
     return this.rows(statement);
   }

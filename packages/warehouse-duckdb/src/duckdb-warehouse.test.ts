@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,17 +19,44 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describeWarehouseConformance('duckdb (in memory)', () => createDuckDbWarehouse({ path: ':memory:' }));
 describeWarehouseConformance('duckdb (file)', () =>
-  createDuckDbWarehouse({ path: join(dir, 'conformance.duckdb') }),
+  createDuckDbWarehouse({ path: join(dir, 'conformance.duckdb'), create: true }),
 );
 
 describe('duckdb warehouse', () => {
-  it('creates the database file and its directory', async () => {
+  it('creates the database file and its directory when asked, and only then', async () => {
     const path = join(dir, 'nested', 'deeper', 'mesh.duckdb');
-    const warehouse = await createDuckDbWarehouse({ path });
+    await expect(createDuckDbWarehouse({ path })).rejects.toMatchObject({
+      code: 'database-not-found',
+      message: expect.stringContaining(`No DuckDB warehouse at ${path}`),
+    });
+    expect(existsSync(join(dir, 'nested'))).toBe(false);
+    const warehouse = await createDuckDbWarehouse({ path, create: true });
     await warehouse.query('SELECT 1');
     await warehouse.close();
     const again = await createDuckDbWarehouse({ path });
     await again.close();
+  });
+
+  it('says a corrupted file is unreadable, not that another process holds it', async () => {
+    const path = join(dir, 'corrupted.duckdb');
+    const warehouse = await createDuckDbWarehouse({ path, create: true });
+    await warehouse.query('CREATE TABLE t AS SELECT range AS i FROM range(100000)');
+    await warehouse.close();
+    // Scribble over the blocks after the file header: DuckDB's checksum check says "block".
+    const bytes = readFileSync(path);
+    bytes.fill(0x5a, 12_288, Math.min(bytes.length, 200_000));
+    writeFileSync(path, bytes);
+    const error = await createDuckDbWarehouse({ path })
+      .then(async (w) => {
+        await w.query('SELECT sum(i) FROM t');
+        await w.close();
+      })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      kind: 'warehouse',
+      code: 'database-unavailable',
+      message: expect.stringMatching(/Corrupt database file|checksum/),
+    });
   });
 
   it('never downloads extensions', async () => {
@@ -66,7 +93,7 @@ describe('duckdb warehouse', () => {
           ),
         checks: (c) => [c.id.unique(), c.id.notNull()],
       });
-    let warehouse = await createDuckDbWarehouse({ path });
+    let warehouse = await createDuckDbWarehouse({ path, create: true });
     expect((await buildProduct(warehouse, product(), { runId: 'r1' })).status).toBe('published');
     await warehouse.close();
     rows = [1, 1];
@@ -87,7 +114,7 @@ describe('duckdb warehouse', () => {
 
   it('names the file when another process holds it', async () => {
     const path = join(dir, 'locked.duckdb');
-    const holder = await createDuckDbWarehouse({ path });
+    const holder = await createDuckDbWarehouse({ path, create: true });
     await holder.query('SELECT 1');
     const { spawnSync } = await import('node:child_process');
     const script = `import('@duckdb/node-api').then(async ({ DuckDBInstance }) => { try { await DuckDBInstance.create(${JSON.stringify(path)}); console.log('opened'); } catch (e) { console.log(String(e.message)); } })`;
@@ -99,16 +126,74 @@ describe('duckdb warehouse', () => {
     await holder.close();
   });
 
-  it('fails a read whose query fails part-way, instead of returning the rows before the failure', async () => {
+  it.each([
+    [
+      'a failed cast',
+      "SELECT CAST(CASE WHEN i < 300000 THEN '1' ELSE 'x' END AS INTEGER) AS n FROM range(1000000) AS t(i)",
+      /Conversion Error/,
+    ],
+    [
+      'error()',
+      "SELECT CASE WHEN i = 500000 THEN error('boom') ELSE i END AS n FROM range(1000000) AS t(i)",
+      /boom/,
+    ],
+  ])('fails a read whose query fails part-way (%s), never ending it short', async (_label, query, reason) => {
     const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
-    const query =
-      "SELECT CAST(CASE WHEN i < 300000 THEN '1' ELSE 'x' END AS INTEGER) AS n FROM range(1000000) AS t(i)";
     let rows = 0;
     const error = await (async () => {
       for await (const chunk of warehouse.stream(query)) rows += chunk.length;
     })().catch((e: unknown) => e);
     expect(isMeshError(error) && error.code).toBe('statement-failed');
-    expect(rows).toBe(0);
+    expect((error as Error).message).toMatch(reason);
+    // Rows before the failure may have been handed over, but the read ends in the error.
+    expect(rows).toBeLessThan(1_000_000);
+    // The connection of the read is gone; the warehouse still answers.
+    expect(await warehouse.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    await warehouse.close();
+  });
+
+  it('fails a read whose query fails before its first row', async () => {
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    const error = await (async () => {
+      for await (const _ of warehouse.stream('SELECT * FROM nowhere')) throw new Error('no rows expected');
+    })().catch((e: unknown) => e);
+    expect(isMeshError(error) && error.code).toBe('statement-failed');
+    await warehouse.close();
+  });
+
+  it('streams canonical values in chunks of the size asked, without holding the result', async () => {
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    const query = `SELECT i AS n, CAST(i AS HUGEINT) * 9007199254740993 AS big, DATE '2024-05-01' + CAST(i AS INTEGER) AS day,
+      TIMESTAMP '2024-05-01 12:00:00' AS at, CAST(i AS DECIMAL(10, 2)) / 4 AS price, 'x' || i AS s,
+      CASE WHEN i = 1 THEN NULL ELSE i % 2 = 0 END AS even FROM range(5000) AS t(i)`;
+    const sizes: number[] = [];
+    const rows: Array<Record<string, unknown>> = [];
+    for await (const chunk of warehouse.stream(query, { chunkSize: 1500 })) {
+      sizes.push(chunk.length);
+      rows.push(...chunk);
+    }
+    expect(sizes).toEqual([1500, 1500, 1500, 500]);
+    expect(rows[1]).toEqual({
+      n: 1,
+      big: '9007199254740993',
+      day: '2024-05-02',
+      at: new Date('2024-05-01T12:00:00.000Z'),
+      price: 0.25,
+      s: 'x1',
+      even: null,
+    });
+    expect(rows[0]).toMatchObject({ big: 0, even: true });
+    expect(rows[4999]).toMatchObject({ n: 4999, day: '2038-01-07' });
+    await warehouse.close();
+  });
+
+  it('leaves a read stopped early without a trace', async () => {
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    for await (const chunk of warehouse.stream('SELECT i FROM range(100000) AS t(i)', { chunkSize: 10 })) {
+      expect(chunk).toHaveLength(10);
+      break;
+    }
+    expect(await warehouse.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     await warehouse.close();
   });
 

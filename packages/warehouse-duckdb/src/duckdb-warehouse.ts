@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, mkdirSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -15,6 +15,7 @@ import {
   canonicalMapping,
   currentRowsSelect,
   type Domain,
+  ensureDirectory,
   type FileIngester,
   fitFile,
   type IngestOptions,
@@ -47,6 +48,12 @@ export interface DuckDbWarehouseOptions {
   threads?: number;
   /** e.g. `4GB`; DuckDB's default (80% of RAM) when omitted. */
   memoryLimit?: string;
+  /**
+   * Create the database file (and its directory) when it does not exist. Default false: a path
+   * that does not exist is an error (`database-not-found`), so a mistyped path never opens an
+   * empty warehouse whose reads then fail on missing schemas.
+   */
+  create?: boolean;
 }
 
 export const DEFAULT_DUCKDB_PATH = '.mesh/mesh.duckdb';
@@ -109,7 +116,16 @@ function rowsOf(result: ResultShape, rows: Record<string, unknown>[]): SqlRow[] 
 export async function createDuckDbWarehouse(options: DuckDbWarehouseOptions = {}): Promise<Warehouse> {
   const path = options.path ?? DEFAULT_DUCKDB_PATH;
   const file = path === ':memory:' ? path : resolve(path);
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    if (!existsSync(file) && !options.create) {
+      throw new WarehouseError(
+        'database-not-found',
+        `No DuckDB warehouse at ${file}: check the path (--db, MESH_DB or the target's path), or create it with mesh up.`,
+        { file },
+      );
+    }
+    ensureDirectory(dirname(file), 'database directory');
+  }
   const config: Record<string, string> = {
     // Nothing may be downloaded at run time; parquet, json and icu are built in.
     autoinstall_known_extensions: 'false',
@@ -121,7 +137,8 @@ export async function createDuckDbWarehouse(options: DuckDbWarehouseOptions = {}
     instance = await DuckDBInstance.create(file, config);
   } catch (cause) {
     const message = (cause as Error).message ?? String(cause);
-    const locked = /lock/i.test(message);
+    // DuckDB's words for a file another process holds; a checksum error mentions a "block".
+    const locked = /could not set lock|conflicting lock/i.test(message);
     throw new WarehouseError(
       locked ? 'database-locked' : 'database-unavailable',
       locked
@@ -282,6 +299,13 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
     return this.exclusive(async () => {
       await this.run(`DROP TABLE IF EXISTS ${table(ref)}`);
     });
+  }
+
+  async listTables(schema: string): Promise<string[]> {
+    const rows = await this.query(
+      `SELECT table_name FROM duckdb_tables() WHERE schema_name = ${lit(schema)} ORDER BY table_name`,
+    );
+    return rows.map((r) => String(r.table_name));
   }
 
   query(statement: string): Promise<SqlRow[]> {

@@ -50,14 +50,22 @@ export function commandContext(options: GlobalOptions): CommandContext {
   return { config, targetName: name, target };
 }
 
-/** Opens the target's warehouse; BigQuery's client is loaded only when a BigQuery target is used. */
-export async function openWarehouse(context: CommandContext): Promise<Warehouse> {
+/**
+ * Opens the target's warehouse; BigQuery's client is loaded only when a BigQuery target is
+ * used. A DuckDB file that does not exist is created only for commands that build
+ * warehouses (`create`): reading a mistyped path is an error, not an empty warehouse.
+ */
+export async function openWarehouse(
+  context: CommandContext,
+  options: { create?: boolean } = {},
+): Promise<Warehouse> {
   const { target, config } = context;
   if (target.type === 'duckdb') {
     return createDuckDbWarehouse({
       path: target.path,
       threads: target.threads,
       memoryLimit: target.memoryLimit,
+      create: options.create,
     });
   }
   const { createBigQueryWarehouse } = await import('@retail-mesh/bigquery');
@@ -78,9 +86,10 @@ export async function openWarehouse(context: CommandContext): Promise<Warehouse>
 export async function withWarehouse<T>(
   options: GlobalOptions,
   work: (warehouse: Warehouse, context: CommandContext) => Promise<T>,
+  open: { create?: boolean } = {},
 ): Promise<T> {
   const context = commandContext(options);
-  const warehouse = await openWarehouse(context);
+  const warehouse = await openWarehouse(context, open);
   try {
     return await work(warehouse, context);
   } finally {

@@ -53,7 +53,7 @@ describe('chargeback on DuckDB', () => {
   let mesh: MeshDefinition;
   beforeAll(async () => {
     // A file: storage is what DuckDB wrote to it (an in-memory database has no blocks to count).
-    warehouse = await createDuckDbWarehouse({ path: join(dir, 'cost.duckdb') });
+    warehouse = await createDuckDbWarehouse({ path: join(dir, 'cost.duckdb'), create: true });
     const product = loadMesh([productPackage]);
     mesh = {
       domains: [...product.domains, crm],

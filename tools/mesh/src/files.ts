@@ -1,5 +1,3 @@
-import { mkdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { UsageError } from '@retail-mesh/sdk';
 
 const REASONS: Record<string, string> = {
@@ -32,45 +30,4 @@ export function fileSystemError(error: NodeJS.ErrnoException & { path: string },
     { file: error.path },
     { cause: error },
   );
-}
-
-/**
- * Creates a directory and its missing parents. Unlike `mkdirSync({ recursive: true })`, which
- * can loop forever under /proc, it stops at the first parent that exists and says why a
- * directory cannot be made.
- */
-export function ensureDirectory(path: string, what?: string): void {
-  const target = resolve(path);
-  const missing: string[] = [];
-  let at = target;
-  for (;;) {
-    let stat: ReturnType<typeof statSync> | undefined;
-    try {
-      stat = statSync(at);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fileSystemError(error as never, what);
-    }
-    if (stat) {
-      if (!stat.isDirectory()) {
-        throw new UsageError(
-          'file-system',
-          `${what ? `${what} ` : ''}${path}: ${at} is a file, not a directory.`,
-          { file: path },
-        );
-      }
-      break;
-    }
-    missing.unshift(at);
-    const parent = dirname(at);
-    if (parent === at) break;
-    at = parent;
-  }
-  for (const dir of missing) {
-    try {
-      mkdirSync(dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw isFileSystemError(error) ? fileSystemError(error, what) : error;
-    }
-  }
 }

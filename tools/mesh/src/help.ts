@@ -28,6 +28,7 @@ Commands:
   health   report the health of every product, domain and the mesh
   cost     chargeback per domain: storage, compute and a share of the platform
   lineage  the graph of sources and products across domains, as text, JSON or Mermaid
+  doctor   remove what interrupted builds left behind (staging tables)
   plan     write the BigQuery infrastructure as Terraform JSON
 
 Run \`mesh <command> --help\` for a command's options.
@@ -150,6 +151,17 @@ ${GLOBAL}`,
 Lists the raw sources of the mesh with their columns, types, enumerations and whether
 they are required: what a CSV or Parquet export must provide (mapped with --map) for
 \`mesh ingest\`. --markdown prints the tables the README carries.
+
+${GLOBAL}`,
+  doctor: `Usage: mesh doctor [--dry-run] [--json]
+
+Finds the staging tables that builds which did not finish (killed, their process lost) left
+in the warehouse, and removes them. Published tables are never touched: a killed build left
+the previous version or the new one. mesh health reports such tables; a build of a product
+removes its own first.
+
+Options:
+  --dry-run     list them, remove nothing
 
 ${GLOBAL}`,
   lineage: `Usage: mesh lineage [--json | --mermaid] [--out <dir>]

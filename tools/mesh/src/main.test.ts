@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
@@ -207,8 +207,15 @@ describe('mesh CLI', () => {
   });
 
   it('exits 4 naming the file when the database cannot be opened', async () => {
-    const r = await mesh('health', '--db', join(dir, 'not-a-db.duckdb', 'x', '\0bad'));
+    const missing = join(dir, 'typo.duckdb');
+    const r = await mesh('health', '--db', missing);
     expect(r.code).toBe(4);
-    expect(r.stderr).toContain('database-unavailable');
+    expect(r.stderr).toContain(`database-not-found (${missing}): No DuckDB warehouse at ${missing}`);
+    expect(existsSync(missing)).toBe(false);
+    const text = join(dir, 'notes.duckdb');
+    writeFileSync(text, 'these are not the tables you are looking for\n');
+    const unreadable = await mesh('health', '--db', text);
+    expect(unreadable.code).toBe(4);
+    expect(unreadable.stderr).toContain('database-unavailable');
   });
 });

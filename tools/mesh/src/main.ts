@@ -66,6 +66,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: () => import('./commands/lineage.js'),
   },
   plan: { options: { terraform: { type: 'string' } }, load: () => import('./commands/plan.js') },
+  doctor: { options: { 'dry-run': { type: 'boolean' } }, load: () => import('./commands/doctor.js') },
 };
 
 /** Exit code of an error: the CLI's one mapping from error kinds to codes. */

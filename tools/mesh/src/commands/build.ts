@@ -184,8 +184,10 @@ export async function run(
   enforcePolicies(mesh, io, values.json === true);
   if (values['dry-run']) return dryRun(values, names, io);
   const started = performance.now();
-  const { runId, outcomes } = await withWarehouse(values, (warehouse) =>
-    buildProducts(warehouse, mesh, names, io, { fullRefresh: values['full-refresh'] }),
+  const { runId, outcomes } = await withWarehouse(
+    values,
+    (warehouse) => buildProducts(warehouse, mesh, names, io, { fullRefresh: values['full-refresh'] }),
+    { create: true },
   );
   const summary = buildSummary(outcomes);
   if (values.json) {

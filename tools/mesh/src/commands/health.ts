@@ -1,4 +1,5 @@
 import {
+  describeLeftover,
   formatSeconds,
   type MeshDefinition,
   type MeshHealth,
@@ -7,6 +8,7 @@ import {
   type SourceState,
   sourceStates,
   sourcesOf,
+  stagingLeftovers,
   type Warehouse,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
@@ -30,13 +32,23 @@ export async function collectHealth(
     const current = await warehouse.tableStats(mesh.sources[i]!.table);
     sources.push({ ...state, currentRows: current?.rowCount ?? null });
   }
+  const leftovers = await stagingLeftovers(warehouse, mesh.products);
   const products = [];
   for (const product of mesh.products) {
     const stats = await warehouse.tableStats(product.table);
     const lastRun = runs.find((r) => r.domain === product.domain.name && r.product === product.name);
     const reads = new Set(sourcesOf(product).map((s) => s.id));
     products.push(
-      productHealth(product, { stats, lastRun, sources: sources.filter((s) => reads.has(s.source)) }, now),
+      productHealth(
+        product,
+        {
+          stats,
+          lastRun,
+          sources: sources.filter((s) => reads.has(s.source)),
+          leftovers: leftovers.filter((l) => l.product === product).map(describeLeftover),
+        },
+        now,
+      ),
     );
   }
   return meshHealth(mesh.domains, products, now, sources);

@@ -110,49 +110,53 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
     format: values.format as 'csv' | 'parquet' | undefined,
   };
   const mesh = loadMesh();
-  const { outcomes, state, withdrawn } = await withWarehouse(values, async (warehouse, context) => {
-    if (!canIngestFiles(warehouse)) {
-      throw new UsageError(
-        'ingest-unsupported',
-        `Target ${context.targetName} (${warehouse.name}) cannot ingest files.`,
-      );
-    }
-    if (isDirectory(values.from!)) {
-      throw new UsageError(
-        'bad-arguments',
-        `--from ${values.from} is a directory: name a file, or the files in it with a glob ('${values.from!.replace(/\/$/, '')}/*.csv').`,
-        { file: values.from },
-      );
-    }
-    const files = await warehouse.listFiles(values.from!);
-    if (!files.length)
-      throw new UsageError('no-files', `No file matches ${values.from}.`, { file: values.from });
-    const results: Array<{
-      file: string;
-      result?: IngestResult;
-      error?: { code: string; message: string; subject: object };
-    }> = [];
-    for (const [i, file] of files.entries()) {
-      io.progress.step(`ingesting ${file} (${i + 1}/${files.length})`);
-      try {
-        results.push({ file, result: await warehouse.ingestFile(source, file, options) });
-      } catch (error) {
-        if (!isMeshError(error)) throw error;
-        results.push({ file, error: { code: error.code, message: error.message, subject: error.subject } });
+  const { outcomes, state, withdrawn } = await withWarehouse(
+    values,
+    async (warehouse, context) => {
+      if (!canIngestFiles(warehouse)) {
+        throw new UsageError(
+          'ingest-unsupported',
+          `Target ${context.targetName} (${warehouse.name}) cannot ingest files.`,
+        );
       }
-    }
-    io.progress.done();
-    // Real rows landed: the domain's other sources must not stand beside them with sample rows.
-    const landed = results.some((r) => r.result?.status === 'loaded');
-    const withdrawn = landed
-      ? await withdrawSamples(
-          warehouse,
-          mesh.sources.filter((s) => s.domain.name === source.domain.name && s.id !== source.id),
-        )
-      : [];
-    const [state] = sourceStates([source], await warehouse.listBatches({ source: source.id }));
-    return { outcomes: results, state: state!, withdrawn: withdrawn.map((s) => s.id) };
-  });
+      if (isDirectory(values.from!)) {
+        throw new UsageError(
+          'bad-arguments',
+          `--from ${values.from} is a directory: name a file, or the files in it with a glob ('${values.from!.replace(/\/$/, '')}/*.csv').`,
+          { file: values.from },
+        );
+      }
+      const files = await warehouse.listFiles(values.from!);
+      if (!files.length)
+        throw new UsageError('no-files', `No file matches ${values.from}.`, { file: values.from });
+      const results: Array<{
+        file: string;
+        result?: IngestResult;
+        error?: { code: string; message: string; subject: object };
+      }> = [];
+      for (const [i, file] of files.entries()) {
+        io.progress.step(`ingesting ${file} (${i + 1}/${files.length})`);
+        try {
+          results.push({ file, result: await warehouse.ingestFile(source, file, options) });
+        } catch (error) {
+          if (!isMeshError(error)) throw error;
+          results.push({ file, error: { code: error.code, message: error.message, subject: error.subject } });
+        }
+      }
+      io.progress.done();
+      // Real rows landed: the domain's other sources must not stand beside them with sample rows.
+      const landed = results.some((r) => r.result?.status === 'loaded');
+      const withdrawn = landed
+        ? await withdrawSamples(
+            warehouse,
+            mesh.sources.filter((s) => s.domain.name === source.domain.name && s.id !== source.id),
+          )
+        : [];
+      const [state] = sourceStates([source], await warehouse.listBatches({ source: source.id }));
+      return { outcomes: results, state: state!, withdrawn: withdrawn.map((s) => s.id) };
+    },
+    { create: true },
+  );
   const failed = outcomes.filter((o) => o.error);
   if (values.json) {
     io.out(

@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '@retail-mesh/sdk';
+import { ensureDirectory, UsageError } from '@retail-mesh/sdk';
 import type { GlobalOptions, Io } from '../context.js';
-import { ensureDirectory } from '../files.js';
 import { lineageMermaid, lineageOf, lineageText } from '../lineage.js';
 import { loadMesh } from '../mesh.js';
 

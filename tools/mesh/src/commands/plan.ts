@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '@retail-mesh/sdk';
+import { ensureDirectory, UsageError } from '@retail-mesh/sdk';
 import { type BigQueryTargetConfig, loadConfig, type MeshConfig, resolveTarget } from '../config.js';
 import type { GlobalOptions, Io } from '../context.js';
-import { ensureDirectory } from '../files.js';
 import { enforcePolicies } from '../governance.js';
 import { loadMesh } from '../mesh.js';
 import { color, table } from '../style.js';

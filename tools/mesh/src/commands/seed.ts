@@ -216,7 +216,9 @@ export async function run(
 ): Promise<number> {
   const options = { ...seedOptionsOf(values), domains: names };
   const started = performance.now();
-  const results = await withWarehouse(values, (warehouse) => seedMesh(warehouse, loadMesh(), options, io));
+  const results = await withWarehouse(values, (warehouse) => seedMesh(warehouse, loadMesh(), options, io), {
+    create: true,
+  });
   const rows = results.filter((r) => r.status === 'seeded').reduce((a, r) => a + r.rows, 0);
   const ms = performance.now() - started;
   if (values.json) {

@@ -1,4 +1,10 @@
-import { describeSubject, type TestOutcome, testProduct } from '@retail-mesh/sdk';
+import {
+  describeLeftover,
+  describeSubject,
+  stagingLeftovers,
+  type TestOutcome,
+  testProduct,
+} from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, newRunId, withWarehouse } from '../context.js';
 import { enforcePolicies } from '../governance.js';
 import { loadMesh, selectProducts } from '../mesh.js';
@@ -10,14 +16,17 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
   const findings = enforcePolicies(mesh, io, values.json === true);
   const products = selectProducts(mesh, names);
   const runId = newRunId();
-  const outcomes: TestOutcome[] = await withWarehouse(values, async (warehouse) => {
+  const { outcomes, leftovers } = await withWarehouse(values, async (warehouse) => {
     const results: TestOutcome[] = [];
     for (const [i, product] of products.entries()) {
       io.progress.step(`testing ${product.id} (${i + 1}/${products.length})`);
       results.push(await testProduct(warehouse, product, { runId }));
     }
     io.progress.done();
-    return results;
+    return {
+      outcomes: results,
+      leftovers: (await stagingLeftovers(warehouse, products)).map(describeLeftover),
+    };
   });
   const failed = outcomes.filter((o) => o.status === 'test-failed').length;
   if (values.json) {
@@ -26,6 +35,7 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
         {
           runId,
           policies: { errors: 0, warnings: findings.length, findings },
+          leftovers,
           summary: { tested: outcomes.length - failed, failed },
           products: outcomes.map((o) => ({
             id: o.product.id,
@@ -68,6 +78,7 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
       if (o.error && !o.checks)
         io.out(`${color.red('✗')} ${o.error.code} (${describeSubject(o.error.subject)}): ${o.error.message}`);
     }
+    for (const l of leftovers) io.out(`${color.yellow('!')} ${l} (mesh doctor removes it)`);
     io.out(
       `\nPolicies: ${findings.length} warnings, no errors. Products: ${outcomes.length - failed} passed, ${failed} failed.`,
     );

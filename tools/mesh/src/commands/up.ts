@@ -15,12 +15,16 @@ export async function run(
   enforcePolicies(mesh, io, values.json === true);
   const seedOptions = { ...seedOptionsOf(values), onlyEmpty: values.reseed !== true };
   const started = performance.now();
-  const result = await withWarehouse(values, async (warehouse) => {
-    const seeded = await seedMesh(warehouse, mesh, seedOptions, io);
-    const { runId, outcomes } = await buildProducts(warehouse, mesh, [], io);
-    const health = await collectHealth(warehouse, mesh);
-    return { seeded, runId, outcomes, health };
-  });
+  const result = await withWarehouse(
+    values,
+    async (warehouse) => {
+      const seeded = await seedMesh(warehouse, mesh, seedOptions, io);
+      const { runId, outcomes } = await buildProducts(warehouse, mesh, [], io);
+      const health = await collectHealth(warehouse, mesh);
+      return { seeded, runId, outcomes, health };
+    },
+    { create: true },
+  );
   const summary = buildSummary(result.outcomes);
   const ms = performance.now() - started;
   if (values.json) {
