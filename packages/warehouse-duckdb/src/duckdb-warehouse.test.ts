@@ -203,37 +203,6 @@ describe('duckdb warehouse', () => {
     expect(isMeshError(error) && error.code).toBe('statement-failed');
     await warehouse.close();
   });
-
-  it('sorts published rows by partition and cluster columns', async () => {
-    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
-    const domain = defineDomain({
-      name: 'sorted',
-      description: 'Sorted',
-      owner: { team: 't', email: 't@x.example' },
-    });
-    const product = defineDataProduct({
-      domain,
-      name: 'sorted_rows',
-      version: '1.0.0',
-      description: 'Rows',
-      tier: 'bronze',
-      refresh: 'daily',
-      access: 'public',
-      schema: z.object({ day: z.iso.date().describe('Day'), k: z.string().describe('K') }),
-      partitionBy: { column: 'day' },
-      clusterBy: ['k'],
-      inputs: {},
-      transform: () =>
-        sql`SELECT ${sql.cast('2024-01-02', 'date')} AS day, ${'b'} AS k UNION ALL SELECT ${sql.cast('2024-01-01', 'date')}, ${'z'} UNION ALL SELECT ${sql.cast('2024-01-02', 'date')}, ${'a'}`,
-    });
-    await buildProduct(warehouse, product, { runId: 'r' });
-    expect(await warehouse.query('SELECT day, k FROM sorted.sorted_rows')).toEqual([
-      { day: '2024-01-01', k: 'z' },
-      { day: '2024-01-02', k: 'a' },
-      { day: '2024-01-02', k: 'b' },
-    ]);
-    await warehouse.close();
-  });
 });
 
 describe('duckdb dialect', () => {
