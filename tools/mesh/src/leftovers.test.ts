@@ -82,9 +82,11 @@ describe('what interrupted builds leave behind', () => {
       const child = spawn(process.execPath, [BIN, 'build', '--full-refresh', '--db', db], {
         stdio: 'ignore',
       });
+      // Listened for at once: a process that ends before the kill must not be waited for forever.
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       await new Promise((resolve) => setTimeout(resolve, 150 + next() * 2500));
       child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await exited;
       // Every product is still its complete old version (same rows: the same data rebuilt).
       expect(await counts()).toEqual(before);
     }
@@ -94,5 +96,51 @@ describe('what interrupted builds leave behind', () => {
       await tables(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '\\_staging%' ESCAPE '\\'`),
     ).toEqual([]);
     expect(await counts()).toEqual(before);
+  });
+
+  it('keeps every batch wholly in or wholly out when ingests are killed at random moments', async () => {
+    // 300,000 order lines: long enough to be killed part-way.
+    // Exports of 300,000 order lines, each in other bytes: long enough to be killed part-way,
+    // and never "already ingested".
+    const exports = Array.from({ length: 8 }, (_, i) => join(dir, `lines-${i}.csv`));
+    for (const [i, path] of exports.entries()) {
+      await tables(
+        `COPY (SELECT printf('K%09d', i // 3) AS order_id, i % 3 + 1 AS line_number, 'P0000001' AS product_id,
+          ${i + 1} AS quantity, 2.5 AS unit_price, 0 AS discount_amount FROM range(300000) t(i)) TO '${path}' (HEADER)`,
+      );
+    }
+    let seed = 11;
+    const next = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let i = 0; i < 8; i++) {
+      const child = spawn(
+        process.execPath,
+        [BIN, 'ingest', 'order.order_lines', '--from', exports[i]!, '--db', db],
+        {
+          stdio: 'ignore',
+        },
+      );
+      // Listened for at once: a process that ends before the kill must not be waited for forever.
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 100 + next() * 1500));
+      child.kill('SIGKILL');
+      await exited;
+      // Every live batch holds exactly the rows it says it loaded; no row belongs to no batch.
+      const [check] = await tables(`
+        SELECT
+          (SELECT count(*) FROM (SELECT b.batch_id FROM _mesh.batches b LEFT JOIN (SELECT _batch_id, count(*) AS n FROM "order".raw_order_lines_log GROUP BY 1) l ON l._batch_id = b.batch_id
+            WHERE b.source = 'order.order_lines' AND b.reverted_at IS NULL AND COALESCE(l.n, 0) <> b.loaded)) AS short_batches,
+          (SELECT count(*) FROM "order".raw_order_lines_log l WHERE NOT EXISTS (SELECT 1 FROM _mesh.batches b WHERE b.batch_id = l._batch_id AND b.reverted_at IS NULL)) AS orphan_rows,
+          (SELECT count(*) FROM "order".raw_order_lines) AS current_rows,
+          (SELECT count(*) FROM (SELECT DISTINCT order_id, line_number FROM "order".raw_order_lines_log)) AS keys`);
+      expect({ short: Number(check?.short_batches), orphans: Number(check?.orphan_rows) }).toEqual({
+        short: 0,
+        orphans: 0,
+      });
+      // The current rows are one per key of the log, whatever moment the kill hit.
+      expect(Number(check?.current_rows)).toBe(Number(check?.keys));
+    }
   });
 });
