@@ -323,11 +323,6 @@ export async function ingestFile(
 
   await context.ensureSource(source);
   const live = await context.listBatches({ source: source.id });
-  const result = {
-    file,
-    sha256,
-    rejectsTable: source.rejects,
-  };
   const same = batchOfFile(live, sha256, mapping, source);
   // Nothing is loaded: the counts are this call's; the batch it was says what it loaded then.
   if (same) return alreadyIngested(source, file, sha256, same);
@@ -427,7 +422,9 @@ export async function ingestFile(
       throw new WarehouseError('ingest-failed', `${file}: the batch log returned no record.`, subject);
     const batch = batchRecordOf(row);
     return {
-      ...result,
+      file,
+      sha256,
+      rejectsTable: source.rejects,
       status: 'loaded',
       batchId: batch.batchId,
       rows,

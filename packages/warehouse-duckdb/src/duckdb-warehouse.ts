@@ -1,8 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, rmSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { devNull, tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  DuckDBTypeId,
+  JSDuckDBValueConverter,
+} from '@duckdb/node-api';
 import {
   alreadyIngested,
   type BatchRecord,
@@ -322,7 +327,6 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
 
   async *stream(statement: string, options: { chunkSize?: number } = {}): AsyncIterable<SqlRow[]> {
     const chunkSize = Math.max(1, options.chunkSize ?? 2048);
-    const { DuckDBTypeId, JSDuckDBValueConverter } = await import('@duckdb/node-api');
     // Its own connection, so a long read does not hold up builds, and its memory is one chunk.
     const connection = await this.instance.connect();
     const fail = (cause: unknown, message = (cause as Error).message ?? String(cause)) =>
@@ -415,7 +419,6 @@ class DuckDbWarehouse implements Warehouse, FileIngester {
         const reason = `it failed after ${rowCount} rows`;
         try {
           await connection.run('ROLLBACK').catch(() => undefined);
-          const { devNull } = await import('node:os');
           await connection.run(`COPY (${statement}) TO ${lit(devNull)} (FORMAT csv)`);
         } catch (cause) {
           throw fail(cause, `The read stopped part-way: ${(cause as Error).message ?? String(cause)}`);
