@@ -123,7 +123,15 @@ const byShare = (r: string, shares: ReadonlyArray<readonly [string, number]>) =>
   });
   return `CASE ${arms.join(' ')} ELSE ${quote(shares.at(-1)![0])} END`;
 };
-const customerId = (index: string) => `'C' || lpad(CAST(${index} AS VARCHAR), 8, '0')`;
+const customerId = (index: string) => `printf('C%08d', ${index})`;
+/** The words of a list in lower case, as DuckDB lowers them: a constant, computed once. */
+const lowered = (values: readonly string[]) => `list_transform(${list(values)}, x -> lower(x))`;
+/** Names as an email address spells them: lower case, without accents, letters only. */
+const spelled = (values: readonly string[]) =>
+  `list_transform(${list(values)}, x -> regexp_replace(strip_accents(lower(x)), '[^a-z]', '', 'g'))`;
+
+/** A CTE of the row numbers 1..count: range() is read by one thread, a materialized copy by all. */
+const numbers = (count: number) => `numbers AS MATERIALIZED (SELECT i FROM range(1, ${count} + 1) AS t(i))`;
 
 /** Customers in the sample at a scale: 5,000 at scale 1, never fewer than 20. */
 export const customerCount = (scale: number) => Math.max(20, Math.round(5000 * scale));
@@ -153,16 +161,19 @@ export const rawCustomers = defineSource({
   }),
   // One row per customer. Identifiers are handed out at signup, so C00000001 is the oldest
   // customer; signups spread over six years, more of them recent (the business grows). The
-  // record was last saved between signup and the clock, within the last year.
+  // record was last saved between signup and the clock, within the last year. Names are
+  // picked by index, so the lower-case spellings of the email come from lists made once,
+  // not from string functions on every row.
   sample: ({ scale, seed }) => `
+    WITH ${numbers(customerCount(scale))}
     SELECT
       ${customerId('i')} AS customer_id,
-      first_name,
-      last_name,
-      lower(first_name) || '.' || regexp_replace(strip_accents(lower(last_name)), '[^a-z]', '', 'g')
-        || CAST(i AS VARCHAR) || '@' || ${list(EMAIL_DOMAINS)}[1 + CAST(hash(${seed}, i, 'mail') % ${EMAIL_DOMAINS.length} AS INTEGER)] AS email,
+      ${list(FIRST_NAMES)}[first_index] AS first_name,
+      ${list(LAST_NAMES)}[last_index] AS last_name,
+      concat(${lowered(FIRST_NAMES)}[first_index], '.', ${spelled(LAST_NAMES)}[last_index], i, '@',
+        ${list(EMAIL_DOMAINS)}[1 + CAST(hash(${seed}, i, 'mail') % ${EMAIL_DOMAINS.length} AS INTEGER)]) AS email,
       CASE WHEN hash(${seed}, i, 'phone?') % 100 < 15 THEN NULL
-           ELSE ${list(COUNTRIES.map((c) => c[1]))}[country_index] || ' ' || lpad(CAST(hash(${seed}, i, 'phone') % 1000000000 AS VARCHAR), 9, '0')
+           ELSE ${list(COUNTRIES.map((c) => c[1]))}[country_index] || ' ' || printf('%09d', hash(${seed}, i, 'phone') % 1000000000)
       END AS phone,
       ${byShare(`hash(${seed}, i, 'segment') % 100`, [
         ['consumer', 85],
@@ -179,17 +190,17 @@ export const rawCustomers = defineSource({
       ${list(COUNTRIES.map((c) => c[0]))}[country_index] AS country,
       [${COUNTRIES.map((c) => list(c[3])).join(', ')}][country_index][1 + CAST(hash(${seed}, i, 'city') % 4 AS INTEGER)] AS city,
       hash(${seed}, i, 'opt-in') % 100 < 62 AS marketing_opt_in,
-      ${AS_OF} - to_seconds(CAST(hash(${seed}, i, 'updated') % (86400 * least(365, days_ago)) AS BIGINT)) AS updated_at
+      ${AS_OF} - to_seconds(CAST(hash(${seed}, i, 'updated') % CAST(86400 * least(365, days_ago) AS UBIGINT) AS BIGINT)) AS updated_at
     FROM (
       SELECT i,
-        ${list(FIRST_NAMES)}[1 + CAST(hash(${seed}, i, 'first') % ${FIRST_NAMES.length} AS INTEGER)] AS first_name,
-        ${list(LAST_NAMES)}[1 + CAST(hash(${seed}, i, 'last') % ${LAST_NAMES.length} AS INTEGER)] AS last_name,
+        1 + CAST(hash(${seed}, i, 'first') % ${FIRST_NAMES.length} AS INTEGER) AS first_index,
+        1 + CAST(hash(${seed}, i, 'last') % ${LAST_NAMES.length} AS INTEGER) AS last_index,
         CAST(${byShare(
           `hash(${seed}, i, 'country') % 100`,
           COUNTRIES.map((c, k) => [String(k + 1), c[2]] as const),
         )} AS INTEGER) AS country_index,
         1 + CAST(floor(2189 * pow(1 - (i - 1) / ${customerCount(scale)}, 1.5)) AS INTEGER) AS days_ago
-      FROM range(1, ${customerCount(scale)} + 1) AS t(i)
+      FROM numbers
     ) AS c`,
 });
 
@@ -217,11 +228,13 @@ export const webSessions = defineSource({
   // oldest, most loyal customers). Days are drawn by weight (weekends x1.3, November x1.5,
   // December x1.8, January x0.8) from integer cumulative weights, restricted to the days
   // from the customer's signup on, so no visit precedes its account and every draw lands on
-  // exactly one day (ASOF join on the cumulative weight). Customers keep to a habitual
-  // device seven times in ten; few visits fall at night.
+  // exactly one day (the day whose cumulative weight range holds the draw; each position
+  // of that range is mapped to its day once, so a visit finds its day by an equi-join).
+  // Customers keep to a habitual device seven times in ten; few visits fall at night.
   sample: ({ scale, seed }) => `
-    WITH days AS (
-      SELECT day, SUM(w) OVER (ORDER BY day) - w AS lo, SUM(w) OVER () AS total
+    WITH ${numbers(sessionCount(scale))},
+    days AS (
+      SELECT day, w, CAST(SUM(w) OVER (ORDER BY day) - w AS BIGINT) AS lo, CAST(SUM(w) OVER () AS BIGINT) AS total
       FROM (
         SELECT day,
           CAST(CASE WHEN dayofweek(day) IN (0, 6) THEN 13 ELSE 10 END
@@ -229,18 +242,19 @@ export const webSessions = defineSource({
         FROM (SELECT CAST(${AS_OF_DATE} - CAST(d AS INTEGER) AS DATE) AS day FROM range(1, 366) AS t(d)) AS d
       ) AS weighted
     ),
+    positions AS (SELECT unnest(range(lo, lo + w)) AS position, day FROM days),
     draws AS (
-      SELECT t.i, cu.customer_id, c.c, COALESCE(sd.lo, 0) AS lo, (SELECT max(total) FROM days) AS total
-      FROM range(1, ${sessionCount(scale)} + 1) AS t(i)
-      CROSS JOIN LATERAL (
-        SELECT 1 + CAST(floor(${customerCount(scale)} * pow(${uniform(seed, 't.i', 'customer')}, 3)) AS INTEGER) AS c
-      ) AS c
+      SELECT t.i, cu.customer_id, t.c, COALESCE(sd.lo, 0) AS lo, (SELECT max(total) FROM days) AS total
+      FROM (
+        SELECT i, 1 + CAST(floor(${customerCount(scale)} * pow(${uniform(seed, 'i', 'customer')}, 3)) AS INTEGER) AS c
+        FROM numbers
+      ) AS t
       JOIN (SELECT customer_id, min(signup_date) AS signup_date FROM customer.raw_customers GROUP BY customer_id) AS cu
-        ON cu.customer_id = ${customerId('c.c')}
+        ON cu.customer_id = ${customerId('t.c')}
       LEFT JOIN days AS sd ON sd.day = cu.signup_date
     ),
     visits AS (
-      SELECT d.i, d.c, d.customer_id, days.day,
+      SELECT d.i, d.c, d.customer_id, p.day,
         ${byShare(`hash(${seed}, d.c, 'habit') % 100`, [
           ['desktop', 30],
           ['mobile', 45],
@@ -254,8 +268,8 @@ export const webSessions = defineSource({
           ['app', 17],
         ])} AS other_device,
         1 + CAST(floor(15 * pow(${uniform(seed, 'd.i', 'pages')}, 2)) AS INTEGER) AS page_views
-      FROM (SELECT *, lo + CAST(hash(${seed}, i, 'day') % (total - lo) AS BIGINT) AS position FROM draws) AS d
-      ASOF JOIN days ON d.position >= days.lo
+      FROM (SELECT *, lo + CAST(hash(${seed}, i, 'day') % CAST(total - lo AS UBIGINT) AS BIGINT) AS position FROM draws) AS d
+      JOIN positions AS p ON p.position = d.position
     ),
     viewed AS (
       SELECT *,
@@ -269,7 +283,7 @@ export const webSessions = defineSource({
       FROM viewed
     )
     SELECT
-      'WS' || lpad(CAST(i AS VARCHAR), 10, '0') AS session_id,
+      printf('WS%010d', i) AS session_id,
       customer_id,
       CAST(day AS TIMESTAMP) + to_seconds(CAST(CASE WHEN hash(${seed}, i, 'night?') % 100 < 5
                                                     THEN hash(${seed}, i, 'time') % 21600
@@ -300,6 +314,7 @@ export const rawPreferences = defineSource({
   // revision is the newer), the rest once; all after signing up, within the last year.
   // Customers who did not opt in to marketing pick "none" more often.
   sample: ({ scale, seed }) => `
+    WITH ${numbers(customerCount(scale))}
     SELECT customer_id,
       CASE WHEN NOT marketing_opt_in AND hash(${seed}, i, rev, 'refuse') % 2 = 0 THEN 'none'
            ELSE ${byShare(`hash(${seed}, i, rev, 'channel') % 100`, [
@@ -310,14 +325,14 @@ export const rawPreferences = defineSource({
            ])}
       END AS preferred_channel,
       ${list(PRODUCT_CATEGORIES)}[1 + CAST(hash(${seed}, i, rev, 'category') % ${PRODUCT_CATEGORIES.length} AS INTEGER)] AS preferred_category,
-      hash(${seed}, i, rev, 'newsletter') % 100 < CASE WHEN marketing_opt_in THEN 60 ELSE 10 END AS newsletter,
+      CAST(hash(${seed}, i, rev, 'newsletter') % 100 AS INTEGER) < CASE WHEN marketing_opt_in THEN 60 ELSE 10 END AS newsletter,
       since + to_seconds(CAST(floor((epoch(${AS_OF}) - epoch(since))
         * CASE WHEN rev = 1 THEN 0.5 * ${uniform(seed, 'i', 'first-save')} ELSE 0.5 + 0.5 * ${uniform(seed, 'i', 'second-save')} END) AS BIGINT)) AS updated_at
     FROM (
       SELECT t.i, r.rev, cu.customer_id, cu.marketing_opt_in,
         greatest(CAST(cu.signup_date AS TIMESTAMP), ${AS_OF} - INTERVAL 365 DAY) AS since,
         hash(${seed}, t.i, 'revisions') % 100 AS revisions
-      FROM range(1, ${customerCount(scale)} + 1) AS t(i)
+      FROM numbers AS t
       CROSS JOIN range(1, 3) AS r(rev)
       JOIN (
         SELECT customer_id, arg_max(marketing_opt_in, updated_at) AS marketing_opt_in, min(signup_date) AS signup_date

@@ -166,7 +166,8 @@ export const touchpoints = defineSource({
   // skew (1 + floor(n u^2)), so the busiest buyers of the order sample are also the most
   // reached. 78% impressions, 17% clicks, 5% conversions; a conversion is matched to the
   // customer's first order in the 3 days after it and then takes that order's time, as a
-  // checkout pixel would; without such an order it stays unmatched.
+  // checkout pixel would; without such an order it stays unmatched. A hash is a UBIGINT: its
+  // modulo by a signed count would run in HUGEINT, many times slower, hence the casts.
   sample: ({ scale, seed }) => `
     WITH customers AS (
       SELECT customer_id, row_number() OVER (ORDER BY customer_id) AS n
@@ -178,37 +179,46 @@ export const touchpoints = defineSource({
       FROM marketing.raw_campaigns
       WHERE starts_on <= ${LAST_DAY}
     ),
-    events AS (
+    -- range() is read by one thread; a materialized copy of the event numbers is read by all.
+    numbers AS MATERIALIZED (SELECT i FROM range(1, ${touchpointCount(scale)} + 1) AS t(i)),
+    -- Not materialized: the conversions' branch reads only the events that are conversions.
+    events AS NOT MATERIALIZED (
       SELECT i,
         1 + CAST(floor((SELECT count(*) FROM customers) * pow((hash(${seed}, i, 'customer') % 1000000) / 1000000.0, 2)) AS BIGINT) AS who,
-        1 + CAST(hash(${seed}, i, 'campaign') % (SELECT count(*) FROM running) AS BIGINT) AS which,
+        1 + CAST(hash(${seed}, i, 'campaign') % CAST((SELECT count(*) FROM running) AS UBIGINT) AS BIGINT) AS which,
         hash(${seed}, i, 'when') AS instant,
         hash(${seed}, i, 'event') % 100 AS e
-      FROM range(1, ${touchpointCount(scale)} + 1) AS t(i)
+      FROM numbers
     ),
-    placed AS (
+    placed AS NOT MATERIALIZED (
       SELECT e.i, c.customer_id, r.campaign_id,
         CASE WHEN e.e < 78 THEN 'impression' WHEN e.e < 95 THEN 'click' ELSE 'conversion' END AS event_type,
         CAST(r.starts_on AS TIMESTAMP)
-          + to_seconds(CAST(e.instant % (CAST(r.last_day - r.starts_on + 1 AS BIGINT) * 86400) AS BIGINT)) AS occurred_at
+          + to_seconds(CAST(e.instant % CAST((r.last_day - r.starts_on + 1) * 86400 AS UBIGINT) AS BIGINT)) AS occurred_at
       FROM events AS e
       JOIN customers AS c ON c.n = e.who
       JOIN running AS r ON r.n = e.which
     ),
+    conversions AS (
+      SELECT i, customer_id, campaign_id, occurred_at FROM placed WHERE event_type = 'conversion'
+    ),
     matched AS (
-      SELECT p.i, o.order_id, o.ordered_at,
-             row_number() OVER (PARTITION BY p.i ORDER BY o.ordered_at, o.order_id) AS k
-      FROM placed AS p
+      SELECT c.i, o.order_id, o.ordered_at,
+             row_number() OVER (PARTITION BY c.i ORDER BY o.ordered_at, o.order_id) AS k
+      FROM conversions AS c
       JOIN "order".raw_orders AS o
-        ON o.customer_id = p.customer_id AND o.ordered_at >= p.occurred_at
-       AND o.ordered_at < p.occurred_at + INTERVAL 3 DAY
-      WHERE p.event_type = 'conversion'
+        ON o.customer_id = c.customer_id AND o.ordered_at >= c.occurred_at
+       AND o.ordered_at < c.occurred_at + INTERVAL 3 DAY
     )
-    SELECT
-      'T' || lpad(CAST(p.i AS VARCHAR), 10, '0') AS touchpoint_id,
-      p.customer_id, p.campaign_id, p.event_type,
-      COALESCE(m.ordered_at, p.occurred_at) AS occurred_at,
-      m.order_id
-    FROM placed AS p
-    LEFT JOIN matched AS m ON m.i = p.i AND m.k = 1`,
+    -- Impressions and clicks as placed; conversions with their match (in two branches, so
+    -- that the match is joined to the 5% of events it concerns, not to all of them).
+    SELECT printf('T%010d', i) AS touchpoint_id, customer_id, campaign_id, event_type, occurred_at,
+      CAST(NULL AS VARCHAR) AS order_id
+    FROM placed
+    WHERE event_type <> 'conversion'
+    UNION ALL
+    SELECT printf('T%010d', c.i), c.customer_id, c.campaign_id, 'conversion',
+      COALESCE(m.ordered_at, c.occurred_at), m.order_id
+    FROM conversions AS c
+    LEFT JOIN matched AS m ON m.i = c.i AND m.k = 1`,
 });

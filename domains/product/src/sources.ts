@@ -45,6 +45,11 @@ const BRANDS = [
 
 const list = (values: string[]) => `[${values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ')}]`;
 
+/** A CTE of the row numbers 1..count: range() is read by one thread, a materialized copy by all. */
+const numbers = (count: number) => `numbers AS MATERIALIZED (SELECT i FROM range(1, ${count} + 1) AS t(i))`;
+/** Catalog identifier of the product numbered `i`. */
+const productId = (i: string) => `printf('P%07d', ${i})`;
+
 /** Products in the sample at a scale: 2,000 at scale 1. */
 export const productCount = (scale: number) => Math.max(10, Math.round(2000 * scale));
 
@@ -72,8 +77,9 @@ export const rawProducts = defineSource({
     updated_at: z.date().describe('When this revision was saved in the PIM (UTC)'),
   }),
   sample: ({ scale, seed }) => `
+    WITH ${numbers(productCount(scale))}
     SELECT
-      'P' || lpad(CAST(i AS VARCHAR), 7, '0') AS product_id,
+      ${productId('i')} AS product_id,
       'SKU-' || upper(substr(md5(CAST(hash(${seed}, i, 'sku') AS VARCHAR)), 1, 8)) AS sku,
       brand || ' ' || category || ' ' || CAST(1 + hash(${seed}, i, 'model') % 900 AS VARCHAR) AS name,
       category, brand,
@@ -82,13 +88,13 @@ export const rawProducts = defineSource({
       round(CASE WHEN hash(${seed}, i, 'loss') % 50 = 0 THEN cost * 0.85 ELSE cost * (1.2 + (hash(${seed}, i, 'markup') % 100) / 100.0) END, 2) AS retail_price,
       hash(${seed}, i, 'active') % 10 <> 0 AS active,
       CAST(DATE '2019-01-01' + CAST(hash(${seed}, i, 'launch') % 2500 AS INTEGER) AS DATE) AS launched_on,
-      ${AS_OF} - to_seconds(CAST(hash(${seed}, i, 'updated') % (86400 * 60) AS BIGINT)) AS updated_at
+      ${AS_OF} - to_seconds(CAST(hash(${seed}, i, 'updated') % ${86400 * 60} AS BIGINT)) AS updated_at
     FROM (
       SELECT i,
         ${list([...PRODUCT_CATEGORIES])}[1 + CAST(hash(${seed}, i, 'category') % ${PRODUCT_CATEGORIES.length} AS INTEGER)] AS category,
         ${list(BRANDS)}[1 + CAST(hash(${seed}, i, 'brand') % ${BRANDS.length} AS INTEGER)] AS brand,
         2 + (hash(${seed}, i, 'cost') % 20000) / 100.0 AS cost
-      FROM range(1, ${productCount(scale)} + 1) AS t(i)
+      FROM numbers
     ) AS p`,
 });
 
@@ -106,18 +112,19 @@ export const stockLevels = defineSource({
     updated_at: z.date().describe('When the count was taken (UTC)'),
   }),
   sample: ({ scale, seed }) => `
+    WITH ${numbers(productCount(scale))}
     SELECT
-      'P' || lpad(CAST(i AS VARCHAR), 7, '0') AS product_id,
+      ${productId('i')} AS product_id,
       CASE
         WHEN r < 2 THEN -CAST(1 + hash(${seed}, i, 'oversold') % 3 AS INTEGER)   -- oversold
         WHEN r < 8 THEN 0                                                          -- out of stock
-        WHEN r < 22 THEN CAST(1 + hash(${seed}, i, 'low') % reorder_point AS INTEGER) -- at or below reorder point
+        WHEN r < 22 THEN CAST(1 + hash(${seed}, i, 'low') % CAST(reorder_point AS UBIGINT) AS INTEGER) -- at or below reorder point
         ELSE CAST(reorder_point + 1 + hash(${seed}, i, 'stock') % 400 AS INTEGER)
       END AS stock,
       reorder_point,
       ${AS_OF} - to_seconds(CAST(hash(${seed}, i, 'counted') % 86400 AS BIGINT)) AS updated_at
     FROM (
       SELECT i, hash(${seed}, i, 'status') % 100 AS r, CAST(5 + hash(${seed}, i, 'reorder') % 20 AS INTEGER) AS reorder_point
-      FROM range(1, ${productCount(scale)} + 1) AS t(i)
+      FROM numbers
     ) AS s`,
 });

@@ -53,6 +53,7 @@ function recordingWarehouse(options: {
       partitioning: false,
       dryRun: false,
       sampleData: false,
+      partitionsInPlace: false,
     },
     ensureDomain: async (domain) => void log.push(`ensureDomain ${domain.name}`),
     ensureTable: async (table) => step('ensureTable', table),
@@ -72,13 +73,15 @@ function recordingWarehouse(options: {
     listTables: async () => [],
     query: async (statement) => {
       queries.push(statement);
-      const staging = /FROM "(\w+)"\."(\w+)" AS t$/.exec(statement);
+      const staging = /FROM "(\w+)"\."(\w+)" AS t\) AS s/.exec(statement);
       return [options.checkRows?.[`${staging?.[1]}.${staging?.[2]}`] ?? { row_count: 3, nn_0: 3 }];
     },
     async *stream() {},
     tableStats: async (table) =>
       options.stats?.[qualified(table)] ??
       (promoted.has(qualified(table)) ? { rowCount: 3, bytes: 0, lastModified: new Date() } : undefined),
+    storageBytes: async () => 0,
+    checkpoint: async () => void log.push('checkpoint'),
     recordRun: async (run) => void runs.push(run),
     latestRuns: async () => runs,
     listRuns: async ({ since }) => runs.filter((r) => r.finishedAt >= since),

@@ -4,16 +4,26 @@ import type { Dialect } from './dialect.js';
 import { BuildError, isMeshError, type MeshError, WarehouseError } from './errors.js';
 import { type BuildPlan, downstreamOf, inputsOf, planBuild } from './graph.js';
 import {
-  fingerprintSelect,
+  type IncrementalState,
   incrementalSelect,
+  newStateSelect,
   planIncremental,
+  rebuiltRowsSelect,
   STATE_COLUMNS,
+  type StateUpdate,
   stateTable,
 } from './incremental.js';
 import type { Relation, TableRef } from './relation.js';
 import type { Source } from './source.js';
 import { renderSql, sql } from './sql.js';
-import { type BuildRunRecord, canEstimateCost, type TableLayout, type Warehouse } from './warehouse.js';
+import {
+  type BuildRunRecord,
+  canEstimateCost,
+  canReplacePartitions,
+  type InTransactionQuery,
+  type TableLayout,
+  type Warehouse,
+} from './warehouse.js';
 
 /** The staging table a build of `product` writes before it is published. */
 export function stagingTable(product: DataProduct): TableRef {
@@ -108,7 +118,17 @@ export interface BuildOutcome {
   readonly durationMs: number;
   /** For incremental products: a full build, the days rebuilt, or nothing to do. */
   readonly incremental?:
-    | { readonly mode: 'full' | 'partitions' | 'up-to-date'; readonly partitions: readonly (string | null)[] }
+    | {
+        readonly mode: 'full' | 'partitions' | 'up-to-date';
+        readonly partitions: readonly (string | null)[];
+        /**
+         * Input days whose rows were hashed to plan the build; the others' markers showed them
+         * unchanged. A full build hashes every day for its state and counts none here.
+         */
+        readonly hashedDays: number;
+        /** Partitions replaced in the published table, in place (no copy through staging). */
+        readonly inPlace: boolean;
+      }
     | undefined;
 }
 
@@ -144,50 +164,84 @@ export async function buildProduct(
       );
     }
     const { transform, select } = renderBuildQuery(product, warehouse.dialect);
-    await checkTransformColumns(warehouse, product, transform);
-    await warehouse.ensureDomain(product.domain);
     const stateStaging = { schema: product.table.schema, name: `_staging_state_${product.name}` };
-    if (product.materialization === 'incremental') {
-      // The inputs as this build reads them, fingerprinted once: compared with the last
-      // build's, then kept for the next; rows that arrive later are new next time.
-      stagingCreated = true;
-      await warehouse.replaceTable(stateStaging, fingerprintSelect(product, warehouse.dialect, select), {
-        columns: STATE_COLUMNS,
-      });
-    }
-    const plan =
-      product.materialization === 'incremental' && !options.fullRefresh
-        ? await planIncremental(warehouse, product, stateStaging)
+    const found: IncrementalState | undefined =
+      product.materialization === 'incremental'
+        ? await planIncremental(warehouse, product, select, { fullRefresh: options.fullRefresh })
         : undefined;
-    incremental = plan
-      ? { mode: plan.days.length ? 'partitions' : 'up-to-date', partitions: plan.days }
-      : product.materialization === 'incremental'
-        ? { mode: 'full', partitions: [] }
-        : undefined;
-    // Up to date: nothing to rebuild; the suite still runs, on the published table, for health.
-    const checked = plan && !plan.days.length ? product.table : staging;
-    if (checked === staging) {
-      stagingCreated = true;
-      const build = plan ? incrementalSelect(product, select, plan, warehouse.dialect) : select;
-      ({ rowCount, bytesProcessed } = await warehouse.replaceTable(staging, build, productLayout(product)));
-      bytesProcessed ??= await inputBytes(warehouse, product);
-    } else {
+    const plan = found?.plan;
+    // A plan means the last build published this very build query: its columns were checked then.
+    if (!plan) await checkTransformColumns(warehouse, product, transform);
+    await warehouse.ensureDomain(product.domain);
+    const inPlace = Boolean(plan?.days.length) && canReplacePartitions(warehouse);
+    incremental = found && {
+      mode: !plan ? 'full' : plan.days.length ? 'partitions' : 'up-to-date',
+      partitions: plan?.days ?? [],
+      hashedDays: found.hashedDays,
+      inPlace,
+    };
+    const viaStaging = !plan || (plan.days.length > 0 && !inPlace);
+    const suite = await prepareChecks(warehouse, product, (r: Relation) =>
+      r === product && viaStaging ? staging : r.table,
+    );
+    const update = found?.update;
+    // The state rows of the days this build hashed, replaced beside the partitions.
+    const stateRows = (u: StateUpdate & { kind: 'rows' }) => [
+      { table: stateTable(product), deleteWhere: u.deleteWhere, insert: u.insert },
+    ];
+    if (plan && !viaStaging && canReplacePartitions(warehouse) && (inPlace || update?.kind === 'rows')) {
+      // The changed days replaced in the published table itself (none when up to date), checked
+      // inside the same transaction with the state: a failing check rolls all of it back.
+      ({ rowCount } = await warehouse.replacePartitions(
+        product.table,
+        { column: product.partitionBy!.column, days: plan.days },
+        rebuiltRowsSelect(product, select, plan, warehouse.dialect),
+        {
+          alongside: update?.kind === 'rows' ? stateRows(update) : [],
+          verify: async (query) => {
+            checks = await suite.run(query);
+            refuseBlocking(product, checks);
+          },
+        },
+      ));
+      // What the rebuilt days read: their share of the inputs (the markers read two columns more).
+      bytesProcessed = inPlace
+        ? Math.round(
+            ((await warehouse.storageBytes(inputTables(product))) * plan.days.length) /
+              Math.max(1, found!.inputDays),
+          )
+        : 0;
+    } else if (plan && !plan.days.length) {
+      // Up to date: nothing to rebuild; the suite still runs, on the published table, for health.
       rowCount = (await warehouse.tableStats(product.table))?.rowCount ?? 0;
       bytesProcessed = 0;
-    }
-    checks = await runChecks(warehouse, product, (r: Relation) => (r === product ? checked : r.table));
-    const blocking = checks.outcomes.filter((o) => !o.passed && o.severity === 'error');
-    if (blocking.length) {
-      throw new BuildError(
-        'checks-failed',
-        `${product.id} was not published: ${blocking.map((o) => `${o.name} (${o.observed})`).join(', ')}. The previous version stays published.`,
-        { ...subjectOf(product), check: blocking[0]!.name, column: blocking[0]!.column },
-      );
-    }
-    if (checked === staging) {
+      checks = await suite.run((statement) => warehouse.query(statement));
+      refuseBlocking(product, checks);
+      // Same rows under new markers (an upstream rebuilt without changes): kept, so the next
+      // build does not hash those days again.
+      if (update)
+        await warehouse.replaceTable(
+          stateTable(product),
+          newStateSelect(product, update, warehouse.dialect),
+          {
+            columns: STATE_COLUMNS,
+          },
+        );
+    } else {
+      stagingCreated = true;
+      if (update) {
+        await warehouse.replaceTable(stateStaging, newStateSelect(product, update, warehouse.dialect), {
+          columns: STATE_COLUMNS,
+        });
+      }
+      const build = plan ? incrementalSelect(product, select, plan, warehouse.dialect) : select;
+      ({ rowCount, bytesProcessed } = await warehouse.replaceTable(staging, build, productLayout(product)));
+      bytesProcessed ??= await warehouse.storageBytes(inputTables(product));
+      checks = await suite.run((statement) => warehouse.query(statement));
+      refuseBlocking(product, checks);
       await warehouse.promote(staging, product.table);
       stagingCreated = false;
-      if (product.materialization === 'incremental') {
+      if (update) {
         // The product is published whatever happens here: a missing state means a full build next time.
         await warehouse.promote(stateStaging, stateTable(product)).catch(async () => {
           await warehouse.dropTable(stateTable(product)).catch(() => undefined);
@@ -243,16 +297,34 @@ export async function buildProduct(
   };
 }
 
+/** A blocking check failed: the product is not published and the previous version stays. */
+function refuseBlocking(product: DataProduct, checks: CheckSuiteResult): void {
+  const blocking = checks.outcomes.filter((o) => !o.passed && o.severity === 'error');
+  if (blocking.length) {
+    throw new BuildError(
+      'checks-failed',
+      `${product.id} was not published: ${blocking.map((o) => `${o.name} (${o.observed})`).join(', ')}. The previous version stays published.`,
+      { ...subjectOf(product), check: blocking[0]!.name, column: blocking[0]!.column },
+    );
+  }
+}
+
+/** The tables a build reads: a source's rows are in its log (its current rows derive from it). */
+function inputTables(product: DataProduct): TableRef[] {
+  return inputsOf(product).map((input) => (input.kind === 'source' ? input.log : input.table));
+}
+
 /**
- * Runs a product's check suite in one query. A check that references another product which is
- * not published (it failed, or waits for a source) cannot run: it fails, saying so, instead
- * of failing the whole suite.
+ * A product's check suite, compiled to one query, to run where the caller says (inside a
+ * transaction, for partitions replaced in place). A check that references another product
+ * which is not published (it failed, or waits for a source) cannot run: it fails, saying so,
+ * instead of failing the whole suite.
  */
-async function runChecks(
+async function prepareChecks(
   warehouse: Warehouse,
   product: DataProduct,
   resolve: (r: Relation) => TableRef,
-): Promise<CheckSuiteResult> {
+): Promise<{ run: (query: InTransactionQuery) => Promise<CheckSuiteResult> }> {
   const unpublished = new Set<string>();
   for (const check of product.checks) {
     const r = check.reference?.relation;
@@ -262,8 +334,29 @@ async function runChecks(
   }
   const runnable = product.checks.filter((c) => !unpublished.has(c.reference?.relation.id ?? ''));
   const compiled = compileChecks(product, runnable, warehouse.dialect, resolve);
-  const [row] = await warehouse.query(compiled.sql);
-  const result = compiled.evaluate(row ?? {});
+  return {
+    run: async (query) => {
+      const [row] = await query(compiled.sql);
+      return withUnpublished(product, compiled.evaluate(row ?? {}), unpublished);
+    },
+  };
+}
+
+/** Runs a product's check suite in one query (see `prepareChecks`). */
+async function runChecks(
+  warehouse: Warehouse,
+  product: DataProduct,
+  resolve: (r: Relation) => TableRef,
+): Promise<CheckSuiteResult> {
+  const suite = await prepareChecks(warehouse, product, resolve);
+  return suite.run((statement) => warehouse.query(statement));
+}
+
+function withUnpublished(
+  product: DataProduct,
+  result: CheckSuiteResult,
+  unpublished: ReadonlySet<string>,
+): CheckSuiteResult {
   if (!unpublished.size) return result;
   const outcomes = product.checks.map(
     (check) =>
@@ -293,16 +386,8 @@ export async function estimateBuildBytes(
     const { select } = renderBuildQuery(product, warehouse.dialect);
     return { bytes: await warehouse.estimateBytes(select), method: 'dry-run' };
   }
-  return { bytes: await inputBytes(warehouse, product), method: 'input-size' };
-}
-
-/** Where a warehouse reports no bytes processed, a build reads (at most) all of its inputs. */
-async function inputBytes(warehouse: Warehouse, product: DataProduct): Promise<number> {
-  let total = 0;
-  // A source's rows are in its log; its table is a view.
-  for (const input of inputsOf(product))
-    total += (await warehouse.tableStats(input.kind === 'source' ? input.log : input.table))?.bytes ?? 0;
-  return total;
+  // Where a warehouse reports no bytes processed, a build reads (at most) all of its inputs.
+  return { bytes: await warehouse.storageBytes(inputTables(product)), method: 'input-size' };
 }
 
 /** The transform must produce exactly the contract's columns: none missing, none extra. */
@@ -509,6 +594,7 @@ export async function buildMesh(
   const outcomes: BuildOutcome[] = [];
   const blocked = new Map<string, Block>();
   const limit = Math.max(1, warehouse.capabilities.maxConcurrentBuilds);
+  let wrote = false;
   for (const level of plan.levels) {
     const queue = [...level];
     const worker = async () => {
@@ -530,6 +616,7 @@ export async function buildMesh(
             .catch(() => undefined);
         } else {
           options.onEvent?.({ type: 'started', product });
+          wrote = true;
           outcome = await buildProduct(warehouse, product, { runId, fullRefresh: options.fullRefresh });
         }
         if (outcome.status !== 'published') {
@@ -545,5 +632,7 @@ export async function buildMesh(
     };
     await Promise.all(Array.from({ length: Math.min(limit, level.length) }, worker));
   }
+  // Once per build, not per product: folds what the build wrote into the warehouse's files.
+  if (wrote) await warehouse.checkpoint();
   return outcomes;
 }

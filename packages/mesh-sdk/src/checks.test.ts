@@ -126,6 +126,13 @@ describe('checksBuilder', () => {
     expect((error as Error).message).toContain('customers has no column id');
   });
 
+  it('rejects a unique combination of no column', () => {
+    expect(thrown(() => c.table.uniqueCombination([]))).toMatchObject({
+      code: 'unique-combination-empty',
+      subject: { product: 'sales_orders' },
+    });
+  });
+
   it('rejects a unique combination over a column the schema does not have', () => {
     const error = thrown(() => c.table.uniqueCombination(['order_id', 'sku' as 'status']));
     expect(error).toMatchObject({
@@ -163,24 +170,54 @@ describe('compileChecks', () => {
   const now = new Date('2024-05-01T12:00:00.000Z');
   const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
 
+  const T = '"sales"."_staging_sales_orders" AS t';
+  /** The UNION ALL branch that counts the failing rows of `from`, as branch `k`. */
+  const branch = (k: number, from: string) => `(SELECT ${k} AS "k", COUNT(*) AS "failing" FROM ${from})`;
+  /** The pivot of `n` branches into one row `u`. */
+  const pivot = (branches: string[]) =>
+    `(SELECT ${branches.map((_, k) => `MAX(CASE WHEN "f"."k" = ${k} THEN "f"."failing" END) AS "p${k}"`).join(', ')} FROM (${branches.join(' UNION ALL ')}) AS f) AS u`;
+
   it('compiles the whole suite into one SELECT over the resolved table', () => {
+    const outputs = [
+      '"s"."row_count" AS "row_count"',
+      '"s"."nn_0" AS "nn_0"',
+      '"s"."nn_1" AS "nn_1"',
+      '"s"."nn_2" AS "nn_2"',
+      '"s"."nn_3" AS "nn_3"',
+      // unique: non-null values minus distinct non-null keys.
+      '"s"."nn_0" - "k0"."a0" AS "check_0"',
+      // not_null: from the profile's COUNT of the same column.
+      '"s"."row_count" - "s"."nn_0" AS "check_1"',
+      '"u"."p0" AS "check_2"',
+      '"u"."p1" AS "check_3"',
+      '"u"."p2" AS "check_4"',
+      '"s"."check_5" AS "check_5"',
+      '"s"."row_count" AS "check_6"',
+    ];
+    const scan = [
+      'COUNT(*) AS "row_count"',
+      'COUNT("t"."order_id") AS "nn_0"',
+      'COUNT("t"."status") AS "nn_1"',
+      'COUNT("t"."amount") AS "nn_2"',
+      // customer_id is nullable: its NULLs are data, not gaps, so it is not profiled.
+      'COUNT("t"."ordered_at") AS "nn_3"',
+      'MAX("t"."ordered_at") AS "check_5"',
+    ];
     expect(compiled.sql).toBe(
-      [
-        'SELECT COUNT(*) AS "row_count"',
-        'COUNT("t"."order_id") AS "nn_0"',
-        'COUNT("t"."status") AS "nn_1"',
-        'COUNT("t"."amount") AS "nn_2"',
-        // customer_id is nullable: its NULLs are data, not gaps, so it is not profiled.
-        'COUNT("t"."ordered_at") AS "nn_3"',
-        'COUNT("t"."order_id") - COUNT(DISTINCT "t"."order_id") AS "check_0"',
-        'COUNT(*) - COUNT("t"."order_id") AS "check_1"',
-        `SUM(CASE WHEN "t"."status" IS NOT NULL AND "t"."status" NOT IN ('placed', 'shipped', 'o''clock') THEN 1 ELSE 0 END) AS "check_2"`,
-        'SUM(CASE WHEN "t"."amount" < 0 THEN 1 ELSE 0 END) AS "check_3"',
-        '(SELECT COUNT(*) FROM "sales"."_staging_sales_orders" AS x WHERE "x"."customer_id" IS NOT NULL AND NOT EXISTS ' +
-          '(SELECT 1 FROM "sales"."raw_customers" AS r WHERE "r"."customer_id" = "x"."customer_id")) AS "check_4"',
-        'MAX("t"."ordered_at") AS "check_5"',
-        'COUNT(*) AS "check_6" FROM "sales"."_staging_sales_orders" AS t',
-      ].join(', '),
+      `SELECT ${outputs.join(', ')} FROM (SELECT ${scan.join(', ')} FROM ${T}) AS s` +
+        ` CROSS JOIN (SELECT COUNT("g"."k0") AS "a0" FROM (SELECT DISTINCT "t"."order_id" AS "k0" FROM ${T}) AS g) AS "k0"` +
+        ` CROSS JOIN ${pivot([
+          branch(
+            0,
+            `${T} WHERE "t"."status" <> 'placed' AND "t"."status" <> 'shipped' AND "t"."status" <> 'o''clock'`,
+          ),
+          branch(1, `${T} WHERE "t"."amount" < 0`),
+          branch(
+            2,
+            `${T} WHERE "t"."customer_id" IS NOT NULL AND "t"."customer_id" NOT IN ` +
+              '(SELECT "r"."customer_id" FROM "sales"."raw_customers" AS r WHERE "r"."customer_id" IS NOT NULL)',
+          ),
+        ])}`,
     );
   });
 
@@ -197,17 +234,109 @@ describe('compileChecks', () => {
       ansi,
       resolve,
     );
+    // A unique combination counts rows with NULLs in the key like any other: rows minus keys.
+    expect(text).toContain('"s"."row_count" - "k0"."a0" AS "check_0"');
     expect(text).toContain(
-      '(SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM "sales"."_staging_sales_orders" GROUP BY "order_id", "status" HAVING COUNT(*) > 1) AS d) AS "check_0"',
+      `(SELECT COUNT(*) AS "a0" FROM (SELECT DISTINCT "t"."order_id" AS "k0", "t"."status" AS "k1" FROM ${T}) AS g) AS "k0"`,
     );
     expect(text).toContain(
-      `(SELECT COUNT(*) FROM (SELECT * FROM "sales"."_staging_sales_orders" WHERE ordered_at > TIMESTAMP '2024-05-01T12:00:00.000Z') AS a) AS "check_1"`,
+      pivot([
+        branch(
+          0,
+          `(SELECT * FROM "sales"."_staging_sales_orders" WHERE ordered_at > TIMESTAMP '2024-05-01T12:00:00.000Z') AS a`,
+        ),
+        branch(1, `${T} WHERE NOT COALESCE((amount > 0), FALSE)`),
+        branch(
+          2,
+          `${T} WHERE "t"."order_id" IS NOT NULL AND NOT REGEXP_MATCHES("t"."order_id", '^O[0-9]+$')`,
+        ),
+      ]),
     );
-    expect(text).toContain('SUM(CASE WHEN NOT COALESCE((amount > 0), FALSE) THEN 1 ELSE 0 END) AS "check_2"');
     expect(text).toContain(
-      `SUM(CASE WHEN "t"."order_id" IS NOT NULL AND NOT REGEXP_MATCHES("t"."order_id", '^O[0-9]+$') THEN 1 ELSE 0 END) AS "check_3"`,
+      '"u"."p0" AS "check_1", "u"."p1" AS "check_2", "u"."p2" AS "check_3", 0 AS "check_4"',
     );
-    expect(text).toContain('0 AS "check_4"');
+  });
+
+  describe('sharing work between checks', () => {
+    const count = (text: string, part: string) => text.split(part).length - 1;
+
+    it('builds the distinct keys once for every uniqueness check on them', () => {
+      const { sql: text } = compileChecks(
+        orders,
+        [
+          c.customer_id.unique(),
+          c.customer_id.unique().warn().named('customer_id_unique_again'),
+          c.table.uniqueCombination(['customer_id']),
+        ],
+        ansi,
+        resolve,
+      );
+      expect(count(text, 'SELECT DISTINCT')).toBe(1);
+      expect(count(text, 'FROM "sales"."_staging_sales_orders"')).toBe(2); // the scan and the keys
+      // unique skips NULL (COUNT of the key), a unique combination counts it as a key (COUNT(*)).
+      expect(text).toContain(
+        `(SELECT COUNT("g"."k0") AS "a0", COUNT(*) AS "a1" FROM (SELECT DISTINCT "t"."customer_id" AS "k0" FROM ${T}) AS g) AS "k0"`,
+      );
+      // customer_id is nullable, so not profiled: one COUNT of it, shared by both unique checks.
+      expect(count(text, 'COUNT("t"."customer_id")')).toBe(1);
+      expect(text).toContain(
+        '"s"."n_0" - "k0"."a0" AS "check_0", "s"."n_0" - "k0"."a0" AS "check_1", "s"."row_count" - "k0"."a1" AS "check_2"',
+      );
+    });
+
+    it('shares one aggregate between unique combinations of the same columns in any order', () => {
+      const { sql: text } = compileChecks(
+        orders,
+        [
+          c.table.uniqueCombination(['order_id', 'status']),
+          c.table.uniqueCombination(['status', 'order_id']).warn(),
+        ],
+        ansi,
+        resolve,
+      );
+      expect(count(text, 'SELECT DISTINCT')).toBe(1);
+      expect(text).toContain('(SELECT COUNT(*) AS "a0" FROM (SELECT DISTINCT');
+      expect(text).toContain(
+        '"s"."row_count" - "k0"."a0" AS "check_0", "s"."row_count" - "k0"."a0" AS "check_1"',
+      );
+    });
+
+    it('reads not_null from the profile, and counts a column once when it is not profiled', () => {
+      const { sql: text } = compileChecks(
+        orders,
+        [c.order_id.notNull(), c.customer_id.notNull(), c.customer_id.notNull().warn()],
+        ansi,
+        resolve,
+      );
+      expect(count(text, 'COUNT("t"."order_id")')).toBe(1);
+      expect(count(text, 'COUNT("t"."customer_id")')).toBe(1);
+      expect(text).toContain(
+        '"s"."row_count" - "s"."nn_0" AS "check_0", "s"."row_count" - "s"."n_0" AS "check_1", "s"."row_count" - "s"."n_0" AS "check_2"',
+      );
+      // Without the profile, each column counted for not_null is still counted once.
+      const alone = compileChecks(orders, [c.order_id.notNull()], ansi, resolve, { profile: false }).sql;
+      expect(alone).toBe(
+        'SELECT "s"."row_count" AS "row_count", "s"."row_count" - "s"."n_0" AS "check_0" ' +
+          `FROM (SELECT COUNT(*) AS "row_count", COUNT("t"."order_id") AS "n_0" FROM ${T}) AS s`,
+      );
+    });
+
+    it('checks a reference as an anti-join of the rows, beside a uniqueness check on the same column', () => {
+      const { sql: text } = compileChecks(
+        orders,
+        [c.customer_id.unique(), c.customer_id.references(customers, 'customer_id')],
+        ansi,
+        resolve,
+      );
+      expect(text).toContain(
+        branch(
+          0,
+          `${T} WHERE "t"."customer_id" IS NOT NULL AND "t"."customer_id" NOT IN ` +
+            '(SELECT "r"."customer_id" FROM "sales"."raw_customers" AS r WHERE "r"."customer_id" IS NOT NULL)',
+        ),
+      );
+      expect(text).toContain('"u"."p0" AS "check_1"');
+    });
   });
 
   it('rejects a check on a column the relation does not have', () => {

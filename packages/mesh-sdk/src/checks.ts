@@ -186,6 +186,15 @@ export function checksBuilder<S extends z.ZodObject>(
   builder.table = {
     rowCount: (bounds) => makeCheck({ name: 'row_count', kind: 'row_count', column: undefined, ...bounds }),
     uniqueCombination: (cols) => {
+      if (!cols.length) {
+        throw new DefinitionError(
+          'unique-combination-empty',
+          'uniqueCombination() needs at least one column.',
+          {
+            product: owner,
+          },
+        );
+      }
       for (const c of cols) {
         if (!byName.has(c)) {
           throw new DefinitionError('unknown-column', `uniqueCombination(): no column ${c}.`, {
@@ -256,11 +265,44 @@ function toTime(value: unknown): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
+/** The distinct keys of the table on some columns, shared by every check on those keys. */
+interface KeyGroup {
+  /** The derived table's alias (`k0`, `k1`...). */
+  readonly alias: string;
+  readonly columns: readonly string[];
+  /** Aggregates over the distinct keys, read as `<alias>.a<n>`. */
+  readonly aggregates: SqlFragment[];
+  /** The count of distinct keys, with (`*`) or without (`nonNull`) those holding a NULL, once made. */
+  readonly distinct: { '*'?: SqlFragment; nonNull?: SqlFragment };
+}
+
 /**
- * Compiles every check of a product into one SELECT over the table, so the whole suite
- * costs one scan (plus one per relationship or assertion, which need a second table).
- * `self` is the relation under test; `resolve` maps it (and references) to real tables,
- * typically the staging table of a build.
+ * Compiles every check of a product into one SELECT returning one row, shaped so that checks
+ * share work instead of each paying for its own pass over the table:
+ *
+ * - one aggregate over the table holds the row count, the completeness profile (a COUNT per
+ *   required column), `not_null` (from the same COUNTs) and `freshness`;
+ * - one hash aggregate (the distinct keys) per key serves every `unique` and
+ *   `unique_combination` check on it: duplicates are rows minus distinct keys;
+ * - a `relationships` check is an anti-join of the rows against the referenced keys (`NOT IN`,
+ *   planned as one hash probe). Probing the distinct keys of a uniqueness aggregate instead
+ *   measured slower: on a unique key they are as many as the rows, and keeping a row count per
+ *   key made the aggregate dearer (marketing_attribution at scale 30: 372 ms against 332 ms);
+ * - each row predicate (`accepted_values`, `range`, `regex`, `expect`) is a filtered COUNT of
+ *   its own, reading only the columns it names. A warehouse that keeps column statistics
+ *   (DuckDB's row-group min/max) answers a filter that no row can match without reading the
+ *   column at all; as CASE expressions of one shared scan, the same predicates made it read
+ *   every column they name on every row (on order_items at scale 30: 658 ms against 36 ms).
+ *   These counts, with anti-joins and assertions, are branches of one UNION ALL pivoted into
+ *   one row.
+ *
+ * The parts, one row each, are CROSS JOINed. `self` is the relation under test; `resolve`
+ * maps it (and references) to real tables, typically the staging table of a build.
+ *
+ * @example
+ * const suite = compileChecks(product, product.checks, warehouse.dialect, (r) => r.table);
+ * const [row] = await warehouse.query(suite.sql);
+ * const { outcomes, completeness } = suite.evaluate(row ?? {});
  */
 export function compileChecks(
   self: Relation,
@@ -273,15 +315,8 @@ export function compileChecks(
   // Only columns the contract says are always filled count: a nullable column's NULL is data.
   const columns = options.profile === false ? [] : self.columns.filter((c) => !c.nullable);
   const t = (column: string) => sql.id('t', column);
-  const count = (predicate: SqlFragment) => sql`SUM(CASE WHEN ${predicate} THEN 1 ELSE 0 END)`;
-  const selects: SqlFragment[] = [sql`COUNT(*) AS ${sql.id('row_count')}`];
-  columns.forEach((c, i) => {
-    selects.push(sql`COUNT(${t(c.name)}) AS ${sql.id(`nn_${i}`)}`);
-  });
   const byName = new Map(self.columns.map((c) => [c.name, c]));
-  checks.forEach((check, i) => {
-    const alias = sql.id(`check_${i}`);
-    const col = check.column ? t(check.column) : undefined;
+  for (const check of checks) {
     if (check.column && !byName.has(check.column)) {
       throw new DefinitionError('unknown-column', `Check ${check.name} names no column of ${self.name}.`, {
         product: self.name,
@@ -289,53 +324,147 @@ export function compileChecks(
         check: check.name,
       });
     }
+  }
+
+  // The aggregate over the whole table, as `s`. A column's COUNT serves the profile, not_null
+  // and unique alike.
+  const scan: SqlFragment[] = [sql`COUNT(*) AS ${sql.id('row_count')}`];
+  const counted = new Map<string, string>();
+  columns.forEach((c, i) => {
+    scan.push(sql`COUNT(${t(c.name)}) AS ${sql.id(`nn_${i}`)}`);
+    counted.set(c.name, `nn_${i}`);
+  });
+  const countOf = (column: string): SqlFragment => {
+    let alias = counted.get(column);
+    if (!alias) {
+      alias = `n_${counted.size - columns.length}`;
+      scan.push(sql`COUNT(${t(column)}) AS ${sql.id(alias)}`);
+      counted.set(column, alias);
+    }
+    return sql.id('s', alias);
+  };
+  const total = sql.id('s', 'row_count');
+
+  // One hash aggregate per key that a uniqueness check names, whatever the order of its columns.
+  const groups = new Map<string, KeyGroup>();
+  const keyOf = (cols: readonly string[]) => JSON.stringify([...cols].sort());
+  for (const check of checks) {
+    const cols =
+      check.kind === 'unique' ? [check.column!] : check.kind === 'unique_combination' ? check.columns : [];
+    if (!cols?.length || groups.has(keyOf(cols))) continue;
+    groups.set(keyOf(cols), { alias: `k${groups.size}`, columns: cols, aggregates: [], distinct: {} });
+  }
+  const aggregate = (group: KeyGroup, expr: SqlFragment): SqlFragment => {
+    const name = `a${group.aggregates.length}`;
+    group.aggregates.push(sql`${expr} AS ${sql.id(name)}`);
+    return sql.id(group.alias, name);
+  };
+  const key = (group: KeyGroup, column: string) => sql.id('g', `k${group.columns.indexOf(column)}`);
+
+  // Counts of failing rows that need a pass of their own, one UNION ALL branch each (`k`, the
+  // branch's number, and `failing`), pivoted into one row `u`. A UNION keeps the statement cheap
+  // to plan: as a dozen CROSS JOINed tables, DuckDB took 30 ms to plan what a small table checks
+  // in 5.
+  const branches: SqlFragment[] = [];
+  const branch = (from: SqlFragment): SqlFragment => {
+    const k = branches.length;
+    branches.push(sql`(SELECT ${k} AS ${sql.id('k')}, COUNT(*) AS ${sql.id('failing')} FROM ${from})`);
+    return sql.id('u', `p${k}`);
+  };
+  const failing = (predicate: SqlFragment) => branch(sql`${self} AS t WHERE ${predicate}`);
+
+  const results: SqlFragment[] = checks.map((check, i) => {
+    const col = check.column ? t(check.column) : undefined;
     let expr: SqlFragment;
     switch (check.kind) {
-      case 'unique':
-        expr = sql`COUNT(${col!}) - COUNT(DISTINCT ${col!})`;
-        break;
-      case 'not_null':
-        expr = sql`COUNT(*) - COUNT(${col!})`;
-        break;
-      case 'accepted_values':
-        expr = count(sql`${col!} IS NOT NULL AND ${col!} NOT IN (${check.values ?? []})`);
-        break;
-      case 'range': {
-        const parts: SqlFragment[] = [];
-        if (check.min !== undefined) parts.push(sql`${col!} < ${check.min}`);
-        if (check.max !== undefined) parts.push(sql`${col!} > ${check.max}`);
-        expr = parts.length ? count(sql.join(parts, ' OR ')) : sql`0`;
-        break;
-      }
-      case 'regex':
-        expr = count(sql`${col!} IS NOT NULL AND NOT ${sql.regexpMatches(col!, check.pattern!)}`);
-        break;
-      case 'expression':
-        expr = count(sql`NOT COALESCE((${check.expression!}), FALSE)`);
-        break;
-      case 'relationships': {
-        const ref = check.reference!;
-        expr = sql`(SELECT COUNT(*) FROM ${self} AS x WHERE ${sql.id('x', check.column!)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${ref.relation} AS r WHERE ${sql.id('r', ref.column)} = ${sql.id('x', check.column!)}))`;
+      case 'unique': {
+        // Duplicates are the non-null values beyond the first of each: NULL is no value.
+        const group = groups.get(keyOf([check.column!]))!;
+        group.distinct.nonNull ??= aggregate(group, sql`COUNT(${key(group, check.column!)})`);
+        expr = sql`${countOf(check.column!)} - ${group.distinct.nonNull}`;
         break;
       }
       case 'unique_combination': {
-        const keys = sql.join((check.columns ?? []).map((c) => sql.id(c)));
-        expr = sql`(SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM ${self} GROUP BY ${keys} HAVING COUNT(*) > 1) AS d)`;
+        // Every row beyond the first of its key, rows with NULLs in the key included.
+        const group = groups.get(keyOf(check.columns ?? []))!;
+        group.distinct['*'] ??= aggregate(group, sql`COUNT(*)`);
+        expr = sql`${total} - ${group.distinct['*']}`;
         break;
       }
+      case 'relationships': {
+        // The referenced keys carry no NULL, so NOT IN them is exactly NOT EXISTS.
+        const ref = check.reference!;
+        const keys = sql`SELECT ${sql.id('r', ref.column)} FROM ${ref.relation} AS r WHERE ${sql.id('r', ref.column)} IS NOT NULL`;
+        expr = failing(sql`${col!} IS NOT NULL AND ${col!} NOT IN (${keys})`);
+        break;
+      }
+      case 'not_null':
+        expr = sql`${total} - ${countOf(check.column!)}`;
+        break;
+      case 'accepted_values': {
+        // `<>` each value rather than NOT IN: a conjunction of comparisons on one column is what
+        // engines push into the scan (DuckDB then tests a dictionary-compressed column once per
+        // dictionary entry). NULL is never `<>` anything, so it passes, as with NOT IN.
+        const values = check.values ?? [];
+        expr = failing(
+          values.length
+            ? sql.join(
+                values.map((v) => sql`${col!} <> ${v}`),
+                ' AND ',
+              )
+            : sql`${col!} IS NOT NULL`,
+        );
+        break;
+      }
+      case 'range': {
+        const bounds: SqlFragment[] = [];
+        if (check.min !== undefined) bounds.push(sql`${col!} < ${check.min}`);
+        if (check.max !== undefined) bounds.push(sql`${col!} > ${check.max}`);
+        expr = bounds.length ? failing(sql.join(bounds, ' OR ')) : sql`0`;
+        break;
+      }
+      case 'regex':
+        expr = failing(sql`${col!} IS NOT NULL AND NOT ${sql.regexpMatches(col!, check.pattern!)}`);
+        break;
+      case 'expression':
+        expr = failing(sql`NOT COALESCE((${check.expression!}), FALSE)`);
+        break;
       case 'assertion':
-        expr = sql`(SELECT COUNT(*) FROM (${check.query!(self)}) AS a)`;
+        expr = branch(sql`(${check.query!(self)}) AS a`);
         break;
       case 'row_count':
-        expr = sql`COUNT(*)`;
+        expr = total;
         break;
       case 'freshness':
-        expr = sql`MAX(${col!})`;
+        scan.push(sql`MAX(${col!}) AS ${sql.id(`check_${i}`)}`);
+        expr = sql.id('s', `check_${i}`);
         break;
     }
-    selects.push(sql`${expr} AS ${alias}`);
+    return sql`${expr} AS ${sql.id(`check_${i}`)}`;
   });
-  const text = renderSql(sql`SELECT ${sql.join(selects)} FROM ${self} AS t`, dialect, { resolve });
+
+  const from: SqlFragment[] = [sql`(SELECT ${sql.join(scan)} FROM ${self} AS t) AS s`];
+  for (const group of groups.values()) {
+    // DISTINCT rather than GROUP BY with a COUNT: a hash table without a count per key is cheaper.
+    const keys = sql.join(group.columns.map((c, j) => sql`${t(c)} AS ${sql.id(`k${j}`)}`));
+    const distinct = sql`SELECT DISTINCT ${keys} FROM ${self} AS t`;
+    from.push(sql`(SELECT ${sql.join(group.aggregates)} FROM (${distinct}) AS g) AS ${sql.id(group.alias)}`);
+  }
+  if (branches.length) {
+    const pivot = branches.map(
+      (_, k) =>
+        sql`MAX(CASE WHEN ${sql.id('f', 'k')} = ${k} THEN ${sql.id('f', 'failing')} END) AS ${sql.id(`p${k}`)}`,
+    );
+    from.push(sql`(SELECT ${sql.join(pivot)} FROM (${sql.join(branches, ' UNION ALL ')}) AS f) AS u`);
+  }
+  const outputs = [
+    sql`${total} AS ${sql.id('row_count')}`,
+    ...columns.map((_, i) => sql`${sql.id('s', `nn_${i}`)} AS ${sql.id(`nn_${i}`)}`),
+    ...results,
+  ];
+  const text = renderSql(sql`SELECT ${sql.join(outputs)} FROM ${sql.join(from, ' CROSS JOIN ')}`, dialect, {
+    resolve,
+  });
 
   return {
     sql: text,

@@ -19,6 +19,8 @@ export interface CsvScan {
   readonly delimiter: string;
   /** Column names of the header line, as written (unique: a repeated name gets `_2`, `_3`). */
   readonly header: readonly string[];
+  /** Header names written more than once (ignoring case): which copy a column means is unknown. */
+  readonly repeated: readonly string[];
   /** Records that a reader may load (not refused, not blank). */
   readonly records: number;
   /**
@@ -78,6 +80,7 @@ export async function scanCsv(file: string): Promise<CsvScan> {
   let delimiter = -1;
   let headerText = '';
   let header: string[] = [];
+  let repeated: string[] = [];
   let expectedFields = 0;
   let sawHeader = false;
 
@@ -101,8 +104,15 @@ export async function scanCsv(file: string): Promise<CsvScan> {
         .toString('utf8')
         .replace(/\r?\n$/, '');
       headerBytes = [];
-      header = uniqueNames(splitHeader(headerText.replace(/^\uFEFF/, ''), delimiter));
+      const written = splitHeader(headerText.replace(/^\uFEFF/, ''), delimiter);
+      header = uniqueNames(written);
+      repeated = written.filter(
+        (name, i) => name && written.findIndex((n) => n.toLowerCase() === name.toLowerCase()) !== i,
+      );
       expectedFields = fields;
+      // Column names come from it, and every reader splits the file by it: a header the scan
+      // would refuse as a record makes the file unreadable, never a guess at its names.
+      if (problem) unreadable ??= `has a malformed header line (${problem}): fix the file's first line`;
       return;
     }
     if (recordIsEmpty) {
@@ -250,6 +260,7 @@ export async function scanCsv(file: string): Promise<CsvScan> {
     bytes,
     delimiter: String.fromCharCode(delimiter < 0 ? 0x2c : delimiter),
     header,
+    repeated,
     records,
     lines: regular ? undefined : lines.subarray(0, records),
     rejects: await withText(file, rejects),
@@ -317,6 +328,7 @@ function failed(hash: ReturnType<typeof createHash>, bytes: number, reason: stri
     bytes,
     delimiter: ',',
     header: [],
+    repeated: [],
     records: 0,
     lines: undefined,
     rejects: [],
@@ -356,7 +368,9 @@ function uniqueNames(names: string[]): string[] {
 
 /**
  * Writes `file` without the skipped byte ranges, so a reader sees exactly the loadable records;
- * with `lf`, every CRLF becomes LF (a file of mixed line endings).
+ * with `lf`, every CRLF that ends a line becomes LF (a file of mixed line endings). A CRLF inside
+ * a quoted field is the field's text and stays: quotes balance in every record the scan accepts
+ * (and in its header), so the parity of the quotes written so far tells a field from a line end.
  */
 export async function writeWithout(
   file: string,
@@ -367,6 +381,7 @@ export async function writeWithout(
   const out = createWriteStream(target);
   // A CR last in what was written is held back until the next byte says whether an LF follows.
   let heldCr = false;
+  let quoted = false;
   const write = (part: Buffer) => {
     if (!part.length) return;
     if (!options.lf) {
@@ -379,7 +394,8 @@ export async function writeWithout(
       heldCr = false;
     }
     for (let i = 0; i < part.length; i++) {
-      if (part[i] !== CR) continue;
+      if (part[i] === QUOTE) quoted = !quoted;
+      if (part[i] !== CR || quoted) continue;
       if (i + 1 === part.length) {
         out.write(part.subarray(from, i));
         heldCr = true;

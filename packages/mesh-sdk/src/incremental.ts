@@ -4,7 +4,7 @@ import type { DataProduct } from './data-product.js';
 import type { Dialect } from './dialect.js';
 import type { Relation, TableRef } from './relation.js';
 import { renderSql, type SqlFragment, sql } from './sql.js';
-import type { Warehouse } from './warehouse.js';
+import type { SqlRow, Warehouse } from './warehouse.js';
 
 /** Where an incremental product keeps the fingerprint of every input day it was built from. */
 export function stateTable(product: DataProduct): TableRef {
@@ -26,32 +26,90 @@ export const STATE_COLUMNS: readonly ColumnSpec[] = [
   column('input', 'string', 'Input of the product'),
   column('day', 'date', 'Day of the input rows'),
   column('row_count', 'integer', 'Rows of the input on that day'),
+  column('marker', 'string', 'Latest _processed_at of those rows, for inputs that are products'),
   column('fingerprint', 'string', 'Fingerprint of those rows (of the build query, for the _build_query row)'),
 ];
 
 /** The mark of everything besides input rows that shapes the output: the build query itself. */
 const QUERY_INPUT = '_build_query';
 
+/** One row of an incremental product's state: an input's rows on one day (or all of them). */
+export interface StateRow {
+  readonly input: string;
+  /** 'YYYY-MM-DD', or null for an input without a day column (and for the build query). */
+  readonly day: string | null;
+  readonly rowCount: number;
+  /** Cheap to compute, changes whenever the rows do: null where the input has none (sources). */
+  readonly marker: string | null;
+  readonly fingerprint: string;
+}
+
+type Inputs = Array<[string, Relation]>;
+const inputsOf = (product: DataProduct): Inputs => Object.entries(product.inputs as Record<string, Relation>);
+
 /**
- * Rows and a fingerprint per input and day (per input, for inputs without a day column),
- * plus the build query: what an incremental build compares with the last one. Only the
- * inputs' contract columns count: a republished upstream with the same rows is no change.
+ * Row count and marker per input and day. A product's rows are only ever written by its
+ * builds, each stamping `_processed_at`: a day whose count and latest stamp are those of the
+ * last build holds the same rows, and reading two columns costs little next to hashing them
+ * all. Sources (current rows, no stamp) have no marker: every day of theirs is hashed.
  */
-export function fingerprintSelect(product: DataProduct, dialect: Dialect, buildQuery: string): string {
-  const parts = Object.entries(product.inputs as Record<string, Relation>).map(([name, relation]) => {
+export function markerSelect(product: DataProduct, dialect: Dialect): string {
+  const parts = inputsOf(product).map(([name, relation]) => {
+    const dayColumn = product.incremental[name];
+    const marker =
+      relation.kind === 'data-product'
+        ? sql.cast(sql`MAX(${sql.id('t', '_processed_at')})`, 'string')
+        : sql.cast(null, 'string');
+    const day = dayColumn ? sql.toDate(sql.id('t', dayColumn)) : sql.cast(null, 'date');
+    return sql`SELECT ${name} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${marker} AS ${sql.id('marker')} FROM ${relation} AS t${dayColumn ? sql` GROUP BY ${day}` : sql``}`;
+  });
+  return renderSql(sql.join(parts, ' UNION ALL '), dialect);
+}
+
+/**
+ * State rows (input, day, row count, marker, fingerprint) per input and day (per input, for
+ * inputs without a day column), for the inputs and days given (every day of an input given
+ * `'all'`), plus the build query's row when its hash is given. Only the inputs' contract
+ * columns are fingerprinted: a republished upstream with the same rows is no change.
+ */
+export function stateRowsSelect(
+  product: DataProduct,
+  dialect: Dialect,
+  days: ReadonlyMap<string, 'all' | readonly (string | null)[]>,
+  buildQueryHash?: string,
+): string | undefined {
+  const parts = inputsOf(product).flatMap(([name, relation]) => {
+    const wanted = days.get(name);
+    if (!wanted || (wanted !== 'all' && !wanted.length)) return [];
     const dayColumn = product.incremental[name];
     const values = relation.columns.map((c) => sql.id('t', c.name));
-    const fingerprint = sql`${sql.rowFingerprint(values)} AS ${sql.id('fingerprint')}`;
+    const marker =
+      relation.kind === 'data-product'
+        ? sql.cast(sql`MAX(${sql.id('t', '_processed_at')})`, 'string')
+        : sql.cast(null, 'string');
+    const measures = sql`COUNT(*) AS ${sql.id('row_count')}, ${marker} AS ${sql.id('marker')}, ${sql.rowFingerprint(values)} AS ${sql.id('fingerprint')}`;
     if (!dayColumn) {
-      return sql`SELECT ${name} AS ${sql.id('input')}, ${sql.cast(null, 'date')} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${fingerprint} FROM ${relation} AS t`;
+      return [
+        sql`SELECT ${name} AS ${sql.id('input')}, ${sql.cast(null, 'date')} AS ${sql.id('day')}, ${measures} FROM ${relation} AS t`,
+      ];
     }
     const day = sql.toDate(sql.id('t', dayColumn));
-    return sql`SELECT ${name} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${fingerprint} FROM ${relation} AS t GROUP BY ${day}`;
+    const where = wanted === 'all' ? sql`` : sql` WHERE ${dayFilter(day, sql.id('t', dayColumn), wanted)}`;
+    return [
+      sql`SELECT ${name} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, ${measures} FROM ${relation} AS t${where} GROUP BY ${day}`,
+    ];
   });
-  parts.push(
-    sql`SELECT ${QUERY_INPUT} AS ${sql.id('input')}, ${sql.cast(null, 'date')} AS ${sql.id('day')}, ${sql.cast(0, 'integer')} AS ${sql.id('row_count')}, ${createHash('sha256').update(buildQuery).digest('hex')} AS ${sql.id('fingerprint')}`,
-  );
-  return renderSql(sql.join(parts, ' UNION ALL '), dialect);
+  if (buildQueryHash !== undefined) parts.push(literalRows([queryRow(buildQueryHash)]));
+  return parts.length ? renderSql(sql.join(parts, ' UNION ALL '), dialect) : undefined;
+}
+
+/** `day IN (...) OR value IS NULL`, for the days given (null: rows without a day). */
+function dayFilter(day: SqlFragment, value: SqlFragment, days: readonly (string | null)[]): SqlFragment {
+  const dates = days.filter((d): d is string => d !== null).map((d) => sql.cast(d, 'date'));
+  const parts: SqlFragment[] = [];
+  if (dates.length) parts.push(sql`${day} IN (${sql.join(dates)})`);
+  if (days.includes(null)) parts.push(sql`${value} IS NULL`);
+  return parts.length ? sql`(${sql.join(parts, ' OR ')})` : sql`FALSE`;
 }
 
 /** The days an incremental build rebuilds; `null` stands for rows without a day. */
@@ -59,49 +117,185 @@ export interface IncrementalPlan {
   readonly days: readonly (string | null)[];
 }
 
-const key = (r: Record<string, unknown>) => `${String(r.input)}|${r.day === null ? 'null' : String(r.day)}`;
+/**
+ * How the state changes with this build: written whole (a full build: the SELECT hashes every
+ * input day), or the rows of some input days replaced (`deleteWhere`, then `insert`'s rows).
+ */
+export type StateUpdate =
+  | { readonly kind: 'whole'; readonly select: string }
+  | { readonly kind: 'rows'; readonly deleteWhere: string; readonly insert: string | undefined };
+
+/** What an incremental build found: the plan (undefined: a full build) and how its state changes. */
+export interface IncrementalState {
+  readonly plan: IncrementalPlan | undefined;
+  /** Undefined when the state stays as it is. */
+  readonly update: StateUpdate | undefined;
+  /** Input days whose rows were hashed to plan: the ones whose marker changed, or all of a source's. */
+  readonly hashedDays: number;
+  /** Input days there are (rows per input and day, as counted to plan; 0 for a full build). */
+  readonly inputDays: number;
+}
+
+const keyOf = (input: string, day: string | null) => `${input}|${day ?? ''}`;
+const dayOf = (value: unknown): string | null =>
+  value === null || value === undefined
+    ? null
+    : value instanceof Date
+      ? value.toISOString().slice(0, 10)
+      : String(value);
+
+function stateRowOf(row: SqlRow): StateRow {
+  return {
+    input: String(row.input),
+    day: dayOf(row.day),
+    rowCount: Number(row.row_count),
+    marker: row.marker === null || row.marker === undefined ? null : String(row.marker),
+    fingerprint: row.fingerprint === null || row.fingerprint === undefined ? '' : String(row.fingerprint),
+  };
+}
+
+const queryRow = (hash: string): StateRow => ({
+  input: QUERY_INPUT,
+  day: null,
+  rowCount: 0,
+  marker: null,
+  fingerprint: hash,
+});
 
 /**
- * Compares the inputs' fingerprints with those of the last build. Undefined means a full
- * build is needed: never built, no state, another published version, another build query,
+ * Compares the inputs with the last build's state: counts and markers first, then fingerprints
+ * of the days whose marker changed (or that have none). The plan is undefined when a full build
+ * is needed: asked for, never built, no state, another published version, another build query,
  * or a change in an input that has no day column (it may touch every day).
  */
 export async function planIncremental(
   warehouse: Warehouse,
   product: DataProduct,
-  /** Where this build wrote its inputs' fingerprints (`fingerprintSelect`). */
-  current: TableRef,
-): Promise<IncrementalPlan | undefined> {
-  if (!(await warehouse.tableStats(product.table)) || !(await warehouse.tableStats(stateTable(product))))
-    return undefined;
+  buildQuery: string,
+  options: { fullRefresh?: boolean } = {},
+): Promise<IncrementalState> {
+  const dialect = warehouse.dialect;
+  const hash = createHash('sha256').update(buildQuery).digest('hex');
+  const all = new Map(inputsOf(product).map(([name]) => [name, 'all' as const]));
+  const full = (hashedDays: number): IncrementalState => ({
+    plan: undefined,
+    update: { kind: 'whole', select: stateRowsSelect(product, dialect, all, hash)! },
+    hashedDays,
+    inputDays: 0,
+  });
+  const stored = options.fullRefresh ? undefined : await storedState(warehouse, product);
+  const previous = new Map((stored ?? []).map((r) => [keyOf(r.input, r.day), r]));
+  if (!stored || previous.get(keyOf(QUERY_INPUT, null))?.fingerprint !== hash) return full(0);
+
+  const markers = (await warehouse.query(markerSelect(product, dialect))).map(stateRowOf);
+  // Days to hash: those whose count or marker moved, or that have no marker.
+  const toHash = new Map<string, 'all' | Array<string | null>>();
+  for (const m of markers) {
+    const before = previous.get(keyOf(m.input, m.day));
+    if (m.marker !== null && before?.marker === m.marker && before.rowCount === m.rowCount) continue;
+    if (m.marker === null || !product.incremental[m.input]) toHash.set(m.input, 'all');
+    else {
+      const days = toHash.get(m.input) ?? [];
+      if (days !== 'all') toHash.set(m.input, [...days, m.day]);
+    }
+  }
+  const hashSql = stateRowsSelect(product, dialect, toHash);
+  const hashed = (hashSql ? await warehouse.query(hashSql) : []).map(stateRowOf);
+  const present = new Set(markers.map((m) => keyOf(m.input, m.day)));
+  const removed = [...previous.values()].filter(
+    (r) => r.input !== QUERY_INPUT && !present.has(keyOf(r.input, r.day)),
+  );
+
+  const days = new Set<string | null>();
+  for (const r of hashed) {
+    const before = previous.get(keyOf(r.input, r.day));
+    if (before && before.rowCount === r.rowCount && before.fingerprint === r.fingerprint) continue;
+    if (!product.incremental[r.input]) return full(hashed.length);
+    days.add(r.day);
+  }
+  for (const r of removed) {
+    if (!product.incremental[r.input]) return full(hashed.length);
+    days.add(r.day);
+  }
+  // The state rows of every hashed or removed day are replaced; the others stand.
+  const replaced = new Map<string, Array<string | null>>();
+  for (const r of [...hashed, ...removed]) replaced.set(r.input, [...(replaced.get(r.input) ?? []), r.day]);
+  const update: StateUpdate | undefined = replaced.size
+    ? {
+        kind: 'rows',
+        deleteWhere: renderSql(
+          sql.join(
+            [...replaced].map(
+              ([input, ds]) =>
+                sql`(${sql.id('input')} = ${input} AND ${dayFilter(sql.id('day'), sql.id('day'), ds)})`,
+            ),
+            ' OR ',
+          ),
+          dialect,
+        ),
+        insert: hashed.length ? renderSql(literalRows(hashed), dialect) : undefined,
+      }
+    : undefined;
+  return {
+    plan: { days: [...days].sort((a, b) => String(a).localeCompare(String(b))) },
+    update,
+    hashedDays: hashed.length,
+    inputDays: markers.length,
+  };
+}
+
+/** The state of the published build, when it can be compared with: same version, state kept. */
+async function storedState(warehouse: Warehouse, product: DataProduct): Promise<StateRow[] | undefined> {
+  // One catalog listing: both tables exist, or there is nothing to compare with.
+  const tables = new Set(await warehouse.listTables(product.table.schema));
+  if (!tables.has(product.table.name) || !tables.has(stateTable(product).name)) return undefined;
   const dialect = warehouse.dialect;
   const [published] = await warehouse.query(
     renderSql(sql`SELECT ${sql.id('_version')} AS v FROM ${product} LIMIT 1`, dialect),
   );
   if (published && published.v !== product.version) return undefined;
-  const read = (table: TableRef) =>
-    warehouse.query(renderSql(sql`SELECT * FROM ${sql.raw(dialect.tableName(table))}`, dialect));
-  const now = await read(current);
-  const stored = await read(stateTable(product));
-  const dayless = (input: string) => !product.incremental[input];
-  const before = new Map(stored.map((r) => [key(r), `${Number(r.row_count)}:${String(r.fingerprint)}`]));
-  const after = new Map(now.map((r) => [key(r), `${Number(r.row_count)}:${String(r.fingerprint)}`]));
-  const days = new Set<string | null>();
-  const changed = (k: string) => {
-    const [input = '', day = 'null'] = k.split('|');
-    if (dayless(input)) return true;
-    days.add(day === 'null' ? null : day);
-    return false;
-  };
-  for (const [k, v] of after) if (before.get(k) !== v && changed(k)) return undefined;
-  for (const k of before.keys()) if (!after.has(k) && changed(k)) return undefined;
-  return { days: [...days].sort((a, b) => String(a).localeCompare(String(b))) };
+  const rows = await warehouse.query(
+    renderSql(sql`SELECT * FROM ${sql.raw(dialect.tableName(stateTable(product)))}`, dialect),
+  );
+  return rows.map(stateRowOf);
+}
+
+/** State rows as a SELECT of literals. */
+function literalRows(rows: readonly StateRow[]): SqlFragment {
+  return sql.join(
+    rows.map(
+      (r) =>
+        sql`SELECT ${sql.cast(r.input, 'string')} AS ${sql.id('input')}, ${sql.cast(r.day, 'date')} AS ${sql.id('day')}, ${sql.cast(r.rowCount, 'integer')} AS ${sql.id('row_count')}, ${sql.cast(r.marker, 'string')} AS ${sql.id('marker')}, ${sql.cast(r.fingerprint, 'string')} AS ${sql.id('fingerprint')}`,
+    ),
+    ' UNION ALL ',
+  );
+}
+
+/** The whole new state as a SELECT: for warehouses that publish it through staging. */
+export function newStateSelect(product: DataProduct, update: StateUpdate, dialect: Dialect): string {
+  if (update.kind === 'whole') return update.select;
+  const kept = sql`SELECT * FROM ${sql.raw(dialect.tableName(stateTable(product)))} WHERE NOT COALESCE((${sql.raw(update.deleteWhere)}), FALSE)`;
+  return renderSql(update.insert ? sql`${kept} UNION ALL ${sql.raw(update.insert)}` : kept, dialect);
+}
+
+/** The transform's rows of the days to rebuild: exactly a full refresh restricted to them. */
+export function rebuiltRowsSelect(
+  product: DataProduct,
+  select: string,
+  plan: IncrementalPlan,
+  dialect: Dialect,
+): string {
+  const partition = product.partitionBy!.column;
+  return renderSql(
+    sql`SELECT * FROM (${sql.raw(select)}) AS b WHERE ${dayFilter(sql.toDate(sql.id('b', partition)), sql.id('b', partition), plan.days)}`,
+    dialect,
+  );
 }
 
 /**
- * The new table of an incremental build: the published rows of untouched days, and the
- * transform's rows of the days to rebuild. A filter on the transform's output is exactly a
- * full refresh restricted to those days; warehouses push it down to the inputs' scans.
+ * The new table of an incremental build, for warehouses that publish through staging: the
+ * published rows of untouched days, and the transform's rows of the days to rebuild.
+ * Warehouses push the filter down to the inputs' scans.
  */
 export function incrementalSelect(
   product: DataProduct,
@@ -110,16 +304,9 @@ export function incrementalSelect(
   dialect: Dialect,
 ): string {
   const partition = product.partitionBy!.column;
-  const days = plan.days.filter((d): d is string => d !== null).map((d) => sql.cast(d, 'date'));
-  const rebuilt = (alias: string): SqlFragment => {
-    const day = sql.toDate(sql.id(alias, partition));
-    const parts: SqlFragment[] = [];
-    if (days.length) parts.push(sql`${day} IN (${sql.join(days)})`);
-    if (plan.days.includes(null)) parts.push(sql`${sql.id(alias, partition)} IS NULL`);
-    return parts.length ? sql`(${sql.join(parts, ' OR ')})` : sql`FALSE`;
-  };
+  const kept = dayFilter(sql.toDate(sql.id('p', partition)), sql.id('p', partition), plan.days);
   return renderSql(
-    sql`SELECT * FROM ${product} AS p WHERE NOT COALESCE(${rebuilt('p')}, FALSE) UNION ALL SELECT * FROM (${sql.raw(select)}) AS b WHERE ${rebuilt('b')}`,
+    sql`SELECT * FROM ${product} AS p WHERE NOT COALESCE(${kept}, FALSE) UNION ALL ${sql.raw(rebuiltRowsSelect(product, select, plan, dialect))}`,
     dialect,
   );
 }

@@ -1,10 +1,10 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import type { ColumnSpec, LogicalType } from './columns.js';
-import { defineDataProduct } from './data-product.js';
+import { type DataProduct, defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
 import { isMeshError } from './errors.js';
-import { readQuery, toSchemaValue } from './read.js';
+import { readProduct, readQuery, toSchemaValue } from './read.js';
 import { sql } from './sql.js';
 import { ansi } from './testing/ansi-dialect.js';
 import type { SqlRow, Warehouse } from './warehouse.js';
@@ -22,6 +22,7 @@ function streamingWarehouse(chunks: SqlRow[][] = []) {
       partitioning: false,
       dryRun: false,
       sampleData: false,
+      partitionsInPlace: false,
     },
     ensureDomain: unused,
     ensureTable: unused,
@@ -36,6 +37,8 @@ function streamingWarehouse(chunks: SqlRow[][] = []) {
       yield* chunks;
     },
     tableStats: unused,
+    storageBytes: unused,
+    checkpoint: unused,
     recordRun: unused,
     latestRuns: unused,
     listRuns: unused,
@@ -124,6 +127,12 @@ describe('readQuery', () => {
     });
   });
 
+  it('selects a column asked for twice once', () => {
+    expect(readQuery(inventory, warehouse, { columns: ['stock', 'product_id', 'stock'] }).text).toBe(
+      'SELECT "stock", "product_id" FROM "product"."product_inventory"',
+    );
+  });
+
   it('rejects a filter value of the wrong type', () => {
     expect(() => readQuery(inventory, warehouse, { where: { stock: '3' } })).toThrow(
       expect.objectContaining({ code: 'literal-type-mismatch' }),
@@ -198,5 +207,225 @@ describe('DataProduct.read', () => {
     const { warehouse, statements } = streamingWarehouse([]);
     for await (const _ of inventory.read(warehouse)) throw new Error('no rows expected');
     expect(statements[0]?.chunkSize).toBe(2048);
+  });
+});
+
+describe('DataProduct.read, row by row', () => {
+  /** A warehouse whose stream is the generator given, so a test sees when it starts, fails or ends. */
+  function warehouseStreaming(stream: () => AsyncGenerator<SqlRow[]>): Warehouse {
+    return { ...streamingWarehouse().warehouse, stream };
+  }
+
+  it('converts every column, a value only when it is not already the promised type', async () => {
+    const at = new Date('2024-05-01T12:00:00.000Z');
+    const { warehouse } = streamingWarehouse([
+      [
+        {
+          product_id: 'P1',
+          stock: 3,
+          value: 19.99,
+          status: 'IN_STOCK',
+          counted_on: '2024-05-01',
+          updated_at: at,
+          synced_at: at,
+          active: true,
+        },
+        {
+          product_id: 42,
+          stock: '12',
+          value: '2.50',
+          status: 'LOW_STOCK',
+          counted_on: null,
+          updated_at: '2024-05-01T12:00:00Z',
+          synced_at: '2024-05-01T12:00:00Z',
+          active: 0,
+        },
+      ],
+    ]);
+    const rows = [];
+    for await (const row of inventory.read(warehouse)) rows.push(row);
+    expect(rows).toEqual([
+      {
+        product_id: 'P1',
+        stock: 3,
+        value: 19.99,
+        status: 'IN_STOCK',
+        counted_on: '2024-05-01',
+        updated_at: at,
+        synced_at: '2024-05-01T12:00:00.000Z',
+        active: true,
+      },
+      {
+        product_id: '42',
+        stock: 12,
+        value: 2.5,
+        status: 'LOW_STOCK',
+        counted_on: null,
+        updated_at: at,
+        synced_at: '2024-05-01T12:00:00.000Z',
+        active: false,
+      },
+    ]);
+    expect(rows[0]!.updated_at).toBe(at);
+  });
+
+  it('reads a column of any name as the row own property, __proto__ and constructor among them', async () => {
+    const spec = (name: string, type: LogicalType): ColumnSpec => ({
+      name,
+      type,
+      nullable: true,
+      description: undefined,
+      pii: false,
+      key: false,
+      values: undefined,
+      asString: false,
+    });
+    // A definition refuses names that start with "_"; the read itself holds any name.
+    const odd = {
+      ...inventory,
+      columns: [
+        spec('__proto__', 'integer'),
+        spec('constructor', 'timestamp'),
+        spec('toString', 'string'),
+        spec('valueOf', 'integer'),
+      ],
+    } as unknown as DataProduct;
+    const at = new Date('2024-05-01T12:00:00.000Z');
+    const { warehouse, statements } = streamingWarehouse([
+      [
+        // As a warehouse builds them: computed keys make own properties, even `__proto__`.
+        { ['__proto__']: 3n, constructor: '2024-05-01T12:00:00Z', toString: 'P1', valueOf: 7 },
+        { ['__proto__']: 4 },
+        JSON.parse('{"__proto__": "12", "valueOf": null}') as SqlRow,
+      ],
+    ]);
+    const rows: SqlRow[] = [];
+    for await (const row of readProduct<SqlRow>(odd, warehouse)) rows.push(row);
+    expect(statements[0]?.text).toBe(
+      'SELECT "__proto__", "constructor", "toString", "valueOf" FROM "product"."product_inventory"',
+    );
+    for (const row of rows) {
+      expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+      expect(Object.keys(row).sort()).toEqual(['__proto__', 'constructor', 'toString', 'valueOf']);
+    }
+    // A name the row lacks is null, never what every object inherits.
+    expect(rows.map((row) => Object.entries(row))).toEqual([
+      [
+        ['__proto__', 3],
+        ['constructor', at],
+        ['toString', 'P1'],
+        ['valueOf', 7],
+      ],
+      [
+        ['__proto__', 4],
+        ['constructor', null],
+        ['toString', null],
+        ['valueOf', null],
+      ],
+      [
+        ['__proto__', 12],
+        ['valueOf', null],
+        ['constructor', null],
+        ['toString', null],
+      ],
+    ]);
+  });
+
+  it('hands the rows of several chunks over in order, skipping empty chunks', async () => {
+    const { warehouse } = streamingWarehouse([
+      [{ stock: 1 }, { stock: 2 }],
+      [],
+      [{ stock: 3n }],
+      [{ stock: 4 }, { stock: 5 }, { stock: 6 }],
+    ]);
+    const seen: number[] = [];
+    for await (const row of inventory.read(warehouse, { columns: ['stock'] })) seen.push(row.stock);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('answers calls of next that overlap in the order they were made', async () => {
+    const { warehouse } = streamingWarehouse([[{ stock: 1 }], [{ stock: 2 }, { stock: 3 }]]);
+    const iterator = inventory.read(warehouse, { columns: ['stock'] })[Symbol.asyncIterator]();
+    const results = await Promise.all([iterator.next(), iterator.next(), iterator.next(), iterator.next()]);
+    expect(results).toEqual([
+      { value: { stock: 1 }, done: false },
+      { value: { stock: 2 }, done: false },
+      { value: { stock: 3 }, done: false },
+      { value: undefined, done: true },
+    ]);
+  });
+
+  it('starts the read only when iterated, and again for each iteration', async () => {
+    let started = 0;
+    const warehouse = warehouseStreaming(async function* () {
+      started++;
+      yield [{ stock: 1 }];
+    });
+    const reading = inventory.read(warehouse, { columns: ['stock'] });
+    expect(started).toBe(0);
+    for await (const _ of reading) break;
+    for await (const _ of reading) break;
+    expect(started).toBe(2);
+  });
+
+  it('raises a failure part-way after the rows before it, never a short result', async () => {
+    const warehouse = warehouseStreaming(async function* () {
+      yield [{ stock: 1 }, { stock: 2 }];
+      throw new Error('the query failed part-way');
+    });
+    const seen: number[] = [];
+    const error = await (async () => {
+      for await (const row of inventory.read(warehouse, { columns: ['stock'] })) seen.push(row.stock);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([1, 2]);
+    expect((error as Error).message).toBe('the query failed part-way');
+  });
+
+  it('raises a bad column when iterated, without starting a read', async () => {
+    let started = false;
+    const warehouse = warehouseStreaming(async function* () {
+      started = true;
+      yield [];
+    });
+    const error = await (async () => {
+      // @ts-expect-error: not a column of the product
+      for await (const _ of inventory.read(warehouse, { columns: ['sku'] }))
+        throw new Error('no rows expected');
+    })().catch((e: unknown) => e);
+    expect(isMeshError(error) && error.code).toBe('unknown-column');
+    expect(started).toBe(false);
+  });
+
+  it('hands over nothing more once stopped, even a chunk that was on its way', async () => {
+    let arrive: () => void = () => undefined;
+    const warehouse = warehouseStreaming(async function* () {
+      await new Promise<void>((resolve) => {
+        arrive = resolve;
+      });
+      yield [{ stock: 1 }];
+    });
+    const iterator = inventory.read(warehouse, { columns: ['stock'] })[Symbol.asyncIterator]();
+    const pending = iterator.next();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const stopped = iterator.return?.();
+    arrive();
+    await stopped;
+    expect(await pending).toEqual({ value: undefined, done: true });
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('lets the warehouse release its stream when the reader stops early', async () => {
+    let released = false;
+    const warehouse = warehouseStreaming(async function* () {
+      try {
+        for (let i = 0; ; i++) yield [{ stock: i }, { stock: i + 0.5 }];
+      } finally {
+        released = true;
+      }
+    });
+    for await (const row of inventory.read(warehouse, { columns: ['stock'] })) {
+      if (row.stock >= 2) break;
+    }
+    expect(released).toBe(true);
   });
 });

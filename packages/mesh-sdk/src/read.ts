@@ -2,7 +2,7 @@ import type { ColumnSpec } from './columns.js';
 import type { DataProduct } from './data-product.js';
 import { UsageError } from './errors.js';
 import { columnLiteral, renderSql, type SqlFragment, sql } from './sql.js';
-import type { Warehouse } from './warehouse.js';
+import type { SqlRow, Warehouse } from './warehouse.js';
 
 /** Filters, projection and paging of a typed read. */
 export interface ReadOptions<Row, K extends keyof Row> {
@@ -21,7 +21,9 @@ export function readQuery(
   options: ReadOptions<Record<string, unknown>, string> = {},
 ): { text: string; columns: ColumnSpec[] } {
   const byName = new Map(product.columns.map((c) => [c.name, c]));
-  const wanted = (options.columns ?? product.columns.map((c) => c.name)).map((name) => {
+  // Each column once: a row has one property per name.
+  const names = [...new Set(options.columns ?? product.columns.map((c) => c.name))];
+  const wanted = names.map((name) => {
     const column = byName.get(name);
     if (!column) {
       throw new UsageError('unknown-column', `${product.id} has no column ${name}.`, {
@@ -102,19 +104,147 @@ export function schemaConverter(column: ColumnSpec): (value: unknown) => unknown
   }
 }
 
-export async function* readProduct<Row>(
+/**
+ * The rows of a typed read. An async generator would cost a suspension per row (about 0.3 µs,
+ * 3 s over 10M rows); this iterator hands out the rows of the current chunk from resolved
+ * promises and awaits only between chunks. Rows are converted in place: the warehouse built
+ * each row once, and no second object is made of it.
+ */
+class RowReader<Row> implements AsyncIterator<Row> {
+  private source: AsyncIterator<SqlRow[]> | undefined;
+  private convert: ((rows: SqlRow[]) => void) | undefined;
+  private rows: SqlRow[] = [];
+  private at = 0;
+  private finished = false;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly product: DataProduct,
+    private readonly warehouse: Warehouse,
+    private readonly options: ReadOptions<Record<string, unknown>, string>,
+  ) {}
+
+  next(): Promise<IteratorResult<Row>> {
+    if (this.at < this.rows.length)
+      return Promise.resolve({ value: this.rows[this.at++] as Row, done: false });
+    if (this.finished) return Promise.resolve({ value: undefined, done: true });
+    // Calls that overlap wait for the one chunk being fetched, then take their rows in order.
+    this.loading ??= this.load().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading.then(() => this.next());
+  }
+
+  async return(): Promise<IteratorResult<Row>> {
+    this.finished = true;
+    this.rows = [];
+    // Lets the warehouse release the stream (its connection, its result).
+    await this.source?.return?.();
+    return { value: undefined, done: true };
+  }
+
+  private async load(): Promise<void> {
+    if (!this.source) {
+      const { text, columns } = readQuery(this.product, this.warehouse, this.options);
+      this.convert = chunkConverter(columns);
+      this.source = this.warehouse
+        .stream(text, { chunkSize: this.options.chunkSize ?? 2048 })
+        [Symbol.asyncIterator]();
+    }
+    try {
+      for (;;) {
+        const next = await this.source.next();
+        // Stopped while the chunk was on its way: its rows go nowhere.
+        if (this.finished) return;
+        if (next.done) {
+          this.finished = true;
+          this.rows = [];
+          return;
+        }
+        if (next.value.length === 0) continue;
+        this.convert!(next.value);
+        this.rows = next.value;
+        this.at = 0;
+        return;
+      }
+    } catch (error) {
+      this.finished = true;
+      this.rows = [];
+      throw error;
+    }
+  }
+}
+
+/**
+ * When a value needs no conversion: what the warehouse hands over (see `SqlRow`) is, in the
+ * common case, already what the schema promises. A JS expression over `v`.
+ */
+function alreadyTyped(column: ColumnSpec): string | undefined {
+  switch (column.type) {
+    case 'integer':
+    case 'number':
+    case 'decimal':
+      return "typeof v === 'number'";
+    case 'timestamp':
+      return column.asString ? undefined : 'v instanceof Date';
+    case 'boolean':
+      return "typeof v === 'boolean'";
+    default:
+      return "typeof v === 'string'";
+  }
+}
+
+/** Writes a row's own property, whatever its name: assigning `__proto__` would set the prototype. */
+function defineOwn(row: SqlRow, key: string, value: unknown): void {
+  Object.defineProperty(row, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * Converts the rows of a chunk in place, compiled once per read: each column's property is
+ * read by its name, each value checked inline and passed to the column's converter only when
+ * it is not already the promised type. A loop over the names instead costs about 8x as much
+ * (every property access then sees every name). A name every object inherits (`__proto__`,
+ * `constructor`, `toString`) is read only as the row's own property, or a row without it
+ * would get the prototype's, and written as one; other names keep the plain access.
+ */
+function chunkConverter(columns: readonly ColumnSpec[]): (rows: SqlRow[]) => void {
+  const converters = columns.map(schemaConverter);
+  const steps = columns.map((column, i) => {
+    // A JSON string is a JS string literal: no name can escape it.
+    const key = JSON.stringify(column.name);
+    const typed = alreadyTyped(column);
+    if (column.name in Object.prototype) {
+      const read = `v = hasOwn(row, ${key}) ? row[${key}] : undefined;`;
+      const write = `defineOwn(row, ${key}, converters[${i}](v));`;
+      return typed ? `${read} if (v !== null && !(${typed})) ${write}` : `${read} ${write}`;
+    }
+    return typed
+      ? `v = row[${key}]; if (v !== null && !(${typed})) row[${key}] = converters[${i}](v);`
+      : `row[${key}] = converters[${i}](row[${key}]);`;
+  });
+  const body = `return function convertRows(rows) {
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r];
+      let v;
+      ${steps.join('\n      ')}
+    }
+  };`;
+  return new Function('converters', 'hasOwn', 'defineOwn', body)(converters, Object.hasOwn, defineOwn) as (
+    rows: SqlRow[],
+  ) => void;
+}
+
+/**
+ * Streams a product's rows, typed by its schema, in bounded memory: one chunk of the warehouse's
+ * rows at a time. What `product.read(warehouse)` returns.
+ *
+ * @example
+ * for await (const row of readProduct(inventory, warehouse, { where: { stock_status: 'LOW' } })) row.stock;
+ */
+export function readProduct<Row>(
   product: DataProduct,
   warehouse: Warehouse,
   options: ReadOptions<Record<string, unknown>, string> = {},
 ): AsyncIterable<Row> {
-  const { text, columns } = readQuery(product, warehouse, options);
-  const names = columns.map((c) => c.name);
-  const converters = columns.map(schemaConverter);
-  for await (const chunk of warehouse.stream(text, { chunkSize: options.chunkSize ?? 2048 })) {
-    for (const raw of chunk) {
-      const row: Record<string, unknown> = {};
-      for (let i = 0; i < names.length; i++) row[names[i]!] = converters[i]!(raw[names[i]!]);
-      yield row as Row;
-    }
-  }
+  return { [Symbol.asyncIterator]: () => new RowReader<Row>(product, warehouse, options) };
 }

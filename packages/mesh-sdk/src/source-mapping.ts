@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { ColumnSpec } from './columns.js';
 import { BuildError, UsageError } from './errors.js';
 import type { Source } from './source.js';
 import type { BatchRecord, IngestMapping } from './source-log.js';
@@ -60,8 +62,18 @@ export function fitFile(
   file: string,
   fileColumns: readonly string[],
   mapping: IngestMapping,
+  /** Header names the file repeats (`CsvScan.repeated`): a column that would take one is ambiguous. */
+  repeated: readonly string[] = [],
 ): Map<string, ColumnOrigin> {
   const { origins, problems } = mapColumns(source, fileColumns, mapping);
+  for (const [target, origin] of origins) {
+    const name = origin.kind === 'file' ? origin.column.toLowerCase() : undefined;
+    const twice = name !== undefined && repeated.find((r) => r.toLowerCase() === name);
+    if (twice)
+      problems.push(
+        `column ${twice} appears more than once in the header, so which one is ${target} is unknown: rename the copies in the file, or map ${target} to one of ${fileColumns.filter((f) => f.toLowerCase() === name || f.toLowerCase().startsWith(`${name}_`)).join(', ')} with --map`,
+      );
+  }
   if (problems.length) {
     throw new BuildError(
       'ingest-mapping',
@@ -124,3 +136,99 @@ export function refuseSampleBesideRealRows(source: Source, live: readonly BatchR
     );
   }
 }
+
+/** One end of the range of a numeric column: a value, and whether the value itself is allowed. */
+export interface Bound {
+  readonly value: number | bigint;
+  readonly inclusive: boolean;
+}
+
+/** The range a numeric column's zod schema allows; an end is absent when the schema sets none. */
+export interface ColumnBounds {
+  readonly min: Bound | undefined;
+  readonly max: Bound | undefined;
+}
+
+// The ranges of zod's number and bigint formats (`z.int()` is `safeint`).
+const FORMAT_RANGES: Record<string, readonly [number | bigint, number | bigint]> = {
+  safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  uint32: [0, 2 ** 32 - 1],
+  float32: [-3.4028234663852886e38, 3.4028234663852886e38],
+  float64: [-Number.MAX_VALUE, Number.MAX_VALUE],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
+
+interface ZodCheckDef {
+  check?: string;
+  format?: string;
+  value?: unknown;
+  inclusive?: boolean;
+}
+interface ZodFieldDef extends ZodCheckDef {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  checks?: Array<{ _zod: { def: ZodCheckDef } }>;
+}
+const defOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: ZodFieldDef } })._zod.def;
+
+/**
+ * The range a source column's zod schema allows a number in: `z.int()` only safe integers,
+ * `z.int32()` 32 bits, `.min(0)`, `.positive()`, `.lt(100)` their own ends. A warehouse type
+ * holds more (BIGINT, DOUBLE), so ingestion rejects what lies outside, and every row a source
+ * holds parses with its schema. Undefined for a column that is not a number or bigint.
+ * Refinements that are not ranges (`multipleOf`, string lengths and patterns, `.refine`) are
+ * not checked on ingestion.
+ *
+ * @example columnBounds(orders, 'items'); // { min: { value: -9007199254740991, inclusive: true }, max: ... }
+ */
+export function columnBounds(source: Source, column: string): ColumnBounds | undefined {
+  let field = (source.schema.shape as Record<string, z.ZodType>)[column];
+  while (field) {
+    const def = defOf(field);
+    if (['optional', 'nullable', 'default', 'catch', 'readonly'].includes(def.type)) field = def.innerType;
+    else if (def.type === 'pipe') field = def.in;
+    else break;
+  }
+  if (!field) return undefined;
+  const def = defOf(field);
+  if (def.type !== 'number' && def.type !== 'bigint') return undefined;
+  let min: Bound | undefined;
+  let max: Bound | undefined;
+  // The tighter of two ends wins; at equal values, the exclusive one.
+  const raise = (bound: Bound) => {
+    if (!min || bound.value > min.value || (bound.value === min.value && !bound.inclusive)) min = bound;
+  };
+  const lower = (bound: Bound) => {
+    if (!max || bound.value < max.value || (bound.value === max.value && !bound.inclusive)) max = bound;
+  };
+  for (const check of [def, ...(def.checks ?? []).map((c) => c._zod.def)]) {
+    const range = check.format === undefined ? undefined : FORMAT_RANGES[check.format];
+    if (range) {
+      raise({ value: range[0], inclusive: true });
+      lower({ value: range[1], inclusive: true });
+    }
+    const value = check.value;
+    if (typeof value !== 'number' && typeof value !== 'bigint') continue;
+    if (check.check === 'greater_than') raise({ value, inclusive: check.inclusive === true });
+    if (check.check === 'less_than') lower({ value, inclusive: check.inclusive === true });
+  }
+  return { min, max };
+}
+
+const NUMBER_TEXT = '\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*';
+/**
+ * The text a number, date or time may be written as in an ingested file, on every warehouse
+ * (regular expressions both DuckDB and BigQuery read alike). A cast alone takes more: `0x10`,
+ * digit separators, `inf` and `nan`, `infinity`, `epoch`, a year of more than four digits;
+ * such text is no value of the column, so the row is rejected everywhere alike.
+ */
+export const INGEST_TEXT_PATTERNS: Readonly<Partial<Record<ColumnSpec['type'], string>>> = {
+  integer: NUMBER_TEXT,
+  number: NUMBER_TEXT,
+  decimal: NUMBER_TEXT,
+  date: '\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\\s*',
+  timestamp: '\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ].*)?',
+};

@@ -22,6 +22,12 @@ export interface WarehouseCapabilities {
   readonly dryRun: boolean;
   /** Sources' sample generators (DuckDB SQL) can run here. */
   readonly sampleData: boolean;
+  /**
+   * Incremental builds replace the changed partitions of the published table in place, in one
+   * transaction with their checks (`PartitionReplacer`), instead of copying the whole table
+   * through staging.
+   */
+  readonly partitionsInPlace: boolean;
 }
 
 /** A row as adapters return it: strings, numbers, booleans, Dates (timestamps), 'YYYY-MM-DD' strings (dates), null. */
@@ -105,6 +111,16 @@ export interface Warehouse {
   stream(statement: string, options?: { chunkSize?: number }): AsyncIterable<SqlRow[]>;
   /** Undefined when the table does not exist. */
   tableStats(table: TableRef): Promise<TableStats | undefined>;
+  /**
+   * The storage of several tables together (absent ones count nothing), from one catalog query
+   * where the warehouse allows: what a build reads, where the warehouse reports no bytes processed.
+   */
+  storageBytes(tables: readonly TableRef[]): Promise<number>;
+  /**
+   * Makes what was written so far durable in the warehouse's own files and its storage figures
+   * current. Builds call it once, at their end; a no-op where every commit already is.
+   */
+  checkpoint(): Promise<void>;
   /** Appends to the run log (the platform's audit of builds). */
   recordRun(run: BuildRunRecord): Promise<void>;
   /** The latest run of every product that has one. */
@@ -135,6 +151,45 @@ export interface Warehouse {
     description: string,
   ): Promise<{ rowCount: number; batchId: number }>;
   close(): Promise<void>;
+}
+
+/** Where an incremental build replaces rows: the days of the product's partition column. */
+export interface PartitionSelection {
+  readonly column: string;
+  /** 'YYYY-MM-DD' days; `null` stands for rows without a day. */
+  readonly days: readonly (string | null)[];
+}
+
+/** A query that runs inside the transaction of a partition replacement. */
+export type InTransactionQuery = (statement: string) => Promise<SqlRow[]>;
+
+/** A warehouse that replaces some partitions of a table in place, atomically with their checks. */
+export interface PartitionReplacer {
+  /**
+   * In one transaction: deletes the rows of `target` on `partitions.days` and inserts the rows
+   * of `select` (which holds only those days; nothing when no day is given), replaces the rows
+   * of each `alongside` table matching `deleteWhere` with those of `insert` (an incremental
+   * product's state), then calls `verify` with a query that runs inside the transaction. Commits when `verify` resolves; rolls everything back when it or any statement
+   * throws. Readers see the old rows or the new ones, never a mix. Returns the table's row
+   * count after the replacement.
+   */
+  replacePartitions(
+    target: TableRef,
+    partitions: PartitionSelection,
+    select: string,
+    options: {
+      alongside?: ReadonlyArray<{ table: TableRef; deleteWhere: string; insert: string | undefined }>;
+      verify: (query: InTransactionQuery) => Promise<void>;
+    },
+  ): Promise<MaterializeResult>;
+}
+
+/** @example if (canReplacePartitions(warehouse)) await warehouse.replacePartitions(...); */
+export function canReplacePartitions(warehouse: Warehouse): warehouse is Warehouse & PartitionReplacer {
+  return (
+    warehouse.capabilities.partitionsInPlace &&
+    typeof (warehouse as Partial<PartitionReplacer>).replacePartitions === 'function'
+  );
 }
 
 /** A warehouse that can tell what a statement would process without running it. */

@@ -1,4 +1,10 @@
-import type { Dialect, LogicalType, PortableCall, TableRef } from '@retail-mesh/sdk';
+import {
+  type Dialect,
+  type LogicalType,
+  type PortableCall,
+  type TableRef,
+  UsageError,
+} from '@retail-mesh/sdk';
 
 const TYPES: Record<LogicalType, string> = {
   string: 'STRING',
@@ -10,13 +16,59 @@ const TYPES: Record<LogicalType, string> = {
   timestamp: 'TIMESTAMP',
 };
 
-/** GoogleSQL string literal: backslash escapes, so any text round-trips. */
-function quoteString(value: string): string {
-  const escaped = value.replace(/[\\'\n\r\t\0]/g, (c) =>
-    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : c === '\0' ? '\\x00' : `\\${c}`,
-  );
-  return `'${escaped}'`;
+/** The first 40 characters of a value, for a message. */
+const preview = (value: string) => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * The body of a GoogleSQL quoted string or identifier: the quote and backslash escaped, line
+ * breaks (which end a single-quoted token) and other control characters as escape sequences, so
+ * any Unicode text is one token that decodes to itself. A lone UTF-16 surrogate is no Unicode
+ * text (GoogleSQL refuses `\uD800` too): refused, never altered.
+ */
+function escaped(value: string, quote: "'" | '`'): string | undefined {
+  // With the u flag a surrogate pair is one code point: only a lone half matches.
+  if (/\p{Cs}/u.test(value)) return undefined;
+  return value.replace(/[\\'`\p{Cc}]/gu, (c) => {
+    if (c === '\\' || c === quote) return `\\${c}`;
+    // The other quote, and C1 controls (U+0080 to U+009F), are text as they are.
+    if (c === "'" || c === '`' || c.charCodeAt(0) > 0x7f) return c;
+    return ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
 }
+
+const loneSurrogate = (value: string) => {
+  const lone = /\p{Cs}/u.exec(value)!;
+  return `a lone UTF-16 surrogate (U+${lone[0].charCodeAt(0).toString(16).toUpperCase()}) at index ${lone.index}, which is not Unicode text`;
+};
+
+/** GoogleSQL string literal: backslash escapes, so any Unicode text round-trips. */
+function quoteString(value: string): string {
+  const body = escaped(value, "'");
+  if (body === undefined) {
+    throw new UsageError(
+      'unrepresentable-text',
+      `Text ${preview(value)} contains ${loneSurrogate(value)} and which no warehouse stores: remove or replace that character before it reaches SQL.`,
+    );
+  }
+  return `'${body}'`;
+}
+
+/** GoogleSQL quoted identifier: the escapes of a string, between backticks; never empty. */
+function quoteIdent(name: string): string {
+  const body = name === '' ? undefined : escaped(name, '`');
+  if (body === undefined) {
+    throw new UsageError(
+      'unrepresentable-identifier',
+      `Name ${preview(name)} ${name === '' ? 'is empty' : `contains ${loneSurrogate(name)}`}, so it cannot name a BigQuery column, table or dataset: choose another name.`,
+    );
+  }
+  return `\`${body}\``;
+}
+
+/** A number's literal; a negative one in parentheses, so that `1-${-1}` never reads as a `--` comment. */
+const numeric = (text: string) => (text.startsWith('-') ? `(${text})` : text);
 
 export interface BigQueryDialectOptions {
   /** Project of every table; unqualified names resolve against the query job's project otherwise. */
@@ -34,7 +86,6 @@ export const datasetName = (schema: string, prefix = '') => `${prefix}${schema}`
  * @example renderSql(sql`SELECT ${sql.safeDivide(a, b)}`, bigqueryDialect({ projectId: 'p' }))
  */
 export function bigqueryDialect(options: BigQueryDialectOptions = {}): Dialect {
-  const quoteIdent = (name: string) => `\`${name.replace(/[\\`]/g, (c) => `\\${c}`)}\``;
   return {
     name: 'bigquery',
     quoteIdent,
@@ -47,10 +98,13 @@ export function bigqueryDialect(options: BigQueryDialectOptions = {}): Dialect {
       if (value === null || value === undefined) return 'NULL';
       if (typeof value === 'string') return quoteString(value);
       if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-      if (typeof value === 'bigint') return value.toString();
+      if (typeof value === 'bigint') return numeric(value.toString());
       if (typeof value === 'number') {
         if (!Number.isFinite(value)) throw new TypeError(`Cannot write ${value} as a SQL literal.`);
-        return String(value);
+        // An integer past 2^53 is a FLOAT64 in JS: as an integer literal it may exceed INT64.
+        return numeric(
+          Number.isInteger(value) && !Number.isSafeInteger(value) ? value.toExponential() : String(value),
+        );
       }
       if (value instanceof Date) return `TIMESTAMP ${quoteString(value.toISOString())}`;
       throw new TypeError(`Cannot write a ${typeof value} as a SQL literal.`);

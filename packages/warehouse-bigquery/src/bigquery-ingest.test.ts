@@ -1,6 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TypeKind, ZetaSQLClient } from '@fivetrandevelopers/zetasql';
+import type { LanguageOptionsProto } from '@fivetrandevelopers/zetasql/lib/types/zetasql/LanguageOptionsProto.js';
+import type { EvaluateQueryRequest } from '@fivetrandevelopers/zetasql/lib/types/zetasql/local_service/EvaluateQueryRequest.js';
+import type { EvaluateQueryResponse__Output } from '@fivetrandevelopers/zetasql/lib/types/zetasql/local_service/EvaluateQueryResponse.js';
+import type { ValueProto } from '@fivetrandevelopers/zetasql/lib/types/zetasql/ValueProto.js';
 import {
   canonicalMapping,
   currentRowsSelect,
@@ -10,12 +15,13 @@ import {
   type FileIngester,
   type IngestMapping,
   mapColumns,
+  type Source,
   scanCsv,
   sourceTablesOf,
   type Warehouse,
   z,
 } from '@retail-mesh/sdk';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bigqueryDialect } from './bigquery-dialect.js';
 import { csvStagingColumns, validationStatements } from './bigquery-ingest.js';
 import {
@@ -32,13 +38,17 @@ import {
   type StandInQueryOutcome,
   startBigQueryStandIn,
 } from './testing/bigquery-stand-in.js';
+import { closeZetaSqlServer, createAnalyzer } from './testing/zetasql-analyzer.js';
 
 const PROJECT = 'retail-mesh-test';
 const API = `/bigquery/v2/projects/${PROJECT}`;
 const dialect = bigqueryDialect({ projectId: PROJECT });
 const batchLog = batchLogStatements(dialect);
 const dir = mkdtempSync(join(tmpdir(), 'bigquery-ingest-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await closeZetaSqlServer();
+});
 
 const shop = defineDomain({
   name: 'shop',
@@ -590,5 +600,338 @@ describe('listFiles', () => {
     expect(await warehouse.listFiles(`${root}/a.csv`)).toEqual([`${root}/a.csv`]);
     expect(await warehouse.listFiles(`${root}/none.csv`)).toEqual([]);
     expect(await warehouse.listFiles(`${root}/nowhere/*.csv`)).toEqual([]);
+  });
+});
+
+// The validation query, run: the stand-in executes no SQL, so the query's SELECT runs in ZetaSQL's
+// reference implementation of GoogleSQL (the server the analyzer starts) over a staged CSV held
+// in memory. Each rule has a row it rejects, with DuckDB's reason, and the rows it keeps.
+
+/** The server's language: every released feature, as BigQuery (external mode) sees them. */
+let languageOptions: LanguageOptionsProto;
+beforeAll(async () => {
+  // Starts the ZetaSQL server of this process (a 90 MB binary): time for a cold CI machine.
+  await (await createAnalyzer([])).close();
+  const maximum = await ZetaSQLClient.getInstance().getLanguageOptions({ maximumFeatures: true });
+  languageOptions = {
+    enabledLanguageFeatures: maximum?.enabledLanguageFeatures ?? [],
+    productMode: 'PRODUCT_EXTERNAL',
+  };
+}, 60_000);
+
+const rules = defineSource({
+  domain: shop,
+  name: 'rules',
+  description: 'One column per rule of validation',
+  mode: 'append',
+  schema: z.object({
+    id: z.string().describe('Row').meta({ key: true }),
+    qty: z.int().nullable().describe('Within 2^53'),
+    small: z.int32().nullable().describe('Within 2^31'),
+    big: z.uint64().nullable().describe('At least 0, all an INT64 holds'),
+    price: z.number().nullable().describe('Finite'),
+    amount: z.number().meta({ type: 'decimal' }).min(0).nullable().describe('Not negative'),
+    day: z.iso.date().nullable().describe('A day'),
+    at: z.date().nullable().describe('An instant'),
+    channel: z.enum(['store', 'Store', ' pad ', 'ONLINE']).nullable().describe('Case twins and spaces'),
+    size: z.enum({ one: 1, two: 2 }).nullable().describe('A numeric enumeration'),
+  }),
+});
+
+const STAGED = { schema: 'shop', name: '_load_rules' };
+const CHECKED = { schema: 'shop', name: '_check_rules' };
+/** The staged table of a CSV: line, the scan's reason and record, then the file's columns by position. */
+const csvColumns = (header: readonly string[]) => [
+  { name: '__line', type: 'INT64' as const },
+  { name: '__reason', type: 'STRING' as const },
+  { name: '__record', type: 'STRING' as const },
+  ...header.map((_, i) => ({ name: `c${i + 1}`, type: 'STRING' as const })),
+];
+
+type StagedType = 'STRING' | 'INT64' | 'FLOAT64';
+const TYPE_KINDS: Record<StagedType, TypeKind> = {
+  STRING: TypeKind.TYPE_STRING,
+  INT64: TypeKind.TYPE_INT64,
+  FLOAT64: TypeKind.TYPE_DOUBLE,
+};
+const cellOf = (type: StagedType, value: string | number): ValueProto =>
+  type === 'STRING'
+    ? { stringValue: String(value) }
+    : type === 'INT64'
+      ? { int64Value: value }
+      : { doubleValue: Number(value) };
+
+/** A staged file: a CSV's records (null for an empty cell), or Parquet rows of typed columns. */
+type StagedRows =
+  | { format: 'csv'; header: readonly string[]; records: ReadonlyArray<ReadonlyArray<string | null>> }
+  | {
+      format: 'parquet';
+      columns: ReadonlyArray<{ name: string; type: StagedType }>;
+      records: ReadonlyArray<ReadonlyArray<string | number | null>>;
+    };
+
+/**
+ * Validates a staged file as `ingestFile` would: the script analyzes as GoogleSQL, then its
+ * SELECT runs over the rows (a CSV's records on lines from 2). Returns each row's line, reason
+ * and typed values (as STRING), by line.
+ */
+async function validate(source: Source, file: StagedRows, mapping: IngestMapping = EMPTY_MAPPING) {
+  const csv = file.format === 'csv';
+  const header = csv ? file.header : file.columns.map((c) => c.name);
+  const columns = csv ? csvColumns(file.header) : file.columns;
+  const rows = file.records.map((cells, i) => (csv ? [i + 2, null, null, ...cells] : cells));
+  const staged = { table: STAGED, format: file.format, columns: header };
+  const { origins } = mapColumns(source, header, mapping);
+  const statements = validationStatements(source, staged, CHECKED, mapping, origins, dialect);
+  const analyzer = await createAnalyzer([
+    { path: [PROJECT, STAGED.schema, STAGED.name], columns: [...columns] },
+  ]);
+  const analyzed = await analyzer.analyzeAll(statements);
+  await analyzer.close();
+  expect(analyzed.filter((r) => !r.ok)).toEqual([]);
+
+  // The CREATE TABLE's query, over the staged table held at the catalog's root.
+  const create = statements[0]!;
+  const select = create
+    .slice(create.indexOf('\nAS SELECT ') + 4)
+    .replaceAll(dialect.tableName(STAGED), dialect.quoteIdent(STAGED.name));
+  const q = dialect.quoteIdent;
+  const request: EvaluateQueryRequest = {
+    sql: `SELECT CAST(${q('__line')} AS STRING), ${q('__reason')}, ${source.columns.map((c) => `CAST(${q(c.name)} AS STRING)`).join(', ')}
+FROM (${select}) ORDER BY ${q('__line')}`,
+    options: { languageOptions, defaultTimezone: 'UTC', errorMessageMode: 'ERROR_MESSAGE_ONE_LINE' },
+    simpleCatalog: {
+      name: 'bigquery',
+      table: [
+        {
+          name: STAGED.name,
+          column: columns.map((c) => ({ name: c.name, type: { typeKind: TYPE_KINDS[c.type] } })),
+        },
+      ],
+      builtinFunctionOptions: { languageOptions },
+    },
+    tableContent: {
+      [STAGED.name]: {
+        tableData: {
+          row: rows.map((cells) => ({
+            cell: cells.map((v, c) => (v === null ? {} : cellOf(columns[c]!.type, v))),
+          })),
+        },
+      },
+    },
+  };
+  const response = await new Promise<EvaluateQueryResponse__Output | undefined>((resolve, reject) =>
+    ZetaSQLClient.API.evaluateQuery(request, (error, value) => (error ? reject(error) : resolve(value))),
+  );
+  return (response?.content?.tableData?.row ?? []).map(({ cell }) => {
+    const [line, reason, ...values] = cell.map((c) => c.stringValue ?? null);
+    return {
+      line: Number(line),
+      reason,
+      values: Object.fromEntries(source.columns.map((c, i) => [c.name, values[i]])),
+    };
+  });
+}
+
+const HEADER = ['id', 'qty', 'small', 'big', 'price', 'amount', 'day', 'at', 'channel', 'size'];
+/** A record valid in every column but the ones given. */
+const record = (id: string, cells: Record<string, string | null> = {}) =>
+  HEADER.map((name) => (name === 'id' ? id : name in cells ? cells[name]! : null));
+const csvOf = (records: ReadonlyArray<ReadonlyArray<string | null>>): StagedRows => ({
+  format: 'csv',
+  header: HEADER,
+  records,
+});
+
+describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
+  it('keeps every value its zod schema takes, typed and spelled as the contract spells it', async () => {
+    const rows = await validate(
+      rules,
+      csvOf([
+        [
+          'a',
+          ' 12 ',
+          '-2147483648',
+          '9223372036854775807',
+          '1.5e3',
+          '0',
+          '2020-1-5',
+          '2020-01-01T10:00:00+05:30',
+          'Store',
+          '2',
+        ],
+        record('b', {
+          qty: '-9007199254740991',
+          small: '2147483647',
+          big: '0',
+          price: '-0.25',
+          day: '9999-12-31',
+          at: '0001-01-01 00:00:00',
+          channel: 'store',
+        }),
+        record('c', { qty: '1e3', at: '9999-12-31T23:59:59.999999Z', channel: 'STORE', size: ' 1 ' }),
+        record('d', { qty: '2.0', at: '2020-02-29', channel: 'PAD' }),
+        record('e', { channel: ' pad ' }),
+        record('f', { channel: 'online ' }),
+      ]),
+    );
+    expect(rows.map((r) => r.reason)).toEqual([null, null, null, null, null, null]);
+    expect(rows.map((r) => r.values)).toEqual([
+      {
+        id: 'a',
+        qty: '12',
+        small: '-2147483648',
+        big: '9223372036854775807',
+        price: '1500',
+        amount: '0',
+        day: '2020-01-05',
+        at: '2020-01-01 04:30:00+00',
+        channel: 'Store',
+        size: '2',
+      },
+      expect.objectContaining({
+        qty: '-9007199254740991',
+        small: '2147483647',
+        big: '0',
+        price: '-0.25',
+        day: '9999-12-31',
+        at: '0001-01-01 00:00:00+00',
+        channel: 'store',
+      }),
+      expect.objectContaining({
+        qty: '1000',
+        at: '9999-12-31 23:59:59.999999+00',
+        channel: 'store',
+        size: '1',
+      }),
+      expect.objectContaining({ qty: '2', at: '2020-02-29 00:00:00+00', channel: ' pad ' }),
+      expect.objectContaining({ channel: ' pad ' }),
+      expect.objectContaining({ channel: 'ONLINE' }),
+    ]);
+  });
+
+  it.each([
+    // The integer range of the schema: z.int() is 2^53, z.int32() 2^31, z.uint64() from 0.
+    [
+      { qty: '9007199254740992' },
+      'qty: "9007199254740992" is outside the range of its schema (at least -9007199254740991 and at most 9007199254740991)',
+    ],
+    [
+      { small: '-2147483649' },
+      'small: "-2147483649" is outside the range of its schema (at least -2147483648 and at most 2147483647)',
+    ],
+    [
+      { big: '-1' },
+      'big: "-1" is outside the range of its schema (at least 0 and at most 18446744073709551615)',
+    ],
+    [{ big: '9223372036854775808' }, 'big: "9223372036854775808" is not a valid integer'],
+    // A fraction, even one NUMERIC rounds away, and text only INT64 would read.
+    [{ qty: '2.5' }, 'qty: "2.5" is not a valid integer'],
+    [{ qty: '1e-20' }, 'qty: "1e-20" is not a valid integer'],
+    [{ qty: '0x10' }, 'qty: "0x10" is not a valid integer'],
+    // Non-finite numbers: as text FLOAT64 reads, and past its range.
+    [{ price: 'inf' }, 'price: "inf" is not a valid number'],
+    [{ price: '-Infinity' }, 'price: "-Infinity" is not a valid number'],
+    [{ price: 'NaN' }, 'price: "NaN" is not a valid number'],
+    [{ price: '1e999' }, 'price: "1e999" is not a finite number'],
+    // The range of a decimal's schema.
+    [{ amount: '-0.01' }, 'amount: "-0.01" is outside the range of its schema (at least 0)'],
+    // Dates and times: four-digit years, a date that is only a date.
+    [{ day: '10000-01-01' }, 'day: "10000-01-01" is not a valid date'],
+    [{ day: '2020-01-01T00:00:00' }, 'day: "2020-01-01T00:00:00" is not a valid date'],
+    [{ day: '0001-02-29' }, 'day: "0001-02-29" is not a valid date'],
+    [{ at: 'epoch' }, 'at: "epoch" is not a valid timestamp'],
+    [{ at: '10000-01-01 00:00:00' }, 'at: "10000-01-01 00:00:00" is not a valid timestamp'],
+    [{ at: '9999-12-31 25:00:00-02:00' }, 'at: "9999-12-31 25:00:00-02:00" is not a valid timestamp'],
+    // Years 1 to 9999: year 0, and a valid local time an offset carries past either end in UTC.
+    [
+      { day: '0000-02-29' },
+      'day: "0000-02-29" is outside the dates a warehouse holds (0001-01-01 to 9999-12-31)',
+    ],
+    [
+      { at: '0000-06-01 00:00:00' },
+      'at: "0000-06-01 00:00:00" is outside the timestamps a warehouse holds (0001-01-01 00:00:00 to 9999-12-31 23:59:59.999999 UTC)',
+    ],
+    [
+      { at: '0001-01-01 00:00:00+01:00' },
+      'at: "0001-01-01 00:00:00+01:00" is outside the timestamps a warehouse holds (0001-01-01 00:00:00 to 9999-12-31 23:59:59.999999 UTC)',
+    ],
+    [
+      { at: '9999-12-31 23:00:00-02:00' },
+      'at: "9999-12-31 23:00:00-02:00" is outside the timestamps a warehouse holds (0001-01-01 00:00:00 to 9999-12-31 23:59:59.999999 UTC)',
+    ],
+    // Enumerations: no spelling of any value; a number outside a numeric one.
+    [{ channel: 'stor e' }, 'channel: "stor e" is not one of store, Store,  pad , ONLINE'],
+    [{ channel: '\tstore' }, 'channel: "\\tstore" is not one of store, Store,  pad , ONLINE'],
+    [{ size: '3' }, 'size: "3" is not one of 1, 2'],
+  ])('rejects %j: %s', async (cells, reason) => {
+    const [row] = await validate(rules, csvOf([record('x', cells)]));
+    expect(row).toMatchObject({ line: 2, reason });
+  });
+
+  it('gives a row every reason it has, in column order', async () => {
+    const [row] = await validate(
+      rules,
+      csvOf([[null, '1.5', null, null, 'nan', null, null, null, 'nope', null]]),
+    );
+    expect(row?.reason).toBe(
+      'id: missing; qty: "1.5" is not a valid integer; price: "nan" is not a valid number; channel: "nope" is not one of store, Store,  pad , ONLINE',
+    );
+  });
+
+  it('holds each rule in the SQL, and no INT64 literal past INT64', () => {
+    const [create] = validationStatements(
+      rules,
+      { table: STAGED, format: 'csv', columns: HEADER },
+      CHECKED,
+      EMPTY_MAPPING,
+      mapColumns(rules, HEADER, EMPTY_MAPPING).origins,
+      dialect,
+    );
+    expect(create).toContain('`qty` >= (-9007199254740991) AND `qty` <= 9007199254740991');
+    expect(create).toContain('`small` >= (-2147483648) AND `small` <= 2147483647');
+    expect(create).toContain('IF(NOT (`big` >= 0), ');
+    expect(create).not.toContain('18446744073709551615),');
+    expect(create).toContain('IS_INF(`price`) OR IS_NAN(`price`)');
+    // BigQuery's DATE and TIMESTAMP end at years 1 and 9999: text past them does not cast, and
+    // is told from text that is no time by casting it in another year.
+    expect(create).toContain(
+      "SAFE_CAST(CONCAT(CASE SUBSTR(TRIM(`__text_at`), 1, 4) WHEN '0000' THEN '2000' WHEN '0001' THEN '2001' WHEN '9999' THEN '1999' END, SUBSTR(TRIM(`__text_at`), 5)) AS TIMESTAMP) IS NOT NULL",
+    );
+    expect(create).toContain(
+      "REGEXP_CONTAINS(`__text_at`, '^(?:\\\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ].*)?)$')",
+    );
+    // The contract's own spelling first, then any spelling of one value (the first of case twins).
+    expect(create).toContain(
+      "CASE WHEN NULLIF(`t`.`c9`, '') IN ('store', 'Store', ' pad ', 'ONLINE') THEN NULLIF(`t`.`c9`, '') ELSE CASE LOWER(TRIM(NULLIF(`t`.`c9`, ''), ' ')) WHEN 'store' THEN 'store' WHEN 'store' THEN 'Store' WHEN 'pad' THEN ' pad ' WHEN 'online' THEN 'ONLINE' ELSE NULLIF(`t`.`c9`, '') END END AS `__text_channel`",
+    );
+  });
+
+  it('matches an enumeration after the value map', async () => {
+    const mapping: IngestMapping = { ...EMPTY_MAPPING, values: { channel: { web: 'online' } } };
+    const [row] = await validate(rules, csvOf([record('a', { channel: 'web' })]), mapping);
+    expect(row).toMatchObject({ reason: null, values: expect.objectContaining({ channel: 'ONLINE' }) });
+  });
+
+  it('rejects an infinity or a NaN a Parquet file holds as FLOAT64', async () => {
+    const rows = await validate(rules, {
+      format: 'parquet',
+      columns: [
+        { name: 'id', type: 'STRING' },
+        { name: 'price', type: 'FLOAT64' },
+      ],
+      records: [
+        ['a', 2.5],
+        ['b', Number.POSITIVE_INFINITY],
+        ['c', Number.NaN],
+        ['d', -1e308],
+      ],
+    });
+    expect(rows.map((r) => [r.values.id, r.reason])).toEqual([
+      ['a', null],
+      ['b', 'price: "inf" is not a valid number'],
+      ['c', 'price: "nan" is not a valid number'],
+      ['d', null],
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import type { Dataset } from '@google-cloud/bigquery';
 import {
   alreadyIngested,
   type BatchRecord,
+  type Bound,
   BuildError,
   batchAuthor,
   batchOfFile,
@@ -16,8 +17,10 @@ import {
   type ColumnSpec,
   type CsvScan,
   canonicalMapping,
+  columnBounds,
   type Dialect,
   fitFile,
+  INGEST_TEXT_PATTERNS,
   type IngestMapping,
   type IngestOptions,
   type IngestResult,
@@ -79,12 +82,78 @@ export function loadMetadata(format: 'csv' | 'parquet', scan?: CsvScan) {
   };
 }
 
+/** What text a number, date or time may be; the same on every warehouse. */
+const STRICT = INGEST_TEXT_PATTERNS;
+
+/**
+ * The dates and times a warehouse holds (years 1 to 9999), in words. BigQuery's DATE and
+ * TIMESTAMP end there, so text past either end does not cast; DuckDB's go further and its
+ * adapter rejects the value as outside. The same text gets the same reason here: a date or time
+ * in year 0, or in year 1 or 9999 with an offset that carries it past the end in UTC, is one
+ * that casts in another year of the same calendar (2000 is a leap year as year 0 is, 2001 and
+ * 1999 are not, as 1 and 9999 are not).
+ */
+const RANGES: Partial<Record<ColumnSpec['type'], string>> = {
+  date: '0001-01-01 to 9999-12-31',
+  timestamp: '0001-01-01 00:00:00 to 9999-12-31 23:59:59.999999 UTC',
+};
+
+/** Whether a column's text (not NULL, not castable) is a date or time outside {@link RANGES}. */
+function outsideRange(c: ColumnSpec, text: string, dialect: Dialect): string {
+  const pattern = dialect.literal(`^(?:${STRICT[c.type]})$`);
+  const year = `CASE SUBSTR(TRIM(${text}), 1, 4) WHEN '0000' THEN '2000' WHEN '0001' THEN '2001' WHEN '9999' THEN '1999' END`;
+  return `REGEXP_CONTAINS(${text}, ${pattern}) AND SAFE_CAST(CONCAT(${year}, SUBSTR(TRIM(${text}), 5)) AS ${dialect.columnType(c.type)}) IS NOT NULL`;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A numeric column's range as SQL over `value` (true when inside; empty when nothing is to
+ * check) and as words. An INT64 holds nothing past its own ends, so an end of the schema
+ * there (`z.int64()`, `z.uint64()`) needs no check, and its literal would be no INT64.
+ */
+function boundsCheck(
+  c: ColumnSpec,
+  value: string,
+  min: Bound | undefined,
+  max: Bound | undefined,
+  dialect: Dialect,
+): [string, string] {
+  const sql: string[] = [];
+  const words: string[] = [];
+  if (min) {
+    if (c.type !== 'integer' || min.value > INT64_MIN)
+      sql.push(`${value} ${min.inclusive ? '>=' : '>'} ${dialect.literal(min.value)}`);
+    words.push(`${min.inclusive ? 'at least' : 'above'} ${min.value}`);
+  }
+  if (max) {
+    if (c.type !== 'integer' || max.value < INT64_MAX)
+      sql.push(`${value} ${max.inclusive ? '<=' : '<'} ${dialect.literal(max.value)}`);
+    words.push(`${max.inclusive ? 'at most' : 'below'} ${max.value}`);
+  }
+  return [sql.join(' AND '), words.join(' and ')];
+}
+
+/**
+ * An enumeration's text as the contract spells it: a value spelled as the contract spells it
+ * stays itself, even beside one that differs only in case (`a` and `A`); another spelling
+ * matches ignoring case and surrounding spaces, the contract's as well (` pad ` and `PAD`).
+ * Text that matches nothing stays as it is, for the reject's reason.
+ */
+function enumerated(values: readonly string[], text: string, dialect: Dialect): string {
+  const lit = dialect.literal;
+  // Spaces only, as DuckDB's trim(): a tab is part of the value on both warehouses.
+  const folded = (v: string) => v.replace(/^ +| +$/g, '').toLowerCase();
+  return `CASE WHEN ${text} IN (${values.map(lit).join(', ')}) THEN ${text} ELSE CASE LOWER(TRIM(${text}, ' ')) ${values.map((v) => `WHEN ${lit(folded(v))} THEN ${lit(v)}`).join(' ')} ELSE ${text} END END`;
+}
+
 /** The typed value of a column from its text; NULL when the text is not of the column's type. */
 function typed(c: ColumnSpec, text: string, dialect: Dialect): string {
-  const trimmed = `TRIM(${text})`;
-  // An enumeration matches ignoring case and surrounding spaces, and is stored as the contract spells it.
-  if (c.values?.length && c.type === 'string')
-    return `CASE LOWER(${trimmed}) ${c.values.map((v) => `WHEN ${dialect.literal(v.toLowerCase())} THEN ${dialect.literal(v)}`).join(' ')} END`;
+  const pattern = STRICT[c.type];
+  const trimmed = pattern
+    ? `IF(REGEXP_CONTAINS(${text}, ${dialect.literal(`^(?:${pattern})$`)}), TRIM(${text}), NULL)`
+    : `TRIM(${text})`;
   switch (c.type) {
     case 'string':
       return text;
@@ -121,8 +190,8 @@ export function validationStatements(
       ? `${q('t')}.${q(`c${staged.columns.indexOf(name) + 1}`)}`
       : `SAFE_CAST(${q('t')}.${q(name)} AS STRING)`;
   const text = (c: ColumnSpec) => q(`__text_${c.name}`);
-  // Step 1: each column's text, after constants and value maps; an empty value is no value, as
-  // DuckDB's reader reads it.
+  // Step 1: each column's text, after constants, value maps and the spelling of an enumeration;
+  // an empty value is no value, as DuckDB's reader reads it.
   const texts = source.columns.map((c) => {
     const origin = origins.get(c.name) ?? { kind: 'absent' };
     const raw =
@@ -135,7 +204,7 @@ export function validationStatements(
     const value = map.length
       ? `CASE ${raw} ${map.map(([a, b]) => `WHEN ${lit(a)} THEN ${lit(b)}`).join(' ')} ELSE ${raw} END`
       : raw;
-    return `${value} AS ${text(c)}`;
+    return `${c.values?.length ? enumerated(c.values, value, dialect) : value} AS ${text(c)}`;
   });
   // CSV: lines travel with the rows (a load job keeps no order). Parquet has rows, not lines: they
   // are numbered by ROW_NUMBER() OVER (), in an order BigQuery does not promise to be the file's.
@@ -152,18 +221,36 @@ export function validationStatements(
     const label = `${c.name}${from !== undefined && from !== c.name ? ` (file column ${from})` : ''}`;
     const shown = (what: string) => `CONCAT(${lit(`${label}: `)}, TO_JSON_STRING(${text(c)}), ${lit(what)})`;
     const out: string[] = [];
+    const value = q(c.name);
     if (!c.nullable) out.push(`IF(${text(c)} IS NULL, ${lit(`${label}: missing`)}, NULL)`);
-    if (c.values?.length && c.type === 'string')
+    if (c.type === 'integer')
+      // A fraction is no integer, nor is 1e-20 (NUMERIC rounds it to 0): the text and the
+      // value compare as FLOAT64, as a JS number would read the text.
       out.push(
-        `IF(${text(c)} IS NOT NULL AND ${q(c.name)} IS NULL, ${shown(` is not one of ${c.values.join(', ')}`)}, NULL)`,
+        `IF(${text(c)} IS NOT NULL AND (${value} IS NULL OR SAFE_CAST(TRIM(${text(c)}) AS FLOAT64) <> CAST(${value} AS FLOAT64)), ${shown(' is not a valid integer')}, NULL)`,
       );
-    else if (c.type === 'integer')
+    else if (RANGES[c.type]) {
+      const outside = outsideRange(c, text(c), dialect);
       out.push(
-        `IF(${text(c)} IS NOT NULL AND (${q(c.name)} IS NULL OR SAFE_CAST(TRIM(${text(c)}) AS NUMERIC) <> ${q(c.name)}), ${shown(' is not a valid integer')}, NULL)`,
+        `IF(${text(c)} IS NOT NULL AND ${value} IS NULL AND NOT (${outside}), ${shown(` is not a valid ${c.type}`)}, NULL)`,
+        `IF(${text(c)} IS NOT NULL AND ${value} IS NULL AND ${outside}, ${shown(` is outside the ${c.type}s a warehouse holds (${RANGES[c.type]})`)}, NULL)`,
       );
-    else if (c.type !== 'string')
+    } else if (c.type !== 'string')
       out.push(
-        `IF(${text(c)} IS NOT NULL AND ${q(c.name)} IS NULL, ${shown(` is not a valid ${c.type}`)}, NULL)`,
+        `IF(${text(c)} IS NOT NULL AND ${value} IS NULL, ${shown(` is not a valid ${c.type}`)}, NULL)`,
+      );
+    if (c.type === 'number')
+      // 1e999 reads as infinity, which a zod number refuses.
+      out.push(`IF(IS_INF(${value}) OR IS_NAN(${value}), ${shown(' is not a finite number')}, NULL)`);
+    const bounds = columnBounds(source, c.name);
+    if (bounds?.min || bounds?.max) {
+      const [inside, words] = boundsCheck(c, value, bounds.min, bounds.max, dialect);
+      if (inside)
+        out.push(`IF(NOT (${inside}), ${shown(` is outside the range of its schema (${words})`)}, NULL)`);
+    }
+    if (c.values?.length)
+      out.push(
+        `IF(${text(c)} IS NOT NULL AND ${text(c)} NOT IN (${c.values.map(lit).join(', ')}), ${shown(` is not one of ${c.values.join(', ')}`)}, NULL)`,
       );
     return out;
   });

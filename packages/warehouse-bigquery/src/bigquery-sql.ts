@@ -2,12 +2,14 @@ import {
   compileChecks,
   type DataProduct,
   type Dialect,
-  fingerprintSelect,
   incrementalSelect,
+  markerSelect,
+  newStateSelect,
   productLayout,
   type Relation,
   renderBuildQuery,
   stagingTable,
+  stateRowsSelect,
 } from '@retail-mesh/sdk';
 import { createTableStatement } from './bigquery-ddl.js';
 
@@ -19,8 +21,15 @@ export interface ProductStatements {
   readonly materialize: string;
   /** The whole check suite, one SELECT over the staging table. */
   readonly checks: string;
-  /** Incremental products: the input fingerprints per day, and the staging SELECT that rebuilds changed days. */
-  readonly fingerprints?: string;
+  /**
+   * Incremental products: row counts and markers per input day, fingerprints of every day and
+   * of changed ones, the state kept for the next build, and the staging SELECT that rebuilds
+   * changed days.
+   */
+  readonly markers?: string;
+  readonly fingerprints?: string | undefined;
+  readonly changedFingerprints?: string | undefined;
+  readonly state?: string;
   readonly rebuild?: string;
 }
 
@@ -41,8 +50,33 @@ export function productStatements(product: DataProduct, dialect: Dialect): Produ
   if (product.materialization !== 'incremental') return statements;
   return {
     ...statements,
-    fingerprints: fingerprintSelect(product, dialect, select),
-    // Two example days, one of them the day of rows without one.
+    markers: markerSelect(product, dialect),
+    // Every day of every input (the state of a full build), then two example days, one of them
+    // the day of rows without one.
+    fingerprints: stateRowsSelect(
+      product,
+      dialect,
+      new Map(Object.keys(product.inputs).map((i) => [i, 'all'])),
+      'example-build-query-hash',
+    ),
+    changedFingerprints: stateRowsSelect(
+      product,
+      dialect,
+      new Map(Object.keys(product.inputs).map((i) => [i, ['2026-10-31', null]])),
+    ),
+    state: newStateSelect(
+      product,
+      {
+        kind: 'rows',
+        deleteWhere: "`input` = 'example' AND `day` IN (DATE '2026-10-31')",
+        insert: stateRowsSelect(
+          product,
+          dialect,
+          new Map(Object.keys(product.inputs).map((i) => [i, ['2026-10-31']])),
+        ),
+      },
+      dialect,
+    ),
     rebuild: incrementalSelect(product, select, { days: ['2026-10-31', null] }, dialect),
   };
 }

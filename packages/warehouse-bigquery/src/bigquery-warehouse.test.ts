@@ -108,7 +108,7 @@ function respond(query: string, params: unknown, context: { dryRun: boolean }): 
   }
   if (query.startsWith('SELECT COUNT(*) AS n FROM'))
     return { schema: [{ name: 'n', type: 'INTEGER' }], rows: [[3]] };
-  if (query.startsWith('SELECT COUNT(*) AS `row_count`')) {
+  if (query.startsWith('SELECT `s`.`row_count`')) {
     return {
       schema: Object.keys(checkRow).map((name) => ({ name, type: 'INTEGER' })),
       rows: [Object.values(checkRow)],
@@ -383,6 +383,59 @@ describe('bigquery warehouse against the REST stand-in', () => {
       ['2', (pages[0]!.response as { pageToken: string }).pageToken],
       ['2', (pages[1]!.response as { pageToken: string }).pageToken],
     ]);
+  });
+
+  it('fetches a page only when the reader takes it, and none once it stops', async () => {
+    standIn.onQuery(() => ({
+      schema: [{ name: 'id', type: 'INTEGER' }],
+      rows: Array.from({ length: 10 }, (_, i) => [i]),
+    }));
+    const pages = () => standIn.find('GET', `${API}/queries/*`);
+    const iterator = warehouse.stream('SELECT 1', { chunkSize: 3 })[Symbol.asyncIterator]();
+    expect(pages()).toHaveLength(0);
+    expect((await iterator.next()).value).toEqual([{ id: 0 }, { id: 1 }, { id: 2 }]);
+    expect(pages()).toHaveLength(1);
+    expect((await iterator.next()).value).toEqual([{ id: 3 }, { id: 4 }, { id: 5 }]);
+    expect(pages()).toHaveLength(2);
+    await iterator.return?.();
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+    // Two pages of three rows asked for and answered: never the whole result at once.
+    expect(
+      pages().map((p) => [p.query.maxResults, (p.response as { rows?: unknown[] }).rows?.length]),
+    ).toEqual([
+      ['3', 3],
+      ['3', 3],
+    ]);
+  });
+
+  it('reads a product row by row, fetching its pages as the rows are taken', async () => {
+    const at = (day: number) => String(Date.UTC(2024, 0, day) * 1000);
+    standIn.onQuery(() => ({
+      schema: [
+        { name: 'ticket_id', type: 'STRING' },
+        { name: 'store', type: 'STRING' },
+        { name: 'amount', type: 'NUMERIC' },
+        { name: 'sold_at', type: 'TIMESTAMP' },
+      ],
+      rows: Array.from({ length: 7 }, (_, i) => [`T${i}`, 'S1', `${i}.5`, at(i + 1)]),
+    }));
+    const rows = [];
+    for await (const row of sales.read(warehouse, { chunkSize: 2 })) {
+      rows.push(row);
+      if (rows.length === 3) break;
+    }
+    expect(rows[2]).toEqual({
+      ticket_id: 'T2',
+      store: 'S1',
+      amount: 2.5,
+      sold_at: new Date('2024-01-03T00:00:00Z'),
+    });
+    // Rows 1-2 from the first page, row 3 from the second; the third page was never asked for.
+    expect(standIn.find('GET', `${API}/queries/*`)).toHaveLength(2);
+    const [job] = standIn.find('POST', `${API}/jobs`);
+    expect((job!.body as { configuration: { query: { query: string } } }).configuration.query.query).toMatch(
+      /^SELECT `ticket_id`, `store`, `amount`, `sold_at` FROM .*shop_sales`$/,
+    );
   });
 
   it('reports table stats from table metadata, and nothing for a missing table', async () => {

@@ -78,6 +78,8 @@ const CAPABILITIES: WarehouseCapabilities = {
   partitioning: true,
   dryRun: true,
   sampleData: false,
+  // Issue 12: partition-level builds with partition copies; the staging copy until then.
+  partitionsInPlace: false,
 };
 
 /**
@@ -568,6 +570,15 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
     await this.ensureMeta();
     return (await this.query(this.runLog.since(since))).map(runRecordOf);
   }
+
+  async storageBytes(tables: readonly TableRef[]): Promise<number> {
+    let total = 0;
+    for (const t of tables) total += (await this.tableStats(t))?.bytes ?? 0;
+    return total;
+  }
+
+  /** Every BigQuery job is durable when it completes. */
+  async checkpoint(): Promise<void> {}
 
   async close(): Promise<void> {}
 }

@@ -103,6 +103,18 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       const stats = await warehouse.tableStats(fx.product.table);
       expect(stats?.rowCount).toBe(3);
       expect(stats?.lastModified).toBeInstanceOf(Date);
+      // Storage of several tables in one call: absent ones count nothing; after a checkpoint
+      // the figure is the warehouse's own.
+      const absent = { schema: fx.domain.name, name: 'no_such_table' };
+      expect(await warehouse.storageBytes([])).toBe(0);
+      expect(await warehouse.storageBytes([absent])).toBe(0);
+      await warehouse.checkpoint();
+      const one = await warehouse.storageBytes([fx.product.table]);
+      expect(one).toBeGreaterThan(0);
+      expect(one).toBe((await warehouse.tableStats(fx.product.table))?.bytes);
+      expect(await warehouse.storageBytes([fx.product.table, absent, fx.items.log])).toBe(
+        one + ((await warehouse.tableStats(fx.items.log))?.bytes ?? 0),
+      );
     });
 
     it('keeps the published table when a blocking check fails, and drops the staging table', async () => {
@@ -227,9 +239,12 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       ]);
       const second = await buildProduct(warehouse, fx.daily, { runId: 'inc-2' });
       expect(second.error).toBeUndefined();
+      // A source has no marker: every day of it is hashed, and only the changed ones rebuilt.
       expect(second.incremental).toEqual({
         mode: 'partitions',
         partitions: ['2024-01-02', '2024-01-03', '2024-01-04'],
+        hashedDays: 4,
+        inPlace: warehouse.capabilities.partitionsInPlace,
       });
 
       await buildProduct(warehouse, fx.dailyFull, { runId: 'inc-full' });
@@ -267,7 +282,7 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
         twins.map((r) => ({ ...r, amount: 2 })),
       );
       const twinsChanged = await buildProduct(warehouse, fx.daily, { runId: 'inc-6' });
-      expect(twinsChanged.incremental).toEqual({ mode: 'partitions', partitions: ['2024-01-05'] });
+      expect(twinsChanged.incremental).toMatchObject({ mode: 'partitions', partitions: ['2024-01-05'] });
       expect(await read(fx.daily).then(facts)).toEqual([
         { sale_date: '2024-01-05', store: 'd', revenue: 4, sales: 2 },
       ]);
@@ -278,6 +293,86 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(await read(fx.daily).then(facts)).toEqual([
         { sale_date: '2024-01-05', store: 'd', revenue: 8, sales: 2 },
       ]);
+    });
+
+    it('hashes only the input days an upstream product rewrote, and rolls back a failing in-place rebuild', async () => {
+      const sale = (d: string, store: string, amount: number) => ({
+        sale_id: `${d}/${store}`,
+        sold_at: new Date(`${d}T09:00:00Z`),
+        store,
+        amount,
+      });
+      const days = ['2024-02-01', '2024-02-02', '2024-02-03', '2024-02-04'];
+      await loadRows(
+        warehouse,
+        fx.sales,
+        days.map((d) => sale(d, 'a', 10)),
+      );
+      const build = (p: DataProduct, runId: string) => buildProduct(warehouse, p, { runId });
+      expect((await build(fx.copy, 'up-1')).status).toBe('published');
+      const first = await build(fx.overCopy, 'up-2');
+      expect(first.incremental).toMatchObject({ mode: 'full' });
+
+      // Nothing upstream moved: counts and markers say so, nothing is hashed.
+      expect((await build(fx.overCopy, 'up-3')).incremental).toMatchObject({
+        mode: 'up-to-date',
+        hashedDays: 0,
+      });
+
+      // One day changes at the source: the upstream rewrites that day only, and downstream
+      // hashes and rebuilds that day only.
+      await loadRows(warehouse, fx.sales, [
+        ...days.map((d) => sale(d, 'a', 10)).slice(0, 2),
+        sale(days[2]!, 'a', 99),
+        sale(days[3]!, 'a', 10),
+      ]);
+      expect((await build(fx.copy, 'up-4')).incremental).toMatchObject({
+        mode: 'partitions',
+        partitions: ['2024-02-03'],
+      });
+      const second = await build(fx.overCopy, 'up-5');
+      expect(second.incremental).toEqual({
+        mode: 'partitions',
+        partitions: ['2024-02-03'],
+        hashedDays: 1,
+        inPlace: warehouse.capabilities.partitionsInPlace,
+      });
+      const read = () =>
+        warehouse.query(render(sql`SELECT sale_date, revenue FROM ${fx.overCopy} ORDER BY sale_date`));
+      expect(await read()).toEqual([
+        { sale_date: '2024-02-01', revenue: 10 },
+        { sale_date: '2024-02-02', revenue: 10 },
+        { sale_date: '2024-02-03', revenue: 99 },
+        { sale_date: '2024-02-04', revenue: 10 },
+      ]);
+
+      // A rebuilt day that fails a blocking check: nothing of it is published, and the state
+      // still describes the published rows (the next build tries that day again).
+      await loadRows(warehouse, fx.sales, [
+        ...days.slice(0, 3).map((d) => sale(d, 'a', 10)),
+        sale(days[3]!, 'a', -5),
+      ]);
+      await build(fx.copy, 'up-6');
+      const refused = await build(fx.overCopy, 'up-7');
+      expect(refused.status).toBe('failed');
+      expect(refused.error?.code).toBe('checks-failed');
+      expect(await read()).toEqual([
+        { sale_date: '2024-02-01', revenue: 10 },
+        { sale_date: '2024-02-02', revenue: 10 },
+        { sale_date: '2024-02-03', revenue: 99 },
+        { sale_date: '2024-02-04', revenue: 10 },
+      ]);
+      const retried = await build(fx.overCopy, 'up-8');
+      expect(retried.incremental).toMatchObject({ partitions: ['2024-02-03', '2024-02-04'] });
+      expect(retried.status).toBe('failed');
+      await loadRows(
+        warehouse,
+        fx.sales,
+        days.map((d) => sale(d, 'a', 10)),
+      );
+      await build(fx.copy, 'up-9');
+      expect((await build(fx.overCopy, 'up-10')).status).toBe('published');
+      expect((await read()).map((r) => r.revenue)).toEqual([10, 10, 10, 10]);
     });
 
     it('streams a large result in bounded chunks', async () => {
@@ -441,5 +536,51 @@ function fixtures(prefix: string) {
     transform: ({ sales }) =>
       sql`SELECT ${sql.toDate(sql.id('sold_at'))} AS sale_date, store, SUM(amount) * 2 AS revenue, COUNT(*) AS sales FROM ${sales} GROUP BY 1, 2`,
   });
-  return { domain, items, itemRows, product, broken, checked, sales, daily, dailyFull, dailyDoubled };
+  // An incremental product over an incremental product: the upstream rewrites only changed
+  // days, stamping them, so downstream hashes only those.
+  const copySchema = z.object({
+    sale_id: z.string().describe('Sale'),
+    sale_date: z.iso.date().describe('Day of the sale'),
+    store: z.string().describe('Store'),
+    amount: z.number().meta({ type: 'decimal' }).describe('Amount'),
+  });
+  const copy = defineDataProduct({
+    ...dailyFields,
+    name: `${prefix}_sales_copy`,
+    schema: copySchema,
+    materialization: 'incremental',
+    incremental: { sales: 'sold_at' },
+    partitionBy: { column: 'sale_date' as const },
+    transform: ({ sales }: { sales: Source }) =>
+      sql`SELECT sale_id, ${sql.toDate(sql.id('sold_at'))} AS sale_date, store, amount FROM ${sales}`,
+    checks: () => [],
+  });
+  const overCopy = defineDataProduct({
+    ...dailyFields,
+    name: `${prefix}_over_copy`,
+    schema: z.object({
+      sale_date: z.iso.date().describe('Day'),
+      revenue: z.number().meta({ type: 'decimal' }).describe('Revenue'),
+    }),
+    materialization: 'incremental',
+    incremental: { copy: 'sale_date' },
+    partitionBy: { column: 'sale_date' as const },
+    inputs: { copy },
+    transform: ({ copy: c }) => sql`SELECT sale_date, SUM(amount) AS revenue FROM ${c} GROUP BY 1`,
+    checks: (ch) => [ch.revenue.range({ min: 0 })],
+  });
+  return {
+    domain,
+    items,
+    itemRows,
+    product,
+    broken,
+    checked,
+    sales,
+    daily,
+    dailyFull,
+    dailyDoubled,
+    copy,
+    overCopy,
+  };
 }

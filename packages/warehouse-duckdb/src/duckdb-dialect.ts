@@ -1,4 +1,10 @@
-import type { Dialect, LogicalType, PortableCall, TableRef } from '@retail-mesh/sdk';
+import {
+  type Dialect,
+  type LogicalType,
+  type PortableCall,
+  type TableRef,
+  UsageError,
+} from '@retail-mesh/sdk';
 
 const TYPES: Record<LogicalType, string> = {
   string: 'VARCHAR',
@@ -14,14 +20,55 @@ const TYPES: Record<LogicalType, string> = {
 /** The Sunday that starts the week of a date: DuckDB's own weeks start on Monday. */
 const sundayWeek = (value: string) => `(CAST(date_trunc('week', CAST(${value} AS DATE) + 1) AS DATE) - 1)`;
 
+/** The first 40 characters of a value, for a message. */
+const preview = (value: string) => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+
+/**
+ * Why DuckDB's SQL text cannot carry `value`, if it cannot: a NUL ends the statement (the parser
+ * reads a C string, so a literal would be cut short there), and a lone UTF-16 surrogate is no
+ * Unicode character (the driver would store U+FFFD instead). Refused, never altered.
+ */
+function unrepresentable(value: string): string | undefined {
+  const nul = value.indexOf('\0');
+  if (nul >= 0) return `contains NUL (U+0000) at index ${nul}, which DuckDB's SQL text cannot hold`;
+  // With the u flag a surrogate pair is one code point: only a lone half matches.
+  const lone = /\p{Cs}/u.exec(value);
+  if (lone) {
+    const unit = lone[0].charCodeAt(0).toString(16).toUpperCase();
+    return `contains a lone UTF-16 surrogate (U+${unit}) at index ${lone.index}, which is not Unicode text and which no warehouse stores`;
+  }
+  return undefined;
+}
+
 function quoteString(value: string): string {
+  const problem = unrepresentable(value);
+  if (problem) {
+    throw new UsageError(
+      'unrepresentable-text',
+      `Text ${preview(value)} ${problem}: remove or replace that character before it reaches SQL.`,
+    );
+  }
   return `'${value.replaceAll("'", "''")}'`;
 }
+
+function quoteIdent(name: string): string {
+  const problem = name === '' ? 'is empty' : unrepresentable(name);
+  if (problem) {
+    throw new UsageError(
+      'unrepresentable-identifier',
+      `Name ${preview(name)} ${problem}, so it cannot name a DuckDB column, table or schema: choose another name.`,
+    );
+  }
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A number's literal; a negative one in parentheses, so that `1-${-1}` never reads as a `--` comment. */
+const numeric = (text: string) => (text.startsWith('-') ? `(${text})` : text);
 
 /** DuckDB's spelling of portable SQL. Timestamps are UTC: the adapter pins the session time zone. */
 export const duckdbDialect: Dialect = {
   name: 'duckdb',
-  quoteIdent: (name) => `"${name.replaceAll('"', '""')}"`,
+  quoteIdent,
   tableName(ref: TableRef) {
     return `${this.quoteIdent(ref.schema)}.${this.quoteIdent(ref.name)}`;
   },
@@ -29,10 +76,12 @@ export const duckdbDialect: Dialect = {
     if (value === null || value === undefined) return 'NULL';
     if (typeof value === 'string') return quoteString(value);
     if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-    if (typeof value === 'bigint') return value.toString();
+    if (typeof value === 'bigint') return numeric(value.toString());
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) throw new TypeError(`Cannot write ${value} as a SQL literal.`);
-      return String(value);
+      // DuckDB reads 0.1 as a DECIMAL, whose conversion to DOUBLE may miss by one unit in the
+      // last place; 1e-1 it reads as the DOUBLE nearest, which is the JS number itself.
+      return numeric(Number.isSafeInteger(value) ? String(value) : value.toExponential());
     }
     if (value instanceof Date)
       return `TIMESTAMP ${quoteString(value.toISOString().replace('T', ' ').replace('Z', ''))}`;

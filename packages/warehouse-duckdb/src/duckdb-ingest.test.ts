@@ -159,6 +159,63 @@ describe('ingesting files into a source', () => {
     expect((await ingest(path, { maxRejects: 2 })).loaded).toBe(1);
   });
 
+  it('refuses a file whose every row is invalid, an empty snapshot and a header that repeats a column', async () => {
+    const stores = defineSource({
+      domain: shop,
+      name: 'stores',
+      description: 'Every store, exported whole',
+      mode: 'snapshot',
+      schema: z.object({ store_id: z.string().describe('Store').meta({ key: true }) }),
+    });
+    if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
+    const counts = async () =>
+      (await warehouse.query('SELECT count(*) AS n FROM _mesh.batches')).concat(
+        await warehouse.query('SELECT count(*) AS n FROM shop.raw_orders_log'),
+      );
+    await ingest(
+      file('first.csv', 'order_id,channel,amount,items,ordered_at,note\nK1,store,1,1,2026-10-01 00:00:00,\n'),
+    );
+    const before = await counts();
+
+    const allBad = file(
+      'all-bad.csv',
+      'order_id,channel,amount,items,ordered_at,note\nK2,phone,1,1,2026-10-01 00:00:00,\nK3,fax,1,1,2026-10-01 00:00:00,\n',
+    );
+    const refused = await ingest(allBad).catch((e: unknown) => e);
+    expect(isMeshError(refused) && refused.code).toBe('all-rows-rejected');
+    expect(isMeshError(refused) && refused.message).toContain('all 2 rows are invalid for shop.orders');
+    expect(isMeshError(refused) && refused.message).toContain('line 2: channel');
+
+    const empty = await warehouse
+      .ingestFile(stores, file('stores.csv', 'store_id\n'))
+      .catch((e: unknown) => e);
+    expect(isMeshError(empty) && empty.code).toBe('empty-snapshot');
+
+    const twice = await ingest(
+      file(
+        'twice.csv',
+        'order_id,channel,amount,items,ordered_at,note,Amount\nK4,store,1,1,2026-10-01 00:00:00,,2\n',
+      ),
+    ).catch((e: unknown) => e);
+    expect(isMeshError(twice) && twice.code).toBe('ingest-mapping');
+    expect(isMeshError(twice) && twice.message).toContain(
+      'column Amount appears more than once in the header',
+    );
+    expect(isMeshError(twice) && twice.message).toContain('amount, Amount_2');
+    expect(await counts()).toEqual(before);
+    // Saying which copy is meant loads it.
+    const mapped = await ingest(
+      file(
+        'twice-mapped.csv',
+        'order_id,channel,Amount,items,ordered_at,note,amount\nK5,store,1,1,2026-10-01 00:00:00,,2\n',
+      ),
+      {
+        mapping: { rename: { amount: 'amount_2' } },
+      },
+    );
+    expect(mapped.loaded).toBe(1);
+  });
+
   it('leaves no trace of an unreadable file or one that does not fit', async () => {
     const binary = join(dir, 'garbage.parquet');
     writeFileSync(binary, Buffer.from([0, 1, 2, 3, 4, 5]));

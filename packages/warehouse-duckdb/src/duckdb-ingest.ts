@@ -1,7 +1,10 @@
 import {
+  type Bound,
   type ColumnOrigin,
   type ColumnSpec,
   type CsvScan,
+  columnBounds,
+  INGEST_TEXT_PATTERNS,
   type IngestMapping,
   MAX_RECORD_BYTES,
   type Source,
@@ -26,18 +29,37 @@ export function formatOf(file: string, format?: 'csv' | 'parquet'): 'csv' | 'par
   return format ?? (/\.parquet$/i.test(file) ? 'parquet' : 'csv');
 }
 
+/** What text a number, date or time may be; the same on every warehouse. */
+const STRICT = INGEST_TEXT_PATTERNS;
+
 /**
- * Text DuckDB would read as a number or a date but BigQuery (and a reader of the contract)
- * would not: hexadecimal, digit separators, inf/nan, a timestamp cut to its day. Such text is
- * no value of the column, so the row is rejected on both warehouses alike.
+ * The dates and times BigQuery holds (years 1 to 9999), which are also those a JS `Date` turns
+ * into a four-digit ISO year: DuckDB goes on to year 294247 and before year 1, and an offset
+ * can carry a valid local time past either end in UTC.
  */
-const NUMBER = '\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*';
-const STRICT: Partial<Record<ColumnSpec['type'], string>> = {
-  integer: NUMBER,
-  number: NUMBER,
-  decimal: NUMBER,
-  date: '\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\\s*',
+const RANGES: Partial<Record<ColumnSpec['type'], [string, string, string]>> = {
+  date: ["DATE '0001-01-01'", "DATE '9999-12-31'", '0001-01-01 to 9999-12-31'],
+  timestamp: [
+    "TIMESTAMP '0001-01-01 00:00:00'",
+    "TIMESTAMP '9999-12-31 23:59:59.999999'",
+    '0001-01-01 00:00:00 to 9999-12-31 23:59:59.999999 UTC',
+  ],
 };
+
+/** A numeric column's range as SQL over `value` (true when inside) and as words. */
+function boundsCheck(value: string, min: Bound | undefined, max: Bound | undefined): [string, string] {
+  const sql: string[] = [];
+  const words: string[] = [];
+  if (min) {
+    sql.push(`${value} ${min.inclusive ? '>=' : '>'} ${duckdbDialect.literal(min.value)}`);
+    words.push(`${min.inclusive ? 'at least' : 'above'} ${min.value}`);
+  }
+  if (max) {
+    sql.push(`${value} ${max.inclusive ? '<=' : '<'} ${duckdbDialect.literal(max.value)}`);
+    words.push(`${max.inclusive ? 'at most' : 'below'} ${max.value}`);
+  }
+  return [sql.join(' AND '), words.join(' and ')];
+}
 
 /** The typed value of a raw file value for a column; NULL when it does not convert. */
 function typed(column: ColumnSpec, text: string): string {
@@ -70,7 +92,12 @@ function mappedRaw(column: ColumnSpec, origin: ColumnOrigin, mapping: IngestMapp
     raw = `CASE ${raw} ${values.map(([from, to]) => `WHEN ${lit(from)} THEN ${lit(to)}`).join(' ')} ELSE ${raw} END`;
   }
   if (column.values?.length) {
-    raw = `CASE lower(trim(${raw})) ${column.values.map((v) => `WHEN ${lit(v.toLowerCase())} THEN ${lit(v)}`).join(' ')} ELSE ${raw} END`;
+    // A value spelled as the contract spells it stays itself, even beside one that differs
+    // only in case (`a` and `A`): the match ignoring case is for the other spellings.
+    const values = column.values.map(lit).join(', ');
+    // Both sides without their surrounding spaces (all trim() takes), so ` pad ` matches `PAD`.
+    const folded = (v: string) => v.replace(/^ +| +$/g, '').toLowerCase();
+    raw = `CASE WHEN ${raw} IN (${values}) THEN ${raw} ELSE CASE lower(trim(${raw})) ${column.values.map((v) => `WHEN ${lit(folded(v))} THEN ${lit(v)}`).join(' ')} ELSE ${raw} END END`;
   }
   return raw;
 }
@@ -116,9 +143,28 @@ export function validationSql(
         `CASE WHEN ${raw} IS NOT NULL AND ${value} IS NULL THEN ${label} || ': ' || to_json(${raw}) || ' is not a valid ${c.type}' END`,
       );
     }
+    if (c.type === 'number') {
+      // 1e999 reads as infinity, which a zod number refuses.
+      reasons.push(
+        `CASE WHEN NOT isfinite(${value}) THEN ${label} || ': ' || to_json(${raw}) || ' is not a finite number' END`,
+      );
+    }
+    const range = RANGES[c.type];
+    if (range) {
+      reasons.push(
+        `CASE WHEN ${value} NOT BETWEEN ${range[0]} AND ${range[1]} THEN ${label} || ': ' || to_json(${raw}) || ${lit(` is outside the ${c.type}s a warehouse holds (${range[2]})`)} END`,
+      );
+    }
+    const bounds = columnBounds(source, c.name);
+    if (bounds?.min || bounds?.max) {
+      const [inside, words] = boundsCheck(value, bounds.min, bounds.max);
+      reasons.push(
+        `CASE WHEN NOT (${inside}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(` is outside the range of its schema (${words})`)} END`,
+      );
+    }
     if (c.values?.length) {
       reasons.push(
-        `CASE WHEN ${raw} IS NOT NULL AND ${raw} NOT IN (${c.values.map(lit).join(', ')}) THEN ${label} || ': ' || to_json(${raw}) || ' is not one of ${c.values.join(', ').replaceAll("'", "''")}' END`,
+        `CASE WHEN ${raw} IS NOT NULL AND ${raw} NOT IN (${c.values.map(lit).join(', ')}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(` is not one of ${c.values.join(', ')}`)} END`,
       );
     }
   });

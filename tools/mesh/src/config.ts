@@ -1,18 +1,54 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { DefinitionError, UsageError, z } from '@retail-mesh/sdk';
 import { lineOf, parseYamlFile } from './yaml-file.js';
+
+const MAX_THREADS = 1024;
+/** Below this DuckDB cannot open a database (it pins blocks of 256 KiB and more). */
+const MIN_MEMORY = 16_000_000;
+const MEMORY_LIMIT_FORMAT = 'a size such as 4GB or 512MiB (at least 16MB), or a share of RAM such as 80%';
+const UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  PB: 1e15,
+  KIB: 2 ** 10,
+  MIB: 2 ** 20,
+  GIB: 2 ** 30,
+  TIB: 2 ** 40,
+  PIB: 2 ** 50,
+};
+
+/**
+ * The bytes a memory limit of mesh.yaml stands for (a share of RAM is of this machine's), or
+ * undefined when it is not one DuckDB can honour.
+ *
+ * @example memoryBytes('512MiB') // 536870912
+ */
+export function memoryBytes(text: string, ram = totalmem()): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+|%)\s*$/i.exec(text);
+  if (!match) return undefined;
+  const amount = Number(match[1]);
+  const unit = match[2]!.toUpperCase();
+  if (unit === '%') return amount > 0 && amount <= 100 ? Math.floor((ram * amount) / 100) : undefined;
+  const bytes = UNITS[unit] === undefined ? Number.NaN : Math.floor(amount * UNITS[unit]);
+  return bytes >= MIN_MEMORY && bytes <= Number.MAX_SAFE_INTEGER ? bytes : undefined;
+}
 
 const duckdbTarget = z
   .object({
     type: z.literal('duckdb'),
     /** Relative to the directory mesh runs in. */
     path: z.string().min(1).default('.mesh/mesh.duckdb'),
-    threads: z.int().positive().optional(),
-    /** DuckDB's memory limit: a size such as 4GB, 512MiB or 80% of RAM. */
+    // DuckDB starts every thread it is given: 100,000 of them never finish starting.
+    threads: z.int().positive().max(MAX_THREADS, `at most ${MAX_THREADS}`).optional(),
+    /** DuckDB's memory limit: a size such as 4GB or 512MiB, or a share of RAM such as 80%. */
     memoryLimit: z
       .string()
-      .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)\s*$/i, 'a size such as 4GB, 512MiB or 80%')
+      .refine((text) => memoryBytes(text) !== undefined, MEMORY_LIMIT_FORMAT)
       .optional(),
   })
   .strict();

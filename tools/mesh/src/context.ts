@@ -1,6 +1,8 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import { UsageError, type Warehouse } from '@retail-mesh/sdk';
-import { loadConfig, type MeshConfig, resolveTarget, type TargetConfig } from './config.js';
+import { isMeshError, UsageError, type Warehouse, WarehouseError } from '@retail-mesh/sdk';
+import { loadConfig, type MeshConfig, memoryBytes, resolveTarget, type TargetConfig } from './config.js';
 import { Progress } from './progress.js';
 
 /** Options every command takes. */
@@ -61,12 +63,18 @@ export async function openWarehouse(
 ): Promise<Warehouse> {
   const { target, config } = context;
   if (target.type === 'duckdb') {
-    return createDuckDbWarehouse({
-      path: target.path,
-      threads: target.threads,
-      memoryLimit: target.memoryLimit,
-      create: options.create,
-    });
+    if (target.path !== ':memory:') refuseNonDatabase(resolve(target.path));
+    try {
+      return await createDuckDbWarehouse({
+        path: target.path,
+        threads: target.threads,
+        // In bytes: DuckDB knows neither shares of RAM nor petabytes.
+        memoryLimit: target.memoryLimit === undefined ? undefined : `${memoryBytes(target.memoryLimit)}B`,
+        create: options.create,
+      });
+    } catch (error) {
+      throw withNextStep(error);
+    }
   }
   const { createBigQueryWarehouse } = await import('@retail-mesh/bigquery');
   return createBigQueryWarehouse({
@@ -80,6 +88,83 @@ export async function openWarehouse(
     accessToken: process.env.GOOGLE_OAUTH_ACCESS_TOKEN,
     access: config.access,
   });
+}
+
+/**
+ * Refuses, before DuckDB sees it, a path that is no DuckDB database: a directory, a pipe or
+ * device (which would be read forever), an empty file, a file of another kind. DuckDB itself
+ * opens a `.csv` or `.parquet` path as an empty in-memory database, so a build there would be
+ * thrown away and a read would see no table. A file that does not exist is left to DuckDB
+ * (created, or `database-not-found`).
+ */
+function refuseNonDatabase(file: string): void {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (!stat) return;
+  const fail = (why: string, next: string) => {
+    throw new WarehouseError('database-unavailable', `${file} ${why}: ${next}`, { file });
+  };
+  const elsewhere = `name a DuckDB file with --db (mesh up creates one)`;
+  if (stat.isDirectory())
+    fail('is a directory, not a DuckDB database file', `${elsewhere}, e.g. ${join(file, 'mesh.duckdb')}`);
+  if (!stat.isFile()) fail('is not a regular file (a pipe, socket or device)', elsewhere);
+  if (stat.size === 0)
+    fail(
+      'is empty (0 bytes), not a DuckDB database',
+      `remove it and mesh up creates a warehouse there, or ${elsewhere}`,
+    );
+  // A DuckDB file says DUCK at bytes 8-11 of its header.
+  const head = Buffer.alloc(12);
+  let read = 0;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      read = readSync(fd, head, 0, 12, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return; // Unreadable (permissions): DuckDB's own error names the file and the reason.
+  }
+  if (read < 12 || head.toString('latin1', 8, 12) !== 'DUCK') {
+    const kind =
+      head.toString('latin1', 0, 4) === 'PAR1'
+        ? 'a Parquet file'
+        : head.toString('latin1', 0, Math.min(read, 12)).startsWith('SQLite forma')
+          ? 'an SQLite database'
+          : /^[\t\n\r\x20-\x7e]*$/.test(head.toString('latin1', 0, read))
+            ? 'a text file'
+            : 'some other file';
+    fail(
+      `is not a DuckDB database (it is ${kind})`,
+      `check the path; exports are loaded with mesh ingest, and ${elsewhere}`,
+    );
+  }
+}
+
+/** DuckDB's reasons for not opening a file, with what the user can do about each. */
+const NEXT_STEPS: ReadonlyArray<readonly [RegExp, string]> = [
+  [
+    /permission denied|read-only/i,
+    'check the permissions of the file and its directory (DuckDB writes a .wal file beside it), or pass another --db',
+  ],
+  [
+    /checksum|could not read enough bytes|corrupt|not a valid duckdb/i,
+    'the file is damaged or cut short: restore it from a backup, or build a new warehouse in another file (mesh up --db <file>)',
+  ],
+];
+
+function withNextStep(error: unknown): unknown {
+  if (!isMeshError(error) || error.code !== 'database-unavailable') return error;
+  const next = NEXT_STEPS.find(([pattern]) => pattern.test(error.message))?.[1];
+  if (!next) return error;
+  return new WarehouseError(
+    error.code,
+    `${error.message.replace(/[.\s]*$/, '')}. ${next[0]!.toUpperCase()}${next.slice(1)}.`,
+    error.subject,
+    {
+      cause: error.cause ?? error,
+    },
+  );
 }
 
 /** Opens the warehouse for a command and closes it whatever happens. */

@@ -2,10 +2,15 @@
 
 export const EXIT_CODES = `Exit codes:
   0  success
-  1  a product failed to build or its checks failed, or the mesh is unhealthy (health)
-  2  the command line was wrong (unknown command, flag or product)
-  3  a definition breaks a governance policy or is malformed
-  4  the warehouse could not be opened or refused a statement`;
+  1  a product failed to build or its checks failed, a file could not be ingested, or the
+     mesh is unhealthy (health)
+  2  the command line was wrong (unknown command, flag, name or value; flags that cannot be
+     combined; a file or directory named that does not exist or cannot be written)
+  3  a definition, mesh.yaml or a mapping file is malformed, or a definition breaks a
+     governance policy
+  4  the warehouse could not be opened (missing, damaged, not a DuckDB file, locked by
+     another process) or refused a statement
+Under --json, a non-zero exit prints { "error": { code, message, subject } } on stdout.`;
 
 const GLOBAL = `Global options:
   -t, --target <name>  target of mesh.yaml to run on (default: its defaultTarget, local)

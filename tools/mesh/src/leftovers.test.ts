@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
@@ -60,87 +60,181 @@ describe('what interrupted builds leave behind', () => {
     expect((await mesh('doctor', '--db', db)).stdout).toContain('Nothing to repair');
   });
 
-  it('keeps every product whole when builds are killed at random moments', async () => {
-    // Every published product's row count, read in one query.
-    const counts = async () => {
-      const products = await tables(
-        `SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name <> '_mesh' AND table_name NOT LIKE 'raw\\_%' ESCAPE '\\' AND table_name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY 1, 2`,
-      );
-      const [row] = await tables(
-        `SELECT ${products.map((p) => `(SELECT count(*) FROM "${p.schema_name}"."${p.table_name}") AS "${p.schema_name}.${p.table_name}"`).join(', ')}`,
-      );
-      return row;
-    };
-    const before = await counts();
-    // A seeded pseudo-random series of kill delays, so a failure can be replayed.
-    let seed = 7;
-    const next = () => {
-      seed = (seed * 48271) % 2147483647;
-      return seed / 2147483647;
-    };
-    for (let i = 0; i < 6; i++) {
-      const child = spawn(process.execPath, [BIN, 'build', '--full-refresh', '--db', db], {
-        stdio: 'ignore',
-      });
-      // Listened for at once: a process that ends before the kill must not be waited for forever.
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      await new Promise((resolve) => setTimeout(resolve, 150 + next() * 2500));
-      child.kill('SIGKILL');
-      await exited;
-      // Every product is still its complete old version (same rows: the same data rebuilt).
-      expect(await counts()).toEqual(before);
+  it('keeps every product its complete old or new version when builds are killed at random moments', async () => {
+    // Two versions of the sources (two seeds) and of every product built from them, the second
+    // built to the end on a copy: how long a build takes spreads the kills over it.
+    const versions: Record<number, Record<string, string>> = { 42: await productDigests(db) };
+    const other = join(dir, 'seed-7.duckdb');
+    copyFileSync(db, other);
+    expect((await mesh('seed', '--seed', '7', '--scale', '0.02', '--db', other)).code).toBe(0);
+    const complete = await killAfter(['build', '--full-refresh', '--db', other]);
+    expect(complete.signal).toBeNull();
+    versions[7] = await productDigests(other);
+    const products = Object.keys(versions[42]!);
+    expect(Object.keys(versions[7]!)).toEqual(products);
+    expect(products.filter((p) => versions[7]![p] !== versions[42]![p]).length).toBeGreaterThan(
+      products.length / 2,
+    );
+
+    const next = random(7);
+    let seed = 42;
+    let before = versions[42]!;
+    const done: number[] = [];
+    for (let i = 0; i < KILLS; i++) {
+      // Sources of the other version once most products are built from these: each kill then
+      // interrupts a build that changes products.
+      if (products.filter((p) => before[p] === versions[seed]![p]).length > products.length / 2) {
+        seed = seed === 42 ? 7 : 42;
+        expect((await mesh('seed', '--seed', String(seed), '--scale', '0.02', '--db', db)).code).toBe(0);
+      }
+      const target = versions[seed]!;
+      // Over the whole run, past the first tenth (the process loading its modules).
+      await killAfter(['build', '--full-refresh', '--db', db], complete.ms * (0.1 + 0.9 * next()));
+      const now = await productDigests(db);
+      expect(Object.keys(now)).toEqual(products);
+      // Every product is as it was or its new version whole, never a mix or a part.
+      const torn = products.filter((p) => now[p] !== before[p] && now[p] !== target[p]);
+      expect(torn, `kill ${i}`).toEqual([]);
+      done.push(products.filter((p) => now[p] !== before[p]).length);
+      before = now;
     }
-    // The next full build leaves no staging table.
-    expect((await mesh('build', '--db', db)).code).toBe(0);
-    expect(
-      await tables(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '\\_staging%' ESCAPE '\\'`),
-    ).toEqual([]);
-    expect(await counts()).toEqual(before);
-  });
+    // The kills fell at moments that found different numbers of products done: none, some, all.
+    expect(new Set(done).size).toBeGreaterThan(3);
+    // The next build leaves no staging table, and every product the version of its sources.
+    expect((await mesh('build', '--full-refresh', '--db', db)).code).toBe(0);
+    expect(await stagingTables(db)).toEqual([]);
+    expect(await productDigests(db)).toEqual(versions[seed]);
+    // 20 kills, each after a measured share of a full build: about a minute alone, more on a busy CI.
+  }, 600_000);
 
   it('keeps every batch wholly in or wholly out when ingests are killed at random moments', async () => {
-    // 300,000 order lines: long enough to be killed part-way.
-    // Exports of 300,000 order lines, each in other bytes: long enough to be killed part-way,
-    // and never "already ingested".
-    const exports = Array.from({ length: 8 }, (_, i) => join(dir, `lines-${i}.csv`));
-    for (const [i, path] of exports.entries()) {
-      await tables(
-        `COPY (SELECT printf('K%09d', i // 3) AS order_id, i % 3 + 1 AS line_number, 'P0000001' AS product_id,
-          ${i + 1} AS quantity, 2.5 AS unit_price, 0 AS discount_amount FROM range(300000) t(i)) TO '${path}' (HEADER)`,
-      );
+    // Exports of 150,000 order lines, each in other bytes (never "already ingested"), and over
+    // the same keys: each batch that lands supersedes the one before, key by key.
+    const exports = Array.from({ length: KILLS + 1 }, (_, i) => join(dir, `lines-${i}.csv`));
+    const warehouse = await createDuckDbWarehouse({ path: db });
+    try {
+      for (const [i, path] of exports.entries()) {
+        await warehouse.query(
+          `COPY (SELECT printf('K%09d', i // 3) AS order_id, i % 3 + 1 AS line_number, 'P0000001' AS product_id,
+            ${i + 1} AS quantity, 2.5 AS unit_price, 0 AS discount_amount FROM range(150000) t(i)) TO '${path}' (HEADER)`,
+        );
+      }
+    } finally {
+      await warehouse.close();
     }
-    let seed = 11;
-    const next = () => {
-      seed = (seed * 48271) % 2147483647;
-      return seed / 2147483647;
-    };
-    for (let i = 0; i < 8; i++) {
-      const child = spawn(
-        process.execPath,
-        [BIN, 'ingest', 'order.order_lines', '--from', exports[i]!, '--db', db],
-        {
-          stdio: 'ignore',
-        },
-      );
-      // Listened for at once: a process that ends before the kill must not be waited for forever.
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      await new Promise((resolve) => setTimeout(resolve, 100 + next() * 1500));
-      child.kill('SIGKILL');
-      await exited;
-      // Every live batch holds exactly the rows it says it loaded; no row belongs to no batch.
+    const ingest = (file: string) => ['ingest', 'order.order_lines', '--from', file, '--db', db];
+    // One ingest to the end: its duration spreads the kills.
+    const complete = await killAfter(ingest(exports[KILLS]!));
+    expect(complete.signal).toBeNull();
+    const next = random(11);
+    let live = await liveBatches();
+    let landed = 0;
+    for (let i = 0; i < KILLS; i++) {
+      const { signal } = await killAfter(ingest(exports[i]!), complete.ms * (0.1 + 0.9 * next()));
       const [check] = await tables(`
         SELECT
+          (SELECT count(*) FROM _mesh.batches WHERE source = 'order.order_lines' AND reverted_at IS NULL) AS live,
           (SELECT count(*) FROM (SELECT b.batch_id FROM _mesh.batches b LEFT JOIN (SELECT _batch_id, count(*) AS n FROM "order".raw_order_lines_log GROUP BY 1) l ON l._batch_id = b.batch_id
             WHERE b.source = 'order.order_lines' AND b.reverted_at IS NULL AND COALESCE(l.n, 0) <> b.loaded)) AS short_batches,
           (SELECT count(*) FROM "order".raw_order_lines_log l WHERE NOT EXISTS (SELECT 1 FROM _mesh.batches b WHERE b.batch_id = l._batch_id AND b.reverted_at IS NULL)) AS orphan_rows,
           (SELECT count(*) FROM "order".raw_order_lines) AS current_rows,
+          (SELECT count(*) FROM (SELECT 1 FROM "order".raw_order_lines GROUP BY order_id, line_number HAVING count(*) > 1)) AS duplicate_keys,
           (SELECT count(*) FROM (SELECT DISTINCT order_id, line_number FROM "order".raw_order_lines_log)) AS keys`);
-      expect({ short: Number(check?.short_batches), orphans: Number(check?.orphan_rows) }).toEqual({
+      // Every live batch holds exactly the rows it says it loaded; no row belongs to no batch.
+      expect(
+        { short: Number(check?.short_batches), orphans: Number(check?.orphan_rows) },
+        `kill ${i}`,
+      ).toEqual({
         short: 0,
         orphans: 0,
       });
-      // The current rows are one per key of the log, whatever moment the kill hit.
+      // One current row per key of the log, whatever moment the kill hit.
+      expect(Number(check?.duplicate_keys)).toBe(0);
       expect(Number(check?.current_rows)).toBe(Number(check?.keys));
+      // The batch is in whole (one more live batch) or not at all; an ingest not killed landed.
+      const now = Number(check?.live);
+      expect(now - live).toBeOneOf([0, 1]);
+      if (now > live) landed++;
+      else expect(signal).toBe('SIGKILL');
+      live = now;
     }
-  });
+    // The kills fell before and after batches committed.
+    expect(landed).toBeLessThan(KILLS);
+  }, 600_000);
 });
+
+/** Kills per test: builds and ingests each, at random moments. */
+const KILLS = 20;
+
+/** A seeded series in [0, 1), so that a failure can be replayed. */
+function random(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state * 48271) % 2147483647;
+    return state / 2147483647;
+  };
+}
+
+/** Runs the built CLI and kills it after `ms` (never, when undefined); how long it ran, and how it ended. */
+async function killAfter(args: string[], ms?: number) {
+  const started = performance.now();
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  // Listened for at once: a process that ends before the kill must not be waited for forever.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const timer = ms === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), ms);
+  const { code, signal } = await exited;
+  clearTimeout(timer);
+  // A process that was not killed did its work to the end.
+  if (!signal) expect(code, stderr).toBe(0);
+  return { signal, ms: performance.now() - started };
+}
+
+/**
+ * Every published product's rows, as a count and a hash (the time they were processed left
+ * out: a rebuild of the same inputs is the same version), in one query.
+ */
+async function productDigests(path: string): Promise<Record<string, string>> {
+  const warehouse = await createDuckDbWarehouse({ path });
+  try {
+    const products = await warehouse.query(
+      `SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name <> '_mesh' AND table_name NOT LIKE 'raw\\_%' ESCAPE '\\' AND table_name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY 1, 2`,
+    );
+    const [row] = await warehouse.query(
+      `SELECT ${products
+        .map(
+          (p, i) =>
+            `(SELECT count(*) || ':' || COALESCE(CAST(sum(hash(CAST(to_json(r) AS VARCHAR))) AS VARCHAR), '') FROM (SELECT COLUMNS(c -> c <> '_processed_at') FROM "${p.schema_name}"."${p.table_name}") AS r) AS t${i}`,
+        )
+        .join(', ')}`,
+    );
+    return Object.fromEntries(
+      products.map((p, i) => [`${p.schema_name}.${p.table_name}`, String(row?.[`t${i}`])]),
+    );
+  } finally {
+    await warehouse.close();
+  }
+}
+
+async function stagingTables(path: string) {
+  const warehouse = await createDuckDbWarehouse({ path });
+  try {
+    return await warehouse.query(
+      `SELECT schema_name, table_name FROM duckdb_tables() WHERE table_name LIKE '\\_staging%' ESCAPE '\\'`,
+    );
+  } finally {
+    await warehouse.close();
+  }
+}
+
+async function liveBatches() {
+  const [row] = await tables(
+    `SELECT count(*) AS n FROM _mesh.batches WHERE source = 'order.order_lines' AND reverted_at IS NULL`,
+  );
+  return Number(row?.n);
+}

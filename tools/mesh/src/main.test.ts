@@ -75,7 +75,7 @@ describe('mesh CLI', () => {
     expect(sources.find((s: { source: string }) => s.source === 'product.products').rows).toBe(1000);
     // Upstream products were republished with the same rows: the incremental product has nothing to do.
     const daily = r.json().build.products.find((p: { id: string }) => p.id === 'order.order_daily_sales');
-    expect(daily.incremental).toEqual({ mode: 'up-to-date', partitions: [] });
+    expect(daily.incremental).toMatchObject({ mode: 'up-to-date', partitions: [] });
   });
 
   it('cost bills the domain for its storage, its builds and the whole platform', async () => {
@@ -187,7 +187,7 @@ describe('mesh CLI', () => {
     expect(command.code).toBe(2);
     const option = await mesh('health', '--db', db, '--verbose');
     expect(option.code).toBe(2);
-    expect(option.stderr).toContain("Unknown option '--verbose'");
+    expect(option.stderr).toContain('mesh health has no option --verbose');
   });
 
   it('prints errors as JSON under --json', async () => {

@@ -103,17 +103,7 @@ export async function main(argv: string[]): Promise<number> {
         `Unknown command ${name}. Commands: ${Object.keys(COMMANDS).join(', ')}.`,
       );
     }
-    let parsed: ReturnType<typeof parseArgs>;
-    try {
-      parsed = parseArgs({
-        args: rest,
-        options: { ...GLOBAL_OPTIONS, ...spec.options },
-        allowPositionals: true,
-        strict: true,
-      });
-    } catch (cause) {
-      throw new UsageError('bad-arguments', `${(cause as Error).message}. See mesh ${name} --help.`);
-    }
+    const parsed = parseCommandLine(name, rest, { ...GLOBAL_OPTIONS, ...spec.options });
     const values = parsed.values as Record<string, unknown> & GlobalOptions & { help?: boolean };
     json = values.json === true;
     if (values.help) {
@@ -131,6 +121,89 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return report(error, json);
   }
+}
+
+type OptionSpecs = NonNullable<CommandSpec['options']>;
+
+/**
+ * Parses a command's arguments; every mistake is a `bad-arguments` error that names the flag
+ * and says what to write instead.
+ */
+function parseCommandLine(command: string, args: readonly string[], options: OptionSpecs) {
+  // `--scale -1` means the value -1: joined, so the flag's own check can say why -1 is wrong.
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const spec = arg.startsWith('--') ? options[arg.slice(2)] : undefined;
+    if (spec?.type === 'string' && next !== undefined && /^-\.?\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
+  let parsed: ReturnType<typeof parseArgs<{ options: OptionSpecs; tokens: true; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: joined, options, allowPositionals: true, strict: true, tokens: true });
+  } catch (cause) {
+    throw new UsageError('bad-arguments', argumentMessage(command, cause as Error, options), {}, { cause });
+  }
+  // A flag given twice with different values: which one was meant is anybody's guess.
+  const seen = new Map<string, string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || options[token.name]?.multiple || token.value === undefined) continue;
+    const before = seen.get(token.name);
+    if (before !== undefined && before !== token.value) {
+      throw new UsageError(
+        'bad-arguments',
+        `--${token.name} is given twice (${before} and ${token.value}): give it once. See mesh ${command} --help.`,
+      );
+    }
+    seen.set(token.name, token.value);
+  }
+  return parsed;
+}
+
+/** Node's parser messages, rewritten to name the flag and what to write. */
+function argumentMessage(command: string, error: Error, options: OptionSpecs): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const flag = /'(-[^' ,]+)/.exec(error.message)?.[1];
+  const long = flag?.startsWith('--') ? flag : /--[\w-]+/.exec(error.message)?.[0];
+  const help = `See mesh ${command} --help.`;
+  const names = Object.keys(options).filter((o) => !(o in GLOBAL_OPTIONS));
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag) {
+    const guess = closest(flag.replace(/^-+/, ''), Object.keys(options));
+    return `mesh ${command} has no option ${flag}${guess ? ` (did you mean --${guess}?)` : ''}. ${names.length ? `Its options: ${names.map((o) => `--${o}`).join(', ')}; every` : 'Every'} command takes --target, --config, --db, --json and --help. ${help}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && long) {
+    if (/does not take an argument/.test(error.message))
+      return `${long} is a switch and takes no value: write ${long} alone. ${help}`;
+    if (/argument missing/.test(error.message)) return `${long} needs a value: ${long} <value>. ${help}`;
+    if (/ambiguous/.test(error.message))
+      return `${long} needs a value, but an option follows it; a value that starts with '-' is written ${long}=<value>. ${help}`;
+  }
+  return `${error.message.split('\n')[0]!.replace(/\.$/, '')}. ${help}`;
+}
+
+/** The known name nearest to a mistyped one, if it is near (an edit or two). */
+function closest(typed: string, known: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(typed, name);
+    if (distance <= Math.min(2, Math.floor(name.length / 3)) && (!best || distance < best.distance))
+      best = { name, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 /** The one top-level error handler: prints what went wrong and what it was about. */

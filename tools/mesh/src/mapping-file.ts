@@ -30,7 +30,16 @@ export function readMappingFile(file: string): { source: string | undefined; map
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new UsageError('bad-arguments', `--mapping ${file}: ${(cause as Error).message}`, { file });
+    const code = (cause as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory, not a mapping file'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'cannot be read (permission denied)'
+            : (cause as Error).message;
+    throw new UsageError('bad-arguments', `--mapping ${file}: ${reason}.`, { file }, { cause });
   }
   const { value } = parseYamlFile(mappingFileSchema, text, file, 'invalid-mapping');
   return { source: value.source, mapping: { rename: value.rename, set: value.set, values: value.values } };

@@ -5,9 +5,11 @@ import * as productDomain from '@retail-mesh/domain-product';
 import * as storeDomain from '@retail-mesh/domain-store';
 import {
   type DataProduct,
+  DefinitionError,
   type Domain,
   type MeshDefinition,
   type Source,
+  type Subject,
   UsageError,
 } from '@retail-mesh/sdk';
 
@@ -28,11 +30,53 @@ export const DOMAIN_PACKAGES: readonly DomainPackage[] = [
 ];
 
 export function loadMesh(packages: readonly DomainPackage[] = DOMAIN_PACKAGES): MeshDefinition {
-  return {
+  const mesh = {
     domains: packages.map((p) => p.domain),
     sources: packages.flatMap((p) => p.sources),
     products: packages.flatMap((p) => p.products),
   };
+  refuseDanglingReferences(packages, mesh);
+  return mesh;
+}
+
+const kindOf = (value: unknown) =>
+  typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
+
+const what = (value: unknown) =>
+  value === undefined || value === null ? String(value) : `a ${typeof value}, not a source or data product`;
+
+/**
+ * References the SDK's types promise but JavaScript does not: a domain, source, product or
+ * input that is `undefined` (two modules importing each other, an export renamed) would
+ * otherwise surface far away as "cannot read properties of undefined".
+ */
+function refuseDanglingReferences(packages: readonly DomainPackage[], mesh: MeshDefinition): void {
+  const fail = (message: string, subject: Subject = {}) => {
+    throw new DefinitionError(
+      'unknown-input',
+      `${message}. Import the definition itself; undefined often means two modules import each other.`,
+      subject,
+    );
+  };
+  for (const [i, p] of packages.entries()) {
+    if (kindOf(p?.domain) !== 'domain') fail(`Domain package ${i + 1} of the mesh exports no domain`);
+    for (const s of p.sources ?? [])
+      if (kindOf(s) !== 'source')
+        fail(`Domain ${p.domain.name} lists a source that is ${what(s)}`, { domain: p.domain.name });
+    for (const product of p.products ?? [])
+      if (kindOf(product) !== 'data-product')
+        fail(`Domain ${p.domain.name} lists a product that is ${what(product)}`, { domain: p.domain.name });
+  }
+  for (const product of mesh.products) {
+    for (const [name, input] of Object.entries(product.inputs)) {
+      const kind = kindOf(input);
+      if (kind !== 'source' && kind !== 'data-product')
+        fail(`${product.id} reads input ${name}, which is ${what(input)}`, {
+          domain: product.domain.name,
+          product: product.name,
+        });
+    }
+  }
 }
 
 /**

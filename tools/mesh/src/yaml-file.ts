@@ -1,5 +1,5 @@
 import { DefinitionError, formatIssues, type z } from '@retail-mesh/sdk';
-import { type Document, isMap, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isNode, LineCounter, parseDocument } from 'yaml';
 
 /**
  * Parses a YAML file against a schema. An error names the file, the line and the key
@@ -28,9 +28,11 @@ export function parseYamlFile<S extends z.ZodType>(
     const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
     const line = lineOf(doc, path as Array<string | number>, lineCounter);
     const key = path.join('.');
+    const node = path.length ? doc.getIn(path as Array<string | number>, true) : doc.contents;
+    const value = isNode(node) ? node.toJS(doc) : node;
     throw new DefinitionError(
       code,
-      `${file}${line ? `:${line}` : ''}: ${key ? `${key}: ` : ''}${issue.message}${parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more: ${formatIssues(parsed.error)})` : ''}`,
+      `${file}${line ? `:${line}` : ''}: ${key ? `${key}: ` : ''}${describeIssue(issue, value)}${parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more: ${formatIssues(parsed.error)})` : ''}`,
       { file, line, key },
     );
   }
@@ -52,4 +54,36 @@ export function lineOf(doc: Document, path: Array<string | number>, counter: Lin
     if (node?.range && prefix.length) return counter.linePos(node.range[0]).line;
   }
   return undefined;
+}
+
+const YAML_TYPES: Record<string, string> = {
+  record: 'a mapping',
+  object: 'a mapping',
+  array: 'a list',
+  string: 'text',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+};
+
+/** A schema issue in the words of YAML (mapping, list, text), with the value found. */
+export function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  if (issue.code === 'invalid_key') {
+    return `${String(issue.path.at(-1))} is not a valid name: ${issue.issues[0]?.message ?? issue.message}`;
+  }
+  if (issue.code === 'invalid_type') {
+    const expected = YAML_TYPES[issue.expected] ?? issue.expected;
+    if (value === undefined || value === null) return `missing: give ${expected}`;
+    return `expected ${expected}, not ${found(value)}`;
+  }
+  const scalar = value === null || ['string', 'number', 'boolean'].includes(typeof value);
+  return scalar && issue.code !== 'unrecognized_keys'
+    ? `${issue.message}, not ${found(value)}`
+    : issue.message;
+}
+
+function found(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object' && value !== null) return 'a mapping';
+  return JSON.stringify(value);
 }

@@ -2,18 +2,19 @@ CREATE TABLE `retail-mesh-test`.`shop`.`_check_x`
 OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 6 HOUR))
 AS SELECT `__line`, COALESCE(`__refused`, NULLIF(ARRAY_TO_STRING([IF(`__text_order_id` IS NULL, 'order_id: missing', NULL),
     IF(`__text_quantity` IS NULL, 'quantity (file column Qty): missing', NULL),
-    IF(`__text_quantity` IS NOT NULL AND (`quantity` IS NULL OR SAFE_CAST(TRIM(`__text_quantity`) AS NUMERIC) <> `quantity`), CONCAT('quantity (file column Qty): ', TO_JSON_STRING(`__text_quantity`), ' is not a valid integer'), NULL),
+    IF(`__text_quantity` IS NOT NULL AND (`quantity` IS NULL OR SAFE_CAST(TRIM(`__text_quantity`) AS FLOAT64) <> CAST(`quantity` AS FLOAT64)), CONCAT('quantity (file column Qty): ', TO_JSON_STRING(`__text_quantity`), ' is not a valid integer'), NULL),
+    IF(NOT (`quantity` >= (-9007199254740991) AND `quantity` <= 9007199254740991), CONCAT('quantity (file column Qty): ', TO_JSON_STRING(`__text_quantity`), ' is outside the range of its schema (at least -9007199254740991 and at most 9007199254740991)'), NULL),
     IF(`__text_status` IS NULL, 'status: missing', NULL),
-    IF(`__text_status` IS NOT NULL AND `status` IS NULL, CONCAT('status: ', TO_JSON_STRING(`__text_status`), ' is not one of completed, cancelled'), NULL)], '; '), '')) AS `__reason`, `__record`, `order_id`, `quantity`, `status`
+    IF(`__text_status` IS NOT NULL AND `__text_status` NOT IN ('completed', 'cancelled'), CONCAT('status: ', TO_JSON_STRING(`__text_status`), ' is not one of completed, cancelled'), NULL)], '; '), '')) AS `__reason`, `__record`, `order_id`, `quantity`, `status`
 FROM (
   SELECT *, `__text_order_id` AS `order_id`,
-    SAFE_CAST(SAFE_CAST(TRIM(`__text_quantity`) AS NUMERIC) AS INT64) AS `quantity`,
-    CASE LOWER(TRIM(`__text_status`)) WHEN 'completed' THEN 'completed' WHEN 'cancelled' THEN 'cancelled' END AS `status`
+    SAFE_CAST(SAFE_CAST(IF(REGEXP_CONTAINS(`__text_quantity`, '^(?:\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*)$'), TRIM(`__text_quantity`), NULL) AS NUMERIC) AS INT64) AS `quantity`,
+    `__text_status` AS `status`
   FROM (
     SELECT `t`.`__line` AS `__line`, `t`.`__reason` AS `__refused`, COALESCE(`t`.`__record`, TO_JSON_STRING(STRUCT(`t`.`c1` AS `order_id`, `t`.`c2` AS `Qty`, `t`.`c3` AS `status`))) AS `__record`,
     NULLIF(`t`.`c1`, '') AS `__text_order_id`,
     NULLIF(`t`.`c2`, '') AS `__text_quantity`,
-    NULLIF(`t`.`c3`, '') AS `__text_status`
+    CASE WHEN NULLIF(`t`.`c3`, '') IN ('completed', 'cancelled') THEN NULLIF(`t`.`c3`, '') ELSE CASE LOWER(TRIM(NULLIF(`t`.`c3`, ''), ' ')) WHEN 'completed' THEN 'completed' WHEN 'cancelled' THEN 'cancelled' ELSE NULLIF(`t`.`c3`, '') END END AS `__text_status`
     FROM `retail-mesh-test`.`shop`.`_load_x` AS `t`
   )
 );

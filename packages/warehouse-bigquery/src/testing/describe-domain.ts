@@ -7,7 +7,7 @@ import { closeZetaSqlServer, createAnalyzer } from './zetasql-analyzer.js';
 
 /**
  * The BigQuery test every domain package runs: each statement a build of each product sends
- * (transform, materialization, checks; fingerprints and rebuild for incremental products) is
+ * (transform, materialization, checks; markers, fingerprints, state and rebuild for incremental products) is
  * analyzed by ZetaSQL with a catalog made from the zod schemas, and kept as a snapshot beside
  * the calling test, in `__snapshots__/<product>.bigquery.sql`; and each source's log, rejects
  * table and view of its current rows, as the adapter creates them, analyze too.
@@ -29,7 +29,10 @@ export function describeDomainOnBigQuery(pkg: {
           transform: { ok: true, outputColumns: expect.any(Array) },
           materialize: { ok: true, outputColumns: expect.any(Array) },
           checks: { ok: true, outputColumns: expect.any(Array) },
+          markers: incremental ? { ok: true, outputColumns: expect.any(Array) } : undefined,
           fingerprints: incremental ? { ok: true, outputColumns: expect.any(Array) } : undefined,
+          changedFingerprints: incremental ? { ok: true, outputColumns: expect.any(Array) } : undefined,
+          state: incremental ? { ok: true, outputColumns: expect.any(Array) } : undefined,
           rebuild: incremental ? { ok: true, outputColumns: expect.any(Array) } : undefined,
         });
         if (a.results.transform.ok) {

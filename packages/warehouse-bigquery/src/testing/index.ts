@@ -4,7 +4,9 @@ import {
   type Dialect,
   type Relation,
   type Source,
+  STATE_COLUMNS,
   stagingTable,
+  stateTable,
 } from '@retail-mesh/sdk';
 import { bigqueryDialect, datasetName } from '../bigquery-dialect.js';
 import { type ProductStatements, productStatements } from '../bigquery-sql.js';
@@ -42,7 +44,10 @@ export interface AnalyzedProduct {
     readonly transform: AnalyzeResult;
     readonly materialize: AnalyzeResult;
     readonly checks: AnalyzeResult;
+    readonly markers?: AnalyzeResult | undefined;
     readonly fingerprints?: AnalyzeResult | undefined;
+    readonly changedFingerprints?: AnalyzeResult | undefined;
+    readonly state?: AnalyzeResult | undefined;
     readonly rebuild?: AnalyzeResult | undefined;
   };
 }
@@ -74,6 +79,10 @@ export async function analyzeProducts(
     if (r.kind === 'data-product') {
       const staging = stagingTable(r);
       tables.push(catalogTable(project, staging.schema, staging.name, columns, dialect));
+      if (r.materialization === 'incremental') {
+        const state = stateTable(r);
+        tables.push(catalogTable(project, state.schema, state.name, STATE_COLUMNS, dialect));
+      }
     }
   }
   const analyzer = await createAnalyzer(tables, { defaultProject: project });
@@ -88,7 +97,12 @@ export async function analyzeProducts(
           transform: await analyzer.analyze(statements.transform),
           materialize: await analyzer.analyze(statements.materialize),
           checks: await analyzer.analyze(statements.checks),
+          markers: statements.markers ? await analyzer.analyze(statements.markers) : undefined,
           fingerprints: statements.fingerprints ? await analyzer.analyze(statements.fingerprints) : undefined,
+          changedFingerprints: statements.changedFingerprints
+            ? await analyzer.analyze(statements.changedFingerprints)
+            : undefined,
+          state: statements.state ? await analyzer.analyze(statements.state) : undefined,
           rebuild: statements.rebuild ? await analyzer.analyze(statements.rebuild) : undefined,
         },
       });
@@ -114,6 +128,19 @@ export function statementsFile(analyzed: AnalyzedProduct): string {
     '-- checks (one query for the whole suite)',
     `${statements.checks};`,
     '',
+    ...(statements.markers
+      ? ['-- incremental: row counts and markers of the inputs per day', `${statements.markers};`, '']
+      : []),
+    ...(statements.changedFingerprints
+      ? [
+          '-- incremental: fingerprints of the days whose marker changed',
+          `${statements.changedFingerprints};`,
+          '',
+        ]
+      : []),
+    ...(statements.state
+      ? ['-- incremental: the state kept for the next build', `${statements.state};`, '']
+      : []),
     ...(statements.fingerprints
       ? ['-- incremental: fingerprints of the inputs per day', `${statements.fingerprints};`, '']
       : []),

@@ -9,6 +9,7 @@ import {
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, newRunId, withWarehouse } from '../context.js';
 import { TB } from '../cost.js';
+import { buildFailure, type ErrorJson, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
 import { loadMesh, selectProducts } from '../mesh.js';
 import { color, formatInt, formatMs, table } from '../style.js';
@@ -135,6 +136,15 @@ export async function estimateBuilds(
   return estimates;
 }
 
+function estimateFailure(
+  estimates: ReadonlyArray<{ id: string; error: string | null }>,
+): ErrorJson | undefined {
+  const failed = estimates.find((e) => e.error);
+  if (!failed) return undefined;
+  const [domain, product] = failed.id.split('.');
+  return { code: 'estimate-failed', message: `${failed.id}: ${failed.error}`, subject: { domain, product } };
+}
+
 async function dryRun(values: GlobalOptions, names: string[], io: Io): Promise<number> {
   const mesh = loadMesh();
   const { estimates, currency, target } = await withWarehouse(values, async (warehouse, context) => ({
@@ -148,7 +158,13 @@ async function dryRun(values: GlobalOptions, names: string[], io: Io): Promise<n
   if (values.json) {
     io.out(
       JSON.stringify(
-        { target, currency, products: estimates, totals: { bytes, cost, unavailable: failed } },
+        {
+          target,
+          currency,
+          products: estimates,
+          totals: { bytes, cost, unavailable: failed },
+          ...withError(estimateFailure(estimates)),
+        },
         null,
         2,
       ),
@@ -191,7 +207,13 @@ export async function run(
   );
   const summary = buildSummary(outcomes);
   if (values.json) {
-    io.out(JSON.stringify({ runId, summary, products: outcomes.map(outcomeJson) }, null, 2));
+    io.out(
+      JSON.stringify(
+        { runId, summary, products: outcomes.map(outcomeJson), ...withError(buildFailure(outcomes)) },
+        null,
+        2,
+      ),
+    );
   } else {
     io.out(buildReport(outcomes));
     io.out(

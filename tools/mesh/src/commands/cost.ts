@@ -12,7 +12,8 @@ export async function run(
   _names: string[],
   io: Io,
 ): Promise<number> {
-  const days = numberFlag(values.days, 'days', 30, { integer: true });
+  // A century of history is more than any run log holds; beyond it dates leave the calendar.
+  const days = numberFlag(values.days, 'days', 30, { integer: true, max: 36_500 });
   const bill = await withWarehouse(values, (warehouse, context) =>
     chargeback(warehouse, loadMesh(), context.config.cost, { days }),
   );

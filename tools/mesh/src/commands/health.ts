@@ -12,6 +12,7 @@ import {
   type Warehouse,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
+import { healthFailure, withError } from '../failure.js';
 import { loadMesh } from '../mesh.js';
 import { color, formatInt, formatPercent, table } from '../style.js';
 import { statusLabel } from './build.js';
@@ -120,11 +121,14 @@ export function sourcesReport(sources: readonly SourceState[]): string {
 }
 
 /** Unhealthy means a product cannot be relied on: in error or past its freshness SLA. */
-export const healthExitCode = (health: MeshHealth) =>
-  health.domains.some((d) => d.products.some((p) => p.status === 'error' || p.status === 'stale')) ? 1 : 0;
+export const healthExitCode = (health: MeshHealth) => (healthFailure(health) ? 1 : 0);
 
 export async function run(values: GlobalOptions, _names: string[], io: Io): Promise<number> {
   const health = await withWarehouse(values, (warehouse) => collectHealth(warehouse, loadMesh()));
-  io.out(values.json ? JSON.stringify(health, null, 2) : healthReport(health));
+  io.out(
+    values.json
+      ? JSON.stringify({ ...health, ...withError(healthFailure(health)) }, null, 2)
+      : healthReport(health),
+  );
   return healthExitCode(health);
 }

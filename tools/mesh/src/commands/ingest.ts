@@ -1,8 +1,10 @@
-import { statSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import {
   type BatchRecord,
   canIngestFiles,
   describeSubject,
+  type FileIngester,
   type IngestMapping,
   type IngestResult,
   isMeshError,
@@ -12,6 +14,7 @@ import {
   sourceStates,
   UsageError,
   type Warehouse,
+  WarehouseError,
   withdrawSamples,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
@@ -86,7 +89,38 @@ function findSource(name: string): Source {
 
 const batchId = (text: string, flag: string) => numberFlag(text, flag, 1, { integer: true });
 
+/** Flags of each way to use the command: one way at a time, each with its own flags. */
+const MODES = {
+  list: [],
+  revert: [],
+  rejects: ['limit'],
+  from: ['map', 'set', 'mapping', 'max-rejects', 'format'],
+} as const satisfies Record<string, readonly (keyof IngestValues)[]>;
+
+/** Refuses flags of two ways at once (`--list --revert 3`), instead of silently obeying one. */
+function refuseMixedModes(values: IngestValues): void {
+  const given = (flag: keyof IngestValues) => values[flag] !== undefined && values[flag] !== false;
+  const modes = (Object.keys(MODES) as Array<keyof typeof MODES>).filter(given);
+  if (modes.length > 1) {
+    throw new UsageError(
+      'bad-arguments',
+      `--${modes[0]} and --${modes[1]} cannot be combined: mesh ingest either loads files (--from), lists batches (--list), reverts one (--revert) or prints its rejects (--rejects).`,
+    );
+  }
+  const mode = modes[0] ?? 'from';
+  for (const [other, flags] of Object.entries(MODES)) {
+    if (other === mode) continue;
+    const stray = (flags as readonly (keyof IngestValues)[]).find(given);
+    if (stray)
+      throw new UsageError(
+        'bad-arguments',
+        `--${stray} goes with --${other}${mode === 'from' ? '' : `, not with --${mode}`}. See mesh ingest --help.`,
+      );
+  }
+}
+
 export async function run(values: IngestValues, names: string[], io: Io): Promise<number> {
+  refuseMixedModes(values);
   if (values.list) return list(values, names, io);
   if (values.revert !== undefined) return revert(values, names, io);
   if (values.rejects !== undefined) return rejects(values, names, io);
@@ -119,16 +153,7 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
           `Target ${context.targetName} (${warehouse.name}) cannot ingest files.`,
         );
       }
-      if (isDirectory(values.from!)) {
-        throw new UsageError(
-          'bad-arguments',
-          `--from ${values.from} is a directory: name a file, or the files in it with a glob ('${values.from!.replace(/\/$/, '')}/*.csv').`,
-          { file: values.from },
-        );
-      }
-      const files = await warehouse.listFiles(values.from!);
-      if (!files.length)
-        throw new UsageError('no-files', `No file matches ${values.from}.`, { file: values.from });
+      const files = await filesToIngest(warehouse, values.from!);
       const results: Array<{
         file: string;
         result?: IngestResult;
@@ -137,6 +162,7 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
       for (const [i, file] of files.entries()) {
         io.progress.step(`ingesting ${file} (${i + 1}/${files.length})`);
         try {
+          refuseOtherFormat(source, file, options.format);
           results.push({ file, result: await warehouse.ingestFile(source, file, options) });
         } catch (error) {
           if (!isMeshError(error)) throw error;
@@ -223,12 +249,93 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
   return failed.length ? 1 : 0;
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
+const GLOB = /[*?[\]{}]/;
+
+/**
+ * The files `--from` names: a path must be a regular file (a pipe would be read forever), a
+ * pattern must match at least one. Relative paths read from the working directory.
+ */
+async function filesToIngest(warehouse: FileIngester, from: string): Promise<string[]> {
+  const where = isAbsolute(from) ? '' : ` (relative to ${process.cwd()})`;
+  if (!GLOB.test(from)) {
+    let stat: ReturnType<typeof statSync>;
+    try {
+      stat = statSync(from);
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      const link = code === 'ENOENT' && isDanglingLink(from);
+      throw new UsageError(
+        'no-files',
+        link
+          ? `--from ${from} is a link to ${link}, which does not exist.`
+          : code === 'ENOENT' || code === 'ENOTDIR'
+            ? `--from ${from}: no such file${where}. Check the path, or quote a glob ('exports/*.csv').`
+            : `--from ${from} cannot be read: ${(cause as Error).message}.`,
+        { file: from },
+        { cause },
+      );
+    }
+    if (stat.isDirectory()) {
+      throw new UsageError(
+        'bad-arguments',
+        `--from ${from} is a directory: name a file, or the files in it with a glob ('${from.replace(/\/$/, '')}/*.csv').`,
+        { file: from },
+      );
+    }
+    if (!stat.isFile()) throw notAFile(from);
   }
+  const files = await warehouse.listFiles(from);
+  if (!files.length) throw new UsageError('no-files', `No file matches ${from}${where}.`, { file: from });
+  return files;
+}
+
+function isDanglingLink(path: string): string | undefined {
+  try {
+    return lstatSync(path).isSymbolicLink() ? resolve(dirname(path), readlinkSync(path)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const notAFile = (file: string) =>
+  new UsageError(
+    'bad-arguments',
+    `--from ${file} is not a regular file (a pipe, socket or device): write the export to a file and ingest that.`,
+    { file },
+  );
+
+/**
+ * A file whose bytes are of the other format than its name (or --format) says: refused with
+ * what to do, instead of an encoding error (Parquet read as CSV) or a parser's words.
+ */
+function refuseOtherFormat(source: Source, file: string, format: 'csv' | 'parquet' | undefined): void {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (stat && !stat.isFile()) throw notAFile(file);
+  const expected = format ?? (/\.parquet$/i.test(file) ? 'parquet' : 'csv');
+  // Parquet starts and ends with the magic PAR1.
+  const head = Buffer.alloc(4);
+  const tail = Buffer.alloc(4);
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, head, 0, 4, 0);
+      if (stat && stat.size >= 8) readSync(fd, tail, 0, 4, stat.size - 4);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return; // Unreadable: the warehouse says why, naming the file.
+  }
+  const starts = head.toString('latin1') === 'PAR1';
+  const parquet = starts && tail.toString('latin1') === 'PAR1';
+  if (expected === 'csv' ? !parquet : starts) return;
+  throw new WarehouseError(
+    'ingest-unreadable',
+    expected === 'csv'
+      ? `${file} is a Parquet file, not CSV: name it .parquet or pass --format parquet.`
+      : `${file} is not a Parquet file (it does not start with PAR1)${format ? '' : ' though its name ends in .parquet'}: pass --format csv if it is a CSV export.`,
+    { domain: source.domain.name, source: source.name, file },
+  );
 }
 
 /** A snapshot is one file: several files in one call each replaced the one before. */

@@ -9,6 +9,7 @@ import {
   withdrawSamples,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
+import { withError } from '../failure.js';
 import { loadMesh } from '../mesh.js';
 import { color, formatInt, formatMs, table } from '../style.js';
 import { numberFlag } from './options.js';
@@ -220,10 +221,27 @@ export async function run(
     create: true,
   });
   const rows = results.filter((r) => r.status === 'seeded').reduce((a, r) => a + r.rows, 0);
+  // Sources asked for by name that could not be seeded: the command did not do what was asked.
+  const refused = names.length ? results.find((r) => r.status === 'refused') : undefined;
   const ms = performance.now() - started;
   if (values.json) {
     io.out(
-      JSON.stringify({ ...options, sources: results, totals: { rows, durationMs: Math.round(ms) } }, null, 2),
+      JSON.stringify(
+        {
+          ...options,
+          sources: results,
+          totals: { rows, durationMs: Math.round(ms) },
+          ...withError(
+            refused && {
+              code: 'seed-refused',
+              message: `${refused.source} was not seeded: ${refused.reason}.`,
+              subject: { domain: refused.source.split('.')[0], source: refused.source.split('.')[1] },
+            },
+          ),
+        },
+        null,
+        2,
+      ),
     );
   } else {
     io.out(seedReport(results));
@@ -231,6 +249,5 @@ export async function run(
       `\nSeeded ${formatInt(rows)} rows in ${formatMs(ms)} (scale ${options.scale}, seed ${options.seed}).`,
     );
   }
-  // Sources asked for by name that could not be seeded: the command did not do what was asked.
-  return names.length && results.some((r) => r.status === 'refused') ? 1 : 0;
+  return refused ? 1 : 0;
 }

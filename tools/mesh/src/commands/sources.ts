@@ -9,6 +9,8 @@ export async function run(
   names: string[],
   io: Io,
 ): Promise<number> {
+  if (values.json && values.markdown)
+    throw new UsageError('bad-arguments', 'Choose one of --json and --markdown.');
   const all = loadMesh();
   for (const name of names) {
     if (!all.sources.some((s) => s.domain.name === name || s.id === name)) {

@@ -6,6 +6,7 @@ import {
   testProduct,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, newRunId, withWarehouse } from '../context.js';
+import { testFailure, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
 import { loadMesh, selectProducts } from '../mesh.js';
 import { color, formatMs, formatPercent, table } from '../style.js';
@@ -37,6 +38,7 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
           policies: { errors: 0, warnings: findings.length, findings },
           leftovers,
           summary: { tested: outcomes.length - failed, failed },
+          ...withError(testFailure(outcomes)),
           products: outcomes.map((o) => ({
             id: o.product.id,
             status: o.status,

@@ -1,4 +1,5 @@
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
+import { buildFailure, healthFailure, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
 import { loadMesh } from '../mesh.js';
 import { formatMs } from '../style.js';
@@ -35,6 +36,7 @@ export async function run(
           build: { runId: result.runId, summary, products: result.outcomes.map(outcomeJson) },
           health: result.health,
           durationMs: Math.round(ms),
+          ...withError(buildFailure(result.outcomes) ?? healthFailure(result.health)),
         },
         null,
         2,

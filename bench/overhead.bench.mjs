@@ -1,0 +1,136 @@
+// The platform's overhead over the engine: a full mesh build (transform into staging, check
+// suite, publish, run log) against the same product SELECTs run straight through
+// @duckdb/node-api as CREATE TABLE AS, in dependency order, on copies of one seeded file.
+// Rounds alternate which side goes first. Also times `mesh up` at scale 1 from nothing, as a
+// user runs it (a new process, an empty directory).
+// Usage: node overhead.bench.mjs [--scales 1,30] [--rounds 2]
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createDuckDbWarehouse, duckdbDialect } from '@retail-mesh/duckdb';
+import { planBuild, renderBuildQuery } from '@retail-mesh/sdk';
+import { buildProducts, loadMesh, seedMesh } from '@retail-mesh/tools';
+import { recordFigures } from './lib/results.mjs';
+
+const fromAdapter = createRequire(import.meta.resolve('@retail-mesh/duckdb'));
+const { DuckDBInstance } = await import(fromAdapter.resolve('@duckdb/node-api'));
+
+const { values } = parseArgs({
+  options: {
+    scales: { type: 'string', default: '1,30' },
+    rounds: { type: 'string', default: '2' },
+    'up-runs': { type: 'string', default: '3' },
+  },
+});
+const scales = values.scales.split(',').map(Number);
+const rounds = Number(values.rounds);
+const mesh = loadMesh();
+const order = planBuild(mesh.products).order;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const dir = mkdtempSync(join(tmpdir(), 'mesh-overhead-'));
+const figures = [];
+
+async function meshBuild(path) {
+  const warehouse = await createDuckDbWarehouse({ path });
+  const started = performance.now();
+  const { outcomes } = await buildProducts(warehouse, mesh, []);
+  const ms = performance.now() - started;
+  await warehouse.close();
+  const failed = outcomes.filter((o) => o.status !== 'published');
+  if (failed.length) throw new Error(`mesh build failed: ${failed.map((o) => o.product.id).join(', ')}`);
+  return { ms, perProduct: new Map(outcomes.map((o) => [o.product.id, o.durationMs])) };
+}
+
+async function engineBuild(path) {
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  await connection.run("SET GLOBAL TimeZone = 'UTC'");
+  const perProduct = new Map();
+  const started = performance.now();
+  for (const product of order) {
+    const t = performance.now();
+    const { select } = renderBuildQuery(product, duckdbDialect);
+    await connection.run(`CREATE OR REPLACE TABLE ${duckdbDialect.tableName(product.table)} AS ${select}`);
+    perProduct.set(product.id, performance.now() - t);
+  }
+  const ms = performance.now() - started;
+  connection.closeSync();
+  instance.closeSync();
+  return { ms, perProduct };
+}
+
+for (const scale of scales) {
+  const base = join(dir, `base-${scale}.duckdb`);
+  const seeding = await createDuckDbWarehouse({ path: base, create: true });
+  await seedMesh(seeding, mesh, { scale, seed: 42 });
+  await seeding.close();
+  const mesh_ = [];
+  const engine = [];
+  for (let round = 0; round < rounds; round++) {
+    const a = join(dir, `a-${scale}-${round}.duckdb`);
+    const b = join(dir, `b-${scale}-${round}.duckdb`);
+    copyFileSync(base, a);
+    copyFileSync(base, b);
+    if (round % 2 === 0) {
+      mesh_.push(await meshBuild(a));
+      engine.push(await engineBuild(b));
+    } else {
+      engine.push(await engineBuild(b));
+      mesh_.push(await meshBuild(a));
+    }
+    rmSync(a, { force: true });
+    rmSync(b, { force: true });
+  }
+  rmSync(base, { force: true });
+  const meshMs = median(mesh_.map((r) => r.ms));
+  const engineMs = median(engine.map((r) => r.ms));
+  console.log(
+    `scale ${scale}: mesh build ${(meshMs / 1000).toFixed(2)} s, engine ${(engineMs / 1000).toFixed(2)} s (median of ${rounds})`,
+  );
+  // Per product: the median over rounds of the build's time minus the engine's CTAS.
+  const extra = order.map((p) => {
+    const m = median(mesh_.map((r) => r.perProduct.get(p.id)));
+    const e = median(engine.map((r) => r.perProduct.get(p.id)));
+    return { id: p.id, mesh: m, engine: e, extra: m - e };
+  });
+  for (const x of extra.sort((l, r) => r.mesh - l.mesh).slice(0, 6))
+    console.log(`  ${x.id.padEnd(45)} mesh ${x.mesh.toFixed(0).padStart(6)} ms  engine ${x.engine.toFixed(0).padStart(6)} ms`);
+  figures.push({
+    id: `overhead.scale-${scale}`,
+    label: `Full mesh build / engine CTAS at scale ${scale}`,
+    value: meshMs / engineMs,
+    unit: 'x',
+    aim: { op: '<=', value: scale >= 30 ? 1.1 : 1.3 },
+  });
+  figures.push({ id: `overhead.scale-${scale}.mesh-ms`, label: `Full mesh build at scale ${scale}`, value: meshMs, unit: 'ms' });
+  figures.push({ id: `overhead.scale-${scale}.engine-ms`, label: `Engine CTAS of every product at scale ${scale}`, value: engineMs, unit: 'ms' });
+  const small = extra.filter((x) => x.engine < 50);
+  if (small.length) {
+    figures.push({
+      id: `overhead.scale-${scale}.fixed-ms`,
+      label: `Fixed cost per small product at scale ${scale} (median build minus CTAS, ${small.length} products under 50 ms raw)`,
+      value: median(small.map((x) => x.extra)),
+      unit: 'ms',
+    });
+  }
+}
+
+// `mesh up` at scale 1 from nothing: a new process on an empty directory, as a user runs it.
+const bin = fileURLToPath(new URL('../tools/mesh/bin/mesh.js', import.meta.url));
+const ups = [];
+for (let i = 0; i < Number(values['up-runs']); i++) {
+  const cwd = mkdtempSync(join(dir, 'up-'));
+  const started = performance.now();
+  const run = spawnSync(process.execPath, [bin, 'up', '--db', join(cwd, 'mesh.duckdb'), '--json'], { cwd, encoding: 'utf8' });
+  ups.push(performance.now() - started);
+  if (run.status !== 0) throw new Error(`mesh up failed: ${run.stderr || run.stdout}`);
+}
+console.log(`mesh up at scale 1 from nothing: median ${(median(ups) / 1000).toFixed(2)} s of ${ups.length}`);
+figures.push({ id: 'up.scale-1', label: '`mesh up` at scale 1 from nothing', value: median(ups) / 1000, unit: 's', aim: { op: '<', value: 5 } });
+
+rmSync(dir, { recursive: true, force: true });
+recordFigures('overhead', figures, { scales, rounds });
