@@ -11,12 +11,13 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { storeLocations } from '@retail-mesh/domain-store';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import {
@@ -192,6 +193,25 @@ function mkfifo(path: string) {
  * tests run as root, and as the same user otherwise (the mode bits then apply already).
  */
 const unprivileged = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
+/**
+ * `nobody` must reach the CLI: a checkout under a private directory (`mktemp -d` makes one)
+ * is opened for traversal (not reading) while the tests run, and closed again afterwards.
+ */
+const opened: Array<[string, number]> = [];
+beforeAll(() => {
+  if (process.getuid?.() !== 0) return;
+  for (let d = dirname(BIN); d !== dirname(d); d = dirname(d)) {
+    const mode = statSync(d).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      chmodSync(d, mode | 0o001);
+      opened.push([d, mode]);
+    }
+  }
+});
+afterAll(() => {
+  for (const [d, mode] of opened.reverse()) chmodSync(d, mode);
+});
 
 async function meshProcess(args: string[], cwd: string) {
   const child = spawn(process.execPath, [BIN, ...args], { cwd, ...unprivileged });
