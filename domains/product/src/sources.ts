@@ -111,6 +111,8 @@ export const stockLevels = defineSource({
     reorder_point: z.int().min(0).describe('Stock level at or below which the product is reordered'),
     updated_at: z.date().describe('When the count was taken (UTC)'),
   }),
+  // A hash is a UBIGINT: with a signed operand (reorder_point) its arithmetic would run in
+  // HUGEINT, many times slower, hence the casts.
   sample: ({ scale, seed }) => `
     WITH ${numbers(productCount(scale))}
     SELECT
@@ -119,7 +121,7 @@ export const stockLevels = defineSource({
         WHEN r < 2 THEN -CAST(1 + hash(${seed}, i, 'oversold') % 3 AS INTEGER)   -- oversold
         WHEN r < 8 THEN 0                                                          -- out of stock
         WHEN r < 22 THEN CAST(1 + hash(${seed}, i, 'low') % CAST(reorder_point AS UBIGINT) AS INTEGER) -- at or below reorder point
-        ELSE CAST(reorder_point + 1 + hash(${seed}, i, 'stock') % 400 AS INTEGER)
+        ELSE reorder_point + 1 + CAST(hash(${seed}, i, 'stock') % 400 AS INTEGER)
       END AS stock,
       reorder_point,
       ${AS_OF} - to_seconds(CAST(hash(${seed}, i, 'counted') % 86400 AS BIGINT)) AS updated_at
