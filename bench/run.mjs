@@ -16,7 +16,7 @@ const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { typ
 /** Each bench, the file it records, and its arguments (full size, then quick). */
 const BENCHES = [
   { name: 'overhead', script: 'overhead.bench.mjs', full: [], quick: ['--scales', '1,3', '--rounds', '1', '--up-runs', '1'] },
-  { name: 'checks', script: 'check-fusion.bench.mjs', full: [], quick: ['--scale', '3'] },
+  { name: 'checks', script: 'check-fusion.bench.mjs', full: [], quick: ['--scale', '3', '--min-rows', '50000', '--rounds', '2'] },
   { name: 'incremental', script: 'incremental.bench.mjs', full: [], quick: ['--scale', '3', '--rounds', '2'] },
   { name: 'read', script: 'read.bench.mjs', full: [], quick: ['--rows', '500000'] },
   { name: 'generation', script: 'generation.bench.mjs', full: [], quick: ['--scales', '3'] },
