@@ -12,6 +12,7 @@ import {
 } from './build.js';
 import { type DataProduct, type DataProductInput, defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
+import { readByDay } from './incremental.js';
 import type { Relation, TableRef } from './relation.js';
 import { defineSource, type Source } from './source.js';
 import { type BatchRecord, EMPTY_MAPPING } from './source-log.js';
@@ -53,7 +54,7 @@ function recordingWarehouse(options: {
       partitioning: false,
       dryRun: false,
       sampleData: false,
-      partitionsInPlace: false,
+      publishInPlace: false,
     },
     ensureDomain: async (domain) => void log.push(`ensureDomain ${domain.name}`),
     ensureTable: async (table) => step('ensureTable', table),
@@ -70,7 +71,10 @@ function recordingWarehouse(options: {
       promoted.add(qualified(target));
     },
     dropTable: async (table) => step('dropTable', table),
-    listTables: async () => [],
+    listTables: async (schema) =>
+      [...promoted, ...Object.keys(options.stats ?? {}).filter((t) => options.stats?.[t])]
+        .filter((t) => t.startsWith(`${schema}.`))
+        .map((t) => t.slice(schema.length + 1)),
     query: async (statement) => {
       queries.push(statement);
       const staging = /FROM "(\w+)"\."(\w+)" AS t\) AS s/.exec(statement);
@@ -122,6 +126,57 @@ const input = (
 });
 const ids = defineDataProduct({ ...input('sales_ids'), clusterBy: ['id'] });
 
+describe('readByDay', () => {
+  const daySchema = z.object({
+    day: z.iso.date().describe('Day'),
+    shipped: z.iso.date().describe('Day shipped'),
+    id: z.int().describe('Id'),
+  });
+  const dayFields = {
+    domain: sales,
+    version: '1.0.0',
+    description: 'Days for tests.',
+    tier: 'silver' as const,
+    refresh: 'daily' as const,
+    access: 'restricted' as const,
+    schema: daySchema,
+    inputs: {},
+    transform: () => sql`SELECT CURRENT_DATE AS day, CURRENT_DATE AS shipped, 1 AS id`,
+    checks: () => [],
+  };
+  const byDay = defineDataProduct({ ...dayFields, name: 'by_day', partitionBy: { column: 'day' as const } });
+  const otherColumn = defineDataProduct({
+    ...dayFields,
+    name: 'other_column',
+    partitionBy: { column: 'day' as const },
+  });
+  const unread = defineDataProduct({ ...dayFields, name: 'unread', partitionBy: { column: 'day' as const } });
+  const reader = defineDataProduct({
+    ...dayFields,
+    name: 'reader',
+    partitionBy: { column: 'day' as const },
+    materialization: 'incremental',
+    inputs: { a: byDay, b: otherColumn },
+    // `b` is read by a column that is not its partition column: its order would not help.
+    incremental: { a: 'day', b: 'shipped' },
+    transform: ({ a }) => sql`SELECT day, shipped, id FROM ${a}`,
+  });
+
+  it('names incremental products and the inputs they read by their partition column, nothing else', () => {
+    expect([...readByDay([byDay, otherColumn, unread, reader])].sort()).toEqual([
+      'sales.by_day',
+      'sales.reader',
+    ]);
+    expect(readByDay([byDay, otherColumn, unread])).toEqual(new Set());
+  });
+
+  it('orders by the partition column only the products read by day', () => {
+    expect(productLayout(reader).orderByPartition).toBe(true);
+    expect(productLayout(byDay).orderByPartition).toBe(false);
+    expect(productLayout(byDay, { readByDay: true }).orderByPartition).toBe(true);
+  });
+});
+
 describe('renderBuildQuery', () => {
   it('casts the transform to the contract and appends the metadata columns', () => {
     expect(renderBuildQuery(ids, ansi)).toEqual({
@@ -137,6 +192,7 @@ describe('renderBuildQuery', () => {
     expect(productLayout(ids)).toEqual({
       columns: ids.publishedColumns,
       partitionBy: undefined,
+      orderByPartition: false,
       clusterBy: ['id'],
       description: 'sales_ids for tests.',
       labels: { domain: 'sales', product: 'sales_ids', tier: 'silver', version: '1.0.0' },

@@ -8,9 +8,9 @@ import {
   incrementalSelect,
   newStateSelect,
   planIncremental,
+  readByDay,
   rebuiltRowsSelect,
   STATE_COLUMNS,
-  type StateUpdate,
   stateTable,
 } from './incremental.js';
 import type { Relation, TableRef } from './relation.js';
@@ -19,8 +19,9 @@ import { renderSql, sql } from './sql.js';
 import {
   type BuildRunRecord,
   canEstimateCost,
-  canReplacePartitions,
+  canPublishInPlace,
   type InTransactionQuery,
+  type MaterializeResult,
   type TableLayout,
   type Warehouse,
 } from './warehouse.js';
@@ -63,11 +64,15 @@ export function describeLeftover(leftover: StagingLeftover): string {
   return `leftover staging table ${leftover.table.schema}.${leftover.table.name} from a build that did not finish`;
 }
 
-/** The layout of a product's published table. */
-export function productLayout(product: DataProduct): TableLayout {
+/**
+ * The layout of a product's published table. `readByDay`: incremental products read it one day
+ * at a time (see `readByDay`); an incremental product itself always is.
+ */
+export function productLayout(product: DataProduct, options: { readByDay?: boolean } = {}): TableLayout {
   return {
     columns: product.publishedColumns,
     partitionBy: product.partitionBy,
+    orderByPartition: product.materialization === 'incremental' || Boolean(options.readByDay),
     clusterBy: product.clusterBy,
     description: product.description,
     labels: {
@@ -144,7 +149,7 @@ function subjectOf(product: DataProduct) {
 export async function buildProduct(
   warehouse: Warehouse,
   product: DataProduct,
-  options: { runId: string; fullRefresh?: boolean },
+  options: { runId: string; fullRefresh?: boolean; readByDay?: boolean },
 ): Promise<BuildOutcome> {
   const started = new Date();
   const staging = stagingTable(product);
@@ -155,6 +160,8 @@ export async function buildProduct(
   let status: BuildOutcome['status'] = 'failed';
   let stagingCreated = false;
   let incremental: BuildOutcome['incremental'];
+  // Published in place, the run record was committed with the rows.
+  let recorded = false;
   try {
     if (product.materialization === 'view') {
       throw new BuildError(
@@ -173,37 +180,43 @@ export async function buildProduct(
     // A plan means the last build published this very build query: its columns were checked then.
     if (!plan) await checkTransformColumns(warehouse, product, transform);
     await warehouse.ensureDomain(product.domain);
-    const inPlace = Boolean(plan?.days.length) && canReplacePartitions(warehouse);
+    // Where DDL is transactional the published table is written, checked and recorded in one
+    // transaction; elsewhere through a staging table promoted once its checks pass.
+    const publisher = canPublishInPlace(warehouse) ? warehouse : undefined;
+    const inPlace = Boolean(plan?.days.length) && Boolean(publisher);
     incremental = found && {
       mode: !plan ? 'full' : plan.days.length ? 'partitions' : 'up-to-date',
       partitions: plan?.days ?? [],
       hashedDays: found.hashedDays,
       inPlace,
     };
-    const viaStaging = !plan || (plan.days.length > 0 && !inPlace);
+    const viaStaging = !publisher && (!plan || plan.days.length > 0);
     const suite = await prepareChecks(warehouse, product, (r: Relation) =>
       r === product && viaStaging ? staging : r.table,
     );
     const update = found?.update;
-    // The state rows of the days this build hashed, replaced beside the partitions.
-    const stateRows = (u: StateUpdate & { kind: 'rows' }) => [
-      { table: stateTable(product), deleteWhere: u.deleteWhere, insert: u.insert },
-    ];
-    if (plan && !viaStaging && canReplacePartitions(warehouse) && (inPlace || update?.kind === 'rows')) {
-      // The changed days replaced in the published table itself (none when up to date), checked
-      // inside the same transaction with the state: a failing check rolls all of it back.
-      ({ rowCount } = await warehouse.replacePartitions(
-        product.table,
-        { column: product.partitionBy!.column, days: plan.days },
-        rebuiltRowsSelect(product, select, plan, warehouse.dialect),
-        {
-          alongside: update?.kind === 'rows' ? stateRows(update) : [],
-          verify: async (query) => {
-            checks = await suite.run(query);
-            refuseBlocking(product, checks);
-          },
-        },
-      ));
+    const inTransaction = {
+      verify: async (query: InTransactionQuery) => {
+        checks = await suite.run(query);
+        refuseBlocking(product, checks);
+      },
+      record: (result: MaterializeResult): BuildRunRecord => ({
+        ...runRecord(
+          product,
+          options.runId,
+          'published',
+          started,
+          new Date(),
+          result.rowCount,
+          checks,
+          undefined,
+        ),
+        bytesProcessed,
+      }),
+    };
+    if (publisher && plan && (inPlace || update?.kind === 'rows')) {
+      // The changed days replaced in the published table itself (none when up to date), with
+      // the state rows of the days this build hashed.
       // What the rebuilt days read: their share of the inputs (the markers read two columns more).
       bytesProcessed = inPlace
         ? Math.round(
@@ -211,6 +224,19 @@ export async function buildProduct(
               Math.max(1, found!.inputDays),
           )
         : 0;
+      ({ rowCount } = await publisher.replacePartitions(
+        product.table,
+        { column: product.partitionBy!.column, days: plan.days },
+        rebuiltRowsSelect(product, select, plan, warehouse.dialect),
+        {
+          ...inTransaction,
+          alongside:
+            update?.kind === 'rows'
+              ? [{ table: stateTable(product), deleteWhere: update.deleteWhere, insert: update.insert }]
+              : [],
+        },
+      ));
+      recorded = true;
     } else if (plan && !plan.days.length) {
       // Up to date: nothing to rebuild; the suite still runs, on the published table, for health.
       rowCount = (await warehouse.tableStats(product.table))?.rowCount ?? 0;
@@ -227,6 +253,15 @@ export async function buildProduct(
             columns: STATE_COLUMNS,
           },
         );
+    } else if (publisher && !plan) {
+      bytesProcessed = await warehouse.storageBytes(inputTables(product));
+      ({ rowCount } = await publisher.publishTable(product.table, select, productLayout(product, options), {
+        ...inTransaction,
+        alongside: update
+          ? [{ table: stateTable(product), select: newStateSelect(product, update, warehouse.dialect) }]
+          : [],
+      }));
+      recorded = true;
     } else {
       stagingCreated = true;
       if (update) {
@@ -235,7 +270,11 @@ export async function buildProduct(
         });
       }
       const build = plan ? incrementalSelect(product, select, plan, warehouse.dialect) : select;
-      ({ rowCount, bytesProcessed } = await warehouse.replaceTable(staging, build, productLayout(product)));
+      ({ rowCount, bytesProcessed } = await warehouse.replaceTable(
+        staging,
+        build,
+        productLayout(product, options),
+      ));
       bytesProcessed ??= await warehouse.storageBytes(inputTables(product));
       checks = await suite.run((statement) => warehouse.query(statement));
       refuseBlocking(product, checks);
@@ -272,10 +311,11 @@ export async function buildProduct(
   }
   const finished = new Date();
   try {
-    await warehouse.recordRun({
-      ...runRecord(product, options.runId, status, started, finished, rowCount, checks, error),
-      bytesProcessed,
-    });
+    if (!recorded)
+      await warehouse.recordRun({
+        ...runRecord(product, options.runId, status, started, finished, rowCount, checks, error),
+        bytesProcessed,
+      });
   } catch (cause) {
     // The build stands; say that its record is missing rather than lose every outcome.
     error ??= new WarehouseError(
@@ -326,10 +366,13 @@ async function prepareChecks(
   resolve: (r: Relation) => TableRef,
 ): Promise<{ run: (query: InTransactionQuery) => Promise<CheckSuiteResult> }> {
   const unpublished = new Set<string>();
+  // Whether a referenced product is published: one catalog listing per schema.
+  const listed = new Map<string, Promise<string[]>>();
   for (const check of product.checks) {
     const r = check.reference?.relation;
     if (r && r.kind === 'data-product' && r.id !== product.id && !unpublished.has(r.id)) {
-      if (!(await warehouse.tableStats(r.table))) unpublished.add(r.id);
+      if (!listed.has(r.table.schema)) listed.set(r.table.schema, warehouse.listTables(r.table.schema));
+      if (!(await listed.get(r.table.schema))!.includes(r.table.name)) unpublished.add(r.id);
     }
   }
   const runnable = product.checks.filter((c) => !unpublished.has(c.reference?.relation.id ?? ''));
@@ -581,9 +624,19 @@ export type BuildEvent =
 export async function buildMesh(
   warehouse: Warehouse,
   products: readonly DataProduct[],
-  options: { runId?: string; fullRefresh?: boolean; onEvent?: (event: BuildEvent) => void } = {},
+  options: {
+    runId?: string;
+    fullRefresh?: boolean;
+    onEvent?: (event: BuildEvent) => void;
+    /**
+     * Every product of the mesh, built now or not: which of them incremental products read one
+     * day at a time decides how those are laid out. The products built, when not given.
+     */
+    mesh?: readonly DataProduct[];
+  } = {},
 ): Promise<BuildOutcome[]> {
   const plan = planBuild(products);
+  const byDay = readByDay(options.mesh ?? plan.order);
   const runId = options.runId ?? new Date().toISOString();
   options.onEvent?.({ type: 'planned', plan });
   // What killed builds of these products left behind goes first: a staging table is never
@@ -617,7 +670,11 @@ export async function buildMesh(
         } else {
           options.onEvent?.({ type: 'started', product });
           wrote = true;
-          outcome = await buildProduct(warehouse, product, { runId, fullRefresh: options.fullRefresh });
+          outcome = await buildProduct(warehouse, product, {
+            runId,
+            fullRefresh: options.fullRefresh,
+            readByDay: byDay.has(product.id),
+          });
         }
         if (outcome.status !== 'published') {
           const next: Block =

@@ -112,6 +112,27 @@ function dayFilter(day: SqlFragment, value: SqlFragment, days: readonly (string 
   return parts.length ? sql`(${sql.join(parts, ' OR ')})` : sql`FALSE`;
 }
 
+/**
+ * The products that incremental products read one day at a time (by the day column that is
+ * also the input's partition column), and the incremental products themselves (rebuilt a day
+ * at a time). Where the warehouse has no partitions, their rows are worth writing in day order:
+ * a day's rows then sit in a few row groups, which is what makes a one-day rebuild cheap
+ * (measured on order_daily_sales at scale 30: 132 ms sorted against 667 ms unsorted).
+ */
+export function readByDay(products: readonly DataProduct[]): Set<string> {
+  const ids = new Set<string>();
+  for (const product of products) {
+    if (product.materialization !== 'incremental') continue;
+    ids.add(product.id);
+    for (const [name, relation] of inputsOf(product)) {
+      const day = product.incremental[name];
+      if (day && relation.kind === 'data-product' && relation.partitionBy?.column === day)
+        ids.add(relation.id);
+    }
+  }
+  return ids;
+}
+
 /** The days an incremental build rebuilds; `null` stands for rows without a day. */
 export interface IncrementalPlan {
   readonly days: readonly (string | null)[];

@@ -27,7 +27,7 @@ function loadingWarehouse(sampleData: boolean) {
       partitioning: false,
       dryRun: false,
       sampleData,
-      partitionsInPlace: false,
+      publishInPlace: false,
     },
     ensureDomain: async (domain) => void calls.push({ step: 'ensureDomain', target: domain.name }),
     ensureTable: unused,

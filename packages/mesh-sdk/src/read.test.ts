@@ -22,7 +22,7 @@ function streamingWarehouse(chunks: SqlRow[][] = []) {
       partitioning: false,
       dryRun: false,
       sampleData: false,
-      partitionsInPlace: false,
+      publishInPlace: false,
     },
     ensureDomain: unused,
     ensureTable: unused,

@@ -23,11 +23,12 @@ export interface WarehouseCapabilities {
   /** Sources' sample generators (DuckDB SQL) can run here. */
   readonly sampleData: boolean;
   /**
-   * Incremental builds replace the changed partitions of the published table in place, in one
-   * transaction with their checks (`PartitionReplacer`), instead of copying the whole table
-   * through staging.
+   * Builds write the published table itself inside one transaction with their checks, state and
+   * run record (`InPlacePublisher`): a whole table, or the changed partitions of an incremental
+   * product, instead of a staging table promoted afterwards. One commit per product, and nothing
+   * left behind when a build is killed.
    */
-  readonly partitionsInPlace: boolean;
+  readonly publishInPlace: boolean;
 }
 
 /** A row as adapters return it: strings, numbers, booleans, Dates (timestamps), 'YYYY-MM-DD' strings (dates), null. */
@@ -45,6 +46,12 @@ export interface TableStats {
 export interface TableLayout {
   readonly columns: readonly ColumnSpec[];
   readonly partitionBy?: Partitioning | undefined;
+  /**
+   * Where the warehouse has no partitions, write the rows in order of the partition column: its
+   * zone maps then prune as partitions do. Incremental products ask for it (their rebuilds read
+   * and replace single days); for the others the sort costs a build and pays nothing.
+   */
+  readonly orderByPartition?: boolean;
   readonly clusterBy?: readonly string[];
   readonly description?: string;
   readonly labels?: Readonly<Record<string, string>>;
@@ -160,35 +167,63 @@ export interface PartitionSelection {
   readonly days: readonly (string | null)[];
 }
 
-/** A query that runs inside the transaction of a partition replacement. */
+/** A query that runs inside the transaction of an in-place publish. */
 export type InTransactionQuery = (statement: string) => Promise<SqlRow[]>;
 
-/** A warehouse that replaces some partitions of a table in place, atomically with their checks. */
-export interface PartitionReplacer {
+/** Another table written in the same transaction as a publish (an incremental product's state). */
+export type AlongsideWrite =
+  /** Its rows matching `deleteWhere` replaced by those of `insert`. */
+  | { readonly table: TableRef; readonly deleteWhere: string; readonly insert: string | undefined }
+  /** The whole table replaced by the rows of `select`. */
+  | { readonly table: TableRef; readonly select: string };
+
+/** What an in-place publish commits with its rows, or rolls back with them. */
+export interface InPlaceOptions {
+  readonly alongside?: readonly AlongsideWrite[];
   /**
-   * In one transaction: deletes the rows of `target` on `partitions.days` and inserts the rows
-   * of `select` (which holds only those days; nothing when no day is given), replaces the rows
-   * of each `alongside` table matching `deleteWhere` with those of `insert` (an incremental
-   * product's state), then calls `verify` with a query that runs inside the transaction. Commits when `verify` resolves; rolls everything back when it or any statement
-   * throws. Readers see the old rows or the new ones, never a mix. Returns the table's row
-   * count after the replacement.
+   * Called after every write with a query that runs inside the transaction (it sees the new
+   * rows, nobody else does yet); throwing rolls everything back.
+   */
+  readonly verify: (query: InTransactionQuery) => Promise<void>;
+  /** The run record appended in the same transaction once `verify` passed. */
+  readonly record?: (result: MaterializeResult) => BuildRunRecord;
+}
+
+/**
+ * A warehouse whose DDL is transactional publishes in place: the published table is written,
+ * checked and recorded in one transaction. Readers see the old rows or the new ones, never a mix.
+ */
+export interface InPlacePublisher {
+  /**
+   * In one transaction: replaces `target` with the rows of `select` laid out as `layout`, writes
+   * `alongside`, calls `verify`, appends `record`; commits when all of it succeeded.
+   */
+  publishTable(
+    target: TableRef,
+    select: string,
+    layout: TableLayout,
+    options: InPlaceOptions,
+  ): Promise<MaterializeResult>;
+  /**
+   * Same for some partitions: deletes the rows of `target` on `partitions.days` and inserts the
+   * rows of `select` (which holds only those days; nothing when no day is given). Returns the
+   * table's row count after the replacement.
    */
   replacePartitions(
     target: TableRef,
     partitions: PartitionSelection,
     select: string,
-    options: {
-      alongside?: ReadonlyArray<{ table: TableRef; deleteWhere: string; insert: string | undefined }>;
-      verify: (query: InTransactionQuery) => Promise<void>;
-    },
+    options: InPlaceOptions,
   ): Promise<MaterializeResult>;
 }
 
-/** @example if (canReplacePartitions(warehouse)) await warehouse.replacePartitions(...); */
-export function canReplacePartitions(warehouse: Warehouse): warehouse is Warehouse & PartitionReplacer {
+/** @example if (canPublishInPlace(warehouse)) await warehouse.publishTable(...); */
+export function canPublishInPlace(warehouse: Warehouse): warehouse is Warehouse & InPlacePublisher {
+  const publisher = warehouse as Partial<InPlacePublisher>;
   return (
-    warehouse.capabilities.partitionsInPlace &&
-    typeof (warehouse as Partial<PartitionReplacer>).replacePartitions === 'function'
+    warehouse.capabilities.publishInPlace &&
+    typeof publisher.publishTable === 'function' &&
+    typeof publisher.replacePartitions === 'function'
   );
 }
 

@@ -79,7 +79,7 @@ const CAPABILITIES: WarehouseCapabilities = {
   dryRun: true,
   sampleData: false,
   // Issue 12: partition-level builds with partition copies; the staging copy until then.
-  partitionsInPlace: false,
+  publishInPlace: false,
 };
 
 /**

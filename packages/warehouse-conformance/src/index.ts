@@ -1,6 +1,7 @@
 import {
   buildProduct,
   type ChecksBuilder,
+  canPublishInPlace,
   type DataProduct,
   defineDataProduct,
   defineDomain,
@@ -205,6 +206,72 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(await warehouse.listRuns({ since: new Date(Date.now() + 60_000) })).toEqual([]);
     });
 
+    it('publishes in place where DDL is transactional: rows, checks, state and run record commit or roll back together', async () => {
+      if (!canPublishInPlace(warehouse)) {
+        // Such a warehouse publishes through staging (the tests above); it must not claim otherwise.
+        expect(warehouse.capabilities.publishInPlace).toBe(false);
+        return;
+      }
+      const target = { schema: fx.domain.name, name: 'in_place_target' };
+      const side = { schema: fx.domain.name, name: 'in_place_state' };
+      const layout = { columns: fx.items.columns, description: 'Published in place' };
+      await warehouse.replaceTable(target, render(sql`SELECT * FROM ${fx.items}`), layout);
+      const onlyA = render(sql`SELECT * FROM ${fx.items} WHERE item_id = ${'A'}`);
+      const count = async (query: (s: string) => Promise<SqlRow[]>) =>
+        Number(
+          (
+            await query(
+              render(sql`SELECT count(*) AS n FROM ${sql.raw(warehouse.dialect.tableName(target))}`),
+            )
+          )[0]?.n,
+        );
+      const record = (runId: string) => () => ({
+        runId,
+        domain: fx.domain.name,
+        product: 'in_place_target',
+        version: '1.0.0',
+        status: 'published' as const,
+        startedAt: new Date(),
+        finishedAt: new Date(),
+        rowCount: 1,
+        bytesProcessed: undefined,
+        checks: [],
+        completeness: undefined,
+        validity: undefined,
+        error: undefined,
+      });
+      let seen = -1;
+      await expect(
+        warehouse.publishTable(target, onlyA, layout, {
+          alongside: [{ table: side, select: 'SELECT 1 AS x' }],
+          verify: async (query) => {
+            seen = await count(query);
+            throw new Error('a blocking check failed');
+          },
+          record: record('in-place-refused'),
+        }),
+      ).rejects.toThrow('a blocking check failed');
+      // The check saw the new rows; nothing of them, the state or the record was kept.
+      expect(seen).toBe(1);
+      expect(await count((s) => warehouse.query(s))).toBe(3);
+      expect(await warehouse.tableStats(side)).toBeUndefined();
+      const since = new Date(Date.now() - 60_000);
+      expect((await warehouse.listRuns({ since })).map((r) => r.runId)).not.toContain('in-place-refused');
+
+      const published = await warehouse.publishTable(target, onlyA, layout, {
+        alongside: [{ table: side, select: 'SELECT 1 AS x' }],
+        verify: async (query) => {
+          seen = await count(query);
+        },
+        record: record('in-place-published'),
+      });
+      expect(published.rowCount).toBe(1);
+      expect(await count((s) => warehouse.query(s))).toBe(1);
+      expect((await warehouse.tableStats(side))?.rowCount).toBe(1);
+      expect((await warehouse.listRuns({ since })).map((r) => r.runId)).toContain('in-place-published');
+      expect(await warehouse.listTables(fx.domain.name)).not.toContain(`_staging_in_place_target`);
+    });
+
     it('rebuilds only the changed days of an incremental product, equal to a full refresh', async () => {
       const day = (d: string, store: string, amount: number, n = 0) => ({
         sale_id: `${d}/${store}/${amount}/${n}`,
@@ -244,7 +311,7 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
         mode: 'partitions',
         partitions: ['2024-01-02', '2024-01-03', '2024-01-04'],
         hashedDays: 4,
-        inPlace: warehouse.capabilities.partitionsInPlace,
+        inPlace: warehouse.capabilities.publishInPlace,
       });
 
       await buildProduct(warehouse, fx.dailyFull, { runId: 'inc-full' });
@@ -335,7 +402,7 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
         mode: 'partitions',
         partitions: ['2024-02-03'],
         hashedDays: 1,
-        inPlace: warehouse.capabilities.partitionsInPlace,
+        inPlace: warehouse.capabilities.publishInPlace,
       });
       const read = () =>
         warehouse.query(render(sql`SELECT sale_date, revenue FROM ${fx.overCopy} ORDER BY sale_date`));

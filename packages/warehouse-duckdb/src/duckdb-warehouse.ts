@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, rmSync } from 'node:fs';
 import { devNull, tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, listValue } from '@duckdb/node-api';
 import {
   alreadyIngested,
   type BatchRecord,
@@ -20,10 +20,10 @@ import {
   fitFile,
   type IngestOptions,
   type IngestResult,
-  type InTransactionQuery,
+  type InPlaceOptions,
+  type InPlacePublisher,
   isMeshError,
   type MaterializeResult,
-  type PartitionReplacer,
   type PartitionSelection,
   refuseSampleBesideRealRows,
   revertableBatch,
@@ -34,7 +34,6 @@ import {
   type TableLayout,
   type TableRef,
   type TableStats,
-  UsageError,
   volumeFlag,
   type Warehouse,
   type WarehouseCapabilities,
@@ -76,7 +75,7 @@ const CAPABILITIES: WarehouseCapabilities = {
   partitioning: false,
   dryRun: false,
   sampleData: true,
-  partitionsInPlace: true,
+  publishInPlace: true,
 };
 
 const q = (name: string) => duckdbDialect.quoteIdent(name);
@@ -100,6 +99,11 @@ function storageSql(refs: readonly TableRef[]): string {
       THEN coalesce(sum(s.blocks), 0) * any_value(d.block_size) + coalesce(sum(s.in_memory), 0) * 8
       ELSE coalesce(sum(s.all_values), 0) * 8 END
     FROM (${parts.join(' UNION ALL ')}) AS s, (SELECT block_size FROM pragma_database_size() LIMIT 1) AS d`;
+}
+
+/** A source's current rows, written anew, have no comment: its description goes with them. */
+function describeCurrent(source: Source): string[] {
+  return source.description ? [`COMMENT ON TABLE ${table(source.table)} IS ${lit(source.description)}`] : [];
 }
 
 /** DuckDB values as the SDK expects them: safe integers as numbers, DATE as 'YYYY-MM-DD', TIMESTAMP as Date. */
@@ -184,7 +188,7 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-class DuckDbWarehouse implements Warehouse, FileIngester, PartitionReplacer {
+class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher {
   readonly name = 'duckdb';
   readonly dialect = duckdbDialect;
   readonly capabilities = CAPABILITIES;
@@ -277,35 +281,85 @@ class DuckDbWarehouse implements Warehouse, FileIngester, PartitionReplacer {
 
   replaceTable(ref: TableRef, select: string, layout: TableLayout): Promise<MaterializeResult> {
     return this.exclusive(async () => {
-      // DuckDB has no partitions: rows in order of the partition column give its zone maps what
-      // partition pruning gives BigQuery (an incremental build reads one day's row groups, not
-      // every row group). Nothing else is sorted: clustering would cost the build and pay nothing.
-      const comments: string[] = [];
-      if (layout.description)
-        comments.push(`COMMENT ON TABLE ${table(ref)} IS ${duckdbDialect.literal(layout.description)}`);
-      for (const c of layout.columns) {
-        if (c.description)
-          comments.push(
-            `COMMENT ON COLUMN ${table(ref)}.${q(c.name)} IS ${duckdbDialect.literal(c.description)}`,
-          );
-      }
       let rowCount = 0;
       await this.transaction([
-        `CREATE SCHEMA IF NOT EXISTS ${q(ref.schema)}`,
         async () => {
-          // The CTAS reports how many rows it wrote: no count afterwards.
-          const [row] = await this.run(
-            `CREATE OR REPLACE TABLE ${table(ref)} AS SELECT * FROM (${select}) AS s${
-              layout.partitionBy ? ` ORDER BY ${q(layout.partitionBy.column)}` : ''
-            }`,
-          );
-          rowCount = Number(row?.Count ?? 0);
+          rowCount = await this.createTableAs(ref, select, layout);
           return [];
         },
-        // Every comment in one round trip.
-        ...(comments.length ? [comments.join(';\n')] : []),
       ]);
       return { rowCount };
+    });
+  }
+
+  publishTable(
+    target: TableRef,
+    select: string,
+    layout: TableLayout,
+    options: InPlaceOptions,
+  ): Promise<MaterializeResult> {
+    return this.publishInPlace(options, async () => ({
+      rowCount: await this.createTableAs(target, select, layout),
+    }));
+  }
+
+  /**
+   * `CREATE OR REPLACE TABLE ... AS` with the layout's comments, inside the caller's transaction;
+   * the row count the CTAS reports (no count afterwards).
+   */
+  private async createTableAs(ref: TableRef, select: string, layout: TableLayout): Promise<number> {
+    // DuckDB has no partitions: rows in order of the partition column give its zone maps what
+    // partition pruning gives BigQuery (an incremental build reads one day's row groups, not
+    // every row group), where the layout asks for it. Nothing else is sorted: clustering would
+    // cost the build and pay nothing.
+    await this.run(`CREATE SCHEMA IF NOT EXISTS ${q(ref.schema)}`);
+    const [row] = await this.run(
+      `CREATE OR REPLACE TABLE ${table(ref)} AS SELECT * FROM (${select}) AS s${
+        layout.partitionBy && layout.orderByPartition ? ` ORDER BY ${q(layout.partitionBy.column)}` : ''
+      }`,
+    );
+    const comments: string[] = [];
+    if (layout.description)
+      comments.push(`COMMENT ON TABLE ${table(ref)} IS ${duckdbDialect.literal(layout.description)}`);
+    for (const c of layout.columns) {
+      if (c.description)
+        comments.push(
+          `COMMENT ON COLUMN ${table(ref)}.${q(c.name)} IS ${duckdbDialect.literal(c.description)}`,
+        );
+    }
+    // Every comment in one round trip.
+    if (comments.length) await this.run(comments.join(';\n'));
+    return Number(row?.Count ?? 0);
+  }
+
+  /**
+   * One transaction: `write`, then the alongside tables, `verify` (which sees the new rows, as
+   * nobody else does yet), the run record; committed only when all of it succeeded.
+   */
+  private async publishInPlace(
+    options: InPlaceOptions,
+    write: () => Promise<MaterializeResult>,
+  ): Promise<MaterializeResult> {
+    if (options.record) await this.ensureMeta();
+    return this.exclusive(async () => {
+      let result: MaterializeResult = { rowCount: 0 };
+      await this.transaction([
+        async () => {
+          result = await write();
+          for (const a of options.alongside ?? []) {
+            if ('select' in a) await this.run(`CREATE OR REPLACE TABLE ${table(a.table)} AS ${a.select}`);
+            else {
+              await this.run(`DELETE FROM ${table(a.table)} WHERE ${a.deleteWhere}`);
+              if (a.insert)
+                await this.run(`INSERT INTO ${table(a.table)} BY NAME SELECT * FROM (${a.insert}) AS s`);
+            }
+          }
+          await options.verify((statement) => this.run(statement));
+          if (options.record) await this.insertRun(options.record(result));
+          return [];
+        },
+      ]);
+      return result;
     });
   }
 
@@ -336,10 +390,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, PartitionReplacer {
     target: TableRef,
     partitions: PartitionSelection,
     select: string,
-    options: {
-      alongside?: ReadonlyArray<{ table: TableRef; deleteWhere: string; insert: string | undefined }>;
-      verify: (query: InTransactionQuery) => Promise<void>;
-    },
+    options: InPlaceOptions,
   ): Promise<MaterializeResult> {
     const day = `CAST(${q(partitions.column)} AS DATE)`;
     const days = partitions.days.filter((d): d is string => d !== null);
@@ -347,28 +398,13 @@ class DuckDbWarehouse implements Warehouse, FileIngester, PartitionReplacer {
       ...(days.length ? [`${day} IN (${days.map((d) => `DATE ${lit(d)}`).join(', ')})`] : []),
       ...(partitions.days.includes(null) ? [`${q(partitions.column)} IS NULL`] : []),
     ];
-    return this.exclusive(async () => {
-      let rowCount = 0;
-      await this.transaction([
-        ...(where.length
-          ? [
-              `DELETE FROM ${table(target)} WHERE ${where.join(' OR ')}`,
-              `INSERT INTO ${table(target)} BY NAME SELECT * FROM (${select}) AS s`,
-            ]
-          : []),
-        ...(options.alongside ?? []).flatMap((a) => [
-          `DELETE FROM ${table(a.table)} WHERE ${a.deleteWhere}`,
-          ...(a.insert ? [`INSERT INTO ${table(a.table)} BY NAME SELECT * FROM (${a.insert}) AS s`] : []),
-        ]),
-        async () => {
-          // Checked as it will be published, before anyone else can see it.
-          await options.verify((statement) => this.run(statement));
-          const [row] = await this.run(`SELECT count(*) AS n FROM ${table(target)}`);
-          rowCount = Number(row?.n ?? 0);
-          return [];
-        },
-      ]);
-      return { rowCount };
+    return this.publishInPlace(options, async () => {
+      if (where.length) {
+        await this.run(`DELETE FROM ${table(target)} WHERE ${where.join(' OR ')}`);
+        await this.run(`INSERT INTO ${table(target)} BY NAME SELECT * FROM (${select}) AS s`);
+      }
+      const [row] = await this.run(`SELECT count(*) AS n FROM ${table(target)}`);
+      return { rowCount: Number(row?.n ?? 0) };
     });
   }
 
@@ -494,6 +530,9 @@ class DuckDbWarehouse implements Warehouse, FileIngester, PartitionReplacer {
   async storageBytes(tables: readonly TableRef[]): Promise<number> {
     if (!tables.length) return 0;
     return this.exclusive(async () => {
+      // Every table exists, nearly always: asked straight away, without listing the catalog.
+      const all = await this.run(`SELECT (${storageSql(tables)}) AS bytes`).catch(() => undefined);
+      if (all) return Number(all[0]?.bytes ?? 0);
       // pragma_storage_info fails on a table that does not exist: only the ones that do.
       const existing = await this.run(
         `SELECT schema_name, table_name FROM duckdb_tables() WHERE ${tables
@@ -509,29 +548,32 @@ class DuckDbWarehouse implements Warehouse, FileIngester, PartitionReplacer {
 
   async recordRun(run: BuildRunRecord): Promise<void> {
     await this.ensureMeta();
-    await this.exclusive(() =>
-      this.run(
-        `INSERT INTO ${q(META_SCHEMA)}.runs BY NAME SELECT $run_id AS run_id, $domain AS domain, $product AS product,
+    await this.exclusive(() => this.insertRun(run));
+  }
+
+  /** Appends a run to the log, in whatever transaction is open. */
+  private async insertRun(run: BuildRunRecord): Promise<void> {
+    await this.run(
+      `INSERT INTO ${q(META_SCHEMA)}.runs BY NAME SELECT $run_id AS run_id, $domain AS domain, $product AS product,
           $version AS version, $status AS status, $started_at::TIMESTAMP AS started_at, $finished_at::TIMESTAMP AS finished_at,
           $row_count AS row_count, $completeness AS completeness, $validity AS validity, $checks AS checks,
           $error_code AS error_code, $error_message AS error_message, $bytes_processed::BIGINT AS bytes_processed`,
-        {
-          run_id: run.runId,
-          domain: run.domain,
-          product: run.product,
-          version: run.version,
-          status: run.status,
-          started_at: run.startedAt.toISOString(),
-          finished_at: run.finishedAt.toISOString(),
-          row_count: run.rowCount,
-          completeness: run.completeness ?? null,
-          validity: run.validity ?? null,
-          checks: JSON.stringify(run.checks),
-          error_code: run.error?.code ?? null,
-          error_message: run.error?.message ?? null,
-          bytes_processed: run.bytesProcessed ?? null,
-        },
-      ),
+      {
+        run_id: run.runId,
+        domain: run.domain,
+        product: run.product,
+        version: run.version,
+        status: run.status,
+        started_at: run.startedAt.toISOString(),
+        finished_at: run.finishedAt.toISOString(),
+        row_count: run.rowCount,
+        completeness: run.completeness ?? null,
+        validity: run.validity ?? null,
+        checks: JSON.stringify(run.checks),
+        error_code: run.error?.code ?? null,
+        error_message: run.error?.message ?? null,
+        bytes_processed: run.bytesProcessed ?? null,
+      },
     );
   }
 
@@ -560,6 +602,9 @@ class DuckDbWarehouse implements Warehouse, FileIngester, PartitionReplacer {
     if (this.ensuredSources.has(source.id)) return;
     await this.ensureMeta();
     await this.exclusive(async () => {
+      // Every build ensures every source: one catalog query says when all is in place already
+      // (a dozen statements otherwise, each ALTER and COMMENT its own commit).
+      if (await this.sourceInPlace(source)) return;
       await this.run(`CREATE SCHEMA IF NOT EXISTS ${q(source.table.schema)}`);
       const kinds = await this.run(
         `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = $schema AND table_name IN ($current, $log, $rejects)`,
@@ -622,6 +667,41 @@ class DuckDbWarehouse implements Warehouse, FileIngester, PartitionReplacer {
   }
 
   /**
+   * Whether a source's tables are as `ensureSource` leaves them: its current rows, log (with every
+   * column of the contract) and rejects are tables, the current rows were computed with today's
+   * definition, and the description is the comment.
+   */
+  private async sourceInPlace(source: Source): Promise<boolean> {
+    const [row] = await this.run(
+      `SELECT t.current, t.rejects, c.legacy_rejects, c.log_columns,
+        (SELECT count(*) FROM ${CURRENT} WHERE source = $source AND definition = $definition) AS definition
+       FROM (SELECT count(*) FILTER (WHERE table_name = $current AND coalesce(comment, '') = $comment) AS current,
+                    count(*) FILTER (WHERE table_name = $rejects) AS rejects
+             FROM duckdb_tables() WHERE schema_name = $schema AND table_name IN ($current, $rejects)) AS t,
+            (SELECT count(*) FILTER (WHERE table_name = $rejects AND column_name = 'ingested_at') AS legacy_rejects,
+                    count(*) FILTER (WHERE table_name = $log AND list_contains($columns, column_name)) AS log_columns
+             FROM duckdb_columns() WHERE schema_name = $schema AND table_name IN ($log, $rejects)) AS c`,
+      {
+        schema: source.table.schema,
+        current: source.table.name,
+        log: source.log.name,
+        rejects: source.rejects.name,
+        comment: source.description ?? '',
+        columns: listValue(source.columns.map((c) => c.name)),
+        source: source.id,
+        definition: currentRowsSelect(source, duckdbDialect),
+      },
+    );
+    return (
+      Number(row?.current) === 1 &&
+      Number(row?.rejects) === 1 &&
+      Number(row?.legacy_rejects) === 0 &&
+      Number(row?.log_columns) === source.columns.length &&
+      Number(row?.definition) === 1
+    );
+  }
+
+  /**
    * Statements that bring a source's current rows in line with its log: all of them, or only
    * the keys of one batch (`touched` holds them, taken before a revert deletes the batch). A
    * snapshot's current rows are its newest batch: always recomputed whole.
@@ -630,6 +710,10 @@ class DuckDbWarehouse implements Warehouse, FileIngester, PartitionReplacer {
     if (!touched || source.mode === 'snapshot')
       return [
         `CREATE OR REPLACE TABLE ${table(source.table)} AS ${currentRowsSelect(source, duckdbDialect)}`,
+        // A new table has no comment: the description goes with it.
+        ...(source.description
+          ? [`COMMENT ON TABLE ${table(source.table)} IS ${lit(source.description)}`]
+          : []),
       ];
     const on = (a: string, b: string) => source.key.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
     const names = source.columns.map((c) => q(c.name)).join(', ');
@@ -765,7 +849,10 @@ class DuckDbWarehouse implements Warehouse, FileIngester, PartitionReplacer {
           `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'sample', ${lit(description)}, '', '{}', ${rowCount}, ${rowCount}, 0, ${lit(new Date())}, ${lit(this.author())}, NULL)`,
           ...(Number(counts?.dup)
             ? this.refreshCurrent(source)
-            : [`CREATE OR REPLACE TABLE ${table(source.table)} AS SELECT ${columns} FROM ${sample}`]),
+            : [
+                `CREATE OR REPLACE TABLE ${table(source.table)} AS SELECT ${columns} FROM ${sample}`,
+                ...describeCurrent(source),
+              ]),
         ]);
         return { rowCount, batchId: id };
       } finally {

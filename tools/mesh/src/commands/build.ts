@@ -27,6 +27,7 @@ export async function buildProducts(
   let done = 0;
   const outcomes = await buildMesh(warehouse, selectProducts(mesh, names), {
     runId,
+    mesh: mesh.products,
     fullRefresh: options.fullRefresh,
     onEvent: (event) => {
       if (event.type === 'planned') total = event.plan.order.length;
