@@ -227,6 +227,24 @@ export function canPublishInPlace(warehouse: Warehouse): warehouse is Warehouse 
   );
 }
 
+/** A warehouse that reads the stats of many tables at once (health of a whole mesh). */
+export interface BulkTableStats {
+  /** The stats of each table, in order; undefined for one that does not exist. */
+  tableStatsOf(tables: readonly TableRef[]): Promise<Array<TableStats | undefined>>;
+}
+
+/** Stats of many tables: in a few statements where the warehouse can, else one table at a time. */
+export async function statsOfTables(
+  warehouse: Warehouse,
+  tables: readonly TableRef[],
+): Promise<Array<TableStats | undefined>> {
+  const bulk = warehouse as Warehouse & Partial<BulkTableStats>;
+  if (typeof bulk.tableStatsOf === 'function') return bulk.tableStatsOf(tables);
+  const stats: Array<TableStats | undefined> = [];
+  for (const table of tables) stats.push(await warehouse.tableStats(table));
+  return stats;
+}
+
 /** A warehouse that can tell what a statement would process without running it. */
 export interface CostEstimator {
   /** Bytes the statement would process, from a dry run. */

@@ -12,6 +12,7 @@ import {
   type Source,
   type SqlRow,
   sql,
+  statsOfTables,
   type Warehouse,
   z,
 } from '@retail-mesh/sdk';
@@ -116,6 +117,23 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(await warehouse.storageBytes([fx.product.table, absent, fx.items.log])).toBe(
         one + ((await warehouse.tableStats(fx.items.log))?.bytes ?? 0),
       );
+    });
+
+    it('reads the stats of many tables at once, as one at a time', async () => {
+      const tables = [
+        fx.product.table,
+        { schema: fx.domain.name, name: 'no_such_table' },
+        fx.items.log,
+        fx.items.table,
+      ];
+      const many = await statsOfTables(warehouse, tables);
+      const one = [];
+      for (const t of tables) one.push(await warehouse.tableStats(t));
+      expect(many).toEqual(one);
+      expect(many[0]?.rowCount).toBe(3);
+      expect(many[0]?.lastModified).toBeInstanceOf(Date);
+      expect(many[1]).toBeUndefined();
+      expect(await statsOfTables(warehouse, [])).toEqual([]);
     });
 
     it('keeps the published table when a blocking check fails, and drops the staging table', async () => {

@@ -8,6 +8,7 @@ import {
   type BatchRecord,
   BuildError,
   type BuildRunRecord,
+  type BulkTableStats,
   batchAuthor,
   batchOfFile,
   batchRecordOf,
@@ -188,7 +189,7 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher {
+class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, BulkTableStats {
   readonly name = 'duckdb';
   readonly dialect = duckdbDialect;
   readonly capabilities = CAPABILITIES;
@@ -524,6 +525,49 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher {
       );
       const lastModified = stats?.last_modified instanceof Date ? stats.last_modified : undefined;
       return { rowCount: Number(stats?.row_count ?? 0), bytes: Number(stats?.bytes ?? 0), lastModified };
+    });
+  }
+
+  async tableStatsOf(refs: readonly TableRef[]): Promise<Array<TableStats | undefined>> {
+    if (!refs.length) return [];
+    return this.exclusive(async () => {
+      // Which exist, and which have the products' _processed_at: one catalog query for all.
+      const wanted = refs.map((r) => `(${lit(r.schema)}, ${lit(r.name)})`).join(', ');
+      const shapes = await this.run(
+        `SELECT t.schema_name, t.table_name, count(c.column_name) AS processed
+         FROM duckdb_tables() AS t
+         LEFT JOIN duckdb_columns() AS c ON c.schema_name = t.schema_name AND c.table_name = t.table_name
+           AND c.column_name = '_processed_at'
+         WHERE (t.schema_name, t.table_name) IN (${wanted})
+         GROUP BY ALL`,
+      );
+      const shapeOf = new Map(
+        shapes.map((r) => [`${r.schema_name}.${r.table_name}`, Number(r.processed) > 0]),
+      );
+      const existing = refs
+        .map((ref, i) => ({ ref, i, processed: shapeOf.get(`${ref.schema}.${ref.name}`) }))
+        .filter((p) => p.processed !== undefined);
+      const stats: Array<TableStats | undefined> = refs.map(() => undefined);
+      if (!existing.length) return stats;
+      // Then every count, latest stamp and size in one statement.
+      const rows = await this.run(
+        existing
+          .map(
+            ({ ref, i, processed }) =>
+              `SELECT ${i} AS i, (SELECT count(*) FROM ${table(ref)}) AS row_count,
+                ${processed ? `(SELECT max(${q('_processed_at')}) FROM ${table(ref)})` : 'NULL::TIMESTAMP'} AS last_modified,
+                (${storageSql([ref])}) AS bytes`,
+          )
+          .join(' UNION ALL '),
+      );
+      for (const row of rows) {
+        stats[Number(row.i)] = {
+          rowCount: Number(row.row_count ?? 0),
+          bytes: Number(row.bytes ?? 0),
+          lastModified: row.last_modified instanceof Date ? row.last_modified : undefined,
+        };
+      }
+      return stats;
     });
   }
 

@@ -9,6 +9,7 @@ import {
   sourceStates,
   sourcesOf,
   stagingLeftovers,
+  statsOfTables,
   type Warehouse,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
@@ -27,16 +28,20 @@ export async function collectHealth(
   // A warehouse of an older release adopts its raw tables as batches before states are read.
   for (const s of mesh.sources) await warehouse.ensureSource(s);
   const states = sourceStates(mesh.sources, await warehouse.listBatches());
-  const sources: SourceState[] = [];
-  for (const [i, state] of states.entries()) {
-    // Current rows where the warehouse keeps them as a table; a view has no cheap count.
-    const current = await warehouse.tableStats(mesh.sources[i]!.table);
-    sources.push({ ...state, currentRows: current?.rowCount ?? null });
-  }
+  // Every table's stats at once: a source's current rows where the warehouse keeps them as a
+  // table (a view has no cheap count), then every product's.
+  const tables = await statsOfTables(warehouse, [
+    ...mesh.sources.map((s) => s.table),
+    ...mesh.products.map((p) => p.table),
+  ]);
+  const sources: SourceState[] = states.map((state, i) => ({
+    ...state,
+    currentRows: tables[i]?.rowCount ?? null,
+  }));
   const leftovers = await stagingLeftovers(warehouse, mesh.products);
   const products = [];
-  for (const product of mesh.products) {
-    const stats = await warehouse.tableStats(product.table);
+  for (const [i, product] of mesh.products.entries()) {
+    const stats = tables[mesh.sources.length + i];
     const lastRun = runs.find((r) => r.domain === product.domain.name && r.product === product.name);
     const reads = new Set(sourcesOf(product).map((s) => s.id));
     products.push(
