@@ -20,8 +20,10 @@ import {
   type BuildRunRecord,
   canEstimateCost,
   canPublishInPlace,
+  ensureSources,
   type InTransactionQuery,
   type MaterializeResult,
+  storageOfTables,
   type TableLayout,
   type Warehouse,
 } from './warehouse.js';
@@ -149,7 +151,13 @@ function subjectOf(product: DataProduct) {
 export async function buildProduct(
   warehouse: Warehouse,
   product: DataProduct,
-  options: { runId: string; fullRefresh?: boolean; readByDay?: boolean },
+  options: {
+    runId: string;
+    fullRefresh?: boolean;
+    readByDay?: boolean;
+    /** The storage of the product's inputs, when the caller asked for many at once. */
+    inputBytes?: number;
+  },
 ): Promise<BuildOutcome> {
   const started = new Date();
   const staging = stagingTable(product);
@@ -220,7 +228,8 @@ export async function buildProduct(
       // What the rebuilt days read: their share of the inputs (the markers read two columns more).
       bytesProcessed = inPlace
         ? Math.round(
-            ((await warehouse.storageBytes(inputTables(product))) * plan.days.length) /
+            ((options.inputBytes ?? (await warehouse.storageBytes(inputTables(product)))) *
+              plan.days.length) /
               Math.max(1, found!.inputDays),
           )
         : 0;
@@ -254,7 +263,7 @@ export async function buildProduct(
           },
         );
     } else if (publisher && !plan) {
-      bytesProcessed = await warehouse.storageBytes(inputTables(product));
+      bytesProcessed = options.inputBytes ?? (await warehouse.storageBytes(inputTables(product)));
       ({ rowCount } = await publisher.publishTable(product.table, select, productLayout(product, options), {
         ...inTransaction,
         alongside: update
@@ -567,7 +576,12 @@ async function sourceProblems(
       if (c.reference?.relation.kind === 'source') sources.set(c.reference.relation.id, c.reference.relation);
   }
   const broken = new Map<string, MeshError>();
-  for (const s of sources.values()) {
+  // All at once (those in place found in one query); one by one only to say which one broke.
+  const ensured = await ensureSources(warehouse, [...sources.values()]).then(
+    () => true,
+    () => false,
+  );
+  for (const s of ensured ? [] : sources.values()) {
     try {
       await warehouse.ensureSource(s);
     } catch (cause) {
@@ -648,8 +662,17 @@ export async function buildMesh(
   const blocked = new Map<string, Block>();
   const limit = Math.max(1, warehouse.capabilities.maxConcurrentBuilds);
   let wrote = false;
+  const key = (t: TableRef) => `${t.schema}.${t.name}`;
   for (const level of plan.levels) {
     const queue = [...level];
+    // What each product of the level reads, sized in one statement: a level's inputs were all
+    // written before it (where the warehouse reports no bytes processed of its own).
+    const inputBytes = new Map<string, number>();
+    if (canPublishInPlace(warehouse)) {
+      const tables = [...new Map(level.flatMap(inputTables).map((t) => [key(t), t])).values()];
+      const bytes = await storageOfTables(warehouse, tables);
+      for (const [i, t] of tables.entries()) inputBytes.set(key(t), bytes[i] ?? 0);
+    }
     const worker = async () => {
       for (let product = queue.shift(); product; product = queue.shift()) {
         const reads = inputsOf(product).filter((r): r is Source => r.kind === 'source');
@@ -674,6 +697,9 @@ export async function buildMesh(
             runId,
             fullRefresh: options.fullRefresh,
             readByDay: byDay.has(product.id),
+            inputBytes: inputBytes.size
+              ? inputTables(product).reduce((sum, t) => sum + (inputBytes.get(key(t)) ?? 0), 0)
+              : undefined,
           });
         }
         if (outcome.status !== 'published') {

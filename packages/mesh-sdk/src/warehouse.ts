@@ -227,10 +227,38 @@ export function canPublishInPlace(warehouse: Warehouse): warehouse is Warehouse 
   );
 }
 
-/** A warehouse that reads the stats of many tables at once (health of a whole mesh). */
-export interface BulkTableStats {
+/**
+ * A warehouse that answers about many tables or sources in one statement each, where asking
+ * one at a time costs a round trip and a catalog scan apiece (a mesh's build and health).
+ */
+export interface BulkCatalog {
   /** The stats of each table, in order; undefined for one that does not exist. */
   tableStatsOf(tables: readonly TableRef[]): Promise<Array<TableStats | undefined>>;
+  /** The storage of each table, in order (0 for one that does not exist); see `storageBytes`. */
+  storageBytesOf(tables: readonly TableRef[]): Promise<number[]>;
+  /** `ensureSource` for each source: those already in place found in one catalog query. */
+  ensureSources(sources: readonly Source[]): Promise<void>;
+}
+
+const bulkOf = (warehouse: Warehouse) => warehouse as Warehouse & Partial<BulkCatalog>;
+
+/**
+ * `ensureSource` for every source; where the warehouse can, those already in place are found in
+ * one query. Throws the first failure: callers wanting one error per source then ensure each.
+ */
+export async function ensureSources(warehouse: Warehouse, sources: readonly Source[]): Promise<void> {
+  const bulk = bulkOf(warehouse);
+  if (typeof bulk.ensureSources === 'function') return bulk.ensureSources(sources);
+  for (const source of sources) await warehouse.ensureSource(source);
+}
+
+/** Storage of each table, in order: in one statement where the warehouse can. */
+export async function storageOfTables(warehouse: Warehouse, tables: readonly TableRef[]): Promise<number[]> {
+  const bulk = bulkOf(warehouse);
+  if (typeof bulk.storageBytesOf === 'function') return bulk.storageBytesOf(tables);
+  const bytes: number[] = [];
+  for (const table of tables) bytes.push(await warehouse.storageBytes([table]));
+  return bytes;
 }
 
 /** Stats of many tables: in a few statements where the warehouse can, else one table at a time. */
@@ -238,7 +266,7 @@ export async function statsOfTables(
   warehouse: Warehouse,
   tables: readonly TableRef[],
 ): Promise<Array<TableStats | undefined>> {
-  const bulk = warehouse as Warehouse & Partial<BulkTableStats>;
+  const bulk = bulkOf(warehouse);
   if (typeof bulk.tableStatsOf === 'function') return bulk.tableStatsOf(tables);
   const stats: Array<TableStats | undefined> = [];
   for (const table of tables) stats.push(await warehouse.tableStats(table));

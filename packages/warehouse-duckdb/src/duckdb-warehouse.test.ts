@@ -5,7 +5,10 @@ import {
   buildProduct,
   defineDataProduct,
   defineDomain,
+  defineSource,
+  ensureSources,
   isMeshError,
+  loadRows,
   renderSql,
   sql,
   z,
@@ -109,6 +112,50 @@ describe('duckdb warehouse', () => {
     const runs = await warehouse.latestRuns();
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ runId: 'r2', status: 'failed' });
+    await warehouse.close();
+  });
+
+  it('ensures many sources at once: the ones in place untouched, the others repaired', async () => {
+    const path = join(dir, 'sources.duckdb');
+    const domain = defineDomain({
+      name: 'shop',
+      description: 'Shop',
+      owner: { team: 't', email: 't@x.example' },
+    });
+    const source = (name: string, schema: z.ZodObject, description: string) =>
+      defineSource({ domain, name, description, mode: 'append', schema });
+    const orders = source(
+      'orders',
+      z.object({ id: z.int().describe('Id').meta({ key: true }), total: z.number().describe('Total') }),
+      'Orders',
+    );
+    const stores = source('stores', z.object({ id: z.int().describe('Id').meta({ key: true }) }), 'Stores');
+    let warehouse = await createDuckDbWarehouse({ path, create: true });
+    await ensureSources(warehouse, [orders, stores]);
+    await loadRows(warehouse, orders, [{ id: 1, total: 5 }]);
+    // Broken behind the platform's back: a column gone from one log, a description changed.
+    await warehouse.query('ALTER TABLE shop.raw_orders_log DROP COLUMN total');
+    await warehouse.close();
+    const storesAgain = source(
+      'stores',
+      z.object({ id: z.int().describe('Id').meta({ key: true }) }),
+      'Shops',
+    );
+    warehouse = await createDuckDbWarehouse({ path });
+    await ensureSources(warehouse, [orders, storesAgain]);
+    const columns = await warehouse.query(
+      `SELECT column_name FROM duckdb_columns() WHERE schema_name = 'shop' AND table_name = 'raw_orders_log' ORDER BY column_index`,
+    );
+    expect(columns.map((c) => c.column_name)).toEqual(['id', '_batch_id', '_line', 'total']);
+    expect(
+      await warehouse.query(
+        `SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'shop' AND table_name IN ('raw_orders', 'raw_stores') ORDER BY 1`,
+      ),
+    ).toEqual([
+      { table_name: 'raw_orders', comment: 'Orders' },
+      { table_name: 'raw_stores', comment: 'Shops' },
+    ]);
+    expect(await warehouse.query('SELECT id FROM shop.raw_orders')).toEqual([{ id: 1 }]);
     await warehouse.close();
   });
 

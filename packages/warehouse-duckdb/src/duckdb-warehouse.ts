@@ -2,13 +2,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, rmSync } from 'node:fs';
 import { devNull, tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, listValue } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   alreadyIngested,
   type BatchRecord,
   BuildError,
   type BuildRunRecord,
-  type BulkTableStats,
+  type BulkCatalog,
   batchAuthor,
   batchOfFile,
   batchRecordOf,
@@ -189,7 +189,7 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, BulkTableStats {
+class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, BulkCatalog {
   readonly name = 'duckdb';
   readonly dialect = duckdbDialect;
   readonly capabilities = CAPABILITIES;
@@ -571,6 +571,31 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     });
   }
 
+  async storageBytesOf(refs: readonly TableRef[]): Promise<number[]> {
+    if (!refs.length) return [];
+    return this.exclusive(async () => {
+      const bytes = refs.map(() => 0);
+      const ask = (which: Array<{ ref: TableRef; i: number }>) =>
+        this.run(
+          which.map(({ ref, i }) => `SELECT ${i} AS i, (${storageSql([ref])}) AS bytes`).join(' UNION ALL '),
+        );
+      const all = refs.map((ref, i) => ({ ref, i }));
+      // Every table exists, nearly always: asked straight away, without listing the catalog.
+      let rows = await ask(all).catch(() => undefined);
+      if (!rows) {
+        const listed = new Set(
+          (await this.run(`SELECT schema_name, table_name FROM duckdb_tables()`)).map(
+            (r) => `${r.schema_name}.${r.table_name}`,
+          ),
+        );
+        const existing = all.filter(({ ref }) => listed.has(`${ref.schema}.${ref.name}`));
+        rows = existing.length ? await ask(existing) : [];
+      }
+      for (const row of rows) bytes[Number(row.i)] = Number(row.bytes ?? 0);
+      return bytes;
+    });
+  }
+
   async storageBytes(tables: readonly TableRef[]): Promise<number> {
     if (!tables.length) return 0;
     return this.exclusive(async () => {
@@ -648,7 +673,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     await this.exclusive(async () => {
       // Every build ensures every source: one catalog query says when all is in place already
       // (a dozen statements otherwise, each ALTER and COMMENT its own commit).
-      if (await this.sourceInPlace(source)) return;
+      if ((await this.sourcesInPlace([source]))[0]) return;
       await this.run(`CREATE SCHEMA IF NOT EXISTS ${q(source.table.schema)}`);
       const kinds = await this.run(
         `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = $schema AND table_name IN ($current, $log, $rejects)`,
@@ -711,38 +736,59 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   }
 
   /**
-   * Whether a source's tables are as `ensureSource` leaves them: its current rows, log (with every
-   * column of the contract) and rejects are tables, the current rows were computed with today's
-   * definition, and the description is the comment.
+   * Whether each source's tables are as `ensureSource` leaves them: its current rows, log (with
+   * every column of the contract) and rejects are tables, the current rows were computed with
+   * today's definition, and the description is the comment. One catalog query for all of them.
    */
-  private async sourceInPlace(source: Source): Promise<boolean> {
-    const [row] = await this.run(
-      `SELECT t.current, t.rejects, c.legacy_rejects, c.log_columns,
-        (SELECT count(*) FROM ${CURRENT} WHERE source = $source AND definition = $definition) AS definition
-       FROM (SELECT count(*) FILTER (WHERE table_name = $current AND coalesce(comment, '') = $comment) AS current,
-                    count(*) FILTER (WHERE table_name = $rejects) AS rejects
-             FROM duckdb_tables() WHERE schema_name = $schema AND table_name IN ($current, $rejects)) AS t,
-            (SELECT count(*) FILTER (WHERE table_name = $rejects AND column_name = 'ingested_at') AS legacy_rejects,
-                    count(*) FILTER (WHERE table_name = $log AND list_contains($columns, column_name)) AS log_columns
-             FROM duckdb_columns() WHERE schema_name = $schema AND table_name IN ($log, $rejects)) AS c`,
-      {
-        schema: source.table.schema,
-        current: source.table.name,
-        log: source.log.name,
-        rejects: source.rejects.name,
-        comment: source.description ?? '',
-        columns: listValue(source.columns.map((c) => c.name)),
-        source: source.id,
-        definition: currentRowsSelect(source, duckdbDialect),
-      },
+  private async sourcesInPlace(sources: readonly Source[]): Promise<boolean[]> {
+    if (!sources.length) return [];
+    const wanted = sources
+      .map(
+        (source, i) =>
+          `(${i}, ${lit(source.table.schema)}, ${lit(source.table.name)}, ${lit(source.log.name)}, ${lit(source.rejects.name)},
+            ${lit(source.description ?? '')}, [${source.columns.map((c) => lit(c.name)).join(', ')}]::VARCHAR[],
+            ${lit(source.id)}, ${lit(currentRowsSelect(source, duckdbDialect))})`,
+      )
+      .join(',\n');
+    const rows = await this.run(
+      `WITH w (i, schema_name, cur, log, rej, comment, cols, source, definition) AS (VALUES ${wanted}),
+       t AS (SELECT w.i,
+               count(*) FILTER (WHERE t.table_name = w.cur AND coalesce(t.comment, '') = w.comment) AS current,
+               count(*) FILTER (WHERE t.table_name = w.rej) AS rejects
+             FROM w JOIN duckdb_tables() AS t ON t.schema_name = w.schema_name AND t.table_name IN (w.cur, w.rej)
+             GROUP BY w.i),
+       c AS (SELECT w.i,
+               count(*) FILTER (WHERE c.table_name = w.rej AND c.column_name = 'ingested_at') AS legacy_rejects,
+               count(*) FILTER (WHERE c.table_name = w.log AND list_contains(w.cols, c.column_name)) AS log_columns
+             FROM w JOIN duckdb_columns() AS c ON c.schema_name = w.schema_name AND c.table_name IN (w.log, w.rej)
+             GROUP BY w.i),
+       d AS (SELECT w.i, count(*) AS definition FROM w JOIN ${CURRENT} AS m
+               ON m.source = w.source AND m.definition = w.definition GROUP BY w.i)
+       SELECT w.i, t.current, t.rejects, c.legacy_rejects, c.log_columns, d.definition
+       FROM w LEFT JOIN t USING (i) LEFT JOIN c USING (i) LEFT JOIN d USING (i)`,
     );
-    return (
-      Number(row?.current) === 1 &&
-      Number(row?.rejects) === 1 &&
-      Number(row?.legacy_rejects) === 0 &&
-      Number(row?.log_columns) === source.columns.length &&
-      Number(row?.definition) === 1
-    );
+    const found = sources.map(() => false);
+    for (const row of rows) {
+      const source = sources[Number(row.i)]!;
+      found[Number(row.i)] =
+        Number(row.current) === 1 &&
+        Number(row.rejects) === 1 &&
+        Number(row.legacy_rejects ?? 0) === 0 &&
+        Number(row.log_columns) === source.columns.length &&
+        Number(row.definition) === 1;
+    }
+    return found;
+  }
+
+  async ensureSources(sources: readonly Source[]): Promise<void> {
+    const unsure = sources.filter((s) => !this.ensuredSources.has(s.id));
+    if (!unsure.length) return;
+    await this.ensureMeta();
+    const inPlace = await this.exclusive(() => this.sourcesInPlace(unsure));
+    unsure.forEach((s, i) => {
+      if (inPlace[i]) this.ensuredSources.add(s.id);
+    });
+    for (const s of unsure) await this.ensureSource(s);
   }
 
   /**

@@ -1,5 +1,6 @@
 import {
   describeLeftover,
+  ensureSources,
   formatSeconds,
   type MeshDefinition,
   type MeshHealth,
@@ -26,7 +27,7 @@ export async function collectHealth(
 ): Promise<MeshHealth> {
   const runs = await warehouse.latestRuns();
   // A warehouse of an older release adopts its raw tables as batches before states are read.
-  for (const s of mesh.sources) await warehouse.ensureSource(s);
+  await ensureSources(warehouse, mesh.sources);
   const states = sourceStates(mesh.sources, await warehouse.listBatches());
   // Every table's stats at once: a source's current rows where the warehouse keeps them as a
   // table (a view has no cheap count), then every product's.
