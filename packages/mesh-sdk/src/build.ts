@@ -12,6 +12,7 @@ import {
   rebuiltRowsSelect,
   STATE_COLUMNS,
   stateTable,
+  withInputBytes,
 } from './incremental.js';
 import type { Relation, TableRef } from './relation.js';
 import type { Source } from './source.js';
@@ -228,7 +229,9 @@ export async function buildProduct(
       // What the rebuilt days read: their share of the inputs (the markers read two columns more).
       bytesProcessed = inPlace
         ? Math.round(
-            ((options.inputBytes ?? (await warehouse.storageBytes(inputTables(product)))) *
+            ((found!.inputBytes ??
+              options.inputBytes ??
+              (await warehouse.storageBytes(inputTables(product)))) *
               plan.days.length) /
               Math.max(1, found!.inputDays),
           )
@@ -267,7 +270,16 @@ export async function buildProduct(
       ({ rowCount } = await publisher.publishTable(product.table, select, productLayout(product, options), {
         ...inTransaction,
         alongside: update
-          ? [{ table: stateTable(product), select: newStateSelect(product, update, warehouse.dialect) }]
+          ? [
+              {
+                table: stateTable(product),
+                select: newStateSelect(
+                  product,
+                  withInputBytes(update, bytesProcessed, warehouse.dialect),
+                  warehouse.dialect,
+                ),
+              },
+            ]
           : [],
       }));
       recorded = true;

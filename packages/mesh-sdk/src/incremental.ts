@@ -32,6 +32,12 @@ export const STATE_COLUMNS: readonly ColumnSpec[] = [
 
 /** The mark of everything besides input rows that shapes the output: the build query itself. */
 const QUERY_INPUT = '_build_query';
+/**
+ * The size of the inputs when the product was last built whole (in `row_count`): a rebuild of
+ * some days reports their share of it as bytes processed, without sizing the inputs again
+ * (on DuckDB that costs as much as the rebuild of a day).
+ */
+const SIZE_INPUT = '_input_bytes';
 
 /** One row of an incremental product's state: an input's rows on one day (or all of them). */
 export interface StateRow {
@@ -155,6 +161,8 @@ export interface IncrementalState {
   readonly hashedDays: number;
   /** Input days there are (rows per input and day, as counted to plan; 0 for a full build). */
   readonly inputDays: number;
+  /** The inputs' size at the last full build, where it was kept. */
+  readonly inputBytes?: number | undefined;
 }
 
 const keyOf = (input: string, day: string | null) => `${input}|${day ?? ''}`;
@@ -224,7 +232,7 @@ export async function planIncremental(
   const hashed = (hashSql ? await warehouse.query(hashSql) : []).map(stateRowOf);
   const present = new Set(markers.map((m) => keyOf(m.input, m.day)));
   const removed = [...previous.values()].filter(
-    (r) => r.input !== QUERY_INPUT && !present.has(keyOf(r.input, r.day)),
+    (r) => r.input !== QUERY_INPUT && r.input !== SIZE_INPUT && !present.has(keyOf(r.input, r.day)),
   );
 
   const days = new Set<string | null>();
@@ -262,23 +270,39 @@ export async function planIncremental(
     update,
     hashedDays: hashed.length,
     inputDays: markers.length,
+    inputBytes: previous.get(keyOf(SIZE_INPUT, null))?.rowCount,
   };
 }
 
-/** The state of the published build, when it can be compared with: same version, state kept. */
+/**
+ * The state of the published build, when it can be compared with: same version, state kept.
+ * One query: the version stamped on the published rows beside each state row. A table missing
+ * (never built, or its state lost) fails it, and means a full build, as any other failure does:
+ * a full build is always correct.
+ */
 async function storedState(warehouse: Warehouse, product: DataProduct): Promise<StateRow[] | undefined> {
-  // One catalog listing: both tables exist, or there is nothing to compare with.
-  const tables = new Set(await warehouse.listTables(product.table.schema));
-  if (!tables.has(product.table.name) || !tables.has(stateTable(product).name)) return undefined;
   const dialect = warehouse.dialect;
-  const [published] = await warehouse.query(
-    renderSql(sql`SELECT ${sql.id('_version')} AS v FROM ${product} LIMIT 1`, dialect),
-  );
-  if (published && published.v !== product.version) return undefined;
-  const rows = await warehouse.query(
-    renderSql(sql`SELECT * FROM ${sql.raw(dialect.tableName(stateTable(product)))}`, dialect),
-  );
+  const version = sql`(SELECT ${sql.id('p', '_version')} FROM ${product} AS p LIMIT 1)`;
+  const rows = await warehouse
+    .query(
+      renderSql(
+        sql`SELECT s.*, ${version} AS ${sql.id('_published_version')} FROM ${sql.raw(dialect.tableName(stateTable(product)))} AS s`,
+        dialect,
+      ),
+    )
+    .catch(() => undefined);
+  // No row: no state to compare with; a published table of another version: its state is not ours.
+  if (!rows?.length || rows.some((r) => r._published_version !== product.version)) return undefined;
   return rows.map(stateRowOf);
+}
+
+/** A whole new state with the size of the inputs it was built from (see `SIZE_INPUT`). */
+export function withInputBytes(update: StateUpdate, bytes: number, dialect: Dialect): StateUpdate {
+  if (update.kind !== 'whole') return update;
+  const size = literalRows([
+    { input: SIZE_INPUT, day: null, rowCount: bytes, marker: null, fingerprint: '' },
+  ]);
+  return { kind: 'whole', select: renderSql(sql`${sql.raw(update.select)} UNION ALL ${size}`, dialect) };
 }
 
 /** State rows as a SELECT of literals. */
