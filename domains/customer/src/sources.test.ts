@@ -54,6 +54,29 @@ describe('customer sample data', () => {
     expect([customerCount(SCALE), customerCount(1), customerCount(0.001)]).toEqual([250, 5000, 20]);
   });
 
+  it('spells identifiers, emails and phone numbers as the CRM does, each country with its own cities', async () => {
+    const [f] = await warehouse.query(`
+      SELECT
+        count(*) FILTER (WHERE customer_id <> printf('C%08d', CAST(substr(customer_id, 2) AS INTEGER))) AS bad_ids,
+        count(*) FILTER (WHERE NOT regexp_full_match(email, '[a-z]+\\.[a-z]+' || CAST(substr(customer_id, 2) AS INTEGER) || '@[a-z]+\\.example')) AS bad_emails,
+        count(*) FILTER (WHERE phone IS NOT NULL AND NOT regexp_full_match(phone, '\\+[0-9]{2,3} [0-9]{9}')) AS bad_phones,
+        count(DISTINCT country) AS countries,
+        (SELECT count(*) FROM (SELECT city FROM customer.raw_customers GROUP BY city HAVING count(DISTINCT country) > 1)) AS shared_cities,
+        count(*) FILTER (WHERE updated_at < CAST(signup_date AS TIMESTAMP) OR updated_at > TIMESTAMP '2026-11-01') AS bad_updates,
+        (SELECT count(*) FROM customer.raw_preferences_log AS p JOIN customer.raw_customers AS c USING (customer_id)
+          WHERE p.updated_at < CAST(c.signup_date AS TIMESTAMP) OR p.updated_at > TIMESTAMP '2026-11-01') AS bad_saves
+      FROM customer.raw_customers`);
+    expect(Object.fromEntries(Object.entries(f ?? {}).map(([k, v]) => [k, Number(v)]))).toEqual({
+      bad_ids: 0,
+      bad_emails: 0,
+      bad_phones: 0,
+      countries: 7,
+      shared_cities: 0,
+      bad_updates: 0,
+      bad_saves: 0,
+    });
+  });
+
   it('builds every product, all checks green, with believable shapes', async () => {
     const outcomes = await buildMesh(warehouse, products);
     expect(outcomes.map((o) => [o.product.name, o.status]).sort()).toEqual(

@@ -1,5 +1,5 @@
 import { PRODUCT_CATEGORIES } from '@retail-mesh/domain-product';
-import { defineSource, z } from '@retail-mesh/sdk';
+import { defineSource, sampleCode, sampleDraws, z } from '@retail-mesh/sdk';
 import { customerDomain } from './domain.js';
 
 export const SEGMENTS = ['consumer', 'small_business', 'corporate'] as const;
@@ -114,21 +114,31 @@ const list = (values: readonly string[]) => `[${values.map(quote).join(', ')}]`;
 /** A uniform value in [0, 1) from the seed, a row number and a salt. */
 const uniform = (seed: number, key: string, salt: string) =>
   `((hash(${seed}, ${key}, '${salt}') % 1000000) / 1000000.0)`;
-/** Picks by cumulative percentages: `r` in [0, 100) against `[[value, share], ...]`. */
-const byShare = (r: string, shares: ReadonlyArray<readonly [string, number]>) => {
+/**
+ * Picks by cumulative percentages: `r` in [0, 100) against `[[value, share], ...]`; the values
+ * are quoted as strings unless `literal` says otherwise.
+ */
+const byShare = (
+  r: string,
+  shares: ReadonlyArray<readonly [string, number]>,
+  literal: (value: string) => string = quote,
+) => {
   let upTo = 0;
   const arms = shares.slice(0, -1).map(([value, share]) => {
     upTo += share;
-    return `WHEN ${r} < ${upTo} THEN ${quote(value)}`;
+    return `WHEN ${r} < ${upTo} THEN ${literal(value)}`;
   });
-  return `CASE ${arms.join(' ')} ELSE ${quote(shares.at(-1)![0])} END`;
+  return `CASE ${arms.join(' ')} ELSE ${literal(shares.at(-1)![0])} END`;
 };
-const customerId = (index: string) => `printf('C%08d', ${index})`;
+/** Identifier of the customer numbered `index`: C00000042. */
+const customerId = (index: string) => sampleCode('C', 8, index);
 /** The words of a list in lower case, as DuckDB lowers them: a constant, computed once. */
 const lowered = (values: readonly string[]) => `list_transform(${list(values)}, x -> lower(x))`;
 /** Names as an email address spells them: lower case, without accents, letters only. */
 const spelled = (values: readonly string[]) =>
   `list_transform(${list(values)}, x -> regexp_replace(strip_accents(lower(x)), '[^a-z]', '', 'g'))`;
+/** The clock less whole `seconds`, as microseconds: cheaper than subtracting an interval. */
+const beforeClock = (seconds: string) => `make_timestamp(epoch_us(${AS_OF}) - 1000000 * ${seconds})`;
 
 /** A CTE of the row numbers 1..count: range() is read by one thread, a materialized copy by all. */
 const numbers = (count: number) => `numbers AS MATERIALIZED (SELECT i FROM range(1, ${count} + 1) AS t(i))`;
@@ -137,6 +147,20 @@ const numbers = (count: number) => `numbers AS MATERIALIZED (SELECT i FROM range
 export const customerCount = (scale: number) => Math.max(20, Math.round(5000 * scale));
 /** Web sessions in the sample at a scale: about four per customer. */
 export const sessionCount = (scale: number) => 4 * customerCount(scale);
+
+/** What a customer's attributes are drawn from: one hash per customer, split (see sampleDraws). */
+const CUSTOMER_DRAWS = {
+  first: FIRST_NAMES.length,
+  last: LAST_NAMES.length,
+  mail: EMAIL_DOMAINS.length,
+  city: 4,
+  // Percentiles, picked by share.
+  phone: 100,
+  segment: 100,
+  tier: 100,
+  country: 100,
+  optIn: 100,
+} as const;
 
 export const rawCustomers = defineSource({
   domain: customerDomain,
@@ -163,24 +187,27 @@ export const rawCustomers = defineSource({
   // customer; signups spread over six years, more of them recent (the business grows). The
   // record was last saved between signup and the clock, within the last year. Names are
   // picked by index, so the lower-case spellings of the email come from lists made once,
-  // not from string functions on every row.
-  sample: ({ scale, seed }) => `
+  // not from string functions on every row. Three hashes per customer: the attributes' (split
+  // into their draws), the phone number's and the save time's.
+  sample: ({ scale, seed }) => {
+    const d = sampleDraws('h', CUSTOMER_DRAWS);
+    return `
     WITH ${numbers(customerCount(scale))}
     SELECT
       ${customerId('i')} AS customer_id,
       ${list(FIRST_NAMES)}[first_index] AS first_name,
       ${list(LAST_NAMES)}[last_index] AS last_name,
       concat(${lowered(FIRST_NAMES)}[first_index], '.', ${spelled(LAST_NAMES)}[last_index], i, '@',
-        ${list(EMAIL_DOMAINS)}[1 + CAST(hash(${seed}, i, 'mail') % ${EMAIL_DOMAINS.length} AS INTEGER)]) AS email,
-      CASE WHEN hash(${seed}, i, 'phone?') % 100 < 15 THEN NULL
-           ELSE ${list(COUNTRIES.map((c) => c[1]))}[country_index] || ' ' || printf('%09d', hash(${seed}, i, 'phone') % 1000000000)
+        ${list(EMAIL_DOMAINS)}[1 + mail]) AS email,
+      CASE WHEN phone_given < 15 THEN NULL
+           ELSE concat(${list(COUNTRIES.map((c) => c[1]))}[country_index], ' ', substr(CAST(1000000000 + hash(${seed}, i, 'phone') % 1000000000 AS VARCHAR), 2))
       END AS phone,
-      ${byShare(`hash(${seed}, i, 'segment') % 100`, [
+      ${byShare('r_segment', [
         ['consumer', 85],
         ['small_business', 10],
         ['corporate', 5],
       ])} AS segment,
-      ${byShare(`hash(${seed}, i, 'tier') % 100`, [
+      ${byShare('r_tier', [
         ['bronze', 55],
         ['silver', 28],
         ['gold', 12],
@@ -188,20 +215,35 @@ export const rawCustomers = defineSource({
       ])} AS loyalty_tier,
       CAST(${AS_OF_DATE} - days_ago AS DATE) AS signup_date,
       ${list(COUNTRIES.map((c) => c[0]))}[country_index] AS country,
-      [${COUNTRIES.map((c) => list(c[3])).join(', ')}][country_index][1 + CAST(hash(${seed}, i, 'city') % 4 AS INTEGER)] AS city,
-      hash(${seed}, i, 'opt-in') % 100 < 62 AS marketing_opt_in,
-      ${AS_OF} - to_seconds(CAST(hash(${seed}, i, 'updated') % CAST(86400 * least(365, days_ago) AS UBIGINT) AS BIGINT)) AS updated_at
+      ${list(COUNTRIES.flatMap((c) => c[3]))}[4 * country_index - 3 + city_index] AS city,
+      r_opt_in < 62 AS marketing_opt_in,
+      ${beforeClock(`CAST(hash(${seed}, i, 'updated') % CAST(86400 * least(365, days_ago) AS UBIGINT) AS BIGINT)`)} AS updated_at
     FROM (
-      SELECT i,
-        1 + CAST(hash(${seed}, i, 'first') % ${FIRST_NAMES.length} AS INTEGER) AS first_index,
-        1 + CAST(hash(${seed}, i, 'last') % ${LAST_NAMES.length} AS INTEGER) AS last_index,
-        CAST(${byShare(
-          `hash(${seed}, i, 'country') % 100`,
+      SELECT *,
+        ${byShare(
+          'r_country',
           COUNTRIES.map((c, k) => [String(k + 1), c[2]] as const),
-        )} AS INTEGER) AS country_index,
-        1 + CAST(floor(2189 * pow(1 - (i - 1) / ${customerCount(scale)}, 1.5)) AS INTEGER) AS days_ago
-      FROM numbers
-    ) AS c`,
+          (k) => k,
+        )} AS country_index
+      FROM (
+        SELECT i, days_ago,
+          1 + ${d.first} AS first_index,
+          1 + ${d.last} AS last_index,
+          ${d.mail} AS mail,
+          ${d.city} AS city_index,
+          ${d.phone} AS phone_given,
+          ${d.segment} AS r_segment,
+          ${d.tier} AS r_tier,
+          ${d.country} AS r_country,
+          ${d.optIn} AS r_opt_in
+        FROM (
+          SELECT i, hash(${seed}, i, 'customer') AS h,
+            1 + CAST(floor(2189 * pow(1 - (i - 1) / ${customerCount(scale)}, 1.5)) AS INTEGER) AS days_ago
+          FROM numbers
+        ) AS n
+      ) AS d
+    ) AS c`;
+  },
 });
 
 export const webSessions = defineSource({
@@ -293,6 +335,17 @@ export const webSessions = defineSource({
     FROM carted`,
 });
 
+/** What a saved revision of a customer's preferences is drawn from (see sampleDraws). */
+const PREFERENCE_DRAWS = {
+  /** Half of those not opted in to marketing refuse every channel. */
+  refuse: 2,
+  channel: 100,
+  category: PRODUCT_CATEGORIES.length,
+  newsletter: 100,
+  /** Where in its half of the time since signing up a revision was saved, in millionths. */
+  save: 1_000_000,
+} as const;
+
 export const rawPreferences = defineSource({
   domain: customerDomain,
   name: 'preferences',
@@ -312,32 +365,44 @@ export const rawPreferences = defineSource({
   sampleAfter: ['customer.customers'],
   // 12% of customers never visited the preference centre, 18% saved twice (the second
   // revision is the newer), the rest once; all after signing up, within the last year.
-  // Customers who did not opt in to marketing pick "none" more often.
-  sample: ({ scale, seed }) => `
+  // Customers who did not opt in to marketing pick "none" more often. One hash per revision,
+  // split into its draws; the customers' current rows are one per customer, read as they are.
+  sample: ({ scale, seed }) => {
+    const d = sampleDraws('h', PREFERENCE_DRAWS);
+    return `
     WITH ${numbers(customerCount(scale))}
     SELECT customer_id,
-      CASE WHEN NOT marketing_opt_in AND hash(${seed}, i, rev, 'refuse') % 2 = 0 THEN 'none'
-           ELSE ${byShare(`hash(${seed}, i, rev, 'channel') % 100`, [
+      CASE WHEN NOT marketing_opt_in AND refuse = 0 THEN 'none'
+           ELSE ${byShare('channel', [
              ['email', 50],
              ['sms', 15],
              ['push', 25],
              ['none', 10],
            ])}
       END AS preferred_channel,
-      ${list(PRODUCT_CATEGORIES)}[1 + CAST(hash(${seed}, i, rev, 'category') % ${PRODUCT_CATEGORIES.length} AS INTEGER)] AS preferred_category,
-      CAST(hash(${seed}, i, rev, 'newsletter') % 100 AS INTEGER) < CASE WHEN marketing_opt_in THEN 60 ELSE 10 END AS newsletter,
-      since + to_seconds(CAST(floor((epoch(${AS_OF}) - epoch(since))
-        * CASE WHEN rev = 1 THEN 0.5 * ${uniform(seed, 'i', 'first-save')} ELSE 0.5 + 0.5 * ${uniform(seed, 'i', 'second-save')} END) AS BIGINT)) AS updated_at
+      ${list(PRODUCT_CATEGORIES)}[1 + category] AS preferred_category,
+      newsletter < CASE WHEN marketing_opt_in THEN 60 ELSE 10 END AS newsletter,
+      -- The first save in the first half of the time since signing up, the second in the second.
+      make_timestamp(epoch_us(since) + 1000000 * CAST(floor((epoch(${AS_OF}) - epoch(since))
+        * (0.5 * (rev - 1) + 0.5 * save / 1000000.0)) AS BIGINT)) AS updated_at
     FROM (
-      SELECT t.i, r.rev, cu.customer_id, cu.marketing_opt_in,
-        greatest(CAST(cu.signup_date AS TIMESTAMP), ${AS_OF} - INTERVAL 365 DAY) AS since,
-        hash(${seed}, t.i, 'revisions') % 100 AS revisions
-      FROM numbers AS t
-      CROSS JOIN range(1, 3) AS r(rev)
-      JOIN (
-        SELECT customer_id, arg_max(marketing_opt_in, updated_at) AS marketing_opt_in, min(signup_date) AS signup_date
-        FROM customer.raw_customers GROUP BY customer_id
-      ) AS cu ON cu.customer_id = ${customerId('t.i')}
-    ) AS p
-    WHERE revisions >= 12 AND (rev = 1 OR revisions < 30)`,
+      SELECT customer_id, marketing_opt_in, since, rev,
+        ${d.refuse} AS refuse, ${d.channel} AS channel, ${d.category} AS category,
+        ${d.newsletter} AS newsletter, ${d.save} AS save
+      FROM (
+        SELECT customer_id, marketing_opt_in, since, rev, hash(${seed}, i, rev, 'preferences') AS h
+        FROM (
+          SELECT t.i, cu.customer_id, cu.marketing_opt_in,
+            greatest(CAST(cu.signup_date AS TIMESTAMP), ${AS_OF} - INTERVAL 365 DAY) AS since,
+            unnest(CASE WHEN t.revisions < 30 THEN [1, 2] ELSE [1] END) AS rev
+          FROM (
+            SELECT i, ${customerId('i')} AS customer_id, revisions
+            FROM (SELECT i, hash(${seed}, i, 'revisions') % 100 AS revisions FROM numbers) AS n
+            WHERE revisions >= 12
+          ) AS t
+          JOIN customer.raw_customers AS cu ON cu.customer_id = t.customer_id
+        ) AS c
+      ) AS p
+    ) AS p`;
+  },
 });

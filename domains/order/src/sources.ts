@@ -257,32 +257,40 @@ export const returns = defineSource({
   sampleAfter: ['order.orders', 'order.order_lines'],
   // About 6% of the lines of completed orders come back: fewer from stores, more from the web
   // shop. Most returns are of the whole line; the refund is what the returned units were paid.
+  // One hash per line gives every draw (whether, how many, why, when). It is unsalted (nothing
+  // else hashes this key): a salt would be hashed again on each of the ten million lines. The
+  // draw is made before the join (below the highest rate, 9%) and the lines drawn are kept
+  // (materialized): one line in eleven is looked up in the orders, not every line.
   sample: ({ seed }) => `
+    WITH drawn AS MATERIALIZED (
+      SELECT order_id, line_number, quantity, unit_price, discount_amount, h, returned
+      FROM (
+        SELECT order_id, line_number, quantity, unit_price, discount_amount, h, ${digits('h', 0, 3)} AS returned
+        FROM (SELECT *, hash(${seed}, order_id, line_number) AS h FROM ${rawTable(orderLines)}) AS l
+      ) AS l
+      WHERE returned < ${MAX_RETURN_RATE}
+    )
     SELECT order_id, line_number, returned_quantity, reason, returned_at,
       round(returned_quantity * (quantity * unit_price - discount_amount) / quantity, 2) AS refund_amount
     FROM (
-      SELECT order_id, line_number, quantity, unit_price, discount_amount,
-        CASE WHEN quantity = 1 OR ${digits('h', 0, 2)} < 60 THEN quantity
-             ELSE 1 + CAST(${digits('h', 2, 2)} % (quantity - 1) AS INTEGER) END AS returned_quantity,
-        CASE WHEN channel = 'store' AND r >= 93 THEN 'changed_mind'  -- nothing delivered, nothing late
+      SELECT l.order_id, l.line_number, l.quantity, l.unit_price, l.discount_amount,
+        CASE WHEN l.quantity = 1 OR ${digits('h', 3, 2)} < 60 THEN l.quantity
+             ELSE 1 + CAST(${digits('h', 5, 2)} % (l.quantity - 1) AS INTEGER) END AS returned_quantity,
+        CASE WHEN o.in_store AND r >= 93 THEN 'changed_mind'  -- nothing delivered, nothing late
              WHEN r < 15 THEN 'damaged' WHEN r < 45 THEN 'wrong_size' WHEN r < 65 THEN 'not_as_described'
              WHEN r < 93 THEN 'changed_mind' ELSE 'late_delivery' END AS reason,
-        ordered_at + to_seconds(86400 * (1 + ${digits('h', 4, 6)} % 30) + ${seconds('h', 10, '12 * 3600')}) AS returned_at
-      FROM (
-        SELECT l.order_id, l.line_number, l.quantity, l.unit_price, l.discount_amount, o.channel, o.ordered_at,
-          hash(${seed}, l.order_id, l.line_number, 'return') AS h,
-          ${digits(`hash(${seed}, l.order_id, l.line_number, 'reason')`, 0, 2)} AS r
-        -- The draw is made before the join (below the highest rate, 9%): one line in eleven
-        -- is looked up in the orders, not every line.
-        FROM (
-          SELECT *, ${digits(`hash(${seed}, order_id, line_number, 'returned')`, 0, 3)} AS returned
-          FROM ${rawTable(orderLines)}
-        ) AS l
-        JOIN ${rawTable(orders)} AS o ON o.order_id = l.order_id
-        WHERE l.returned < ${MAX_RETURN_RATE}
-          AND o.status = 'completed'
-          AND l.returned < CASE o.channel WHEN 'store' THEN 45 WHEN 'online' THEN 90 ELSE 85 END
-      ) AS l
+        -- 1 to 30 days and up to 12 hours after the order (microseconds: cheaper than an interval).
+        make_timestamp(epoch_us(o.ordered_at)
+          + 1000000 * (86400 * (1 + ${digits('h', 9, 4)} % 30) + ${seconds('h', 13, '12 * 3600')})) AS returned_at
+      FROM (SELECT *, ${digits('h', 7, 2)} AS r FROM drawn) AS l
+      JOIN (
+        -- The return rate of each completed order's channel, per thousand lines.
+        SELECT order_id, ordered_at, channel = 'store' AS in_store,
+          CASE channel WHEN 'store' THEN 45 WHEN 'online' THEN 90 ELSE 85 END AS rate
+        FROM ${rawTable(orders)}
+        WHERE status = 'completed'
+      ) AS o ON o.order_id = l.order_id
+      WHERE l.returned < o.rate
     ) AS r
     WHERE returned_at <= ${AS_OF}`,
 });

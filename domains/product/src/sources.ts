@@ -1,4 +1,4 @@
-import { defineSource, z } from '@retail-mesh/sdk';
+import { defineSource, sampleCode, sampleDraws, z } from '@retail-mesh/sdk';
 import { productDomain } from './domain.js';
 
 /** The sample's clock: generated timestamps fall before it, so a seed always gives the same rows. */
@@ -47,11 +47,30 @@ const list = (values: string[]) => `[${values.map((v) => `'${v.replaceAll("'", "
 
 /** A CTE of the row numbers 1..count: range() is read by one thread, a materialized copy by all. */
 const numbers = (count: number) => `numbers AS MATERIALIZED (SELECT i FROM range(1, ${count} + 1) AS t(i))`;
-/** Catalog identifier of the product numbered `i`. */
-const productId = (i: string) => `printf('P%07d', ${i})`;
+/** Catalog identifier of the product numbered `i`: P0000042. */
+const productId = (i: string) => sampleCode('P', 7, i);
+/** The clock less whole `seconds`, as microseconds: cheaper than subtracting an interval. */
+const beforeClock = (seconds: string) => `make_timestamp(epoch_us(${AS_OF}) - 1000000 * ${seconds})`;
 
 /** Products in the sample at a scale: 2,000 at scale 1. */
 export const productCount = (scale: number) => Math.max(10, Math.round(2000 * scale));
+
+/** What a product's attributes are drawn from: one hash per product, split (see sampleDraws). */
+const PRODUCT_DRAWS = {
+  category: PRODUCT_CATEGORIES.length,
+  brand: BRANDS.length,
+  /** Unit cost in cents above 2.00. */
+  cost: 20000,
+  model: 900,
+  /** One in fifty is priced below cost. */
+  loss: 50,
+  /** Markup in percent above 20. */
+  markup: 100,
+  /** One in ten is inactive. */
+  active: 10,
+} as const;
+/** The SKU's 32 bits and the launch day, from a second hash. */
+const LABEL_DRAWS = { sku: 2 ** 32, launch: 2500 } as const;
 
 export const rawProducts = defineSource({
   domain: productDomain,
@@ -76,26 +95,38 @@ export const rawProducts = defineSource({
     launched_on: z.iso.date().describe('First day the product was on sale'),
     updated_at: z.date().describe('When this revision was saved in the PIM (UTC)'),
   }),
-  sample: ({ scale, seed }) => `
+  // Three hashes per product (attributes, label, save time), each split into its draws.
+  // Prices are whole cents, computed exactly and rounded half up.
+  sample: ({ scale, seed }) => {
+    const d = sampleDraws('h', PRODUCT_DRAWS);
+    const l = sampleDraws('g', LABEL_DRAWS);
+    return `
     WITH ${numbers(productCount(scale))}
     SELECT
       ${productId('i')} AS product_id,
-      'SKU-' || upper(substr(md5(CAST(hash(${seed}, i, 'sku') AS VARCHAR)), 1, 8)) AS sku,
-      brand || ' ' || category || ' ' || CAST(1 + hash(${seed}, i, 'model') % 900 AS VARCHAR) AS name,
+      printf('SKU-%08X', sku) AS sku,
+      concat(brand, ' ', category, ' ', model) AS name,
       category, brand,
-      round(cost, 2) AS unit_cost,
+      CAST(cents / 100 AS DECIMAL(18, 2)) AS unit_cost,
       -- Most products carry a 20-120% markup; one in fifty is priced below cost (clearance).
-      round(CASE WHEN hash(${seed}, i, 'loss') % 50 = 0 THEN cost * 0.85 ELSE cost * (1.2 + (hash(${seed}, i, 'markup') % 100) / 100.0) END, 2) AS retail_price,
-      hash(${seed}, i, 'active') % 10 <> 0 AS active,
-      CAST(DATE '2019-01-01' + CAST(hash(${seed}, i, 'launch') % 2500 AS INTEGER) AS DATE) AS launched_on,
-      ${AS_OF} - to_seconds(CAST(hash(${seed}, i, 'updated') % ${86400 * 60} AS BIGINT)) AS updated_at
+      CAST(CASE WHEN loss = 0 THEN (cents * 85 + 50) // 100 ELSE (cents * (120 + markup) + 50) // 100 END / 100 AS DECIMAL(18, 2)) AS retail_price,
+      active,
+      CAST(DATE '2019-01-01' + CAST(launch AS INTEGER) AS DATE) AS launched_on,
+      ${beforeClock(`CAST(hash(${seed}, i, 'updated') % ${86400 * 60} AS BIGINT)`)} AS updated_at
     FROM (
       SELECT i,
-        ${list([...PRODUCT_CATEGORIES])}[1 + CAST(hash(${seed}, i, 'category') % ${PRODUCT_CATEGORIES.length} AS INTEGER)] AS category,
-        ${list(BRANDS)}[1 + CAST(hash(${seed}, i, 'brand') % ${BRANDS.length} AS INTEGER)] AS brand,
-        2 + (hash(${seed}, i, 'cost') % 20000) / 100.0 AS cost
-      FROM numbers
-    ) AS p`,
+        ${list([...PRODUCT_CATEGORIES])}[1 + ${d.category}] AS category,
+        ${list(BRANDS)}[1 + ${d.brand}] AS brand,
+        200 + ${d.cost} AS cents,
+        1 + ${d.model} AS model,
+        ${d.loss} AS loss,
+        ${d.markup} AS markup,
+        ${d.active} <> 0 AS active,
+        ${l.sku} AS sku,
+        ${l.launch} AS launch
+      FROM (SELECT i, hash(${seed}, i, 'product') AS h, hash(${seed}, i, 'label') AS g FROM numbers) AS n
+    ) AS p`;
+  },
 });
 
 export const stockLevels = defineSource({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineDomain } from './domain.js';
 import { isMeshError } from './errors.js';
-import { defineSource } from './source.js';
+import { defineSource, sampleCode, sampleDraws } from './source.js';
 
 const product = defineDomain({
   name: 'product',
@@ -166,5 +166,54 @@ describe('defineSource: the log of batches', () => {
       subject: { domain: 'product', source: 'stock_levels', column: cursor },
     });
     expect((error as Error).message).toContain('timestamp, date or numeric');
+  });
+});
+
+/** A draw of `sampleDraws` worked out on a hash as DuckDB does (floor division, modulo). */
+function evaluate(draw: string, h: bigint): bigint {
+  const m = /^CAST\((?:\(h \/\/ (\d+)\)|h) % (\d+) AS BIGINT\)$/.exec(draw);
+  if (!m) throw new Error(`unexpected draw ${draw}`);
+  return (h / BigInt(m[1] ?? 1)) % BigInt(m[2]!);
+}
+
+describe('sampleDraws', () => {
+  it('splits one hash into mixed-radix digits, each a BIGINT below its radix', () => {
+    const d = sampleDraws('h', { category: 12, brand: 20, cents: 20000 });
+    expect(d).toEqual({
+      category: 'CAST(h % 12 AS BIGINT)',
+      brand: 'CAST((h // 12) % 20 AS BIGINT)',
+      cents: 'CAST((h // 240) % 20000 AS BIGINT)',
+    });
+  });
+
+  it('gives digits that are the hash written in the radices: every combination once per cycle', () => {
+    const radices = { a: 7, b: 100, c: 3, d: 1_000_000 };
+    const d = sampleDraws('h', radices);
+    const cycle = 7n * 100n * 3n * 1_000_000n;
+    for (const h of [0n, 1n, 123_456_789_012n, 18_446_744_073_709_551_615n, 9_876_543_210_987_654_321n]) {
+      const [a, b, c, e] = [d.a, d.b, d.c, d.d].map((x) => evaluate(x, h));
+      expect(a! < 7n && b! < 100n && c! < 3n && e! < 1_000_000n).toBe(true);
+      // The digits rebuild the hash modulo the cycle: distinct hashes in a cycle, distinct draws.
+      expect(a! + 7n * (b! + 100n * (c! + 3n * e!))).toBe(h % cycle);
+    }
+  });
+
+  it('refuses radices whose product one hash does not split evenly, or that are not whole', () => {
+    const refused: Record<string, number>[] = [{ a: 1e9, b: 1e7 }, { a: 1.5 }, { a: 1 }];
+    for (const radices of refused) {
+      const error = thrown(() => sampleDraws('h', radices));
+      expect(error).toMatchObject({ code: 'invalid-sample-draws' });
+    }
+    expect(() => sampleDraws('h', { a: 1e9, b: 1e6 })).not.toThrow();
+  });
+});
+
+describe('sampleCode', () => {
+  it('pads through the digits of 10^n, with printf for numbers that do not fit', () => {
+    expect(sampleCode('P', 7, 'i')).toBe(
+      "CASE WHEN i BETWEEN 0 AND 9999999 THEN 'P' || substr(CAST(10000000 + i AS VARCHAR), 2) ELSE printf('P%07d', i) END",
+    );
+    expect(sampleCode("O'%", 2, 'n')).toContain("ELSE printf('O''%%%02d', n)");
+    expect(thrown(() => sampleCode('P', 0, 'i'))).toMatchObject({ code: 'invalid-sample-code' });
   });
 });

@@ -13,6 +13,59 @@ export interface SampleContext {
   readonly seed: number;
 }
 
+/** The most values `sampleDraws` splits a hash into: 10^15 of its 2^64, so every draw is uniform to 1e-4. */
+const MAX_DRAW_SPACE = 1e15;
+
+/**
+ * Independent draws from one 64-bit hash, for sample generators: SQL expressions of the hash's
+ * mixed-radix digits (`h % r1`, `h // r1 % r2`, ...), each a BIGINT uniform in [0, radix).
+ * Hashing a salted key costs more than the arithmetic of a draw, so one hash per row split into
+ * its draws is cheaper than one hash per value. The product of the radices may be at most
+ * 10^15 (the hash has 1.8e19 values): the draws are then uniform and independent to within 1e-4.
+ * A BIGINT, not the hash's UBIGINT: UBIGINT arithmetic with a signed value runs in HUGEINT.
+ *
+ * @example
+ * const d = sampleDraws('h', { category: 12, cents: 20000 });
+ * // `SELECT ${d.category} AS category, 200 + ${d.cents} AS cents FROM (SELECT hash(42, i, 'product') AS h FROM numbers)`
+ */
+export function sampleDraws<const R extends Readonly<Record<string, number>>>(
+  hash: string,
+  radices: R,
+): { readonly [K in keyof R]: string } {
+  let below = 1;
+  const draws: Record<string, string> = {};
+  for (const [name, radix] of Object.entries(radices)) {
+    if (!Number.isSafeInteger(radix) || radix < 2)
+      throw new DefinitionError(
+        'invalid-sample-draws',
+        `sampleDraws: ${name} needs a whole radix of 2 or more, not ${radix}.`,
+      );
+    draws[name] = `CAST(${below === 1 ? hash : `(${hash} // ${below})`} % ${radix} AS BIGINT)`;
+    below *= radix;
+    if (below > MAX_DRAW_SPACE)
+      throw new DefinitionError(
+        'invalid-sample-draws',
+        `sampleDraws: the radices up to ${name} make ${below.toExponential(2)} values, more than one hash splits evenly (${MAX_DRAW_SPACE.toExponential(0)}): draw the rest from another hash.`,
+      );
+  }
+  return draws as { readonly [K in keyof R]: string };
+}
+
+/**
+ * SQL of an identifier made of `prefix` and the whole number `n` zero-padded to `digits` digits,
+ * as `printf('P%07d', n)` writes it, for sample generators: the decimal digits of 10^digits + n
+ * less the leading 1, at about half printf's cost. A number of more digits goes through printf.
+ *
+ * @example sampleCode('P', 7, 'i') // P0000042 for i = 42
+ */
+export function sampleCode(prefix: string, digits: number, n: string): string {
+  if (!Number.isSafeInteger(10 ** digits) || digits < 1)
+    throw new DefinitionError('invalid-sample-code', `sampleCode: ${digits} digits cannot be padded to.`);
+  const quoted = `'${prefix.replaceAll("'", "''")}'`;
+  const format = `'${prefix.replaceAll("'", "''").replaceAll('%', '%%')}%0${digits}d'`;
+  return `CASE WHEN ${n} BETWEEN 0 AND ${10 ** digits - 1} THEN ${quoted} || substr(CAST(${10 ** digits} + ${n} AS VARCHAR), 2) ELSE printf(${format}, ${n}) END`;
+}
+
 /**
  * How a source's exports arrive, in the vocabulary of ELT tools:
  * - `snapshot`: each export is the whole table; the latest batch replaces the current rows.
