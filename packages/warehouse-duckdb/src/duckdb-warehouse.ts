@@ -508,24 +508,8 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     }
   }
 
-  tableStats(ref: TableRef): Promise<TableStats | undefined> {
-    return this.exclusive(async () => {
-      // Whether it is a table (not a view), and whether it has the products' _processed_at: one catalog query.
-      const [shape] = await this.run(
-        `SELECT (SELECT count(*) FROM duckdb_tables() WHERE schema_name = $schema AND table_name = $name) AS n,
-                (SELECT count(*) FROM duckdb_columns() WHERE schema_name = $schema AND table_name = $name
-                   AND column_name = '_processed_at') AS processed`,
-        { schema: ref.schema, name: ref.name },
-      );
-      if (!shape || Number(shape.n) === 0) return undefined;
-      const [stats] = await this.run(
-        `SELECT (SELECT count(*) FROM ${table(ref)}) AS row_count,
-                ${Number(shape.processed) ? `(SELECT max(${q('_processed_at')}) FROM ${table(ref)})` : 'NULL'} AS last_modified,
-                (${storageSql([ref])}) AS bytes`,
-      );
-      const lastModified = stats?.last_modified instanceof Date ? stats.last_modified : undefined;
-      return { rowCount: Number(stats?.row_count ?? 0), bytes: Number(stats?.bytes ?? 0), lastModified };
-    });
+  async tableStats(ref: TableRef): Promise<TableStats | undefined> {
+    return (await this.tableStatsOf([ref]))[0];
   }
 
   async tableStatsOf(refs: readonly TableRef[]): Promise<Array<TableStats | undefined>> {
@@ -597,22 +581,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   }
 
   async storageBytes(tables: readonly TableRef[]): Promise<number> {
-    if (!tables.length) return 0;
-    return this.exclusive(async () => {
-      // Every table exists, nearly always: asked straight away, without listing the catalog.
-      const all = await this.run(`SELECT (${storageSql(tables)}) AS bytes`).catch(() => undefined);
-      if (all) return Number(all[0]?.bytes ?? 0);
-      // pragma_storage_info fails on a table that does not exist: only the ones that do.
-      const existing = await this.run(
-        `SELECT schema_name, table_name FROM duckdb_tables() WHERE ${tables
-          .map((t) => `(schema_name = ${lit(t.schema)} AND table_name = ${lit(t.name)})`)
-          .join(' OR ')}`,
-      );
-      if (!existing.length) return 0;
-      const refs = existing.map((r) => ({ schema: String(r.schema_name), name: String(r.table_name) }));
-      const [row] = await this.run(`SELECT (${storageSql(refs)}) AS bytes`);
-      return Number(row?.bytes ?? 0);
-    });
+    return (await this.storageBytesOf(tables)).reduce((sum, bytes) => sum + bytes, 0);
   }
 
   async recordRun(run: BuildRunRecord): Promise<void> {
