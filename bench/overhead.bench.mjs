@@ -1,8 +1,11 @@
-// The platform's overhead over the engine: a full mesh build (transform into staging, check
-// suite, publish, run log) against the same product SELECTs run straight through
-// @duckdb/node-api as CREATE TABLE AS, in dependency order, on copies of one seeded file.
-// Rounds alternate which side goes first. Also times `mesh up` at scale 1 from nothing, as a
-// user runs it (a new process, an empty directory).
+// The platform's overhead over the engine: a full mesh build (each product written, checked and
+// published with its run record in one transaction, two products at a time as `mesh build`
+// runs them) against the same product SELECTs run straight through @duckdb/node-api as
+// CREATE TABLE AS, one after another in dependency order, on copies of one seeded file.
+// Rounds alternate which side goes first. A build one product at a time (--concurrency 1) is
+// timed once per scale beside them: its per-product times give the fixed cost of a product,
+// which overlapping builds would blur. Also times `mesh up` at scale 1 from nothing, as a user
+// runs it (a new process, an empty directory).
 // Usage: node overhead.bench.mjs [--scales 1,30] [--rounds 2]
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -34,10 +37,10 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const dir = mkdtempSync(join(tmpdir(), 'mesh-overhead-'));
 const figures = [];
 
-async function meshBuild(path) {
+async function meshBuild(path, concurrency) {
   const warehouse = await createDuckDbWarehouse({ path });
   const started = performance.now();
-  const { outcomes } = await buildProducts(warehouse, mesh, []);
+  const { outcomes } = await buildProducts(warehouse, mesh, [], undefined, { concurrency });
   const ms = performance.now() - started;
   await warehouse.close();
   const failed = outcomes.filter((o) => o.status !== 'published');
@@ -85,15 +88,20 @@ for (const scale of scales) {
     rmSync(a, { force: true });
     rmSync(b, { force: true });
   }
+  const s = join(dir, `serial-${scale}.duckdb`);
+  copyFileSync(base, s);
+  const serial = await meshBuild(s, 1);
+  rmSync(s, { force: true });
   rmSync(base, { force: true });
   const meshMs = median(mesh_.map((r) => r.ms));
   const engineMs = median(engine.map((r) => r.ms));
   console.log(
     `scale ${scale}: mesh build ${(meshMs / 1000).toFixed(2)} s, engine ${(engineMs / 1000).toFixed(2)} s (median of ${rounds})`,
   );
-  // Per product: the median over rounds of the build's time minus the engine's CTAS.
+  console.log(`  one product at a time: ${(serial.ms / 1000).toFixed(2)} s`);
+  // Per product: the serial build's time minus the median over rounds of the engine's CTAS.
   const extra = order.map((p) => {
-    const m = median(mesh_.map((r) => r.perProduct.get(p.id)));
+    const m = serial.perProduct.get(p.id);
     const e = median(engine.map((r) => r.perProduct.get(p.id)));
     return { id: p.id, mesh: m, engine: e, extra: m - e };
   });
@@ -108,11 +116,17 @@ for (const scale of scales) {
   });
   figures.push({ id: `overhead.scale-${scale}.mesh-ms`, label: `Full mesh build at scale ${scale}`, value: meshMs, unit: 'ms' });
   figures.push({ id: `overhead.scale-${scale}.engine-ms`, label: `Engine CTAS of every product at scale ${scale}`, value: engineMs, unit: 'ms' });
+  figures.push({
+    id: `overhead.scale-${scale}.serial`,
+    label: `Mesh build one product at a time (--concurrency 1) / engine CTAS at scale ${scale}`,
+    value: serial.ms / engineMs,
+    unit: 'x',
+  });
   const small = extra.filter((x) => x.engine < 50);
   if (small.length) {
     figures.push({
       id: `overhead.scale-${scale}.fixed-ms`,
-      label: `Fixed cost per small product at scale ${scale} (median build minus CTAS, ${small.length} products under 50 ms raw)`,
+      label: `Fixed cost per small product at scale ${scale} (median build one at a time minus CTAS, ${small.length} products under 50 ms raw)`,
       value: median(small.map((x) => x.extra)),
       unit: 'ms',
     });

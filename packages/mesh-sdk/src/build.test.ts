@@ -35,6 +35,8 @@ function recordingWarehouse(options: {
   stats?: Record<string, TableStats>;
   batches?: readonly BatchRecord[];
   maxConcurrentBuilds?: number;
+  /** How long writing a table takes, in ms (5 when not said). */
+  delay?: (table: string) => number;
 }) {
   const log: string[] = [];
   const queries: string[] = [];
@@ -61,8 +63,9 @@ function recordingWarehouse(options: {
     replaceTable: async (table) => {
       step('replaceTable', table);
       concurrency.peak = Math.max(concurrency.peak, ++concurrency.active);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, options.delay?.(qualified(table)) ?? 5));
       concurrency.active--;
+      if (options.delay) log.push(`written ${qualified(table)}`);
       return { rowCount: 3 };
     },
     describeQuery: async (transform) => options.columns?.(transform) ?? [{ name: 'id', type: 'BIGINT' }],
@@ -490,6 +493,38 @@ describe('buildMesh', () => {
     expect(outcomes.map((o) => o.status)).toEqual(Array(5).fill('published'));
     expect(new Set(outcomes.map((o) => o.product.name)).size).toBe(5);
     expect(concurrency.peak).toBe(limit);
+  });
+
+  it('builds fewer at a time when asked', async () => {
+    const { warehouse, concurrency } = recordingWarehouse({ maxConcurrentBuilds: 4 });
+    const many: DataProduct[] = ['a', 'b', 'c'].map((n) => defineDataProduct(input(`sales_${n}`)));
+    await buildMesh(warehouse, many, { concurrency: 1 });
+    expect(concurrency.peak).toBe(1);
+  });
+
+  it('starts a product once its own inputs are built, not once its whole level is', async () => {
+    // slow and fast have no inputs; after_fast reads fast only, so it need not wait for slow.
+    const { warehouse, log } = recordingWarehouse({
+      maxConcurrentBuilds: 2,
+      delay: (table) => (table.includes('sales_slow') ? 200 : 5),
+    });
+    const slow = defineDataProduct(input('sales_slow'));
+    const fast = defineDataProduct(input('sales_fast'));
+    const afterFast = defineDataProduct(input('sales_after_fast', { fast }));
+    const outcomes = await buildMesh(warehouse, [slow, afterFast]);
+    // Reported in plan order, not in the order they finished.
+    expect(outcomes.map((o) => [o.product.name, o.status])).toEqual([
+      ['sales_fast', 'published'],
+      ['sales_slow', 'published'],
+      ['sales_after_fast', 'published'],
+    ]);
+    const at = (line: string) => log.findIndex((l) => l.startsWith(line));
+    expect(at('replaceTable sales._staging_sales_after_fast')).toBeGreaterThan(
+      at('written sales._staging_sales_fast'),
+    );
+    expect(at('replaceTable sales._staging_sales_after_fast')).toBeLessThan(
+      at('written sales._staging_sales_slow'),
+    );
   });
 });
 

@@ -2,7 +2,7 @@ import { type CheckSuiteResult, compileChecks } from './checks.js';
 import type { DataProduct } from './data-product.js';
 import type { Dialect } from './dialect.js';
 import { BuildError, isMeshError, type MeshError, WarehouseError } from './errors.js';
-import { type BuildPlan, downstreamOf, inputsOf, planBuild } from './graph.js';
+import { type BuildPlan, checkedAgainst, downstreamOf, inputsOf, planBuild } from './graph.js';
 import {
   type IncrementalState,
   incrementalSelect,
@@ -659,6 +659,8 @@ export async function buildMesh(
      * day at a time decides how those are laid out. The products built, when not given.
      */
     mesh?: readonly DataProduct[];
+    /** How many products build at once, at most the warehouse's limit (its limit when not given). */
+    concurrency?: number;
   } = {},
 ): Promise<BuildOutcome[]> {
   const plan = planBuild(products);
@@ -672,61 +674,106 @@ export async function buildMesh(
   const { missing, broken } = await sourceProblems(warehouse, plan.order);
   const outcomes: BuildOutcome[] = [];
   const blocked = new Map<string, Block>();
-  const limit = Math.max(1, warehouse.capabilities.maxConcurrentBuilds);
+  const limit = Math.max(
+    1,
+    Math.min(warehouse.capabilities.maxConcurrentBuilds, options.concurrency ?? Number.POSITIVE_INFINITY),
+  );
   let wrote = false;
+  // A product starts as soon as what it must follow has finished (its upstream products, and a
+  // product its checks reference where the plan could order that first), not when its whole
+  // level has: a level's slowest product no longer holds up the next level's others.
+  const levelOf = new Map(plan.levels.flatMap((level, i) => level.map((p) => [p.id, i] as const)));
+  const follows = new Map(
+    plan.order.map((p) => [
+      p.id,
+      [
+        ...(plan.upstream.get(p.id) ?? []),
+        ...checkedAgainst(p)
+          .map((r) => r.id)
+          .filter((id) => (levelOf.get(id) ?? Infinity) < levelOf.get(p.id)!),
+      ],
+    ]),
+  );
+  // What a product reads, where the warehouse reports no bytes processed of its own: each table
+  // sized once per build (its inputs are written before it starts, and stay as they are), the
+  // sources all in the first statement.
+  const sizes = new Map<string, number>();
   const key = (t: TableRef) => `${t.schema}.${t.name}`;
-  for (const level of plan.levels) {
-    const queue = [...level];
-    // What each product of the level reads, sized in one statement: a level's inputs were all
-    // written before it (where the warehouse reports no bytes processed of its own).
-    const inputBytes = new Map<string, number>();
-    if (canPublishInPlace(warehouse)) {
-      const tables = [...new Map(level.flatMap(inputTables).map((t) => [key(t), t])).values()];
-      const bytes = await storageOfTables(warehouse, tables);
-      for (const [i, t] of tables.entries()) inputBytes.set(key(t), bytes[i] ?? 0);
+  const sizeOf = async (tables: readonly TableRef[]): Promise<number> => {
+    let unsized = tables.filter((t) => !sizes.has(key(t)));
+    if (unsized.length && !sizes.size) {
+      const sources = plan.order.flatMap(inputsOf).filter((r): r is Source => r.kind === 'source');
+      unsized = [...new Map([...unsized, ...sources.map((s) => s.table)].map((t) => [key(t), t])).values()];
     }
-    const worker = async () => {
-      for (let product = queue.shift(); product; product = queue.shift()) {
-        const reads = inputsOf(product).filter((r): r is Source => r.kind === 'source');
-        const unreadable = reads.map((r) => broken.get(r.id)).find((e) => e !== undefined);
-        const waitsFor = reads.filter((r) => missing.has(r.id)).map((r) => r.id);
-        const block: Block | undefined =
-          blocked.get(product.id) ?? (waitsFor.length ? { status: 'waiting', sources: waitsFor } : undefined);
-        let outcome: BuildOutcome;
-        if (block || unreadable) {
-          const error = unreadable ?? blockError(product, block!);
-          const status = unreadable ? 'failed' : block!.status;
-          outcome = { product, status, rowCount: 0, checks: undefined, error, durationMs: 0 };
-          const now = new Date();
-          // The outcome stands even if the run log refuses it: say so, as a build does.
-          await warehouse
-            .recordRun(runRecord(product, runId, status, now, now, 0, undefined, error))
-            .catch(() => undefined);
-        } else {
-          options.onEvent?.({ type: 'started', product });
-          wrote = true;
-          outcome = await buildProduct(warehouse, product, {
-            runId,
-            fullRefresh: options.fullRefresh,
-            readByDay: byDay.has(product.id),
-            inputBytes: inputBytes.size
-              ? inputTables(product).reduce((sum, t) => sum + (inputBytes.get(key(t)) ?? 0), 0)
-              : undefined,
-          });
-        }
-        if (outcome.status !== 'published') {
-          const next: Block =
-            outcome.status === 'waiting' && block?.status === 'waiting'
-              ? { status: 'waiting', sources: block.sources, through: product.id }
-              : { status: 'skipped', through: product.id };
-          for (const id of downstreamOf(plan, product.id)) if (!blocked.has(id)) blocked.set(id, next);
-        }
-        outcomes.push(outcome);
-        options.onEvent?.({ type: 'finished', outcome });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, level.length) }, worker));
+    const bytes = unsized.length ? await storageOfTables(warehouse, unsized) : [];
+    for (const [i, t] of unsized.entries()) sizes.set(key(t), bytes[i] ?? 0);
+    return tables.reduce((sum, t) => sum + (sizes.get(key(t)) ?? 0), 0);
+  };
+  const build = async (product: DataProduct) => {
+    const reads = inputsOf(product).filter((r): r is Source => r.kind === 'source');
+    const unreadable = reads.map((r) => broken.get(r.id)).find((e) => e !== undefined);
+    const waitsFor = reads.filter((r) => missing.has(r.id)).map((r) => r.id);
+    const block: Block | undefined =
+      blocked.get(product.id) ?? (waitsFor.length ? { status: 'waiting', sources: waitsFor } : undefined);
+    let outcome: BuildOutcome;
+    if (block || unreadable) {
+      const error = unreadable ?? blockError(product, block!);
+      const status = unreadable ? 'failed' : block!.status;
+      outcome = { product, status, rowCount: 0, checks: undefined, error, durationMs: 0 };
+      const now = new Date();
+      // The outcome stands even if the run log refuses it: say so, as a build does.
+      await warehouse
+        .recordRun(runRecord(product, runId, status, now, now, 0, undefined, error))
+        .catch(() => undefined);
+    } else {
+      options.onEvent?.({ type: 'started', product });
+      wrote = true;
+      const inputBytes = canPublishInPlace(warehouse) ? await sizeOf(inputTables(product)) : undefined;
+      outcome = await buildProduct(warehouse, product, {
+        runId,
+        fullRefresh: options.fullRefresh,
+        readByDay: byDay.has(product.id),
+        inputBytes,
+      });
+    }
+    if (outcome.status !== 'published') {
+      const next: Block =
+        outcome.status === 'waiting' && block?.status === 'waiting'
+          ? { status: 'waiting', sources: block.sources, through: product.id }
+          : { status: 'skipped', through: product.id };
+      for (const id of downstreamOf(plan, product.id)) if (!blocked.has(id)) blocked.set(id, next);
+    }
+    outcomes.push(outcome);
+    options.onEvent?.({ type: 'finished', outcome });
+  };
+  const finished = new Set<string>();
+  const pending = [...plan.order];
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  while (pending.length || running.size) {
+    // Ready products in plan order, up to the warehouse's limit; an unexpected error stops
+    // starting new ones and is raised once those under way are done.
+    while (!failure && running.size < limit) {
+      const i = pending.findIndex((p) => follows.get(p.id)!.every((id) => finished.has(id)));
+      if (i < 0) break;
+      const [product] = pending.splice(i, 1);
+      const task: Promise<void> = build(product!)
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => {
+          finished.add(product!.id);
+          running.delete(task);
+        });
+      running.add(task);
+    }
+    if (!running.size) break;
+    await Promise.race(running);
   }
+  if (failure) throw failure.error;
+  // Reported in plan order, whatever order they finished in.
+  const position = new Map(plan.order.map((p, i) => [p.id, i]));
+  outcomes.sort((a, b) => position.get(a.product.id)! - position.get(b.product.id)!);
   // Once per build, not per product: folds what the build wrote into the warehouse's files.
   if (wrote) await warehouse.checkpoint();
   return outcomes;

@@ -13,6 +13,7 @@ import {
   type SqlRow,
   sql,
   statsOfTables,
+  type TableRef,
   type Warehouse,
   z,
 } from '@retail-mesh/sdk';
@@ -288,6 +289,49 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect((await warehouse.tableStats(side))?.rowCount).toBe(1);
       expect((await warehouse.listRuns({ since })).map((r) => r.runId)).toContain('in-place-published');
       expect(await warehouse.listTables(fx.domain.name)).not.toContain(`_staging_in_place_target`);
+    });
+
+    it('publishes as many products in place at once as it says it can, each committed or refused on its own', async () => {
+      if (!canPublishInPlace(warehouse)) return; // staging builds run concurrently through plain statements
+      const publisher = warehouse;
+      const n = publisher.capabilities.maxConcurrentBuilds;
+      const layout = { columns: fx.items.columns, description: 'Published beside others' };
+      const targets = Array.from({ length: Math.max(2, n) }, (_, i) => ({
+        schema: fx.domain.name,
+        name: `together_${i}`,
+      }));
+      // Every verify waits until all of the first n are inside theirs: they can only all get there
+      // if their transactions are open at the same time.
+      let inside = 0;
+      let allInside!: () => void;
+      const together = new Promise<void>((resolve) => {
+        allInside = resolve;
+      });
+      const publish = (target: TableRef, i: number) =>
+        publisher.publishTable(target, render(sql`SELECT * FROM ${fx.items}`), layout, {
+          verify: async (query) => {
+            if (i < n) {
+              if (++inside === n) allInside();
+              await Promise.race([
+                together,
+                new Promise((_, reject) =>
+                  setTimeout(() => reject(new Error(`publish ${i} waited alone: not concurrent`)), 10_000),
+                ),
+              ]);
+            }
+            const [row] = await query(
+              render(sql`SELECT count(*) AS n FROM ${sql.raw(warehouse.dialect.tableName(target))}`),
+            );
+            expect(Number(row?.n)).toBe(3);
+            if (i === 0) throw new Error('a blocking check failed');
+          },
+        });
+      const settled = await Promise.allSettled(targets.map(publish));
+      expect(settled.map((s) => s.status)).toEqual(
+        targets.map((_, i) => (i === 0 ? 'rejected' : 'fulfilled')),
+      );
+      expect(await warehouse.tableStats(targets[0]!)).toBeUndefined();
+      for (const target of targets.slice(1)) expect((await warehouse.tableStats(target))?.rowCount).toBe(3);
     });
 
     it('rebuilds only the changed days of an incremental product, equal to a full refresh', async () => {

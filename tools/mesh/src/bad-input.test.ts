@@ -294,6 +294,20 @@ const cases: Case[] = [
     message: /Unknown command deploy-everything/,
   },
   {
+    name: 'a build concurrency of none',
+    args: (c) => ['build', '--concurrency', '0', '--db', c.db],
+    code: 2,
+    error: 'bad-arguments',
+    message: /--concurrency must be a positive integer, not 0/,
+  },
+  {
+    name: 'a fractional build concurrency',
+    args: (c) => ['build', '--concurrency', '1.5', '--db', c.db],
+    code: 2,
+    error: 'bad-arguments',
+    message: /--concurrency must be a positive integer, not 1\.5/,
+  },
+  {
     name: 'a scale no generator supports',
     args: (c) => ['seed', '--scale', '100000', '--db', c.db],
     code: 2,

@@ -77,17 +77,22 @@ Options:
 Exit code 1 when a named source or domain could not be seeded.
 
 ${GLOBAL}`,
-  build: `Usage: mesh build [names...] [--dry-run] [--full-refresh] [--json]
+  build: `Usage: mesh build [names...] [--dry-run] [--full-refresh] [--concurrency <n>] [--json]
 
-Builds products in dependency order across domains: each is materialized into a staging
-table, its checks run in one query, and it is swapped in atomically only when no blocking
-check fails. A failed product keeps its previous version and skips its dependents.
+Builds products in dependency order across domains, each as soon as the products it reads
+are built. A product is written, its checks run in one query, and it is published atomically
+only when no blocking check fails: on DuckDB in place, in one transaction with its run record;
+on BigQuery through a staging table copied over the published one. A failed product keeps its
+previous version and skips its dependents.
 Names are domains (product), products (product_inventory) or both (product.product_inventory);
 upstream products of those named are built too.
 
 Options:
   --dry-run     build nothing: print the bytes each build would process and its estimated
                 cost (BigQuery dry runs; on DuckDB, the size of each product's inputs)
+  --concurrency <n>
+                build at most n products at once (default and most: the warehouse's limit,
+                2 on DuckDB, 8 on BigQuery)
   --full-refresh
                 rebuild incremental products whole, instead of only the days whose
                 input rows changed since their last build

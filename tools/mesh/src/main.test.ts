@@ -166,9 +166,9 @@ describe('mesh CLI', () => {
     await again.close();
   });
 
-  it('seed regenerates sources, and a named product builds with its upstream', async () => {
+  it('seed regenerates sources, and a named product builds with its upstream, one at a time when asked', async () => {
     expect((await mesh('seed', '--db', db, '--scale', '0.5')).code).toBe(0);
-    const r = await mesh('build', '--db', db, '--json', 'product_inventory');
+    const r = await mesh('build', '--db', db, '--json', '--concurrency', '1', 'product_inventory');
     expect(r.code).toBe(0);
     expect(r.json().products.map((p: { name: string }) => p.name)).toEqual([
       'product_catalog',

@@ -34,7 +34,11 @@ const COMMANDS: Record<string, CommandSpec> = {
   seed: { names: true, options: SEED_OPTIONS, load: () => import('./commands/seed.js') },
   build: {
     names: true,
-    options: { 'dry-run': { type: 'boolean' }, 'full-refresh': { type: 'boolean' } },
+    options: {
+      'dry-run': { type: 'boolean' },
+      'full-refresh': { type: 'boolean' },
+      concurrency: { type: 'string' },
+    },
     load: () => import('./commands/build.js'),
   },
   test: { names: true, options: {}, load: () => import('./commands/test.js') },

@@ -13,6 +13,7 @@ import { buildFailure, type ErrorJson, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
 import { loadMesh, selectProducts } from '../mesh.js';
 import { color, formatInt, formatMs, table } from '../style.js';
+import { numberFlag } from './options.js';
 
 /** Builds the named products (and what they need) and reports per product. */
 export async function buildProducts(
@@ -20,7 +21,7 @@ export async function buildProducts(
   mesh: MeshDefinition,
   names: readonly string[],
   io?: Io,
-  options: { fullRefresh?: boolean } = {},
+  options: { fullRefresh?: boolean; concurrency?: number } = {},
 ): Promise<{ runId: string; outcomes: BuildOutcome[] }> {
   const runId = newRunId();
   let total = 0;
@@ -29,6 +30,7 @@ export async function buildProducts(
     runId,
     mesh: mesh.products,
     fullRefresh: options.fullRefresh,
+    concurrency: options.concurrency,
     onEvent: (event) => {
       if (event.type === 'planned') total = event.plan.order.length;
       if (event.type === 'started') io?.progress.step(`building ${event.product.id} (${done + 1}/${total})`);
@@ -193,17 +195,22 @@ Dry run on ${target}: nothing was built.`);
 }
 
 export async function run(
-  values: GlobalOptions & { 'dry-run'?: boolean; 'full-refresh'?: boolean },
+  values: GlobalOptions & { 'dry-run'?: boolean; 'full-refresh'?: boolean; concurrency?: string },
   names: string[],
   io: Io,
 ): Promise<number> {
+  const concurrency =
+    values.concurrency === undefined
+      ? undefined
+      : numberFlag(values.concurrency, 'concurrency', 1, { integer: true });
   const mesh = loadMesh();
   enforcePolicies(mesh, io, values.json === true);
   if (values['dry-run']) return dryRun(values, names, io);
   const started = performance.now();
   const { runId, outcomes } = await withWarehouse(
     values,
-    (warehouse) => buildProducts(warehouse, mesh, names, io, { fullRefresh: values['full-refresh'] }),
+    (warehouse) =>
+      buildProducts(warehouse, mesh, names, io, { fullRefresh: values['full-refresh'], concurrency }),
     { create: true },
   );
   const summary = buildSummary(outcomes);
