@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildProduct,
+  canIngestFiles,
   defineDataProduct,
   defineDomain,
   defineSource,
@@ -156,6 +157,82 @@ describe('duckdb warehouse', () => {
       { table_name: 'raw_stores', comment: 'Shops' },
     ]);
     expect(await warehouse.query('SELECT id FROM shop.raw_orders')).toEqual([{ id: 1 }]);
+    await warehouse.close();
+  });
+
+  it("keeps a sample's current rows as a view of its log when its keys are unique, and as a table otherwise", async () => {
+    const path = join(dir, 'sample-views.duckdb');
+    const domain = defineDomain({
+      name: 'lab',
+      description: 'Lab',
+      owner: { team: 't', email: 't@x.example' },
+    });
+    const readings = defineSource({
+      domain,
+      name: 'readings',
+      description: 'Readings',
+      mode: 'upsert',
+      schema: z.object({ id: z.int().describe('Id').meta({ key: true }), value: z.int().describe('Value') }),
+    });
+    const kind = async () =>
+      (
+        await warehouse.query(
+          `SELECT table_type AS kind FROM information_schema.tables WHERE table_schema = 'lab' AND table_name = 'raw_readings'`,
+        )
+      )[0]?.kind;
+    const rows = () => warehouse.query('SELECT id, value FROM lab.raw_readings ORDER BY id');
+    let warehouse = await createDuckDbWarehouse({ path, create: true });
+    await warehouse.ensureDomain(domain);
+
+    await loadRows(warehouse, readings, [
+      { id: 1, value: 10 },
+      { id: 2, value: 20 },
+    ]);
+    expect(await kind()).toBe('VIEW');
+    expect(await rows()).toEqual([
+      { id: 1, value: 10 },
+      { id: 2, value: 20 },
+    ]);
+    // Counted as rows that store nothing of their own: the log holds them.
+    expect(await warehouse.tableStats(readings.table)).toMatchObject({ rowCount: 2, bytes: 0 });
+    expect((await warehouse.tableStats(readings.log))?.bytes).toBeGreaterThan(0);
+    expect(
+      await warehouse.query(
+        `SELECT comment FROM duckdb_views() WHERE schema_name = 'lab' AND view_name = 'raw_readings'`,
+      ),
+    ).toEqual([{ comment: 'Readings' }]);
+    // Another process finds the source in place and leaves the view as it is.
+    await warehouse.close();
+    warehouse = await createDuckDbWarehouse({ path });
+    await ensureSources(warehouse, [readings]);
+    expect(await kind()).toBe('VIEW');
+
+    // A sample whose keys repeat: its current rows are computed (one per key), as a table.
+    await loadRows(warehouse, readings, [
+      { id: 1, value: 10 },
+      { id: 1, value: 11 },
+      { id: 3, value: 30 },
+    ]);
+    expect(await kind()).toBe('BASE TABLE');
+    expect((await rows()).map((r) => r.id)).toEqual([1, 3]);
+    await loadRows(warehouse, readings, [{ id: 4, value: 40 }]);
+    expect(await kind()).toBe('VIEW');
+    expect(await rows()).toEqual([{ id: 4, value: 40 }]);
+
+    // Real rows replace the sample: a table of them; reverting them leaves an empty table.
+    const csv = join(dir, 'readings.csv');
+    writeFileSync(csv, 'id,value\n7,70\n8,80\n');
+    if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
+    const ingested = await warehouse.ingestFile(readings, csv);
+    expect(ingested.replacedSample).toBe(true);
+    expect(await kind()).toBe('BASE TABLE');
+    expect(await rows()).toEqual([
+      { id: 7, value: 70 },
+      { id: 8, value: 80 },
+    ]);
+    await warehouse.revertBatch(readings, ingested.batchId!);
+    expect(await kind()).toBe('BASE TABLE');
+    expect(await rows()).toEqual([]);
     await warehouse.close();
   });
 

@@ -106,8 +106,10 @@ function storageSql(refs: readonly TableRef[]): string {
 }
 
 /** A source's current rows, written anew, have no comment: its description goes with them. */
-function describeCurrent(source: Source): string[] {
-  return source.description ? [`COMMENT ON TABLE ${table(source.table)} IS ${lit(source.description)}`] : [];
+function describeCurrent(source: Source, kind: 'TABLE' | 'VIEW' = 'TABLE'): string[] {
+  return source.description
+    ? [`COMMENT ON ${kind} ${table(source.table)} IS ${lit(source.description)}`]
+    : [];
 }
 
 /** DuckDB values as the SDK expects them: safe integers as numbers, DATE as 'YYYY-MM-DD', TIMESTAMP as Date. */
@@ -555,32 +557,39 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   async tableStatsOf(refs: readonly TableRef[]): Promise<Array<TableStats | undefined>> {
     if (!refs.length) return [];
     return this.exclusive(async () => {
-      // Which exist, and which have the products' _processed_at: one catalog query for all.
+      // Which exist, and which have the products' _processed_at: one catalog query for all. A
+      // view (a sample's current rows) has rows but stores none of them.
       const wanted = refs.map((r) => `(${lit(r.schema)}, ${lit(r.name)})`).join(', ');
       const shapes = await this.run(
-        `SELECT t.schema_name, t.table_name, count(c.column_name) AS processed
+        `SELECT t.schema_name, t.table_name, count(c.column_name) AS processed, false AS is_view
          FROM duckdb_tables() AS t
          LEFT JOIN duckdb_columns() AS c ON c.schema_name = t.schema_name AND c.table_name = t.table_name
            AND c.column_name = '_processed_at'
          WHERE (t.schema_name, t.table_name) IN (${wanted})
-         GROUP BY ALL`,
+         GROUP BY ALL
+         UNION ALL
+         SELECT schema_name, view_name, 0, true FROM duckdb_views()
+         WHERE NOT internal AND (schema_name, view_name) IN (${wanted})`,
       );
       const shapeOf = new Map(
-        shapes.map((r) => [`${r.schema_name}.${r.table_name}`, Number(r.processed) > 0]),
+        shapes.map((r) => [
+          `${r.schema_name}.${r.table_name}`,
+          { processed: Number(r.processed) > 0, view: r.is_view === true },
+        ]),
       );
       const existing = refs
-        .map((ref, i) => ({ ref, i, processed: shapeOf.get(`${ref.schema}.${ref.name}`) }))
-        .filter((p) => p.processed !== undefined);
+        .map((ref, i) => ({ ref, i, shape: shapeOf.get(`${ref.schema}.${ref.name}`) }))
+        .filter((p) => p.shape !== undefined);
       const stats: Array<TableStats | undefined> = refs.map(() => undefined);
       if (!existing.length) return stats;
       // Then every count, latest stamp and size in one statement.
       const rows = await this.run(
         existing
           .map(
-            ({ ref, i, processed }) =>
+            ({ ref, i, shape }) =>
               `SELECT ${i} AS i, (SELECT count(*) FROM ${table(ref)}) AS row_count,
-                ${processed ? `(SELECT max(${q('_processed_at')}) FROM ${table(ref)})` : 'NULL::TIMESTAMP'} AS last_modified,
-                (${storageSql([ref])}) AS bytes`,
+                ${shape?.processed ? `(SELECT max(${q('_processed_at')}) FROM ${table(ref)})` : 'NULL::TIMESTAMP'} AS last_modified,
+                ${shape?.view ? '0' : `(${storageSql([ref])})`} AS bytes`,
           )
           .join(' UNION ALL '),
       );
@@ -735,7 +744,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       );
       if (!Number(exists?.n) || stored?.definition !== definition) {
         await this.transaction([
-          ...this.refreshCurrent(source),
+          this.refreshCurrent(source),
           `DELETE FROM ${CURRENT} WHERE source = ${lit(source.id)}`,
           `INSERT INTO ${CURRENT} VALUES (${lit(source.id)}, ${lit(definition)})`,
         ]);
@@ -768,7 +777,9 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
        t AS (SELECT w.i,
                count(*) FILTER (WHERE t.table_name = w.cur AND coalesce(t.comment, '') = w.comment) AS current,
                count(*) FILTER (WHERE t.table_name = w.rej) AS rejects
-             FROM w JOIN duckdb_tables() AS t ON t.schema_name = w.schema_name AND t.table_name IN (w.cur, w.rej)
+             FROM w JOIN (SELECT schema_name, table_name, comment FROM duckdb_tables()
+                          UNION ALL SELECT schema_name, view_name, comment FROM duckdb_views() WHERE NOT internal) AS t
+               ON t.schema_name = w.schema_name AND t.table_name IN (w.cur, w.rej)
              GROUP BY w.i),
        c AS (SELECT w.i,
                count(*) FILTER (WHERE c.table_name = w.rej AND c.column_name = 'ingested_at') AS legacy_rejects,
@@ -805,26 +816,38 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   }
 
   /**
-   * Statements that bring a source's current rows in line with its log: all of them, or only
-   * the keys of one batch (`touched` holds them, taken before a revert deletes the batch). A
-   * snapshot's current rows are its newest batch: always recomputed whole.
+   * A step that brings a source's current rows in line with its log: all of them, or only the
+   * keys of one batch (`touched` holds them, taken before a revert deletes the batch). A
+   * snapshot's current rows are its newest batch, and a view of a sample's log becomes a table
+   * again: both recomputed whole.
    */
-  private refreshCurrent(source: Source, touched?: string): string[] {
-    if (!touched || source.mode === 'snapshot')
+  private refreshCurrent(source: Source, touched?: string): () => Promise<string[]> {
+    return async () => {
+      const view = await this.currentIsView(source);
+      if (view || !touched || source.mode === 'snapshot')
+        return [
+          ...(view ? [`DROP VIEW ${table(source.table)}`] : []),
+          `CREATE OR REPLACE TABLE ${table(source.table)} AS ${currentRowsSelect(source, duckdbDialect)}`,
+          // A new table has no comment: the description goes with it.
+          ...describeCurrent(source),
+        ];
+      const on = (a: string, b: string) => source.key.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
+      const names = source.columns.map((c) => q(c.name)).join(', ');
+      const rows = `(SELECT l.* FROM ${table(source.log)} AS l SEMI JOIN ${touched} AS t ON ${on('l', 't')})`;
       return [
-        `CREATE OR REPLACE TABLE ${table(source.table)} AS ${currentRowsSelect(source, duckdbDialect)}`,
-        // A new table has no comment: the description goes with it.
-        ...(source.description
-          ? [`COMMENT ON TABLE ${table(source.table)} IS ${lit(source.description)}`]
-          : []),
+        `DELETE FROM ${table(source.table)} AS c USING ${touched} AS t WHERE ${on('c', 't')}`,
+        `INSERT INTO ${table(source.table)} (${names}) ${currentRowsSelect(source, duckdbDialect, { from: rows })}`,
       ];
-    const on = (a: string, b: string) => source.key.map((k) => `${a}.${q(k)} = ${b}.${q(k)}`).join(' AND ');
-    const names = source.columns.map((c) => q(c.name)).join(', ');
-    const rows = `(SELECT l.* FROM ${table(source.log)} AS l SEMI JOIN ${touched} AS t ON ${on('l', 't')})`;
-    return [
-      `DELETE FROM ${table(source.table)} AS c USING ${touched} AS t WHERE ${on('c', 't')}`,
-      `INSERT INTO ${table(source.table)} (${names}) ${currentRowsSelect(source, duckdbDialect, { from: rows })}`,
-    ];
+    };
+  }
+
+  /** Whether a source's current rows are a view of its log (a sample whose keys are unique). */
+  private async currentIsView(source: Source): Promise<boolean> {
+    const [row] = await this.run(
+      `SELECT count(*) AS n FROM duckdb_views() WHERE NOT internal AND schema_name = $schema AND view_name = $name`,
+      { schema: source.table.schema, name: source.table.name },
+    );
+    return Number(row?.n) > 0;
   }
 
   /** A temp table of the keys a batch holds in the log; what refreshCurrent recomputes. */
@@ -898,7 +921,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         this.touchedKeys(source, batchId),
         `DELETE FROM ${table(source.log)} WHERE _batch_id = ${batchId}`,
         `DELETE FROM ${table(source.rejects)} WHERE _batch_id = ${batchId}`,
-        ...this.refreshCurrent(source, TOUCHED),
+        this.refreshCurrent(source, TOUCHED),
         `UPDATE ${BATCHES} SET reverted_at = ${lit(new Date())} WHERE batch_id = ${batchId}`,
       ]);
       await this.run(`DROP TABLE IF EXISTS ${TOUCHED}`);
@@ -923,45 +946,51 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       const id = await this.nextBatchId();
       const columns = source.columns.map((c) => q(c.name)).join(', ');
       const keys = source.key.map(q).join(', ');
-      const sample = q('__mesh_sample');
       const [settings] = await this.run(
         `SELECT current_setting('disabled_compression_methods') AS methods, current_setting('preserve_insertion_order') AS ordered`,
       );
       const methods = String(settings?.methods ?? '');
       const restoreOrder = `SET preserve_insertion_order = ${String(settings?.ordered) === 'false' ? 'false' : 'true'}`;
       const restoreCompression = `SET disabled_compression_methods = ${lit(methods)}`;
+      let rowCount = 0;
       try {
-        // Generated once, into memory, by every thread: a sample is a set of rows, and keeping
-        // their order would run a generator that reads range() or a CTE on one thread. The log
-        // and the current rows are copied from there (a table written earlier in the same
-        // transaction would be read by one thread only).
+        // Only sample batches are in the log: the new sample replaces the whole table. Generated
+        // straight into it by every thread: a sample is a set of rows, and keeping their order
+        // would run a generator that reads range() or a CTE on one thread.
         await this.run('SET preserve_insertion_order = false');
-        await this.run(`CREATE OR REPLACE TEMP TABLE ${sample} AS SELECT ${columns} FROM (${select}) AS s`);
-        await this.run(restoreOrder);
-        // One batch whose keys are unique is its own current rows: a count is cheaper than a rank.
-        const [counts] = await this.run(
-          `SELECT (SELECT count(*) FROM ${sample}) AS n, (SELECT count(*) FROM (SELECT 1 FROM ${sample} GROUP BY ${keys} HAVING count(*) > 1)) AS dup`,
-        );
-        const rowCount = Number(counts?.n ?? 0);
-        // Only sample batches are in the log: the new sample replaces the whole table.
         await this.transaction([
           this.sampleCompression(methods),
-          `CREATE OR REPLACE TABLE ${table(source.log)} AS SELECT ${columns}, CAST(${id} AS BIGINT) AS _batch_id, CAST(NULL AS BIGINT) AS _line FROM ${sample}`,
+          async () => {
+            const [made] = await this.run(
+              `CREATE OR REPLACE TABLE ${table(source.log)} AS SELECT ${columns}, CAST(${id} AS BIGINT) AS _batch_id, CAST(NULL AS BIGINT) AS _line FROM (${select}) AS s`,
+            );
+            rowCount = Number(made?.Count ?? 0);
+            return [restoreOrder];
+          },
           `DELETE FROM ${table(source.rejects)}`,
           `DELETE FROM ${BATCHES} WHERE source = ${lit(source.id)} AND kind = 'sample'`,
-          `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'sample', ${lit(description)}, '', '{}', ${rowCount}, ${rowCount}, 0, ${lit(new Date())}, ${lit(this.author())}, NULL)`,
-          ...(Number(counts?.dup)
-            ? this.refreshCurrent(source)
-            : [
-                `CREATE OR REPLACE TABLE ${table(source.table)} AS SELECT ${columns} FROM ${sample}`,
-                ...describeCurrent(source),
-              ]),
+          async () => [
+            `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'sample', ${lit(description)}, '', '{}', ${rowCount}, ${rowCount}, 0, ${lit(new Date())}, ${lit(this.author())}, NULL)`,
+          ],
+          async () => {
+            // One batch whose keys are unique is its own current rows: a view of the log, so
+            // the sample is written once (a copy as a table cost as much as generating it).
+            // Ingesting real rows, or reverting, makes them a table again (refreshCurrent).
+            const [dups] = await this.run(
+              `SELECT count(*) AS n FROM (SELECT 1 FROM ${table(source.log)} GROUP BY ${keys} HAVING count(*) > 1) AS d`,
+            );
+            if (Number(dups?.n)) return this.refreshCurrent(source)();
+            return [
+              ...((await this.currentIsView(source)) ? [] : [`DROP TABLE IF EXISTS ${table(source.table)}`]),
+              `CREATE OR REPLACE VIEW ${table(source.table)} AS SELECT ${columns} FROM ${table(source.log)}`,
+              ...describeCurrent(source, 'VIEW'),
+            ];
+          },
         ]);
         return { rowCount, batchId: id };
       } finally {
         for (const statement of [restoreOrder, restoreCompression])
           await this.run(statement).catch(() => undefined);
-        await this.run(`DROP TABLE IF EXISTS ${sample}`).catch(() => undefined);
       }
     });
   }
@@ -1123,7 +1152,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         const samples = live.filter((b) => b.kind === 'sample').map((b) => b.batchId);
         const id = await this.nextBatchId();
         const names = source.columns.map((c) => q(c.name)).join(', ');
-        const statements: string[] = [];
+        const statements: Array<string | (() => Promise<string[]>)> = [];
         if (samples.length) {
           // The source's first real rows: its sample goes, in the same transaction.
           statements.push(
@@ -1152,8 +1181,8 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'ingest', ${lit(file)}, ${lit(sha256)}, ${lit(mappingJson)}, ${rows}, ${rows - rejected}, ${rejected}, ${lit(new Date())}, ${lit(this.author())}, NULL)`,
         );
         // The sample leaving changes every key: recompute whole; otherwise only the batch's keys.
-        if (samples.length) statements.push(...this.refreshCurrent(source));
-        else statements.push(this.touchedKeys(source, id), ...this.refreshCurrent(source, TOUCHED));
+        if (samples.length) statements.push(this.refreshCurrent(source));
+        else statements.push(this.touchedKeys(source, id), this.refreshCurrent(source, TOUCHED));
         // The valid rows, the rejects and the record of the batch: together or not at all.
         await this.transaction(statements);
         return {

@@ -133,9 +133,9 @@ describe('mesh CLI', () => {
       'SELECT count(*) AS n, sum(stock) AS s FROM product.product_inventory',
     );
     await warehouse.query(
-      // A bad revision of one product among the source's current rows.
-      `UPDATE product.raw_products SET unit_cost = -5, updated_at = current_timestamp::TIMESTAMP
-       WHERE product_id = (SELECT min(product_id) FROM product.raw_products)`,
+      // A bad revision of one product in the sample (whose current rows are a view of its log).
+      `UPDATE product.raw_products_log SET unit_cost = -5, updated_at = current_timestamp::TIMESTAMP
+       WHERE product_id = (SELECT min(product_id) FROM product.raw_products_log)`,
     );
     await warehouse.close();
 
