@@ -1,4 +1,4 @@
-import { type CheckSuiteResult, compileChecks } from './checks.js';
+import { type Check, type CheckSuiteResult, checksWithinDays, compileChecks } from './checks.js';
 import type { DataProduct } from './data-product.js';
 import type { Dialect } from './dialect.js';
 import { BuildError, isMeshError, type MeshError, WarehouseError } from './errors.js';
@@ -9,6 +9,7 @@ import {
   newStateSelect,
   planIncremental,
   readByDay,
+  rebuiltDaysWhere,
   rebuiltRowsSelect,
   STATE_COLUMNS,
   stateTable,
@@ -16,7 +17,7 @@ import {
 } from './incremental.js';
 import type { Relation, TableRef } from './relation.js';
 import type { Source } from './source.js';
-import { renderSql, sql } from './sql.js';
+import { renderSql, type SqlFragment, sql } from './sql.js';
 import {
   type BuildRunRecord,
   canEstimateCost,
@@ -200,8 +201,19 @@ export async function buildProduct(
       inPlace,
     };
     const viaStaging = !publisher && (!plan || plan.days.length > 0);
-    const suite = await prepareChecks(warehouse, product, (r: Relation) =>
-      r === product && viaStaging ? staging : r.table,
+    // Days rebuilt in place: checks every published day passed run on those days alone.
+    const within =
+      inPlace && plan
+        ? {
+            where: rebuiltDaysWhere(product, plan, 't'),
+            checks: checksWithinDays(product.checks, product.partitionBy!.column),
+          }
+        : undefined;
+    const suite = await prepareChecks(
+      warehouse,
+      product,
+      (r: Relation) => (r === product && viaStaging ? staging : r.table),
+      within,
     );
     const update = found?.update;
     const inTransaction = {
@@ -385,6 +397,7 @@ async function prepareChecks(
   warehouse: Warehouse,
   product: DataProduct,
   resolve: (r: Relation) => TableRef,
+  within?: { where: SqlFragment; checks: ReadonlySet<Check> },
 ): Promise<{ run: (query: InTransactionQuery) => Promise<CheckSuiteResult> }> {
   const unpublished = new Set<string>();
   // Whether a referenced product is published: one catalog listing per schema.
@@ -397,7 +410,7 @@ async function prepareChecks(
     }
   }
   const runnable = product.checks.filter((c) => !unpublished.has(c.reference?.relation.id ?? ''));
-  const compiled = compileChecks(product, runnable, warehouse.dialect, resolve);
+  const compiled = compileChecks(product, runnable, warehouse.dialect, resolve, { within });
   return {
     run: async (query) => {
       const [row] = await query(compiled.sql);

@@ -246,6 +246,30 @@ export interface CheckSuiteResult {
 }
 
 /** A whole check suite as one SQL statement and the reader of its single result row. */
+/**
+ * The checks that a rebuild of some days of an incremental product may run on those days' rows
+ * alone: blocking row checks (`accepted_values`, `range`, `regex`, `expect`) and composite keys
+ * that hold the partition column (a duplicate then lies within one day). Every version of the
+ * product that was published passed them on every row (a failure refuses the publish), and the
+ * other days' rows are as they were, so they pass still. The build state changes with the
+ * checks' definitions, so a changed check means a full build. Warnings keep their counts over
+ * the whole table; checks that read other tables, the whole table or across days run on all of
+ * it.
+ */
+export function checksWithinDays(checks: readonly Check[], partitionColumn: string): Set<Check> {
+  return new Set(
+    checks.filter(
+      (c) =>
+        c.severity === 'error' &&
+        (c.kind === 'accepted_values' ||
+          c.kind === 'range' ||
+          c.kind === 'regex' ||
+          c.kind === 'expression' ||
+          (c.kind === 'unique_combination' && (c.columns ?? []).includes(partitionColumn))),
+    ),
+  );
+}
+
 export interface CompiledChecks {
   readonly sql: string;
   evaluate(row: Record<string, unknown>, now?: Date): CheckSuiteResult;
@@ -326,7 +350,14 @@ export function compileChecks(
   checks: readonly Check[],
   dialect: Dialect,
   resolve: RelationResolver,
-  options: { profile?: boolean } = {},
+  options: {
+    profile?: boolean;
+    /**
+     * Checks run only on the rows `where` holds (a predicate over `t`, the relation's alias):
+     * where the caller knows the other rows pass them (see `checksWithinDays`).
+     */
+    within?: { where: SqlFragment; checks: ReadonlySet<Check> };
+  } = {},
 ): CompiledChecks {
   // The completeness profile (a COUNT per column) rides along in the same scan unless declined.
   // Only columns the contract says are always filled count: a nullable column's NULL is data.
@@ -361,15 +392,32 @@ export function compileChecks(
     return sql.id('s', alias);
   };
   const total = sql.id('s', 'row_count');
+  const within = options.within;
+  const restricted = (check: Check) => within?.checks.has(check) === true;
+  let totalWithin: SqlFragment | undefined;
+  const rowsWithin = () => {
+    if (!totalWithin) {
+      scan.push(sql`COUNT(CASE WHEN ${within!.where} THEN 1 END) AS ${sql.id('row_count_within')}`);
+      totalWithin = sql.id('s', 'row_count_within');
+    }
+    return totalWithin;
+  };
 
   // One hash aggregate per key that a uniqueness check names, whatever the order of its columns.
-  const groups = new Map<string, KeyGroup>();
-  const keyOf = (cols: readonly string[]) => JSON.stringify([...cols].sort());
+  const groups = new Map<string, KeyGroup & { within: boolean }>();
+  const keyOf = (cols: readonly string[], check: Check) =>
+    JSON.stringify([[...cols].sort(), restricted(check)]);
   for (const check of checks) {
     const cols =
       check.kind === 'unique' ? [check.column!] : check.kind === 'unique_combination' ? check.columns : [];
-    if (!cols?.length || groups.has(keyOf(cols))) continue;
-    groups.set(keyOf(cols), { alias: `k${groups.size}`, columns: cols, aggregates: [], distinct: {} });
+    if (!cols?.length || groups.has(keyOf(cols, check))) continue;
+    groups.set(keyOf(cols, check), {
+      alias: `k${groups.size}`,
+      columns: cols,
+      aggregates: [],
+      distinct: {},
+      within: restricted(check),
+    });
   }
   const aggregate = (group: KeyGroup, expr: SqlFragment): SqlFragment => {
     const name = `a${group.aggregates.length}`;
@@ -388,7 +436,12 @@ export function compileChecks(
     branches.push(sql`(SELECT ${k} AS ${sql.id('k')}, COUNT(*) AS ${sql.id('failing')} FROM ${from})`);
     return sql.id('u', `p${k}`);
   };
-  const failing = (predicate: SqlFragment) => branch(sql`${self} AS t WHERE ${predicate}`);
+  const failing = (predicate: SqlFragment, check: Check) =>
+    branch(
+      restricted(check)
+        ? sql`${self} AS t WHERE (${within!.where}) AND (${predicate})`
+        : sql`${self} AS t WHERE ${predicate}`,
+    );
 
   const results: SqlFragment[] = checks.map((check, i) => {
     const col = check.column ? t(check.column) : undefined;
@@ -396,23 +449,23 @@ export function compileChecks(
     switch (check.kind) {
       case 'unique': {
         // Duplicates are the non-null values beyond the first of each: NULL is no value.
-        const group = groups.get(keyOf([check.column!]))!;
+        const group = groups.get(keyOf([check.column!], check))!;
         group.distinct.nonNull ??= aggregate(group, sql`COUNT(${key(group, check.column!)})`);
         expr = sql`${countOf(check.column!)} - ${group.distinct.nonNull}`;
         break;
       }
       case 'unique_combination': {
         // Every row beyond the first of its key, rows with NULLs in the key included.
-        const group = groups.get(keyOf(check.columns ?? []))!;
+        const group = groups.get(keyOf(check.columns ?? [], check))!;
         group.distinct['*'] ??= aggregate(group, sql`COUNT(*)`);
-        expr = sql`${total} - ${group.distinct['*']}`;
+        expr = sql`${group.within ? rowsWithin() : total} - ${group.distinct['*']}`;
         break;
       }
       case 'relationships': {
         // The referenced keys carry no NULL, so NOT IN them is exactly NOT EXISTS.
         const ref = check.reference!;
         const keys = sql`SELECT ${sql.id('r', ref.column)} FROM ${ref.relation} AS r WHERE ${sql.id('r', ref.column)} IS NOT NULL`;
-        expr = failing(sql`${col!} IS NOT NULL AND ${col!} NOT IN (${keys})`);
+        expr = failing(sql`${col!} IS NOT NULL AND ${col!} NOT IN (${keys})`, check);
         break;
       }
       case 'not_null':
@@ -430,6 +483,7 @@ export function compileChecks(
                 ' AND ',
               )
             : sql`${col!} IS NOT NULL`,
+          check,
         );
         break;
       }
@@ -437,14 +491,14 @@ export function compileChecks(
         const bounds: SqlFragment[] = [];
         if (check.min !== undefined) bounds.push(sql`${col!} < ${check.min}`);
         if (check.max !== undefined) bounds.push(sql`${col!} > ${check.max}`);
-        expr = bounds.length ? failing(sql.join(bounds, ' OR ')) : sql`0`;
+        expr = bounds.length ? failing(sql.join(bounds, ' OR '), check) : sql`0`;
         break;
       }
       case 'regex':
-        expr = failing(sql`${col!} IS NOT NULL AND NOT ${sql.regexpMatches(col!, check.pattern!)}`);
+        expr = failing(sql`${col!} IS NOT NULL AND NOT ${sql.regexpMatches(col!, check.pattern!)}`, check);
         break;
       case 'expression':
-        expr = failing(sql`NOT COALESCE((${check.expression!}), FALSE)`);
+        expr = failing(sql`NOT COALESCE((${check.expression!}), FALSE)`, check);
         break;
       case 'assertion':
         expr = branch(sql`(${check.query!(self)}) AS a`);
@@ -464,7 +518,9 @@ export function compileChecks(
   for (const group of groups.values()) {
     // DISTINCT rather than GROUP BY with a COUNT: a hash table without a count per key is cheaper.
     const keys = sql.join(group.columns.map((c, j) => sql`${t(c)} AS ${sql.id(`k${j}`)}`));
-    const distinct = sql`SELECT DISTINCT ${keys} FROM ${self} AS t`;
+    const distinct = group.within
+      ? sql`SELECT DISTINCT ${keys} FROM ${self} AS t WHERE ${within!.where}`
+      : sql`SELECT DISTINCT ${keys} FROM ${self} AS t`;
     from.push(sql`(SELECT ${sql.join(group.aggregates)} FROM (${distinct}) AS g) AS ${sql.id(group.alias)}`);
   }
   if (branches.length) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { compileChecks } from './checks.js';
 import type { ColumnSpec } from './columns.js';
 import type { DataProduct } from './data-product.js';
 import type { Dialect } from './dialect.js';
@@ -118,6 +119,12 @@ function dayFilter(day: SqlFragment, value: SqlFragment, days: readonly (string 
   return parts.length ? sql`(${sql.join(parts, ' OR ')})` : sql`FALSE`;
 }
 
+/** A predicate over `alias` that holds for the rows of the days a plan rebuilds. */
+export function rebuiltDaysWhere(product: DataProduct, plan: IncrementalPlan, alias: string): SqlFragment {
+  const column = sql.id(alias, product.partitionBy!.column);
+  return dayFilter(sql.toDate(column), column, plan.days);
+}
+
 /**
  * The products that incremental products read one day at a time (by the day column that is
  * also the input's partition column), and the incremental products themselves (rebuilt a day
@@ -204,7 +211,11 @@ export async function planIncremental(
   options: { fullRefresh?: boolean } = {},
 ): Promise<IncrementalState> {
   const dialect = warehouse.dialect;
-  const hash = createHash('sha256').update(buildQuery).digest('hex');
+  // The checks are part of what was built: some of them run on rebuilt days only, which holds
+  // only while they are the checks every published day passed (see `checksWithinDays`).
+  const checks = compileChecks(product, product.checks, dialect, (r) => r.table).sql;
+  const severities = product.checks.map((c) => c.severity).join(',');
+  const hash = createHash('sha256').update(`${buildQuery}\n${checks}\n${severities}`).digest('hex');
   const all = new Map(inputsOf(product).map(([name]) => [name, 'all' as const]));
   const full = (hashedDays: number): IncrementalState => ({
     plan: undefined,
@@ -212,11 +223,12 @@ export async function planIncremental(
     hashedDays,
     inputDays: 0,
   });
-  const stored = options.fullRefresh ? undefined : await storedState(warehouse, product);
+  const found = options.fullRefresh ? undefined : await storedState(warehouse, product);
+  const stored = found?.state;
   const previous = new Map((stored ?? []).map((r) => [keyOf(r.input, r.day), r]));
   if (!stored || previous.get(keyOf(QUERY_INPUT, null))?.fingerprint !== hash) return full(0);
 
-  const markers = (await warehouse.query(markerSelect(product, dialect))).map(stateRowOf);
+  const markers = found.markers;
   // Days to hash: those whose count or marker moved, or that have no marker.
   const toHash = new Map<string, 'all' | Array<string | null>>();
   for (const m of markers) {
@@ -275,25 +287,39 @@ export async function planIncremental(
 }
 
 /**
- * The state of the published build, when it can be compared with: same version, state kept.
- * One query: the version stamped on the published rows beside each state row. A table missing
- * (never built, or its state lost) fails it, and means a full build, as any other failure does:
- * a full build is always correct.
+ * The state of the published build, when it can be compared with (same version, state kept),
+ * and the inputs' markers today: one query, so one round trip and one plan. The version stamped
+ * on the published rows rides beside each state row. A table missing (never built, or its state
+ * lost) fails it, and means a full build, as any other failure does: a full build is always
+ * correct, and reports what is wrong with an input.
  */
-async function storedState(warehouse: Warehouse, product: DataProduct): Promise<StateRow[] | undefined> {
+async function storedState(
+  warehouse: Warehouse,
+  product: DataProduct,
+): Promise<{ state: StateRow[]; markers: StateRow[] } | undefined> {
   const dialect = warehouse.dialect;
   const version = sql`(SELECT ${sql.id('p', '_version')} FROM ${product} AS p LIMIT 1)`;
+  const kind = sql.id('_kind');
+  const columns = ['input', 'day', 'row_count', 'marker'].map((c) => sql.id('r', c));
   const rows = await warehouse
     .query(
       renderSql(
-        sql`SELECT s.*, ${version} AS ${sql.id('_published_version')} FROM ${sql.raw(dialect.tableName(stateTable(product)))} AS s`,
+        sql`SELECT ${'state'} AS ${kind}, ${sql.join(columns)}, ${sql.id('r', 'fingerprint')}, ${version} AS ${sql.id('_published_version')}
+          FROM ${sql.raw(dialect.tableName(stateTable(product)))} AS r
+          UNION ALL
+          SELECT ${'marker'} AS ${kind}, ${sql.join(columns)}, ${sql.cast(null, 'string')}, ${sql.cast(null, 'string')}
+          FROM (${sql.raw(markerSelect(product, dialect))}) AS r`,
         dialect,
       ),
     )
     .catch(() => undefined);
+  const state = rows?.filter((r) => r._kind === 'state') ?? [];
   // No row: no state to compare with; a published table of another version: its state is not ours.
-  if (!rows?.length || rows.some((r) => r._published_version !== product.version)) return undefined;
-  return rows.map(stateRowOf);
+  if (!state.length || state.some((r) => r._published_version !== product.version)) return undefined;
+  return {
+    state: state.map(stateRowOf),
+    markers: rows!.filter((r) => r._kind === 'marker').map(stateRowOf),
+  };
 }
 
 /** A whole new state with the size of the inputs it was built from (see `SIZE_INPUT`). */

@@ -509,6 +509,38 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect((await read()).map((r) => r.revenue)).toEqual([10, 10, 10, 10]);
     });
 
+    it('counts a warning over every day when it rebuilds some, and builds whole when a check changes', async () => {
+      const sale = (d: string, amount: number) => ({
+        sale_id: `w/${d}/${amount}`,
+        sold_at: new Date(`${d}T09:00:00Z`),
+        store: 'a',
+        amount,
+      });
+      await loadRows(warehouse, fx.sales, [sale('2024-03-01', 100), sale('2024-03-02', 1)]);
+      const first = await buildProduct(warehouse, fx.watched, { runId: 'w-1' });
+      expect(first).toMatchObject({ status: 'published', incremental: { mode: 'full' } });
+      const warning = (outcome: typeof first) => outcome.checks?.outcomes.find((o) => o.kind === 'range');
+      expect(warning(first)).toMatchObject({ passed: false, failingRows: 1 });
+
+      // Only day 2 changes and is rebuilt; day 1's row still fails the warning, and says so.
+      await loadRows(warehouse, fx.sales, [sale('2024-03-01', 100), sale('2024-03-02', 2)]);
+      const second = await buildProduct(warehouse, fx.watched, { runId: 'w-2' });
+      expect(second).toMatchObject({
+        status: 'published',
+        incremental: { mode: 'partitions', partitions: ['2024-03-02'] },
+      });
+      expect(warning(second)).toMatchObject({ passed: false, failingRows: 1, observed: '1 failing of 2' });
+
+      // The warning made blocking: day 1 was never checked against it, so the build is whole,
+      // and refused.
+      await loadRows(warehouse, fx.sales, [sale('2024-03-01', 100), sale('2024-03-02', 3)]);
+      const strict = await buildProduct(warehouse, fx.watchedStrict, { runId: 'w-3' });
+      expect(strict.incremental?.mode).toBe('full');
+      expect(strict.status).toBe('failed');
+      expect(strict.error?.code).toBe('checks-failed');
+      expect(warning(strict)).toMatchObject({ passed: false, failingRows: 1 });
+    });
+
     it('streams a large result in bounded chunks', async () => {
       const digits = sql.join(
         Array.from({ length: 10 }, (_, d) => sql`SELECT ${d} AS d`),
@@ -703,6 +735,22 @@ function fixtures(prefix: string) {
     transform: ({ copy: c }) => sql`SELECT sale_date, SUM(amount) AS revenue FROM ${c} GROUP BY 1`,
     checks: (ch) => [ch.revenue.range({ min: 0 })],
   });
+  // An incremental product with a warning and a blocking key; then the same product under a
+  // stricter check (as when a team adds one without a new version).
+  const watched = defineDataProduct({
+    ...dailyFields,
+    name: `${prefix}_watched`,
+    materialization: 'incremental',
+    incremental: { sales: 'sold_at' },
+    checks: (c) => [c.table.uniqueCombination(['sale_date', 'store']), c.revenue.range({ max: 50 }).warn()],
+  });
+  const watchedStrict = defineDataProduct({
+    ...dailyFields,
+    name: `${prefix}_watched`,
+    materialization: 'incremental',
+    incremental: { sales: 'sold_at' },
+    checks: (c) => [c.table.uniqueCombination(['sale_date', 'store']), c.revenue.range({ max: 50 })],
+  });
   return {
     domain,
     items,
@@ -716,5 +764,7 @@ function fixtures(prefix: string) {
     dailyDoubled,
     copy,
     overCopy,
+    watched,
+    watchedStrict,
   };
 }

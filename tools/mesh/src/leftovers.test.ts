@@ -69,12 +69,6 @@ describe('what interrupted builds leave behind', () => {
     expect((await mesh('seed', '--seed', '7', '--scale', '0.02', '--db', other)).code).toBe(0);
     const complete = await killAfter(['build', '--full-refresh', '--db', other]);
     expect(complete.signal).toBeNull();
-    // What a build spends before its first product (loading modules, opening the file, checking
-    // sources): a command that does the same and builds nothing. Kills fall after most of it, so
-    // they interrupt products, however small the share of the build they are.
-    const startup = await killAfter(['health', '--db', other]);
-    expect(startup.signal).toBeNull();
-    const from = Math.min(startup.ms * 0.8, complete.ms * 0.5);
     versions[7] = await productDigests(other);
     const products = Object.keys(versions[42]!);
     expect(Object.keys(versions[7]!)).toEqual(products);
@@ -94,7 +88,12 @@ describe('what interrupted builds leave behind', () => {
         expect((await mesh('seed', '--seed', String(seed), '--scale', '0.02', '--db', db)).code).toBe(0);
       }
       const target = versions[seed]!;
-      await killAfter(['build', '--full-refresh', '--db', db], from + (complete.ms - from) * next());
+      // Once a random number of products have started, and a random moment later: inside a
+      // product's transaction, or between two, whatever the machine's speed.
+      await killAfter(['build', '--full-refresh', '--db', db], {
+        started: 1 + Math.floor(next() * products.length),
+        delayMs: next() * 40,
+      });
       const now = await productDigests(db);
       expect(Object.keys(now)).toEqual(products);
       // Every product is as it was or its new version whole, never a mix or a part.
@@ -109,7 +108,7 @@ describe('what interrupted builds leave behind', () => {
     expect((await mesh('build', '--full-refresh', '--db', db)).code).toBe(0);
     expect(await stagingTables(db)).toEqual([]);
     expect(await productDigests(db)).toEqual(versions[seed]);
-    // 20 kills, each after a measured share of a full build: about a minute alone, more on a busy CI.
+    // 20 kills, each after a random number of products began: about a minute alone, more on a busy CI.
   }, 600_000);
 
   it('keeps every batch wholly in or wholly out when ingests are killed at random moments', async () => {
@@ -181,18 +180,29 @@ function random(seed: number) {
 }
 
 /** Runs the built CLI and kills it after `ms` (never, when undefined); how long it ran, and how it ended. */
-async function killAfter(args: string[], ms?: number) {
+/**
+ * Runs the CLI; with `when`, kills it (SIGKILL) that many ms after it started, or `delayMs`
+ * after the `started`-th product began building, as its progress lines say (MESH_PROGRESS=plain).
+ */
+async function killAfter(args: string[], when?: number | { started: number; delayMs: number }) {
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, MESH_PROGRESS: 'plain' },
+  });
   let stderr = '';
+  let timer: NodeJS.Timeout | undefined;
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
+    const begun = stderr.match(/^building /gm)?.length ?? 0;
+    if (typeof when === 'object' && !timer && begun >= when.started)
+      timer = setTimeout(() => child.kill('SIGKILL'), when.delayMs);
   });
+  if (typeof when === 'number') timer = setTimeout(() => child.kill('SIGKILL'), when);
   // Listened for at once: a process that ends before the kill must not be waited for forever.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const timer = ms === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), ms);
   const { code, signal } = await exited;
   clearTimeout(timer);
   // A process that was not killed did its work to the end.

@@ -25,7 +25,7 @@ export async function buildProducts(
 ): Promise<{ runId: string; outcomes: BuildOutcome[] }> {
   const runId = newRunId();
   let total = 0;
-  let done = 0;
+  let begun = 0;
   const outcomes = await buildMesh(warehouse, selectProducts(mesh, names), {
     runId,
     mesh: mesh.products,
@@ -33,9 +33,8 @@ export async function buildProducts(
     concurrency: options.concurrency,
     onEvent: (event) => {
       if (event.type === 'planned') total = event.plan.order.length;
-      if (event.type === 'started') io?.progress.step(`building ${event.product.id} (${done + 1}/${total})`);
+      if (event.type === 'started') io?.progress.step(`building ${event.product.id} (${++begun}/${total})`);
       if (event.type === 'finished') {
-        done++;
         const o = event.outcome;
         io?.progress.log(`${statusLabel(o.status)} ${o.product.id} ${color.dim(formatMs(o.durationMs))}`);
       }
