@@ -3,6 +3,7 @@ export * from './access.js';
 export * from './build.js';
 export * from './checks.js';
 export * from './columns.js';
+export * from './contract.js';
 export * from './csv-scan.js';
 export * from './data-product.js';
 export type { Dialect } from './dialect.js';

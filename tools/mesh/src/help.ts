@@ -35,6 +35,7 @@ Commands:
   lineage  the graph of sources and products across domains, as text, JSON or Mermaid
   doctor   remove what interrupted builds left behind (staging tables)
   plan     write the BigQuery infrastructure as Terraform JSON
+  contract export every product's contract (ODCS v3.1.0 YAML and JSON, JSON Schema)
 
 Run \`mesh <command> --help\` for a command's options.
 
@@ -181,6 +182,16 @@ cross a domain (a versioned package dependency) are marked. --json prints
 { nodes: [{ id, kind, domain, name, version, tier, access }], edges: [{ from, to, crossDomain }] };
 --mermaid prints a Mermaid flowchart (a subgraph per domain). --out <dir> also writes
 lineage.json and lineage.mmd there.
+
+${GLOBAL}`,
+  contract: `Usage: mesh contract export [names...] [--out <dir>] [--json]
+
+Writes each product's contract under <dir>/<domain>/ (default ./contracts): <product>.odcs.yaml
+and <product>.odcs.json (Open Data Contract Standard v3.1.0: owner, version, description,
+schema with types, keys and PII classification, quality rules from the checks, SLAs, access,
+consumers, and a server per target of mesh.yaml) and <product>.schema.json (JSON Schema of a
+row). Names are domains or products, as for mesh build; none means every product. Domain
+packages ship the same files in dist/contracts/, written by their build.
 
 ${GLOBAL}`,
   plan: `Usage: mesh plan --terraform <dir> [--target <bigquery target>] [--json]

@@ -70,6 +70,11 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: () => import('./commands/lineage.js'),
   },
   plan: { options: { terraform: { type: 'string' } }, load: () => import('./commands/plan.js') },
+  contract: {
+    names: true,
+    options: { out: { type: 'string' } },
+    load: () => import('./commands/contract.js'),
+  },
   doctor: { options: { 'dry-run': { type: 'boolean' } }, load: () => import('./commands/doctor.js') },
 };
 

@@ -1,0 +1,129 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { duckdbDialect } from '@retail-mesh/duckdb';
+import { contractFiles, jsonSchemaContract, odcsContract } from '@retail-mesh/sdk';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { contractServers } from './commands/contract.js';
+import { loadConfig } from './config.js';
+import { loadMesh } from './mesh.js';
+import { mesh as cli } from './testing/run-cli.js';
+
+const repo = join(import.meta.dirname, '..', '..', '..');
+const spec = JSON.parse(
+  readFileSync(join(repo, '..', 'shared', 'specs', 'odcs-json-schema-v3.1.0.json'), 'utf8'),
+) as Record<string, unknown>;
+const dir = mkdtempSync(join(tmpdir(), 'mesh-contracts-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const mesh = loadMesh();
+const { config } = loadConfig(join(repo, 'mesh.yaml'));
+const servers = contractServers(config);
+
+// The ODCS schema is draft 2019-09 and names formats (uri, date, email): validated strictly.
+const odcs = addFormats.default(new Ajv2019({ allErrors: true, strict: false })).compile(spec);
+
+describe('contracts as files', () => {
+  it('exports every product as an ODCS v3.1.0 document the standard validates, as JSON and as YAML', () => {
+    expect(mesh.products.length).toBeGreaterThan(0);
+    for (const product of mesh.products) {
+      const files = contractFiles(product, { servers, dialect: duckdbDialect });
+      const json = JSON.parse(files[`${product.name}.odcs.json`]!);
+      const yaml = parse(files[`${product.name}.odcs.yaml`]!);
+      expect(yaml, product.id).toEqual(json);
+      const valid = odcs(json);
+      expect(odcs.errors ?? [], product.id).toEqual([]);
+      expect(valid).toBe(true);
+    }
+  });
+
+  it('carries what the definition holds: owner, keys, PII, quality rules, SLAs, access, consumers, servers', () => {
+    const profile = mesh.products.find((p) => p.id === 'customer.customer_profile')!;
+    const doc = odcsContract(profile, { servers }) as {
+      id: string;
+      version: string;
+      team: { name: string; members: Array<{ username: string }> };
+      schema: Array<{ properties: Array<Record<string, unknown>>; quality: unknown[] }>;
+      slaProperties: Array<{ property: string; value: unknown; unit?: string }>;
+      roles: Array<{ role: string; access: string; description: string }>;
+      servers: Array<Record<string, unknown>>;
+      customProperties: Array<{ property: string; value: unknown }>;
+    };
+    expect(doc).toMatchObject({ id: 'customer_customer_profile', version: profile.version });
+    expect(doc.team).toEqual({
+      name: profile.owner.team,
+      members: [{ username: profile.owner.email, role: 'owner' }],
+    });
+    const [object] = doc.schema;
+    const column = (name: string) => object!.properties.find((p) => p.name === name)!;
+    expect(column('customer_id')).toMatchObject({ primaryKey: true, primaryKeyPosition: 1, required: true });
+    expect(column('email')).toMatchObject({ classification: 'restricted', tags: ['pii'] });
+    // Every check is a quality rule, on its column or on the table.
+    const rules = [...object!.properties.flatMap((p) => (p.quality as unknown[]) ?? []), ...object!.quality];
+    expect(rules).toHaveLength(profile.checks.length);
+    expect(column('customer_id').quality).toContainEqual(
+      expect.objectContaining({ metric: 'duplicateValues', mustBe: 0, severity: 'error' }),
+    );
+    expect(doc.slaProperties).toContainEqual({ property: 'frequency', value: profile.refresh });
+    if (profile.sla.freshness) expect(doc.slaProperties.find((s) => s.property === 'latency')).toBeDefined();
+    expect(doc.roles.map((r) => r.access)).toEqual(['write', 'read']);
+    expect(doc.roles[1]!.description).toContain(profile.consumers[0]!);
+    expect(doc.customProperties).toContainEqual({ property: 'accessModel', value: profile.access });
+    expect(doc.servers).toEqual([
+      {
+        server: 'local',
+        type: 'duckdb',
+        environment: 'local',
+        database: '.mesh/mesh.duckdb',
+        schema: 'customer',
+      },
+      {
+        server: 'prod',
+        type: 'bigquery',
+        environment: 'prod',
+        project: 'retail-mesh-prod',
+        dataset: 'customer',
+      },
+    ]);
+  });
+
+  it('exports a row of every product as JSON Schema, which refuses a row missing a column', () => {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    for (const product of mesh.products) {
+      const schema = jsonSchemaContract(product);
+      expect(schema).toMatchObject({ title: product.id, type: 'object' });
+      const validate = ajv.compile(schema);
+      expect(validate({}), product.id).toBe(false);
+      const missing = (validate.errors ?? []).map((e) => e.params.missingProperty);
+      for (const c of product.columns) expect(missing, product.id).toContain(c.name);
+    }
+  });
+
+  it('ships them in each domain package, written by its build (dist/contracts/)', () => {
+    for (const product of mesh.products) {
+      const shipped = join(repo, 'domains', product.domain.name, 'dist', 'contracts');
+      for (const [name, text] of Object.entries(contractFiles(product)))
+        expect(readFileSync(join(shipped, name), 'utf8'), `${product.id}: ${name}`).toBe(text);
+      const json = JSON.parse(readFileSync(join(shipped, `${product.name}.odcs.json`), 'utf8'));
+      expect(odcs(json), product.id).toBe(true);
+    }
+  });
+
+  it('writes them with mesh contract export, per domain, and refuses an unknown action', async () => {
+    const out = join(dir, 'out');
+    const r = await cli('contract', 'export', 'order', '--out', out, '--json');
+    expect(r.code).toBe(0);
+    const orders = mesh.products.filter((p) => p.domain.name === 'order');
+    expect(r.json().products).toHaveLength(orders.length);
+    expect(readdirSync(join(out, 'order')).sort()).toEqual(
+      orders.flatMap((p) => [`${p.name}.odcs.json`, `${p.name}.odcs.yaml`, `${p.name}.schema.json`]).sort(),
+    );
+    const bad = await cli('contract', 'publish');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('mesh contract has no action publish');
+  });
+});
