@@ -4,6 +4,7 @@ export * from './build.js';
 export * from './checks.js';
 export * from './columns.js';
 export * from './contract.js';
+export * from './contract-diff.js';
 export * from './csv-scan.js';
 export * from './data-product.js';
 export type { Dialect } from './dialect.js';

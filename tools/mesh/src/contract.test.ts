@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { duckdbDialect } from '@retail-mesh/duckdb';
@@ -125,5 +125,42 @@ describe('contracts as files', () => {
     const bad = await cli('contract', 'publish');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('mesh contract has no action publish');
+  });
+
+  it('diffs the contracts with a release: nothing, a breaking change to refuse, one under a new major', async () => {
+    const released = join(dir, 'released');
+    expect((await cli('contract', 'export', '--out', released)).code).toBe(0);
+    const same = await cli('contract', 'diff', '--against', released, '--json');
+    expect(same.code).toBe(0);
+    expect(same.json().products).toEqual([]);
+
+    // The release had a column the product no longer has: removed, under the same version.
+    const file = join(released, 'order', 'order_daily_sales.odcs.json');
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc.schema[0].properties.push({ name: 'legacy_code', logicalType: 'string', physicalType: 'string' });
+    writeFileSync(file, JSON.stringify(doc));
+    const broken = await cli('contract', 'diff', '--against', released);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain('BREAKING column legacy_code removed');
+    expect(broken.stderr).toContain(
+      'order.order_daily_sales: column legacy_code removed, a breaking change under version 1.0.0: give order.order_daily_sales version 2.0.0 and its domain package a major changeset.',
+    );
+    const json = await cli('contract', 'diff', '--against', released, '--json');
+    expect(json.code).toBe(1);
+    expect(json.json().error).toMatchObject({
+      code: 'breaking-change',
+      subject: { product: 'order.order_daily_sales' },
+    });
+
+    // Released as 0.x: today's 1.0.0 is the new major that allows it.
+    writeFileSync(file, JSON.stringify({ ...doc, version: '0.9.0' }));
+    const major = await cli('contract', 'diff', '--against', released, '--json');
+    expect(major.code).toBe(0);
+    expect(major.json().products[0]).toMatchObject({ product: 'order.order_daily_sales', needsMajor: false });
+
+    expect((await cli('contract', 'diff')).code).toBe(2);
+    expect((await cli('contract', 'diff', '--against', join(dir, 'nowhere'))).stderr).toContain(
+      'no such directory',
+    );
   });
 });

@@ -35,7 +35,7 @@ Commands:
   lineage  the graph of sources and products across domains, as text, JSON or Mermaid
   doctor   remove what interrupted builds left behind (staging tables)
   plan     write the BigQuery infrastructure as Terraform JSON
-  contract export every product's contract (ODCS v3.1.0 YAML and JSON, JSON Schema)
+  contract export every product's contract (ODCS v3.1.0, JSON Schema), or diff them with a release
 
 Run \`mesh <command> --help\` for a command's options.
 
@@ -185,6 +185,7 @@ lineage.json and lineage.mmd there.
 
 ${GLOBAL}`,
   contract: `Usage: mesh contract export [names...] [--out <dir>] [--json]
+       mesh contract diff --against <dir> [--json]
 
 Writes each product's contract under <dir>/<domain>/ (default ./contracts): <product>.odcs.yaml
 and <product>.odcs.json (Open Data Contract Standard v3.1.0: owner, version, description,
@@ -192,6 +193,14 @@ schema with types, keys and PII classification, quality rules from the checks, S
 consumers, and a server per target of mesh.yaml) and <product>.schema.json (JSON Schema of a
 row). Names are domains or products, as for mesh build; none means every product. Domain
 packages ship the same files in dist/contracts/, written by their build.
+
+diff compares every product's contract with released ones (the *.odcs.json files under
+<dir>, at any depth: an earlier export, or an installed package's dist/contracts) and
+classifies each change. Breaking: a product or column removed (a rename is a removal), a
+type changed, a column made required or nullable, an enumeration value removed, the key
+changed, access or a column's classification narrowed, the partitioning changed. Safe: a
+product, column or enumeration value added, a description changed, a check added or removed.
+Exit 1 when a product changes in a breaking way under the same major version.
 
 ${GLOBAL}`,
   plan: `Usage: mesh plan --terraform <dir> [--target <bigquery target>] [--json]

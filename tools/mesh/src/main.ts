@@ -72,7 +72,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   plan: { options: { terraform: { type: 'string' } }, load: () => import('./commands/plan.js') },
   contract: {
     names: true,
-    options: { out: { type: 'string' } },
+    options: { out: { type: 'string' }, against: { type: 'string' } },
     load: () => import('./commands/contract.js'),
   },
   doctor: { options: { 'dry-run': { type: 'boolean' } }, load: () => import('./commands/doctor.js') },

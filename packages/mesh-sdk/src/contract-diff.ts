@@ -1,0 +1,181 @@
+/**
+ * What changed between two releases of the mesh's contracts (ODCS documents as `odcsContract`
+ * writes them), each change classified the way `buf breaking` classifies protobuf changes:
+ * breaking when a consumer written against the old contract may fail or read wrong figures.
+ */
+
+export type ContractChangeKind =
+  | 'product-removed'
+  | 'product-added'
+  | 'column-removed'
+  | 'column-added'
+  | 'type-changed'
+  | 'made-required'
+  | 'made-nullable'
+  | 'enum-value-removed'
+  | 'enum-value-added'
+  | 'key-changed'
+  | 'access-narrowed'
+  | 'classification-narrowed'
+  | 'partitioning-changed'
+  | 'description-changed'
+  | 'check-added'
+  | 'check-removed';
+
+export interface ContractChange {
+  /** `domain.product`. */
+  readonly product: string;
+  readonly kind: ContractChangeKind;
+  readonly column?: string;
+  readonly breaking: boolean;
+  /** What changed, for a person: `column unit_cost removed`. */
+  readonly detail: string;
+}
+
+export interface ProductDiff {
+  readonly product: string;
+  readonly before: string | undefined;
+  readonly after: string | undefined;
+  readonly changes: readonly ContractChange[];
+  /** A breaking change under the same major version: what a release must not publish. */
+  readonly needsMajor: boolean;
+}
+
+const BREAKING: Record<ContractChangeKind, boolean> = {
+  'product-removed': true,
+  'product-added': false,
+  'column-removed': true,
+  'column-added': false,
+  'type-changed': true,
+  'made-required': true,
+  'made-nullable': true,
+  'enum-value-removed': true,
+  'enum-value-added': false,
+  'key-changed': true,
+  'access-narrowed': true,
+  'classification-narrowed': true,
+  'partitioning-changed': true,
+  'description-changed': false,
+  'check-added': false,
+  'check-removed': false,
+};
+
+type Doc = Record<string, unknown>;
+type Property = {
+  name: string;
+  logicalType?: string;
+  physicalType?: string;
+  required?: boolean;
+  primaryKey?: boolean;
+  primaryKeyPosition?: number;
+  classification?: string;
+  partitioned?: boolean;
+  description?: string;
+  customProperties?: Array<{ property: string; value: unknown }>;
+  quality?: Array<{ name?: string }>;
+};
+
+const idOf = (doc: Doc) => `${String(doc.domain)}.${String(doc.name)}`;
+const objectOf = (doc: Doc) => ((doc.schema as Doc[] | undefined) ?? [])[0] ?? {};
+const propertiesOf = (doc: Doc) => (objectOf(doc).properties as Property[] | undefined) ?? [];
+const custom = (doc: Doc, name: string) =>
+  ((doc.customProperties as Array<{ property: string; value: unknown }> | undefined) ?? []).find(
+    (p) => p.property === name,
+  )?.value;
+const enumOf = (p: Property) =>
+  (p.customProperties?.find((c) => c.property === 'enum')?.value as string[] | undefined) ?? undefined;
+const checksOf = (doc: Doc) =>
+  new Set(
+    [...propertiesOf(doc).flatMap((p) => p.quality ?? []), ...((objectOf(doc).quality as Doc[]) ?? [])].map(
+      (q) => String(q.name),
+    ),
+  );
+const keyOf = (doc: Doc) =>
+  propertiesOf(doc)
+    .filter((p) => p.primaryKey)
+    .sort((a, b) => (a.primaryKeyPosition ?? 0) - (b.primaryKeyPosition ?? 0))
+    .map((p) => p.name);
+/** Who may read: a wider audience first. */
+const ACCESS_RANK: Record<string, number> = { public: 0, internal: 1, restricted: 2 };
+const major = (version: unknown) => Number(String(version ?? '0').split('.')[0]);
+
+/** The changes of one product's contract, `before` to `after` (either may be absent). */
+export function diffContract(before: Doc | undefined, after: Doc | undefined): ProductDiff {
+  const product = idOf((after ?? before)!);
+  const changes: ContractChange[] = [];
+  const add = (kind: ContractChangeKind, detail: string, column?: string) =>
+    changes.push({ product, kind, column, breaking: BREAKING[kind], detail });
+  if (!after) add('product-removed', `product ${product} removed`);
+  else if (!before) add('product-added', `product ${product} added`);
+  else {
+    const old = new Map(propertiesOf(before).map((p) => [p.name, p]));
+    const now = new Map(propertiesOf(after).map((p) => [p.name, p]));
+    for (const [name, p] of old) {
+      const q = now.get(name);
+      if (!q) {
+        add('column-removed', `column ${name} removed`, name);
+        continue;
+      }
+      if (p.logicalType !== q.logicalType || p.physicalType !== q.physicalType)
+        add(
+          'type-changed',
+          `column ${name} changed type from ${p.physicalType ?? p.logicalType} to ${q.physicalType ?? q.logicalType}`,
+          name,
+        );
+      if (!p.required && q.required) add('made-required', `column ${name} made required`, name);
+      if (p.required && !q.required) add('made-nullable', `column ${name} may now be NULL`, name);
+      const was = enumOf(p);
+      const is = enumOf(q);
+      if (was && is) {
+        for (const v of was.filter((v) => !is.includes(v)))
+          add('enum-value-removed', `column ${name} no longer takes the value ${v}`, name);
+        for (const v of is.filter((v) => !was.includes(v)))
+          add('enum-value-added', `column ${name} takes the new value ${v}`, name);
+      }
+      if ((ACCESS_RANK[q.classification ?? ''] ?? 0) > (ACCESS_RANK[p.classification ?? ''] ?? 0))
+        add(
+          'classification-narrowed',
+          `column ${name} classified ${q.classification} (was ${p.classification}): fewer may read it`,
+          name,
+        );
+      if ((p.description ?? '') !== (q.description ?? ''))
+        add('description-changed', `column ${name} described anew`, name);
+    }
+    for (const name of now.keys()) if (!old.has(name)) add('column-added', `column ${name} added`, name);
+    if (JSON.stringify(before.description ?? null) !== JSON.stringify(after.description ?? null))
+      add('description-changed', 'description changed');
+    const keyBefore = keyOf(before).join(', ');
+    const keyAfter = keyOf(after).join(', ');
+    if (keyBefore !== keyAfter) add('key-changed', `key changed from (${keyBefore}) to (${keyAfter})`);
+    const accessBefore = String(custom(before, 'accessModel') ?? '');
+    const accessAfter = String(custom(after, 'accessModel') ?? '');
+    if ((ACCESS_RANK[accessAfter] ?? 0) > (ACCESS_RANK[accessBefore] ?? 0))
+      add('access-narrowed', `access changed from ${accessBefore} to ${accessAfter}: fewer may read it`);
+    const partition = (doc: Doc) => JSON.stringify(custom(doc, 'partitionBy') ?? null);
+    if (partition(before) !== partition(after))
+      add('partitioning-changed', `partitioning changed from ${partition(before)} to ${partition(after)}`);
+    const checksBefore = checksOf(before);
+    const checksAfter = checksOf(after);
+    for (const c of checksAfter) if (!checksBefore.has(c)) add('check-added', `check ${c} added`);
+    for (const c of checksBefore) if (!checksAfter.has(c)) add('check-removed', `check ${c} removed`);
+  }
+  const breaking = changes.some((c) => c.breaking);
+  return {
+    product,
+    before: before ? String(before.version) : undefined,
+    after: after ? String(after.version) : undefined,
+    changes,
+    // A removed product has no version of its own to bump: its package's major release says it.
+    needsMajor: breaking && (!after || !before || major(after.version) <= major(before.version)),
+  };
+}
+
+/** Every product's diff, matched by `domain.product`, in the order of `after` then removals. */
+export function diffContracts(before: readonly Doc[], after: readonly Doc[]): ProductDiff[] {
+  const old = new Map(before.map((d) => [idOf(d), d]));
+  const now = new Map(after.map((d) => [idOf(d), d]));
+  return [
+    ...after.map((d) => diffContract(old.get(idOf(d)), d)),
+    ...before.filter((d) => !now.has(idOf(d))).map((d) => diffContract(d, undefined)),
+  ];
+}
