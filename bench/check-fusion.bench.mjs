@@ -33,7 +33,7 @@ const { values } = parseArgs({
   },
 });
 const rounds = Number(values.rounds);
-const mesh = loadMesh();
+const mesh = await loadMesh();
 
 let dir;
 let path = values.db;

@@ -31,7 +31,7 @@ const AIM_ROWS_PER_SECOND = 500_000;
 const MIN_ROWS = 100_000;
 
 const dir = values['db-dir'] ?? mkdtempSync(join(tmpdir(), 'mesh-bench-generation-'));
-const mesh = loadMesh();
+const mesh = await loadMesh();
 const figures = [];
 const details = { seed, minRowsForAim: MIN_ROWS, scales: {} };
 const int = (n) => Math.round(n).toLocaleString('en-US');

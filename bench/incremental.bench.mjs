@@ -20,7 +20,7 @@ const { values } = parseArgs({
 });
 const dir = mkdtempSync(join(tmpdir(), 'mesh-incremental-'));
 const warehouse = await createDuckDbWarehouse({ path: join(dir, 'bench.duckdb'), create: true });
-const mesh = loadMesh();
+const mesh = await loadMesh();
 await seedMesh(warehouse, mesh, { scale: Number(values.scale), seed: 42 });
 await buildProducts(warehouse, mesh, [orderDailySales.id]);
 

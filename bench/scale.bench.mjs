@@ -14,7 +14,7 @@ const { values } = parseArgs({
 const scale = Number(values.scale);
 const dir = values.db ? undefined : mkdtempSync(join(tmpdir(), 'mesh-bench-'));
 const path = values.db ?? join(dir, 'bench.duckdb');
-const mesh = loadMesh();
+const mesh = await loadMesh();
 const warehouse = await createDuckDbWarehouse({ path, create: true });
 
 let started = performance.now();

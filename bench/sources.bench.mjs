@@ -85,7 +85,7 @@ async function time(work) {
 {
   const path = join(dir, 'scale.duckdb');
   const warehouse = await createDuckDbWarehouse({ path, create: true });
-  const mesh = loadMesh();
+  const mesh = await loadMesh();
   await seedMesh(warehouse, mesh, { scale, seed: 42 });
   const sources = mesh.sources.filter((s) =>
     [

@@ -59,8 +59,17 @@ vi.mock('./mesh.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('./mesh.js')>();
   return {
     ...real,
-    loadMesh: (packages?: readonly DomainPackage[]) =>
-      real.loadMesh(packages ?? [...real.DOMAIN_PACKAGES, ...(lab.packages?.() ?? [])]),
+    loadMesh: async (options?: { config?: string; cwd?: string }) => {
+      const mesh = await real.loadMesh(options);
+      const added = lab.packages?.() ?? [];
+      // Checked as any domain package is, then beside the mesh's own.
+      real.meshOf(added);
+      return {
+        domains: [...mesh.domains, ...added.map((p) => p.domain)],
+        sources: [...mesh.sources, ...added.flatMap((p) => p.sources)],
+        products: [...mesh.products, ...added.flatMap((p) => p.products)],
+      };
+    },
   };
 });
 
@@ -214,7 +223,9 @@ afterAll(() => {
 });
 
 async function meshProcess(args: string[], cwd: string) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, ...unprivileged });
+  // Run outside the repository: its mesh.yaml says where the domains are.
+  const withConfig = args.includes('--config') ? args : [...args, '--config', MESH_YAML];
+  const child = spawn(process.execPath, [BIN, ...withConfig], { cwd, ...unprivileged });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => {

@@ -77,6 +77,12 @@ const targetSchema = z.discriminatedUnion('type', [duckdbTarget, bigqueryTarget]
 /** mesh.yaml: deployment targets and mesh-wide settings. */
 export const meshConfigSchema = z
   .object({
+    /**
+     * The mesh's domain packages, in order: workspace folders relative to this file
+     * (`domains/product`, or `domains/*` for every folder there holding a package.json), or
+     * names of installed packages (`@retail-mesh/domain-product`).
+     */
+    domains: z.array(z.string().min(1)).min(1).optional(),
     defaultTarget: z.string().default('local'),
     targets: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'lower-case target name'), targetSchema),
     access: z

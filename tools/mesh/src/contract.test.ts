@@ -20,7 +20,7 @@ const spec = JSON.parse(
 const dir = mkdtempSync(join(tmpdir(), 'mesh-contracts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const mesh = loadMesh();
+const mesh = await loadMesh();
 const { config } = loadConfig(join(repo, 'mesh.yaml'));
 const servers = contractServers(config);
 

@@ -17,7 +17,7 @@ import {
 } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chargeback, GB, TB } from './cost.js';
-import { loadMesh } from './mesh.js';
+import { meshOf } from './mesh.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-cost-'));
 const rates = { currency: 'EUR', storagePerGbMonth: 0.023, computePerTb: 0.5, platformPerMonth: 10_000 };
@@ -54,7 +54,7 @@ describe('chargeback on DuckDB', () => {
   beforeAll(async () => {
     // A file: storage is what DuckDB wrote to it (an in-memory database has no blocks to count).
     warehouse = await createDuckDbWarehouse({ path: join(dir, 'cost.duckdb'), create: true });
-    const product = loadMesh([productPackage]);
+    const product = meshOf([productPackage]);
     mesh = {
       domains: [...product.domains, crm],
       sources: [...product.sources, contacts],

@@ -95,8 +95,8 @@ describe('lineage', () => {
     expect(text).toContain('2 products, 1 sources, 2 edges (1 across domains).');
   });
 
-  it('covers the real mesh: every product, and every input of each', () => {
-    const real = loadMesh();
+  it('covers the real mesh: every product, and every input of each', async () => {
+    const real = await loadMesh();
     const lineage = lineageOf(real);
     expect(
       lineage.nodes

@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { loadMesh } from './mesh.js';
 import { mesh } from './testing/run-cli.js';
 
-const real = loadMesh();
+const real = await loadMesh();
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -113,7 +113,7 @@ describe('mesh CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/product\s+product_inventory\s+healthy/);
     expect(r.stdout).toContain(
-      `Mesh healthy: 5 domains, ${real.products.length}/${real.products.length} products healthy`,
+      `Mesh healthy: ${real.domains.length} domains, ${real.products.length}/${real.products.length} products healthy`,
     );
   });
 

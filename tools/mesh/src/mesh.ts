@@ -1,8 +1,3 @@
-import * as customerDomain from '@retail-mesh/domain-customer';
-import * as marketingDomain from '@retail-mesh/domain-marketing';
-import * as orderDomain from '@retail-mesh/domain-order';
-import * as productDomain from '@retail-mesh/domain-product';
-import * as storeDomain from '@retail-mesh/domain-store';
 import {
   type DataProduct,
   DefinitionError,
@@ -12,6 +7,7 @@ import {
   type Subject,
   UsageError,
 } from '@retail-mesh/sdk';
+import { importDomains } from './discovery.js';
 
 /** What a domain package exports for the platform. */
 export interface DomainPackage {
@@ -20,22 +16,29 @@ export interface DomainPackage {
   readonly products: readonly DataProduct[];
 }
 
-/** The domain packages this mesh is made of, at the versions installed. */
-export const DOMAIN_PACKAGES: readonly DomainPackage[] = [
-  productDomain,
-  customerDomain,
-  storeDomain,
-  orderDomain,
-  marketingDomain,
-];
+/**
+ * The mesh as mesh.yaml lists its domains (`domains:`: workspace folders, or installed package
+ * names), each loaded from wherever it is installed: the platform depends on none of them.
+ *
+ * @example
+ * const mesh = await loadMesh(); // mesh.yaml here or above
+ */
+export async function loadMesh(options: { config?: string; cwd?: string } = {}): Promise<MeshDefinition> {
+  const modules = await importDomains(options);
+  return meshOf(
+    modules.map((m) => m.module as unknown as DomainPackage),
+    modules.map((m) => m.folder),
+  );
+}
 
-export function loadMesh(packages: readonly DomainPackage[] = DOMAIN_PACKAGES): MeshDefinition {
+/** The mesh these domain packages make, once each is checked to export what a domain package does. */
+export function meshOf(packages: readonly DomainPackage[], names: readonly string[] = []): MeshDefinition {
   const mesh = {
     domains: packages.map((p) => p.domain),
     sources: packages.flatMap((p) => p.sources),
     products: packages.flatMap((p) => p.products),
   };
-  refuseDanglingReferences(packages, mesh);
+  refuseDanglingReferences(packages, mesh, names);
   return mesh;
 }
 
@@ -50,7 +53,11 @@ const what = (value: unknown) =>
  * input that is `undefined` (two modules importing each other, an export renamed) would
  * otherwise surface far away as "cannot read properties of undefined".
  */
-function refuseDanglingReferences(packages: readonly DomainPackage[], mesh: MeshDefinition): void {
+function refuseDanglingReferences(
+  packages: readonly DomainPackage[],
+  mesh: MeshDefinition,
+  names: readonly string[],
+): void {
   const fail = (message: string, subject: Subject = {}) => {
     throw new DefinitionError(
       'unknown-input',
@@ -59,7 +66,14 @@ function refuseDanglingReferences(packages: readonly DomainPackage[], mesh: Mesh
     );
   };
   for (const [i, p] of packages.entries()) {
-    if (kindOf(p?.domain) !== 'domain') fail(`Domain package ${i + 1} of the mesh exports no domain`);
+    if (kindOf(p?.domain) !== 'domain')
+      fail(
+        `Domain package ${names[i] ?? i + 1} of the mesh exports no domain (export const domain = defineDomain(...))`,
+      );
+    if (!Array.isArray(p.sources) || !Array.isArray(p.products))
+      fail(`Domain package ${names[i] ?? i + 1} of the mesh exports no sources and products lists`, {
+        domain: p.domain.name,
+      });
     for (const s of p.sources ?? [])
       if (kindOf(s) !== 'source')
         fail(`Domain ${p.domain.name} lists a source that is ${what(s)}`, { domain: p.domain.name });

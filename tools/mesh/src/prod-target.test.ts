@@ -57,7 +57,7 @@ describe('mesh build --target prod --dry-run against the BigQuery stand-in', () 
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     const dialect = bigqueryDialect({ projectId: 'retail-mesh-prod' });
-    const order = planBuild(loadMesh().products).order;
+    const order = planBuild((await loadMesh()).products).order;
     const expected = order.map((p) => {
       const b = bytes(renderBuildQuery(p, dialect).select);
       return { id: p.id, bytes: b, cost: (b / 1e12) * 5, method: 'dry-run', error: null };

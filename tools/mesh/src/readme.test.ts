@@ -8,12 +8,12 @@ const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.
 
 describe('README', () => {
   // Users map their exports onto these columns: the README must say exactly what the sources are.
-  it('documents every source column as the definitions say (regenerate: mesh sources --markdown)', () => {
+  it('documents every source column as the definitions say (regenerate: mesh sources --markdown)', async () => {
     const start = readme.indexOf('<!-- sources:start -->');
     const end = readme.indexOf('<!-- sources:end -->');
     expect(start).toBeGreaterThan(-1);
     expect(readme.slice(start + '<!-- sources:start -->'.length, end).trim()).toBe(
-      sourcesMarkdown(loadMesh()).trim(),
+      sourcesMarkdown(await loadMesh()).trim(),
     );
   });
 });

@@ -557,9 +557,11 @@ describe('terraformFiles on a hand-made mesh', () => {
   });
 });
 
+const realMesh = await loadMesh();
+
 describe('terraformFiles on the real mesh and mesh.yaml', () => {
   const { config } = loadConfig(undefined, ROOT);
-  const mesh = loadMesh();
+  const mesh = realMesh;
   const { name, target } = planTarget(config, undefined);
   const files = terraformFiles(mesh, target, config);
 
@@ -674,7 +676,7 @@ describe('mesh plan --terraform', () => {
     expect(readFileSync(join(dir, 'mesh.tf.json'), 'utf8')).toBe(before);
     expect(existsSync(join(dir, 'domain-gone.tf.json'))).toBe(false);
     const expected = terraformFiles(
-      loadMesh(),
+      await loadMesh(),
       planTarget(loadConfig(config).config, 'prod').target,
       loadConfig(config).config,
     );
@@ -702,7 +704,7 @@ describe('mesh plan --terraform', () => {
     });
     // The product domain: one dataset, its owner, four product tables, three tables per source
     // (log, rejects, view) and a viewer grant per reader of each product.
-    const productSources = loadMesh().sources.filter((s) => s.domain.name === 'product');
+    const productSources = (await loadMesh()).sources.filter((s) => s.domain.name === 'product');
     expect(counts(expected['domain-product.tf.json']!)).toEqual({
       google_bigquery_dataset: 1,
       google_bigquery_dataset_iam_member: 1,
@@ -717,7 +719,7 @@ describe('mesh plan --terraform', () => {
     const written = JSON.parse(readFileSync(join(dir, 'domain-product.tf.json'), 'utf8'));
     expect(written).toEqual(
       terraformFiles(
-        loadMesh(),
+        await loadMesh(),
         planTarget(loadConfig(config).config, 'prod').target,
         loadConfig(config).config,
       )['domain-product.tf.json'],

@@ -148,7 +148,7 @@ function estimateFailure(
 }
 
 async function dryRun(values: GlobalOptions, names: string[], io: Io): Promise<number> {
-  const mesh = loadMesh();
+  const mesh = await loadMesh(values);
   const { estimates, currency, target } = await withWarehouse(values, async (warehouse, context) => ({
     estimates: await estimateBuilds(warehouse, mesh, names, context.config.cost.computePerTb),
     currency: context.config.cost.currency,
@@ -202,7 +202,7 @@ export async function run(
     values.concurrency === undefined
       ? undefined
       : numberFlag(values.concurrency, 'concurrency', 1, { integer: true });
-  const mesh = loadMesh();
+  const mesh = await loadMesh(values);
   enforcePolicies(mesh, io, values.json === true);
   if (values['dry-run']) return dryRun(values, names, io);
   const started = performance.now();

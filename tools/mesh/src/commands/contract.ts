@@ -47,7 +47,7 @@ export async function run(
         : `mesh contract needs an action: ${USAGE}.`,
     );
   const { config } = loadConfig(values.config);
-  const mesh = loadMesh();
+  const mesh = await loadMesh(values);
   const products = selectProducts(mesh, rest);
   const servers = contractServers(config);
   const out = resolve(values.out ?? 'contracts');
@@ -122,7 +122,7 @@ async function diff(values: GlobalOptions & { against?: string }, names: string[
     throw new UsageError('bad-arguments', `--against ${values.against}: no *.odcs.json contract there.`, {
       file: against,
     });
-  const current = loadMesh().products.map((p) => odcsContract(p));
+  const current = (await loadMesh(values)).products.map((p) => odcsContract(p));
   const diffs = diffContracts(released, current).filter((d) => d.changes.length);
   const blocked = diffs.filter((d) => d.needsMajor);
   const advice = (d: ProductDiff) =>

@@ -14,8 +14,9 @@ export async function run(
 ): Promise<number> {
   // A century of history is more than any run log holds; beyond it dates leave the calendar.
   const days = numberFlag(values.days, 'days', 30, { integer: true, max: 36_500 });
+  const mesh = await loadMesh(values);
   const bill = await withWarehouse(values, (warehouse, context) =>
-    chargeback(warehouse, loadMesh(), context.config.cost, { days }),
+    chargeback(warehouse, mesh, context.config.cost, { days }),
   );
   if (values.json) {
     io.out(JSON.stringify(bill, null, 2));

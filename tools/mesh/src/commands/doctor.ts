@@ -12,7 +12,7 @@ export async function run(
   _names: string[],
   io: Io,
 ): Promise<number> {
-  const mesh = loadMesh();
+  const mesh = await loadMesh(values);
   const found = await withWarehouse(values, async (warehouse) => {
     const leftovers = await stagingLeftovers(warehouse, mesh.products);
     if (!values['dry-run']) for (const l of leftovers) await warehouse.dropTable(l.table);

@@ -130,7 +130,8 @@ export function sourcesReport(sources: readonly SourceState[]): string {
 export const healthExitCode = (health: MeshHealth) => (healthFailure(health) ? 1 : 0);
 
 export async function run(values: GlobalOptions, _names: string[], io: Io): Promise<number> {
-  const health = await withWarehouse(values, (warehouse) => collectHealth(warehouse, loadMesh()));
+  const mesh = await loadMesh(values);
+  const health = await withWarehouse(values, (warehouse) => collectHealth(warehouse, mesh));
   io.out(
     values.json
       ? JSON.stringify({ ...health, ...withError(healthFailure(health)) }, null, 2)

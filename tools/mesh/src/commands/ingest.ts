@@ -8,6 +8,7 @@ import {
   type IngestMapping,
   type IngestResult,
   isMeshError,
+  type MeshDefinition,
   rejectsSelect,
   type Source,
   type SourceState,
@@ -75,8 +76,7 @@ export function mappingOf(values: IngestValues, source: Source): IngestMapping {
   };
 }
 
-function findSource(name: string): Source {
-  const mesh = loadMesh();
+function findSource(mesh: MeshDefinition, name: string): Source {
   const source = mesh.sources.find((s) => s.id === name);
   if (!source) {
     throw new UsageError(
@@ -134,7 +134,7 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
   if (values.format && values.format !== 'csv' && values.format !== 'parquet') {
     throw new UsageError('bad-arguments', `--format must be csv or parquet, not ${values.format}.`);
   }
-  const source = findSource(name);
+  const source = findSource(await loadMesh(values), name);
   const options = {
     mapping: mappingOf(values, source),
     maxRejects:
@@ -143,7 +143,7 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
         : numberFlag(values['max-rejects'], 'max-rejects', 0, { integer: true, allowZero: true }),
     format: values.format as 'csv' | 'parquet' | undefined,
   };
-  const mesh = loadMesh();
+  const mesh = await loadMesh(values);
   const { outcomes, state, withdrawn } = await withWarehouse(
     values,
     async (warehouse, context) => {
@@ -370,7 +370,7 @@ function batchJson(b: BatchRecord) {
 }
 
 async function list(values: IngestValues, names: string[], io: Io): Promise<number> {
-  const mesh = loadMesh();
+  const mesh = await loadMesh(values);
   for (const name of names) {
     if (!mesh.sources.some((s) => s.id === name || s.domain.name === name))
       throw new UsageError(
@@ -425,7 +425,7 @@ async function revert(values: IngestValues, names: string[], io: Io): Promise<nu
   if (names.length)
     throw new UsageError('bad-arguments', 'mesh ingest --revert <batch> takes no other name.');
   const id = batchId(values.revert!, 'revert');
-  const mesh = loadMesh();
+  const mesh = await loadMesh(values);
   const batch = await withWarehouse(values, async (warehouse) =>
     warehouse.revertBatch(await sourceOfBatch(warehouse, mesh.sources, id), id),
   );
@@ -443,7 +443,7 @@ async function rejects(values: IngestValues, names: string[], io: Io): Promise<n
     throw new UsageError('bad-arguments', 'mesh ingest --rejects <batch> takes no other name.');
   const id = batchId(values.rejects!, 'rejects');
   const limit = values.limit === undefined ? 100 : numberFlag(values.limit, 'limit', 100, { integer: true });
-  const mesh = loadMesh();
+  const mesh = await loadMesh(values);
   const { rows, reverted } = await withWarehouse(values, async (warehouse: Warehouse) => {
     const source = await sourceOfBatch(warehouse, mesh.sources, id);
     const batch = (await warehouse.listBatches({ source: source.id, includeReverted: true })).find(

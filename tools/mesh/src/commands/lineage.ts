@@ -14,7 +14,7 @@ export async function run(
     throw new UsageError('bad-arguments', `mesh lineage takes no names (got ${names.join(' ')}).`);
   if (values.json && values.mermaid)
     throw new UsageError('bad-arguments', 'Choose one of --json and --mermaid.');
-  const lineage = lineageOf(loadMesh());
+  const lineage = lineageOf(await loadMesh(values));
   if (values.out) {
     const dir = resolve(values.out);
     ensureDirectory(dir, '--out');

@@ -98,7 +98,7 @@ export async function run(
   }
   const { config } = loadConfig(values.config);
   const { name, target } = planTarget(config, values.target);
-  const mesh = loadMesh();
+  const mesh = await loadMesh(values);
   enforcePolicies(mesh, io, values.json === true);
   const files = terraformFiles(mesh, target, config);
   const path = resolve(dir);

@@ -217,7 +217,8 @@ export async function run(
 ): Promise<number> {
   const options = { ...seedOptionsOf(values), domains: names };
   const started = performance.now();
-  const results = await withWarehouse(values, (warehouse) => seedMesh(warehouse, loadMesh(), options, io), {
+  const mesh = await loadMesh(values);
+  const results = await withWarehouse(values, (warehouse) => seedMesh(warehouse, mesh, options, io), {
     create: true,
   });
   const rows = results.filter((r) => r.status === 'seeded').reduce((a, r) => a + r.rows, 0);

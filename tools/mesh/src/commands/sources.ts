@@ -11,7 +11,7 @@ export async function run(
 ): Promise<number> {
   if (values.json && values.markdown)
     throw new UsageError('bad-arguments', 'Choose one of --json and --markdown.');
-  const all = loadMesh();
+  const all = await loadMesh(values);
   for (const name of names) {
     if (!all.sources.some((s) => s.domain.name === name || s.id === name)) {
       throw new UsageError(

@@ -13,7 +13,7 @@ import { color, formatMs, formatPercent, table } from '../style.js';
 import { statusLabel } from './build.js';
 
 export async function run(values: GlobalOptions, names: string[], io: Io): Promise<number> {
-  const mesh = loadMesh();
+  const mesh = await loadMesh(values);
   const findings = enforcePolicies(mesh, io, values.json === true);
   const products = selectProducts(mesh, names);
   const runId = newRunId();

@@ -12,7 +12,7 @@ export async function run(
   _names: string[],
   io: Io,
 ): Promise<number> {
-  const mesh = loadMesh();
+  const mesh = await loadMesh(values);
   enforcePolicies(mesh, io, values.json === true);
   const seedOptions = { ...seedOptionsOf(values), onlyEmpty: values.reseed !== true };
   const started = performance.now();
