@@ -34,6 +34,7 @@ Commands:
   cost     chargeback per domain: storage, compute and a share of the platform
   lineage  the graph of sources and products across domains, as text, JSON or Mermaid
   doctor   remove what interrupted builds left behind (staging tables)
+  new      scaffold a domain package (mesh new domain <name>), listed in mesh.yaml
   plan     write the BigQuery infrastructure as Terraform JSON
   contract export every product's contract (ODCS v3.1.0, JSON Schema), or diff them with a release
 
@@ -162,6 +163,15 @@ ${GLOBAL}`,
 Lists the raw sources of the mesh with their columns, types, enumerations and whether
 they are required: what a CSV or Parquet export must provide (mapped with --map) for
 \`mesh ingest\`. --markdown prints the tables the README carries.
+
+${GLOBAL}`,
+  new: `Usage: mesh new domain <name> [--json]
+
+Creates domains/<name>: a package (package.json, tsconfig, tsup config, README) with its
+domain, a source with a sample generator (<name>.events), a product over it
+(<name>_daily_totals) and a test that builds the product on DuckDB; and lists it under
+domains: in mesh.yaml. It passes governance, builds, tests and is healthy after mesh up as it
+is: npx -y pnpm@10.34.9 install && npx -y pnpm@10.34.9 build && npx -y pnpm@10.34.9 mesh up.
 
 ${GLOBAL}`,
   doctor: `Usage: mesh doctor [--dry-run] [--json]

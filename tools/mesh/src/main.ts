@@ -76,6 +76,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: () => import('./commands/contract.js'),
   },
   doctor: { options: { 'dry-run': { type: 'boolean' } }, load: () => import('./commands/doctor.js') },
+  new: { names: true, options: {}, load: () => import('./commands/new.js') },
 };
 
 /** Exit code of an error: the CLI's one mapping from error kinds to codes. */

@@ -1,0 +1,247 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { UsageError } from '@retail-mesh/sdk';
+import { isSeq, parseDocument } from 'yaml';
+
+/** What `mesh new domain` writes, by path relative to the repository. */
+export interface Scaffold {
+  readonly folder: string;
+  readonly packageName: string;
+  readonly files: Record<string, string>;
+}
+
+const camel = (snake: string) => snake.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const kebab = (snake: string) => snake.replace(/_/g, '-');
+
+/** The platform's own versions, so a new package builds and tests with what the others use. */
+function toolVersions(): Record<string, string> {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  const all = { ...manifest.dependencies, ...manifest.devDependencies };
+  return {
+    tools: manifest.version,
+    typescript: all.typescript ?? '5.9.3',
+    tsup: all.tsup ?? '8.5.0',
+    vitest: all.vitest ?? '4.1.12',
+    '@types/node': all['@types/node'] ?? '20.19.43',
+  };
+}
+
+/**
+ * A domain package that passes governance, builds, tests and is healthy after `mesh up` as it
+ * is: a domain, a source with a sample generator, a product over it, and a test that builds
+ * the product on DuckDB from rows it writes.
+ */
+export function domainScaffold(root: string, name: string): Scaffold {
+  if (!/^[a-z][a-z0-9_]*$/.test(name))
+    throw new UsageError(
+      'bad-arguments',
+      `A domain name is lower snake_case (such as supplier), not ${name}.`,
+    );
+  const folder = join('domains', name);
+  if (existsSync(join(root, folder)))
+    throw new UsageError(
+      'bad-arguments',
+      `${folder} exists already: choose another name, or remove it first.`,
+      {
+        file: join(root, folder),
+      },
+    );
+  const v = toolVersions();
+  const workspace = existsSync(join(root, 'packages', 'mesh-sdk', 'package.json'));
+  // Inside the platform's workspace its packages link; elsewhere they come from a registry.
+  const platform = workspace ? 'workspace:^' : `^${v.tools}`;
+  const packageName = `@retail-mesh/domain-${kebab(name)}`;
+  const product = `${name}_daily_totals`;
+  const productFile = kebab(product);
+  const domainConst = `${camel(name)}Domain`;
+  const sourceConst = `${camel(name)}Events`;
+  const productConst = camel(product);
+  const manifest = {
+    name: packageName,
+    version: '0.1.0',
+    description: `The ${name} domain of retail-mesh.`,
+    type: 'module',
+    license: 'UNLICENSED',
+    sideEffects: false,
+    engines: { node: '>=20.12' },
+    exports: {
+      '.': { types: './dist/index.d.ts', import: './dist/index.js' },
+      './package.json': './package.json',
+    },
+    files: ['dist'],
+    scripts: {
+      build: 'tsup && mesh-contracts dist/index.js dist/contracts',
+      typecheck: 'tsc --noEmit',
+      test: 'vitest run --testTimeout=120000 --hookTimeout=120000',
+      lint: 'biome check .',
+    },
+    dependencies: { '@retail-mesh/sdk': platform, zod: '4.6.7' },
+    devDependencies: {
+      '@retail-mesh/duckdb': platform,
+      '@types/node': v['@types/node'],
+      tsup: v.tsup,
+      typescript: v.typescript,
+      vitest: v.vitest,
+    },
+  };
+  const base = existsSync(join(root, 'tsconfig.base.json'));
+  // In the order a formatter sorts imports: by module path.
+  const modules = (
+    [
+      [domainConst, './domain.js'],
+      [sourceConst, './sources.js'],
+      [productConst, `./${productFile}.js`],
+    ] as const
+  )
+    .slice()
+    .sort((a, b) => a[1].localeCompare(b[1]));
+  const files: Record<string, string> = {
+    'package.json': `${JSON.stringify(manifest, null, 2)}\n`,
+    'tsconfig.json': base
+      ? `{\n  "extends": "../../tsconfig.base.json",\n  "include": ["src"]\n}\n`
+      : `${JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, declaration: true, skipLibCheck: true }, include: ['src'] }, null, 2)}\n`,
+    'tsup.config.ts': existsSync(join(root, 'tsup.base.ts'))
+      ? `import { meshPackage } from '../../tsup.base.ts';\n\nexport default meshPackage({ entry: ['src/index.ts'] });\n`
+      : `import { defineConfig } from 'tsup';\n\nexport default defineConfig({ entry: ['src/index.ts'], format: ['esm'], dts: true, clean: true });\n`,
+    'README.md': `# ${packageName}
+
+The ${name} domain of the mesh, scaffolded by \`mesh new domain ${name}\`.
+
+- \`src/domain.ts\`: the domain and its owner (change the team and email to yours).
+- \`src/sources.ts\`: \`${name}.events\`, the export this domain lands (\`mesh ingest ${name}.events --from <file>\`),
+  with a sample generator for \`mesh seed\`.
+- \`src/${productFile}.ts\`: \`${product}\`, events and amounts per day; its test builds it on DuckDB.
+
+Build and test only this package: \`npx turbo build --filter=${packageName}...\` and
+\`npx turbo test --filter=${packageName}\`.
+`,
+    'src/domain.ts': `import { defineDomain } from '@retail-mesh/sdk';
+
+export const ${domainConst} = defineDomain({
+  name: '${name}',
+  description: 'The ${name} domain: what it records, and the products it publishes from it.',
+  owner: { team: '${kebab(name)}-data', email: '${kebab(name)}-data@retail.example' },
+});
+`,
+    'src/sources.ts': `import { defineSource, z } from '@retail-mesh/sdk';
+import { ${domainConst} } from './domain.js';
+
+/** Events as the ${name} system exports them: one row per event, never updated. */
+export const ${sourceConst} = defineSource({
+  domain: ${domainConst},
+  name: 'events',
+  description: 'Events of the ${name} system, one row per event.',
+  mode: 'append',
+  schema: z.object({
+    event_id: z.string().describe('Identifier of the event').meta({ key: true }),
+    occurred_at: z.date().describe('When the event happened (UTC)'),
+    amount: z.number().meta({ type: 'decimal' }).describe('Amount of the event'),
+  }),
+  // 1,000 events per unit of scale over the 30 days before the sample's clock (2026-11-01).
+  sample: ({ scale, seed }) => \`
+    SELECT 'E' || lpad(CAST(i AS VARCHAR), 9, '0') AS event_id,
+      TIMESTAMP '2026-10-02 00:00:00' + to_seconds(CAST(hash(\${seed}, i) % (30 * 86400) AS BIGINT)) AS occurred_at,
+      CAST(hash(\${seed} + 1, i) % 100000 AS DECIMAL(18, 2)) / 100 AS amount
+    FROM range(CAST(ceil(1000 * \${scale}) AS BIGINT)) AS t(i)\`,
+});
+`,
+    [`src/${productFile}.ts`]: `import { defineDataProduct, sql, z } from '@retail-mesh/sdk';
+import { ${domainConst} } from './domain.js';
+import { ${sourceConst} } from './sources.js';
+
+export const ${productConst} = defineDataProduct({
+  domain: ${domainConst},
+  name: '${product}',
+  version: '1.0.0',
+  description: 'Events and their total amount per day.',
+  tier: 'silver',
+  refresh: 'daily',
+  access: 'public',
+  consumers: ['analytics'],
+  sla: { freshness: '1d' },
+  schema: z.object({
+    event_date: z.iso.date().describe('Day the events happened (UTC)').meta({ key: true }),
+    events: z.int().describe('Events that day'),
+    amount: z.number().meta({ type: 'decimal' }).describe('Total amount of the events that day'),
+  }),
+  inputs: { events: ${sourceConst} },
+  transform: ({ events }) => sql\`
+    SELECT \${sql.toDate(sql.id('occurred_at'))} AS event_date, COUNT(*) AS events, SUM(amount) AS amount
+    FROM \${events}
+    GROUP BY 1\`,
+  checks: (c) => [
+    c.event_date.unique(),
+    c.event_date.notNull(),
+    c.events.range({ min: 1 }),
+    c.table.rowCount({ min: 1 }),
+  ],
+});
+`,
+    'src/index.ts': `${modules.map(([n, m]) => `import { ${n} } from '${m}';`).join('\n')}
+
+${modules.map(([n, m]) => `export { ${n} } from '${m}';`).join('\n')}
+
+/** Everything the ${name} domain publishes, for the platform to build. */
+export const domain = ${domainConst};
+export const sources = [${sourceConst}] as const;
+export const products = [${productConst}] as const;
+`,
+    [`src/${productFile}.test.ts`]: `import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
+import { buildMesh, loadRows } from '@retail-mesh/sdk';
+import { describe, expect, it } from 'vitest';
+import { ${productConst}, ${sourceConst} } from './index.js';
+
+describe('${product}', () => {
+  it('counts the events and adds their amounts per day', async () => {
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    try {
+      await loadRows(warehouse, ${sourceConst}, [
+        { event_id: 'E1', occurred_at: new Date('2026-10-01T09:00:00Z'), amount: 10.5 },
+        { event_id: 'E2', occurred_at: new Date('2026-10-01T23:59:59Z'), amount: 4.5 },
+        { event_id: 'E3', occurred_at: new Date('2026-10-02T00:00:00Z'), amount: 1 },
+      ]);
+      const [outcome] = await buildMesh(warehouse, [${productConst}]);
+      expect(outcome?.error).toBeUndefined();
+      expect(outcome?.status).toBe('published');
+      const rows = [];
+      for await (const row of ${productConst}.read(warehouse)) rows.push(row);
+      expect(rows.sort((a, b) => a.event_date.localeCompare(b.event_date))).toEqual([
+        { event_date: '2026-10-01', events: 2, amount: 15 },
+        { event_date: '2026-10-02', events: 1, amount: 1 },
+      ]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
+`,
+  };
+  return { folder, packageName, files };
+}
+
+/** Writes a scaffold under the repository root; refuses to overwrite anything. */
+export function writeScaffold(root: string, scaffold: Scaffold): string[] {
+  const written: string[] = [];
+  for (const [path, text] of Object.entries(scaffold.files)) {
+    const file = join(root, scaffold.folder, path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text, { flag: 'wx' });
+    written.push(relative(root, file));
+  }
+  return written;
+}
+
+/** Adds a folder to the domains of mesh.yaml, keeping its comments and layout. */
+export function registerDomain(configFile: string, folder: string): void {
+  const doc = parseDocument(readFileSync(configFile, 'utf8'));
+  const domains = doc.get('domains');
+  if (isSeq(domains)) {
+    if (!domains.items.some((item) => String((item as { value?: unknown }).value ?? item) === folder))
+      domains.add(folder);
+  } else doc.set('domains', [folder]);
+  writeFileSync(configFile, doc.toString());
+}
