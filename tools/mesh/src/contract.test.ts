@@ -14,9 +14,10 @@ import { loadMesh } from './mesh.js';
 import { mesh as cli } from './testing/run-cli.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
-const spec = JSON.parse(
-  readFileSync(join(repo, 'specs', 'odcs-json-schema-v3.1.0.json'), 'utf8'),
-) as Record<string, unknown>;
+const spec = JSON.parse(readFileSync(join(repo, 'specs', 'odcs-json-schema-v3.1.0.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 const dir = mkdtempSync(join(tmpdir(), 'mesh-contracts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
