@@ -34,7 +34,7 @@ Commands:
   cost     chargeback per domain: storage, compute and a share of the platform
   lineage  the graph of sources and products across domains, as text, JSON or Mermaid
   doctor   remove what interrupted builds left behind (staging tables)
-  new      scaffold a domain package (mesh new domain <name>), listed in mesh.yaml
+  new      scaffold a domain package (listed in mesh.yaml) or a product in one
   plan     write the BigQuery infrastructure as Terraform JSON
   contract export every product's contract (ODCS v3.1.0, JSON Schema), or diff them with a release
 
@@ -166,12 +166,18 @@ they are required: what a CSV or Parquet export must provide (mapped with --map)
 
 ${GLOBAL}`,
   new: `Usage: mesh new domain <name> [--json]
+       mesh new product <domain>.<name> [--json]
 
 Creates domains/<name>: a package (package.json, tsconfig, tsup config, README) with its
 domain, a source with a sample generator (<name>.events), a product over it
 (<name>_daily_totals) and a test that builds the product on DuckDB; and lists it under
 domains: in mesh.yaml. It passes governance, builds, tests and is healthy after mesh up as it
 is: npx -y pnpm@10.34.9 install && npx -y pnpm@10.34.9 build && npx -y pnpm@10.34.9 mesh up.
+
+new product adds <name> (named <domain>_<entity>) to a domain of mesh.yaml: a product over
+its first source with a sample of its own (src/domain.ts and src/sources.ts must export the
+domain and the source), its test, and its place in src/index.ts. The domain package must be
+built first (its definitions are read).
 
 ${GLOBAL}`,
   doctor: `Usage: mesh doctor [--dry-run] [--json]

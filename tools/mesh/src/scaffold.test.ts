@@ -74,6 +74,19 @@ describe('mesh new domain', () => {
     const typecheck = sh(copy, 'npx', [...PNPM, ...filter, 'typecheck']);
     expect(typecheck.code, typecheck.out).toBe(0);
 
+    // A second product in the new domain, through the copy's own CLI now that it is installed.
+    const product = mesh('new', 'product', 'supplier.supplier_event_count', '--json');
+    expect(product.code, product.out).toBe(0);
+    expect(JSON.parse(product.stdout).files).toContain('domains/supplier/src/index.ts');
+    expect(mesh('new', 'product', 'supplier.event_count').code).toBe(2);
+    const rebuilt = sh(copy, 'npx', [...PNPM, ...filter, 'build']);
+    expect(rebuilt.code, rebuilt.out).toBe(0);
+    const retest = sh(copy, 'npx', [...PNPM, ...filter, 'test']);
+    expect(retest.code, retest.out).toBe(0);
+    expect(retest.out).toMatch(/2 passed/);
+    const relint = sh(join(copy, 'domains/supplier'), join(copy, 'node_modules/.bin/biome'), ['check', '.']);
+    expect(relint.code, relint.out).toBe(0);
+
     const up = mesh('up', '--json');
     expect(up.code, up.out).toBe(0);
     const health = JSON.parse(up.stdout).health;
@@ -81,6 +94,7 @@ describe('mesh new domain', () => {
     const supplier = health.domains.find((d: { name: string }) => d.name === 'supplier');
     expect(supplier.products).toEqual([
       expect.objectContaining({ id: 'supplier.supplier_daily_totals', status: 'healthy' }),
+      expect.objectContaining({ id: 'supplier.supplier_event_count', status: 'healthy', rowCount: 1 }),
     ]);
     const lineage = JSON.parse(mesh('lineage', '--json').stdout);
     expect(lineage.edges).toContainEqual({

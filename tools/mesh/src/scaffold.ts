@@ -245,3 +245,153 @@ export function registerDomain(configFile: string, folder: string): void {
   } else doc.set('domains', [folder]);
   writeFileSync(configFile, doc.toString());
 }
+
+/** What `mesh new product` needs of the domain it adds to: its folder and loaded module. */
+export interface DomainModule {
+  readonly folder: string;
+  readonly module: Record<string, unknown>;
+}
+
+/** The name a module exports a value under, and the source file of the domain package defining it. */
+function exportOf(domain: DomainModule, value: unknown, file: string): string | undefined {
+  const path = join(domain.folder, 'src', file);
+  if (!existsSync(path)) return undefined;
+  const text = readFileSync(path, 'utf8');
+  return Object.entries(domain.module).find(
+    ([name, v]) => v === value && name !== 'domain' && new RegExp(`export const ${name}\\b`).test(text),
+  )?.[0];
+}
+
+/**
+ * A product over one of a domain's sources (the first whose sample needs no other source): its
+ * file, its test, and its place in the package's index.
+ */
+export function productScaffold(
+  target: DomainModule,
+  id: string,
+): { files: Record<string, string>; index: string } {
+  const [domainName, name, ...rest] = id.split('.');
+  const domain = target.module.domain as { name: string } | undefined;
+  if (!domainName || !name || rest.length || !/^[a-z][a-z0-9_]*$/.test(name))
+    throw new UsageError('bad-arguments', `Name the product as <domain>.<product> in snake_case, not ${id}.`);
+  if (!name.startsWith(`${domainName}_`))
+    throw new UsageError(
+      'bad-arguments',
+      `A product of ${domainName} is named ${domainName}_<entity>, not ${name}.`,
+    );
+  const products = (target.module.products as Array<{ name: string }> | undefined) ?? [];
+  if (products.some((p) => p.name === name))
+    throw new UsageError('bad-arguments', `${id} exists already.`, { product: name });
+  const sources =
+    (target.module.sources as Array<{ name: string; sample?: unknown; sampleAfter: string[] }>) ?? [];
+  const source = sources.find((s) => s.sample && !s.sampleAfter.length);
+  const domainConst = exportOf(target, domain, 'domain.ts');
+  const sourceConst = source && exportOf(target, source, 'sources.ts');
+  if (!domainConst || !sourceConst)
+    throw new UsageError(
+      'bad-arguments',
+      `${domainName} has no src/domain.ts exporting its domain and src/sources.ts exporting a source with its own sample: write ${name} by hand (see README, Writing a data product).`,
+    );
+  const productConst = camel(name);
+  const file = kebab(name);
+  const files = {
+    [`src/${file}.ts`]: `import { defineDataProduct, sql, z } from '@retail-mesh/sdk';
+import { ${domainConst} } from './domain.js';
+import { ${sourceConst} } from './sources.js';
+
+export const ${productConst} = defineDataProduct({
+  domain: ${domainConst},
+  name: '${name}',
+  version: '1.0.0',
+  description: 'How many rows ${domainName}.${source!.name} holds.',
+  tier: 'bronze',
+  refresh: 'daily',
+  access: 'public',
+  consumers: ['analytics'],
+  schema: z.object({
+    source_rows: z.int().describe('Rows of ${domainName}.${source!.name}'),
+  }),
+  inputs: { rows: ${sourceConst} },
+  transform: ({ rows }) => sql\`SELECT COUNT(*) AS source_rows FROM \${rows}\`,
+  checks: (c) => [c.source_rows.notNull(), c.table.rowCount({ min: 1, max: 1 })],
+});
+`,
+    [`src/${file}.test.ts`]: `import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
+import { buildMesh, loadSample } from '@retail-mesh/sdk';
+import { describe, expect, it } from 'vitest';
+${[`import { ${productConst} } from './${file}.js';`, `import { ${sourceConst} } from './sources.js';`]
+  .sort((a, b) => (/'(.+)'/.exec(a)?.[1] ?? '').localeCompare(/'(.+)'/.exec(b)?.[1] ?? ''))
+  .join('\n')}
+
+describe('${name}', () => {
+  it('counts the rows of the source', async () => {
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    try {
+      const { rowCount } = await loadSample(warehouse, ${sourceConst}, { scale: 0.1, seed: 7 });
+      const [outcome] = await buildMesh(warehouse, [${productConst}]);
+      expect(outcome?.error).toBeUndefined();
+      const rows = [];
+      for await (const row of ${productConst}.read(warehouse)) rows.push(row);
+      expect(rows).toEqual([{ source_rows: rowCount }]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
+`,
+  };
+  // The index: the import and export in path order, the product last in \`products\`.
+  const indexFile = join(target.folder, 'src', 'index.ts');
+  let index = readFileSync(indexFile, 'utf8');
+  const sorted = (lines: string[]) =>
+    lines.sort((a, b) => (/'(.+)'/.exec(a)?.[1] ?? '').localeCompare(/'(.+)'/.exec(b)?.[1] ?? ''));
+  const block = (kind: 'import' | 'export', line: string) => {
+    const lines = index.split('\n');
+    const at = lines
+      .map((l, i) => (l.startsWith(`${kind} {`) && l.includes(' from ') ? i : -1))
+      .filter((i) => i >= 0);
+    const first = at[0] ?? 0;
+    const last = at.at(-1) ?? -1;
+    const contiguous = at.length === last - first + 1;
+    if (at.length && contiguous)
+      lines.splice(first, at.length, ...sorted([...lines.slice(first, last + 1), line]));
+    else lines.splice(last + 1, 0, line);
+    index = lines.join('\n');
+  };
+  block('import', `import { ${productConst} } from './${file}.js';`);
+  block('export', `export { ${productConst} } from './${file}.js';`);
+  const list = /export const products = \[([\s\S]*?)\]/.exec(index);
+  if (!list)
+    throw new UsageError(
+      'bad-arguments',
+      `${indexFile} has no export const products = [...]: add ${productConst} there by hand.`,
+    );
+  const items = list[1]!
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const listed = [...items, productConst];
+  const oneLine = `export const products = [${listed.join(', ')}]`;
+  index = index.replace(
+    list[0],
+    oneLine.length <= 100
+      ? oneLine
+      : `export const products = [\n${listed.map((p) => `  ${p},`).join('\n')}\n]`,
+  );
+  return { files, index };
+}
+
+/** Writes a product scaffold into its domain package; refuses to overwrite a file. */
+export function writeProductScaffold(
+  target: DomainModule,
+  scaffold: { files: Record<string, string>; index: string },
+): string[] {
+  const written: string[] = [];
+  for (const [path, text] of Object.entries(scaffold.files)) {
+    writeFileSync(join(target.folder, path), text, { flag: 'wx' });
+    written.push(join(target.folder, path));
+  }
+  writeFileSync(join(target.folder, 'src', 'index.ts'), scaffold.index);
+  written.push(join(target.folder, 'src', 'index.ts'));
+  return written;
+}
