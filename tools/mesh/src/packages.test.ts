@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { publint } from 'publint';
+import { formatMessage } from 'publint/utils';
+import { describe, expect, it } from 'vitest';
+
+const repo = join(import.meta.dirname, '..', '..', '..');
+const ATTW = join(import.meta.dirname, '..', 'node_modules', '.bin', 'attw');
+
+/** Every package of the workspace that is published: the platform's and the domains'. */
+const packages = ['packages', 'domains', 'tools'].flatMap((group) =>
+  readdirSync(join(repo, group))
+    .map((name) => join(repo, group, name))
+    .filter((dir) => {
+      try {
+        return !JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).private;
+      } catch {
+        return false;
+      }
+    }),
+);
+
+describe('published packages', () => {
+  it('finds them all', () => {
+    expect(packages.length).toBeGreaterThanOrEqual(9);
+  });
+
+  // What a registry would hold (npm pack): exports, files and types resolve as declared.
+  it.each(packages.map((dir) => [dir.slice(repo.length + 1), dir]))('%s passes publint', async (_, dir) => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const { messages } = await publint({ pkgDir: dir, pack: 'npm', strict: true });
+    expect(messages.map((m) => formatMessage(m, manifest) ?? m.code)).toEqual([]);
+  });
+
+  // Types as an ESM consumer resolves them (node16 from ESM, bundler): our packages are ESM only.
+  it.each(packages.map((dir) => [dir.slice(repo.length + 1), dir]))(
+    '%s passes arethetypeswrong (ESM-only profile)',
+    (_, dir) => {
+      const r = spawnSync(ATTW, ['--pack', dir, '--profile', 'esm-only', '--format', 'ascii'], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    },
+  );
+});
