@@ -709,18 +709,24 @@ export async function buildMesh(
   );
   // What a product reads, where the warehouse reports no bytes processed of its own: each table
   // sized once per build (its inputs are written before it starts, and stay as they are), the
-  // sources all in the first statement.
+  // sources' logs all in the first statement. One sizing at a time: two products starting
+  // together would otherwise both size the sources.
   const sizes = new Map<string, number>();
   const key = (t: TableRef) => `${t.schema}.${t.name}`;
-  const sizeOf = async (tables: readonly TableRef[]): Promise<number> => {
-    let unsized = tables.filter((t) => !sizes.has(key(t)));
-    if (unsized.length && !sizes.size) {
-      const sources = plan.order.flatMap(inputsOf).filter((r): r is Source => r.kind === 'source');
-      unsized = [...new Map([...unsized, ...sources.map((s) => s.table)].map((t) => [key(t), t])).values()];
-    }
-    const bytes = unsized.length ? await storageOfTables(warehouse, unsized) : [];
-    for (const [i, t] of unsized.entries()) sizes.set(key(t), bytes[i] ?? 0);
-    return tables.reduce((sum, t) => sum + (sizes.get(key(t)) ?? 0), 0);
+  let sizing: Promise<unknown> = Promise.resolve();
+  const sizeOf = (tables: readonly TableRef[]): Promise<number> => {
+    const next = sizing.then(async () => {
+      let unsized = tables.filter((t) => !sizes.has(key(t)));
+      if (unsized.length && !sizes.size) {
+        const logs = plan.order.flatMap(inputsOf).flatMap((r) => (r.kind === 'source' ? [r.log] : []));
+        unsized = [...new Map([...unsized, ...logs].map((t) => [key(t), t])).values()];
+      }
+      const bytes = unsized.length ? await storageOfTables(warehouse, unsized) : [];
+      for (const [i, t] of unsized.entries()) sizes.set(key(t), bytes[i] ?? 0);
+      return tables.reduce((sum, t) => sum + (sizes.get(key(t)) ?? 0), 0);
+    });
+    sizing = next.catch(() => undefined);
+    return next;
   };
   const build = async (product: DataProduct) => {
     const reads = inputsOf(product).filter((r): r is Source => r.kind === 'source');

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  buildMesh,
   buildProduct,
   canIngestFiles,
   defineDataProduct,
@@ -234,6 +235,53 @@ describe('duckdb warehouse', () => {
     expect(await kind()).toBe('BASE TABLE');
     expect(await rows()).toEqual([]);
     await warehouse.close();
+  });
+
+  it("reports as a build's bytes processed the size of what it reads: a source's log, sized once", async () => {
+    const domain = defineDomain({
+      name: 'meter',
+      description: 'Meters',
+      owner: { team: 't', email: 't@x.example' },
+    });
+    const readings = defineSource({
+      domain,
+      name: 'readings',
+      description: 'Readings',
+      mode: 'append',
+      schema: z.object({ id: z.int().describe('Id').meta({ key: true }), kwh: z.int().describe('Energy') }),
+    });
+    const product = (name: string) =>
+      defineDataProduct({
+        domain,
+        name,
+        version: '1.0.0',
+        description: 'Readings copied.',
+        tier: 'bronze',
+        refresh: 'daily',
+        access: 'public',
+        consumers: ['ops'],
+        schema: z.object({ id: z.int().describe('Id'), kwh: z.int().describe('Energy') }),
+        inputs: { readings },
+        transform: ({ readings: r }) => sql`SELECT id, kwh FROM ${r}`,
+      });
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    try {
+      await warehouse.ensureDomain(domain);
+      await loadRows(
+        warehouse,
+        readings,
+        Array.from({ length: 5000 }, (_, i) => ({ id: i, kwh: i % 7 })),
+      );
+      const outcomes = await buildMesh(warehouse, [product('meter_a'), product('meter_b')]);
+      const logBytes = await warehouse.storageBytes([readings.log]);
+      expect(logBytes).toBeGreaterThan(0);
+      expect(outcomes.map((o) => [o.status, o.bytesProcessed])).toEqual([
+        ['published', logBytes],
+        ['published', logBytes],
+      ]);
+    } finally {
+      await warehouse.close();
+    }
   });
 
   it('names the file when another process holds it', async () => {

@@ -114,8 +114,12 @@ export async function importDomains(
   // A configuration written for other targets lists no domains: the project's mesh.yaml (here
   // or above) says what they are.
   const project = findConfigFile(undefined, cwd);
-  const file = [named, project].find((f) => f && loadConfig(f).config.domains?.length);
-  if (!file)
+  // Each file parsed once: the first that lists domains is the one read.
+  const listed = [named, project]
+    .filter((f): f is string => f !== undefined)
+    .map((f) => ({ file: f, domains: loadConfig(f).config.domains }))
+    .find((c) => c.domains?.length);
+  if (!listed)
     throw new DefinitionError(
       'no-domains',
       named
@@ -123,9 +127,8 @@ export async function importDomains(
         : `No ${CONFIG_FILE} here or above ${resolve(cwd)}: the mesh's domains are listed in its domains: key (run mesh in the mesh's repository, or give --config).`,
       named ? { file: named, key: 'domains' } : {},
     );
-  const { config } = loadConfig(file);
   const modules = [];
-  for (const { folder } of domainFolders(config.domains!, file)) {
+  for (const { folder } of domainFolders(listed.domains!, listed.file)) {
     const entry = packageEntry(folder);
     if (!existsSync(entry))
       throw new DefinitionError(

@@ -10,6 +10,10 @@ export interface Scaffold {
   readonly files: Record<string, string>;
 }
 
+/** Import or export lines in the order a formatter keeps them: by module path. */
+const byModulePath = (lines: readonly string[]) =>
+  [...lines].sort((a, b) => (/'(.+)'/.exec(a)?.[1] ?? '').localeCompare(/'(.+)'/.exec(b)?.[1] ?? ''));
+
 const camel = (snake: string) => snake.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const kebab = (snake: string) => snake.replace(/_/g, '-');
 
@@ -89,16 +93,13 @@ export function domainScaffold(root: string, name: string): Scaffold {
     },
   };
   const base = existsSync(join(root, 'tsconfig.base.json'));
-  // In the order a formatter sorts imports: by module path.
-  const modules = (
-    [
-      [domainConst, './domain.js'],
-      [sourceConst, './sources.js'],
-      [productConst, `./${productFile}.js`],
-    ] as const
-  )
-    .slice()
-    .sort((a, b) => a[1].localeCompare(b[1]));
+  const modules = [
+    [domainConst, './domain.js'],
+    [sourceConst, './sources.js'],
+    [productConst, `./${productFile}.js`],
+  ] as const;
+  const lines = (kind: 'import' | 'export') =>
+    byModulePath(modules.map(([n, m]) => `${kind} { ${n} } from '${m}';`)).join('\n');
   const files: Record<string, string> = {
     'package.json': `${JSON.stringify(manifest, null, 2)}\n`,
     'tsconfig.json': base
@@ -181,9 +182,9 @@ export const ${productConst} = defineDataProduct({
   ],
 });
 `,
-    'src/index.ts': `${modules.map(([n, m]) => `import { ${n} } from '${m}';`).join('\n')}
+    'src/index.ts': `${lines('import')}
 
-${modules.map(([n, m]) => `export { ${n} } from '${m}';`).join('\n')}
+${lines('export')}
 
 /** Everything the ${name} domain publishes, for the platform to build. */
 export const domain = ${domainConst};
@@ -319,9 +320,7 @@ export const ${productConst} = defineDataProduct({
     [`src/${file}.test.ts`]: `import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { buildMesh, loadSample } from '@retail-mesh/sdk';
 import { describe, expect, it } from 'vitest';
-${[`import { ${productConst} } from './${file}.js';`, `import { ${sourceConst} } from './sources.js';`]
-  .sort((a, b) => (/'(.+)'/.exec(a)?.[1] ?? '').localeCompare(/'(.+)'/.exec(b)?.[1] ?? ''))
-  .join('\n')}
+${byModulePath([`import { ${productConst} } from './${file}.js';`, `import { ${sourceConst} } from './sources.js';`]).join('\n')}
 
 describe('${name}', () => {
   it('counts the rows of the source', async () => {
@@ -343,8 +342,6 @@ describe('${name}', () => {
   // The index: the import and export in path order, the product last in \`products\`.
   const indexFile = join(target.folder, 'src', 'index.ts');
   let index = readFileSync(indexFile, 'utf8');
-  const sorted = (lines: string[]) =>
-    lines.sort((a, b) => (/'(.+)'/.exec(a)?.[1] ?? '').localeCompare(/'(.+)'/.exec(b)?.[1] ?? ''));
   const block = (kind: 'import' | 'export', line: string) => {
     const lines = index.split('\n');
     const at = lines
@@ -354,7 +351,7 @@ describe('${name}', () => {
     const last = at.at(-1) ?? -1;
     const contiguous = at.length === last - first + 1;
     if (at.length && contiguous)
-      lines.splice(first, at.length, ...sorted([...lines.slice(first, last + 1), line]));
+      lines.splice(first, at.length, ...byModulePath([...lines.slice(first, last + 1), line]));
     else lines.splice(last + 1, 0, line);
     index = lines.join('\n');
   };
