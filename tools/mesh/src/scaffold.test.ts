@@ -58,7 +58,7 @@ describe('mesh new domain', () => {
     expect(readFileSync(join(copy, 'mesh.yaml'), 'utf8')).toContain('# Chargeback rates (mesh cost).');
     expect(cli('new', 'domain', 'supplier').code).toBe(2);
 
-    const install = sh(copy, 'npx', [...PNPM, 'install', '--prefer-offline']);
+    const install = sh(copy, 'npx', [...PNPM, 'install', '--prefer-offline', '--no-frozen-lockfile']);
     expect(install.code, install.out).toBe(0);
     const filter = ['--filter', '@retail-mesh/domain-supplier'];
     const build = sh(copy, 'npx', [...PNPM, ...filter, 'build']);
