@@ -48,5 +48,35 @@ for (const report of reports) {
   ).length;
 }
 if (turbo.status !== 0 && failed === 0) failed = 1; // turbo failed before any report (build error)
+
+// The release gates, each counted as a test: a breaking contract change needs a major version,
+// a major changeset and its previous major kept published (mesh contract diff, against each
+// domain package's released contracts); a changed package needs a changeset (changeset status,
+// against the base branch).
+const gate = (name, command, args) => {
+  console.log(`\n> gate: ${name}`);
+  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (r.status === 0) passed++;
+  else {
+    console.error(`gate failed: ${name}${r.error ? ` (${r.error.message})` : ''}`);
+    failed++;
+  }
+};
+gate('mesh contract diff', process.execPath, [
+  join(root, 'tools', 'mesh', 'bin', 'mesh.js'),
+  'contract',
+  'diff',
+]);
+const base = ['main', 'origin/main'].find(
+  (ref) =>
+    spawnSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root }).status === 0,
+);
+if (base)
+  gate(`changeset status --since=${base}`, join(root, 'node_modules', '.bin', 'changeset'), [
+    'status',
+    `--since=${base}`,
+  ]);
+else console.log('\n> gate: changeset status: no main or origin/main branch to compare with, not run');
+
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(turbo.status === 0 && failed === 0 ? 0 : 1);

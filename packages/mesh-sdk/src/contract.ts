@@ -35,7 +35,7 @@ export interface ContractOptions {
 }
 
 /** The ODCS logical type of each column type, and the type the published table holds. */
-const LOGICAL: Record<LogicalType, { logicalType: string; physicalType: string }> = {
+export const LOGICAL_TYPES: Readonly<Record<LogicalType, { logicalType: string; physicalType: string }>> = {
   string: { logicalType: 'string', physicalType: 'string' },
   integer: { logicalType: 'integer', physicalType: 'integer' },
   number: { logicalType: 'number', physicalType: 'double' },
@@ -146,7 +146,7 @@ export function odcsContract(product: DataProduct, options: ContractOptions = {}
     defined({
       name: c.name,
       physicalName: c.name,
-      ...LOGICAL[c.type],
+      ...LOGICAL_TYPES[c.type],
       description: c.description,
       required: !c.nullable,
       primaryKey: c.key,
@@ -250,6 +250,8 @@ export function odcsContract(product: DataProduct, options: ContractOptions = {}
       custom('consumers', [...product.consumers]),
       custom('materialization', product.materialization),
       ...(product.partitionBy ? [custom('partitionBy', { ...product.partitionBy })] : []),
+      // The previous major stays published beside this one until then (`<name>_v<major>`).
+      ...(product.previousMajor ? [custom('previousMajorUntil', product.previousMajor.until)] : []),
       custom(
         'inputs',
         Object.values(product.inputs).map((r) => r.id),

@@ -69,6 +69,12 @@ export const dataProductFieldsSchema = z.object({
   clusterBy: z.array(z.string()).max(4, 'at most 4 clustering columns (a BigQuery limit)').default([]),
   documentation: z.string().optional(),
   tags: z.array(z.string()).default([]),
+  previousMajor: z
+    .object({
+      until: z.iso.date('a date such as 2027-06-30'),
+      columns: z.record(z.string(), z.string()).default({}),
+    })
+    .optional(),
 });
 
 export type Sla = z.infer<typeof slaSchema>;
@@ -107,6 +113,14 @@ export interface DataProductInput<S extends z.ZodObject, I extends Record<string
   checks?: (c: ChecksBuilder<S>) => Check[];
   documentation?: string;
   tags?: string[];
+  /**
+   * After a breaking change under a new major version: the previous major stays published
+   * beside this one, as the view `<name>_v<major>` in the shape of its released contract, until
+   * `until` (the announced deprecation date), so consumers migrate on their own schedule.
+   * `columns` gives, as SQL over this version's rows, each released column this version no
+   * longer has or has with another type.
+   */
+  previousMajor?: { until: string; columns?: Record<string, string> };
 }
 
 /** A data product: contract, code, checks and metadata, ready to build on any warehouse. */
@@ -143,6 +157,10 @@ export interface DataProduct<
   readonly table: TableRef;
   readonly documentation: string | undefined;
   readonly tags: readonly string[];
+  /** The previous major, published beside this one until a date; see `DataProductInput`. */
+  readonly previousMajor:
+    | { readonly until: string; readonly columns: Readonly<Record<string, string>> }
+    | undefined;
   /**
    * Streams the published rows, typed by the schema, in bounded memory.
    *
@@ -285,6 +303,7 @@ export function defineDataProduct<S extends z.ZodObject, I extends Record<string
     table: Object.freeze({ schema: input.domain.name, name: fields.name }),
     documentation: fields.documentation,
     tags: Object.freeze(fields.tags),
+    previousMajor: fields.previousMajor,
     read: (warehouse, options) => readProduct(product, warehouse, options),
   };
   return Object.freeze(product);

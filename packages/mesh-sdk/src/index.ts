@@ -18,6 +18,7 @@ export * from './incremental.js';
 export { formatIssues } from './issues.js';
 export * from './load.js';
 export * from './policies.js';
+export * from './previous-major.js';
 export * from './read.js';
 export * from './relation.js';
 export * from './source.js';

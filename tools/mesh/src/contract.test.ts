@@ -144,7 +144,7 @@ describe('contracts as files', () => {
     expect(broken.code).toBe(1);
     expect(broken.stdout).toContain('BREAKING column legacy_code removed');
     expect(broken.stderr).toContain(
-      'order.order_daily_sales: column legacy_code removed, a breaking change under version 1.0.0: give order.order_daily_sales version 2.0.0 and its domain package a major changeset.',
+      'order.order_daily_sales: column legacy_code removed, a breaking change from version 1.0.0: give order.order_daily_sales version 2.0.0; add a major changeset for @retail-mesh/domain-order (npx -y pnpm@10.34.9 changeset).',
     );
     const json = await cli('contract', 'diff', '--against', released, '--json');
     expect(json.code).toBe(1);
@@ -153,15 +153,24 @@ describe('contracts as files', () => {
       subject: { product: 'order.order_daily_sales' },
     });
 
-    // Released as 0.x: today's 1.0.0 is the new major that allows it.
+    // Released as 0.x: today's 1.0.0 is the new major, which still wants its package's major
+    // changeset and the previous major kept published (the whole flow: breaking-change.test.ts).
     writeFileSync(file, JSON.stringify({ ...doc, version: '0.9.0' }));
     const major = await cli('contract', 'diff', '--against', released, '--json');
-    expect(major.code).toBe(0);
-    expect(major.json().products[0]).toMatchObject({ product: 'order.order_daily_sales', needsMajor: false });
+    expect(major.code).toBe(1);
+    expect(major.json().products[0]).toMatchObject({
+      product: 'order.order_daily_sales',
+      needsMajor: false,
+      missing: ['major-changeset', 'previous-major'],
+    });
 
-    expect((await cli('contract', 'diff')).code).toBe(2);
+    // Without --against: the contracts each domain package keeps for its released version.
+    const packaged = await cli('contract', 'diff');
+    expect(packaged.code).toBe(0);
+    expect(packaged.stdout).toContain("No contract changed (against each domain package's contracts/).");
+    expect((await cli('contract', 'diff', 'order')).code).toBe(2);
     expect((await cli('contract', 'diff', '--against', join(dir, 'nowhere'))).stderr).toContain(
-      'no such directory',
+      'no such directory of released contracts, git ref or package version',
     );
   });
 });

@@ -106,9 +106,16 @@ export function packageEntry(folder: string): string {
  * `products` (what `defineDomain`, `defineSource` and `defineDataProduct` give). A package
  * not built yet says so.
  */
-export async function importDomains(
-  options: { config?: string; cwd?: string } = {},
-): Promise<Array<{ folder: string; module: Record<string, unknown> }>> {
+export async function importDomains(options: { config?: string; cwd?: string } = {}): Promise<
+  Array<{
+    folder: string;
+    module: Record<string, unknown>;
+    /** The package's name and version, from its package.json. */
+    manifest: { name: string; version: string };
+    /** The mesh.yaml that lists it. */
+    configFile: string;
+  }>
+> {
   const cwd = options.cwd ?? process.cwd();
   const named = findConfigFile(options.config, cwd);
   // A configuration written for other targets lists no domains: the project's mesh.yaml (here
@@ -136,7 +143,15 @@ export async function importDomains(
         `${entry} does not exist: build the domain package first (npx -y pnpm@10.34.9 build).`,
         { file: entry },
       );
-    modules.push({ folder, module: (await import(pathToFileURL(entry).href)) as Record<string, unknown> });
+    const { name = folder, version = '0.0.0' } = JSON.parse(
+      readFileSync(join(folder, 'package.json'), 'utf8'),
+    ) as { name?: string; version?: string };
+    modules.push({
+      folder,
+      module: (await import(pathToFileURL(entry).href)) as Record<string, unknown>,
+      manifest: { name, version },
+      configFile: listed.file,
+    });
   }
   return modules;
 }

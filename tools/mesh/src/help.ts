@@ -201,22 +201,32 @@ lineage.json and lineage.mmd there.
 
 ${GLOBAL}`,
   contract: `Usage: mesh contract export [names...] [--out <dir>] [--json]
-       mesh contract diff --against <dir> [--json]
+       mesh contract diff [--against <dir | git ref | name@version>] [--json]
+       mesh contract release [names...] [--json]
 
-Writes each product's contract under <dir>/<domain>/ (default ./contracts): <product>.odcs.yaml
-and <product>.odcs.json (Open Data Contract Standard v3.1.0: owner, version, description,
-schema with types, keys and PII classification, quality rules from the checks, SLAs, access,
-consumers, and a server per target of mesh.yaml) and <product>.schema.json (JSON Schema of a
-row). Names are domains or products, as for mesh build; none means every product. Domain
-packages ship the same files in dist/contracts/, written by their build.
+export writes each product's contract under <dir>/<domain>/ (default ./contracts):
+<product>.odcs.yaml and <product>.odcs.json (Open Data Contract Standard v3.1.0: owner,
+version, description, schema with types, keys and PII classification, quality rules from the
+checks, SLAs, access, consumers, and a server per target of mesh.yaml) and <product>.schema.json
+(JSON Schema of a row). Names are domains or products, as for mesh build; none means every
+product. Domain packages ship the same files in dist/contracts/, written by their build.
 
-diff compares every product's contract with released ones (the *.odcs.json files under
-<dir>, at any depth: an earlier export, or an installed package's dist/contracts) and
-classifies each change. Breaking: a product or column removed (a rename is a removal), a
-type changed, a column made required or nullable, an enumeration value removed, the key
-changed, access or a column's classification narrowed, the partitioning changed. Safe: a
-product, column or enumeration value added, a description changed, a check added or removed.
-Exit 1 when a product changes in a breaking way under the same major version.
+diff compares every product's contract with the released ones and classifies each change.
+Released: by default the contracts each domain package keeps for its released version
+(contracts/<product>.odcs.json); --against a directory of *.odcs.json (any depth), a git ref
+(the packages' contracts/ at that commit, tag or branch) or a published package version
+(@retail-mesh/domain-product@1.2.0, fetched with npm pack). Breaking: a product or column
+removed (a rename is a removal), a type changed, a column made required or nullable, an
+enumeration value removed, the key changed, access or a column's classification narrowed, the
+partitioning changed. Safe: a product, column or enumeration value added, a description
+changed, a check added or removed. A breaking change needs a major version of the product, a
+major changeset of its package (.changeset/) and, for a product that stays, its previous major
+kept published until an announced date (previousMajor in its definition): exit 1 until it has
+all three, naming the product, the change and what is missing. CI runs it.
+
+release writes the contracts of the workspace's domain packages as released, into each
+package's contracts/ (run by version-packages after changeset version); a product's previous
+major contract is kept there (<product>.v1.odcs.json) while it stays published.
 
 ${GLOBAL}`,
   plan: `Usage: mesh plan --terraform <dir> [--target <bigquery target>] [--json]

@@ -1,3 +1,4 @@
+import { dirname, resolve, sep } from 'node:path';
 import {
   type DataProduct,
   DefinitionError,
@@ -24,11 +25,44 @@ export interface DomainPackage {
  * const mesh = await loadMesh(); // mesh.yaml here or above
  */
 export async function loadMesh(options: { config?: string; cwd?: string } = {}): Promise<MeshDefinition> {
+  return (await loadMeshPackages(options)).mesh;
+}
+
+const PACKAGES = new WeakMap<MeshDefinition, readonly MeshPackage[]>();
+
+/** The packages a mesh loaded by `loadMesh` came from; none for a mesh made in code. */
+export function meshPackages(mesh: MeshDefinition): readonly MeshPackage[] {
+  return PACKAGES.get(mesh) ?? [];
+}
+
+/** A domain package of the mesh: where it is installed, its name and version, its domain. */
+export interface MeshPackage {
+  readonly folder: string;
+  readonly name: string;
+  readonly version: string;
+  readonly domain: string;
+  /** Under a node_modules: installed from a registry, not a folder of this workspace. */
+  readonly installed: boolean;
+}
+
+/** The mesh and the packages it comes from, with the folder of the mesh.yaml listing them. */
+export async function loadMeshPackages(
+  options: { config?: string; cwd?: string } = {},
+): Promise<{ mesh: MeshDefinition; packages: MeshPackage[]; root: string }> {
   const modules = await importDomains(options);
-  return meshOf(
+  const mesh = meshOf(
     modules.map((m) => m.module as unknown as DomainPackage),
     modules.map((m) => m.folder),
   );
+  const packages = modules.map((m, i) => ({
+    folder: m.folder,
+    name: m.manifest.name,
+    version: m.manifest.version,
+    domain: mesh.domains[i]!.name,
+    installed: m.folder.split(sep).includes('node_modules'),
+  }));
+  PACKAGES.set(mesh, packages);
+  return { mesh, packages, root: dirname(modules[0]?.configFile ?? resolve('mesh.yaml')) };
 }
 
 /** The mesh these domain packages make, once each is checked to export what a domain package does. */

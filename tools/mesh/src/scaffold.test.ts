@@ -96,6 +96,12 @@ describe('mesh new domain', () => {
       expect.objectContaining({ id: 'supplier.supplier_daily_totals', status: 'healthy' }),
       expect.objectContaining({ id: 'supplier.supplier_event_count', status: 'healthy', rowCount: 1 }),
     ]);
+    // New products break no one: the release gate lets them through.
+    const gate = mesh('contract', 'diff', '--json');
+    expect(gate.code, gate.out).toBe(0);
+    expect(JSON.parse(gate.stdout).products).toContainEqual(
+      expect.objectContaining({ product: 'supplier.supplier_daily_totals', after: '1.0.0', missing: [] }),
+    );
     const lineage = JSON.parse(mesh('lineage', '--json').stdout);
     expect(lineage.edges).toContainEqual({
       from: 'supplier.events',

@@ -76,7 +76,7 @@ export function domainScaffold(root: string, name: string): Scaffold {
       '.': { types: './dist/index.d.ts', import: './dist/index.js' },
       './package.json': './package.json',
     },
-    files: ['dist'],
+    files: ['dist', 'contracts'],
     scripts: {
       build: 'tsup && mesh-contracts dist/index.js dist/contracts',
       typecheck: 'tsc --noEmit',

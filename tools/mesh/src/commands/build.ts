@@ -1,17 +1,22 @@
 import {
   type BuildOutcome,
   buildMesh,
+  type DataProduct,
   describeSubject,
   estimateBuildBytes,
   type MeshDefinition,
+  type PreviousMajorView,
   planBuild,
+  previousMajorView,
+  publishPreviousMajors,
   type Warehouse,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, newRunId, withWarehouse } from '../context.js';
 import { TB } from '../cost.js';
 import { buildFailure, type ErrorJson, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
-import { loadMesh, selectProducts } from '../mesh.js';
+import { loadMesh, meshPackages, selectProducts } from '../mesh.js';
+import { previousMajorContract } from '../released.js';
 import { color, formatInt, formatMs, table } from '../style.js';
 import { numberFlag } from './options.js';
 
@@ -22,11 +27,20 @@ export async function buildProducts(
   names: readonly string[],
   io?: Io,
   options: { fullRefresh?: boolean; concurrency?: number } = {},
-): Promise<{ runId: string; outcomes: BuildOutcome[] }> {
+): Promise<{ runId: string; outcomes: BuildOutcome[]; previousMajors: PreviousMajorView[] }> {
   const runId = newRunId();
   let total = 0;
   let begun = 0;
-  const outcomes = await buildMesh(warehouse, selectProducts(mesh, names), {
+  const selected = selectProducts(mesh, names);
+  // The previous majors kept beside new ones: a view the released shape cannot be made of is
+  // refused before anything is built.
+  const packages = meshPackages(mesh);
+  const previousOf = (p: DataProduct) => {
+    const pkg = packages.find((k) => k.domain === p.domain.name);
+    return pkg && p.previousMajor ? previousMajorContract(pkg.folder, p) : undefined;
+  };
+  for (const p of selected) previousMajorView(p, previousOf(p), warehouse.dialect);
+  const outcomes = await buildMesh(warehouse, selected, {
     runId,
     mesh: mesh.products,
     fullRefresh: options.fullRefresh,
@@ -41,7 +55,28 @@ export async function buildProducts(
     },
   });
   io?.progress.done();
-  return { runId, outcomes };
+  const published = outcomes.filter((o) => o.status === 'published').map((o) => o.product);
+  const previousMajors = await publishPreviousMajors(warehouse, published, previousOf);
+  return { runId, outcomes, previousMajors };
+}
+
+/** One line per previous major kept beside a new one (or dropped after its date). */
+export function previousMajorsReport(views: readonly PreviousMajorView[]): string[] {
+  return views.map((v) =>
+    v.expired
+      ? `Dropped ${v.table.schema}.${v.table.name}: version ${v.major} of ${v.product.id} was deprecated on ${v.until}.`
+      : `Kept ${v.table.schema}.${v.table.name} (version ${v.major}'s shape) beside ${v.product.id} ${v.product.version} until ${v.until}.`,
+  );
+}
+
+export function previousMajorJson(v: PreviousMajorView) {
+  return {
+    product: v.product.id,
+    major: v.major,
+    table: `${v.table.schema}.${v.table.name}`,
+    until: v.until,
+    expired: v.expired,
+  };
 }
 
 export function statusLabel(status: string): string {
@@ -206,7 +241,7 @@ export async function run(
   enforcePolicies(mesh, io, values.json === true);
   if (values['dry-run']) return dryRun(values, names, io);
   const started = performance.now();
-  const { runId, outcomes } = await withWarehouse(
+  const { runId, outcomes, previousMajors } = await withWarehouse(
     values,
     (warehouse) =>
       buildProducts(warehouse, mesh, names, io, { fullRefresh: values['full-refresh'], concurrency }),
@@ -216,13 +251,20 @@ export async function run(
   if (values.json) {
     io.out(
       JSON.stringify(
-        { runId, summary, products: outcomes.map(outcomeJson), ...withError(buildFailure(outcomes)) },
+        {
+          runId,
+          summary,
+          products: outcomes.map(outcomeJson),
+          previousMajors: previousMajors.map(previousMajorJson),
+          ...withError(buildFailure(outcomes)),
+        },
         null,
         2,
       ),
     );
   } else {
     io.out(buildReport(outcomes));
+    for (const line of previousMajorsReport(previousMajors)) io.out(line);
     io.out(
       `\nBuilt ${outcomes.length} products in ${formatMs(performance.now() - started)}: ${summary.published} published, ${summary.failed} failed, ${summary.skipped} skipped${summary.waiting ? `, ${summary.waiting} waiting for sources` : ''}.`,
     );

@@ -1,19 +1,20 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { duckdbDialect } from '@retail-mesh/duckdb';
 import {
   type ContractServer,
   contractFiles,
-  DefinitionError,
   diffContracts,
   ensureDirectory,
+  isMeshError,
   odcsContract,
-  type ProductDiff,
+  previousMajorView,
   UsageError,
 } from '@retail-mesh/sdk';
 import { loadConfig, type MeshConfig } from '../config.js';
 import type { GlobalOptions, Io } from '../context.js';
-import { loadMesh, selectProducts } from '../mesh.js';
+import { loadMesh, loadMeshPackages, selectProducts } from '../mesh.js';
+import { PREVIOUS_MAJOR_FILE, pendingBumps, RELEASED_FOLDER, releasedContracts } from '../released.js';
 
 /** The servers of a contract: every target of mesh.yaml, as ODCS names them. */
 export function contractServers(config: MeshConfig): ContractServer[] {
@@ -30,7 +31,8 @@ export function contractServers(config: MeshConfig): ContractServer[] {
   );
 }
 
-const USAGE = 'mesh contract export [names...] [--out <dir>] | mesh contract diff --against <dir>';
+const USAGE =
+  'mesh contract export [names...] [--out <dir>] | mesh contract diff [--against <dir | git ref | name@version>] | mesh contract release [names...]';
 
 export async function run(
   values: GlobalOptions & { out?: string; against?: string },
@@ -39,6 +41,7 @@ export async function run(
 ): Promise<number> {
   const [action, ...rest] = names;
   if (action === 'diff') return diff(values, rest, io);
+  if (action === 'release') return release(values, rest, io);
   if (action !== 'export')
     throw new UsageError(
       'bad-arguments',
@@ -69,77 +72,84 @@ export async function run(
   return 0;
 }
 
-/** Every ODCS document (`*.odcs.json`) under a directory, at any depth. */
-function releasedContracts(dir: string): Array<Record<string, unknown>> {
-  const found: Array<Record<string, unknown>> = [];
-  const walk = (at: string) => {
-    for (const entry of readdirSync(at, { withFileTypes: true })) {
-      const path = join(at, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.odcs.json')) {
-        try {
-          found.push(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>);
-        } catch (cause) {
-          throw new DefinitionError(
-            'invalid-contract',
-            `${path} is no JSON contract: ${(cause as Error).message}`,
-            {
-              file: path,
-            },
-          );
-        }
-      }
-    }
-  };
-  walk(dir);
-  return found;
-}
+/** What a breaking change still lacks before it may be released. */
+type Missing = 'product-version' | 'major-changeset' | 'previous-major';
+
+const majorOf = (version: string | undefined) => Number(String(version ?? '0').split('.')[0]);
 
 /**
- * Compares every product's contract with the released ones (a directory of `*.odcs.json`, as
- * `mesh contract export` or a domain package's dist/contracts holds them). Exit 1 when a
- * product changes in a breaking way under the same major version.
+ * Compares every product's contract with the released ones (by default the contracts each
+ * domain package keeps for its released version; or a directory, a package version, a git
+ * ref) and says what a breaking change still needs: a major version of the product, a major
+ * changeset of its package, and its previous major kept published until an announced date.
+ * Exit 1 while any is missing: this is the gate CI runs.
  */
 async function diff(values: GlobalOptions & { against?: string }, names: string[], io: Io): Promise<number> {
   if (names.length)
     throw new UsageError('bad-arguments', `mesh contract diff takes no names (got ${names.join(' ')}).`);
-  if (!values.against)
-    throw new UsageError(
-      'bad-arguments',
-      'mesh contract diff needs --against <dir>: the released contracts.',
-    );
-  const against = resolve(values.against);
-  if (!existsSync(against) || !statSync(against).isDirectory())
-    throw new UsageError(
-      'bad-arguments',
-      `--against ${values.against}: no such directory of released contracts.`,
-      {
-        file: against,
-      },
-    );
-  const released = releasedContracts(against);
-  if (!released.length)
-    throw new UsageError('bad-arguments', `--against ${values.against}: no *.odcs.json contract there.`, {
-      file: against,
+  const { mesh, packages, root } = await loadMeshPackages(values);
+  const released = releasedContracts(values.against, packages, root);
+  const current = mesh.products
+    .filter((p) => !released.domains || released.domains.has(p.domain.name))
+    .map((p) => odcsContract(p));
+  const bumps = pendingBumps(root);
+  const diffs = diffContracts(released.docs, current)
+    .filter((d) => d.changes.length)
+    .map((d) => {
+      const domain = d.product.split('.')[0]!;
+      const pkg = packages.find((p) => p.domain === domain);
+      const product = mesh.products.find((p) => p.id === d.product);
+      const missing: Missing[] = [];
+      const problems: string[] = [];
+      if (d.changes.some((c) => c.breaking)) {
+        const newMajor =
+          d.before !== undefined && d.after !== undefined && majorOf(d.after) > majorOf(d.before);
+        if (d.before !== undefined && d.after !== undefined && !newMajor) missing.push('product-version');
+        const releasedPackage = released.packageVersion;
+        const packageMajor =
+          bumps.get(pkg?.name ?? '') === 'major' ||
+          (releasedPackage !== undefined &&
+            releasedPackage.name === pkg?.name &&
+            majorOf(pkg.version) > majorOf(releasedPackage.version));
+        // An installed package is released by its own team; this workspace cannot add its changeset.
+        if (pkg && !pkg.installed && !packageMajor) missing.push('major-changeset');
+        if (newMajor && product) {
+          if (!product.previousMajor) missing.push('previous-major');
+          else {
+            const before = released.docs.find((doc) => `${doc.domain}.${doc.name}` === d.product);
+            try {
+              previousMajorView(product, before, duckdbDialect);
+            } catch (cause) {
+              if (!isMeshError(cause)) throw cause;
+              problems.push(cause.message);
+            }
+          }
+        }
+      }
+      return { ...d, package: pkg?.name, missing, problems };
     });
-  const current = (await loadMesh(values)).products.map((p) => odcsContract(p));
-  const diffs = diffContracts(released, current).filter((d) => d.changes.length);
-  const blocked = diffs.filter((d) => d.needsMajor);
-  const advice = (d: ProductDiff) =>
-    d.after
-      ? `give ${d.product} version ${Number(d.after.split('.')[0]) + 1}.0.0 and its domain package a major changeset`
-      : `release its domain package as a major version (changeset)`;
+  const blocked = diffs.filter((d) => d.missing.length || d.problems.length);
+  const todo = (d: (typeof diffs)[number]) => [
+    ...d.missing.map((m) =>
+      m === 'product-version'
+        ? `give ${d.product} version ${majorOf(d.before) + 1}.0.0`
+        : m === 'major-changeset'
+          ? `add a major changeset for ${d.package} (npx -y pnpm@10.34.9 changeset)`
+          : `keep version ${d.before} published beside it until an announced date (previousMajor: { until: 'YYYY-MM-DD' } in its definition)`,
+    ),
+    ...d.problems,
+  ];
   if (values.json) {
     io.out(
       JSON.stringify(
         {
-          against,
+          against: released.from,
           products: diffs,
           ...(blocked.length
             ? {
                 error: {
                   code: 'breaking-change',
-                  message: `${blocked.length} products change in a breaking way without a major version.`,
+                  message: `${blocked.length} products change in a breaking way without what a breaking change needs.`,
                   subject: { product: blocked[0]!.product },
                 },
               }
@@ -150,15 +160,59 @@ async function diff(values: GlobalOptions & { against?: string }, names: string[
       ),
     );
   } else {
-    if (!diffs.length) io.out('No contract changed.');
+    if (!diffs.length) io.out(`No contract changed (against ${released.from}).`);
     for (const d of diffs) {
       io.out(`${d.product} ${d.before ?? '(new)'} -> ${d.after ?? '(removed)'}`);
       for (const c of d.changes) io.out(`  ${c.breaking ? 'BREAKING' : 'safe    '} ${c.detail}`);
     }
     for (const d of blocked) {
       const change = d.changes.find((c) => c.breaking)!;
-      io.err(`${d.product}: ${change.detail}, a breaking change under version ${d.before}: ${advice(d)}.`);
+      io.err(
+        `${d.product}: ${change.detail}, a breaking change${d.before ? ` from version ${d.before}` : ''}: ${todo(d).join('; ')}.`,
+      );
     }
   }
   return blocked.length ? 1 : 0;
+}
+
+/**
+ * Writes each workspace domain package's contracts as released (`contracts/<product>.odcs.json`):
+ * run when changesets bumps the versions (`version-packages`). A product's previous major is
+ * kept (`<product>.v<major>.odcs.json`) while the product keeps it published.
+ */
+async function release(values: GlobalOptions, names: string[], io: Io): Promise<number> {
+  const { mesh, packages } = await loadMeshPackages(values);
+  const chosen = new Set(selectProducts(mesh, names).map((p) => p.id));
+  const written: string[] = [];
+  for (const pkg of packages.filter((p) => !p.installed)) {
+    const products = mesh.products.filter((p) => p.domain.name === pkg.domain && chosen.has(p.id));
+    if (!products.length) continue;
+    const dir = join(pkg.folder, RELEASED_FOLDER);
+    ensureDirectory(dir, 'contracts');
+    for (const product of products) {
+      const file = join(dir, `${product.name}.odcs.json`);
+      const before = existsSync(file)
+        ? (JSON.parse(readFileSync(file, 'utf8')) as { version?: string })
+        : undefined;
+      if (before && majorOf(before.version) < majorOf(product.version) && product.previousMajor)
+        writeFileSync(join(dir, `${product.name}.v${majorOf(before.version)}.odcs.json`), readFileSync(file));
+      for (const kept of readdirSync(dir).filter(
+        (f) => f.startsWith(`${product.name}.v`) && PREVIOUS_MAJOR_FILE.test(f),
+      ))
+        if (!product.previousMajor) rmSync(join(dir, kept));
+      writeFileSync(file, contractFiles(product)[`${product.name}.odcs.json`]!);
+      written.push(file);
+    }
+    // A product the package no longer has is no longer released by it.
+    if (!names.length)
+      for (const f of readdirSync(dir))
+        if (f.endsWith('.odcs.json') && !products.some((p) => f.startsWith(`${p.name}.`)))
+          rmSync(join(dir, f));
+  }
+  if (values.json) io.out(JSON.stringify({ files: written }, null, 2));
+  else
+    io.out(
+      `Wrote the released contracts of ${written.length} products (each domain package's ${RELEASED_FOLDER}/).`,
+    );
+  return 0;
 }

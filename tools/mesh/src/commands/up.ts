@@ -3,7 +3,14 @@ import { buildFailure, healthFailure, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
 import { loadMesh } from '../mesh.js';
 import { formatMs } from '../style.js';
-import { buildProducts, buildReport, buildSummary, outcomeJson } from './build.js';
+import {
+  buildProducts,
+  buildReport,
+  buildSummary,
+  outcomeJson,
+  previousMajorJson,
+  previousMajorsReport,
+} from './build.js';
 import { collectHealth, healthExitCode, healthReport } from './health.js';
 import { seedMesh, seedOptionsOf, seedReport } from './seed.js';
 
@@ -20,9 +27,9 @@ export async function run(
     values,
     async (warehouse) => {
       const seeded = await seedMesh(warehouse, mesh, seedOptions, io);
-      const { runId, outcomes } = await buildProducts(warehouse, mesh, [], io);
+      const { runId, outcomes, previousMajors } = await buildProducts(warehouse, mesh, [], io);
       const health = await collectHealth(warehouse, mesh);
-      return { seeded, runId, outcomes, health };
+      return { seeded, runId, outcomes, previousMajors, health };
     },
     { create: true },
   );
@@ -33,7 +40,12 @@ export async function run(
       JSON.stringify(
         {
           seed: { ...seedOptions, sources: result.seeded },
-          build: { runId: result.runId, summary, products: result.outcomes.map(outcomeJson) },
+          build: {
+            runId: result.runId,
+            summary,
+            products: result.outcomes.map(outcomeJson),
+            previousMajors: result.previousMajors.map(previousMajorJson),
+          },
           health: result.health,
           durationMs: Math.round(ms),
           ...withError(buildFailure(result.outcomes) ?? healthFailure(result.health)),
@@ -44,7 +56,9 @@ export async function run(
     );
   } else {
     io.out(`Sources\n${seedReport(result.seeded)}\n`);
-    io.out(`Build\n${buildReport(result.outcomes)}\n`);
+    io.out(
+      `Build\n${[buildReport(result.outcomes), ...previousMajorsReport(result.previousMajors)].join('\n')}\n`,
+    );
     io.out(`Health\n${healthReport(result.health)}`);
     io.out(`\nDone in ${formatMs(ms)}.`);
   }

@@ -1,0 +1,113 @@
+import type { LogicalType } from './columns.js';
+import { LOGICAL_TYPES } from './contract.js';
+import type { DataProduct } from './data-product.js';
+import { METADATA_COLUMNS } from './data-product.js';
+import type { Dialect } from './dialect.js';
+import { DefinitionError } from './errors.js';
+import type { TableRef } from './relation.js';
+import type { Warehouse } from './warehouse.js';
+
+/**
+ * A product's previous major version, kept published beside the new one: a view over the new
+ * table in the shape of the previous major's released contract (its columns, names and types),
+ * so consumers of v1 keep reading while they migrate, until the announced date.
+ */
+export interface PreviousMajorView {
+  readonly product: DataProduct;
+  /** The previous major: 1 for `product_catalog_v1`. */
+  readonly major: number;
+  readonly table: TableRef;
+  /** The announced deprecation date (YYYY-MM-DD); the view is dropped after it. */
+  readonly until: string;
+  readonly expired: boolean;
+  /** The view's SELECT over the product's table. */
+  readonly select: string;
+}
+
+type Doc = Record<string, unknown>;
+type Property = { name: string; logicalType?: string; physicalType?: string };
+
+const majorOf = (version: unknown) => Number(String(version ?? '0').split('.')[0]);
+
+/**
+ * The view that keeps `released` (the product's last released contract, an ODCS document)
+ * published beside a new major version of `product`; undefined when the product has no new
+ * major over it or does not keep the previous one (`previousMajor`). A released column the new
+ * version no longer has with its type needs an expression in `previousMajor.columns`.
+ */
+export function previousMajorView(
+  product: DataProduct,
+  released: Doc | undefined,
+  dialect: Dialect,
+  today: Date = new Date(),
+): PreviousMajorView | undefined {
+  const keep = product.previousMajor;
+  if (!keep || !released || majorOf(released.version) >= majorOf(product.version)) return undefined;
+  const major = majorOf(released.version);
+  const properties = (((released.schema as Doc[] | undefined)?.[0]?.properties as Property[]) ?? []).filter(
+    (p) => typeof p?.name === 'string',
+  );
+  const now = new Map(product.columns.map((c) => [c.name, c]));
+  const q = (name: string) => dialect.quoteIdent(name);
+  const select = properties.map((p) => {
+    const expression = keep.columns[p.name];
+    const type = logicalTypeOf(p);
+    if (expression !== undefined)
+      return `CAST((${expression}) AS ${type ? dialect.columnType(type) : p.physicalType}) AS ${q(p.name)}`;
+    const column = now.get(p.name);
+    if (!column || !type || column.type !== type)
+      throw new DefinitionError(
+        'previous-major-column',
+        `${product.id} ${product.version} keeps version ${released.version} published until ${keep.until}, whose column ${p.name} (${p.physicalType ?? p.logicalType}) it ${column ? `holds as ${column.type}` : 'no longer has'}: give previousMajor.columns.${p.name}, SQL over this version's rows.`,
+        { domain: product.domain.name, product: product.name, column: p.name },
+      );
+    return q(p.name);
+  });
+  for (const name of Object.keys(keep.columns))
+    if (!properties.some((p) => p.name === name))
+      throw new DefinitionError(
+        'previous-major-column',
+        `${product.id}: previousMajor.columns names ${name}, which version ${released.version} does not have.`,
+        { domain: product.domain.name, product: product.name, column: name },
+      );
+  const table = { schema: product.table.schema, name: `${product.table.name}_v${major}` };
+  return {
+    product,
+    major,
+    table,
+    until: keep.until,
+    // Published through the announced day, dropped from the next.
+    expired: today.toISOString().slice(0, 10) > keep.until,
+    select: `SELECT ${[...select, ...METADATA_COLUMNS.map((c) => q(c.name))].join(', ')} FROM ${dialect.tableName(product.table)}`,
+  };
+}
+
+/** The column type a released contract's property holds, as `odcsContract` wrote it. */
+function logicalTypeOf(p: Property): LogicalType | undefined {
+  return (
+    Object.entries(LOGICAL_TYPES) as Array<[LogicalType, { logicalType: string; physicalType: string }]>
+  ).find(([, t]) => t.logicalType === p.logicalType && t.physicalType === p.physicalType)?.[0];
+}
+
+/**
+ * Publishes (or, after its date, drops) the previous major of each product that keeps one,
+ * after the product itself was published. `released` gives a product's last released contract.
+ */
+export async function publishPreviousMajors(
+  warehouse: Warehouse,
+  products: readonly DataProduct[],
+  released: (product: DataProduct) => Doc | undefined,
+  today: Date = new Date(),
+): Promise<PreviousMajorView[]> {
+  const views: PreviousMajorView[] = [];
+  for (const product of products) {
+    const view = previousMajorView(product, released(product), warehouse.dialect, today);
+    if (!view) continue;
+    const name = warehouse.dialect.tableName(view.table);
+    await warehouse.query(
+      view.expired ? `DROP VIEW IF EXISTS ${name}` : `CREATE OR REPLACE VIEW ${name} AS ${view.select}`,
+    );
+    views.push(view);
+  }
+  return views;
+}
