@@ -198,7 +198,10 @@ export function currentRowsSelect(source: Source, dialect: Dialect, options: { f
 }
 
 /** Who loads a batch: `MESH_USER` when set (CI, services), else the OS user. */
-export function batchAuthor(env: NodeJS.ProcessEnv = process.env, osUser?: () => string): string {
+export function batchAuthor(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  osUser?: () => string,
+): string {
   if (env.MESH_USER) return env.MESH_USER;
   try {
     return osUser?.() ?? env.USER ?? env.USERNAME ?? 'unknown';
