@@ -90,6 +90,8 @@ function recordingWarehouse(options: {
     storageBytes: async () => 0,
     checkpoint: async () => void log.push('checkpoint'),
     recordRun: async (run) => void runs.push(run),
+    appendHealthHistory: async () => {},
+    healthHistory: async () => [],
     latestRuns: async () => runs,
     listRuns: async ({ since }) => runs.filter((r) => r.finishedAt >= since),
     ensureSource: async (source) => step('ensureSource', source.table),

@@ -20,6 +20,7 @@ import type { Source } from './source.js';
 import { renderSql, type SqlFragment, sql } from './sql.js';
 import {
   type BuildRunRecord,
+  type BulkCatalog,
   canEstimateCost,
   canPublishInPlace,
   ensureSources,
@@ -46,15 +47,22 @@ export interface StagingLeftover {
   readonly table: TableRef;
 }
 
-/** The staging tables of `products` that exist now: one catalog listing per schema. */
+/**
+ * The staging tables of `products` that exist now: one catalog listing for every schema where
+ * the warehouse lists many at once (`listTablesIn`), else one per schema.
+ */
 export async function stagingLeftovers(
   warehouse: Warehouse,
   products: readonly DataProduct[],
 ): Promise<StagingLeftover[]> {
+  const wanted = [...new Set(products.map((p) => p.table.schema))];
   const schemas = new Map<string, Set<string>>();
-  for (const p of products) {
-    if (!schemas.has(p.table.schema))
-      schemas.set(p.table.schema, new Set(await warehouse.listTables(p.table.schema)));
+  const bulk = warehouse as Warehouse & Partial<BulkCatalog>;
+  if (wanted.length && typeof bulk.listTablesIn === 'function') {
+    const listed = await bulk.listTablesIn(wanted);
+    for (const schema of wanted) schemas.set(schema, new Set(listed.get(schema) ?? []));
+  } else {
+    for (const schema of wanted) schemas.set(schema, new Set(await warehouse.listTables(schema)));
   }
   return products.flatMap((product) =>
     stagingTablesOf(product)

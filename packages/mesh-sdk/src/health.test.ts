@@ -101,6 +101,14 @@ describe('productHealth', () => {
       checks: { passed: 2, failed: 0, total: 2 },
       failedChecks: [],
       sampleSources: [],
+      anomalies: [],
+      lastRun: {
+        runId: 'r1',
+        status: 'published',
+        finishedAt: hoursAgo(1).toISOString(),
+        durationMs: 360_000,
+        bytesProcessed: null,
+      },
     } satisfies ProductHealth);
   });
 

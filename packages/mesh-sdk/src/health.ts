@@ -1,3 +1,4 @@
+import type { Anomaly } from './anomalies.js';
 import type { CheckOutcome } from './checks.js';
 import type { DataProduct } from './data-product.js';
 import type { Domain } from './domain.js';
@@ -34,6 +35,16 @@ export interface ProductHealth {
   readonly failedChecks: readonly string[];
   /** Sources it is built from (directly or upstream) that hold synthetic sample rows, not real data. */
   readonly sampleSources: readonly string[];
+  /** Row count, freshness or duration far from its own history (`detectAnomalies`). */
+  readonly anomalies: readonly Anomaly[];
+  /** The latest build or test run of it: what, when, how long, how many bytes it processed. */
+  readonly lastRun: {
+    readonly runId: string;
+    readonly status: string;
+    readonly finishedAt: string;
+    readonly durationMs: number;
+    readonly bytesProcessed: number | null;
+  } | null;
 }
 
 export interface DomainHealth {
@@ -69,6 +80,8 @@ export interface ProductObservation {
   readonly sources?: readonly SourceState[];
   /** Staging tables its killed builds left behind (`describeLeftover`): reported, not counted against it. */
   readonly leftovers?: readonly string[];
+  /** What its history makes unexpected now: each makes it degraded. */
+  readonly anomalies?: readonly Anomaly[];
 }
 
 const worst = (statuses: HealthStatus[]): HealthStatus =>
@@ -121,6 +134,10 @@ export function productHealth(
     statuses.push('stale');
     reasons.push(`older than its ${product.sla.freshness} freshness SLA`);
   }
+  for (const anomaly of seen.anomalies ?? []) {
+    statuses.push('degraded');
+    reasons.push(anomaly.reason);
+  }
   if (failed.length && ok) {
     statuses.push('degraded');
     reasons.push(`warnings: ${failed.map((c) => c.name).join(', ')}`);
@@ -158,6 +175,16 @@ export function productHealth(
     checks: { passed: checks.length - failed.length, failed: failed.length, total: checks.length },
     failedChecks: failed.map((c) => c.name),
     sampleSources: (seen.sources ?? []).filter((s) => s.content === 'sample').map((s) => s.source),
+    anomalies: [...(seen.anomalies ?? [])],
+    lastRun: lastRun
+      ? {
+          runId: lastRun.runId,
+          status: lastRun.status,
+          finishedAt: lastRun.finishedAt.toISOString(),
+          durationMs: Math.max(0, lastRun.finishedAt.getTime() - lastRun.startedAt.getTime()),
+          bytesProcessed: lastRun.bytesProcessed ?? null,
+        }
+      : null,
   };
 }
 

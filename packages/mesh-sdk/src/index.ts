@@ -1,5 +1,6 @@
 export { z } from 'zod';
 export * from './access.js';
+export * from './anomalies.js';
 export * from './build.js';
 export * from './checks.js';
 export * from './columns.js';
@@ -14,6 +15,7 @@ export * from './duration.js';
 export * from './errors.js';
 export * from './graph.js';
 export * from './health.js';
+export * from './health-history.js';
 export * from './incremental.js';
 export { formatIssues } from './issues.js';
 export * from './load.js';

@@ -45,6 +45,8 @@ function loadingWarehouse(sampleData: boolean) {
     storageBytes: unused,
     checkpoint: unused,
     recordRun: unused,
+    appendHealthHistory: unused,
+    healthHistory: unused,
     latestRuns: unused,
     listRuns: unused,
     ensureSource: unused,

@@ -40,6 +40,8 @@ function streamingWarehouse(chunks: SqlRow[][] = []) {
     storageBytes: unused,
     checkpoint: unused,
     recordRun: unused,
+    appendHealthHistory: unused,
+    healthHistory: unused,
     latestRuns: unused,
     listRuns: unused,
     ensureSource: unused,

@@ -3,6 +3,7 @@ import type { ColumnSpec } from './columns.js';
 import type { AccessModel, Partitioning } from './data-product.js';
 import type { Dialect } from './dialect.js';
 import type { Domain } from './domain.js';
+import type { HealthHistoryQuery, HealthSnapshot } from './health-history.js';
 import type { TableRef } from './relation.js';
 import type { Source } from './source.js';
 import type { BatchRecord, IngestMapping } from './source-log.js';
@@ -130,6 +131,10 @@ export interface Warehouse {
   checkpoint(): Promise<void>;
   /** Appends to the run log (the platform's audit of builds). */
   recordRun(run: BuildRunRecord): Promise<void>;
+  /** Appends snapshots to the health history (one statement, whatever their number). */
+  appendHealthHistory(snapshots: readonly HealthSnapshot[]): Promise<void>;
+  /** The health history, oldest first per product; empty before the first snapshot. */
+  healthHistory(query?: HealthHistoryQuery): Promise<HealthSnapshot[]>;
   /** The latest run of every product that has one. */
   latestRuns(): Promise<BuildRunRecord[]>;
   /** Every run that finished at or after `since`, oldest first. */
@@ -238,6 +243,11 @@ export interface BulkCatalog {
   storageBytesOf(tables: readonly TableRef[]): Promise<number[]>;
   /** `ensureSource` for each source: those already in place found in one catalog query. */
   ensureSources(sources: readonly Source[]): Promise<void>;
+  /**
+   * `listTables` of every schema in one catalog query: each schema asked for, with the names of
+   * its tables (none when it does not exist).
+   */
+  listTablesIn?(schemas: readonly string[]): Promise<Map<string, string[]>>;
 }
 
 const bulkOf = (warehouse: Warehouse) => warehouse as Warehouse & Partial<BulkCatalog>;

@@ -30,6 +30,7 @@ import {
   script,
   sourceStatements,
   sourceViewStatement,
+  tableStatement,
 } from './bigquery-sources.js';
 import { createBigQueryWarehouse, runLogStatements } from './bigquery-warehouse.js';
 import {
@@ -236,7 +237,11 @@ describe('sources on BigQuery, against the REST stand-in', () => {
         .map((r) => (r.body as { datasetReference: object }).datasetReference),
     ).toEqual([{ datasetId: '_mesh' }, { datasetId: 'shop' }]);
     expect(statements()).toEqual([
-      script([runLogStatements(dialect).create, batchLog.create]),
+      script([
+        runLogStatements(dialect).create,
+        batchLog.create,
+        tableStatement(dialect, PLATFORM_TABLES.healthHistory),
+      ]),
       script(sourceStatements(orders, dialect)),
     ]);
     await expect(statements()[1]).toMatchFileSnapshot('__snapshots__/ensure-source.sql');

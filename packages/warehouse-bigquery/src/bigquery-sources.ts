@@ -2,6 +2,8 @@ import {
   type ColumnSpec,
   currentRowsSelect,
   type Dialect,
+  HEALTH_HISTORY_COLUMNS,
+  HEALTH_HISTORY_TABLE,
   LOG_COLUMNS,
   type LogicalType,
   REJECT_COLUMNS,
@@ -72,7 +74,40 @@ const BATCH_COLUMNS = [
   ),
 ];
 
-/** The run log (`_mesh.runs`) and the batch log (`_mesh.batches`) of the mesh. */
+const HEALTH_DESCRIPTIONS: Record<(typeof HEALTH_HISTORY_COLUMNS)[number][0], string> = {
+  at: 'When the snapshot was taken (the end of the run)',
+  run_id: 'The mesh run (build or test) that took it',
+  kind: 'build or test',
+  product: 'Data product (domain.product)',
+  domain: 'Domain of the product',
+  version: 'Version of the product',
+  status: 'healthy, degraded, stale or error',
+  row_count: 'Rows published',
+  bytes: 'Bytes of the published table',
+  freshness_age_seconds: 'Seconds since the last publish',
+  quality_score: 'Share of checks that passed (0 to 1)',
+  completeness: 'Completeness score (0 to 1)',
+  validity: 'Validity score (0 to 1)',
+  duration_ms: 'How long the run took for the product, in milliseconds',
+  bytes_processed: 'Bytes the run processed',
+  last_updated: 'When the publish the snapshot saw happened',
+  anomalies: 'Metrics found anomalous then, comma-separated (row_count, freshness, duration)',
+};
+const NULLABLE_HEALTH = new Set([
+  'freshness_age_seconds',
+  'quality_score',
+  'completeness',
+  'validity',
+  'duration_ms',
+  'bytes_processed',
+  'last_updated',
+  'anomalies',
+]);
+const HEALTH_COLUMNS = HEALTH_HISTORY_COLUMNS.map(([name, type]) =>
+  column(name, type, HEALTH_DESCRIPTIONS[name], NULLABLE_HEALTH.has(name)),
+);
+
+/** The run log (`_mesh.runs`), the batch log (`_mesh.batches`) and the health history of the mesh. */
 export const PLATFORM_TABLES = {
   runs: {
     ref: { schema: META_DATASET, name: 'runs' },
@@ -92,6 +127,17 @@ export const PLATFORM_TABLES = {
       description: 'Every batch loaded into a source: files ingested and samples (mesh ingest --list).',
     },
     required: requiredOf(BATCH_COLUMNS),
+  },
+  healthHistory: {
+    ref: HEALTH_HISTORY_TABLE,
+    layout: {
+      columns: HEALTH_COLUMNS,
+      partitionBy: { column: 'at', granularity: 'day' },
+      clusterBy: ['product'],
+      description:
+        "Every product's health after each build and test run: trends and anomalies (mesh health --history).",
+    },
+    required: requiredOf(HEALTH_COLUMNS),
   },
 } as const satisfies Record<string, PlatformTable>;
 

@@ -1,6 +1,13 @@
-import { renderSql, sql } from '@retail-mesh/sdk';
+import {
+  type HealthSnapshot,
+  healthHistoryInsertSql,
+  healthHistorySelectSql,
+  renderSql,
+  sql,
+} from '@retail-mesh/sdk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bigqueryDialect } from './bigquery-dialect.js';
+import { PLATFORM_TABLES, tableStatement } from './bigquery-sources.js';
 import { runLogStatements } from './bigquery-warehouse.js';
 import { closeZetaSqlServer, createAnalyzer } from './testing/zetasql-analyzer.js';
 
@@ -67,6 +74,53 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
       runLog.since(new Date('2026-01-01T00:00:00Z')),
     ]);
     expect([create, insert, latest?.ok, since?.ok]).toEqual([{ ok: true }, { ok: true }, true, true]);
+    await analyzer.close();
+  });
+
+  it('writes a health history that analyzes: create, one insert of every snapshot, and the per-product select', async () => {
+    const snapshot: HealthSnapshot = {
+      at: '2026-11-30T10:00:00.000Z',
+      runId: 'r1',
+      kind: 'build',
+      product: 'order.order_items',
+      domain: 'order',
+      version: '1.0.0',
+      status: 'healthy',
+      rowCount: 1200,
+      bytes: 40960,
+      freshnessAgeSeconds: 3,
+      qualityScore: 1,
+      completeness: 0.99,
+      validity: 1,
+      durationMs: 812.5,
+      bytesProcessed: 1_000_000,
+      lastUpdated: '2026-11-30T09:59:57.000Z',
+      anomalies: ['row_count'],
+    };
+    const never: HealthSnapshot = {
+      ...snapshot,
+      product: "order.o'brien",
+      status: 'error',
+      freshnessAgeSeconds: null,
+      qualityScore: null,
+      completeness: null,
+      validity: null,
+      durationMs: null,
+      bytesProcessed: null,
+      lastUpdated: null,
+    };
+    const analyzer = await createAnalyzer([]);
+    const results = await analyzer.analyzeAll([
+      tableStatement(dialect, PLATFORM_TABLES.healthHistory),
+      healthHistoryInsertSql(dialect, [snapshot, never]),
+      healthHistorySelectSql(dialect, {}),
+      healthHistorySelectSql(dialect, {
+        products: ['order.order_items'],
+        since: new Date('2026-11-01T00:00:00Z'),
+        perProduct: 15,
+      }),
+    ]);
+    expect(results.map((r) => (r?.ok ? true : r))).toEqual([true, true, true, true]);
     await analyzer.close();
   });
 

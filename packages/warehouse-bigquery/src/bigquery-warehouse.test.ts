@@ -464,4 +464,85 @@ describe('bigquery warehouse against the REST stand-in', () => {
       message: expect.stringContaining('Unrecognized name: nope'),
     });
   });
+  it("appends a run's health snapshots in one DML job and reads the history back typed", async () => {
+    const sent: string[] = [];
+    standIn.onQuery((query) => {
+      sent.push(query);
+      if (query.startsWith('INSERT INTO')) return { numDmlAffectedRows: 2 };
+      if (query.includes('health_history') && query.startsWith('SELECT'))
+        return {
+          schema: [
+            { name: 'at', type: 'TIMESTAMP' },
+            { name: 'run_id', type: 'STRING' },
+            { name: 'kind', type: 'STRING' },
+            { name: 'product', type: 'STRING' },
+            { name: 'domain', type: 'STRING' },
+            { name: 'version', type: 'STRING' },
+            { name: 'status', type: 'STRING' },
+            { name: 'row_count', type: 'INTEGER' },
+            { name: 'bytes', type: 'INTEGER' },
+            { name: 'freshness_age_seconds', type: 'FLOAT' },
+            { name: 'quality_score', type: 'FLOAT' },
+            { name: 'completeness', type: 'FLOAT' },
+            { name: 'validity', type: 'FLOAT' },
+            { name: 'duration_ms', type: 'FLOAT' },
+            { name: 'bytes_processed', type: 'INTEGER' },
+            { name: 'last_updated', type: 'TIMESTAMP' },
+            { name: 'anomalies', type: 'STRING' },
+          ],
+          rows: [
+            [
+              '2026-11-30T10:00:00Z',
+              'r1',
+              'build',
+              'shop.shop_sales',
+              'shop',
+              '2.1.0',
+              'healthy',
+              3,
+              2048,
+              2,
+              1,
+              1,
+              1,
+              640,
+              52428800,
+              '2026-11-30T09:59:58Z',
+              'row_count',
+            ],
+          ],
+        };
+      return undefined;
+    });
+    const snapshot = {
+      at: '2026-11-30T10:00:00.000Z',
+      runId: 'r1',
+      kind: 'build' as const,
+      product: 'shop.shop_sales',
+      domain: 'shop',
+      version: '2.1.0',
+      status: 'healthy' as const,
+      rowCount: 3,
+      bytes: 2048,
+      freshnessAgeSeconds: 2,
+      qualityScore: 1,
+      completeness: 1,
+      validity: 1,
+      durationMs: 640,
+      bytesProcessed: 52_428_800,
+      lastUpdated: '2026-11-30T09:59:58.000Z',
+      anomalies: ['row_count'],
+    };
+    await warehouse.appendHealthHistory([
+      snapshot,
+      { ...snapshot, product: 'shop.shop_returns', lastUpdated: null },
+    ]);
+    const inserts = sent.filter((q) => q.startsWith('INSERT INTO'));
+    expect(inserts).toHaveLength(1);
+    expect(inserts[0]).toContain(`INSERT INTO \`${PROJECT}\`.\`_mesh\`.\`health_history\``);
+    expect(inserts[0]).toContain("'shop.shop_returns'");
+    const history = await warehouse.healthHistory({ products: ['shop.shop_sales'], perProduct: 14 });
+    expect(sent.at(-1)).toContain("WHERE `product` IN ('shop.shop_sales')");
+    expect(history).toEqual([snapshot]);
+  });
 });

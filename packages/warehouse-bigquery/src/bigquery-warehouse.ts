@@ -18,6 +18,10 @@ import {
   type Dialect,
   type Domain,
   type FileIngester,
+  type HealthHistoryQuery,
+  type HealthSnapshot,
+  healthHistoryInsertSql,
+  healthHistorySelectSql,
   type IngestOptions,
   type IngestResult,
   type MaterializeResult,
@@ -28,6 +32,7 @@ import {
   runRecordOf,
   type Source,
   type SqlRow,
+  snapshotOfRow,
   type TableLayout,
   type TableRef,
   type TableStats,
@@ -437,7 +442,13 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
         labels: { 'data-mesh': 'true', domain: 'platform' },
         owners: [],
       });
-      await this.execute(script([this.runLog.create, this.batchLog.create]));
+      await this.execute(
+        script([
+          this.runLog.create,
+          this.batchLog.create,
+          tableStatement(this.dialect, PLATFORM_TABLES.healthHistory),
+        ]),
+      );
     })();
     this.metaReady.catch(() => {
       this.metaReady = undefined;
@@ -559,6 +570,18 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
         error_message: 'STRING',
       },
     });
+  }
+
+  async appendHealthHistory(snapshots: readonly HealthSnapshot[]): Promise<void> {
+    if (!snapshots.length) return;
+    await this.ensureMeta();
+    // One DML job per run, whatever the number of products: BigQuery bills and quotas DML per job.
+    await this.execute(healthHistoryInsertSql(this.dialect, snapshots));
+  }
+
+  async healthHistory(query: HealthHistoryQuery = {}): Promise<HealthSnapshot[]> {
+    await this.ensureMeta();
+    return (await this.query(healthHistorySelectSql(this.dialect, query))).map(snapshotOfRow);
   }
 
   async latestRuns(): Promise<BuildRunRecord[]> {

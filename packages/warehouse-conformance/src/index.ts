@@ -6,6 +6,7 @@ import {
   defineDataProduct,
   defineDomain,
   defineSource,
+  type HealthSnapshot,
   isMeshError,
   loadRows,
   renderSql,
@@ -213,6 +214,56 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       });
       expect(outcome.status).toBe('published'); // every failing check is a warning
       expect(outcome.checks?.completeness).toBeCloseTo(19 / 20);
+    });
+
+    it('appends health snapshots and reads them back per product, newest N, since a time, oldest first', async () => {
+      const product = (n: number) => `${fx.domain.name}.history_${n}`;
+      const now = Date.now();
+      const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
+      const snapshot = (n: number, minutesAgo: number, rowCount: number): HealthSnapshot => ({
+        at: at(minutesAgo),
+        runId: `run-${minutesAgo}`,
+        kind: 'build',
+        product: product(n),
+        domain: fx.domain.name,
+        version: '1.0.0',
+        status: 'healthy',
+        rowCount,
+        bytes: rowCount * 10,
+        freshnessAgeSeconds: 1.5,
+        qualityScore: 1,
+        completeness: 0.98,
+        validity: null,
+        durationMs: 120.25,
+        bytesProcessed: null,
+        lastUpdated: at(minutesAgo),
+        anomalies: minutesAgo === 10 ? ['row_count', 'duration'] : [],
+      });
+      const mine = [product(1), product(2)];
+      expect(await warehouse.healthHistory({ products: mine })).toEqual([]);
+      await warehouse.appendHealthHistory([snapshot(1, 30, 100), snapshot(2, 30, 7), snapshot(1, 20, 110)]);
+      await warehouse.appendHealthHistory([snapshot(1, 10, 120)]);
+      await warehouse.appendHealthHistory([]);
+      const all = await warehouse.healthHistory({ products: mine });
+      expect(all.map((s) => [s.product, s.rowCount])).toEqual([
+        [product(1), 100],
+        [product(1), 110],
+        [product(1), 120],
+        [product(2), 7],
+      ]);
+      expect(all[0]).toEqual(snapshot(1, 30, 100));
+      const newest = await warehouse.healthHistory({ products: mine, perProduct: 2 });
+      expect(newest.map((s) => [s.product, s.rowCount])).toEqual([
+        [product(1), 110],
+        [product(1), 120],
+        [product(2), 7],
+      ]);
+      const recent = await warehouse.healthHistory({
+        products: mine,
+        since: new Date(Date.now() - 15 * 60_000),
+      });
+      expect(recent.map((s) => s.rowCount)).toEqual([120]);
+      expect(recent[0]).toEqual(snapshot(1, 10, 120));
     });
 
     it('lists runs since a time, oldest first, with the bytes each build processed', async () => {

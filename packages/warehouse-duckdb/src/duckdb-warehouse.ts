@@ -19,6 +19,11 @@ import {
   ensureDirectory,
   type FileIngester,
   fitFile,
+  type HealthHistoryQuery,
+  type HealthSnapshot,
+  healthHistoryCreateSql,
+  healthHistoryInsertSql,
+  healthHistorySelectSql,
   type IngestOptions,
   type IngestResult,
   type InPlaceOptions,
@@ -32,6 +37,7 @@ import {
   type Source,
   type SqlRow,
   scanCsv,
+  snapshotOfRow,
   type TableLayout,
   type TableRef,
   type TableStats,
@@ -58,6 +64,8 @@ export interface DuckDbWarehouseOptions {
    * empty warehouse whose reads then fail on missing schemas.
    */
   create?: boolean;
+  /** Called with every statement before it runs (benchmarks and tests count them). */
+  onStatement?: (statement: string) => void;
 }
 
 export const DEFAULT_DUCKDB_PATH = '.mesh/mesh.duckdb';
@@ -86,23 +94,52 @@ const q = (name: string) => duckdbDialect.quoteIdent(name);
 const lit = (value: unknown) => duckdbDialect.literal(value);
 const table = (ref: TableRef) => duckdbDialect.tableName(ref);
 
+/** A table asked about, by the number its result rows carry. */
+interface Numbered {
+  readonly ref: TableRef;
+  readonly i: number;
+}
+
 /**
- * The storage of tables, in one scalar query: blocks they hold in the file, plus an estimate
- * (8 bytes a value) for what was written since the last checkpoint and is still in memory, and
- * for every value of an in-memory database (which has no blocks of a size).
+ * The storage of each table, in one statement whatever their number: blocks it holds in the
+ * file, plus an estimate (8 bytes a value) for what was written since the last checkpoint and is
+ * still in memory, and for every value of an in-memory database (which has no blocks of a size).
+ * Rows `(i, bytes)`; none for a table that stores nothing (0 bytes). Every table's segments are
+ * gathered first, then grouped once: an aggregate per table, or grouping the segments as they
+ * stream, makes DuckDB set up a sink per table (seconds at a thousand tables).
  */
-function storageSql(refs: readonly TableRef[]): string {
-  const parts = refs.map(
-    (ref) =>
-      `SELECT count(DISTINCT block_id) FILTER (WHERE block_id IS NOT NULL) AS blocks,
-              coalesce(sum(count) FILTER (WHERE block_id IS NULL), 0) AS in_memory,
-              coalesce(sum(count), 0) AS all_values
-       FROM pragma_storage_info(${lit(`${ref.schema}.${ref.name}`)})`,
+function storageSql(refs: readonly Numbered[]): string {
+  const segments = refs.map(
+    ({ ref, i }) =>
+      `SELECT ${i} AS i, block_id, count FROM pragma_storage_info(${lit(`${ref.schema}.${ref.name}`)})`,
   );
-  return `SELECT CASE WHEN any_value(d.block_size) > 0
-      THEN coalesce(sum(s.blocks), 0) * any_value(d.block_size) + coalesce(sum(s.in_memory), 0) * 8
-      ELSE coalesce(sum(s.all_values), 0) * 8 END
-    FROM (${parts.join(' UNION ALL ')}) AS s, (SELECT block_size FROM pragma_database_size() LIMIT 1) AS d`;
+  return `WITH segments AS MATERIALIZED (${segments.join('\nUNION ALL ')}),
+      d AS (SELECT block_size FROM pragma_database_size() LIMIT 1)
+    SELECT s.i, CASE WHEN d.block_size > 0
+        THEN count(DISTINCT s.block_id) FILTER (WHERE s.block_id IS NOT NULL) * d.block_size
+          + coalesce(sum(s.count) FILTER (WHERE s.block_id IS NULL), 0) * 8
+        ELSE coalesce(sum(s.count), 0) * 8 END AS bytes
+    FROM segments AS s, d GROUP BY s.i, d.block_size`;
+}
+
+/**
+ * Each table's row count and latest `_processed_at`, in one statement whatever their number:
+ * every table's rows (its `_processed_at`, where it has one) go through a single GROUP BY. An
+ * aggregate per table in a UNION ALL costs DuckDB time in the square of the tables (each is a
+ * pipeline that waits on the ones before it: a minute at 10,000). Rows `(i, row_count, p0..)`,
+ * none for an empty table; `pN` is the latest stamp of the tables whose `_processed_at` has the
+ * N-th of `types` (one column a type, so each is read back exactly as `max` of it would be).
+ */
+function rowsSql(
+  refs: ReadonlyArray<Numbered & { readonly processed: string | undefined }>,
+  types: readonly string[],
+): string {
+  const scans = refs.map(({ ref, i, processed }) => {
+    const stamps = types.map((type, n) => `${type === processed ? q('_processed_at') : 'NULL'} AS p${n}`);
+    return `SELECT ${[`${i} AS i`, ...stamps].join(', ')} FROM ${table(ref)}`;
+  });
+  const latest = types.map((_, n) => `, max(p${n}) AS p${n}`).join('');
+  return `SELECT i, count(*) AS row_count${latest} FROM (${scans.join('\nUNION ALL ')}) GROUP BY i`;
 }
 
 /** A source's current rows, written anew, have no comment: its description goes with them. */
@@ -185,7 +222,7 @@ export async function createDuckDbWarehouse(options: DuckDbWarehouseOptions = {}
   const connection = await instance.connect();
   // Timestamps are UTC on every warehouse; icu (built in) reads the zone for every connection.
   await connection.run("SET GLOBAL TimeZone = 'UTC'");
-  return new DuckDbWarehouse(instance, connection, file);
+  return new DuckDbWarehouse(instance, connection, file, options.onStatement);
 }
 
 async function sha256Of(file: string): Promise<string> {
@@ -211,6 +248,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     readonly file: string,
+    private readonly onStatement?: (statement: string) => void,
   ) {}
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -224,6 +262,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     values?: Record<string, unknown>,
     connection: DuckDBConnection = this.connection,
   ): Promise<SqlRow[]> {
+    this.onStatement?.(statement);
     try {
       const reader = await connection.runAndReadAll(statement, values as never);
       return rowsOf(reader, reader.getRowObjectsJS() as Record<string, unknown>[]);
@@ -284,6 +323,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       );
       // Files written before bytes were recorded gain the column.
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS bytes_processed BIGINT`);
+      await this.run(healthHistoryCreateSql(duckdbDialect));
     });
     return this.metaReady;
   }
@@ -470,6 +510,17 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     return rows.map((r) => String(r.table_name));
   }
 
+  async listTablesIn(schemas: readonly string[]): Promise<Map<string, string[]>> {
+    const tables = new Map(schemas.map((schema) => [schema, [] as string[]]));
+    if (!schemas.length) return tables;
+    const rows = await this.query(
+      `SELECT schema_name, table_name FROM duckdb_tables()
+       WHERE schema_name IN (${[...new Set(schemas)].map(lit).join(', ')}) ORDER BY table_name`,
+    );
+    for (const row of rows) tables.get(String(row.schema_name))?.push(String(row.table_name));
+    return tables;
+  }
+
   query(statement: string): Promise<SqlRow[]> {
     return this.exclusive(() => this.run(statement));
   }
@@ -557,50 +608,63 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   async tableStatsOf(refs: readonly TableRef[]): Promise<Array<TableStats | undefined>> {
     if (!refs.length) return [];
     return this.exclusive(async () => {
-      // Which exist, and which have the products' _processed_at: one catalog query for all. A
-      // view (a sample's current rows) has rows but stores none of them.
-      const wanted = refs.map((r) => `(${lit(r.schema)}, ${lit(r.name)})`).join(', ');
-      const shapes = await this.run(
-        `SELECT t.schema_name, t.table_name, count(c.column_name) AS processed, false AS is_view
-         FROM duckdb_tables() AS t
-         LEFT JOIN duckdb_columns() AS c ON c.schema_name = t.schema_name AND c.table_name = t.table_name
-           AND c.column_name = '_processed_at'
-         WHERE (t.schema_name, t.table_name) IN (${wanted})
-         GROUP BY ALL
+      // Which exist, which are views (a sample's current rows: rows, but none stored), and the
+      // type of their _processed_at where they have one: one catalog query, whatever their number.
+      const inSchemas = `schema_name IN (${[...new Set(refs.map((r) => r.schema))].map(lit).join(', ')})`;
+      const catalog = await this.run(
+        `SELECT schema_name, table_name, 'table' AS kind, NULL AS data_type FROM duckdb_tables() WHERE ${inSchemas}
          UNION ALL
-         SELECT schema_name, view_name, 0, true FROM duckdb_views()
-         WHERE NOT internal AND (schema_name, view_name) IN (${wanted})`,
+         SELECT schema_name, view_name, 'view', NULL FROM duckdb_views() WHERE NOT internal AND ${inSchemas}
+         UNION ALL
+         SELECT schema_name, table_name, 'processed', data_type FROM duckdb_columns()
+         WHERE column_name = '_processed_at' AND ${inSchemas}`,
       );
-      const shapeOf = new Map(
-        shapes.map((r) => [
-          `${r.schema_name}.${r.table_name}`,
-          { processed: Number(r.processed) > 0, view: r.is_view === true },
-        ]),
-      );
-      const existing = refs
-        .map((ref, i) => ({ ref, i, shape: shapeOf.get(`${ref.schema}.${ref.name}`) }))
-        .filter((p) => p.shape !== undefined);
-      const stats: Array<TableStats | undefined> = refs.map(() => undefined);
-      if (!existing.length) return stats;
-      // Then every count, latest stamp and size in one statement.
-      const rows = await this.run(
-        existing
-          .map(
-            ({ ref, i, shape }) =>
-              `SELECT ${i} AS i, (SELECT count(*) FROM ${table(ref)}) AS row_count,
-                ${shape?.processed ? `(SELECT max(${q('_processed_at')}) FROM ${table(ref)})` : 'NULL::TIMESTAMP'} AS last_modified,
-                ${shape?.view ? '0' : `(${storageSql([ref])})`} AS bytes`,
-          )
-          .join(' UNION ALL '),
-      );
-      for (const row of rows) {
-        stats[Number(row.i)] = {
-          rowCount: Number(row.row_count ?? 0),
-          bytes: Number(row.bytes ?? 0),
-          lastModified: row.last_modified instanceof Date ? row.last_modified : undefined,
-        };
+      const key = (schema: unknown, name: unknown) => `${schema}.${name}`;
+      const kinds = new Map<string, 'table' | 'view'>();
+      const processed = new Map<string, string>();
+      for (const row of catalog) {
+        const k = key(row.schema_name, row.table_name);
+        if (row.kind === 'processed') processed.set(k, String(row.data_type));
+        else if (!kinds.has(k) || row.kind === 'table') kinds.set(k, row.kind as 'table' | 'view');
       }
-      return stats;
+      // Each table once, however often it is asked for.
+      const tables = new Map<string, Numbered & { view: boolean; processed: string | undefined }>();
+      for (const ref of refs) {
+        const k = key(ref.schema, ref.name);
+        const kind = kinds.get(k);
+        if (kind && !tables.has(k))
+          tables.set(k, {
+            ref,
+            i: tables.size,
+            view: kind === 'view',
+            processed: kind === 'table' ? processed.get(k) : undefined,
+          });
+      }
+      const existing = [...tables.values()];
+      const found = existing.map(() => ({
+        rowCount: 0,
+        bytes: 0,
+        lastModified: undefined as Date | undefined,
+      }));
+      if (existing.length) {
+        // Then every count and latest stamp in one statement, and every size in another.
+        const types = [...new Set(existing.flatMap((t) => (t.processed ? [t.processed] : [])))];
+        for (const row of await this.run(rowsSql(existing, types))) {
+          const stats = found[Number(row.i)]!;
+          stats.rowCount = Number(row.row_count ?? 0);
+          const stamp = types.map((_, n) => row[`p${n}`]).find((v) => v !== null && v !== undefined);
+          stats.lastModified = stamp instanceof Date ? stamp : undefined;
+        }
+        const stored = existing.filter((t) => !t.view);
+        if (stored.length) {
+          for (const row of await this.run(storageSql(stored)))
+            found[Number(row.i)]!.bytes = Number(row.bytes ?? 0);
+        }
+      }
+      return refs.map((ref) => {
+        const t = tables.get(key(ref.schema, ref.name));
+        return t ? { ...found[t.i]! } : undefined;
+      });
     });
   }
 
@@ -608,13 +672,9 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     if (!refs.length) return [];
     return this.exclusive(async () => {
       const bytes = refs.map(() => 0);
-      const ask = (which: Array<{ ref: TableRef; i: number }>) =>
-        this.run(
-          which.map(({ ref, i }) => `SELECT ${i} AS i, (${storageSql([ref])}) AS bytes`).join(' UNION ALL '),
-        );
       const all = refs.map((ref, i) => ({ ref, i }));
       // Every table exists, nearly always: asked straight away, without listing the catalog.
-      let rows = await ask(all).catch(() => undefined);
+      let rows = await this.run(storageSql(all)).catch(() => undefined);
       if (!rows) {
         const listed = new Set(
           (await this.run(`SELECT schema_name, table_name FROM duckdb_tables()`)).map(
@@ -622,7 +682,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           ),
         );
         const existing = all.filter(({ ref }) => listed.has(`${ref.schema}.${ref.name}`));
-        rows = existing.length ? await ask(existing) : [];
+        rows = existing.length ? await this.run(storageSql(existing)) : [];
       }
       for (const row of rows) bytes[Number(row.i)] = Number(row.bytes ?? 0);
       return bytes;
@@ -657,6 +717,18 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       undefined,
       connection,
     );
+  }
+
+  async appendHealthHistory(snapshots: readonly HealthSnapshot[]): Promise<void> {
+    if (!snapshots.length) return;
+    await this.ensureMeta();
+    await this.exclusive(() => this.run(healthHistoryInsertSql(duckdbDialect, snapshots)));
+  }
+
+  async healthHistory(query: HealthHistoryQuery = {}): Promise<HealthSnapshot[]> {
+    await this.ensureMeta();
+    const rows = await this.exclusive(() => this.run(healthHistorySelectSql(duckdbDialect, query)));
+    return rows.map(snapshotOfRow);
   }
 
   async latestRuns(): Promise<BuildRunRecord[]> {

@@ -266,7 +266,7 @@ const cases: Case[] = [
     args: (c) => ['health', '-x', '--db', c.db],
     code: 2,
     error: 'bad-arguments',
-    message: /mesh health has no option -x\. Every command takes --target/,
+    message: /mesh health has no option -x\. Its options: --history, --since; every command takes --target/,
   },
   {
     name: 'a flag without its value',

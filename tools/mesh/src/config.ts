@@ -74,6 +74,10 @@ const bigqueryTarget = z
 
 const targetSchema = z.discriminatedUnion('type', [duckdbTarget, bigqueryTarget]);
 
+/** The health transitions an alert can report. */
+export const ALERT_TRANSITIONS = ['error', 'stale', 'degraded', 'anomaly', 'recovery'] as const;
+export type AlertTransition = (typeof ALERT_TRANSITIONS)[number];
+
 /** mesh.yaml: deployment targets and mesh-wide settings. */
 export const meshConfigSchema = z
   .object({
@@ -102,6 +106,36 @@ export const meshConfigSchema = z
       .strict()
       .default({ currency: 'USD', storagePerGbMonth: 0.023, computePerTb: 0.5, platformPerMonth: 10_000 }),
     audit: z.object({ sinkDestination: z.string().optional() }).strict().default({}),
+    /** Volume, freshness and duration compared with each product's own history. */
+    anomalies: z
+      .object({
+        /** How many of the latest runs train the expectation. */
+        window: z.int().min(2).max(1000).default(14),
+        /** Fewer runs than this: no expectation yet. */
+        minRuns: z.int().min(2).default(5),
+        /** How many standard deviations away is an anomaly; lower finds more. */
+        sensitivity: z.number().positive().default(3),
+      })
+      .strict()
+      .refine((a) => a.minRuns <= a.window, { message: 'minRuns must not exceed window', path: ['minRuns'] })
+      .default({ window: 14, minRuns: 5, sensitivity: 3 }),
+    /** Webhooks told when a product's health changes (Slack-compatible JSON). */
+    alerts: z
+      .array(
+        z
+          .object({
+            url: z.url({ protocol: /^https?$/ }),
+            /** The transitions reported; every one when absent. */
+            on: z
+              .array(z.enum(ALERT_TRANSITIONS))
+              .min(1)
+              .default([...ALERT_TRANSITIONS]),
+            /** Only products of these domains, or these `domain.product` ids; all when absent. */
+            only: z.array(z.string().min(1)).optional(),
+          })
+          .strict(),
+      )
+      .default([]),
   })
   .strict();
 

@@ -37,6 +37,7 @@ Commands:
   new      scaffold a domain package (listed in mesh.yaml) or a product in one
   plan     write the BigQuery infrastructure as Terraform JSON
   contract export every product's contract (ODCS v3.1.0, JSON Schema), or diff them with a release
+  catalog  write the catalog portal as static files: search, product pages, lineage, trends
 
 Run \`mesh <command> --help\` for a command's options.
 
@@ -200,6 +201,16 @@ cross a domain (a versioned package dependency) are marked. --json prints
 lineage.json and lineage.mmd there.
 
 ${GLOBAL}`,
+  catalog: `Usage: mesh catalog --out <dir> [--json]
+
+Writes the catalog portal into <dir> as static files that open from disk, with no server
+(index.html): search across products, columns and descriptions; a page per product (owner,
+description, tier, refresh, access, consumers, SLAs, schema with column docs, keys and PII
+flags, its ODCS contract, checks with their last results, health with trend charts from the
+history, a few sample rows without PII columns); a page per domain; the cross-domain lineage
+graph, products coloured by health. mesh serve serves the same portal, live.
+
+${GLOBAL}`,
   contract: `Usage: mesh contract export [names...] [--out <dir>] [--json]
        mesh contract diff [--against <dir | git ref | name@version>] [--json]
        mesh contract release [names...] [--json]
@@ -238,10 +249,20 @@ audit logs. The target is --target, or the first BigQuery target of mesh.yaml.
 
 ${GLOBAL}`,
   health: `Usage: mesh health [--json]
+       mesh health --history <product|domain> [--since <duration>] [--json]
 
 Reports, per product, its status (healthy, degraded, stale, error), row count, quality
 score, completeness, freshness against its SLA and last update; per domain, the product
 and healthy counts; and totals for the mesh. Exits 1 when a product is stale or in error.
+
+A product is degraded by an anomaly: its row count, the time since its last publish or its
+build's duration far from its own history (a z-score over the last runs; mesh.yaml
+anomalies: window, minRuns, sensitivity), with the reason ("row count 40,112 is 4.2 sigma
+below its 14-run mean 98,230").
+
+--history prints the snapshots every build and test run appended for the product (or each
+product of a domain): status, rows, bytes, freshness age, quality, completeness, validity,
+duration, bytes processed and anomalies; --since keeps the latest (7d, 12h; default all).
 
 ${GLOBAL}`,
 };

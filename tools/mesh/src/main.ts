@@ -42,7 +42,10 @@ const COMMANDS: Record<string, CommandSpec> = {
     load: () => import('./commands/build.js'),
   },
   test: { names: true, options: {}, load: () => import('./commands/test.js') },
-  health: { options: {}, load: () => import('./commands/health.js') },
+  health: {
+    options: { history: { type: 'string' }, since: { type: 'string' } },
+    load: () => import('./commands/health.js'),
+  },
   cost: { options: { days: { type: 'string' } }, load: () => import('./commands/cost.js') },
   ingest: {
     names: true,
@@ -77,6 +80,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   doctor: { options: { 'dry-run': { type: 'boolean' } }, load: () => import('./commands/doctor.js') },
   new: { names: true, options: {}, load: () => import('./commands/new.js') },
+  catalog: { options: { out: { type: 'string' } }, load: () => import('./commands/catalog.js') },
 };
 
 /** Exit code of an error: the CLI's one mapping from error kinds to codes. */

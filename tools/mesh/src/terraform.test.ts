@@ -440,7 +440,7 @@ describe('terraformFiles on a hand-made mesh', () => {
     );
   });
 
-  it('declares the platform dataset with the run log and the batch log, as the adapter creates them', () => {
+  it('declares the platform dataset with the run log, the batch log and the health history, as the adapter creates them', () => {
     const mesh = files['mesh.tf.json'] as Doc;
     expect(resources(mesh, 'google_bigquery_dataset')).toEqual({
       _mesh: {
@@ -454,7 +454,12 @@ describe('terraformFiles on a hand-made mesh', () => {
       },
     });
     const tables = resources(mesh, 'google_bigquery_table');
-    expect(Object.keys(tables)).toEqual(['_mesh-runs', '_mesh-batches']);
+    expect(Object.keys(tables)).toEqual(['_mesh-runs', '_mesh-batches', '_mesh-health_history']);
+    expect(tables['_mesh-health_history']).toMatchObject({
+      table_id: 'health_history',
+      time_partitioning: { type: 'DAY', field: 'at' },
+      clustering: ['product'],
+    });
     expect({ ...tables['_mesh-runs'], schema: undefined }).toEqual({
       dataset_id: `\${google_bigquery_dataset._mesh.dataset_id}`,
       table_id: 'runs',
@@ -714,7 +719,7 @@ describe('mesh plan --terraform', () => {
     expect(counts(expected['mesh.tf.json']!)).toEqual({
       google_logging_project_sink: 1,
       google_bigquery_dataset: 1,
-      google_bigquery_table: 2,
+      google_bigquery_table: 3,
     });
     const written = JSON.parse(readFileSync(join(dir, 'domain-product.tf.json'), 'utf8'));
     expect(written).toEqual(

@@ -15,6 +15,7 @@ import { type GlobalOptions, type Io, newRunId, withWarehouse } from '../context
 import { TB } from '../cost.js';
 import { buildFailure, type ErrorJson, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
+import { alertsReport, type RunProduct, recordHealth } from '../history.js';
 import { loadMesh, meshPackages, selectProducts } from '../mesh.js';
 import { previousMajorContract } from '../released.js';
 import { color, formatInt, formatMs, table } from '../style.js';
@@ -59,6 +60,13 @@ export async function buildProducts(
   const previousMajors = await publishPreviousMajors(warehouse, published, previousOf);
   return { runId, outcomes, previousMajors };
 }
+
+/** What a build did to each product, for its health snapshot. */
+export const runProductOf = (o: BuildOutcome): RunProduct => ({
+  id: o.product.id,
+  durationMs: o.durationMs,
+  bytesProcessed: o.bytesProcessed,
+});
 
 /** One line per previous major kept beside a new one (or dropped after its date). */
 export function previousMajorsReport(views: readonly PreviousMajorView[]): string[] {
@@ -241,10 +249,20 @@ export async function run(
   enforcePolicies(mesh, io, values.json === true);
   if (values['dry-run']) return dryRun(values, names, io);
   const started = performance.now();
-  const { runId, outcomes, previousMajors } = await withWarehouse(
+  const { runId, outcomes, previousMajors, alerts } = await withWarehouse(
     values,
-    (warehouse) =>
-      buildProducts(warehouse, mesh, names, io, { fullRefresh: values['full-refresh'], concurrency }),
+    async (warehouse, context) => {
+      const built = await buildProducts(warehouse, mesh, names, io, {
+        fullRefresh: values['full-refresh'],
+        concurrency,
+      });
+      const recorded = await recordHealth(warehouse, mesh, context.config, {
+        runId: built.runId,
+        kind: 'build',
+        products: built.outcomes.map(runProductOf),
+      });
+      return { ...built, alerts: recorded.alerts };
+    },
     { create: true },
   );
   const summary = buildSummary(outcomes);
@@ -256,6 +274,7 @@ export async function run(
           summary,
           products: outcomes.map(outcomeJson),
           previousMajors: previousMajors.map(previousMajorJson),
+          alerts,
           ...withError(buildFailure(outcomes)),
         },
         null,
@@ -265,6 +284,7 @@ export async function run(
   } else {
     io.out(buildReport(outcomes));
     for (const line of previousMajorsReport(previousMajors)) io.out(line);
+    for (const line of alertsReport(alerts)) io.err(line);
     io.out(
       `\nBuilt ${outcomes.length} products in ${formatMs(performance.now() - started)}: ${summary.published} published, ${summary.failed} failed, ${summary.skipped} skipped${summary.waiting ? `, ${summary.waiting} waiting for sources` : ''}.`,
     );

@@ -1,7 +1,12 @@
 import {
+  ANOMALY_DEFAULTS,
+  type AnomalyOptions,
   describeLeftover,
+  detectAnomalies,
+  durationSeconds,
   ensureSources,
   formatSeconds,
+  type HealthSnapshot,
   type MeshDefinition,
   type MeshHealth,
   meshHealth,
@@ -11,21 +16,32 @@ import {
   sourcesOf,
   stagingLeftovers,
   statsOfTables,
+  UsageError,
   type Warehouse,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
 import { healthFailure, withError } from '../failure.js';
-import { loadMesh } from '../mesh.js';
-import { color, formatInt, formatPercent, table } from '../style.js';
+import { loadMesh, selectProducts } from '../mesh.js';
+import { color, formatInt, formatMs, formatPercent, table } from '../style.js';
 import { statusLabel } from './build.js';
 
-/** Health of every product from the warehouse's tables and run log. */
+/** Health of every product from the warehouse's tables, run log and health history. */
 export async function collectHealth(
   warehouse: Warehouse,
   mesh: MeshDefinition,
   now = new Date(),
+  options: { anomalies?: AnomalyOptions } = {},
 ): Promise<MeshHealth> {
-  const runs = await warehouse.latestRuns();
+  const window = options.anomalies?.window ?? ANOMALY_DEFAULTS.window;
+  const runs = new Map((await warehouse.latestRuns()).map((r) => [`${r.domain}.${r.product}`, r]));
+  // Each product's recent snapshots, in one statement: enough for the window, its current
+  // publish and a failed build or two.
+  const history = new Map<string, HealthSnapshot[]>();
+  for (const s of await warehouse.healthHistory({ perProduct: window + 4 })) {
+    const list = history.get(s.product);
+    if (list) list.push(s);
+    else history.set(s.product, [s]);
+  }
   // A warehouse of an older release adopts its raw tables as batches before states are read.
   await ensureSources(warehouse, mesh.sources);
   const states = sourceStates(mesh.sources, await warehouse.listBatches());
@@ -43,8 +59,26 @@ export async function collectHealth(
   const products = [];
   for (const [i, product] of mesh.products.entries()) {
     const stats = tables[mesh.sources.length + i];
-    const lastRun = runs.find((r) => r.domain === product.domain.name && r.product === product.name);
+    const lastRun = runs.get(product.id);
     const reads = new Set(sourcesOf(product).map((s) => s.id));
+    const built = lastRun && (lastRun.status === 'published' || lastRun.status === 'failed');
+    const anomalies = stats
+      ? detectAnomalies(
+          history.get(product.id) ?? [],
+          {
+            rowCount: stats.rowCount,
+            lastUpdated: stats.lastModified?.toISOString() ?? null,
+            build: built
+              ? {
+                  runId: lastRun.runId,
+                  durationMs: lastRun.finishedAt.getTime() - lastRun.startedAt.getTime(),
+                }
+              : undefined,
+          },
+          now,
+          options.anomalies,
+        )
+      : [];
     products.push(
       productHealth(
         product,
@@ -53,6 +87,7 @@ export async function collectHealth(
           lastRun,
           sources: sources.filter((s) => reads.has(s.source)),
           leftovers: leftovers.filter((l) => l.product === product).map(describeLeftover),
+          anomalies,
         },
         now,
       ),
@@ -129,9 +164,83 @@ export function sourcesReport(sources: readonly SourceState[]): string {
 /** Unhealthy means a product cannot be relied on: in error or past its freshness SLA. */
 export const healthExitCode = (health: MeshHealth) => (healthFailure(health) ? 1 : 0);
 
-export async function run(values: GlobalOptions, _names: string[], io: Io): Promise<number> {
+/** The snapshots of the named products (or domains), oldest first per product. */
+async function history(
+  values: GlobalOptions & { history: string; since?: string },
+  mesh: MeshDefinition,
+  io: Io,
+): Promise<number> {
+  let since: Date | undefined;
+  if (values.since !== undefined) {
+    const seconds = durationSeconds(values.since);
+    if (seconds === undefined)
+      throw new UsageError(
+        'bad-arguments',
+        `--since ${values.since}: give a duration such as 7d, 12h or 30m.`,
+      );
+    since = new Date(Date.now() - seconds * 1000);
+  }
+  const products = selectProducts(mesh, [values.history]).map((p) => p.id);
+  const snapshots = await withWarehouse(values, (warehouse) =>
+    warehouse.healthHistory({ products, ...(since ? { since } : {}) }),
+  );
+  if (values.json) {
+    io.out(JSON.stringify({ products, since: since?.toISOString() ?? null, history: snapshots }, null, 2));
+    return 0;
+  }
+  if (!snapshots.length) {
+    io.out(
+      `No snapshot of ${products.join(', ')}${since ? ` since ${since.toISOString()}` : ''}: builds and test runs append them.`,
+    );
+    return 0;
+  }
+  io.out(
+    table(
+      [
+        'AT (UTC)',
+        'PRODUCT',
+        'RUN',
+        'STATUS',
+        'ROWS',
+        'BYTES',
+        'AGE',
+        'QUALITY',
+        'COMPLETE',
+        'VALID',
+        'TIME',
+        'ANOMALIES',
+      ],
+      snapshots.map((s) => [
+        s.at.replace('T', ' ').slice(0, 19),
+        s.product,
+        s.kind,
+        statusLabel(s.status),
+        formatInt(s.rowCount),
+        formatInt(s.bytes),
+        s.freshnessAgeSeconds === null ? '-' : formatSeconds(s.freshnessAgeSeconds),
+        formatPercent(s.qualityScore),
+        formatPercent(s.completeness),
+        formatPercent(s.validity),
+        s.durationMs === null ? '-' : formatMs(s.durationMs),
+        s.anomalies.join(', '),
+      ]),
+    ),
+  );
+  return 0;
+}
+
+export async function run(
+  values: GlobalOptions & { history?: string; since?: string },
+  _names: string[],
+  io: Io,
+): Promise<number> {
   const mesh = await loadMesh(values);
-  const health = await withWarehouse(values, (warehouse) => collectHealth(warehouse, mesh));
+  if (values.history !== undefined) return history({ ...values, history: values.history }, mesh, io);
+  if (values.since !== undefined)
+    throw new UsageError('bad-arguments', '--since goes with --history <product>.');
+  const health = await withWarehouse(values, (warehouse, context) =>
+    collectHealth(warehouse, mesh, new Date(), { anomalies: context.config.anomalies }),
+  );
   io.out(
     values.json
       ? JSON.stringify({ ...health, ...withError(healthFailure(health)) }, null, 2)

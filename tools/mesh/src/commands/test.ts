@@ -8,6 +8,7 @@ import {
 import { type GlobalOptions, type Io, newRunId, withWarehouse } from '../context.js';
 import { testFailure, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
+import { alertsReport, recordHealth } from '../history.js';
 import { loadMesh, selectProducts } from '../mesh.js';
 import { color, formatMs, formatPercent, table } from '../style.js';
 import { statusLabel } from './build.js';
@@ -17,16 +18,22 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
   const findings = enforcePolicies(mesh, io, values.json === true);
   const products = selectProducts(mesh, names);
   const runId = newRunId();
-  const { outcomes, leftovers } = await withWarehouse(values, async (warehouse) => {
+  const { outcomes, leftovers, alerts } = await withWarehouse(values, async (warehouse, context) => {
     const results: TestOutcome[] = [];
     for (const [i, product] of products.entries()) {
       io.progress.step(`testing ${product.id} (${i + 1}/${products.length})`);
       results.push(await testProduct(warehouse, product, { runId }));
     }
     io.progress.done();
+    const recorded = await recordHealth(warehouse, mesh, context.config, {
+      runId,
+      kind: 'test',
+      products: results.map((o) => ({ id: o.product.id, durationMs: o.durationMs })),
+    });
     return {
       outcomes: results,
       leftovers: (await stagingLeftovers(warehouse, products)).map(describeLeftover),
+      alerts: recorded.alerts,
     };
   });
   const failed = outcomes.filter((o) => o.status === 'test-failed').length;
@@ -37,6 +44,7 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
           runId,
           policies: { errors: 0, warnings: findings.length, findings },
           leftovers,
+          alerts,
           summary: { tested: outcomes.length - failed, failed },
           ...withError(testFailure(outcomes)),
           products: outcomes.map((o) => ({
@@ -81,6 +89,7 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
         io.out(`${color.red('✗')} ${o.error.code} (${describeSubject(o.error.subject)}): ${o.error.message}`);
     }
     for (const l of leftovers) io.out(`${color.yellow('!')} ${l} (mesh doctor removes it)`);
+    for (const line of alertsReport(alerts)) io.err(line);
     io.out(
       `\nPolicies: ${findings.length} warnings, no errors. Products: ${outcomes.length - failed} passed, ${failed} failed.`,
     );

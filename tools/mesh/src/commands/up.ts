@@ -1,6 +1,7 @@
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
 import { buildFailure, healthFailure, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
+import { alertsReport, recordHealth } from '../history.js';
 import { loadMesh } from '../mesh.js';
 import { formatMs } from '../style.js';
 import {
@@ -10,8 +11,9 @@ import {
   outcomeJson,
   previousMajorJson,
   previousMajorsReport,
+  runProductOf,
 } from './build.js';
-import { collectHealth, healthExitCode, healthReport } from './health.js';
+import { healthExitCode, healthReport } from './health.js';
 import { seedMesh, seedOptionsOf, seedReport } from './seed.js';
 
 export async function run(
@@ -25,11 +27,15 @@ export async function run(
   const started = performance.now();
   const result = await withWarehouse(
     values,
-    async (warehouse) => {
+    async (warehouse, context) => {
       const seeded = await seedMesh(warehouse, mesh, seedOptions, io);
       const { runId, outcomes, previousMajors } = await buildProducts(warehouse, mesh, [], io);
-      const health = await collectHealth(warehouse, mesh);
-      return { seeded, runId, outcomes, previousMajors, health };
+      const { health, alerts } = await recordHealth(warehouse, mesh, context.config, {
+        runId,
+        kind: 'build',
+        products: outcomes.map(runProductOf),
+      });
+      return { seeded, runId, outcomes, previousMajors, health, alerts };
     },
     { create: true },
   );
@@ -45,6 +51,7 @@ export async function run(
             summary,
             products: result.outcomes.map(outcomeJson),
             previousMajors: result.previousMajors.map(previousMajorJson),
+            alerts: result.alerts,
           },
           health: result.health,
           durationMs: Math.round(ms),
@@ -60,6 +67,7 @@ export async function run(
       `Build\n${[buildReport(result.outcomes), ...previousMajorsReport(result.previousMajors)].join('\n')}\n`,
     );
     io.out(`Health\n${healthReport(result.health)}`);
+    for (const line of alertsReport(result.alerts)) io.err(line);
     io.out(`\nDone in ${formatMs(ms)}.`);
   }
   return summary.failed + summary.skipped + summary.waiting > 0 ? 1 : healthExitCode(result.health);
