@@ -23,6 +23,23 @@ export interface Io {
   readonly progress: Progress;
 }
 
+/** An Io that keeps what a command prints, for `mesh serve` to send back. */
+export function capturedIo(): Io & { readonly stdout: () => string; readonly stderr: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    out: (text) => {
+      out += `${text}\n`;
+    },
+    err: (text) => {
+      err += `${text}\n`;
+    },
+    progress: new Progress(false),
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
+
 export function processIo(options: GlobalOptions): Io {
   return {
     out: (text) => process.stdout.write(`${text}\n`),
@@ -167,6 +184,27 @@ function withNextStep(error: unknown): unknown {
   );
 }
 
+/**
+ * Which warehouse a target is: a DuckDB file by its absolute path, a BigQuery project and
+ * prefix. Two commands on the same identity share one warehouse inside `mesh serve`.
+ */
+export function warehouseIdentity(target: TargetConfig): string {
+  return target.type === 'duckdb'
+    ? `duckdb:${target.path === ':memory:' ? ':memory:' : resolve(target.path)}`
+    : `bigquery:${target.project}/${target.datasetPrefix ?? ''}`;
+}
+
+/** Warehouses held open by `mesh serve`: commands it runs use them, and do not close them. */
+const shared = new Map<string, Warehouse>();
+
+/** Lends `warehouse` to every command on its identity until the returned function is called. */
+export function shareWarehouse(identity: string, warehouse: Warehouse): () => void {
+  shared.set(identity, warehouse);
+  return () => {
+    if (shared.get(identity) === warehouse) shared.delete(identity);
+  };
+}
+
 /** Opens the warehouse for a command and closes it whatever happens. */
 export async function withWarehouse<T>(
   options: GlobalOptions,
@@ -174,6 +212,8 @@ export async function withWarehouse<T>(
   open: { create?: boolean } = {},
 ): Promise<T> {
   const context = commandContext(options);
+  const lent = shared.get(warehouseIdentity(context.target));
+  if (lent) return work(lent, context);
   const warehouse = await openWarehouse(context, open);
   try {
     return await work(warehouse, context);

@@ -38,6 +38,7 @@ Commands:
   plan     write the BigQuery infrastructure as Terraform JSON
   contract export every product's contract (ODCS v3.1.0, JSON Schema), or diff them with a release
   catalog  write the catalog portal as static files: search, product pages, lineage, trends
+  serve    hold the warehouse: portal, /metrics, /health.json; other commands go through it
 
 Run \`mesh <command> --help\` for a command's options.
 
@@ -199,6 +200,22 @@ cross a domain (a versioned package dependency) are marked. --json prints
 { nodes: [{ id, kind, domain, name, version, tier, access }], edges: [{ from, to, crossDomain }] };
 --mermaid prints a Mermaid flowchart (a subgraph per domain). --out <dir> also writes
 lineage.json and lineage.mmd there.
+
+${GLOBAL}`,
+  serve: `Usage: mesh serve [--port <n>] [--host <address>] [--json]
+
+Holds the warehouse while it runs and serves, on http://127.0.0.1:7420 by default (--port 0
+picks a free port; --host 0.0.0.0 to serve beyond this machine):
+  /              the catalog portal, live (mesh catalog writes the same as files)
+  /metrics       Prometheus metrics of every product's health (deploy/grafana has a dashboard)
+  /health.json   what mesh health --json prints
+While it runs, mesh commands on the same DuckDB warehouse (build, test, health, up, seed,
+ingest, cost, doctor, catalog) find it through <db>.serve.json (.mesh/mesh.duckdb.serve.json
+for the default target) and run inside it: mesh health answers while mesh build runs.
+Commands that write run one at a time. SIGTERM or Ctrl-C lets running commands finish, then
+stops; a second one stops at once (an unfinished build is rolled back). A second mesh serve
+on the same warehouse says which process holds it. Restart it after rebuilding domain
+packages: it keeps the definitions it loaded.
 
 ${GLOBAL}`,
   catalog: `Usage: mesh catalog --out <dir> [--json]

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { describeSubject, isMeshError, type MeshError, UsageError } from '@retail-mesh/sdk';
-import { type GlobalOptions, processIo } from './context.js';
+import { commandContext, type GlobalOptions, type Io, processIo } from './context.js';
 import { fileSystemError, isFileSystemError } from './files.js';
 import { COMMAND_HELP, MAIN_HELP } from './help.js';
+import { runningServer, throughServer } from './serve-client.js';
 import { color } from './style.js';
 
 /** A command: its flags and a lazily loaded implementation returning an exit code. */
@@ -81,6 +82,10 @@ const COMMANDS: Record<string, CommandSpec> = {
   doctor: { options: { 'dry-run': { type: 'boolean' } }, load: () => import('./commands/doctor.js') },
   new: { names: true, options: {}, load: () => import('./commands/new.js') },
   catalog: { options: { out: { type: 'string' } }, load: () => import('./commands/catalog.js') },
+  serve: {
+    options: { port: { type: 'string' }, host: { type: 'string' } },
+    load: () => import('./commands/serve.js'),
+  },
 };
 
 /** Exit code of an error: the CLI's one mapping from error kinds to codes. */
@@ -97,7 +102,24 @@ export function exitCodeOf(error: MeshError): number {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Commands that open the warehouse: with `mesh serve` running on it, they go through the server. */
+const THROUGH_SERVER = new Set([
+  'up',
+  'seed',
+  'build',
+  'test',
+  'health',
+  'cost',
+  'ingest',
+  'doctor',
+  'catalog',
+]);
+
+/**
+ * Runs `mesh <argv>`. `io` (inside `mesh serve`) captures what it prints; without it, a command
+ * that opens the warehouse goes through a `mesh serve` running on that warehouse, if any.
+ */
+export async function main(argv: string[], io?: Io): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${MAIN_HELP}\n`);
@@ -130,10 +152,15 @@ export async function main(argv: string[]): Promise<number> {
         `mesh ${name} takes no names: ${parsed.positionals.join(' ')} is not understood. See mesh ${name} --help.`,
       );
     }
+    if (!io && THROUGH_SERVER.has(name) && process.env.MESH_NO_SERVER !== '1') {
+      const server = runningServer(commandContext(values));
+      const code = server ? await throughServer(server, name, rest, values) : undefined;
+      if (code !== undefined) return code;
+    }
     const command = await spec.load();
-    return await command.run(values, parsed.positionals, processIo(values));
+    return await command.run(values, parsed.positionals, io ?? processIo(values));
   } catch (error) {
-    return report(error, json);
+    return report(error, json, io);
   }
 }
 
@@ -221,22 +248,26 @@ function editDistance(a: string, b: string): number {
 }
 
 /** The one top-level error handler: prints what went wrong and what it was about. */
-function report(error: unknown, json: boolean): number {
+function report(error: unknown, json: boolean, io?: Io): number {
+  const out = io ? io.out : (text: string) => process.stdout.write(`${text}\n`);
+  const err = io ? io.err : (text: string) => process.stderr.write(`${text}\n`);
   // A file the user named that cannot be read or written: a usage error naming it, not a crash.
   if (!isMeshError(error) && isFileSystemError(error)) error = fileSystemError(error);
   if (isMeshError(error)) {
     if (json) {
-      process.stdout.write(
-        `${JSON.stringify({ error: { code: error.code, message: error.message, subject: error.subject } }, null, 2)}\n`,
+      out(
+        JSON.stringify(
+          { error: { code: error.code, message: error.message, subject: error.subject } },
+          null,
+          2,
+        ),
       );
     } else {
       const about = describeSubject(error.subject);
-      process.stderr.write(
-        `${color.red('error')} ${error.code}${about ? ` (${about})` : ''}: ${error.message}\n`,
-      );
+      err(`${color.red('error')} ${error.code}${about ? ` (${about})` : ''}: ${error.message}`);
     }
     return exitCodeOf(error);
   }
-  process.stderr.write(`${color.red('unexpected error')}: ${(error as Error)?.stack ?? String(error)}\n`);
+  err(`${color.red('unexpected error')}: ${(error as Error)?.stack ?? String(error)}`);
   return 1;
 }

@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { UsageError, type Warehouse, WarehouseError } from '@retail-mesh/sdk';
+import { loadCatalog } from '../catalog-model.js';
+import {
+  type CommandContext,
+  capturedIo,
+  commandContext,
+  type GlobalOptions,
+  type Io,
+  openWarehouse,
+  shareWarehouse,
+  warehouseIdentity,
+} from '../context.js';
+import { healthFailure, withError } from '../failure.js';
+import { loadMesh } from '../mesh.js';
+import { meshMetrics } from '../metrics.js';
+import { CATALOG_SCRIPT, catalogJson, catalogScript, PORTAL_FILES } from '../portal/index.js';
+import { runningServer, type ServeRecord, serveFileOf } from '../serve-client.js';
+import { collectHealth } from './health.js';
+import { numberFlag } from './options.js';
+
+/** The port `mesh serve` listens on when none is given. */
+export const DEFAULT_PORT = 7420;
+
+/** Commands that write the warehouse: one at a time, in the order they came. */
+const WRITERS = new Set(['up', 'seed', 'build', 'ingest', 'doctor']);
+
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+};
+
+/**
+ * `mesh serve`: the one process that holds the warehouse while it runs. It serves the catalog
+ * portal, `/metrics` and `/health.json`, and runs the commands other `mesh` processes send it,
+ * so health, tests and the portal answer while a build runs. SIGTERM or SIGINT: no new
+ * command is taken, running ones finish, then it exits; a second signal exits at once (a
+ * build in flight is then rolled back, as a killed build is).
+ */
+export async function run(
+  values: GlobalOptions & { port?: string; host?: string },
+  names: string[],
+  io: Io,
+): Promise<number> {
+  if (names.length)
+    throw new UsageError('bad-arguments', `mesh serve takes no names (got ${names.join(' ')}).`);
+  const port = numberFlag(values.port, 'port', DEFAULT_PORT, { integer: true, allowZero: true, max: 65535 });
+  const host = values.host ?? '127.0.0.1';
+  const context = commandContext(values);
+  const identity = warehouseIdentity(context.target);
+  const other = runningServer(context);
+  if (other)
+    throw new WarehouseError(
+      'database-locked',
+      `mesh serve is already running on ${identity.replace(/^duckdb:/, '')} (pid ${other.pid}, ${other.url}): commands go through it; stop it (kill ${other.pid}) to start another.`,
+      { file: serveFileOf(context) },
+    );
+  const warehouse = await openWarehouse(context, { create: true });
+  const unshare = shareWarehouse(identity, warehouse);
+  const server = new MeshServer(warehouse, context, values);
+  const http = createServer((req, res) => void server.handle(req, res));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(port, host, () => resolve());
+    });
+  } catch (error) {
+    unshare();
+    await warehouse.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      'bad-arguments',
+      code === 'EADDRINUSE'
+        ? `--port ${port}: another program listens on ${host}:${port}; give another --port (0 picks a free one).`
+        : `cannot listen on ${host}:${port}: ${(error as Error).message}`,
+    );
+  }
+  const address = http.address() as AddressInfo;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  const record: ServeRecord = {
+    pid: process.pid,
+    url: `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : shown}:${address.port}`,
+    host,
+    port: address.port,
+    warehouse: identity,
+    token: randomBytes(24).toString('hex'),
+    startedAt: new Date().toISOString(),
+  };
+  server.token = record.token;
+  const file = serveFileOf(context);
+  if (file) writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  if (values.json)
+    io.out(
+      JSON.stringify({ url: record.url, pid: record.pid, warehouse: identity, serveFile: file ?? null }),
+    );
+  else
+    io.out(
+      `mesh serve: ${record.url} (portal /, Prometheus /metrics, /health.json) on ${identity.replace(/^duckdb:/, '')}, pid ${process.pid}.\nmesh commands on this warehouse now go through it. Stop with Ctrl-C or SIGTERM.`,
+    );
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: NodeJS.Signals) => {
+      if (stopping) {
+        // A second signal: no waiting. DuckDB rolls back what was not committed.
+        io.err(`mesh serve: ${signal} again, exiting now.`);
+        process.exit(130);
+      }
+      stopping = true;
+      server.closing = true;
+      if (server.running.size)
+        io.err(
+          `mesh serve: ${signal}, finishing ${[...server.running].join(', ')} first (again to abandon).`,
+        );
+      http.close();
+      http.closeIdleConnections();
+      await server.idle();
+      unshare();
+      if (file) rmSync(file, { force: true });
+      await warehouse.close();
+      io.err('mesh serve: stopped.');
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      resolve(0);
+    };
+    const onTerm = () => void stop('SIGTERM');
+    const onInt = () => void stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+}
+
+/** What the server answers: the portal, metrics, health and commands. */
+class MeshServer {
+  token = '';
+  closing = false;
+  /** Commands running now, by `mesh <command>`. */
+  readonly running = new Set<string>();
+  private inFlight = new Set<Promise<unknown>>();
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly warehouse: Warehouse,
+    private readonly context: CommandContext,
+    private readonly values: GlobalOptions,
+  ) {}
+
+  /** Resolves once no command runs. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://mesh');
+    try {
+      if (req.method === 'POST' && url.pathname === '/api/cli') return await this.command(req, res);
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only\n');
+      const path = url.pathname === '/' ? '/index.html' : url.pathname;
+      const name = path.slice(1);
+      if (PORTAL_FILES[name] !== undefined)
+        return send(res, 200, TYPES[name.split('.').pop()!]!, PORTAL_FILES[name]!);
+      switch (path) {
+        case `/${CATALOG_SCRIPT}`:
+          return send(res, 200, TYPES.js!, catalogScript(await this.catalog()));
+        case '/catalog.json':
+          return send(res, 200, TYPES.json!, catalogJson(await this.catalog()));
+        case '/health.json': {
+          const health = await this.health();
+          return send(
+            res,
+            200,
+            TYPES.json!,
+            `${JSON.stringify({ ...health, ...withError(healthFailure(health)) }, null, 2)}\n`,
+          );
+        }
+        case '/metrics': {
+          const metrics = await meshMetrics(await this.health());
+          return send(res, 200, metrics.contentType, metrics.body);
+        }
+        case '/api/status':
+          return send(
+            res,
+            200,
+            TYPES.json!,
+            JSON.stringify({ pid: process.pid, running: [...this.running], closing: this.closing }),
+          );
+        default:
+          return send(res, 404, 'text/plain', `Not found: ${path}\n`);
+      }
+    } catch (error) {
+      send(res, 500, 'text/plain', `${(error as Error).message}\n`);
+    }
+  }
+
+  private async health() {
+    const mesh = await loadMesh(this.values);
+    return collectHealth(this.warehouse, mesh, new Date(), { anomalies: this.context.config.anomalies });
+  }
+
+  private async catalog() {
+    const mesh = await loadMesh(this.values);
+    return loadCatalog(this.warehouse, mesh, { anomalies: this.context.config.anomalies });
+  }
+
+  /** Runs `mesh <argv>` sent by another process, on the warehouse this one holds. */
+  private async command(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.headers.authorization !== `Bearer ${this.token}`)
+      return send(res, 401, 'text/plain', 'The serve file of the warehouse holds the token.\n');
+    if (this.closing) return send(res, 503, 'text/plain', 'mesh serve is stopping.\n');
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    const { argv } = JSON.parse(body) as { argv: string[] };
+    if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string'))
+      return send(res, 400, 'text/plain', 'argv: a list of strings\n');
+    const label = `mesh ${argv[0]}`;
+    const io = capturedIo();
+    const { main } = await import('../main.js');
+    const runIt = async () => {
+      this.running.add(label);
+      try {
+        return await main(argv, io);
+      } finally {
+        this.running.delete(label);
+      }
+    };
+    // Writers queue behind each other; readers run beside them (DuckDB's concurrency inside one process).
+    let work: Promise<number>;
+    if (WRITERS.has(argv[0] ?? '')) {
+      work = this.writes.then(runIt, runIt);
+      this.writes = work;
+    } else work = runIt();
+    const tracked = work.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    const code = await work;
+    send(res, 200, TYPES.json!, JSON.stringify({ code, stdout: io.stdout(), stderr: io.stderr() }));
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}
