@@ -69,6 +69,16 @@ export const dataProductFieldsSchema = z.object({
   clusterBy: z.array(z.string()).max(4, 'at most 4 clustering columns (a BigQuery limit)').default([]),
   documentation: z.string().optional(),
   tags: z.array(z.string()).default([]),
+  schedule: z
+    .object({
+      /** A cron expression (5 or 6 fields), read by the scheduler of `mesh serve`. */
+      cron: z.string().min(9, 'a cron expression such as 15 * * * *'),
+      /** An IANA time zone the expression is read in; UTC when absent. */
+      timezone: z.string().optional(),
+    })
+    .strict()
+    .optional(),
+  timeout: z.string().regex(DURATION_PATTERN, 'a duration such as 15m').optional(),
   previousMajor: z
     .object({
       until: z.iso.date('a date such as 2027-06-30'),
@@ -114,6 +124,13 @@ export interface DataProductInput<S extends z.ZodObject, I extends Record<string
   documentation?: string;
   tags?: string[];
   /**
+   * When the scheduler of `mesh serve` builds it, instead of the mesh's default time for its
+   * `refresh` (hourly, daily): `{ cron: '15 6 * * 1-5', timezone: 'Europe/Paris' }`.
+   */
+  schedule?: { cron: string; timezone?: string };
+  /** How long a scheduled build may run before it is abandoned (the published version stays). */
+  timeout?: Duration;
+  /**
    * After a breaking change under a new major version: the previous major stays published
    * beside this one, as the view `<name>_v<major>` in the shape of its released contract, until
    * `until` (the announced deprecation date), so consumers migrate on their own schedule.
@@ -157,6 +174,9 @@ export interface DataProduct<
   readonly table: TableRef;
   readonly documentation: string | undefined;
   readonly tags: readonly string[];
+  /** Its own cron schedule, when it has one; see `DataProductInput`. */
+  readonly schedule: { readonly cron: string; readonly timezone?: string } | undefined;
+  readonly timeout: Duration | undefined;
   /** The previous major, published beside this one until a date; see `DataProductInput`. */
   readonly previousMajor:
     | { readonly until: string; readonly columns: Readonly<Record<string, string>> }
@@ -303,6 +323,8 @@ export function defineDataProduct<S extends z.ZodObject, I extends Record<string
     table: Object.freeze({ schema: input.domain.name, name: fields.name }),
     documentation: fields.documentation,
     tags: Object.freeze(fields.tags),
+    schedule: fields.schedule,
+    timeout: fields.timeout as Duration | undefined,
     previousMajor: fields.previousMajor,
     read: (warehouse, options) => readProduct(product, warehouse, options),
   };

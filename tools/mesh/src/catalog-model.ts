@@ -10,6 +10,7 @@ import {
 } from '@retail-mesh/sdk';
 import { collectHealth } from './commands/health.js';
 import { type Lineage, lineageOf } from './lineage.js';
+import { type ScheduleConfig, Scheduler } from './scheduler.js';
 
 /**
  * Everything the catalog portal shows, as one JSON document: what `mesh catalog --out` writes
@@ -79,6 +80,13 @@ export interface CatalogProduct {
   readonly history: readonly HealthSnapshot[];
   /** The ODCS v3.1.0 contract. */
   readonly contract: Record<string, unknown>;
+  /** When the scheduler of `mesh serve` builds it: its cron, next slot and last build. */
+  readonly schedule?: {
+    readonly cron: string;
+    readonly timezone: string;
+    readonly nextRun: string | null;
+    readonly lastBuild: string | null;
+  };
   /** A few rows, PII columns left out. Null when not published. */
   readonly sample: {
     readonly columns: readonly string[];
@@ -214,9 +222,36 @@ export const CATALOG_HISTORY = 60;
 export async function loadCatalog(
   warehouse: Warehouse,
   mesh: MeshDefinition,
-  options: { anomalies?: AnomalyOptions } = {},
+  options: { anomalies?: AnomalyOptions; schedule?: ScheduleConfig } = {},
 ): Promise<CatalogModel> {
   const health = await collectHealth(warehouse, mesh, new Date(), options);
   const history = await warehouse.healthHistory({ perProduct: CATALOG_HISTORY });
-  return catalogModel(warehouse, mesh, health, history);
+  const model = await catalogModel(warehouse, mesh, health, history);
+  if (!options.schedule) return model;
+  const schedule = options.schedule;
+  const plan = await new Scheduler({
+    mesh,
+    config: schedule,
+    clock: () => new Date(),
+    runs: (since) => warehouse.listRuns({ since }),
+    build: async () => [],
+  }).plan();
+  const byId = new Map(plan.map((p) => [p.product.id, p]));
+  return {
+    ...model,
+    products: model.products.map((p) => {
+      const s = byId.get(p.id);
+      return s
+        ? {
+            ...p,
+            schedule: {
+              cron: s.cron,
+              timezone: s.timezone,
+              nextRun: s.next?.toISOString() ?? null,
+              lastBuild: s.lastBuilt?.toISOString() ?? null,
+            },
+          }
+        : p;
+    }),
+  };
 }

@@ -119,6 +119,34 @@ export const meshConfigSchema = z
       .strict()
       .refine((a) => a.minRuns <= a.window, { message: 'minRuns must not exceed window', path: ['minRuns'] })
       .default({ window: 14, minRuns: 5, sensitivity: 3 }),
+    /** When the scheduler of `mesh serve` builds products that give no cron of their own. */
+    schedule: z
+      .object({
+        /** Products with `refresh: 'hourly'`. */
+        hourly: z.string().default('0 * * * *'),
+        /** Products with `refresh: 'daily'`. */
+        daily: z.string().default('0 2 * * *'),
+        /** Products with `refresh: 'real-time'`, besides the drop zones that trigger them. */
+        realTime: z.string().default('*/5 * * * *'),
+        /** The IANA time zone those are read in. */
+        timezone: z.string().default('UTC'),
+        /** How many times a failed scheduled build is tried again before it is left in error. */
+        retries: z.int().min(0).max(10).default(3),
+        /** The first retry's delay; each next one waits twice as long. */
+        backoff: z
+          .string()
+          .regex(/^\d+(s|m|h)$/, 'a duration such as 30s, 1m or 1h')
+          .default('1m'),
+      })
+      .strict()
+      .default({
+        hourly: '0 * * * *',
+        daily: '0 2 * * *',
+        realTime: '*/5 * * * *',
+        timezone: 'UTC',
+        retries: 3,
+        backoff: '1m',
+      }),
     /** Webhooks told when a product's health changes (Slack-compatible JSON). */
     alerts: z
       .array(

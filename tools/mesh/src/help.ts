@@ -38,7 +38,9 @@ Commands:
   plan     write the BigQuery infrastructure as Terraform JSON
   contract export every product's contract (ODCS v3.1.0, JSON Schema), or diff them with a release
   catalog  write the catalog portal as static files: search, product pages, lineage, trends
-  serve    hold the warehouse: portal, /metrics, /health.json; other commands go through it
+  serve    hold the warehouse and build on schedule: portal, /metrics, /health.json; --once
+  schedule when the scheduler builds each product next
+  runs     the run log: every build and test, with status, time and rows
 
 Run \`mesh <command> --help\` for a command's options.
 
@@ -202,7 +204,28 @@ cross a domain (a versioned package dependency) are marked. --json prints
 lineage.json and lineage.mmd there.
 
 ${GLOBAL}`,
-  serve: `Usage: mesh serve [--port <n>] [--host <address>] [--json]
+  schedule: `Usage: mesh schedule [names...] [--json]
+
+Prints, per product, its schedule (its own cron and time zone, else mesh.yaml schedule: for
+its refresh: hourly 0 * * * *, daily 0 2 * * *, real-time */5 * * * *, in UTC), when it was
+last built, when mesh serve builds it next, and whether it is due now.
+
+${GLOBAL}`,
+  runs: `Usage: mesh runs [--product <product|domain>] [--since <duration>] [--json]
+
+Lists the run log since --since (default 1d): every build and test of every product, with
+its status, duration, rows and error.
+
+${GLOBAL}`,
+  serve: `Usage: mesh serve [--port <n>] [--host <address>] [--no-scheduler] [--json]
+       mesh serve --once [--json]
+
+Builds every product on its schedule (mesh schedule shows it): at each slot the products due,
+and what they read, in one DAG; a product is due once however many slots were missed while
+the server was down. A failed build is tried again after mesh.yaml schedule: backoff (1m),
+doubling, retries (3) times, then left in error until its next slot (alerts: tell it).
+--once builds what is due now and exits, for cron or a Kubernetes CronJob; --no-scheduler
+only serves.
 
 Holds the warehouse while it runs and serves, on http://127.0.0.1:7420 by default (--port 0
 picks a free port; --host 0.0.0.0 to serve beyond this machine):

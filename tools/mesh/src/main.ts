@@ -82,8 +82,18 @@ const COMMANDS: Record<string, CommandSpec> = {
   doctor: { options: { 'dry-run': { type: 'boolean' } }, load: () => import('./commands/doctor.js') },
   new: { names: true, options: {}, load: () => import('./commands/new.js') },
   catalog: { options: { out: { type: 'string' } }, load: () => import('./commands/catalog.js') },
+  schedule: { names: true, options: {}, load: () => import('./commands/schedule.js') },
+  runs: {
+    options: { product: { type: 'string' }, since: { type: 'string' } },
+    load: () => import('./commands/runs.js'),
+  },
   serve: {
-    options: { port: { type: 'string' }, host: { type: 'string' } },
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      once: { type: 'boolean' },
+      'no-scheduler': { type: 'boolean' },
+    },
     load: () => import('./commands/serve.js'),
   },
 };
@@ -113,6 +123,8 @@ const THROUGH_SERVER = new Set([
   'ingest',
   'doctor',
   'catalog',
+  'schedule',
+  'runs',
 ]);
 
 /**

@@ -21,7 +21,7 @@ export async function run(
   ensureDirectory(out, '--out');
   const mesh = await loadMesh(values);
   const model = await withWarehouse(values, (warehouse, context) =>
-    loadCatalog(warehouse, mesh, { anomalies: context.config.anomalies }),
+    loadCatalog(warehouse, mesh, { anomalies: context.config.anomalies, schedule: context.config.schedule }),
   );
   const files: string[] = [];
   for (const [name, text] of Object.entries(renderPortal(model))) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { UsageError, type Warehouse, WarehouseError } from '@retail-mesh/sdk';
+import { type MeshDefinition, UsageError, type Warehouse, WarehouseError } from '@retail-mesh/sdk';
 import { loadCatalog } from '../catalog-model.js';
 import {
   type CommandContext,
@@ -13,12 +13,16 @@ import {
   openWarehouse,
   shareWarehouse,
   warehouseIdentity,
+  withWarehouse,
 } from '../context.js';
-import { healthFailure, withError } from '../failure.js';
+import { buildFailure, healthFailure, withError } from '../failure.js';
+import { alertsReport, recordHealth } from '../history.js';
 import { loadMesh } from '../mesh.js';
 import { meshMetrics } from '../metrics.js';
 import { CATALOG_SCRIPT, catalogJson, catalogScript, PORTAL_FILES } from '../portal/index.js';
+import { Scheduler, type SchedulerEvent } from '../scheduler.js';
 import { runningServer, type ServeRecord, serveFileOf } from '../serve-client.js';
+import { buildProducts, buildReport, outcomeJson, runProductOf } from './build.js';
 import { collectHealth } from './health.js';
 import { numberFlag } from './options.js';
 
@@ -43,12 +47,18 @@ const TYPES: Record<string, string> = {
  * build in flight is then rolled back, as a killed build is).
  */
 export async function run(
-  values: GlobalOptions & { port?: string; host?: string },
+  values: GlobalOptions & { port?: string; host?: string; once?: boolean; 'no-scheduler'?: boolean },
   names: string[],
   io: Io,
 ): Promise<number> {
   if (names.length)
     throw new UsageError('bad-arguments', `mesh serve takes no names (got ${names.join(' ')}).`);
+  if (values.once && values['no-scheduler'])
+    throw new UsageError(
+      'bad-arguments',
+      '--once runs the scheduler once: it cannot go with --no-scheduler.',
+    );
+  if (values.once) return runOnce(values, io);
   const port = numberFlag(values.port, 'port', DEFAULT_PORT, { integer: true, allowZero: true, max: 65535 });
   const host = values.host ?? '127.0.0.1';
   const context = commandContext(values);
@@ -103,6 +113,25 @@ export async function run(
       `mesh serve: ${record.url} (portal /, Prometheus /metrics, /health.json) on ${identity.replace(/^duckdb:/, '')}, pid ${process.pid}.\nmesh commands on this warehouse now go through it. Stop with Ctrl-C or SIGTERM.`,
     );
 
+  const mesh = values['no-scheduler'] ? undefined : await loadMesh(values);
+  const scheduler = mesh ? scheduledBuilds(warehouse, mesh, context, io) : undefined;
+  let wake: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  let looping: Promise<void> = Promise.resolve();
+  if (scheduler) {
+    // Scheduled builds queue with the commands that write, so a build never overlaps another.
+    looping = (async () => {
+      while (!server.closing) {
+        await server.write('scheduled build', () => scheduler.tick().then(report(io)));
+        const next = scheduler.nextWake();
+        const ms = Math.min(60_000, Math.max(250, (next?.getTime() ?? Date.now() + 60_000) - Date.now()));
+        if (server.closing) break;
+        await new Promise<void>((resolve) => {
+          wake = { timer: setTimeout(resolve, ms), resolve };
+        });
+      }
+    })().catch((error) => io.err(`mesh serve: the scheduler stopped: ${(error as Error).message}`));
+  }
+
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
@@ -119,6 +148,11 @@ export async function run(
         );
       http.close();
       http.closeIdleConnections();
+      if (wake) {
+        clearTimeout(wake.timer);
+        wake.resolve();
+      }
+      await looping;
       await server.idle();
       unshare();
       if (file) rmSync(file, { force: true });
@@ -149,6 +183,23 @@ class MeshServer {
     private readonly context: CommandContext,
     private readonly values: GlobalOptions,
   ) {}
+
+  /** Runs `work` after the writes before it, labelled while it runs. */
+  write<T>(label: string, work: () => Promise<T>): Promise<T> {
+    const run = async () => {
+      this.running.add(label);
+      try {
+        return await work();
+      } finally {
+        this.running.delete(label);
+      }
+    };
+    const done = this.writes.then(run, run);
+    this.writes = done.catch(() => undefined);
+    const tracked = done.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    return done;
+  }
 
   /** Resolves once no command runs. */
   async idle(): Promise<void> {
@@ -204,7 +255,10 @@ class MeshServer {
 
   private async catalog() {
     const mesh = await loadMesh(this.values);
-    return loadCatalog(this.warehouse, mesh, { anomalies: this.context.config.anomalies });
+    return loadCatalog(this.warehouse, mesh, {
+      anomalies: this.context.config.anomalies,
+      schedule: this.context.config.schedule,
+    });
   }
 
   /** Runs `mesh <argv>` sent by another process, on the warehouse this one holds. */
@@ -220,23 +274,18 @@ class MeshServer {
     const label = `mesh ${argv[0]}`;
     const io = capturedIo();
     const { main } = await import('../main.js');
-    const runIt = async () => {
-      this.running.add(label);
-      try {
-        return await main(argv, io);
-      } finally {
-        this.running.delete(label);
-      }
-    };
     // Writers queue behind each other; readers run beside them (DuckDB's concurrency inside one process).
-    let work: Promise<number>;
-    if (WRITERS.has(argv[0] ?? '')) {
-      work = this.writes.then(runIt, runIt);
-      this.writes = work;
-    } else work = runIt();
-    const tracked = work.finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
-    const code = await work;
+    let code: number;
+    if (WRITERS.has(argv[0] ?? '')) code = await this.write(label, () => main(argv, io));
+    else {
+      this.running.add(label);
+      const work: Promise<number> = main(argv, io).finally(() => {
+        this.running.delete(label);
+        this.inFlight.delete(work);
+      });
+      this.inFlight.add(work);
+      code = await work;
+    }
     send(res, 200, TYPES.json!, JSON.stringify({ code, stdout: io.stdout(), stderr: io.stderr() }));
   }
 }
@@ -244,4 +293,74 @@ class MeshServer {
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
   res.end(body);
+}
+
+/** The scheduler of a server: builds what is due and records health (alerts included). */
+function scheduledBuilds(
+  warehouse: Warehouse,
+  mesh: MeshDefinition,
+  context: CommandContext,
+  io: Io,
+): Scheduler {
+  return new Scheduler({
+    mesh,
+    config: context.config.schedule,
+    clock: () => new Date(),
+    runs: (since) => warehouse.listRuns({ since }),
+    build: async (products) => {
+      const { runId, outcomes } = await buildProducts(
+        warehouse,
+        mesh,
+        products.map((p) => p.id),
+        undefined,
+      );
+      const { alerts } = await recordHealth(warehouse, mesh, context.config, {
+        runId,
+        kind: 'build',
+        products: outcomes.map(runProductOf),
+      });
+      for (const line of alertsReport(alerts)) io.err(line);
+      return outcomes;
+    },
+  });
+}
+
+/** One line per scheduled run, on stderr. */
+const report = (io: Io) => (event: SchedulerEvent) => {
+  if (event.type !== 'run') return event;
+  const outcomes = event.outcomes ?? [];
+  const failed = outcomes.filter((o) => o.status !== 'published');
+  io.err(
+    `${event.at.toISOString()} scheduled build of ${event.products!.join(', ')}: ${outcomes.length - failed.length} published${failed.length ? `, ${failed.length} not (${failed.map((o) => `${o.product.id} ${o.status}`).join(', ')})` : ''}.`,
+  );
+  return event;
+};
+
+/** `mesh serve --once`: what is due now, built once, then exit (a cron job, a Kubernetes CronJob). */
+async function runOnce(values: GlobalOptions, io: Io): Promise<number> {
+  const mesh = await loadMesh(values);
+  return withWarehouse(
+    values,
+    async (warehouse, context) => {
+      const event = await scheduledBuilds(warehouse, mesh, context, io).tick();
+      const outcomes = event.outcomes ?? [];
+      const failed = outcomes.filter((o) => o.status !== 'published').length;
+      if (values.json)
+        io.out(
+          JSON.stringify(
+            {
+              due: event.products ?? [],
+              products: outcomes.map(outcomeJson),
+              ...withError(buildFailure(outcomes)),
+            },
+            null,
+            2,
+          ),
+        );
+      else if (event.type === 'idle') io.out('Nothing is due.');
+      else io.out(buildReport(outcomes));
+      return failed ? 1 : 0;
+    },
+    { create: true },
+  );
 }

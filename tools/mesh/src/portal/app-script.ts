@@ -326,6 +326,7 @@ views.product = function (cat, id) {
     row('Domain', link('domain', p.domain)) +
     row('Tier', esc(p.tier)) +
     row('Refresh', esc(p.refresh)) +
+    (p.schedule ? row('Schedule', '<code>' + esc(p.schedule.cron) + '</code> ' + esc(p.schedule.timezone) + ' · next run ' + (p.schedule.nextRun ? esc(fmtTime(p.schedule.nextRun)) : 'none') + ' · last build ' + (p.schedule.lastBuild ? esc(fmtTime(p.schedule.lastBuild)) : 'never')) : '') +
     row('Access', esc(p.access)) +
     row('Consumers', list(p.consumers, function (c) { return '<span class="chip">' + esc(c) + '</span>'; }, ' ')) +
     row('Table', '<code>' + esc(p.table) + '</code>') +

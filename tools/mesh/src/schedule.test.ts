@@ -1,0 +1,168 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = join(import.meta.dirname, '..', '..', '..');
+const BIN = join(repo, 'tools', 'mesh', 'bin', 'mesh.js');
+const root = mkdtempSync(join(tmpdir(), 'mesh-schedule-'));
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  // biome-ignore lint/suspicious/noExplicitAny: the JSON of any command
+  json: () => any;
+}
+
+/** Runs the CLI without blocking: the server runs beside its clients. */
+function mesh(...args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: root });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr.on('data', (c) => {
+    stderr += c;
+  });
+  const done = new Promise<Ran>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
+  });
+  return Object.assign(done, { child });
+}
+
+beforeAll(async () => {
+  mkdirSync(join(root, 'node_modules', '@retail-mesh'), { recursive: true });
+  symlinkSync(join(repo, 'packages', 'mesh-sdk'), join(root, 'node_modules', '@retail-mesh', 'sdk'));
+  mkdirSync(join(root, 'shelf'));
+  writeFileSync(
+    join(root, 'shelf', 'package.json'),
+    JSON.stringify({
+      name: 'shelf-domain',
+      version: '1.0.0',
+      type: 'module',
+      exports: { '.': './index.js' },
+    }),
+  );
+  writeFileSync(
+    join(root, 'shelf', 'index.js'),
+    `import { defineDataProduct, defineDomain, defineSource, sql, z } from '@retail-mesh/sdk';
+export const domain = defineDomain({
+  name: 'shelf',
+  description: 'Shelf planning.',
+  owner: { team: 'shelf-data', email: 'shelf-data@retail.example' },
+});
+export const items = defineSource({
+  domain,
+  name: 'items',
+  mode: 'snapshot',
+  system: 'Shelf app',
+  description: 'Every item on a shelf, exported whole.',
+  schema: z.object({
+    item_id: z.string().describe('Item').meta({ key: true }),
+    shelf: z.string().describe('Shelf it sits on'),
+  }),
+});
+const common = {
+  domain,
+  version: '1.0.0',
+  tier: 'silver',
+  access: 'public',
+  consumers: ['store'],
+  inputs: { items },
+};
+export const shelfItems = defineDataProduct({
+  ...common,
+  name: 'shelf_items',
+  description: 'Items on the shelves, hourly.',
+  refresh: 'hourly',
+  schema: z.object({ item_id: z.string().describe('Item').meta({ key: true }) }),
+  transform: ({ items }) => sql\`SELECT item_id FROM \${items}\`,
+  checks: (c) => [c.item_id.unique()],
+});
+export const shelfCounts = defineDataProduct({
+  ...common,
+  name: 'shelf_counts',
+  description: 'Items per shelf, every two seconds.',
+  refresh: 'real-time',
+  schedule: { cron: '*/2 * * * * *', timezone: 'Europe/Paris' },
+  schema: z.object({
+    shelf: z.string().describe('Shelf').meta({ key: true }),
+    items: z.int().describe('Items on it'),
+  }),
+  transform: ({ items }) => sql\`SELECT shelf, COUNT(*) AS items FROM \${items} GROUP BY shelf\`,
+  checks: (c) => [c.shelf.unique()],
+});
+export const sources = [items];
+export const products = [shelfItems, shelfCounts];
+`,
+  );
+  writeFileSync(
+    join(root, 'mesh.yaml'),
+    'domains:\n  - ./shelf\ntargets:\n  local:\n    type: duckdb\n    path: mesh.duckdb\nschedule:\n  hourly: "0 * * * *"\n',
+  );
+  writeFileSync(
+    join(root, 'items.csv'),
+    `item_id,shelf\n${Array.from({ length: 30 }, (_, i) => `I${i},S${i % 3}`).join('\n')}\n`,
+  );
+  expect((await mesh('ingest', 'shelf.items', '--from', 'items.csv')).code).toBe(0);
+}, 60_000);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('the scheduler', () => {
+  it('mesh serve --once builds what is due and exits; run again, nothing is due', async () => {
+    const once = await mesh('serve', '--once', '--json');
+    expect(once.code, once.stderr).toBe(0);
+    expect(once.json().due).toEqual(['shelf.shelf_items', 'shelf.shelf_counts']);
+    expect(once.json().products.map((p: { status: string }) => p.status)).toEqual(['published', 'published']);
+    const schedule = (await mesh('schedule', '--json')).json().products;
+    expect(schedule[0]).toMatchObject({ product: 'shelf.shelf_items', cron: '0 * * * *', due: false });
+    expect(schedule[1]).toMatchObject({
+      product: 'shelf.shelf_counts',
+      cron: '*/2 * * * * *',
+      timezone: 'Europe/Paris',
+      from: 'product',
+    });
+    // Built after its last hourly slot: not due until the next.
+    const again = await mesh('serve', '--once', '--json');
+    expect(again.json().due).not.toContain('shelf.shelf_items');
+  }, 60_000);
+
+  it('mesh serve builds each product on its schedule, with nobody typing mesh build', async () => {
+    const before = (await mesh('runs', '--product', 'shelf.shelf_counts', '--json')).json().runs.length;
+    const server = mesh('serve', '--port', '0');
+    try {
+      // Every two seconds: three more builds in well under ten.
+      const until = Date.now() + 20_000;
+      let runs: Array<{ status: string; product: string }> = [];
+      let last = '';
+      while (Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const listed = await mesh('runs', '--product', 'shelf', '--json');
+        last = `${listed.code} ${listed.stdout} ${listed.stderr}`;
+        if (listed.code !== 0) continue;
+        runs = listed.json().runs;
+        if (runs.filter((r) => r.product === 'shelf.shelf_counts').length >= before + 3) break;
+      }
+      const counts = runs.filter((r) => r.product === 'shelf.shelf_counts');
+      expect(counts.length, last).toBeGreaterThanOrEqual(before + 3);
+      expect(counts.every((r) => r.status === 'published')).toBe(true);
+      // The hourly product was built this hour: the scheduler leaves it alone.
+      expect(runs.filter((r) => r.product === 'shelf.shelf_items')).toHaveLength(1);
+      const health = await mesh('health', '--json');
+      expect(health.json().domains[0].products[1]).toMatchObject({
+        id: 'shelf.shelf_counts',
+        status: 'healthy',
+        rowCount: 3,
+      });
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    const stopped = await server;
+    expect(stopped.code).toBe(0);
+    expect(stopped.stderr).toMatch(/scheduled build of shelf\.shelf_counts: 1 published/);
+  }, 60_000);
+});
