@@ -3,6 +3,7 @@ import { orderCustomerSummary } from './order-customer-summary.js';
 import { orderDailySales } from './order-daily-sales.js';
 import { orderFulfillment } from './order-fulfillment.js';
 import { orderItems } from './order-items.js';
+import { orderLiveOrders } from './order-live-orders.js';
 import { orderProductDailySales } from './order-product-daily-sales.js';
 import { orderReturns } from './order-returns.js';
 import { orderTransactions } from './order-transactions.js';
@@ -13,6 +14,7 @@ export { orderCustomerSummary } from './order-customer-summary.js';
 export { orderDailySales } from './order-daily-sales.js';
 export { FULFILLMENT_STATUSES, orderFulfillment } from './order-fulfillment.js';
 export { orderItems } from './order-items.js';
+export { orderLiveOrders } from './order-live-orders.js';
 export { orderProductDailySales } from './order-product-daily-sales.js';
 export { orderReturns } from './order-returns.js';
 export { ORDER_STATUSES, orderTransactions } from './order-transactions.js';
@@ -39,4 +41,5 @@ export const products = [
   orderReturns,
   orderProductDailySales,
   orderCustomerSummary,
+  orderLiveOrders,
 ] as const;

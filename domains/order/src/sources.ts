@@ -79,6 +79,9 @@ export const orders = defineSource({
     status: z.enum(RAW_ORDER_STATUSES).describe('completed, or cancelled before it was fulfilled'),
     ordered_at: z.date().describe('When the order was placed (UTC)'),
   }),
+  // The OMS drops an export of new and changed orders every minute: mesh serve ingests each
+  // and rebuilds order_live_orders.
+  dropZone: 'drops/order/orders',
   sampleAfter: ['customer.customers', 'store.stores'],
   // The day of an order is drawn without rejection: the year's days, weighted by month,
   // weekday and peak days, are cut into DAY_BUCKETS equally likely buckets (an ASOF join on

@@ -2,7 +2,15 @@ import { orderDailySales } from '@retail-mesh/domain-order';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { buildMesh, buildProduct, loadRows, loadSample, type Warehouse } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dailyOperations, products, rawStaff, rawStores, storeCount, storePerformance } from './index.js';
+import {
+  dailyOperations,
+  products,
+  rawStaff,
+  rawStores,
+  receipts,
+  storeCount,
+  storePerformance,
+} from './index.js';
 
 const SCALE = 0.25;
 const SEED = 42;
@@ -15,7 +23,7 @@ const fingerprint = async (warehouse: Warehouse, table: string, key: string) => 
 };
 
 const seed = async (warehouse: Warehouse, scale: number, seedValue: number) => {
-  for (const source of [rawStores, rawStaff, dailyOperations]) {
+  for (const source of [rawStores, rawStaff, dailyOperations, receipts]) {
     await loadSample(warehouse, source, { scale, seed: seedValue });
   }
 };
@@ -32,6 +40,7 @@ describe('store sample data', () => {
       ['store.raw_stores', 't.store_id'],
       ['store.raw_staff', 't.staff_id'],
       ['store.raw_daily_operations', 't.store_id, t.business_date'],
+      ['store.raw_receipts', 't.receipt_id'],
     ] as const;
     await seed(warehouse, SCALE, 7);
     const first = await Promise.all(tables.map(([t, k]) => fingerprint(warehouse, t, k)));
@@ -136,6 +145,37 @@ describe('store sample data', () => {
     expect(String(facts?.first_day)).toBe('2025-11-01');
     expect(String(facts?.last_day)).toBe('2026-10-31');
     expect(new Date(facts?.last_recorded as Date).getTime()).toBeLessThan(Date.parse('2026-11-01T00:00:00Z'));
+  });
+
+  it('rings receipts up in the last week at trading stores, in opening hours, mostly by card', async () => {
+    const [facts] = await warehouse.query(`
+      SELECT count(*) AS receipts,
+        count(*) - count(DISTINCT receipt_id) AS duplicate_ids,
+        min(CAST(sold_at AS DATE)) AS first_day, max(CAST(sold_at AS DATE)) AS last_day,
+        min(hour(sold_at)) AS first_hour, max(hour(sold_at)) AS last_hour,
+        min(items) AS min_items, min(amount) AS min_amount,
+        avg(CASE WHEN payment = 'card' THEN 1 ELSE 0 END) AS card_share,
+        (SELECT count(*) FROM store.raw_receipts AS r JOIN store.raw_stores AS s USING (store_id)
+           WHERE CAST(r.sold_at AS DATE) < s.opened_on OR CAST(r.sold_at AS DATE) >= s.closed_on) AS while_closed,
+        (SELECT count(*) FROM store.raw_receipts WHERE store_id NOT IN (SELECT store_id FROM store.raw_stores)) AS orphans,
+        (SELECT count(*) FROM store.raw_receipts AS r JOIN store.raw_stores AS s USING (store_id)
+           WHERE r.till > CASE s.format WHEN 'flagship' THEN 8 WHEN 'express' THEN 2 ELSE 4 END) AS unknown_tills
+      FROM store.raw_receipts`);
+    expect(facts).toMatchObject({
+      duplicate_ids: 0,
+      first_day: '2026-10-25',
+      last_day: '2026-10-31',
+      while_closed: 0,
+      orphans: 0,
+      unknown_tills: 0,
+      min_items: 1,
+    });
+    expect(Number(facts?.first_hour)).toBeGreaterThanOrEqual(8);
+    expect(Number(facts?.last_hour)).toBeLessThan(21);
+    expect(Number(facts?.min_amount)).toBeGreaterThan(0);
+    expect(Number(facts?.card_share)).toBeGreaterThan(0.6);
+    expect(Number(facts?.card_share)).toBeLessThan(0.8);
+    expect(Number(facts?.receipts)).toBeGreaterThan(storeCount(SCALE) * 7 * 20);
   });
 
   it('has weekly and seasonal footfall, by format', async () => {

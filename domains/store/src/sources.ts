@@ -1,9 +1,11 @@
-import { defineSource, z } from '@retail-mesh/sdk';
+import { defineSource, sampleDraws, z } from '@retail-mesh/sdk';
 import { storeDomain } from './domain.js';
 
 export const STORE_FORMATS = ['flagship', 'standard', 'express', 'outlet'] as const;
 export const REGIONS = ['north', 'south', 'east', 'west', 'central'] as const;
 export const STAFF_ROLES = ['manager', 'supervisor', 'associate', 'cashier', 'stock'] as const;
+/** How a receipt was paid at the till. */
+export const PAYMENT_METHODS = ['card', 'cash', 'mobile'] as const;
 
 /** The sample's clock is 2026-11-01 00:00 UTC: generated days and timestamps fall in the year before it. */
 /** First business day of the sample year (365 days up to 2026-10-31). */
@@ -342,4 +344,87 @@ export const dailyOperations = defineSource({
       CAST(business_date AS TIMESTAMP)
         + to_seconds(CAST(72000 + hash(${seed}, si, n, 'submitted') % 14400 AS BIGINT)) AS recorded_at
     FROM factors`,
+});
+
+/** Receipts per store and day at a scale, before the format, weekday and noise factors. */
+const receiptsBase = (scale: number) => 60 * Math.sqrt(scale);
+/** The till feed's sample covers the last week of the sample year. */
+const RECEIPT_DAYS = 7;
+/** One hash per receipt splits into every draw (tills are at most 8: 840 is a multiple of 1 to 8). */
+const receiptDraws = sampleDraws('h', { till: 840, second: 46800, items: 100, price: 361, payment: 100 });
+
+export const receipts = defineSource({
+  domain: storeDomain,
+  name: 'receipts',
+  // A receipt is an event: once rung up it never changes, and a file sent twice counts once.
+  mode: 'append',
+  system: 'POS (point of sale: the store tills)',
+  description:
+    'Every receipt rung up at a store till, sent by the POS every few minutes as a small file dropped in the drop zone.',
+  schema: z.object({
+    receipt_id: z
+      .string()
+      .describe('Receipt number, unique across the chain (store, day and sequence)')
+      .meta({ key: true }),
+    store_id: z.string().describe('Store whose till rang the receipt up'),
+    till: z.int().min(1).describe('Till number within the store, from 1'),
+    sold_at: z.date().describe('When the receipt was closed at the till (UTC)'),
+    items: z.int().min(1).describe('Units on the receipt'),
+    amount: z
+      .number()
+      .min(0)
+      .meta({ type: 'decimal' })
+      .describe('Total paid, after discounts, taxes included'),
+    payment: z.enum(PAYMENT_METHODS).describe('How the receipt was paid: card, cash or mobile'),
+  }),
+  // The POS drops a file every few minutes: mesh serve ingests each and rebuilds store_live_sales.
+  dropZone: 'drops/store/receipts',
+  sampleAfter: ['store.stores'],
+  // The last week of the sample year, every store trading then: more receipts in flagships and
+  // on Saturdays, rung up between 08:00 and 21:00, mostly one or two items, mostly by card.
+  sample: ({ scale, seed }) => `
+    WITH s AS (
+      SELECT store_id, format, opened_on, closed_on, ROW_NUMBER() OVER (ORDER BY store_id) AS si
+      FROM store.raw_stores
+    ),
+    days AS (
+      SELECT n, CAST(${LAST_DAY} - ${RECEIPT_DAYS - 1} + CAST(n AS INTEGER) AS DATE) AS day
+      FROM range(0, ${RECEIPT_DAYS}) AS t(n)
+    ),
+    counted AS (
+      SELECT s.store_id, s.si, d.n, d.day,
+        CASE s.format WHEN 'flagship' THEN 8 WHEN 'express' THEN 2 ELSE 4 END AS tills,
+        CAST(round(CAST(${receiptsBase(scale)} AS DOUBLE)
+          * CASE s.format WHEN 'flagship' THEN 2.5 WHEN 'outlet' THEN 1.2 WHEN 'express' THEN 0.9 ELSE 1.0 END
+          * CASE dayofweek(d.day) WHEN 6 THEN 1.3 WHEN 0 THEN 0.9 ELSE 1.0 END
+          * (0.8 + ${uniform(`hash(${seed}, s.si, d.n, 'receipts')`)} * 0.4)) AS INTEGER) AS receipts
+      FROM s CROSS JOIN days AS d
+      WHERE d.day >= s.opened_on AND (s.closed_on IS NULL OR d.day < s.closed_on)
+    ),
+    drawn AS (
+      SELECT store_id, day, tills, k, hash(${seed}, si, n, k, 'receipt') AS h
+      FROM (SELECT counted.*, unnest(range(1, receipts + 1)) AS k FROM counted) AS r
+    ),
+    parts AS (
+      SELECT store_id, day, tills, k,
+        ${receiptDraws.till} AS till_draw, ${receiptDraws.second} AS second,
+        ${receiptDraws.items} AS items_draw, ${receiptDraws.price} AS price_draw,
+        ${receiptDraws.payment} AS payment_draw
+      FROM drawn
+    ),
+    sized AS (
+      SELECT parts.*,
+        CASE WHEN items_draw < 45 THEN 1 WHEN items_draw < 70 THEN 2 WHEN items_draw < 84 THEN 3
+             WHEN items_draw < 92 THEN 4 ELSE 5 + items_draw % 4 END AS items
+      FROM parts
+    )
+    SELECT
+      store_id || '-' || strftime(day, '%Y%m%d') || '-' || lpad(CAST(k AS VARCHAR), 5, '0') AS receipt_id,
+      store_id,
+      CAST(1 + till_draw % tills AS INTEGER) AS till,
+      CAST(day AS TIMESTAMP) + to_seconds(8 * 3600 + second) AS sold_at,
+      CAST(items AS INTEGER) AS items,
+      round(items * (4 + price_draw / 10.0), 2) AS amount,
+      CASE WHEN payment_draw < 70 THEN 'card' WHEN payment_draw < 88 THEN 'cash' ELSE 'mobile' END AS payment
+    FROM sized`,
 });

@@ -217,3 +217,37 @@ describe('sampleCode', () => {
     expect(thrown(() => sampleCode('P', 0, 'i'))).toMatchObject({ code: 'invalid-sample-code' });
   });
 });
+
+describe('defineSource: drop zones', () => {
+  it('has none unless it names one', () => {
+    expect(defineSource(base).dropZone).toBeUndefined();
+  });
+
+  it('takes a folder relative to the root of the mesh, or a Cloud Storage prefix', () => {
+    for (const zone of [
+      'drops/store/sales',
+      'drops/store/sales/',
+      'exports',
+      'gs://retail-drops/store/sales',
+    ]) {
+      expect(defineSource({ ...base, dropZone: zone }).dropZone).toBe(zone);
+    }
+  });
+
+  it('refuses an absolute path, a path out of the mesh, another scheme or an empty name', () => {
+    for (const zone of [
+      '/var/drops',
+      '../drops',
+      'drops/../../etc',
+      'C:\\drops',
+      's3://bucket/x',
+      'gs://',
+      '',
+    ]) {
+      const error = thrown(() => defineSource({ ...base, dropZone: zone }));
+      expect(isMeshError(error), zone).toBe(true);
+      expect(error).toMatchObject({ code: 'invalid-source', subject: { source: 'stock_levels' } });
+      expect((error as Error).message).toMatch(/dropZone/);
+    }
+  });
+});

@@ -83,6 +83,18 @@ const sourceInputSchema = z.object({
   mode: z.enum(SYNC_MODES),
   cursor: z.string().min(1).optional(),
   optional: z.boolean().optional(),
+  dropZone: z
+    .string()
+    .min(1)
+    .refine(
+      (zone) =>
+        /^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/.*)?$/.test(zone) ||
+        (!/^[a-z][a-z0-9+.-]*:\/\//i.test(zone) &&
+          !/^([/\\]|[a-z]:)/i.test(zone) &&
+          !zone.split(/[/\\]/).includes('..')),
+      'a folder relative to the root of the mesh (drops/store/sales), or a Cloud Storage prefix (gs://bucket/prefix)',
+    )
+    .optional(),
 });
 
 export interface SourceInput<S extends z.ZodObject> extends z.input<typeof sourceInputSchema> {
@@ -98,6 +110,16 @@ export interface SourceInput<S extends z.ZodObject> extends z.input<typeof sourc
   cursor?: string;
   /** A source the domain may never receive (returns, sessions): until loaded it reads as empty. */
   optional?: boolean;
+  /**
+   * Where the source's exports are dropped to be loaded as they land: a folder relative to the
+   * root of the mesh (the folder of `mesh.yaml`), e.g. `drops/store/sales`, which `mesh serve`
+   * watches: each complete CSV or Parquet file put there is ingested as one batch (as `mesh
+   * ingest` does) and the `refresh: 'real-time'` products it feeds are built. A writer writes
+   * the file elsewhere, or under a temporary name (`*.tmp`, `*.partial`, a dotfile), and renames
+   * it in. In production, a Cloud Storage prefix (`gs://bucket/prefix`): accepted here and
+   * documented with the source, but not watched by a local `mesh serve`.
+   */
+  dropZone?: string;
   /**
    * A deterministic generator of synthetic rows: a DuckDB SELECT whose columns are the
    * schema's. It runs inside the warehouse (no rows pass through JavaScript) and must derive
@@ -136,6 +158,12 @@ export interface Source<S extends z.ZodObject = z.ZodObject> {
   readonly mode: SyncMode;
   readonly cursor: string | undefined;
   readonly optional: boolean;
+  /**
+   * Where its exports are dropped to be loaded as they land: a folder relative to the root of the
+   * mesh, or a Cloud Storage prefix (`gs://bucket/prefix`, not watched locally); see
+   * `SourceInput.dropZone`.
+   */
+  readonly dropZone: string | undefined;
   readonly sample: ((context: SampleContext) => string) | undefined;
   readonly sampleAfter: readonly string[];
   /** `domain.name`, unique across the mesh. */
@@ -214,6 +242,7 @@ export function defineSource<S extends z.ZodObject>(input: SourceInput<S>): Sour
     mode: parsed.data.mode,
     cursor,
     optional: parsed.data.optional ?? false,
+    dropZone: parsed.data.dropZone,
     sample: input.sample,
     sampleAfter: Object.freeze([...(input.sampleAfter ?? [])]),
     id: `${input.domain.name}.${parsed.data.name}`,

@@ -3,11 +3,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMesh } from './mesh.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 const BIN = join(repo, 'tools', 'mesh', 'bin', 'mesh.js');
 const dir = mkdtempSync(join(tmpdir(), 'mesh-serve-'));
 const db = join(dir, 'mesh.duckdb');
+const products = (await loadMesh()).products.length;
 
 interface Ran {
   code: number | null;
@@ -73,13 +75,13 @@ describe('mesh serve', () => {
       expect(home.type).toContain('text/html');
       expect(home.body).toContain('catalog.js');
       const catalog = JSON.parse((await get(`${url}/catalog.json`)).body);
-      expect(catalog.products).toHaveLength(28);
+      expect(catalog.products).toHaveLength(products);
       expect((await get(`${url}/catalog.js`)).body).toContain('MESH_CATALOG');
       const metrics = await get(`${url}/metrics`);
       expect(metrics.type).toContain('text/plain');
       expect(metrics.body).toMatch(/^retail_mesh_product_rows\{domain="order",product="order_items",/m);
       const health = JSON.parse((await get(`${url}/health.json`)).body);
-      expect(health).toMatchObject({ status: 'healthy', totals: { products: 28 } });
+      expect(health).toMatchObject({ status: 'healthy', totals: { products } });
       expect((await get(`${url}/nothing`)).status).toBe(404);
       // Commands need the token the serve file holds.
       const anonymous = await fetch(`${url}/api/cli`, { method: 'POST', body: '{"argv":["health"]}' });
@@ -98,10 +100,10 @@ describe('mesh serve', () => {
       const during = await mesh('health', '--db', db, '--json');
       const built = await build;
       expect(during.code, during.stderr).toBe(0);
-      expect(JSON.parse(during.stdout).totals.products).toBe(28);
+      expect(JSON.parse(during.stdout).totals.products).toBe(products);
       expect(during.endedAt).toBeLessThan(built.endedAt);
       expect(built.code, built.stderr).toBe(0);
-      expect(JSON.parse(built.stdout).summary.published).toBe(28);
+      expect(JSON.parse(built.stdout).summary.published).toBe(products);
     } finally {
       server.child.kill('SIGTERM');
       await server;
@@ -117,7 +119,7 @@ describe('mesh serve', () => {
     server.child.kill('SIGTERM');
     const [built, stopped] = await Promise.all([build, server]);
     expect(built.code, built.stderr).toBe(0);
-    expect(JSON.parse(built.stdout).summary.published).toBe(28);
+    expect(JSON.parse(built.stdout).summary.published).toBe(products);
     expect(stopped.code).toBe(0);
     expect(stopped.stderr).toContain('finishing mesh build first');
     expect(existsSync(serveFile)).toBe(false);

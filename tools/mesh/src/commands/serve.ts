@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type MeshDefinition, UsageError, type Warehouse, WarehouseError } from '@retail-mesh/sdk';
+import {
+  isMeshError,
+  type MeshDefinition,
+  UsageError,
+  type Warehouse,
+  WarehouseError,
+} from '@retail-mesh/sdk';
 import { loadCatalog } from '../catalog-model.js';
 import {
   type CommandContext,
@@ -15,9 +21,10 @@ import {
   warehouseIdentity,
   withWarehouse,
 } from '../context.js';
+import { describeDropZoneEvent, dropZonesOf, startDropZones } from '../drop-zone.js';
 import { buildFailure, healthFailure, withError } from '../failure.js';
 import { alertsReport, recordHealth } from '../history.js';
-import { loadMesh } from '../mesh.js';
+import { loadMesh, loadMeshPackages } from '../mesh.js';
 import { meshMetrics } from '../metrics.js';
 import { CATALOG_SCRIPT, catalogJson, catalogScript, PORTAL_FILES } from '../portal/index.js';
 import { Scheduler, type SchedulerEvent } from '../scheduler.js';
@@ -70,7 +77,7 @@ export async function run(
       `mesh serve is already running on ${identity.replace(/^duckdb:/, '')} (pid ${other.pid}, ${other.url}): commands go through it; stop it (kill ${other.pid}) to start another.`,
       { file: serveFileOf(context) },
     );
-  const warehouse = await openWarehouse(context, { create: true });
+  const warehouse = await openHeld(context);
   const unshare = shareWarehouse(identity, warehouse);
   const server = new MeshServer(warehouse, context, values);
   const http = createServer((req, res) => void server.handle(req, res));
@@ -113,8 +120,36 @@ export async function run(
       `mesh serve: ${record.url} (portal /, Prometheus /metrics, /health.json) on ${identity.replace(/^duckdb:/, '')}, pid ${process.pid}.\nmesh commands on this warehouse now go through it. Stop with Ctrl-C or SIGTERM.`,
     );
 
-  const mesh = values['no-scheduler'] ? undefined : await loadMesh(values);
+  const loaded = values['no-scheduler'] ? undefined : await loadMeshPackages(values);
+  const mesh = loaded?.mesh;
   const scheduler = mesh ? scheduledBuilds(warehouse, mesh, context, io) : undefined;
+  // Real-time products follow their sources' drop zones: each complete file landed is one batch,
+  // then the real-time products downstream rebuild, queued with every other build.
+  const zones =
+    loaded && mesh && dropZonesOf(mesh, loaded.root).length
+      ? startDropZones({
+          warehouse,
+          mesh,
+          root: loaded.root,
+          onEvent: (event) => io.err(describeDropZoneEvent(event)),
+          build: (products) =>
+            server.write('real-time build', async () => {
+              const { runId, outcomes } = await buildProducts(
+                warehouse,
+                mesh,
+                products.map((p) => p.id),
+                undefined,
+              );
+              const { alerts } = await recordHealth(warehouse, mesh, context.config, {
+                runId,
+                kind: 'build',
+                products: outcomes.map(runProductOf),
+              });
+              for (const line of alertsReport(alerts)) io.err(line);
+              return outcomes;
+            }),
+        })
+      : undefined;
   let wake: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   let looping: Promise<void> = Promise.resolve();
   if (scheduler) {
@@ -153,6 +188,7 @@ export async function run(
         wake.resolve();
       }
       await looping;
+      await zones?.stop();
       await server.idle();
       unshare();
       if (file) rmSync(file, { force: true });
@@ -363,4 +399,20 @@ async function runOnce(values: GlobalOptions, io: Io): Promise<number> {
     },
     { create: true },
   );
+}
+
+/**
+ * Opens the warehouse for good. A command that opened it a moment ago (before this server's
+ * file existed) holds it for a moment: waited for, a few seconds, rather than refused.
+ */
+async function openHeld(context: CommandContext): Promise<Warehouse> {
+  const until = Date.now() + 5000;
+  for (;;) {
+    try {
+      return await openWarehouse(context, { create: true });
+    } catch (error) {
+      if (!isMeshError(error) || error.code !== 'database-locked' || Date.now() > until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
