@@ -1,30 +1,14 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shelfRepo, spawnMesh } from './testing/consumer-repo.js';
 
-const repo = join(import.meta.dirname, '..', '..', '..');
-const BIN = join(repo, 'tools', 'mesh', 'bin', 'mesh.js');
 const root = mkdtempSync(join(tmpdir(), 'mesh-history-'));
 
-/** Runs the CLI without blocking this process: the webhook receiver below must answer meanwhile. */
-const mesh = (...args: string[]) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string; json: () => any }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
-  });
+const mesh = (...args: string[]) => spawnMesh(root, ...args);
 
 /** The webhook receiver: what a Slack-compatible endpoint was sent. */
 const received: Array<Record<string, unknown>> = [];
@@ -51,21 +35,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/mesh`;
-  mkdirSync(join(root, 'node_modules', '@retail-mesh'), { recursive: true });
-  symlinkSync(join(repo, 'packages', 'mesh-sdk'), join(root, 'node_modules', '@retail-mesh', 'sdk'));
-  mkdirSync(join(root, 'shelf'));
-  writeFileSync(
-    join(root, 'shelf', 'package.json'),
-    JSON.stringify({
-      name: 'shelf-domain',
-      version: '1.0.0',
-      type: 'module',
-      exports: { '.': './index.js' },
-    }),
-  );
-  writeFileSync(
-    join(root, 'shelf', 'index.js'),
-    `import { defineDataProduct, defineDomain, defineSource, sql, z } from '@retail-mesh/sdk';
+  shelfRepo(root, {
+    index: `import { defineDataProduct, defineDomain, defineSource, sql, z } from '@retail-mesh/sdk';
 export const domain = defineDomain({
   name: 'shelf',
   description: 'Shelf planning.',
@@ -102,10 +73,7 @@ export const shelfItems = defineDataProduct({
 export const sources = [items];
 export const products = [shelfItems];
 `,
-  );
-  writeFileSync(
-    join(root, 'mesh.yaml'),
-    `domains:
+    meshYaml: `domains:
   - ./shelf
 targets:
   local:
@@ -118,7 +86,7 @@ alerts:
   - url: ${url}
     on: [degraded, anomaly, recovery, error]
 `,
-  );
+  });
 });
 
 afterAll(async () => {

@@ -1,40 +1,13 @@
-import { spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shelfRepo, spawnMesh } from './testing/consumer-repo.js';
 
-const repo = join(import.meta.dirname, '..', '..', '..');
-const BIN = join(repo, 'tools', 'mesh', 'bin', 'mesh.js');
 const root = mkdtempSync(join(tmpdir(), 'mesh-real-time-'));
 const zone = join(root, 'drops', 'items');
 
-/** Runs the CLI without blocking: the server runs beside its clients. */
-function mesh(...args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: root });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => {
-    stdout += c;
-  });
-  child.stderr.on('data', (c) => {
-    stderr += c;
-  });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return Object.assign(done, { child, stdout: () => stdout, stderr: () => stderr });
-}
+const mesh = (...args: string[]) => spawnMesh(root, ...args);
 
 /** Lands a file as a writer should: written under a temporary name, then renamed in. */
 function land(name: string, from: number, rows: number) {
@@ -61,22 +34,9 @@ async function until<T>(
 }
 
 beforeAll(() => {
-  mkdirSync(join(root, 'node_modules', '@retail-mesh'), { recursive: true });
-  symlinkSync(join(repo, 'packages', 'mesh-sdk'), join(root, 'node_modules', '@retail-mesh', 'sdk'));
-  mkdirSync(join(root, 'shelf'));
   mkdirSync(zone, { recursive: true });
-  writeFileSync(
-    join(root, 'shelf', 'package.json'),
-    JSON.stringify({
-      name: 'shelf-domain',
-      version: '1.0.0',
-      type: 'module',
-      exports: { '.': './index.js' },
-    }),
-  );
-  writeFileSync(
-    join(root, 'shelf', 'index.js'),
-    `import { defineDataProduct, defineDomain, defineSource, sql, z } from '@retail-mesh/sdk';
+  shelfRepo(root, {
+    index: `import { defineDataProduct, defineDomain, defineSource, sql, z } from '@retail-mesh/sdk';
 export const domain = defineDomain({
   name: 'shelf',
   description: 'Shelf planning.',
@@ -114,11 +74,9 @@ export const shelfLive = defineDataProduct({
 export const sources = [items];
 export const products = [shelfLive];
 `,
-  );
-  writeFileSync(
-    join(root, 'mesh.yaml'),
-    'domains:\n  - ./shelf\ntargets:\n  local:\n    type: duckdb\n    path: mesh.duckdb\nschedule:\n  realTime: "0 0 1 1 *"\n',
-  );
+    meshYaml:
+      'domains:\n  - ./shelf\ntargets:\n  local:\n    type: duckdb\n    path: mesh.duckdb\nschedule:\n  realTime: "0 0 1 1 *"\n',
+  });
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -1,55 +1,16 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shelfRepo, spawnMesh } from './testing/consumer-repo.js';
 
-const repo = join(import.meta.dirname, '..', '..', '..');
-const BIN = join(repo, 'tools', 'mesh', 'bin', 'mesh.js');
 const root = mkdtempSync(join(tmpdir(), 'mesh-schedule-'));
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  // biome-ignore lint/suspicious/noExplicitAny: the JSON of any command
-  json: () => any;
-}
-
-/** Runs the CLI without blocking: the server runs beside its clients. */
-function mesh(...args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: root });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => {
-    stdout += c;
-  });
-  child.stderr.on('data', (c) => {
-    stderr += c;
-  });
-  const done = new Promise<Ran>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
-  });
-  return Object.assign(done, { child });
-}
+const mesh = (...args: string[]) => spawnMesh(root, ...args);
 
 beforeAll(async () => {
-  mkdirSync(join(root, 'node_modules', '@retail-mesh'), { recursive: true });
-  symlinkSync(join(repo, 'packages', 'mesh-sdk'), join(root, 'node_modules', '@retail-mesh', 'sdk'));
-  mkdirSync(join(root, 'shelf'));
-  writeFileSync(
-    join(root, 'shelf', 'package.json'),
-    JSON.stringify({
-      name: 'shelf-domain',
-      version: '1.0.0',
-      type: 'module',
-      exports: { '.': './index.js' },
-    }),
-  );
-  writeFileSync(
-    join(root, 'shelf', 'index.js'),
-    `import { defineDataProduct, defineDomain, defineSource, sql, z } from '@retail-mesh/sdk';
+  shelfRepo(root, {
+    index: `import { defineDataProduct, defineDomain, defineSource, sql, z } from '@retail-mesh/sdk';
 export const domain = defineDomain({
   name: 'shelf',
   description: 'Shelf planning.',
@@ -99,11 +60,9 @@ export const shelfCounts = defineDataProduct({
 export const sources = [items];
 export const products = [shelfItems, shelfCounts];
 `,
-  );
-  writeFileSync(
-    join(root, 'mesh.yaml'),
-    'domains:\n  - ./shelf\ntargets:\n  local:\n    type: duckdb\n    path: mesh.duckdb\nschedule:\n  hourly: "0 * * * *"\n',
-  );
+    meshYaml:
+      'domains:\n  - ./shelf\ntargets:\n  local:\n    type: duckdb\n    path: mesh.duckdb\nschedule:\n  hourly: "0 * * * *"\n',
+  });
   writeFileSync(
     join(root, 'items.csv'),
     `item_id,shelf\n${Array.from({ length: 30 }, (_, i) => `I${i},S${i % 3}`).join('\n')}\n`,

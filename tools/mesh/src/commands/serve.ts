@@ -3,6 +3,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type BuildOutcome,
+  type DataProduct,
   isMeshError,
   type MeshDefinition,
   UsageError,
@@ -133,21 +135,7 @@ export async function run(
           root: loaded.root,
           onEvent: (event) => io.err(describeDropZoneEvent(event)),
           build: (products) =>
-            server.write('real-time build', async () => {
-              const { runId, outcomes } = await buildProducts(
-                warehouse,
-                mesh,
-                products.map((p) => p.id),
-                undefined,
-              );
-              const { alerts } = await recordHealth(warehouse, mesh, context.config, {
-                runId,
-                kind: 'build',
-                products: outcomes.map(runProductOf),
-              });
-              for (const line of alertsReport(alerts)) io.err(line);
-              return outcomes;
-            }),
+            server.write('real-time build', () => buildAndRecord(warehouse, mesh, context, io, products)),
         })
       : undefined;
   let wake: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
@@ -343,22 +331,31 @@ function scheduledBuilds(
     config: context.config.schedule,
     clock: () => new Date(),
     runs: (since) => warehouse.listRuns({ since }),
-    build: async (products) => {
-      const { runId, outcomes } = await buildProducts(
-        warehouse,
-        mesh,
-        products.map((p) => p.id),
-        undefined,
-      );
-      const { alerts } = await recordHealth(warehouse, mesh, context.config, {
-        runId,
-        kind: 'build',
-        products: outcomes.map(runProductOf),
-      });
-      for (const line of alertsReport(alerts)) io.err(line);
-      return outcomes;
-    },
+    build: (products) => buildAndRecord(warehouse, mesh, context, io, products),
   });
+}
+
+/** Builds products the server chose (and what they read), records health and sends its alerts. */
+async function buildAndRecord(
+  warehouse: Warehouse,
+  mesh: MeshDefinition,
+  context: CommandContext,
+  io: Io,
+  products: readonly DataProduct[],
+): Promise<BuildOutcome[]> {
+  const { runId, outcomes } = await buildProducts(
+    warehouse,
+    mesh,
+    products.map((p) => p.id),
+    undefined,
+  );
+  const { alerts } = await recordHealth(warehouse, mesh, context.config, {
+    runId,
+    kind: 'build',
+    products: outcomes.map(runProductOf),
+  });
+  for (const line of alertsReport(alerts)) io.err(line);
+  return outcomes;
 }
 
 /** One line per scheduled run, on stderr. */
