@@ -195,8 +195,15 @@ export function meshHealth(
   now: Date = new Date(),
   sources: readonly SourceState[] = [],
 ): MeshHealth {
+  // Grouped once: filtering every product per domain is quadratic at a thousand domains.
+  const byDomain = new Map<string, ProductHealth[]>();
+  for (const p of products) {
+    const list = byDomain.get(p.domain);
+    if (list) list.push(p);
+    else byDomain.set(p.domain, [p]);
+  }
   const domainHealth = domains.map((d): DomainHealth => {
-    const own = products.filter((p) => p.domain === d.name);
+    const own = byDomain.get(d.name) ?? [];
     return {
       name: d.name,
       owner: d.owner.team,

@@ -427,3 +427,224 @@ describe('duckdb dialect', () => {
     await warehouse.close();
   });
 });
+
+describe('duckdb warehouse: the stats of many tables', () => {
+  /** The bulk catalog (BulkCatalog) the SDK's health and builds reach through statsOfTables. */
+  interface Bulk {
+    tableStatsOf(
+      refs: ReadonlyArray<{ schema: string; name: string }>,
+    ): Promise<Array<{ rowCount: number; bytes: number; lastModified: Date | undefined } | undefined>>;
+    listTablesIn(schemas: readonly string[]): Promise<Map<string, string[]>>;
+  }
+  const schemas = Array.from({ length: 30 }, (_, s) => `many_${s}`);
+  const refs = schemas.flatMap((schema) => Array.from({ length: 10 }, (_, t) => ({ schema, name: `t${t}` })));
+
+  /**
+   * 300 tables in 30 schemas: products (with _processed_at; t8 empty), a log without it (t9) and
+   * a view; days deleted and inserted again the way incremental products rewrite them, some
+   * before a checkpoint and some after (in memory, not yet in the file's blocks), and the newest
+   * rows of one table deleted, so that its latest stamp is an older one.
+   */
+  async function manyTables(warehouse: Awaited<ReturnType<typeof createDuckDbWarehouse>>) {
+    for (const [s, schema] of schemas.entries()) {
+      const tables = Array.from({ length: 10 }, (_, t) => {
+        const rows = t === 8 ? 0 : 5 + ((s * 7 + t * 3) % 40);
+        return t === 9
+          ? `CREATE TABLE ${schema}.t9 AS SELECT range AS id FROM range(${rows})`
+          : `CREATE TABLE ${schema}.t${t} AS SELECT range AS id, DATE '2026-01-01' + CAST(range % 5 AS INTEGER) AS day,
+               TIMESTAMPTZ '2026-02-01 00:00:00+00' + to_minutes(range) AS _processed_at FROM range(${rows})`;
+      });
+      await warehouse.query([`CREATE SCHEMA ${schema}`, ...tables].join(';\n'));
+    }
+    await warehouse.query(`CREATE VIEW many_0.v AS SELECT * FROM many_0.t0 WHERE id % 2 = 0`);
+    await warehouse.checkpoint();
+    for (const schema of schemas.slice(0, 10)) {
+      await warehouse.query(
+        `DELETE FROM ${schema}.t1 WHERE day = DATE '2026-01-02';
+         INSERT INTO ${schema}.t1 SELECT id + 1000, DATE '2026-01-02', _processed_at - INTERVAL 1 DAY FROM ${schema}.t1 WHERE day = DATE '2026-01-03'`,
+      );
+    }
+    await warehouse.query(
+      `DELETE FROM many_3.t2 WHERE _processed_at > (SELECT max(_processed_at) - INTERVAL 3 MINUTE FROM many_3.t2)`,
+    );
+    await warehouse.checkpoint();
+    for (const schema of schemas.slice(10, 20)) {
+      await warehouse.query(
+        `DELETE FROM ${schema}.t3 WHERE id % 3 = 0;
+         INSERT INTO ${schema}.t4 SELECT id + 500, day, now() FROM ${schema}.t4 LIMIT 4`,
+      );
+    }
+  }
+
+  /**
+   * What plain SQL says of one table, asked on its own in one statement the way the adapter of
+   * before did: its count, its latest _processed_at (`stamped`), its storage (none for a view).
+   */
+  async function byItself(
+    warehouse: Awaited<ReturnType<typeof createDuckDbWarehouse>>,
+    ref: { schema: string; name: string },
+    kind: 'stamped' | 'table' | 'view' | 'missing',
+  ) {
+    if (kind === 'missing') return undefined;
+    const t = `${ref.schema}.${ref.name}`;
+    const [row] = await warehouse.query(
+      `SELECT (SELECT count(*) FROM ${t}) AS n,
+         ${kind === 'stamped' ? `(SELECT max(_processed_at) FROM ${t})` : 'NULL'} AS m,
+         ${
+           kind === 'view'
+             ? '0'
+             : `(SELECT CASE WHEN any_value(d.block_size) > 0
+                  THEN coalesce(sum(s.blocks), 0) * any_value(d.block_size) + coalesce(sum(s.in_memory), 0) * 8
+                  ELSE coalesce(sum(s.all_values), 0) * 8 END
+                FROM (SELECT count(DISTINCT block_id) FILTER (WHERE block_id IS NOT NULL) AS blocks,
+                        coalesce(sum(count) FILTER (WHERE block_id IS NULL), 0) AS in_memory,
+                        coalesce(sum(count), 0) AS all_values FROM pragma_storage_info('${t}')) AS s,
+                     (SELECT block_size FROM pragma_database_size() LIMIT 1) AS d)`
+         } AS b`,
+    );
+    return {
+      rowCount: Number(row?.n),
+      bytes: Number(row?.b),
+      lastModified: row?.m instanceof Date ? row.m : undefined,
+    };
+  }
+
+  for (const where of ['file', 'memory'] as const) {
+    it(`reads the stats of hundreds of tables exactly as table by table, after deletes too (${where})`, async () => {
+      const warehouse = await createDuckDbWarehouse(
+        where === 'file' ? { path: join(dir, 'many-tables.duckdb'), create: true } : { path: ':memory:' },
+      );
+      try {
+        await manyTables(warehouse);
+        const bulk = warehouse as unknown as Bulk;
+        const asked = [
+          ...refs.map((ref) => ({
+            ref,
+            kind: ref.name === 't9' ? ('table' as const) : ('stamped' as const),
+          })),
+          { ref: { schema: 'many_0', name: 'v' }, kind: 'view' as const },
+          { ref: { schema: 'many_0', name: 'missing' }, kind: 'missing' as const },
+          { ref: { schema: 'nowhere', name: 't0' }, kind: 'missing' as const },
+          { ref: refs[41]!, kind: 'stamped' as const },
+        ];
+        const stats = await bulk.tableStatsOf(asked.map((a) => a.ref));
+        const expected = [];
+        for (const { ref, kind } of asked) expected.push(await byItself(warehouse, ref, kind));
+        expect(stats).toEqual(expected);
+        // The deletes matter: the catalog's estimate still counts the rows deleted from many_10.t3
+        // since the checkpoint, and many_3.t2's latest stamp is that of the newest row it kept.
+        const [estimate] = await warehouse.query(
+          `SELECT estimated_size AS n FROM duckdb_tables() WHERE schema_name = 'many_10' AND table_name = 't3'`,
+        );
+        expect(Number(estimate?.n)).toBeGreaterThan(stats[103]!.rowCount);
+        expect(stats[32]?.lastModified?.toISOString()).toBe(
+          new Date(Date.parse('2026-02-01T00:00:00Z') + (stats[32]!.rowCount - 1) * 60_000).toISOString(),
+        );
+        expect(stats[8]).toEqual({ rowCount: 0, bytes: 0, lastModified: undefined });
+        expect(stats[9]?.lastModified).toBeUndefined();
+        expect(stats.slice(-4, -1)).toEqual([expect.objectContaining({ bytes: 0 }), undefined, undefined]);
+        expect(stats.at(-1)).toEqual(stats[41]);
+      } finally {
+        await warehouse.close();
+      }
+    }, 120_000);
+  }
+
+  it('counts a table too large to gather with the others as its rows stream, exactly', async () => {
+    const warehouse = await createDuckDbWarehouse({ path: join(dir, 'large-table.duckdb'), create: true });
+    try {
+      // More rows than the adapter gathers before counting: they go through a GROUP BY of their own.
+      await warehouse.query(
+        `CREATE SCHEMA big;
+         CREATE TABLE big.rows AS SELECT range AS id, TIMESTAMP '2026-03-01' + to_seconds(range % 1000) AS _processed_at
+           FROM range(10000001);
+         CREATE TABLE big.few AS SELECT range AS id, TIMESTAMPTZ '2026-03-02 00:00:00+00' AS _processed_at FROM range(3);
+         CREATE TABLE big.plain AS SELECT range AS id FROM range(5);
+         DELETE FROM big.rows WHERE id % 1000 = 999`,
+      );
+      const bulk = warehouse as unknown as Bulk;
+      const asked = [
+        { ref: { schema: 'big', name: 'rows' }, kind: 'stamped' as const },
+        { ref: { schema: 'big', name: 'few' }, kind: 'stamped' as const },
+        { ref: { schema: 'big', name: 'plain' }, kind: 'table' as const },
+      ];
+      const stats = await bulk.tableStatsOf(asked.map((a) => a.ref));
+      const expected = [];
+      for (const { ref, kind } of asked) expected.push(await byItself(warehouse, ref, kind));
+      expect(stats).toEqual(expected);
+      expect(stats[0]).toMatchObject({ rowCount: 9_990_001, lastModified: new Date('2026-03-01T00:16:38Z') });
+    } finally {
+      await warehouse.close();
+    }
+  }, 120_000);
+
+  it('splits the storage of a thousand tables over its connections, exactly as table by table', async () => {
+    let statements = 0;
+    const warehouse = await createDuckDbWarehouse({
+      path: ':memory:',
+      threads: 2,
+      onStatement: () => {
+        statements++;
+      },
+    });
+    try {
+      const many = Array.from({ length: 1000 }, (_, t) => ({ schema: `split_${t % 20}`, name: `t${t}` }));
+      for (let s = 0; s < 20; s++) {
+        await warehouse.query(
+          [
+            `CREATE SCHEMA split_${s}`,
+            ...many
+              .filter((ref) => ref.schema === `split_${s}`)
+              .map(
+                (ref, n) =>
+                  `CREATE TABLE ${ref.schema}.${ref.name} AS SELECT range AS id, TIMESTAMP '2026-04-01' + to_hours(range) AS _processed_at FROM range(${1 + (n % 7)})`,
+              ),
+          ].join(';\n'),
+        );
+      }
+      await warehouse.query(`DELETE FROM split_3.t3 WHERE id > 0`);
+      const before = statements;
+      const stats = await (warehouse as unknown as Bulk).tableStatsOf(many);
+      // The catalog, the counts, and the storage in two parts, one a thread.
+      expect(statements - before).toBe(4);
+      const expected = [];
+      for (const ref of many) expected.push(await byItself(warehouse, ref, 'stamped'));
+      expect(stats).toEqual(expected);
+      expect(stats[3]).toMatchObject({ rowCount: 1, lastModified: new Date('2026-04-01T00:00:00Z') });
+    } finally {
+      await warehouse.close();
+    }
+  }, 120_000);
+
+  it('asks in as many statements for three hundred tables as for ten', async () => {
+    let statements = 0;
+    const warehouse = await createDuckDbWarehouse({
+      path: join(dir, 'many-statements.duckdb'),
+      create: true,
+      onStatement: () => {
+        statements++;
+      },
+    });
+    try {
+      await manyTables(warehouse);
+      const bulk = warehouse as unknown as Bulk;
+      const count = async (work: () => Promise<unknown>) => {
+        const before = statements;
+        await work();
+        return statements - before;
+      };
+      const few = await count(() => bulk.tableStatsOf(refs.slice(0, 10)));
+      const many = await count(() => bulk.tableStatsOf([...refs, { schema: 'many_0', name: 'v' }]));
+      expect(few).toBe(3);
+      expect(many).toBe(few);
+      expect(await count(() => bulk.listTablesIn(schemas.slice(0, 1)))).toBe(1);
+      expect(await count(() => bulk.listTablesIn([...schemas, 'nowhere']))).toBe(1);
+      expect(await count(() => warehouse.storageBytes(refs))).toBe(1);
+      const listed = await bulk.listTablesIn([...schemas, 'nowhere']);
+      for (const schema of [...schemas, 'nowhere'])
+        expect(listed.get(schema)).toEqual(await warehouse.listTables(schema));
+    } finally {
+      await warehouse.close();
+    }
+  }, 120_000);
+});
