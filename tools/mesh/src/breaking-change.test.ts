@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SHELF_DOMAIN, shelfRepo } from './testing/consumer-repo.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 const BIN = join(repo, 'tools', 'mesh', 'bin', 'mesh.js');
@@ -28,12 +29,7 @@ function writeShelf(product: { version: string; column: string; previousMajor?: 
     join(root, 'shelf', 'index.js'),
     `import { defineDataProduct, defineDomain, sql, z } from '@retail-mesh/sdk';
 import { productCatalog } from '@retail-mesh/domain-product';
-export const domain = defineDomain({
-  name: 'shelf',
-  description: 'Shelf planning.',
-  owner: { team: 'shelf-data', email: 'shelf-data@retail.example' },
-});
-export const shelfCategories = defineDataProduct({
+${SHELF_DOMAIN}export const shelfCategories = defineDataProduct({
   domain,
   name: 'shelf_categories',
   version: '${product.version}',
@@ -65,28 +61,14 @@ const changeset = (bump: string) =>
 
 describe('a breaking change, from the release gate to v2 published beside v1', () => {
   it('fails until the product has a major version, its package a major changeset and v1 a deprecation date', async () => {
-    mkdirSync(join(root, 'node_modules', '@retail-mesh'), { recursive: true });
-    symlinkSync(join(repo, 'packages', 'mesh-sdk'), join(root, 'node_modules', '@retail-mesh', 'sdk'));
-    symlinkSync(
-      join(repo, 'domains', 'product'),
-      join(root, 'node_modules', '@retail-mesh', 'domain-product'),
-    );
-    mkdirSync(join(root, 'shelf'));
+    shelfRepo(root, {
+      index: '',
+      meshYaml:
+        'domains:\n  - "@retail-mesh/domain-product"\n  - ./shelf\ntargets:\n  local:\n    type: duckdb\n    path: mesh.duckdb\n',
+      links: { '@retail-mesh/domain-product': 'domains/product' },
+    });
     mkdirSync(join(root, '.changeset'));
     writeFileSync(join(root, '.changeset', 'README.md'), '# Changesets\n');
-    writeFileSync(
-      join(root, 'shelf', 'package.json'),
-      JSON.stringify({
-        name: 'shelf-domain',
-        version: '1.0.0',
-        type: 'module',
-        exports: { '.': './index.js' },
-      }),
-    );
-    writeFileSync(
-      join(root, 'mesh.yaml'),
-      'domains:\n  - "@retail-mesh/domain-product"\n  - ./shelf\ntargets:\n  local:\n    type: duckdb\n    path: mesh.duckdb\n',
-    );
     writeShelf({ version: '1.0.0', column: 'products' });
 
     // Released: the package keeps the contracts of its released version.

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SHELF_DOMAIN, shelfRepo } from './testing/consumer-repo.js';
 
 const repo = join(import.meta.dirname, '..', '..', '..');
 const BIN = join(repo, 'tools', 'mesh', 'bin', 'mesh.js');
@@ -20,29 +21,11 @@ const mesh = (cwd: string, ...args: string[]) => {
  */
 function consumerRepo(domains: string[]): string {
   const root = mkdtempSync(join(dir, 'consumer-'));
-  mkdirSync(join(root, 'node_modules', '@retail-mesh'), { recursive: true });
-  symlinkSync(join(repo, 'packages', 'mesh-sdk'), join(root, 'node_modules', '@retail-mesh', 'sdk'));
-  symlinkSync(join(repo, 'domains', 'product'), join(root, 'node_modules', '@retail-mesh', 'domain-product'));
-  mkdirSync(join(root, 'shelf'));
-  writeFileSync(
-    join(root, 'shelf', 'package.json'),
-    JSON.stringify({
-      name: 'shelf-domain',
-      version: '1.0.0',
-      type: 'module',
-      exports: { '.': './index.js' },
-    }),
-  );
-  writeFileSync(
-    join(root, 'shelf', 'index.js'),
-    `import { defineDataProduct, defineDomain, sql, z } from '@retail-mesh/sdk';
+  shelfRepo(root, {
+    links: { '@retail-mesh/domain-product': 'domains/product' },
+    index: `import { defineDataProduct, defineDomain, sql, z } from '@retail-mesh/sdk';
 import { productCatalog } from '@retail-mesh/domain-product';
-export const domain = defineDomain({
-  name: 'shelf',
-  description: 'Shelf planning.',
-  owner: { team: 'shelf-data', email: 'shelf-data@retail.example' },
-});
-export const shelfCategories = defineDataProduct({
+${SHELF_DOMAIN}export const shelfCategories = defineDataProduct({
   domain,
   name: 'shelf_categories',
   version: '1.0.0',
@@ -62,11 +45,8 @@ export const shelfCategories = defineDataProduct({
 export const sources = [];
 export const products = [shelfCategories];
 `,
-  );
-  writeFileSync(
-    join(root, 'mesh.yaml'),
-    `domains:\n${domains.map((d) => `  - ${d}\n`).join('')}targets:\n  local:\n    type: duckdb\n    path: mesh.duckdb\n`,
-  );
+    meshYaml: `domains:\n${domains.map((d) => `  - ${d}\n`).join('')}targets:\n  local:\n    type: duckdb\n    path: mesh.duckdb\n`,
+  });
   return root;
 }
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shelfRepo, spawnMesh } from './testing/consumer-repo.js';
+import { SHELF_DOMAIN, shelfRepo, spawnMesh } from './testing/consumer-repo.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mesh-history-'));
 
@@ -37,12 +37,7 @@ beforeAll(async () => {
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/mesh`;
   shelfRepo(root, {
     index: `import { defineDataProduct, defineDomain, defineSource, sql, z } from '@retail-mesh/sdk';
-export const domain = defineDomain({
-  name: 'shelf',
-  description: 'Shelf planning.',
-  owner: { team: 'shelf-data', email: 'shelf-data@retail.example' },
-});
-export const items = defineSource({
+${SHELF_DOMAIN}export const items = defineSource({
   domain,
   name: 'items',
   mode: 'snapshot',

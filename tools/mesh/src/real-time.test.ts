@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shelfRepo, spawnMesh } from './testing/consumer-repo.js';
+import { SHELF_DOMAIN, shelfRepo, spawnMesh } from './testing/consumer-repo.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mesh-real-time-'));
 const zone = join(root, 'drops', 'items');
@@ -37,12 +37,7 @@ beforeAll(() => {
   mkdirSync(zone, { recursive: true });
   shelfRepo(root, {
     index: `import { defineDataProduct, defineDomain, defineSource, sql, z } from '@retail-mesh/sdk';
-export const domain = defineDomain({
-  name: 'shelf',
-  description: 'Shelf planning.',
-  owner: { team: 'shelf-data', email: 'shelf-data@retail.example' },
-});
-export const items = defineSource({
+${SHELF_DOMAIN}export const items = defineSource({
   domain,
   name: 'items',
   mode: 'append',

@@ -32,6 +32,14 @@ export function shelfRepo(
   writeFileSync(join(root, 'mesh.yaml'), files.meshYaml);
 }
 
+/** The domain every `shelf/index.js` of these tests declares, as JavaScript source. */
+export const SHELF_DOMAIN = `export const domain = defineDomain({
+  name: 'shelf',
+  description: 'Shelf planning.',
+  owner: { team: 'shelf-data', email: 'shelf-data@retail.example' },
+});
+`;
+
 export interface Ran {
   readonly code: number | null;
   readonly stdout: string;
