@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { CommandContext } from './context.js';
 import { findConfigFile } from './discovery.js';
 
@@ -66,10 +66,8 @@ export function argumentsForServer(args: readonly string[], cwd = process.cwd())
     if (flag && PATH_FLAGS.has(flag)) {
       const value = inline ?? args[++i];
       if (value === undefined) out.push(arg);
-      else
-        out.push(
-          `${flag}=${isAbsolute(value) || value.includes('*') ? resolveGlob(value, cwd) : resolve(cwd, value)}`,
-        );
+      // A glob (`exports/*.csv`) is made absolute the same way: by its directory part.
+      else out.push(`${flag}=${resolve(cwd, value)}`);
       continue;
     }
     out.push(arg);
@@ -80,9 +78,6 @@ export function argumentsForServer(args: readonly string[], cwd = process.cwd())
   }
   return out;
 }
-
-/** A glob (`exports/*.csv`) made absolute by its directory part. */
-const resolveGlob = (value: string, cwd: string) => (isAbsolute(value) ? value : resolve(cwd, value));
 
 /**
  * Runs the command in the server and prints what it printed; undefined when the server does
