@@ -3,6 +3,7 @@ import {
   type MeshDefinition,
   type MeshHealth,
   snapshotOf,
+  sourcesOf,
   type Warehouse,
 } from '@retail-mesh/sdk';
 import { type AlertDelivery, alertsFor, sendAlerts } from './alerts.js';
@@ -25,10 +26,22 @@ export async function recordHealth(
   warehouse: Warehouse,
   mesh: MeshDefinition,
   config: Pick<MeshConfig, 'anomalies' | 'alerts'>,
-  run: { readonly runId: string; readonly kind: 'build' | 'test'; readonly products: readonly RunProduct[] },
+  run: {
+    readonly runId: string;
+    readonly kind: 'build' | 'test';
+    readonly products: readonly RunProduct[];
+    /** `mesh`: the health returned covers every product (what `mesh up` reports); else the run's. */
+    readonly scope?: 'mesh' | 'run';
+  },
   now: Date = new Date(),
 ): Promise<{ health: MeshHealth; snapshots: HealthSnapshot[]; alerts: AlertDelivery[] }> {
-  const health = await collectHealth(warehouse, mesh, now, { anomalies: config.anomalies });
+  // A run's products only, by default: a micro-batch of one real-time product must not size
+  // every table of the mesh.
+  const part = run.scope !== 'mesh';
+  const health = await collectHealth(warehouse, part ? partOf(mesh, run.products) : mesh, now, {
+    anomalies: config.anomalies,
+    part,
+  });
   const byId = new Map(health.domains.flatMap((d) => d.products.map((p) => [p.id, p] as const)));
   const touched = run.products.filter((p) => byId.has(p.id));
   const previous = config.alerts.length
@@ -73,4 +86,16 @@ export function alertsReport(deliveries: readonly AlertDelivery[]): string[] {
       ? `Alert ${d.transition} of ${d.product} not delivered to ${d.url}: ${d.error}.`
       : `Alerted ${d.url}: ${d.product} ${d.transition}.`,
   );
+}
+
+/** The mesh narrowed to these products, the sources they read and their domains. */
+function partOf(mesh: MeshDefinition, products: readonly RunProduct[]): MeshDefinition {
+  const ids = new Set(products.map((p) => p.id));
+  const chosen = mesh.products.filter((p) => ids.has(p.id));
+  const read = new Set(chosen.flatMap((p) => sourcesOf(p).map((s) => s.id)));
+  return {
+    domains: mesh.domains.filter((d) => chosen.some((p) => p.domain.name === d.name)),
+    sources: mesh.sources.filter((s) => read.has(s.id)),
+    products: chosen,
+  };
 }

@@ -30,14 +30,15 @@ export async function collectHealth(
   warehouse: Warehouse,
   mesh: MeshDefinition,
   now = new Date(),
-  options: { anomalies?: AnomalyOptions } = {},
+  options: { anomalies?: AnomalyOptions; part?: boolean } = {},
 ): Promise<MeshHealth> {
   const window = options.anomalies?.window ?? ANOMALY_DEFAULTS.window;
   const runs = new Map((await warehouse.latestRuns()).map((r) => [`${r.domain}.${r.product}`, r]));
   // Each product's recent snapshots, in one statement: enough for the window, its current
-  // publish and a failed build or two.
+  // publish and a failed build or two (of these products only, for a part of the mesh).
   const history = new Map<string, HealthSnapshot[]>();
-  for (const s of await warehouse.healthHistory({ perProduct: window + 4 })) {
+  const asked = options.part ? { products: mesh.products.map((p) => p.id) } : {};
+  for (const s of await warehouse.healthHistory({ ...asked, perProduct: window + 4 })) {
     const list = history.get(s.product);
     if (list) list.push(s);
     else history.set(s.product, [s]);

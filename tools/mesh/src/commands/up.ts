@@ -34,6 +34,7 @@ export async function run(
         runId,
         kind: 'build',
         products: outcomes.map(runProductOf),
+        scope: 'mesh',
       });
       return { seeded, runId, outcomes, previousMajors, health, alerts };
     },
