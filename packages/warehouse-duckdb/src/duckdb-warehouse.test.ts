@@ -616,6 +616,84 @@ describe('duckdb warehouse: the stats of many tables', () => {
     }
   }, 120_000);
 
+  it('counts and sizes again only the tables written since it last did, and never keeps a rolled-back write', async () => {
+    const seen: string[] = [];
+    const warehouse = await createDuckDbWarehouse({
+      path: join(dir, 'kept-stats.duckdb'),
+      create: true,
+      onStatement: (statement) => {
+        seen.push(statement);
+      },
+    });
+    try {
+      await manyTables(warehouse);
+      await warehouse.checkpoint();
+      const bulk = warehouse as unknown as Bulk;
+      const asked = [...refs, { schema: 'many_0', name: 'v' }];
+      const kinds = asked.map((ref) =>
+        ref.name === 'v' ? ('view' as const) : ref.name === 't9' ? ('table' as const) : ('stamped' as const),
+      );
+      const exact = async () => {
+        const expected = [];
+        for (const [i, ref] of asked.entries()) expected.push(await byItself(warehouse, ref, kinds[i]!));
+        return expected;
+      };
+      // The statements it took, and how many tables its count read (`SELECT <i> AS i` each).
+      const stats = async () => {
+        const before = seen.length;
+        const found = await bulk.tableStatsOf(asked);
+        const issued = seen.slice(before);
+        const counted = issued.find((s) => s.includes('count(*) AS row_count'))?.match(/SELECT \d+ AS i\b/g);
+        return { found, statements: issued.length, counted: counted?.length ?? 0 };
+      };
+      const first = await stats();
+      expect(first).toMatchObject({ statements: 3, counted: asked.length });
+      expect(first.found).toEqual(await exact());
+      // Nothing written since: the catalog, then only the view (a view is always counted).
+      const again = await stats();
+      expect(again.found).toEqual(first.found);
+      expect(again).toMatchObject({ statements: 2, counted: 1 });
+      // A write through query() (as a consumer's SQL would): that table is counted again.
+      await warehouse.query(`DELETE FROM many_4.t2 WHERE id % 2 = 0`);
+      const deleted = await stats();
+      expect(deleted).toMatchObject({ statements: 3, counted: 2 });
+      expect(deleted.found).toEqual(await exact());
+      expect(deleted.found[42]!.rowCount).toBeLessThan(first.found[42]!.rowCount);
+      // A write in a transaction: seen inside it, never kept after it rolled back.
+      await warehouse.query('BEGIN TRANSACTION');
+      await warehouse.query(`INSERT INTO many_5.t1 (id) SELECT range FROM range(1000)`);
+      const inside = await stats();
+      expect(inside.found[51]!.rowCount).toBe(first.found[51]!.rowCount + 1000);
+      await warehouse.query('ROLLBACK');
+      const rolledBack = await stats();
+      expect(rolledBack.found).toEqual(await exact());
+      expect(rolledBack.found[51]!.rowCount).toBe(first.found[51]!.rowCount);
+      // A publish on a connection of its own, then what the mesh's API writes.
+      await warehouse.replaceTable({ schema: 'many_6', name: 't3' }, 'SELECT 1 AS id', { columns: [] });
+      await warehouse.dropTable({ schema: 'many_7', name: 't4' });
+      kinds[63] = 'table';
+      kinds[74] = 'missing';
+      const published = await stats();
+      // The view, many_6.t3, and the two written above: until a checkpoint their sizes are an
+      // estimate, so they are sized (and counted) each time.
+      expect(published.counted).toBe(4);
+      expect(published.found).toEqual(await exact());
+      expect(published.found[63]).toMatchObject({ rowCount: 1 });
+      expect(published.found[74]).toBeUndefined();
+      await warehouse.checkpoint();
+      await stats();
+      expect((await stats()).counted).toBe(1);
+      // A statement it cannot read forgets every table.
+      await warehouse.query('VACUUM');
+      await warehouse.checkpoint();
+      const vacuumed = await stats();
+      expect(vacuumed.counted).toBe(asked.length - 1);
+      expect(vacuumed.found).toEqual(await exact());
+    } finally {
+      await warehouse.close();
+    }
+  }, 120_000);
+
   it('asks in as many statements for three hundred tables as for ten', async () => {
     let statements = 0;
     const warehouse = await createDuckDbWarehouse({

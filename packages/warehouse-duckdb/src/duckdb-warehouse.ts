@@ -50,6 +50,7 @@ import {
 import { duckdbDialect } from './duckdb-dialect.js';
 import { formatOf, readFileSql, validationSql } from './duckdb-ingest.js';
 import { columnReader, rowBuilder } from './duckdb-vectors.js';
+import { StatsMemo } from './stats-memo.js';
 
 export interface DuckDbWarehouseOptions {
   /** Database file; `:memory:` for a throwaway one. Default `.mesh/mesh.duckdb` under the working directory. */
@@ -289,6 +290,8 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   /** Connections of finished publishes, kept for the next, and the publishes under way. */
   private readonly idle: DuckDBConnection[] = [];
   private readonly busy = new Set<Promise<unknown>>();
+  /** Stats of tables nothing has written since they were computed (see StatsMemo). */
+  private readonly memo = new StatsMemo();
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -310,10 +313,13 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     connection: DuckDBConnection = this.connection,
   ): Promise<SqlRow[]> {
     this.onStatement?.(statement);
+    this.memo.before(statement, connection);
     try {
       const reader = await connection.runAndReadAll(statement, values as never);
+      this.memo.after(statement, connection, true);
       return rowsOf(reader, reader.getRowObjectsJS() as Record<string, unknown>[]);
     } catch (cause) {
+      this.memo.after(statement, connection, false);
       throw new WarehouseError('statement-failed', (cause as Error).message ?? String(cause), {}, { cause });
     }
   }
@@ -586,6 +592,8 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       let result: Awaited<ReturnType<DuckDBConnection['stream']>>;
       try {
         await connection.run('BEGIN TRANSACTION');
+        this.memo.after('BEGIN', connection, true);
+        this.memo.before(statement, connection);
         result = await connection.stream(statement);
       } catch (cause) {
         throw fail(cause);
@@ -644,6 +652,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       }
       if (pending.length) yield pending;
     } finally {
+      this.memo.after('ROLLBACK', connection, true);
       connection.closeSync();
     }
   }
@@ -655,6 +664,8 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   async tableStatsOf(refs: readonly TableRef[]): Promise<Array<TableStats | undefined>> {
     if (!refs.length) return [];
     return this.exclusive(async () => {
+      // Before anything is read: stats computed below are kept only if nothing wrote since.
+      const mark = this.memo.mark();
       // Which exist, which are views (a sample's current rows: rows, but none stored), and the
       // type of their _processed_at where they have one: one catalog query, whatever their number.
       const inSchemas = `schema_name IN (${[...new Set(refs.map((r) => r.schema))].map(lit).join(', ')})`;
@@ -679,12 +690,17 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             estimate: row.kind === 'table' ? Number(row.estimated_size ?? 0) : undefined,
           });
       }
-      // Each table once, however often it is asked for.
+      // Each table once, however often it is asked for; a table whose stats are kept (nothing
+      // wrote it since they were computed) is neither counted nor sized again.
       const tables = new Map<string, Counted & { view: boolean }>();
+      const kept = new Map<string, TableStats>();
       for (const ref of refs) {
         const k = key(ref.schema, ref.name);
         const kind = kinds.get(k);
-        if (kind && !tables.has(k))
+        if (!kind || tables.has(k) || kept.has(k)) continue;
+        const memo = kind.view ? undefined : this.memo.get(ref, kind.estimate);
+        if (memo) kept.set(k, memo);
+        else
           tables.set(k, {
             ref,
             i: tables.size,
@@ -714,10 +730,12 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           for (const row of await this.storageRows(stored))
             found[Number(row.i)]!.bytes = Number(row.bytes ?? 0);
         }
+        for (const t of existing) if (!t.view) this.memo.remember(t.ref, found[t.i]!, t.estimate, mark);
       }
       return refs.map((ref) => {
-        const t = tables.get(key(ref.schema, ref.name));
-        return t ? { ...found[t.i]! } : undefined;
+        const k = key(ref.schema, ref.name);
+        const t = tables.get(k);
+        return t ? { ...found[t.i]! } : kept.has(k) ? { ...kept.get(k)! } : undefined;
       });
     });
   }
