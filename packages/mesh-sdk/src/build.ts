@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Check, type CheckSuiteResult, checksWithinDays, compileChecks } from './checks.js';
 import type { DataProduct } from './data-product.js';
 import type { Dialect } from './dialect.js';
@@ -26,6 +27,7 @@ import {
   ensureSources,
   type InTransactionQuery,
   type MaterializeResult,
+  statsOfTables,
   storageOfTables,
   type TableLayout,
   type Warehouse,
@@ -147,6 +149,11 @@ export interface BuildOutcome {
         readonly inPlace: boolean;
       }
     | undefined;
+  /**
+   * Not built (`skipUnchanged`): nothing it reads changed since its build that started at
+   * `since`; its published rows are current, and its run records them again.
+   */
+  readonly unchanged?: { readonly since: Date } | undefined;
 }
 
 function subjectOf(product: DataProduct) {
@@ -239,6 +246,7 @@ export async function buildProduct(
           result.rowCount,
           checks,
           undefined,
+          warehouse.dialect,
         ),
         bytesProcessed,
       }),
@@ -354,7 +362,17 @@ export async function buildProduct(
   try {
     if (!recorded)
       await warehouse.recordRun({
-        ...runRecord(product, options.runId, status, started, finished, rowCount, checks, error),
+        ...runRecord(
+          product,
+          options.runId,
+          status,
+          started,
+          finished,
+          rowCount,
+          checks,
+          error,
+          warehouse.dialect,
+        ),
         bytesProcessed,
       });
   } catch (cause) {
@@ -517,12 +535,14 @@ function runRecord(
   rowCount: number,
   checks: CheckSuiteResult | undefined,
   error: MeshError | undefined,
+  dialect: Dialect,
 ): BuildRunRecord {
   return {
     runId,
     domain: product.domain.name,
     product: product.name,
     version: product.version,
+    definition: definitionOf(product, dialect),
     status,
     startedAt,
     finishedAt,
@@ -533,6 +553,33 @@ function runRecord(
     validity: checks?.validity,
     error: error ? { code: error.code, message: error.message } : undefined,
   };
+}
+
+const definitions = new WeakMap<DataProduct, Map<string, string>>();
+
+/**
+ * A fingerprint of what a product's build computes and checks, in a dialect: its build query and
+ * its compiled checks. Recorded with each run: a build whose inputs did not change since a run
+ * of the same definition has nothing new to compute.
+ */
+export function definitionOf(product: DataProduct, dialect: Dialect): string {
+  let byDialect = definitions.get(product);
+  if (!byDialect) {
+    byDialect = new Map();
+    definitions.set(product, byDialect);
+  }
+  let hash = byDialect.get(dialect.name);
+  if (!hash) {
+    const { select } = renderBuildQuery(product, dialect);
+    const checks = compileChecks(product, product.checks, dialect, (r) => r.table).sql;
+    const severities = product.checks.map((c) => c.severity).join(',');
+    hash = createHash('sha256')
+      .update(`${product.version}\n${select}\n${checks}\n${severities}`)
+      .digest('hex')
+      .slice(0, 32);
+    byDialect.set(dialect.name, hash);
+  }
+  return hash;
 }
 
 /** What a check run on a published table found. */
@@ -586,7 +633,17 @@ export async function testProduct(
   const finished = new Date();
   const status = error ? 'test-failed' : 'tested';
   await warehouse.recordRun(
-    runRecord(product, options.runId, status, started, finished, checks?.rowCount ?? 0, checks, error),
+    runRecord(
+      product,
+      options.runId,
+      status,
+      started,
+      finished,
+      checks?.rowCount ?? 0,
+      checks,
+      error,
+      warehouse.dialect,
+    ),
   );
   return { product, status, checks, error, durationMs: finished.getTime() - started.getTime() };
 }
@@ -657,6 +714,50 @@ function blockError(product: DataProduct, block: Block): BuildError {
   );
 }
 
+/**
+ * Whether each product is unchanged: its last build published this very definition, its table
+ * is there, and nothing it reads changed since that build started (no batch of a source it reads
+ * loaded or reverted since; no product it reads rebuilt in this build, or with rows stamped
+ * since). Its last run then, to record again; undefined when it must be built. Asked once per
+ * build: the run log, the batches and the products' stats in one statement each.
+ */
+async function changeTracker(
+  warehouse: Warehouse,
+  products: readonly DataProduct[],
+  rebuilt: ReadonlySet<string>,
+): Promise<(product: DataProduct) => BuildRunRecord | undefined> {
+  const latest = new Map((await warehouse.latestRuns()).map((r) => [`${r.domain}.${r.product}`, r]));
+  const batches = await warehouse.listBatches({ includeReverted: true });
+  const stats = await statsOfTables(
+    warehouse,
+    products.map((p) => p.table),
+  );
+  const statsOf = new Map(products.map((p, i) => [p.id, stats[i]]));
+  return (product) => {
+    const last = latest.get(product.id);
+    if (last?.status !== 'published' || last.definition !== definitionOf(product, warehouse.dialect))
+      return undefined;
+    if (!statsOf.get(product.id)) return undefined;
+    const since = last.startedAt.getTime();
+    for (const input of inputsOf(product)) {
+      if (input.kind === 'source') {
+        const changed = batches.some(
+          (b) =>
+            b.source === input.id &&
+            (b.ingestedAt.getTime() >= since || (b.revertedAt?.getTime() ?? 0) >= since),
+        );
+        if (changed) return undefined;
+      } else {
+        if (rebuilt.has(input.id)) return undefined;
+        const stamped = statsOf.get(input.id)?.lastModified;
+        // An input outside this build is asked for here: its stamp as it is now.
+        if (!statsOf.has(input.id) || !stamped || stamped.getTime() >= since) return undefined;
+      }
+    }
+    return last;
+  };
+}
+
 /** Progress of a mesh build, for the CLI to show. */
 export type BuildEvent =
   | { type: 'planned'; plan: BuildPlan }
@@ -682,6 +783,12 @@ export async function buildMesh(
     mesh?: readonly DataProduct[];
     /** How many products build at once, at most the warehouse's limit (its limit when not given). */
     concurrency?: number;
+    /**
+     * Leave a product as published when nothing it is computed from changed since its last
+     * build (the scheduler's runs): its outcome says `unchanged`, and its run is recorded as a
+     * publish of the same rows, which renews its freshness, its data being current.
+     */
+    skipUnchanged?: boolean;
   } = {},
 ): Promise<BuildOutcome[]> {
   const plan = planBuild(products);
@@ -693,6 +800,11 @@ export async function buildMesh(
   for (const leftover of await stagingLeftovers(warehouse, plan.order))
     await warehouse.dropTable(leftover.table);
   const { missing, broken } = await sourceProblems(warehouse, plan.order);
+  // Products this build published anew: what reads them has changed inputs.
+  const rebuilt = new Set<string>();
+  const unchangedSince = options.skipUnchanged
+    ? await changeTracker(warehouse, plan.order, rebuilt)
+    : () => undefined;
   const outcomes: BuildOutcome[] = [];
   const blocked = new Map<string, Block>();
   const limit = Math.max(
@@ -742,6 +854,7 @@ export async function buildMesh(
     const waitsFor = reads.filter((r) => missing.has(r.id)).map((r) => r.id);
     const block: Block | undefined =
       blocked.get(product.id) ?? (waitsFor.length ? { status: 'waiting', sources: waitsFor } : undefined);
+    const unchanged = block || unreadable ? undefined : unchangedSince(product);
     let outcome: BuildOutcome;
     if (block || unreadable) {
       const error = unreadable ?? blockError(product, block!);
@@ -750,8 +863,37 @@ export async function buildMesh(
       const now = new Date();
       // The outcome stands even if the run log refuses it: say so, as a build does.
       await warehouse
-        .recordRun(runRecord(product, runId, status, now, now, 0, undefined, error))
+        .recordRun(runRecord(product, runId, status, now, now, 0, undefined, error, warehouse.dialect))
         .catch(() => undefined);
+    } else if (unchanged) {
+      const now = new Date();
+      const record: BuildRunRecord = {
+        ...unchanged,
+        runId,
+        startedAt: now,
+        finishedAt: now,
+        bytesProcessed: 0,
+        definition: definitionOf(product, warehouse.dialect),
+      };
+      let error: MeshError | undefined;
+      await warehouse.recordRun(record).catch((cause: unknown) => {
+        error = new WarehouseError(
+          'run-log-failed',
+          `${product.id}: its run could not be recorded: ${(cause as Error)?.message ?? cause}`,
+          subjectOf(product),
+          { cause },
+        );
+      });
+      outcome = {
+        product,
+        status: 'published',
+        rowCount: unchanged.rowCount,
+        bytesProcessed: 0,
+        checks: undefined,
+        error,
+        durationMs: Date.now() - now.getTime(),
+        unchanged: { since: unchanged.startedAt },
+      };
     } else {
       options.onEvent?.({ type: 'started', product });
       wrote = true;
@@ -763,6 +905,7 @@ export async function buildMesh(
         inputBytes,
       });
     }
+    if (outcome.status === 'published' && !outcome.unchanged) rebuilt.add(product.id);
     if (outcome.status !== 'published') {
       const next: Block =
         outcome.status === 'waiting' && block?.status === 'waiting'

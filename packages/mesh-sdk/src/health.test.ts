@@ -137,9 +137,10 @@ describe('productHealth', () => {
   });
 
   it('is stale once older than its freshness SLA, which outranks degraded', () => {
-    const exactlyDue = productHealth(orders, { stats: stats(hoursAgo(2)), lastRun: run() }, now);
+    const built = (hours: number) => run({ startedAt: hoursAgo(hours + 0.1), finishedAt: hoursAgo(hours) });
+    const exactlyDue = productHealth(orders, { stats: stats(hoursAgo(2)), lastRun: built(2) }, now);
     expect(exactlyDue.status).toBe('healthy');
-    const lastRun = run({ checks: [outcome('order_id_unique', false, 'warn')] });
+    const lastRun = { ...built(3), checks: [outcome('order_id_unique', false, 'warn')] };
     const stale = productHealth(orders, { stats: stats(hoursAgo(3)), lastRun }, now);
     expect(stale).toMatchObject({
       status: 'stale',
@@ -148,9 +149,27 @@ describe('productHealth', () => {
     });
   });
 
+  it('is as fresh as a later run that found its inputs unchanged and published the same rows', () => {
+    // Rows stamped 3 hours ago; a scheduled run an hour ago found nothing they come from changed.
+    const confirmed = run({ startedAt: hoursAgo(1), finishedAt: hoursAgo(1), bytesProcessed: 0 });
+    const health = productHealth(orders, { stats: stats(hoursAgo(3)), lastRun: confirmed }, now);
+    expect(health).toMatchObject({
+      status: 'healthy',
+      lastUpdated: hoursAgo(3).toISOString(),
+      freshness: { ageSeconds: 3600, slaSeconds: 7200 },
+    });
+    // A later run that failed renews nothing.
+    const failed = run({ status: 'failed', finishedAt: hoursAgo(1), error: { code: 'x', message: 'boom' } });
+    expect(productHealth(orders, { stats: stats(hoursAgo(3)), lastRun: failed }, now).freshness).toEqual({
+      ageSeconds: 10_800,
+      slaSeconds: 7200,
+    });
+  });
+
   it('is never stale without a freshness SLA', () => {
     const bronze = defineDataProduct({ ...ordersInput, tier: 'bronze', sla: {} });
-    const health = productHealth(bronze, { stats: stats(hoursAgo(500)), lastRun: run() }, now);
+    const lastRun = run({ startedAt: hoursAgo(500.1), finishedAt: hoursAgo(500) });
+    const health = productHealth(bronze, { stats: stats(hoursAgo(500)), lastRun }, now);
     expect(health).toMatchObject({
       status: 'healthy',
       freshness: { ageSeconds: 1_800_000, slaSeconds: null },
@@ -202,7 +221,8 @@ describe('productHealth', () => {
       source('order.shipments', 'ingested', smallBatch),
       source('order.payments', 'ingested', 'x'),
     ];
-    const health = productHealth(orders, { stats: stats(hoursAgo(3)), lastRun: run(), sources }, now);
+    const lastRun = run({ startedAt: hoursAgo(3.1), finishedAt: hoursAgo(3) });
+    const health = productHealth(orders, { stats: stats(hoursAgo(3)), lastRun, sources }, now);
     expect(health.status).toBe('stale');
     expect(health.reasons).toEqual([
       `order.shipments: last batch ${smallBatch}`,

@@ -100,7 +100,12 @@ export function productHealth(
   const failed = checks.filter((c) => !c.passed);
   const lastUpdated = stats?.lastModified ?? null;
   const slaSeconds = product.sla.freshness ? (durationSeconds(product.sla.freshness) ?? null) : null;
-  const ageSeconds = lastUpdated ? Math.max(0, (now.getTime() - lastUpdated.getTime()) / 1000) : null;
+  // Its rows are current as of their stamp, or as of the end of a later run that published
+  // them: a scheduled run that found nothing it reads changed records them again (`unchanged`).
+  const published = stats && lastRun?.status === 'published' ? lastRun.finishedAt : null;
+  const current =
+    lastUpdated && published ? (published > lastUpdated ? published : lastUpdated) : (lastUpdated ?? published);
+  const ageSeconds = current ? Math.max(0, (now.getTime() - current.getTime()) / 1000) : null;
 
   if (!stats) {
     statuses.push('error');

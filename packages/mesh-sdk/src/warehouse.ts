@@ -74,6 +74,11 @@ export interface BuildRunRecord {
   readonly product: string;
   readonly version: string;
   /**
+   * Fingerprint of the product's build query and checks then (`definitionOf`); absent in runs
+   * recorded before it was.
+   */
+  readonly definition?: string | undefined;
+  /**
    * published/failed/skipped/waiting (for a source never loaded) for builds; tested/test-failed
    * for check runs on the published table.
    */
@@ -363,6 +368,7 @@ export function runRecordOf(row: SqlRow): BuildRunRecord {
     domain: String(row.domain),
     product: String(row.product),
     version: String(row.version),
+    definition: row.definition === null || row.definition === undefined ? undefined : String(row.definition),
     status: row.status as BuildRunRecord['status'],
     startedAt: row.started_at as Date,
     finishedAt: row.finished_at as Date,

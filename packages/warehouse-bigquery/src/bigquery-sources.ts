@@ -52,6 +52,7 @@ const RUN_COLUMNS = [
   column('checks', 'string', 'Outcome of every check, as JSON text'),
   column('error_code', 'string', 'Why it failed: the error code', true),
   column('error_message', 'string', 'Why it failed, in words', true),
+  column('definition', 'string', "Fingerprint of the product's build query and checks then", true),
 ];
 
 const BATCH_COLUMNS = [

@@ -445,6 +445,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
       await this.execute(
         script([
           this.runLog.create,
+          this.runLog.migrate,
           this.batchLog.create,
           tableStatement(this.dialect, PLATFORM_TABLES.healthHistory),
         ]),
@@ -561,8 +562,10 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
         checks: JSON.stringify(run.checks),
         error_code: run.error?.code ?? null,
         error_message: run.error?.message ?? null,
+        definition: run.definition ?? null,
       },
       types: {
+        definition: 'STRING',
         bytes_processed: 'INT64',
         completeness: 'FLOAT64',
         validity: 'FLOAT64',
@@ -612,9 +615,11 @@ export function runLogStatements(dialect: Dialect) {
   return {
     create: tableStatement(dialect, PLATFORM_TABLES.runs),
     insert: `INSERT INTO ${runs} (run_id, domain, product, version, status, started_at, finished_at, row_count,
-  bytes_processed, completeness, validity, checks, error_code, error_message)
+  bytes_processed, completeness, validity, checks, error_code, error_message, definition)
 VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at, @row_count,
-  @bytes_processed, @completeness, @validity, @checks, @error_code, @error_message)`,
+  @bytes_processed, @completeness, @validity, @checks, @error_code, @error_message, @definition)`,
+    // A run log of an older release gains the columns added since.
+    migrate: `ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS definition STRING`,
     latest: `SELECT * EXCEPT (newest) FROM (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) AS newest FROM ${runs}
 ) WHERE newest = 1`,

@@ -630,7 +630,7 @@ describe('duckdb warehouse: the stats of many tables', () => {
       await warehouse.checkpoint();
       const bulk = warehouse as unknown as Bulk;
       const asked = [...refs, { schema: 'many_0', name: 'v' }];
-      const kinds = asked.map((ref) =>
+      const kinds: Array<'stamped' | 'table' | 'view' | 'missing'> = asked.map((ref) =>
         ref.name === 'v' ? ('view' as const) : ref.name === 't9' ? ('table' as const) : ('stamped' as const),
       );
       const exact = async () => {

@@ -376,6 +376,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       );
       // Files written before bytes were recorded gain the column.
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS bytes_processed BIGINT`);
+      await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS definition VARCHAR`);
       await this.run(healthHistoryCreateSql(duckdbDialect));
     });
     return this.metaReady;
@@ -807,7 +808,8 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           ${lit(run.startedAt)} AS started_at, ${lit(run.finishedAt)} AS finished_at, ${number(run.rowCount)} AS row_count,
           ${number(run.completeness)}::DOUBLE AS completeness, ${number(run.validity)}::DOUBLE AS validity,
           ${lit(JSON.stringify(run.checks))} AS checks, ${lit(run.error?.code ?? null)} AS error_code,
-          ${lit(run.error?.message ?? null)} AS error_message, ${number(run.bytesProcessed)}::BIGINT AS bytes_processed`,
+          ${lit(run.error?.message ?? null)} AS error_message, ${number(run.bytesProcessed)}::BIGINT AS bytes_processed,
+          ${lit(run.definition ?? null)}::VARCHAR AS definition`,
       undefined,
       connection,
     );

@@ -112,11 +112,30 @@ describe('the scheduler', () => {
         status: 'healthy',
         rowCount: 3,
       });
+      // Nothing it reads changed: its runs record the same rows and renew its freshness.
+      const counted = (await mesh('runs', '--product', 'shelf.shelf_counts', '--json')).json().runs;
+      expect(counted.at(-1)).toMatchObject({ status: 'published', rowCount: 3, bytesProcessed: 0 });
+      // A new export of the source (through the server): the next slot builds it anew.
+      writeFileSync(
+        join(root, 'items-2.csv'),
+        `item_id,shelf\n${Array.from({ length: 40 }, (_, i) => `I${i},S${i % 4}`).join('\n')}\n`,
+      );
+      const ingested = await mesh('ingest', 'shelf.items', '--from', 'items-2.csv');
+      expect(ingested.code, ingested.stderr).toBe(0);
+      const rebuiltBy = Date.now() + 15_000;
+      let rows = 3;
+      while (rows !== 4 && Date.now() < rebuiltBy) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const now = await mesh('health', '--json');
+        if (now.code === 0) rows = now.json().domains[0].products[1].rowCount;
+      }
+      expect(rows).toBe(4);
     } finally {
       server.child.kill('SIGTERM');
     }
     const stopped = await server;
     expect(stopped.code).toBe(0);
-    expect(stopped.stderr).toMatch(/scheduled build of shelf\.shelf_counts: 1 published/);
+    expect(stopped.stderr).toMatch(/scheduled build of shelf\.shelf_counts: 0 published, 1 unchanged\./);
+    expect(stopped.stderr).toMatch(/scheduled build of shelf\.shelf_counts: 1 published\./);
   }, 60_000);
 });

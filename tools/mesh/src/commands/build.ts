@@ -27,7 +27,7 @@ export async function buildProducts(
   mesh: MeshDefinition,
   names: readonly string[],
   io?: Io,
-  options: { fullRefresh?: boolean; concurrency?: number } = {},
+  options: { fullRefresh?: boolean; concurrency?: number; skipUnchanged?: boolean } = {},
 ): Promise<{ runId: string; outcomes: BuildOutcome[]; previousMajors: PreviousMajorView[] }> {
   const runId = newRunId();
   let total = 0;
@@ -46,6 +46,7 @@ export async function buildProducts(
     mesh: mesh.products,
     fullRefresh: options.fullRefresh,
     concurrency: options.concurrency,
+    skipUnchanged: options.skipUnchanged,
     onEvent: (event) => {
       if (event.type === 'planned') total = event.plan.order.length;
       if (event.type === 'started') io?.progress.step(`building ${event.product.id} (${++begun}/${total})`);
@@ -115,6 +116,8 @@ export function outcomeJson(o: BuildOutcome) {
       : null,
     error: o.error ? { code: o.error.code, message: o.error.message, subject: o.error.subject } : null,
     incremental: o.incremental ?? null,
+    // Not built: nothing it reads changed since its build that started then.
+    unchanged: o.unchanged ? { since: o.unchanged.since.toISOString() } : null,
   };
 }
 
@@ -125,13 +128,15 @@ export function buildReport(outcomes: readonly BuildOutcome[]): string {
     o.status === 'published' ? formatInt(o.rowCount) : '-',
     o.checks ? `${o.checks.outcomes.filter((c) => c.passed).length}/${o.checks.outcomes.length}` : '-',
     formatMs(o.durationMs),
-    !o.incremental
-      ? ''
-      : o.incremental.mode === 'partitions'
-        ? `${o.incremental.partitions.length} day${o.incremental.partitions.length === 1 ? '' : 's'} rebuilt`
-        : o.incremental.mode,
+    o.unchanged
+      ? `unchanged since ${o.unchanged.since.toISOString().replace('T', ' ').slice(0, 19)}`
+      : !o.incremental
+        ? ''
+        : o.incremental.mode === 'partitions'
+          ? `${o.incremental.partitions.length} day${o.incremental.partitions.length === 1 ? '' : 's'} rebuilt`
+          : o.incremental.mode,
   ]);
-  const lines = [table(['PRODUCT', 'STATUS', 'ROWS', 'CHECKS', 'TIME', 'INCREMENTAL'], rows)];
+  const lines = [table(['PRODUCT', 'STATUS', 'ROWS', 'CHECKS', 'TIME', 'NOTE'], rows)];
   for (const o of outcomes) {
     if (o.status === 'waiting') lines.push(`${color.yellow('…')} ${o.error?.message}`);
     else if (o.error)

@@ -343,11 +343,14 @@ async function buildAndRecord(
   io: Io,
   products: readonly DataProduct[],
 ): Promise<BuildOutcome[]> {
+  // A product whose inputs did not change since its last build is left as it is (its run is
+  // recorded again, renewing its freshness).
   const { runId, outcomes } = await buildProducts(
     warehouse,
     mesh,
     products.map((p) => p.id),
     undefined,
+    { skipUnchanged: true },
   );
   const { alerts } = await recordHealth(warehouse, mesh, context.config, {
     runId,
@@ -363,8 +366,9 @@ const report = (io: Io) => (event: SchedulerEvent) => {
   if (event.type !== 'run') return event;
   const outcomes = event.outcomes ?? [];
   const failed = outcomes.filter((o) => o.status !== 'published');
+  const unchanged = outcomes.filter((o) => o.unchanged).length;
   io.err(
-    `${event.at.toISOString()} scheduled build of ${event.products!.join(', ')}: ${outcomes.length - failed.length} published${failed.length ? `, ${failed.length} not (${failed.map((o) => `${o.product.id} ${o.status}`).join(', ')})` : ''}.`,
+    `${event.at.toISOString()} scheduled build of ${event.products!.join(', ')}: ${outcomes.length - failed.length - unchanged} published${unchanged ? `, ${unchanged} unchanged` : ''}${failed.length ? `, ${failed.length} not (${failed.map((o) => `${o.product.id} ${o.status}`).join(', ')})` : ''}.`,
   );
   return event;
 };
