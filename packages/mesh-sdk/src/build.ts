@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Check, type CheckSuiteResult, checksWithinDays, compileChecks } from './checks.js';
 import type { DataProduct } from './data-product.js';
 import type { Dialect } from './dialect.js';
+import { durationSeconds } from './duration.js';
 import { BuildError, isMeshError, type MeshError, WarehouseError } from './errors.js';
 import { type BuildPlan, checkedAgainst, downstreamOf, inputsOf, planBuild } from './graph.js';
 import {
@@ -174,6 +175,8 @@ export async function buildProduct(
     readByDay?: boolean;
     /** The storage of the product's inputs, when the caller asked for many at once. */
     inputBytes?: number;
+    /** Aborted to cancel the build (its timeout): nothing is published, its reason is the error. */
+    signal?: AbortSignal;
   },
 ): Promise<BuildOutcome> {
   const started = new Date();
@@ -231,7 +234,11 @@ export async function buildProduct(
       within,
     );
     const update = found?.update;
+    const signal = options.signal;
+    // Between steps where the warehouse cannot interrupt a statement: never published late.
+    const stopIfAborted = () => signal?.throwIfAborted();
     const inTransaction = {
+      signal,
       verify: async (query: InTransactionQuery) => {
         checks = await suite.run(query);
         refuseBlocking(product, checks);
@@ -327,6 +334,7 @@ export async function buildProduct(
       bytesProcessed ??= await warehouse.storageBytes(inputTables(product));
       checks = await suite.run((statement) => warehouse.query(statement));
       refuseBlocking(product, checks);
+      stopIfAborted();
       await warehouse.promote(staging, product.table);
       stagingCreated = false;
       if (update) {
@@ -339,14 +347,16 @@ export async function buildProduct(
     status = 'published';
   } catch (cause) {
     // Every failure names its product: a warehouse error knows the statement, not what it was for.
+    // Cancelled, whatever the statement interrupted said: the reason is the timeout.
+    const reason: unknown = options.signal?.aborted ? options.signal.reason : cause;
     error =
-      isMeshError(cause) && (cause.subject.product || cause.subject.source)
-        ? cause
+      isMeshError(reason) && (reason.subject.product || reason.subject.source)
+        ? reason
         : new WarehouseError(
-            isMeshError(cause) ? cause.code : 'build-failed',
-            `${product.id} failed: ${(cause as Error)?.message ?? cause}`,
+            isMeshError(reason) ? reason.code : 'build-failed',
+            `${product.id} failed: ${(reason as Error)?.message ?? reason}`,
             subjectOf(product),
-            { cause },
+            { cause: reason },
           );
   } finally {
     if (stagingCreated) {
@@ -898,12 +908,32 @@ export async function buildMesh(
       options.onEvent?.({ type: 'started', product });
       wrote = true;
       const inputBytes = canPublishInPlace(warehouse) ? await sizeOf(inputTables(product)) : undefined;
-      outcome = await buildProduct(warehouse, product, {
-        runId,
-        fullRefresh: options.fullRefresh,
-        readByDay: byDay.has(product.id),
-        inputBytes,
-      });
+      const timeout = product.timeout ? (durationSeconds(product.timeout) ?? 0) * 1000 : 0;
+      const cancel = new AbortController();
+      const timer = timeout
+        ? setTimeout(
+            () =>
+              cancel.abort(
+                new BuildError(
+                  'build-timeout',
+                  `${product.id} ran past its ${product.timeout} timeout and was cancelled; the published version stays.`,
+                  subjectOf(product),
+                ),
+              ),
+            timeout,
+          )
+        : undefined;
+      try {
+        outcome = await buildProduct(warehouse, product, {
+          runId,
+          fullRefresh: options.fullRefresh,
+          readByDay: byDay.has(product.id),
+          inputBytes,
+          signal: timeout ? cancel.signal : undefined,
+        });
+      } finally {
+        clearTimeout(timer);
+      }
     }
     if (outcome.status === 'published' && !outcome.unchanged) rebuilt.add(product.id);
     if (outcome.status !== 'published') {

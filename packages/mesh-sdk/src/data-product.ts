@@ -128,7 +128,10 @@ export interface DataProductInput<S extends z.ZodObject, I extends Record<string
    * `refresh` (hourly, daily): `{ cron: '15 6 * * 1-5', timezone: 'Europe/Paris' }`.
    */
   schedule?: { cron: string; timezone?: string };
-  /** How long a scheduled build may run before it is abandoned (the published version stays). */
+  /**
+   * How long a build of it may run before it is cancelled: the statement running is
+   * interrupted where the warehouse can, nothing is published, the published version stays.
+   */
   timeout?: Duration;
   /**
    * After a breaking change under a new major version: the previous major stays published

@@ -104,7 +104,11 @@ export function productHealth(
   // them: a scheduled run that found nothing it reads changed records them again (`unchanged`).
   const published = stats && lastRun?.status === 'published' ? lastRun.finishedAt : null;
   const current =
-    lastUpdated && published ? (published > lastUpdated ? published : lastUpdated) : (lastUpdated ?? published);
+    lastUpdated && published
+      ? published > lastUpdated
+        ? published
+        : lastUpdated
+      : (lastUpdated ?? published);
   const ageSeconds = current ? Math.max(0, (now.getTime() - current.getTime()) / 1000) : null;
 
   if (!stats) {

@@ -197,6 +197,11 @@ export interface InPlaceOptions {
   readonly verify: (query: InTransactionQuery) => Promise<void>;
   /** The run record appended in the same transaction once `verify` passed. */
   readonly record?: (result: MaterializeResult) => BuildRunRecord;
+  /**
+   * Aborted when the build must stop (its product's timeout): the warehouse interrupts the
+   * statement running and rolls the transaction back, rejecting with the signal's reason.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**

@@ -117,6 +117,72 @@ describe('duckdb warehouse', () => {
     await warehouse.close();
   });
 
+  it('cancels a build that runs past its product\'s timeout, interrupting it; the published rows stay', async () => {
+    const domain = defineDomain({
+      name: 'shop',
+      description: 'Shop',
+      owner: { team: 't', email: 't@x.example' },
+    });
+    const schema = z.object({ n: z.int().describe('A number').meta({ key: true }) });
+    const product = (transform: string, timeout?: '1s') =>
+      defineDataProduct({
+        domain,
+        name: 'shop_slow',
+        version: '1.0.0',
+        description: 'Slow or not',
+        tier: 'bronze',
+        refresh: 'hourly',
+        access: 'public',
+        schema,
+        inputs: {},
+        transform: () => sql.raw(transform),
+        ...(timeout ? { timeout } : {}),
+      });
+    const downstream = (upstream: ReturnType<typeof product>) =>
+      defineDataProduct({
+        domain,
+        name: 'shop_after',
+        version: '1.0.0',
+        description: 'Reads the slow one',
+        tier: 'bronze',
+        refresh: 'hourly',
+        access: 'public',
+        schema,
+        inputs: { upstream },
+        transform: ({ upstream: u }) => sql`SELECT n FROM ${u}`,
+      });
+    const warehouse = await createDuckDbWarehouse({ path: join(dir, 'timeout.duckdb'), create: true });
+    try {
+      const fast = product('SELECT range AS n FROM range(3)');
+      expect((await buildMesh(warehouse, [fast])).map((o) => o.status)).toEqual(['published']);
+      // A cross join of a billion rows: minutes, unless interrupted.
+      const slow = product('SELECT count(*) AS n FROM range(100000) AS a, range(100000) AS b', '1s');
+      const started = Date.now();
+      const outcomes = await buildMesh(warehouse, [slow, downstream(slow)]);
+      const took = Date.now() - started;
+      expect(outcomes.map((o) => o.status)).toEqual(['failed', 'skipped']);
+      expect(outcomes[0]!.error).toMatchObject({
+        code: 'build-timeout',
+        message: 'shop.shop_slow ran past its 1s timeout and was cancelled; the published version stays.',
+        subject: { domain: 'shop', product: 'shop_slow' },
+      });
+      expect(took).toBeLessThan(30_000);
+      expect(await warehouse.query('SELECT n FROM shop.shop_slow ORDER BY n')).toEqual([
+        { n: 0 },
+        { n: 1 },
+        { n: 2 },
+      ]);
+      expect((await warehouse.latestRuns()).find((r) => r.product === 'shop_slow')).toMatchObject({
+        status: 'failed',
+        error: { code: 'build-timeout' },
+      });
+      // The connection it ran on builds the next product as usual.
+      expect((await buildMesh(warehouse, [fast])).map((o) => o.status)).toEqual(['published']);
+    } finally {
+      await warehouse.close();
+    }
+  }, 120_000);
+
   it('ensures many sources at once: the ones in place untouched, the others repaired', async () => {
     const path = join(dir, 'sources.duckdb');
     const domain = defineDomain({

@@ -476,25 +476,38 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     return this.withConnection(async (connection) => {
       const run = (statement: string) => this.run(statement, undefined, connection);
       let result: MaterializeResult = { rowCount: 0 };
-      await this.transaction(
-        [
-          async () => {
-            result = await write(connection);
-            for (const a of options.alongside ?? []) {
-              if ('select' in a) await run(`CREATE OR REPLACE TABLE ${table(a.table)} AS ${a.select}`);
-              else {
-                await run(`DELETE FROM ${table(a.table)} WHERE ${a.deleteWhere}`);
-                if (a.insert)
-                  await run(`INSERT INTO ${table(a.table)} BY NAME SELECT * FROM (${a.insert}) AS s`);
+      // Cancelled (a timeout): the statement running is interrupted, the transaction rolled back.
+      const { signal } = options;
+      signal?.throwIfAborted();
+      const interrupt = () => connection.interrupt();
+      signal?.addEventListener('abort', interrupt, { once: true });
+      try {
+        await this.transaction(
+          [
+            async () => {
+              result = await write(connection);
+              for (const a of options.alongside ?? []) {
+                if ('select' in a) await run(`CREATE OR REPLACE TABLE ${table(a.table)} AS ${a.select}`);
+                else {
+                  await run(`DELETE FROM ${table(a.table)} WHERE ${a.deleteWhere}`);
+                  if (a.insert)
+                    await run(`INSERT INTO ${table(a.table)} BY NAME SELECT * FROM (${a.insert}) AS s`);
+                }
               }
-            }
-            await options.verify(run);
-            if (options.record) await this.insertRun(options.record(result), connection);
-            return [];
-          },
-        ],
-        connection,
-      );
+              await options.verify(run);
+              // Interrupted between statements: nothing to cut short, but nothing is committed.
+              signal?.throwIfAborted();
+              if (options.record) await this.insertRun(options.record(result), connection);
+              return [];
+            },
+          ],
+          connection,
+        );
+      } catch (error) {
+        throw signal?.aborted ? signal.reason : error;
+      } finally {
+        signal?.removeEventListener('abort', interrupt);
+      }
       return result;
     });
   }
