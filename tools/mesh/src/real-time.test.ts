@@ -143,4 +143,38 @@ describe('real-time products from a drop zone, in mesh serve', () => {
       await second;
     }
   }, 180_000);
+
+  it('mesh serve --once loads what landed in the drop zones and builds the real-time products, then exits', async () => {
+    land('scan-4.csv', 400_100, 60);
+    // A file refused whole: a column missing.
+    writeFileSync(join(zone, 'broken.csv'), 'item_id\nI1\n');
+    const once = await mesh('serve', '--once', '--json');
+    expect(once.code, once.stderr).toBe(1);
+    const report = once.json();
+    expect(report.dropZones.files).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          source: 'shelf.items',
+          file: join(zone, 'scan-4.csv'),
+          status: 'ingested',
+          rows: 60,
+        }),
+        expect.objectContaining({ source: 'shelf.items', file: join(zone, 'broken.csv'), status: 'failed' }),
+      ]),
+    );
+    expect(report.dropZones.builds[0].outcomes).toEqual([
+      expect.objectContaining({ product: 'shelf.shelf_live', status: 'published', rowCount: 5 }),
+    ]);
+    expect(report.error).toMatchObject({
+      subject: { source: 'shelf.items', file: join(zone, 'broken.csv') },
+    });
+    expect(existsSync(join(zone, '.done', 'scan-4.csv'))).toBe(true);
+    expect(existsSync(join(zone, '.failed', 'broken.csv'))).toBe(true);
+    const listed = JSON.parse((await mesh('ingest', '--list', 'shelf.items', '--json')).stdout).batches;
+    expect(listed.map((b: { loaded: number }) => b.loaded)).toEqual([50, 50, 400_000, 60]);
+    // Nothing landed since: nothing to load, exit 0.
+    const again = await mesh('serve', '--once', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json().dropZones.files).toEqual([]);
+  }, 120_000);
 });

@@ -373,22 +373,48 @@ const report = (io: Io) => (event: SchedulerEvent) => {
   return event;
 };
 
-/** `mesh serve --once`: what is due now, built once, then exit (a cron job, a Kubernetes CronJob). */
+/** How long `--once` waits for the files in its drop zones to settle and load. */
+const ONCE_ZONE_WAIT_MS = 60_000;
+
+/**
+ * `mesh serve --once`: what landed in the drop zones loaded (and the real-time products it
+ * feeds built), then what is due now built once, then exit (a cron job, a Kubernetes CronJob).
+ */
 async function runOnce(values: GlobalOptions, io: Io): Promise<number> {
-  const mesh = await loadMesh(values);
+  const { mesh, root } = await loadMeshPackages(values);
   return withWarehouse(
     values,
     async (warehouse, context) => {
+      const landed = await drainDropZones(warehouse, mesh, root, context, values.json ? undefined : io, io);
       const event = await scheduledBuilds(warehouse, mesh, context, io).tick();
       const outcomes = event.outcomes ?? [];
       const failed = outcomes.filter((o) => o.status !== 'published').length;
+      const refused = landed.files.filter((f) => f.status === 'failed');
+      const builtFromZones = landed.builds.flatMap((b) => b.outcomes);
+      const zoneBuildFailed = builtFromZones.filter((o) => o.status !== 'published');
+      const error =
+        buildFailure(outcomes) ??
+        (refused[0]
+          ? {
+              code: refused[0].code ?? 'drop-zone-file-refused',
+              message: `${refused[0].file} was refused: ${refused[0].reason}`,
+              subject: { source: refused[0].source, file: refused[0].file },
+            }
+          : zoneBuildFailed[0]
+            ? {
+                code: 'build-failed',
+                message: `${zoneBuildFailed[0].product} ${zoneBuildFailed[0].status}: ${zoneBuildFailed[0].error ?? ''}`,
+                subject: { product: zoneBuildFailed[0].product },
+              }
+            : undefined);
       if (values.json)
         io.out(
           JSON.stringify(
             {
+              dropZones: landed,
               due: event.products ?? [],
               products: outcomes.map(outcomeJson),
-              ...withError(buildFailure(outcomes)),
+              ...withError(error),
             },
             null,
             2,
@@ -396,10 +422,93 @@ async function runOnce(values: GlobalOptions, io: Io): Promise<number> {
         );
       else if (event.type === 'idle') io.out('Nothing is due.');
       else io.out(buildReport(outcomes));
-      return failed ? 1 : 0;
+      return failed || refused.length || zoneBuildFailed.length ? 1 : 0;
     },
     { create: true },
   );
+}
+
+/** What `--once` found in the drop zones: each file and what came of it, each build it called for. */
+interface Landed {
+  files: Array<{
+    source: string;
+    file: string;
+    status: 'ingested' | 'skipped' | 'failed';
+    rows?: number;
+    rejected?: number;
+    code?: string;
+    reason?: string;
+  }>;
+  builds: Array<{
+    products: readonly string[];
+    files: readonly string[];
+    outcomes: ReadonlyArray<{ product: string; status: string; rowCount: number; error: string | undefined }>;
+  }>;
+  /** Files still being written when it stopped waiting: left for the next run. */
+  unsettled: boolean;
+}
+
+/**
+ * Loads every complete file in the mesh's local drop zones, then builds the real-time products
+ * they feed, as `mesh serve` would, and stops: the zones' watcher, until it is quiet (or, for a
+ * file that never stops changing, a minute). Events go to `log` (stderr) when given.
+ */
+async function drainDropZones(
+  warehouse: Warehouse,
+  mesh: MeshDefinition,
+  root: string,
+  context: CommandContext,
+  log: Io | undefined,
+  io: Io,
+): Promise<Landed> {
+  const landed: Landed = { files: [], builds: [], unsettled: false };
+  if (!dropZonesOf(mesh, root).some((z) => z.dir)) return landed;
+  const zones = startDropZones({
+    warehouse,
+    mesh,
+    root,
+    pollMs: 50,
+    onEvent: (event) => {
+      if (event.type === 'ingested')
+        landed.files.push({
+          source: event.source,
+          file: event.file,
+          status: 'ingested',
+          rows: event.loaded,
+          rejected: event.rejected,
+        });
+      else if (event.type === 'skipped')
+        landed.files.push({
+          source: event.source,
+          file: event.file,
+          status: 'skipped',
+          reason: event.reason,
+        });
+      else if (event.type === 'failed' && !event.retry)
+        landed.files.push({
+          source: event.source,
+          file: event.file,
+          status: 'failed',
+          code: event.code,
+          reason: event.reason,
+        });
+      else if (event.type === 'build-finished')
+        landed.builds.push({ products: event.products, files: event.files, outcomes: event.outcomes });
+      if (log && event.type !== 'watching' && event.type !== 'seen') log.err(describeDropZoneEvent(event));
+    },
+    build: (products) => buildAndRecord(warehouse, mesh, context, io, products),
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const waited = await Promise.race([
+    zones.idle().then(() => 'idle' as const),
+    new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), ONCE_ZONE_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  landed.unsettled = waited === 'timeout';
+  await zones.stop();
+  return landed;
 }
 
 /**
