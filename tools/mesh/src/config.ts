@@ -69,6 +69,15 @@ const bigqueryTarget = z
     keyFilename: z.string().optional(),
     /** Queries that would bill more than this many bytes fail instead. */
     maximumBytesBilled: z.int().positive().optional(),
+    /**
+     * The Cloud Storage bucket of the drop zones in this target: a source's local zone
+     * `drops/store/receipts` is `gs://<bucket>/drops/store/receipts` there (a zone given as
+     * `gs://...` stays as it is). `mesh plan --terraform` declares the bucket and notifications.
+     */
+    dropZoneBucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'a Cloud Storage bucket name')
+      .optional(),
   })
   .strict();
 

@@ -40,6 +40,11 @@ export const READER_ROLE = 'roles/bigquery.dataViewer';
 /** The `.tf.json` file holding a domain's dataset, tables and grants. */
 export const domainFileName = (domain: string) => `domain-${domain}.tf.json`;
 export const MESH_FILE = 'mesh.tf.json';
+/** The drop zones' bucket, notifications and subscription, when a source has a zone in Cloud Storage. */
+export const DROP_ZONES_FILE = 'drop-zones.tf.json';
+
+/** What a drop zone's writers (its domain's owners) hold on their prefix of the bucket. */
+export const DROP_ZONE_WRITER_ROLE = 'roles/storage.objectCreator';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type Block = { [key: string]: Json };
@@ -85,7 +90,130 @@ export function terraformFiles(
     target,
     sinkDestination,
   );
+  const zones = cloudZones(mesh, target);
+  if (zones.length) files[DROP_ZONES_FILE] = dropZonesFile(zones, target);
   return files;
+}
+
+/** A source's drop zone in Cloud Storage, in a target. */
+export interface CloudZone {
+  readonly source: Source;
+  readonly bucket: string;
+  /** The object prefix, without a trailing slash (empty for a whole bucket). */
+  readonly prefix: string;
+}
+
+/**
+ * The drop zones of the mesh's sources in Cloud Storage, in a target: zones given as
+ * `gs://bucket/prefix`, and local ones under the target's `dropZoneBucket` when it names one.
+ */
+export function cloudZones(mesh: MeshDefinition, target: BigQueryTargetConfig): CloudZone[] {
+  const zones: CloudZone[] = [];
+  for (const source of [...mesh.sources].sort((a, b) => compare(a.id, b.id))) {
+    const zone = source.dropZone;
+    if (!zone) continue;
+    const gs = /^gs:\/\/([^/]+)\/?(.*)$/.exec(zone);
+    if (gs) zones.push({ source, bucket: gs[1]!, prefix: gs[2]!.replace(/\/+$/, '') });
+    else if (target.dropZoneBucket)
+      zones.push({
+        source,
+        bucket: target.dropZoneBucket,
+        prefix: zone.replace(/\\/g, '/').replace(/^\.\//, '').replace(/\/+$/, ''),
+      });
+  }
+  return zones;
+}
+
+/**
+ * The drop zones in Cloud Storage: each bucket (uniform access, no public access), a Pub/Sub
+ * topic told of every object finalized under a zone's prefix (attribute `mesh_source` names
+ * the source) with the Cloud Storage service agent allowed to publish to it, a pull
+ * subscription for the service that loads them (today: copy the object named by a message,
+ * then `mesh ingest <source> --from <copy>`; the CLI reads local files), and per zone its
+ * domain's owners as object creators on its prefix alone (an IAM condition).
+ */
+function dropZonesFile(zones: readonly CloudZone[], target: BigQueryTargetConfig): object {
+  const environment = target.datasetPrefix.replace(/_+$/, '');
+  const name = environment ? `retail-mesh-drop-zones-${environment}` : 'retail-mesh-drop-zones';
+  const topic = 'drop_zones';
+  const publisher = 'drop_zones_storage_publisher';
+  const buckets: Block = {};
+  for (const bucket of [...new Set(zones.map((z) => z.bucket))].sort(compare)) {
+    buckets[resourceName('drop', bucket)] = {
+      name: literal(bucket),
+      project: literal(target.project),
+      location: literal(target.location),
+      uniform_bucket_level_access: true,
+      public_access_prevention: 'enforced',
+      labels: { 'data-mesh': 'true', purpose: 'drop-zones' },
+    };
+  }
+  const bucketRef = (bucket: string) => `\${google_storage_bucket.${resourceName('drop', bucket)}.name}`;
+  const notifications: Block = {};
+  const writers: Block = {};
+  for (const zone of zones) {
+    const ref = resourceName(zone.source.domain.name, zone.source.name);
+    const prefix = zone.prefix ? `${zone.prefix}/` : '';
+    notifications[ref] = {
+      bucket: bucketRef(zone.bucket),
+      payload_format: 'JSON_API_V1',
+      topic: `\${google_pubsub_topic.${topic}.id}`,
+      event_types: ['OBJECT_FINALIZE'],
+      ...(prefix ? { object_name_prefix: literal(prefix) } : {}),
+      custom_attributes: { mesh_source: literal(zone.source.id) },
+      depends_on: [`google_pubsub_topic_iam_member.${publisher}`],
+    };
+    for (const [member, email] of memberNames(ownersOf(zone.source.domain.owner))) {
+      writers[resourceName(zone.source.domain.name, zone.source.name, 'writer', member)] = {
+        bucket: bucketRef(zone.bucket),
+        role: DROP_ZONE_WRITER_ROLE,
+        member: literal(email),
+        condition: {
+          title: literal(`drop zone ${zone.source.id}`),
+          description: literal(`Write files into the drop zone of ${zone.source.id} only.`),
+          expression: literal(
+            `resource.name.startsWith(${JSON.stringify(`projects/_/buckets/${zone.bucket}/objects/${prefix}`)})`,
+          ),
+        },
+      };
+    }
+  }
+  return {
+    '//': `${GENERATED_MARKER}: the Cloud Storage drop zones of the mesh's sources, their notifications and their writers. Edit the sources' dropZone or mesh.yaml, then run it again.`,
+    data: {
+      google_storage_project_service_account: { storage: { project: literal(target.project) } },
+    },
+    resource: {
+      google_storage_bucket: buckets,
+      google_pubsub_topic: {
+        [topic]: {
+          name: literal(name),
+          project: literal(target.project),
+          labels: { 'data-mesh': 'true' },
+        },
+      },
+      google_pubsub_topic_iam_member: {
+        [publisher]: {
+          project: literal(target.project),
+          topic: `\${google_pubsub_topic.${topic}.name}`,
+          role: 'roles/pubsub.publisher',
+          member: `serviceAccount:\${data.google_storage_project_service_account.storage.email_address}`,
+        },
+      },
+      google_pubsub_subscription: {
+        [topic]: {
+          name: literal(name),
+          project: literal(target.project),
+          topic: `\${google_pubsub_topic.${topic}.id}`,
+          ack_deadline_seconds: 600,
+          message_retention_duration: '604800s',
+          expiration_policy: { ttl: '' },
+        },
+      },
+      google_storage_notification: notifications,
+      ...(Object.keys(writers).length ? { google_storage_bucket_iam_member: writers } : {}),
+    },
+  };
 }
 
 /**
