@@ -239,6 +239,7 @@ describe('sources on BigQuery, against the REST stand-in', () => {
     expect(statements()).toEqual([
       script([
         runLogStatements(dialect).create,
+        runLogStatements(dialect).migrate,
         batchLog.create,
         tableStatement(dialect, PLATFORM_TABLES.healthHistory),
       ]),

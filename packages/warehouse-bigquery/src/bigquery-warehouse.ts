@@ -619,7 +619,7 @@ export function runLogStatements(dialect: Dialect) {
 VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at, @row_count,
   @bytes_processed, @completeness, @validity, @checks, @error_code, @error_message, @definition)`,
     // A run log of an older release gains the columns added since.
-    migrate: `ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS definition STRING`,
+    migrate: `ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('definition')} STRING`,
     latest: `SELECT * EXCEPT (newest) FROM (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) AS newest FROM ${runs}
 ) WHERE newest = 1`,
