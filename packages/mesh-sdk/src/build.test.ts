@@ -72,6 +72,7 @@ function recordingWarehouse(options: {
     promote: async (staging, target) => {
       step(`promote ${qualified(staging)} ->`, target);
       promoted.add(qualified(target));
+      return undefined;
     },
     dropTable: async (table) => step('dropTable', table),
     listTables: async (schema) =>

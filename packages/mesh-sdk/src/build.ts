@@ -101,6 +101,18 @@ export function productLayout(product: DataProduct, options: { readByDay?: boole
   };
 }
 
+/** How long a staging table lives if its build never removes it (killed): a day. */
+const STAGING_LIFETIME_MS = 24 * 3600 * 1000;
+
+/**
+ * A staging table's layout: the product's, readable by its owners only (its readers are
+ * granted on the published table once the checks passed), deleted by the warehouse after a day.
+ */
+export function stagingLayout(product: DataProduct, options: { readByDay?: boolean } = {}): TableLayout {
+  const { access: _access, consumers: _consumers, ...layout } = productLayout(product, options);
+  return { ...layout, expiresAt: new Date(Date.now() + STAGING_LIFETIME_MS) };
+}
+
 /**
  * The SELECT that materializes a product: its transform, each column cast to its contract
  * type, and the standard metadata columns appended.
@@ -150,6 +162,8 @@ export interface BuildOutcome {
         readonly inPlace: boolean;
       }
     | undefined;
+  /** Published, but what follows the publish failed (a grant, metadata): said, never swallowed. */
+  readonly warnings?: readonly string[] | undefined;
   /**
    * Not built (`skipUnchanged`): nothing it reads changed since its build that started at
    * `since`; its published rows are current, and its run records them again.
@@ -188,6 +202,7 @@ export async function buildProduct(
   let status: BuildOutcome['status'] = 'failed';
   let stagingCreated = false;
   let incremental: BuildOutcome['incremental'];
+  let warnings: string[] | undefined;
   // Published in place, the run record was committed with the rows.
   let recorded = false;
   try {
@@ -329,13 +344,14 @@ export async function buildProduct(
       ({ rowCount, bytesProcessed } = await warehouse.replaceTable(
         staging,
         build,
-        productLayout(product, options),
+        stagingLayout(product, options),
       ));
       bytesProcessed ??= await warehouse.storageBytes(inputTables(product));
       checks = await suite.run((statement) => warehouse.query(statement));
       refuseBlocking(product, checks);
       stopIfAborted();
-      await warehouse.promote(staging, product.table);
+      const promoted = await warehouse.promote(staging, product.table, productLayout(product, options));
+      if (promoted?.warnings.length) warnings = [...promoted.warnings];
       stagingCreated = false;
       if (update) {
         // The product is published whatever happens here: a missing state means a full build next time.
@@ -402,6 +418,7 @@ export async function buildProduct(
     checks,
     error,
     incremental,
+    ...(warnings ? { warnings } : {}),
     durationMs: finished.getTime() - started.getTime(),
   };
 }

@@ -59,6 +59,16 @@ export interface TableLayout {
   /** Who may read the table besides its owners; adapters with grants apply it with their access policy. */
   readonly access?: AccessModel;
   readonly consumers?: readonly string[];
+  /**
+   * When the warehouse deletes the table by itself: a staging table's, so that one a killed
+   * build left behind goes (adapters without expiry ignore it; builds drop their own anyway).
+   */
+  readonly expiresAt?: Date;
+}
+
+/** What a promote could not finish once the rows were published. */
+export interface PromoteResult {
+  readonly warnings: readonly string[];
 }
 
 /** What materializing a table cost: rows written and bytes the warehouse processed, where it reports them. */
@@ -112,9 +122,12 @@ export interface Warehouse {
   describeQuery(select: string): Promise<Array<{ name: string; type: string }>>;
   /**
    * Makes `staging` the published `target` in one atomic step and removes `staging`.
-   * Readers see the old table or the new one, never neither.
+   * Readers see the old table or the new one, never neither. `layout` is the target's (its
+   * readers are granted on it now, never on the staging table). What failed after the target
+   * was replaced (a grant, its metadata, removing the staging table) comes back as warnings:
+   * the rows are published, the rest is not done.
    */
-  promote(staging: TableRef, target: TableRef): Promise<void>;
+  promote(staging: TableRef, target: TableRef, layout?: TableLayout): Promise<PromoteResult | undefined>;
   dropTable(table: TableRef): Promise<void>;
   /** Names of the tables in a schema/dataset; none when it does not exist. */
   listTables(schema: string): Promise<string[]>;

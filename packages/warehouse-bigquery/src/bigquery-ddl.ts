@@ -52,6 +52,7 @@ export function createTableStatement(
     lines.push(`CLUSTER BY ${layout.clusterBy.map((c) => dialect.quoteIdent(c)).join(', ')}`);
   const tableOptions = options(dialect, [
     ['description', layout.description === undefined ? undefined : dialect.literal(layout.description)],
+    ['expiration_timestamp', layout.expiresAt ? dialect.literal(layout.expiresAt) : undefined],
     [
       'labels',
       labels.length

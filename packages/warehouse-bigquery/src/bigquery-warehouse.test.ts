@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BigQuery } from '@google-cloud/bigquery';
 import {
   buildProduct,
@@ -9,6 +10,7 @@ import {
   type Relation,
   renderBuildQuery,
   sql,
+  stagingLayout,
   stagingTable,
   type Warehouse,
   z,
@@ -26,6 +28,10 @@ import {
 } from './testing/bigquery-stand-in.js';
 
 const PROJECT = 'retail-mesh-test';
+
+/** The label recording a reader the platform granted (as the adapter names it). */
+const readerLabel = (member: string) =>
+  `mesh-reader-${createHash('sha256').update(member).digest('hex').slice(0, 16)}`;
 const API = `/bigquery/v2/projects/${PROJECT}`;
 
 const shop = defineDomain({
@@ -182,6 +188,22 @@ describe('bigquery warehouse against the REST stand-in', () => {
     ]);
   });
 
+  it('changes a dataset only when it differs from what the domain asks, with its etag', async () => {
+    await warehouse.ensureDomain(shop);
+    const patches = () => standIn.find('PATCH', `${API}/datasets/shop`);
+    for (let i = 0; i < 3; i++) await warehouse.ensureDomain(shop);
+    expect(patches()).toEqual([]);
+    // The domain's description changes: one PATCH, conditional on the dataset read.
+    const etag = standIn.dataset('shop')?.etag;
+    await warehouse.ensureDomain({ ...shop, description: 'Point of sale, every till' });
+    expect(patches()).toHaveLength(1);
+    expect(patches()[0]!.headers['if-match']).toBe(etag);
+    expect(patches()[0]!.body).toMatchObject({ description: 'Point of sale, every till' });
+    expect(patches()[0]!.body).not.toHaveProperty('access');
+    await warehouse.ensureDomain({ ...shop, description: 'Point of sale, every till' });
+    expect(patches()).toHaveLength(1);
+  });
+
   it('publishes through a partitioned, clustered, labelled staging table and an atomic copy', async () => {
     const outcome = await buildProduct(warehouse, sales, { runId: 'run-1' });
     expect(outcome.error).toBeUndefined();
@@ -193,8 +215,17 @@ describe('bigquery warehouse against the REST stand-in', () => {
       (q) => !q.query?.query.includes('`_mesh`'),
     );
     expect(describe).toMatchObject({ dryRun: true, query: { query: transform, useLegacySql: false } });
+    // The staging table: the product's layout, no readers, deleted by BigQuery after a day.
+    const expires = /expiration_timestamp=TIMESTAMP '([^']+)'/.exec(materialize?.query?.query ?? '')?.[1];
+    expect(Date.parse(expires!) - Date.now()).toBeGreaterThan(23 * 3600_000);
+    expect(Date.parse(expires!) - Date.now()).toBeLessThan(24 * 3600_000 + 60_000);
     expect(materialize?.query?.query).toBe(
-      createTableStatement(dialect, staging, productLayout(sales), { select }),
+      createTableStatement(
+        dialect,
+        staging,
+        { ...stagingLayout(sales), expiresAt: new Date(expires!) },
+        { select },
+      ),
     );
     expect(materialize?.query?.query).toContain(
       'PARTITION BY TIMESTAMP_TRUNC(`sold_at`, DAY)\nCLUSTER BY `store`',
@@ -209,13 +240,15 @@ describe('bigquery warehouse against the REST stand-in', () => {
       compileChecks(sales, sales.checks, dialect, (r) => (r === sales ? staging : r.table)).sql,
     );
 
-    // Readers by access model: public, so the organisation and the named consumer's group.
+    // Readers by access model (public: the organisation and the named consumer's group), on
+    // the published table only, once its checks passed: the staging table never had any.
     const grants = standIn.find('POST', `${API}/datasets/shop/tables/*:setIamPolicy`);
     expect(grants.map((g) => [g.path.split('/').at(-1), g.body])).toEqual([
       [
-        '_staging_shop_sales:setIamPolicy',
+        'shop_sales:setIamPolicy',
         {
           policy: {
+            etag: expect.any(String),
             bindings: [
               {
                 role: 'roles/bigquery.dataViewer',
@@ -225,12 +258,18 @@ describe('bigquery warehouse against the REST stand-in', () => {
           },
         },
       ],
-      [
-        'shop_sales:setIamPolicy',
-        expect.objectContaining({ policy: expect.objectContaining({ bindings: expect.any(Array) }) }),
-      ],
     ]);
-
+    // What the copy did: the checks ran on the staging table before any grant.
+    const order = standIn.requests
+      .filter((r) => r.path.endsWith(':setIamPolicy') || r.path.endsWith('/jobs'))
+      .map((r) =>
+        r.path.endsWith(':setIamPolicy')
+          ? 'grant'
+          : (r.body as { configuration: { copy?: unknown } }).configuration.copy
+            ? 'copy'
+            : 'query',
+      );
+    expect(order.indexOf('grant')).toBeGreaterThan(order.indexOf('copy'));
     const copy = standIn
       .find('POST', `${API}/jobs`)
       .map((r) => (r.body as { configuration: { copy?: unknown } }).configuration.copy)
@@ -245,7 +284,15 @@ describe('bigquery warehouse against the REST stand-in', () => {
     ]);
     expect(standIn.find('DELETE', `${API}/datasets/shop/tables/_staging_shop_sales`)).toHaveLength(1);
     expect(standIn.table('shop', 'shop_sales')?.resource).toMatchObject({
-      labels: { domain: 'shop', product: 'shop_sales', tier: 'gold', version: '2-1-0' },
+      labels: {
+        domain: 'shop',
+        product: 'shop_sales',
+        tier: 'gold',
+        version: '2-1-0',
+        // The readers the platform granted, recorded: a later publish revokes only those.
+        [readerLabel('domain:retail.example')]: 'dataviewer',
+        [readerLabel('group:store-analytics@retail.example')]: 'dataviewer',
+      },
       description: 'Sales per ticket.',
       timePartitioning: { type: 'DAY', field: 'sold_at' },
       clustering: { fields: ['store'] },
@@ -270,6 +317,18 @@ describe('bigquery warehouse against the REST stand-in', () => {
     ]);
   });
 
+  it('sends no dataset PATCH and no grant when it rebuilds what did not change', async () => {
+    expect((await buildProduct(warehouse, sales, { runId: 'run-1' })).status).toBe('published');
+    standIn.clear();
+    expect((await buildProduct(warehouse, sales, { runId: 'run-2' })).status).toBe('published');
+    expect(standIn.requests.filter((r) => r.method === 'PATCH' && /\/datasets\/[^/]+$/.test(r.path))).toEqual(
+      [],
+    );
+    expect(standIn.find('POST', `${API}/datasets/shop/tables/*:setIamPolicy`)).toEqual([]);
+    // The copy replaced the rows; labels, description and schema were already right.
+    expect(standIn.find('PATCH', `${API}/datasets/shop/tables/shop_sales`)).toEqual([]);
+  });
+
   it('leaves the published table untouched when a blocking check fails', async () => {
     standIn.putTable('shop', 'shop_sales', {
       schema: fieldsOf(sales, true),
@@ -292,24 +351,48 @@ describe('bigquery warehouse against the REST stand-in', () => {
     expect(inserted.at(-1)).toMatchObject({ run_id: 'run-2', status: 'failed', error_code: 'checks-failed' });
   });
 
-  it('narrows readers to those of both versions while the rows change', async () => {
-    const viewer = (members: string[]) => ({ bindings: [{ role: 'roles/bigquery.dataViewer', members }] });
+  it('narrows readers to those of both versions while the rows change, and keeps every grant made elsewhere', async () => {
     const client = new BigQuery({ ...standIn.clientOptions(), projectId: PROJECT });
-    standIn.putTable('shop', 'shop_sales', { schema: fieldsOf(sales, true) });
+    const published = client.dataset('shop').table('shop_sales');
+    standIn.putTable('shop', 'shop_sales', {
+      schema: fieldsOf(sales, true),
+      metadata: {
+        // The platform granted the organisation (and once a group someone has since removed by
+        // hand); an auditor was granted by hand.
+        labels: {
+          [readerLabel('domain:retail.example')]: 'dataviewer',
+          [readerLabel('group:gone@retail.example')]: 'dataviewer',
+        },
+      },
+    });
     standIn.putTable('shop', '_staging_shop_sales', { schema: fieldsOf(sales, true) });
-    await client
-      .dataset('shop')
-      .table('shop_sales')
-      .setIamPolicy(viewer(['domain:retail.example', 'group:store@retail.example']));
-    await client
-      .dataset('shop')
-      .table('_staging_shop_sales')
-      .setIamPolicy(viewer(['group:store@retail.example', 'group:new@retail.example']));
+    await published.setIamPolicy({
+      bindings: [
+        {
+          role: 'roles/bigquery.dataViewer',
+          members: ['domain:retail.example', 'user:auditor@retail.example'],
+        },
+        { role: 'roles/bigquery.dataEditor', members: ['serviceAccount:loader@p.iam.gserviceaccount.com'] },
+      ],
+    });
     standIn.clear();
-    await warehouse.promote(
+    // The new version is restricted to its consumer's group; the first attempt at the policy
+    // meets a concurrent change of it.
+    standIn.failNext('POST', `${API}/datasets/shop/tables/shop_sales:setIamPolicy`, {
+      code: 409,
+      reason: 'aborted',
+      message: 'There were concurrent policy changes.',
+    });
+    const result = await warehouse.promote(
       { schema: 'shop', name: '_staging_shop_sales' },
       { schema: 'shop', name: 'shop_sales' },
+      {
+        ...stagingLayout(sales),
+        access: 'restricted',
+        consumers: ['store'],
+      },
     );
+    expect(result?.warnings).toEqual([]);
     const steps = standIn.requests
       .filter(
         (r) =>
@@ -318,17 +401,62 @@ describe('bigquery warehouse against the REST stand-in', () => {
       .map((r) =>
         r.path.endsWith('/jobs')
           ? 'copy'
-          : (r.body as { policy: { bindings: Array<{ members: string[] }> } }).policy.bindings.flatMap(
-              (b) => b.members,
-            ),
+          : (r.body as { policy: { bindings: Array<{ role: string; members: string[] }> } }).policy.bindings
+              .filter((b) => b.role === 'roles/bigquery.dataViewer')
+              .flatMap((b) => b.members),
       );
-    // Before the copy: only the reader of both versions; after it: the new version's readers.
+    // Before the copy: the organisation (the platform's, not wanted now) loses access; the
+    // refused attempt is read again and retried; after the copy the consumer's group is granted.
     expect(steps).toEqual([
-      ['group:store@retail.example'],
+      ['user:auditor@retail.example'],
+      ['user:auditor@retail.example'],
       'copy',
-      ['group:store@retail.example', 'group:new@retail.example'],
+      ['user:auditor@retail.example', 'group:store-analytics@retail.example'],
+    ]);
+    const [policy] = await published.getIamPolicy();
+    expect(policy.bindings).toEqual([
+      { role: 'roles/bigquery.dataEditor', members: ['serviceAccount:loader@p.iam.gserviceaccount.com'] },
+      {
+        role: 'roles/bigquery.dataViewer',
+        members: ['user:auditor@retail.example', 'group:store-analytics@retail.example'],
+      },
+    ]);
+    const labels = standIn.table('shop', 'shop_sales')?.resource.labels as Record<string, string>;
+    expect(Object.keys(labels).filter((k) => k.startsWith('mesh-reader-'))).toEqual([
+      readerLabel('group:store-analytics@retail.example'),
     ]);
     expect(standIn.table('shop', '_staging_shop_sales')).toBeUndefined();
+  });
+
+  it('reports what failed after the copy as warnings: the rows are published', async () => {
+    standIn.putTable('shop', '_staging_shop_sales', { schema: fieldsOf(sales, true) });
+    standIn.failNext('POST', `${API}/datasets/shop/tables/shop_sales:setIamPolicy`, {
+      code: 403,
+      reason: 'accessDenied',
+      message: 'Permission bigquery.tables.setIamPolicy denied',
+    });
+    standIn.failNext(
+      'DELETE',
+      `${API}/datasets/shop/tables/_staging_shop_sales`,
+      {
+        code: 500,
+        reason: 'backendError',
+        message: 'Backend error',
+      },
+      10,
+    );
+    const result = await warehouse.promote(
+      { schema: 'shop', name: '_staging_shop_sales' },
+      { schema: 'shop', name: 'shop_sales' },
+      productLayout(sales),
+    );
+    expect(standIn.table('shop', 'shop_sales')).toBeDefined();
+    expect(result?.warnings).toEqual([
+      expect.stringMatching(/^shop\.shop_sales: its readers were not granted: .*setIamPolicy denied/),
+      expect.stringMatching(
+        /^shop\.shop_sales: the staging table _staging_shop_sales was not removed \(it expires within a day\)/,
+      ),
+    ]);
   });
 
   it('lists the tables of a dataset, and none of a dataset that does not exist', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { userInfo } from 'node:os';
 import {
   type BigQuery,
@@ -24,8 +25,10 @@ import {
   healthHistorySelectSql,
   type IngestOptions,
   type IngestResult,
+  isMeshError,
   type MaterializeResult,
   ownersOf,
+  type PromoteResult,
   readersOf,
   refuseSampleBesideRealRows,
   revertableBatch,
@@ -127,6 +130,20 @@ function canonicalRow(row: Record<string, unknown>): SqlRow {
 
 /** SQL text compared by its tokens, not its spacing. */
 const normalizeSql = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** The role the readers of a product's table hold on it. */
+const READER_ROLE = 'roles/bigquery.dataViewer';
+/** Labels recording the readers the platform granted on a table (`mesh-reader-<hash of member>`). */
+const READER_LABEL = 'mesh-reader-';
+const readerLabel = (member: string) =>
+  `${READER_LABEL}${createHash('sha256').update(member).digest('hex').slice(0, 16)}`;
+/** Read-modify-writes of a table's IAM policy, when others change it at the same time. */
+const IAM_ATTEMPTS = 5;
+const IAM_BACKOFF_MS = 200;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An access entry as a comparable string, whatever the order of its keys. */
+const entryKey = (entry: Record<string, string>) => JSON.stringify(Object.entries(entry).sort());
 
 function isNotFound(error: unknown): boolean {
   return (error as { code?: number })?.code === 404;
@@ -242,18 +259,26 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
       ...spec.owners.map((member) => ({ role: 'OWNER', ...accessEntity(member) })),
     ];
     try {
-      const [exists] = await dataset.exists();
-      if (exists) {
+      const [current] = await dataset.getMetadata().catch((error: unknown) => {
+        if (isNotFound(error)) return [undefined];
+        throw error;
+      });
+      if (current) {
         // Add what is missing, remove nothing: grants made elsewhere (project readers, other
-        // teams' access) are not the platform's to take away.
-        const [current] = await dataset.getMetadata();
+        // teams' access) are not the platform's to take away. Nothing missing, nothing sent:
+        // BigQuery limits how often a dataset's metadata may change, and a build ensures every
+        // product's dataset. The etag makes a concurrent change fail (412) rather than be lost.
         const have = (current.access ?? []) as Array<Record<string, string>>;
-        const seen = new Set(have.map((e) => JSON.stringify(Object.entries(e).sort())));
-        const missing = access.filter((e) => !seen.has(JSON.stringify(Object.entries(e).sort())));
+        const seen = new Set(have.map(entryKey));
+        const missing = access.filter((e) => !seen.has(entryKey(e)));
+        const labels = (current.labels ?? {}) as Record<string, string>;
+        const relabel = Object.entries(spec.labels).some(([k, v]) => labels[k] !== v);
+        if (!missing.length && !relabel && current.description === spec.description) return;
         await dataset.setMetadata({
+          etag: current.etag,
           description: spec.description,
-          labels: { ...(current.labels ?? {}), ...spec.labels },
-          access: [...have, ...missing],
+          labels: { ...labels, ...spec.labels },
+          ...(missing.length ? { access: [...have, ...missing] } : {}),
         });
       } else {
         await dataset.create({
@@ -276,23 +301,76 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
   async replaceTable(ref: TableRef, select: string, layout: TableLayout): Promise<MaterializeResult> {
     const stats = await this.execute(createTableStatement(this.dialect, ref, layout, { select }));
     const [row] = await this.query(`SELECT COUNT(*) AS n FROM ${this.dialect.tableName(ref)}`);
-    if (layout.access)
-      await this.grantReaders(
-        ref,
-        readersOf({ access: layout.access, consumers: layout.consumers ?? [] }, this.options.access ?? {}),
-      );
+    const readers = this.readersOf(layout);
+    if (readers) await this.setReaders(ref, readers, 'grant');
     const bytes = stats.statistics?.query?.totalBytesProcessed ?? stats.statistics?.totalBytesProcessed;
     return { rowCount: Number(row?.n ?? 0), bytesProcessed: bytes === undefined ? undefined : Number(bytes) };
   }
 
-  /** Table-level readers: BigQuery datasets cannot tell a public table from a confidential one. */
-  private async grantReaders(ref: TableRef, members: string[]): Promise<void> {
-    try {
-      await this.table(ref).setIamPolicy({
-        bindings: members.length ? [{ role: 'roles/bigquery.dataViewer', members }] : [],
-      });
-    } catch (error) {
-      throw wrap(error, 'grant-failed', { product: ref.name });
+  /** Who reads a table of this layout (its access model and consumers); undefined: not said. */
+  private readersOf(layout: TableLayout | undefined): string[] | undefined {
+    if (!layout?.access) return undefined;
+    return readersOf({ access: layout.access, consumers: layout.consumers ?? [] }, this.options.access ?? {});
+  }
+
+  /**
+   * Table-level readers (BigQuery datasets cannot tell a public table from a confidential one),
+   * read-modify-write with the policy's etag: only the members the platform granted change, each
+   * recorded in a table label (`mesh-reader-<hash>`) before it is granted and forgotten after it
+   * is revoked; every other binding and member (granted elsewhere) stays. `narrow` only revokes
+   * the platform's members `readers` lacks; `grant` also adds those missing. A concurrent policy
+   * change (409, or 412 on the labels) makes it read and try again.
+   */
+  private async setReaders(
+    ref: TableRef,
+    readers: readonly string[],
+    mode: 'narrow' | 'grant',
+  ): Promise<void> {
+    const table = this.table(ref);
+    type Binding = { role?: string; members?: string[]; condition?: unknown };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [metadata] = await table.getMetadata();
+        const labels = (metadata.labels ?? {}) as Record<string, string>;
+        const [policy] = await table.getIamPolicy();
+        const bindings = (policy.bindings ?? []) as Binding[];
+        const viewer = bindings.find((b) => b.role === READER_ROLE && !b.condition);
+        const members = viewer?.members ?? [];
+        const managed = members.filter((m) => labels[readerLabel(m)] !== undefined);
+        const revoke = managed.filter((m) => !readers.includes(m));
+        // A member granted elsewhere already is left to whoever granted it.
+        const add = mode === 'grant' ? readers.filter((m) => !members.includes(m)) : [];
+        const stale = Object.keys(labels).filter(
+          (k) => k.startsWith(READER_LABEL) && !members.some((m) => readerLabel(m) === k),
+        );
+        if (add.length)
+          await table.setMetadata({
+            etag: metadata.etag,
+            labels: Object.fromEntries(add.map((m) => [readerLabel(m), 'dataviewer'])),
+          });
+        if (add.length || revoke.length) {
+          const next = [...members.filter((m) => !revoke.includes(m)), ...add];
+          await table.setIamPolicy({
+            etag: policy.etag,
+            bindings: [
+              ...bindings.filter((b) => b !== viewer),
+              ...(next.length ? [{ role: READER_ROLE, members: next }] : []),
+            ],
+          } as never);
+        }
+        const forget = [...revoke.map(readerLabel), ...stale];
+        // A label set to null is removed (labels merge key by key in a PATCH).
+        if (forget.length)
+          await table.setMetadata({ labels: Object.fromEntries(forget.map((k) => [k, null])) } as never);
+        return;
+      } catch (error) {
+        const code = (error as { code?: number })?.code;
+        if ((code === 409 || code === 412) && attempt < IAM_ATTEMPTS) {
+          await sleep(IAM_BACKOFF_MS * 2 ** (attempt - 1));
+          continue;
+        }
+        throw wrap(error, 'grant-failed', { product: ref.name });
+      }
     }
   }
 
@@ -317,30 +395,23 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
     return Number(stats?.query?.totalBytesProcessed ?? stats?.totalBytesProcessed ?? 0);
   }
 
-  async promote(staging: TableRef, target: TableRef): Promise<void> {
+  async promote(staging: TableRef, target: TableRef, layout?: TableLayout): Promise<PromoteResult> {
     const source = this.table(staging);
     const destination = this.table(target);
-    type Bindings = Array<{ role?: string; members?: string[] }>;
-    let bindings: Bindings;
-    let metadata: { labels?: Record<string, string>; description?: string; schema?: object };
+    const readers = this.readersOf(layout);
+    type Metadata = {
+      labels?: Record<string, string>;
+      description?: string;
+      schema?: { fields?: Array<{ name?: string; description?: string }> };
+    };
+    let metadata: Metadata;
     try {
-      metadata = (await source.getMetadata())[0] as typeof metadata;
-      bindings = ((await source.getIamPolicy())[0].bindings ?? []) as Bindings;
+      metadata = (await source.getMetadata())[0] as Metadata;
       const [exists] = await destination.exists();
-      if (exists) {
-        // While the rows change, only who may read both the old and the new rows may read:
-        // narrowing access never shows new rows to old readers, widening never old rows to new ones.
-        const old = ((await destination.getIamPolicy())[0].bindings ?? []) as Bindings;
-        const both = bindings
-          .map((b) => ({
-            role: b.role ?? '',
-            members: (b.members ?? []).filter((m) =>
-              old.some((o) => o.role === b.role && o.members?.includes(m)),
-            ),
-          }))
-          .filter((b) => b.members.length);
-        await destination.setIamPolicy({ bindings: both });
-      }
+      // While the rows change, only who may read both the old and the new rows may read: the
+      // platform's readers the new version drops lose access before the copy; those it adds
+      // are granted after it. Old rows are never shown to new readers, nor new rows to old ones.
+      if (exists && readers) await this.setReaders(target, readers, 'narrow');
       // A copy job with WRITE_TRUNCATE replaces the target atomically: readers see the old
       // rows or the new ones. Copies cost no query bytes.
       await source.copy(destination, {
@@ -348,13 +419,48 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
         createDisposition: 'CREATE_IF_NEEDED',
       });
     } catch (error) {
-      throw wrap(error, 'promote-failed', { product: target.name });
+      throw isMeshError(error) ? error : wrap(error, 'promote-failed', { product: target.name });
     }
-    // Published. What follows completes it; a failure leaves access narrower, never wider.
-    await destination.setIamPolicy({ bindings }).catch(() => undefined);
-    const { labels, description, schema } = metadata;
-    await destination.setMetadata({ labels, description, schema }).catch(() => undefined);
-    await source.delete().catch(() => undefined);
+    // Published. What follows completes it: a failure is reported, and leaves access narrower,
+    // never wider.
+    const warnings: string[] = [];
+    const said = (what: string) => (error: unknown) => {
+      warnings.push(`${target.schema}.${target.name}: ${what}: ${(error as Error)?.message ?? error}`);
+    };
+    if (readers) await this.setReaders(target, readers, 'grant').catch(said('its readers were not granted'));
+    await this.describe(target, metadata).catch(said('its labels and descriptions were not updated'));
+    await source
+      .delete()
+      .catch(said(`the staging table ${staging.name} was not removed (it expires within a day)`));
+    return { warnings };
+  }
+
+  /**
+   * Gives a published table the labels, description and column descriptions of its staging
+   * table, in one PATCH with the table's etag, only when they differ.
+   */
+  private async describe(
+    ref: TableRef,
+    wanted: {
+      labels?: Record<string, string>;
+      description?: string;
+      schema?: { fields?: Array<{ name?: string; description?: string }> };
+    },
+  ): Promise<void> {
+    const table = this.table(ref);
+    const [current] = await table.getMetadata();
+    const labels = (current.labels ?? {}) as Record<string, string>;
+    const relabel = Object.entries(wanted.labels ?? {}).filter(([k, v]) => labels[k] !== v);
+    const described = (fields: Array<{ name?: string; description?: string }> | undefined) =>
+      JSON.stringify((fields ?? []).map((f) => [f.name, f.description ?? null]));
+    const redescribe = described(current.schema?.fields) !== described(wanted.schema?.fields);
+    if (!relabel.length && current.description === wanted.description && !redescribe) return;
+    await table.setMetadata({
+      etag: current.etag,
+      labels: Object.fromEntries(relabel),
+      description: wanted.description,
+      ...(redescribe ? { schema: wanted.schema } : {}),
+    });
   }
 
   async dropTable(ref: TableRef): Promise<void> {

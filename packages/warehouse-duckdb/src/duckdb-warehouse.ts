@@ -519,7 +519,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     });
   }
 
-  promote(staging: TableRef, target: TableRef): Promise<void> {
+  promote(staging: TableRef, target: TableRef): Promise<undefined> {
     if (staging.schema !== target.schema) {
       throw new WarehouseError('promote-across-schemas', 'Staging and target must share a schema.', {
         product: target.name,
@@ -532,6 +532,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         `DROP TABLE IF EXISTS ${table(target)}`,
         `ALTER TABLE ${table(staging)} RENAME TO ${q(target.name)}`,
       ]);
+      return undefined;
     });
   }
 

@@ -26,6 +26,14 @@ export function buildFailure(outcomes: readonly BuildOutcome[]): ErrorJson | und
     const outcome = outcomes.find((o) => o.status === status && o.error);
     if (outcome) return errorJson(outcome.error!);
   }
+  // Published, but what follows the publish (a grant) failed: consumers may not read it.
+  const incomplete = outcomes.find((o) => o.warnings?.length);
+  if (incomplete)
+    return {
+      code: 'publish-incomplete',
+      message: `${incomplete.product.id} was published, but ${incomplete.warnings!.join('; ')}`,
+      subject: { domain: incomplete.product.domain.name, product: incomplete.product.name },
+    };
   return undefined;
 }
 

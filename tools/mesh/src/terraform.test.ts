@@ -168,7 +168,7 @@ const smallConfig: MeshConfig = meshConfigSchema.parse({
 const staging = smallConfig.targets.staging as BigQueryTargetConfig;
 
 describe('terraformFiles for drop zones in Cloud Storage', () => {
-  const zoned = (source: typeof rawSales, dropZone: string) =>
+  const zoned = (source: { domain: typeof shop; name: string; description: string }, dropZone: string) =>
     defineSource({
       domain: source.domain,
       name: source.name,

@@ -118,6 +118,8 @@ export function outcomeJson(o: BuildOutcome) {
     incremental: o.incremental ?? null,
     // Not built: nothing it reads changed since its build that started then.
     unchanged: o.unchanged ? { since: o.unchanged.since.toISOString() } : null,
+    // Published, but what followed the publish failed (a grant, metadata).
+    warnings: o.warnings ?? [],
   };
 }
 
@@ -147,6 +149,7 @@ export function buildReport(outcomes: readonly BuildOutcome[]): string {
       if (!c.passed && c.severity === 'warn')
         lines.push(`${color.yellow('!')} ${o.product.id} warning ${c.name}: ${c.observed}`);
     }
+    for (const w of o.warnings ?? []) lines.push(`${color.red('!')} ${o.product.id} published, but ${w}`);
   }
   return lines.join('\n');
 }
@@ -294,5 +297,6 @@ export async function run(
       `\nBuilt ${outcomes.length} products in ${formatMs(performance.now() - started)}: ${summary.published} published, ${summary.failed} failed, ${summary.skipped} skipped${summary.waiting ? `, ${summary.waiting} waiting for sources` : ''}.`,
     );
   }
-  return summary.failed + summary.skipped + summary.waiting > 0 ? 1 : 0;
+  const incomplete = outcomes.some((o) => o.warnings?.length);
+  return summary.failed + summary.skipped + summary.waiting > 0 || incomplete ? 1 : 0;
 }
