@@ -27,6 +27,7 @@ import {
   canPublishInPlace,
   ensureSources,
   type InTransactionQuery,
+  inJobScope,
   type MaterializeResult,
   statsOfTables,
   storageOfTables,
@@ -941,13 +942,22 @@ export async function buildMesh(
           )
         : undefined;
       try {
-        outcome = await buildProduct(warehouse, product, {
+        // Its jobs carry what they are for (billing labels) and its timeout.
+        const scope = {
+          domain: product.domain.name,
+          product: product.name,
           runId,
-          fullRefresh: options.fullRefresh,
-          readByDay: byDay.has(product.id),
-          inputBytes,
-          signal: timeout ? cancel.signal : undefined,
-        });
+          timeoutMs: timeout || undefined,
+        };
+        outcome = await inJobScope(warehouse, scope, () =>
+          buildProduct(warehouse, product, {
+            runId,
+            fullRefresh: options.fullRefresh,
+            readByDay: byDay.has(product.id),
+            inputBytes,
+            signal: timeout ? cancel.signal : undefined,
+          }),
+        );
       } finally {
         clearTimeout(timer);
       }

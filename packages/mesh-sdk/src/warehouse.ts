@@ -306,6 +306,26 @@ export async function statsOfTables(
   return stats;
 }
 
+/** What a warehouse's jobs are for: a product's build or test in a run (billing labels, budgets). */
+export interface JobScope {
+  readonly domain: string;
+  readonly product: string;
+  readonly runId: string;
+  /** How long each of its jobs may run, where the warehouse enforces it. */
+  readonly timeoutMs?: number | undefined;
+}
+
+/** A warehouse that labels its jobs with what they are for (BigQuery: job labels). */
+export interface ScopedJobs {
+  inScope<T>(scope: JobScope, work: () => Promise<T>): Promise<T>;
+}
+
+/** Runs `work` with the warehouse's jobs labelled by `scope`, where it labels them. */
+export function inJobScope<T>(warehouse: Warehouse, scope: JobScope, work: () => Promise<T>): Promise<T> {
+  const scoped = warehouse as Warehouse & Partial<ScopedJobs>;
+  return typeof scoped.inScope === 'function' ? scoped.inScope(scope, work) : work();
+}
+
 /** A warehouse that can tell what a statement would process without running it. */
 export interface CostEstimator {
   /** Bytes the statement would process, from a dry run. */

@@ -6,6 +6,7 @@ import {
   defineDataProduct,
   defineDomain,
   defineSource,
+  inJobScope,
   productLayout,
   type Relation,
   renderBuildQuery,
@@ -211,10 +212,20 @@ describe('bigquery warehouse against the REST stand-in', () => {
 
     const staging = stagingTable(sales);
     const { transform, select } = renderBuildQuery(sales, dialect);
-    const [describe, materialize, count, checks] = queries().filter(
-      (q) => !q.query?.query.includes('`_mesh`'),
-    );
+    const product = queries().filter((q) => !q.query?.query.includes('`_mesh`'));
+    const [describe] = product;
+    const [materialize, count, checks] = product.filter((q) => !q.dryRun);
     expect(describe).toMatchObject({ dryRun: true, query: { query: transform, useLegacySql: false } });
+    // Each job that reads data is priced by a dry run of the same statement first, then capped
+    // (twice the estimate, at least 1 GiB), labelled and given a timeout.
+    for (const job of [materialize, count, checks]) {
+      const at = product.indexOf(job!);
+      expect(product[at - 1]).toMatchObject({ dryRun: true, query: { query: job!.query!.query } });
+      expect(job).toMatchObject({
+        query: { maximumBytesBilled: String(1024 ** 3) },
+        jobTimeoutMs: String(6 * 3600 * 1000),
+      });
+    }
     // The staging table: the product's layout, no readers, deleted by BigQuery after a day.
     const expires = /expiration_timestamp=TIMESTAMP '([^']+)'/.exec(materialize?.query?.query ?? '')?.[1];
     expect(Date.parse(expires!) - Date.now()).toBeGreaterThan(23 * 3600_000);
@@ -581,6 +592,130 @@ describe('bigquery warehouse against the REST stand-in', () => {
     });
     expect(stats!.bytes).toBeGreaterThan(0);
     expect(await warehouse.tableStats({ schema: 'shop', name: 'nothing_here' })).toBeUndefined();
+  });
+
+  describe('cost guards, labels and retries', () => {
+    const other = defineDataProduct({
+      domain: shop,
+      name: 'shop_refunds',
+      version: '1.0.0',
+      description: 'Refunds per ticket.',
+      tier: 'gold',
+      refresh: 'hourly',
+      access: 'public',
+      consumers: ['store'],
+      schema: sales.schema,
+      inputs: { tickets },
+      transform: ({ tickets }) =>
+        sql`SELECT ticket_id, store, amount, sold_at FROM ${tickets} WHERE amount < 0`,
+      checks: (c) => [c.ticket_id.unique(), c.ticket_id.notNull()],
+    });
+    /** A product's build as buildMesh runs it: its jobs in its scope. */
+    const build = (w: Warehouse, product: typeof sales, runId: string) =>
+      inJobScope(w, { domain: 'shop', product: product.name, runId }, () =>
+        buildProduct(w, product, { runId }),
+      );
+    const guarded = (options: Partial<Parameters<typeof createBigQueryWarehouse>[0]> = {}) =>
+      createBigQueryWarehouse({
+        projectId: PROJECT,
+        location: 'EU',
+        apiEndpoint: standIn.url,
+        accessToken: STAND_IN_TOKEN,
+        access: { organizationDomain: 'retail.example' },
+        labels: { mesh_command: 'build' },
+        retry: { attempts: 3, delayMs: 1 },
+        ...options,
+      });
+    const run = () => queries().filter((q) => !q.dryRun);
+
+    it('refuses a job whose dry run is over the per-job budget before anything runs, naming the product', async () => {
+      const budgeted = await guarded({ maximumBytesBilled: 50_000_000 });
+      const outcome = await build(budgeted, sales, 'run-9');
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        error: {
+          code: 'over-budget',
+          message:
+            'shop.shop_sales would process 73.4 MB (dry run), over the per-job budget of 50.0 MB (maximumBytesBilled): nothing was run.',
+          subject: { domain: 'shop', product: 'shop_sales' },
+        },
+      });
+      expect(run().filter((q) => !q.query?.query.includes('`_mesh`'))).toEqual([]);
+      expect(standIn.table('shop', '_staging_shop_sales')).toBeUndefined();
+    });
+
+    it('caps each job at twice its estimate, within the budget, and labels it with what it is for', async () => {
+      const budgeted = await guarded({ maximumBytesBilled: 10 * 1024 ** 3 });
+      standIn.onQuery((query, params, context) =>
+        context.dryRun
+          ? { schema: fieldsOf(sales), totalBytesProcessed: 3 * 1024 ** 3 }
+          : respond(query, params, context),
+      );
+      const outcome = await build(budgeted, sales, 'run-7');
+      expect(outcome?.status).toBe('published');
+      const materialize = run().find((q) => q.query?.query.startsWith('CREATE OR REPLACE TABLE'));
+      expect(materialize).toMatchObject({
+        query: { maximumBytesBilled: String(6 * 1024 ** 3) },
+        labels: {
+          mesh_command: 'build',
+          mesh_domain: 'shop',
+          mesh_product: 'shop_sales',
+          mesh_run_id: 'run-7',
+        },
+      });
+      // Every job of the build carries the labels, its dry runs too (billing exports split by them).
+      const jobs = standIn
+        .find('POST', `${API}/jobs`)
+        .map((r) => (r.body as { configuration: { labels?: Record<string, string> } }).configuration);
+      expect(jobs.every((j) => j.labels?.mesh_command === 'build')).toBe(true);
+      expect(jobs.filter((j) => j.labels?.mesh_product === 'shop_sales').length).toBeGreaterThan(5);
+    });
+
+    it('runs a job again after a rate limit or a backend error; one that fails for good stops its product only', async () => {
+      const failures = new Map<string, number>();
+      standIn.onQuery((query, params, context) => {
+        if (!context.dryRun && query.startsWith('CREATE OR REPLACE TABLE')) {
+          const product = /`(_staging_[a-z_]+)`/.exec(query)?.[1] ?? '';
+          const n = (failures.get(product) ?? 0) + 1;
+          failures.set(product, n);
+          // shop_sales: twice a passing failure, then it runs; shop_refunds: always.
+          if (product === '_staging_shop_refunds' || n <= 2)
+            return {
+              error:
+                n % 2
+                  ? {
+                      code: 403,
+                      reason: 'rateLimitExceeded',
+                      message: 'Exceeded rate limits: too many table update operations',
+                    }
+                  : { code: 500, reason: 'backendError', message: 'Backend error. Please try again.' },
+            };
+        }
+        return respond(query, params, context);
+      });
+      const w = await guarded();
+      const outcomes = [await build(w, sales, 'run-5'), await build(w, other, 'run-5')];
+      expect(outcomes.map((o) => [o.product.name, o.status])).toEqual([
+        ['shop_sales', 'published'],
+        ['shop_refunds', 'failed'],
+      ]);
+      expect(failures.get('_staging_shop_sales')).toBe(3);
+      expect(failures.get('_staging_shop_refunds')).toBe(3);
+      expect(outcomes[1]!.error?.message).toMatch(/Exceeded rate limits/);
+    });
+
+    it('does not run again a statement BigQuery refused for what it is', async () => {
+      let runs = 0;
+      standIn.onQuery(() => {
+        runs++;
+        return { error: { code: 400, reason: 'invalidQuery', message: 'Unrecognized name: nope' } };
+      });
+      await expect((await guarded()).query('SELECT nope FROM `x`.`y`.`z`')).rejects.toMatchObject({
+        code: 'statement-failed',
+      });
+      // The dry run said so already: nothing ran.
+      expect(runs).toBe(1);
+    });
   });
 
   it('names the statement that BigQuery rejected', async () => {

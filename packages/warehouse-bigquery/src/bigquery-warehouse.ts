@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { userInfo } from 'node:os';
 import {
@@ -26,6 +27,7 @@ import {
   type IngestOptions,
   type IngestResult,
   isMeshError,
+  type JobScope,
   type MaterializeResult,
   ownersOf,
   type PromoteResult,
@@ -67,8 +69,17 @@ export interface BigQueryWarehouseOptions {
   datasetPrefix?: string;
   /** Who reads public and restricted products (IAM members derive from it). */
   access?: AccessPolicy;
-  /** Queries that would bill more bytes fail instead. */
+  /**
+   * The per-job byte budget: a job whose dry run estimates more is refused before it runs
+   * (`over-budget`), and every job is capped at twice its estimate, never above this.
+   */
   maximumBytesBilled?: number;
+  /** How long a job may run before BigQuery cancels it; `DEFAULT_JOB_TIMEOUT_MS` when not given. */
+  jobTimeoutMs?: number;
+  /** Labels every job carries (e.g. `mesh_command`), beside those of its scope (`inScope`). */
+  labels?: Record<string, string>;
+  /** Jobs that fail for a passing reason (rate limits, backend errors) are run again. */
+  retry?: { attempts?: number; delayMs?: number };
   /** REST endpoint, for a local stand-in in tests. */
   apiEndpoint?: string;
   keyFilename?: string;
@@ -131,6 +142,40 @@ function canonicalRow(row: Record<string, unknown>): SqlRow {
 /** SQL text compared by its tokens, not its spacing. */
 const normalizeSql = (text: string) => text.replace(/\s+/g, ' ').trim();
 
+/** How long a job may run when nothing says: BigQuery cancels it then. */
+export const DEFAULT_JOB_TIMEOUT_MS = 6 * 3600 * 1000;
+/** The least a job is capped at: BigQuery bills at least 10 MB for each table a query reads. */
+const MIN_BYTES_CAP = 1024 ** 3;
+/** Statements that read data, dry-run first for their cost; DDL and scripts are not. */
+const READS_DATA =
+  /^\s*(?:SELECT|WITH|INSERT|MERGE|UPDATE|DELETE|CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\b[^;]*?\bAS\s+(?:SELECT|WITH|\())/i;
+const RETRY_ATTEMPTS = 5;
+const RETRY_DELAY_MS = 1000;
+/** Why BigQuery fails a request or a job that may succeed when run again. */
+const TRANSIENT_REASONS = new Set(['rateLimitExceeded', 'backendError', 'internalError', 'jobBackendError']);
+
+/** A failure worth another attempt: a rate limit, a backend error, a 5xx. */
+function isTransient(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, errors, reason } = e as {
+      code?: number;
+      errors?: Array<{ reason?: string }>;
+      reason?: string;
+    };
+    if (code === 429 || (typeof code === 'number' && code >= 500 && code < 600)) return true;
+    if (reason && TRANSIENT_REASONS.has(reason)) return true;
+    if (errors?.some((x) => x.reason && TRANSIENT_REASONS.has(x.reason))) return true;
+  }
+  return false;
+}
+
+const formatBytes = (bytes: number) =>
+  bytes >= 1e12
+    ? `${(bytes / 1e12).toFixed(2)} TB`
+    : bytes >= 1e9
+      ? `${(bytes / 1e9).toFixed(2)} GB`
+      : `${(bytes / 1e6).toFixed(1)} MB`;
+
 /** The role the readers of a product's table hold on it. */
 const READER_ROLE = 'roles/bigquery.dataViewer';
 /** Labels recording the readers the platform granted on a table (`mesh-reader-<hash of member>`). */
@@ -189,6 +234,9 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
   private readonly batchLog;
   /** Sources and domains made ready by this instance: each is ensured once per process. */
   private readonly ready = new Map<string, Promise<void>>();
+  private readonly metaDataset: string;
+  /** What the jobs started now are for (see `inScope`). */
+  private readonly scopes = new AsyncLocalStorage<JobScope>();
 
   constructor(
     private readonly client: BigQuery,
@@ -197,6 +245,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
     this.location = options.location ?? 'US';
     this.prefix = options.datasetPrefix ?? '';
     this.dialect = bigqueryDialect({ projectId: options.projectId, datasetPrefix: this.prefix });
+    this.metaDataset = datasetName(META_DATASET, this.prefix);
     this.runLog = runLogStatements(this.dialect);
     this.batchLog = batchLogStatements(this.dialect);
   }
@@ -209,35 +258,112 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
     return this.dataset(ref.schema).table(ref.name);
   }
 
+  /**
+   * Runs `work` in a scope: the jobs it starts carry its labels (`mesh_domain`, `mesh_product`,
+   * `mesh_run_id`), its timeout and its name in budget errors.
+   */
+  inScope<T>(scope: JobScope, work: () => Promise<T>): Promise<T> {
+    return this.scopes.run(scope, work);
+  }
+
+  /** The labels of a job started now: the warehouse's, then its scope's. */
+  private jobLabels(): Record<string, string> {
+    const scope = this.scopes.getStore();
+    const labels: Record<string, string> = { ...(this.options.labels ?? {}) };
+    if (scope) {
+      labels.mesh_domain = scope.domain;
+      labels.mesh_product = scope.product;
+      labels.mesh_run_id = scope.runId;
+    }
+    return Object.fromEntries(Object.entries(labels).map(([k, v]) => [labelValue(k), labelValue(v)]));
+  }
+
+  /** Starts a query job: labelled, with a timeout, capped by `maximumBytesBilled`. */
   private async job(statement: string, extra: Partial<Query> = {}): Promise<Job> {
+    const scope = this.scopes.getStore();
     try {
       const [job] = await this.client.createQueryJob({
         query: statement,
         location: this.location,
         useLegacySql: false,
+        labels: this.jobLabels(),
+        ...(extra.dryRun
+          ? {}
+          : { jobTimeoutMs: scope?.timeoutMs ?? this.options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS }),
         ...(this.options.maximumBytesBilled
           ? { maximumBytesBilled: String(this.options.maximumBytesBilled) }
           : {}),
         ...extra,
-      });
+      } as Query);
       return job;
     } catch (error) {
       throw wrap(error);
     }
   }
 
-  /** Runs a statement to completion; returns its job's statistics. */
-  private async execute(statement: string, extra: Partial<Query> = {}) {
-    const job = await this.job(statement, extra);
-    try {
-      await job.getQueryResults({ maxResults: 0 });
-      const [metadata] = await job.getMetadata();
-      return metadata as {
-        statistics?: { totalBytesProcessed?: string; query?: { totalBytesProcessed?: string } };
+  /**
+   * The cap of a job that reads data: its dry run's estimate, refused over the per-job budget
+   * (naming the product, the estimate and the budget) before anything runs; else twice the
+   * estimate (at least `MIN_BYTES_CAP`: BigQuery bills 10 MB a table read, whatever is read),
+   * never above the budget. Statements that read nothing (DDL, scripts) are not dry-run.
+   */
+  private async capOf(statement: string): Promise<Partial<Query>> {
+    // A script (its transaction, DDL) is not dry-run: BigQuery prices single statements.
+    if (!READS_DATA.test(statement) || /;\s*\S/.test(statement)) return {};
+    // The platform's own small tables: no dry run, the least cap.
+    const datasets = [...statement.matchAll(/`[^`]+`\.`([^`]+)`\.`[^`]+`/g)].map((m) => m[1]);
+    if (datasets.length && datasets.every((d) => d === this.metaDataset))
+      return {
+        maximumBytesBilled: String(Math.min(MIN_BYTES_CAP, this.options.maximumBytesBilled ?? MIN_BYTES_CAP)),
       };
-    } catch (error) {
-      throw wrap(error);
+    const estimate = await this.estimateBytes(statement);
+    const budget = this.options.maximumBytesBilled;
+    if (budget !== undefined && estimate > budget) {
+      const scope = this.scopes.getStore();
+      const what = scope ? `${scope.domain}.${scope.product}` : 'a statement';
+      throw new WarehouseError(
+        'over-budget',
+        `${what} would process ${formatBytes(estimate)} (dry run), over the per-job budget of ${formatBytes(budget)} (maximumBytesBilled): nothing was run.`,
+        scope ? { domain: scope.domain, product: scope.product } : {},
+      );
     }
+    const cap = Math.max(MIN_BYTES_CAP, 2 * estimate);
+    return { maximumBytesBilled: String(budget === undefined ? cap : Math.min(cap, budget)) };
+  }
+
+  /**
+   * Runs `attempt` again when it failed for a passing reason (a rate limit, a backend error, a
+   * 5xx), with a doubling delay, a bounded number of times. Each attempt is a new job: one that
+   * failed committed nothing (a job is atomic, a script's transaction too).
+   */
+  private async retrying<T>(attempt: () => Promise<T>): Promise<T> {
+    const attempts = Math.max(1, this.options.retry?.attempts ?? RETRY_ATTEMPTS);
+    const delay = this.options.retry?.delayMs ?? RETRY_DELAY_MS;
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (n >= attempts || !isTransient(error)) throw error;
+        await sleep(delay * 2 ** (n - 1));
+      }
+    }
+  }
+
+  /** Runs a statement to completion (dry-run first when it reads data); returns its job's statistics. */
+  private async execute(statement: string, extra: Partial<Query> = {}) {
+    const cap = extra.dryRun ? {} : await this.capOf(statement);
+    return this.retrying(async () => {
+      const job = await this.job(statement, { ...cap, ...extra });
+      try {
+        await job.getQueryResults({ maxResults: 0 });
+        const [metadata] = await job.getMetadata();
+        return metadata as {
+          statistics?: { totalBytesProcessed?: string; query?: { totalBytesProcessed?: string } };
+        };
+      } catch (error) {
+        throw wrap(error);
+      }
+    });
   }
 
   async ensureDomain(domain: Domain): Promise<void> {
@@ -375,7 +501,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
   }
 
   async describeQuery(select: string): Promise<Array<{ name: string; type: string }>> {
-    const job = await this.job(select, { dryRun: true });
+    const job = await this.retrying(() => this.job(select, { dryRun: true }));
     const fields =
       (
         job.metadata as {
@@ -386,7 +512,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
   }
 
   async estimateBytes(statement: string): Promise<number> {
-    const job = await this.job(statement, { dryRun: true });
+    const job = await this.retrying(() => this.job(statement, { dryRun: true }));
     const stats = (
       job.metadata as {
         statistics?: { totalBytesProcessed?: string; query?: { totalBytesProcessed?: string } };
@@ -414,10 +540,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
       if (exists && readers) await this.setReaders(target, readers, 'narrow');
       // A copy job with WRITE_TRUNCATE replaces the target atomically: readers see the old
       // rows or the new ones. Copies cost no query bytes.
-      await source.copy(destination, {
-        writeDisposition: 'WRITE_TRUNCATE',
-        createDisposition: 'CREATE_IF_NEEDED',
-      });
+      await this.copyTable(staging, target);
     } catch (error) {
       throw isMeshError(error) ? error : wrap(error, 'promote-failed', { product: target.name });
     }
@@ -433,6 +556,35 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
       .delete()
       .catch(said(`the staging table ${staging.name} was not removed (it expires within a day)`));
     return { warnings };
+  }
+
+  /**
+   * A copy job replacing `target` with `source` (WRITE_TRUNCATE: atomic), labelled and timed out
+   * as query jobs are, run again after a passing failure (a copy may be: it replaces the whole).
+   */
+  private async copyTable(source: TableRef, target: TableRef): Promise<void> {
+    const ref = (t: TableRef) => ({
+      projectId: this.options.projectId,
+      datasetId: datasetName(t.schema, this.prefix),
+      tableId: t.name,
+    });
+    const scope = this.scopes.getStore();
+    await this.retrying(async () => {
+      const [job] = await this.client.createJob({
+        location: this.location,
+        configuration: {
+          copy: {
+            sourceTable: ref(source),
+            destinationTable: ref(target),
+            writeDisposition: 'WRITE_TRUNCATE',
+            createDisposition: 'CREATE_IF_NEEDED',
+          },
+          labels: this.jobLabels(),
+          jobTimeoutMs: String(scope?.timeoutMs ?? this.options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS),
+        },
+      });
+      await job.promise();
+    });
   }
 
   /**
@@ -487,9 +639,14 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
   }
 
   private async rows(statement: string, extra: Partial<Query> = {}): Promise<SqlRow[]> {
-    const rows: SqlRow[] = [];
-    for await (const chunk of this.pages(statement, extra, 10_000)) rows.push(...chunk);
-    return rows;
+    const cap = extra.dryRun ? {} : await this.capOf(statement);
+    // Every page again on a retry: nothing was handed out before the whole result was read.
+    return this.retrying(async () => {
+      const rows: SqlRow[] = [];
+      for await (const chunk of this.pages(statement, { ...cap, ...extra }, 10_000, false))
+        rows.push(...chunk);
+      return rows;
+    });
   }
 
   /**
@@ -501,18 +658,25 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
     return this.rows(script(statements), { scriptOptions: { keyResultStatement: key } });
   }
 
-  stream(statement: string, options: { chunkSize?: number } = {}): AsyncIterable<SqlRow[]> {
-    return this.pages(statement, {}, options.chunkSize ?? 2048);
+  async *stream(statement: string, options: { chunkSize?: number } = {}): AsyncIterable<SqlRow[]> {
+    const cap = await this.capOf(statement);
+    yield* this.pages(statement, cap, options.chunkSize ?? 2048, true);
   }
 
-  private async *pages(statement: string, extra: Partial<Query>, chunkSize: number): AsyncIterable<SqlRow[]> {
-    const job = await this.job(statement, extra);
-    let pageToken: string | undefined;
-    do {
-      let rows: Array<Record<string, unknown>>;
-      let next: { pageToken?: string } | null | undefined;
+  /**
+   * The result of a query, page by page. With `retryFirst`, the job is run again while its
+   * first page fails for a passing reason (nothing was handed out yet); later pages of a
+   * finished job are read, not recomputed.
+   */
+  private async *pages(
+    statement: string,
+    extra: Partial<Query>,
+    chunkSize: number,
+    retryFirst: boolean,
+  ): AsyncIterable<SqlRow[]> {
+    const read = async (job: Job, pageToken?: string) => {
       try {
-        [rows, next] = (await job.getQueryResults({
+        return (await job.getQueryResults({
           maxResults: chunkSize,
           autoPaginate: false,
           wrapIntegers: true,
@@ -521,9 +685,18 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
       } catch (error) {
         throw wrap(error);
       }
+    };
+    const start = async () => {
+      const job = await this.job(statement, extra);
+      return { job, page: await read(job) };
+    };
+    let { job, page } = retryFirst ? await this.retrying(start) : await start();
+    for (;;) {
+      const [rows, next] = page;
       if (rows.length) yield rows.map(canonicalRow);
-      pageToken = next?.pageToken;
-    } while (pageToken);
+      if (!next?.pageToken) return;
+      page = await read(job, next.pageToken);
+    }
   }
 
   async tableStats(ref: TableRef): Promise<TableStats | undefined> {

@@ -117,7 +117,7 @@ describe('duckdb warehouse', () => {
     await warehouse.close();
   });
 
-  it('cancels a build that runs past its product\'s timeout, interrupting it; the published rows stay', async () => {
+  it("cancels a build that runs past its product's timeout, interrupting it; the published rows stay", async () => {
     const domain = defineDomain({
       name: 'shop',
       description: 'Shop',

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { DefinitionError, UsageError, z } from '@retail-mesh/sdk';
+import { DefinitionError, DURATION_PATTERN, UsageError, z } from '@retail-mesh/sdk';
 import { lineOf, parseYamlFile } from './yaml-file.js';
 
 const MAX_THREADS = 1024;
@@ -69,6 +69,13 @@ const bigqueryTarget = z
     keyFilename: z.string().optional(),
     /** Queries that would bill more than this many bytes fail instead. */
     maximumBytesBilled: z.int().positive().optional(),
+    /**
+     * The budget of one `mesh build`: the dry runs of every product it would build summed; a build
+     * over it is refused before anything runs (naming the products and their estimates).
+     */
+    maximumBytesPerBuild: z.int().positive().optional(),
+    /** How long one BigQuery job may run before BigQuery cancels it (`30m`, `6h`); 6h when absent. */
+    jobTimeout: z.string().regex(DURATION_PATTERN, 'a duration such as 30m or 6h').optional(),
     /**
      * The Cloud Storage bucket of the drop zones in this target: a source's local zone
      * `drops/store/receipts` is `gs://<bucket>/drops/store/receipts` there (a zone given as

@@ -1,9 +1,13 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import { isMeshError, UsageError, type Warehouse, WarehouseError } from '@retail-mesh/sdk';
+import { durationSeconds, isMeshError, UsageError, type Warehouse, WarehouseError } from '@retail-mesh/sdk';
 import { loadConfig, type MeshConfig, memoryBytes, resolveTarget, type TargetConfig } from './config.js';
 import { Progress } from './progress.js';
+
+/** The command running (`build`, `health`, ...): BigQuery jobs are labelled with it (`mesh_command`). */
+export const runningCommand = new AsyncLocalStorage<string>();
 
 /** Options every command takes. */
 export interface GlobalOptions {
@@ -101,6 +105,8 @@ export async function openWarehouse(
     apiEndpoint: target.apiEndpoint,
     keyFilename: target.keyFilename,
     maximumBytesBilled: target.maximumBytesBilled,
+    jobTimeoutMs: target.jobTimeout ? (durationSeconds(target.jobTimeout) ?? 0) * 1000 : undefined,
+    labels: { mesh_command: runningCommand.getStore() ?? 'mesh' },
     // The variable Google's own tools read for a ready-made token; credentials are looked up otherwise.
     accessToken: process.env.GOOGLE_OAUTH_ACCESS_TOKEN,
     access: config.access,

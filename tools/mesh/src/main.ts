@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { describeSubject, isMeshError, type MeshError, UsageError } from '@retail-mesh/sdk';
-import { commandContext, type GlobalOptions, type Io, processIo } from './context.js';
+import { commandContext, type GlobalOptions, type Io, processIo, runningCommand } from './context.js';
 import { fileSystemError, isFileSystemError } from './files.js';
 import { COMMAND_HELP, MAIN_HELP } from './help.js';
 import { runningServer, throughServer } from './serve-client.js';
@@ -170,7 +170,9 @@ export async function main(argv: string[], io?: Io): Promise<number> {
       if (code !== undefined) return code;
     }
     const command = await spec.load();
-    return await command.run(values, parsed.positionals, io ?? processIo(values));
+    return await runningCommand.run(name, () =>
+      command.run(values, parsed.positionals, io ?? processIo(values)),
+    );
   } catch (error) {
     return report(error, json, io);
   }

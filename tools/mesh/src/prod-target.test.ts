@@ -83,9 +83,40 @@ describe('mesh build --target prod --dry-run against the BigQuery stand-in', () 
         configuration: {
           dryRun: true,
           query: expect.objectContaining({ query: renderBuildQuery(p, dialect).select, useLegacySql: false }),
+          // Billing exports split jobs by command, domain and product.
+          labels: { mesh_command: 'build' },
         },
         jobReference: expect.objectContaining({ location: 'EU' }),
       })),
+    );
+    expect(standIn.find('POST', '/projects/retail-mesh-prod/datasets')).toEqual([]);
+  });
+
+  it('refuses a build over its per-build budget before anything runs, naming the largest products', async () => {
+    const budgeted = join(dir, 'budget.yaml');
+    writeFileSync(
+      budgeted,
+      `defaultTarget: prod\ntargets:\n  prod:\n    type: bigquery\n    project: retail-mesh-prod\n    location: EU\n    apiEndpoint: ${standIn.url}\n    maximumBytesPerBuild: 2000000000000\n`,
+    );
+    standIn.clear();
+    // Each build reads 1 TB per input: product_catalog alone fits, the whole mesh does not.
+    standIn.onQuery((query, _params, context) => {
+      expect(context.dryRun).toBe(true);
+      return { totalBytesProcessed: (query.match(/FROM `retail-mesh-prod`/g)?.length ?? 0) * 1e12 };
+    });
+    const r = await mesh('build', '--config', budgeted, '--target', 'prod', '--json');
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    const { error } = JSON.parse(r.stdout);
+    expect(error).toMatchObject({
+      code: 'over-budget',
+      message: expect.stringMatching(
+        /^The build would process [\d.]+ TB \(dry runs\), over the per-build budget of 2\.00 TB \(maximumBytesPerBuild of target prod\): \S+ [\d.]+ TB, .*Nothing was built\.$/,
+      ),
+    });
+    const jobs = standIn.find('POST', '/projects/retail-mesh-prod/jobs');
+    expect(jobs.length).toBeGreaterThan(0);
+    expect(jobs.every((j) => (j.body as { configuration: { dryRun?: boolean } }).configuration.dryRun)).toBe(
+      true,
     );
     expect(standIn.find('POST', '/projects/retail-mesh-prod/datasets')).toEqual([]);
   });
@@ -234,14 +265,17 @@ describe('mesh ingest --target prod against the BigQuery stand-in', () => {
       .configuration.load.destinationTable.tableId;
     expect(staging).toMatch(/^_load_products_[0-9a-f]{8}$/);
     expect(standIn.table('product', staging)).toBeUndefined();
-    const scripts = standIn
+    const jobs = standIn
       .find('POST', '/projects/retail-mesh-prod/jobs')
       .map(
-        (j) => (j.body as { configuration: { query?: { query: string } } }).configuration.query?.query ?? '',
+        (j) => (j.body as { configuration: { query?: { query: string }; dryRun?: boolean } }).configuration,
       );
+    const scripts = jobs.filter((c) => !c.dryRun).map((c) => c.query?.query ?? '');
     expect(scripts.filter((q) => q.includes('_check_products_')).map((q) => q.slice(0, 16))).toEqual([
       'CREATE TABLE `re',
       'BEGIN TRANSACTIO',
     ]);
+    // Nothing to price: the validation reads only the file just loaded, the rest are scripts.
+    expect(jobs.filter((c) => c.dryRun)).toEqual([]);
   });
 });

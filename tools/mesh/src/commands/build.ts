@@ -10,15 +10,16 @@ import {
   previousMajorView,
   publishPreviousMajors,
   type Warehouse,
+  WarehouseError,
 } from '@retail-mesh/sdk';
-import { type GlobalOptions, type Io, newRunId, withWarehouse } from '../context.js';
+import { type CommandContext, type GlobalOptions, type Io, newRunId, withWarehouse } from '../context.js';
 import { TB } from '../cost.js';
 import { buildFailure, type ErrorJson, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
 import { alertsReport, type RunProduct, recordHealth } from '../history.js';
 import { loadMesh, meshPackages, selectProducts } from '../mesh.js';
 import { previousMajorContract } from '../released.js';
-import { color, formatInt, formatMs, table } from '../style.js';
+import { color, formatBytes, formatInt, formatMs, table } from '../style.js';
 import { numberFlag } from './options.js';
 
 /** Builds the named products (and what they need) and reports per product. */
@@ -189,6 +190,35 @@ export async function estimateBuilds(
   return estimates;
 }
 
+/**
+ * A BigQuery target's `maximumBytesPerBuild`: the dry runs of every product the build would
+ * build, summed, must fit, or nothing is built. A product whose estimate is unavailable (an
+ * input not published yet) counts for nothing here; its jobs still meet the per-job budget.
+ */
+async function refuseOverBudget(
+  warehouse: Warehouse,
+  mesh: MeshDefinition,
+  names: readonly string[],
+  context: CommandContext,
+): Promise<void> {
+  const budget = context.target.type === 'bigquery' ? context.target.maximumBytesPerBuild : undefined;
+  if (budget === undefined) return;
+  const estimates = await estimateBuilds(warehouse, mesh, names, context.config.cost.computePerTb);
+  const total = estimates.reduce((a, e) => a + (e.bytes ?? 0), 0);
+  if (total <= budget) return;
+  const largest = [...estimates].sort((a, b) => (b.bytes ?? 0) - (a.bytes ?? 0));
+  const [domain, product] = largest[0]!.id.split('.');
+  throw new WarehouseError(
+    'over-budget',
+    `The build would process ${formatBytes(total)} (dry runs), over the per-build budget of ${formatBytes(budget)} (maximumBytesPerBuild of target ${context.targetName}): ${largest
+      .filter((e) => e.bytes)
+      .slice(0, 5)
+      .map((e) => `${e.id} ${formatBytes(e.bytes!)}`)
+      .join(', ')}. Nothing was built.`,
+    { domain, product },
+  );
+}
+
 function estimateFailure(
   estimates: ReadonlyArray<{ id: string; error: string | null }>,
 ): ErrorJson | undefined {
@@ -260,6 +290,7 @@ export async function run(
   const { runId, outcomes, previousMajors, alerts } = await withWarehouse(
     values,
     async (warehouse, context) => {
+      await refuseOverBudget(warehouse, mesh, names, context);
       const built = await buildProducts(warehouse, mesh, names, io, {
         fullRefresh: values['full-refresh'],
         concurrency,
