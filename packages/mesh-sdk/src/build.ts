@@ -617,11 +617,14 @@ export interface TestOutcome {
   readonly checks: CheckSuiteResult | undefined;
   readonly error: MeshError | undefined;
   readonly durationMs: number;
+  /** The run could not be recorded (a reader without write access): the checks stand. */
+  readonly notRecorded?: string | undefined;
 }
 
 /**
  * Runs a product's check suite against its published table (one query) and records the run,
  * so health reflects the data as it is now. Blocking failures make the outcome `test-failed`.
+ * A test only reads: a run log it may not write is said (`notRecorded`), not a failure.
  */
 export async function testProduct(
   warehouse: Warehouse,
@@ -660,20 +663,32 @@ export async function testProduct(
   }
   const finished = new Date();
   const status = error ? 'test-failed' : 'tested';
-  await warehouse.recordRun(
-    runRecord(
-      product,
-      options.runId,
-      status,
-      started,
-      finished,
-      checks?.rowCount ?? 0,
-      checks,
-      error,
-      warehouse.dialect,
-    ),
-  );
-  return { product, status, checks, error, durationMs: finished.getTime() - started.getTime() };
+  let notRecorded: string | undefined;
+  await warehouse
+    .recordRun(
+      runRecord(
+        product,
+        options.runId,
+        status,
+        started,
+        finished,
+        checks?.rowCount ?? 0,
+        checks,
+        error,
+        warehouse.dialect,
+      ),
+    )
+    .catch((cause: unknown) => {
+      notRecorded = (cause as Error)?.message ?? String(cause);
+    });
+  return {
+    product,
+    status,
+    checks,
+    error,
+    durationMs: finished.getTime() - started.getTime(),
+    ...(notRecorded ? { notRecorded } : {}),
+  };
 }
 
 /**

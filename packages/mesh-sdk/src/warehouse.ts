@@ -267,6 +267,12 @@ export interface BulkCatalog {
   /** `ensureSource` for each source: those already in place found in one catalog query. */
   ensureSources(sources: readonly Source[]): Promise<void>;
   /**
+   * Brings sources an older release wrote to the current layout before their state is read
+   * (DuckDB: raw tables adopted as a first batch). Commands that only read call it; a warehouse
+   * with nothing to upgrade does not implement it, and those commands then write nothing.
+   */
+  upgradeSources?(sources: readonly Source[]): Promise<void>;
+  /**
    * `listTables` of every schema in one catalog query: each schema asked for, with the names of
    * its tables (none when it does not exist).
    */
@@ -283,6 +289,12 @@ export async function ensureSources(warehouse: Warehouse, sources: readonly Sour
   const bulk = bulkOf(warehouse);
   if (typeof bulk.ensureSources === 'function') return bulk.ensureSources(sources);
   for (const source of sources) await warehouse.ensureSource(source);
+}
+
+/** `BulkCatalog.upgradeSources`, where the warehouse has it; nothing otherwise. */
+export async function upgradeSources(warehouse: Warehouse, sources: readonly Source[]): Promise<void> {
+  const bulk = bulkOf(warehouse);
+  if (typeof bulk.upgradeSources === 'function') await bulk.upgradeSources(sources);
 }
 
 /** Storage of each table, in order: in one statement where the warehouse can. */

@@ -176,6 +176,25 @@ const formatBytes = (bytes: number) =>
       ? `${(bytes / 1e9).toFixed(2)} GB`
       : `${(bytes / 1e6).toFixed(1)} MB`;
 
+/**
+ * How far back the platform reads its run log and health history (both partitioned by day): a
+ * product last built before then reads as never built.
+ */
+export const READ_WINDOW_DAYS = 400;
+
+/** A query that failed because a table or dataset it reads does not exist. */
+function notFoundIn(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, errors, reason } = e as {
+      code?: number;
+      errors?: Array<{ reason?: string }>;
+      reason?: string;
+    };
+    if (code === 404 || reason === 'notFound' || errors?.some((x) => x.reason === 'notFound')) return true;
+  }
+  return false;
+}
+
 /** The role the readers of a product's table hold on it. */
 const READER_ROLE = 'roles/bigquery.dataViewer';
 /** Labels recording the readers the platform granted on a table (`mesh-reader-<hash of member>`). */
@@ -770,8 +789,21 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
   }
 
   async listBatches(options: { source?: string; includeReverted?: boolean } = {}): Promise<BatchRecord[]> {
-    await this.ensureMeta();
-    return (await this.query(this.batchLog.list(options))).map(batchRecordOf);
+    return (await this.readMeta(this.batchLog.list(options))).map(batchRecordOf);
+  }
+
+  /**
+   * A read of the platform's own tables. It creates nothing (commands that only read need only
+   * `bigquery.dataViewer` and `bigquery.jobUser`): before a build or an ingest made them, there
+   * is nothing to read, and the answer is no rows.
+   */
+  private async readMeta(statement: string): Promise<SqlRow[]> {
+    try {
+      return await this.query(statement);
+    } catch (error) {
+      if (notFoundIn(error)) return [];
+      throw error;
+    }
   }
 
   async revertBatch(source: Source, batchId: number): Promise<BatchRecord> {
@@ -862,18 +894,19 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
   }
 
   async healthHistory(query: HealthHistoryQuery = {}): Promise<HealthSnapshot[]> {
-    await this.ensureMeta();
-    return (await this.query(healthHistorySelectSql(this.dialect, query))).map(snapshotOfRow);
+    // The history is partitioned by day: a read names the days it reads.
+    const since = query.since ?? new Date(Date.now() - READ_WINDOW_DAYS * 86_400_000);
+    return (await this.readMeta(healthHistorySelectSql(this.dialect, { ...query, since }))).map(
+      snapshotOfRow,
+    );
   }
 
   async latestRuns(): Promise<BuildRunRecord[]> {
-    await this.ensureMeta();
-    return (await this.query(this.runLog.latest)).map(runRecordOf);
+    return (await this.readMeta(this.runLog.latest)).map(runRecordOf);
   }
 
   async listRuns({ since }: { since: Date }): Promise<BuildRunRecord[]> {
-    await this.ensureMeta();
-    return (await this.query(this.runLog.since(since))).map(runRecordOf);
+    return (await this.readMeta(this.runLog.since(since))).map(runRecordOf);
   }
 
   async storageBytes(tables: readonly TableRef[]): Promise<number> {
@@ -899,8 +932,10 @@ VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at
   @bytes_processed, @completeness, @validity, @checks, @error_code, @error_message, @definition)`,
     // A run log of an older release gains the columns added since.
     migrate: `ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('definition')} STRING`,
+    // Partitioned by day: the latest run of each product within the window the platform reads.
     latest: `SELECT * EXCEPT (newest) FROM (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) AS newest FROM ${runs}
+  WHERE finished_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL ${READ_WINDOW_DAYS} DAY)
 ) WHERE newest = 1`,
     since: (since: Date) =>
       `SELECT * FROM ${runs} WHERE finished_at >= ${dialect.literal(since)} ORDER BY finished_at`,

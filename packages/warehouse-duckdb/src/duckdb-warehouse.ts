@@ -977,6 +977,11 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     return found;
   }
 
+  /** Raw tables of an older release become their source's first batch: what `ensureSources` does. */
+  upgradeSources(sources: readonly Source[]): Promise<void> {
+    return this.ensureSources(sources);
+  }
+
   async ensureSources(sources: readonly Source[]): Promise<void> {
     const unsure = sources.filter((s) => !this.ensuredSources.has(s.id));
     if (!unsure.length) return;

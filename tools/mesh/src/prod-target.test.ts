@@ -279,3 +279,61 @@ describe('mesh ingest --target prod against the BigQuery stand-in', () => {
     expect(jobs.filter((c) => c.dryRun)).toEqual([]);
   });
 });
+
+describe('commands that only read, as a BigQuery viewer (dataViewer + jobUser)', () => {
+  it('health, cost, lineage and contract diff send no write; test records nothing and says so', async () => {
+    const products = (await loadMesh()).products;
+    standIn.reset();
+    // Every product published (its table), nothing of the platform's own tables yet.
+    for (const p of products)
+      standIn.putTable(p.table.schema, p.table.name, {
+        schema: [{ name: 'x', type: 'STRING' }],
+        rows: [['a']],
+      });
+    standIn.onQuery((query, _params, context) => {
+      if (query.includes('`_mesh`') && !query.startsWith('INSERT'))
+        return {
+          error: { code: 404, reason: 'notFound', message: 'Not found: Table retail-mesh-prod:_mesh.runs' },
+        };
+      if (context.dryRun) return { totalBytesProcessed: 1000 };
+      // A check suite: one row.
+      if (query.startsWith('SELECT `s`.`row_count`'))
+        return { schema: [{ name: 'row_count', type: 'INT64' }], rows: [[1]] };
+      return { schema: [], rows: [] };
+    });
+    standIn.viewerOnly = true;
+    try {
+      for (const args of [
+        ['health', '--json'],
+        ['cost', '--json'],
+        ['lineage', '--json'],
+        ['contract', 'diff', '--json'],
+      ]) {
+        const r = await mesh(...args, '--config', config, '--target', 'prod');
+        expect([0, 1], `${args.join(' ')}: ${r.stdout.slice(0, 300)} ${r.stderr}`).toContain(r.code);
+        expect(standIn.deniedWrites, args.join(' ')).toEqual([]);
+      }
+      const health = JSON.parse(
+        (await mesh('health', '--json', '--config', config, '--target', 'prod')).stdout,
+      );
+      expect(health.totals.products).toBe(products.length);
+      // mesh test runs the check suite, then cannot record its run: said, not a failure of its own
+      // (the stand-in's answer fails the row count check: exit 1 for that, not 4).
+      const tested = await mesh('test', 'product_catalog', '--config', config, '--target', 'prod', '--json');
+      expect(tested.code, tested.stdout + tested.stderr).toBe(1);
+      const report = JSON.parse(tested.stdout);
+      expect(report.error.code).toBe('checks-failed');
+      expect(report.products[0].checks.length).toBeGreaterThan(3);
+      expect(report.warnings[0]).toMatch(
+        /^product\.product_catalog: its test run was not recorded: .*Access Denied/,
+      );
+      // What it tried and was refused: the platform's run log and history (never a product's table).
+      expect(standIn.deniedWrites.length).toBeGreaterThan(0);
+      expect(standIn.deniedWrites.filter((w) => /tables\/|setIamPolicy|copy job|load job/.test(w))).toEqual(
+        [],
+      );
+    } finally {
+      standIn.viewerOnly = false;
+    }
+  });
+});

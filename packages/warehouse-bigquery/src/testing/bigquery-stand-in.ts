@@ -56,6 +56,15 @@ export async function startBigQueryStandIn(options: BigQueryStandInOptions = {})
     get defaultPageSize() {
       return service.defaultPageSize;
     },
+    get viewerOnly() {
+      return service.viewerOnly;
+    },
+    set viewerOnly(value: boolean) {
+      service.viewerOnly = value;
+    },
+    get deniedWrites() {
+      return service.deniedWrites;
+    },
     set defaultPageSize(value: number | undefined) {
       service.defaultPageSize = value;
     },
@@ -154,6 +163,14 @@ export interface BigQueryStandIn {
   pendingPolls: number;
   /** Rows per result page when a request gives no `maxResults`; `undefined` for all rows. */
   defaultPageSize: number | undefined;
+  /**
+   * Answer as to a caller with `bigquery.dataViewer` and `bigquery.jobUser` only: every write
+   * (datasets and tables created, changed or deleted, IAM set, rows inserted, copy and load
+   * jobs, queries other than a SELECT) is refused with 403 `accessDenied` and listed in
+   * `deniedWrites`.
+   */
+  viewerOnly: boolean;
+  readonly deniedWrites: readonly string[];
   /** `projectId`, `apiEndpoint` and a fake `authClient`: enough for `new BigQuery(...)`. */
   clientOptions(): StandInClientOptions;
   /** Replaces the query responder. */
@@ -437,6 +454,10 @@ class StandInService {
   readonly datasets = new Map<string, DatasetState>();
   readonly jobs = new Map<string, JobState>();
   private etagCounter = 0;
+  /** As a caller with `bigquery.dataViewer` and `bigquery.jobUser` only: every write refused (403). */
+  viewerOnly = false;
+  /** The writes refused while `viewerOnly`: `METHOD path: what`. */
+  readonly deniedWrites: string[] = [];
 
   constructor(options: BigQueryStandInOptions) {
     this.projectId = options.projectId ?? 'stand-in-project';
@@ -485,6 +506,15 @@ class StandInService {
       record = { method, path, query, body, headers, status: 0, response: undefined };
       if (parts?.[1]) record.media = parts[1];
       this.requests.push(record);
+      const denied = this.viewerOnly ? writeOf(method, path, upload, body) : undefined;
+      if (denied) {
+        this.deniedWrites.push(`${method} ${path}: ${denied}`);
+        throw new RestError(
+          403,
+          'accessDenied',
+          `Access Denied: ${denied}: the caller has bigquery.dataViewer and bigquery.jobUser only.`,
+        );
+      }
       reply = upload
         ? await this.answerUpload(method, path, query, body, headers, parseFailure, parts?.[1])
         : await this.answer(method, path, { ...query }, body, headers, parseFailure);
@@ -1682,6 +1712,32 @@ function layoutOf(resource: Json): Json {
     if (resource[key] !== undefined) layout[key] = clone(resource[key]);
   }
   return layout;
+}
+
+/**
+ * What a request would write, for a caller who may only read and run query jobs: datasets and
+ * tables created, changed or deleted, IAM set, rows inserted, copy and load jobs, and queries
+ * that are not a SELECT (DDL, DML, scripts) unless dry runs. Undefined for a read.
+ */
+function writeOf(method: string, path: string, upload: boolean, body: unknown): string | undefined {
+  if (upload) return 'a load job';
+  if (method === 'GET') return undefined;
+  if (method === 'POST' && /\/jobs$/.test(path)) {
+    const configuration = objectOr(objectOr(body).configuration);
+    if (configuration.copy) return 'a copy job';
+    if (configuration.load) return 'a load job';
+    const query = stringOr(objectOr(configuration.query).query, '');
+    if (/^\s*(SELECT|WITH)\b/i.test(query) && !/;\s*\S/.test(query)) return undefined;
+    return configuration.dryRun === true
+      ? `a dry run of a write (${query.slice(0, 40)})`
+      : `a query that writes (${query.slice(0, 60)})`;
+  }
+  if (method === 'POST' && /\/queries$/.test(path)) return undefined;
+  if (method === 'POST' && path.endsWith(':getIamPolicy')) return undefined;
+  if (method === 'POST' && /\/jobs\/[^/]+\/cancel$/.test(path)) return undefined;
+  if (path.endsWith(':setIamPolicy')) return 'setIamPolicy';
+  if (path.endsWith('/insertAll')) return 'insertAll';
+  return `${method.toLowerCase()} of ${path.split('/').slice(-2).join('/')}`;
 }
 
 /** A PATCH: fields in the body replace the resource's, `null` removes one; labels merge key by key. */

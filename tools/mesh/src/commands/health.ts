@@ -4,7 +4,6 @@ import {
   describeLeftover,
   detectAnomalies,
   durationSeconds,
-  ensureSources,
   formatSeconds,
   type HealthSnapshot,
   type MeshDefinition,
@@ -17,6 +16,7 @@ import {
   stagingLeftovers,
   statsOfTables,
   UsageError,
+  upgradeSources,
   type Warehouse,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
@@ -43,8 +43,9 @@ export async function collectHealth(
     if (list) list.push(s);
     else history.set(s.product, [s]);
   }
-  // A warehouse of an older release adopts its raw tables as batches before states are read.
-  await ensureSources(warehouse, mesh.sources);
+  // A warehouse of an older release adopts its raw tables as batches before states are read
+  // (nothing to do, and nothing written, where there is no older layout).
+  await upgradeSources(warehouse, mesh.sources);
   const states = sourceStates(mesh.sources, await warehouse.listBatches());
   // Every table's stats at once: a source's current rows where the warehouse keeps them as a
   // table (a view has no cheap count), then every product's.

@@ -18,24 +18,36 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
   const findings = enforcePolicies(mesh, io, values.json === true);
   const products = selectProducts(mesh, names);
   const runId = newRunId();
-  const { outcomes, leftovers, alerts } = await withWarehouse(values, async (warehouse, context) => {
-    const results: TestOutcome[] = [];
-    for (const [i, product] of products.entries()) {
-      io.progress.step(`testing ${product.id} (${i + 1}/${products.length})`);
-      results.push(await testProduct(warehouse, product, { runId }));
-    }
-    io.progress.done();
-    const recorded = await recordHealth(warehouse, mesh, context.config, {
-      runId,
-      kind: 'test',
-      products: results.map((o) => ({ id: o.product.id, durationMs: o.durationMs })),
-    });
-    return {
-      outcomes: results,
-      leftovers: (await stagingLeftovers(warehouse, products)).map(describeLeftover),
-      alerts: recorded.alerts,
-    };
-  });
+  const { outcomes, leftovers, alerts, warnings } = await withWarehouse(
+    values,
+    async (warehouse, context) => {
+      const results: TestOutcome[] = [];
+      for (const [i, product] of products.entries()) {
+        io.progress.step(`testing ${product.id} (${i + 1}/${products.length})`);
+        results.push(await testProduct(warehouse, product, { runId }));
+      }
+      io.progress.done();
+      // A test only reads: one who may not write the run log or the health history (a viewer on
+      // BigQuery) still gets the checks' results, and is told what was not recorded.
+      const warnings = results.flatMap((o) =>
+        o.notRecorded ? [`${o.product.id}: its test run was not recorded: ${o.notRecorded}`] : [],
+      );
+      const recorded = await recordHealth(warehouse, mesh, context.config, {
+        runId,
+        kind: 'test',
+        products: results.map((o) => ({ id: o.product.id, durationMs: o.durationMs })),
+      }).catch((error: unknown) => {
+        warnings.push(`the health history was not appended: ${(error as Error)?.message ?? error}`);
+        return { alerts: [] };
+      });
+      return {
+        outcomes: results,
+        leftovers: (await stagingLeftovers(warehouse, products)).map(describeLeftover),
+        alerts: recorded.alerts,
+        warnings,
+      };
+    },
+  );
   const failed = outcomes.filter((o) => o.status === 'test-failed').length;
   if (values.json) {
     io.out(
@@ -45,6 +57,7 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
           policies: { errors: 0, warnings: findings.length, findings },
           leftovers,
           alerts,
+          warnings,
           summary: { tested: outcomes.length - failed, failed },
           ...withError(testFailure(outcomes)),
           products: outcomes.map((o) => ({
@@ -90,6 +103,7 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
     }
     for (const l of leftovers) io.out(`${color.yellow('!')} ${l} (mesh doctor removes it)`);
     for (const line of alertsReport(alerts)) io.err(line);
+    for (const w of warnings) io.err(`${color.yellow('!')} ${w}`);
     io.out(
       `\nPolicies: ${findings.length} warnings, no errors. Products: ${outcomes.length - failed} passed, ${failed} failed.`,
     );
