@@ -439,6 +439,57 @@ describe('bigquery warehouse against the REST stand-in', () => {
     expect(standIn.table('shop', '_staging_shop_sales')).toBeUndefined();
   });
 
+  it("tags the PII columns with their domain's policy tag on the staging table, before any reader", async () => {
+    const tag = 'projects/retail-mesh-test/locations/eu/taxonomies/7/policyTags/9';
+    const tagged = await createBigQueryWarehouse({
+      projectId: PROJECT,
+      location: 'EU',
+      apiEndpoint: standIn.url,
+      accessToken: STAND_IN_TOKEN,
+      access: { organizationDomain: 'retail.example' },
+      policyTags: { shop: tag },
+    });
+    const pii = defineDataProduct({
+      domain: shop,
+      name: 'shop_sales',
+      version: '2.1.0',
+      description: 'Sales per ticket.',
+      tier: 'gold',
+      refresh: 'hourly',
+      access: 'public',
+      consumers: ['store'],
+      schema: tickets.schema.extend({ store: z.string().describe('Store').meta({ pii: true }) }),
+      partitionBy: { column: 'sold_at' },
+      clusterBy: ['store'],
+      inputs: { tickets },
+      transform: ({ tickets }) => sql`SELECT ticket_id, store, amount, sold_at FROM ${tickets}`,
+      checks: (c) => [c.ticket_id.unique(), c.ticket_id.notNull()],
+    });
+    expect((await buildProduct(tagged, pii, { runId: 'run-1' })).status).toBe('published');
+    const tagsOf = () =>
+      (
+        standIn.table('shop', 'shop_sales')?.resource.schema as { fields: Array<Record<string, unknown>> }
+      ).fields
+        .filter((f) => f.policyTags)
+        .map((f) => [f.name, f.policyTags]);
+    expect(tagsOf()).toEqual([['store', { names: [tag] }]]);
+    // The staging table was tagged before the copy; the published one was granted after it.
+    const steps = standIn.requests
+      .filter(
+        (r) =>
+          (r.method === 'PATCH' && r.path.endsWith('/_staging_shop_sales')) ||
+          r.path.endsWith('shop_sales:setIamPolicy') ||
+          (r.path.endsWith('/jobs') && (r.body as { configuration: { copy?: unknown } }).configuration.copy),
+      )
+      .map((r) => (r.method === 'PATCH' ? 'tag staging' : r.path.endsWith('/jobs') ? 'copy' : 'grant'));
+    expect(steps).toEqual(['tag staging', 'copy', 'grant']);
+    // Built again: the copy keeps the tags, nothing to PATCH on the published table.
+    standIn.clear();
+    expect((await buildProduct(tagged, pii, { runId: 'run-2' })).status).toBe('published');
+    expect(tagsOf()).toEqual([['store', { names: [tag] }]]);
+    expect(standIn.find('PATCH', `${API}/datasets/shop/tables/shop_sales`)).toEqual([]);
+  });
+
   it('reports what failed after the copy as warnings: the rows are published', async () => {
     standIn.putTable('shop', '_staging_shop_sales', { schema: fieldsOf(sales, true) });
     standIn.failNext('POST', `${API}/datasets/shop/tables/shop_sales:setIamPolicy`, {
@@ -446,16 +497,11 @@ describe('bigquery warehouse against the REST stand-in', () => {
       reason: 'accessDenied',
       message: 'Permission bigquery.tables.setIamPolicy denied',
     });
-    standIn.failNext(
-      'DELETE',
-      `${API}/datasets/shop/tables/_staging_shop_sales`,
-      {
-        code: 500,
-        reason: 'backendError',
-        message: 'Backend error',
-      },
-      10,
-    );
+    standIn.failNext('DELETE', `${API}/datasets/shop/tables/_staging_shop_sales`, {
+      code: 403,
+      reason: 'accessDenied',
+      message: 'Permission bigquery.tables.delete denied',
+    });
     const result = await warehouse.promote(
       { schema: 'shop', name: '_staging_shop_sales' },
       { schema: 'shop', name: 'shop_sales' },

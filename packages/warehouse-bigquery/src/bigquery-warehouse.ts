@@ -80,6 +80,11 @@ export interface BigQueryWarehouseOptions {
   labels?: Record<string, string>;
   /** Jobs that fail for a passing reason (rate limits, backend errors) are run again. */
   retry?: { attempts?: number; delayMs?: number };
+  /**
+   * The PII policy tag of each domain (`projects/.../taxonomies/.../policyTags/...`, as
+   * `mesh plan --terraform` outputs them): set on the PII columns of the tables it publishes.
+   */
+  policyTags?: Readonly<Record<string, string>>;
   /** REST endpoint, for a local stand-in in tests. */
   apiEndpoint?: string;
   keyFilename?: string;
@@ -194,6 +199,9 @@ function notFoundIn(error: unknown): boolean {
   }
   return false;
 }
+
+/** A column of a table's schema, as the API gives and takes it (the parts the platform sets). */
+type Field = { name?: string; description?: string; policyTags?: { names?: string[] } };
 
 /** The role the readers of a product's table hold on it. */
 const READER_ROLE = 'roles/bigquery.dataViewer';
@@ -445,11 +453,35 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
 
   async replaceTable(ref: TableRef, select: string, layout: TableLayout): Promise<MaterializeResult> {
     const stats = await this.execute(createTableStatement(this.dialect, ref, layout, { select }));
+    // Policy tags before anything else: a copy of this table (a staging table's publish) keeps
+    // them, so the published PII columns are never without theirs.
+    await this.tagPii(ref, layout);
     const [row] = await this.query(`SELECT COUNT(*) AS n FROM ${this.dialect.tableName(ref)}`);
     const readers = this.readersOf(layout);
     if (readers) await this.setReaders(ref, readers, 'grant');
     const bytes = stats.statistics?.query?.totalBytesProcessed ?? stats.statistics?.totalBytesProcessed;
     return { rowCount: Number(row?.n ?? 0), bytesProcessed: bytes === undefined ? undefined : Number(bytes) };
+  }
+
+  /**
+   * Sets the domain's PII policy tag (`policyTags`) on the table's PII columns, in one PATCH of
+   * its schema with the etag, when they lack it. BigQuery's DDL cannot set policy tags.
+   */
+  private async tagPii(ref: TableRef, layout: TableLayout): Promise<void> {
+    const tag = this.options.policyTags?.[ref.schema];
+    const pii = new Set(layout.columns.filter((c) => c.pii).map((c) => c.name));
+    if (!tag || !pii.size) return;
+    const table = this.table(ref);
+    try {
+      const [metadata] = await table.getMetadata();
+      const fields = ((metadata.schema?.fields ?? []) as Field[]).map((f) =>
+        f.name && pii.has(f.name) ? { ...f, policyTags: { names: [tag] } } : f,
+      );
+      if (JSON.stringify(fields) === JSON.stringify(metadata.schema?.fields ?? [])) return;
+      await table.setMetadata({ etag: metadata.etag, schema: { ...metadata.schema, fields } });
+    } catch (error) {
+      throw wrap(error, 'policy-tags-failed', { product: ref.name });
+    }
   }
 
   /** Who reads a table of this layout (its access model and consumers); undefined: not said. */
@@ -544,11 +576,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
     const source = this.table(staging);
     const destination = this.table(target);
     const readers = this.readersOf(layout);
-    type Metadata = {
-      labels?: Record<string, string>;
-      description?: string;
-      schema?: { fields?: Array<{ name?: string; description?: string }> };
-    };
+    type Metadata = { labels?: Record<string, string>; description?: string; schema?: { fields?: Field[] } };
     let metadata: Metadata;
     try {
       metadata = (await source.getMetadata())[0] as Metadata;
@@ -570,7 +598,9 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
       warnings.push(`${target.schema}.${target.name}: ${what}: ${(error as Error)?.message ?? error}`);
     };
     if (readers) await this.setReaders(target, readers, 'grant').catch(said('its readers were not granted'));
-    await this.describe(target, metadata).catch(said('its labels and descriptions were not updated'));
+    await this.describe(target, metadata, layout).catch(
+      said('its labels, descriptions and policy tags were not updated'),
+    );
     await source
       .delete()
       .catch(said(`the staging table ${staging.name} was not removed (it expires within a day)`));
@@ -612,25 +642,32 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
    */
   private async describe(
     ref: TableRef,
-    wanted: {
+    staging: {
       labels?: Record<string, string>;
       description?: string;
-      schema?: { fields?: Array<{ name?: string; description?: string }> };
+      schema?: { fields?: Field[] };
     },
+    layout?: TableLayout,
   ): Promise<void> {
     const table = this.table(ref);
     const [current] = await table.getMetadata();
     const labels = (current.labels ?? {}) as Record<string, string>;
-    const relabel = Object.entries(wanted.labels ?? {}).filter(([k, v]) => labels[k] !== v);
-    const described = (fields: Array<{ name?: string; description?: string }> | undefined) =>
-      JSON.stringify((fields ?? []).map((f) => [f.name, f.description ?? null]));
-    const redescribe = described(current.schema?.fields) !== described(wanted.schema?.fields);
-    if (!relabel.length && current.description === wanted.description && !redescribe) return;
+    const relabel = Object.entries(staging.labels ?? {}).filter(([k, v]) => labels[k] !== v);
+    // The PII columns carry the domain's policy tag (BigQuery's DDL cannot set one).
+    const tag = this.options.policyTags?.[ref.schema];
+    const pii = new Set(layout?.columns.filter((c) => c.pii).map((c) => c.name) ?? []);
+    const fields = (staging.schema?.fields ?? []).map((f) =>
+      tag && f.name && pii.has(f.name) ? { ...f, policyTags: { names: [tag] } } : f,
+    );
+    const described = (list: Field[] | undefined) =>
+      JSON.stringify((list ?? []).map((f) => [f.name, f.description ?? null, f.policyTags?.names ?? []]));
+    const redescribe = described(current.schema?.fields) !== described(fields);
+    if (!relabel.length && current.description === staging.description && !redescribe) return;
     await table.setMetadata({
       etag: current.etag,
       labels: Object.fromEntries(relabel),
-      description: wanted.description,
-      ...(redescribe ? { schema: wanted.schema } : {}),
+      description: staging.description,
+      ...(redescribe ? { schema: { ...staging.schema, fields } } : {}),
     });
   }
 

@@ -74,6 +74,16 @@ const bigqueryTarget = z
      * over it is refused before anything runs (naming the products and their estimates).
      */
     maximumBytesPerBuild: z.int().positive().optional(),
+    /**
+     * The PII policy tag of each domain, as `mesh plan --terraform` outputs them
+     * (`pii_policy_tags`): `mesh build` sets it on the PII columns of the tables it publishes.
+     */
+    policyTags: z
+      .record(
+        z.string(),
+        z.string().regex(/^projects\/[^/]+\/locations\/[^/]+\/taxonomies\/[^/]+\/policyTags\/[^/]+$/, 'a policy tag resource name'),
+      )
+      .optional(),
     /** How long one BigQuery job may run before BigQuery cancels it (`30m`, `6h`); 6h when absent. */
     jobTimeout: z.string().regex(DURATION_PATTERN, 'a duration such as 30m or 6h').optional(),
     /**

@@ -107,6 +107,7 @@ export async function openWarehouse(
     maximumBytesBilled: target.maximumBytesBilled,
     jobTimeoutMs: target.jobTimeout ? (durationSeconds(target.jobTimeout) ?? 0) * 1000 : undefined,
     labels: { mesh_command: runningCommand.getStore() ?? 'mesh' },
+    policyTags: target.policyTags,
     // The variable Google's own tools read for a ready-made token; credentials are looked up otherwise.
     accessToken: process.env.GOOGLE_OAUTH_ACCESS_TOKEN,
     access: config.access,
