@@ -338,6 +338,21 @@ export function inJobScope<T>(warehouse: Warehouse, scope: JobScope, work: () =>
   return typeof scoped.inScope === 'function' ? scoped.inScope(scope, work) : work();
 }
 
+/** A warehouse that can say what its jobs billed, per domain, from their labels. */
+export interface LabelledBilling {
+  /** Bytes billed since `since` by the jobs labelled with each domain; undefined when it may not tell. */
+  billedBytesByDomain(since: Date): Promise<Map<string, number> | undefined>;
+}
+
+/** `LabelledBilling.billedBytesByDomain` where the warehouse has it; undefined otherwise. */
+export async function billedBytesByDomain(
+  warehouse: Warehouse,
+  since: Date,
+): Promise<Map<string, number> | undefined> {
+  const billing = warehouse as Warehouse & Partial<LabelledBilling>;
+  return typeof billing.billedBytesByDomain === 'function' ? billing.billedBytesByDomain(since) : undefined;
+}
+
 /** A warehouse that can tell what a statement would process without running it. */
 export interface CostEstimator {
   /** Bytes the statement would process, from a dry run. */

@@ -28,6 +28,7 @@ import {
   type IngestResult,
   isMeshError,
   type JobScope,
+  type LabelledBilling,
   type MaterializeResult,
   ownersOf,
   type PromoteResult,
@@ -250,7 +251,7 @@ export async function createBigQueryWarehouse(
   return new BigQueryWarehouse(client, options);
 }
 
-class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
+class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, LabelledBilling {
   readonly name = 'bigquery';
   readonly capabilities = CAPABILITIES;
   readonly dialect;
@@ -944,6 +945,28 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester {
 
   async listRuns({ since }: { since: Date }): Promise<BuildRunRecord[]> {
     return (await this.readMeta(this.runLog.since(since))).map(runRecordOf);
+  }
+
+  /**
+   * Bytes billed since `since` by the jobs each domain's label (`mesh_domain`) marks, from the
+   * region's INFORMATION_SCHEMA.JOBS_BY_PROJECT (its creation_time partitions). Undefined when
+   * the caller may not list the project's jobs (`bigquery.jobs.listAll`).
+   */
+  async billedBytesByDomain(since: Date): Promise<Map<string, number> | undefined> {
+    const jobs = `\`${this.options.projectId}\`.\`region-${this.location.toLowerCase()}\`.INFORMATION_SCHEMA.JOBS_BY_PROJECT`;
+    const domain = `(SELECT value FROM UNNEST(labels) WHERE key = 'mesh_domain')`;
+    const statement = `SELECT ${domain} AS domain, SUM(total_bytes_billed) AS bytes
+FROM ${jobs}
+WHERE creation_time >= ${this.dialect.literal(since)} AND state = 'DONE' AND ${domain} IS NOT NULL
+GROUP BY domain`;
+    try {
+      const rows = await this.query(statement);
+      return new Map(rows.map((r) => [String(r.domain), Number(r.bytes ?? 0)]));
+    } catch (error) {
+      if ((error as { cause?: { code?: number } })?.cause?.code === 403 || /denied|permission/i.test(String((error as Error)?.message)))
+        return undefined;
+      throw error;
+    }
   }
 
   async storageBytes(tables: readonly TableRef[]): Promise<number> {

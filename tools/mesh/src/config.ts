@@ -81,7 +81,12 @@ const bigqueryTarget = z
     policyTags: z
       .record(
         z.string(),
-        z.string().regex(/^projects\/[^/]+\/locations\/[^/]+\/taxonomies\/[^/]+\/policyTags\/[^/]+$/, 'a policy tag resource name'),
+        z
+          .string()
+          .regex(
+            /^projects\/[^/]+\/locations\/[^/]+\/taxonomies\/[^/]+\/policyTags\/[^/]+$/,
+            'a policy tag resource name',
+          ),
       )
       .optional(),
     /** How long one BigQuery job may run before BigQuery cancels it (`30m`, `6h`); 6h when absent. */

@@ -1,4 +1,4 @@
-import type { MeshDefinition, Warehouse } from '@retail-mesh/sdk';
+import { billedBytesByDomain, type MeshDefinition, type Warehouse } from '@retail-mesh/sdk';
 import type { MeshConfig } from './config.js';
 
 /** Decimal units, as cloud price lists quote them. */
@@ -19,6 +19,11 @@ export interface Chargeback {
   readonly currency: string;
   readonly period: { readonly days: number; readonly since: string };
   readonly rates: MeshConfig['cost'];
+  /**
+   * Where compute comes from: the bytes billed by the jobs labelled with each domain (BigQuery's
+   * INFORMATION_SCHEMA, every job the mesh ran), else the run log (what each build processed).
+   */
+  readonly computeFrom: 'job labels' | 'run log';
   readonly domains: readonly DomainBill[];
   readonly totals: Omit<DomainBill, 'domain'>;
 }
@@ -38,7 +43,8 @@ export async function chargeback(
 ): Promise<Chargeback> {
   const now = options.now ?? new Date();
   const since = new Date(now.getTime() - options.days * 86_400_000);
-  const runs = await warehouse.listRuns({ since });
+  const billed = await billedBytesByDomain(warehouse, since);
+  const runs = billed ? [] : await warehouse.listRuns({ since });
   const usage = [];
   for (const domain of mesh.domains) {
     let storageBytes = 0;
@@ -51,9 +57,9 @@ export async function chargeback(
       ...mesh.products.filter((p) => p.domain.name === domain.name).map((p) => p.table),
     ];
     for (const t of tables) storageBytes += (await warehouse.tableStats(t))?.bytes ?? 0;
-    const processedBytes = runs
-      .filter((r) => r.domain === domain.name)
-      .reduce((a, r) => a + (r.bytesProcessed ?? 0), 0);
+    const processedBytes = billed
+      ? (billed.get(domain.name) ?? 0)
+      : runs.filter((r) => r.domain === domain.name).reduce((a, r) => a + (r.bytesProcessed ?? 0), 0);
     usage.push({ domain: domain.name, storageBytes, processedBytes });
   }
   const totalStorage = usage.reduce((a, u) => a + u.storageBytes, 0);
@@ -83,6 +89,7 @@ export async function chargeback(
     currency: rates.currency,
     period: { days: options.days, since: since.toISOString() },
     rates,
+    computeFrom: billed ? 'job labels' : 'run log',
     domains,
     totals: {
       storageBytes: sum('storageBytes'),

@@ -337,3 +337,39 @@ describe('commands that only read, as a BigQuery viewer (dataViewer + jobUser)',
     }
   });
 });
+
+describe('mesh cost --target prod', () => {
+  it("takes each domain's compute from the bytes its labelled jobs billed (INFORMATION_SCHEMA.JOBS)", async () => {
+    standIn.reset();
+    const asked: string[] = [];
+    standIn.onQuery((query) => {
+      asked.push(query);
+      if (query.includes('INFORMATION_SCHEMA.JOBS_BY_PROJECT'))
+        return {
+          schema: [
+            { name: 'domain', type: 'STRING' },
+            { name: 'bytes', type: 'INT64' },
+          ],
+          rows: [
+            ['order', 3e12],
+            ['customer', 1e12],
+          ],
+        };
+      return {
+        error: { code: 404, reason: 'notFound', message: 'Not found: Table retail-mesh-prod:_mesh.runs' },
+      };
+    });
+    const r = await mesh('cost', '--config', config, '--target', 'prod', '--days', '30', '--json');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const bill = JSON.parse(r.stdout);
+    expect(bill.computeFrom).toBe('job labels');
+    const byDomain = Object.fromEntries(bill.domains.map((d: { domain: string }) => [d.domain, d]));
+    expect(byDomain.order).toMatchObject({ processedBytes: 3e12, computeCost: 15 });
+    expect(byDomain.customer).toMatchObject({ processedBytes: 1e12, computeCost: 5 });
+    expect(byDomain.store).toMatchObject({ processedBytes: 0, computeCost: 0 });
+    const jobs = asked.find((q) => q.includes('INFORMATION_SCHEMA'))!;
+    expect(jobs).toContain('`retail-mesh-prod`.`region-eu`.INFORMATION_SCHEMA.JOBS_BY_PROJECT');
+    expect(jobs).toMatch(/creation_time >= TIMESTAMP '[^']+'/);
+    expect(jobs).toContain("key = 'mesh_domain'");
+  });
+});

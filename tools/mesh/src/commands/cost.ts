@@ -39,7 +39,7 @@ export async function run(
     ),
   );
   io.out(
-    `\nRates: ${bill.rates.storagePerGbMonth} ${c} per GB-month, ${bill.rates.computePerTb} ${c} per TB processed, ${money(bill.rates.platformPerMonth, c)} platform per month split by data volume. Compute from builds of the last ${days} days, scaled to a month.`,
+    `\nRates: ${bill.rates.storagePerGbMonth} ${c} per GB-month, ${bill.rates.computePerTb} ${c} per TB processed, ${money(bill.rates.platformPerMonth, c)} platform per month split by data volume. Compute from ${bill.computeFrom === 'job labels' ? 'the bytes billed by the jobs labelled with each domain' : 'the builds'} of the last ${days} days, scaled to a month.`,
   );
   return 0;
 }
