@@ -20,6 +20,9 @@ const BENCHES = [
   { name: 'incremental', script: 'incremental.bench.mjs', full: [], quick: ['--scale', '3', '--rounds', '2'] },
   { name: 'read', script: 'read.bench.mjs', full: [], quick: ['--rows', '500000'] },
   { name: 'generation', script: 'generation.bench.mjs', full: [], quick: ['--scales', '3'] },
+  // Minutes for its 10,000-table fixture at full size (--dir keeps fixtures between runs).
+  { name: 'health', script: 'health-scale.bench.mjs', full: [], quick: ['--domains', '10,100'] },
+  { name: 'realtime', script: 'realtime.bench.mjs', full: [], quick: ['--scale', '1', '--files', '5', '--seconds', '10'] },
 ];
 const only = values.only?.split(',');
 const selected = BENCHES.filter((b) => !only || only.includes(b.name));

@@ -42,7 +42,6 @@ import {
   type TableLayout,
   type TableRef,
   type TableStats,
-  UsageError,
   type Warehouse,
   type WarehouseCapabilities,
   WarehouseError,
@@ -157,6 +156,9 @@ const READS_DATA =
   /^\s*(?:SELECT|WITH|INSERT|MERGE|UPDATE|DELETE|CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\b[^;]*?\bAS\s+(?:SELECT|WITH|\())/i;
 const RETRY_ATTEMPTS = 5;
 const RETRY_DELAY_MS = 1000;
+/** Failures `retrying` may run again (see `failedJob`). */
+const retryable = new WeakSet<object>();
+
 /** Why BigQuery fails a request or a job that may succeed when run again. */
 const TRANSIENT_REASONS = new Set(['rateLimitExceeded', 'backendError', 'internalError', 'jobBackendError']);
 
@@ -361,8 +363,8 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
 
   /**
    * Runs `attempt` again when it failed for a passing reason (a rate limit, a backend error, a
-   * 5xx), with a doubling delay, a bounded number of times. Each attempt is a new job: one that
-   * failed committed nothing (a job is atomic, a script's transaction too).
+   * 5xx) and nothing can have been done twice: `retryable` marks those failures (see
+   * `failedJob`). Each attempt is a new job, after a doubling delay, a bounded number of times.
    */
   private async retrying<T>(attempt: () => Promise<T>): Promise<T> {
     const attempts = Math.max(1, this.options.retry?.attempts ?? RETRY_ATTEMPTS);
@@ -371,9 +373,50 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
       try {
         return await attempt();
       } catch (error) {
-        if (n >= attempts || !isTransient(error)) throw error;
+        if (n >= attempts || !retryable.has(error as object)) throw error;
         await sleep(delay * 2 ** (n - 1));
       }
+    }
+  }
+
+  /**
+   * The error of a job that failed, marked retryable only when running it again cannot do its
+   * work twice: the job is known to have finished with a passing error (a failed job commits
+   * nothing), or it was never started and only reads. A failure to read the result of a job
+   * that may still be running is not retried: the job may yet commit.
+   */
+  private async failedJob(statement: string, job: Job | undefined, error: unknown): Promise<WarehouseError> {
+    const wrapped = isMeshError(error) ? (error as WarehouseError) : wrap(error);
+    if (!isTransient(error)) return wrapped;
+    type Status = { state?: string; errorResult?: { reason?: string } };
+    // A job refused when inserted comes back finished with its error (the client throws then);
+    // the error itself is wrapped by \`job()\`: its cause holds the response.
+    const inserted = (
+      (error as { cause?: { response?: { status?: Status } } })?.cause?.response ??
+      (error as { response?: { status?: Status } })?.response
+    )?.status;
+    if (!job && !inserted) {
+      if (/^\s*(SELECT|WITH)\b/i.test(statement) && !/;\s*\S/.test(statement)) retryable.add(wrapped);
+      return wrapped;
+    }
+    const [metadata] = job ? await job.getMetadata().catch(() => [undefined]) : [{ status: inserted }];
+    const status = (metadata as { status?: Status } | undefined)?.status;
+    if (
+      status?.state === 'DONE' &&
+      status.errorResult &&
+      TRANSIENT_REASONS.has(status.errorResult.reason ?? '')
+    )
+      retryable.add(wrapped);
+    return wrapped;
+  }
+
+  /** A dry run: it runs nothing, so a passing failure may always be tried again. */
+  private async dryRun(statement: string): Promise<Job> {
+    try {
+      return await this.job(statement, { dryRun: true });
+    } catch (error) {
+      if (isTransient(error)) retryable.add(error as object);
+      throw error;
     }
   }
 
@@ -381,15 +424,16 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
   private async execute(statement: string, extra: Partial<Query> = {}) {
     const cap = extra.dryRun ? {} : await this.capOf(statement);
     return this.retrying(async () => {
-      const job = await this.job(statement, { ...cap, ...extra });
+      let job: Job | undefined;
       try {
+        job = await this.job(statement, { ...cap, ...extra });
         await job.getQueryResults({ maxResults: 0 });
         const [metadata] = await job.getMetadata();
         return metadata as {
           statistics?: { totalBytesProcessed?: string; query?: { totalBytesProcessed?: string } };
         };
       } catch (error) {
-        throw wrap(error);
+        throw await this.failedJob(statement, job, error);
       }
     });
   }
@@ -553,7 +597,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
   }
 
   async describeQuery(select: string): Promise<Array<{ name: string; type: string }>> {
-    const job = await this.retrying(() => this.job(select, { dryRun: true }));
+    const job = await this.retrying(() => this.dryRun(select));
     const fields =
       (
         job.metadata as {
@@ -564,7 +608,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
   }
 
   async estimateBytes(statement: string): Promise<number> {
-    const job = await this.retrying(() => this.job(statement, { dryRun: true }));
+    const job = await this.retrying(() => this.dryRun(statement));
     const stats = (
       job.metadata as {
         statistics?: { totalBytesProcessed?: string; query?: { totalBytesProcessed?: string } };
@@ -620,20 +664,27 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
     });
     const scope = this.scopes.getStore();
     await this.retrying(async () => {
-      const [job] = await this.client.createJob({
-        location: this.location,
-        configuration: {
-          copy: {
-            sourceTable: ref(source),
-            destinationTable: ref(target),
-            writeDisposition: 'WRITE_TRUNCATE',
-            createDisposition: 'CREATE_IF_NEEDED',
+      try {
+        const [job] = await this.client.createJob({
+          location: this.location,
+          configuration: {
+            copy: {
+              sourceTable: ref(source),
+              destinationTable: ref(target),
+              writeDisposition: 'WRITE_TRUNCATE',
+              createDisposition: 'CREATE_IF_NEEDED',
+            },
+            labels: this.jobLabels(),
+            jobTimeoutMs: String(scope?.timeoutMs ?? this.options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS),
           },
-          labels: this.jobLabels(),
-          jobTimeoutMs: String(scope?.timeoutMs ?? this.options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS),
-        },
-      });
-      await job.promise();
+        });
+        await job.promise();
+      } catch (error) {
+        // A copy replaces the whole target with the same rows: running it twice does no harm.
+        const wrapped = wrap(error);
+        if (isTransient(error)) retryable.add(wrapped);
+        throw wrapped;
+      }
     });
   }
 
@@ -744,8 +795,13 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
       }
     };
     const start = async () => {
-      const job = await this.job(statement, extra);
-      return { job, page: await read(job) };
+      let job: Job | undefined;
+      try {
+        job = await this.job(statement, extra);
+        return { job, page: await read(job) };
+      } catch (error) {
+        throw await this.failedJob(statement, job, error);
+      }
     };
     let { job, page } = retryFirst ? await this.retrying(start) : await start();
     for (;;) {
@@ -963,7 +1019,10 @@ GROUP BY domain`;
       const rows = await this.query(statement);
       return new Map(rows.map((r) => [String(r.domain), Number(r.bytes ?? 0)]));
     } catch (error) {
-      if ((error as { cause?: { code?: number } })?.cause?.code === 403 || /denied|permission/i.test(String((error as Error)?.message)))
+      if (
+        (error as { cause?: { code?: number } })?.cause?.code === 403 ||
+        /denied|permission/i.test(String((error as Error)?.message))
+      )
         return undefined;
       throw error;
     }
