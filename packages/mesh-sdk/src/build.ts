@@ -397,7 +397,11 @@ export async function buildProduct(
           finished,
           rowCount,
           checks,
-          error,
+          // Published, but not whole (a grant failed): recorded so, and redone by the next build.
+          error ??
+            (warnings
+              ? new WarehouseError('publish-incomplete', warnings.join('; '), subjectOf(product))
+              : undefined),
           warehouse.dialect,
         ),
         bytesProcessed,
@@ -586,8 +590,8 @@ function runRecord(
 const definitions = new WeakMap<DataProduct, Map<string, string>>();
 
 /**
- * A fingerprint of what a product's build computes and checks, in a dialect: its build query and
- * its compiled checks. Recorded with each run: a build whose inputs did not change since a run
+ * A fingerprint of what a product's build computes, checks and publishes, in a dialect: its build
+ * query, its compiled checks and its layout (readers, PII flags, descriptions). Recorded with each run: a build whose inputs did not change since a run
  * of the same definition has nothing new to compute.
  */
 export function definitionOf(product: DataProduct, dialect: Dialect): string {
@@ -601,8 +605,10 @@ export function definitionOf(product: DataProduct, dialect: Dialect): string {
     const { select } = renderBuildQuery(product, dialect);
     const checks = compileChecks(product, product.checks, dialect, (r) => r.table).sql;
     const severities = product.checks.map((c) => c.severity).join(',');
+    // The layout too: readers, PII flags, descriptions, partitioning are applied by a publish.
+    const layout = JSON.stringify(productLayout(product));
     hash = createHash('sha256')
-      .update(`${product.version}\n${select}\n${checks}\n${severities}`)
+      .update(`${product.version}\n${select}\n${checks}\n${severities}\n${layout}`)
       .digest('hex')
       .slice(0, 32);
     byDialect.set(dialect.name, hash);
@@ -768,7 +774,9 @@ async function changeTracker(
   warehouse: Warehouse,
   products: readonly DataProduct[],
   rebuilt: ReadonlySet<string>,
-): Promise<(product: DataProduct) => BuildRunRecord | undefined> {
+): Promise<(product: DataProduct) => { last: BuildRunRecord; readAt: Date } | undefined> {
+  // Before anything is read: what lands from now on is after this check, and the next sees it.
+  const readAt = new Date();
   const latest = new Map((await warehouse.latestRuns()).map((r) => [`${r.domain}.${r.product}`, r]));
   const batches = await warehouse.listBatches({ includeReverted: true });
   const stats = await statsOfTables(
@@ -778,10 +786,17 @@ async function changeTracker(
   const statsOf = new Map(products.map((p, i) => [p.id, stats[i]]));
   return (product) => {
     const last = latest.get(product.id);
-    if (last?.status !== 'published' || last.definition !== definitionOf(product, warehouse.dialect))
+    // Published by this very definition, whole (a publish whose grants failed is redone).
+    if (
+      last?.status !== 'published' ||
+      last.error ||
+      last.definition !== definitionOf(product, warehouse.dialect)
+    )
       return undefined;
-    if (!statsOf.get(product.id)) return undefined;
-    const since = last.startedAt.getTime();
+    if (!statsOf.get(product.id) || readsClock(product, warehouse.dialect)) return undefined;
+    // A margin before the last build read its inputs: a batch stamped before its ingest
+    // committed, or by another clock (the warehouse's), is not missed.
+    const since = last.startedAt.getTime() - CHANGE_MARGIN_MS;
     for (const input of inputsOf(product)) {
       if (input.kind === 'source') {
         const changed = batches.some(
@@ -797,8 +812,18 @@ async function changeTracker(
         if (!statsOf.has(input.id) || !stamped || stamped.getTime() >= since) return undefined;
       }
     }
-    return last;
+    return { last, readAt };
   };
+}
+
+/** How long before the last build's read of its inputs a change still counts as after it. */
+const CHANGE_MARGIN_MS = 5000;
+
+/** A transform that reads the clock computes something new each time: never left as it is. */
+function readsClock(product: DataProduct, dialect: Dialect): boolean {
+  return /\b(current_date|current_time|current_timestamp|now\s*\(|today\s*\(|get_current_time\w*)\b/i.test(
+    renderBuildQuery(product, dialect).transform,
+  );
 }
 
 /** Progress of a mesh build, for the CLI to show. */
@@ -911,9 +936,10 @@ export async function buildMesh(
     } else if (unchanged) {
       const now = new Date();
       const record: BuildRunRecord = {
-        ...unchanged,
+        ...unchanged.last,
         runId,
-        startedAt: now,
+        // When its inputs were read: the next check looks for changes from then on.
+        startedAt: unchanged.readAt,
         finishedAt: now,
         bytesProcessed: 0,
         definition: definitionOf(product, warehouse.dialect),
@@ -930,12 +956,12 @@ export async function buildMesh(
       outcome = {
         product,
         status: 'published',
-        rowCount: unchanged.rowCount,
+        rowCount: unchanged.last.rowCount,
         bytesProcessed: 0,
         checks: undefined,
         error,
         durationMs: Date.now() - now.getTime(),
-        unchanged: { since: unchanged.startedAt },
+        unchanged: { since: unchanged.last.startedAt },
       };
     } else {
       options.onEvent?.({ type: 'started', product });

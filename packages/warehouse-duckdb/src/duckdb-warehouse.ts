@@ -1355,9 +1355,11 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
               .join(', ')}`,
           );
         }
-        statements.push(
+        // Stamped when its rows are in, just before the commit: a scheduled build compares the
+        // stamp with when it read its inputs (see buildMesh's skipUnchanged).
+        statements.push(async () => [
           `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'ingest', ${lit(file)}, ${lit(sha256)}, ${lit(mappingJson)}, ${rows}, ${rows - rejected}, ${rejected}, ${lit(new Date())}, ${lit(this.author())}, NULL)`,
-        );
+        ]);
         // The sample leaving changes every key: recompute whole; otherwise only the batch's keys.
         if (samples.length) statements.push(this.refreshCurrent(source));
         else statements.push(this.touchedKeys(source, id), this.refreshCurrent(source, TOUCHED));

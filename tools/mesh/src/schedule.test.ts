@@ -112,9 +112,16 @@ describe('the scheduler', () => {
         status: 'healthy',
         rowCount: 3,
       });
-      // Nothing it reads changed: its runs record the same rows and renew its freshness.
-      const counted = (await mesh('runs', '--product', 'shelf.shelf_counts', '--json')).json().runs;
-      expect(counted.at(-1)).toMatchObject({ status: 'published', rowCount: 3, bytesProcessed: 0 });
+      // Nothing it reads changed (5 s after the ingest, the margin for a batch stamped before its
+      // commit): its runs record the same rows, reading nothing, and renew its freshness.
+      const confirmedBy = Date.now() + 20_000;
+      let latest: { status?: string; rowCount?: number; bytesProcessed?: number } = {};
+      while (latest.bytesProcessed !== 0 && Date.now() < confirmedBy) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const listed = await mesh('runs', '--product', 'shelf.shelf_counts', '--json');
+        if (listed.code === 0) latest = listed.json().runs.at(-1) ?? {};
+      }
+      expect(latest).toMatchObject({ status: 'published', rowCount: 3, bytesProcessed: 0 });
       // A new export of the source (through the server): the next slot builds it anew.
       writeFileSync(
         join(root, 'items-2.csv'),
@@ -137,5 +144,5 @@ describe('the scheduler', () => {
     expect(stopped.code).toBe(0);
     expect(stopped.stderr).toMatch(/scheduled build of shelf\.shelf_counts: 0 published, 1 unchanged\./);
     expect(stopped.stderr).toMatch(/scheduled build of shelf\.shelf_counts: 1 published\./);
-  }, 60_000);
+  }, 90_000);
 });
