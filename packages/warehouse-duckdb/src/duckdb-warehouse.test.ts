@@ -348,7 +348,7 @@ describe('duckdb warehouse', () => {
     } finally {
       await warehouse.close();
     }
-  });
+  }, 60_000);
 
   it('names the file when another process holds it', async () => {
     const path = join(dir, 'locked.duckdb');

@@ -31,7 +31,9 @@ describe('tablesWrittenBy', () => {
       ['UPDATE a.b SET x = 1', ['a.b']],
       ['TRUNCATE TABLE a.b', ['a.b']],
       ['CREATE OR REPLACE TABLE "s"."t" AS SELECT 1', ['s.t']],
-      ['CREATE TEMP TABLE t AS SELECT 1', ['main.t']],
+      ['CREATE OR REPLACE TEMP TABLE "__mesh_touched_keys" AS SELECT 1', ['temp.__mesh_touched_keys']],
+      ['DELETE FROM "café"."crème" WHERE true', ['café.crème']],
+      ['EXPLAIN ANALYZE DELETE FROM a.b', ['a.b']],
       ['CREATE TABLE IF NOT EXISTS "_mesh".runs (x INT)', ['_mesh.runs']],
       ['CREATE OR REPLACE VIEW s.v AS SELECT 1', ['s.v']],
       ['DROP TABLE IF EXISTS "s"."t"', ['s.t']],
@@ -54,6 +56,16 @@ describe('tablesWrittenBy', () => {
       'SELECT 1; DROP SCHEMA s CASCADE',
       'MERGE INTO a.b USING c ON true WHEN MATCHED THEN DELETE',
       'DELETE FROM (SELECT 1)',
+      // What the split or the head cannot follow.
+      'WITH x AS (SELECT 1) DELETE FROM a.b',
+      'WITH x AS (SELECT 1) INSERT INTO a.b SELECT * FROM x',
+      "SELECT 'x' -- don't\n; INSERT INTO a.b VALUES (1)",
+      "SELECT $$'$$; INSERT INTO a.b VALUES (1)",
+      "SELECT E'\\''; DELETE FROM a.b",
+      'DELETE FROM t',
+      'INSERT INTO café VALUES (1)',
+      'USE other',
+      'SET schema = other',
     ])
       expect(tablesWrittenBy(statement), statement).toBe('all');
   });

@@ -7,8 +7,11 @@ import type { TableRef, TableStats } from '@retail-mesh/sdk';
  * else falls back to `all`, which is always safe.
  */
 export function tablesWrittenBy(statement: string): string[] | 'all' {
-  // Several statements in one: each is read.
+  // Several statements in one: each is read, unless the text has what the split does not follow
+  // (comments, dollar-quoted or escape strings): then it cannot tell.
+  if (/;\s*\S/.test(statement) && /--|\/\*|\$|\b[Ee]'/.test(statement)) return 'all';
   const parts = statements(statement).filter((p) => p.replace(/--[^\n]*|\s+/g, '') !== '');
+
   if (parts.length > 1) {
     const keys = new Set<string>();
     for (const part of parts) {
@@ -21,6 +24,12 @@ export function tablesWrittenBy(statement: string): string[] | 'all' {
   const text = statement.replace(/^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)+/, '');
   const head = /^[A-Za-z]+(?:\s+[A-Za-z]+)?/.exec(text)?.[0].toUpperCase().replace(/\s+/g, ' ') ?? '';
   const verb = head.split(' ')[0] ?? '';
+  // EXPLAIN ANALYZE runs what it explains.
+  if (verb === 'EXPLAIN') return tablesWrittenBy(text.replace(/^EXPLAIN\s+(ANALY[SZ]E\s+)?/i, ''));
+  // A CTE may front a write (WITH ... INSERT/DELETE/UPDATE): one that names a write cannot tell.
+  if (verb === 'WITH' && /\b(INSERT|DELETE|UPDATE|MERGE|TRUNCATE)\b/i.test(text)) return 'all';
+  // Another schema for unqualified names: what those name is not known.
+  if (verb === 'USE' || /^SET\s+(schema|search_path)\b/i.test(text)) return 'all';
   if (READS.has(verb) || READS.has(head)) return [];
   // Neither rows nor their sizes move (a schema made, a comment, an index, a sequence).
   if (/^CREATE (SCHEMA|UNIQUE|INDEX|SEQUENCE|MACRO|FUNCTION|TYPE)/i.test(text)) return [];
@@ -36,7 +45,7 @@ export function tablesWrittenBy(statement: string): string[] | 'all' {
   // A rename moves the rows to another name of the same schema.
   const renamed = /^\s*RENAME\s+TO\s+/i.exec(rest);
   if (!renamed) return [first.key];
-  const to = refAt(text, first.end + renamed[0].length);
+  const to = refAt(text, first.end + renamed[0].length, true);
   return to ? [first.key, `${first.schema}.${to.name}`] : 'all';
 }
 
@@ -95,12 +104,14 @@ const READS = new Set([
 const WRITES =
   /^(?:INSERT\s+(?:OR\s+(?:REPLACE|IGNORE)\s+)?INTO|DELETE\s+FROM|UPDATE|TRUNCATE(?:\s+TABLE)?|CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:TEMP|TEMPORARY)\s+)?(?:TABLE|VIEW)(?:\s+IF\s+NOT\s+EXISTS)?|DROP\s+(?:TABLE|VIEW)(?:\s+IF\s+EXISTS)?|ALTER\s+(?:TABLE|VIEW)(?:\s+IF\s+EXISTS)?|COPY)\s+/i;
 
-const IDENT = /^(?:"((?:[^"]|"")*)"|([A-Za-z_][A-Za-z0-9_$]*))/;
+const IDENT = /^(?:"((?:[^"]|"")*)"|([\p{L}_][\p{L}\p{N}_$]*))/u;
 
 /** A (possibly qualified) table name at `at`: its key and where it ends. */
 function refAt(
   text: string,
   at: number,
+  /** A rename's new name: unqualified, in the schema of the table renamed. */
+  renaming = false,
 ): { key: string; schema: string; name: string; end: number } | undefined {
   const parts: string[] = [];
   let i = at;
@@ -114,7 +125,10 @@ function refAt(
   }
   if (parts.length > 3) return undefined;
   const name = parts[parts.length - 1]!;
-  const schema = parts.length >= 2 ? parts[parts.length - 2]! : 'main';
+  // An unqualified name is in whatever schema is current: not known here, but for the
+  // adapter's own scratch tables (`__mesh_*`, temporary, never asked about).
+  if (parts.length === 1 && !renaming && !name.startsWith('__mesh_')) return undefined;
+  const schema = parts.length >= 2 ? parts[parts.length - 2]! : 'temp';
   return { key: `${schema}.${name}`, schema, name, end: i };
 }
 
