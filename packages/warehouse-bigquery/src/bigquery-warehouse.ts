@@ -211,7 +211,7 @@ const READER_ROLE = 'roles/bigquery.dataViewer';
 /** Labels recording the readers the platform granted on a table (`mesh-reader-<hash of member>`). */
 const READER_LABEL = 'mesh-reader-';
 const readerLabel = (member: string) =>
-  `${READER_LABEL}${createHash('sha256').update(member).digest('hex').slice(0, 16)}`;
+  `${READER_LABEL}${createHash('sha256').update(member.toLowerCase()).digest('hex').slice(0, 16)}`;
 /** Read-modify-writes of a table's IAM policy, when others change it at the same time. */
 const IAM_ATTEMPTS = 5;
 const IAM_BACKOFF_MS = 200;
@@ -340,12 +340,8 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
   private async capOf(statement: string): Promise<Partial<Query>> {
     // A script (its transaction, DDL) is not dry-run: BigQuery prices single statements.
     if (!READS_DATA.test(statement) || /;\s*\S/.test(statement)) return {};
-    // The platform's own small tables: no dry run, the least cap.
-    const datasets = [...statement.matchAll(/`[^`]+`\.`([^`]+)`\.`[^`]+`/g)].map((m) => m[1]);
-    if (datasets.length && datasets.every((d) => d === this.metaDataset))
-      return {
-        maximumBytesBilled: String(Math.min(MIN_BYTES_CAP, this.options.maximumBytesBilled ?? MIN_BYTES_CAP)),
-      };
+    // Rows given as VALUES read nothing.
+    if (/^\s*INSERT\b/i.test(statement) && !/\bSELECT\b/i.test(statement)) return {};
     const estimate = await this.estimateBytes(statement);
     const budget = this.options.maximumBytesBilled;
     if (budget !== undefined && estimate > budget) {
@@ -630,6 +626,9 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
       // platform's readers the new version drops lose access before the copy; those it adds
       // are granted after it. Old rows are never shown to new readers, nor new rows to old ones.
       if (exists && readers) await this.setReaders(target, readers, 'narrow');
+      // The published PII columns keep the policy tags they have (Terraform's, when mesh.yaml
+      // names none): a copy replaces the schema with the staging table's.
+      if (exists && layout) await this.keepPolicyTags(staging, target, layout);
       // A copy job with WRITE_TRUNCATE replaces the target atomically: readers see the old
       // rows or the new ones. Copies cost no query bytes.
       await this.copyTable(staging, target);
@@ -650,6 +649,26 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
       .delete()
       .catch(said(`the staging table ${staging.name} was not removed (it expires within a day)`));
     return { warnings };
+  }
+
+  /** The policy tags of `target`'s PII columns, given to `staging`'s where it has none. */
+  private async keepPolicyTags(staging: TableRef, target: TableRef, layout: TableLayout): Promise<void> {
+    const pii = new Set(layout.columns.filter((c) => c.pii).map((c) => c.name));
+    if (!pii.size) return;
+    const [published] = await this.table(target).getMetadata();
+    const tags = new Map(
+      ((published.schema?.fields ?? []) as Field[])
+        .filter((f) => f.name && pii.has(f.name) && f.policyTags?.names?.length)
+        .map((f) => [f.name!, f.policyTags!]),
+    );
+    if (!tags.size) return;
+    const table = this.table(staging);
+    const [metadata] = await table.getMetadata();
+    const fields = ((metadata.schema?.fields ?? []) as Field[]).map((f) =>
+      f.name && tags.has(f.name) && !f.policyTags?.names?.length ? { ...f, policyTags: tags.get(f.name) } : f,
+    );
+    if (JSON.stringify(fields) === JSON.stringify(metadata.schema?.fields ?? [])) return;
+    await table.setMetadata({ etag: metadata.etag, schema: { ...metadata.schema, fields } });
   }
 
   /**
@@ -895,7 +914,8 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
     try {
       return await this.query(statement);
     } catch (error) {
-      if (notFoundIn(error)) return [];
+      // Only the platform's own dataset or tables missing: a wrong location or project fails.
+      if (notFoundIn(error) && String((error as Error)?.message).includes(`${this.metaDataset}`)) return [];
       throw error;
     }
   }
@@ -1005,7 +1025,8 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
 
   /**
    * Bytes billed since `since` by the jobs each domain's label (`mesh_domain`) marks, from the
-   * region's INFORMATION_SCHEMA.JOBS_BY_PROJECT (its creation_time partitions). Undefined when
+   * region's INFORMATION_SCHEMA.JOBS_BY_PROJECT (its creation_time partitions; a script's child
+   * jobs counted, not the script itself, whose bytes are theirs). Undefined when
    * the caller may not list the project's jobs (`bigquery.jobs.listAll`).
    */
   async billedBytesByDomain(since: Date): Promise<Map<string, number> | undefined> {
@@ -1014,6 +1035,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
     const statement = `SELECT ${domain} AS domain, SUM(total_bytes_billed) AS bytes
 FROM ${jobs}
 WHERE creation_time >= ${this.dialect.literal(since)} AND state = 'DONE' AND ${domain} IS NOT NULL
+  AND statement_type IS DISTINCT FROM 'SCRIPT'
 GROUP BY domain`;
     try {
       const rows = await this.query(statement);

@@ -389,8 +389,12 @@ async function runOnce(values: GlobalOptions, io: Io): Promise<number> {
       const event = await scheduledBuilds(warehouse, mesh, context, io).tick();
       const outcomes = event.outcomes ?? [];
       const failed = outcomes.filter((o) => o.status !== 'published').length;
-      const refused = landed.files.filter((f) => f.status === 'failed');
-      const builtFromZones = landed.builds.flatMap((b) => b.outcomes);
+      const refused = landed.files.filter((f) => f.status === 'failed' || f.status === 'left');
+      const builtFromZones = landed.builds.flatMap((b) =>
+        b.error
+          ? b.products.map((product) => ({ product, status: 'failed', rowCount: 0, error: b.error }))
+          : b.outcomes,
+      );
       const zoneBuildFailed = builtFromZones.filter((o) => o.status !== 'published');
       const error =
         buildFailure(outcomes) ??
@@ -406,7 +410,14 @@ async function runOnce(values: GlobalOptions, io: Io): Promise<number> {
                 message: `${zoneBuildFailed[0].product} ${zoneBuildFailed[0].status}: ${zoneBuildFailed[0].error ?? ''}`,
                 subject: { product: zoneBuildFailed[0].product },
               }
-            : undefined);
+            : landed.unsettled
+              ? {
+                  code: 'drop-zone-unsettled',
+                  message:
+                    'A file in a drop zone was still being written after a minute: it is left for the next run.',
+                  subject: {},
+                }
+              : undefined);
       if (values.json)
         io.out(
           JSON.stringify(
@@ -422,7 +433,7 @@ async function runOnce(values: GlobalOptions, io: Io): Promise<number> {
         );
       else if (event.type === 'idle') io.out('Nothing is due.');
       else io.out(buildReport(outcomes));
-      return failed || refused.length || zoneBuildFailed.length ? 1 : 0;
+      return failed || refused.length || zoneBuildFailed.length || landed.unsettled ? 1 : 0;
     },
     { create: true },
   );
@@ -433,7 +444,8 @@ interface Landed {
   files: Array<{
     source: string;
     file: string;
-    status: 'ingested' | 'skipped' | 'failed';
+    /** failed: refused, moved to .failed; left: the warehouse failed, still in its zone. */
+    status: 'ingested' | 'skipped' | 'failed' | 'left';
     rows?: number;
     rejected?: number;
     code?: string;
@@ -443,6 +455,8 @@ interface Landed {
     products: readonly string[];
     files: readonly string[];
     outcomes: ReadonlyArray<{ product: string; status: string; rowCount: number; error: string | undefined }>;
+    /** The build itself threw (its products were not built). */
+    error: string | undefined;
   }>;
   /** Files still being written when it stopped waiting: left for the next run. */
   unsettled: boolean;
@@ -484,16 +498,22 @@ async function drainDropZones(
           status: 'skipped',
           reason: event.reason,
         });
-      else if (event.type === 'failed' && !event.retry)
+      else if (event.type === 'failed')
+        // A file the warehouse failed on (retry) stays in its zone for the next run: a failure too.
         landed.files.push({
           source: event.source,
           file: event.file,
-          status: 'failed',
+          status: event.retry ? 'left' : 'failed',
           code: event.code,
           reason: event.reason,
         });
       else if (event.type === 'build-finished')
-        landed.builds.push({ products: event.products, files: event.files, outcomes: event.outcomes });
+        landed.builds.push({
+          products: event.products,
+          files: event.files,
+          outcomes: event.outcomes,
+          error: event.error,
+        });
       if (log && event.type !== 'watching' && event.type !== 'seen') log.err(describeDropZoneEvent(event));
     },
     build: (products) => buildAndRecord(warehouse, mesh, context, io, products),
