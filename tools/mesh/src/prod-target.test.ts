@@ -275,8 +275,13 @@ describe('mesh ingest --target prod against the BigQuery stand-in', () => {
       'CREATE TABLE `re',
       'BEGIN TRANSACTIO',
     ]);
-    // Nothing to price: the validation reads only the file just loaded, the rest are scripts.
-    expect(jobs.filter((c) => c.dryRun)).toEqual([]);
+    // Priced first: the reads of the batch log only. The validation reads the file just loaded
+    // (no data of the warehouse's), the rest are scripts (a transaction).
+    expect(
+      jobs
+        .filter((c) => c.dryRun)
+        .every((c) => c.query?.query.startsWith('SELECT * FROM `retail-mesh-prod`.`_mesh`.`batches`')),
+    ).toBe(true);
   });
 });
 
