@@ -75,6 +75,18 @@ const bigqueryTarget = z
      */
     maximumBytesPerBuild: z.int().positive().optional(),
     /**
+     * The identity `mesh build` runs as in this target (`serviceAccount:mesh@p.iam.gserviceaccount.com`):
+     * `mesh plan --terraform` makes it a fine-grained reader of the PII policy tags, so the checks
+     * of products with PII columns can read them.
+     */
+    builder: z
+      .string()
+      .regex(
+        /^(serviceAccount|user|group):[^@\s]+@[^@\s]+$/,
+        'an IAM member such as serviceAccount:mesh@project.iam.gserviceaccount.com',
+      )
+      .optional(),
+    /**
      * The PII policy tag of each domain, as `mesh plan --terraform` outputs them
      * (`pii_policy_tags`): `mesh build` sets it on the PII columns of the tables it publishes.
      */

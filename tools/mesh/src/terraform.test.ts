@@ -473,6 +473,15 @@ describe('terraformFiles on a hand-made mesh', () => {
     expect(pii.output.pii_policy_tags.value).toEqual({
       crm: '${google_data_catalog_policy_tag.pii-crm.name}',
     });
+    // The identity that builds reads them too (its checks do), when the target names it.
+    const built = terraformFiles(
+      small,
+      { ...staging, builder: 'serviceAccount:mesh@acme-analytics.iam.gserviceaccount.com' },
+      smallConfig,
+    )['pii.tf.json'] as Doc;
+    expect(
+      Object.values(resources(built, 'google_data_catalog_policy_tag_iam_member')).map((m: Doc) => m.member),
+    ).toEqual(['group:crm-data@acme.example', 'serviceAccount:mesh@acme-analytics.iam.gserviceaccount.com']);
     // The table's email column names the tag (a reference Terraform resolves); others none.
     const customers = resources(crmFile, 'google_bigquery_table')['crm-crm_customers'];
     expect(schemaOf(customers).find((c) => c.name === 'email')).toMatchObject({
@@ -784,6 +793,16 @@ describe('terraformFiles on the real mesh and mesh.yaml', () => {
       .filter((m: Doc) => m.data_policy_id.includes('mask-customer'))
       .map((m: Doc) => m.member);
     expect(masked).toContain('group:marketing-analytics@retail.example');
+    // A source's PII is tagged in its log, and in its rejects (a rejected row is kept whole).
+    const storeTables = resources(files['domain-store.tf.json']!, 'google_bigquery_table');
+    expect(
+      schemaOf(storeTables['store-raw_staff_log'])
+        .filter((c) => 'policyTags' in c)
+        .map((c) => c.name),
+    ).toEqual(['first_name', 'last_name']);
+    expect(schemaOf(storeTables['store-raw_staff_rejects']).find((c) => c.name === 'record')).toMatchObject({
+      policyTags: { names: ['${google_data_catalog_policy_tag.pii-store.name}'] },
+    });
     const profile = resources(files['domain-customer.tf.json']!, 'google_bigquery_table')[
       'customer-customer_profile'
     ];

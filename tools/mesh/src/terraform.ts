@@ -137,7 +137,9 @@ function piiFile(
       display_name: literal(`PII: ${domain}`),
       description: literal(`Personal data in the products of domain ${domain}.`),
     };
-    for (const [name, member] of memberNames(ownersOf(owner)))
+    // The owners read the values; so does the identity that builds (its checks read them).
+    const builders = target.builder ? [target.builder] : [];
+    for (const [name, member] of memberNames([...ownersOf(owner), ...builders]))
       readers[resourceName(domain, 'pii-reader', name)] = {
         policy_tag: `\${google_data_catalog_policy_tag.${ref}.name}`,
         role: 'roles/datacatalog.categoryFineGrainedReader',
@@ -470,7 +472,22 @@ function sourceBlocks(source: Source, datasetRef: string, target: BigQueryTarget
       undefined,
       `\${google_data_catalog_policy_tag.${piiTagRef(source.domain.name)}.name}`,
     ),
-    [resourceName(source.domain.name, rejects.ref.name)]: tableBlock(rejects, datasetId, target),
+    // A rejected row is kept whole (`record`, as JSON text): the source's PII is in it.
+    [resourceName(source.domain.name, rejects.ref.name)]: tableBlock(
+      source.columns.some((c) => c.pii)
+        ? {
+            ...rejects,
+            layout: {
+              ...rejects.layout,
+              columns: rejects.layout.columns.map((c) => (c.name === 'record' ? { ...c, pii: true } : c)),
+            },
+          }
+        : rejects,
+      datasetId,
+      target,
+      undefined,
+      `\${google_data_catalog_policy_tag.${piiTagRef(source.domain.name)}.name}`,
+    ),
     [resourceName(source.domain.name, source.table.name)]: {
       dataset_id: datasetId,
       table_id: literal(source.table.name),
