@@ -25,6 +25,7 @@ import {
   type BulkCatalog,
   canEstimateCost,
   canPublishInPlace,
+  canStagePartitions,
   ensureSources,
   type InTransactionQuery,
   inJobScope,
@@ -341,12 +342,22 @@ export async function buildProduct(
           columns: STATE_COLUMNS,
         });
       }
-      const build = plan ? incrementalSelect(product, select, plan, warehouse.dialect) : select;
-      ({ rowCount, bytesProcessed } = await warehouse.replaceTable(
-        staging,
-        build,
-        stagingLayout(product, options),
-      ));
+      // Incremental, where the warehouse can: a copy of the published table with the changed
+      // days replaced (billed for those days); else the untouched days read again into staging.
+      ({ rowCount, bytesProcessed } =
+        plan?.days.length && canStagePartitions(warehouse) && (await warehouse.tableStats(product.table))
+          ? await warehouse.stagePartitions(
+              staging,
+              product.table,
+              { column: product.partitionBy!.column, days: plan.days },
+              rebuiltRowsSelect(product, select, plan, warehouse.dialect),
+              stagingLayout(product, options),
+            )
+          : await warehouse.replaceTable(
+              staging,
+              plan ? incrementalSelect(product, select, plan, warehouse.dialect) : select,
+              stagingLayout(product, options),
+            ));
       bytesProcessed ??= await warehouse.storageBytes(inputTables(product));
       checks = await suite.run((statement) => warehouse.query(statement));
       refuseBlocking(product, checks);

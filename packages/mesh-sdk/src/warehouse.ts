@@ -190,6 +190,30 @@ export interface PartitionSelection {
   readonly days: readonly (string | null)[];
 }
 
+/**
+ * A warehouse that stages an incremental build from a copy of the published table (BigQuery: a
+ * copy job, billed nothing) and replaces there only the days to rebuild: the build is billed for
+ * those days' rows, not for the whole table read again.
+ */
+export interface PartitionStager {
+  /**
+   * Makes `staging` a copy of `published`, then replaces the rows of `partitions` in it with the
+   * rows of `select` (which holds rows of those days only). Staging is laid out as `layout` says
+   * of staging tables (no readers, an expiry).
+   */
+  stagePartitions(
+    staging: TableRef,
+    published: TableRef,
+    partitions: PartitionSelection,
+    select: string,
+    layout: TableLayout,
+  ): Promise<MaterializeResult>;
+}
+
+export function canStagePartitions(warehouse: Warehouse): warehouse is Warehouse & PartitionStager {
+  return typeof (warehouse as Partial<PartitionStager>).stagePartitions === 'function';
+}
+
 /** A query that runs inside the transaction of an in-place publish. */
 export type InTransactionQuery = (statement: string) => Promise<SqlRow[]>;
 

@@ -16,7 +16,7 @@ import {
   type Warehouse,
   z,
 } from '@retail-mesh/sdk';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTableStatement } from './bigquery-ddl.js';
 import { bigqueryDialect } from './bigquery-dialect.js';
 import { createBigQueryWarehouse } from './bigquery-warehouse.js';
@@ -27,6 +27,7 @@ import {
   type StandInQueryOutcome,
   startBigQueryStandIn,
 } from './testing/bigquery-stand-in.js';
+import { type AnalyzerColumnType, closeZetaSqlServer, createAnalyzer } from './testing/zetasql-analyzer.js';
 
 const PROJECT = 'retail-mesh-test';
 
@@ -79,6 +80,12 @@ const TYPES: Record<string, string> = {
   DATE: 'DATE',
   TIMESTAMP: 'TIMESTAMP',
 };
+/** The columns as the ZetaSQL analyzer's catalog takes them. */
+const fieldsOfAnalyzer = (relation: Relation, published = false) =>
+  (published && relation.kind === 'data-product' ? relation.publishedColumns : relation.columns).map((c) => ({
+    name: c.name,
+    type: dialect.columnType(c.type) as AnalyzerColumnType,
+  }));
 const fieldsOf = (relation: Relation, published = false): StandInField[] =>
   (published && relation.kind === 'data-product' ? relation.publishedColumns : relation.columns).map((c) => ({
     name: c.name,
@@ -149,6 +156,7 @@ afterEach(async () => {
   await warehouse.close();
   await standIn.close();
 });
+afterAll(() => closeZetaSqlServer());
 
 const queries = () =>
   standIn
@@ -488,6 +496,72 @@ describe('bigquery warehouse against the REST stand-in', () => {
     expect((await buildProduct(tagged, pii, { runId: 'run-2' })).status).toBe('published');
     expect(tagsOf()).toEqual([['store', { names: [tag] }]]);
     expect(standIn.find('PATCH', `${API}/datasets/shop/tables/shop_sales`)).toEqual([]);
+  });
+
+  it('stages an incremental rebuild from a free copy of the published table, replacing only the changed days', async () => {
+    const sent: Array<{ query: string; dryRun: boolean }> = [];
+    standIn.onQuery((query, _params, context) => {
+      sent.push({ query, dryRun: context.dryRun });
+      if (context.dryRun) return { totalBytesProcessed: query.startsWith('INSERT') ? 4_096 : 0 };
+      if (query.startsWith('SELECT COUNT(*)'))
+        return { schema: [{ name: 'n', type: 'INTEGER' }], rows: [[7]] };
+      return { totalBytesProcessed: query.startsWith('INSERT') ? 4_096 : 0, numDmlAffectedRows: 2 };
+    });
+    standIn.putTable('shop', 'shop_sales', {
+      schema: fieldsOf(sales, true),
+      rows: [['T1', 'S1', '9.5', '1700000000000000', 'shop', 'shop_sales', '2.1.0', '1700000000000000']],
+      metadata: { timePartitioning: { type: 'DAY', field: 'sold_at' } },
+    });
+    const staging = stagingTable(sales);
+    const rebuilt = `SELECT * FROM (${renderBuildQuery(sales, dialect).select}) AS b WHERE DATE(\`b\`.\`sold_at\`) IN (DATE '2024-05-01')`;
+    const layout = stagingLayout(sales);
+    const result = await (
+      warehouse as Warehouse & {
+        stagePartitions: (...args: unknown[]) => Promise<{ rowCount: number; bytesProcessed?: number }>;
+      }
+    ).stagePartitions(
+      staging,
+      sales.table,
+      { column: 'sold_at', days: ['2024-05-01', null] },
+      rebuilt,
+      layout,
+    );
+    expect(result).toEqual({ rowCount: 7, bytesProcessed: 4_096 });
+    // The copy: the published rows into staging, billed nothing, expiring as staging does.
+    const copies = standIn
+      .find('POST', `${API}/jobs`)
+      .map((r) => (r.body as { configuration: { copy?: Record<string, unknown> } }).configuration.copy)
+      .filter(Boolean);
+    expect(copies).toEqual([
+      {
+        sourceTable: { projectId: PROJECT, datasetId: 'shop', tableId: 'shop_sales' },
+        destinationTable: { projectId: PROJECT, datasetId: 'shop', tableId: '_staging_shop_sales' },
+        writeDisposition: 'WRITE_TRUNCATE',
+        createDisposition: 'CREATE_IF_NEEDED',
+        destinationExpirationTime: layout.expiresAt!.toISOString(),
+      },
+    ]);
+    // Then only the changed day (and the rows without one) replaced, by literal day: both
+    // statements prune to those partitions; none reads the published table again.
+    const names = sales.publishedColumns.map((c) => `\`${c.name}\``).join(', ');
+    const run = sent.filter((q) => !q.dryRun).map((q) => q.query);
+    expect(run).toEqual([
+      "DELETE FROM `retail-mesh-test`.`shop`.`_staging_shop_sales` WHERE DATE(`sold_at`) IN (DATE '2024-05-01') OR `sold_at` IS NULL",
+      `INSERT INTO \`retail-mesh-test\`.\`shop\`.\`_staging_shop_sales\` (${names})\nSELECT ${names} FROM (${rebuilt}) AS s`,
+      'SELECT COUNT(*) AS n FROM `retail-mesh-test`.`shop`.`_staging_shop_sales`',
+    ]);
+    expect(run.some((q) => q.includes('`shop`.`shop_sales`'))).toBe(false);
+    expect(standIn.find('POST', `${API}/datasets/shop/tables/_staging_shop_sales:setIamPolicy`)).toEqual([]);
+    // Both statements are GoogleSQL as BigQuery reads it.
+    const analyzer = await createAnalyzer([
+      { path: [PROJECT, 'shop', '_staging_shop_sales'], columns: fieldsOfAnalyzer(sales, true) },
+      { path: [PROJECT, 'shop', 'raw_tickets'], columns: fieldsOfAnalyzer(tickets) },
+    ]);
+    try {
+      expect((await analyzer.analyzeAll(run.slice(0, 2))).filter((r) => !r.ok)).toEqual([]);
+    } finally {
+      await analyzer.close();
+    }
   });
 
   it('reports what failed after the copy as warnings: the rows are published', async () => {

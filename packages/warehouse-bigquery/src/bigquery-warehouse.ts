@@ -31,6 +31,8 @@ import {
   type LabelledBilling,
   type MaterializeResult,
   ownersOf,
+  type PartitionSelection,
+  type PartitionStager,
   type PromoteResult,
   readersOf,
   refuseSampleBesideRealRows,
@@ -253,7 +255,7 @@ export async function createBigQueryWarehouse(
   return new BigQueryWarehouse(client, options);
 }
 
-class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, LabelledBilling {
+class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, LabelledBilling, PartitionStager {
   readonly name = 'bigquery';
   readonly capabilities = CAPABILITIES;
   readonly dialect;
@@ -651,6 +653,40 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
     return { warnings };
   }
 
+  /**
+   * An incremental build's staging table: a copy of the published table (a copy job, billed
+   * nothing; no readers come with it, it expires as staging does), the changed days deleted
+   * (a filter on the partitioning column: BigQuery drops whole partitions for nothing) and the
+   * rebuilt rows inserted (billed for what the rebuilt days read). The partition filters are
+   * literal days, so both statements prune.
+   */
+  async stagePartitions(
+    staging: TableRef,
+    published: TableRef,
+    partitions: PartitionSelection,
+    select: string,
+    layout: TableLayout,
+  ): Promise<MaterializeResult> {
+    await this.copyTable(published, staging, layout.expiresAt);
+    const target = this.dialect.tableName(staging);
+    const column = layout.columns.find((c) => c.name === partitions.column);
+    const id = this.dialect.quoteIdent(partitions.column);
+    const days = partitions.days.filter((d): d is string => d !== null);
+    const day = column?.type === 'date' ? id : `DATE(${id})`;
+    const where = [
+      ...(days.length ? [`${day} IN (${days.map((d) => `DATE ${this.dialect.literal(d)}`).join(', ')})`] : []),
+      ...(partitions.days.includes(null) ? [`${id} IS NULL`] : []),
+    ].join(' OR ');
+    const names = layout.columns.map((c) => this.dialect.quoteIdent(c.name)).join(', ');
+    const deleted = await this.execute(`DELETE FROM ${target} WHERE ${where}`);
+    const inserted = await this.execute(`INSERT INTO ${target} (${names})\nSELECT ${names} FROM (${select}) AS s`);
+    await this.tagPii(staging, layout);
+    const [row] = await this.query(`SELECT COUNT(*) AS n FROM ${target}`);
+    const billed = (stats: typeof deleted) =>
+      Number(stats.statistics?.query?.totalBytesProcessed ?? stats.statistics?.totalBytesProcessed ?? 0);
+    return { rowCount: Number(row?.n ?? 0), bytesProcessed: billed(deleted) + billed(inserted) };
+  }
+
   /** The policy tags of `target`'s PII columns, given to `staging`'s where it has none. */
   private async keepPolicyTags(staging: TableRef, target: TableRef, layout: TableLayout): Promise<void> {
     const pii = new Set(layout.columns.filter((c) => c.pii).map((c) => c.name));
@@ -675,7 +711,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
    * A copy job replacing `target` with `source` (WRITE_TRUNCATE: atomic), labelled and timed out
    * as query jobs are, run again after a passing failure (a copy may be: it replaces the whole).
    */
-  private async copyTable(source: TableRef, target: TableRef): Promise<void> {
+  private async copyTable(source: TableRef, target: TableRef, expiresAt?: Date): Promise<void> {
     const ref = (t: TableRef) => ({
       projectId: this.options.projectId,
       datasetId: datasetName(t.schema, this.prefix),
@@ -692,6 +728,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
               destinationTable: ref(target),
               writeDisposition: 'WRITE_TRUNCATE',
               createDisposition: 'CREATE_IF_NEEDED',
+              ...(expiresAt ? { destinationExpirationTime: expiresAt.toISOString() } : {}),
             },
             labels: this.jobLabels(),
             jobTimeoutMs: String(scope?.timeoutMs ?? this.options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS),
@@ -723,7 +760,13 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
     const table = this.table(ref);
     const [current] = await table.getMetadata();
     const labels = (current.labels ?? {}) as Record<string, string>;
-    const relabel = Object.entries(staging.labels ?? {}).filter(([k, v]) => labels[k] !== v);
+    // What the layout says, where it is given (a staging table copied from the published one
+    // has neither labels nor description of its own); else the staging table's.
+    const wantedLabels = layout?.labels
+      ? Object.fromEntries(Object.entries(layout.labels).map(([k, v]) => [labelValue(k), labelValue(v)]))
+      : (staging.labels ?? {});
+    const description = layout?.description ?? staging.description;
+    const relabel = Object.entries(wantedLabels).filter(([k, v]) => labels[k] !== v);
     // The PII columns carry the domain's policy tag (BigQuery's DDL cannot set one).
     const tag = this.options.policyTags?.[ref.schema];
     const pii = new Set(layout?.columns.filter((c) => c.pii).map((c) => c.name) ?? []);
@@ -733,11 +776,11 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
     const described = (list: Field[] | undefined) =>
       JSON.stringify((list ?? []).map((f) => [f.name, f.description ?? null, f.policyTags?.names ?? []]));
     const redescribe = described(current.schema?.fields) !== described(fields);
-    if (!relabel.length && current.description === staging.description && !redescribe) return;
+    if (!relabel.length && current.description === description && !redescribe) return;
     await table.setMetadata({
       etag: current.etag,
       labels: Object.fromEntries(relabel),
-      description: staging.description,
+      description,
       ...(redescribe ? { schema: { ...staging.schema, fields } } : {}),
     });
   }

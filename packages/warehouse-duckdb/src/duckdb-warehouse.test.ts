@@ -11,12 +11,15 @@ import {
   ensureSources,
   isMeshError,
   loadRows,
+  type PartitionStager,
   renderSql,
   sql,
+  type Warehouse,
   z,
 } from '@retail-mesh/sdk';
 import { describeWarehouseConformance } from '@retail-mesh/warehouse-conformance';
 import { afterAll, describe, expect, it } from 'vitest';
+import { duckdbDialect } from './duckdb-dialect.js';
 import { createDuckDbWarehouse } from './duckdb-warehouse.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-duckdb-'));
@@ -25,6 +28,47 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describeWarehouseConformance('duckdb (in memory)', () => createDuckDbWarehouse({ path: ':memory:' }));
 describeWarehouseConformance('duckdb (file)', () =>
   createDuckDbWarehouse({ path: join(dir, 'conformance.duckdb'), create: true }),
+);
+
+/**
+ * The DuckDB warehouse as one without in-place publishes that stages an incremental build's
+ * changed days the way the BigQuery adapter does (a copy of the published table, those days
+ * deleted and inserted again): the SDK's staged-partition path, run on a real engine, must
+ * pass the same suite (an incremental build equal to a full refresh).
+ */
+function stagingPartitions(warehouse: Warehouse): Warehouse {
+  const stagePartitions: PartitionStager['stagePartitions'] = async (
+    staging,
+    published,
+    partitions,
+    select,
+  ) => {
+    const t = duckdbDialect.tableName(staging);
+    const column = duckdbDialect.quoteIdent(partitions.column);
+    const days = partitions.days.filter((d): d is string => d !== null);
+    const where = [
+      ...(days.length ? [`CAST(${column} AS DATE) IN (${days.map((d) => `DATE '${d}'`).join(', ')})`] : []),
+      ...(partitions.days.includes(null) ? [`${column} IS NULL`] : []),
+    ].join(' OR ');
+    await warehouse.query(
+      `CREATE OR REPLACE TABLE ${t} AS SELECT * FROM ${duckdbDialect.tableName(published)}`,
+    );
+    await warehouse.query(`DELETE FROM ${t} WHERE ${where}`);
+    await warehouse.query(`INSERT INTO ${t} BY NAME SELECT * FROM (${select}) AS s`);
+    const [row] = await warehouse.query(`SELECT count(*) AS n FROM ${t}`);
+    return { rowCount: Number(row?.n ?? 0) };
+  };
+  return new Proxy(warehouse, {
+    get(target, prop) {
+      if (prop === 'capabilities') return { ...target.capabilities, publishInPlace: false };
+      if (prop === 'stagePartitions') return stagePartitions;
+      const value = Reflect.get(target, prop);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+describeWarehouseConformance('duckdb (staged partitions, as on BigQuery)', async () =>
+  stagingPartitions(await createDuckDbWarehouse({ path: ':memory:' })),
 );
 
 describe('duckdb warehouse', () => {
