@@ -53,22 +53,27 @@ const tickets = defineSource({
     sold_at: z.date().describe('When'),
   }),
 });
-const sales = defineDataProduct({
-  domain: shop,
-  name: 'shop_sales',
-  version: '2.1.0',
-  description: 'Sales per ticket.',
-  tier: 'gold',
-  refresh: 'hourly',
-  access: 'public',
-  consumers: ['store'],
-  schema: tickets.schema.extend({ ticket_id: z.string().describe('Ticket').meta({ key: true }) }),
-  partitionBy: { column: 'sold_at' },
-  clusterBy: ['store'],
-  inputs: { tickets },
-  transform: ({ tickets }) => sql`SELECT ticket_id, store, amount, sold_at FROM ${tickets}`,
-  checks: (c) => [c.ticket_id.unique(), c.ticket_id.notNull()],
-});
+const salesSchema = tickets.schema.extend({ ticket_id: z.string().describe('Ticket').meta({ key: true }) });
+/** A product of tickets, as most tests build it; variants change its name, schema or filter. */
+const ticketProduct = (name: string, description: string, schema = salesSchema, where = '') =>
+  defineDataProduct({
+    domain: shop,
+    name,
+    version: '2.1.0',
+    description,
+    tier: 'gold',
+    refresh: 'hourly',
+    access: 'public',
+    consumers: ['store'],
+    schema,
+    partitionBy: { column: 'sold_at' },
+    clusterBy: ['store'],
+    inputs: { tickets },
+    transform: ({ tickets }) =>
+      sql`SELECT ticket_id, store, amount, sold_at FROM ${tickets}${sql.raw(where)}`,
+    checks: (c) => [c.ticket_id.unique(), c.ticket_id.notNull()],
+  });
+const sales = ticketProduct('shop_sales', 'Sales per ticket.');
 
 const dialect = bigqueryDialect({ projectId: PROJECT });
 const TYPES: Record<string, string> = {
@@ -457,22 +462,11 @@ describe('bigquery warehouse against the REST stand-in', () => {
       access: { organizationDomain: 'retail.example' },
       policyTags: { shop: tag },
     });
-    const pii = defineDataProduct({
-      domain: shop,
-      name: 'shop_sales',
-      version: '2.1.0',
-      description: 'Sales per ticket.',
-      tier: 'gold',
-      refresh: 'hourly',
-      access: 'public',
-      consumers: ['store'],
-      schema: tickets.schema.extend({ store: z.string().describe('Store').meta({ pii: true }) }),
-      partitionBy: { column: 'sold_at' },
-      clusterBy: ['store'],
-      inputs: { tickets },
-      transform: ({ tickets }) => sql`SELECT ticket_id, store, amount, sold_at FROM ${tickets}`,
-      checks: (c) => [c.ticket_id.unique(), c.ticket_id.notNull()],
-    });
+    const pii = ticketProduct(
+      'shop_sales',
+      'Sales per ticket.',
+      salesSchema.extend({ store: z.string().describe('Store').meta({ pii: true }) }),
+    );
     expect((await buildProduct(tagged, pii, { runId: 'run-1' })).status).toBe('published');
     const tagsOf = () =>
       (
@@ -715,21 +709,7 @@ describe('bigquery warehouse against the REST stand-in', () => {
   });
 
   describe('cost guards, labels and retries', () => {
-    const other = defineDataProduct({
-      domain: shop,
-      name: 'shop_refunds',
-      version: '1.0.0',
-      description: 'Refunds per ticket.',
-      tier: 'gold',
-      refresh: 'hourly',
-      access: 'public',
-      consumers: ['store'],
-      schema: sales.schema,
-      inputs: { tickets },
-      transform: ({ tickets }) =>
-        sql`SELECT ticket_id, store, amount, sold_at FROM ${tickets} WHERE amount < 0`,
-      checks: (c) => [c.ticket_id.unique(), c.ticket_id.notNull()],
-    });
+    const other = ticketProduct('shop_refunds', 'Refunds per ticket.', salesSchema, ' WHERE amount < 0');
     /** A product's build as buildMesh runs it: its jobs in its scope. */
     const build = (w: Warehouse, product: typeof sales, runId: string) =>
       inJobScope(w, { domain: 'shop', product: product.name, runId }, () =>
