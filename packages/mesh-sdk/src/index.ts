@@ -2,6 +2,7 @@ export { z } from 'zod';
 export * from './access.js';
 export * from './anomalies.js';
 export * from './build.js';
+export * from './bytes.js';
 export * from './checks.js';
 export * from './columns.js';
 export * from './contract.js';

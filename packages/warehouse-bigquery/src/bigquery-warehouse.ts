@@ -20,6 +20,7 @@ import {
   type Dialect,
   type Domain,
   type FileIngester,
+  formatBytes,
   type HealthHistoryQuery,
   type HealthSnapshot,
   healthHistoryInsertSql,
@@ -166,25 +167,31 @@ const TRANSIENT_REASONS = new Set(['rateLimitExceeded', 'backendError', 'interna
 
 /** A failure worth another attempt: a rate limit, a backend error, a 5xx. */
 function isTransient(error: unknown): boolean {
+  return apiErrors(error).some(
+    ({ code, reasons }) =>
+      code === 429 ||
+      (typeof code === 'number' && code >= 500 && code < 600) ||
+      reasons.some((r) => TRANSIENT_REASONS.has(r)),
+  );
+}
+
+/**
+ * The HTTP code and error reasons of an error and of its causes (a WarehouseError wraps the
+ * client's ApiError, whose `errors` list the reasons).
+ */
+function apiErrors(error: unknown): Array<{ code: number | undefined; reasons: string[] }> {
+  const found = [];
   for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     const { code, errors, reason } = e as {
       code?: number;
       errors?: Array<{ reason?: string }>;
       reason?: string;
     };
-    if (code === 429 || (typeof code === 'number' && code >= 500 && code < 600)) return true;
-    if (reason && TRANSIENT_REASONS.has(reason)) return true;
-    if (errors?.some((x) => x.reason && TRANSIENT_REASONS.has(x.reason))) return true;
+    const reasons = [reason, ...(errors ?? []).map((x) => x.reason)].filter((r): r is string => !!r);
+    found.push({ code: typeof code === 'number' ? code : undefined, reasons });
   }
-  return false;
+  return found;
 }
-
-const formatBytes = (bytes: number) =>
-  bytes >= 1e12
-    ? `${(bytes / 1e12).toFixed(2)} TB`
-    : bytes >= 1e9
-      ? `${(bytes / 1e9).toFixed(2)} GB`
-      : `${(bytes / 1e6).toFixed(1)} MB`;
 
 /**
  * How far back the platform reads its run log and health history (both partitioned by day): a
@@ -194,15 +201,7 @@ export const READ_WINDOW_DAYS = 400;
 
 /** A query that failed because a table or dataset it reads does not exist. */
 function notFoundIn(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code, errors, reason } = e as {
-      code?: number;
-      errors?: Array<{ reason?: string }>;
-      reason?: string;
-    };
-    if (code === 404 || reason === 'notFound' || errors?.some((x) => x.reason === 'notFound')) return true;
-  }
-  return false;
+  return apiErrors(error).some(({ code, reasons }) => code === 404 || reasons.includes('notFound'));
 }
 
 /** A column of a table's schema, as the API gives and takes it (the parts the platform sets). */
@@ -674,12 +673,16 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
     const days = partitions.days.filter((d): d is string => d !== null);
     const day = column?.type === 'date' ? id : `DATE(${id})`;
     const where = [
-      ...(days.length ? [`${day} IN (${days.map((d) => `DATE ${this.dialect.literal(d)}`).join(', ')})`] : []),
+      ...(days.length
+        ? [`${day} IN (${days.map((d) => `DATE ${this.dialect.literal(d)}`).join(', ')})`]
+        : []),
       ...(partitions.days.includes(null) ? [`${id} IS NULL`] : []),
     ].join(' OR ');
     const names = layout.columns.map((c) => this.dialect.quoteIdent(c.name)).join(', ');
     const deleted = await this.execute(`DELETE FROM ${target} WHERE ${where}`);
-    const inserted = await this.execute(`INSERT INTO ${target} (${names})\nSELECT ${names} FROM (${select}) AS s`);
+    const inserted = await this.execute(
+      `INSERT INTO ${target} (${names})\nSELECT ${names} FROM (${select}) AS s`,
+    );
     await this.tagPii(staging, layout);
     const [row] = await this.query(`SELECT COUNT(*) AS n FROM ${target}`);
     const billed = (stats: typeof deleted) =>

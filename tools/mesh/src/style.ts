@@ -40,13 +40,6 @@ export function table(header: string[], rows: string[][]): string {
 }
 
 export const formatInt = (n: number) => n.toLocaleString('en-US');
-/** Bytes in decimal units, as BigQuery bills them: `73.4 MB`, `1.20 TB`. */
-export const formatBytes = (bytes: number) =>
-  bytes >= 1e12
-    ? `${(bytes / 1e12).toFixed(2)} TB`
-    : bytes >= 1e9
-      ? `${(bytes / 1e9).toFixed(2)} GB`
-      : `${(bytes / 1e6).toFixed(1)} MB`;
 export const formatPercent = (n: number | null) =>
   n === null ? '-' : `${(n * 100).toFixed(n === 1 ? 0 : 1)}%`;
 export const formatMs = (ms: number) => (ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`);

@@ -4,6 +4,7 @@ import {
   type DataProduct,
   describeSubject,
   estimateBuildBytes,
+  formatBytes,
   type MeshDefinition,
   type PreviousMajorView,
   planBuild,
@@ -19,7 +20,7 @@ import { enforcePolicies } from '../governance.js';
 import { alertsReport, type RunProduct, recordHealth } from '../history.js';
 import { loadMesh, meshPackages, selectProducts } from '../mesh.js';
 import { previousMajorContract } from '../released.js';
-import { color, formatBytes, formatInt, formatMs, table } from '../style.js';
+import { color, formatInt, formatMs, table } from '../style.js';
 import { numberFlag } from './options.js';
 
 /** Builds the named products (and what they need) and reports per product. */
