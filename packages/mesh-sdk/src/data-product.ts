@@ -250,11 +250,7 @@ export function defineDataProduct<S extends z.ZodObject, I extends Record<string
   if (fields.materialization === 'incremental') {
     const partition = fields.partitionBy;
     const column = partition && columns.find((c) => c.name === partition.column);
-    if (
-      !partition ||
-      partition.granularity !== 'day' ||
-      (column?.type !== 'date' && column?.type !== 'timestamp')
-    ) {
+    if (partition?.granularity !== 'day' || (column?.type !== 'date' && column?.type !== 'timestamp')) {
       throw new DefinitionError(
         'incremental-needs-day-partitions',
         'An incremental product is partitioned by day on a date or timestamp column (partitionBy).',

@@ -166,6 +166,24 @@ describe('productHealth', () => {
     });
   });
 
+  it('is as fresh as its latest published run when a check run or a failed build came since', () => {
+    // Rows stamped 3 hours ago, confirmed unchanged an hour ago; `mesh test` ran after that.
+    const tested = run({ status: 'tested', startedAt: hoursAgo(0.5), finishedAt: hoursAgo(0.5) });
+    const health = productHealth(
+      orders,
+      { stats: stats(hoursAgo(3)), lastRun: tested, lastPublishedAt: hoursAgo(1) },
+      now,
+    );
+    expect(health).toMatchObject({ status: 'healthy', freshness: { ageSeconds: 3600, slaSeconds: 7200 } });
+    // Never published within what the run log keeps: the table's own stamp.
+    const never = productHealth(
+      orders,
+      { stats: stats(hoursAgo(3)), lastRun: tested, lastPublishedAt: null },
+      now,
+    );
+    expect(never).toMatchObject({ status: 'stale', freshness: { ageSeconds: 10_800 } });
+  });
+
   it('is never stale without a freshness SLA', () => {
     const bronze = defineDataProduct({ ...ordersInput, tier: 'bronze', sla: {} });
     const lastRun = run({ startedAt: hoursAgo(500.1), finishedAt: hoursAgo(500) });

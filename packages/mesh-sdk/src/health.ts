@@ -76,6 +76,12 @@ export interface ProductObservation {
   readonly stats: TableStats | undefined;
   /** The latest run, whatever its outcome. */
   readonly lastRun: BuildRunRecord | undefined;
+  /**
+   * When the latest published run finished (`LatestRun.lastPublishedAt`): a check run or a
+   * failed build since does not age what that run published. Undefined: the latest run's own
+   * finish, when it published.
+   */
+  readonly lastPublishedAt?: Date | null;
   /** The states of the sources it reads, directly or upstream. */
   readonly sources?: readonly SourceState[];
   /** Staging tables its killed builds left behind (`describeLeftover`): reported, not counted against it. */
@@ -102,13 +108,16 @@ export function productHealth(
   const slaSeconds = product.sla.freshness ? (durationSeconds(product.sla.freshness) ?? null) : null;
   // Its rows are current as of their stamp, or as of the end of a later run that published
   // them: a scheduled run that found nothing it reads changed records them again (`unchanged`).
-  const published = stats && lastRun?.status === 'published' ? lastRun.finishedAt : null;
-  const current =
-    lastUpdated && published
-      ? published > lastUpdated
-        ? published
-        : lastUpdated
-      : (lastUpdated ?? published);
+  // A `mesh test` or a failed build since changes neither.
+  const lastPublished =
+    seen.lastPublishedAt !== undefined
+      ? seen.lastPublishedAt
+      : lastRun?.status === 'published'
+        ? lastRun.finishedAt
+        : null;
+  const published = stats ? lastPublished : null;
+  const times = [lastUpdated, published].filter((t): t is Date => t !== null);
+  const current = times.length ? new Date(Math.max(...times.map((t) => t.getTime()))) : null;
   const ageSeconds = current ? Math.max(0, (now.getTime() - current.getTime()) / 1000) : null;
 
   if (!stats) {

@@ -104,6 +104,15 @@ export interface BuildRunRecord {
   readonly error: { readonly code: string; readonly message: string } | undefined;
 }
 
+/** The latest run of a product, with when its latest published run finished. */
+export interface LatestRun extends BuildRunRecord {
+  /**
+   * When the product's latest published run finished: this run's finish when it published,
+   * an earlier one's when it tested or failed; null when none did (within what is kept).
+   */
+  readonly lastPublishedAt: Date | null;
+}
+
 /**
  * A warehouse the mesh builds on. Adapters implement it with their own driver; the SDK
  * orchestrates builds through it and never sees a vendor type.
@@ -153,8 +162,8 @@ export interface Warehouse {
   appendHealthHistory(snapshots: readonly HealthSnapshot[]): Promise<void>;
   /** The health history, oldest first per product; empty before the first snapshot. */
   healthHistory(query?: HealthHistoryQuery): Promise<HealthSnapshot[]>;
-  /** The latest run of every product that has one. */
-  latestRuns(): Promise<BuildRunRecord[]>;
+  /** The latest run of every product that has one (column `last_published_at` of `latestRunOf`). */
+  latestRuns(): Promise<LatestRun[]>;
   /** Every run that finished at or after `since`, oldest first. */
   listRuns(options: { since: Date }): Promise<BuildRunRecord[]>;
   /**
@@ -451,6 +460,12 @@ const optionalNumber = (value: unknown) =>
  * A run-log row, as both adapters store it (snake_case columns, checks as JSON text), back
  * into a record.
  */
+/** A row of the run log read with `last_published_at` (the latest published run's finish). */
+export function latestRunOf(row: SqlRow): LatestRun {
+  const published = row.last_published_at;
+  return { ...runRecordOf(row), lastPublishedAt: published instanceof Date ? published : null };
+}
+
 export function runRecordOf(row: SqlRow): BuildRunRecord {
   return {
     runId: String(row.run_id),

@@ -8,7 +8,7 @@ export function labelValue(value: string): string {
     .slice(0, 63);
 }
 
-function options(dialect: Dialect, entries: Array<[string, string | undefined]>): string {
+function options(entries: Array<[string, string | undefined]>): string {
   const set = entries.filter((e): e is [string, string] => e[1] !== undefined);
   return set.length ? ` OPTIONS(${set.map(([k, v]) => `${k}=${v}`).join(', ')})` : '';
 }
@@ -39,7 +39,7 @@ export function createTableStatement(
     .map((c) => {
       const notNull = spec.required?.includes(c.name) ? ' NOT NULL' : '';
       const description = c.description === undefined ? undefined : dialect.literal(c.description);
-      return `  ${dialect.quoteIdent(c.name)} ${dialect.columnType(c.type)}${notNull}${options(dialect, [['description', description]])}`;
+      return `  ${dialect.quoteIdent(c.name)} ${dialect.columnType(c.type)}${notNull}${options([['description', description]])}`;
     })
     .join(',\n');
   const partition = partitionExpression(dialect, layout);
@@ -50,7 +50,7 @@ export function createTableStatement(
   if (partition) lines.push(`PARTITION BY ${partition}`);
   if (layout.clusterBy?.length)
     lines.push(`CLUSTER BY ${layout.clusterBy.map((c) => dialect.quoteIdent(c)).join(', ')}`);
-  const tableOptions = options(dialect, [
+  const tableOptions = options([
     ['description', layout.description === undefined ? undefined : dialect.literal(layout.description)],
     ['expiration_timestamp', layout.expiresAt ? dialect.literal(layout.expiresAt) : undefined],
     [

@@ -468,12 +468,12 @@ describe('bigquery warehouse against the REST stand-in', () => {
       salesSchema.extend({ store: z.string().describe('Store').meta({ pii: true }) }),
     );
     expect((await buildProduct(tagged, pii, { runId: 'run-1' })).status).toBe('published');
-    const tagsOf = () =>
-      (
-        standIn.table('shop', 'shop_sales')?.resource.schema as { fields: Array<Record<string, unknown>> }
-      ).fields
-        .filter((f) => f.policyTags)
-        .map((f) => [f.name, f.policyTags]);
+    const tagsOf = () => {
+      const schema = standIn.table('shop', 'shop_sales')?.resource.schema as
+        | { fields: Array<Record<string, unknown>> }
+        | undefined;
+      return (schema?.fields ?? []).filter((f) => f.policyTags).map((f) => [f.name, f.policyTags]);
+    };
     expect(tagsOf()).toEqual([['store', { names: [tag] }]]);
     // The staging table was tagged before the copy; the published one was granted after it.
     const steps = standIn.requests

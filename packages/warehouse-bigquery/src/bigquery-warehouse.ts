@@ -30,6 +30,8 @@ import {
   isMeshError,
   type JobScope,
   type LabelledBilling,
+  type LatestRun,
+  latestRunOf,
   type MaterializeResult,
   ownersOf,
   type PartitionSelection,
@@ -1061,8 +1063,8 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
     );
   }
 
-  async latestRuns(): Promise<BuildRunRecord[]> {
-    return (await this.readMeta(this.runLog.latest)).map(runRecordOf);
+  async latestRuns(): Promise<LatestRun[]> {
+    return (await this.readMeta(this.runLog.latest)).map(latestRunOf);
   }
 
   async listRuns({ since }: { since: Date }): Promise<BuildRunRecord[]> {
@@ -1121,7 +1123,9 @@ VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at
     migrate: `ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('definition')} STRING`,
     // Partitioned by day: the latest run of each product within the window the platform reads.
     latest: `SELECT * EXCEPT (newest) FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) AS newest FROM ${runs}
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) AS newest,
+    MAX(IF(status = 'published', finished_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_at
+  FROM ${runs}
   WHERE finished_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL ${READ_WINDOW_DAYS} DAY)
 ) WHERE newest = 1`,
     since: (since: Date) =>

@@ -29,6 +29,8 @@ import {
   type InPlaceOptions,
   type InPlacePublisher,
   isMeshError,
+  type LatestRun,
+  latestRunOf,
   type MaterializeResult,
   type PartitionSelection,
   refuseSampleBesideRealRows,
@@ -841,12 +843,13 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     return rows.map(snapshotOfRow);
   }
 
-  async latestRuns(): Promise<BuildRunRecord[]> {
+  async latestRuns(): Promise<LatestRun[]> {
     await this.ensureMeta();
     const rows = await this.query(
-      `SELECT * FROM ${q(META_SCHEMA)}.runs QUALIFY row_number() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) = 1`,
+      `SELECT *, max(finished_at) FILTER (WHERE status = 'published') OVER (PARTITION BY domain, product) AS last_published_at
+       FROM ${q(META_SCHEMA)}.runs QUALIFY row_number() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) = 1`,
     );
-    return rows.map(runRecordOf);
+    return rows.map(latestRunOf);
   }
 
   async listRuns({ since }: { since: Date }): Promise<BuildRunRecord[]> {
