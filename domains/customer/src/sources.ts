@@ -251,6 +251,7 @@ export const webSessions = defineSource({
   name: 'web_sessions',
   // The clickstream redelivers a session when late events re-sessionise it: the newest copy counts.
   mode: 'upsert',
+  expectedEvery: '1d',
   optional: true,
   system: 'Clickstream (web and app analytics)',
   description:

@@ -144,6 +144,7 @@ export const touchpoints = defineSource({
   domain: marketingDomain,
   name: 'touchpoints',
   mode: 'append',
+  expectedEvery: '1d',
   optional: true,
   system: 'Marketing automation and ad platforms',
   description:

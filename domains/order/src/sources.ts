@@ -64,6 +64,7 @@ export const orders = defineSource({
   name: 'orders',
   // A status update (completed -> cancelled) arrives as the order again, in a later export.
   mode: 'upsert',
+  expectedEvery: '1d',
   system: 'OMS (order management system)',
   description: 'Order headers as exported by the order management system, one row per order.',
   schema: z.object({
@@ -139,6 +140,7 @@ export const orderLines = defineSource({
   domain: orderDomain,
   name: 'order_lines',
   mode: 'upsert',
+  expectedEvery: '1d',
   system: 'OMS (order management system)',
   description: 'The lines of every order: which product, how many, at what price and discount.',
   schema: z.object({
@@ -195,6 +197,7 @@ export const shipments = defineSource({
   name: 'shipments',
   // A parcel is exported again when its delivery scan arrives.
   mode: 'upsert',
+  expectedEvery: '1d',
   system: 'TMS (transport management system)',
   description: 'Parcels handed to carriers for online and mobile orders, with their delivery scans.',
   schema: z.object({

@@ -133,6 +133,7 @@ export const stockLevels = defineSource({
   domain: productDomain,
   name: 'stock_levels',
   mode: 'upsert',
+  expectedEvery: '1d',
   cursor: 'updated_at',
   system: 'WMS (warehouse management system)',
   description: 'Stock on hand per product as counted by the WMS; the latest count per product is current.',

@@ -281,6 +281,7 @@ export const dailyOperations = defineSource({
   name: 'daily_operations',
   // A corrected end-of-day report replaces the earlier one of its store and day.
   mode: 'upsert',
+  expectedEvery: '1d',
   cursor: 'recorded_at',
   system: 'Back office (end-of-day store report)',
   description:
@@ -358,6 +359,8 @@ export const receipts = defineSource({
   name: 'receipts',
   // A receipt is an event: once rung up it never changes, and a file sent twice counts once.
   mode: 'append',
+  // The tills send all day; a store is closed at most about 12 hours.
+  expectedEvery: '12h',
   system: 'POS (point of sale: the store tills)',
   description:
     'Every receipt rung up at a store till, sent by the POS every few minutes as a small file dropped in the drop zone.',

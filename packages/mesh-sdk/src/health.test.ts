@@ -234,6 +234,21 @@ describe('productHealth', () => {
     });
   });
 
+  it('is stale when a source it reads is overdue, however recently it was rebuilt', () => {
+    const overdue = 'no export since 2026-03-12T00:00:00.000Z (3d ago), expected every 1d';
+    const sources = [
+      { ...source('order.orders', 'ingested'), overdue },
+      source('order.payments', 'ingested'),
+    ];
+    // Rebuilt an hour ago from the rows the feed last sent, with every check passing.
+    const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources }, now);
+    expect(health).toMatchObject({
+      status: 'stale',
+      reasons: [`order.orders: ${overdue}`],
+      freshness: { ageSeconds: 3600 },
+    });
+  });
+
   it('keeps a worse status over a flagged source and lists every reason', () => {
     const sources = [
       source('order.shipments', 'ingested', smallBatch),

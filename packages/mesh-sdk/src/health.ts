@@ -6,7 +6,7 @@ import { durationSeconds } from './duration.js';
 import type { SourceState } from './source-log.js';
 import type { BuildRunRecord, TableStats } from './warehouse.js';
 
-/** healthy: fresh, published, all checks pass; degraded: published but warnings or SLA misses; stale: older than its freshness SLA; error: last build failed or never published. */
+/** healthy: fresh, published, all checks pass; degraded: published but warnings or SLA misses; stale: older than its freshness SLA, or fed by an overdue source; error: last build failed or never published. */
 export type HealthStatus = 'healthy' | 'degraded' | 'stale' | 'error';
 
 const RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, stale: 2, error: 3 };
@@ -146,6 +146,11 @@ export function productHealth(
     if (source.lastBatch?.flag) {
       statuses.push('degraded');
       reasons.push(`${source.source}: last batch ${source.lastBatch.flag}`);
+    }
+    // Rebuilt on time from a feed that stopped is as old as the feed.
+    if (source.overdue) {
+      statuses.push('stale');
+      reasons.push(`${source.source}: ${source.overdue}`);
     }
   }
   if (slaSeconds !== null && ageSeconds !== null && ageSeconds > slaSeconds) {

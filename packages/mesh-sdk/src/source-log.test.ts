@@ -25,15 +25,15 @@ const schema = z.object({
   stock: z.int().describe('Units on hand'),
   counted_at: z.date().describe('When the stock was counted'),
 });
-const stockLevels = (mode: SyncMode, cursor?: string) =>
-  defineSource({
-    domain: product,
-    name: 'stock_levels',
-    description: 'Stock per product.',
-    mode,
-    cursor,
-    schema,
-  });
+const stockLevelsInput = (mode: SyncMode, cursor?: string) => ({
+  domain: product,
+  name: 'stock_levels',
+  description: 'Stock per product.',
+  mode,
+  cursor,
+  schema,
+});
+const stockLevels = (mode: SyncMode, cursor?: string) => defineSource(stockLevelsInput(mode, cursor));
 const prices = defineSource({
   domain: product,
   name: 'prices',
@@ -107,6 +107,35 @@ describe('volumeFlag', () => {
 
 describe('sourceStates', () => {
   const source = stockLevels('snapshot');
+
+  it('says a source expected every day is overdue a day after its newest export, naming it', () => {
+    const daily = defineSource({ ...stockLevelsInput('upsert'), expectedEvery: '1d' });
+    const at = (id: number) => new Date(Date.UTC(2024, 4, id));
+    const batches = [batch(1, { ingestedAt: at(1) }), batch(2, { ingestedAt: at(2) })];
+    // 23 hours after the newest export: on time.
+    expect(
+      sourceStates([daily], batches, new Date(at(2).getTime() + 23 * 3_600_000))[0]?.overdue,
+    ).toBeUndefined();
+    const [late] = sourceStates([daily], batches, new Date(at(2).getTime() + 50 * 3_600_000));
+    expect(late?.overdue).toBe('no export since 2024-05-02T00:00:00.000Z (2d2h ago), expected every 1d');
+    // Without an expectation, or with sample rows only (no system delivers them), nothing is late.
+    expect(sourceStates([source], batches, new Date(at(20).getTime()))[0]?.overdue).toBeUndefined();
+    const samples = batches.map((b) => ({ ...b, kind: 'sample' as const }));
+    expect(sourceStates([daily], samples, at(20))[0]?.overdue).toBeUndefined();
+    // A sample batch after the last export does not make the feed current.
+    const [stillLate] = sourceStates(
+      [daily],
+      [...batches, batch(3, { kind: 'sample', ingestedAt: at(4) })],
+      at(4),
+    );
+    expect(stillLate?.overdue).toMatch(/^no export since 2024-05-02T00:00:00.000Z \(2d ago\)/);
+  });
+
+  it('refuses an expectation that is no duration, naming the source', () => {
+    expect(() => defineSource({ ...stockLevelsInput('upsert'), expectedEvery: 'daily' as '1d' })).toThrow(
+      /Source stock_levels is invalid: .*expectedEvery.*a duration such as 1d or 6h/,
+    );
+  });
 
   it('reads a source without batches as empty', () => {
     expect(sourceStates([source], [])).toEqual([

@@ -1,5 +1,6 @@
 import type { ColumnSpec } from './columns.js';
 import type { Dialect } from './dialect.js';
+import { durationSeconds, formatSeconds } from './duration.js';
 import { UsageError } from './errors.js';
 import type { TableRef } from './relation.js';
 import type { Source } from './source.js';
@@ -94,6 +95,11 @@ export interface SourceState {
         readonly flag: string | undefined;
       }
     | undefined;
+  /**
+   * Why the source is late, when its system delivers every `expectedEvery` and its newest
+   * ingested batch is older: its products are stale whatever their own age.
+   */
+  readonly overdue?: string | undefined;
 }
 
 /** How many earlier batches a batch's size is compared with, and how many it needs. */
@@ -124,7 +130,11 @@ export function volumeFlag(loaded: number, previous: readonly number[]): string 
 }
 
 /** The state of every source, from the batches the warehouse lists (one query for the mesh). */
-export function sourceStates(sources: readonly Source[], batches: readonly BatchRecord[]): SourceState[] {
+export function sourceStates(
+  sources: readonly Source[],
+  batches: readonly BatchRecord[],
+  now: Date = new Date(),
+): SourceState[] {
   return sources.map((source) => {
     const own = batches
       .filter((b) => b.source === source.id && !b.revertedAt)
@@ -135,9 +145,19 @@ export function sourceStates(sources: readonly Source[], batches: readonly Batch
       : own.some((b) => b.kind === 'ingest')
         ? 'ingested'
         : 'sample';
+    // Sample rows come from no system, so nothing is late; an ingested source is as current as
+    // its newest export (an empty one too: it is still a delivery).
+    const every = source.expectedEvery === undefined ? undefined : durationSeconds(source.expectedEvery);
+    const newest = own.filter((b) => b.kind === 'ingest').at(-1);
+    const age = newest ? (now.getTime() - newest.ingestedAt.getTime()) / 1000 : 0;
+    const overdue =
+      every !== undefined && newest && age > every
+        ? `no export since ${newest.ingestedAt.toISOString()} (${formatSeconds(age)} ago), expected every ${source.expectedEvery}`
+        : undefined;
     return {
       source: source.id,
       content,
+      ...(overdue ? { overdue } : {}),
       batches: own.length,
       rows: own.reduce((a, b) => a + b.loaded, 0),
       lastBatch: last && {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type ColumnSpec, columnsOf } from './columns.js';
 import type { Domain } from './domain.js';
+import { DURATION_PATTERN, type Duration } from './duration.js';
 import { DefinitionError } from './errors.js';
 import { formatIssues } from './issues.js';
 import type { TableRef } from './relation.js';
@@ -83,6 +84,7 @@ const sourceInputSchema = z.object({
   mode: z.enum(SYNC_MODES),
   cursor: z.string().min(1).optional(),
   optional: z.boolean().optional(),
+  expectedEvery: z.string().regex(DURATION_PATTERN, 'a duration such as 1d or 6h').optional(),
   dropZone: z
     .string()
     .min(1)
@@ -110,6 +112,13 @@ export interface SourceInput<S extends z.ZodObject> extends z.input<typeof sourc
   cursor?: string;
   /** A source the domain may never receive (returns, sessions): until loaded it reads as empty. */
   optional?: boolean;
+  /**
+   * How often its system delivers an export (`1d`, `6h`): once loaded from that system, a source
+   * whose newest batch is older is overdue, and every product it feeds, directly or upstream,
+   * is reported stale, however recently it was rebuilt or confirmed. A stalled feed otherwise
+   * looks healthy: its products are rebuilt from the same old rows on schedule.
+   */
+  expectedEvery?: Duration;
   /**
    * Where the source's exports are dropped to be loaded as they land: a folder relative to the
    * root of the mesh (the folder of `mesh.yaml`), e.g. `drops/store/sales`, which `mesh serve`
@@ -158,6 +167,8 @@ export interface Source<S extends z.ZodObject = z.ZodObject> {
   readonly mode: SyncMode;
   readonly cursor: string | undefined;
   readonly optional: boolean;
+  /** How often an export is expected (see `SourceInput.expectedEvery`); undefined: no expectation. */
+  readonly expectedEvery: Duration | undefined;
   /**
    * Where its exports are dropped to be loaded as they land: a folder relative to the root of the
    * mesh, or a Cloud Storage prefix (`gs://bucket/prefix`, not watched locally); see
@@ -242,6 +253,7 @@ export function defineSource<S extends z.ZodObject>(input: SourceInput<S>): Sour
     mode: parsed.data.mode,
     cursor,
     optional: parsed.data.optional ?? false,
+    expectedEvery: parsed.data.expectedEvery as Duration | undefined,
     dropZone: parsed.data.dropZone,
     sample: input.sample,
     sampleAfter: Object.freeze([...(input.sampleAfter ?? [])]),

@@ -103,6 +103,30 @@ describe('ingesting files into a source', () => {
     expect(result.sampleRejects[0]).toEqual({ line: 3, reason: rejects[0]!.reason });
   });
 
+  it('reads a zone-less time as UTC after a time with a zone name, each value on its own', async () => {
+    const times = [
+      ['N1', '2026-11-30 20:00:00 America/New_York', '2026-12-01T01:00:00.000Z'],
+      ['N2', '2026-11-30 22:00:00', '2026-11-30T22:00:00.000Z'],
+      ['N3', '2026-11-30 22:00:00 Europe/Paris', '2026-11-30T21:00:00.000Z'],
+      ['N4', '2026-11-30', '2026-11-30T00:00:00.000Z'],
+      ['N5', '2026-11-30T23:00', '2026-11-30T23:00:00.000Z'],
+      ['N6', '2026-11-30 23:00:00.5-05', '2026-12-01T04:00:00.500Z'],
+      ['N7', ' 2026-1-3 9:30:00 ', '2026-01-03T09:30:00.000Z'],
+    ];
+    const path = file(
+      'zones.csv',
+      [
+        'order_id,channel,amount,items,ordered_at,note',
+        ...times.map(([id, at]) => `${id},store,1,1,${at},`),
+      ].join('\n'),
+    );
+    expect(await ingest(path)).toMatchObject({ loaded: times.length, rejected: 0 });
+    const rows = await warehouse.query('SELECT order_id, ordered_at FROM shop.raw_orders ORDER BY order_id');
+    expect(rows.map((r) => [r.order_id, (r.ordered_at as Date).toISOString()])).toEqual(
+      times.map(([id, , utc]) => [id, utc]),
+    );
+  });
+
   it('rejects a fraction in an integer column instead of rounding it', async () => {
     const path = file(
       'fractions.csv',

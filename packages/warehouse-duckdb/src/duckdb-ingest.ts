@@ -31,6 +31,9 @@ export function formatOf(file: string, format?: 'csv' | 'parquet'): 'csv' | 'par
 
 /** What text a number, date or time may be; the same on every warehouse. */
 const STRICT = INGEST_TEXT_PATTERNS;
+/** A date, or a date and time, with no offset, Z or zone name after it. */
+const ZONELESS_TIMESTAMP =
+  '\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]*)?)?)?\\s*';
 
 /**
  * The dates and times BigQuery holds (years 1 to 9999), which are also those a JS `Date` turns
@@ -69,8 +72,10 @@ function typed(column: ColumnSpec, text: string): string {
     case 'string':
       return `CAST(${raw} AS VARCHAR)`;
     case 'timestamp':
-      // An offset or a Z is honoured; a zone-less time is UTC (the session zone).
-      return `CAST(TRY_CAST(${raw} AS TIMESTAMPTZ) AS TIMESTAMP)`;
+      // A zone-less time is UTC: cast as a TIMESTAMP, never through TIMESTAMPTZ, where DuckDB
+      // (1.5) reads every zone-less value after one with a zone name (`America/New_York`) in
+      // that zone, to the end of the statement. An offset, a Z or a zone name is honoured.
+      return `CASE WHEN regexp_full_match(${text}, ${lit(ZONELESS_TIMESTAMP)}) THEN TRY_CAST(${text} AS TIMESTAMP) ELSE CAST(TRY_CAST(${raw} AS TIMESTAMPTZ) AS TIMESTAMP) END`;
     case 'decimal':
       // Text to DECIMAL(38,9) parses through 128-bit integers, 25x slower than to DECIMAL(18,9):
       // the narrow type first, the wide one only for values beyond a billion.

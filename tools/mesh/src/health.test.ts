@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import {
   buildProduct,
   defineDataProduct,
   defineDomain,
   defineSource,
+  type FileIngester,
   loadRows,
   type MeshDefinition,
   sql,
@@ -12,6 +16,7 @@ import {
 } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectHealth } from './commands/health.js';
+import { healthFailure } from './failure.js';
 
 const shelf = defineDomain({
   name: 'shelf',
@@ -23,6 +28,7 @@ const items = defineSource({
   name: 'items',
   description: 'Items on shelves',
   mode: 'snapshot',
+  expectedEvery: '1d',
   schema: z.object({ item_id: z.string().describe('Item').meta({ key: true }) }),
 });
 const shelfItems = defineDataProduct({
@@ -88,5 +94,43 @@ describe('health freshness from the run log', () => {
     // Without that confirmation the same rows would be 2.5 hours old: stale.
     const later = await collectHealth(warehouse, mesh, new Date(confirmedAt.getTime() + 2.5 * hour));
     expect(later.domains[0]!.products[0]).toMatchObject({ status: 'stale', freshness: { ageSeconds: 9000 } });
+  });
+});
+
+describe('health of a product whose feed stopped', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-health-'));
+  let warehouse: Warehouse & FileIngester;
+  beforeAll(async () => {
+    warehouse = (await createDuckDbWarehouse({ path: ':memory:' })) as Warehouse & FileIngester;
+    writeFileSync(join(dir, 'items.csv'), 'item_id\nI1\nI2\n');
+    await warehouse.ingestFile(items, join(dir, 'items.csv'));
+    expect((await buildProduct(warehouse, shelfItems, { runId: 'build' })).status).toBe('published');
+  });
+  afterAll(async () => {
+    await warehouse.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is stale once the feed is a day late, though rebuilt on time from its last export', async () => {
+    const [built] = await warehouse.latestRuns();
+    const hour = 3_600_000;
+    const fresh = await collectHealth(warehouse, mesh, new Date(built!.finishedAt.getTime() + hour));
+    expect(fresh.domains[0]!.products[0]).toMatchObject({ status: 'healthy', reasons: [] });
+    // 30 hours on: a scheduled run an hour ago found the same rows (nothing new was exported).
+    const confirmedAt = new Date(built!.finishedAt.getTime() + 29 * hour);
+    await warehouse.recordRun({
+      ...built!,
+      runId: 'confirmed',
+      startedAt: confirmedAt,
+      finishedAt: confirmedAt,
+    });
+    const late = await collectHealth(warehouse, mesh, new Date(built!.finishedAt.getTime() + 30 * hour));
+    const product = late.domains[0]!.products[0]!;
+    expect(product).toMatchObject({ status: 'stale', freshness: { ageSeconds: 3600 } });
+    expect(product.reasons).toEqual([
+      expect.stringMatching(/^shelf\.items: no export since \S+Z \(1d6h ago\), expected every 1d$/),
+    ]);
+    expect(late.sources[0]?.overdue).toMatch(/^no export since/);
+    expect(healthFailure(late)?.message).toMatch(/shelf\.shelf_items \(stale: shelf\.items: no export since/);
   });
 });

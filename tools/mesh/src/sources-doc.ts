@@ -18,7 +18,7 @@ export function sourcesMarkdown(mesh: MeshDefinition): string {
       '',
       `${source.description}${source.system ? ` (from: ${source.system})` : ''}`,
       '',
-      `Key \`${source.key.join(', ')}\`; sync mode **${source.mode}**${source.cursor ? ` by cursor \`${source.cursor}\`` : ''} (${MODE_MEANING[source.mode]}); ${source.optional ? 'optional: reads as empty until loaded' : 'required: products that read it wait until it is loaded'}.`,
+      `Key \`${source.key.join(', ')}\`; sync mode **${source.mode}**${source.cursor ? ` by cursor \`${source.cursor}\`` : ''} (${MODE_MEANING[source.mode]}); ${source.optional ? 'optional: reads as empty until loaded' : 'required: products that read it wait until it is loaded'}${source.expectedEvery ? `; an export is expected every ${source.expectedEvery} (later, what it feeds is stale)` : ''}.`,
       '',
       '| column | type | meaning |',
       '|---|---|---|',
@@ -43,6 +43,7 @@ export function sourcesJson(mesh: MeshDefinition) {
     mode: s.mode,
     cursor: s.cursor ?? null,
     optional: s.optional,
+    expectedEvery: s.expectedEvery ?? null,
     log: `${s.log.schema}.${s.log.name}`,
     rejects: `${s.rejects.schema}.${s.rejects.name}`,
     columns: s.columns.map((c) => ({

@@ -46,7 +46,7 @@ export async function collectHealth(
   // A warehouse of an older release adopts its raw tables as batches before states are read
   // (nothing to do, and nothing written, where there is no older layout).
   await upgradeSources(warehouse, mesh.sources);
-  const states = sourceStates(mesh.sources, await warehouse.listBatches());
+  const states = sourceStates(mesh.sources, await warehouse.listBatches(), now);
   // Every table's stats at once: a source's current rows where the warehouse keeps them as a
   // table (a view has no cheap count), then every product's.
   const tables = await statsOfTables(warehouse, [
@@ -159,7 +159,9 @@ export function sourcesReport(sources: readonly SourceState[]): string {
       s.lastBatch ? `${s.lastBatch.at.replace('T', ' ').slice(0, 19)} #${s.lastBatch.batchId}` : '-',
       s.lastBatch ? formatInt(s.lastBatch.loaded) : '-',
       s.lastBatch ? formatInt(s.lastBatch.rejected) : '-',
-      s.lastBatch?.flag ? color.yellow(s.lastBatch.flag) : '',
+      [s.overdue && color.red(`overdue: ${s.overdue}`), s.lastBatch?.flag && color.yellow(s.lastBatch.flag)]
+        .filter(Boolean)
+        .join('; '),
     ]),
   );
 }

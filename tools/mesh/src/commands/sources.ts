@@ -29,7 +29,7 @@ export async function run(
     for (const s of sourcesJson(mesh)) {
       io.out(`${s.id} (${s.table}): ${s.description}`);
       io.out(
-        `  key (${s.key.join(', ')}) · ${s.mode}${s.cursor ? ` by ${s.cursor}` : ''} · ${s.optional ? 'optional' : 'required'}`,
+        `  key (${s.key.join(', ')}) · ${s.mode}${s.cursor ? ` by ${s.cursor}` : ''} · ${s.optional ? 'optional' : 'required'}${s.expectedEvery ? ` · expected every ${s.expectedEvery}` : ''}`,
       );
       io.out(
         table(
