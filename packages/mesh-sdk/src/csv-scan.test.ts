@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { scanCsv, writeWithout } from './csv-scan.js';
 
@@ -78,6 +79,23 @@ describe('scanCsv', () => {
   it('says why a file cannot be read: empty, not UTF-8', async () => {
     expect((await scanCsv(file(''))).unreadable).toMatch(/empty/);
     expect((await scanCsv(file(Buffer.from([0x61, 0x0a, 0xff, 0xfe, 0x0a])))).unreadable).toMatch(/UTF-8/);
+  });
+
+  it('says what a file that is no CSV is: compressed, an archive or workbook, Parquet, JSON', async () => {
+    const unreadable = async (content: string | Buffer) => (await scanCsv(file(content))).unreadable;
+    expect(await unreadable(gzipSync('order_id\nO1\n'))).toBe(
+      'is gzip-compressed (compressed file): decompress it (gunzip) and ingest the CSV inside',
+    );
+    expect(await unreadable(Buffer.from('PK\x03\x04\x14\x00', 'latin1'))).toMatch(
+      /^is a ZIP archive or an Excel workbook/,
+    );
+    expect(await unreadable(Buffer.from('PAR1\x15\x04', 'latin1'))).toMatch(
+      /^is a Parquet file: .*--format parquet$/,
+    );
+    expect(await unreadable('{"order_id": "O1"}\n{"order_id": "O2"}\n')).toMatch(/^holds JSON, not CSV/);
+    expect(await unreadable('\uFEFF [{"order_id": "O1"}]')).toMatch(/^holds JSON, not CSV/);
+    // A CSV whose first field is quoted braces is still a CSV.
+    expect(await unreadable('note,id\n"{x}",1\n')).toBeUndefined();
   });
 
   it('writes the file without the skipped ranges', async () => {

@@ -207,6 +207,7 @@ export async function scanCsv(file: string): Promise<CsvScan> {
   try {
     for await (const raw of stream) {
       const chunk = raw as Buffer;
+      if (bytes === 0) unreadable ??= notCsv(chunk);
       bytes += chunk.length;
       hash.update(chunk);
       if (!unreadable) {
@@ -436,4 +437,22 @@ export async function writeWithout(
   if (heldCr) out.write(Buffer.from([CR]));
   out.end();
   await finished(out);
+}
+
+/** What a file that is not a CSV is, from its first bytes, and what to do instead. */
+function notCsv(head: Buffer): string | undefined {
+  if (head[0] === 0x1f && head[1] === 0x8b)
+    return 'is gzip-compressed (compressed file): decompress it (gunzip) and ingest the CSV inside';
+  const magic = head.subarray(0, 4).toString('latin1');
+  if (magic === 'PK\x03\x04')
+    return 'is a ZIP archive or an Excel workbook (not a CSV): extract the CSV, or save the sheet as CSV UTF-8, and ingest that';
+  if (magic === 'PAR1') return 'is a Parquet file: name it *.parquet, or pass --format parquet';
+  const text = head
+    .subarray(0, 64)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
+  if (text.startsWith('{') || text.startsWith('['))
+    return 'holds JSON, not CSV: export it as CSV or Parquet, the formats ingest reads';
+  return undefined;
 }

@@ -224,7 +224,7 @@ describe('productHealth', () => {
     const sources = [
       source('order.shipments', 'ingested', smallBatch),
       source('order.payments', 'ingested'),
-      source('order.returns', 'empty'),
+      { ...source('order.returns', 'empty'), optional: true },
     ];
     const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources }, now);
     expect(health).toMatchObject({
@@ -232,6 +232,22 @@ describe('productHealth', () => {
       reasons: [`order.shipments: last batch ${smallBatch}`],
       sampleSources: [],
     });
+  });
+
+  it('is stale when a required source it reads holds nothing now: what it publishes is gone', () => {
+    // Built from the sample of store.stores, which the first real export of its domain took out.
+    const sources = [
+      source('store.stores', 'empty'),
+      { ...source('order.returns', 'empty'), optional: true },
+    ];
+    const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources }, now);
+    expect(health.status).toBe('stale');
+    expect(health.reasons).toEqual([
+      expect.stringMatching(/^store\.stores holds no rows now .*load it and build again$/),
+    ]);
+    // Never published: that is said already (`not published`), once.
+    const never = productHealth(orders, { stats: undefined, lastRun: undefined, sources }, now);
+    expect(never.reasons).toEqual(['not published']);
   });
 
   it('is stale when a source it reads is overdue, however recently it was rebuilt', () => {
@@ -247,6 +263,21 @@ describe('productHealth', () => {
       reasons: [`order.orders: ${overdue}`],
       freshness: { ageSeconds: 3600 },
     });
+  });
+
+  it('is degraded while the last batch of a source it reads rejected rows, naming the batch', () => {
+    const rejecting = source('order.order_lines', 'ingested');
+    const sources = [{ ...rejecting, lastBatch: { ...rejecting.lastBatch!, loaded: 204, rejected: 204 } }];
+    const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources }, now);
+    expect(health).toMatchObject({
+      status: 'degraded',
+      reasons: ['order.order_lines: last batch #4 rejected 204 of 408 rows (mesh ingest --rejects 4)'],
+    });
+    // Sample rows are never rejected in a way that matters: no system sent them.
+    const sample = [{ ...sources[0]!, content: 'sample' as const }];
+    expect(
+      productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources: sample }, now).reasons,
+    ).not.toContainEqual(expect.stringMatching(/rejected/));
   });
 
   it('keeps a worse status over a flagged source and lists every reason', () => {
@@ -267,7 +298,7 @@ describe('productHealth', () => {
   it('lists the sources that hold sample rows, which alone do not lower the health', () => {
     const sources = [
       source('order.shipments', 'sample'),
-      source('order.returns', 'empty'),
+      { ...source('order.returns', 'empty'), optional: true },
       source('customer.customers', 'sample'),
     ];
     const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources }, now);
@@ -282,7 +313,7 @@ describe('productHealth', () => {
     const sources = [
       source('order.shipments', 'sample'),
       source('order.payments', 'ingested'),
-      source('order.returns', 'empty'),
+      { ...source('order.returns', 'empty'), optional: true },
     ];
     const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources }, now);
     expect(health).toMatchObject({
@@ -387,7 +418,10 @@ describe('meshHealth', () => {
   });
 
   it('returns the sources it is given, none by default', () => {
-    const sources = [source('order.shipments', 'ingested', smallBatch), source('order.returns', 'empty')];
+    const sources = [
+      source('order.shipments', 'ingested', smallBatch),
+      { ...source('order.returns', 'empty'), optional: true },
+    ];
     expect(meshHealth([sales], [], now, sources).sources).toEqual(sources);
     expect(meshHealth([sales], [], now).sources).toEqual([]);
     // A flagged source is reported, not rolled up: only products make the mesh status.

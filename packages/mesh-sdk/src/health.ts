@@ -147,6 +147,22 @@ export function productHealth(
       statuses.push('degraded');
       reasons.push(`${source.source}: last batch ${source.lastBatch.flag}`);
     }
+    // Rows of the export it holds now are missing from every figure built on it.
+    const last = source.lastBatch;
+    if (source.content === 'ingested' && last && last.rejected > 0) {
+      statuses.push('degraded');
+      reasons.push(
+        `${source.source}: last batch #${last.batchId} rejected ${last.rejected.toLocaleString('en-US')} of ${(last.loaded + last.rejected).toLocaleString('en-US')} rows (mesh ingest --rejects ${last.batchId})`,
+      );
+    }
+    // Published while the source held rows (its sample, since taken out, or batches since
+    // reverted): the figures stand for rows that are gone.
+    if (stats && source.content === 'empty' && !source.optional) {
+      statuses.push('stale');
+      reasons.push(
+        `${source.source} holds no rows now (its sample taken out, or its batches reverted): what is published was built from rows that are gone; load it and build again`,
+      );
+    }
     // Rebuilt on time from a feed that stopped is as old as the feed.
     if (source.overdue) {
       statuses.push('stale');

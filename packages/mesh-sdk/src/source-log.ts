@@ -78,6 +78,8 @@ export type SourceContent = 'empty' | 'sample' | 'ingested';
 export interface SourceState {
   readonly source: string;
   readonly content: SourceContent;
+  /** An optional source reads as empty until loaded; a required one holds what products read. */
+  readonly optional?: boolean;
   /** Batches in the log (not reverted). */
   readonly batches: number;
   /** Rows loaded by those batches (the log; current rows may be fewer). */
@@ -157,6 +159,7 @@ export function sourceStates(
     return {
       source: source.id,
       content,
+      ...(source.optional ? { optional: true } : {}),
       ...(overdue ? { overdue } : {}),
       batches: own.length,
       rows: own.reduce((a, b) => a + b.loaded, 0),

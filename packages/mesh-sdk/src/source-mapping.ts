@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import type { ColumnSpec } from './columns.js';
+import type { Dialect } from './dialect.js';
 import { BuildError, UsageError } from './errors.js';
 import type { Source } from './source.js';
 import type { BatchRecord, IngestMapping } from './source-log.js';
+import { renderSql, type SqlFragment, sql } from './sql.js';
 import type { IngestResult } from './warehouse.js';
 
 /** Where one source column's raw value comes from: a file column, a constant, or nowhere. */
@@ -14,7 +16,8 @@ export type ColumnOrigin =
 /**
  * Source column -> origin, the same on every warehouse. A constant (`--set`) wins, then an
  * explicit rename (`--map`), then the same name, then the same name ignoring case. Returns
- * every problem at once instead of throwing.
+ * every problem at once instead of throwing. An empty constant is no value (NULL), as an
+ * empty field of a file is.
  */
 export function mapColumns(
   source: Source,
@@ -54,6 +57,59 @@ export function mapColumns(
     }
   }
   return { origins, problems };
+}
+
+/**
+ * The optional columns an export lacks that a batch of it would erase where they are known: an
+ * upsert or a snapshot replaces a row whole, so a key's earlier value of such a column would
+ * become NULL. Events (`append`) only add rows. An empty `--set` says NULL on purpose.
+ */
+export function erasableColumns(source: Source, origins: ReadonlyMap<string, ColumnOrigin>): string[] {
+  if (source.mode === 'append') return [];
+  return source.columns
+    .filter((c) => c.nullable && !c.key && origins.get(c.name)?.kind === 'absent')
+    .map((c) => c.name);
+}
+
+/**
+ * One row: per erasable column (`erasableColumns`), how many current rows of the source hold a
+ * value of it under a key of the batch's valid rows (`batch`: a relation of them, with the
+ * source's key columns). A row count above 0 means the batch would erase what was known.
+ */
+export function erasedValuesSelect(
+  source: Source,
+  columns: readonly string[],
+  batch: SqlFragment,
+  dialect: Dialect,
+): string {
+  const counts = columns.map((c, i) => sql`COUNT(${sql.id('c', c)}) AS ${sql.id(`n${i}`)}`);
+  const sameKey = sql.join(
+    source.key.map((k) => sql`${sql.id('b', k)} = ${sql.id('c', k)}`),
+    ' AND ',
+  );
+  return renderSql(
+    sql`SELECT ${sql.join(counts)} FROM ${source} AS c WHERE EXISTS (SELECT 1 FROM ${batch} AS b WHERE ${sameKey})`,
+    dialect,
+  );
+}
+
+/** The error of a batch that would erase values of optional columns its file lacks. */
+export function erasingBatchError(
+  source: Source,
+  file: string,
+  columns: readonly string[],
+  row: Record<string, unknown> | undefined,
+): BuildError | undefined {
+  const erased = columns.map((c, i) => [c, Number(row?.[`n${i}`] ?? 0)] as const).filter(([, n]) => n > 0);
+  if (!erased.length) return undefined;
+  const how =
+    source.mode === 'snapshot' ? 'a snapshot replaces every row' : 'an upsert replaces each row it holds';
+  const [first] = erased;
+  return new BuildError(
+    'ingest-would-erase',
+    `${file} has no column ${erased.map(([c]) => c).join(', ')}, which ${source.id} holds for ${erased.map(([c, n]) => `${n.toLocaleString('en-US')} of the rows it updates (${c})`).join(', ')}: ${how} whole, so they would lose it; nothing was loaded. Add the column to the export, map it with --map ${first![0]}=<file column>, or load it empty on purpose with --set ${first![0]}=`,
+    { domain: source.domain.name, source: source.name, file, column: first![0] },
+  );
 }
 
 /** The origins of a file's columns, or a `ingest-mapping` error naming every problem and the file's columns. */

@@ -537,6 +537,58 @@ describe('ingesting a CSV file on BigQuery', () => {
     expect(standIn.find('POST', `/upload${API}/jobs`)).toEqual([]);
   });
 
+  it('refuses an export without an optional column whose known values it would erase, in a query that analyzes', async () => {
+    const customers = defineSource({
+      domain: shop,
+      name: 'customers',
+      description: 'Customers from the CRM',
+      mode: 'upsert',
+      schema: z.object({
+        customer_id: z.string().describe('Customer').meta({ key: true }),
+        country: z.string().nullable().describe('Country'),
+      }),
+    });
+    batches = [batch({ batch_id: 1, source: 'shop.customers' })];
+    const erasing: string[] = [];
+    standIn.onQuery((query) => {
+      if (!query.includes('WHERE EXISTS (SELECT 1 FROM')) return respond(query);
+      erasing.push(query);
+      return { schema: [{ name: 'n0', type: 'INT64' }], rows: [[2]] };
+    });
+    const lacking = join(dir, 'customers.csv');
+    writeFileSync(lacking, 'customer_id\nc1\nc2\n');
+    await expect(warehouse.ingestFile(customers, lacking)).rejects.toMatchObject({
+      code: 'ingest-would-erase',
+      subject: { source: 'customers', file: lacking, column: 'country' },
+      message: expect.stringContaining(
+        'has no column country, which shop.customers holds for 2 of the rows it updates',
+      ),
+    });
+    expect(statements().some((q) => q.startsWith('BEGIN TRANSACTION'))).toBe(false);
+    // Priced by a dry run, then run.
+    expect(erasing).toHaveLength(2);
+    const analyzer = await createAnalyzer([
+      {
+        path: [PROJECT, 'shop', 'raw_customers'],
+        columns: [
+          { name: 'customer_id', type: 'STRING' },
+          { name: 'country', type: 'STRING' },
+        ],
+      },
+      {
+        // The validated rows of the file, as the validation query wrote them.
+        path: [PROJECT, 'shop', /`(_check_\w+)`/.exec(erasing[0]!)![1]!],
+        columns: [
+          { name: 'customer_id', type: 'STRING' },
+          { name: 'country', type: 'STRING' },
+          { name: '__reason', type: 'STRING' },
+        ],
+      },
+    ]);
+    expect(await analyzer.analyze(erasing[0]!)).toMatchObject({ ok: true });
+    await analyzer.close();
+  });
+
   it('flags a batch far smaller than the source recent ones', async () => {
     batches = [1, 2, 3].map((id) => batch({ batch_id: id, loaded: 1000 }));
     const result = await warehouse.ingestFile(orders, csvFile, { mapping: MAPPING });

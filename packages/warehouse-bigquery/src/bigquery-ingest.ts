@@ -19,6 +19,9 @@ import {
   canonicalMapping,
   columnBounds,
   type Dialect,
+  erasableColumns,
+  erasedValuesSelect,
+  erasingBatchError,
   fitFile,
   INGEST_TEXT_PATTERNS,
   type IngestMapping,
@@ -27,6 +30,7 @@ import {
   type Source,
   type SqlRow,
   scanCsv,
+  sql,
   type TableRef,
   volumeFlag,
   WarehouseError,
@@ -196,7 +200,9 @@ export function validationStatements(
     const origin = origins.get(c.name) ?? { kind: 'absent' };
     const raw =
       origin.kind === 'constant'
-        ? lit(origin.value)
+        ? origin.value === ''
+          ? 'CAST(NULL AS STRING)'
+          : lit(origin.value)
         : origin.kind === 'absent'
           ? 'CAST(NULL AS STRING)'
           : `NULLIF(${fileColumn(origin.column)}, '')`;
@@ -379,6 +385,7 @@ export interface IngestContext {
   listBatches(options: { source: string }): Promise<BatchRecord[]>;
   /** Runs statements as one script and returns the rows of its result (see the warehouse's `script`). */
   script(statements: readonly string[]): Promise<SqlRow[]>;
+  query(select: string): Promise<SqlRow[]>;
 }
 
 /**
@@ -466,14 +473,8 @@ export async function ingestFile(
       );
     }
     const staged: StagedFile = { table: staging, format, columns: fileColumns };
-    const statements = validationStatements(
-      source,
-      staged,
-      checked,
-      mapping,
-      mapped(fileColumns),
-      context.dialect,
-    );
+    const origins = mapped(fileColumns);
+    const statements = validationStatements(source, staged, checked, mapping, origins, context.dialect);
     const [summary] = await context.script(statements);
     const rows = Number(summary?.rows ?? 0);
     const rejected = Number(summary?.rejected ?? 0);
@@ -487,6 +488,16 @@ export async function ingestFile(
         `${file}: ${rejected} of ${rows} rows are invalid, more than --max-rejects ${options.maxRejects}; nothing was loaded. First: ${sampleRejects.map((r) => `line ${r.line}: ${r.reason}`).join(' | ')}`,
         { ...subject, line: sampleRejects[0]?.line },
       );
+    }
+    // An export without an optional column must not erase what earlier exports said of it.
+    const erasable = erasableColumns(source, origins);
+    if (erasable.length && ingested.length) {
+      const batch = sql.raw(
+        `(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`,
+      );
+      const [erased] = await context.query(erasedValuesSelect(source, erasable, batch, context.dialect));
+      const error = erasingBatchError(source, file, erasable, erased);
+      if (error) throw error;
     }
     const append = batchLogStatements(context.dialect).append(
       source,

@@ -1010,6 +1010,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
         ensureSource: (s) => this.ensureSource(s),
         listBatches: (o) => this.listBatches(o),
         script: (statements) => this.script(statements),
+        query: (select) => this.query(select),
       },
       source,
       file,

@@ -108,6 +108,39 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
       ).toBe('loaded');
     });
 
+    it('refuses an export without an optional column that would erase its known values, unless told to', async () => {
+      const w = ingester();
+      await w.ingestFile(
+        fx.customers,
+        file('customer_id,segment,country,updated_at\nC7,consumer,FR,2026-02-01T00:00:00Z\n'),
+      );
+      const batches = (await w.listBatches({ source: fx.customers.id })).length;
+      const lacking = file('customer_id,segment,updated_at\nC7,corporate,2026-02-02T00:00:00Z\n');
+      const refused = await w.ingestFile(fx.customers, lacking).catch((e: unknown) => e);
+      expect(isMeshError(refused) && refused.code).toBe('ingest-would-erase');
+      expect((refused as Error).message).toMatch(
+        new RegExp(
+          `^${lacking.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has no column country, which ${fx.customers.id} holds for 1 of the rows it updates \\(country\\).*nothing was loaded.*--set country=$`,
+        ),
+      );
+      expect((refused as { subject: unknown }).subject).toMatchObject({ column: 'country', file: lacking });
+      expect(await w.listBatches({ source: fx.customers.id })).toHaveLength(batches);
+      const c7 = async () => (await current(fx.customers, 'customer_id')).find((r) => r.customer_id === 'C7');
+      expect(await c7()).toMatchObject({ segment: 'consumer', country: 'FR' });
+      // Keys the source knows no country of load as they are.
+      await w.ingestFile(
+        fx.customers,
+        file('customer_id,segment,updated_at\nC8,consumer,2026-02-02T00:00:00Z\n'),
+      );
+      // An empty --set says NULL on purpose.
+      const told = await w.ingestFile(fx.customers, lacking, { mapping: { set: { country: '' } } });
+      expect(told).toMatchObject({ status: 'loaded', loaded: 1 });
+      expect(await c7()).toMatchObject({ segment: 'corporate', country: null });
+      // Leave the source as the next tests expect it.
+      const mine = (await w.listBatches({ source: fx.customers.id })).slice(batches - 1);
+      for (const b of mine.reverse()) await w.revertBatch(fx.customers, b.batchId);
+    });
+
     it('upsert by cursor: the newest version wins whatever the order batches arrive in', async () => {
       const w = ingester();
       await w.ingestFile(

@@ -91,7 +91,13 @@ function typed(column: ColumnSpec, text: string): string {
  */
 function mappedRaw(column: ColumnSpec, origin: ColumnOrigin, mapping: IngestMapping): string {
   if (origin.kind === 'absent') return 'NULL';
-  let raw = origin.kind === 'constant' ? lit(origin.value) : `CAST(t.${q(origin.column)} AS VARCHAR)`;
+  // An empty constant is no value, as an empty field is (the reader reads it as NULL).
+  let raw =
+    origin.kind === 'constant'
+      ? origin.value === ''
+        ? 'CAST(NULL AS VARCHAR)'
+        : lit(origin.value)
+      : `CAST(t.${q(origin.column)} AS VARCHAR)`;
   const values = Object.entries(mapping.values[column.name] ?? {});
   if (values.length) {
     raw = `CASE ${raw} ${values.map(([from, to]) => `WHEN ${lit(from)} THEN ${lit(to)}`).join(' ')} ELSE ${raw} END`;

@@ -17,6 +17,9 @@ import {
   currentRowsSelect,
   type Domain,
   ensureDirectory,
+  erasableColumns,
+  erasedValuesSelect,
+  erasingBatchError,
   type FileIngester,
   fitFile,
   type HealthHistoryQuery,
@@ -40,6 +43,7 @@ import {
   type SqlRow,
   scanCsv,
   snapshotOfRow,
+  sql,
   type TableLayout,
   type TableRef,
   type TableStats,
@@ -1321,6 +1325,14 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             `${file}: all ${rows} rows are invalid for ${source.id}; nothing was loaded. Check the file and its mapping (--map, --mapping). First: ${sampleRejects.map((r) => `line ${r.line}: ${r.reason}`).join(' | ')}`,
             { ...subject, line: sampleRejects[0]?.line },
           );
+        }
+        // An export without an optional column must not erase what earlier exports said of it.
+        const erasable = erasableColumns(source, origins);
+        if (erasable.length && live.some((b) => b.kind === 'ingest')) {
+          const batch = sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`);
+          const [erased] = await this.run(erasedValuesSelect(source, erasable, batch, duckdbDialect));
+          const error = erasingBatchError(source, file, erasable, erased);
+          if (error) throw error;
         }
         // A snapshot is the whole of a source: an export without rows would say there is nothing.
         if (rows === 0 && source.mode === 'snapshot') {

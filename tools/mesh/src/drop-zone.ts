@@ -21,6 +21,7 @@ import {
   type Warehouse,
   withdrawSamples,
 } from '@retail-mesh/sdk';
+import { byArrival } from './files.js';
 
 /** How often every zone is looked at when not told: a file lands, settles and loads within about 2 polls. */
 export const DEFAULT_POLL_MS = 250;
@@ -448,7 +449,7 @@ export function startDropZones(options: DropZoneOptions): DropZones {
     await caughtUp;
     const found = { seen: [] as string[], settling: [] as string[], complete: [] as Taken[] };
     if (!stopping) for (const zone of local) await scanZone(zone, found);
-    found.complete.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    found.complete.sort(byArrival);
     for (const t of found.complete) {
       taken.add(t.path);
       queue.push(t);

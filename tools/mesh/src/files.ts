@@ -31,3 +31,15 @@ export function fileSystemError(error: NodeJS.ErrnoException & { path: string },
     { cause: error },
   );
 }
+
+/**
+ * The order exports arrived in: oldest modification first, then by name with numbers read as
+ * numbers (`export-9` before `export-10`). An upsert without a cursor keeps the newest batch's
+ * row, so files are loaded in this order by `mesh ingest --from <glob>` and by drop zones alike.
+ */
+export function byArrival(
+  a: { name: string; mtimeMs: number },
+  b: { name: string; mtimeMs: number },
+): number {
+  return a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name, 'en', { numeric: true });
+}

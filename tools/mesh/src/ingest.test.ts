@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
@@ -83,6 +83,37 @@ describe('mesh ingest', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('too-many-rejects');
     expect(r.stdout).toContain('nothing was loaded');
+  });
+
+  it('loads the files a glob names in the order they arrived: oldest first, then export-9 before export-10', async () => {
+    const orders = join(dir, 'orders');
+    mkdirSync(orders);
+    const db2 = join(dir, 'arrival.duckdb');
+    const header = 'order_id,customer_id,store_id,channel,status,ordered_at';
+    const write = (name: string, status: string, mtime: number) => {
+      const path = join(orders, name);
+      writeFileSync(path, `${header}\nX1,C00000001,,online,${status},2026-11-30 10:00:00\n`);
+      utimesSync(path, mtime, mtime);
+    };
+    const status = async () => {
+      const warehouse = await createDuckDbWarehouse({ path: db2 });
+      const [row] = await warehouse.query('SELECT status FROM "order".raw_orders WHERE order_id = \'X1\'');
+      await warehouse.close();
+      return row?.status;
+    };
+    // Names sort one way, modification times the other: the newer export wins.
+    write('b-older.csv', 'cancelled', 1_700_000_000);
+    write('a-newer.csv', 'completed', 1_700_000_600);
+    const first = await mesh('ingest', 'order.orders', '--from', join(orders, '*.csv'), '--db', db2);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout.indexOf('b-older.csv')).toBeLessThan(first.stdout.indexOf('a-newer.csv'));
+    expect(await status()).toBe('completed');
+    // Written in the same second: by name, numbers read as numbers.
+    write('export-9.csv', 'cancelled', 1_700_001_000);
+    write('export-10.csv', 'completed', 1_700_001_000);
+    const second = await mesh('ingest', 'order.orders', '--from', join(orders, 'export-*.csv'), '--db', db2);
+    expect(second.code, second.stderr).toBe(0);
+    expect(await status()).toBe('completed');
   });
 
   it('explains what it needs', async () => {

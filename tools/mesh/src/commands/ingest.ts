@@ -19,6 +19,7 @@ import {
   withdrawSamples,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
+import { byArrival } from '../files.js';
 import { readMappingFile } from '../mapping-file.js';
 import { loadMesh } from '../mesh.js';
 import { color, formatInt, table } from '../style.js';
@@ -286,7 +287,10 @@ async function filesToIngest(warehouse: FileIngester, from: string): Promise<str
   }
   const files = await warehouse.listFiles(from);
   if (!files.length) throw new UsageError('no-files', `No file matches ${from}${where}.`, { file: from });
-  return files;
+  return files
+    .map((name) => ({ name, mtimeMs: statSync(name, { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+    .sort(byArrival)
+    .map((f) => f.name);
 }
 
 function isDanglingLink(path: string): string | undefined {
