@@ -15,7 +15,8 @@ export type ColumnOrigin =
 
 /**
  * Source column -> origin, the same on every warehouse. A constant (`--set`) wins, then an
- * explicit rename (`--map`), then the same name, then the same name ignoring case. Returns
+ * explicit rename (`--map`), then the same name, then the same name ignoring case, then the
+ * one file column with the same letters and digits (`Order ID` for `order_id`). Returns
  * every problem at once instead of throwing. An empty constant is no value (NULL), as an
  * empty field of a file is.
  */
@@ -26,8 +27,16 @@ export function mapColumns(
 ): { origins: Map<string, ColumnOrigin>; problems: string[] } {
   const problems: string[] = [];
   const names = new Set(source.columns.map((c) => c.name));
-  const findFile = (name: string) =>
-    fileColumns.find((f) => f === name) ?? fileColumns.find((f) => f.toLowerCase() === name.toLowerCase());
+  // Then the same letters and digits (`Order ID`, `OrderId`, `order-id` for `order_id`), when
+  // only one file column has them: exports spell headers as their tools please.
+  const folded = (name: string) => name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+  const findFile = (name: string) => {
+    const found =
+      fileColumns.find((f) => f === name) ?? fileColumns.find((f) => f.toLowerCase() === name.toLowerCase());
+    if (found || !folded(name)) return found;
+    const alike = fileColumns.filter((f) => folded(f) === folded(name));
+    return alike.length === 1 ? alike[0] : undefined;
+  };
   for (const [target, from] of Object.entries(mapping.rename)) {
     if (!names.has(target)) problems.push(`--map ${target}=${from}: ${source.id} has no column ${target}`);
     else if (!findFile(from)) problems.push(`--map ${target}=${from}: the file has no column ${from}`);

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineDomain } from './domain.js';
+import { defineSource } from './source.js';
+import { EMPTY_MAPPING } from './source-log.js';
+import { erasableColumns, mapColumns } from './source-mapping.js';
+
+const order = defineDomain({
+  name: 'order',
+  description: 'Orders',
+  owner: { team: 'order', email: 'order@retail.example' },
+});
+const orders = defineSource({
+  domain: order,
+  name: 'orders',
+  description: 'Orders',
+  mode: 'upsert',
+  schema: z.object({
+    order_id: z.string().describe('Order').meta({ key: true }),
+    ordered_at: z.date().describe('When'),
+    store_id: z.string().nullable().describe('Store'),
+  }),
+});
+const origins = (columns: string[], mapping = EMPTY_MAPPING) => mapColumns(orders, columns, mapping);
+
+describe('mapColumns', () => {
+  it('takes a header spelled another way: case, spaces, dashes, no separator', () => {
+    const { origins: found, problems } = origins(['Order ID', 'OrderedAt', 'store-id']);
+    expect(problems).toEqual([]);
+    expect(Object.fromEntries(found)).toEqual({
+      order_id: { kind: 'file', column: 'Order ID' },
+      ordered_at: { kind: 'file', column: 'OrderedAt' },
+      store_id: { kind: 'file', column: 'store-id' },
+    });
+  });
+
+  it('prefers the exact name, then the name in another case, and takes no spelling two columns share', () => {
+    expect(origins(['ORDER_ID', 'order_id', 'OrderId', 'ordered_at']).origins.get('order_id')).toEqual({
+      kind: 'file',
+      column: 'order_id',
+    });
+    expect(origins(['OrderId', 'ORDER_ID', 'ordered_at']).origins.get('order_id')).toEqual({
+      kind: 'file',
+      column: 'ORDER_ID',
+    });
+    const twice = origins(['Order ID', 'order-id', 'ordered_at']);
+    expect(twice.origins.get('order_id')).toEqual({ kind: 'absent' });
+    expect(twice.problems).toEqual([
+      expect.stringMatching(/^column order_id \(required\) is not in the file/),
+    ]);
+  });
+
+  it('names the optional columns an upsert export lacks as erasable, none of an event source', () => {
+    const { origins: found } = origins(['order_id', 'ordered_at']);
+    expect(erasableColumns(orders, found)).toEqual(['store_id']);
+    expect(erasableColumns({ ...orders, mode: 'append' }, found)).toEqual([]);
+    expect(erasableColumns(orders, origins(['order_id', 'ordered_at', 'Store ID']).origins)).toEqual([]);
+  });
+});
