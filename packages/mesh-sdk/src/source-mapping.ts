@@ -102,6 +102,29 @@ export function erasedValuesSelect(
   );
 }
 
+/**
+ * One row, `n`: the batch's valid rows (`batch`) whose key an event source (`append`) already
+ * holds with other values. The first copy of an event counts, so they change nothing: a
+ * corrected event sent again is not a correction, and the user should hear so.
+ */
+export function repeatedEventsSelect(source: Source, batch: SqlFragment, dialect: Dialect): string {
+  const sameKey = sql.join(
+    source.key.map((k) => sql`${sql.id('b', k)} = ${sql.id('c', k)}`),
+    ' AND ',
+  );
+  const values = source.columns.filter((c) => !c.key);
+  const differs = values.length
+    ? sql` AND NOT (${sql.join(
+        values.map((c) => sql`${sql.id('c', c.name)} IS NOT DISTINCT FROM ${sql.id('b', c.name)}`),
+        ' AND ',
+      )})`
+    : sql` AND FALSE`;
+  return renderSql(
+    sql`SELECT COUNT(*) AS ${sql.id('n')} FROM ${batch} AS b WHERE EXISTS (SELECT 1 FROM ${source} AS c WHERE ${sameKey}${differs})`,
+    dialect,
+  );
+}
+
 /** The error of a batch that would erase values of optional columns its file lacks. */
 export function erasingBatchError(
   source: Source,

@@ -429,6 +429,11 @@ export interface IngestResult {
   readonly replacedSample: boolean;
   /** Why the batch's row count looks wrong next to the source's recent batches, if it does. */
   readonly flag: string | undefined;
+  /**
+   * Rows of an event source (`append`) whose key an earlier batch holds with other values: the
+   * first copy counts, so they changed nothing. Absent where not counted (other modes).
+   */
+  readonly repeatedEvents?: number;
   /** The first rejects, for the summary; all of them are in the rejects table. */
   readonly sampleRejects: ReadonlyArray<{ readonly line: number; readonly reason: string }>;
   /** Where rejected rows went, with file, line and reason. */

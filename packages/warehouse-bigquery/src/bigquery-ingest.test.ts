@@ -589,6 +589,52 @@ describe('ingesting a CSV file on BigQuery', () => {
     await analyzer.close();
   });
 
+  it('counts the events a batch repeats with other values, in a query that analyzes', async () => {
+    const returns = defineSource({
+      domain: shop,
+      name: 'returns',
+      description: 'Returns, as events',
+      mode: 'append',
+      schema: z.object({
+        return_id: z.string().describe('Return').meta({ key: true }),
+        refund: z.number().meta({ type: 'decimal' }).describe('Refund'),
+      }),
+    });
+    batches = [batch({ batch_id: 1, source: 'shop.returns' })];
+    const counted: string[] = [];
+    standIn.onQuery((query) => {
+      if (!query.includes('WHERE EXISTS (SELECT 1 FROM')) return respond(query);
+      counted.push(query);
+      return { schema: [{ name: 'n', type: 'INT64' }], rows: [[1]] };
+    });
+    const resent = join(dir, 'returns.csv');
+    writeFileSync(resent, 'return_id,refund\nr1,12.50\nr2,3\n');
+    expect(await warehouse.ingestFile(returns, resent)).toMatchObject({
+      status: 'loaded',
+      repeatedEvents: 1,
+    });
+    expect(counted[0]).toMatch(/IS NOT DISTINCT FROM `b`\.`refund`/);
+    const analyzer = await createAnalyzer([
+      {
+        path: [PROJECT, 'shop', 'raw_returns'],
+        columns: [
+          { name: 'return_id', type: 'STRING' },
+          { name: 'refund', type: 'NUMERIC' },
+        ],
+      },
+      {
+        path: [PROJECT, 'shop', /`(_check_\w+)`/.exec(counted[0]!)![1]!],
+        columns: [
+          { name: 'return_id', type: 'STRING' },
+          { name: 'refund', type: 'NUMERIC' },
+          { name: '__reason', type: 'STRING' },
+        ],
+      },
+    ]);
+    expect(await analyzer.analyze(counted[0]!)).toMatchObject({ ok: true });
+    await analyzer.close();
+  });
+
   it('flags a batch far smaller than the source recent ones', async () => {
     batches = [1, 2, 3].map((id) => batch({ batch_id: id, loaded: 1000 }));
     const result = await warehouse.ingestFile(orders, csvFile, { mapping: MAPPING });

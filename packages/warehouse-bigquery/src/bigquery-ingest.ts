@@ -27,6 +27,7 @@ import {
   type IngestMapping,
   type IngestOptions,
   type IngestResult,
+  repeatedEventsSelect,
   type Source,
   type SqlRow,
   scanCsv,
@@ -499,6 +500,14 @@ export async function ingestFile(
       const error = erasingBatchError(source, file, erasable, erased);
       if (error) throw error;
     }
+    let repeatedEvents: number | undefined;
+    if (source.mode === 'append' && ingested.length) {
+      const batch = sql.raw(
+        `(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`,
+      );
+      const [repeated] = await context.query(repeatedEventsSelect(source, batch, context.dialect));
+      repeatedEvents = Number(repeated?.n ?? 0);
+    }
     const append = batchLogStatements(context.dialect).append(
       source,
       checked,
@@ -533,6 +542,7 @@ export async function ingestFile(
         rows - rejected,
         ingested.map((b) => b.loaded),
       ),
+      ...(repeatedEvents !== undefined ? { repeatedEvents } : {}),
       sampleRejects,
     };
   } finally {

@@ -169,8 +169,11 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
         { store_id: 'S2', name: 'South' },
       ]);
 
-      await w.ingestFile(fx.events, file('event_id,kind\nE1,click\nE2,view\n'));
-      await w.ingestFile(fx.events, file('event_id,kind\nE2,changed\nE3,click\n'));
+      const firstEvents = await w.ingestFile(fx.events, file('event_id,kind\nE1,click\nE2,view\n'));
+      expect(firstEvents.repeatedEvents ?? 0).toBe(0);
+      // E2 again with another kind: kept as first loaded, and said so; E1 again as it was: nothing to say.
+      const repeated = await w.ingestFile(fx.events, file('event_id,kind\nE2,changed\nE3,click\nE1,click\n'));
+      expect(repeated.repeatedEvents).toBe(1);
       expect(await current(fx.events, 'event_id')).toEqual([
         { event_id: 'E1', kind: 'click' },
         { event_id: 'E2', kind: 'view' },

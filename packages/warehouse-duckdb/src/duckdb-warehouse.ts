@@ -37,6 +37,7 @@ import {
   type MaterializeResult,
   type PartitionSelection,
   refuseSampleBesideRealRows,
+  repeatedEventsSelect,
   revertableBatch,
   runRecordOf,
   type Source,
@@ -1334,6 +1335,12 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           const error = erasingBatchError(source, file, erasable, erased);
           if (error) throw error;
         }
+        let repeatedEvents: number | undefined;
+        if (source.mode === 'append' && live.some((b) => b.kind === 'ingest')) {
+          const batch = sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`);
+          const [repeated] = await this.run(repeatedEventsSelect(source, batch, duckdbDialect));
+          repeatedEvents = Number(repeated?.n ?? 0);
+        }
         // A snapshot is the whole of a source: an export without rows would say there is nothing.
         if (rows === 0 && source.mode === 'snapshot') {
           throw new BuildError(
@@ -1393,6 +1400,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             rows - rejected,
             live.filter((b) => b.kind === 'ingest').map((b) => b.loaded),
           ),
+          ...(repeatedEvents !== undefined ? { repeatedEvents } : {}),
           sampleRejects,
           rejectsTable: source.rejects,
         };

@@ -116,6 +116,30 @@ describe('mesh ingest', () => {
     expect(await status()).toBe('completed');
   });
 
+  it('says when a resent event carries other values: the first copy counts', async () => {
+    const db3 = join(dir, 'events.duckdb');
+    const header = 'order_id,line_number,returned_quantity,reason,returned_at,refund_amount';
+    const first = join(dir, 'returns-1.csv');
+    writeFileSync(first, `${header}\nO1,1,1,damaged,2026-11-30 10:00:00,12.50\n`);
+    const corrected = join(dir, 'returns-2.csv');
+    writeFileSync(
+      corrected,
+      `${header}\nO1,1,1,damaged,2026-11-30 10:00:00,15.00\nO2,1,1,damaged,2026-11-30 11:00:00,3.00\n`,
+    );
+    expect((await mesh('ingest', 'order.returns', '--from', first, '--db', db3)).code).toBe(0);
+    const again = await mesh('ingest', 'order.returns', '--from', corrected, '--db', db3);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(
+      /! batch \d+: 1 row repeats events already loaded with other values: order\.returns keeps the first copy of an event, so they changed nothing\./,
+    );
+    // Under --json the count rides on the file's result.
+    const third = join(dir, 'returns-3.csv');
+    writeFileSync(third, `${header}\nO2,1,1,damaged,2026-11-30 11:00:00,4.00\n`);
+    const json = await mesh('ingest', 'order.returns', '--from', third, '--db', db3, '--json');
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).files[0].result).toMatchObject({ status: 'loaded', repeatedEvents: 1 });
+  });
+
   it('explains what it needs', async () => {
     expect((await mesh('ingest', 'product.nothing', '--from', wms, '--db', db)).stderr).toContain(
       'No source is named product.nothing',

@@ -226,6 +226,10 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
           `${color.yellow('!')} ${source.id} held sample rows: they were removed, its rows are now yours.`,
         );
       if (o.result?.flag) io.out(`${color.yellow('!')} batch ${o.result.batchId}: ${o.result.flag}`);
+      if (o.result?.repeatedEvents)
+        io.out(
+          `${color.yellow('!')} batch ${o.result.batchId}: ${formatInt(o.result.repeatedEvents)} row${o.result.repeatedEvents === 1 ? '' : 's'} repeat${o.result.repeatedEvents === 1 ? 's' : ''} events already loaded with other values: ${source.id} keeps the first copy of an event, so they changed nothing. To correct an event, revert the batch that first loaded it (mesh ingest --revert <batch>) and load a corrected copy of that export.`,
+        );
       for (const r of o.result?.sampleRejects ?? [])
         io.out(`${color.yellow('!')} ${o.file}:${r.line}: ${r.reason}`);
       if (o.result && o.result.rejected > o.result.sampleRejects.length) {
