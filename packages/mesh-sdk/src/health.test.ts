@@ -250,6 +250,22 @@ describe('productHealth', () => {
     expect(never.reasons).toEqual(['not published']);
   });
 
+  it('is stale when written before its source held real exports: it holds the sample', () => {
+    const real = { ...source('store.stores', 'ingested'), firstExportAt: hoursAgo(0.5).toISOString() };
+    const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources: [real] }, now);
+    expect(health.status).toBe('stale');
+    expect(health.reasons).toEqual([
+      `built before store.stores held real exports (the first loaded ${hoursAgo(0.5).toISOString()}): what is published comes from its sample; build it again`,
+    ]);
+    // Built after the first export: nothing to say.
+    const rebuilt = productHealth(
+      orders,
+      { stats: stats(hoursAgo(0.2)), lastRun: run(), sources: [real] },
+      now,
+    );
+    expect(rebuilt.status).toBe('healthy');
+  });
+
   it('is stale when a source it reads is overdue, however recently it was rebuilt', () => {
     const overdue = 'no export since 2026-03-12T00:00:00.000Z (3d ago), expected every 1d';
     const sources = [

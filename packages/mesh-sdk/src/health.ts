@@ -163,6 +163,19 @@ export function productHealth(
         `${source.source} holds no rows now (its sample taken out, or its batches reverted): what is published was built from rows that are gone; load it and build again`,
       );
     }
+    // Written before its source held any export: its rows come from the sample, which the
+    // first export took out. Real now, by the source's account; synthetic, by the table's.
+    if (
+      lastUpdated &&
+      source.content === 'ingested' &&
+      source.firstExportAt &&
+      Date.parse(source.firstExportAt) > lastUpdated.getTime()
+    ) {
+      statuses.push('stale');
+      reasons.push(
+        `built before ${source.source} held real exports (the first loaded ${source.firstExportAt}): what is published comes from its sample; build it again`,
+      );
+    }
     // Rebuilt on time from a feed that stopped is as old as the feed.
     if (source.overdue) {
       statuses.push('stale');

@@ -97,6 +97,8 @@ export interface SourceState {
         readonly flag: string | undefined;
       }
     | undefined;
+  /** When its first live export was loaded (ISO): a product written before it holds sample rows. */
+  readonly firstExportAt?: string;
   /**
    * Why the source is late, when its system delivers every `expectedEvery` and its newest
    * ingested batch is older: its products are stale whatever their own age.
@@ -150,7 +152,9 @@ export function sourceStates(
     // Sample rows come from no system, so nothing is late; an ingested source is as current as
     // its newest export (an empty one too: it is still a delivery).
     const every = source.expectedEvery === undefined ? undefined : durationSeconds(source.expectedEvery);
-    const newest = own.filter((b) => b.kind === 'ingest').at(-1);
+    const exports = own.filter((b) => b.kind === 'ingest');
+    const newest = exports.at(-1);
+    const firstExport = exports[0];
     const age = newest ? (now.getTime() - newest.ingestedAt.getTime()) / 1000 : 0;
     const overdue =
       every !== undefined && newest && age > every
@@ -160,6 +164,7 @@ export function sourceStates(
       source: source.id,
       content,
       ...(source.optional ? { optional: true } : {}),
+      ...(firstExport ? { firstExportAt: firstExport.ingestedAt.toISOString() } : {}),
       ...(overdue ? { overdue } : {}),
       batches: own.length,
       rows: own.reduce((a, b) => a + b.loaded, 0),

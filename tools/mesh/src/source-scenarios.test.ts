@@ -255,6 +255,23 @@ describe('real exports landing in a warehouse of sample data', () => {
     );
     expect(r.json().withdrawnSamples).toEqual(['order.order_lines', 'order.shipments', 'order.returns']);
     expect(r.json().files[0].result.replacedSample).toBe(true);
+    // Until rebuilt, what `up` published from the samples is no longer healthy: its rows are
+    // synthetic (orders) or gone (order lines), whatever the sources now say.
+    const before = await mesh('health', '--db', sampled, '--json');
+    expect(before.code).toBe(1);
+    const stale = before
+      .json()
+      .domains.flatMap((d: { products: Array<{ id: string }> }) => d.products)
+      .find((p: { id: string }) => p.id === 'order.order_transactions');
+    expect(stale.status).toBe('stale');
+    expect(stale.reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^built before order\.orders held real exports \(the first loaded .*\): what is published comes from its sample; build it again$/,
+        ),
+        expect.stringMatching(/^order\.order_lines holds no rows now /),
+      ]),
+    );
 
     const build = await mesh('build', 'order', '--db', sampled, '--json');
     const byId = Object.fromEntries(
