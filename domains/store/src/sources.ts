@@ -359,8 +359,8 @@ export const receipts = defineSource({
   name: 'receipts',
   // A receipt is an event: once rung up it never changes, and a file sent twice counts once.
   mode: 'append',
-  // The tills send all day; a store is closed at most about 12 hours.
-  expectedEvery: '12h',
+  // The tills send all day, but stores close on Sundays and holidays.
+  expectedEvery: '2d',
   system: 'POS (point of sale: the store tills)',
   description:
     'Every receipt rung up at a store till, sent by the POS every few minutes as a small file dropped in the drop zone.',

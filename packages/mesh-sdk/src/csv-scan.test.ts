@@ -94,8 +94,10 @@ describe('scanCsv', () => {
     );
     expect(await unreadable('{"order_id": "O1"}\n{"order_id": "O2"}\n')).toMatch(/^holds JSON, not CSV/);
     expect(await unreadable('\uFEFF [{"order_id": "O1"}]')).toMatch(/^holds JSON, not CSV/);
-    // A CSV whose first field is quoted braces is still a CSV.
+    // A CSV whose first field is quoted braces, or whose header is bracketed, is still a CSV.
     expect(await unreadable('note,id\n"{x}",1\n')).toBeUndefined();
+    expect(await unreadable('[OrderID],[Amount]\nO1,2\n')).toBeUndefined();
+    expect(await unreadable('{x},y\n1,2\n')).toBeUndefined();
   });
 
   it('writes the file without the skipped ranges', async () => {

@@ -452,7 +452,8 @@ function notCsv(head: Buffer): string | undefined {
     .toString('utf8')
     .replace(/^\uFEFF/, '')
     .trimStart();
-  if (text.startsWith('{') || text.startsWith('['))
+  // `{"` or `[{`, `["`, `[1`: JSON. `[OrderID],[Amount]` is a CSV header in brackets.
+  if (/^(\{\s*("|\})|\[\s*[{["\]\d-])/.test(text))
     return 'holds JSON, not CSV: export it as CSV or Parquet, the formats ingest reads';
   return undefined;
 }

@@ -255,7 +255,7 @@ describe('productHealth', () => {
     const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources: [real] }, now);
     expect(health.status).toBe('stale');
     expect(health.reasons).toEqual([
-      `built before store.stores held real exports (the first loaded ${hoursAgo(0.5).toISOString()}): what is published comes from its sample; build it again`,
+      `built before store.stores held the exports it holds (the first loaded ${hoursAgo(0.5).toISOString()}): what is published comes from its sample, or from batches since reverted; build it again`,
     ]);
     // Built after the first export: nothing to say.
     const rebuilt = productHealth(
@@ -267,7 +267,8 @@ describe('productHealth', () => {
   });
 
   it('is stale when a source it reads is overdue, however recently it was rebuilt', () => {
-    const overdue = 'no export since 2026-03-12T00:00:00.000Z (3d ago), expected every 1d';
+    const overdue =
+      'the newest export it holds was loaded 2026-03-12T00:00:00.000Z (3d ago), expected every 1d';
     const sources = [
       { ...source('order.orders', 'ingested'), overdue },
       source('order.payments', 'ingested'),

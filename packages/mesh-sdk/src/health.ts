@@ -173,7 +173,7 @@ export function productHealth(
     ) {
       statuses.push('stale');
       reasons.push(
-        `built before ${source.source} held real exports (the first loaded ${source.firstExportAt}): what is published comes from its sample; build it again`,
+        `built before ${source.source} held the exports it holds (the first loaded ${source.firstExportAt}): what is published comes from its sample, or from batches since reverted; build it again`,
       );
     }
     // Rebuilt on time from a feed that stopped is as old as the feed.

@@ -112,12 +112,14 @@ describe('sourceStates', () => {
     const daily = defineSource({ ...stockLevelsInput('upsert'), expectedEvery: '1d' });
     const at = (id: number) => new Date(Date.UTC(2024, 4, id));
     const batches = [batch(1, { ingestedAt: at(1) }), batch(2, { ingestedAt: at(2) })];
-    // 23 hours after the newest export: on time.
+    // 29 hours after the newest export: a little later than a day, within the grace.
     expect(
-      sourceStates([daily], batches, new Date(at(2).getTime() + 23 * 3_600_000))[0]?.overdue,
+      sourceStates([daily], batches, new Date(at(2).getTime() + 29 * 3_600_000))[0]?.overdue,
     ).toBeUndefined();
-    const [late] = sourceStates([daily], batches, new Date(at(2).getTime() + 50 * 3_600_000));
-    expect(late?.overdue).toBe('no export since 2024-05-02T00:00:00.000Z (2d2h ago), expected every 1d');
+    const [late] = sourceStates([daily], batches, new Date(at(2).getTime() + 31 * 3_600_000));
+    expect(late?.overdue).toBe(
+      'the newest export it holds was loaded 2024-05-02T00:00:00.000Z (1d7h ago), expected every 1d',
+    );
     // Without an expectation, or with sample rows only (no system delivers them), nothing is late.
     expect(sourceStates([source], batches, new Date(at(20).getTime()))[0]?.overdue).toBeUndefined();
     const samples = batches.map((b) => ({ ...b, kind: 'sample' as const }));
@@ -128,7 +130,12 @@ describe('sourceStates', () => {
       [...batches, batch(3, { kind: 'sample', ingestedAt: at(4) })],
       at(4),
     );
-    expect(stillLate?.overdue).toMatch(/^no export since 2024-05-02T00:00:00.000Z \(2d ago\)/);
+    expect(stillLate?.overdue).toMatch(
+      /^the newest export it holds was loaded 2024-05-02T00:00:00.000Z \(2d ago\)/,
+    );
+    // Nor does a newer export since reverted: it is not held.
+    const reverted = batch(4, { ingestedAt: at(3), revertedAt: at(3) });
+    expect(sourceStates([daily], [...batches, reverted], at(4))[0]?.overdue).toMatch(/loaded 2024-05-02T/);
   });
 
   it('refuses an expectation that is no duration, naming the source', () => {

@@ -97,7 +97,10 @@ export interface SourceState {
         readonly flag: string | undefined;
       }
     | undefined;
-  /** When its first live export was loaded (ISO): a product written before it holds sample rows. */
+  /**
+   * When its first live export was loaded (ISO): a product written before it holds the sample
+   * (or batches since reverted).
+   */
   readonly firstExportAt?: string;
   /**
    * Why the source is late, when its system delivers every `expectedEvery` and its newest
@@ -133,6 +136,9 @@ export function volumeFlag(loaded: number, previous: readonly number[]): string 
   return `loaded ${loaded.toLocaleString('en-US')} rows, ${factor.toFixed(factor < 10 ? 1 : 0)}x ${ratio < 1 ? 'fewer' : 'more'} than the median ${median.toLocaleString('en-US')} of the previous ${window.length} batches`;
 }
 
+/** A source is overdue once its newest export is older than its cadence times this. */
+export const OVERDUE_GRACE = 1.25;
+
 /** The state of every source, from the batches the warehouse lists (one query for the mesh). */
 export function sourceStates(
   sources: readonly Source[],
@@ -149,16 +155,18 @@ export function sourceStates(
       : own.some((b) => b.kind === 'ingest')
         ? 'ingested'
         : 'sample';
-    // Sample rows come from no system, so nothing is late; an ingested source is as current as
-    // its newest export (an empty one too: it is still a delivery).
+    // Sample rows come from no system, so nothing is late. An ingested source is as current as
+    // the newest export it holds: a file identical to one it holds is skipped (nothing new
+    // came), a reverted one is not held. A quarter of the cadence is grace, so a delivery a
+    // little later than the day before is not late.
     const every = source.expectedEvery === undefined ? undefined : durationSeconds(source.expectedEvery);
     const exports = own.filter((b) => b.kind === 'ingest');
     const newest = exports.at(-1);
     const firstExport = exports[0];
     const age = newest ? (now.getTime() - newest.ingestedAt.getTime()) / 1000 : 0;
     const overdue =
-      every !== undefined && newest && age > every
-        ? `no export since ${newest.ingestedAt.toISOString()} (${formatSeconds(age)} ago), expected every ${source.expectedEvery}`
+      every !== undefined && newest && age > every * OVERDUE_GRACE
+        ? `the newest export it holds was loaded ${newest.ingestedAt.toISOString()} (${formatSeconds(age)} ago), expected every ${source.expectedEvery}`
         : undefined;
     return {
       source: source.id,

@@ -30,11 +30,18 @@ export function mapColumns(
   // Then the same letters and digits (`Order ID`, `OrderId`, `order-id` for `order_id`), when
   // only one file column has them: exports spell headers as their tools please.
   const folded = (name: string) => name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+  const exactly = (name: string) =>
+    fileColumns.find((f) => f === name) ?? fileColumns.find((f) => f.toLowerCase() === name.toLowerCase());
+  // A file column another source column takes by name or by --map is not spelled-alike for one more.
+  const claimed = new Set<string>();
+  for (const c of source.columns) {
+    const taken = exactly(mapping.rename[c.name] ?? c.name);
+    if (taken) claimed.add(taken);
+  }
   const findFile = (name: string) => {
-    const found =
-      fileColumns.find((f) => f === name) ?? fileColumns.find((f) => f.toLowerCase() === name.toLowerCase());
+    const found = exactly(name);
     if (found || !folded(name)) return found;
-    const alike = fileColumns.filter((f) => folded(f) === folded(name));
+    const alike = fileColumns.filter((f) => !claimed.has(f) && folded(f) === folded(name));
     return alike.length === 1 ? alike[0] : undefined;
   };
   for (const [target, from] of Object.entries(mapping.rename)) {
@@ -96,31 +103,41 @@ export function erasedValuesSelect(
     source.key.map((k) => sql`${sql.id('b', k)} = ${sql.id('c', k)}`),
     ' AND ',
   );
+  // By cursor, a row replaces the current one only when its cursor is not older (NULL ranks
+  // last: a row without one replaces only a current row without one).
+  const cursor = source.cursor;
+  const replaces = cursor
+    ? sql` AND (${sql.id('b', cursor)} >= ${sql.id('c', cursor)} OR ${sql.id('c', cursor)} IS NULL)`
+    : sql``;
   return renderSql(
-    sql`SELECT ${sql.join(counts)} FROM ${source} AS c WHERE EXISTS (SELECT 1 FROM ${batch} AS b WHERE ${sameKey})`,
+    sql`SELECT ${sql.join(counts)} FROM ${source} AS c WHERE EXISTS (SELECT 1 FROM ${batch} AS b WHERE ${sameKey}${replaces})`,
     dialect,
   );
 }
 
 /**
  * One row, `n`: the batch's valid rows (`batch`) whose key an event source (`append`) already
- * holds with other values. The first copy of an event counts, so they change nothing: a
- * corrected event sent again is not a correction, and the user should hear so.
+ * holds, never with these values. The first copy of an event counts, so they change nothing:
+ * a corrected event sent again is not a correction, and the user should hear so.
  */
 export function repeatedEventsSelect(source: Source, batch: SqlFragment, dialect: Dialect): string {
+  // The log holds every live copy (a revert deletes its batch's rows), and reading it costs
+  // less than ranking it into current rows: a key it holds with no copy of these values.
+  const log = sql.raw(dialect.tableName(source.log));
   const sameKey = sql.join(
     source.key.map((k) => sql`${sql.id('b', k)} = ${sql.id('c', k)}`),
     ' AND ',
   );
-  const values = source.columns.filter((c) => !c.key);
-  const differs = values.length
-    ? sql` AND NOT (${sql.join(
-        values.map((c) => sql`${sql.id('c', c.name)} IS NOT DISTINCT FROM ${sql.id('b', c.name)}`),
-        ' AND ',
-      )})`
-    : sql` AND FALSE`;
+  const sameValues = sql.join(
+    source.columns
+      .filter((c) => !c.key)
+      .map((c) => sql` AND ${sql.id('c', c.name)} IS NOT DISTINCT FROM ${sql.id('b', c.name)}`),
+    '',
+  );
   return renderSql(
-    sql`SELECT COUNT(*) AS ${sql.id('n')} FROM ${batch} AS b WHERE EXISTS (SELECT 1 FROM ${source} AS c WHERE ${sameKey}${differs})`,
+    sql`SELECT COUNT(*) AS ${sql.id('n')} FROM ${batch} AS b
+      WHERE EXISTS (SELECT 1 FROM ${log} AS c WHERE ${sameKey})
+        AND NOT EXISTS (SELECT 1 FROM ${log} AS c WHERE ${sameKey}${sameValues})`,
     dialect,
   );
 }

@@ -616,10 +616,13 @@ describe('ingesting a CSV file on BigQuery', () => {
     expect(counted[0]).toMatch(/IS NOT DISTINCT FROM `b`\.`refund`/);
     const analyzer = await createAnalyzer([
       {
-        path: [PROJECT, 'shop', 'raw_returns'],
+        // The source's log: every live copy, with its batch and line.
+        path: [PROJECT, 'shop', 'raw_returns_log'],
         columns: [
           { name: 'return_id', type: 'STRING' },
           { name: 'refund', type: 'NUMERIC' },
+          { name: '_batch_id', type: 'INT64' },
+          { name: '_line', type: 'INT64' },
         ],
       },
       {

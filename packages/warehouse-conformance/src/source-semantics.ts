@@ -132,6 +132,13 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
         fx.customers,
         file('customer_id,segment,updated_at\nC8,consumer,2026-02-02T00:00:00Z\n'),
       );
+      // So does an older revision (by cursor): it replaces nothing, so it erases nothing.
+      const late = await w.ingestFile(
+        fx.customers,
+        file('customer_id,segment,updated_at\nC7,small_business,2026-01-15T00:00:00Z\n'),
+      );
+      expect(late).toMatchObject({ status: 'loaded', loaded: 1 });
+      expect(await c7()).toMatchObject({ segment: 'consumer', country: 'FR' });
       // An empty --set says NULL on purpose.
       const told = await w.ingestFile(fx.customers, lacking, { mapping: { set: { country: '' } } });
       expect(told).toMatchObject({ status: 'loaded', loaded: 1 });

@@ -32,14 +32,16 @@ export function fileSystemError(error: NodeJS.ErrnoException & { path: string },
   );
 }
 
+/** Names with numbers read as numbers: `export-9` before `export-10`, `day-2` before `day-10`. */
+export const byNaturalName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+
 /**
- * The order exports arrived in: oldest modification first, then by name with numbers read as
- * numbers (`export-9` before `export-10`). An upsert without a cursor keeps the newest batch's
- * row, so files are loaded in this order by `mesh ingest --from <glob>` and by drop zones alike.
+ * The order files landed in a drop zone: oldest modification first (a writer renames a file in
+ * when it is complete), then by name with numbers read as numbers.
  */
 export function byArrival(
   a: { name: string; mtimeMs: number },
   b: { name: string; mtimeMs: number },
 ): number {
-  return a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name, 'en', { numeric: true });
+  return a.mtimeMs - b.mtimeMs || byNaturalName(a.name, b.name);
 }

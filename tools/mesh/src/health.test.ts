@@ -116,21 +116,25 @@ describe('health of a product whose feed stopped', () => {
     const hour = 3_600_000;
     const fresh = await collectHealth(warehouse, mesh, new Date(built!.finishedAt.getTime() + hour));
     expect(fresh.domains[0]!.products[0]).toMatchObject({ status: 'healthy', reasons: [] });
-    // 30 hours on: a scheduled run an hour ago found the same rows (nothing new was exported).
-    const confirmedAt = new Date(built!.finishedAt.getTime() + 29 * hour);
+    // 32 hours on, past the day and its quarter of grace: a scheduled run an hour ago found the same rows (nothing new was exported).
+    const confirmedAt = new Date(built!.finishedAt.getTime() + 31 * hour);
     await warehouse.recordRun({
       ...built!,
       runId: 'confirmed',
       startedAt: confirmedAt,
       finishedAt: confirmedAt,
     });
-    const late = await collectHealth(warehouse, mesh, new Date(built!.finishedAt.getTime() + 30 * hour));
+    const late = await collectHealth(warehouse, mesh, new Date(built!.finishedAt.getTime() + 32 * hour));
     const product = late.domains[0]!.products[0]!;
     expect(product).toMatchObject({ status: 'stale', freshness: { ageSeconds: 3600 } });
     expect(product.reasons).toEqual([
-      expect.stringMatching(/^shelf\.items: no export since \S+Z \(1d6h ago\), expected every 1d$/),
+      expect.stringMatching(
+        /^shelf\.items: the newest export it holds was loaded \S+Z \(1d8h ago\), expected every 1d$/,
+      ),
     ]);
-    expect(late.sources[0]?.overdue).toMatch(/^no export since/);
-    expect(healthFailure(late)?.message).toMatch(/shelf\.shelf_items \(stale: shelf\.items: no export since/);
+    expect(late.sources[0]?.overdue).toMatch(/^the newest export it holds was loaded/);
+    expect(healthFailure(late)?.message).toMatch(
+      /shelf\.shelf_items \(stale: shelf\.items: the newest export it holds/,
+    );
   });
 });

@@ -19,7 +19,7 @@ import {
   withdrawSamples,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
-import { byArrival } from '../files.js';
+import { byNaturalName } from '../files.js';
 import { readMappingFile } from '../mapping-file.js';
 import { loadMesh } from '../mesh.js';
 import { color, formatInt, table } from '../style.js';
@@ -291,10 +291,9 @@ async function filesToIngest(warehouse: FileIngester, from: string): Promise<str
   }
   const files = await warehouse.listFiles(from);
   if (!files.length) throw new UsageError('no-files', `No file matches ${from}${where}.`, { file: from });
-  return files
-    .map((name) => ({ name, mtimeMs: statSync(name, { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
-    .sort(byArrival)
-    .map((f) => f.name);
+  // By name, not by modification time: a copy or a checkout rewrites times in its own order,
+  // while exports are named for their sequence or day.
+  return [...files].sort(byNaturalName);
 }
 
 function isDanglingLink(path: string): string | undefined {
