@@ -27,7 +27,7 @@ describe('marketing sample data', () => {
     // depend on the store domain, so a stand-in with the store ids of the scale stands for it.
     await warehouse.query('CREATE SCHEMA IF NOT EXISTS store');
     await warehouse.query(
-      "CREATE OR REPLACE TABLE store.raw_stores AS SELECT 'S' || lpad(CAST(i AS VARCHAR), 4, '0') AS store_id FROM range(1, 6) AS t(i)",
+      "CREATE OR REPLACE TABLE store.raw_stores AS SELECT 'S' || lpad(CAST(i AS VARCHAR), 4, '0') AS store_id, 'standard' AS format, DATE '2000-01-01' AS opened_on, CAST(NULL AS DATE) AS closed_on FROM range(1, 6) AS t(i)",
     );
     // Upstream domains first, in the order their generators read each other.
     for (const source of [

@@ -22,7 +22,7 @@ async function seedUpstream(warehouse: Warehouse) {
   await loadSample(warehouse, rawCustomers, { scale, seed });
   await warehouse.query('CREATE SCHEMA IF NOT EXISTS store');
   await warehouse.query(
-    `CREATE OR REPLACE TABLE store.raw_stores AS SELECT printf('S%04d', i) AS store_id FROM range(1, ${storeCount} + 1) AS t(i)`,
+    `CREATE OR REPLACE TABLE store.raw_stores AS SELECT printf('S%04d', i) AS store_id, 'standard' AS format, DATE '2000-01-01' AS opened_on, CAST(NULL AS DATE) AS closed_on FROM range(1, ${storeCount} + 1) AS t(i)`,
   );
 }
 

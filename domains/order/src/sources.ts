@@ -106,18 +106,27 @@ export const orders = defineSource({
       SELECT (SELECT count(DISTINCT customer_id) FROM customer.raw_customers) AS customers,
              (SELECT count(DISTINCT store_id) FROM store.raw_stores) AS stores
     ),
+    -- The stores trading each day (opened, not yet closed; on Christmas Day express stores
+    -- only, as the stores report). An in-store order picks its store; when that store is not
+    -- trading that day the customer ordered online instead, so every store-day with sales
+    -- has its store's report and a store sells what it would have on the days it trades.
+    trading AS (
+      SELECT d.day, s.store_id
+      FROM days AS d
+      JOIN store.raw_stores AS s
+        ON d.day >= s.opened_on AND (s.closed_on IS NULL OR d.day < s.closed_on)
+       AND NOT (month(d.day) = 12 AND day(d.day) = 25 AND s.format <> 'express')
+    ),
     -- range() is read by one thread; a materialized copy of the order numbers is read by all.
     numbers AS MATERIALIZED (SELECT i FROM range(1, ${orderCount(scale)} + 1) AS t(i))
     SELECT
       printf('O%010d', i) AS order_id,
       -- A few customers buy most.
       printf('C%08d', 1 + CAST(floor(u.customers * ${skewed(uniform('h', 0))}) AS BIGINT)) AS customer_id,
-      CASE WHEN channel = 'store'
-        THEN printf('S%04d', 1 + CAST(floor(u.stores * pow(${uniform('g', 0)}, 1.5)) AS BIGINT))
-      END AS store_id,
+      CASE WHEN channel = 'store' THEN store END AS store_id,
       channel,
       CASE WHEN ${digits('h', 13, 3)} < 20 THEN 'cancelled' ELSE 'completed' END AS status,
-      CAST(b.day AS TIMESTAMP) + to_seconds(CASE
+      CAST(o.day AS TIMESTAMP) + to_seconds(CASE
         WHEN channel = 'store' THEN 9 * 3600 + ${seconds('g', 6, '12 * 3600')}  -- opening hours
         WHEN ${digits('g', 11, 1)} < 7 THEN 7 * 3600 + ${seconds('g', 6, '16 * 3600')}  -- awake
         ELSE ${seconds('g', 6, '86400')}
@@ -125,14 +134,19 @@ export const orders = defineSource({
     FROM (
       -- Two hashes per order: h gives the customer, the day, the channel and the status;
       -- g the store and the time of day.
-      SELECT i, h, g,
-        CASE WHEN ${digits('h', 11, 2)} < 55 THEN 'store'
-             WHEN ${digits('h', 11, 2)} < 90 THEN 'online'
-             ELSE 'mobile' END AS channel,
-        ${digits('h', 6, 5)} AS bucket
-      FROM (SELECT i, hash(${seed}, i, 'order') AS h, hash(${seed}, i, 'place') AS g FROM numbers) AS n
+      SELECT n.i, n.h, n.g, n.day, n.store,
+        CASE WHEN ${digits('n.h', 11, 2)} < 55 AND t.store_id IS NOT NULL THEN 'store'
+             WHEN ${digits('n.h', 11, 2)} < 90 THEN 'online'
+             ELSE 'mobile' END AS channel
+      FROM (
+        SELECT i, h, g, b.day,
+          printf('S%04d', 1 + CAST(floor(u.stores * pow(${uniform('g', 0)}, 1.5)) AS BIGINT)) AS store
+        FROM (SELECT i, hash(${seed}, i, 'order') AS h, hash(${seed}, i, 'place') AS g FROM numbers) AS x
+        JOIN buckets AS b ON b.bucket = ${digits('x.h', 6, 5)}
+        CROSS JOIN universe AS u
+      ) AS n
+      LEFT JOIN trading AS t ON t.day = n.day AND t.store_id = n.store
     ) AS o
-    JOIN buckets AS b ON b.bucket = o.bucket
     CROSS JOIN universe AS u`,
 });
 

@@ -168,11 +168,13 @@ describe('store_performance on DuckDB', () => {
   });
   afterAll(() => warehouse.close());
 
-  it('publishes, warning only about more orders than visitors', async () => {
+  it('publishes, warning about more orders than visitors and about the in-store sales it leaves out', async () => {
     const outcome = await buildProduct(warehouse, storePerformance, { runId: 't' });
     expect(outcome.status).toBe('published');
+    // S1 on the 29th (no report) and S9 (no such store): two store-days of sales not in it.
     expect(outcome.checks?.outcomes.filter((c) => !c.passed)).toMatchObject([
       { name: 'conversion_rate_at_most_one', severity: 'warn', failingRows: 1 },
+      { name: 'store_sales_without_a_report', severity: 'warn', failingRows: 2 },
     ]);
   });
 

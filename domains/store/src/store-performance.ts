@@ -86,5 +86,18 @@ export const storePerformance = defineDataProduct({
     c.conversion_rate.range({ max: 1 }).named('conversion_rate_at_most_one').warn(),
     c.store_id.references(storeLocations, 'store_id'),
     c.table.rowCount({ min: 1 }),
+    // Reconciliation with the order domain: in-store sales on a day the store sent no report
+    // are left out above (no footfall, no staff hours to set them against), so its revenue
+    // would silently fall short of order_daily_sales; the store-days are counted here instead.
+    c.table
+      .assert(
+        'store_sales_without_a_report',
+        (self) => sql`
+          SELECT s.store_id, s.order_date FROM ${orderDailySales} AS s
+          WHERE s.channel = 'store' AND s.store_id IS NOT NULL AND s.orders > 0
+            AND NOT EXISTS (SELECT 1 FROM ${self} AS p WHERE p.store_id = s.store_id AND p.business_date = s.order_date)
+          GROUP BY s.store_id, s.order_date`,
+      )
+      .warn(),
   ],
 });
