@@ -125,6 +125,10 @@ describe('detectAnomalies', () => {
     };
     expect(detectAnomalies(history, current, now(5.5))).toEqual([]);
     expect(detectAnomalies(history, current, now(10)).map((a) => a.metric)).toEqual(['freshness']);
+    // Built hourly by hand, scheduled daily: not late before a day has passed.
+    const daily = { ...current, scheduledEverySeconds: 86_400 };
+    expect(detectAnomalies(history, daily, now(10))).toEqual([]);
+    expect(detectAnomalies(history, daily, now(31)).map((a) => a.metric)).toEqual(['freshness']);
     const slow = { ...current, build: { runId: 'run-6', durationMs: 9000 } };
     expect(detectAnomalies(history, slow, now(5.5)).map((a) => [a.metric, a.direction])).toEqual([
       ['duration', 'above'],

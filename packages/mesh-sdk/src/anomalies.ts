@@ -113,6 +113,12 @@ export interface CurrentObservation {
   readonly lastUpdated: string | null;
   /** The latest build: its run and duration (a test run is not a build). */
   readonly build?: { readonly runId: string; readonly durationMs: number } | undefined;
+  /**
+   * How long publishes may be apart by the product's schedule (`refresh`), in seconds: a
+   * publish is never late sooner, however often it came before (a developer rebuilding every
+   * few seconds makes no hourly product late after a minute).
+   */
+  readonly scheduledEverySeconds?: number | undefined;
 }
 
 /**
@@ -177,8 +183,9 @@ export function detectAnomalies(
       .slice(1)
       .map((t, i) => (t - times[i]!) / 1000)
       .slice(-window);
-    const late = scoreAnomaly('freshness', (now.getTime() - times.at(-1)!) / 1000, intervals, options);
-    if (late) found.push(late);
+    const age = (now.getTime() - times.at(-1)!) / 1000;
+    const late = scoreAnomaly('freshness', age, intervals, options);
+    if (late && age > (current.scheduledEverySeconds ?? 0)) found.push(late);
   }
   return found;
 }

@@ -599,8 +599,8 @@ describe('buildMesh over sources', () => {
         'Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.',
     );
     expect(outcomes.slice(2).map((o) => o.error?.message)).toEqual([
-      'sales.sales_shipped_daily is waiting for order.shipments (through sales.sales_shipped): never loaded. Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.',
-      'sales.sales_shipped_report is waiting for order.shipments (through sales.sales_shipped): never loaded. Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.',
+      'sales.sales_shipped_daily is waiting for order.shipments (through sales.sales_shipped): it holds no rows (never loaded, its sample taken out or its batches reverted). Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.',
+      'sales.sales_shipped_report is waiting for order.shipments (through sales.sales_shipped): it holds no rows (never loaded, its sample taken out or its batches reverted). Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.',
     ]);
     expect(outcomes[2]?.error?.subject).toMatchObject({
       domain: 'sales',
@@ -653,7 +653,7 @@ describe('buildMesh over sources', () => {
       /^sales\.sales_settled is waiting for order\.shipments, order\.payments: /,
     );
     expect(second?.error?.message).toBe(
-      'sales.sales_settled_daily is waiting for order.shipments, order.payments (through sales.sales_settled): never loaded. Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.',
+      'sales.sales_settled_daily is waiting for order.shipments, order.payments (through sales.sales_settled): it holds no rows (never loaded, its sample taken out or its batches reverted). Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.',
     );
   });
 

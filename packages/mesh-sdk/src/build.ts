@@ -769,7 +769,7 @@ function blockError(product: DataProduct, block: Block): BuildError {
   const [first] = block.sources;
   return new BuildError(
     'waiting-for-source',
-    `${product.id} is waiting for ${block.sources.join(', ')}${block.through ? ` (through ${block.through})` : ''}: never loaded. Ingest it (mesh ingest ${first} --from <file>) or seed sample data.`,
+    `${product.id} is waiting for ${block.sources.join(', ')}${block.through ? ` (through ${block.through})` : ''}: it holds no rows (never loaded, its sample taken out or its batches reverted). Ingest it (mesh ingest ${first} --from <file>) or seed sample data.`,
     { ...subjectOf(product), source: first },
   );
 }

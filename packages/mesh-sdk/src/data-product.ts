@@ -18,6 +18,12 @@ export const MATERIALIZATIONS = ['table', 'incremental', 'view'] as const;
 
 export type Tier = (typeof TIERS)[number];
 export type RefreshSchedule = (typeof REFRESH_SCHEDULES)[number];
+/** How far apart a schedule's builds are, at most, in seconds (real-time: as files land). */
+export const REFRESH_INTERVAL_SECONDS: Readonly<Record<RefreshSchedule, number>> = {
+  'real-time': 0,
+  hourly: 3600,
+  daily: 86_400,
+};
 export type AccessModel = (typeof ACCESS_MODELS)[number];
 export type Materialization = (typeof MATERIALIZATIONS)[number];
 

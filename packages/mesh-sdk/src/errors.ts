@@ -9,6 +9,10 @@ export interface Subject {
   line?: number | undefined;
   /** A configuration key, dotted: `targets.prod.project`. */
   key?: string;
+  /** A target of `mesh.yaml`, by name. */
+  target?: string;
+  /** A batch of a source's log, by id. */
+  batch?: number;
 }
 
 // A brand, not `instanceof`: two installed copies of the SDK must still recognise each other's errors.

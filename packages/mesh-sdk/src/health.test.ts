@@ -342,7 +342,7 @@ describe('productHealth', () => {
 
   it('is an error after a waiting run, giving its message as the reason', () => {
     const message =
-      'sales.sales_orders is waiting for order.shipments: never loaded. Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.';
+      'sales.sales_orders is waiting for order.shipments: it holds no rows (never loaded, its sample taken out or its batches reverted). Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.';
     const lastRun = run({
       status: 'waiting',
       rowCount: 0,

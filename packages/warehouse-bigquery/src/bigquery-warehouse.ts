@@ -229,7 +229,31 @@ function isNotFound(error: unknown): boolean {
 
 function wrap(error: unknown, code = 'statement-failed', subject = {}): WarehouseError {
   const message = (error as { message?: string })?.message ?? String(error);
+  if (isUnreachable(error))
+    return new WarehouseError(
+      'warehouse-unreachable',
+      `BigQuery cannot be reached: ${message}. Check the network, and the Google credentials: GOOGLE_APPLICATION_CREDENTIALS, \`gcloud auth application-default login\`, or the target's keyFilename in mesh.yaml.`,
+      subject,
+      { cause: error },
+    );
   return new WarehouseError(code, message, subject, { cause: error });
+}
+
+/**
+ * No request can succeed: the host does not resolve or refuses connections, or there are no
+ * credentials to sign with. Every product would fail the same way, so callers stop at once.
+ */
+export function isUnreachable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ECONNREFUSED') return true;
+    if (
+      typeof message === 'string' &&
+      /Could not load the default credentials|getaddrinfo E(NOTFOUND|AI_AGAIN)/.test(message)
+    )
+      return true;
+  }
+  return false;
 }
 
 /**

@@ -465,6 +465,15 @@ const cases: Case[] = [
     subject: { product: 'order_nothing' },
   },
   {
+    name: 'an unknown product to build into a database path with a typo',
+    args: (c) => ['build', 'order_nothing', '--db', join(c.dir, 'mesh.duckbd')],
+    code: 2,
+    error: 'unknown-product',
+    message: /No domain or product is named order_nothing/,
+    // Refused: nothing was built, so no empty database is left for the next command to read.
+    after: (c) => expect(existsSync(join(c.dir, 'mesh.duckbd'))).toBe(false),
+  },
+  {
     name: 'an unknown product to test',
     args: (c) => ['test', 'store.nothing', '--db', c.db],
     code: 2,
@@ -484,6 +493,7 @@ const cases: Case[] = [
     code: 2,
     error: 'unknown-source',
     message: /--sample order\.refunds: no source is named so/,
+    subject: { source: 'order.refunds' },
   },
   {
     name: 'an unknown source to describe',
@@ -491,6 +501,7 @@ const cases: Case[] = [
     code: 2,
     error: 'unknown-source',
     message: /No domain or source is named nowhere/,
+    subject: { source: 'nowhere' },
   },
   {
     name: 'an unknown source to list batches of',
@@ -505,6 +516,7 @@ const cases: Case[] = [
     code: 2,
     error: 'unknown-target',
     message: /No target is named staging/,
+    subject: { target: 'staging' },
   },
   {
     name: 'a --db for a BigQuery target',
@@ -633,6 +645,7 @@ const cases: Case[] = [
     code: 2,
     error: 'unknown-batch',
     message: /No batch 9999/,
+    subject: { batch: 9999 },
   },
   {
     name: 'a batch id that is not a number',

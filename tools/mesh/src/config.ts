@@ -274,6 +274,7 @@ export function resolveTarget(
     throw new UsageError(
       'unknown-target',
       `No target is named ${chosen}. Targets in the configuration: ${Object.keys(config.targets).join(', ')}.`,
+      { target: chosen },
     );
   }
   return { name: chosen, target };

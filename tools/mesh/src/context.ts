@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { durationSeconds, isMeshError, UsageError, type Warehouse, WarehouseError } from '@retail-mesh/sdk';
@@ -221,11 +221,21 @@ export async function withWarehouse<T>(
   const context = commandContext(options);
   const lent = shared.get(warehouseIdentity(context.target));
   if (lent) return work(lent, context);
+  const target = context.target;
+  const file = target.type === 'duckdb' && target.path !== ':memory:' ? resolve(target.path) : undefined;
+  const created = open.create === true && file !== undefined && !existsSync(file);
   const warehouse = await openWarehouse(context, open);
+  let refused = false;
   try {
     return await work(warehouse, context);
+  } catch (error) {
+    // A command line refused after the file was made (an unknown product, a missing --from):
+    // nothing was done, so no database is left behind for a mistyped --db to read as empty.
+    refused = isMeshError(error) && error.kind === 'usage';
+    throw error;
   } finally {
     await warehouse.close();
+    if (created && refused && file) for (const f of [file, `${file}.wal`]) rmSync(f, { force: true });
   }
 }
 

@@ -45,6 +45,23 @@ afterAll(async () => {
 afterEach(() => vi.restoreAllMocks());
 
 describe('mesh build --target prod --dry-run against the BigQuery stand-in', () => {
+  it('stops at the first product when BigQuery cannot be reached, with one error saying what to check', async () => {
+    const unreachable = join(dir, 'unreachable.yaml');
+    // `.invalid` never resolves: a machine without network or DNS for the API.
+    writeFileSync(
+      unreachable,
+      'defaultTarget: prod\ntargets:\n  prod:\n    type: bigquery\n    project: retail-mesh-prod\n    location: EU\n    apiEndpoint: http://bigquery.invalid\n',
+    );
+    const r = await mesh('build', '--config', unreachable, '--target', 'prod', '--dry-run', '--json');
+    expect(r.code).toBe(4);
+    const { error } = JSON.parse(r.stdout);
+    expect(error.code).toBe('warehouse-unreachable');
+    expect(error.message).toMatch(
+      /^BigQuery cannot be reached: .*bigquery\.invalid.*Check the network, and the Google credentials/,
+    );
+    // The client's own retries take some seconds: one product's, not thirty products'.
+  }, 90_000);
+
   it('dry-runs every build statement and prints bytes and cost per product and in total', async () => {
     // Each build's bytes: 1 TB per input it reads, so products differ.
     const bytes = (query: string) => (query.match(/FROM `retail-mesh-prod`/g)?.length ?? 0) * 1e12;

@@ -90,6 +90,11 @@ describe('mesh serve', () => {
       const second = await mesh('serve', '--port', '0', '--db', db);
       expect(second.code).toBe(4);
       expect(second.stderr).toContain(`mesh serve is already running on ${db} (pid ${pid}, ${url})`);
+      const once = await mesh('serve', '--once', '--db', db);
+      expect(once.code).toBe(4);
+      expect(once.stderr).toContain(
+        `mesh serve is already running on ${db} (pid ${pid}, ${url}): its scheduler builds what is due`,
+      );
 
       // Health from another process while a build runs: DuckDB allows one process per file,
       // so both go through the server.

@@ -5,6 +5,7 @@ import {
   describeSubject,
   estimateBuildBytes,
   formatBytes,
+  isMeshError,
   type MeshDefinition,
   type PreviousMajorView,
   planBuild,
@@ -183,6 +184,8 @@ export async function estimateBuilds(
       const { bytes, method } = await estimateBuildBytes(warehouse, product);
       estimates.push({ id: product.id, bytes, cost: (bytes / TB) * computePerTb, method, error: null });
     } catch (error) {
+      // The warehouse cannot be reached at all: every other product would wait to fail alike.
+      if (isMeshError(error) && error.code === 'warehouse-unreachable') throw error;
       // Typically an upstream table that does not exist on the target yet.
       const message = (error as Error)?.message ?? String(error);
       estimates.push({ id: product.id, bytes: null, cost: null, method: null, error: message });

@@ -10,6 +10,7 @@ import {
   type MeshHealth,
   meshHealth,
   productHealth,
+  REFRESH_INTERVAL_SECONDS,
   type SourceState,
   sourceStates,
   sourcesOf,
@@ -70,6 +71,7 @@ export async function collectHealth(
           {
             rowCount: stats.rowCount,
             lastUpdated: stats.lastModified?.toISOString() ?? null,
+            scheduledEverySeconds: REFRESH_INTERVAL_SECONDS[product.refresh],
             build: built
               ? {
                   runId: lastRun.runId,
@@ -152,7 +154,7 @@ export function sourcesReport(sources: readonly SourceState[]): string {
         ? color.green('real')
         : s.content === 'sample'
           ? color.dim('sample')
-          : color.yellow('none'),
+          : color.yellow('empty'),
       formatInt(s.batches),
       formatInt(s.rows),
       typeof s.currentRows === 'number' ? formatInt(s.currentRows) : '-',

@@ -83,6 +83,7 @@ function findSource(mesh: MeshDefinition, name: string): Source {
     throw new UsageError(
       'unknown-source',
       `No source is named ${name}. Sources: ${mesh.sources.map((s) => s.id).join(', ')}.`,
+      { source: name },
     );
   }
   return source;
@@ -362,12 +363,16 @@ export function stateLine(state: SourceState): string {
 /** The definition of the source a batch belongs to. */
 async function sourceOfBatch(warehouse: Warehouse, sources: readonly Source[], id: number): Promise<Source> {
   const batch = (await warehouse.listBatches({ includeReverted: true })).find((b) => b.batchId === id);
-  if (!batch) throw new UsageError('unknown-batch', `No batch ${id}: mesh ingest --list shows the batches.`);
+  if (!batch)
+    throw new UsageError('unknown-batch', `No batch ${id}: mesh ingest --list shows the batches.`, {
+      batch: id,
+    });
   const source = sources.find((s) => s.id === batch.source);
   if (!source)
     throw new UsageError(
       'unknown-source',
       `Batch ${id} is of ${batch.source}, which this mesh does not define.`,
+      { batch: id, source: batch.source },
     );
   return source;
 }
@@ -383,6 +388,7 @@ async function list(values: IngestValues, names: string[], io: Io): Promise<numb
       throw new UsageError(
         'unknown-source',
         `No domain or source is named ${name}. Sources: ${mesh.sources.map((s) => s.id).join(', ')}.`,
+        { source: name },
       );
   }
   const batches = (

@@ -60,6 +60,7 @@ export async function seedMesh(
       throw new UsageError(
         'unknown-source',
         `--sample ${s}: no source is named so. Sources: ${mesh.sources.map((x) => x.id).join(', ')}.`,
+        { source: s },
       );
   }
   const wanted = (s: Source) =>

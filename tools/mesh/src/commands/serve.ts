@@ -67,7 +67,7 @@ export async function run(
       'bad-arguments',
       '--once runs the scheduler once: it cannot go with --no-scheduler.',
     );
-  if (values.once) return runOnce(values, io);
+  // --once serves nothing, but its port is still read as a port: a typo is a typo.
   const port = numberFlag(values.port, 'port', DEFAULT_PORT, { integer: true, allowZero: true, max: 65535 });
   const host = values.host ?? '127.0.0.1';
   const context = commandContext(values);
@@ -76,9 +76,10 @@ export async function run(
   if (other)
     throw new WarehouseError(
       'database-locked',
-      `mesh serve is already running on ${identity.replace(/^duckdb:/, '')} (pid ${other.pid}, ${other.url}): commands go through it; stop it (kill ${other.pid}) to start another.`,
+      `mesh serve is already running on ${identity.replace(/^duckdb:/, '')} (pid ${other.pid}, ${other.url}): ${values.once ? 'its scheduler builds what is due and loads its drop zones already' : 'commands go through it'}; stop it (kill ${other.pid}) to start another.`,
       { file: serveFileOf(context) },
     );
+  if (values.once) return runOnce(values, io);
   const warehouse = await openHeld(context);
   const unshare = shareWarehouse(identity, warehouse);
   const server = new MeshServer(warehouse, context, values);

@@ -17,6 +17,7 @@ export async function run(
       throw new UsageError(
         'unknown-source',
         `No domain or source is named ${name}. Sources: ${all.sources.map((s) => s.id).join(', ')}.`,
+        { source: name },
       );
     }
   }
