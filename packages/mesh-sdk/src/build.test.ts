@@ -595,7 +595,7 @@ describe('buildMesh over sources', () => {
       subject: { domain: 'sales', product: 'sales_shipped', source: 'order.shipments' },
     });
     expect(outcomes[1]?.error?.message).toBe(
-      'sales.sales_shipped is waiting for order.shipments: never loaded. ' +
+      'sales.sales_shipped is waiting for order.shipments: it holds no rows (never loaded, its sample taken out or its batches reverted). ' +
         'Ingest it (mesh ingest order.shipments --from <file>) or seed sample data.',
     );
     expect(outcomes.slice(2).map((o) => o.error?.message)).toEqual([

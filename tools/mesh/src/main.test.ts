@@ -121,7 +121,7 @@ describe('mesh CLI', () => {
     const r = await mesh('test', '--db', db, '--json');
     expect(r.code).toBe(0);
     const out = r.json();
-    expect(out.summary).toEqual({ tested: real.products.length, failed: 0 });
+    expect(out.summary).toEqual({ tested: real.products.length, passed: real.products.length, failed: 0 });
     expect(out.products.map((p: { id: string; passRate: number }) => [p.id, p.passRate])).toEqual(
       real.products.map((p) => [p.id, 1]),
     );
