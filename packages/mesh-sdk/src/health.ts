@@ -6,7 +6,7 @@ import { durationSeconds } from './duration.js';
 import type { SourceState } from './source-log.js';
 import type { BuildRunRecord, TableStats } from './warehouse.js';
 
-/** healthy: fresh, published, all checks pass; degraded: published but warnings or SLA misses; stale: older than its freshness SLA, or fed by an overdue source; error: last build failed or never published. */
+/** healthy: fresh, published, all checks pass; degraded: published but warnings or SLA misses; stale: older than its freshness SLA, fed by an overdue source, or built from rows its sources no longer hold; error: last build failed or never published. */
 export type HealthStatus = 'healthy' | 'degraded' | 'stale' | 'error';
 
 const RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, stale: 2, error: 3 };

@@ -75,6 +75,13 @@ export function mapColumns(
   return { origins, problems };
 }
 
+/** `b.k = c.k` for every key column of the source: a batch row (`b`) and a stored one (`c`). */
+const keysMatch = (source: Source): SqlFragment =>
+  sql.join(
+    source.key.map((k) => sql`${sql.id('b', k)} = ${sql.id('c', k)}`),
+    ' AND ',
+  );
+
 /**
  * The optional columns an export lacks that a batch of it would erase where they are known: an
  * upsert or a snapshot replaces a row whole, so a key's earlier value of such a column would
@@ -99,10 +106,7 @@ export function erasedValuesSelect(
   dialect: Dialect,
 ): string {
   const counts = columns.map((c, i) => sql`COUNT(${sql.id('c', c)}) AS ${sql.id(`n${i}`)}`);
-  const sameKey = sql.join(
-    source.key.map((k) => sql`${sql.id('b', k)} = ${sql.id('c', k)}`),
-    ' AND ',
-  );
+  const sameKey = keysMatch(source);
   // By cursor, a row replaces the current one only when its cursor is not older (NULL ranks
   // last: a row without one replaces only a current row without one).
   const cursor = source.cursor;
@@ -124,10 +128,7 @@ export function repeatedEventsSelect(source: Source, batch: SqlFragment, dialect
   // The log holds every live copy (a revert deletes its batch's rows), and reading it costs
   // less than ranking it into current rows: a key it holds with no copy of these values.
   const log = sql.raw(dialect.tableName(source.log));
-  const sameKey = sql.join(
-    source.key.map((k) => sql`${sql.id('b', k)} = ${sql.id('c', k)}`),
-    ' AND ',
-  );
+  const sameKey = keysMatch(source);
   const sameValues = sql.join(
     source.columns
       .filter((c) => !c.key)

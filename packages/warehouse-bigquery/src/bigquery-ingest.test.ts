@@ -39,7 +39,7 @@ import {
   type StandInQueryOutcome,
   startBigQueryStandIn,
 } from './testing/bigquery-stand-in.js';
-import { closeZetaSqlServer, createAnalyzer } from './testing/zetasql-analyzer.js';
+import { type AnalyzerTable, closeZetaSqlServer, createAnalyzer } from './testing/zetasql-analyzer.js';
 
 const PROJECT = 'retail-mesh-test';
 const API = `/bigquery/v2/projects/${PROJECT}`;
@@ -229,6 +229,36 @@ const jobs = () =>
     )
     .filter((c) => c.query && !c.dryRun);
 const statements = () => jobs().map((c) => c.query!.query);
+
+type BatchColumns = AnalyzerTable['columns'];
+
+/** Answers the queries that set a batch against its source (`WHERE EXISTS`) with one count; they are kept. */
+function answerBatchQueries(column: string, n: number): string[] {
+  const seen: string[] = [];
+  standIn.onQuery((query) => {
+    if (!query.includes('WHERE EXISTS (SELECT 1 FROM')) return respond(query);
+    seen.push(query);
+    return { schema: [{ name: column, type: 'INT64' }], rows: [[n]] };
+  });
+  return seen;
+}
+
+/**
+ * ZetaSQL's verdict on such a query, over the table it reads in `shop` (`columns`, or `read`
+ * where it has more) and the file's validated rows (`_check_*`, the columns and the reason).
+ */
+async function analyzeBatchQuery(query: string, table: string, columns: BatchColumns, read = columns) {
+  const checked = /`(_check_\w+)`/.exec(query)?.[1] ?? '_check_missing';
+  const analyzer = await createAnalyzer([
+    { path: [PROJECT, 'shop', table], columns: read },
+    { path: [PROJECT, 'shop', checked], columns: [...columns, { name: '__reason', type: 'STRING' }] },
+  ]);
+  try {
+    return await analyzer.analyze(query);
+  } finally {
+    await analyzer.close();
+  }
+}
 
 describe('sources on BigQuery, against the REST stand-in', () => {
   it('creates the platform tables, the log, the rejects table and the view of a source once', async () => {
@@ -549,12 +579,7 @@ describe('ingesting a CSV file on BigQuery', () => {
       }),
     });
     batches = [batch({ batch_id: 1, source: 'shop.customers' })];
-    const erasing: string[] = [];
-    standIn.onQuery((query) => {
-      if (!query.includes('WHERE EXISTS (SELECT 1 FROM')) return respond(query);
-      erasing.push(query);
-      return { schema: [{ name: 'n0', type: 'INT64' }], rows: [[2]] };
-    });
+    const erasing = answerBatchQueries('n0', 2);
     const lacking = join(dir, 'customers.csv');
     writeFileSync(lacking, 'customer_id\nc1\nc2\n');
     await expect(warehouse.ingestFile(customers, lacking)).rejects.toMatchObject({
@@ -567,26 +592,11 @@ describe('ingesting a CSV file on BigQuery', () => {
     expect(statements().some((q) => q.startsWith('BEGIN TRANSACTION'))).toBe(false);
     // Priced by a dry run, then run.
     expect(erasing).toHaveLength(2);
-    const analyzer = await createAnalyzer([
-      {
-        path: [PROJECT, 'shop', 'raw_customers'],
-        columns: [
-          { name: 'customer_id', type: 'STRING' },
-          { name: 'country', type: 'STRING' },
-        ],
-      },
-      {
-        // The validated rows of the file, as the validation query wrote them.
-        path: [PROJECT, 'shop', /`(_check_\w+)`/.exec(erasing[0]!)![1]!],
-        columns: [
-          { name: 'customer_id', type: 'STRING' },
-          { name: 'country', type: 'STRING' },
-          { name: '__reason', type: 'STRING' },
-        ],
-      },
-    ]);
-    expect(await analyzer.analyze(erasing[0]!)).toMatchObject({ ok: true });
-    await analyzer.close();
+    const columns: BatchColumns = [
+      { name: 'customer_id', type: 'STRING' },
+      { name: 'country', type: 'STRING' },
+    ];
+    expect(await analyzeBatchQuery(erasing[0]!, 'raw_customers', columns)).toMatchObject({ ok: true });
   });
 
   it('counts the events a batch repeats with other values, in a query that analyzes', async () => {
@@ -601,12 +611,7 @@ describe('ingesting a CSV file on BigQuery', () => {
       }),
     });
     batches = [batch({ batch_id: 1, source: 'shop.returns' })];
-    const counted: string[] = [];
-    standIn.onQuery((query) => {
-      if (!query.includes('WHERE EXISTS (SELECT 1 FROM')) return respond(query);
-      counted.push(query);
-      return { schema: [{ name: 'n', type: 'INT64' }], rows: [[1]] };
-    });
+    const counted = answerBatchQueries('n', 1);
     const resent = join(dir, 'returns.csv');
     writeFileSync(resent, 'return_id,refund\nr1,12.50\nr2,3\n');
     expect(await warehouse.ingestFile(returns, resent)).toMatchObject({
@@ -614,28 +619,17 @@ describe('ingesting a CSV file on BigQuery', () => {
       repeatedEvents: 1,
     });
     expect(counted[0]).toMatch(/IS NOT DISTINCT FROM `b`\.`refund`/);
-    const analyzer = await createAnalyzer([
-      {
-        // The source's log: every live copy, with its batch and line.
-        path: [PROJECT, 'shop', 'raw_returns_log'],
-        columns: [
-          { name: 'return_id', type: 'STRING' },
-          { name: 'refund', type: 'NUMERIC' },
-          { name: '_batch_id', type: 'INT64' },
-          { name: '_line', type: 'INT64' },
-        ],
-      },
-      {
-        path: [PROJECT, 'shop', /`(_check_\w+)`/.exec(counted[0]!)![1]!],
-        columns: [
-          { name: 'return_id', type: 'STRING' },
-          { name: 'refund', type: 'NUMERIC' },
-          { name: '__reason', type: 'STRING' },
-        ],
-      },
-    ]);
-    expect(await analyzer.analyze(counted[0]!)).toMatchObject({ ok: true });
-    await analyzer.close();
+    const columns: BatchColumns = [
+      { name: 'return_id', type: 'STRING' },
+      { name: 'refund', type: 'NUMERIC' },
+    ];
+    // It reads the source's log: every live copy, with its batch and line.
+    const log: BatchColumns = [
+      ...columns,
+      { name: '_batch_id', type: 'INT64' },
+      { name: '_line', type: 'INT64' },
+    ];
+    expect(await analyzeBatchQuery(counted[0]!, 'raw_returns_log', columns, log)).toMatchObject({ ok: true });
   });
 
   it('flags a batch far smaller than the source recent ones', async () => {

@@ -183,7 +183,7 @@ function isTransient(error: unknown): boolean {
  */
 function apiErrors(error: unknown): Array<{ code: number | undefined; reasons: string[] }> {
   const found = [];
-  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causesOf(error)) {
     const { code, errors, reason } = e as {
       code?: number;
       errors?: Array<{ reason?: string }>;
@@ -193,6 +193,12 @@ function apiErrors(error: unknown): Array<{ code: number | undefined; reasons: s
     found.push({ code: typeof code === 'number' ? code : undefined, reasons });
   }
   return found;
+}
+
+/** An error and the errors it wraps (`cause`), outermost first, four deep at most. */
+function* causesOf(error: unknown): Generator<unknown> {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++)
+    yield e;
 }
 
 /**
@@ -243,8 +249,8 @@ function wrap(error: unknown, code = 'statement-failed', subject = {}): Warehous
  * No request can succeed: the host does not resolve or refuses connections, or there are no
  * credentials to sign with. Every product would fail the same way, so callers stop at once.
  */
-export function isUnreachable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+function isUnreachable(error: unknown): boolean {
+  for (const e of causesOf(error)) {
     const { code, message } = e as { code?: unknown; message?: unknown };
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ECONNREFUSED') return true;
     if (
