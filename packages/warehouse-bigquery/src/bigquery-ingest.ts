@@ -161,7 +161,10 @@ function typed(c: ColumnSpec, text: string, dialect: Dialect): string {
     : `TRIM(${text})`;
   switch (c.type) {
     case 'string':
-      return text;
+      // Without surrounding spaces, as on DuckDB (spaces only, as its trim()): fixed-width and
+      // legacy exports pad values, and a padded key would load as another entity. An
+      // enumeration is spelled as the contract spells it already (`enumerated`), spaces included.
+      return c.values?.length ? text : `TRIM(${text}, ' ')`;
     case 'integer':
       // Through NUMERIC, so 1e3 and 2.0 are integers; 2.5 becomes 3 here and a reject below.
       return `SAFE_CAST(SAFE_CAST(${trimmed} AS NUMERIC) AS INT64)`;

@@ -202,6 +202,9 @@ const stringValue = fc
   })
   .filter((s) => !s.includes('\0'));
 
+/** Text as a source holds it: without the spaces around it (trim takes spaces only). */
+const unpadded = (s: string) => s.replace(/^ +| +$/g, '');
+
 /** DuckDB's lower(trim(x)) for ASCII text: trim takes spaces only. */
 const folded = (s: string) => s.replace(/^ +| +$/g, '').toLowerCase();
 
@@ -234,7 +237,7 @@ function goodCell(column: ColumnPlan): fc.Arbitrary<Cell> {
           return valid(text, Number(text));
         });
     case 'string':
-      return stringValue.chain((s) => valid(s, s));
+      return stringValue.chain((s) => valid(s, unpadded(s)));
     case 'enum':
       return fc.constantFrom(...column.values).chain((v) => {
         const twins = column.values.filter((w) => folded(w) === folded(v));
@@ -568,7 +571,8 @@ describe('ingestRows', () => {
           );
           log.forEach((row, r) => {
             plan.columns.forEach((c, i) => {
-              const expected = rows[r]![i];
+              const given = rows[r]![i];
+              const expected = c.kind === 'string' && typeof given === 'string' ? unpadded(given) : given;
               expectRow(c, source.columns[i]!, row[c.name], row[`hex_${c.name}`], expected, r + 2);
             });
           });

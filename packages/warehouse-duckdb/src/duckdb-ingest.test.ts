@@ -127,6 +127,26 @@ describe('ingesting files into a source', () => {
     );
   });
 
+  it('loads text without the spaces an export padded it with: a padded key is the same key', async () => {
+    const first = file(
+      'first.csv',
+      'order_id,channel,amount,items,ordered_at,note\nO1,store,1,1,2026-10-01 10:00:00,\n',
+    );
+    const padded = file(
+      'padded.csv',
+      'order_id,channel,amount,items,ordered_at,note\nO1   ,store,2,1,2026-10-01 10:00:00,"  kept inside  "\n" O2",online,3,1,2026-10-01 11:00:00,\n',
+    );
+    await ingest(first);
+    await ingest(padded);
+    const rows = await warehouse.query(
+      'SELECT order_id, amount, note FROM shop.raw_orders ORDER BY order_id',
+    );
+    expect(rows).toEqual([
+      { order_id: 'O1', amount: 2, note: 'kept inside' },
+      { order_id: 'O2', amount: 3, note: null },
+    ]);
+  });
+
   it('rejects a fraction in an integer column instead of rounding it', async () => {
     const path = file(
       'fractions.csv',

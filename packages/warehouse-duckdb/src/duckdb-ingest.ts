@@ -70,7 +70,10 @@ function typed(column: ColumnSpec, text: string): string {
   const raw = pattern ? `CASE WHEN regexp_full_match(${text}, ${lit(pattern)}) THEN ${text} END` : text;
   switch (column.type) {
     case 'string':
-      return `CAST(${raw} AS VARCHAR)`;
+      // Without surrounding spaces: fixed-width and legacy exports pad values (`O1   `), and a
+      // padded key would load as another entity beside the real one. An enumeration is spelled
+      // as the contract spells it already (see `mappedRaw`), spaces included.
+      return column.values?.length ? `CAST(${raw} AS VARCHAR)` : `trim(CAST(${raw} AS VARCHAR))`;
     case 'timestamp':
       // A zone-less time is UTC: cast as a TIMESTAMP, never through TIMESTAMPTZ, where DuckDB
       // (1.5) reads every zone-less value after one with a zone name (`America/New_York`) in
