@@ -2,8 +2,9 @@
 // refresh of the same product, alternated in one run on the same data (a year of history).
 // The change is made the way the mesh makes one: the day's rows of order_transactions are
 // rewritten (new values, a new _processed_at), as an upstream rebuild of that day does.
-// Also, as context, an upstream rebuilt whole (every day restamped, one day different): then
-// every input day is hashed, and still only the changed day is replaced.
+// Also, as context, an upstream rebuilt whole (every day restamped, one day different): without
+// a current day digest of the upstream every input day is hashed, and still only the changed day
+// is replaced; with the digest the upstream keeps at publish, no input day is read to plan.
 // Usage: node incremental.bench.mjs [--scale N] [--rounds R]   (default scale 30, 5 rounds)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,8 +49,18 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const incremental = [];
 const full = [];
 const restamped = [];
+const digested = [];
+const upstreamPlain = [];
+const upstreamDigest = [];
 let rebuilt;
 let rebuiltAfterRestamp;
+let rebuiltFromDigest;
+const timed = async (build) => {
+  const started = performance.now();
+  const outcome = await build();
+  if (outcome.status !== 'published') throw new Error(outcome.error?.message);
+  return { ms: performance.now() - started, outcome };
+};
 for (let i = 0; i < Number(values.rounds); i++) {
   await buildProduct(warehouse, orderDailySales, { runId: 'bench' }); // state current after the full refresh
   const inc = await time(false);
@@ -58,6 +69,21 @@ for (let i = 0; i < Number(values.rounds); i++) {
   const whole = await time(false, true);
   rebuiltAfterRestamp = whole.outcome.incremental;
   restamped.push(whole.ms);
+  // The upstream rebuilt whole from its sources (undoing the day changed above, a one-day
+  // change for downstream), once without its digest and once keeping it; then downstream.
+  upstreamPlain.push(
+    (await timed(() => buildProduct(warehouse, orderTransactions, { runId: 'bench', readByDay: true }))).ms,
+  );
+  upstreamDigest.push(
+    (
+      await timed(() =>
+        buildProduct(warehouse, orderTransactions, { runId: 'bench', readByDay: true, dayDigest: true }),
+      )
+    ).ms,
+  );
+  const fromDigest = await timed(() => buildProduct(warehouse, orderDailySales, { runId: 'bench' }));
+  rebuiltFromDigest = fromDigest.outcome.incremental;
+  digested.push(fromDigest.ms);
   full.push((await time(true)).ms);
 }
 const [{ n }] = await warehouse.query(`SELECT count(*) AS n FROM ${table}`);
@@ -73,6 +99,12 @@ console.log(
 console.log(
   `after a whole upstream rebuild (${rebuiltAfterRestamp.partitions.length} day rebuilt, ${rebuiltAfterRestamp.hashedDays} hashed)  median ${median(restamped).toFixed(0)} ms`,
 );
+console.log(
+  `after a whole upstream rebuild with its day digest (${rebuiltFromDigest.partitions.length} day rebuilt, ${rebuiltFromDigest.hashedDays} hashed)  median ${median(digested).toFixed(0)} ms`,
+);
+console.log(
+  `upstream order_transactions rebuilt whole  median ${median(upstreamPlain).toFixed(0)} ms, keeping its day digest ${median(upstreamDigest).toFixed(0)} ms`,
+);
 console.log(`full refresh  median ${median(full).toFixed(0)} ms`);
 recordFigures(
   'incremental',
@@ -86,11 +118,28 @@ recordFigures(
     },
     {
       id: 'incremental.restamped-ratio',
-      label: 'Same, after the upstream was rebuilt whole (every input day hashed)',
+      label: 'Same, after the upstream was rebuilt whole, without its day digest (every input day hashed)',
       value: median(restamped) / median(full),
       unit: 'x',
     },
-    { id: 'incremental.ms', label: 'Incremental build of one changed day', value: median(incremental), unit: 'ms' },
+    {
+      id: 'incremental.digest-ratio',
+      label: 'Same, planned from the day digest the upstream kept (no input day read)',
+      value: median(digested) / median(full),
+      unit: 'x',
+    },
+    {
+      id: 'incremental.digest-upstream-ratio',
+      label: 'Upstream (order_transactions) build keeping its day digest / without',
+      value: median(upstreamDigest) / median(upstreamPlain),
+      unit: 'x',
+    },
+    {
+      id: 'incremental.ms',
+      label: 'Incremental build of one changed day',
+      value: median(incremental),
+      unit: 'ms',
+    },
     { id: 'incremental.full-ms', label: 'Full refresh', value: median(full), unit: 'ms' },
   ],
   { scale: Number(values.scale), rounds: Number(values.rounds), transactions: Number(n), days: Number(days) },

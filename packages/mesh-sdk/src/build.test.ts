@@ -93,7 +93,7 @@ function recordingWarehouse(options: {
     recordRun: async (run) => void runs.push(run),
     appendHealthHistory: async () => {},
     healthHistory: async () => [],
-    latestRuns: async () => runs.map((r) => ({ ...r, lastPublishedAt: null })),
+    latestRuns: async () => runs.map((r) => ({ ...r, lastPublishedAt: null, lastPublishedStartedAt: null })),
     listRuns: async ({ since }) => runs.filter((r) => r.finishedAt >= since),
     ensureSource: async (source) => step('ensureSource', source.table),
     listBatches: async (filter) =>

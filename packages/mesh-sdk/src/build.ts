@@ -6,11 +6,14 @@ import { durationSeconds } from './duration.js';
 import { BuildError, isMeshError, type MeshError, WarehouseError } from './errors.js';
 import { type BuildPlan, checkedAgainst, downstreamOf, inputsOf, planBuild } from './graph.js';
 import {
+  dayDigestSelect,
+  digestTable,
   type IncrementalState,
   incrementalSelect,
   newStateSelect,
   planIncremental,
   readByDay,
+  readDaily,
   rebuiltDaysWhere,
   rebuiltRowsSelect,
   STATE_COLUMNS,
@@ -189,6 +192,8 @@ export async function buildProduct(
     runId: string;
     fullRefresh?: boolean;
     readByDay?: boolean;
+    /** An incremental product reads it one day at a time: its day digest is kept (see `readDaily`). */
+    dayDigest?: boolean;
     /** The storage of the product's inputs, when the caller asked for many at once. */
     inputBytes?: number;
     /** Aborted to cancel the build (its timeout): nothing is published, its reason is the error. */
@@ -236,9 +241,16 @@ export async function buildProduct(
       inPlace,
     };
     const viaStaging = !publisher && (!plan || plan.days.length > 0);
-    // Days rebuilt in place: checks every published day passed run on those days alone.
+    // Days rebuilt in staging from a copy of the published table (the rest as published).
+    const stagesDays = Boolean(
+      viaStaging &&
+        plan?.days.length &&
+        canStagePartitions(warehouse) &&
+        (await warehouse.tableStats(product.table)),
+    );
+    // Days rebuilt in place, or in a copy: checks every published day passed run on those days alone.
     const within =
-      inPlace && plan
+      (inPlace || stagesDays) && plan
         ? {
             where: rebuiltDaysWhere(product, plan, 't'),
             checks: checksWithinDays(product.checks, product.partitionBy!.column),
@@ -345,7 +357,7 @@ export async function buildProduct(
       // Incremental, where the warehouse can: a copy of the published table with the changed
       // days replaced (billed for those days); else the untouched days read again into staging.
       ({ rowCount, bytesProcessed } =
-        plan?.days.length && canStagePartitions(warehouse) && (await warehouse.tableStats(product.table))
+        plan && stagesDays && canStagePartitions(warehouse)
           ? await warehouse.stagePartitions(
               staging,
               product.table,
@@ -373,6 +385,7 @@ export async function buildProduct(
       }
     }
     status = 'published';
+    if (options.dayDigest) await keepDayDigest(warehouse, product);
   } catch (cause) {
     // Every failure names its product: a warehouse error knows the statement, not what it was for.
     // Cancelled, whatever the statement interrupted said: the reason is the timeout.
@@ -437,6 +450,27 @@ export async function buildProduct(
     ...(warnings ? { warnings } : {}),
     durationMs: finished.getTime() - started.getTime(),
   };
+}
+
+/**
+ * Writes the day digest of a product just published. It only spares its readers work: when it
+ * cannot be written, the one left is dropped, and a reader would not trust it anyway (its
+ * header names another version of the table); readers then read the product's days instead.
+ */
+async function keepDayDigest(warehouse: Warehouse, product: DataProduct): Promise<void> {
+  const table = digestTable(product.table);
+  try {
+    const stats = await warehouse.tableStats(product.table);
+    if (!stats?.lastModified) throw new Error('the table has no time of last change');
+    // Readable by whoever may read the product: its incremental readers in other domains.
+    await warehouse.replaceTable(table, dayDigestSelect(product, warehouse.dialect, stats), {
+      columns: STATE_COLUMNS,
+      access: product.access,
+      consumers: product.consumers,
+    });
+  } catch {
+    await warehouse.dropTable(table).catch(() => undefined);
+  }
 }
 
 /** A blocking check failed: the product is not published and the previous version stays. */
@@ -872,6 +906,7 @@ export async function buildMesh(
 ): Promise<BuildOutcome[]> {
   const plan = planBuild(products);
   const byDay = readByDay(options.mesh ?? plan.order);
+  const daily = readDaily(options.mesh ?? plan.order);
   const runId = options.runId ?? new Date().toISOString();
   options.onEvent?.({ type: 'planned', plan });
   // What killed builds of these products left behind goes first: a staging table is never
@@ -1006,6 +1041,7 @@ export async function buildMesh(
             runId,
             fullRefresh: options.fullRefresh,
             readByDay: byDay.has(product.id),
+            dayDigest: daily.has(product.id),
             inputBytes,
             signal: timeout ? cancel.signal : undefined,
           }),

@@ -264,6 +264,33 @@ describe('productHealth', () => {
       now,
     );
     expect(rebuilt.status).toBe('healthy');
+    // Confirmed by a build that started after the first export and found nothing to rebuild
+    // (the export held what the sample did): its rows keep their stamp, and stand.
+    const confirmed = productHealth(
+      orders,
+      {
+        stats: stats(hoursAgo(1)),
+        lastRun: run(),
+        lastPublishedAt: hoursAgo(0.1),
+        lastPublishedStartedAt: hoursAgo(0.2),
+        sources: [real],
+      },
+      now,
+    );
+    expect(confirmed.status).toBe('healthy');
+    // A build that started before the export and finished after it confirms nothing.
+    const raced = productHealth(
+      orders,
+      {
+        stats: stats(hoursAgo(1)),
+        lastRun: run(),
+        lastPublishedAt: hoursAgo(0.4),
+        lastPublishedStartedAt: hoursAgo(0.6),
+        sources: [real],
+      },
+      now,
+    );
+    expect(raced.status).toBe('stale');
   });
 
   it('is stale when a source it reads is overdue, however recently it was rebuilt', () => {

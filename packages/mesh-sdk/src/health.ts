@@ -82,6 +82,8 @@ export interface ProductObservation {
    * finish, when it published.
    */
   readonly lastPublishedAt?: Date | null;
+  /** When that run started (`LatestRun.lastPublishedStartedAt`). */
+  readonly lastPublishedStartedAt?: Date | null;
   /** The states of the sources it reads, directly or upstream. */
   readonly sources?: readonly SourceState[];
   /** Staging tables its killed builds left behind (`describeLeftover`): reported, not counted against it. */
@@ -119,6 +121,10 @@ export function productHealth(
   const times = [lastUpdated, published].filter((t): t is Date => t !== null);
   const current = times.length ? new Date(Math.max(...times.map((t) => t.getTime()))) : null;
   const ageSeconds = current ? Math.max(0, (now.getTime() - current.getTime()) / 1000) : null;
+  // When the published rows were last computed or confirmed from their inputs.
+  const startedAt = stats ? (seen.lastPublishedStartedAt ?? null) : null;
+  const confirmed =
+    lastUpdated && startedAt && startedAt > lastUpdated ? startedAt : (lastUpdated ?? startedAt);
 
   if (!stats) {
     statuses.push('error');
@@ -165,11 +171,13 @@ export function productHealth(
     }
     // Written before its source held any export: its rows come from the sample, which the
     // first export took out. Real now, by the source's account; synthetic, by the table's.
+    // Unless a build that started since found them equal to what the export gives (an
+    // incremental build with nothing to rebuild writes no rows, and confirms them).
     if (
-      lastUpdated &&
+      confirmed &&
       source.content === 'ingested' &&
       source.firstExportAt &&
-      Date.parse(source.firstExportAt) > lastUpdated.getTime()
+      Date.parse(source.firstExportAt) > confirmed.getTime()
     ) {
       statuses.push('stale');
       reasons.push(

@@ -111,6 +111,12 @@ export interface LatestRun extends BuildRunRecord {
    * an earlier one's when it tested or failed; null when none did (within what is kept).
    */
   readonly lastPublishedAt: Date | null;
+  /**
+   * When that published run started: what it published was computed from, or found equal to,
+   * what its inputs held then (an incremental build that found nothing to rebuild publishes
+   * no new rows, yet confirms the published ones). Null as `lastPublishedAt` is.
+   */
+  readonly lastPublishedStartedAt: Date | null;
 }
 
 /**
@@ -465,10 +471,18 @@ const optionalNumber = (value: unknown) =>
  * A run-log row, as both adapters store it (snake_case columns, checks as JSON text), back
  * into a record.
  */
-/** A row of the run log read with `last_published_at` (the latest published run's finish). */
+/**
+ * A row of the run log read with `last_published_at` and `last_published_started_at` (the
+ * latest published run's finish and start).
+ */
 export function latestRunOf(row: SqlRow): LatestRun {
   const published = row.last_published_at;
-  return { ...runRecordOf(row), lastPublishedAt: published instanceof Date ? published : null };
+  const started = row.last_published_started_at;
+  return {
+    ...runRecordOf(row),
+    lastPublishedAt: published instanceof Date ? published : null,
+    lastPublishedStartedAt: started instanceof Date ? started : null,
+  };
 }
 
 export function runRecordOf(row: SqlRow): BuildRunRecord {

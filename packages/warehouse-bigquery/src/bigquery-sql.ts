@@ -2,6 +2,7 @@ import {
   compileChecks,
   type DataProduct,
   type Dialect,
+  dayDigestSelect,
   incrementalSelect,
   markerSelect,
   newStateSelect,
@@ -26,18 +27,24 @@ export interface ProductStatements {
    * of changed ones, the state kept for the next build, and the staging SELECT that rebuilds
    * changed days.
    */
-  readonly markers?: string;
+  readonly markers?: string | undefined;
   readonly fingerprints?: string | undefined;
   readonly changedFingerprints?: string | undefined;
   readonly state?: string;
   readonly rebuild?: string;
+  /** Products an incremental product reads one day at a time: the day digest kept at publish. */
+  readonly dayDigest?: string | undefined;
 }
 
 /**
  * Renders every statement a build of `product` runs, exactly as the adapter does; for review,
  * snapshots and static analysis.
  */
-export function productStatements(product: DataProduct, dialect: Dialect): ProductStatements {
+export function productStatements(
+  product: DataProduct,
+  dialect: Dialect,
+  options: { dayDigest?: boolean } = {},
+): ProductStatements {
   const staging = stagingTable(product);
   const { transform, select } = renderBuildQuery(product, dialect);
   const statements = {
@@ -46,6 +53,15 @@ export function productStatements(product: DataProduct, dialect: Dialect): Produ
     checks: compileChecks(product, product.checks, dialect, (r: Relation) =>
       r === product ? staging : r.table,
     ).sql,
+    ...(options.dayDigest
+      ? {
+          dayDigest: dayDigestSelect(product, dialect, {
+            rowCount: 1_000,
+            bytes: 0,
+            lastModified: new Date('2026-10-31T00:00:00Z'),
+          }),
+        }
+      : {}),
   };
   if (product.materialization !== 'incremental') return statements;
   return {

@@ -1155,7 +1155,8 @@ VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at
     // Partitioned by day: the latest run of each product within the window the platform reads.
     latest: `SELECT * EXCEPT (newest) FROM (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) AS newest,
-    MAX(IF(status = 'published', finished_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_at
+    MAX(IF(status = 'published', finished_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_at,
+    MAX(IF(status = 'published', started_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_started_at
   FROM ${runs}
   WHERE finished_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL ${READ_WINDOW_DAYS} DAY)
 ) WHERE newest = 1`,

@@ -168,6 +168,11 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       // What the earlier build published is as fresh as that build, not as the failure.
       expect(latest?.lastPublishedAt).toBeInstanceOf(Date);
       expect(latest!.lastPublishedAt!.getTime()).toBeLessThanOrEqual(latest!.startedAt.getTime());
+      // And when it started: before it finished, after the run before it.
+      expect(latest?.lastPublishedStartedAt).toBeInstanceOf(Date);
+      expect(latest!.lastPublishedStartedAt!.getTime()).toBeLessThanOrEqual(
+        latest!.lastPublishedAt!.getTime(),
+      );
       await loadRows(warehouse, fx.items, fx.itemRows);
     });
 
@@ -561,6 +566,78 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect((await read()).map((r) => r.revenue)).toEqual([10, 10, 10, 10]);
     });
 
+    it('plans from the day digest an upstream keeps: a whole rebuild upstream reads no day downstream', async () => {
+      const sale = (d: string, amount: number) => ({
+        sale_id: `digest/${d}`,
+        sold_at: new Date(`${d}T08:00:00Z`),
+        store: 'a',
+        amount,
+      });
+      const load = (amounts: number[]) =>
+        loadRows(
+          warehouse,
+          fx.sales,
+          amounts.map((a, i) => sale(`2024-04-0${i + 1}`, a)),
+        );
+      const upstream = (runId: string, dayDigest = true) =>
+        buildProduct(warehouse, fx.copyWhole, { runId, dayDigest });
+      const downstream = (runId: string, fullRefresh = false) =>
+        buildProduct(warehouse, fx.overWhole, { runId, fullRefresh });
+      const revenue = async () =>
+        (
+          await warehouse.query(
+            render(sql`SELECT sale_date, revenue FROM ${fx.overWhole} ORDER BY sale_date`),
+          )
+        ).map((r) => `${r.sale_date}=${Number(r.revenue)}`);
+
+      await load([10, 10, 10]);
+      expect((await upstream('digest-1')).status).toBe('published');
+      expect((await downstream('digest-2')).incremental).toMatchObject({ mode: 'full' });
+      // Rebuilt whole with the same rows: every day restamped, none changed, none read.
+      await upstream('digest-3');
+      expect((await downstream('digest-4')).incremental).toEqual({
+        mode: 'up-to-date',
+        partitions: [],
+        hashedDays: 0,
+        inPlace: false,
+      });
+      // One day changes at the source and the upstream is rebuilt whole: that day only is
+      // rebuilt downstream, and no day of the upstream was read to find it.
+      await load([10, 50, 10]);
+      await upstream('digest-5');
+      expect((await downstream('digest-6')).incremental).toEqual({
+        mode: 'partitions',
+        partitions: ['2024-04-02'],
+        hashedDays: 0,
+        inPlace: warehouse.capabilities.publishInPlace,
+      });
+      expect(await revenue()).toEqual(['2024-04-01=10', '2024-04-02=50', '2024-04-03=10']);
+
+      // A digest that no longer describes the table (the upstream rebuilt without keeping it)
+      // is not trusted: the upstream's days are read, and the change is found all the same.
+      await load([10, 50, 70]);
+      await upstream('digest-7', false);
+      const fallback = await downstream('digest-8');
+      expect(fallback.incremental).toMatchObject({
+        mode: 'partitions',
+        partitions: ['2024-04-03'],
+        hashedDays: 3,
+      });
+      expect(await revenue()).toEqual(['2024-04-01=10', '2024-04-02=50', '2024-04-03=70']);
+      // Kept again, and a day that disappears upstream disappears downstream.
+      await loadRows(warehouse, fx.sales, [sale('2024-04-01', 10), sale('2024-04-03', 70)]);
+      await upstream('digest-9');
+      expect((await downstream('digest-10')).incremental).toMatchObject({
+        mode: 'partitions',
+        partitions: ['2024-04-02'],
+        hashedDays: 0,
+      });
+      const incremental = await revenue();
+      await downstream('digest-11', true);
+      expect(incremental).toEqual(await revenue());
+      expect(incremental).toEqual(['2024-04-01=10', '2024-04-03=70']);
+    });
+
     it('counts a warning over every day when it rebuilds some, and builds whole when a check changes', async () => {
       const sale = (d: string, amount: number) => ({
         sale_id: `w/${d}/${amount}`,
@@ -787,6 +864,31 @@ function fixtures(prefix: string) {
     transform: ({ copy: c }) => sql`SELECT sale_date, SUM(amount) AS revenue FROM ${c} GROUP BY 1`,
     checks: (ch) => [ch.revenue.range({ min: 0 })],
   });
+  // The copy rebuilt whole, as most upstreams are (every day restamped by each build), and an
+  // incremental product reading it one day at a time, planned from its day digest.
+  const copyWhole = defineDataProduct({
+    ...dailyFields,
+    name: `${prefix}_sales_copy_whole`,
+    schema: copySchema,
+    partitionBy: { column: 'sale_date' as const },
+    transform: ({ sales }: { sales: Source }) =>
+      sql`SELECT sale_id, ${sql.toDate(sql.id('sold_at'))} AS sale_date, store, amount FROM ${sales}`,
+    checks: () => [],
+  });
+  const overWhole = defineDataProduct({
+    ...dailyFields,
+    name: `${prefix}_over_whole`,
+    schema: z.object({
+      sale_date: z.iso.date().describe('Day'),
+      revenue: z.number().meta({ type: 'decimal' }).describe('Revenue'),
+    }),
+    materialization: 'incremental',
+    incremental: { copy: 'sale_date' },
+    partitionBy: { column: 'sale_date' as const },
+    inputs: { copy: copyWhole },
+    transform: ({ copy: c }) => sql`SELECT sale_date, SUM(amount) AS revenue FROM ${c} GROUP BY 1`,
+    checks: (ch) => [ch.revenue.range({ min: 0 })],
+  });
   // An incremental product with a warning and a blocking key; then the same product under a
   // stricter check (as when a team adds one without a new version).
   const watched = defineDataProduct({
@@ -816,6 +918,8 @@ function fixtures(prefix: string) {
     dailyDoubled,
     copy,
     overCopy,
+    copyWhole,
+    overWhole,
     watched,
     watchedStrict,
   };

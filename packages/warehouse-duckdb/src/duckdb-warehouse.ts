@@ -851,7 +851,8 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   async latestRuns(): Promise<LatestRun[]> {
     await this.ensureMeta();
     const rows = await this.query(
-      `SELECT *, max(finished_at) FILTER (WHERE status = 'published') OVER (PARTITION BY domain, product) AS last_published_at
+      `SELECT *, max(finished_at) FILTER (WHERE status = 'published') OVER (PARTITION BY domain, product) AS last_published_at,
+         max(started_at) FILTER (WHERE status = 'published') OVER (PARTITION BY domain, product) AS last_published_started_at
        FROM ${q(META_SCHEMA)}.runs QUALIFY row_number() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) = 1`,
     );
     return rows.map(latestRunOf);

@@ -301,3 +301,41 @@ describe('real exports landing in a warehouse of sample data', () => {
     expect(up.code).toBe(1);
   });
 });
+
+describe('a first real export that holds what the sample did', () => {
+  const same = join(dir, 'same.duckdb');
+
+  it('is confirmed by the build after it: an incremental product with nothing to rebuild is not stale', async () => {
+    expect((await mesh('up', '--db', same, '--scale', '0.02')).code).toBe(0);
+    // The store domain's exports, byte for byte what its sample holds, with Windows line ends.
+    const store = ['stores', 'staff', 'daily_operations', 'receipts'];
+    const warehouse = await createDuckDbWarehouse({ path: same });
+    const files: string[] = [];
+    try {
+      for (const source of store) {
+        const file = join(dir, `same-${source}.csv`);
+        await warehouse.query(
+          `COPY (SELECT * FROM store.raw_${source}) TO '${file}' (HEADER, NEW_LINE '\r\n')`,
+        );
+        files.push(file);
+      }
+    } finally {
+      await warehouse.close();
+    }
+    for (const [i, source] of store.entries()) {
+      const r = await mesh('ingest', `store.${source}`, '--from', files[i]!, '--db', same, '--json');
+      expect(r.code).toBe(0);
+    }
+    const build = await mesh('build', 'store', '--db', same, '--json');
+    expect(build.code).toBe(0);
+    const live = build.json().products.find((p: { id: string }) => p.id === 'store.store_live_sales');
+    expect(live).toMatchObject({ status: 'published', incremental: { mode: 'up-to-date' } });
+    // Its rows keep the stamp of the sample's build, and they are what the export gives.
+    const health = await mesh('health', '--db', same, '--json');
+    const product = health
+      .json()
+      .domains.flatMap((d: { products: Array<{ id: string }> }) => d.products)
+      .find((p: { id: string }) => p.id === 'store.store_live_sales');
+    expect(product).toMatchObject({ status: 'healthy', reasons: [] });
+  });
+});

@@ -1,4 +1,4 @@
-import type { DataProduct, Source } from '@retail-mesh/sdk';
+import { type DataProduct, readDaily, type Source } from '@retail-mesh/sdk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bigqueryDialect } from '../bigquery-dialect.js';
 import { sourceStatements } from '../bigquery-sources.js';
@@ -7,7 +7,8 @@ import { closeZetaSqlServer, createAnalyzer } from './zetasql-analyzer.js';
 
 /**
  * The BigQuery test every domain package runs: each statement a build of each product sends
- * (transform, materialization, checks; markers, fingerprints, state and rebuild for incremental products) is
+ * (transform, materialization, checks; markers, fingerprints, state and rebuild for incremental
+ * products; the day digest of products they read one day at a time) is
  * analyzed by ZetaSQL with a catalog made from the zod schemas, and kept as a snapshot beside
  * the calling test, in `__snapshots__/<product>.bigquery.sql`; and each source's log, rejects
  * table and view of its current rows, as the adapter creates them, analyze too.
@@ -22,6 +23,7 @@ export function describeDomainOnBigQuery(pkg: {
   afterAll(() => closeZetaSqlServer());
   describe(`${pkg.domain.name} domain on BigQuery`, async () => {
     const analyzed = await analyzeProducts(pkg.products, pkg.sources);
+    const daily = readDaily(pkg.products);
     for (const a of analyzed) {
       it(`${a.product.id}: every statement of a build analyzes as GoogleSQL`, async () => {
         const incremental = a.product.materialization === 'incremental';
@@ -34,6 +36,7 @@ export function describeDomainOnBigQuery(pkg: {
           changedFingerprints: incremental ? { ok: true, outputColumns: expect.any(Array) } : undefined,
           state: incremental ? { ok: true, outputColumns: expect.any(Array) } : undefined,
           rebuild: incremental ? { ok: true, outputColumns: expect.any(Array) } : undefined,
+          dayDigest: daily.has(a.product.id) ? { ok: true, outputColumns: expect.any(Array) } : undefined,
         });
         if (a.results.transform.ok) {
           expect(a.results.transform.outputColumns?.map((c) => c.name)).toEqual(

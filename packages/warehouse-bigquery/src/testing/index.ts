@@ -3,6 +3,7 @@ import {
   type DataProduct,
   type Dialect,
   type Relation,
+  readDaily,
   type Source,
   STATE_COLUMNS,
   stagingTable,
@@ -49,6 +50,7 @@ export interface AnalyzedProduct {
     readonly changedFingerprints?: AnalyzeResult | undefined;
     readonly state?: AnalyzeResult | undefined;
     readonly rebuild?: AnalyzeResult | undefined;
+    readonly dayDigest?: AnalyzeResult | undefined;
   };
 }
 
@@ -88,8 +90,9 @@ export async function analyzeProducts(
   const analyzer = await createAnalyzer(tables, { defaultProject: project });
   try {
     const analyzed: AnalyzedProduct[] = [];
+    const daily = readDaily(products);
     for (const product of products) {
-      const statements = productStatements(product, dialect);
+      const statements = productStatements(product, dialect, { dayDigest: daily.has(product.id) });
       analyzed.push({
         product,
         statements,
@@ -104,6 +107,7 @@ export async function analyzeProducts(
             : undefined,
           state: statements.state ? await analyzer.analyze(statements.state) : undefined,
           rebuild: statements.rebuild ? await analyzer.analyze(statements.rebuild) : undefined,
+          dayDigest: statements.dayDigest ? await analyzer.analyze(statements.dayDigest) : undefined,
         },
       });
     }
@@ -146,6 +150,13 @@ export function statementsFile(analyzed: AnalyzedProduct): string {
       : []),
     ...(statements.rebuild
       ? ['-- incremental: staging of a build that rebuilds changed days', `${statements.rebuild};`, '']
+      : []),
+    ...(statements.dayDigest
+      ? [
+          '-- day digest, kept at publish for the incremental products that read it one day at a time',
+          `${statements.dayDigest};`,
+          '',
+        ]
       : []),
   ].join('\n');
 }

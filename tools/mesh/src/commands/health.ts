@@ -90,6 +90,7 @@ export async function collectHealth(
           stats,
           lastRun,
           lastPublishedAt: lastRun?.lastPublishedAt ?? null,
+          lastPublishedStartedAt: lastRun?.lastPublishedStartedAt ?? null,
           sources: sources.filter((s) => reads.has(s.source)),
           leftovers: leftovers.filter((l) => l.product === product).map(describeLeftover),
           anomalies,
