@@ -11,18 +11,42 @@ import { parseArgs } from 'node:util';
 import { formatValue, RESULTS_DIR } from './lib/results.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } },
+});
 
 /** Each bench, the file it records, and its arguments (full size, then quick). */
 const BENCHES = [
-  { name: 'overhead', script: 'overhead.bench.mjs', full: [], quick: ['--scales', '1,3', '--rounds', '1', '--up-runs', '1'] },
-  { name: 'checks', script: 'check-fusion.bench.mjs', full: [], quick: ['--scale', '3', '--min-rows', '50000', '--rounds', '2'] },
-  { name: 'incremental', script: 'incremental.bench.mjs', full: [], quick: ['--scale', '3', '--rounds', '2'] },
+  {
+    name: 'overhead',
+    script: 'overhead.bench.mjs',
+    full: [],
+    quick: ['--scales', '1,3', '--rounds', '1', '--up-runs', '1'],
+  },
+  {
+    name: 'checks',
+    script: 'check-fusion.bench.mjs',
+    full: [],
+    quick: ['--scale', '3', '--min-rows', '50000', '--rounds', '2'],
+  },
+  {
+    name: 'incremental',
+    script: 'incremental.bench.mjs',
+    full: [],
+    quick: ['--scale', '3', '--rounds', '2'],
+  },
   { name: 'read', script: 'read.bench.mjs', full: [], quick: ['--rows', '500000'] },
   { name: 'generation', script: 'generation.bench.mjs', full: [], quick: ['--scales', '3'] },
   // Minutes for its 10,000-table fixture at full size (--dir keeps fixtures between runs).
   { name: 'health', script: 'health-scale.bench.mjs', full: [], quick: ['--domains', '10,100'] },
-  { name: 'realtime', script: 'realtime.bench.mjs', full: [], quick: ['--scale', '1', '--files', '5', '--seconds', '10'] },
+  {
+    name: 'realtime',
+    script: 'realtime.bench.mjs',
+    full: [],
+    quick: ['--scale', '1', '--files', '5', '--seconds', '10'],
+  },
+  // Modelled from the rows at each scale, not measured: there is no BigQuery here.
+  { name: 'bigquery-bytes', script: 'bigquery-bytes.bench.mjs', full: [], quick: ['--scales', '1'] },
 ];
 const only = values.only?.split(',');
 const selected = BENCHES.filter((b) => !only || only.includes(b.name));
@@ -41,7 +65,8 @@ for (const bench of selected) {
   });
   console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
   if (run.status !== 0) failed.push(`${bench.name}: exited ${run.status ?? run.signal}`);
-  else if (!existsSync(join(RESULTS_DIR, `${bench.name}.json`))) failed.push(`${bench.name}: recorded no figures`);
+  else if (!existsSync(join(RESULTS_DIR, `${bench.name}.json`)))
+    failed.push(`${bench.name}: recorded no figures`);
 }
 
 // Every bench's latest figures, including ones not run this time (their own date says when).
@@ -68,14 +93,28 @@ const lines = [
   '',
 ];
 for (const r of results) {
-  lines.push(`## ${r.bench}`, '', `Measured ${r.measuredAt}.`, '', '| Figure | Value | Aim | |', '|---|---:|---|---|');
+  lines.push(
+    `## ${r.bench}`,
+    '',
+    `Measured ${r.measuredAt}.`,
+    '',
+    '| Figure | Value | Aim | |',
+    '|---|---:|---|---|',
+  );
   for (const f of r.figures) lines.push(`| ${f.label} | ${formatValue(f)} | ${aim(f)} | ${verdict(f)} |`);
   lines.push('');
 }
-const missed = results.flatMap((r) => r.figures.filter((f) => f.met === false).map((f) => `${r.bench}: ${f.label}`));
+const missed = results.flatMap((r) =>
+  r.figures.filter((f) => f.met === false).map((f) => `${r.bench}: ${f.label}`),
+);
 lines.push('## Summary', '');
-lines.push(missed.length ? `Aims not met:\n\n${missed.map((m) => `- ${m}`).join('\n')}` : 'Every aim is met.');
-if (failed.length) lines.push('', `Benchmarks that did not finish:\n\n${failed.map((m) => `- ${m}`).join('\n')}`);
+lines.push(
+  missed.length ? `Aims not met:\n\n${missed.map((m) => `- ${m}`).join('\n')}` : 'Every aim is met.',
+);
+if (failed.length)
+  lines.push('', `Benchmarks that did not finish:\n\n${failed.map((m) => `- ${m}`).join('\n')}`);
 writeFileSync(join(here, 'RESULTS.md'), `${lines.join('\n')}\n`);
-console.log(`\nwrote bench/RESULTS.md and bench/results.json${missed.length ? `; ${missed.length} aims not met` : ''}`);
+console.log(
+  `\nwrote bench/RESULTS.md and bench/results.json${missed.length ? `; ${missed.length} aims not met` : ''}`,
+);
 process.exitCode = failed.length ? 1 : 0;
