@@ -210,6 +210,23 @@ export function batchOfFile(
   return candidates.find((b) => b.sha256 === sha256 && JSON.stringify(b.mapping) === json);
 }
 
+/**
+ * The earlier batch with the same bytes and mapping as a file loaded again because batches came
+ * after it (`batchOfFile` skips only the newest, where order matters): loading it makes its rows
+ * current again over the later ones. Meant as a rollback, or an export delivered twice: said.
+ */
+export function reloads(
+  live: readonly BatchRecord[],
+  sha256: string,
+  mapping: IngestMapping,
+): { reloads?: number } {
+  const json = JSON.stringify(mapping);
+  const earlier = live.find(
+    (b) => b.kind === 'ingest' && b.sha256 === sha256 && JSON.stringify(b.mapping) === json,
+  );
+  return earlier ? { reloads: earlier.batchId } : {};
+}
+
 /** What ingesting a file already held by `batch` did: nothing (its counts are the batch's). */
 export function alreadyIngested(
   source: Source,

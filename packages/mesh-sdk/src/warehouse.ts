@@ -440,6 +440,12 @@ export interface IngestResult {
    * first copy counts, so they changed nothing. Absent where not counted (other modes).
    */
   readonly repeatedEvents?: number;
+  /**
+   * An earlier batch held these very bytes (with the same mapping), and batches came after it:
+   * loaded again, its rows are current again over theirs (see `reloads`). A rollback, or an
+   * export delivered twice; absent otherwise.
+   */
+  readonly reloads?: number;
   /** The first rejects, for the summary; all of them are in the rejects table. */
   readonly sampleRejects: ReadonlyArray<{ readonly line: number; readonly reason: string }>;
   /** Where rejected rows went, with file, line and reason. */

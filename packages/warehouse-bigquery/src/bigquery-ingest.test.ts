@@ -536,6 +536,19 @@ describe('ingesting a CSV file on BigQuery', () => {
       mapping: { ...MAPPING, set: { status: 'completed' } },
     });
     expect(again).toMatchObject({ status: 'loaded', batchId: 5, replacedSample: false });
+    expect(again.reloads).toBeUndefined();
+  });
+
+  it('loads an export delivered again after later ones, and says which batch it repeats', async () => {
+    const { sha256 } = await scanCsv(csvFile);
+    const earlier = { sha256, mapping: mappingJson(MAPPING), rows: 5, loaded: 5, rejected: 0 };
+    batches = [
+      batch({ batch_id: 4, file: 'monday/orders.csv', ...earlier }),
+      batch({ batch_id: 5, file: 'tuesday/orders.csv', ...earlier, sha256: 'sha-tuesday' }),
+    ];
+    // No cursor: the latest export wins, so Monday's again is loaded over Tuesday's, and said.
+    const result = await warehouse.ingestFile(orders, csvFile, { mapping: MAPPING });
+    expect(result).toMatchObject({ status: 'loaded', batchId: 6, reloads: 4 });
   });
 
   it('loads nothing when rejects exceed --max-rejects, and drops its staging tables', async () => {

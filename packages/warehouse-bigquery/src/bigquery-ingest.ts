@@ -27,6 +27,7 @@ import {
   type IngestMapping,
   type IngestOptions,
   type IngestResult,
+  reloads,
   repeatedEventsSelect,
   type Source,
   type SqlRow,
@@ -546,6 +547,7 @@ export async function ingestFile(
         ingested.map((b) => b.loaded),
       ),
       ...(repeatedEvents !== undefined ? { repeatedEvents } : {}),
+      ...reloads(live, sha256, mapping),
       sampleRejects,
     };
   } finally {

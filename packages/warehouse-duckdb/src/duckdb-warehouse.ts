@@ -37,6 +37,7 @@ import {
   type MaterializeResult,
   type PartitionSelection,
   refuseSampleBesideRealRows,
+  reloads,
   repeatedEventsSelect,
   revertableBatch,
   runRecordOf,
@@ -1402,6 +1403,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             live.filter((b) => b.kind === 'ingest').map((b) => b.loaded),
           ),
           ...(repeatedEvents !== undefined ? { repeatedEvents } : {}),
+          ...reloads(live, sha256, mapping),
           sampleRejects,
           rejectsTable: source.rejects,
         };

@@ -102,6 +102,8 @@ export type DropZoneEvent =
       readonly rejected: number;
       /** Why the batch's size looks wrong next to the source's previous batches, if it does. */
       readonly flag: string | undefined;
+      /** An earlier batch with these very bytes, its rows current again over later ones (`IngestResult.reloads`). */
+      readonly reloads?: number | undefined;
       /** Sources of the domain whose sample rows were taken out: real rows landed beside them. */
       readonly withdrawnSamples: readonly string[];
       readonly ms: number;
@@ -572,6 +574,7 @@ export function startDropZones(options: DropZoneOptions): DropZones {
       loaded: result.loaded,
       rejected: result.rejected,
       flag: result.flag,
+      reloads: result.reloads,
       withdrawnSamples: withdrawn,
       ms: now() - started,
       movedTo,
@@ -751,7 +754,7 @@ export function describeDropZoneEvent(event: DropZoneEvent): string {
     case 'ignored':
       return `${event.source}: ${event.file} ignored: ${event.reason}`;
     case 'ingested':
-      return `${event.source}: ${event.file} ingested as batch ${event.batchId}: ${count(event.loaded)} rows loaded, ${count(event.rejected)} rejected (${Math.round(event.ms)} ms)${event.flag ? `; flagged: ${event.flag}` : ''}${event.withdrawnSamples.length ? `; sample rows of ${event.withdrawnSamples.join(', ')} taken out` : ''}`;
+      return `${event.source}: ${event.file} ingested as batch ${event.batchId}: ${count(event.loaded)} rows loaded, ${count(event.rejected)} rejected (${Math.round(event.ms)} ms)${event.flag ? `; flagged: ${event.flag}` : ''}${event.reloads ? `; the very bytes of batch ${event.reloads}, loaded again over the batches since (mesh ingest --revert ${event.batchId} if delivered twice)` : ''}${event.withdrawnSamples.length ? `; sample rows of ${event.withdrawnSamples.join(', ')} taken out` : ''}`;
     case 'skipped':
       return `${event.source}: ${event.file} skipped: already ingested as batch ${event.batchId}`;
     case 'failed':

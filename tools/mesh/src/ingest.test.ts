@@ -142,6 +142,31 @@ describe('mesh ingest', () => {
     expect(JSON.parse(json.stdout).files[0].result).toMatchObject({ status: 'loaded', repeatedEvents: 1 });
   });
 
+  it('says when an export delivered again makes older rows current over later batches', async () => {
+    const db4 = join(dir, 'twice.duckdb');
+    const header = 'order_id,customer_id,store_id,channel,status,ordered_at';
+    const monday = join(dir, 'orders-monday.csv');
+    writeFileSync(monday, `${header}\nT1,C1,,online,completed,2026-11-30 10:00:00\n`);
+    const tuesday = join(dir, 'orders-tuesday.csv');
+    writeFileSync(tuesday, `${header}\nT1,C1,,online,cancelled,2026-11-30 10:00:00\n`);
+    for (const file of [monday, tuesday])
+      expect((await mesh('ingest', 'order.orders', '--from', file, '--db', db4)).code).toBe(0);
+    // Monday's export again (a retry upstream): order.orders has no cursor, the latest export
+    // wins, so it is loaded, and said.
+    const again = await mesh('ingest', 'order.orders', '--from', monday, '--db', db4, '--json');
+    expect(again.code, again.stderr).toBe(0);
+    const result = again.json().files[0].result;
+    expect(result).toMatchObject({ status: 'loaded', batchId: 3, reloads: 1 });
+    const text = await mesh('ingest', 'order.orders', '--from', tuesday, '--db', db4);
+    expect(text.stdout).toContain(
+      `! batch 4: ${tuesday} has the very bytes of batch 2, and batches came after it: its rows are current again over theirs. If it was delivered twice by mistake, undo it: mesh ingest --revert 4`,
+    );
+    // The newest export delivered again is no news: nothing loaded.
+    const newest = await mesh('ingest', 'order.orders', '--from', tuesday, '--db', db4, '--json');
+    expect(newest.json().files[0].result).toMatchObject({ status: 'already-ingested', batchId: 4 });
+    expect(newest.json().files[0].result.reloads).toBeUndefined();
+  });
+
   it('explains what it needs', async () => {
     expect((await mesh('ingest', 'product.nothing', '--from', wms, '--db', db)).stderr).toContain(
       'No source is named product.nothing',

@@ -231,6 +231,10 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
         io.out(
           `${color.yellow('!')} batch ${o.result.batchId}: ${formatInt(o.result.repeatedEvents)} row${o.result.repeatedEvents === 1 ? '' : 's'} repeat${o.result.repeatedEvents === 1 ? 's' : ''} events already loaded with other values: ${source.id} keeps the first copy of an event, so they changed nothing. To correct an event, revert the batch that first loaded it (mesh ingest --revert <batch>) and load a corrected copy of that export.`,
         );
+      if (o.result?.reloads)
+        io.out(
+          `${color.yellow('!')} batch ${o.result.batchId}: ${o.file} has the very bytes of batch ${o.result.reloads}, and batches came after it: its rows are current again over theirs. If it was delivered twice by mistake, undo it: mesh ingest --revert ${o.result.batchId}`,
+        );
       for (const r of o.result?.sampleRejects ?? [])
         io.out(`${color.yellow('!')} ${o.file}:${r.line}: ${r.reason}`);
       if (o.result && o.result.rejected > o.result.sampleRejects.length) {
