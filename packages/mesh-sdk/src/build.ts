@@ -6,6 +6,7 @@ import { durationSeconds } from './duration.js';
 import { BuildError, isMeshError, type MeshError, WarehouseError } from './errors.js';
 import { type BuildPlan, checkedAgainst, downstreamOf, inputsOf, planBuild } from './graph.js';
 import {
+  currentDigest,
   dayDigestSelect,
   digestTable,
   type IncrementalState,
@@ -460,6 +461,8 @@ export async function buildProduct(
 async function keepDayDigest(warehouse: Warehouse, product: DataProduct): Promise<void> {
   const table = digestTable(product.table);
   try {
+    // A build that wrote nothing (nothing to rebuild) leaves the digest current: not paid again.
+    if (await currentDigest(warehouse, product.table)) return;
     const stats = await warehouse.tableStats(product.table);
     if (!stats?.lastModified) throw new Error('the table has no time of last change');
     // Readable by whoever may read the product: its incremental readers in other domains.

@@ -4,7 +4,7 @@ import type { Dialect } from './dialect.js';
 import { type Duration, durationSeconds } from './duration.js';
 import { DefinitionError } from './errors.js';
 import type { Relation } from './relation.js';
-import { type RelationResolver, renderSql, type SqlFragment, sql } from './sql.js';
+import { type RelationResolver, relationsOf, renderSql, type SqlFragment, sql } from './sql.js';
 
 export type CheckKind =
   | 'unique'
@@ -249,7 +249,9 @@ export interface CheckSuiteResult {
 /**
  * The checks that a rebuild of some days of an incremental product may run on those days' rows
  * alone: blocking row checks (`accepted_values`, `range`, `regex`, `expect`) and composite keys
- * that hold the partition column (a duplicate then lies within one day). Every version of the
+ * that hold the partition column (a duplicate then lies within one day); an `expect` only when
+ * it reads no other table (a subquery on one reads rows that change apart from this product's).
+ * Every version of the
  * product that was published passed them on every row (a failure refuses the publish), and the
  * other days' rows are as they were, so they pass still. The build state changes with the
  * checks' definitions, so a changed check means a full build. Warnings keep their counts over
@@ -264,7 +266,7 @@ export function checksWithinDays(checks: readonly Check[], partitionColumn: stri
         (c.kind === 'accepted_values' ||
           c.kind === 'range' ||
           c.kind === 'regex' ||
-          c.kind === 'expression' ||
+          (c.kind === 'expression' && !relationsOf(c.expression!).length) ||
           (c.kind === 'unique_combination' && (c.columns ?? []).includes(partitionColumn))),
     ),
   );

@@ -235,22 +235,34 @@ async function inputDigests(
   await Promise.all(
     inputsOf(product).map(async ([name, relation]) => {
       if (!readsDaily(product, name, relation) || (only && !only.has(name))) return;
-      const table = warehouse.dialect.tableName(digestTable(relation.table));
-      const [rows, stats] = await Promise.all([
-        warehouse.query(`SELECT * FROM ${table}`).catch(() => undefined),
-        warehouse.tableStats(relation.table).catch(() => undefined),
-      ]);
-      const digest = (rows ?? []).map(stateRowOf);
-      const header = digest.find((r) => r.input === TABLE_INPUT);
-      if (!header || !stats?.lastModified) return;
-      if (header.rowCount !== stats.rowCount || header.marker !== stats.lastModified.toISOString()) return;
-      digests.set(
-        name,
-        digest.filter((r) => r.input === DAY_INPUT).map((r) => ({ ...r, input: name })),
-      );
+      const days = await currentDigest(warehouse, relation.table);
+      if (days)
+        digests.set(
+          name,
+          days.map((r) => ({ ...r, input: name })),
+        );
     }),
   );
   return digests;
+}
+
+/**
+ * The day rows of the digest of `table`, when the digest describes the table as it is now (its
+ * header matches the table's stats); undefined when missing, unreadable or out of date.
+ */
+export async function currentDigest(warehouse: Warehouse, table: TableRef): Promise<StateRow[] | undefined> {
+  const [rows, stats] = await Promise.all([
+    warehouse
+      .query(`SELECT * FROM ${warehouse.dialect.tableName(digestTable(table))}`)
+      .catch(() => undefined),
+    warehouse.tableStats(table).catch(() => undefined),
+  ]);
+  const digest = (rows ?? []).map(stateRowOf);
+  const header = digest.find((r) => r.input === TABLE_INPUT);
+  if (!header || !stats?.lastModified) return undefined;
+  if (header.rowCount !== stats.rowCount || header.marker !== stats.lastModified.toISOString())
+    return undefined;
+  return digest.filter((r) => r.input === DAY_INPUT);
 }
 
 /** The days an incremental build rebuilds; `null` stands for rows without a day. */
@@ -385,10 +397,17 @@ export async function planIncremental(
   }
   const hashSql = stateRowsSelect(product, dialect, toHash);
   const hashed = (hashSql ? await warehouse.query(hashSql) : []).map(stateRowOf);
-  // A digest's days carry their fingerprints: those that moved count as hashed, unread.
+  // A digest's days carry their fingerprints: those that moved count as hashed, unread. Those
+  // whose marker alone moved are kept with it, so that a build without a current digest later
+  // does not hash them again.
   const moved = digested().filter((r) => {
     const before = previous.get(keyOf(r.input, r.day));
-    return !before || before.rowCount !== r.rowCount || before.fingerprint !== r.fingerprint;
+    return (
+      !before ||
+      before.rowCount !== r.rowCount ||
+      before.fingerprint !== r.fingerprint ||
+      before.marker !== r.marker
+    );
   });
   const hashedDays = hashed.length;
   hashed.push(...moved);

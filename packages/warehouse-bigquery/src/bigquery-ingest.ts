@@ -162,10 +162,7 @@ function typed(c: ColumnSpec, text: string, dialect: Dialect): string {
     : `TRIM(${text})`;
   switch (c.type) {
     case 'string':
-      // Without surrounding spaces, as on DuckDB (spaces only, as its trim()): fixed-width and
-      // legacy exports pad values, and a padded key would load as another entity. An
-      // enumeration is spelled as the contract spells it already (`enumerated`), spaces included.
-      return c.values?.length ? text : `TRIM(${text}, ' ')`;
+      return text;
     case 'integer':
       // Through NUMERIC, so 1e3 and 2.0 are integers; 2.5 becomes 3 here and a reject below.
       return `SAFE_CAST(SAFE_CAST(${trimmed} AS NUMERIC) AS INT64)`;
@@ -203,6 +200,10 @@ export function validationStatements(
   // an empty value is no value, as DuckDB's reader reads it.
   const texts = source.columns.map((c) => {
     const origin = origins.get(c.name) ?? { kind: 'absent' };
+    // Text without the spaces around it, as on DuckDB (spaces only, as its trim()): fixed-width
+    // exports pad values, and a padded key would load as another entity. An enumeration keeps
+    // its text, matched ignoring those spaces (`enumerated`).
+    const unpad = c.type === 'string' && !c.values?.length;
     const raw =
       origin.kind === 'constant'
         ? origin.value === ''
@@ -210,7 +211,9 @@ export function validationStatements(
           : lit(origin.value)
         : origin.kind === 'absent'
           ? 'CAST(NULL AS STRING)'
-          : `NULLIF(${fileColumn(origin.column)}, '')`;
+          : unpad
+            ? `NULLIF(TRIM(${fileColumn(origin.column)}, ' '), '')`
+            : `NULLIF(${fileColumn(origin.column)}, '')`;
     const map = Object.entries(mapping.values[c.name] ?? {});
     const value = map.length
       ? `CASE ${raw} ${map.map(([a, b]) => `WHEN ${lit(a)} THEN ${lit(b)}`).join(' ')} ELSE ${raw} END`

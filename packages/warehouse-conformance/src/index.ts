@@ -638,6 +638,40 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(incremental).toEqual(['2024-04-01=10', '2024-04-03=70']);
     });
 
+    it('keeps the markers a digest gives in the state: a later build without a current digest hashes only what moved', async () => {
+      const sale = (d: string, amount: number) => ({
+        sale_id: `marker/${d}`,
+        sold_at: new Date(`${d}T08:00:00Z`),
+        store: 'a',
+        amount,
+      });
+      const days = ['2024-05-01', '2024-05-02', '2024-05-03', '2024-05-04'];
+      await loadRows(
+        warehouse,
+        fx.sales,
+        days.map((d) => sale(d, 10)),
+      );
+      const upstream = (runId: string, options: { dayDigest?: boolean; fullRefresh?: boolean } = {}) =>
+        buildProduct(warehouse, fx.copy, { runId, ...options });
+      await upstream('marker-1', { dayDigest: true, fullRefresh: true });
+      await buildProduct(warehouse, fx.overCopy, { runId: 'marker-2', fullRefresh: true });
+      // The upstream rebuilt whole with the same rows: every day restamped, planned from the digest.
+      await upstream('marker-3', { dayDigest: true, fullRefresh: true });
+      expect((await buildProduct(warehouse, fx.overCopy, { runId: 'marker-4' })).incremental).toMatchObject({
+        mode: 'up-to-date',
+        hashedDays: 0,
+      });
+      // One day changes and the upstream rewrites it alone, keeping no digest: downstream reads
+      // markers, and only that day's moved since the state took the digest's.
+      await loadRows(warehouse, fx.sales, [...days.slice(0, 3).map((d) => sale(d, 10)), sale(days[3]!, 40)]);
+      expect((await upstream('marker-5')).incremental).toMatchObject({ partitions: ['2024-05-04'] });
+      expect((await buildProduct(warehouse, fx.overCopy, { runId: 'marker-6' })).incremental).toMatchObject({
+        mode: 'partitions',
+        partitions: ['2024-05-04'],
+        hashedDays: 1,
+      });
+    });
+
     it('counts a warning over every day when it rebuilds some, and builds whole when a check changes', async () => {
       const sale = (d: string, amount: number) => ({
         sale_id: `w/${d}/${amount}`,

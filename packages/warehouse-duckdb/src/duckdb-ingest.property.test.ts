@@ -237,7 +237,14 @@ function goodCell(column: ColumnPlan): fc.Arbitrary<Cell> {
           return valid(text, Number(text));
         });
     case 'string':
-      return stringValue.chain((s) => valid(s, unpadded(s)));
+      // Spaces only are no value, as an empty field is.
+      return stringValue.chain((s) =>
+        unpadded(s) !== ''
+          ? valid(s, unpadded(s))
+          : column.nullable
+            ? valid(s, null)
+            : written(s).map((t): Cell => ({ text: t, valid: false })),
+      );
     case 'enum':
       return fc.constantFrom(...column.values).chain((v) => {
         const twins = column.values.filter((w) => folded(w) === folded(v));
@@ -532,14 +539,14 @@ describe('ingesting a CSV file into a source', () => {
 
 // --- ingestRows: fixture rows as a CSV export of them ---
 
-/** A JS value of a column's schema (never ''), the way a fixture writes it. */
+/** A JS value of a column's schema (never '' nor spaces only), the way a fixture writes it. */
 function jsValue(column: ColumnPlan): fc.Arbitrary<unknown> {
   const value: fc.Arbitrary<unknown> = {
     int: () => fc.maxSafeInteger(),
     int32: () => fc.integer(),
     number: () => fc.double({ noNaN: true, noDefaultInfinity: true }),
     decimal: () => fc.integer({ min: -(10 ** 9), max: 10 ** 9 }).map((n) => n / 1000),
-    string: () => stringValue,
+    string: () => stringValue.filter((v) => unpadded(v) !== ''),
     enum: () => fc.constantFrom(...column.values),
     date: () => instant.map((d) => d.toISOString().slice(0, 10)),
     timestamp: () => instant,

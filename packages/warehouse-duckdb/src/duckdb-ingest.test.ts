@@ -134,10 +134,11 @@ describe('ingesting files into a source', () => {
     );
     const padded = file(
       'padded.csv',
-      'order_id,channel,amount,items,ordered_at,note\nO1   ,store,2,1,2026-10-01 10:00:00,"  kept inside  "\n" O2",online,3,1,2026-10-01 11:00:00,\n',
+      'order_id,channel,amount,items,ordered_at,note\nO1   ,store,2,1,2026-10-01 10:00:00,"  kept inside  "\n" O2",online,3,1,2026-10-01 11:00:00,   \n   ,online,4,1,2026-10-01 12:00:00,\n',
     );
     await ingest(first);
-    await ingest(padded);
+    // Spaces only are no value: a key of spaces is missing, a note of spaces NULL.
+    expect((await ingest(padded)).sampleRejects).toEqual([{ line: 4, reason: 'order_id: missing' }]);
     const rows = await warehouse.query(
       'SELECT order_id, amount, note FROM shop.raw_orders ORDER BY order_id',
     );
@@ -145,6 +146,44 @@ describe('ingesting files into a source', () => {
       { order_id: 'O1', amount: 2, note: 'kept inside' },
       { order_id: 'O2', amount: 3, note: null },
     ]);
+  });
+
+  it('unpads the text an older release stored padded, once, so its keys meet the new exports', async () => {
+    const path = join(dir, 'older.duckdb');
+    const older = await createDuckDbWarehouse({ path, create: true });
+    if (!canIngestFiles(older)) throw new Error('DuckDB ingests files');
+    await older.ingestFile(
+      orders,
+      file('older.csv', 'order_id,channel,amount,items,ordered_at,note\nO1,store,1,1,2026-10-01 10:00:00,\n'),
+    );
+    // As an older release left it: the key as the fixed-width export padded it, and the
+    // current rows recorded as computed from such a log.
+    await older.query(`UPDATE shop.raw_orders_log SET order_id = 'O1   '`);
+    await older.query(`UPDATE shop.raw_orders SET order_id = 'O1   '`);
+    await older.query(
+      `UPDATE _mesh.current_rows SET definition = replace(definition, chr(10) || '-- log: unpadded', '')`,
+    );
+    await older.close();
+
+    const now = await createDuckDbWarehouse({ path });
+    try {
+      if (!canIngestFiles(now)) throw new Error('DuckDB ingests files');
+      await now.ingestFile(
+        orders,
+        file(
+          'newer.csv',
+          'order_id,channel,amount,items,ordered_at,note\nO1   ,store,2,1,2026-10-01 10:00:00,\n',
+        ),
+      );
+      expect(await now.query('SELECT order_id, amount FROM shop.raw_orders')).toEqual([
+        { order_id: 'O1', amount: 2 },
+      ]);
+      expect(await now.query('SELECT DISTINCT order_id FROM shop.raw_orders_log')).toEqual([
+        { order_id: 'O1' },
+      ]);
+    } finally {
+      await now.close();
+    }
   });
 
   it('rejects a fraction in an integer column instead of rounding it', async () => {

@@ -70,10 +70,7 @@ function typed(column: ColumnSpec, text: string): string {
   const raw = pattern ? `CASE WHEN regexp_full_match(${text}, ${lit(pattern)}) THEN ${text} END` : text;
   switch (column.type) {
     case 'string':
-      // Without surrounding spaces: fixed-width and legacy exports pad values (`O1   `), and a
-      // padded key would load as another entity beside the real one. An enumeration is spelled
-      // as the contract spells it already (see `mappedRaw`), spaces included.
-      return column.values?.length ? `CAST(${raw} AS VARCHAR)` : `trim(CAST(${raw} AS VARCHAR))`;
+      return `CAST(${raw} AS VARCHAR)`;
     case 'timestamp':
       // A zone-less time is UTC: cast as a TIMESTAMP, never through TIMESTAMPTZ, where DuckDB
       // (1.5) reads every zone-less value after one with a zone name (`America/New_York`) in
@@ -89,6 +86,17 @@ function typed(column: ColumnSpec, text: string): string {
 }
 
 /**
+ * Text without the spaces around it, and none at all when that leaves nothing: fixed-width and
+ * legacy exports pad values (`O1   `), and a padded key would load as another entity beside
+ * the real one. Spaces only (what trim() takes): a tab is part of the value. An enumeration
+ * keeps its text: its spelling is matched ignoring those spaces (see `mappedRaw`), and text
+ * that matches none is rejected as it was written.
+ */
+function unpadded(column: ColumnSpec, text: string): string {
+  return column.type === 'string' && !column.values?.length ? `NULLIF(trim(${text}), '')` : text;
+}
+
+/**
  * A column's raw text after the mapping: its value map, then (for an enumeration) the
  * contract's spelling of a value that matches ignoring case and surrounding spaces.
  */
@@ -100,7 +108,7 @@ function mappedRaw(column: ColumnSpec, origin: ColumnOrigin, mapping: IngestMapp
       ? origin.value === ''
         ? 'CAST(NULL AS VARCHAR)'
         : lit(origin.value)
-      : `CAST(t.${q(origin.column)} AS VARCHAR)`;
+      : unpadded(column, `CAST(t.${q(origin.column)} AS VARCHAR)`);
   const values = Object.entries(mapping.values[column.name] ?? {});
   if (values.length) {
     raw = `CASE ${raw} ${values.map(([from, to]) => `WHEN ${lit(from)} THEN ${lit(to)}`).join(' ')} ELSE ${raw} END`;

@@ -84,6 +84,24 @@ const META_SCHEMA = '_mesh';
 const BATCHES = `${duckdbDialect.quoteIdent(META_SCHEMA)}.batches`;
 /** The definition each source's current-rows table was computed with. */
 const CURRENT = `${duckdbDialect.quoteIdent(META_SCHEMA)}.current_rows`;
+
+/**
+ * What a source's current rows are computed from, as `CURRENT` records it: the SELECT over its
+ * log, and the layout of the log itself. `unpadded`: its text is stored without surrounding
+ * spaces, as ingest stores it since; a log of an older release is unpadded once (see
+ * `ensureSource`), or a padded key stored then and its unpadded twin loaded now would be two
+ * entities.
+ */
+function currentDefinition(source: Source): string {
+  return `${currentRowsSelect(source, duckdbDialect)}\n-- log: unpadded`;
+}
+
+/** The UPDATE that unpads a log's text (not enumerations: they keep the contract's spelling). */
+function unpadLogSql(source: Source): string | undefined {
+  const text = source.columns.filter((c) => c.type === 'string' && !c.values?.length).map((c) => q(c.name));
+  if (!text.length) return undefined;
+  return `UPDATE ${table(source.log)} SET ${text.map((c) => `${c} = trim(${c})`).join(', ')} WHERE ${text.map((c) => `${c} <> trim(${c})`).join(' OR ')}`;
+}
 const TOUCHED = duckdbDialect.quoteIdent('__mesh_touched_keys');
 
 const CAPABILITIES: WarehouseCapabilities = {
@@ -917,7 +935,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       // The current rows are kept as a table, refreshed with every batch: products read them
       // at no cost (a view ranked the whole log on every read: +32% on a mesh build). When the
       // definition changes (columns, key, mode), they are recomputed from the log.
-      const definition = currentRowsSelect(source, duckdbDialect);
+      const definition = currentDefinition(source);
       const [stored] = await this.run(`SELECT definition FROM ${CURRENT} WHERE source = $source`, {
         source: source.id,
       });
@@ -926,8 +944,17 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         { schema: source.table.schema, name: source.table.name },
       );
       if (!Number(exists?.n) || stored?.definition !== definition) {
+        // A log of an older release: its text unpadded, and the current rows recomputed only
+        // where that changed a row (a sample's view stays a view otherwise).
+        const unpad = unpadLogSql(source);
+        const sameSelect = stored?.definition === currentRowsSelect(source, duckdbDialect);
+        let unpadded = 0;
         await this.transaction([
-          this.refreshCurrent(source),
+          async () => {
+            if (unpad) unpadded = Number((await this.run(unpad))[0]?.Count ?? 0);
+            return [];
+          },
+          async () => (Number(exists?.n) && sameSelect && !unpadded ? [] : this.refreshCurrent(source)()),
           `DELETE FROM ${CURRENT} WHERE source = ${lit(source.id)}`,
           `INSERT INTO ${CURRENT} VALUES (${lit(source.id)}, ${lit(definition)})`,
         ]);
@@ -952,7 +979,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         (source, i) =>
           `(${i}, ${lit(source.table.schema)}, ${lit(source.table.name)}, ${lit(source.log.name)}, ${lit(source.rejects.name)},
             ${lit(source.description ?? '')}, [${source.columns.map((c) => lit(c.name)).join(', ')}]::VARCHAR[],
-            ${lit(source.id)}, ${lit(currentRowsSelect(source, duckdbDialect))})`,
+            ${lit(source.id)}, ${lit(currentDefinition(source))})`,
       )
       .join(',\n');
     const rows = await this.run(

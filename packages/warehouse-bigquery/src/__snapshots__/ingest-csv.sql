@@ -7,12 +7,12 @@ AS SELECT `__line`, COALESCE(`__refused`, NULLIF(ARRAY_TO_STRING([IF(`__text_ord
     IF(`__text_status` IS NULL, 'status: missing', NULL),
     IF(`__text_status` IS NOT NULL AND `__text_status` NOT IN ('completed', 'cancelled'), CONCAT('status: ', TO_JSON_STRING(`__text_status`), ' is not one of completed, cancelled'), NULL)], '; '), '')) AS `__reason`, `__record`, `order_id`, `quantity`, `status`
 FROM (
-  SELECT *, TRIM(`__text_order_id`, ' ') AS `order_id`,
+  SELECT *, `__text_order_id` AS `order_id`,
     SAFE_CAST(SAFE_CAST(IF(REGEXP_CONTAINS(`__text_quantity`, '^(?:\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*)$'), TRIM(`__text_quantity`), NULL) AS NUMERIC) AS INT64) AS `quantity`,
     `__text_status` AS `status`
   FROM (
     SELECT `t`.`__line` AS `__line`, `t`.`__reason` AS `__refused`, COALESCE(`t`.`__record`, TO_JSON_STRING(STRUCT(`t`.`c1` AS `order_id`, `t`.`c2` AS `Qty`, `t`.`c3` AS `status`))) AS `__record`,
-    NULLIF(`t`.`c1`, '') AS `__text_order_id`,
+    NULLIF(TRIM(`t`.`c1`, ' '), '') AS `__text_order_id`,
     NULLIF(`t`.`c2`, '') AS `__text_quantity`,
     CASE WHEN NULLIF(`t`.`c3`, '') IN ('completed', 'cancelled') THEN NULLIF(`t`.`c3`, '') ELSE CASE LOWER(TRIM(NULLIF(`t`.`c3`, ''), ' ')) WHEN 'completed' THEN 'completed' WHEN 'cancelled' THEN 'cancelled' ELSE NULLIF(`t`.`c3`, '') END END AS `__text_status`
     FROM `retail-mesh-test`.`shop`.`_load_x` AS `t`
