@@ -19,4 +19,13 @@ export interface Dialect {
   columnType(type: LogicalType): string;
   /** Renders a portable function call whose arguments are already rendered. */
   call(call: PortableCall, args: readonly string[]): string;
+  /**
+   * A SELECT of literal rows, each value cast to its column's type, where the warehouse has a
+   * cheaper form than one SELECT per row joined by UNION ALL (which DuckDB plans in 60 ms for
+   * 366 rows, against 15 for a VALUES list). Without it, callers write the UNION ALL.
+   */
+  valuesTable?(
+    columns: ReadonlyArray<{ readonly name: string; readonly type: LogicalType }>,
+    rows: ReadonlyArray<ReadonlyArray<unknown>>,
+  ): string;
 }

@@ -119,7 +119,7 @@ export function stateRowsSelect(
       sql`SELECT ${name} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, ${measures} FROM ${relation} AS t${where} GROUP BY ${day}`,
     ];
   });
-  if (buildQueryHash !== undefined) parts.push(literalRows([queryRow(buildQueryHash)]));
+  if (buildQueryHash !== undefined) parts.push(literalRows([queryRow(buildQueryHash)], dialect));
   return parts.length ? renderSql(sql.join(parts, ' UNION ALL '), dialect) : undefined;
 }
 
@@ -216,7 +216,7 @@ export function dayDigestSelect(product: DataProduct, dialect: Dialect, stats: T
     fingerprint: '',
   };
   return renderSql(
-    sql`SELECT ${DAY_INPUT} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${marker} AS ${sql.id('marker')}, ${sql.rowFingerprint(values)} AS ${sql.id('fingerprint')} FROM ${product} AS t GROUP BY ${day} UNION ALL ${literalRows([header])}`,
+    sql`SELECT ${DAY_INPUT} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${marker} AS ${sql.id('marker')}, ${sql.rowFingerprint(values)} AS ${sql.id('fingerprint')} FROM ${product} AS t GROUP BY ${day} UNION ALL ${literalRows([header], dialect)}`,
     dialect,
   );
 }
@@ -357,7 +357,7 @@ export async function planIncremental(
       update: {
         kind: 'whole',
         select: digests.size
-          ? renderSql(sql`${sql.raw(rows)} UNION ALL ${literalRows(digested())}`, dialect)
+          ? renderSql(sql`${sql.raw(rows)} UNION ALL ${literalRows(digested(), dialect)}`, dialect)
           : rows,
       },
       hashedDays,
@@ -443,7 +443,7 @@ export async function planIncremental(
           ),
           dialect,
         ),
-        insert: hashed.length ? renderSql(literalRows(hashed), dialect) : undefined,
+        insert: hashed.length ? renderSql(literalRows(hashed, dialect), dialect) : undefined,
       }
     : undefined;
   return {
@@ -500,14 +500,19 @@ async function storedState(
 /** A whole new state with the size of the inputs it was built from (see `SIZE_INPUT`). */
 export function withInputBytes(update: StateUpdate, bytes: number, dialect: Dialect): StateUpdate {
   if (update.kind !== 'whole') return update;
-  const size = literalRows([
-    { input: SIZE_INPUT, day: null, rowCount: bytes, marker: null, fingerprint: '' },
-  ]);
+  const size = literalRows(
+    [{ input: SIZE_INPUT, day: null, rowCount: bytes, marker: null, fingerprint: '' }],
+    dialect,
+  );
   return { kind: 'whole', select: renderSql(sql`${sql.raw(update.select)} UNION ALL ${size}`, dialect) };
 }
 
-/** State rows as a SELECT of literals. */
-function literalRows(rows: readonly StateRow[]): SqlFragment {
+/** State rows as a SELECT of literals: the dialect's table of values, for more than one row. */
+function literalRows(rows: readonly StateRow[], dialect: Dialect): SqlFragment {
+  if (rows.length > 1 && dialect.valuesTable) {
+    const values = rows.map((r) => [r.input, r.day, r.rowCount, r.marker, r.fingerprint]);
+    return sql.raw(`(${dialect.valuesTable(STATE_COLUMNS, values)})`);
+  }
   return sql.join(
     rows.map(
       (r) =>

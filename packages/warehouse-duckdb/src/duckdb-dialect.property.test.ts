@@ -123,6 +123,43 @@ describe('DuckDB string literals', () => {
     );
   });
 
+  it('read back as exactly the rows of a table of values, typed as its columns say', {
+    timeout: 30_000,
+  }, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.tuple(
+            fc.option(text, { nil: null }),
+            fc.integer(),
+            fc.option(fc.constant('2024-02-29'), { nil: null }),
+          ),
+          {
+            minLength: 1,
+            maxLength: 4,
+          },
+        ),
+        async (rows) => {
+          const table = duckdbDialect.valuesTable!(
+            [
+              { name: "it's", type: 'string' },
+              { name: 'n', type: 'integer' },
+              { name: 'day', type: 'date' },
+            ],
+            rows,
+          );
+          const read = await runOne(
+            `SELECT hex("it's") AS h, n, CAST(day AS VARCHAR) AS day FROM (${table})`,
+          );
+          expect(read).toEqual(
+            rows.map(([v, n, day]) => ({ h: v === null ? null : utf8Hex(v), n: BigInt(n), day })),
+          );
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it('compare equal to the text in a WHERE, an IN list and a CASE', { timeout: 30_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(text, text, async (a, b) => {

@@ -88,6 +88,12 @@ export const duckdbDialect: Dialect = {
     throw new TypeError(`Cannot write a ${typeof value} as a SQL literal.`);
   },
   columnType: (type) => TYPES[type],
+  valuesTable(columns, rows) {
+    const names = columns.map((c) => quoteIdent(c.name));
+    const values = rows.map((row) => `(${row.map((v) => this.literal(v)).join(', ')})`).join(', ');
+    const cast = columns.map((c, i) => `CAST(${names[i]} AS ${TYPES[c.type]}) AS ${names[i]}`);
+    return `SELECT ${cast.join(', ')} FROM (VALUES ${values}) AS v(${names.join(', ')})`;
+  },
   call(call: PortableCall, args: readonly string[]): string {
     const [a, b] = args;
     switch (call.fn) {
