@@ -250,7 +250,8 @@ export interface CheckSuiteResult {
  * The checks that a rebuild of some days of an incremental product may run on those days' rows
  * alone: blocking row checks (`accepted_values`, `range`, `regex`, `expect`) and composite keys
  * that hold the partition column (a duplicate then lies within one day); an `expect` only when
- * it reads no other table (a subquery on one reads rows that change apart from this product's).
+ * it reads no other table (a subquery on one reads rows that change apart from this product's;
+ * a table is seen when the fragment holds its relation, not when raw SQL text names it).
  * Every version of the
  * product that was published passed them on every row (a failure refuses the publish), and the
  * other days' rows are as they were, so they pass still. The build state changes with the

@@ -221,9 +221,10 @@ export function reloads(
   mapping: IngestMapping,
 ): { reloads?: number } {
   const json = JSON.stringify(mapping);
-  const earlier = live.find(
-    (b) => b.kind === 'ingest' && b.sha256 === sha256 && JSON.stringify(b.mapping) === json,
-  );
+  // The latest such batch: the one whose rows these are again.
+  const earlier = live
+    .filter((b) => b.kind === 'ingest' && b.sha256 === sha256 && JSON.stringify(b.mapping) === json)
+    .sort((a, b) => b.batchId - a.batchId)[0];
   return earlier ? { reloads: earlier.batchId } : {};
 }
 

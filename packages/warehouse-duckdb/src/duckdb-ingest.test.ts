@@ -186,6 +186,35 @@ describe('ingesting files into a source', () => {
     }
   });
 
+  it('unpads an older sample in its log, leaving its current rows a view of it', async () => {
+    const path = join(dir, 'older-sample.duckdb');
+    const older = await createDuckDbWarehouse({ path, create: true });
+    await (older as unknown as { writeSampleBatch: (...a: unknown[]) => Promise<unknown> }).writeSampleBatch(
+      orders,
+      `SELECT 'S1   ' AS order_id, 'store' AS channel, 1 AS amount, 1 AS items, TIMESTAMP '2026-10-01' AS ordered_at, '   ' AS note`,
+      'sample',
+    );
+    await older.query(
+      `UPDATE _mesh.current_rows SET definition = replace(definition, chr(10) || '-- log: unpadded', '')`,
+    );
+    await older.close();
+
+    const now = await createDuckDbWarehouse({ path });
+    try {
+      await now.ensureSource(orders);
+      expect(await now.query(`SELECT order_id, note FROM shop.raw_orders`)).toEqual([
+        { order_id: 'S1', note: null },
+      ]);
+      expect(
+        await now.query(
+          `SELECT table_type FROM information_schema.tables WHERE table_schema = 'shop' AND table_name = 'raw_orders'`,
+        ),
+      ).toEqual([{ table_type: 'VIEW' }]);
+    } finally {
+      await now.close();
+    }
+  });
+
   it('rejects a fraction in an integer column instead of rounding it', async () => {
     const path = file(
       'fractions.csv',

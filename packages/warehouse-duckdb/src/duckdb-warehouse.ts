@@ -96,11 +96,18 @@ function currentDefinition(source: Source): string {
   return `${currentRowsSelect(source, duckdbDialect)}\n-- log: unpadded`;
 }
 
-/** The UPDATE that unpads a log's text (not enumerations: they keep the contract's spelling). */
+/**
+ * The UPDATE that unpads a log's text as ingest does now (not enumerations: they keep the
+ * contract's spelling): spaces only are no value where the column may hold none; a required
+ * column keeps '' rather than break its contract in rows already loaded.
+ */
 function unpadLogSql(source: Source): string | undefined {
-  const text = source.columns.filter((c) => c.type === 'string' && !c.values?.length).map((c) => q(c.name));
+  const text = source.columns.filter((c) => c.type === 'string' && !c.values?.length);
   if (!text.length) return undefined;
-  return `UPDATE ${table(source.log)} SET ${text.map((c) => `${c} = trim(${c})`).join(', ')} WHERE ${text.map((c) => `${c} <> trim(${c})`).join(' OR ')}`;
+  const set = text.map(
+    (c) => `${q(c.name)} = ${c.nullable ? `NULLIF(trim(${q(c.name)}), '')` : `trim(${q(c.name)})`}`,
+  );
+  return `UPDATE ${table(source.log)} SET ${set.join(', ')} WHERE ${text.map((c) => `${q(c.name)} <> trim(${q(c.name)})`).join(' OR ')}`;
 }
 const TOUCHED = duckdbDialect.quoteIdent('__mesh_touched_keys');
 
@@ -908,9 +915,17 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         },
       );
       const typeOf = (name: string) => kinds.find((k) => k.table_name === name)?.table_type;
+      const definition = currentDefinition(source);
+      const [stored] = await this.run(`SELECT definition FROM ${CURRENT} WHERE source = $source`, {
+        source: source.id,
+      });
+      // Current rows computed by the same SELECT as today's (a log of an older release, only
+      // its text to unpad): kept, a sample's view too (it reads the log).
+      const sameSelect = stored?.definition === currentRowsSelect(source, duckdbDialect);
+      const view = typeOf(source.table.name) === 'VIEW';
       if (typeOf(source.table.name) === 'BASE TABLE' && !typeOf(source.log.name))
         await this.adoptLegacyTable(source);
-      else if (typeOf(source.table.name) === 'VIEW') await this.run(`DROP VIEW ${table(source.table)}`);
+      else if (view && !sameSelect) await this.run(`DROP VIEW ${table(source.table)}`);
       if (typeOf(source.rejects.name) === 'BASE TABLE') {
         // Rejects of the time before batches: kept aside, under a name that says so.
         const [legacy] = await this.run(
@@ -935,26 +950,23 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       // The current rows are kept as a table, refreshed with every batch: products read them
       // at no cost (a view ranked the whole log on every read: +32% on a mesh build). When the
       // definition changes (columns, key, mode), they are recomputed from the log.
-      const definition = currentDefinition(source);
-      const [stored] = await this.run(`SELECT definition FROM ${CURRENT} WHERE source = $source`, {
-        source: source.id,
-      });
       const [exists] = await this.run(
         `SELECT count(*) AS n FROM duckdb_tables() WHERE schema_name = $schema AND table_name = $name`,
         { schema: source.table.schema, name: source.table.name },
       );
-      if (!Number(exists?.n) || stored?.definition !== definition) {
-        // A log of an older release: its text unpadded, and the current rows recomputed only
-        // where that changed a row (a sample's view stays a view otherwise).
+      const keptView = view && sameSelect;
+      if (!(Number(exists?.n) || keptView) || stored?.definition !== definition) {
+        // A log of an older release: its text unpadded; its current rows recomputed where that
+        // changed a row, unless they are a view of the log (a sample's), which reads it as it is.
         const unpad = unpadLogSql(source);
-        const sameSelect = stored?.definition === currentRowsSelect(source, duckdbDialect);
         let unpadded = 0;
         await this.transaction([
           async () => {
             if (unpad) unpadded = Number((await this.run(unpad))[0]?.Count ?? 0);
             return [];
           },
-          async () => (Number(exists?.n) && sameSelect && !unpadded ? [] : this.refreshCurrent(source)()),
+          async () =>
+            keptView || (Number(exists?.n) && sameSelect && !unpadded) ? [] : this.refreshCurrent(source)(),
           `DELETE FROM ${CURRENT} WHERE source = ${lit(source.id)}`,
           `INSERT INTO ${CURRENT} VALUES (${lit(source.id)}, ${lit(definition)})`,
         ]);

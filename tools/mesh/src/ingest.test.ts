@@ -161,9 +161,12 @@ describe('mesh ingest', () => {
     expect(text.stdout).toContain(
       `! batch 4: ${tuesday} has the very bytes of batch 2, and batches came after it: its rows are current again over theirs. If it was delivered twice by mistake, undo it: mesh ingest --revert 4`,
     );
+    // Monday's a third time: it repeats its latest copy, batch 3.
+    const third = await mesh('ingest', 'order.orders', '--from', monday, '--db', db4, '--json');
+    expect(third.json().files[0].result).toMatchObject({ status: 'loaded', batchId: 5, reloads: 3 });
     // The newest export delivered again is no news: nothing loaded.
-    const newest = await mesh('ingest', 'order.orders', '--from', tuesday, '--db', db4, '--json');
-    expect(newest.json().files[0].result).toMatchObject({ status: 'already-ingested', batchId: 4 });
+    const newest = await mesh('ingest', 'order.orders', '--from', monday, '--db', db4, '--json');
+    expect(newest.json().files[0].result).toMatchObject({ status: 'already-ingested', batchId: 5 });
     expect(newest.json().files[0].result.reloads).toBeUndefined();
   });
 
