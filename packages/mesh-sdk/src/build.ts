@@ -242,13 +242,9 @@ export async function buildProduct(
       inPlace,
     };
     const viaStaging = !publisher && (!plan || plan.days.length > 0);
-    // Days rebuilt in staging from a copy of the published table (the rest as published).
-    const stagesDays = Boolean(
-      viaStaging &&
-        plan?.days.length &&
-        canStagePartitions(warehouse) &&
-        (await warehouse.tableStats(product.table)),
-    );
+    // Days rebuilt in staging from a copy of the published table (the rest as published): a
+    // plan means the table is there, its state was read with it.
+    const stagesDays = Boolean(viaStaging && plan?.days.length && canStagePartitions(warehouse));
     // Days rebuilt in place, or in a copy: checks every published day passed run on those days alone.
     const within =
       (inPlace || stagesDays) && plan
@@ -461,10 +457,10 @@ export async function buildProduct(
 async function keepDayDigest(warehouse: Warehouse, product: DataProduct): Promise<void> {
   const table = digestTable(product.table);
   try {
-    // A build that wrote nothing (nothing to rebuild) leaves the digest current: not paid again.
-    if (await currentDigest(warehouse, product.table)) return;
     const stats = await warehouse.tableStats(product.table);
     if (!stats?.lastModified) throw new Error('the table has no time of last change');
+    // A build that wrote nothing (nothing to rebuild) leaves the digest current: not paid again.
+    if (await currentDigest(warehouse, product.table, stats)) return;
     // Readable by whoever may read the product: its incremental readers in other domains.
     await warehouse.replaceTable(table, dayDigestSelect(product, warehouse.dialect, stats), {
       columns: STATE_COLUMNS,

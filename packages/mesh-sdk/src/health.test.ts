@@ -264,33 +264,24 @@ describe('productHealth', () => {
       now,
     );
     expect(rebuilt.status).toBe('healthy');
-    // Confirmed by a build that started after the first export and found nothing to rebuild
-    // (the export held what the sample did): its rows keep their stamp, and stand.
-    const confirmed = productHealth(
-      orders,
-      {
-        stats: stats(hoursAgo(1)),
-        lastRun: run(),
-        lastPublishedAt: hoursAgo(0.1),
-        lastPublishedStartedAt: hoursAgo(0.2),
-        sources: [real],
-      },
-      now,
-    );
-    expect(confirmed.status).toBe('healthy');
-    // A build that started before the export and finished after it confirms nothing.
-    const raced = productHealth(
-      orders,
-      {
-        stats: stats(hoursAgo(1)),
-        lastRun: run(),
-        lastPublishedAt: hoursAgo(0.4),
-        lastPublishedStartedAt: hoursAgo(0.6),
-        sources: [real],
-      },
-      now,
-    );
-    expect(raced.status).toBe('stale');
+    // A build that ran from `started` to `finished` hours ago, the rows keeping their stamp.
+    const confirmedBy = (started: number, finished: number) =>
+      productHealth(
+        orders,
+        {
+          stats: stats(hoursAgo(1)),
+          lastRun: run(),
+          lastPublishedAt: hoursAgo(finished),
+          lastPublishedStartedAt: hoursAgo(started),
+          sources: [real],
+        },
+        now,
+      ).status;
+    // Started after the first export and found nothing to rebuild (the export held what the
+    // sample did): its rows stand.
+    expect(confirmedBy(0.2, 0.1)).toBe('healthy');
+    // Started before the export and finished after it: it confirms nothing.
+    expect(confirmedBy(0.6, 0.4)).toBe('stale');
   });
 
   it('is stale when a source it reads is overdue, however recently it was rebuilt', () => {

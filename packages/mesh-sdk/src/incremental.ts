@@ -248,14 +248,19 @@ async function inputDigests(
 
 /**
  * The day rows of the digest of `table`, when the digest describes the table as it is now (its
- * header matches the table's stats); undefined when missing, unreadable or out of date.
+ * header matches the table's stats, read here unless `known`); undefined when missing,
+ * unreadable or out of date.
  */
-export async function currentDigest(warehouse: Warehouse, table: TableRef): Promise<StateRow[] | undefined> {
+export async function currentDigest(
+  warehouse: Warehouse,
+  table: TableRef,
+  known?: TableStats,
+): Promise<StateRow[] | undefined> {
   const [rows, stats] = await Promise.all([
     warehouse
       .query(`SELECT * FROM ${warehouse.dialect.tableName(digestTable(table))}`)
       .catch(() => undefined),
-    warehouse.tableStats(table).catch(() => undefined),
+    known ?? warehouse.tableStats(table).catch(() => undefined),
   ]);
   const digest = (rows ?? []).map(stateRowOf);
   const header = digest.find((r) => r.input === TABLE_INPUT);

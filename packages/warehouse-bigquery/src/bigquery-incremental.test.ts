@@ -25,6 +25,7 @@ import {
   type StandInQueryOutcome,
   startBigQueryStandIn,
 } from './testing/bigquery-stand-in.js';
+import { shop, tickets } from './testing/shop-fixtures.js';
 import {
   type AnalyzerColumnType,
   type AnalyzerTable,
@@ -37,23 +38,6 @@ import {
 // few reads planning makes, and the test pins every statement the build runs.
 const PROJECT = 'retail-mesh-test';
 const dialect = bigqueryDialect({ projectId: PROJECT });
-const shop = defineDomain({
-  name: 'shop',
-  description: 'Point of sale',
-  owner: { team: 'Shop Data', email: 'shop-data@retail.example' },
-});
-const tickets = defineSource({
-  domain: shop,
-  name: 'tickets',
-  description: 'Till tickets',
-  mode: 'append',
-  schema: z.object({
-    ticket_id: z.string().describe('Ticket').meta({ key: true }),
-    store: z.string().describe('Store'),
-    amount: z.number().meta({ type: 'decimal' }).describe('Amount'),
-    sold_at: z.date().describe('When'),
-  }),
-});
 /** Rebuilt whole by every build (every day restamped), partitioned by day. */
 const sold = defineDataProduct({
   domain: shop,

@@ -27,6 +27,7 @@ import {
   type StandInQueryOutcome,
   startBigQueryStandIn,
 } from './testing/bigquery-stand-in.js';
+import { shop, tickets } from './testing/shop-fixtures.js';
 import { type AnalyzerColumnType, closeZetaSqlServer, createAnalyzer } from './testing/zetasql-analyzer.js';
 
 const PROJECT = 'retail-mesh-test';
@@ -36,23 +37,6 @@ const readerLabel = (member: string) =>
   `mesh-reader-${createHash('sha256').update(member).digest('hex').slice(0, 16)}`;
 const API = `/bigquery/v2/projects/${PROJECT}`;
 
-const shop = defineDomain({
-  name: 'shop',
-  description: 'Point of sale',
-  owner: { team: 'Shop Data', email: 'shop-data@retail.example' },
-});
-const tickets = defineSource({
-  domain: shop,
-  name: 'tickets',
-  description: 'Till tickets',
-  mode: 'append',
-  schema: z.object({
-    ticket_id: z.string().describe('Ticket').meta({ key: true }),
-    store: z.string().describe('Store'),
-    amount: z.number().meta({ type: 'decimal' }).describe('Amount'),
-    sold_at: z.date().describe('When'),
-  }),
-});
 const salesSchema = tickets.schema.extend({ ticket_id: z.string().describe('Ticket').meta({ key: true }) });
 /** A product of tickets, as most tests build it; variants change its name, schema or filter. */
 const ticketProduct = (name: string, description: string, schema = salesSchema, where = '') =>

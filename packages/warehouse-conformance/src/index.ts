@@ -873,56 +873,40 @@ function fixtures(prefix: string) {
     store: z.string().describe('Store'),
     amount: z.number().meta({ type: 'decimal' }).describe('Amount'),
   });
-  const copy = defineDataProduct({
-    ...dailyFields,
-    name: `${prefix}_sales_copy`,
-    schema: copySchema,
-    materialization: 'incremental',
-    incremental: { sales: 'sold_at' },
-    partitionBy: { column: 'sale_date' as const },
-    transform: ({ sales }: { sales: Source }) =>
-      sql`SELECT sale_id, ${sql.toDate(sql.id('sold_at'))} AS sale_date, store, amount FROM ${sales}`,
-    checks: () => [],
-  });
-  const overCopy = defineDataProduct({
-    ...dailyFields,
-    name: `${prefix}_over_copy`,
-    schema: z.object({
-      sale_date: z.iso.date().describe('Day'),
-      revenue: z.number().meta({ type: 'decimal' }).describe('Revenue'),
-    }),
-    materialization: 'incremental',
-    incremental: { copy: 'sale_date' },
-    partitionBy: { column: 'sale_date' as const },
-    inputs: { copy },
-    transform: ({ copy: c }) => sql`SELECT sale_date, SUM(amount) AS revenue FROM ${c} GROUP BY 1`,
-    checks: (ch) => [ch.revenue.range({ min: 0 })],
-  });
-  // The copy rebuilt whole, as most upstreams are (every day restamped by each build), and an
-  // incremental product reading it one day at a time, planned from its day digest.
-  const copyWhole = defineDataProduct({
-    ...dailyFields,
-    name: `${prefix}_sales_copy_whole`,
-    schema: copySchema,
-    partitionBy: { column: 'sale_date' as const },
-    transform: ({ sales }: { sales: Source }) =>
-      sql`SELECT sale_id, ${sql.toDate(sql.id('sold_at'))} AS sale_date, store, amount FROM ${sales}`,
-    checks: () => [],
-  });
-  const overWhole = defineDataProduct({
-    ...dailyFields,
-    name: `${prefix}_over_whole`,
-    schema: z.object({
-      sale_date: z.iso.date().describe('Day'),
-      revenue: z.number().meta({ type: 'decimal' }).describe('Revenue'),
-    }),
-    materialization: 'incremental',
-    incremental: { copy: 'sale_date' },
-    partitionBy: { column: 'sale_date' as const },
-    inputs: { copy: copyWhole },
-    transform: ({ copy: c }) => sql`SELECT sale_date, SUM(amount) AS revenue FROM ${c} GROUP BY 1`,
-    checks: (ch) => [ch.revenue.range({ min: 0 })],
-  });
+  /** The sales by day, rebuilt a day at a time or (`whole`) whole, as most upstreams are. */
+  const copyOf = (name: string, whole: boolean) =>
+    defineDataProduct({
+      ...dailyFields,
+      name: `${prefix}_${name}`,
+      schema: copySchema,
+      ...(whole ? {} : { materialization: 'incremental' as const, incremental: { sales: 'sold_at' } }),
+      partitionBy: { column: 'sale_date' as const },
+      transform: ({ sales }: { sales: Source }) =>
+        sql`SELECT sale_id, ${sql.toDate(sql.id('sold_at'))} AS sale_date, store, amount FROM ${sales}`,
+      checks: () => [],
+    });
+  /** Revenue per day, an incremental product reading `copy` one day at a time. */
+  const overOf = (name: string, copy: DataProduct) =>
+    defineDataProduct({
+      ...dailyFields,
+      name: `${prefix}_${name}`,
+      schema: z.object({
+        sale_date: z.iso.date().describe('Day'),
+        revenue: z.number().meta({ type: 'decimal' }).describe('Revenue'),
+      }),
+      materialization: 'incremental',
+      incremental: { copy: 'sale_date' },
+      partitionBy: { column: 'sale_date' as const },
+      inputs: { copy },
+      transform: ({ copy: c }) => sql`SELECT sale_date, SUM(amount) AS revenue FROM ${c} GROUP BY 1`,
+      checks: (ch) => [ch.revenue.range({ min: 0 })],
+    });
+  const copy = copyOf('sales_copy', false);
+  const overCopy = overOf('over_copy', copy);
+  // The copy rebuilt whole (every day restamped by each build), and an incremental product
+  // reading it one day at a time, planned from its day digest.
+  const copyWhole = copyOf('sales_copy_whole', true);
+  const overWhole = overOf('over_whole', copyWhole);
   // An incremental product with a warning and a blocking key; then the same product under a
   // stricter check (as when a team adds one without a new version).
   const watched = defineDataProduct({
