@@ -191,7 +191,8 @@ describe('compileChecks', () => {
       '"u"."p0" AS "check_2"',
       '"u"."p1" AS "check_3"',
       '"u"."p2" AS "check_4"',
-      '"s"."check_5" AS "check_5"',
+      // freshness: a MAX of its own, so that the shared scan holds COUNTs only.
+      '"f5"."latest" AS "check_5"',
       '"s"."row_count" AS "check_6"',
     ];
     const scan = [
@@ -201,10 +202,10 @@ describe('compileChecks', () => {
       'COUNT("t"."amount") AS "nn_2"',
       // customer_id is nullable: its NULLs are data, not gaps, so it is not profiled.
       'COUNT("t"."ordered_at") AS "nn_3"',
-      'MAX("t"."ordered_at") AS "check_5"',
     ];
     expect(compiled.sql).toBe(
       `SELECT ${outputs.join(', ')} FROM (SELECT ${scan.join(', ')} FROM ${T}) AS s` +
+        ` CROSS JOIN (SELECT MAX("t"."ordered_at") AS "latest" FROM ${T}) AS "f5"` +
         ` CROSS JOIN (SELECT COUNT("g"."k0") AS "a0" FROM (SELECT DISTINCT "t"."order_id" AS "k0" FROM ${T}) AS g) AS "k0"` +
         ` CROSS JOIN ${pivot([
           branch(

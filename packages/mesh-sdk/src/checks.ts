@@ -308,7 +308,8 @@ interface KeyGroup {
  * share work instead of each paying for its own pass over the table:
  *
  * - one aggregate over the table holds the row count, the completeness profile (a COUNT per
- *   required column), `not_null` (from the same COUNTs) and `freshness`;
+ *   required column) and `not_null` (from the same COUNTs): COUNTs only, which DuckDB answers
+ *   from column statistics where they show no NULL; `freshness` is a MAX of its own;
  * - one hash aggregate (the distinct keys) per key serves every `unique` and
  *   `unique_combination` check on it: duplicates are rows minus distinct keys;
  * - a `relationships` check is an anti-join of the rows against the referenced keys (`NOT IN`,
@@ -397,14 +398,6 @@ export function compileChecks(
   const total = sql.id('s', 'row_count');
   const within = options.within;
   const restricted = (check: Check) => within?.checks.has(check) === true;
-  let totalWithin: SqlFragment | undefined;
-  const rowsWithin = () => {
-    if (!totalWithin) {
-      scan.push(sql`COUNT(CASE WHEN ${within!.where} THEN 1 END) AS ${sql.id('row_count_within')}`);
-      totalWithin = sql.id('s', 'row_count_within');
-    }
-    return totalWithin;
-  };
 
   // One hash aggregate per key that a uniqueness check names, whatever the order of its columns.
   const groups = new Map<string, KeyGroup & { within: boolean }>();
@@ -439,6 +432,13 @@ export function compileChecks(
     branches.push(sql`(SELECT ${k} AS ${sql.id('k')}, COUNT(*) AS ${sql.id('failing')} FROM ${from})`);
     return sql.id('u', `p${k}`);
   };
+  // The rows within the days, counted on their own: as a CASE in the shared scan it made that
+  // scan read every row where column statistics alone answered it (below).
+  let totalWithin: SqlFragment | undefined;
+  const rowsWithin = () => {
+    totalWithin ??= branch(sql`${self} AS t WHERE ${within!.where}`);
+    return totalWithin;
+  };
   const failing = (predicate: SqlFragment, check: Check) =>
     branch(
       restricted(check)
@@ -446,6 +446,12 @@ export function compileChecks(
         : sql`${self} AS t WHERE ${predicate}`,
     );
 
+  // The parts CROSS JOINed, the shared scan `s` first (filled in below, once every COUNT it holds
+  // is known). That scan holds nothing but COUNTs: DuckDB answers a COUNT of a column that its
+  // statistics show holds no NULL without reading it, so on a table without NULLs the whole scan
+  // costs nothing (order_daily_sales at scale 30: 0.9 ms, against 9 ms with one more aggregate
+  // that needs the rows).
+  const from: SqlFragment[] = [sql``];
   const results: SqlFragment[] = checks.map((check, i) => {
     const col = check.column ? t(check.column) : undefined;
     let expr: SqlFragment;
@@ -510,14 +516,15 @@ export function compileChecks(
         expr = total;
         break;
       case 'freshness':
-        scan.push(sql`MAX(${col!}) AS ${sql.id(`check_${i}`)}`);
-        expr = sql.id('s', `check_${i}`);
+        // A scan of its own, one column: see the shared scan below.
+        from.push(sql`(SELECT MAX(${col!}) AS ${sql.id('latest')} FROM ${self} AS t) AS ${sql.id(`f${i}`)}`);
+        expr = sql.id(`f${i}`, 'latest');
         break;
     }
     return sql`${expr} AS ${sql.id(`check_${i}`)}`;
   });
 
-  const from: SqlFragment[] = [sql`(SELECT ${sql.join(scan)} FROM ${self} AS t) AS s`];
+  from[0] = sql`(SELECT ${sql.join(scan)} FROM ${self} AS t) AS s`;
   for (const group of groups.values()) {
     // DISTINCT rather than GROUP BY with a COUNT: a hash table without a count per key is cheaper.
     const keys = sql.join(group.columns.map((c, j) => sql`${t(c)} AS ${sql.id(`k${j}`)}`));

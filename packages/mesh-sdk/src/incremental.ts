@@ -371,7 +371,7 @@ export async function planIncremental(
   };
   const found = options.fullRefresh
     ? undefined
-    : await storedState(warehouse, product, new Set(digests.keys()));
+    : await storedState(warehouse, product, new Set(digests.keys()), !partitioned);
   const stored = found?.state;
   const previous = new Map((stored ?? []).map((r) => [keyOf(r.input, r.day), r]));
   if (!stored || previous.get(keyOf(QUERY_INPUT, null))?.fingerprint !== hash) return full(0);
@@ -466,40 +466,129 @@ export async function planIncremental(
  * on the published rows rides beside each state row. A table missing (never built, or its state
  * lost) fails it, and means a full build, as any other failure does: a full build is always
  * correct, and reports what is wrong with an input.
+ *
+ * Given `newerOnly`, an upstream product read by day is not counted day by day whole. Beside
+ * the state come its row count and its earliest and latest stamps; only if some rows, not all,
+ * are stamped after the state's latest marker are the days holding those rows counted (a
+ * second query). Every write of a product stamps the rows it writes, so the other days are as
+ * the state has them, unless rows were removed from them: then the row count (or the latest
+ * stamp) of the whole is not the state's with those days replaced, and every day of that input
+ * is counted after all, as it is when every row is newer (an upstream rebuilt whole). On DuckDB,
+ * where a filter on the stamp skips the row groups that hold no newer row, planning a one-day
+ * change reads a few row groups instead of every row (order_daily_sales over order_transactions
+ * at scale 30: 4 ms against 12 ms for state and markers). Like the markers, this trusts that
+ * nothing but builds writes a product: rows moved between days by hand, keeping their stamps
+ * and the count, would go unseen (the markers saw that; the price was a pass over every row).
  */
 async function storedState(
   warehouse: Warehouse,
   product: DataProduct,
   digested: ReadonlySet<string>,
+  newerOnly: boolean,
 ): Promise<{ state: StateRow[]; markers: StateRow[] } | undefined> {
   const dialect = warehouse.dialect;
   const version = sql`(SELECT ${sql.id('p', '_version')} FROM ${product} AS p LIMIT 1)`;
   const kind = sql.id('_kind');
   const columns = ['input', 'day', 'row_count', 'marker'].map((c) => sql.id('r', c));
-  const markers = markerSelect(product, dialect, digested);
-  const rows = await warehouse
-    .query(
-      renderSql(
-        sql`SELECT ${'state'} AS ${kind}, ${sql.join(columns)}, ${sql.id('r', 'fingerprint')}, ${version} AS ${sql.id('_published_version')}
-          FROM ${sql.raw(dialect.tableName(stateTable(product)))} AS r${
-            markers
-              ? sql`
-          UNION ALL
-          SELECT ${'marker'} AS ${kind}, ${sql.join(columns)}, ${sql.cast(null, 'string')}, ${sql.cast(null, 'string')}
-          FROM (${sql.raw(markers)}) AS r`
-              : sql``
-          }`,
-        dialect,
+  const stamp = (alias: string) => sql.id(alias, '_processed_at');
+  const latest = sql`${sql.cast(sql`MAX(${stamp('t')})`, 'string')} AS ${sql.id('marker')}`;
+  // Any other rows, shaped as the state's, tagged with their kind; `extra` in the fingerprint's place.
+  const tagged = (k: string, select: SqlFragment, extra: SqlFragment = sql.cast(null, 'string')) =>
+    sql`SELECT ${k} AS ${kind}, ${sql.join(columns)}, ${extra}, ${sql.cast(null, 'string')} FROM (${select}) AS r`;
+  const inputs = new Map(inputsOf(product));
+  const fast = new Set(
+    newerOnly
+      ? [...inputs]
+          .filter(
+            ([name, r]) => r.kind === 'data-product' && product.incremental[name] && !digested.has(name),
+          )
+          .map(([name]) => name)
+      : [],
+  );
+  const markersOf = (names: ReadonlySet<string>) =>
+    markerSelect(product, dialect, new Set([...inputs.keys()].filter((n) => !names.has(n))));
+  const slow = new Set([...inputs.keys()].filter((n) => !digested.has(n) && !fast.has(n)));
+  const markers = slow.size ? markersOf(slow) : undefined;
+  const parts: SqlFragment[] = [
+    sql`SELECT ${'state'} AS ${kind}, ${sql.join(columns)}, ${sql.id('r', 'fingerprint')}, ${version} AS ${sql.id('_published_version')} FROM ${sql.raw(dialect.tableName(stateTable(product)))} AS r`,
+  ];
+  if (markers) parts.push(tagged('marker', sql.raw(markers)));
+  for (const name of fast) {
+    parts.push(
+      tagged(
+        'total',
+        sql`SELECT ${name} AS ${sql.id('input')}, ${sql.cast(null, 'date')} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${latest}, ${sql.cast(sql`MIN(${stamp('t')})`, 'string')} AS ${sql.id('earliest')} FROM ${inputs.get(name)!} AS t`,
+        sql.id('r', 'earliest'),
       ),
-    )
+    );
+  }
+  const rows = await warehouse
+    .query(renderSql(sql.join(parts, ' UNION ALL '), dialect))
     .catch(() => undefined);
   const state = rows?.filter((r) => r._kind === 'state') ?? [];
   // No row: no state to compare with; a published table of another version: its state is not ours.
   if (!state.length || state.some((r) => r._published_version !== product.version)) return undefined;
-  return {
-    state: state.map(stateRowOf),
-    markers: rows!.filter((r) => r._kind === 'marker').map(stateRowOf),
-  };
+  const stored = state.map(stateRowOf);
+  const found = rows!.filter((r) => r._kind === 'marker').map(stateRowOf);
+  const maxOf = (rs: readonly StateRow[]) =>
+    rs.reduce<string | null>(
+      (max, r) => (r.marker !== null && (max === null || r.marker > max) ? r.marker : max),
+      null,
+    );
+
+  // Per input read by stamp: what the state says, the whole now, and the latest stamp before.
+  const counted = new Set<string>();
+  const newer = new Map<string, { before: StateRow[]; total: StateRow; since: string }>();
+  for (const name of fast) {
+    const before = stored.filter((r) => r.input === name);
+    const totalRow = rows!.find((r) => r._kind === 'total' && r.input === name)!;
+    const total = stateRowOf(totalRow);
+    const since = maxOf(before);
+    const earliest = totalRow.fingerprint === null ? null : String(totalRow.fingerprint);
+    if (since === null || before.some((r) => r.marker === null || r.day === null)) counted.add(name);
+    else if (earliest !== null && earliest > since)
+      counted.add(name); // every row newer: all moved
+    else newer.set(name, { before, total, since });
+  }
+  const consistent = (now: readonly StateRow[], total: StateRow) =>
+    now.reduce((n, r) => n + r.rowCount, 0) === total.rowCount &&
+    (total.rowCount === 0 || maxOf(now) === total.marker);
+  // The days holding newer rows, counted whole, where some rows are newer.
+  const moving = [...newer].filter(([, n]) => n.total.marker !== null && n.total.marker > n.since);
+  const more: SqlFragment[] = [];
+  for (const [name, { since }] of moving) {
+    const relation = inputs.get(name)!;
+    const column = product.incremental[name]!;
+    const day = dayExpr(relation, column, 't');
+    const days = sql`SELECT DISTINCT ${dayExpr(relation, column, 'n')} FROM ${relation} AS n WHERE ${stamp('n')} > ${sql.cast(since, 'timestamp')}`;
+    more.push(
+      tagged(
+        'newer',
+        sql`SELECT ${name} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${latest} FROM ${relation} AS t WHERE ${day} IN (${days}) GROUP BY ${day}`,
+      ),
+    );
+  }
+  if (counted.size) more.push(tagged('marker', sql.raw(markersOf(counted)!)));
+  const extra = more.length
+    ? await warehouse.query(renderSql(sql.join(more, ' UNION ALL '), dialect)).catch(() => undefined)
+    : [];
+  if (!extra) return undefined;
+  found.push(...extra.filter((r) => r._kind === 'marker').map(stateRowOf));
+  const recount = new Set<string>();
+  for (const [name, { before, total }] of newer) {
+    const moved = extra.filter((r) => r._kind === 'newer' && r.input === name).map(stateRowOf);
+    const movedDays = new Set(moved.map((r) => r.day));
+    const now = [...before.filter((r) => !movedDays.has(r.day)), ...moved];
+    if (consistent(now, total)) found.push(...now.map((r) => ({ ...r, fingerprint: '' })));
+    else recount.add(name);
+  }
+  if (recount.size) {
+    // Rows removed from days that kept their stamps: every day counted.
+    const counts = await warehouse.query(markersOf(recount)!).catch(() => undefined);
+    if (!counts) return undefined;
+    found.push(...counts.map(stateRowOf));
+  }
+  return { state: stored, markers: found };
 }
 
 /** A whole new state with the size of the inputs it was built from (see `SIZE_INPUT`). */

@@ -566,6 +566,57 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect((await read()).map((r) => r.revenue)).toEqual([10, 10, 10, 10]);
     });
 
+    it('still finds rows removed from an upstream day that kept its stamps, and a day gone', async () => {
+      const sale = (d: string, store: string, amount: number) => ({
+        sale_id: `gone/${d}/${store}`,
+        sold_at: new Date(`${d}T10:00:00Z`),
+        store,
+        amount,
+      });
+      const days = ['2024-03-01', '2024-03-02', '2024-03-03'];
+      await loadRows(
+        warehouse,
+        fx.sales,
+        days.flatMap((d) => [sale(d, 'a', 10), sale(d, 'b', 5)]),
+      );
+      const build = (p: DataProduct, runId: string) => buildProduct(warehouse, p, { runId });
+      await build(fx.copy, 'gone-1');
+      expect((await build(fx.overCopy, 'gone-2')).status).toBe('published');
+      const revenue = async () =>
+        (
+          await warehouse.query(render(sql`SELECT sale_date, revenue FROM ${fx.overCopy} ORDER BY sale_date`))
+        ).map((r) => `${r.sale_date}=${Number(r.revenue)}`);
+
+      // A row deleted from the upstream by hand: no row carries a newer stamp, the count says it.
+      await warehouse.query(
+        render(sql`DELETE FROM ${fx.copy} WHERE ${sql.id('sale_id')} = ${'gone/2024-03-02/b'}`),
+      );
+      expect((await build(fx.overCopy, 'gone-3')).incremental).toMatchObject({
+        mode: 'partitions',
+        partitions: ['2024-03-02'],
+      });
+      expect(await revenue()).toEqual(['2024-03-01=15', '2024-03-02=10', '2024-03-03=15']);
+
+      // A whole day deleted by hand, and another day's row rewritten with a newer stamp, as a
+      // build of that day writes it: both days are rebuilt.
+      await warehouse.query(
+        render(sql`DELETE FROM ${fx.copy} WHERE ${sql.id('sale_date')} = ${sql.cast('2024-03-01', 'date')}`),
+      );
+      await warehouse.query(
+        render(
+          sql`UPDATE ${fx.copy} SET ${sql.id('amount')} = 30, ${sql.id('_processed_at')} = ${sql.currentTimestamp()} WHERE ${sql.id('sale_id')} = ${'gone/2024-03-03/a'}`,
+        ),
+      );
+      expect((await build(fx.overCopy, 'gone-4')).incremental).toMatchObject({
+        mode: 'partitions',
+        partitions: ['2024-03-01', '2024-03-03'],
+      });
+      expect(await revenue()).toEqual(['2024-03-02=10', '2024-03-03=35']);
+      const full = await buildProduct(warehouse, fx.overCopy, { runId: 'gone-5', fullRefresh: true });
+      expect(full.status).toBe('published');
+      expect(await revenue()).toEqual(['2024-03-02=10', '2024-03-03=35']);
+    });
+
     it('plans from the day digest an upstream keeps: a whole rebuild upstream reads no day downstream', async () => {
       const sale = (d: string, amount: number) => ({
         sale_id: `digest/${d}`,
