@@ -460,6 +460,14 @@ export async function planIncremental(
   };
 }
 
+/** A marker ('2026-12-01 10:00:00.000001', as a stamp is written as text) in microseconds since 1970. */
+function micros(marker: string): bigint | undefined {
+  const parts = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?$/.exec(marker);
+  if (!parts) return undefined;
+  const ms = Date.parse(`${parts[1]}T${parts[2]}Z`);
+  return Number.isNaN(ms) ? undefined : BigInt(ms) * 1000n + BigInt((parts[3] ?? '').padEnd(6, '0'));
+}
+
 /**
  * The state of the published build, when it can be compared with (same version, state kept),
  * and the inputs' markers today: one query, so one round trip and one plan. The version stamped
@@ -471,9 +479,10 @@ export async function planIncremental(
  * the state come its row count and its earliest and latest stamps; only if some rows, not all,
  * are stamped after the state's latest marker are the days holding those rows counted (a
  * second query). Every write of a product stamps the rows it writes, so the other days are as
- * the state has them, unless rows were removed from them: then the row count (or the latest
- * stamp) of the whole is not the state's with those days replaced, and every day of that input
- * is counted after all, as it is when every row is newer (an upstream rebuilt whole). On DuckDB,
+ * the state has them, unless rows were removed from them or written with an older stamp (a
+ * clock set back): then the row count, the latest stamp or the sum of the stamps of the whole
+ * is not the state's with those days replaced, and every day of that input is counted after
+ * all, as it is when every row is newer (an upstream rebuilt whole). On DuckDB,
  * where a filter on the stamp skips the row groups that hold no newer row, planning a one-day
  * change reads a few row groups instead of every row (order_daily_sales over order_transactions
  * at scale 30: 4 ms against 12 ms for state and markers). Like the markers, this trusts that
@@ -492,9 +501,12 @@ async function storedState(
   const columns = ['input', 'day', 'row_count', 'marker'].map((c) => sql.id('r', c));
   const stamp = (alias: string) => sql.id(alias, '_processed_at');
   const latest = sql`${sql.cast(sql`MAX(${stamp('t')})`, 'string')} AS ${sql.id('marker')}`;
-  // Any other rows, shaped as the state's, tagged with their kind; `extra` in the fingerprint's place.
-  const tagged = (k: string, select: SqlFragment, extra: SqlFragment = sql.cast(null, 'string')) =>
-    sql`SELECT ${k} AS ${kind}, ${sql.join(columns)}, ${extra}, ${sql.cast(null, 'string')} FROM (${select}) AS r`;
+  const stamps = sql`${sql.stampSum(stamp('t'))} AS ${sql.id('stamps')}`;
+  const none = sql.cast(null, 'string');
+  // Rows shaped as the state's, tagged with their kind, with the earliest stamp and the sum of
+  // the stamps where they are read.
+  const tagged = (k: string, select: SqlFragment, extra: { earliest?: boolean; stamps?: boolean } = {}) =>
+    sql`SELECT ${k} AS ${kind}, ${sql.join(columns)}, ${none}, ${none}, ${extra.earliest ? sql.id('r', 'earliest') : none}, ${extra.stamps ? sql.id('r', 'stamps') : none} FROM (${select}) AS r`;
   const inputs = new Map(inputsOf(product));
   const fast = new Set(
     newerOnly
@@ -510,15 +522,15 @@ async function storedState(
   const slow = new Set([...inputs.keys()].filter((n) => !digested.has(n) && !fast.has(n)));
   const markers = slow.size ? markersOf(slow) : undefined;
   const parts: SqlFragment[] = [
-    sql`SELECT ${'state'} AS ${kind}, ${sql.join(columns)}, ${sql.id('r', 'fingerprint')}, ${version} AS ${sql.id('_published_version')} FROM ${sql.raw(dialect.tableName(stateTable(product)))} AS r`,
+    sql`SELECT ${'state'} AS ${kind}, ${sql.join(columns)}, ${sql.id('r', 'fingerprint')}, ${version} AS ${sql.id('_published_version')}, ${none} AS ${sql.id('earliest')}, ${none} AS ${sql.id('stamps')} FROM ${sql.raw(dialect.tableName(stateTable(product)))} AS r`,
   ];
   if (markers) parts.push(tagged('marker', sql.raw(markers)));
   for (const name of fast) {
     parts.push(
       tagged(
         'total',
-        sql`SELECT ${name} AS ${sql.id('input')}, ${sql.cast(null, 'date')} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${latest}, ${sql.cast(sql`MIN(${stamp('t')})`, 'string')} AS ${sql.id('earliest')} FROM ${inputs.get(name)!} AS t`,
-        sql.id('r', 'earliest'),
+        sql`SELECT ${name} AS ${sql.id('input')}, ${sql.cast(null, 'date')} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${latest}, ${sql.cast(sql`MIN(${stamp('t')})`, 'string')} AS ${sql.id('earliest')}, ${stamps} FROM ${inputs.get(name)!} AS t`,
+        { earliest: true, stamps: true },
       ),
     );
   }
@@ -538,21 +550,40 @@ async function storedState(
 
   // Per input read by stamp: what the state says, the whole now, and the latest stamp before.
   const counted = new Set<string>();
-  const newer = new Map<string, { before: StateRow[]; total: StateRow; since: string }>();
+  const newer = new Map<string, { before: StateRow[]; total: StateRow; since: string; stamps: string }>();
   for (const name of fast) {
     const before = stored.filter((r) => r.input === name);
     const totalRow = rows!.find((r) => r._kind === 'total' && r.input === name)!;
     const total = stateRowOf(totalRow);
     const since = maxOf(before);
-    const earliest = totalRow.fingerprint === null ? null : String(totalRow.fingerprint);
+    const earliest = totalRow.earliest === null ? null : String(totalRow.earliest);
     if (since === null || before.some((r) => r.marker === null || r.day === null)) counted.add(name);
     else if (earliest !== null && earliest > since)
       counted.add(name); // every row newer: all moved
-    else newer.set(name, { before, total, since });
+    else newer.set(name, { before, total, since, stamps: String(totalRow.stamps ?? '') });
   }
-  const consistent = (now: readonly StateRow[], total: StateRow) =>
-    now.reduce((n, r) => n + r.rowCount, 0) === total.rowCount &&
-    (total.rowCount === 0 || maxOf(now) === total.marker);
+  // The days as the state has them, with the moved ones as they are now, make up the table:
+  // the same rows, the same latest stamp and the same sum of stamps (the state's days: each
+  // row stamped with its day's marker, as a build writes a day in one transaction). A day
+  // rewritten with a stamp no later than the state's (a clock set back) changes that sum.
+  const consistent = (kept: readonly StateRow[], moved: readonly SqlRow[], total: StateRow, sum: string) => {
+    const now = [...kept, ...moved.map(stateRowOf)];
+    if (now.reduce((n, r) => n + r.rowCount, 0) !== total.rowCount) return false;
+    if (total.rowCount === 0) return true;
+    if (maxOf(now) !== total.marker) return false;
+    let expected = 0n;
+    for (const r of kept) {
+      const us = r.marker === null ? undefined : micros(r.marker);
+      if (us === undefined) return false;
+      expected += us * BigInt(r.rowCount);
+    }
+    for (const r of moved) {
+      const text = r.stamps === null || r.stamps === undefined ? '' : String(r.stamps);
+      if (!/^\d+$/.test(text)) return false;
+      expected += BigInt(text);
+    }
+    return String(expected) === sum;
+  };
   // The days holding newer rows, counted whole, where some rows are newer.
   const moving = [...newer].filter(([, n]) => n.total.marker !== null && n.total.marker > n.since);
   const more: SqlFragment[] = [];
@@ -564,7 +595,8 @@ async function storedState(
     more.push(
       tagged(
         'newer',
-        sql`SELECT ${name} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${latest} FROM ${relation} AS t WHERE ${day} IN (${days}) GROUP BY ${day}`,
+        sql`SELECT ${name} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${latest}, ${stamps} FROM ${relation} AS t WHERE ${day} IN (${days}) GROUP BY ${day}`,
+        { stamps: true },
       ),
     );
   }
@@ -575,11 +607,12 @@ async function storedState(
   if (!extra) return undefined;
   found.push(...extra.filter((r) => r._kind === 'marker').map(stateRowOf));
   const recount = new Set<string>();
-  for (const [name, { before, total }] of newer) {
-    const moved = extra.filter((r) => r._kind === 'newer' && r.input === name).map(stateRowOf);
-    const movedDays = new Set(moved.map((r) => r.day));
-    const now = [...before.filter((r) => !movedDays.has(r.day)), ...moved];
-    if (consistent(now, total)) found.push(...now.map((r) => ({ ...r, fingerprint: '' })));
+  for (const [name, { before, total, stamps: sum }] of newer) {
+    const moved = extra.filter((r) => r._kind === 'newer' && r.input === name);
+    const movedDays = new Set(moved.map((r) => stateRowOf(r).day));
+    const kept = before.filter((r) => !movedDays.has(r.day));
+    if (consistent(kept, moved, total, sum))
+      found.push(...[...kept, ...moved.map(stateRowOf)].map((r) => ({ ...r, fingerprint: '' })));
     else recount.add(name);
   }
   if (recount.size) {

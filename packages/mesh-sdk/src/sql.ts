@@ -24,7 +24,8 @@ export type PortableCall =
   | { fn: 'to_date'; args: [SqlFragment] }
   | { fn: 'cast'; type: LogicalType; args: [SqlFragment] }
   | { fn: 'regexp_matches'; pattern: string; args: [SqlFragment] }
-  | { fn: 'row_fingerprint'; args: SqlFragment[] };
+  | { fn: 'row_fingerprint'; args: SqlFragment[] }
+  | { fn: 'stamp_sum'; args: [SqlFragment] };
 
 /** Units of date arithmetic. Weeks start on Sunday on every warehouse. */
 export type DateUnit = 'day' | 'week' | 'month' | 'quarter' | 'year';
@@ -134,6 +135,13 @@ sql.regexpMatches = (value: SqlValue, pattern: string) =>
  * equal multisets of rows, different (with overwhelming likelihood) when any value changes.
  * For change detection, as text.
  */
+/**
+ * An aggregate: the sum of a timestamp column's microseconds since 1970, as text, exact at any
+ * row count. Two sets of rows with the same count and the same sum of stamps were most likely
+ * stamped alike (see `storedState` in incremental.ts).
+ */
+sql.stampSum = (value: SqlValue) => callOf({ fn: 'stamp_sum', args: [wrap(value)] });
+
 sql.rowFingerprint = (values: readonly SqlValue[]) =>
   callOf({ fn: 'row_fingerprint', args: values.map((v) => wrap(v)) });
 

@@ -137,6 +137,9 @@ export function bigqueryDialect(options: BigQueryDialectOptions = {}): Dialect {
         }
         case 'regexp_matches':
           return `REGEXP_CONTAINS(${a}, ${quoteString(call.pattern)})`;
+        case 'stamp_sum':
+          // INT64 overflows past nine million rows of this century's stamps; BIGNUMERIC holds them.
+          return `CAST(SUM(CAST(UNIX_MICROS(${a}) AS BIGNUMERIC)) AS STRING)`;
       }
     },
   };

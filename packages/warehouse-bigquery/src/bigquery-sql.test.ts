@@ -44,6 +44,11 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
       ${sql.currentTimestamp()} AS now,
       ${new Date('2024-01-01T00:00:00Z')} AS literal_ts
     FROM ${sql.raw(dialect.tableName(table))} AS e`;
+    const stamps = sql`SELECT ${sql.stampSum(t('at'))} AS stamp_sum FROM ${sql.raw(dialect.tableName(table))} AS e`;
+    expect(await analyzer.analyze(renderSql(stamps, dialect))).toEqual({
+      ok: true,
+      outputColumns: [{ name: 'stamp_sum', type: 'STRING' }],
+    });
     const result = await analyzer.analyze(renderSql(query, dialect));
     expect(result).toEqual({
       ok: true,

@@ -566,7 +566,7 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect((await read()).map((r) => r.revenue)).toEqual([10, 10, 10, 10]);
     });
 
-    it('still finds rows removed from an upstream day that kept its stamps, and a day gone', async () => {
+    it('still finds rows removed from an upstream day that kept its stamps, a day gone, and a day stamped in the past', async () => {
       const sale = (d: string, store: string, amount: number) => ({
         sale_id: `gone/${d}/${store}`,
         sold_at: new Date(`${d}T10:00:00Z`),
@@ -612,9 +612,22 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
         partitions: ['2024-03-01', '2024-03-03'],
       });
       expect(await revenue()).toEqual(['2024-03-02=10', '2024-03-03=35']);
-      const full = await buildProduct(warehouse, fx.overCopy, { runId: 'gone-5', fullRefresh: true });
+
+      // A day rewritten under a clock set back: its stamp is older than the state's, its count
+      // and the table's latest stamp are unchanged. The sum of the stamps moved.
+      await warehouse.query(
+        render(
+          sql`UPDATE ${fx.copy} SET ${sql.id('amount')} = 12, ${sql.id('_processed_at')} = ${sql.cast(new Date('2001-01-01T00:00:00Z'), 'timestamp')} WHERE ${sql.id('sale_id')} = ${'gone/2024-03-02/a'}`,
+        ),
+      );
+      expect((await build(fx.overCopy, 'gone-5')).incremental).toMatchObject({
+        mode: 'partitions',
+        partitions: ['2024-03-02'],
+      });
+      expect(await revenue()).toEqual(['2024-03-02=12', '2024-03-03=35']);
+      const full = await buildProduct(warehouse, fx.overCopy, { runId: 'gone-6', fullRefresh: true });
       expect(full.status).toBe('published');
-      expect(await revenue()).toEqual(['2024-03-02=10', '2024-03-03=35']);
+      expect(await revenue()).toEqual(['2024-03-02=12', '2024-03-03=35']);
     });
 
     it('plans from the day digest an upstream keeps: a whole rebuild upstream reads no day downstream', async () => {

@@ -132,6 +132,9 @@ export const duckdbDialect: Dialect = {
       }
       case 'regexp_matches':
         return `regexp_matches(${a}, ${quoteString(call.pattern)})`;
+      case 'stamp_sum':
+        // A sum of BIGINTs is a HUGEINT: exact.
+        return `CAST(sum(epoch_us(${a})) AS VARCHAR)`;
     }
   },
 };

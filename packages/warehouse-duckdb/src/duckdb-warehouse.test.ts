@@ -489,6 +489,20 @@ describe('duckdb warehouse', () => {
 
 describe('duckdb dialect', () => {
   // Expected values are BigQuery's, so one transform gives one answer on both warehouses.
+  it('sums stamps exactly, to the microsecond, beyond what a BIGINT holds', async () => {
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    // Ten million rows of a 2026 stamp: about 1.8e22 microseconds, far past 2^63.
+    const [row] = await warehouse.query(
+      renderSql(
+        sql`SELECT ${sql.stampSum(sql.id('t', 'at'))} AS total FROM (SELECT TIMESTAMP '2026-12-01 10:00:00.000001' + to_microseconds(range % 2) AS at FROM range(10000000)) AS t`,
+        warehouse.dialect,
+      ),
+    );
+    const one = BigInt(Date.parse('2026-12-01T10:00:00Z')) * 1000n + 1n;
+    expect(row?.total).toBe(String(one * 10_000_000n + 5_000_000n));
+    await warehouse.close();
+  });
+
   it('gives the portable date helpers BigQuery semantics', async () => {
     const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
     const d = (iso: string) => sql.cast(iso, 'date');
