@@ -376,6 +376,7 @@ export async function planIncremental(
   const previous = new Map((stored ?? []).map((r) => [keyOf(r.input, r.day), r]));
   if (!stored || previous.get(keyOf(QUERY_INPUT, null))?.fingerprint !== hash) return full(0);
 
+  for (const [name, rows] of found.digests) digests.set(name, rows);
   let markers = found.markers;
   // Days to hash: those whose count or marker moved, or that have no marker.
   const toHash = new Map<string, 'all' | Array<string | null>>();
@@ -475,14 +476,16 @@ function micros(marker: string): bigint | undefined {
  * lost) fails it, and means a full build, as any other failure does: a full build is always
  * correct, and reports what is wrong with an input.
  *
- * Given `newerOnly`, an upstream product read by day is not counted day by day whole. Beside
+ * Given `newerOnly`, an upstream product read by its partition column (one that keeps a day
+ * digest: see `readsDaily`) is not counted day by day whole. Beside
  * the state come its row count and its earliest and latest stamps; only if some rows, not all,
  * are stamped after the state's latest marker are the days holding those rows counted (a
  * second query). Every write of a product stamps the rows it writes, so the other days are as
  * the state has them, unless rows were removed from them or written with an older stamp (a
  * clock set back): then the row count, the latest stamp or the sum of the stamps of the whole
  * is not the state's with those days replaced, and every day of that input is counted after
- * all, as it is when every row is newer (an upstream rebuilt whole). On DuckDB,
+ * all. When every row is newer (an upstream rebuilt whole), its day digest is read instead, if
+ * it describes the table as the totals show it; else every day is counted. On DuckDB,
  * where a filter on the stamp skips the row groups that hold no newer row, planning a one-day
  * change reads a few row groups instead of every row (order_daily_sales over order_transactions
  * at scale 30: 4 ms against 12 ms for state and markers). Like the markers, this trusts that
@@ -494,7 +497,7 @@ async function storedState(
   product: DataProduct,
   digested: ReadonlySet<string>,
   newerOnly: boolean,
-): Promise<{ state: StateRow[]; markers: StateRow[] } | undefined> {
+): Promise<{ state: StateRow[]; markers: StateRow[]; digests: Map<string, StateRow[]> } | undefined> {
   const dialect = warehouse.dialect;
   const version = sql`(SELECT ${sql.id('p', '_version')} FROM ${product} AS p LIMIT 1)`;
   const kind = sql.id('_kind');
@@ -511,9 +514,7 @@ async function storedState(
   const fast = new Set(
     newerOnly
       ? [...inputs]
-          .filter(
-            ([name, r]) => r.kind === 'data-product' && product.incremental[name] && !digested.has(name),
-          )
+          .filter(([name, r]) => readsDaily(product, name, r) && !digested.has(name))
           .map(([name]) => name)
       : [],
   );
@@ -550,6 +551,7 @@ async function storedState(
 
   // Per input read by stamp: what the state says, the whole now, and the latest stamp before.
   const counted = new Set<string>();
+  const rewritten = new Map<string, StateRow>();
   const newer = new Map<string, { before: StateRow[]; total: StateRow; since: string; stamps: string }>();
   for (const name of fast) {
     const before = stored.filter((r) => r.input === name);
@@ -558,10 +560,29 @@ async function storedState(
     const since = maxOf(before);
     const earliest = totalRow.earliest === null ? null : String(totalRow.earliest);
     if (since === null || before.some((r) => r.marker === null || r.day === null)) counted.add(name);
-    else if (earliest !== null && earliest > since)
-      counted.add(name); // every row newer: all moved
+    else if (earliest !== null && earliest > since) rewritten.set(name, total);
     else newer.set(name, { before, total, since, stamps: String(totalRow.stamps ?? '') });
   }
+  // Every row newer: the upstream was rebuilt whole, every day moved. Its day digest, if it
+  // describes the table as the totals show it, says which days changed without reading any.
+  const digests = new Map<string, StateRow[]>();
+  await Promise.all(
+    [...rewritten].map(async ([name, total]) => {
+      const us = total.marker === null ? undefined : micros(total.marker);
+      const relation = inputs.get(name) as DataProduct;
+      const known =
+        us === undefined
+          ? undefined
+          : { rowCount: total.rowCount, bytes: 0, lastModified: new Date(Number(us / 1000n)) };
+      const days = known && (await currentDigest(warehouse, relation.table, known));
+      if (days)
+        digests.set(
+          name,
+          days.map((r) => ({ ...r, input: name })),
+        );
+      else counted.add(name);
+    }),
+  );
   // The days as the state has them, with the moved ones as they are now, make up the table:
   // the same rows, the same latest stamp and the same sum of stamps (the state's days: each
   // row stamped with its day's marker, as a build writes a day in one transaction). A day
@@ -621,7 +642,7 @@ async function storedState(
     if (!counts) return undefined;
     found.push(...counts.map(stateRowOf));
   }
-  return { state: stored, markers: found };
+  return { state: stored, markers: found, digests };
 }
 
 /** A whole new state with the size of the inputs it was built from (see `SIZE_INPUT`). */
