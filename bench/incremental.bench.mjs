@@ -1,7 +1,9 @@
 // An incremental build of order_daily_sales after one day of its input changed, against a full
 // refresh of the same product, alternated in one run on the same data (a year of history).
-// The change is made the way the mesh makes one: the day's rows of order_transactions are
-// rewritten (new values, a new _processed_at), as an upstream rebuild of that day does.
+// The change is made the way an incremental upstream makes one: the day's rows of
+// order_transactions are rewritten (new values, a new _processed_at), as a rebuild of that day
+// does. In the demo mesh order_transactions is rebuilt whole instead (every day restamped): that
+// flow is the "day digest" figure below.
 // Also, as context, an upstream rebuilt whole (every day restamped, one day different): without
 // a current day digest of the upstream every input day is hashed, and still only the changed day
 // is replaced; with the digest the upstream keeps at publish, no input day is read to plan.
