@@ -401,8 +401,18 @@ export async function planIncremental(
     }
     markers = markers.filter((m) => !digests.has(m.input));
   }
+  // Days the planning query already hashed (those holding newer rows) are not hashed again.
+  const prehashed = found.hashed.filter((r) => !digests.has(r.input));
+  for (const r of prehashed) {
+    const days = toHash.get(r.input);
+    if (days && days !== 'all') {
+      const rest = days.filter((d) => d !== r.day);
+      if (rest.length) toHash.set(r.input, rest);
+      else toHash.delete(r.input);
+    }
+  }
   const hashSql = stateRowsSelect(product, dialect, toHash);
-  const hashed = (hashSql ? await warehouse.query(hashSql) : []).map(stateRowOf);
+  const hashed = [...prehashed, ...(hashSql ? await warehouse.query(hashSql) : []).map(stateRowOf)];
   // A digest's days carry their fingerprints: those that moved count as hashed, unread. Those
   // whose marker alone moved are kept with it, so that a build without a current digest later
   // does not hash them again.
@@ -497,7 +507,9 @@ async function storedState(
   product: DataProduct,
   digested: ReadonlySet<string>,
   newerOnly: boolean,
-): Promise<{ state: StateRow[]; markers: StateRow[]; digests: Map<string, StateRow[]> } | undefined> {
+): Promise<
+  { state: StateRow[]; markers: StateRow[]; digests: Map<string, StateRow[]>; hashed: StateRow[] } | undefined
+> {
   const dialect = warehouse.dialect;
   const version = sql`(SELECT ${sql.id('p', '_version')} FROM ${product} AS p LIMIT 1)`;
   const kind = sql.id('_kind');
@@ -508,8 +520,12 @@ async function storedState(
   const none = sql.cast(null, 'string');
   // Rows shaped as the state's, tagged with their kind, with the earliest stamp and the sum of
   // the stamps where they are read.
-  const tagged = (k: string, select: SqlFragment, extra: { earliest?: boolean; stamps?: boolean } = {}) =>
-    sql`SELECT ${k} AS ${kind}, ${sql.join(columns)}, ${none}, ${none}, ${extra.earliest ? sql.id('r', 'earliest') : none}, ${extra.stamps ? sql.id('r', 'stamps') : none} FROM (${select}) AS r`;
+  const tagged = (
+    k: string,
+    select: SqlFragment,
+    extra: { earliest?: boolean; stamps?: boolean; fingerprint?: boolean } = {},
+  ) =>
+    sql`SELECT ${k} AS ${kind}, ${sql.join(columns)}, ${extra.fingerprint ? sql.id('r', 'fingerprint') : none}, ${none}, ${extra.earliest ? sql.id('r', 'earliest') : none}, ${extra.stamps ? sql.id('r', 'stamps') : none} FROM (${select}) AS r`;
   const inputs = new Map(inputsOf(product));
   const fast = new Set(
     newerOnly
@@ -616,8 +632,9 @@ async function storedState(
     more.push(
       tagged(
         'newer',
-        sql`SELECT ${name} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${latest}, ${stamps} FROM ${relation} AS t WHERE ${day} IN (${days}) GROUP BY ${day}`,
-        { stamps: true },
+        // Hashed too, as `stateRowsSelect` hashes a day: these are the days that moved.
+        sql`SELECT ${name} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${latest}, ${sql.rowFingerprint(relation.columns.map((c) => sql.id('t', c.name)))} AS ${sql.id('fingerprint')}, ${stamps} FROM ${relation} AS t WHERE ${day} IN (${days}) GROUP BY ${day}`,
+        { stamps: true, fingerprint: true },
       ),
     );
   }
@@ -628,13 +645,15 @@ async function storedState(
   if (!extra) return undefined;
   found.push(...extra.filter((r) => r._kind === 'marker').map(stateRowOf));
   const recount = new Set<string>();
+  const hashed: StateRow[] = [];
   for (const [name, { before, total, stamps: sum }] of newer) {
     const moved = extra.filter((r) => r._kind === 'newer' && r.input === name);
     const movedDays = new Set(moved.map((r) => stateRowOf(r).day));
     const kept = before.filter((r) => !movedDays.has(r.day));
-    if (consistent(kept, moved, total, sum))
+    if (consistent(kept, moved, total, sum)) {
       found.push(...[...kept, ...moved.map(stateRowOf)].map((r) => ({ ...r, fingerprint: '' })));
-    else recount.add(name);
+      hashed.push(...moved.map(stateRowOf));
+    } else recount.add(name);
   }
   if (recount.size) {
     // Rows removed from days that kept their stamps: every day counted.
@@ -642,7 +661,7 @@ async function storedState(
     if (!counts) return undefined;
     found.push(...counts.map(stateRowOf));
   }
-  return { state: stored, markers: found, digests };
+  return { state: stored, markers: found, digests, hashed };
 }
 
 /** A whole new state with the size of the inputs it was built from (see `SIZE_INPUT`). */
