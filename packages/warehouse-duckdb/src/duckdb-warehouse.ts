@@ -200,7 +200,8 @@ interface Counted extends Numbered {
  * the square of the tables (each a pipeline that waits on the ones before it: a minute at
  * 10,000), so every table's rows go through one GROUP BY instead. Those of the smallest tables,
  * up to GATHERED_ROWS together, are gathered first (a GROUP BY fed by thousands of tiny scans
- * sets up a hash table for each); the rest stream through a GROUP BY of their own.
+ * sets up a hash table for each); the rest stream through a GROUP BY of their own, but for
+ * tables of OWN_AGGREGATE_ROWS or more, each counted by an aggregate of its own.
  */
 function rowsSql(refs: readonly Counted[], types: readonly string[]): string {
   let gathered = 0;
@@ -219,14 +220,12 @@ function rowsSql(refs: readonly Counted[], types: readonly string[]): string {
     );
     return `SELECT ${[`${i} AS i`, ...stamps].join(', ')} FROM ${table(ref)}`;
   };
-  const counted = ['i', 'count(*) AS row_count', ...types.map((_, n) => `max(p${n}) AS p${n}`)].join(', ');
-  const big = refs.filter((t) => t.estimate !== undefined && t.estimate >= OWN_AGGREGATE_ROWS);
-  const rest = refs.filter((t) => !small.has(t) && !big.includes(t));
+  const aggregates = ['count(*) AS row_count', ...types.map((_, n) => `max(p${n}) AS p${n}`)].join(', ');
+  const counted = `i, ${aggregates}`;
+  const big = new Set(refs.filter((t) => t.estimate !== undefined && t.estimate >= OWN_AGGREGATE_ROWS));
+  const rest = refs.filter((t) => !small.has(t) && !big.has(t));
   const parts = [
-    ...big.map(
-      (t) =>
-        `SELECT ${[`${t.i} AS i`, 'count(*) AS row_count', ...types.map((_, n) => `max(p${n}) AS p${n}`)].join(', ')} FROM (${scan(t)})`,
-    ),
+    ...[...big].map((t) => `SELECT ${t.i} AS i, ${aggregates} FROM (${scan(t)})`),
     ...(rest.length ? [`SELECT ${counted} FROM (${unionAll(rest.map(scan))}) GROUP BY i`] : []),
   ];
   const streamed = parts.length ? unionAll(parts) : undefined;
