@@ -15,23 +15,14 @@
 //   [--seconds 60] [--interval-ms 1000] [--polls 250,50] [--db FILE (a warehouse already built
 //   at the scale: copied, not changed)]
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { createRequire } from 'node:module';
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { buildMesh } from '@retail-mesh/sdk';
-import { loadMesh } from '@retail-mesh/tools';
+import { loadMesh, startDropZones } from '@retail-mesh/tools';
 import { recordFigures } from './lib/results.mjs';
 
 const { values } = parseArgs({
@@ -65,26 +56,6 @@ const p95 = (xs) =>
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (ms) => (Number.isFinite(ms) ? `${Math.round(ms).toLocaleString('en-US')} ms` : '-');
 
-/**
- * startDropZones: from @retail-mesh/tools when this build exports it, else tools/mesh/src/drop-zone.ts
- * on its own (it imports only the SDK and Node), transpiled by the workspace's TypeScript.
- */
-async function loadDropZones() {
-  const tools = await import('@retail-mesh/tools');
-  if (typeof tools.startDropZones === 'function') return tools;
-  const toolsDir = dirname(dirname(fileURLToPath(import.meta.resolve('@retail-mesh/tools'))));
-  const ts = createRequire(join(toolsDir, 'package.json'))('typescript');
-  const { outputText } = ts.transpileModule(readFileSync(join(toolsDir, 'src', 'drop-zone.ts'), 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  });
-  const file = join(dir, 'drop-zone.mjs');
-  writeFileSync(
-    file,
-    outputText.replaceAll("'@retail-mesh/sdk'", JSON.stringify(import.meta.resolve('@retail-mesh/sdk'))),
-  );
-  return import(pathToFileURL(file).href);
-}
-
 // -- The mesh at scale, as a user builds it. ---------------------------------------------------
 let upSeconds;
 if (values.db) {
@@ -115,7 +86,6 @@ if (values.db) {
   console.log(`mesh up --scale ${scale}: ${upSeconds.toFixed(1)} s`);
 }
 
-const { startDropZones } = await loadDropZones();
 const mesh = await loadMesh();
 const warehouse = await createDuckDbWarehouse({ path: db });
 const [{ stores, receipts: sampleReceipts, orders }] = await warehouse.query(
