@@ -526,7 +526,8 @@ function addsUp(
  * with an input.
  *
  * Inputs are counted day by day (`markerSelect`) in the same query as the state, but for an
- * upstream product read by its partition column, given `newerOnly`: its row count, earliest,
+ * upstream product read by its partition column, given `cheap` (a query costs milliseconds, not
+ * a billed scan of every day's partition): its row count, earliest,
  * latest and summed stamps come instead. Every build of a product stamps the rows it writes, a
  * day at a time or whole, so:
  * - no row stamped after the state's latest marker: the state's days are today's, if the totals
@@ -548,7 +549,7 @@ async function storedState(
   warehouse: Warehouse,
   product: DataProduct,
   digested: ReadonlySet<string>,
-  newerOnly: boolean,
+  cheap: boolean,
 ): Promise<
   | {
       state: StateRow[];
@@ -579,7 +580,7 @@ async function storedState(
     sql`SELECT ${k} AS ${kind}, ${sql.join(columns)}, ${extra.fingerprint ? sql.id('r', 'fingerprint') : none}, ${none}, ${extra.earliest ? sql.id('r', 'earliest') : none}, ${extra.stamps ? sql.id('r', 'stamps') : none} FROM (${select}) AS r`;
   const inputs = new Map(inputsOf(product));
   const fast = new Set(
-    newerOnly
+    cheap
       ? [...inputs]
           .filter(([name, r]) => readsDaily(product, name, r) && !digested.has(name))
           .map(([name]) => name)
@@ -602,9 +603,15 @@ async function storedState(
       ),
     );
   }
-  const rows = await warehouse
-    .query(renderSql(sql.join(parts, ' UNION ALL '), dialect))
-    .catch(() => undefined);
+  const union = sql.join(parts, ' UNION ALL ');
+  // Where a query costs milliseconds, not a job, a year of state rows comes as one JSON text:
+  // their 3,000 values one by one cost 2.5 ms to convert on DuckDB, the text a tenth of that.
+  const rows = await (cheap
+    ? warehouse
+        .query(renderSql(sql`SELECT ${sql.rowsJson('u')} AS ${sql.id('rows')} FROM (${union}) AS u`, dialect))
+        .then(([packed]) => JSON.parse(String(packed?.rows ?? '[]')) as SqlRow[])
+    : warehouse.query(renderSql(union, dialect))
+  ).catch(() => undefined);
   const state = rows?.filter((r) => r._kind === 'state') ?? [];
   // No row: no state to compare with; a published table of another version: its state is not ours.
   if (!state.length || state.some((r) => r._published_version !== product.version)) return undefined;

@@ -25,7 +25,8 @@ export type PortableCall =
   | { fn: 'cast'; type: LogicalType; args: [SqlFragment] }
   | { fn: 'regexp_matches'; pattern: string; args: [SqlFragment] }
   | { fn: 'row_fingerprint'; args: SqlFragment[] }
-  | { fn: 'stamp_sum'; args: [SqlFragment] };
+  | { fn: 'stamp_sum'; args: [SqlFragment] }
+  | { fn: 'rows_json'; args: [SqlFragment] };
 
 /** Units of date arithmetic. Weeks start on Sunday on every warehouse. */
 export type DateUnit = 'day' | 'week' | 'month' | 'quarter' | 'year';
@@ -131,19 +132,27 @@ sql.cast = (value: SqlValue, type: LogicalType) => callOf({ fn: 'cast', type, ar
 sql.regexpMatches = (value: SqlValue, pattern: string) =>
   callOf({ fn: 'regexp_matches', pattern, args: [wrap(value)] });
 /**
- * An aggregate fingerprint of the rows of a group over the given values (columns): equal for
- * equal multisets of rows, different (with overwhelming likelihood) when any value changes.
- * For change detection, as text.
- */
-/**
  * An aggregate: the sum of a timestamp column's microseconds since 1970, as text, exact at any
  * row count. Two sets of rows with the same count and the same sum of stamps were most likely
  * stamped alike (see `storedState` in incremental.ts).
  */
 sql.stampSum = (value: SqlValue) => callOf({ fn: 'stamp_sum', args: [wrap(value)] });
 
+/**
+ * An aggregate fingerprint of the rows of a group over the given values (columns): equal for
+ * equal multisets of rows, different (with overwhelming likelihood) when any value changes.
+ * For change detection, as text.
+ */
 sql.rowFingerprint = (values: readonly SqlValue[]) =>
   callOf({ fn: 'row_fingerprint', args: values.map((v) => wrap(v)) });
+
+/**
+ * An aggregate: every row of the relation aliased `alias` as one JSON array of objects, as text
+ * (NULL for no row); column names are the keys, integers numbers, dates 'YYYY-MM-DD'. For reading
+ * hundreds of small rows where a query costs milliseconds: one value crosses to JS instead of
+ * each of theirs (see `storedState` in incremental.ts).
+ */
+sql.rowsJson = (alias: string) => callOf({ fn: 'rows_json', args: [sql.id(alias)] });
 
 /** How a rendered relation is named: the published table unless the caller maps it elsewhere. */
 export type RelationResolver = (relation: Relation) => TableRef;

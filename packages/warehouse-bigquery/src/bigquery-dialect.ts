@@ -140,6 +140,8 @@ export function bigqueryDialect(options: BigQueryDialectOptions = {}): Dialect {
         case 'stamp_sum':
           // INT64 overflows past nine million rows of this century's stamps; BIGNUMERIC holds them.
           return `CAST(SUM(CAST(UNIX_MICROS(${a}) AS BIGNUMERIC)) AS STRING)`;
+        case 'rows_json':
+          return `TO_JSON_STRING(ARRAY_AGG(${a}))`;
       }
     },
   };

@@ -49,6 +49,11 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
       ok: true,
       outputColumns: [{ name: 'stamp_sum', type: 'STRING' }],
     });
+    const packed = sql`SELECT ${sql.rowsJson('u')} AS packed FROM (SELECT e.day, e.units FROM ${sql.raw(dialect.tableName(table))} AS e) AS u`;
+    expect(await analyzer.analyze(renderSql(packed, dialect))).toEqual({
+      ok: true,
+      outputColumns: [{ name: 'packed', type: 'STRING' }],
+    });
     const result = await analyzer.analyze(renderSql(query, dialect));
     expect(result).toEqual({
       ok: true,

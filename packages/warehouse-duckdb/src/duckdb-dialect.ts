@@ -135,6 +135,8 @@ export const duckdbDialect: Dialect = {
       case 'stamp_sum':
         // A sum of BIGINTs is a HUGEINT: exact.
         return `CAST(sum(epoch_us(${a})) AS VARCHAR)`;
+      case 'rows_json':
+        return `CAST(to_json(list(${a})) AS VARCHAR)`;
     }
   },
 };

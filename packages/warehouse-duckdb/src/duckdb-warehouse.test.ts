@@ -489,6 +489,23 @@ describe('duckdb warehouse', () => {
 
 describe('duckdb dialect', () => {
   // Expected values are BigQuery's, so one transform gives one answer on both warehouses.
+  it('packs rows as one JSON text: keys, numbers, dates as days, NULL, quotes; no row is NULL', async () => {
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    const packed = (where: string) =>
+      renderSql(
+        sql`SELECT ${sql.rowsJson('u')} AS ${sql.id('rows')} FROM (SELECT * FROM (VALUES ('a"b', DATE '2025-11-04', 3::BIGINT, NULL::VARCHAR), ('c', NULL, 9007199254740991::BIGINT, '2026-12-01 10:00:00.000001')) AS v(input, day, row_count, marker) WHERE ${sql.raw(where)}) AS u`,
+        warehouse.dialect,
+      );
+    const [row] = await warehouse.query(packed('true'));
+    expect(JSON.parse(String(row?.rows))).toEqual([
+      { input: 'a"b', day: '2025-11-04', row_count: 3, marker: null },
+      { input: 'c', day: null, row_count: 9007199254740991, marker: '2026-12-01 10:00:00.000001' },
+    ]);
+    const [none] = await warehouse.query(packed('false'));
+    expect(none?.rows).toBeNull();
+    await warehouse.close();
+  });
+
   it('sums stamps exactly, to the microsecond, beyond what a BIGINT holds', async () => {
     const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
     // Ten million rows of a 2026 stamp: about 1.8e22 microseconds, far past 2^63.
