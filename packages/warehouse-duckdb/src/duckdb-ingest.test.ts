@@ -186,6 +186,32 @@ describe('ingesting files into a source', () => {
     }
   });
 
+  it('keeps a sample with unique keys as a view of its log, and one whose keys repeat as a table of one row a key', async () => {
+    const sample = (n: number, keys: number) =>
+      (
+        warehouse as unknown as { writeSampleBatch: (...a: unknown[]) => Promise<{ rowCount: number }> }
+      ).writeSampleBatch(
+        orders,
+        `SELECT 'S' || (i % ${keys}) AS order_id, 'store' AS channel, i AS amount, 1 AS items, TIMESTAMP '2026-10-01' AS ordered_at, NULL AS note FROM range(${n}) AS t(i)`,
+        'sample',
+      );
+    const current = async () => ({
+      kind: (
+        await warehouse.query(
+          `SELECT table_type FROM information_schema.tables WHERE table_schema = 'shop' AND table_name = 'raw_orders'`,
+        )
+      )[0]?.table_type,
+      counted: (
+        await warehouse.query(`SELECT count(*) AS n, count(DISTINCT order_id) AS k FROM shop.raw_orders`)
+      )[0],
+    });
+    expect(await sample(5000, 5000)).toMatchObject({ rowCount: 5000 });
+    expect(await current()).toEqual({ kind: 'VIEW', counted: { n: 5000, k: 5000 } });
+    // One key twice among thousands: the hashes tell there is a repeat, the keys which.
+    expect(await sample(5001, 5000)).toMatchObject({ rowCount: 5001 });
+    expect(await current()).toEqual({ kind: 'BASE TABLE', counted: { n: 5000, k: 5000 } });
+  });
+
   it('unpads an older sample in its log, leaving its current rows a view of it', async () => {
     const path = join(dir, 'older-sample.duckdb');
     const older = await createDuckDbWarehouse({ path, create: true });

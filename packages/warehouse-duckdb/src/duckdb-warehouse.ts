@@ -1218,9 +1218,17 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             // One batch whose keys are unique is its own current rows: a view of the log, so
             // the sample is written once (a copy as a table cost as much as generating it).
             // Ingesting real rows, or reverting, makes them a table again (refreshCurrent).
-            const [dups] = await this.run(
-              `SELECT count(*) AS n FROM (SELECT 1 FROM ${table(source.log)} GROUP BY ${keys} HAVING count(*) > 1) AS d`,
+            // Keys whose hashes all differ differ themselves: one 64-bit value a row to hash,
+            // not the key's columns (returns at scale 100: 60 ms against 125). Hashes alike
+            // are duplicates or, rarely, a collision: then the keys themselves are compared.
+            const [hashes] = await this.run(
+              `SELECT count(*) - count(DISTINCT hash(${keys})) AS n FROM ${table(source.log)}`,
             );
+            const [dups] = Number(hashes?.n)
+              ? await this.run(
+                  `SELECT count(*) AS n FROM (SELECT 1 FROM ${table(source.log)} GROUP BY ${keys} HAVING count(*) > 1) AS d`,
+                )
+              : [{ n: 0 }];
             if (Number(dups?.n)) return this.refreshCurrent(source)();
             return [
               ...((await this.currentIsView(source)) ? [] : [`DROP TABLE IF EXISTS ${table(source.table)}`]),
