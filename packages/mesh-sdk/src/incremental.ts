@@ -506,8 +506,15 @@ function addsUp(
   if (total.rowCount === 0) return true;
   if (latestMarker(now) !== total.marker) return false;
   let expected = 0n;
+  // Days written by one build share its marker: each is parsed once.
+  const parsed = new Map<string, bigint | undefined>();
   for (const r of kept) {
-    const us = r.marker === null ? undefined : micros(r.marker);
+    if (r.marker === null) return false;
+    let us = parsed.get(r.marker);
+    if (us === undefined && !parsed.has(r.marker)) {
+      us = micros(r.marker);
+      parsed.set(r.marker, us);
+    }
     if (us === undefined) return false;
     expected += us * BigInt(r.rowCount);
   }
@@ -588,10 +595,28 @@ async function storedState(
   );
   const markersOf = (names: ReadonlySet<string>) =>
     markerSelect(product, dialect, new Set([...inputs.keys()].filter((n) => !names.has(n))));
+  const stateRef = sql.raw(dialect.tableName(stateTable(product)));
+  // The days of an input holding rows stamped after `since`, counted and hashed as
+  // `stateRowsSelect` hashes a day (these are the days that moved), each with `since` as text;
+  // none at all when more than `most` days hold such rows.
+  const newerDays = (name: string, since: SqlFragment, most?: SqlFragment) => {
+    const relation = inputs.get(name)!;
+    const column = product.incremental[name]!;
+    const day = dayExpr(relation, column, 't');
+    const moved = sql`SELECT DISTINCT ${dayExpr(relation, column, 'n')} AS ${sql.id('d')} FROM ${relation} AS n WHERE ${stamp('n')} > ${since}`;
+    const days = most
+      ? sql`SELECT ${sql.id('m', 'd')} FROM (SELECT ${sql.id('d')}, COUNT(*) OVER () AS ${sql.id('k')} FROM (${moved}) AS c) AS m WHERE ${sql.id('m', 'k')} <= ${most}`
+      : moved;
+    return tagged(
+      'newer',
+      sql`SELECT ${name} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${latest}, ${sql.rowFingerprint(relation.columns.map((c) => sql.id('t', c.name)))} AS ${sql.id('fingerprint')}, ${sql.cast(since, 'string')} AS ${sql.id('earliest')}, ${stamps} FROM ${relation} AS t WHERE ${day} IN (${days}) GROUP BY ${day}`,
+      { stamps: true, fingerprint: true, earliest: true },
+    );
+  };
   const slow = new Set([...inputs.keys()].filter((n) => !digested.has(n) && !fast.has(n)));
   const markers = slow.size ? markersOf(slow) : undefined;
   const parts: SqlFragment[] = [
-    sql`SELECT ${'state'} AS ${kind}, ${sql.join(columns)}, ${sql.id('r', 'fingerprint')}, ${version} AS ${sql.id('_published_version')}, ${none} AS ${sql.id('earliest')}, ${none} AS ${sql.id('stamps')} FROM ${sql.raw(dialect.tableName(stateTable(product)))} AS r`,
+    sql`SELECT ${'state'} AS ${kind}, ${sql.join(columns)}, ${sql.id('r', 'fingerprint')}, ${version} AS ${sql.id('_published_version')}, ${none} AS ${sql.id('earliest')}, ${none} AS ${sql.id('stamps')} FROM ${stateRef} AS r`,
   ];
   if (markers) parts.push(tagged('marker', sql.raw(markers)));
   for (const name of fast) {
@@ -600,6 +625,17 @@ async function storedState(
         'total',
         sql`SELECT ${name} AS ${sql.id('input')}, ${sql.cast(null, 'date')} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${latest}, ${sql.cast(sql`MIN(${stamp('t')})`, 'string')} AS ${sql.id('earliest')}, ${stamps} FROM ${inputs.get(name)!} AS t`,
         { earliest: true, stamps: true },
+      ),
+    );
+    // The days that moved since the state's latest marker, in this same query: a few days
+    // changed is the common case (one query, not two: 4 ms less on a one-day change at scale
+    // 30). Many days moved (an upstream rebuilt whole) give none here: its digest comes first.
+    const mine = sql`FROM ${stateRef} AS s WHERE ${sql.id('s', 'input')} = ${name}`;
+    parts.push(
+      newerDays(
+        name,
+        sql`(SELECT MAX(${sql.cast(sql.id('s', 'marker'), 'timestamp')}) ${mine})`,
+        sql`(SELECT COUNT(*) * ${MANY_MOVED} ${mine})`,
       ),
     );
   }
@@ -656,22 +692,16 @@ async function storedState(
       }
     }),
   );
-  // The days holding newer rows, counted whole, where some rows are newer.
+  // The days holding newer rows, counted whole, where some rows are newer: found by the first
+  // query if it saw the same latest marker and few days moved, else by a second.
+  const early = rows!.filter((r) => r._kind === 'newer');
   const moving = [...newer].filter(([, n]) => n.total.marker !== null && n.total.marker > n.since);
+  const newerRows: SqlRow[] = [];
   const more: SqlFragment[] = [];
   for (const [name, { since }] of moving) {
-    const relation = inputs.get(name)!;
-    const column = product.incremental[name]!;
-    const day = dayExpr(relation, column, 't');
-    const days = sql`SELECT DISTINCT ${dayExpr(relation, column, 'n')} FROM ${relation} AS n WHERE ${stamp('n')} > ${sql.cast(since, 'timestamp')}`;
-    more.push(
-      tagged(
-        'newer',
-        // Hashed too, as `stateRowsSelect` hashes a day: these are the days that moved.
-        sql`SELECT ${name} AS ${sql.id('input')}, ${day} AS ${sql.id('day')}, COUNT(*) AS ${sql.id('row_count')}, ${latest}, ${sql.rowFingerprint(relation.columns.map((c) => sql.id('t', c.name)))} AS ${sql.id('fingerprint')}, ${stamps} FROM ${relation} AS t WHERE ${day} IN (${days}) GROUP BY ${day}`,
-        { stamps: true, fingerprint: true },
-      ),
-    );
+    const mine = early.filter((r) => r.input === name);
+    if (mine.length && mine.every((r) => r.earliest === since)) newerRows.push(...mine);
+    else more.push(newerDays(name, sql.cast(since, 'timestamp')));
   }
   if (counted.size) more.push(tagged('marker', sql.raw(markersOf(counted)!)));
   const extra = more.length
@@ -679,11 +709,12 @@ async function storedState(
     : [];
   if (!extra) return undefined;
   found.push(...extra.filter((r) => r._kind === 'marker').map(stateRowOf));
+  newerRows.push(...extra.filter((r) => r._kind === 'newer'));
   const recount = new Set<string>();
   const hashed: StateRow[] = [];
   for (const [name, { before, total, stamps: sum }] of newer) {
-    const moved = extra
-      .filter((r) => r._kind === 'newer' && r.input === name)
+    const moved = newerRows
+      .filter((r) => r.input === name)
       .map((r) => ({
         row: stateRowOf(r),
         stamps: r.stamps === null || r.stamps === undefined ? '' : String(r.stamps),

@@ -630,6 +630,52 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(await revenue()).toEqual(['2024-03-02=12', '2024-03-03=35']);
     });
 
+    it('hashes only the upstream days stamped since the last build: a day restamped as it was is not rebuilt, many days moved are', async () => {
+      const days = Array.from({ length: 12 }, (_, i) => `2024-05-${String(i + 1).padStart(2, '0')}`);
+      await loadRows(
+        warehouse,
+        fx.sales,
+        days.map((d) => ({
+          sale_id: `few/${d}`,
+          sold_at: new Date(`${d}T09:00:00Z`),
+          store: 'a',
+          amount: 10,
+        })),
+      );
+      const build = (p: DataProduct, runId: string) => buildProduct(warehouse, p, { runId });
+      await build(fx.copy, 'few-1');
+      expect((await build(fx.overCopy, 'few-2')).status).toBe('published');
+      const restamp = (on: readonly string[], amount?: number) =>
+        warehouse.query(
+          render(
+            sql`UPDATE ${fx.copy} SET ${sql.id('_processed_at')} = ${sql.currentTimestamp()}${amount === undefined ? sql`` : sql`, ${sql.id('amount')} = ${amount}`} WHERE ${sql.id('sale_date')} IN (${sql.join(on.map((d) => sql.cast(d, 'date')))})`,
+          ),
+        );
+      const revenue = async () =>
+        (
+          await warehouse.query(render(sql`SELECT sale_date, revenue FROM ${fx.overCopy} ORDER BY sale_date`))
+        ).map((r) => Number(r.revenue));
+
+      // One day written again as it was (an upstream rebuild of that day): hashed, equal, kept.
+      await restamp([days[4]!]);
+      expect((await build(fx.overCopy, 'few-3')).incremental).toMatchObject({
+        mode: 'up-to-date',
+        partitions: [],
+        hashedDays: 1,
+      });
+      // One day changed: that day alone.
+      await restamp([days[7]!], 25);
+      expect((await build(fx.overCopy, 'few-4')).incremental).toMatchObject({
+        partitions: [days[7]],
+        hashedDays: 1,
+      });
+      // Four of twelve days moved, one of them changed: more than a quarter, planned as before.
+      await restamp(days.slice(0, 3));
+      await restamp([days[9]!], 40);
+      expect((await build(fx.overCopy, 'few-5')).incremental).toMatchObject({ partitions: [days[9]] });
+      expect(await revenue()).toEqual(days.map((_, i) => (i === 7 ? 25 : i === 9 ? 40 : 10)));
+    });
+
     it('plans from the day digest an upstream keeps: a whole rebuild upstream reads no day downstream', async () => {
       const sale = (d: string, amount: number) => ({
         sale_id: `digest/${d}`,

@@ -10,7 +10,10 @@ export function tablesWrittenBy(statement: string): string[] | 'all' {
   // Several statements in one: each is read, unless the text has what the split does not follow
   // (comments, dollar-quoted or escape strings): then it cannot tell.
   if (/;\s*\S/.test(statement) && /--|\/\*|\$|\b[Ee]'/.test(statement)) return 'all';
-  const parts = statements(statement).filter((p) => p.replace(/--[^\n]*|\s+/g, '') !== '');
+  // Most statements are one, some of them long (literal rows): those are not split, nor copied.
+  const parts = statement.includes(';')
+    ? statements(statement).filter((p) => p.replace(/--[^\n]*|\s+/g, '') !== '')
+    : [statement];
 
   if (parts.length > 1) {
     const keys = new Set<string>();
