@@ -645,7 +645,7 @@ async function storedState(
   const rows = await (cheap
     ? warehouse
         .query(renderSql(sql`SELECT ${sql.rowsJson('u')} AS ${sql.id('rows')} FROM (${union}) AS u`, dialect))
-        .then(([packed]) => JSON.parse(String(packed?.rows ?? '[]')) as SqlRow[])
+        .then(([packed]) => (JSON.parse(String(packed?.rows ?? 'null')) ?? []) as SqlRow[])
     : warehouse.query(renderSql(union, dialect))
   ).catch(() => undefined);
   const state = rows?.filter((r) => r._kind === 'state') ?? [];
