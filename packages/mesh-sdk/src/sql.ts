@@ -149,9 +149,9 @@ sql.rowFingerprint = (values: readonly SqlValue[]) =>
 /**
  * An aggregate: every row of the relation aliased `alias` as one JSON array of objects, as text
  * (for no row NULL on DuckDB, the text `null` on BigQuery: JSON.parse reads both as null);
- * column names are the keys, integers numbers (counts: exact to 2^53), dates 'YYYY-MM-DD'. For reading
- * hundreds of small rows where a query costs milliseconds: one value crosses to JS instead of
- * each of theirs (see `storedState` in incremental.ts).
+ * column names are the keys, integers numbers (counts: exact to 2^53), dates 'YYYY-MM-DD'.
+ * For reading hundreds of small rows where a query costs milliseconds: one value crosses to JS
+ * instead of each of theirs (see `storedState` in incremental.ts).
  */
 sql.rowsJson = (alias: string) => callOf({ fn: 'rows_json', args: [sql.id(alias)] });
 
