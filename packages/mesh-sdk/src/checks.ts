@@ -323,7 +323,7 @@ interface KeyGroup {
  *   every column they name on every row (on order_items at scale 30: 658 ms against 36 ms).
  *   These counts, with anti-joins and assertions, are branches of one UNION ALL pivoted into
  *   one row. Checks run on some days alone (`within`) are the exception: they are CASEs of one
- *   scan of those days' rows, which are few and must be found first;
+ *   scan of those days' rows, which are few and must be found first.
  *
  * Apart from scans and keys that checks have in common, the parts read different columns or
  * build different hash tables, so a suite costs about what its checks cost one by one, summed
