@@ -57,14 +57,10 @@ export interface StagingLeftover {
 }
 
 /**
- * The staging tables of `products` that exist now: one catalog listing for every schema where
- * the warehouse lists many at once (`listTablesIn`), else one per schema.
+ * The tables of each schema: one catalog listing for every schema where the warehouse lists
+ * many at once (`listTablesIn`), else one per schema.
  */
-export async function stagingLeftovers(
-  warehouse: Warehouse,
-  products: readonly DataProduct[],
-): Promise<StagingLeftover[]> {
-  const wanted = [...new Set(products.map((p) => p.table.schema))];
+async function tablesIn(warehouse: Warehouse, wanted: readonly string[]): Promise<Map<string, Set<string>>> {
   const schemas = new Map<string, Set<string>>();
   const bulk = warehouse as Warehouse & Partial<BulkCatalog>;
   if (wanted.length && typeof bulk.listTablesIn === 'function') {
@@ -73,11 +69,29 @@ export async function stagingLeftovers(
   } else {
     for (const schema of wanted) schemas.set(schema, new Set(await warehouse.listTables(schema)));
   }
+  return schemas;
+}
+
+/** The staging tables of `products` that exist now. */
+export async function stagingLeftovers(
+  warehouse: Warehouse,
+  products: readonly DataProduct[],
+): Promise<StagingLeftover[]> {
+  const schemas = await tablesIn(warehouse, [...new Set(products.map((p) => p.table.schema))]);
   return products.flatMap((product) =>
     stagingTablesOf(product)
       .filter((t) => schemas.get(t.schema)?.has(t.name))
       .map((table) => ({ product, table })),
   );
+}
+
+/** The ids of `products` that have no published table now (dropped, or never published). */
+export async function unpublishedProducts(
+  warehouse: Warehouse,
+  products: readonly DataProduct[],
+): Promise<Set<string>> {
+  const schemas = await tablesIn(warehouse, [...new Set(products.map((p) => p.table.schema))]);
+  return new Set(products.filter((p) => !schemas.get(p.table.schema)?.has(p.table.name)).map((p) => p.id));
 }
 
 /** `leftover staging table order._staging_order_returns from a build that did not finish` */
@@ -809,7 +823,7 @@ function blockError(product: DataProduct, block: Block): BuildError {
 
 /**
  * Whether each product is unchanged: its last build published this very definition, its table
- * is there, and nothing it reads changed since that build started (no batch of a source it reads
+ * is there with the rows that build counted, and nothing it reads changed since that build started (no batch of a source it reads
  * loaded or reverted since; no product it reads rebuilt in this build, or with rows stamped
  * since). Its last run then, to record again; undefined when it must be built. Asked once per
  * build: the run log, the batches and the products' stats in one statement each.
@@ -837,7 +851,10 @@ async function changeTracker(
       last.definition !== definitionOf(product, warehouse.dialect)
     )
       return undefined;
-    if (!statsOf.get(product.id) || readsClock(product, warehouse.dialect)) return undefined;
+    // Its table as that build left it: there, and holding the rows it counted (a table written
+    // outside a build since is rebuilt, not vouched for again).
+    const own = statsOf.get(product.id);
+    if (!own || own.rowCount !== last.rowCount || readsClock(product, warehouse.dialect)) return undefined;
     // A margin before the last build read its inputs: a batch stamped before its ingest
     // committed, or by another clock (the warehouse's), is not missed.
     const since = last.startedAt.getTime() - CHANGE_MARGIN_MS;

@@ -403,6 +403,38 @@ describe('productHealth', () => {
   });
 });
 
+describe('productHealth of a table changed since its last run', () => {
+  it('gives no quality figure for a table that is gone: its last run measured rows nobody holds', () => {
+    const health = productHealth(orders, { stats: undefined, lastRun: run() }, now);
+    expect(health).toMatchObject({
+      status: 'error',
+      reasons: ['not published'],
+      qualityScore: null,
+      completeness: null,
+      validity: null,
+      checks: { passed: 0, failed: 0, total: 0 },
+      failedChecks: [],
+    });
+  });
+
+  it.each([
+    ['build', run(), 60],
+    ['test', run({ status: 'tested' }), 150],
+  ])('is degraded when the table holds other rows than its last %s counted', (kind, lastRun, rows) => {
+    const health = productHealth(orders, { stats: { ...stats(hoursAgo(1)), rowCount: rows }, lastRun }, now);
+    expect(health.status).toBe('degraded');
+    expect(health.reasons).toEqual([
+      `holds ${rows} rows where its last ${kind} counted 100: written outside a build since; run mesh test sales.sales_orders, or build it again`,
+    ]);
+  });
+
+  it('compares no count after a failed build: the table is the one an earlier build published', () => {
+    const lastRun = run({ status: 'failed', rowCount: 0, error: { code: 'check-failed', message: 'boom' } });
+    const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun }, now);
+    expect(health.reasons).toEqual(['last run failed: boom']);
+  });
+});
+
 describe('meshHealth', () => {
   const health = (
     id: string,

@@ -184,6 +184,14 @@ export function productHealth(
         `built before ${source.source} held the exports it holds (the first loaded ${source.firstExportAt}): what is published comes from its sample, or from batches since reverted; build it again`,
       );
     }
+    // A log that lost rows (or gained some) outside the platform: what is built from it is not
+    // what its batches loaded, and a revert or an upsert would recompute from it.
+    if (typeof source.loggedRows === 'number' && source.loggedRows !== source.rows) {
+      statuses.push('degraded');
+      reasons.push(
+        `${source.source}: its log holds ${source.loggedRows.toLocaleString('en-US')} rows where its batches loaded ${source.rows.toLocaleString('en-US')}: written outside the platform; ${source.content === 'sample' ? `seed it again (mesh seed ${source.source.slice(0, source.source.indexOf('.'))})` : 'revert its batches and ingest them again'}`,
+      );
+    }
     // Rebuilt on time from a feed that stopped is as old as the feed.
     if (source.overdue) {
       statuses.push('stale');
@@ -194,6 +202,14 @@ export function productHealth(
     statuses.push('stale');
     reasons.push(`older than its ${product.sla.freshness} freshness SLA`);
   }
+  // The rows the last run that published or tested them counted: a table holding another
+  // number was written outside a build since, and no check has vouched for what it holds.
+  if (stats && ok && lastRun && stats.rowCount !== lastRun.rowCount) {
+    statuses.push('degraded');
+    reasons.push(
+      `holds ${stats.rowCount.toLocaleString('en-US')} rows where its last ${lastRun.status === 'tested' ? 'test' : 'build'} counted ${lastRun.rowCount.toLocaleString('en-US')}: written outside a build since; run mesh test ${product.id}, or build it again`,
+    );
+  }
   for (const anomaly of seen.anomalies ?? []) {
     statuses.push('degraded');
     reasons.push(anomaly.reason);
@@ -202,8 +218,11 @@ export function productHealth(
     statuses.push('degraded');
     reasons.push(`warnings: ${failed.map((c) => c.name).join(', ')}`);
   }
-  const completeness = lastRun?.completeness ?? null;
-  const validity = lastRun?.validity ?? null;
+  // Figures of the last run describe the rows it published: none when no table holds them.
+  const measured = stats ? checks : [];
+  const measuredFailed = stats ? failed : [];
+  const completeness = stats ? (lastRun?.completeness ?? null) : null;
+  const validity = stats ? (lastRun?.validity ?? null) : null;
   if (
     product.sla.completeness !== undefined &&
     completeness !== null &&
@@ -229,11 +248,15 @@ export function productHealth(
     lastUpdated: lastUpdated?.toISOString() ?? null,
     lastTestRun: lastRun?.checks.length ? lastRun.finishedAt.toISOString() : null,
     freshness: { ageSeconds: ageSeconds === null ? null : Math.round(ageSeconds), slaSeconds },
-    qualityScore: lastRun?.checks.length ? (checks.length - failed.length) / checks.length : null,
+    qualityScore: measured.length ? (measured.length - measuredFailed.length) / measured.length : null,
     completeness,
     validity,
-    checks: { passed: checks.length - failed.length, failed: failed.length, total: checks.length },
-    failedChecks: failed.map((c) => c.name),
+    checks: {
+      passed: measured.length - measuredFailed.length,
+      failed: measuredFailed.length,
+      total: measured.length,
+    },
+    failedChecks: measuredFailed.map((c) => c.name),
     sampleSources: (seen.sources ?? []).filter((s) => s.content === 'sample').map((s) => s.source),
     anomalies: [...(seen.anomalies ?? [])],
     lastRun: lastRun

@@ -86,6 +86,11 @@ export interface SourceState {
   readonly rows: number;
   /** Current rows, where the warehouse keeps them as a table it can count cheaply (health). */
   readonly currentRows?: number | null;
+  /**
+   * Rows its log holds now, where counted (health): other than `rows` when rows were deleted
+   * from it or written to it outside `mesh ingest` and `mesh seed`.
+   */
+  readonly loggedRows?: number | null;
   readonly lastBatch:
     | {
         readonly batchId: number;

@@ -637,7 +637,7 @@ describe('duckdb warehouse: the stats of many tables', () => {
              : `(SELECT CASE WHEN any_value(d.block_size) > 0
                   THEN coalesce(sum(s.blocks), 0) * any_value(d.block_size) + coalesce(sum(s.in_memory), 0) * 8
                   ELSE coalesce(sum(s.all_values), 0) * 8 END
-                FROM (SELECT count(DISTINCT block_id) FILTER (WHERE block_id IS NOT NULL) AS blocks,
+                FROM (SELECT count(DISTINCT block_id) FILTER (WHERE block_id >= 0) AS blocks,
                         coalesce(sum(count) FILTER (WHERE block_id IS NULL), 0) AS in_memory,
                         coalesce(sum(count), 0) AS all_values FROM pragma_storage_info('${t}')) AS s,
                      (SELECT block_size FROM pragma_database_size() LIMIT 1) AS d)`
@@ -690,6 +690,35 @@ describe('duckdb warehouse: the stats of many tables', () => {
       }
     }, 120_000);
   }
+
+  it('bills no block for constant columns: the tables never add up to more than the file', async () => {
+    const warehouse = await createDuckDbWarehouse({
+      path: join(dir, 'constant-columns.duckdb'),
+      create: true,
+    });
+    try {
+      // Every column constant (block -1 in pragma_storage_info), and tables beside it that store.
+      await warehouse.query(
+        `CREATE SCHEMA c;
+         CREATE TABLE c.flat AS SELECT 7 AS n, DATE '2026-01-01' AS day FROM range(5000);
+         CREATE TABLE c.t0 AS SELECT range AS id, 'x' AS tag FROM range(20000);
+         CREATE TABLE c.t1 AS SELECT range AS id, 'y' AS tag FROM range(30000)`,
+      );
+      await warehouse.checkpoint();
+      const refs = ['flat', 't0', 't1'].map((name) => ({ schema: 'c', name }));
+      const sizes = await (
+        warehouse as unknown as { storageBytesOf(r: typeof refs): Promise<number[]> }
+      ).storageBytesOf(refs);
+      expect(sizes[0]).toBe(0);
+      const [file] = await warehouse.query(
+        'SELECT used_blocks * block_size AS b FROM pragma_database_size()',
+      );
+      expect(sizes[1]! + sizes[2]!).toBeGreaterThan(0);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(Number(file?.b));
+    } finally {
+      await warehouse.close();
+    }
+  });
 
   it('counts a table too large to gather with the others as its rows stream, exactly', async () => {
     const warehouse = await createDuckDbWarehouse({ path: join(dir, 'large-table.duckdb'), create: true });

@@ -153,6 +153,8 @@ function unionAll(parts: readonly string[]): string {
  * The storage of each table, in one statement whatever their number: blocks it holds in the
  * file, plus an estimate (8 bytes a value) for what was written since the last checkpoint and is
  * still in memory, and for every value of an in-memory database (which has no blocks of a size).
+ * A constant segment stores nothing: its block is -1, no block of the file (counted as one, every
+ * table with a constant column was billed a block more, and the tables more than the file).
  * Rows `(i, bytes)`; none for a table that stores nothing (0 bytes). Every table's segments are
  * gathered first, then grouped once: an aggregate per table, or grouping the segments as they
  * stream, makes DuckDB set up a sink per table (seconds more at a thousand tables).
@@ -165,7 +167,7 @@ function storageSql(refs: readonly Numbered[]): string {
   return `WITH segments AS MATERIALIZED (${unionAll(segments)}),
       d AS (SELECT block_size FROM pragma_database_size() LIMIT 1)
     SELECT s.i, CASE WHEN d.block_size > 0
-        THEN count(DISTINCT s.block_id) FILTER (WHERE s.block_id IS NOT NULL) * d.block_size
+        THEN count(DISTINCT s.block_id) FILTER (WHERE s.block_id >= 0) * d.block_size
           + coalesce(sum(s.count) FILTER (WHERE s.block_id IS NULL), 0) * 8
         ELSE coalesce(sum(s.count), 0) * 8 END AS bytes
     FROM segments AS s, d GROUP BY s.i, d.block_size`;

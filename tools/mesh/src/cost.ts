@@ -1,4 +1,4 @@
-import { billedBytesByDomain, type MeshDefinition, type Warehouse } from '@retail-mesh/sdk';
+import { billedBytesByDomain, type MeshDefinition, storageOfTables, type Warehouse } from '@retail-mesh/sdk';
 import type { MeshConfig } from './config.js';
 
 /** Decimal units, as cloud price lists quote them. */
@@ -45,18 +45,22 @@ export async function chargeback(
   const since = new Date(now.getTime() - options.days * 86_400_000);
   const billed = await billedBytesByDomain(warehouse, since);
   const runs = billed ? [] : await warehouse.listRuns({ since });
+  // A source is stored as its log, its rejects and its current rows (a table on DuckDB, a view
+  // of no size on BigQuery). Every table is sized in one call (one statement on DuckDB).
+  const tables = [
+    ...mesh.sources.flatMap((s) => [s.log, s.rejects, s.table].map((t) => ({ domain: s.domain.name, t }))),
+    ...mesh.products.map((p) => ({ domain: p.domain.name, t: p.table })),
+  ];
+  const sizes = await storageOfTables(
+    warehouse,
+    tables.map(({ t }) => t),
+  );
   const usage = [];
   for (const domain of mesh.domains) {
-    let storageBytes = 0;
-    // A source is stored as its log, its rejects and its current rows (a table on DuckDB, a
-    // view of no size on BigQuery).
-    const tables = [
-      ...mesh.sources
-        .filter((s) => s.domain.name === domain.name)
-        .flatMap((s) => [s.log, s.rejects, s.table]),
-      ...mesh.products.filter((p) => p.domain.name === domain.name).map((p) => p.table),
-    ];
-    for (const t of tables) storageBytes += (await warehouse.tableStats(t))?.bytes ?? 0;
+    const storageBytes = tables.reduce(
+      (sum, { domain: d }, i) => (d === domain.name ? sum + sizes[i]! : sum),
+      0,
+    );
     const processedBytes = billed
       ? (billed.get(domain.name) ?? 0)
       : runs.filter((r) => r.domain === domain.name).reduce((a, r) => a + (r.bytesProcessed ?? 0), 0);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import {
+  buildMesh,
   buildProduct,
   defineDataProduct,
   defineDomain,
@@ -136,5 +137,59 @@ describe('health of a product whose feed stopped', () => {
     expect(healthFailure(late)?.message).toMatch(
       /shelf\.shelf_items \(stale: shelf\.items: the newest export it holds/,
     );
+  });
+});
+
+describe('health of a published table written outside a build', () => {
+  let warehouse: Warehouse;
+  const healthOf = async () => (await collectHealth(warehouse, mesh)).domains[0]!.products[0]!;
+  beforeAll(async () => {
+    warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    await loadRows(warehouse, items, [{ item_id: 'I1' }, { item_id: 'I2' }, { item_id: 'I3' }]);
+    expect((await buildProduct(warehouse, shelfItems, { runId: 'build' })).status).toBe('published');
+  });
+  afterAll(async () => {
+    await warehouse.close();
+  });
+
+  it('is degraded when rows were deleted, and a scheduled build rebuilds it rather than vouch for it', async () => {
+    expect(await healthOf()).toMatchObject({ status: 'healthy', rowCount: 3 });
+    await warehouse.query(`DELETE FROM shelf.shelf_items WHERE item_id = 'I2'`);
+    const changed = await healthOf();
+    expect(changed).toMatchObject({ status: 'degraded', rowCount: 2 });
+    expect(changed.reasons).toEqual([
+      'holds 2 rows where its last build counted 3: written outside a build since; run mesh test shelf.shelf_items, or build it again',
+    ]);
+    // Nothing it reads changed since its last build (recorded well after the load), yet the
+    // scheduler's build does not leave it as it is.
+    const [built] = await warehouse.latestRuns();
+    const later = new Date(built!.finishedAt.getTime() + 10_000);
+    await warehouse.recordRun({ ...built!, runId: 'later', startedAt: later, finishedAt: later });
+    const [outcome] = await buildMesh(warehouse, [shelfItems], { skipUnchanged: true });
+    expect(outcome).toMatchObject({ status: 'published', rowCount: 3 });
+    expect(outcome?.unchanged).toBeUndefined();
+    expect(await healthOf()).toMatchObject({ status: 'healthy', rowCount: 3 });
+  });
+
+  it('is degraded when the log of a source it reads lost rows, though its batches say otherwise', async () => {
+    await warehouse.query(`DELETE FROM shelf.raw_items_log WHERE item_id = 'I3'`);
+    const health = await collectHealth(warehouse, mesh);
+    expect(health.sources[0]).toMatchObject({ source: 'shelf.items', rows: 3, loggedRows: 2 });
+    expect(health.domains[0]!.products[0]!.reasons).toEqual([
+      expect.stringMatching(
+        /^shelf\.items: its log holds 2 rows where its batches loaded 3: written outside the platform; /,
+      ),
+    ]);
+  });
+
+  it('shows no quality figure once the table is dropped', async () => {
+    await warehouse.query('DROP TABLE shelf.shelf_items');
+    expect(await healthOf()).toMatchObject({
+      status: 'error',
+      reasons: expect.arrayContaining(['not published']),
+      qualityScore: null,
+      completeness: null,
+      checks: { passed: 0, failed: 0, total: 0 },
+    });
   });
 });

@@ -45,7 +45,7 @@ const mesh: MeshDefinition = { domains: [shop], sources: [], products: [hourly, 
 const at = (iso: string) => new Date(iso);
 
 /** A run log and a build that writes to it, on a clock the test moves. */
-function harness(fail: (p: DataProduct) => boolean = () => false) {
+function harness(fail: (p: DataProduct) => boolean = () => false, gone: Set<string> = new Set()) {
   let now = at('2026-12-01T10:20:00Z');
   const log: BuildRunRecord[] = [];
   const builds: string[][] = [];
@@ -54,8 +54,10 @@ function harness(fail: (p: DataProduct) => boolean = () => false) {
     config,
     clock: () => now,
     runs: async (since) => log.filter((r) => r.finishedAt >= since),
+    unpublished: async () => gone,
     build: async (products) => {
       builds.push(products.map((p) => p.id));
+      for (const p of products) gone.delete(p.id);
       return products.map((p): BuildOutcome => {
         const failed = fail(p);
         log.push({
@@ -175,6 +177,19 @@ describe('the scheduler on a clock the test sets', () => {
       next: at('2026-12-02T05:30:00Z'),
       due: false,
     });
+  });
+
+  it('builds a product whose table is gone at the next tick, before its slot', async () => {
+    const gone = new Set<string>();
+    const { scheduler, set } = harness(() => false, gone);
+    await scheduler.tick();
+    set('2026-12-01T10:30:00Z');
+    expect((await scheduler.tick()).type).toBe('idle');
+    // Its table dropped: due now, though its next slot is tomorrow.
+    gone.add(daily.id);
+    expect((await scheduler.plan()).find((p) => p.product.id === daily.id)?.due).toBe(true);
+    expect((await scheduler.tick()).products).toEqual([daily.id]);
+    expect((await scheduler.tick()).type).toBe('idle');
   });
 
   it('retries a failed build with a doubling backoff, a bounded number of times, then waits for its slot', async () => {

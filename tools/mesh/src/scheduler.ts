@@ -161,6 +161,11 @@ export class Scheduler {
       readonly runs: (since: Date) => Promise<readonly BuildRunRecord[]>;
       /** Builds these products (and what they read) and records their health. */
       readonly build: (products: readonly DataProduct[]) => Promise<readonly BuildOutcome[]>;
+      /**
+       * The products whose published table is gone (dropped, or never published): due at every
+       * tick until they are back, whatever their slot. None when not given.
+       */
+      readonly unpublished?: () => Promise<ReadonlySet<string>>;
     },
   ) {
     this.schedules = options.mesh.products.map((p) => scheduleOf(p, options.config));
@@ -172,7 +177,7 @@ export class Scheduler {
   > {
     const now = this.options.clock();
     const built = await this.lastBuilt(now);
-    const due = new Set(dueAt(this.schedules, built, now).map((s) => s.product.id));
+    const due = await this.dueNow(built, now);
     return this.schedules.map((s) => ({
       ...s,
       lastBuilt: built.get(s.product.id) ?? null,
@@ -186,7 +191,7 @@ export class Scheduler {
   async tick(): Promise<SchedulerEvent> {
     const now = this.options.clock();
     const built = await this.lastBuilt(now);
-    const due = new Set(dueAt(this.schedules, built, now).map((s) => s.product.id));
+    const due = await this.dueNow(built, now);
     for (const [id, retry] of this.retries) if (retry.at <= now) due.add(id);
     if (!due.size) return { type: 'idle', at: now };
     const products = this.schedules.filter((s) => due.has(s.product.id)).map((s) => s.product);
@@ -208,6 +213,14 @@ export class Scheduler {
   /** The retries waiting now. */
   pendingRetries(): ReadonlyMap<string, Retry> {
     return this.retries;
+  }
+
+  /** Whose slot passed since they were built, and the scheduled ones that have no table. */
+  private async dueNow(built: ReadonlyMap<string, Date>, now: Date): Promise<Set<string>> {
+    const due = new Set(dueAt(this.schedules, built, now).map((s) => s.product.id));
+    const gone = (await this.options.unpublished?.()) ?? new Set<string>();
+    for (const s of this.schedules) if (gone.has(s.product.id) && lastSlotOf(s, now)) due.add(s.product.id);
+    return due;
   }
 
   private async lastBuilt(now: Date): Promise<Map<string, Date>> {

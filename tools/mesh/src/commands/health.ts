@@ -14,6 +14,7 @@ import {
   type SourceState,
   sourceStates,
   sourcesOf,
+  sourceTablesOf,
   stagingLeftovers,
   statsOfTables,
   UsageError,
@@ -49,14 +50,17 @@ export async function collectHealth(
   await upgradeSources(warehouse, mesh.sources);
   const states = sourceStates(mesh.sources, await warehouse.listBatches(), now);
   // Every table's stats at once: a source's current rows where the warehouse keeps them as a
-  // table (a view has no cheap count), then every product's.
+  // table (a view has no cheap count), then every product's, then every source's log.
   const tables = await statsOfTables(warehouse, [
     ...mesh.sources.map((s) => s.table),
     ...mesh.products.map((p) => p.table),
+    ...mesh.sources.map((s) => sourceTablesOf(s.id).log),
   ]);
+  const logsAt = mesh.sources.length + mesh.products.length;
   const sources: SourceState[] = states.map((state, i) => ({
     ...state,
     currentRows: tables[i]?.rowCount ?? null,
+    loggedRows: state.content === 'empty' ? null : (tables[logsAt + i]?.rowCount ?? null),
   }));
   const leftovers = await stagingLeftovers(warehouse, mesh.products);
   const products = [];

@@ -1,4 +1,4 @@
-import { UsageError } from '@retail-mesh/sdk';
+import { UsageError, unpublishedProducts } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
 import { loadMesh, selectProducts } from '../mesh.js';
 import { Scheduler } from '../scheduler.js';
@@ -19,6 +19,7 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
       build: () => {
         throw new UsageError('bad-arguments', 'mesh schedule builds nothing.');
       },
+      unpublished: () => unpublishedProducts(warehouse, mesh.products),
     }).plan(),
   );
   const rows = plan.filter((p) => chosen.has(p.product.id));

@@ -8,6 +8,7 @@ import {
   isMeshError,
   type MeshDefinition,
   UsageError,
+  unpublishedProducts,
   type Warehouse,
   WarehouseError,
 } from '@retail-mesh/sdk';
@@ -333,6 +334,7 @@ function scheduledBuilds(
     clock: () => new Date(),
     runs: (since) => warehouse.listRuns({ since }),
     build: (products) => buildAndRecord(warehouse, mesh, context, io, products),
+    unpublished: () => unpublishedProducts(warehouse, mesh.products),
   });
 }
 
