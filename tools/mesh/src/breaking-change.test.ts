@@ -101,6 +101,15 @@ describe('a breaking change, from the release gate to v2 published beside v1', (
       package: 'shelf-domain',
       missing: ['product-version', 'major-changeset'],
     });
+    // A build publishes it (a working copy's build waits for no release), but says who breaks.
+    const careless = mesh('build', 'shelf_categories');
+    expect(careless.code, careless.stderr).toBe(0);
+    expect(careless.stderr).toContain(
+      'shelf.shelf_categories 1.0.0 breaks its released contract 1.0.0 (column products removed): readers of version 1 break once it is published;',
+    );
+    expect(mesh('build', 'shelf_categories', '--json').json().contractWarnings).toEqual([
+      expect.stringMatching(/^shelf\.shelf_categories 1\.0\.0 breaks its released contract 1\.0\.0/),
+    ]);
 
     // A new major alone, or with a minor changeset, is not enough either.
     writeShelf({ version: '2.0.0', column: 'product_count' });

@@ -3,10 +3,12 @@ import {
   buildMesh,
   type DataProduct,
   describeSubject,
+  diffContracts,
   estimateBuildBytes,
   formatBytes,
   isMeshError,
   type MeshDefinition,
+  odcsContract,
   type PreviousMajorView,
   planBuild,
   previousMajorView,
@@ -20,7 +22,7 @@ import { buildFailure, type ErrorJson, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
 import { alertsReport, type RunProduct, recordHealth } from '../history.js';
 import { loadMesh, meshPackages, selectProducts } from '../mesh.js';
-import { previousMajorContract } from '../released.js';
+import { previousMajorContract, releasedInPackages } from '../released.js';
 import { color, formatInt, formatMs, table } from '../style.js';
 import { numberFlag } from './options.js';
 
@@ -63,6 +65,30 @@ export async function buildProducts(
   const published = outcomes.filter((o) => o.status === 'published').map((o) => o.product);
   const previousMajors = await publishPreviousMajors(warehouse, published, previousOf);
   return { runId, outcomes, previousMajors };
+}
+
+/**
+ * What the build is about to publish that breaks the contract its package released, within the
+ * same major version: readers who installed that version break when it lands (`mesh contract
+ * diff` refuses to release it; a build does not wait for a release). One line per product.
+ */
+export function unreleasedBreaks(mesh: MeshDefinition, products: readonly DataProduct[]): string[] {
+  const released = releasedInPackages(meshPackages(mesh)).docs;
+  if (!released.length) return [];
+  return diffContracts(
+    released,
+    products.map((p) => odcsContract(p)),
+  )
+    .filter((d) => d.needsMajor && d.before !== undefined && d.after !== undefined)
+    .map(
+      (d) =>
+        `${d.product} ${d.after} breaks its released contract ${d.before} (${d.changes
+          .filter((c) => c.breaking)
+          .map((c) => c.detail)
+          .join(
+            '; ',
+          )}): readers of version ${d.before!.split('.')[0]} break once it is published; give it a new major version and keep the previous one published (mesh contract diff says what is missing)`,
+    );
 }
 
 /** What a build did to each product, for its health snapshot. */
@@ -290,6 +316,8 @@ export async function run(
   const mesh = await loadMesh(values);
   enforcePolicies(mesh, io, values.json === true);
   if (values['dry-run']) return dryRun(values, names, io);
+  const breaks = unreleasedBreaks(mesh, planBuild(selectProducts(mesh, names)).order);
+  if (!values.json) for (const line of breaks) io.err(`${color.yellow('!')} ${line}`);
   const started = performance.now();
   const { runId, outcomes, previousMajors, alerts } = await withWarehouse(
     values,
@@ -318,6 +346,7 @@ export async function run(
           products: outcomes.map(outcomeJson),
           previousMajors: previousMajors.map(previousMajorJson),
           alerts,
+          contractWarnings: breaks,
           ...withError(buildFailure(outcomes)),
         },
         null,
