@@ -108,6 +108,40 @@ describe('duckdb warehouse', () => {
     });
   });
 
+  it('says a file damaged where a later statement reads it is unavailable, not a failed statement', async () => {
+    const path = join(dir, 'damaged-later.duckdb');
+    const warehouse = await createDuckDbWarehouse({ path, create: true });
+    await warehouse.query('CREATE TABLE t AS SELECT hash(range) AS h FROM range(2000000)');
+    await warehouse.close();
+    // Damage a data block in the middle: the header and the catalog still open.
+    const bytes = readFileSync(path);
+    const middle = Math.floor(bytes.length / 2);
+    bytes.fill(0x5a, middle, middle + 4096);
+    writeFileSync(path, bytes);
+    const damaged = await createDuckDbWarehouse({ path });
+    try {
+      const expected = {
+        kind: 'warehouse',
+        code: 'database-unavailable',
+        subject: { file: path },
+        message: expect.stringMatching(
+          /^Cannot read DuckDB database .*damaged-later\.duckdb: .*Corrupt database file[^\n]*$/,
+        ),
+      };
+      await expect(damaged.query('SELECT sum(h) FROM t')).rejects.toMatchObject(expected);
+      const streamed = (async () => {
+        for await (const _ of damaged.stream('SELECT h FROM t', { chunkSize: 100_000 })) {
+          // read every chunk
+        }
+      })();
+      await expect(streamed).rejects.toMatchObject(expected);
+      // A statement that is wrong on its own is still just that.
+      await expect(damaged.query('SELECT nope FROM t')).rejects.toMatchObject({ code: 'statement-failed' });
+    } finally {
+      await damaged.close();
+    }
+  });
+
   it('never downloads extensions', async () => {
     const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
     const [row] = await warehouse.query("SELECT current_setting('autoinstall_known_extensions') AS v");

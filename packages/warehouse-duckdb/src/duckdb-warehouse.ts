@@ -269,6 +269,32 @@ function rowsOf(result: ResultShape, rows: Record<string, unknown>[]): SqlRow[] 
 }
 
 /**
+ * DuckDB's words for a file it cannot read back: a block whose checksum does not match, a file
+ * cut short. A statement may be the first to reach a damaged block, long after the file opened.
+ */
+const DAMAGED =
+  /corrupt database file|checksum \S+ does not match|could not read enough bytes|not a valid duckdb/i;
+
+/**
+ * The error of a failed statement: `database-unavailable` when the file itself is damaged (as
+ * when it is opened: nothing the statement does differently would help), else `statement-failed`.
+ * `message` replaces DuckDB's where the caller says more.
+ */
+function statementError(file: string, cause: unknown, message?: string): WarehouseError {
+  const reason = (cause as Error)?.message ?? String(cause);
+  if (DAMAGED.test(reason)) {
+    // Only DuckDB's first line: the LINE excerpt of the statement says nothing about the file.
+    return new WarehouseError(
+      'database-unavailable',
+      `Cannot read DuckDB database ${file}: ${reason.split('\n')[0]}`,
+      { file },
+      { cause },
+    );
+  }
+  return new WarehouseError('statement-failed', message ?? reason, {}, { cause });
+}
+
+/**
  * The embedded DuckDB warehouse: one schema per domain, tables swapped in a transaction.
  *
  * @example
@@ -368,7 +394,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       return rowsOf(reader, reader.getRowObjectsJS() as Record<string, unknown>[]);
     } catch (cause) {
       this.memo.after(statement, connection, false);
-      throw new WarehouseError('statement-failed', (cause as Error).message ?? String(cause), {}, { cause });
+      throw statementError(this.file, cause);
     }
   }
 
@@ -645,8 +671,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     const chunkSize = Math.max(1, options.chunkSize ?? 2048);
     // Its own connection, so a long read does not hold up builds, and its memory is one chunk.
     const connection = await this.instance.connect();
-    const fail = (cause: unknown, message = (cause as Error).message ?? String(cause)) =>
-      new WarehouseError('statement-failed', message, {}, { cause });
+    const fail = (cause: unknown, message?: string) => statementError(this.file, cause, message);
     try {
       // The driver ends a stream that fails part-way exactly like one that is done (an empty
       // chunk; the error stays in the C result, which it does not expose). A failure inside an
