@@ -150,6 +150,7 @@ describe('contracts as files', () => {
     expect(json.code).toBe(1);
     expect(json.json().error).toMatchObject({
       code: 'breaking-change',
+      message: '1 product changes in a breaking way without what a breaking change needs.',
       subject: { product: 'order.order_daily_sales' },
     });
 

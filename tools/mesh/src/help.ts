@@ -42,7 +42,8 @@ Commands:
   schedule when the scheduler builds each product next
   runs     the run log: every build and test, with status, time and rows
 
-Run \`mesh <command> --help\` for a command's options.
+Run \`mesh <command> --help\` or \`mesh help <command>\` for a command's options. Global options
+may come before the command as well as after it (\`mesh --json health\`).
 
 ${GLOBAL}
 

@@ -59,8 +59,7 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
           leftovers,
           alerts,
           warnings,
-          // `tested` is kept for readers of earlier releases: it always counted the passes.
-          summary: { tested: outcomes.length - failed, passed: outcomes.length - failed, failed },
+          summary: { tested: outcomes.length, passed: outcomes.length - failed, failed },
           ...withError(testFailure(outcomes)),
           products: outcomes.map((o) => ({
             id: o.product.id,
