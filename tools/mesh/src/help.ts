@@ -288,9 +288,12 @@ ${GLOBAL}`,
   plan: `Usage: mesh plan --terraform <dir> [--target <bigquery target>] [--json]
 
 Writes Terraform JSON (*.tf.json) for the BigQuery infrastructure of every domain and
-product: datasets with labels and access, partitioned and clustered tables with their
-schema, dataOwner and dataViewer IAM members, and the sink that routes the domain datasets'
-audit logs. The target is --target, or the first BigQuery target of mesh.yaml.
+product: datasets with labels and their owners as OWNER entries of the dataset's access
+list, partitioned and clustered tables with their schema, a policy tag per domain for PII
+columns (its owners read raw values, its products' readers a SHA-256 hash), and the sink
+that routes the domain datasets' audit logs. No dataset or table reader grants: mesh build
+grants each product's readers on its table once its checks pass. The target is --target,
+or the first BigQuery target of mesh.yaml.
 
 ${GLOBAL}`,
   health: `Usage: mesh health [--json]
