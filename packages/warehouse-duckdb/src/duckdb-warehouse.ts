@@ -49,6 +49,7 @@ import {
   type TableLayout,
   type TableRef,
   type TableStats,
+  UsageError,
   volumeFlag,
   type Warehouse,
   type WarehouseCapabilities,
@@ -295,21 +296,27 @@ function statementError(file: string, cause: unknown, message?: string): Warehou
 }
 
 /**
- * The embedded DuckDB warehouse: one schema per domain, tables swapped in a transaction.
+ * The embedded DuckDB warehouse: one schema per domain, tables swapped in a transaction. A
+ * string is the database file's path, as `{ path }`; anything else that is not an options
+ * object is refused (`bad-arguments`), never taken for the default path.
  *
  * @example
  * const warehouse = await createDuckDbWarehouse({ path: '.mesh/mesh.duckdb' });
  * await buildMesh(warehouse, products);
  * await warehouse.close();
+ * const same = await createDuckDbWarehouse('.mesh/mesh.duckdb');
  */
-export async function createDuckDbWarehouse(options: DuckDbWarehouseOptions = {}): Promise<Warehouse> {
+export async function createDuckDbWarehouse(
+  pathOrOptions: string | DuckDbWarehouseOptions = {},
+): Promise<Warehouse> {
+  const options = optionsOf(pathOrOptions);
   const path = options.path ?? DEFAULT_DUCKDB_PATH;
   const file = path === ':memory:' ? path : resolve(path);
   if (file !== ':memory:') {
     if (!existsSync(file) && !options.create) {
       throw new WarehouseError(
         'database-not-found',
-        `No DuckDB warehouse at ${file}: check the path (--db, MESH_DB or the target's path), or create it with mesh up.`,
+        `No DuckDB warehouse at ${file}: check the path, or pass create: true to make a new one there.`,
         { file },
       );
     }
@@ -344,6 +351,18 @@ export async function createDuckDbWarehouse(options: DuckDbWarehouseOptions = {}
   // as many connections as DuckDB has threads, up to four.
   const parts = Math.min(4, Math.max(1, options.threads ?? availableParallelism()));
   return new DuckDbWarehouse(instance, connection, file, parts, options.onStatement);
+}
+
+/** The options of `createDuckDbWarehouse`, from a path or an options object. */
+function optionsOf(pathOrOptions: unknown): DuckDbWarehouseOptions {
+  if (typeof pathOrOptions === 'string') return { path: pathOrOptions };
+  if (typeof pathOrOptions === 'object' && pathOrOptions !== null && !Array.isArray(pathOrOptions))
+    return pathOrOptions as DuckDbWarehouseOptions;
+  const given = Array.isArray(pathOrOptions) ? 'an array' : String(pathOrOptions);
+  throw new UsageError(
+    'bad-arguments',
+    `createDuckDbWarehouse takes the database file's path or an options object ({ path, create, threads, memoryLimit }), not ${given}.`,
+  );
 }
 
 async function sha256Of(file: string): Promise<string> {

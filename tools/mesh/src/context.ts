@@ -186,6 +186,14 @@ const NEXT_STEPS: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 function withNextStep(error: unknown): unknown {
+  // The library's advice is its own (create: true); on the command line, flags and mesh up.
+  if (isMeshError(error) && error.code === 'database-not-found' && error.subject.file)
+    return new WarehouseError(
+      error.code,
+      `No DuckDB warehouse at ${error.subject.file}: check the path (--db, MESH_DB or the target's path), or create it with mesh up.`,
+      error.subject,
+      { cause: error },
+    );
   if (!isMeshError(error) || error.code !== 'database-unavailable') return error;
   const next = NEXT_STEPS.find(([pattern]) => pattern.test(error.message))?.[1];
   // Said once, whether the file failed to open or a later statement found the damage.
