@@ -74,6 +74,8 @@ export function domainScaffold(root: string, name: string): Scaffold {
     engines: { node: '>=20.12' },
     exports: {
       '.': { types: './dist/index.d.ts', import: './dist/index.js' },
+      // Its contracts as built (dist/contracts): `<package>/contracts/<product>.schema.json`.
+      './contracts/*': './dist/contracts/*',
       './package.json': './package.json',
     },
     files: ['dist', 'contracts'],
