@@ -1,6 +1,6 @@
 import type { ColumnSpec } from './columns.js';
 import type { DataProduct } from './data-product.js';
-import { UsageError } from './errors.js';
+import { BuildError, isMeshError, UsageError } from './errors.js';
 import { columnLiteral, renderSql, type SqlFragment, sql } from './sql.js';
 import type { SqlRow, Warehouse } from './warehouse.js';
 
@@ -117,6 +117,8 @@ class RowReader<Row> implements AsyncIterator<Row> {
   private at = 0;
   private finished = false;
   private loading: Promise<void> | undefined;
+  /** Whether the warehouse has answered with a chunk, even an empty one. */
+  private received = false;
 
   constructor(
     private readonly product: DataProduct,
@@ -161,6 +163,7 @@ class RowReader<Row> implements AsyncIterator<Row> {
           this.rows = [];
           return;
         }
+        this.received = true;
         if (next.value.length === 0) continue;
         this.convert!(next.value);
         this.rows = next.value;
@@ -169,9 +172,58 @@ class RowReader<Row> implements AsyncIterator<Row> {
       }
     } catch (error) {
       this.finished = true;
+      const first = !this.received;
       this.rows = [];
-      throw error;
+      // Only a read that got nothing can fail for want of the table or its columns.
+      throw first ? await explainFailedRead(this.product, this.warehouse, this.options, error) : error;
     }
+  }
+}
+
+/**
+ * Why a read that returned nothing failed, when the warehouse can say, in the product's terms:
+ * its table is not published (`not-published`), or lacks columns the installed contract has
+ * (`missing-columns`: published by another version). Asked only after a failure, so a read
+ * costs no extra statement. Anything else, or a question that fails too, keeps the error.
+ */
+async function explainFailedRead(
+  product: DataProduct,
+  warehouse: Warehouse,
+  options: ReadOptions<Record<string, unknown>, string>,
+  error: unknown,
+): Promise<unknown> {
+  if (!isMeshError(error) || error.code !== 'statement-failed') return error;
+  const subject = { domain: product.domain.name, product: product.name };
+  try {
+    const tables = await warehouse.listTables(product.table.schema);
+    if (!tables.includes(product.table.name)) {
+      return new BuildError(
+        'not-published',
+        `${product.id} is not published in this warehouse: build it (mesh build ${product.id}) before reading it.`,
+        subject,
+        { cause: error },
+      );
+    }
+    const table = renderSql(sql`SELECT * FROM ${product}`, warehouse.dialect);
+    const present = new Set((await warehouse.describeQuery(table)).map((c) => c.name));
+    const read = options.columns ?? product.columns.map((c) => c.name);
+    const wanted = [...read, ...Object.keys(options.where ?? {})];
+    const missing = [...new Set(wanted)].filter((name) => !present.has(name));
+    if (!missing.length) return error;
+    const published = present.has('_version')
+      ? await warehouse
+          .query(renderSql(sql`SELECT ${sql.id('_version')} AS v FROM ${product} LIMIT 1`, warehouse.dialect))
+          .then((rows) => (rows[0]?.v == null ? undefined : String(rows[0].v)))
+          .catch(() => undefined)
+      : undefined;
+    return new BuildError(
+      'missing-columns',
+      `${product.id} ${product.version} (the contract installed here) has ${missing.length === 1 ? 'column' : 'columns'} ${missing.join(', ')}, which its published table${published ? ` (version ${published})` : ''} lacks: build it with this version, or install the version that published it.`,
+      { ...subject, column: missing[0] },
+      { cause: error },
+    );
+  } catch {
+    return error;
   }
 }
 

@@ -86,6 +86,31 @@ describe('duckdb warehouse', () => {
     await again.close();
   });
 
+  it('takes a path as a string, refuses other arguments, and says what to do without CLI flags', async () => {
+    const path = join(dir, 'by-string.duckdb');
+    const missing = await createDuckDbWarehouse(path).catch((e: unknown) => e);
+    expect(missing).toMatchObject({
+      code: 'database-not-found',
+      subject: { file: path },
+      message: `No DuckDB warehouse at ${path}: check the path, or pass create: true to make a new one there.`,
+    });
+    expect((missing as Error).message).not.toMatch(/--db|MESH_DB|mesh up/);
+    const created = await createDuckDbWarehouse({ path, create: true });
+    await created.query('CREATE TABLE t AS SELECT 42 AS answer');
+    await created.close();
+    const opened = await createDuckDbWarehouse(path);
+    expect(await opened.query('SELECT answer FROM t')).toEqual([{ answer: 42 }]);
+    await opened.close();
+    for (const wrong of [42, null, [path]])
+      await expect(createDuckDbWarehouse(wrong as never)).rejects.toMatchObject({
+        kind: 'usage',
+        code: 'bad-arguments',
+        message: expect.stringMatching(
+          /^createDuckDbWarehouse takes the database file's path or an options object/,
+        ),
+      });
+  });
+
   it('says a corrupted file is unreadable, not that another process holds it', async () => {
     const path = join(dir, 'corrupted.duckdb');
     const warehouse = await createDuckDbWarehouse({ path, create: true });
@@ -106,6 +131,94 @@ describe('duckdb warehouse', () => {
       code: 'database-unavailable',
       message: expect.stringMatching(/Corrupt database file|checksum/),
     });
+  });
+
+  it('says a file damaged where a later statement reads it is unavailable, not a failed statement', async () => {
+    const path = join(dir, 'damaged-later.duckdb');
+    const warehouse = await createDuckDbWarehouse({ path, create: true });
+    await warehouse.query('CREATE TABLE t AS SELECT hash(range) AS h FROM range(2000000)');
+    await warehouse.close();
+    // Damage a data block in the middle: the header and the catalog still open.
+    const bytes = readFileSync(path);
+    const middle = Math.floor(bytes.length / 2);
+    bytes.fill(0x5a, middle, middle + 4096);
+    writeFileSync(path, bytes);
+    const damaged = await createDuckDbWarehouse({ path });
+    try {
+      const expected = {
+        kind: 'warehouse',
+        code: 'database-unavailable',
+        subject: { file: path },
+        message: expect.stringMatching(
+          /^Cannot read DuckDB database .*damaged-later\.duckdb: .*Corrupt database file[^\n]*$/,
+        ),
+      };
+      await expect(damaged.query('SELECT sum(h) FROM t')).rejects.toMatchObject(expected);
+      const streamed = (async () => {
+        for await (const _ of damaged.stream('SELECT h FROM t', { chunkSize: 100_000 })) {
+          // read every chunk
+        }
+      })();
+      await expect(streamed).rejects.toMatchObject(expected);
+      // A statement that is wrong on its own is still just that.
+      await expect(damaged.query('SELECT nope FROM t')).rejects.toMatchObject({ code: 'statement-failed' });
+    } finally {
+      await damaged.close();
+    }
+  });
+
+  it("says in the product's terms why a typed read finds no table, or not the contract's columns", async () => {
+    const domain = defineDomain({
+      name: 'shop',
+      description: 'Shop',
+      owner: { team: 't', email: 't@x.example' },
+    });
+    const product = defineDataProduct({
+      domain,
+      name: 'shop_items',
+      version: '2.0.0',
+      description: 'Items',
+      tier: 'gold',
+      refresh: 'daily',
+      access: 'public',
+      schema: z.object({
+        id: z.int().describe('Id').meta({ key: true }),
+        label: z.string().describe('Label'),
+        price: z.number().describe('Price'),
+      }),
+      inputs: {},
+      transform: () => sql`SELECT 1 AS id, 'a' AS label, 1.5 AS price`,
+    });
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    const readAll = async (options?: Parameters<typeof product.read>[1]) => {
+      const rows: unknown[] = [];
+      for await (const row of product.read(warehouse, options)) rows.push(row);
+      return rows;
+    };
+    try {
+      await expect(readAll()).rejects.toMatchObject({
+        code: 'not-published',
+        subject: { domain: 'shop', product: 'shop_items' },
+        message: expect.stringMatching(/^shop\.shop_items is not published in this warehouse: build it/),
+      });
+      // Published by version 1, before label and price were added.
+      await warehouse.query('CREATE SCHEMA shop');
+      await warehouse.query(`CREATE TABLE shop.shop_items AS SELECT 1 AS id, '1.0.0' AS _version`);
+      await expect(readAll()).rejects.toMatchObject({
+        code: 'missing-columns',
+        subject: { domain: 'shop', product: 'shop_items', column: 'label' },
+        message:
+          'shop.shop_items 2.0.0 (the contract installed here) has columns label, price, which its published table (version 1.0.0) lacks: build it with this version, or install the version that published it.',
+      });
+      // Only the columns read are asked for.
+      expect(await readAll({ columns: ['id'] })).toEqual([{ id: 1 }]);
+      await expect(readAll({ columns: ['id', 'price'] })).rejects.toMatchObject({
+        code: 'missing-columns',
+        message: expect.stringMatching(/has column price, which/),
+      });
+    } finally {
+      await warehouse.close();
+    }
   });
 
   it('never downloads extensions', async () => {

@@ -49,6 +49,7 @@ import {
   type TableLayout,
   type TableRef,
   type TableStats,
+  UsageError,
   volumeFlag,
   type Warehouse,
   type WarehouseCapabilities,
@@ -271,21 +272,53 @@ function rowsOf(result: ResultShape, rows: Record<string, unknown>[]): SqlRow[] 
 }
 
 /**
- * The embedded DuckDB warehouse: one schema per domain, tables swapped in a transaction.
+ * DuckDB's words for a file it cannot read back: a block whose checksum does not match, a file
+ * cut short. A statement may be the first to reach a damaged block, long after the file opened.
+ */
+const DAMAGED =
+  /corrupt database file|checksum \S+ does not match|could not read enough bytes|not a valid duckdb/i;
+
+/**
+ * The error of a failed statement: `database-unavailable` when the file itself is damaged (as
+ * when it is opened: nothing the statement does differently would help), else `statement-failed`.
+ * `message` replaces DuckDB's where the caller says more.
+ */
+function statementError(file: string, cause: unknown, message?: string): WarehouseError {
+  const reason = (cause as Error)?.message ?? String(cause);
+  if (DAMAGED.test(reason)) {
+    // Only DuckDB's first line: the LINE excerpt of the statement says nothing about the file.
+    return new WarehouseError(
+      'database-unavailable',
+      `Cannot read DuckDB database ${file}: ${reason.split('\n')[0]}`,
+      { file },
+      { cause },
+    );
+  }
+  return new WarehouseError('statement-failed', message ?? reason, {}, { cause });
+}
+
+/**
+ * The embedded DuckDB warehouse: one schema per domain, tables swapped in a transaction. A
+ * string is the database file's path, as `{ path }`; anything else that is not an options
+ * object is refused (`bad-arguments`), never taken for the default path.
  *
  * @example
  * const warehouse = await createDuckDbWarehouse({ path: '.mesh/mesh.duckdb' });
  * await buildMesh(warehouse, products);
  * await warehouse.close();
+ * const same = await createDuckDbWarehouse('.mesh/mesh.duckdb');
  */
-export async function createDuckDbWarehouse(options: DuckDbWarehouseOptions = {}): Promise<Warehouse> {
+export async function createDuckDbWarehouse(
+  pathOrOptions: string | DuckDbWarehouseOptions = {},
+): Promise<Warehouse> {
+  const options = optionsOf(pathOrOptions);
   const path = options.path ?? DEFAULT_DUCKDB_PATH;
   const file = path === ':memory:' ? path : resolve(path);
   if (file !== ':memory:') {
     if (!existsSync(file) && !options.create) {
       throw new WarehouseError(
         'database-not-found',
-        `No DuckDB warehouse at ${file}: check the path (--db, MESH_DB or the target's path), or create it with mesh up.`,
+        `No DuckDB warehouse at ${file}: check the path, or pass create: true to make a new one there.`,
         { file },
       );
     }
@@ -320,6 +353,18 @@ export async function createDuckDbWarehouse(options: DuckDbWarehouseOptions = {}
   // as many connections as DuckDB has threads, up to four.
   const parts = Math.min(4, Math.max(1, options.threads ?? availableParallelism()));
   return new DuckDbWarehouse(instance, connection, file, parts, options.onStatement);
+}
+
+/** The options of `createDuckDbWarehouse`, from a path or an options object. */
+function optionsOf(pathOrOptions: unknown): DuckDbWarehouseOptions {
+  if (typeof pathOrOptions === 'string') return { path: pathOrOptions };
+  if (typeof pathOrOptions === 'object' && pathOrOptions !== null && !Array.isArray(pathOrOptions))
+    return pathOrOptions as DuckDbWarehouseOptions;
+  const given = Array.isArray(pathOrOptions) ? 'an array' : String(pathOrOptions);
+  throw new UsageError(
+    'bad-arguments',
+    `createDuckDbWarehouse takes the database file's path or an options object ({ path, create, threads, memoryLimit }), not ${given}.`,
+  );
 }
 
 async function sha256Of(file: string): Promise<string> {
@@ -370,7 +415,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       return rowsOf(reader, reader.getRowObjectsJS() as Record<string, unknown>[]);
     } catch (cause) {
       this.memo.after(statement, connection, false);
-      throw new WarehouseError('statement-failed', (cause as Error).message ?? String(cause), {}, { cause });
+      throw statementError(this.file, cause);
     }
   }
 
@@ -647,8 +692,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     const chunkSize = Math.max(1, options.chunkSize ?? 2048);
     // Its own connection, so a long read does not hold up builds, and its memory is one chunk.
     const connection = await this.instance.connect();
-    const fail = (cause: unknown, message = (cause as Error).message ?? String(cause)) =>
-      new WarehouseError('statement-failed', message, {}, { cause });
+    const fail = (cause: unknown, message?: string) => statementError(this.file, cause, message);
     try {
       // The driver ends a stream that fails part-way exactly like one that is done (an empty
       // chunk; the error stays in the C result, which it does not expose). A failure inside an

@@ -181,6 +181,32 @@ async function holdDatabase(db: string): Promise<() => Promise<void>> {
   };
 }
 
+/**
+ * A copy of `db` whose data blocks of `table` are scribbled over, its header and catalog intact:
+ * it opens, and the first statement that reads that table finds the damage. A block's place in
+ * the file is the three header blocks (4 KiB each) and then the block id times its size.
+ */
+async function damageTable(db: string, copy: string, table: string): Promise<string> {
+  const warehouse = await createDuckDbWarehouse({ path: db });
+  let blocks: number[];
+  let size: number;
+  try {
+    const [sized] = await warehouse.query('SELECT block_size FROM pragma_database_size()');
+    size = Number(sized?.block_size);
+    const rows = await warehouse.query(
+      `SELECT DISTINCT block_id FROM pragma_storage_info('${table}') WHERE block_id IS NOT NULL AND block_id >= 0`,
+    );
+    blocks = rows.map((r) => Number(r.block_id));
+  } finally {
+    await warehouse.close();
+  }
+  expect(blocks.length).toBeGreaterThan(0);
+  const bytes = readFileSync(db);
+  for (const block of blocks) bytes.fill(0x5a, 12_288 + block * size + 8, 12_288 + (block + 1) * size);
+  writeFileSync(copy, bytes);
+  return copy;
+}
+
 /** Ends a read stuck on a pipe, should a regression ever read one: opened and closed, it gives EOF. */
 function unblock(fifo: string) {
   try {
@@ -418,6 +444,41 @@ const cases: Case[] = [
     code: 2,
     error: 'bad-arguments',
     message: /--limit must be a positive integer, not 0/,
+  },
+  {
+    name: 'a port for serve --once, which serves nothing',
+    args: (c) => ['serve', '--once', '--port', '80', '--db', c.db],
+    code: 2,
+    error: 'bad-arguments',
+    message: /--once serves nothing .*: it cannot go with --port\./,
+  },
+  {
+    name: 'a misspelt command',
+    args: (c) => ['bulid', '--db', c.db],
+    code: 2,
+    error: 'unknown-command',
+    message: /^(?!.*Commands:).*Unknown command bulid\. Did you mean build\?/s,
+  },
+  {
+    name: 'a misspelt product',
+    args: (c) => ['build', 'prodcut_inventory', '--db', c.db],
+    code: 2,
+    error: 'unknown-product',
+    message: /No domain or product is named prodcut_inventory\. Did you mean product_inventory\?$/m,
+  },
+  {
+    name: 'a misspelt domain to seed',
+    args: (c) => ['seed', 'prodct', '--db', c.db],
+    code: 2,
+    error: 'unknown-domain',
+    message: /No domain or source is named prodct\. Did you mean product\?$/m,
+  },
+  {
+    name: 'a product for health history that is near no name',
+    args: (c) => ['health', '--history', 'nosuch', '--db', c.db],
+    code: 2,
+    error: 'unknown-product',
+    message: /No domain or product is named nosuch\. Known: product, customer, .*order\.order_items/,
   },
   {
     name: 'two ways of ingest at once',
@@ -1130,6 +1191,40 @@ const cases: Case[] = [
     error: 'database-unavailable',
     message: /corrupted\.duckdb.*checksum .* does not match.*damaged or cut short/,
     unchanged: (c) => [join(c.dir, 'corrupted.duckdb')],
+  },
+  {
+    name: 'a database file damaged where a test reads it',
+    args: async (c) => [
+      'test',
+      'order_transactions',
+      '--db',
+      await damageTable(c.db, join(c.dir, 'damaged.duckdb'), 'order.order_transactions'),
+    ],
+    code: 4,
+    // Not a failed check or statement: no statement would fare better on this file.
+    error: 'database-unavailable',
+    message:
+      /order\.order_transactions: Cannot read DuckDB database .*damaged\.duckdb: IO Error: Corrupt database file.*damaged or cut short: restore it from a backup/,
+    subject: {
+      domain: 'order',
+      product: 'order_transactions',
+      file: expect.stringMatching(/damaged\.duckdb$/),
+    },
+    // The test's run is still recorded in the run log (other blocks): no `unchanged` here.
+  },
+  {
+    name: 'a database file damaged where health reads it',
+    args: async (c) => [
+      'health',
+      '--db',
+      await damageTable(c.db, join(c.dir, 'damaged.duckdb'), 'order.order_transactions'),
+    ],
+    code: 4,
+    error: 'database-unavailable',
+    message:
+      /Cannot read DuckDB database .*damaged\.duckdb: IO Error: Corrupt database file[^\n]*damaged or cut short: restore it from a backup/,
+    subject: { file: expect.stringMatching(/damaged\.duckdb$/) },
+    unchanged: (c) => [join(c.dir, 'damaged.duckdb')],
   },
   {
     name: 'a database that is a pipe',

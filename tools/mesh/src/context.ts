@@ -2,7 +2,15 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import { durationSeconds, isMeshError, UsageError, type Warehouse, WarehouseError } from '@retail-mesh/sdk';
+import {
+  type DataProduct,
+  durationSeconds,
+  isMeshError,
+  type MeshError,
+  UsageError,
+  type Warehouse,
+  WarehouseError,
+} from '@retail-mesh/sdk';
 import { loadConfig, type MeshConfig, memoryBytes, resolveTarget, type TargetConfig } from './config.js';
 import { Progress } from './progress.js';
 
@@ -178,9 +186,18 @@ const NEXT_STEPS: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 function withNextStep(error: unknown): unknown {
+  // The library's advice is its own (create: true); on the command line, flags and mesh up.
+  if (isMeshError(error) && error.code === 'database-not-found' && error.subject.file)
+    return new WarehouseError(
+      error.code,
+      `No DuckDB warehouse at ${error.subject.file}: check the path (--db, MESH_DB or the target's path), or create it with mesh up.`,
+      error.subject,
+      { cause: error },
+    );
   if (!isMeshError(error) || error.code !== 'database-unavailable') return error;
   const next = NEXT_STEPS.find(([pattern]) => pattern.test(error.message))?.[1];
-  if (!next) return error;
+  // Said once, whether the file failed to open or a later statement found the damage.
+  if (!next || error.message.includes(next.slice(1))) return error;
   return new WarehouseError(
     error.code,
     `${error.message.replace(/[.\s]*$/, '')}. ${next[0]!.toUpperCase()}${next.slice(1)}.`,
@@ -188,6 +205,27 @@ function withNextStep(error: unknown): unknown {
     {
       cause: error.cause ?? error,
     },
+  );
+}
+
+/**
+ * Stops a command at the first product whose build or test found the warehouse file itself
+ * damaged (a block DuckDB cannot read back): exit 4, as when the file cannot be opened, naming
+ * that product; the other products' results would only repeat it or hide it.
+ */
+export function refuseDamagedWarehouse(
+  outcomes: ReadonlyArray<{ readonly product: DataProduct; readonly error?: MeshError | undefined }>,
+): void {
+  const hit = outcomes.find((o) => o.error?.code === 'database-unavailable');
+  if (!hit) return;
+  const { product, error } = hit;
+  throw withNextStep(
+    new WarehouseError(
+      'database-unavailable',
+      `${product.id}: ${error!.message}`,
+      { ...error!.subject, domain: product.domain.name, product: product.name },
+      { cause: error },
+    ),
   );
 }
 
@@ -232,7 +270,8 @@ export async function withWarehouse<T>(
     // A command line refused after the file was made (an unknown product, a missing --from):
     // nothing was done, so no database is left behind for a mistyped --db to read as empty.
     refused = isMeshError(error) && error.kind === 'usage';
-    throw error;
+    // A statement may be the first to find the file damaged: the same guidance as at opening.
+    throw withNextStep(error);
   } finally {
     await warehouse.close();
     if (created && refused && file) for (const f of [file, `${file}.wal`]) rmSync(f, { force: true });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,14 +105,37 @@ describe('contracts as files', () => {
     }
   });
 
-  it('ships them in each domain package, written by its build (dist/contracts/)', () => {
+  it('ships them in each domain package, written by its build (dist/contracts/) as mesh contract export writes them but for the servers', () => {
     for (const product of mesh.products) {
       const shipped = join(repo, 'domains', product.domain.name, 'dist', 'contracts');
-      for (const [name, text] of Object.entries(contractFiles(product)))
+      for (const [name, text] of Object.entries(contractFiles(product, { dialect: duckdbDialect })))
         expect(readFileSync(join(shipped, name), 'utf8'), `${product.id}: ${name}`).toBe(text);
       const json = JSON.parse(readFileSync(join(shipped, `${product.name}.odcs.json`), 'utf8'));
       expect(odcs(json), product.id).toBe(true);
     }
+  });
+
+  it('exports the shipped contracts from each domain package as <package>/contracts/<file>', () => {
+    // Node's own resolution, as a consumer's: it honours the package's exports, which vite's does not.
+    const read = (file: string) => {
+      const r = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import c from '@retail-mesh/domain-product/contracts/${file}' with { type: 'json' };
+           process.stdout.write(JSON.stringify(c));`,
+        ],
+        { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' },
+      );
+      expect(r.stderr).toBe('');
+      return JSON.parse(r.stdout);
+    };
+    const inventory = mesh.products.find((p) => p.id === 'product.product_inventory')!;
+    expect(read('product_inventory.schema.json')).toEqual(jsonSchemaContract(inventory));
+    const contract = read('product_inventory.odcs.json');
+    expect(contract).toEqual(odcsContract(inventory, { dialect: duckdbDialect }));
+    expect(JSON.stringify(contract)).toContain('"sql"');
   });
 
   it('writes them with mesh contract export, per domain, and refuses an unknown action', async () => {
@@ -150,6 +174,7 @@ describe('contracts as files', () => {
     expect(json.code).toBe(1);
     expect(json.json().error).toMatchObject({
       code: 'breaking-change',
+      message: '1 product changes in a breaking way without what a breaking change needs.',
       subject: { product: 'order.order_daily_sales' },
     });
 

@@ -42,7 +42,8 @@ Commands:
   schedule when the scheduler builds each product next
   runs     the run log: every build and test, with status, time and rows
 
-Run \`mesh <command> --help\` for a command's options.
+Run \`mesh <command> --help\` or \`mesh help <command>\` for a command's options. Global options
+may come before the command as well as after it (\`mesh --json health\`).
 
 ${GLOBAL}
 
@@ -287,9 +288,12 @@ ${GLOBAL}`,
   plan: `Usage: mesh plan --terraform <dir> [--target <bigquery target>] [--json]
 
 Writes Terraform JSON (*.tf.json) for the BigQuery infrastructure of every domain and
-product: datasets with labels and access, partitioned and clustered tables with their
-schema, dataOwner and dataViewer IAM members, and the sink that routes the domain datasets'
-audit logs. The target is --target, or the first BigQuery target of mesh.yaml.
+product: datasets with labels and their owners as OWNER entries of the dataset's access
+list, partitioned and clustered tables with their schema, a policy tag per domain for PII
+columns (its owners read raw values, its products' readers a SHA-256 hash), and the sink
+that routes the domain datasets' audit logs. No dataset or table reader grants: mesh build
+grants each product's readers on its table once its checks pass. The target is --target,
+or the first BigQuery target of mesh.yaml.
 
 ${GLOBAL}`,
   health: `Usage: mesh health [--json]

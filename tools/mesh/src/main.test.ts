@@ -127,6 +127,26 @@ describe('mesh CLI', () => {
     );
   });
 
+  it('test counts every product it tested, those that failed too', async () => {
+    const warehouse = await createDuckDbWarehouse({ path: db });
+    const [before] = await warehouse.query('SELECT min(unit_cost) AS low FROM product.product_catalog');
+    // A published row its checks refuse, written behind the mesh's back.
+    await warehouse.query(
+      `UPDATE product.product_catalog SET unit_cost = -5
+       WHERE product_id = (SELECT min(product_id) FROM product.product_catalog)`,
+    );
+    await warehouse.close();
+    const r = await mesh('test', 'product', '--db', db, '--json');
+    expect(r.code).toBe(1);
+    const products = real.products.filter((p) => p.domain.name === 'product').length;
+    expect(r.json().summary).toEqual({ tested: products, passed: products - 1, failed: 1 });
+    const again = await createDuckDbWarehouse({ path: db });
+    await again.query(
+      `UPDATE product.product_catalog SET unit_cost = ${Number(before?.low)} WHERE unit_cost = -5`,
+    );
+    await again.close();
+  });
+
   it('a failing build exits 1, names the product and column, and keeps the published data', async () => {
     const warehouse = await createDuckDbWarehouse({ path: db });
     const [before] = await warehouse.query(
@@ -204,6 +224,34 @@ describe('mesh CLI', () => {
     }
     const top = await mesh('--help');
     expect(top.stdout).toContain('Exit codes:');
+  });
+
+  it('takes the options every command takes before the command too', async () => {
+    const before = await mesh('--json', '--db', db, 'health');
+    const after = await mesh('health', '--db', db, '--json');
+    expect(before.code).toBe(after.code);
+    expect(before.json().totals).toEqual(after.json().totals);
+    const mixed = await mesh(`--db=${db}`, '-t', 'local', 'health', '--json');
+    expect(mixed.json().totals).toEqual(after.json().totals);
+    // An error is still printed as JSON when --json came first.
+    const wrong = await mesh('--json', 'bulid');
+    expect(wrong.code).toBe(2);
+    expect(wrong.json().error).toMatchObject({ code: 'unknown-command', message: /Did you mean build\?/ });
+  });
+
+  it("mesh help <command> prints that command's help", async () => {
+    for (const args of [
+      ['help', 'build'],
+      ['--help', 'build'],
+    ]) {
+      const r = await mesh(...args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Usage: mesh build');
+      expect(r.stdout).not.toContain('Exit codes:');
+    }
+    const unknown = await mesh('help', 'bulid');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown command bulid. Did you mean build?');
   });
 
   it('exits 4 naming the file when the database cannot be opened', async () => {

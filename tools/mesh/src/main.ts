@@ -5,6 +5,7 @@ import { fileSystemError, isFileSystemError } from './files.js';
 import { COMMAND_HELP, MAIN_HELP } from './help.js';
 import { runningServer, throughServer } from './serve-client.js';
 import { color } from './style.js';
+import { closest, suggestion } from './suggest.js';
 
 /** A command: its flags and a lazily loaded implementation returning an exit code. */
 interface CommandSpec {
@@ -132,7 +133,7 @@ const THROUGH_SERVER = new Set([
  * that opens the warehouse goes through a `mesh serve` running on that warehouse, if any.
  */
 export async function main(argv: string[], io?: Io): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = commandFirst(argv);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${MAIN_HELP}\n`);
     return name ? 0 : 2;
@@ -148,7 +149,7 @@ export async function main(argv: string[], io?: Io): Promise<number> {
     if (!spec) {
       throw new UsageError(
         'unknown-command',
-        `Unknown command ${name}. Commands: ${Object.keys(COMMANDS).join(', ')}.`,
+        `Unknown command ${name}. ${suggestion(name, Object.keys(COMMANDS), 'Commands')}`,
       );
     }
     const parsed = parseCommandLine(name, rest, { ...GLOBAL_OPTIONS, ...spec.options });
@@ -179,6 +180,31 @@ export async function main(argv: string[], io?: Io): Promise<number> {
 }
 
 type OptionSpecs = NonNullable<CommandSpec['options']>;
+
+/**
+ * The command line with the command first: options every command takes may come before it
+ * (`mesh --json health`, `mesh --db x health`) and are moved after it, where its parser reads
+ * them; `mesh help build` and `mesh --help build` are `mesh build --help`.
+ */
+function commandFirst(argv: readonly string[]): string[] {
+  const leading: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const flag = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : undefined;
+    const spec = flag
+      ? GLOBAL_OPTIONS[flag as keyof typeof GLOBAL_OPTIONS]
+      : Object.values(GLOBAL_OPTIONS).find((o) => 'short' in o && `-${o.short}` === arg);
+    if (!spec || spec === GLOBAL_OPTIONS.help) break;
+    leading.push(arg);
+    // A value in the next argument, unless written --db=x.
+    if (spec.type === 'string' && !arg.includes('=') && i + 1 < argv.length) leading.push(argv[++i]!);
+  }
+  const [name, ...rest] = argv.slice(i);
+  if ((name === 'help' || name === '--help' || name === '-h') && rest[0] && !rest[0].startsWith('-'))
+    return [rest[0], '--help', ...rest.slice(1), ...leading];
+  return name === undefined ? [] : [name, ...rest, ...leading];
+}
 
 /**
  * Parses a command's arguments; every mistake is a `bad-arguments` error that names the flag
@@ -237,28 +263,6 @@ function argumentMessage(command: string, error: Error, options: OptionSpecs): s
       return `${long} needs a value, but an option follows it; a value that starts with '-' is written ${long}=<value>. ${help}`;
   }
   return `${error.message.split('\n')[0]!.replace(/\.$/, '')}. ${help}`;
-}
-
-/** The known name nearest to a mistyped one, if it is near (an edit or two). */
-function closest(typed: string, known: readonly string[]): string | undefined {
-  let best: { name: string; distance: number } | undefined;
-  for (const name of known) {
-    const distance = editDistance(typed, name);
-    if (distance <= Math.min(2, Math.floor(name.length / 3)) && (!best || distance < best.distance))
-      best = { name, distance };
-  }
-  return best?.name;
-}
-
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++)
-      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    row = next;
-  }
-  return row[b.length]!;
 }
 
 /** The one top-level error handler: prints what went wrong and what it was about. */

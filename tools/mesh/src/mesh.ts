@@ -9,6 +9,7 @@ import {
   UsageError,
 } from '@retail-mesh/sdk';
 import { importDomains } from './discovery.js';
+import { closest } from './suggest.js';
 
 /** What a domain package exports for the platform. */
 export interface DomainPackage {
@@ -137,10 +138,14 @@ export function selectProducts(mesh: MeshDefinition, names: readonly string[]): 
   for (const name of names) {
     const matches = mesh.products.filter((p) => p.id === name || p.name === name || p.domain.name === name);
     if (!matches.length) {
-      const known = [...mesh.domains.map((d) => d.name), ...mesh.products.map((p) => p.id)].join(', ');
-      throw new UsageError('unknown-product', `No domain or product is named ${name}. Known: ${known}.`, {
-        product: name,
-      });
+      const known = [...mesh.domains.map((d) => d.name), ...mesh.products.map((p) => p.id)];
+      // Bare product names are what is usually typed: nearest among them too.
+      const guess = closest(name, [...known, ...mesh.products.map((p) => p.name)]);
+      throw new UsageError(
+        'unknown-product',
+        `No domain or product is named ${name}. ${guess ? `Did you mean ${guess}?` : `Known: ${known.join(', ')}.`}`,
+        { product: name },
+      );
     }
     for (const m of matches) selected.add(m);
   }

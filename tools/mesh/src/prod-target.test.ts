@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,27 @@ describe('mesh build --target prod --dry-run against the BigQuery stand-in', () 
       /^BigQuery cannot be reached: .*bigquery\.invalid.*Check the network, and the Google credentials/,
     );
     // The client's own retries take some seconds: one product's, not thirty products'.
+  }, 90_000);
+
+  it('prints no process warning of the credentials lookup beside its error', () => {
+    const unreachable = join(dir, 'no-credentials.yaml');
+    writeFileSync(
+      unreachable,
+      'defaultTarget: prod\ntargets:\n  prod:\n    type: bigquery\n    project: retail-mesh-prod\n    location: EU\n    apiEndpoint: http://bigquery.invalid\n',
+    );
+    // The built CLI as users run it, without credentials: Google's client then asks the GCE
+    // metadata server, which is not there.
+    const env: NodeJS.ProcessEnv = { ...process.env, MESH_NO_SERVER: '1' };
+    for (const name of ['GOOGLE_OAUTH_ACCESS_TOKEN', 'GOOGLE_APPLICATION_CREDENTIALS', 'NODE_OPTIONS'])
+      delete env[name];
+    const r = spawnSync(
+      process.execPath,
+      [new URL('../bin/mesh.js', import.meta.url).pathname, 'health', '--config', unreachable, '--json'],
+      { env, encoding: 'utf8', timeout: 80_000 },
+    );
+    expect(r.status).toBe(4);
+    expect(JSON.parse(r.stdout).error.code).toBe('warehouse-unreachable');
+    expect(r.stderr).not.toMatch(/Warning|--trace-warnings/);
   }, 90_000);
 
   it('dry-runs every build statement and prints bytes and cost per product and in total', async () => {

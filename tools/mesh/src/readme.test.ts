@@ -16,4 +16,12 @@ describe('README', () => {
       sourcesMarkdown(await loadMesh()).trim(),
     );
   });
+
+  // No global pnpm is assumed (Quick start): turbo, run bare through npx, cannot find pnpm.
+  it('runs turbo and pnpm through npx -y pnpm@<version> in every shell block', () => {
+    const shell = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n'));
+    expect(shell.length).toBeGreaterThan(0);
+    const bare = shell.filter((line) => /(^|[;&|]\s*)(npx (?!-y pnpm@)|pnpm |turbo )/.test(line.trim()));
+    expect(bare).toEqual([]);
+  });
 });

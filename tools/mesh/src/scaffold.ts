@@ -74,6 +74,8 @@ export function domainScaffold(root: string, name: string): Scaffold {
     engines: { node: '>=20.12' },
     exports: {
       '.': { types: './dist/index.d.ts', import: './dist/index.js' },
+      // Its contracts as built (dist/contracts): `<package>/contracts/<product>.schema.json`.
+      './contracts/*': './dist/contracts/*',
       './package.json': './package.json',
     },
     files: ['dist', 'contracts'],
@@ -117,8 +119,9 @@ The ${name} domain of the mesh, scaffolded by \`mesh new domain ${name}\`.
   with a sample generator for \`mesh seed\`.
 - \`src/${productFile}.ts\`: \`${product}\`, events and amounts per day; its test builds it on DuckDB.
 
-Build and test only this package: \`npx turbo build --filter=${packageName}...\` and
-\`npx turbo test --filter=${packageName}\`.
+Build and test only this package: \`npx -y pnpm@10.34.9 exec turbo build --filter=${packageName}...\`
+and \`npx -y pnpm@10.34.9 exec turbo test --filter=${packageName}\` (turbo finds pnpm through it:
+a bare \`npx turbo\` needs a global pnpm).
 `,
     'src/domain.ts': `import { defineDomain } from '@retail-mesh/sdk';
 

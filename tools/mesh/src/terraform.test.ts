@@ -18,6 +18,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { planTarget, run } from './commands/plan.js';
 import { type BigQueryTargetConfig, loadConfig, type MeshConfig, meshConfigSchema } from './config.js';
 import type { Io } from './context.js';
+import { COMMAND_HELP } from './help.js';
 import { loadMesh } from './mesh.js';
 import { Progress } from './progress.js';
 import {
@@ -766,6 +767,24 @@ describe('terraformFiles on the real mesh and mesh.yaml', () => {
         expect(schemaOf(table).every((c) => c.mode === 'NULLABLE' && c.description)).toBe(true);
       }
     }
+  });
+
+  it('grants what mesh plan --help says: dataset owners only, no readers', () => {
+    const access = mesh.domains.flatMap((d) =>
+      Object.values(resources(files[`domain-${d.name}.tf.json`]!, 'google_bigquery_dataset')).flatMap(
+        (dataset: Doc) => dataset.access as Doc[],
+      ),
+    );
+    expect(new Set(access.map((a) => a.role))).toEqual(new Set(['OWNER']));
+    const iam = Object.values(files).flatMap((file) =>
+      Object.keys((file as Doc).resource ?? {}).filter((type) =>
+        /^google_bigquery_(dataset|table)_iam/.test(type),
+      ),
+    );
+    expect(iam).toEqual([]);
+    const help = COMMAND_HELP.plan!.replace(/\s+/g, ' ');
+    expect(help).toContain('their owners as OWNER entries');
+    expect(help).not.toMatch(/dataViewer|dataOwner|IAM member/);
   });
 
   it('partitions and clusters product_inventory as its definition says', () => {

@@ -16,7 +16,14 @@ import {
   type Warehouse,
   WarehouseError,
 } from '@retail-mesh/sdk';
-import { type CommandContext, type GlobalOptions, type Io, newRunId, withWarehouse } from '../context.js';
+import {
+  type CommandContext,
+  type GlobalOptions,
+  type Io,
+  newRunId,
+  refuseDamagedWarehouse,
+  withWarehouse,
+} from '../context.js';
 import { TB } from '../cost.js';
 import { buildFailure, type ErrorJson, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
@@ -327,6 +334,7 @@ export async function run(
         fullRefresh: values['full-refresh'],
         concurrency,
       });
+      refuseDamagedWarehouse(built.outcomes);
       const recorded = await recordHealth(warehouse, mesh, context.config, {
         runId: built.runId,
         kind: 'build',

@@ -149,7 +149,7 @@ async function diff(values: GlobalOptions & { against?: string }, names: string[
             ? {
                 error: {
                   code: 'breaking-change',
-                  message: `${blocked.length} products change in a breaking way without what a breaking change needs.`,
+                  message: `${blocked.length === 1 ? '1 product changes' : `${blocked.length} products change`} in a breaking way without what a breaking change needs.`,
                   subject: { product: blocked[0]!.product },
                 },
               }

@@ -23,6 +23,7 @@ import { byNaturalName } from '../files.js';
 import { readMappingFile } from '../mapping-file.js';
 import { loadMesh } from '../mesh.js';
 import { color, formatInt, table } from '../style.js';
+import { suggestion } from '../suggest.js';
 import { numberFlag } from './options.js';
 
 type IngestValues = GlobalOptions & {
@@ -82,7 +83,11 @@ function findSource(mesh: MeshDefinition, name: string): Source {
   if (!source) {
     throw new UsageError(
       'unknown-source',
-      `No source is named ${name}. Sources: ${mesh.sources.map((s) => s.id).join(', ')}.`,
+      `No source is named ${name}. ${suggestion(
+        name,
+        mesh.sources.map((s) => s.id),
+        'Sources',
+      )}`,
       { source: name },
     );
   }
@@ -391,7 +396,7 @@ async function list(values: IngestValues, names: string[], io: Io): Promise<numb
     if (!mesh.sources.some((s) => s.id === name || s.domain.name === name))
       throw new UsageError(
         'unknown-source',
-        `No domain or source is named ${name}. Sources: ${mesh.sources.map((s) => s.id).join(', ')}.`,
+        `No domain or source is named ${name}. ${suggestion(name, [...new Set(mesh.sources.map((s) => s.domain.name))].concat(mesh.sources.map((s) => s.id)), 'Sources')}`,
         { source: name },
       );
   }

@@ -12,6 +12,7 @@ import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
 import { withError } from '../failure.js';
 import { loadMesh } from '../mesh.js';
 import { color, formatInt, formatMs, table } from '../style.js';
+import { suggestion } from '../suggest.js';
 import { numberFlag } from './options.js';
 
 export interface SeedOptions {
@@ -52,14 +53,18 @@ export async function seedMesh(
     if (!known.has(d))
       throw new UsageError(
         'unknown-domain',
-        `No domain or source is named ${d}. Known: ${[...known].join(', ')}.`,
+        `No domain or source is named ${d}. ${suggestion(d, [...known], 'Known')}`,
       );
   }
   for (const s of options.sample ?? []) {
     if (!mesh.sources.some((source) => source.id === s))
       throw new UsageError(
         'unknown-source',
-        `--sample ${s}: no source is named so. Sources: ${mesh.sources.map((x) => x.id).join(', ')}.`,
+        `--sample ${s}: no source is named so. ${suggestion(
+          s,
+          mesh.sources.map((x) => x.id),
+          'Sources',
+        )}`,
         { source: s },
       );
   }

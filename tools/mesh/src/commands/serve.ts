@@ -68,7 +68,13 @@ export async function run(
       'bad-arguments',
       '--once runs the scheduler once: it cannot go with --no-scheduler.',
     );
-  // --once serves nothing, but its port is still read as a port: a typo is a typo.
+  // --once serves nothing: a port or host given with it would be silently ignored.
+  const served = (['port', 'host'] as const).filter((flag) => values[flag] !== undefined);
+  if (values.once && served.length)
+    throw new UsageError(
+      'bad-arguments',
+      `--once serves nothing (it builds what is due and exits): it cannot go with ${served.map((f) => `--${f}`).join(' or ')}.`,
+    );
   const port = numberFlag(values.port, 'port', DEFAULT_PORT, { integer: true, allowZero: true, max: 65535 });
   const host = values.host ?? '127.0.0.1';
   const context = commandContext(values);

@@ -3,6 +3,7 @@ import type { GlobalOptions, Io } from '../context.js';
 import { loadMesh } from '../mesh.js';
 import { sourcesJson, sourcesMarkdown } from '../sources-doc.js';
 import { table } from '../style.js';
+import { suggestion } from '../suggest.js';
 
 export async function run(
   values: GlobalOptions & { markdown?: boolean },
@@ -16,7 +17,7 @@ export async function run(
     if (!all.sources.some((s) => s.domain.name === name || s.id === name)) {
       throw new UsageError(
         'unknown-source',
-        `No domain or source is named ${name}. Sources: ${all.sources.map((s) => s.id).join(', ')}.`,
+        `No domain or source is named ${name}. ${suggestion(name, [...new Set(all.sources.map((s) => s.domain.name))].concat(all.sources.map((s) => s.id)), 'Sources')}`,
         { source: name },
       );
     }

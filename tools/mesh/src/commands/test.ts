@@ -5,7 +5,7 @@ import {
   type TestOutcome,
   testProduct,
 } from '@retail-mesh/sdk';
-import { type GlobalOptions, type Io, newRunId, withWarehouse } from '../context.js';
+import { type GlobalOptions, type Io, newRunId, refuseDamagedWarehouse, withWarehouse } from '../context.js';
 import { testFailure, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
 import { alertsReport, recordHealth } from '../history.js';
@@ -27,6 +27,7 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
         results.push(await testProduct(warehouse, product, { runId }));
       }
       io.progress.done();
+      refuseDamagedWarehouse(results);
       // A test only reads: one who may not write the run log or the health history (a viewer on
       // BigQuery) still gets the checks' results, and is told what was not recorded.
       const warnings = results.flatMap((o) =>
@@ -58,8 +59,7 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
           leftovers,
           alerts,
           warnings,
-          // `tested` is kept for readers of earlier releases: it always counted the passes.
-          summary: { tested: outcomes.length - failed, passed: outcomes.length - failed, failed },
+          summary: { tested: outcomes.length, passed: outcomes.length - failed, failed },
           ...withError(testFailure(outcomes)),
           products: outcomes.map((o) => ({
             id: o.product.id,

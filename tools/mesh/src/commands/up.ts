@@ -1,4 +1,4 @@
-import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
+import { type GlobalOptions, type Io, refuseDamagedWarehouse, withWarehouse } from '../context.js';
 import { buildFailure, healthFailure, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
 import { alertsReport, recordHealth } from '../history.js';
@@ -30,6 +30,7 @@ export async function run(
     async (warehouse, context) => {
       const seeded = await seedMesh(warehouse, mesh, seedOptions, io);
       const { runId, outcomes, previousMajors } = await buildProducts(warehouse, mesh, [], io);
+      refuseDamagedWarehouse(outcomes);
       const { health, alerts } = await recordHealth(warehouse, mesh, context.config, {
         runId,
         kind: 'build',
