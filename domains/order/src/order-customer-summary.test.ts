@@ -1,7 +1,7 @@
 import { buildMesh, type Warehouse } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderCustomerSummary } from './index.js';
-import { at, fixtureWarehouse, readAll } from './order-fixtures.js';
+import { at, FIXTURE_WARNINGS, failedChecks, fixtureWarehouse, readAll } from './order-fixtures.js';
 
 const row = (
   customer_id: string,
@@ -55,7 +55,7 @@ describe('order_customer_summary on DuckDB', () => {
     const outcomes = await buildMesh(warehouse, [orderCustomerSummary]);
     for (const o of outcomes) {
       expect(o.status).toBe('published');
-      expect(o.checks?.outcomes.filter((c) => !c.passed)).toEqual([]);
+      expect(failedChecks(o)).toEqual(FIXTURE_WARNINGS[o.product.id] ?? []);
     }
   });
 

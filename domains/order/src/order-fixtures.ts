@@ -104,6 +104,28 @@ export const fixtureLines = [
   line('O99', 1, 'P1', 1, 10), // no such order
 ];
 
+/**
+ * The warnings the fixture's order book raises by design, per product: the line of order O99,
+ * which the orders do not hold, and order O6, whose lines have not arrived. Reconciliation
+ * checks count them rather than let their revenue vanish from healthy figures.
+ */
+export const FIXTURE_WARNINGS: Readonly<Record<string, ReadonlyArray<[string, 'warn', number]>>> = {
+  'order.order_transactions': [
+    ['order_lines_without_an_order', 'warn', 1],
+    ['orders_have_lines', 'warn', 1],
+  ],
+  'order.order_items': [['order_lines_without_an_order', 'warn', 1]],
+  'order.order_daily_sales': [['order_lines_without_an_order', 'warn', 1]],
+};
+
+/** A build outcome's failed checks as `[name, severity, failing rows]`. */
+export const failedChecks = (outcome: {
+  checks?: {
+    outcomes: ReadonlyArray<{ name: string; passed: boolean; severity: string; failingRows: number }>;
+  };
+}) =>
+  (outcome.checks?.outcomes ?? []).filter((c) => !c.passed).map((c) => [c.name, c.severity, c.failingRows]);
+
 const ret = (
   order_id: string,
   line_number: number,

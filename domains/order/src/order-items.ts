@@ -1,6 +1,7 @@
 import { productCatalog } from '@retail-mesh/domain-product';
 import { defineDataProduct, sql, z } from '@retail-mesh/sdk';
 import { orderDomain } from './domain.js';
+import { linesWithoutAnOrder } from './reconciliation.js';
 import { orderLines, orders, returns } from './sources.js';
 
 /** One row per order line, with its product's category and the units returned. */
@@ -65,5 +66,15 @@ export const orderItems = defineDataProduct({
     c.table.expect('returned_at_most_the_quantity', sql`returned_quantity <= quantity`),
     c.order_date.notNull(),
     c.table.rowCount({ min: 1 }),
+    // A line without its order header is left out above; counted here, not silently dropped.
+    // Each line gives at most one item: fewer items than lines means some were left out.
+    c.table
+      .assert('order_lines_without_an_order', (self) =>
+        linesWithoutAnOrder(
+          orders,
+          sql`(SELECT COUNT(*) FROM ${orderLines} AS n) <> (SELECT COUNT(*) FROM ${self} AS i)`,
+        ),
+      )
+      .warn(),
   ],
 });

@@ -1,7 +1,7 @@
 import { buildMesh, type Warehouse } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderProductDailySales } from './index.js';
-import { fixtureWarehouse, readAll } from './order-fixtures.js';
+import { FIXTURE_WARNINGS, failedChecks, fixtureWarehouse, readAll } from './order-fixtures.js';
 
 const row = (
   order_date: string,
@@ -55,7 +55,7 @@ describe('order_product_daily_sales on DuckDB', () => {
     const outcomes = await buildMesh(warehouse, [orderProductDailySales]);
     for (const o of outcomes) {
       expect(o.status).toBe('published');
-      expect(o.checks?.outcomes.filter((c) => !c.passed)).toEqual([]);
+      expect(failedChecks(o)).toEqual(FIXTURE_WARNINGS[o.product.id] ?? []);
     }
   });
 

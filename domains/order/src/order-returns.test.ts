@@ -1,7 +1,7 @@
 import { buildMesh, type Warehouse } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderReturns } from './index.js';
-import { at, fixtureWarehouse, readAll } from './order-fixtures.js';
+import { at, FIXTURE_WARNINGS, failedChecks, fixtureWarehouse, readAll } from './order-fixtures.js';
 
 const row = (
   order_id: string,
@@ -144,7 +144,7 @@ describe('order_returns on DuckDB', () => {
     ]);
     for (const o of outcomes) {
       expect(o.status).toBe('published');
-      expect(o.checks?.outcomes.filter((c) => !c.passed)).toEqual([]);
+      expect(failedChecks(o)).toEqual(FIXTURE_WARNINGS[o.product.id] ?? []);
     }
   });
 

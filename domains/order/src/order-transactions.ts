@@ -1,6 +1,7 @@
 import { customerProfile } from '@retail-mesh/domain-customer';
 import { defineDataProduct, sql, z } from '@retail-mesh/sdk';
 import { orderDomain } from './domain.js';
+import { linesWithoutAnOrder, unitsDiffer } from './reconciliation.js';
 import { CHANNELS, orderLines, orders, returns } from './sources.js';
 
 /** An order's status once its returns are known: cancelled wins, then returned, then partially returned. */
@@ -117,6 +118,15 @@ export const orderTransactions = defineDataProduct({
     // Reconciliation with the customer domain: an order of a customer the CRM export did not
     // deliver (or whose record was rejected on ingest) is kept, and shows up here in health.
     c.customer_id.references(customerProfile, 'customer_id').warn(),
+    // Reconciliation of lines with their orders: the amounts above add up the lines of each
+    // order, so a line whose order the OMS export did not deliver (or whose header was rejected
+    // on ingest) would silently leave every figure; the lines are counted here instead.
+    c.table
+      .assert('order_lines_without_an_order', (self) => linesWithoutAnOrder(self, unitsDiffer(self)))
+      .warn(),
+    // And the other way: an order whose lines have not arrived is published with zero amounts
+    // (a cancelled one counts in no revenue: nothing is missing).
+    c.table.expect('orders_have_lines', sql`status = 'cancelled' OR item_count > 0`).warn(),
     // Goodwill refunds can exceed what was paid: worth a look, not a reason to hold the data back.
     c.table.expect('refunds_within_net_amount', sql`returned_amount <= net_amount`).warn(),
     c.table.rowCount({ min: 1 }),

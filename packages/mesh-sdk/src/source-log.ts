@@ -69,6 +69,8 @@ export interface BatchRecord {
   readonly ingestedBy: string;
   /** Set when the batch was reverted: its rows left the log then. */
   readonly revertedAt: Date | undefined;
+  /** Why the batch was flagged when loaded (a likely misspelt header), if it was. */
+  readonly flag?: string | undefined;
 }
 
 /** Whether a source holds nothing, synthetic rows, or rows of the user's own systems. */
@@ -141,6 +143,12 @@ export function volumeFlag(loaded: number, previous: readonly number[]): string 
   return `loaded ${loaded.toLocaleString('en-US')} rows, ${factor.toFixed(factor < 10 ? 1 : 0)}x ${ratio < 1 ? 'fewer' : 'more'} than the median ${median.toLocaleString('en-US')} of the previous ${window.length} batches`;
 }
 
+/** A batch's flags (stored when loaded, and on its size) as one, or undefined when none. */
+export function batchFlag(...flags: ReadonlyArray<string | undefined>): string | undefined {
+  const set = flags.filter((f): f is string => !!f);
+  return set.length ? set.join('; ') : undefined;
+}
+
 /** A source is overdue once its newest export is older than its cadence times this. */
 export const OVERDUE_GRACE = 1.25;
 
@@ -187,7 +195,8 @@ export function sourceStates(
         at: last.ingestedAt.toISOString(),
         loaded: last.loaded,
         rejected: last.rejected,
-        flag:
+        flag: batchFlag(
+          last.flag,
           last.kind === 'ingest'
             ? volumeFlag(
                 last.loaded,
@@ -197,6 +206,7 @@ export function sourceStates(
                   .map((b) => b.loaded),
               )
             : undefined,
+        ),
       },
     };
   });
@@ -269,6 +279,7 @@ export function batchRecordOf(row: Record<string, unknown>): BatchRecord {
     ingestedAt: date(row.ingested_at) ?? new Date(0),
     ingestedBy: String(row.ingested_by ?? ''),
     revertedAt: date(row.reverted_at),
+    flag: row.flag === null || row.flag === undefined ? undefined : String(row.flag),
   };
 }
 

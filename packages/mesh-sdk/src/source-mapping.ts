@@ -75,6 +75,41 @@ export function mapColumns(
   return { origins, problems };
 }
 
+/**
+ * What a file's header left out of a batch: file columns no source column took (their values
+ * are not loaded), and optional source columns the file lacks (loaded as NULL; a `--set` is no
+ * lack). Both in one file is most likely a misspelt header (`delivery_date` for
+ * `delivered_at`), so the batch gets a `flag` that makes the products reading it `degraded`.
+ *
+ * @example unmatchedColumns(shipments, ['shipment_id', 'delivery_date'], origins) // { unused: ['delivery_date'], missing: ['delivered_at'], flag: '…--map delivered_at=delivery_date…' }
+ */
+export function unmatchedColumns(
+  source: Source,
+  fileColumns: readonly string[],
+  origins: ReadonlyMap<string, ColumnOrigin>,
+): { unused: string[]; missing: string[]; flag: string | undefined } {
+  const used = new Set([...origins.values()].flatMap((o) => (o.kind === 'file' ? [o.column] : [])));
+  const unused = fileColumns.filter((f) => !used.has(f));
+  const missing = source.columns
+    .filter((c) => c.nullable && origins.get(c.name)?.kind === 'absent')
+    .map((c) => c.name);
+  if (!unused.length || !missing.length) return { unused, missing, flag: undefined };
+  // The likeliest pair for the hint: the unused column sharing most words with the missing one.
+  const words = (name: string) =>
+    new Set(
+      name
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter(Boolean),
+    );
+  const target = missing[0]!;
+  const shared = (f: string) => [...words(f)].filter((w) => words(target).has(w)).length;
+  const from = [...unused].sort((a, b) => shared(b) - shared(a))[0]!;
+  const list = (names: readonly string[]) => names.join(', ');
+  const flag = `has file column${unused.length === 1 ? '' : 's'} ${list(unused)} that no column of ${source.id} takes, while its optional column${missing.length === 1 ? '' : 's'} ${list(missing)} loaded as NULL: a misspelt header? Map it (--map ${target}=${from}), revert this batch and ingest the file again`;
+  return { unused, missing, flag };
+}
+
 /** `b.k = c.k` for every key column of the source: a batch row (`b`) and a stored one (`c`). */
 const keysMatch = (source: Source): SqlFragment =>
   sql.join(
@@ -139,6 +174,57 @@ export function repeatedEventsSelect(source: Source, batch: SqlFragment, dialect
     sql`SELECT COUNT(*) AS ${sql.id('n')} FROM ${batch} AS b
       WHERE EXISTS (SELECT 1 FROM ${log} AS c WHERE ${sameKey})
         AND NOT EXISTS (SELECT 1 FROM ${log} AS c WHERE ${sameKey}${sameValues})`,
+    dialect,
+  );
+}
+
+/**
+ * The rows of an event file (`append`) that repeat an earlier line's key with other values:
+ * `__line` and the reject `reason`, naming the key and the line it conflicts with. An event is
+ * kept once, so such a copy would vanish silently; it is rejected instead (an identical copy is
+ * a repeated event, `repeatsInFileSelect`). `checked` is a relation of the batch's rows with
+ * `__line`, `__reason` (NULL when valid) and the source's columns: only valid rows count.
+ */
+export function conflictingEventsSelect(source: Source, checked: SqlFragment, dialect: Dialect): string {
+  const id = (table: string, column: string) => sql.id(table, column);
+  const keys = source.key.map((k) => sql.id(k));
+  const sameKey = (a: string, b: string) =>
+    sql.join(
+      source.key.map((k) => sql`${id(a, k)} = ${id(b, k)}`),
+      ' AND ',
+    );
+  const sameValues = sql.join(
+    source.columns
+      .filter((c) => !c.key)
+      .map((c) => sql`${id('b', c.name)} IS NOT DISTINCT FROM ${id('a', c.name)}`),
+    ' AND ',
+  );
+  const keyText = sql.join(
+    source.key.map((k, i) => sql`${`${i ? ', ' : ''}${k} `}, ${sql.cast(id('b', k), 'string')}`),
+  );
+  const valid = sql`${sql.id('__reason')} IS NULL`;
+  const lost =
+    ' with other values; an event is loaded once, so this copy would be lost: send each event once (correct the export, or load the right copy alone)';
+  // A source with key columns only has nothing that could differ.
+  const differs = source.columns.some((c) => !c.key) ? sql`NOT (${sameValues})` : sql`FALSE`;
+  return renderSql(
+    sql`SELECT ${id('b', '__line')} AS ${sql.id('__line')}, CONCAT(${keyText}, ${': the key of line '}, ${sql.cast(id('f', '__first'), 'string')}, ${lost}) AS ${sql.id('reason')}
+      FROM ${checked} AS b
+      JOIN (SELECT ${sql.join(keys)}, MIN(${sql.id('__line')}) AS ${sql.id('__first')} FROM ${checked} WHERE ${valid} GROUP BY ${sql.join(keys)} HAVING COUNT(*) > 1) AS f ON ${sameKey('b', 'f')}
+      JOIN ${checked} AS a ON ${id('a', '__line')} = ${id('f', '__first')}
+      WHERE ${id('b', '__reason')} IS NULL AND ${id('b', '__line')} > ${id('f', '__first')} AND ${differs}`,
+    dialect,
+  );
+}
+
+/**
+ * One row, `n`: valid rows of an event file (`append`) that copy an earlier line exactly (same
+ * key, same values), once conflicting copies are rejected: repeated events, counted once.
+ */
+export function repeatsInFileSelect(source: Source, checked: SqlFragment, dialect: Dialect): string {
+  const keys = sql.join(source.key.map((k) => sql.id(k)));
+  return renderSql(
+    sql`SELECT COALESCE(SUM(${sql.id('copies')} - 1), 0) AS ${sql.id('n')} FROM (SELECT COUNT(*) AS ${sql.id('copies')} FROM ${checked} WHERE ${sql.id('__reason')} IS NULL GROUP BY ${keys}) AS r`,
     dialect,
   );
 }

@@ -433,11 +433,21 @@ export interface IngestResult {
   readonly rejected: number;
   /** The source's sample rows were removed: its first real batch replaces them. */
   readonly replacedSample: boolean;
-  /** Why the batch's row count looks wrong next to the source's recent batches, if it does. */
-  readonly flag: string | undefined;
   /**
-   * Rows of an event source (`append`) whose key an earlier batch holds with other values: the
-   * first copy counts, so they changed nothing. Absent where not counted (other modes).
+   * Why the batch looks wrong, if it does: its header left a file column unused while an
+   * optional column loaded as NULL (see `unmatchedColumns`), or its row count is far off the
+   * source's recent batches.
+   */
+  readonly flag: string | undefined;
+  /** File columns no source column took: their values were not loaded. */
+  readonly unusedColumns?: readonly string[];
+  /** Optional source columns the file lacks: loaded as NULL. */
+  readonly missingColumns?: readonly string[];
+  /**
+   * Rows of an event source (`append`) that repeat an event: copies of an earlier line of the
+   * file (same key, same values; a copy with other values is rejected), or rows whose key an
+   * earlier batch holds with other values. The first copy counts, so they changed nothing.
+   * Absent where not counted (other modes).
    */
   readonly repeatedEvents?: number;
   /**

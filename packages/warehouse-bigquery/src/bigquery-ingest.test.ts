@@ -8,6 +8,7 @@ import type { EvaluateQueryResponse__Output } from '@fivetrandevelopers/zetasql/
 import type { ValueProto } from '@fivetrandevelopers/zetasql/lib/types/zetasql/ValueProto.js';
 import {
   canonicalMapping,
+  conflictingEventsSelect,
   currentRowsSelect,
   defineDomain,
   defineSource,
@@ -18,6 +19,7 @@ import {
   type Source,
   scanCsv,
   sourceTablesOf,
+  sql,
   type Warehouse,
   z,
 } from '@retail-mesh/sdk';
@@ -273,6 +275,7 @@ describe('sources on BigQuery, against the REST stand-in', () => {
         runLogStatements(dialect).create,
         runLogStatements(dialect).migrate,
         batchLog.create,
+        batchLog.migrate,
         tableStatement(dialect, PLATFORM_TABLES.healthHistory),
       ]),
       script(sourceStatements(orders, dialect)),
@@ -860,6 +863,71 @@ const csvOf = (records: ReadonlyArray<ReadonlyArray<string | null>>): StagedRows
 });
 
 describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
+  it('rejects a later copy of an event with other values, naming its key and first line', async () => {
+    const events = defineSource({
+      domain: shop,
+      name: 'events',
+      description: 'Events of a till',
+      mode: 'append',
+      schema: z.object({
+        event_id: z.string().describe('Event').meta({ key: true }),
+        amount: z.number().describe('Amount'),
+      }),
+    });
+    const checked = [
+      [2, null, 'X1', 5],
+      [3, null, 'X1', 500],
+      [4, null, 'X2', 7],
+      [5, null, 'X2', 7],
+      [6, 'amount: missing', 'X3', null],
+      [7, null, 'X3', 1],
+    ] as const;
+    const columns = [
+      { name: '__line', type: 'INT64' as const },
+      { name: '__reason', type: 'STRING' as const },
+      { name: 'event_id', type: 'STRING' as const },
+      { name: 'amount', type: 'FLOAT64' as const },
+    ];
+    const query = conflictingEventsSelect(events, sql.raw(dialect.tableName(CHECKED)), dialect).replaceAll(
+      dialect.tableName(CHECKED),
+      dialect.quoteIdent(CHECKED.name),
+    );
+    const request: EvaluateQueryRequest = {
+      sql: `SELECT CAST(__line AS STRING), reason FROM (${query}) ORDER BY __line`,
+      options: { languageOptions, defaultTimezone: 'UTC', errorMessageMode: 'ERROR_MESSAGE_ONE_LINE' },
+      simpleCatalog: {
+        name: 'bigquery',
+        table: [
+          {
+            name: CHECKED.name,
+            column: columns.map((c) => ({ name: c.name, type: { typeKind: TYPE_KINDS[c.type] } })),
+          },
+        ],
+        builtinFunctionOptions: { languageOptions },
+      },
+      tableContent: {
+        [CHECKED.name]: {
+          tableData: {
+            row: checked.map((cells) => ({
+              cell: cells.map((v, c) => (v === null ? {} : cellOf(columns[c]!.type, v))),
+            })),
+          },
+        },
+      },
+    };
+    const response = await new Promise<EvaluateQueryResponse__Output | undefined>((resolve, reject) =>
+      ZetaSQLClient.API.evaluateQuery(request, (error, value) => (error ? reject(error) : resolve(value))),
+    );
+    const rows = (response?.content?.tableData?.row ?? []).map(({ cell }) => cell.map((c) => c.stringValue));
+    // X2's copy is the same event (counted, not rejected); X3's first line was rejected itself.
+    expect(rows).toEqual([
+      [
+        '3',
+        'event_id X1: the key of line 2 with other values; an event is loaded once, so this copy would be lost: send each event once (correct the export, or load the right copy alone)',
+      ],
+    ]);
+  });
+
   it('loads text without the spaces an export padded it with, as DuckDB does: a padded key is the same key', async () => {
     const rows = await validate(rules, csvOf([record('  g   ', { channel: 'store' }), record('\th', {})]));
     expect(rows.map((r) => r.values.id)).toEqual(['g', '\th']);

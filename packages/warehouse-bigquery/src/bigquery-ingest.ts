@@ -11,6 +11,7 @@ import {
   type Bound,
   BuildError,
   batchAuthor,
+  batchFlag,
   batchOfFile,
   batchRecordOf,
   type ColumnOrigin,
@@ -18,6 +19,7 @@ import {
   type CsvScan,
   canonicalMapping,
   columnBounds,
+  conflictingEventsSelect,
   type Dialect,
   erasableColumns,
   erasedValuesSelect,
@@ -29,11 +31,13 @@ import {
   type IngestResult,
   reloads,
   repeatedEventsSelect,
+  repeatsInFileSelect,
   type Source,
   type SqlRow,
   scanCsv,
   sql,
   type TableRef,
+  unmatchedColumns,
   volumeFlag,
   WarehouseError,
   writeWithout,
@@ -283,10 +287,25 @@ FROM (
     FROM ${dialect.tableName(staged.table)} AS ${q('t')}
   )
 )`;
-  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')},
+  const table = dialect.tableName(checked);
+  // An event file (append): a later copy of a key with other values would be dropped unseen, so
+  // it is rejected; identical copies are repeated events, counted.
+  const conflicts =
+    source.mode === 'append'
+      ? [
+          `UPDATE ${table} AS ${q('c')} SET ${q('__reason')} = ${q('x')}.${q('reason')}
+FROM (${conflictingEventsSelect(source, sql.raw(table), dialect)}) AS ${q('x')}
+WHERE ${q('c')}.${q('__line')} = ${q('x')}.${q('__line')}`,
+        ]
+      : [];
+  const repeated =
+    source.mode === 'append'
+      ? `, (${repeatsInFileSelect(source, sql.raw(table), dialect)}) AS ${q('repeated')}`
+      : '';
+  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')}${repeated},
   ARRAY_AGG(IF(${q('__reason')} IS NULL, NULL, STRUCT(${q('__line')} AS ${q('line')}, ${q('__reason')} AS ${q('reason')})) IGNORE NULLS ORDER BY ${q('__line')} LIMIT ${SAMPLE_REJECTS}) AS ${q('sample')}
-FROM ${dialect.tableName(checked)}`;
-  return [create, summary];
+FROM ${table}`;
+  return [create, ...conflicts, summary];
 }
 
 /**
@@ -482,6 +501,7 @@ export async function ingestFile(
     }
     const staged: StagedFile = { table: staging, format, columns: fileColumns };
     const origins = mapped(fileColumns);
+    const header = unmatchedColumns(source, fileColumns, origins);
     const statements = validationStatements(source, staged, checked, mapping, origins, context.dialect);
     const [summary] = await context.script(statements);
     const rows = Number(summary?.rows ?? 0);
@@ -508,12 +528,16 @@ export async function ingestFile(
       if (error) throw error;
     }
     let repeatedEvents: number | undefined;
+    if (source.mode === 'append') {
+      // Copies of an earlier line of the file (those with other values were rejected above).
+      repeatedEvents = Number(summary?.repeated ?? 0);
+    }
     if (source.mode === 'append' && ingested.length) {
       const batch = sql.raw(
         `(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`,
       );
       const [repeated] = await context.query(repeatedEventsSelect(source, batch, context.dialect));
-      repeatedEvents = Number(repeated?.n ?? 0);
+      repeatedEvents = (repeatedEvents ?? 0) + Number(repeated?.n ?? 0);
     }
     const append = batchLogStatements(context.dialect).append(
       source,
@@ -528,6 +552,7 @@ export async function ingestFile(
         loaded: rows - rejected,
         rejected,
         author: batchAuthor(process.env, () => userInfo().username),
+        flag: header.flag,
       },
       { replaceSample: replacedSample },
     );
@@ -545,10 +570,15 @@ export async function ingestFile(
       loaded: rows - rejected,
       rejected,
       replacedSample,
-      flag: volumeFlag(
-        rows - rejected,
-        ingested.map((b) => b.loaded),
+      flag: batchFlag(
+        header.flag,
+        volumeFlag(
+          rows - rejected,
+          ingested.map((b) => b.loaded),
+        ),
       ),
+      ...(header.unused.length ? { unusedColumns: header.unused } : {}),
+      ...(header.missing.length ? { missingColumns: header.missing } : {}),
       ...(repeatedEvents !== undefined ? { repeatedEvents } : {}),
       ...reloads(live, sha256, mapping),
       sampleRejects,

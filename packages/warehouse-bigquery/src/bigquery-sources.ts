@@ -73,6 +73,12 @@ const BATCH_COLUMNS = [
     'When the batch was reverted (its rows left the log); NULL while live',
     true,
   ),
+  column(
+    'flag',
+    'string',
+    'Why the batch looked wrong when loaded (a file column no source column took beside an optional column loaded as NULL); NULL when nothing did',
+    true,
+  ),
 ];
 
 const HEALTH_DESCRIPTIONS: Record<(typeof HEALTH_HISTORY_COLUMNS)[number][0], string> = {
@@ -213,6 +219,8 @@ export interface NewBatch {
   readonly loaded: number | string;
   readonly rejected: number;
   readonly author: string;
+  /** Why the batch looks wrong (see `unmatchedColumns`), if it does. */
+  readonly flag?: string | undefined;
 }
 
 /**
@@ -235,7 +243,10 @@ export function batchLogStatements(dialect: Dialect) {
   const newest = `SELECT * FROM ${batches} WHERE ${q('batch_id')} = (SELECT MAX(${q('batch_id')}) FROM ${batches})`;
   const samplesOf = (sourceId: string) => `${q('source')} = ${lit(sourceId)} AND ${q('kind')} = 'sample'`;
   const record = (b: NewBatch) => {
-    const columns = BATCH_COLUMNS.filter((c) => c.name !== 'reverted_at').map((c) => q(c.name));
+    const columns = BATCH_COLUMNS.filter((c) => c.name !== 'reverted_at' && c.name !== 'flag').map((c) =>
+      q(c.name),
+    );
+    columns.push(q('flag'));
     const values = [
       `COALESCE(MAX(${q('batch_id')}), 0) + 1`,
       lit(b.source),
@@ -248,6 +259,7 @@ export function batchLogStatements(dialect: Dialect) {
       String(b.rejected),
       'CURRENT_TIMESTAMP()',
       lit(b.author),
+      b.flag === undefined ? 'CAST(NULL AS STRING)' : lit(b.flag),
     ];
     return `INSERT INTO ${batches} (${columns.join(', ')})\nSELECT ${values.join(', ')} FROM ${batches}`;
   };
@@ -266,6 +278,8 @@ export function batchLogStatements(dialect: Dialect) {
   };
   return {
     create: tableStatement(dialect, PLATFORM_TABLES.batches),
+    // A batch log of an older release gains the columns added since.
+    migrate: `ALTER TABLE ${batches} ADD COLUMN IF NOT EXISTS ${q('flag')} STRING`,
     list(options: { source?: string; includeReverted?: boolean } = {}) {
       const where = [
         ...(options.source === undefined ? [] : [`${q('source')} = ${lit(options.source)}`]),

@@ -936,6 +936,7 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
           this.runLog.create,
           this.runLog.migrate,
           this.batchLog.create,
+          this.batchLog.migrate,
           tableStatement(this.dialect, PLATFORM_TABLES.healthHistory),
         ]),
       );

@@ -10,10 +10,12 @@ import {
   type BuildRunRecord,
   type BulkCatalog,
   batchAuthor,
+  batchFlag,
   batchOfFile,
   batchRecordOf,
   type CsvScan,
   canonicalMapping,
+  conflictingEventsSelect,
   currentRowsSelect,
   type Domain,
   ensureDirectory,
@@ -39,6 +41,7 @@ import {
   refuseSampleBesideRealRows,
   reloads,
   repeatedEventsSelect,
+  repeatsInFileSelect,
   revertableBatch,
   runRecordOf,
   type Source,
@@ -50,6 +53,7 @@ import {
   type TableRef,
   type TableStats,
   UsageError,
+  unmatchedColumns,
   volumeFlag,
   type Warehouse,
   type WarehouseCapabilities,
@@ -472,6 +476,8 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       // Files written before bytes were recorded gain the column.
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS bytes_processed BIGINT`);
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS definition VARCHAR`);
+      // Batch logs written before batches were flagged on load gain the column.
+      await this.run(`ALTER TABLE ${BATCHES} ADD COLUMN IF NOT EXISTS flag VARCHAR`);
       await this.run(healthHistoryCreateSql(duckdbDialect));
     });
     return this.metaReady;
@@ -1171,7 +1177,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             ? 'rows loaded before batches were recorded, ingested files and perhaps sample rows mixed: revert it and ingest your exports again'
             : 'rows loaded before batches were recorded',
         )}, '', '{}', ${Number(rows?.n)}, ${Number(rows?.n)}, 0,
-        ${lit(new Date())}, ${lit(this.author())}, NULL)`,
+        ${lit(new Date())}, ${lit(this.author())}, NULL, NULL)`,
     ]);
   }
 
@@ -1258,7 +1264,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           `DELETE FROM ${table(source.rejects)}`,
           `DELETE FROM ${BATCHES} WHERE source = ${lit(source.id)} AND kind = 'sample'`,
           async () => [
-            `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'sample', ${lit(description)}, '', '{}', ${rowCount}, ${rowCount}, 0, ${lit(new Date())}, ${lit(this.author())}, NULL)`,
+            `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'sample', ${lit(description)}, '', '{}', ${rowCount}, ${rowCount}, 0, ${lit(new Date())}, ${lit(this.author())}, NULL, NULL)`,
           ],
           async () => {
             // One batch whose keys are unique is its own current rows: a view of the log, so
@@ -1385,6 +1391,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         }
         const fileColumns = (await this.run(`DESCRIBE ${loaded}`)).map((r) => String(r.column_name));
         const origins = fitFile(source, file, fileColumns, mapping, scan?.repeated);
+        const header = unmatchedColumns(source, fileColumns, origins);
         let line: { select: string; join?: string };
         if (scan?.lines) {
           // Records that do not sit one per line after the header: their lines, by row.
@@ -1404,6 +1411,12 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         await this.run(
           `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line)}`,
         );
+        if (source.mode === 'append') {
+          // A later copy of an event with other values would be dropped unseen: a reject instead.
+          await this.run(
+            `UPDATE ${checked} SET __reason = x.reason FROM (${conflictingEventsSelect(source, sql.raw(checked), duckdbDialect)}) AS x WHERE ${checked}.__line = x.__line`,
+          );
+        }
         const [counts] = await this.run(
           `SELECT count(*) AS rows, count(__reason) AS rejected FROM ${checked}`,
         );
@@ -1446,10 +1459,14 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           if (error) throw error;
         }
         let repeatedEvents: number | undefined;
+        if (source.mode === 'append') {
+          const [inFile] = await this.run(repeatsInFileSelect(source, sql.raw(checked), duckdbDialect));
+          repeatedEvents = Number(inFile?.n ?? 0);
+        }
         if (source.mode === 'append' && live.some((b) => b.kind === 'ingest')) {
           const batch = sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`);
           const [repeated] = await this.run(repeatedEventsSelect(source, batch, duckdbDialect));
-          repeatedEvents = Number(repeated?.n ?? 0);
+          repeatedEvents = (repeatedEvents ?? 0) + Number(repeated?.n ?? 0);
         }
         // A snapshot is the whole of a source: an export without rows would say there is nothing.
         if (rows === 0 && source.mode === 'snapshot') {
@@ -1490,7 +1507,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         // Stamped when its rows are in, just before the commit: a scheduled build compares the
         // stamp with when it read its inputs (see buildMesh's skipUnchanged).
         statements.push(async () => [
-          `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'ingest', ${lit(file)}, ${lit(sha256)}, ${lit(mappingJson)}, ${rows}, ${rows - rejected}, ${rejected}, ${lit(new Date())}, ${lit(this.author())}, NULL)`,
+          `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'ingest', ${lit(file)}, ${lit(sha256)}, ${lit(mappingJson)}, ${rows}, ${rows - rejected}, ${rejected}, ${lit(new Date())}, ${lit(this.author())}, NULL, ${header.flag === undefined ? 'NULL' : lit(header.flag)})`,
         ]);
         // The sample leaving changes every key: recompute whole; otherwise only the batch's keys.
         if (samples.length) statements.push(this.refreshCurrent(source));
@@ -1506,10 +1523,15 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           loaded: rows - rejected,
           rejected,
           replacedSample: samples.length > 0,
-          flag: volumeFlag(
-            rows - rejected,
-            live.filter((b) => b.kind === 'ingest').map((b) => b.loaded),
+          flag: batchFlag(
+            header.flag,
+            volumeFlag(
+              rows - rejected,
+              live.filter((b) => b.kind === 'ingest').map((b) => b.loaded),
+            ),
           ),
+          ...(header.unused.length ? { unusedColumns: header.unused } : {}),
+          ...(header.missing.length ? { missingColumns: header.missing } : {}),
           ...(repeatedEvents !== undefined ? { repeatedEvents } : {}),
           ...reloads(live, sha256, mapping),
           sampleRejects,

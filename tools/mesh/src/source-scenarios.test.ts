@@ -339,3 +339,73 @@ describe('a first real export that holds what the sample did', () => {
     expect(product).toMatchObject({ status: 'healthy', reasons: [] });
   });
 });
+
+describe('exports that load whole yet would publish wrong figures as healthy', () => {
+  const wrong = join(dir, 'wrong.duckdb');
+  const productsOf = (health: { domains: Array<{ products: unknown[] }> }) =>
+    health.domains.flatMap((d) => d.products) as Array<{
+      id: string;
+      status: string;
+      reasons: string[];
+      failedChecks: string[];
+    }>;
+
+  it('flags a misspelt header and counts order lines whose order is missing', async () => {
+    expect((await mesh('ingest', 'product.products', '--from', products, '--db', wrong)).code).toBe(0);
+    const crm = ['--mapping', customerMapping];
+    expect(
+      (await mesh('ingest', 'customer.customers', '--from', customers, ...crm, '--db', wrong)).code,
+    ).toBe(0);
+    expect(
+      (await mesh('ingest', 'order.orders', '--from', orders, '--set', 'channel=online', '--db', wrong)).code,
+    ).toBe(0);
+    // O99 is in no export of orders: 3 x 1,234.56 of revenue no order carries.
+    const orphan = csv([
+      lineHeader,
+      'O1,1,P1,2,25,0',
+      'O2,1,P2,1,40,5',
+      'O3,1,P1,1,25,0',
+      'O99,1,P2,3,1234.56,0',
+    ]);
+    expect((await mesh('ingest', 'order.order_lines', '--from', orphan, '--db', wrong)).code).toBe(0);
+    // The carrier spells the delivery column its own way: it matches nothing, delivered_at is NULL.
+    const misspelt = csv([
+      'order_id,carrier,shipped_at,delivery_date,promised_days',
+      'O1,dhl,2026-03-01T18:00:00Z,2026-03-03T10:00:00Z,3',
+      'O2,ups,2026-03-01T19:00:00Z,2026-03-03T11:00:00Z,3',
+    ]);
+    const text = await mesh('ingest', 'order.shipments', '--from', misspelt, '--db', wrong);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(
+      'file column delivery_date not loaded: no column of order.shipments takes it',
+    );
+    expect(text.stdout).toContain('optional column delivered_at of order.shipments loaded as NULL');
+    const json = await mesh(
+      'ingest',
+      'order.shipments',
+      '--from',
+      misspelt,
+      '--db',
+      join(dir, 'json.duckdb'),
+      '--json',
+    );
+    expect(json.json().files[0].result).toMatchObject({
+      unusedColumns: ['delivery_date'],
+      missingColumns: ['delivered_at'],
+      flag: expect.stringContaining('--map delivered_at=delivery_date'),
+    });
+
+    expect((await mesh('build', 'order', '--db', wrong)).code).toBe(0);
+    const health = productsOf((await mesh('health', '--db', wrong, '--json')).json());
+    const fulfillment = health.find((p) => p.id === 'order.order_fulfillment')!;
+    expect(fulfillment.status).toBe('degraded');
+    expect(fulfillment.reasons.join(' ')).toMatch(
+      /order\.shipments: last batch has file column delivery_date .* delivered_at loaded as NULL.*--map delivered_at=delivery_date/,
+    );
+    for (const id of ['order.order_transactions', 'order.order_daily_sales', 'order.order_items']) {
+      const product = health.find((p) => p.id === id)!;
+      expect(product.status, id).toBe('degraded');
+      expect(product.failedChecks, id).toContain('order_lines_without_an_order');
+    }
+  }, 60_000);
+});

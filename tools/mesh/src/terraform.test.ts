@@ -621,7 +621,7 @@ describe('terraformFiles on a hand-made mesh', () => {
       PLATFORM_TABLES.batches.layout.columns.map((c) => ({
         name: c.name,
         type: { string: 'STRING', integer: 'INT64', timestamp: 'TIMESTAMP' }[c.type as string],
-        mode: c.name === 'reverted_at' ? 'NULLABLE' : 'REQUIRED',
+        mode: c.name === 'reverted_at' || c.name === 'flag' ? 'NULLABLE' : 'REQUIRED',
         description: c.description,
       })),
     );
@@ -638,6 +638,7 @@ describe('terraformFiles on a hand-made mesh', () => {
       'ingested_at',
       'ingested_by',
       'reverted_at',
+      'flag',
     ]);
     expect(tables['_mesh-batches'].clustering).toEqual(['source']);
   });

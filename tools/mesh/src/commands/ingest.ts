@@ -231,10 +231,21 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
         io.out(
           `${color.yellow('!')} ${source.id} held sample rows: they were removed, its rows are now yours.`,
         );
+      // A column left out by the header loads nothing, silently unless said here.
+      const unused = o.result?.status === 'loaded' ? (o.result.unusedColumns ?? []) : [];
+      const missing = o.result?.status === 'loaded' ? (o.result.missingColumns ?? []) : [];
+      if (unused.length)
+        io.out(
+          `${color.yellow('!')} batch ${o.result!.batchId}: file column${unused.length === 1 ? '' : 's'} ${unused.join(', ')} not loaded: no column of ${source.id} takes ${unused.length === 1 ? 'it' : 'them'} (mesh sources ${source.domain.name} lists its columns; --map <column>=<file column> maps one).`,
+        );
+      if (missing.length)
+        io.out(
+          `${color.yellow('!')} batch ${o.result!.batchId}: optional column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${source.id} loaded as NULL: the file lacks ${missing.length === 1 ? 'it' : 'them'}.`,
+        );
       if (o.result?.flag) io.out(`${color.yellow('!')} batch ${o.result.batchId}: ${o.result.flag}`);
       if (o.result?.repeatedEvents)
         io.out(
-          `${color.yellow('!')} batch ${o.result.batchId}: ${formatInt(o.result.repeatedEvents)} row${o.result.repeatedEvents === 1 ? '' : 's'} repeat${o.result.repeatedEvents === 1 ? 's' : ''} events already loaded with other values: ${source.id} keeps the first copy of an event, so they changed nothing. To correct an event, revert the batch that first loaded it (mesh ingest --revert <batch>) and load a corrected copy of that export.`,
+          `${color.yellow('!')} batch ${o.result.batchId}: ${formatInt(o.result.repeatedEvents)} row${o.result.repeatedEvents === 1 ? '' : 's'} repeat${o.result.repeatedEvents === 1 ? 's' : ''} events: a copy of an earlier line of the file, or a key an earlier batch loaded with other values. ${source.id} keeps the first copy of an event, so they changed nothing. To correct an event loaded earlier, revert the batch that first loaded it (mesh ingest --revert <batch>) and load a corrected copy of that export.`,
         );
       if (o.result?.reloads)
         io.out(
