@@ -552,22 +552,27 @@ describe('ingesting files into a source', () => {
       schema: z.object({
         flag_id: z.string().describe('Flag').meta({ key: true }),
         enabled: z.boolean().describe('Enabled'),
+        size: z.enum({ one: 1, two: 2 }).nullable().describe('A numeric enumeration'),
       }),
     });
     if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
-    const padded = file('padded.csv', 'flag_id,enabled\nF1, true\n   \nF2,False \n \t \nF3,TRUE\n');
+    // And a numeric enumeration's NULL is no value, as any column's.
+    const padded = file(
+      'padded.csv',
+      'flag_id,enabled,size\nF1, true,1\n   \nF2,False ,NULL\n \t \nF3,TRUE,\n',
+    );
     expect(await warehouse.ingestFile(flags, padded)).toMatchObject({ rows: 3, loaded: 3, rejected: 0 });
-    const excel = file('excel.csv', 'sep=;\r\nflag_id;enabled\r\nF4;true\r\nF5;maybe\r\n');
+    const excel = file('excel.csv', 'sep=;\r\nflag_id;enabled;size\r\nF4;true;2\r\nF5;maybe;2\r\n');
     expect(await warehouse.ingestFile(flags, excel)).toMatchObject({
       rows: 2,
       loaded: 1,
       sampleRejects: [{ line: 4, reason: 'enabled: "maybe" is not a valid boolean' }],
     });
-    expect(await warehouse.query('SELECT flag_id, enabled FROM shop.raw_flags ORDER BY 1')).toEqual([
-      { flag_id: 'F1', enabled: true },
-      { flag_id: 'F2', enabled: false },
-      { flag_id: 'F3', enabled: true },
-      { flag_id: 'F4', enabled: true },
+    expect(await warehouse.query('SELECT flag_id, enabled, size FROM shop.raw_flags ORDER BY 1')).toEqual([
+      { flag_id: 'F1', enabled: true, size: 1 },
+      { flag_id: 'F2', enabled: false, size: null },
+      { flag_id: 'F3', enabled: true, size: null },
+      { flag_id: 'F4', enabled: true, size: 2 },
     ]);
   });
 });

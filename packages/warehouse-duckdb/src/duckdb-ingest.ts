@@ -103,8 +103,8 @@ function unpadded(column: ColumnSpec, text: string): string {
   // is told here (strlen first: a byte count costs nothing, lower() only runs on four bytes);
   // a number, date, time or boolean "NULL" converts to nothing anyway, and only its reason
   // reads the word (`nullWord`), off the path of valid rows.
-  if (column.type !== 'string') return text;
   if (column.values?.length) return `CASE WHEN ${nullWord(text)} THEN NULL ELSE ${text} END`;
+  if (column.type !== 'string') return text;
   return `CASE WHEN strlen(trim(${text})) = 4 AND lower(trim(${text})) = 'null' THEN NULL ELSE NULLIF(trim(${text}), '') END`;
 }
 
