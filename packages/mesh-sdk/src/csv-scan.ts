@@ -51,6 +51,8 @@ const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
 const NUL = 0x00;
+const SPACE = 0x20;
+const TAB = 0x09;
 const DELIMITERS = [0x2c, 0x3b, 0x09, 0x7c]; // , ; tab |
 
 /**
@@ -64,6 +66,8 @@ export async function scanCsv(file: string): Promise<CsvScan> {
   const hash = createHash('sha256');
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   let unreadable: string | undefined;
+  let notUtf8 = false;
+  let sepLineEnd = 0; // bytes of a first line `sep=;`, when the file has one
 
   let line = 1; // physical line of the byte being read
   let offset = 0; // file offset of the byte being read
@@ -157,6 +161,12 @@ export async function scanCsv(file: string): Promise<CsvScan> {
   const consume = (chunk: Buffer) => {
     for (let i = 0; i < chunk.length; i++, offset++) {
       const b = chunk[i]!;
+      if (offset < sepLineEnd) {
+        // Excel's `sep=;` line: not the header, and no reader sees it.
+        if (b === LF) startRecord();
+        if (b === LF) line++;
+        continue;
+      }
       if (!sawHeader && headerBytes.length < MAX_RECORD_BYTES) headerBytes.push(b);
       if (inQuotes) {
         previous = b;
@@ -180,7 +190,8 @@ export async function scanCsv(file: string): Promise<CsvScan> {
       if (previous === CR) loneCr++;
       previous = b;
       if (b === CR) continue; // CRLF, or a stray CR before the newline
-      recordIsEmpty = false;
+      // A line of spaces (and tabs, where they do not delimit) is blank, as an empty line is.
+      if (b !== SPACE && (b !== TAB || delimiter === TAB)) recordIsEmpty = false;
       if (b === delimiter) {
         fields++;
         fieldStart = true;
@@ -214,7 +225,8 @@ export async function scanCsv(file: string): Promise<CsvScan> {
         try {
           utf8.decode(chunk, { stream: true });
         } catch {
-          unreadable = 'is not UTF-8 encoded (encoding): re-export it as UTF-8';
+          notUtf8 = true;
+          unreadable = 'is not UTF-8 encoded';
         }
       }
       if (delimiter < 0) {
@@ -222,7 +234,14 @@ export async function scanCsv(file: string): Promise<CsvScan> {
         const joined = Buffer.concat(pendingHeader);
         const newline = joined.indexOf(LF);
         if (newline < 0 && joined.length < MAX_RECORD_BYTES) continue;
-        delimiter = detectDelimiter(joined.subarray(0, newline < 0 ? joined.length : newline));
+        // Excel writes `sep=;` first when the list separator is not a comma: it says the
+        // delimiter, and the header is the line after it.
+        const hint = /^(?:\uFEFF)?sep=([\t !#-~])\r?\n/.exec(joined.subarray(0, 16).toString('utf8'));
+        if (hint) {
+          sepLineEnd = Buffer.byteLength(hint[0]);
+          skipped.push([0, sepLineEnd]);
+          delimiter = hint[1]!.charCodeAt(0);
+        } else delimiter = detectDelimiter(joined.subarray(0, newline < 0 ? joined.length : newline));
         pendingHeader = [];
         consume(joined);
         continue;
@@ -241,9 +260,12 @@ export async function scanCsv(file: string): Promise<CsvScan> {
     try {
       utf8.decode();
     } catch {
-      unreadable = 'is not UTF-8 encoded (encoding): re-export it as UTF-8';
+      notUtf8 = true;
+      unreadable = 'is not UTF-8 encoded';
     }
   }
+  // Where, read again only for a file refused: the scan itself keeps no decoder positions.
+  if (notUtf8) unreadable = `is not UTF-8 encoded${await firstBadUtf8(file)}: re-export it as UTF-8`;
   if (inQuotes) {
     // An unterminated quote swallows the rest of the file: which rows follow it cannot be
     // known, so the file is refused whole (a snapshot of its first rows would be wrong).
@@ -443,6 +465,8 @@ export async function writeWithout(
 function notCsv(head: Buffer): string | undefined {
   if (head[0] === 0x1f && head[1] === 0x8b)
     return 'is gzip-compressed (compressed file): decompress it (gunzip) and ingest the CSV inside';
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
+    return `is UTF-16 ${head[0] === 0xff ? 'LE' : 'BE'} encoded (it starts with the byte order mark ${head[0] === 0xff ? 'FF FE' : 'FE FF'}): save or re-export it as CSV UTF-8 and ingest that`;
   const magic = head.subarray(0, 4).toString('latin1');
   if (magic === 'PK\x03\x04')
     return 'is a ZIP archive or an Excel workbook (not a CSV): extract the CSV, or save the sheet as CSV UTF-8, and ingest that';
@@ -456,4 +480,50 @@ function notCsv(head: Buffer): string | undefined {
   if (/^(\{\s*("|\})|\[\s*[{["\]\d-])/.test(text))
     return 'holds JSON, not CSV: export it as CSV or Parquet, the formats ingest reads';
   return undefined;
+}
+
+/**
+ * Where a file's first byte that is not UTF-8 is: ` (line 3, byte 81)`, lines counted from 1 and
+ * bytes from 0 as an editor's hex view shows them; empty if the file cannot be read again.
+ */
+async function firstBadUtf8(file: string): Promise<string> {
+  let line = 1;
+  let offset = 0;
+  // Continuation bytes still due, and the lowest and highest the next one may be (RFC 3629).
+  let due = 0;
+  let low = 0x80;
+  let high = 0xbf;
+  let start = 0; // offset of the sequence being read
+  let startLine = 1;
+  try {
+    for await (const raw of createReadStream(file)) {
+      for (const b of raw as Buffer) {
+        if (due > 0) {
+          if (b < low || b > high) return ` (line ${startLine}, byte ${start})`;
+          due--;
+          low = 0x80;
+          high = 0xbf;
+        } else {
+          start = offset;
+          startLine = line;
+          if (b === LF) line++;
+          if (b < 0x80) due = 0;
+          else if (b >= 0xc2 && b <= 0xdf) due = 1;
+          else if (b >= 0xe0 && b <= 0xef) {
+            due = 2;
+            if (b === 0xe0) low = 0xa0;
+            if (b === 0xed) high = 0x9f;
+          } else if (b >= 0xf0 && b <= 0xf4) {
+            due = 3;
+            if (b === 0xf0) low = 0x90;
+            if (b === 0xf4) high = 0x8f;
+          } else return ` (line ${line}, byte ${offset})`;
+        }
+        offset++;
+      }
+    }
+  } catch {
+    return '';
+  }
+  return due > 0 ? ` (line ${startLine}, byte ${start}: it ends inside a character)` : '';
 }

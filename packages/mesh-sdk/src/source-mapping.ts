@@ -24,7 +24,12 @@ export function mapColumns(
   source: Source,
   fileColumns: readonly string[],
   mapping: IngestMapping,
-): { origins: Map<string, ColumnOrigin>; problems: string[] } {
+): {
+  origins: Map<string, ColumnOrigin>;
+  problems: string[];
+  /** Source columns given a constant (`--set`, `set:`) though the file has a column for them. */
+  overwritten: Array<{ column: string; fileColumn: string }>;
+} {
   const problems: string[] = [];
   const names = new Set(source.columns.map((c) => c.name));
   // Then the same letters and digits (`Order ID`, `OrderId`, `order-id` for `order_id`), when
@@ -55,10 +60,14 @@ export function mapColumns(
     if (!names.has(target)) problems.push(`value map of ${target}: ${source.id} has no column ${target}`);
   }
   const origins = new Map<string, ColumnOrigin>();
+  const overwritten: Array<{ column: string; fileColumn: string }> = [];
   for (const c of source.columns) {
     const constant = mapping.set[c.name];
     if (constant !== undefined) {
       origins.set(c.name, { kind: 'constant', value: constant });
+      // A value for every row where the file has the column would silently replace its data.
+      const fileColumn = findFile(mapping.rename[c.name] ?? c.name);
+      if (fileColumn) overwritten.push({ column: c.name, fileColumn });
       continue;
     }
     const renamed = mapping.rename[c.name];
@@ -72,7 +81,7 @@ export function mapColumns(
         );
     }
   }
-  return { origins, problems };
+  return { origins, problems, overwritten };
 }
 
 /**
@@ -257,7 +266,17 @@ export function fitFile(
   /** Header names the file repeats (`CsvScan.repeated`): a column that would take one is ambiguous. */
   repeated: readonly string[] = [],
 ): Map<string, ColumnOrigin> {
-  const { origins, problems } = mapColumns(source, fileColumns, mapping);
+  const { origins, problems, overwritten } = mapColumns(source, fileColumns, mapping);
+  const [first] = overwritten;
+  if (first) {
+    // Refused before any other problem: it is the command line (or the mapping file) that is
+    // wrong, whatever else the file holds.
+    throw new UsageError(
+      'ingest-set-overwrites',
+      `${file} has a column ${first.fileColumn} for ${first.column}, which a set value would overwrite in every row: drop --set ${first.column} (or ${first.column} under set: in the mapping file) to load the file's values, or map ${first.column} from another file column with --map ${first.column}=<file column>.`,
+      { domain: source.domain.name, source: source.name, file, column: first.column },
+    );
+  }
   for (const [target, origin] of origins) {
     const name = origin.kind === 'file' ? origin.column.toLowerCase() : undefined;
     const twice = name !== undefined && repeated.find((r) => r.toLowerCase() === name);
@@ -428,6 +447,12 @@ export function columnBounds(source: Source, column: string): ColumnBounds | und
   return { min, max };
 }
 
+const DATE_TEXT = '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}';
+const TIME_TEXT = '[T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]*)?)?';
+// A time's zone: Z, an offset of at most 14 hours (±hh, ±hhmm, ±hh:mm), UTC, GMT, or an IANA
+// name (Area/Location). Abbreviations are not zones: see INGEST_TIMESTAMP_REFUSALS.
+const ZONE_TEXT =
+  '[+-](0?[0-9]|1[0-3])(:?[0-5][0-9])?|[+-]14(:?00)?|\\s*(Z|UTC|GMT|[A-Za-z]+(/[A-Za-z0-9_+-]+)+)';
 const NUMBER_TEXT = '\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*';
 /**
  * The text a number, date or time may be written as in an ingested file, on every warehouse
@@ -440,5 +465,46 @@ export const INGEST_TEXT_PATTERNS: Readonly<Partial<Record<ColumnSpec['type'], s
   number: NUMBER_TEXT,
   decimal: NUMBER_TEXT,
   date: '\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\\s*',
-  timestamp: '\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ].*)?',
+  timestamp: `\\s*${DATE_TEXT}(${TIME_TEXT}(${ZONE_TEXT})?)?\\s*`,
 };
+
+/**
+ * What follows a decimal's text that has a number's form but does not convert: the warehouses
+ * hold DECIMAL(38,9) (BigQuery's NUMERIC), 29 digits before the point.
+ */
+export const INGEST_DECIMAL_OUT_OF_RANGE =
+  ' is out of range: a decimal holds up to 29 digits before the point (DECIMAL(38,9))';
+
+/**
+ * Text of a timestamp the patterns above refuse for a reason worth its own words, on every
+ * warehouse alike: a zone abbreviation names several zones (BST is British Summer Time and
+ * Bangladesh Standard Time, IST India, Ireland and Israel) and a reader picks one silently; no
+ * zone is more than 14 hours from UTC. Each entry: a pattern and what follows the value.
+ */
+export const INGEST_TIMESTAMP_REFUSALS: ReadonlyArray<readonly [pattern: string, words: string]> = [
+  [
+    `\\s*${DATE_TEXT}(${TIME_TEXT})?\\s*[A-Za-z]{1,6}\\s*`,
+    ' ends in a zone abbreviation, which names several zones: write an offset (+01:00) or an IANA zone name such as Europe/London',
+  ],
+  [
+    `\\s*${DATE_TEXT}${TIME_TEXT}[+-]([0-9]{3,}|1[5-9]|[2-9][0-9]|14:?(0[1-9]|[1-5][0-9]))(:?[0-9]{2})?\\s*`,
+    ' has an offset beyond ±14:00, which no zone has',
+  ],
+];
+
+/**
+ * What a reject's position is called: a CSV's physical line, a Parquet file's row (it has no
+ * lines, and `file.parquet:1` would send a reader to a line of binary).
+ *
+ * @example `${rowWord('parquet')} 3` // 'row 3'
+ */
+export const rowWord = (format: 'csv' | 'parquet'): 'line' | 'row' => (format === 'parquet' ? 'row' : 'line');
+
+/**
+ * Where a reject is, for a message: `orders.csv:7` or `orders.parquet row 7`. The format is the
+ * one the file was read as, or (for a batch listed later) told by its name.
+ */
+export function rejectPosition(file: string, line: number, format?: 'csv' | 'parquet'): string {
+  const read = format ?? (/\.parquet$/i.test(file) ? 'parquet' : 'csv');
+  return read === 'parquet' ? `${file} row ${line}` : `${file}:${line}`;
+}

@@ -536,7 +536,7 @@ describe('ingesting a CSV file on BigQuery', () => {
     expect(standIn.find('POST', `/upload${API}/jobs`)).toEqual([]);
     // Another mapping is another batch.
     const again = await warehouse.ingestFile(orders, csvFile, {
-      mapping: { ...MAPPING, set: { status: 'completed' } },
+      mapping: { ...MAPPING, values: { status: { done: 'completed' } } },
     });
     expect(again).toMatchObject({ status: 'loaded', batchId: 5, replacedSample: false });
     expect(again.reloads).toBeUndefined();
@@ -684,7 +684,9 @@ describe('ingesting a Parquet file on BigQuery', () => {
       s.startsWith('CREATE TABLE `retail-mesh-test`.`shop`.`_check_'),
     )!;
     expect(validation).toContain('SELECT ROW_NUMBER() OVER () AS `__line`');
-    expect(validation).toContain("NULLIF(SAFE_CAST(`t`.`quantity` AS STRING), '') AS `__text_quantity`");
+    expect(validation).toContain(
+      "IF(LOWER(TRIM(SAFE_CAST(`t`.`quantity` AS STRING), ' ')) = 'null', NULL, NULLIF(SAFE_CAST(`t`.`quantity` AS STRING), '')) AS `__text_quantity`",
+    );
     expect(validation).toContain('TO_JSON_STRING(`t`) AS `__record`');
   });
 
@@ -767,18 +769,21 @@ const csvColumns = (header: readonly string[]) => [
   ...header.map((_, i) => ({ name: `c${i + 1}`, type: 'STRING' as const })),
 ];
 
-type StagedType = 'STRING' | 'INT64' | 'FLOAT64';
+type StagedType = 'STRING' | 'INT64' | 'FLOAT64' | 'BYTES';
 const TYPE_KINDS: Record<StagedType, TypeKind> = {
   STRING: TypeKind.TYPE_STRING,
+  BYTES: TypeKind.TYPE_BYTES,
   INT64: TypeKind.TYPE_INT64,
   FLOAT64: TypeKind.TYPE_DOUBLE,
 };
-const cellOf = (type: StagedType, value: string | number): ValueProto =>
-  type === 'STRING'
-    ? { stringValue: String(value) }
-    : type === 'INT64'
-      ? { int64Value: value }
-      : { doubleValue: Number(value) };
+const cellOf = (type: StagedType, value: string | number | Buffer): ValueProto =>
+  type === 'BYTES'
+    ? { bytesValue: value as Buffer }
+    : type === 'STRING'
+      ? { stringValue: String(value) }
+      : type === 'INT64'
+        ? { int64Value: value as string | number }
+        : { doubleValue: Number(value) };
 
 /** A staged file: a CSV's records (null for an empty cell), or Parquet rows of typed columns. */
 type StagedRows =
@@ -786,7 +791,7 @@ type StagedRows =
   | {
       format: 'parquet';
       columns: ReadonlyArray<{ name: string; type: StagedType }>;
-      records: ReadonlyArray<ReadonlyArray<string | number | null>>;
+      records: ReadonlyArray<ReadonlyArray<string | number | Buffer | null>>;
     };
 
 /**
@@ -1053,9 +1058,66 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     [{ channel: 'stor e' }, 'channel: "stor e" is not one of store, Store,  pad , ONLINE'],
     [{ channel: '\tstore' }, 'channel: "\\tstore" is not one of store, Store,  pad , ONLINE'],
     [{ size: '3' }, 'size: "3" is not one of 1, 2'],
+    // A zone abbreviation names several zones; no zone is 14 hours past UTC; NUMERIC's range.
+    [
+      { at: '2026-07-02T10:00:00 BST' },
+      'at: "2026-07-02T10:00:00 BST" ends in a zone abbreviation, which names several zones: write an offset (+01:00) or an IANA zone name such as Europe/London',
+    ],
+    [
+      { at: '2026-07-02T10:00:00+25:00' },
+      'at: "2026-07-02T10:00:00+25:00" has an offset beyond ±14:00, which no zone has',
+    ],
+    [
+      { amount: '1e30' },
+      'amount: "1e30" is out of range: a decimal holds up to 29 digits before the point (DECIMAL(38,9))',
+    ],
   ])('rejects %j: %s', async (cells, reason) => {
     const [row] = await validate(rules, csvOf([record('x', cells)]));
     expect(row).toMatchObject({ line: 2, reason });
+  });
+
+  it('reads the word NULL in any case as no value in every column, and keeps N/A and NA as text', async () => {
+    const [row] = await validate(
+      rules,
+      csvOf([
+        record('x', {
+          qty: 'NULL',
+          day: ' null ',
+          at: 'Null',
+          channel: 'nUlL',
+          size: 'NULL',
+          amount: 'null',
+        }),
+      ]),
+    );
+    expect(row).toMatchObject({
+      reason: null,
+      values: expect.objectContaining({
+        qty: null,
+        day: null,
+        at: null,
+        channel: null,
+        size: null,
+        amount: null,
+      }),
+    });
+    // A required column misses it.
+    const [missing] = await validate(rules, csvOf([record('null')]));
+    expect(missing?.reason).toBe('id: missing');
+    const [na] = await validate(rules, csvOf([record('NA', { channel: 'N/A' })]));
+    expect(na?.reason).toBe('channel: "N/A" is not one of store, Store,  pad , ONLINE');
+  });
+
+  it('decodes Parquet text stored as plain BYTES as UTF-8, and rejects bytes that are not UTF-8', async () => {
+    const rows = await validate(rules, {
+      format: 'parquet',
+      columns: [{ name: 'id', type: 'BYTES' }],
+      records: [[Buffer.from('K\u00f8benhavn')], [Buffer.from([0xff, 0xfe])]],
+    });
+    expect(rows.map((r) => [r.reason, r.values.id])).toEqual([
+      [null, 'K\u00f8benhavn'],
+      ['id: is not UTF-8 text', null],
+    ]);
   });
 
   it('gives a row every reason it has, in column order', async () => {
@@ -1088,11 +1150,12 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       "SAFE_CAST(CONCAT(CASE SUBSTR(TRIM(`__text_at`), 1, 4) WHEN '0000' THEN '2000' WHEN '0001' THEN '2001' WHEN '9999' THEN '1999' END, SUBSTR(TRIM(`__text_at`), 5)) AS TIMESTAMP) IS NOT NULL",
     );
     expect(create).toContain(
-      "REGEXP_CONTAINS(`__text_at`, '^(?:\\\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ].*)?)$')",
+      "REGEXP_CONTAINS(`__text_at`, '^(?:\\\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\\\.[0-9]*)?)?([+-](0?[0-9]|1[0-3])(:?[0-5][0-9])?|[+-]14(:?00)?|\\\\s*(Z|UTC|GMT|[A-Za-z]+(/[A-Za-z0-9_+-]+)+))?)?\\\\s*)$')",
     );
     // The contract's own spelling first, then any spelling of one value (the first of case twins).
+    const c9 = "IF(LOWER(TRIM(`t`.`c9`, ' ')) = 'null', NULL, NULLIF(`t`.`c9`, ''))";
     expect(create).toContain(
-      "CASE WHEN NULLIF(`t`.`c9`, '') IN ('store', 'Store', ' pad ', 'ONLINE') THEN NULLIF(`t`.`c9`, '') ELSE CASE LOWER(TRIM(NULLIF(`t`.`c9`, ''), ' ')) WHEN 'store' THEN 'store' WHEN 'store' THEN 'Store' WHEN 'pad' THEN ' pad ' WHEN 'online' THEN 'ONLINE' ELSE NULLIF(`t`.`c9`, '') END END AS `__text_channel`",
+      `CASE WHEN ${c9} IN ('store', 'Store', ' pad ', 'ONLINE') THEN ${c9} ELSE CASE LOWER(TRIM(${c9}, ' ')) WHEN 'store' THEN 'store' WHEN 'store' THEN 'Store' WHEN 'pad' THEN ' pad ' WHEN 'online' THEN 'ONLINE' ELSE ${c9} END END AS \`__text_channel\``,
     );
   });
 

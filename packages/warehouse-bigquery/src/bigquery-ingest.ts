@@ -25,13 +25,16 @@ import {
   erasedValuesSelect,
   erasingBatchError,
   fitFile,
+  INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_TEXT_PATTERNS,
+  INGEST_TIMESTAMP_REFUSALS,
   type IngestMapping,
   type IngestOptions,
   type IngestResult,
   reloads,
   repeatedEventsSelect,
   repeatsInFileSelect,
+  rowWord,
   type Source,
   type SqlRow,
   scanCsv,
@@ -208,6 +211,9 @@ export function validationStatements(
     // exports pad values, and a padded key would load as another entity. An enumeration keeps
     // its text, matched ignoring those spaces (`enumerated`).
     const unpad = c.type === 'string' && !c.values?.length;
+    // The word NULL, in any case, is no value in every column, as on DuckDB.
+    const notNullWord = (column: string, value: string) =>
+      `IF(LOWER(TRIM(${fileColumn(column)}, ' ')) = 'null', NULL, ${value})`;
     const raw =
       origin.kind === 'constant'
         ? origin.value === ''
@@ -215,15 +221,26 @@ export function validationStatements(
           : lit(origin.value)
         : origin.kind === 'absent'
           ? 'CAST(NULL AS STRING)'
-          : unpad
-            ? `NULLIF(TRIM(${fileColumn(origin.column)}, ' '), '')`
-            : `NULLIF(${fileColumn(origin.column)}, '')`;
+          : notNullWord(
+              origin.column,
+              unpad
+                ? `NULLIF(TRIM(${fileColumn(origin.column)}, ' '), '')`
+                : `NULLIF(${fileColumn(origin.column)}, '')`,
+            );
     const map = Object.entries(mapping.values[c.name] ?? {});
     const value = map.length
       ? `CASE ${raw} ${map.map(([a, b]) => `WHEN ${lit(a)} THEN ${lit(b)}`).join(' ')} ELSE ${raw} END`
       : raw;
     return `${c.values?.length ? enumerated(c.values, value, dialect) : value} AS ${text(c)}`;
   });
+  // Parquet text stored as plain BINARY loads as BYTES, which SAFE_CAST decodes as UTF-8: bytes
+  // that are not UTF-8 come out NULL, and are said so rather than read as a missing value.
+  const notUtf8 = (c: ColumnSpec) => q(`__not_utf8_${c.name}`);
+  const binaryChecked = source.columns.filter((c) => !csv && origins.get(c.name)?.kind === 'file');
+  for (const c of binaryChecked) {
+    const column = `${q('t')}.${q((origins.get(c.name) as { column: string }).column)}`;
+    texts.push(`(${column} IS NOT NULL AND SAFE_CAST(${column} AS STRING) IS NULL) AS ${notUtf8(c)}`);
+  }
   // CSV: lines travel with the rows (a load job keeps no order). Parquet has rows, not lines: they
   // are numbered by ROW_NUMBER() OVER (), in an order BigQuery does not promise to be the file's.
   const line = csv ? `${q('t')}.${q('__line')}` : 'ROW_NUMBER() OVER ()';
@@ -240,7 +257,12 @@ export function validationStatements(
     const shown = (what: string) => `CONCAT(${lit(`${label}: `)}, TO_JSON_STRING(${text(c)}), ${lit(what)})`;
     const out: string[] = [];
     const value = q(c.name);
-    if (!c.nullable) out.push(`IF(${text(c)} IS NULL, ${lit(`${label}: missing`)}, NULL)`);
+    const utf8 = binaryChecked.includes(c);
+    if (utf8) out.push(`IF(${notUtf8(c)}, ${lit(`${label}: is not UTF-8 text`)}, NULL)`);
+    if (!c.nullable)
+      out.push(
+        `IF(${text(c)} IS NULL${utf8 ? ` AND NOT ${notUtf8(c)}` : ''}, ${lit(`${label}: missing`)}, NULL)`,
+      );
     if (c.type === 'integer')
       // A fraction is no integer, nor is 1e-20 (NUMERIC rounds it to 0): the text and the
       // value compare as FLOAT64, as a JS number would read the text.
@@ -249,11 +271,21 @@ export function validationStatements(
       );
     else if (RANGES[c.type]) {
       const outside = outsideRange(c, text(c), dialect);
+      // As on DuckDB: a zone abbreviation or an offset past 14 hours says so.
+      const refusals = c.type === 'timestamp' ? INGEST_TIMESTAMP_REFUSALS : [];
+      const invalid = refusals.length
+        ? `CASE ${refusals.map(([pattern, words]) => `WHEN REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}) THEN ${shown(words)}`).join(' ')} ELSE ${shown(` is not a valid ${c.type}`)} END`
+        : shown(` is not a valid ${c.type}`);
       out.push(
-        `IF(${text(c)} IS NOT NULL AND ${value} IS NULL AND NOT (${outside}), ${shown(` is not a valid ${c.type}`)}, NULL)`,
+        `IF(${text(c)} IS NOT NULL AND ${value} IS NULL AND NOT (${outside}), ${invalid}, NULL)`,
         `IF(${text(c)} IS NOT NULL AND ${value} IS NULL AND ${outside}, ${shown(` is outside the ${c.type}s a warehouse holds (${RANGES[c.type]})`)}, NULL)`,
       );
-    } else if (c.type !== 'string')
+    } else if (c.type === 'decimal')
+      // Text of a number that NUMERIC cannot hold is out of its range, as DuckDB's DECIMAL(38,9).
+      out.push(
+        `IF(${text(c)} IS NOT NULL AND ${value} IS NULL, IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${STRICT.decimal})$`)}), ${shown(INGEST_DECIMAL_OUT_OF_RANGE)}, ${shown(' is not a valid decimal')}), NULL)`,
+      );
+    else if (c.type !== 'string')
       out.push(
         `IF(${text(c)} IS NOT NULL AND ${value} IS NULL, ${shown(` is not a valid ${c.type}`)}, NULL)`,
       );
@@ -513,7 +545,7 @@ export async function ingestFile(
     if (options.maxRejects !== undefined && rejected > options.maxRejects) {
       throw new BuildError(
         'too-many-rejects',
-        `${file}: ${rejected} of ${rows} rows are invalid, more than --max-rejects ${options.maxRejects}; nothing was loaded. First: ${sampleRejects.map((r) => `line ${r.line}: ${r.reason}`).join(' | ')}`,
+        `${file}: ${rejected} of ${rows} rows are invalid, more than --max-rejects ${options.maxRejects}; nothing was loaded. First: ${sampleRejects.map((r) => `${rowWord(format)} ${r.line}: ${r.reason}`).join(' | ')}`,
         { ...subject, line: sampleRejects[0]?.line },
       );
     }

@@ -397,7 +397,10 @@ describe('ingesting files into a source', () => {
     );
     const error = await ingest(latin1).catch((e: unknown) => e);
     expect(isMeshError(error) && error.code).toBe('ingest-unreadable');
-    expect(isMeshError(error) && error.message).toMatch(/not UTF-8 encoded \(encoding\)/);
+    // The first byte that is not UTF-8, where an editor finds it: é in Latin-1 on line 2.
+    expect(isMeshError(error) && error.message).toBe(
+      `${latin1} is not UTF-8 encoded (line 2, byte 20): re-export it as UTF-8`,
+    );
     const empty = await ingest(file('empty.csv', '')).catch((e: unknown) => e);
     expect(isMeshError(empty) && empty.message).toMatch(/is empty/);
     expect(await warehouse.listBatches()).toEqual([]);
@@ -458,6 +461,118 @@ describe('ingesting files into a source', () => {
     expect(await warehouse.listFiles(join(dir, 'batch-*.csv'))).toEqual([
       join(dir, 'batch-1.csv'),
       join(dir, 'batch-2.csv'),
+    ]);
+  });
+
+  it('decodes Parquet text stored as plain binary as UTF-8, and rejects bytes that are not UTF-8', async () => {
+    const path = join(dir, 'binary.parquet');
+    // As Hive, Impala and older parquet-mr write text: BINARY without the UTF-8 annotation.
+    await warehouse.query(
+      `COPY (SELECT encode('B1') AS order_id, encode('store') AS channel, 1 AS amount, 1 AS items, TIMESTAMP '2026-10-03 09:00:00' AS ordered_at, encode('København, O''Brien') AS note
+             UNION ALL SELECT encode('B2'), encode('store'), 1, 1, TIMESTAMP '2026-10-03 09:00:00', '\\xFF\\xFEx'::BLOB) TO '${path}' (FORMAT parquet)`,
+    );
+    const result = await ingest(path);
+    expect(result).toMatchObject({
+      rows: 2,
+      loaded: 1,
+      sampleRejects: [{ line: 2, reason: 'note: is not UTF-8 text' }],
+    });
+    expect(await warehouse.query('SELECT order_id, channel, note FROM shop.raw_orders')).toEqual([
+      { order_id: 'B1', channel: 'store', note: "København, O'Brien" },
+    ]);
+  });
+
+  it('refuses zone abbreviations and offsets beyond 14 hours, and keeps offsets and IANA names', async () => {
+    const times = [
+      ['T1', '2026-07-02T10:00:00 BST', 'ends in a zone abbreviation'],
+      ['T2', '2026-07-02T10:00:00 IST', 'ends in a zone abbreviation'],
+      ['T3', '2026-07-02 10:00:00 PST', 'ends in a zone abbreviation'],
+      ['T4', '2026-07-02T10:00:00+25:00', 'has an offset beyond ±14:00'],
+      ['T5', '2026-07-02T10:00:00-1430', 'has an offset beyond ±14:00'],
+      ['T6', '2026-07-02T10:00:00 Europe/London', '2026-07-02T09:00:00.000Z'],
+      ['T7', '2026-07-02T10:00:00+14:00', '2026-07-01T20:00:00.000Z'],
+      ['T8', '2026-07-02T10:00:00-0330', '2026-07-02T13:30:00.000Z'],
+      ['T9', '2026-07-02T10:00:00Z', '2026-07-02T10:00:00.000Z'],
+      ['T10', '2026-07-02T10:00:00 UTC', '2026-07-02T10:00:00.000Z'],
+      ['T11', '2026-07-02T10:00:00+01', '2026-07-02T09:00:00.000Z'],
+    ];
+    const path = file(
+      'abbreviations.csv',
+      [
+        'order_id,channel,amount,items,ordered_at,note',
+        ...times.map(([id, at]) => `${id},store,1,1,${at},`),
+      ].join('\n'),
+    );
+    await ingest(path);
+    const rejects = await warehouse.query('SELECT line, reason FROM shop.raw_orders_rejects ORDER BY line');
+    const loaded = await warehouse.query('SELECT order_id, ordered_at FROM shop.raw_orders');
+    for (const [i, [id, at, expected]] of times.entries()) {
+      if (expected!.endsWith('Z'))
+        expect(loaded.find((r) => r.order_id === id)?.ordered_at, at).toEqual(new Date(expected!));
+      else
+        expect(rejects.find((r) => r.line === i + 2)?.reason, at).toBe(
+          `ordered_at: ${JSON.stringify(at)} ${expected}${expected!.includes('abbreviation') ? ', which names several zones: write an offset (+01:00) or an IANA zone name such as Europe/London' : ', which no zone has'}`,
+        );
+    }
+    expect(rejects).toHaveLength(5);
+  });
+
+  it('reads the word NULL in any case as no value in every column, and says a decimal is out of range', async () => {
+    const path = file(
+      'nulls.csv',
+      [
+        'order_id,channel,amount,items,ordered_at,note',
+        'N1,store,1,1,2026-10-01 00:00:00,NULL',
+        'N2,store,1,null,2026-10-01 00:00:00, Null ',
+        'N3,store,1e30,1,2026-10-01 00:00:00,N/A',
+        'N4,NULL,1,1,NULL,NA',
+      ].join('\n'),
+    );
+    await ingest(path);
+    expect(await warehouse.query('SELECT order_id, note FROM shop.raw_orders ORDER BY 1')).toEqual([
+      { order_id: 'N1', note: null },
+    ]);
+    expect(await warehouse.query('SELECT line, reason FROM shop.raw_orders_rejects ORDER BY line')).toEqual([
+      { line: 3, reason: 'items: missing' },
+      {
+        line: 4,
+        reason:
+          'amount: "1e30" is out of range: a decimal holds up to 29 digits before the point (DECIMAL(38,9))',
+      },
+      { line: 5, reason: 'channel: missing; ordered_at: missing' },
+    ]);
+  });
+
+  it("reads padded booleans, skips lines of spaces as blank, and honours Excel's sep= line", async () => {
+    const flags = defineSource({
+      domain: shop,
+      name: 'flags',
+      description: 'Flags',
+      mode: 'upsert',
+      schema: z.object({
+        flag_id: z.string().describe('Flag').meta({ key: true }),
+        enabled: z.boolean().describe('Enabled'),
+        size: z.enum({ one: 1, two: 2 }).nullable().describe('A numeric enumeration'),
+      }),
+    });
+    if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
+    // And a numeric enumeration's NULL is no value, as any column's.
+    const padded = file(
+      'padded.csv',
+      'flag_id,enabled,size\nF1, true,1\n   \nF2,False ,NULL\n \t \nF3,TRUE,\n',
+    );
+    expect(await warehouse.ingestFile(flags, padded)).toMatchObject({ rows: 3, loaded: 3, rejected: 0 });
+    const excel = file('excel.csv', 'sep=;\r\nflag_id;enabled;size\r\nF4;true;2\r\nF5;maybe;2\r\n');
+    expect(await warehouse.ingestFile(flags, excel)).toMatchObject({
+      rows: 2,
+      loaded: 1,
+      sampleRejects: [{ line: 4, reason: 'enabled: "maybe" is not a valid boolean' }],
+    });
+    expect(await warehouse.query('SELECT flag_id, enabled, size FROM shop.raw_flags ORDER BY 1')).toEqual([
+      { flag_id: 'F1', enabled: true, size: 1 },
+      { flag_id: 'F2', enabled: false, size: null },
+      { flag_id: 'F3', enabled: true, size: null },
+      { flag_id: 'F4', enabled: true, size: 2 },
     ]);
   });
 });

@@ -4,7 +4,9 @@ import {
   type ColumnSpec,
   type CsvScan,
   columnBounds,
+  INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_TEXT_PATTERNS,
+  INGEST_TIMESTAMP_REFUSALS,
   type IngestMapping,
   MAX_RECORD_BYTES,
   type Source,
@@ -80,6 +82,9 @@ function typed(column: ColumnSpec, text: string): string {
       // Text to DECIMAL(38,9) parses through 128-bit integers, 25x slower than to DECIMAL(18,9):
       // the narrow type first, the wide one only for values beyond a billion.
       return `CAST(COALESCE(TRY_CAST(${raw} AS DECIMAL(18,9)), TRY_CAST(${raw} AS DECIMAL(38,9))) AS ${duckdbDialect.columnType('decimal')})`;
+    case 'boolean':
+      // Padded as exports pad numbers and dates, which their patterns allow.
+      return `TRY_CAST(trim(${raw}) AS BOOLEAN)`;
     default:
       return `TRY_CAST(${raw} AS ${duckdbDialect.columnType(column.type)})`;
   }
@@ -93,14 +98,38 @@ function typed(column: ColumnSpec, text: string): string {
  * that matches none is rejected as it was written.
  */
 function unpadded(column: ColumnSpec, text: string): string {
-  return column.type === 'string' && !column.values?.length ? `NULLIF(trim(${text}), '')` : text;
+  // The word NULL, in any case, is no value in every column: database exports write it for one,
+  // and a text column storing "NULL" beside a date column rejecting it is no rule at all. Text
+  // is told here (strlen first: a byte count costs nothing, lower() only runs on four bytes);
+  // a number, date, time or boolean "NULL" converts to nothing anyway, and only its reason
+  // reads the word (`nullWord`), off the path of valid rows.
+  if (column.values?.length) return `CASE WHEN ${nullWord(text)} THEN NULL ELSE ${text} END`;
+  if (column.type !== 'string') return text;
+  return `CASE WHEN strlen(trim(${text})) = 4 AND lower(trim(${text})) = 'null' THEN NULL ELSE NULLIF(trim(${text}), '') END`;
+}
+
+/** Whether text is the word NULL, in any case and padding: no value (see `unpadded`). */
+const nullWord = (text: string) => `trim(${text}) ILIKE 'null'`;
+
+/**
+ * A file column's value as text. Parquet writers of Hive, Impala and older parquet-mr store
+ * text as plain BINARY, which DuckDB reads as a BLOB and casts to escapes (`K\xC3\xB8benhavn`):
+ * its bytes are decoded as UTF-8, and bytes that are not UTF-8 are no text (see `notUtf8`).
+ */
+function fileText(column: string, binary: ReadonlySet<string>): string {
+  return binary.has(column) ? `try(decode(t.${q(column)}))` : `CAST(t.${q(column)} AS VARCHAR)`;
 }
 
 /**
  * A column's raw text after the mapping: its value map, then (for an enumeration) the
  * contract's spelling of a value that matches ignoring case and surrounding spaces.
  */
-function mappedRaw(column: ColumnSpec, origin: ColumnOrigin, mapping: IngestMapping): string {
+function mappedRaw(
+  column: ColumnSpec,
+  origin: ColumnOrigin,
+  mapping: IngestMapping,
+  binary: ReadonlySet<string>,
+): string {
   if (origin.kind === 'absent') return 'NULL';
   // An empty constant is no value, as an empty field is (the reader reads it as NULL).
   let raw =
@@ -108,7 +137,7 @@ function mappedRaw(column: ColumnSpec, origin: ColumnOrigin, mapping: IngestMapp
       ? origin.value === ''
         ? 'CAST(NULL AS VARCHAR)'
         : lit(origin.value)
-      : unpadded(column, `CAST(t.${q(origin.column)} AS VARCHAR)`);
+      : unpadded(column, fileText(origin.column, binary));
   const values = Object.entries(mapping.values[column.name] ?? {});
   if (values.length) {
     raw = `CASE ${raw} ${values.map(([from, to]) => `WHEN ${lit(from)} THEN ${lit(to)}`).join(' ')} ELSE ${raw} END`;
@@ -138,13 +167,15 @@ export function validationSql(
   origins: ReadonlyMap<string, ColumnOrigin>,
   mapping: IngestMapping,
   line: { select: string; join?: string },
+  /** File columns of binary type (a Parquet BINARY without its UTF-8 annotation): decoded as UTF-8. */
+  binary: ReadonlySet<string> = new Set(),
 ): string {
   const inner: string[] = [];
   const columns: string[] = [];
   const reasons: string[] = [];
   source.columns.forEach((c, i) => {
     const origin = origins.get(c.name) ?? { kind: 'absent' };
-    const mapped = mappedRaw(c, origin, mapping);
+    const mapped = mappedRaw(c, origin, mapping, binary);
     inner.push(`${mapped} AS __raw_${i}`, `${typed(c, mapped)} AS ${q(c.name)}`);
     const raw = `__raw_${i}`;
     const value = q(c.name);
@@ -152,7 +183,21 @@ export function validationSql(
     const label = lit(
       `${c.name}${origin.kind === 'file' && origin.column !== c.name ? ` (file column ${origin.column})` : ''}`,
     );
-    if (!c.nullable) reasons.push(`CASE WHEN ${raw} IS NULL THEN ${label} || ': missing' END`);
+    if (origin.kind === 'file' && binary.has(origin.column)) {
+      // Bytes that are not UTF-8 are no text of any column: said, not loaded as missing.
+      const bytes = `t.${q(origin.column)}`;
+      inner.push(`${bytes} IS NOT NULL AND try(decode(${bytes})) IS NULL AS __not_utf8_${i}`);
+      reasons.push(`CASE WHEN __not_utf8_${i} THEN ${label} || ': is not UTF-8 text' END`);
+    }
+    // A typed column's "NULL" is no value: its text stays, and only converts to nothing.
+    const typedNull = c.type !== 'string' && origin.kind === 'file';
+    const missing = typedNull
+      ? `(${raw} IS NULL OR (${value} IS NULL AND ${nullWord(raw)}))`
+      : `${raw} IS NULL`;
+    if (!c.nullable)
+      reasons.push(
+        `CASE WHEN ${missing}${origin.kind === 'file' && binary.has(origin.column) ? ` AND NOT __not_utf8_${i}` : ''} THEN ${label} || ': missing' END`,
+      );
     if (c.type === 'integer') {
       // A cast to BIGINT rounds 2.5 to 3: a fraction is not an integer, it is a reject. (As
       // DOUBLE both sides round alike past 2^53, so only a fraction differs.)
@@ -161,8 +206,16 @@ export function validationSql(
       );
     }
     if (c.type !== 'string') {
+      // Text of the column's form that still does not convert says why, where one can tell.
+      const why = [
+        ...(c.type === 'timestamp' ? INGEST_TIMESTAMP_REFUSALS : []),
+        ...(c.type === 'decimal' ? ([[STRICT.decimal!, INGEST_DECIMAL_OUT_OF_RANGE]] as const) : []),
+      ];
+      const words = why.length
+        ? `CASE ${why.map(([pattern, words]) => `WHEN regexp_full_match(${raw}, ${lit(pattern)}) THEN ${lit(words)}`).join(' ')} ELSE ${lit(` is not a valid ${c.type}`)} END`
+        : lit(` is not a valid ${c.type}`);
       reasons.push(
-        `CASE WHEN ${raw} IS NOT NULL AND ${value} IS NULL THEN ${label} || ': ' || to_json(${raw}) || ' is not a valid ${c.type}' END`,
+        `CASE WHEN ${raw} IS NOT NULL AND ${value} IS NULL${typedNull ? ` AND NOT ${nullWord(raw)}` : ''} THEN ${label} || ': ' || to_json(${raw}) || ${words} END`,
       );
     }
     if (c.type === 'number') {

@@ -43,6 +43,7 @@ import {
   repeatedEventsSelect,
   repeatsInFileSelect,
   revertableBatch,
+  rowWord,
   runRecordOf,
   type Source,
   type SqlRow,
@@ -1389,7 +1390,11 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             `could not be split into records consistently (${scan.records} by the line scan, ${Number(counted?.n)} by DuckDB's reader): check its line endings and quoting`,
           );
         }
-        const fileColumns = (await this.run(`DESCRIBE ${loaded}`)).map((r) => String(r.column_name));
+        const described = await this.run(`DESCRIBE ${loaded}`);
+        const fileColumns = described.map((r) => String(r.column_name));
+        const binary = new Set(
+          described.filter((r) => String(r.column_type) === 'BLOB').map((r) => String(r.column_name)),
+        );
         const origins = fitFile(source, file, fileColumns, mapping, scan?.repeated);
         const header = unmatchedColumns(source, fileColumns, origins);
         let line: { select: string; join?: string };
@@ -1409,7 +1414,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           line = { select: `t.rowid + ${format === 'csv' ? 2 : 1}` };
         }
         await this.run(
-          `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line)}`,
+          `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line, binary)}`,
         );
         if (source.mode === 'append') {
           // A later copy of an event with other values would be dropped unseen: a reject instead.
@@ -1437,7 +1442,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         if (options.maxRejects !== undefined && rejected > options.maxRejects) {
           throw new BuildError(
             'too-many-rejects',
-            `${file}: ${rejected} of ${rows} rows are invalid, more than --max-rejects ${options.maxRejects}; nothing was loaded. First: ${sampleRejects.map((r) => `line ${r.line}: ${r.reason}`).join(' | ')}`,
+            `${file}: ${rejected} of ${rows} rows are invalid, more than --max-rejects ${options.maxRejects}; nothing was loaded. First: ${sampleRejects.map((r) => `${rowWord(format)} ${r.line}: ${r.reason}`).join(' | ')}`,
             { ...subject, line: sampleRejects[0]?.line },
           );
         }
@@ -1446,7 +1451,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         if (rows > 0 && rejected === rows) {
           throw new BuildError(
             'all-rows-rejected',
-            `${file}: all ${rows} rows are invalid for ${source.id}; nothing was loaded. Check the file and its mapping (--map, --mapping). First: ${sampleRejects.map((r) => `line ${r.line}: ${r.reason}`).join(' | ')}`,
+            `${file}: all ${rows} rows are invalid for ${source.id}; nothing was loaded. Check the file and its mapping (--map, --mapping). First: ${sampleRejects.map((r) => `${rowWord(format)} ${r.line}: ${r.reason}`).join(' | ')}`,
             { ...subject, line: sampleRejects[0]?.line },
           );
         }

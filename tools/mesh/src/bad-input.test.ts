@@ -1370,7 +1370,26 @@ const cases: Case[] = [
     ],
     code: 1,
     error: 'ingest-unreadable',
-    message: /latin1\.csv is not UTF-8 encoded.*re-export it as UTF-8/,
+    // Where the first byte that is not UTF-8 is: ö in Latin-1, on line 2.
+    message: /latin1\.csv is not UTF-8 encoded \(line 2, byte 88\): re-export it as UTF-8/,
+  },
+  {
+    name: 'an export in UTF-16',
+    args: (c) => [
+      'ingest',
+      'store.stores',
+      '--from',
+      c.write(
+        'utf16.csv',
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${STORES_HEADER}\n${STORE}\n`, 'utf16le')]),
+      ),
+      '--db',
+      c.db,
+    ],
+    code: 1,
+    error: 'ingest-unreadable',
+    message:
+      /utf16\.csv is UTF-16 LE encoded \(it starts with the byte order mark FF FE\): save or re-export it as CSV UTF-8/,
   },
   {
     name: 'binary bytes named .csv',
@@ -1572,6 +1591,42 @@ const cases: Case[] = [
     code: 1,
     error: 'ingest-mapping',
     message: /--set country: store\.stores has no column country/,
+  },
+  {
+    name: 'a --set of a column the file has',
+    args: (c) => [
+      'ingest',
+      'store.stores',
+      '--from',
+      c.write('s.csv', `${STORES_HEADER}\n${STORE}\n`),
+      '--set',
+      'region=south',
+      '--db',
+      c.db,
+    ],
+    code: 2,
+    error: 'ingest-set-overwrites',
+    message:
+      /s\.csv has a column region for region, which a set value would overwrite in every row: drop --set region/,
+    subject: { source: 'stores', column: 'region' },
+  },
+  {
+    name: "a mapping file's set: of a column the file has",
+    args: (c) => [
+      'ingest',
+      'store.stores',
+      '--from',
+      c.write('s.csv', `${STORES_HEADER}\n${STORE}\n`),
+      '--mapping',
+      c.write('stores.yaml', 'set: { region: south }\n'),
+      '--db',
+      c.db,
+    ],
+    code: 3,
+    error: 'invalid-mapping',
+    message:
+      /stores\.yaml: set\.region: .*s\.csv has a column region for region, which a set value would overwrite in every row: drop region from set:/,
+    subject: { key: 'set.region', column: 'region' },
   },
   {
     name: 'a value outside its enumeration',

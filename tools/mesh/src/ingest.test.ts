@@ -170,6 +170,40 @@ describe('mesh ingest', () => {
     expect(newest.json().files[0].result.reloads).toBeUndefined();
   });
 
+  it("keeps a mapping file's values as written: 0012 stays 0012, a value-map key 01 is 01", async () => {
+    const db5 = join(dir, 'zeros.duckdb');
+    const export_ = join(dir, 'orders-zeros.csv');
+    writeFileSync(
+      export_,
+      'order_id,customer_id,channel,status,ordered_at\nZ1,C1,01,completed,2026-11-30 10:00:00\n',
+    );
+    const mapping = join(dir, 'zeros.yaml');
+    writeFileSync(mapping, 'set: { store_id: 0012 }\nvalues:\n  channel: { 01: store, 02: online }\n');
+    const r = await mesh('ingest', 'order.orders', '--from', export_, '--mapping', mapping, '--db', db5);
+    expect(r.code, r.stdout).toBe(0);
+    const warehouse = await createDuckDbWarehouse({ path: db5 });
+    const rows = await warehouse.query(`SELECT store_id, channel FROM "order".raw_orders`);
+    await warehouse.close();
+    expect(rows).toEqual([{ store_id: '0012', channel: 'store' }]);
+  });
+
+  it("names the rows of a Parquet file's rejects as rows, not lines", async () => {
+    const db6 = join(dir, 'rows.duckdb');
+    const parquet = join(dir, 'orders.parquet');
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    await warehouse.query(
+      `COPY (SELECT 'R1' AS order_id, 'C1' AS customer_id, 'online' AS channel, 'completed' AS status, '2026-11-30 10:00:00' AS ordered_at
+             UNION ALL SELECT 'R2', 'C1', 'phone', 'completed', '2026-11-30 10:00:00') TO '${parquet}' (FORMAT parquet)`,
+    );
+    await warehouse.close();
+    const r = await mesh('ingest', 'order.orders', '--from', parquet, '--db', db6);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${parquet} row 2: channel: "phone" is not one of`);
+    const { batchId } = (await mesh('ingest', '--list', '--db', db6, '--json')).json().batches.at(-1);
+    const rejects = await mesh('ingest', '--rejects', String(batchId), '--db', db6);
+    expect(rejects.stdout).toContain(`${parquet} row 2: channel:`);
+  });
+
   it('explains what it needs', async () => {
     expect((await mesh('ingest', 'product.nothing', '--from', wms, '--db', db)).stderr).toContain(
       'No source is named product.nothing',

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type IngestMapping, UsageError, z } from '@retail-mesh/sdk';
+import { parse } from 'yaml';
 import { parseYamlFile } from './yaml-file.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -42,5 +43,18 @@ export function readMappingFile(file: string): { source: string | undefined; map
     throw new UsageError('bad-arguments', `--mapping ${file}: ${reason}.`, { file }, { cause });
   }
   const { value } = parseYamlFile(mappingFileSchema, text, file, 'invalid-mapping');
-  return { source: value.source, mapping: { rename: value.rename, set: value.set, values: value.values } };
+  // Values are data, not YAML's numbers and booleans: `0012` is the store 0012, not 12, and a
+  // value-map key `01` is the text 01. Read once more as text (the failsafe schema) for them.
+  const written = parse(text, { schema: 'failsafe' }) as {
+    set?: Record<string, string>;
+    values?: Record<string, Record<string, string>>;
+  } | null;
+  return {
+    source: value.source,
+    mapping: {
+      rename: value.rename,
+      set: written?.set ?? value.set,
+      values: written?.values ?? value.values,
+    },
+  };
 }

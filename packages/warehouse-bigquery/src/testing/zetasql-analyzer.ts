@@ -21,6 +21,7 @@ import { MeshError } from '@retail-mesh/sdk';
 
 const COLUMN_TYPES = {
   STRING: TypeKind.TYPE_STRING,
+  BYTES: TypeKind.TYPE_BYTES,
   INT64: TypeKind.TYPE_INT64,
   FLOAT64: TypeKind.TYPE_DOUBLE,
   NUMERIC: TypeKind.TYPE_NUMERIC,

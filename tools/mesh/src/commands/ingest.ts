@@ -3,12 +3,15 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import {
   type BatchRecord,
   canIngestFiles,
+  DefinitionError,
   describeSubject,
   type FileIngester,
   type IngestMapping,
   type IngestResult,
   isMeshError,
   type MeshDefinition,
+  type MeshError,
+  rejectPosition,
   rejectsSelect,
   type Source,
   type SourceState,
@@ -173,6 +176,9 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
           results.push({ file, result: await warehouse.ingestFile(source, file, options) });
         } catch (error) {
           if (!isMeshError(error)) throw error;
+          // A set value over a column the file has is a wrong command line or mapping file,
+          // not a bad file: it stops the command (exit 2 or 3), as other bad arguments do.
+          if (error.code === 'ingest-set-overwrites') throw setOverwrites(values, error);
           results.push({ file, error: { code: error.code, message: error.message, subject: error.subject } });
         }
       }
@@ -252,7 +258,7 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
           `${color.yellow('!')} batch ${o.result.batchId}: ${o.file} has the very bytes of batch ${o.result.reloads}, and batches came after it: its rows are current again over theirs. If it was delivered twice by mistake, undo it: mesh ingest --revert ${o.result.batchId}`,
         );
       for (const r of o.result?.sampleRejects ?? [])
-        io.out(`${color.yellow('!')} ${o.file}:${r.line}: ${r.reason}`);
+        io.out(`${color.yellow('!')} ${rejectPosition(o.file, r.line, options.format)}: ${r.reason}`);
       if (o.result && o.result.rejected > o.result.sampleRejects.length) {
         io.out(
           `  … ${o.result.rejected - o.result.sampleRejects.length} more: mesh ingest --rejects ${o.result.batchId}`,
@@ -273,6 +279,27 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
       );
   }
   return failed.length ? 1 : 0;
+}
+
+/**
+ * The error of a set value over a file's column, as the mapping file's (exit 3) when the value
+ * is its `set:` and no `--set` overrides it, else as the command line's (exit 2).
+ */
+function setOverwrites(values: IngestValues, error: MeshError): MeshError {
+  const column = error.subject.column;
+  const onCommandLine = values.set?.some((pair) => pair.slice(0, pair.indexOf('=')).trim() === column);
+  if (!values.mapping || onCommandLine || column === undefined) return error;
+  return new DefinitionError(
+    'invalid-mapping',
+    `${values.mapping}: set.${column}: ${error.message
+      .replace(
+        `drop --set ${column} (or ${column} under set: in the mapping file)`,
+        `drop ${column} from set:`,
+      )
+      .replace(`with --map ${column}=<file column>`, `under rename:`)}`,
+    { ...error.subject, file: values.mapping, key: `set.${column}` },
+    { cause: error },
+  );
 }
 
 const GLOB = /[*?[\]{}]/;
@@ -500,6 +527,6 @@ async function rejects(values: IngestValues, names: string[], io: Io): Promise<n
     );
   else
     for (const r of rows)
-      io.out(`${r.file}:${r.line}: ${r.reason}${r.record ? `  ${color.dim(r.record)}` : ''}`);
+      io.out(`${rejectPosition(r.file, r.line)}: ${r.reason}${r.record ? `  ${color.dim(r.record)}` : ''}`);
   return 0;
 }
