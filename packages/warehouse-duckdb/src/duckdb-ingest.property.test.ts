@@ -466,9 +466,39 @@ function expectRow(
   }
 }
 
+/** A value as the warehouse compares it: decimals at their 9 places, instants by their time. */
+function comparable(column: ColumnPlan, value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (value instanceof Date) return String(value.getTime());
+  if (column.kind === 'decimal') return String(Math.round((value as number) * 1e9));
+  // -0 and 0 are one number to the warehouse, as to String.
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+/**
+ * The records of an event file (`append`) as the warehouse takes them: a valid record that
+ * repeats an earlier valid record's key (`id`) with other values is rejected (it would be lost);
+ * an identical copy is loaded, a repeated event.
+ */
+function withConflictsRejected(plan: FilePlan, records: readonly Record_[]): Record_[] {
+  if (plan.source.mode !== 'append') return [...records];
+  const first = new Map<string, string>();
+  return records.map((record) => {
+    if (!record.valid) return record;
+    const values = plan.source.columns.map((c) => comparable(c, record.expected[c.name]));
+    const key = values[plan.source.columns.findIndex((c) => c.name === 'id')]!;
+    const seen = first.get(key);
+    if (seen === undefined) first.set(key, values.join('\u0000'));
+    else if (seen !== values.join('\u0000')) return { ...record, valid: false };
+    return record;
+  });
+}
+
 async function checkFile(plan: FilePlan) {
   const source = sourceOf(plan.source);
-  const { text, records } = render(plan);
+  const rendered = render(plan);
+  const { text } = rendered;
+  const records = withConflictsRejected(plan, rendered.records);
   const path = join(dir, `${source.name}.csv`);
   writeFileSync(path, text);
   // A file with rows none of which fit, or a snapshot without rows, is refused whole.
