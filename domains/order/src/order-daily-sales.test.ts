@@ -71,12 +71,13 @@ describe('order_daily_sales on DuckDB', () => {
       },
     ]);
     const outcomes = await buildMesh(warehouse, [orderDailySales]);
-    for (const id of ['order.order_transactions', 'order.order_daily_sales']) {
-      const outcome = outcomes.find((o) => o.product.id === id);
-      expect(outcome?.status).toBe('published');
-      // O98's line beside the fixture's O99.
-      expect(failedChecks(outcome!)).toContainEqual(['order_lines_without_an_order', 'warn', 2]);
-    }
+    // Counted where lines meet orders; the daily figures, built from order_transactions, are
+    // checked there (a check of its own would read every line on each one-day rebuild).
+    const outcome = outcomes.find((o) => o.product.id === 'order.order_transactions');
+    expect(outcome?.status).toBe('published');
+    // O98's line beside the fixture's O99.
+    expect(failedChecks(outcome!)).toContainEqual(['order_lines_without_an_order', 'warn', 2]);
+    expect(outcomes.find((o) => o.product.id === 'order.order_daily_sales')?.status).toBe('published');
     await loadRows(warehouse, orderLines, fixtureLines);
     expect((await buildMesh(warehouse, [orderDailySales])).every((o) => o.status === 'published')).toBe(true);
   });

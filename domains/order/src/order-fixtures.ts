@@ -115,7 +115,6 @@ export const FIXTURE_WARNINGS: Readonly<Record<string, ReadonlyArray<[string, 'w
     ['orders_have_lines', 'warn', 1],
   ],
   'order.order_items': [['order_lines_without_an_order', 'warn', 1]],
-  'order.order_daily_sales': [['order_lines_without_an_order', 'warn', 1]],
 };
 
 /** A build outcome's failed checks as `[name, severity, failing rows]`. */
