@@ -42,7 +42,12 @@ import {
 
 /** The staging table a build of `product` writes before it is published. */
 export function stagingTable(product: DataProduct): TableRef {
-  return { schema: product.table.schema, name: `_staging_${product.name}` };
+  return stagingTableFor(product.table);
+}
+
+/** The staging table of a published table `target`, beside it (see `stagingTable`). */
+export function stagingTableFor(target: TableRef): TableRef {
+  return { schema: target.schema, name: `_staging_${target.name}` };
 }
 
 /** Every table a build of `product` writes before publishing: one left is a build that did not finish. */
@@ -72,13 +77,34 @@ async function tablesIn(warehouse: Warehouse, wanted: readonly string[]): Promis
   return schemas;
 }
 
-/** The staging tables of `products` that exist now. */
+/**
+ * The products whose build is running now in this process, per warehouse, with how many builds
+ * of each: their staging tables are being written, not left over. `mesh serve` answers health
+ * and runs `mesh doctor` while it builds, and must neither report nor drop them.
+ */
+const buildsRunning = new WeakMap<Warehouse, Map<string, number>>();
+
+/** Marks a build of `product` as running on `warehouse`; the function returned ends it. */
+function buildRunning(warehouse: Warehouse, product: DataProduct): () => void {
+  const ids = buildsRunning.get(warehouse) ?? new Map<string, number>();
+  buildsRunning.set(warehouse, ids);
+  ids.set(product.id, (ids.get(product.id) ?? 0) + 1);
+  return () => {
+    const left = (ids.get(product.id) ?? 1) - 1;
+    if (left) ids.set(product.id, left);
+    else ids.delete(product.id);
+  };
+}
+
+/** The staging tables of `products` that exist now, but for those of builds running in this process. */
 export async function stagingLeftovers(
   warehouse: Warehouse,
   products: readonly DataProduct[],
 ): Promise<StagingLeftover[]> {
-  const schemas = await tablesIn(warehouse, [...new Set(products.map((p) => p.table.schema))]);
-  return products.flatMap((product) =>
+  const running = buildsRunning.get(warehouse);
+  const idle = products.filter((p) => !running?.has(p.id));
+  const schemas = await tablesIn(warehouse, [...new Set(idle.map((p) => p.table.schema))]);
+  return idle.flatMap((product) =>
     stagingTablesOf(product)
       .filter((t) => schemas.get(t.schema)?.has(t.name))
       .map((table) => ({ product, table })),
@@ -217,6 +243,7 @@ export async function buildProduct(
 ): Promise<BuildOutcome> {
   const started = new Date();
   const staging = stagingTable(product);
+  const ended = buildRunning(warehouse, product);
   let rowCount = 0;
   let bytesProcessed: number | undefined;
   let checks: CheckSuiteResult | undefined;
@@ -419,6 +446,7 @@ export async function buildProduct(
           .catch(() => undefined);
       }
     }
+    ended();
   }
   const finished = new Date();
   try {

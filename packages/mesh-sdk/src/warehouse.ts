@@ -259,6 +259,10 @@ export interface InPlaceOptions {
 /**
  * A warehouse whose DDL is transactional publishes in place: the published table is written,
  * checked and recorded in one transaction. Readers see the old rows or the new ones, never a mix.
+ * A warehouse may write the new rows first, committed, into `stagingTableFor(target)` and swap
+ * them in inside the transaction (DuckDB checks committed rows at about twice the speed of rows
+ * still local to a transaction); it drops that table when the publish fails, and a build that
+ * died in between leaves it for the next build to drop (`stagingLeftovers`).
  */
 export interface InPlacePublisher {
   /**

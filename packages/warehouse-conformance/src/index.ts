@@ -331,6 +331,7 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(seen).toBe(1);
       expect(await count((s) => warehouse.query(s))).toBe(3);
       expect(await warehouse.tableStats(side)).toBeUndefined();
+      expect(await warehouse.listTables(fx.domain.name)).not.toContain(`_staging_in_place_target`);
       const since = new Date(Date.now() - 60_000);
       expect((await warehouse.listRuns({ since })).map((r) => r.runId)).not.toContain('in-place-refused');
 

@@ -14,6 +14,7 @@ import {
   type PartitionStager,
   renderSql,
   sql,
+  stagingLeftovers,
   type Warehouse,
   z,
 } from '@retail-mesh/sdk';
@@ -312,8 +313,12 @@ describe('duckdb warehouse', () => {
     try {
       const fast = product('SELECT range AS n FROM range(3)');
       expect((await buildMesh(warehouse, [fast])).map((o) => o.status)).toEqual(['published']);
-      // A cross join of a billion rows: minutes, unless interrupted.
-      const slow = product('SELECT count(*) AS n FROM range(100000) AS a, range(100000) AS b', '1s');
+      // A filter over a cross join of ten billion rows: minutes, unless interrupted (a bare
+      // count(*) of it DuckDB answers in a second).
+      const slow = product(
+        'SELECT count(*) AS n FROM range(100000) AS a, range(100000) AS b WHERE (a.range + b.range) % 7 = 3',
+        '1s',
+      );
       const started = Date.now();
       const outcomes = await buildMesh(warehouse, [slow, downstream(slow)]);
       const took = Date.now() - started;
@@ -324,6 +329,8 @@ describe('duckdb warehouse', () => {
         subject: { domain: 'shop', product: 'shop_slow' },
       });
       expect(took).toBeLessThan(30_000);
+      // Interrupted while writing its staging table, which is gone with it.
+      expect(await warehouse.listTables('shop')).not.toContain('_staging_shop_slow');
       expect(await warehouse.query('SELECT n FROM shop.shop_slow ORDER BY n')).toEqual([
         { n: 0 },
         { n: 1 },
@@ -335,6 +342,53 @@ describe('duckdb warehouse', () => {
       });
       // The connection it ran on builds the next product as usual.
       expect((await buildMesh(warehouse, [fast])).map((o) => o.status)).toEqual(['published']);
+    } finally {
+      await warehouse.close();
+    }
+  }, 120_000);
+
+  it('neither reports nor drops as left over the staging table of a build running in this process', async () => {
+    const domain = defineDomain({
+      name: 'shop',
+      description: 'Shop',
+      owner: { team: 't', email: 't@x.example' },
+    });
+    const product = defineDataProduct({
+      domain,
+      name: 'shop_checked_slowly',
+      version: '1.0.0',
+      description: 'Its check takes seconds',
+      tier: 'bronze',
+      refresh: 'hourly',
+      access: 'public',
+      schema: z.object({ n: z.int().describe('A number').meta({ key: true }) }),
+      inputs: {},
+      transform: () => sql`SELECT range AS n FROM range(3)`,
+      // Seconds of work while the build's transaction holds the new rows: the committed staging
+      // table is what every other connection sees meanwhile.
+      checks: (c) => [
+        c.table.assert(
+          'slow',
+          () => sql`SELECT 1 FROM range(40000) AS a, range(40000) AS b WHERE (a.range + b.range) % 7 = 9`,
+        ),
+      ],
+    });
+    const warehouse = await createDuckDbWarehouse({ path: join(dir, 'in-flight.duckdb'), create: true });
+    try {
+      const staged = async () =>
+        (await warehouse.listTables('shop')).includes('_staging_shop_checked_slowly');
+      const build = buildMesh(warehouse, [product]);
+      while (!(await staged())) await new Promise((r) => setTimeout(r, 10));
+      const [reported, stillStaged] = [await stagingLeftovers(warehouse, [product]), await staged()];
+      expect(stillStaged).toBe(true);
+      expect(reported).toEqual([]);
+      expect((await build).map((o) => o.status)).toEqual(['published']);
+      expect(await staged()).toBe(false);
+      // Once no build runs, one left is reported.
+      await warehouse.query('CREATE TABLE shop._staging_shop_checked_slowly AS SELECT 1 AS x');
+      expect((await stagingLeftovers(warehouse, [product])).map((l) => l.table.name)).toEqual([
+        '_staging_shop_checked_slowly',
+      ]);
     } finally {
       await warehouse.close();
     }
@@ -382,6 +436,74 @@ describe('duckdb warehouse', () => {
     ]);
     expect(await warehouse.query('SELECT id FROM shop.raw_orders')).toEqual([{ id: 1 }]);
     await warehouse.close();
+  });
+
+  it('creates new sources together exactly as one by one, and finds them in place afterwards', async () => {
+    const domain = (name: string) =>
+      defineDomain({ name, description: name, owner: { team: 't', email: 't@x.example' } });
+    const sources = [
+      defineSource({
+        domain: domain('shop'),
+        name: 'orders',
+        description: 'Orders',
+        mode: 'upsert',
+        schema: z.object({
+          id: z.int().describe('Id').meta({ key: true }),
+          total: z.number().meta({ type: 'decimal' }).describe('Total'),
+          placed: z.iso.datetime().describe('Placed at'),
+        }),
+      }),
+      defineSource({
+        domain: domain('depot'),
+        name: 'stock',
+        description: 'Stock',
+        mode: 'snapshot',
+        schema: z.object({ sku: z.string().describe('SKU').meta({ key: true }) }),
+      }),
+    ];
+    const catalog = async (warehouse: Warehouse) => ({
+      tables: await warehouse.query(
+        `SELECT schema_name, table_name, comment, estimated_size FROM duckdb_tables() WHERE schema_name IN ('shop', 'depot') ORDER BY 1, 2`,
+      ),
+      columns: await warehouse.query(
+        `SELECT schema_name, table_name, column_name, data_type, column_index, is_nullable FROM duckdb_columns() WHERE schema_name IN ('shop', 'depot') ORDER BY 1, 2, 5`,
+      ),
+      definitions: await warehouse.query('SELECT * FROM _mesh.current_rows ORDER BY source'),
+    });
+    const together = await createDuckDbWarehouse({ path: join(dir, 'together.duckdb'), create: true });
+    const oneByOne = await createDuckDbWarehouse({ path: join(dir, 'one-by-one.duckdb'), create: true });
+    try {
+      await ensureSources(together, sources);
+      for (const s of sources) await oneByOne.ensureSource(s);
+      const made = await catalog(together);
+      expect(made.tables.map((t) => t.table_name)).toEqual([
+        'raw_stock',
+        'raw_stock_log',
+        'raw_stock_rejects',
+        'raw_orders',
+        'raw_orders_log',
+        'raw_orders_rejects',
+      ]);
+      expect(made).toEqual(await catalog(oneByOne));
+    } finally {
+      await together.close();
+      await oneByOne.close();
+    }
+    // Found in place by another process: nothing is written again.
+    const again = await createDuckDbWarehouse({ path: join(dir, 'together.duckdb') });
+    try {
+      const before = await again.query('SELECT count(*) AS n FROM duckdb_tables()');
+      const changes = await again.query(
+        "SELECT count(*) AS n FROM duckdb_tables() WHERE schema_name IN ('shop', 'depot')",
+      );
+      await ensureSources(again, sources);
+      expect(await again.query('SELECT count(*) AS n FROM duckdb_tables()')).toEqual(before);
+      expect(changes).toEqual([{ n: 6 }]);
+      await loadRows(again, sources[0]!, [{ id: 1, total: 2.5, placed: '2026-01-01T00:00:00Z' }]);
+      expect(await again.query('SELECT id, total FROM shop.raw_orders')).toEqual([{ id: 1, total: 2.5 }]);
+    } finally {
+      await again.close();
+    }
   });
 
   it("keeps a sample's current rows as a view of its log when its keys are unique, and as a table otherwise", async () => {

@@ -50,6 +50,7 @@ import {
   scanCsv,
   snapshotOfRow,
   sql,
+  stagingTableFor,
   type TableLayout,
   type TableRef,
   type TableStats,
@@ -243,6 +244,46 @@ function rowsSql(refs: readonly Counted[], types: readonly string[]): string {
 }
 
 /** A source's current rows, written anew, have no comment: its description goes with them. */
+/** The layout's table and column descriptions as COMMENT statements on `ref`. */
+function commentsOf(ref: TableRef, layout: TableLayout): string[] {
+  return [
+    ...(layout.description ? [`COMMENT ON TABLE ${table(ref)} IS ${lit(layout.description)}`] : []),
+    ...layout.columns
+      .filter((c) => c.description)
+      .map((c) => `COMMENT ON COLUMN ${table(ref)}.${q(c.name)} IS ${lit(c.description!)}`),
+  ];
+}
+
+/** The INSERT of a build's run record. */
+function runInsertSql(run: BuildRunRecord): string {
+  const number = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? lit(n) : 'NULL');
+  return `INSERT INTO ${q(META_SCHEMA)}.runs BY NAME SELECT ${lit(run.runId)} AS run_id, ${lit(run.domain)} AS domain,
+      ${lit(run.product)} AS product, ${lit(run.version)} AS version, ${lit(run.status)} AS status,
+      ${lit(run.startedAt)} AS started_at, ${lit(run.finishedAt)} AS finished_at, ${number(run.rowCount)} AS row_count,
+      ${number(run.completeness)}::DOUBLE AS completeness, ${number(run.validity)}::DOUBLE AS validity,
+      ${lit(JSON.stringify(run.checks))} AS checks, ${lit(run.error?.code ?? null)} AS error_code,
+      ${lit(run.error?.message ?? null)} AS error_message, ${number(run.bytesProcessed)}::BIGINT AS bytes_processed,
+      ${lit(run.definition ?? null)}::VARCHAR AS definition`;
+}
+
+/** A source's log: its columns, the batch that loaded each row and the row's line in the file. */
+function createLogSql(source: Source): string {
+  const columns = source.columns.map((c) => `${q(c.name)} ${duckdbDialect.columnType(c.type)}`);
+  return `CREATE TABLE IF NOT EXISTS ${table(source.log)} (${[...columns, '_batch_id BIGINT NOT NULL', '_line BIGINT'].join(', ')})`;
+}
+
+function createRejectsSql(source: Source): string {
+  return `CREATE TABLE IF NOT EXISTS ${table(source.rejects)} (_batch_id BIGINT NOT NULL, file VARCHAR NOT NULL, line BIGINT, reason VARCHAR NOT NULL, record VARCHAR)`;
+}
+
+/** Records the definition a source's current rows were computed with (see `currentDefinition`). */
+function recordDefinitionSql(source: Source): string[] {
+  return [
+    `DELETE FROM ${CURRENT} WHERE source = ${lit(source.id)}`,
+    `INSERT INTO ${CURRENT} VALUES (${lit(source.id)}, ${lit(currentDefinition(source))})`,
+  ];
+}
+
 function describeCurrent(source: Source, kind: 'TABLE' | 'VIEW' = 'TABLE'): string[] {
   return source.description
     ? [`COMMENT ON ${kind} ${table(source.table)} IS ${lit(source.description)}`]
@@ -511,7 +552,9 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       let rowCount = 0;
       await this.transaction([
         async () => {
+          await this.run(`CREATE SCHEMA IF NOT EXISTS ${q(ref.schema)}`);
           rowCount = await this.createTableAs(ref, select, layout, this.connection);
+          await this.comment(ref, layout, this.connection);
           return [];
         },
       ]);
@@ -525,14 +568,38 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     layout: TableLayout,
     options: InPlaceOptions,
   ): Promise<MaterializeResult> {
-    return this.publishInPlace(options, async (connection) => ({
-      rowCount: await this.createTableAs(target, select, layout, connection),
-    }));
+    // The rows are written and committed in a staging table first, then swapped in by a rename
+    // inside the transaction that checks and records them. DuckDB scans committed rows (row
+    // groups with their statistics) faster than rows still local to a transaction: order_items'
+    // suite at scale 30 took 650-770 ms against 880-1,450 in the transaction that wrote them,
+    // and the whole publish 4.8 s against 4.9-6.5 s (the engine's CTAS alone: 4.4-4.7 s). The
+    // rename is a catalog change. A build killed in between leaves the staging table, which
+    // health reports and the next build drops.
+    const staging = stagingTableFor(target);
+    let rowCount = 0;
+    return this.publishInPlace(
+      options,
+      {
+        statements: [
+          `DROP TABLE IF EXISTS ${table(target)}`,
+          `ALTER TABLE ${table(staging)} RENAME TO ${q(target.name)}`,
+          ...commentsOf(target, layout),
+        ],
+        rowCount: () => rowCount,
+      },
+      {
+        table: staging,
+        write: async (connection) => {
+          rowCount = await this.createTableAs(staging, select, layout, connection);
+        },
+      },
+    );
   }
 
   /**
-   * `CREATE OR REPLACE TABLE ... AS` with the layout's comments, inside the caller's transaction;
-   * the row count the CTAS reports (no count afterwards).
+   * `CREATE OR REPLACE TABLE ... AS` in an existing schema (a product's is ensured once per
+   * build), committed with the caller's transaction or on its own; the row count the CTAS
+   * reports (no count afterwards).
    */
   private async createTableAs(
     ref: TableRef,
@@ -545,72 +612,83 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     // partition pruning gives BigQuery (an incremental build reads one day's row groups, not
     // every row group), where the layout asks for it. Nothing else is sorted: clustering would
     // cost the build and pay nothing.
-    await run(`CREATE SCHEMA IF NOT EXISTS ${q(ref.schema)}`);
     const [row] = await run(
       `CREATE OR REPLACE TABLE ${table(ref)} AS SELECT * FROM (${select}) AS s${
         layout.partitionBy && layout.orderByPartition ? ` ORDER BY ${q(layout.partitionBy.column)}` : ''
       }`,
     );
-    const comments: string[] = [];
-    if (layout.description)
-      comments.push(`COMMENT ON TABLE ${table(ref)} IS ${duckdbDialect.literal(layout.description)}`);
-    for (const c of layout.columns) {
-      if (c.description)
-        comments.push(
-          `COMMENT ON COLUMN ${table(ref)}.${q(c.name)} IS ${duckdbDialect.literal(c.description)}`,
-        );
-    }
-    // Every comment in one round trip.
-    if (comments.length) await run(comments.join(';\n'));
     return Number(row?.Count ?? 0);
   }
 
+  /** The layout's table and column descriptions as comments on `ref`, in one round trip. */
+  private async comment(ref: TableRef, layout: TableLayout, connection: DuckDBConnection): Promise<void> {
+    const comments = commentsOf(ref, layout);
+    if (comments.length) await this.run(comments.join(';\n'), undefined, connection);
+  }
+
   /**
-   * One transaction: `write`, then the alongside tables, `verify` (which sees the new rows, as
-   * nobody else does yet), the run record; committed only when all of it succeeded. On a
+   * One transaction: the writes, then the alongside tables, `verify` (which sees the new rows,
+   * as nobody else does yet), the run record; committed only when all of it succeeded. On a
    * connection of its own, so that another product's publish runs beside it.
+   *
+   * Three round trips whatever the writes: the writes with their row count, the checks, the
+   * record with the commit. A statement costs DuckDB and the driver about a millisecond whatever
+   * it does (one day of order_daily_sales rebuilt in place ran eleven, 33 ms in all), and the
+   * writes' results are not needed, but for the count, which comes last.
    */
   private async publishInPlace(
     options: InPlaceOptions,
-    write: (connection: DuckDBConnection) => Promise<MaterializeResult>,
+    writes: {
+      readonly statements: readonly string[];
+      /** The target's row count after the writes: counted (a table) or known already. */
+      readonly rowCount: TableRef | (() => number);
+    },
+    /** Written and committed before the transaction begins; dropped when the publish fails. */
+    staged?: { table: TableRef; write: (connection: DuckDBConnection) => Promise<void> },
   ): Promise<MaterializeResult> {
     if (options.record) await this.ensureMeta();
     return this.withConnection(async (connection) => {
       const run = (statement: string) => this.run(statement, undefined, connection);
-      let result: MaterializeResult = { rowCount: 0 };
       // Cancelled (a timeout): the statement running is interrupted, the transaction rolled back.
       const { signal } = options;
       signal?.throwIfAborted();
       const interrupt = () => connection.interrupt();
       signal?.addEventListener('abort', interrupt, { once: true });
+      const alongside = (options.alongside ?? []).flatMap((a) =>
+        'select' in a
+          ? [`CREATE OR REPLACE TABLE ${table(a.table)} AS ${a.select}`]
+          : [
+              `DELETE FROM ${table(a.table)} WHERE ${a.deleteWhere}`,
+              ...(a.insert ? [`INSERT INTO ${table(a.table)} BY NAME SELECT * FROM (${a.insert}) AS s`] : []),
+            ],
+      );
+      const counted = typeof writes.rowCount === 'function' ? undefined : writes.rowCount;
       try {
-        await this.transaction(
+        await staged?.write(connection);
+        const [row] = await run(
           [
-            async () => {
-              result = await write(connection);
-              for (const a of options.alongside ?? []) {
-                if ('select' in a) await run(`CREATE OR REPLACE TABLE ${table(a.table)} AS ${a.select}`);
-                else {
-                  await run(`DELETE FROM ${table(a.table)} WHERE ${a.deleteWhere}`);
-                  if (a.insert)
-                    await run(`INSERT INTO ${table(a.table)} BY NAME SELECT * FROM (${a.insert}) AS s`);
-                }
-              }
-              await options.verify(run);
-              // Interrupted between statements: nothing to cut short, but nothing is committed.
-              signal?.throwIfAborted();
-              if (options.record) await this.insertRun(options.record(result), connection);
-              return [];
-            },
-          ],
-          connection,
+            'BEGIN TRANSACTION',
+            ...writes.statements,
+            ...alongside,
+            ...(counted ? [`SELECT count(*) AS n FROM ${table(counted)}`] : []),
+          ].join(';\n'),
         );
+        const result = {
+          rowCount: typeof writes.rowCount === 'function' ? writes.rowCount() : Number(row?.n ?? 0),
+        };
+        await options.verify(run);
+        // Interrupted between statements: nothing to cut short, but nothing is committed.
+        signal?.throwIfAborted();
+        await run([...(options.record ? [runInsertSql(options.record(result))] : []), 'COMMIT'].join(';\n'));
+        return result;
       } catch (error) {
+        await run('ROLLBACK').catch(() => undefined);
+        // Rolled back, the staging table is there again under its name (or half written).
+        if (staged) await run(`DROP TABLE IF EXISTS ${table(staged.table)}`).catch(() => undefined);
         throw signal?.aborted ? signal.reason : error;
       } finally {
         signal?.removeEventListener('abort', interrupt);
       }
-      return result;
     });
   }
 
@@ -650,14 +728,14 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       ...(days.length ? [`${day} IN (${days.map((d) => `DATE ${lit(d)}`).join(', ')})`] : []),
       ...(partitions.days.includes(null) ? [`${q(partitions.column)} IS NULL`] : []),
     ];
-    return this.publishInPlace(options, async (connection) => {
-      const run = (statement: string) => this.run(statement, undefined, connection);
-      if (where.length) {
-        await run(`DELETE FROM ${table(target)} WHERE ${where.join(' OR ')}`);
-        await run(`INSERT INTO ${table(target)} BY NAME SELECT * FROM (${select}) AS s`);
-      }
-      const [row] = await run(`SELECT count(*) AS n FROM ${table(target)}`);
-      return { rowCount: Number(row?.n ?? 0) };
+    return this.publishInPlace(options, {
+      statements: where.length
+        ? [
+            `DELETE FROM ${table(target)} WHERE ${where.join(' OR ')}`,
+            `INSERT INTO ${table(target)} BY NAME SELECT * FROM (${select}) AS s`,
+          ]
+        : [],
+      rowCount: target,
     });
   }
 
@@ -916,18 +994,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     run: BuildRunRecord,
     connection: DuckDBConnection = this.connection,
   ): Promise<void> {
-    const number = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? lit(n) : 'NULL');
-    await this.run(
-      `INSERT INTO ${q(META_SCHEMA)}.runs BY NAME SELECT ${lit(run.runId)} AS run_id, ${lit(run.domain)} AS domain,
-          ${lit(run.product)} AS product, ${lit(run.version)} AS version, ${lit(run.status)} AS status,
-          ${lit(run.startedAt)} AS started_at, ${lit(run.finishedAt)} AS finished_at, ${number(run.rowCount)} AS row_count,
-          ${number(run.completeness)}::DOUBLE AS completeness, ${number(run.validity)}::DOUBLE AS validity,
-          ${lit(JSON.stringify(run.checks))} AS checks, ${lit(run.error?.code ?? null)} AS error_code,
-          ${lit(run.error?.message ?? null)} AS error_message, ${number(run.bytesProcessed)}::BIGINT AS bytes_processed,
-          ${lit(run.definition ?? null)}::VARCHAR AS definition`,
-      undefined,
-      connection,
-    );
+    await this.run(runInsertSql(run), undefined, connection);
   }
 
   async appendHealthHistory(snapshots: readonly HealthSnapshot[]): Promise<void> {
@@ -971,7 +1038,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     await this.exclusive(async () => {
       // Every build ensures every source: one catalog query says when all is in place already
       // (a dozen statements otherwise, each ALTER and COMMENT its own commit).
-      if ((await this.sourcesInPlace([source]))[0]) return;
+      if ((await this.sourcesInPlace([source]))[0] === 'in-place') return;
       await this.run(`CREATE SCHEMA IF NOT EXISTS ${q(source.table.schema)}`);
       const kinds = await this.run(
         `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = $schema AND table_name IN ($current, $log, $rejects)`,
@@ -1005,16 +1072,13 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             `ALTER TABLE ${table(source.rejects)} RENAME TO ${q(`${source.rejects.name}_before_batches`)}`,
           );
       }
-      const columns = source.columns.map((c) => `${q(c.name)} ${duckdbDialect.columnType(c.type)}`);
-      await this.run(
-        `CREATE TABLE IF NOT EXISTS ${table(source.log)} (${[...columns, '_batch_id BIGINT NOT NULL', '_line BIGINT'].join(', ')})`,
-      );
+      await this.run(createLogSql(source));
       // A column added to the contract later: older batches simply lack it (NULL).
-      for (const c of columns)
-        await this.run(`ALTER TABLE ${table(source.log)} ADD COLUMN IF NOT EXISTS ${c}`);
-      await this.run(
-        `CREATE TABLE IF NOT EXISTS ${table(source.rejects)} (_batch_id BIGINT NOT NULL, file VARCHAR NOT NULL, line BIGINT, reason VARCHAR NOT NULL, record VARCHAR)`,
-      );
+      for (const c of source.columns)
+        await this.run(
+          `ALTER TABLE ${table(source.log)} ADD COLUMN IF NOT EXISTS ${q(c.name)} ${duckdbDialect.columnType(c.type)}`,
+        );
+      await this.run(createRejectsSql(source));
       // The current rows are kept as a table, refreshed with every batch: products read them
       // at no cost (a view ranked the whole log on every read: +32% on a mesh build). When the
       // definition changes (columns, key, mode), they are recomputed from the log.
@@ -1035,8 +1099,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           },
           async () =>
             keptView || (Number(exists?.n) && sameSelect && !unpadded) ? [] : this.refreshCurrent(source)(),
-          `DELETE FROM ${CURRENT} WHERE source = ${lit(source.id)}`,
-          `INSERT INTO ${CURRENT} VALUES (${lit(source.id)}, ${lit(definition)})`,
+          ...recordDefinitionSql(source),
         ]);
       }
       if (source.description)
@@ -1048,11 +1111,12 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   }
 
   /**
-   * Whether each source's tables are as `ensureSource` leaves them: its current rows, log (with
-   * every column of the contract) and rejects are tables, the current rows were computed with
-   * today's definition, and the description is the comment. One catalog query for all of them.
+   * Each source's tables: `in-place` as `ensureSource` leaves them (its current rows, log with
+   * every column of the contract and rejects are there, the current rows were computed with
+   * today's definition, the description is the comment), `absent` when none of them and no
+   * definition is there yet, `other` otherwise. One catalog query for all of them.
    */
-  private async sourcesInPlace(sources: readonly Source[]): Promise<boolean[]> {
+  private async sourcesInPlace(sources: readonly Source[]): Promise<Array<'in-place' | 'absent' | 'other'>> {
     if (!sources.length) return [];
     const wanted = sources
       .map(
@@ -1066,30 +1130,36 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       `WITH w (i, schema_name, cur, log, rej, comment, cols, source, definition) AS (VALUES ${wanted}),
        t AS (SELECT w.i,
                count(*) FILTER (WHERE t.table_name = w.cur AND coalesce(t.comment, '') = w.comment) AS current,
-               count(*) FILTER (WHERE t.table_name = w.rej) AS rejects
+               count(*) FILTER (WHERE t.table_name = w.rej) AS rejects,
+               count(*) AS tables
              FROM w JOIN (SELECT schema_name, table_name, comment FROM duckdb_tables()
                           UNION ALL SELECT schema_name, view_name, comment FROM duckdb_views() WHERE NOT internal) AS t
                ON t.schema_name = w.schema_name AND t.table_name IN (w.cur, w.rej)
              GROUP BY w.i),
        c AS (SELECT w.i,
                count(*) FILTER (WHERE c.table_name = w.rej AND c.column_name = 'ingested_at') AS legacy_rejects,
-               count(*) FILTER (WHERE c.table_name = w.log AND list_contains(w.cols, c.column_name)) AS log_columns
+               count(*) FILTER (WHERE c.table_name = w.log AND list_contains(w.cols, c.column_name)) AS log_columns,
+               count(*) FILTER (WHERE c.table_name = w.log) AS log_any
              FROM w JOIN duckdb_columns() AS c ON c.schema_name = w.schema_name AND c.table_name IN (w.log, w.rej)
              GROUP BY w.i),
-       d AS (SELECT w.i, count(*) AS definition FROM w JOIN ${CURRENT} AS m
-               ON m.source = w.source AND m.definition = w.definition GROUP BY w.i)
-       SELECT w.i, t.current, t.rejects, c.legacy_rejects, c.log_columns, d.definition
+       d AS (SELECT w.i, count(*) AS definition, count(*) FILTER (WHERE m.definition = w.definition) AS same
+               FROM w JOIN ${CURRENT} AS m ON m.source = w.source GROUP BY w.i)
+       SELECT w.i, t.current, t.rejects, t.tables, c.legacy_rejects, c.log_columns, c.log_any, d.definition, d.same
        FROM w LEFT JOIN t USING (i) LEFT JOIN c USING (i) LEFT JOIN d USING (i)`,
     );
-    const found = sources.map(() => false);
+    const found = sources.map((): 'in-place' | 'absent' | 'other' => 'other');
     for (const row of rows) {
       const source = sources[Number(row.i)]!;
-      found[Number(row.i)] =
-        Number(row.current) === 1 &&
-        Number(row.rejects) === 1 &&
-        Number(row.legacy_rejects ?? 0) === 0 &&
-        Number(row.log_columns) === source.columns.length &&
-        Number(row.definition) === 1;
+      const n = (column: string) => Number(row[column] ?? 0);
+      if (
+        n('current') === 1 &&
+        n('rejects') === 1 &&
+        n('legacy_rejects') === 0 &&
+        n('log_columns') === source.columns.length &&
+        n('same') === 1
+      )
+        found[Number(row.i)] = 'in-place';
+      else if (!n('tables') && !n('log_any') && !n('definition')) found[Number(row.i)] = 'absent';
     }
     return found;
   }
@@ -1103,9 +1173,29 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     const unsure = sources.filter((s) => !this.ensuredSources.has(s.id));
     if (!unsure.length) return;
     await this.ensureMeta();
-    const inPlace = await this.exclusive(() => this.sourcesInPlace(unsure));
-    unsure.forEach((s, i) => {
-      if (inPlace[i]) this.ensuredSources.add(s.id);
+    await this.exclusive(async () => {
+      const states = await this.sourcesInPlace(unsure);
+      // Sources with none of their tables yet (a new file, a new source): created together in
+      // one transaction, one round trip. One by one, a new file's sixteen sources took 860 ms
+      // of a 4.5 s `mesh up`; the other states (upgrades, repairs) take ensureSource's path.
+      const absent = unsure.filter((_, i) => states[i] === 'absent');
+      if (absent.length) {
+        await this.transaction([
+          [
+            ...new Set(absent.map((s) => `CREATE SCHEMA IF NOT EXISTS ${q(s.table.schema)}`)),
+            ...absent.flatMap((s) => [
+              createLogSql(s),
+              createRejectsSql(s),
+              `CREATE TABLE ${table(s.table)} AS ${currentRowsSelect(s, duckdbDialect)}`,
+              ...describeCurrent(s),
+              ...recordDefinitionSql(s),
+            ]),
+          ].join(';\n'),
+        ]);
+      }
+      unsure.forEach((s, i) => {
+        if (states[i] !== 'other') this.ensuredSources.add(s.id);
+      });
     });
     for (const s of unsure) await this.ensureSource(s);
   }

@@ -5,6 +5,7 @@ import {
   canIngestFiles,
   DefinitionError,
   describeSubject,
+  ensureSources,
   type FileIngester,
   type IngestMapping,
   type IngestResult,
@@ -441,7 +442,7 @@ async function list(values: IngestValues, names: string[], io: Io): Promise<numb
   const batches = (
     await withWarehouse(values, async (warehouse) => {
       // A warehouse of an older release adopts its raw tables as batches first.
-      for (const s of mesh.sources) await warehouse.ensureSource(s);
+      await ensureSources(warehouse, mesh.sources);
       return warehouse.listBatches({ includeReverted: true });
     })
   ).filter((b) => !names.length || names.includes(b.source) || names.includes(b.source.split('.')[0]!));

@@ -1,5 +1,6 @@
 import {
   DefinitionError,
+  ensureSources,
   loadSample,
   type MeshDefinition,
   type Source,
@@ -72,7 +73,7 @@ export async function seedMesh(
     !options.domains?.length || options.domains.includes(s.domain.name) || options.domains.includes(s.id);
   const sources = sampleOrder(mesh.sources.filter((s) => s.sample && wanted(s)));
   // A warehouse of an older release adopts its raw tables as batches before states are read.
-  for (const s of mesh.sources) await warehouse.ensureSource(s);
+  await ensureSources(warehouse, mesh.sources);
   const states = new Map(sourceStates(mesh.sources, await warehouse.listBatches()).map((s) => [s.source, s]));
   const content = new Map([...states].map(([id, s]) => [id, s.content] as const));
   const byId = new Map(mesh.sources.map((s) => [s.id, s]));
