@@ -349,6 +349,67 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(await warehouse.listTables(fx.domain.name)).not.toContain(`_staging_in_place_target`);
     });
 
+    it('rolls back an in-place publish whose writes fail part-way, leaving nothing, and publishes on afterwards', async () => {
+      if (!canPublishInPlace(warehouse)) return; // staging builds: see the tests above
+      const target = { schema: fx.domain.name, name: 'in_place_failing' };
+      const layout = { columns: fx.items.columns, description: 'Failing part-way' };
+      await warehouse.replaceTable(target, render(sql`SELECT * FROM ${fx.items}`), layout);
+      const rows = () =>
+        warehouse.query(
+          render(
+            sql`SELECT item_id, price FROM ${sql.raw(warehouse.dialect.tableName(target))} ORDER BY item_id`,
+          ),
+        );
+      const before = await rows();
+      const since = new Date(Date.now() - 60_000);
+      const record = (runId: string) => () => ({
+        runId,
+        domain: fx.domain.name,
+        product: 'in_place_failing',
+        version: '1.0.0',
+        status: 'published' as const,
+        startedAt: new Date(),
+        finishedAt: new Date(),
+        rowCount: 0,
+        bytesProcessed: undefined,
+        checks: [],
+        completeness: undefined,
+        validity: undefined,
+        error: undefined,
+      });
+      // Item B's price cannot be cast: the insert fails after the day's rows were deleted.
+      const failing = render(
+        sql`SELECT item_id, kind, price + ${sql.cast(sql`CASE WHEN item_id = ${'B'} THEN ${'x'} ELSE ${'0'} END`, 'number')} AS price, listed_on FROM ${fx.items}`,
+      );
+      const days = { column: 'listed_on', days: ['2024-01-01', '2024-01-02'] };
+      const verify = async () => undefined;
+      await expect(
+        warehouse.replacePartitions(target, days, failing, { verify, record: record('part-way-days') }),
+      ).rejects.toMatchObject({ code: 'statement-failed' });
+      await expect(
+        warehouse.publishTable(target, failing, layout, { verify, record: record('part-way-whole') }),
+      ).rejects.toMatchObject({ code: 'statement-failed' });
+      expect(await rows()).toEqual(before);
+      expect(await warehouse.listTables(fx.domain.name)).not.toContain('_staging_in_place_failing');
+      const ids = (await warehouse.listRuns({ since })).map((r) => r.runId);
+      expect(ids).not.toContain('part-way-days');
+      expect(ids).not.toContain('part-way-whole');
+      // Nothing was left open: the next publishes commit.
+      const raised = render(
+        sql`SELECT item_id, kind, price + 1 AS price, listed_on FROM ${fx.items} WHERE listed_on = ${sql.cast('2024-01-01', 'date')}`,
+      );
+      await warehouse.replacePartitions(target, days, raised, { verify, record: record('after-days') });
+      expect(await rows()).toEqual([{ item_id: 'A', price: 2.5 }, before[2]]);
+      await warehouse.publishTable(target, render(sql`SELECT * FROM ${fx.items}`), layout, {
+        verify,
+        record: record('after-whole'),
+      });
+      expect(await rows()).toEqual(before);
+      expect((await warehouse.listRuns({ since })).map((r) => r.runId)).toEqual(
+        expect.arrayContaining(['after-days', 'after-whole']),
+      );
+    });
+
     it('publishes as many products in place at once as it says it can, each committed or refused on its own', async () => {
       if (!canPublishInPlace(warehouse)) return; // staging builds run concurrently through plain statements
       const publisher = warehouse;
