@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   buildMesh,
   buildProduct,
@@ -110,6 +112,47 @@ describe('duckdb warehouse', () => {
           /^createDuckDbWarehouse takes the database file's path or an options object/,
         ),
       });
+  });
+
+  it('says what to do when the write-ahead log beside a file is not its own', async () => {
+    const restored = join(dir, 'restored.duckdb');
+    const other = join(dir, 'other.duckdb');
+    const clean = await createDuckDbWarehouse({ path: restored, create: true });
+    await clean.query('CREATE TABLE kept AS SELECT 1 AS x');
+    await clean.close();
+    // Another file's log, as a process killed before its checkpoint leaves it: a write to a
+    // table the restored file does not have (DuckDB replays a log it can onto any file).
+    const killed = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { DuckDBInstance } from '@duckdb/node-api';
+         const db = await DuckDBInstance.create(${JSON.stringify(other)});
+         const con = await db.connect();
+         await con.run('CREATE SCHEMA elsewhere; CREATE TABLE elsewhere.t AS SELECT 2 AS x; CHECKPOINT');
+         await con.run('INSERT INTO elsewhere.t VALUES (3)');
+         process.kill(process.pid, 'SIGKILL');`,
+      ],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' },
+    );
+    expect(killed.signal).toBe('SIGKILL');
+    expect(existsSync(`${other}.wal`)).toBe(true);
+    writeFileSync(`${restored}.wal`, readFileSync(`${other}.wal`));
+    const error = await createDuckDbWarehouse({ path: restored }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      kind: 'warehouse',
+      code: 'database-unavailable',
+      subject: { file: restored },
+      message: expect.stringContaining(
+        `Its write-ahead log ${restored}.wal cannot be replayed onto it. If the file was copied or restored without its own .wal, the one beside it belongs to another copy: move it aside`,
+      ),
+    });
+    // Moved aside, the file opens as it was.
+    rmSync(`${restored}.wal`);
+    const again = await createDuckDbWarehouse({ path: restored });
+    expect(await again.query('SELECT x FROM kept')).toEqual([{ x: 1 }]);
+    await again.close();
   });
 
   it('says a corrupted file is unreadable, not that another process holds it', async () => {

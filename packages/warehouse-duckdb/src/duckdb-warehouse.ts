@@ -383,11 +383,16 @@ export async function createDuckDbWarehouse(
     const message = (cause as Error).message ?? String(cause);
     // DuckDB's words for a file another process holds; a checksum error mentions a "block".
     const locked = /could not set lock|conflicting lock/i.test(message);
+    // A write-ahead log that does not fit the file: most often a copy or backup of the file
+    // restored beside the log of the file it replaced.
+    const wal = /replaying WAL/i.test(message)
+      ? ` Its write-ahead log ${file}.wal cannot be replayed onto it. If the file was copied or restored without its own .wal, the one beside it belongs to another copy: move it aside and open the file again; otherwise restore the file with its .wal from a backup.`
+      : '';
     throw new WarehouseError(
       locked ? 'database-locked' : 'database-unavailable',
       locked
         ? `${file} is open in another process (DuckDB allows one writer); stop it or pass another --db.`
-        : `Cannot open DuckDB database ${file}: ${message}`,
+        : `Cannot open DuckDB database ${file}: ${message}${wal}`,
       { file },
       { cause },
     );
