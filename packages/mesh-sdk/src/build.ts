@@ -24,9 +24,9 @@ import {
 import type { Relation, TableRef } from './relation.js';
 import type { Source } from './source.js';
 import { renderSql, type SqlFragment, sql } from './sql.js';
+import { tablesIn } from './table-listing.js';
 import {
   type BuildRunRecord,
-  type BulkCatalog,
   canEstimateCost,
   canPublishInPlace,
   canStagePartitions,
@@ -59,22 +59,6 @@ export function stagingTablesOf(product: DataProduct): TableRef[] {
 export interface StagingLeftover {
   readonly product: DataProduct;
   readonly table: TableRef;
-}
-
-/**
- * The tables of each schema: one catalog listing for every schema where the warehouse lists
- * many at once (`listTablesIn`), else one per schema.
- */
-async function tablesIn(warehouse: Warehouse, wanted: readonly string[]): Promise<Map<string, Set<string>>> {
-  const schemas = new Map<string, Set<string>>();
-  const bulk = warehouse as Warehouse & Partial<BulkCatalog>;
-  if (wanted.length && typeof bulk.listTablesIn === 'function') {
-    const listed = await bulk.listTablesIn(wanted);
-    for (const schema of wanted) schemas.set(schema, new Set(listed.get(schema) ?? []));
-  } else {
-    for (const schema of wanted) schemas.set(schema, new Set(await warehouse.listTables(schema)));
-  }
-  return schemas;
 }
 
 /**

@@ -25,6 +25,7 @@ export * from './previous-major.js';
 export * from './read.js';
 export * from './relation.js';
 export * from './source.js';
+export * from './source-drift.js';
 export * from './source-log.js';
 export * from './source-mapping.js';
 export * from './sql.js';

@@ -33,7 +33,7 @@ Commands:
   health   report the health of every product, domain and the mesh
   cost     chargeback per domain: storage, compute and a share of the platform
   lineage  the graph of sources and products across domains, as text, JSON or Mermaid
-  doctor   remove what interrupted builds left behind (staging tables)
+  doctor   repair what interrupted work left (staging tables, sources out of step with their log)
   new      scaffold a domain package (listed in mesh.yaml) or a product in one
   plan     write the BigQuery infrastructure as Terraform JSON
   contract export every product's contract (ODCS v3.1.0, JSON Schema), or diff them with a release
@@ -187,13 +187,17 @@ built first (its definitions are read).
 ${GLOBAL}`,
   doctor: `Usage: mesh doctor [--dry-run] [--json]
 
-Finds the staging tables that builds which did not finish (killed, their process lost) left
-in the warehouse, and removes them. Published tables are never touched: a killed build left
-the previous version or the new one. mesh health reports such tables; a build of a product
-removes its own first.
+Finds what interrupted work left in the warehouse, and repairs it:
+  - staging tables of builds that did not finish (killed, their process lost): removed.
+    Published tables are never touched: a killed build left the previous version or the
+    new one. mesh health reports such tables; a build of a product removes its own first.
+  - sources whose current rows disagree with their log (a key held twice, keys missing or
+    extra), as a crash the database did not recover from cleanly can leave them: rebuilt
+    from the log. Build the products that read them again afterwards. This reads every
+    source's current rows and log: seconds on a large warehouse.
 
 Options:
-  --dry-run     list them, remove nothing
+  --dry-run     list them, repair nothing
 
 ${GLOBAL}`,
   lineage: `Usage: mesh lineage [--json | --mermaid] [--out <dir>]
