@@ -297,7 +297,10 @@ async function timedHealth(path, mesh) {
 
 const byId = (health) => new Map(health.domains.flatMap((d) => d.products).map((p) => [p.id, p]));
 
-/** The stats of one table the way the adapter of before asked for them, one table at a time. */
+/**
+ * The stats of one table the way the adapter of before asked for them, one table at a time. A
+ * constant segment's block is -1, no block of the file: not counted (as the adapter counts).
+ */
 async function referenceStats(warehouse, ref) {
   const t = tableName(ref);
   const [row] = await warehouse.query(
@@ -305,7 +308,7 @@ async function referenceStats(warehouse, ref) {
        (SELECT CASE WHEN any_value(d.block_size) > 0
            THEN coalesce(sum(s.blocks), 0) * any_value(d.block_size) + coalesce(sum(s.in_memory), 0) * 8
            ELSE coalesce(sum(s.all_values), 0) * 8 END
-        FROM (SELECT count(DISTINCT block_id) FILTER (WHERE block_id IS NOT NULL) AS blocks,
+        FROM (SELECT count(DISTINCT block_id) FILTER (WHERE block_id >= 0) AS blocks,
                 coalesce(sum(count) FILTER (WHERE block_id IS NULL), 0) AS in_memory,
                 coalesce(sum(count), 0) AS all_values
               FROM pragma_storage_info(${lit(`${ref.schema}.${ref.name}`)})) AS s,
@@ -365,7 +368,7 @@ function alternatives(mesh, originalMax) {
   const rowsGathered = (fan) =>
     `WITH s AS MATERIALIZED (${scans(fan)}) SELECT i, count(*) AS n, max(p) AS m FROM s GROUP BY i`;
   const storageGrouped = (from) =>
-    `SELECT i, count(DISTINCT block_id) FILTER (WHERE block_id IS NOT NULL) AS blocks,
+    `SELECT i, count(DISTINCT block_id) FILTER (WHERE block_id >= 0) AS blocks,
        coalesce(sum(count) FILTER (WHERE block_id IS NULL), 0) AS in_memory FROM ${from} GROUP BY i`;
   const bytesGathered = (fan) => `WITH g AS MATERIALIZED (${segments(fan)}) ${storageGrouped('g')}`;
   const schemas = [...new Set(refs.map((r) => r.schema))].map(lit).join(', ');
