@@ -212,6 +212,34 @@ describe('ingesting files into a source', () => {
     expect(await current()).toEqual({ kind: 'BASE TABLE', counted: { n: 5000, k: 5000 } });
   });
 
+  it('keeps the previous sample, its batch and the settings when a new sample fails part-way', async () => {
+    const write = (select: string) =>
+      (
+        warehouse as unknown as { writeSampleBatch: (...a: unknown[]) => Promise<{ rowCount: number }> }
+      ).writeSampleBatch(orders, select, 'sample');
+    const rows = (amount: string) =>
+      `SELECT 'S' || i AS order_id, 'store' AS channel, ${amount} AS amount, 1 AS items, TIMESTAMP '2026-10-01' AS ordered_at, NULL AS note FROM range(3000) AS t(i)`;
+    await write(rows('i'));
+    const state = async () => ({
+      current: await warehouse.query('SELECT count(*) AS n, sum(amount) AS total FROM shop.raw_orders'),
+      batches: await warehouse.query(
+        `SELECT batch_id, kind, rows FROM _mesh.batches WHERE source = 'shop.orders' ORDER BY batch_id`,
+      ),
+      settings: await warehouse.query(
+        `SELECT current_setting('preserve_insertion_order') AS ordered, current_setting('disabled_compression_methods') AS methods`,
+      ),
+    });
+    const before = await state();
+    // The cast fails on a row in the middle of generating the log, after the transaction began.
+    await expect(write(rows(`CASE WHEN i = 2500 THEN error('generator failed') ELSE i END`))).rejects.toThrow(
+      /generator failed/,
+    );
+    expect(await state()).toEqual(before);
+    // No transaction left open: the next sample commits.
+    expect(await write(rows('i + 1'))).toMatchObject({ rowCount: 3000 });
+    expect((await state()).current).toEqual([{ n: 3000, total: 4501500 }]);
+  });
+
   it('unpads an older sample in its log, leaving its current rows a view of it', async () => {
     const path = join(dir, 'older-sample.duckdb');
     const older = await createDuckDbWarehouse({ path, create: true });
