@@ -3,7 +3,15 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canIngestFiles, defineDomain, defineSource, isMeshError, type Warehouse, z } from '@retail-mesh/sdk';
+import {
+  canIngestFiles,
+  defineDomain,
+  defineSource,
+  ensureSources,
+  isMeshError,
+  type Warehouse,
+  z,
+} from '@retail-mesh/sdk';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse } from './duckdb-warehouse.js';
 
@@ -258,6 +266,24 @@ describe('ingesting files into a source', () => {
       ).toEqual([{ comment: 'Orders from the till' }]);
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('records where the current rows of sources recorded by an older release are', async () => {
+    const path = join(dir, 'older-record.duckdb');
+    const older = await createDuckDbWarehouse({ path, create: true });
+    await ensureSources(older, [orders]);
+    // As an older release recorded it: the definition alone.
+    await older.query(`UPDATE _mesh.current_rows SET table_schema = NULL, table_name = NULL`);
+    await older.close();
+    const now = await createDuckDbWarehouse(path);
+    try {
+      await ensureSources(now, [orders]);
+      expect(await now.query(`SELECT source, table_schema, table_name FROM _mesh.current_rows`)).toEqual([
+        { source: 'shop.orders', table_schema: 'shop', table_name: 'raw_orders' },
+      ]);
+    } finally {
+      await now.close();
     }
   });
 

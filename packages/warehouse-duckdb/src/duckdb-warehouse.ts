@@ -1256,6 +1256,16 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           ].join(';\n'),
         ]);
       }
+      // Sources recorded by an older release: where their current rows are, for the recovery
+      // after an unclean shutdown (recoverCurrentRows). No row changes once they are known.
+      const placed = unsure.filter((_, i) => states[i] === 'in-place');
+      if (placed.length) {
+        const values = placed.map((s) => `(${lit(s.id)}, ${lit(s.table.schema)}, ${lit(s.table.name)})`);
+        await this.run(
+          `UPDATE ${CURRENT} AS m SET table_schema = v.s, table_name = v.n FROM (VALUES ${values.join(', ')}) AS v(source, s, n)
+           WHERE m.source = v.source AND m.table_name IS NULL`,
+        );
+      }
       unsure.forEach((s, i) => {
         if (states[i] !== 'other') this.ensuredSources.add(s.id);
       });
