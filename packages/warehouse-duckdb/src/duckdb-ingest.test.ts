@@ -1,8 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   canIngestFiles,
   defineDomain,
@@ -14,6 +12,7 @@ import {
 } from '@retail-mesh/sdk';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse } from './duckdb-warehouse.js';
+import { runThenKill } from './testing/killed-writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-ingest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -234,21 +233,7 @@ describe('ingesting files into a source', () => {
     await first.close();
     // What the kill test once found after a killed ingest, left in a write-ahead log: every
     // current row twice, the log whole (a process killed after its commit, before a checkpoint).
-    const killed = spawnSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `import { DuckDBInstance } from '@duckdb/node-api';
-         const db = await DuckDBInstance.create(${JSON.stringify(path)});
-         const con = await db.connect();
-         await con.run('CHECKPOINT');
-         await con.run('INSERT INTO shop.raw_orders SELECT * FROM shop.raw_orders');
-         process.kill(process.pid, 'SIGKILL');`,
-      ],
-      { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' },
-    );
-    expect(killed.signal).toBe('SIGKILL');
+    runThenKill(path, ['CHECKPOINT', 'INSERT INTO shop.raw_orders SELECT * FROM shop.raw_orders']);
     expect(existsSync(`${path}.wal`)).toBe(true);
 
     const reopened = await createDuckDbWarehouse(path);

@@ -1,8 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   buildMesh,
   buildProduct,
@@ -24,6 +22,7 @@ import { describeWarehouseConformance } from '@retail-mesh/warehouse-conformance
 import { afterAll, describe, expect, it } from 'vitest';
 import { duckdbDialect } from './duckdb-dialect.js';
 import { createDuckDbWarehouse } from './duckdb-warehouse.js';
+import { runThenKill } from './testing/killed-writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-duckdb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -122,21 +121,10 @@ describe('duckdb warehouse', () => {
     await clean.close();
     // Another file's log, as a process killed before its checkpoint leaves it: a write to a
     // table the restored file does not have (DuckDB replays a log it can onto any file).
-    const killed = spawnSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `import { DuckDBInstance } from '@duckdb/node-api';
-         const db = await DuckDBInstance.create(${JSON.stringify(other)});
-         const con = await db.connect();
-         await con.run('CREATE SCHEMA elsewhere; CREATE TABLE elsewhere.t AS SELECT 2 AS x; CHECKPOINT');
-         await con.run('INSERT INTO elsewhere.t VALUES (3)');
-         process.kill(process.pid, 'SIGKILL');`,
-      ],
-      { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' },
-    );
-    expect(killed.signal).toBe('SIGKILL');
+    runThenKill(other, [
+      'CREATE SCHEMA elsewhere; CREATE TABLE elsewhere.t AS SELECT 2 AS x; CHECKPOINT',
+      'INSERT INTO elsewhere.t VALUES (3)',
+    ]);
     expect(existsSync(`${other}.wal`)).toBe(true);
     writeFileSync(`${restored}.wal`, readFileSync(`${other}.wal`));
     const error = await createDuckDbWarehouse({ path: restored }).catch((e: unknown) => e);
