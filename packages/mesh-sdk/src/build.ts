@@ -34,6 +34,7 @@ import {
   type InTransactionQuery,
   inJobScope,
   type MaterializeResult,
+  type SqlRow,
   statsOfTables,
   storageOfTables,
   type TableLayout,
@@ -290,8 +291,8 @@ export async function buildProduct(
     const stopIfAborted = () => signal?.throwIfAborted();
     const inTransaction = {
       signal,
-      verify: async (query: InTransactionQuery) => {
-        checks = await suite.run(query);
+      verify: async (query: InTransactionQuery, kept?: SqlRow) => {
+        checks = await suite.run(query, kept);
         refuseBlocking(product, checks);
       },
       record: (result: MaterializeResult): BuildRunRecord => ({
@@ -328,6 +329,8 @@ export async function buildProduct(
         rebuiltRowsSelect(product, select, plan, warehouse.dialect),
         {
           ...inTransaction,
+          // The rows kept are counted before the new ones go in, where statistics answer for them.
+          kept: within ? suite.kept : undefined,
           alongside:
             update?.kind === 'rows'
               ? [{ table: stateTable(product), deleteWhere: update.deleteWhere, insert: update.insert }]
@@ -526,7 +529,11 @@ async function prepareChecks(
   product: DataProduct,
   resolve: (r: Relation) => TableRef,
   within?: { where: SqlFragment; checks: ReadonlySet<Check> },
-): Promise<{ run: (query: InTransactionQuery) => Promise<CheckSuiteResult> }> {
+): Promise<{
+  run: (query: InTransactionQuery, kept?: SqlRow) => Promise<CheckSuiteResult>;
+  /** Where some days are rebuilt: what counts the rows kept (see `CompiledChecks.kept`). */
+  kept: string | undefined;
+}> {
   const unpublished = new Set<string>();
   // Whether a referenced product is published: one catalog listing per schema.
   const listed = new Map<string, Promise<string[]>>();
@@ -540,10 +547,11 @@ async function prepareChecks(
   const runnable = product.checks.filter((c) => !unpublished.has(c.reference?.relation.id ?? ''));
   const compiled = compileChecks(product, runnable, warehouse.dialect, resolve, { within });
   return {
-    run: async (query) => {
-      const [row] = await query(compiled.sql);
+    run: async (query, kept) => {
+      const [row] = await query(kept && compiled.kept ? compiled.kept.suite(kept) : compiled.sql);
       return withUnpublished(product, compiled.evaluate(row ?? {}), unpublished);
     },
+    kept: compiled.kept?.sql,
   };
 }
 

@@ -548,9 +548,9 @@ function addsUp(
  * current digest), every day of that input is counted after all. Like the markers, this trusts
  * that nothing but builds writes a product: rows moved between days by hand, keeping the count
  * and the stamps, would go unseen (the markers saw that; the price was a pass over every row).
- * One-day change on order_daily_sales at scale 30: about 9 ms to plan (one query), against
- * about 17 ms (state with every day counted, then the day hashed); an upstream rebuilt whole:
- * the digest alone, where every day was counted first.
+ * One-day change on order_daily_sales at scale 30: about 11 ms to plan (the state's latest
+ * markers, then one query), against about 17 ms (state with every day counted, then the day
+ * hashed); an upstream rebuilt whole: the digest alone, where every day was counted first.
  */
 async function storedState(
   warehouse: Warehouse,
@@ -619,6 +619,26 @@ async function storedState(
     sql`SELECT ${'state'} AS ${kind}, ${sql.join(columns)}, ${sql.id('r', 'fingerprint')}, ${version} AS ${sql.id('_published_version')}, ${none} AS ${sql.id('earliest')}, ${none} AS ${sql.id('stamps')} FROM ${stateRef} AS r`,
   ];
   if (markers) parts.push(tagged('marker', sql.raw(markers)));
+  // The state's latest marker and day count of each input read by stamp, first, in a query of
+  // its own: as literals, DuckDB skips the row groups without newer rows when it plans the query
+  // below (as a subquery there, it reads every stamp). One round trip more, 2 ms less on a
+  // one-day change of order_daily_sales at scale 30 (11.3 against 13.3 ms, alternated).
+  const limits = new Map<string, { since: string; days: number }>();
+  if (fast.size) {
+    const rows = await warehouse
+      .query(
+        renderSql(
+          sql`SELECT ${sql.id('s', 'input')} AS ${sql.id('input')}, ${sql.cast(sql`MAX(${sql.cast(sql.id('s', 'marker'), 'timestamp')})`, 'string')} AS ${sql.id('since')}, COUNT(*) AS ${sql.id('days')} FROM ${stateRef} AS s WHERE ${sql.id('s', 'input')} IN (${sql.join([...fast].map((n) => sql`${n}`))}) GROUP BY ${sql.id('s', 'input')}`,
+          dialect,
+        ),
+      )
+      .catch(() => undefined);
+    // No state to read: a full build.
+    if (!rows) return undefined;
+    for (const r of rows)
+      if (r.since !== null && r.since !== undefined)
+        limits.set(String(r.input), { since: String(r.since), days: Number(r.days) });
+  }
   for (const name of fast) {
     parts.push(
       tagged(
@@ -630,14 +650,9 @@ async function storedState(
     // The days that moved since the state's latest marker, in this same query: a few days
     // changed is the common case (one query, not two: 4 ms less on a one-day change at scale
     // 30). Many days moved (an upstream rebuilt whole) give none here: its digest comes first.
-    const mine = sql`FROM ${stateRef} AS s WHERE ${sql.id('s', 'input')} = ${name}`;
-    parts.push(
-      newerDays(
-        name,
-        sql`(SELECT MAX(${sql.cast(sql.id('s', 'marker'), 'timestamp')}) ${mine})`,
-        sql`(SELECT COUNT(*) * ${MANY_MOVED} ${mine})`,
-      ),
-    );
+    const limit = limits.get(name);
+    if (limit)
+      parts.push(newerDays(name, sql.cast(limit.since, 'timestamp'), sql`${limit.days * MANY_MOVED}`));
   }
   const union = sql.join(parts, ' UNION ALL ');
   // Where a query costs milliseconds, not a job, a year of state rows comes as one JSON text:

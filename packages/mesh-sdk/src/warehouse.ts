@@ -243,10 +243,18 @@ export type AlongsideWrite =
 export interface InPlaceOptions {
   readonly alongside?: readonly AlongsideWrite[];
   /**
-   * Called after every write with a query that runs inside the transaction (it sees the new
-   * rows, nobody else does yet); throwing rolls everything back.
+   * A SELECT over the target, for a replacement of partitions: run inside the transaction once
+   * the partitions' rows are deleted and before the new ones are inserted, its one row handed to
+   * `verify` (the checks then count the rows kept from it, not from the table again). Its
+   * `row_count` counts the rows kept.
    */
-  readonly verify: (query: InTransactionQuery) => Promise<void>;
+  readonly kept?: string | undefined;
+  /**
+   * Called after every write with a query that runs inside the transaction (it sees the new
+   * rows, nobody else does yet), and the row of `kept`, where asked for; throwing rolls
+   * everything back.
+   */
+  readonly verify: (query: InTransactionQuery, kept?: SqlRow) => Promise<void>;
   /** The run record appended in the same transaction once `verify` passed. */
   readonly record?: (result: MaterializeResult) => BuildRunRecord;
   /**

@@ -548,6 +548,37 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       ]);
     });
 
+    it('reports, after rebuilding some days, the row count, checks and completeness a full refresh reports', async () => {
+      const sale = (d: string, store: string | null, amount: number) => ({
+        sale_id: `${d}/${store}/${amount}`,
+        sold_at: new Date(`${d}T08:00:00Z`),
+        store,
+        amount,
+      });
+      // A store missing where the contract requires one: on a day left alone and on a day rebuilt.
+      const kept = [sale('2024-03-01', null, 1), sale('2024-03-01', 'a', 2), sale('2024-03-02', 'a', 3)];
+      await loadRows(warehouse, fx.sales, [...kept, sale('2024-03-03', 'b', 4)]);
+      await buildProduct(warehouse, fx.daily, { runId: 'kept-1', fullRefresh: true });
+      await loadRows(warehouse, fx.sales, [
+        ...kept,
+        sale('2024-03-03', null, 4),
+        sale('2024-03-03', 'b', 5),
+        sale('2024-03-03', 'b', 6),
+      ]);
+      const rebuilt = await buildProduct(warehouse, fx.daily, { runId: 'kept-2' });
+      expect(rebuilt.incremental).toMatchObject({ mode: 'partitions', partitions: ['2024-03-03'] });
+      const full = await buildProduct(warehouse, fx.dailyFull, { runId: 'kept-full' });
+      expect(full.status).toBe('published');
+      expect(rebuilt.rowCount).toBe(5);
+      expect(rebuilt.rowCount).toBe(full.rowCount);
+      // Two stores missing of five rows of four required columns.
+      expect(rebuilt.checks?.completeness).toBe(18 / 20);
+      expect(rebuilt.checks?.completeness).toBe(full.checks?.completeness);
+      expect(rebuilt.checks?.outcomes).toEqual(full.checks?.outcomes);
+      const runs = await warehouse.listRuns({ since: new Date(Date.now() - 60_000) });
+      expect(runs.find((r) => r.runId === 'kept-2')).toMatchObject({ rowCount: 5, completeness: 18 / 20 });
+    });
+
     it('hashes only the input days an upstream product rewrote, and rolls back a failing in-place rebuild', async () => {
       const sale = (d: string, store: string, amount: number) => ({
         sale_id: `${d}/${store}`,
