@@ -548,9 +548,9 @@ function addsUp(
  * current digest), every day of that input is counted after all. Like the markers, this trusts
  * that nothing but builds writes a product: rows moved between days by hand, keeping the count
  * and the stamps, would go unseen (the markers saw that; the price was a pass over every row).
- * One-day change on order_daily_sales at scale 30: about 11 ms to plan (the state's latest
- * markers, then one query), against about 17 ms (state with every day counted, then the day
- * hashed); an upstream rebuilt whole: the digest alone, where every day was counted first.
+ * One-day change on order_daily_sales at scale 30: about 11 ms to plan (the state, then one
+ * query), against about 17 ms (state with every day counted, then the day hashed); an upstream
+ * rebuilt whole: the digest alone, where every day was counted first.
  */
 async function storedState(
   warehouse: Warehouse,
@@ -584,7 +584,7 @@ async function storedState(
     select: SqlFragment,
     extra: { earliest?: boolean; stamps?: boolean; fingerprint?: boolean } = {},
   ) =>
-    sql`SELECT ${k} AS ${kind}, ${sql.join(columns)}, ${extra.fingerprint ? sql.id('r', 'fingerprint') : none}, ${none}, ${extra.earliest ? sql.id('r', 'earliest') : none}, ${extra.stamps ? sql.id('r', 'stamps') : none} FROM (${select}) AS r`;
+    sql`SELECT ${k} AS ${kind}, ${sql.join(columns)}, ${extra.fingerprint ? sql.id('r', 'fingerprint') : none} AS ${sql.id('fingerprint')}, ${none} AS ${sql.id('_published_version')}, ${extra.earliest ? sql.id('r', 'earliest') : none} AS ${sql.id('earliest')}, ${extra.stamps ? sql.id('r', 'stamps') : none} AS ${sql.id('stamps')} FROM (${select}) AS r`;
   const inputs = new Map(inputsOf(product));
   const fast = new Set(
     cheap
@@ -615,30 +615,31 @@ async function storedState(
   };
   const slow = new Set([...inputs.keys()].filter((n) => !digested.has(n) && !fast.has(n)));
   const markers = slow.size ? markersOf(slow) : undefined;
-  const parts: SqlFragment[] = [
-    sql`SELECT ${'state'} AS ${kind}, ${sql.join(columns)}, ${sql.id('r', 'fingerprint')}, ${version} AS ${sql.id('_published_version')}, ${none} AS ${sql.id('earliest')}, ${none} AS ${sql.id('stamps')} FROM ${stateRef} AS r`,
-  ];
+  const statePart = sql`SELECT ${'state'} AS ${kind}, ${sql.join(columns)}, ${sql.id('r', 'fingerprint')}, ${version} AS ${sql.id('_published_version')}, ${none} AS ${sql.id('earliest')}, ${none} AS ${sql.id('stamps')} FROM ${stateRef} AS r`;
+  // Where a query costs milliseconds, not a job, a year of state rows comes as one JSON text:
+  // their 3,000 values one by one cost 2.5 ms to convert on DuckDB, the text a tenth of that.
+  const read = (parts: readonly SqlFragment[]): Promise<SqlRow[] | undefined> => {
+    const union = sql.join(parts, ' UNION ALL ');
+    return (
+      cheap
+        ? warehouse
+            .query(
+              renderSql(sql`SELECT ${sql.rowsJson('u')} AS ${sql.id('rows')} FROM (${union}) AS u`, dialect),
+            )
+            .then(([packed]) => (JSON.parse(String(packed?.rows ?? 'null')) ?? []) as SqlRow[])
+        : warehouse.query(renderSql(union, dialect))
+    ).catch(() => undefined);
+  };
+  // Inputs read by stamp: the state first, in a query of its own, so that the days that moved
+  // since its latest marker are found with that marker as a literal, which DuckDB prunes row
+  // groups by when it plans (as a subquery, it read every stamp): 2 ms less on a one-day change
+  // of order_daily_sales at scale 30. Otherwise the state comes with the rest.
+  const first = fast.size ? await read([statePart]) : [];
+  // No state, or another version's: a full build, without reading the inputs.
+  if (!first || (fast.size && (!first.length || first.some((r) => r._published_version !== product.version))))
+    return undefined;
+  const parts: SqlFragment[] = fast.size ? [] : [statePart];
   if (markers) parts.push(tagged('marker', sql.raw(markers)));
-  // The state's latest marker and day count of each input read by stamp, first, in a query of
-  // its own: as literals, DuckDB skips the row groups without newer rows when it plans the query
-  // below (as a subquery there, it reads every stamp). One round trip more, 2 ms less on a
-  // one-day change of order_daily_sales at scale 30 (11.3 against 13.3 ms, alternated).
-  const limits = new Map<string, { since: string; days: number }>();
-  if (fast.size) {
-    const rows = await warehouse
-      .query(
-        renderSql(
-          sql`SELECT ${sql.id('s', 'input')} AS ${sql.id('input')}, ${sql.cast(sql`MAX(${sql.cast(sql.id('s', 'marker'), 'timestamp')})`, 'string')} AS ${sql.id('since')}, COUNT(*) AS ${sql.id('days')} FROM ${stateRef} AS s WHERE ${sql.id('s', 'input')} IN (${sql.join([...fast].map((n) => sql`${n}`))}) GROUP BY ${sql.id('s', 'input')}`,
-          dialect,
-        ),
-      )
-      .catch(() => undefined);
-    // No state to read: a full build.
-    if (!rows) return undefined;
-    for (const r of rows)
-      if (r.since !== null && r.since !== undefined)
-        limits.set(String(r.input), { since: String(r.since), days: Number(r.days) });
-  }
   for (const name of fast) {
     parts.push(
       tagged(
@@ -650,19 +651,13 @@ async function storedState(
     // The days that moved since the state's latest marker, in this same query: a few days
     // changed is the common case (one query, not two: 4 ms less on a one-day change at scale
     // 30). Many days moved (an upstream rebuilt whole) give none here: its digest comes first.
-    const limit = limits.get(name);
-    if (limit)
-      parts.push(newerDays(name, sql.cast(limit.since, 'timestamp'), sql`${limit.days * MANY_MOVED}`));
+    const before = first.filter((r) => r.input === name).map(stateRowOf);
+    const since = latestMarker(before);
+    if (since !== null)
+      parts.push(newerDays(name, sql.cast(since, 'timestamp'), sql`${before.length * MANY_MOVED}`));
   }
-  const union = sql.join(parts, ' UNION ALL ');
-  // Where a query costs milliseconds, not a job, a year of state rows comes as one JSON text:
-  // their 3,000 values one by one cost 2.5 ms to convert on DuckDB, the text a tenth of that.
-  const rows = await (cheap
-    ? warehouse
-        .query(renderSql(sql`SELECT ${sql.rowsJson('u')} AS ${sql.id('rows')} FROM (${union}) AS u`, dialect))
-        .then(([packed]) => (JSON.parse(String(packed?.rows ?? 'null')) ?? []) as SqlRow[])
-    : warehouse.query(renderSql(union, dialect))
-  ).catch(() => undefined);
+  const rest = await read(parts);
+  const rows = rest && [...first, ...rest];
   const state = rows?.filter((r) => r._kind === 'state') ?? [];
   // No row: no state to compare with; a published table of another version: its state is not ours.
   if (!state.length || state.some((r) => r._published_version !== product.version)) return undefined;
