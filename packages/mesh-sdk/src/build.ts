@@ -330,7 +330,7 @@ export async function buildProduct(
         {
           ...inTransaction,
           // The rows kept are counted before the new ones go in, where statistics answer for them.
-          kept: within ? suite.kept : undefined,
+          kept: suite.kept,
           alongside:
             update?.kind === 'rows'
               ? [{ table: stateTable(product), deleteWhere: update.deleteWhere, insert: update.insert }]

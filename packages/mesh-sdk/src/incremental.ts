@@ -634,10 +634,12 @@ async function storedState(
   // since its latest marker are found with that marker as a literal, which DuckDB prunes row
   // groups by when it plans (as a subquery, it read every stamp): 2 ms less on a one-day change
   // of order_daily_sales at scale 30. Otherwise the state comes with the rest.
+  // No row: no state to compare with; a published table of another version: its state is not ours.
+  const ours = (state: readonly SqlRow[]) =>
+    state.length > 0 && state.every((r) => r._published_version === product.version);
   const first = fast.size ? await read([statePart]) : [];
-  // No state, or another version's: a full build, without reading the inputs.
-  if (!first || (fast.size && (!first.length || first.some((r) => r._published_version !== product.version))))
-    return undefined;
+  // Checked before the inputs are read, where the state comes first: a full build reads none.
+  if (!first || (fast.size && !ours(first))) return undefined;
   const parts: SqlFragment[] = fast.size ? [] : [statePart];
   if (markers) parts.push(tagged('marker', sql.raw(markers)));
   for (const name of fast) {
@@ -648,9 +650,9 @@ async function storedState(
         { earliest: true, stamps: true },
       ),
     );
-    // The days that moved since the state's latest marker, in this same query: a few days
-    // changed is the common case (one query, not two: 4 ms less on a one-day change at scale
-    // 30). Many days moved (an upstream rebuilt whole) give none here: its digest comes first.
+    // The days that moved since the state's latest marker, in the same query as the totals: a
+    // few days changed is the common case (one query, not two: 4 ms less on a one-day change at
+    // scale 30). Many days moved (an upstream rebuilt whole) give none here: its digest comes first.
     const before = first.filter((r) => r.input === name).map(stateRowOf);
     const since = latestMarker(before);
     if (since !== null)
@@ -659,8 +661,7 @@ async function storedState(
   const rest = await read(parts);
   const rows = rest && [...first, ...rest];
   const state = rows?.filter((r) => r._kind === 'state') ?? [];
-  // No row: no state to compare with; a published table of another version: its state is not ours.
-  if (!state.length || state.some((r) => r._published_version !== product.version)) return undefined;
+  if (!ours(state)) return undefined;
   const stored = state.map(stateRowOf);
   const found = rows!.filter((r) => r._kind === 'marker').map(stateRowOf);
 
