@@ -23,6 +23,8 @@ export interface WarehouseCapabilities {
   readonly dryRun: boolean;
   /** Sources' sample generators (DuckDB SQL) can run here. */
   readonly sampleData: boolean;
+  /** How many sources' samples may be written at the same time (`writeSampleBatch`); 1 if absent. */
+  readonly maxConcurrentSamples?: number;
   /**
    * Builds write the published table itself inside one transaction with their checks, state and
    * run record (`InPlacePublisher`): a whole table, or the changed partitions of an incremental

@@ -7,6 +7,7 @@ import {
   defineSource,
   ensureSources,
   isMeshError,
+  type Source,
   type Warehouse,
   z,
 } from '@retail-mesh/sdk';
@@ -298,6 +299,66 @@ describe('ingesting files into a source', () => {
     // No transaction left open: the next sample commits.
     expect(await write(rows('i + 1'))).toMatchObject({ rowCount: 3000 });
     expect((await state()).current).toEqual([{ n: 3000, total: 4501500 }]);
+  });
+
+  it('writes samples of several sources at once: batch ids of their own, every row, the settings put back after the last', async () => {
+    const write = (source: Source, select: string) =>
+      (
+        warehouse as unknown as {
+          writeSampleBatch: (...a: unknown[]) => Promise<{ rowCount: number; batchId: number }>;
+        }
+      ).writeSampleBatch(source, select, 'sample');
+    const refunds = defineSource({
+      domain: shop,
+      name: 'refunds',
+      description: 'Refunds',
+      mode: 'append',
+      schema: z.object({ refund_id: z.string().describe('Refund').meta({ key: true }) }),
+    });
+    const settings = () =>
+      warehouse.query(
+        `SELECT current_setting('preserve_insertion_order') AS ordered, current_setting('disabled_compression_methods') AS methods`,
+      );
+    await warehouse.query(`SET disabled_compression_methods = 'rle'`);
+    const before = await settings();
+    const ordersRows = (n: number) =>
+      `SELECT 'S' || i AS order_id, 'store' AS channel, i AS amount, 1 AS items, TIMESTAMP '2026-10-01' AS ordered_at, NULL AS note FROM range(${n}) AS t(i)`;
+    const refundRows = (n: number) => `SELECT 'R' || i AS refund_id FROM range(${n}) AS t(i)`;
+    const written = await Promise.all([
+      write(orders, ordersRows(200_000)),
+      write(refunds, refundRows(150_000)),
+      // Unlike the others, this one fails: nothing of it stays, and the others are whole.
+      write(
+        defineSource({
+          domain: shop,
+          name: 'broken',
+          description: 'Broken',
+          mode: 'append',
+          schema: z.object({ id: z.int().describe('Id').meta({ key: true }) }),
+        }),
+        `SELECT CASE WHEN i = 9000 THEN error('generator failed') ELSE i END AS id FROM range(10000) AS t(i)`,
+      ).catch((error: Error) => error.message),
+    ]);
+    expect(written[0]).toMatchObject({ rowCount: 200_000 });
+    expect(written[1]).toMatchObject({ rowCount: 150_000 });
+    expect(written[2]).toMatch(/generator failed/);
+    const ids = [(written[0] as { batchId: number }).batchId, (written[1] as { batchId: number }).batchId];
+    expect(new Set(ids).size).toBe(2);
+    expect(await warehouse.query(`SELECT source, batch_id, rows FROM _mesh.batches ORDER BY source`)).toEqual(
+      [
+        { source: 'shop.orders', batch_id: ids[0], rows: 200_000 },
+        { source: 'shop.refunds', batch_id: ids[1], rows: 150_000 },
+      ],
+    );
+    expect(await warehouse.query(`SELECT count(*) AS n FROM shop.raw_orders`)).toEqual([{ n: 200_000 }]);
+    expect(await warehouse.query(`SELECT count(DISTINCT refund_id) AS n FROM shop.raw_refunds`)).toEqual([
+      { n: 150_000 },
+    ]);
+    expect(await warehouse.query(`SELECT count(*) AS n FROM shop.raw_broken_log`)).toEqual([{ n: 0 }]);
+    expect(await settings()).toEqual(before);
+    // The next sample after them takes an id past theirs, as one after a restart would.
+    expect((await write(refunds, refundRows(10))).batchId).toBeGreaterThan(Math.max(...ids));
+    expect(await settings()).toEqual(before);
   });
 
   it('unpads an older sample in its log, leaving its current rows a view of it', async () => {

@@ -1,13 +1,9 @@
 import { endianness } from 'node:os';
-import {
-  type DuckDBDecimalType,
-  type DuckDBEnumType,
-  type DuckDBType,
-  DuckDBTypeId,
-  type DuckDBVector,
-  JSDuckDBValueConverter,
-} from '@duckdb/node-api';
+import type { DuckDBDecimalType, DuckDBEnumType, DuckDBType, DuckDBVector } from '@duckdb/node-api';
 import type { SqlRow } from '@retail-mesh/sdk';
+import { duckdb } from './duckdb-api.js';
+
+const { DuckDBTypeId, JSDuckDBValueConverter } = duckdb;
 
 /**
  * Reads one column of a result chunk into `out[0..rows)`, as the SDK expects its values: safe

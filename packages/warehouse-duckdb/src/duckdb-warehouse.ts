@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, rmSync } from 'node:fs';
 import { availableParallelism, devNull, tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   alreadyIngested,
   type BatchRecord,
@@ -62,6 +62,7 @@ import {
   WarehouseError,
   writeWithout,
 } from '@retail-mesh/sdk';
+import { duckdb } from './duckdb-api.js';
 import { duckdbDialect } from './duckdb-dialect.js';
 import { formatOf, readFileSql, validationSql } from './duckdb-ingest.js';
 import { columnReader, rowBuilder } from './duckdb-vectors.js';
@@ -128,6 +129,9 @@ const CAPABILITIES: WarehouseCapabilities = {
   partitioning: false,
   dryRun: false,
   sampleData: true,
+  // Two sources at a time, as products: a sample at scale 1 is mostly fixed cost (statements,
+  // a commit), and one at a time kept 1.2 of 2 cores busy.
+  maxConcurrentSamples: 2,
   publishInPlace: true,
 };
 
@@ -381,7 +385,7 @@ export async function createDuckDbWarehouse(
   const replayed = file !== ':memory:' && existsSync(`${file}.wal`);
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(file, config);
+    instance = await duckdb.DuckDBInstance.create(file, config);
   } catch (cause) {
     const message = (cause as Error).message ?? String(cause);
     // DuckDB's words for a file another process holds; a checksum error mentions a "block".
@@ -450,6 +454,14 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   private readonly busy = new Set<Promise<unknown>>();
   /** Stats of tables nothing has written since they were computed (see StatsMemo). */
   private readonly memo = new StatsMemo();
+  /** The largest batch id this process gave out (see `claimBatchId`). */
+  private lastBatchId = 0;
+  /** Samples being written, and the settings to put back after them (see `enterSampling`). */
+  private readonly sampling: {
+    users: number;
+    before?: Promise<{ methods: string; ordered: boolean }>;
+    restored: Promise<void>;
+  } = { users: 0, restored: Promise.resolve() };
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -1292,9 +1304,13 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
    * snapshot's current rows are its newest batch, and a view of a sample's log becomes a table
    * again: both recomputed whole.
    */
-  private refreshCurrent(source: Source, touched?: string): () => Promise<string[]> {
+  private refreshCurrent(
+    source: Source,
+    touched?: string,
+    connection: DuckDBConnection = this.connection,
+  ): () => Promise<string[]> {
     return async () => {
-      const view = await this.currentIsView(source);
+      const view = await this.currentIsView(source, connection);
       if (view || !touched || source.mode === 'snapshot')
         return [
           ...(view ? [`DROP VIEW ${table(source.table)}`] : []),
@@ -1313,10 +1329,14 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   }
 
   /** Whether a source's current rows are a view of its log (a sample whose keys are unique). */
-  private async currentIsView(source: Source): Promise<boolean> {
+  private async currentIsView(
+    source: Source,
+    connection: DuckDBConnection = this.connection,
+  ): Promise<boolean> {
     const [row] = await this.run(
       `SELECT count(*) AS n FROM duckdb_views() WHERE NOT internal AND schema_name = $schema AND view_name = $name`,
       { schema: source.table.schema, name: source.table.name },
+      connection,
     );
     return Number(row?.n) > 0;
   }
@@ -1364,7 +1384,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
 
   private async nextBatchId(): Promise<number> {
     const [row] = await this.run(`SELECT COALESCE(max(batch_id), 0) + 1 AS id FROM ${BATCHES}`);
-    return Number(row?.id ?? 1);
+    return this.claimBatchId(Number(row?.id ?? 1));
   }
 
   async listBatches(options: { source?: string; includeReverted?: boolean } = {}): Promise<BatchRecord[]> {
@@ -1407,82 +1427,141 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     description: string,
   ): Promise<{ rowCount: number; batchId: number }> {
     await this.ensureSource(source);
-    // Five round trips whatever the source (there were seventeen, a third of a small source's
-    // seed): what the sample needs to know, the log written, the batch recorded with its key
-    // count, the current rows with the commit, the settings put back.
-    return this.exclusive(async () => {
-      // The source's live batches (a sample is never written beside real rows), the next batch
-      // id, the settings to put back, and whether the current rows are a view of the log now.
-      const read = await this.run(
-        `SELECT n.id AS _next_id, current_setting('disabled_compression_methods') AS _methods,
-           current_setting('preserve_insertion_order') AS _ordered,
-           (SELECT count(*) FROM duckdb_views() WHERE NOT internal AND schema_name = $schema AND view_name = $name) AS _view,
-           b.*
-         FROM (SELECT COALESCE(max(batch_id), 0) + 1 AS id FROM ${BATCHES}) AS n
-         LEFT JOIN (SELECT * FROM ${BATCHES} WHERE source = $source AND reverted_at IS NULL) AS b ON true`,
-        { source: source.id, schema: source.table.schema, name: source.table.name },
-      );
-      const [first] = read;
-      refuseSampleBesideRealRows(
-        source,
-        read.filter((r) => r.batch_id !== null && r.batch_id !== undefined).map(batchRecordOf),
-      );
-      const id = Number(first?._next_id ?? 1);
-      const columns = source.columns.map((c) => q(c.name)).join(', ');
-      const keys = source.key.map(q).join(', ');
-      const methods = String(first?._methods ?? '');
-      const restoreOrder = `SET preserve_insertion_order = ${String(first?._ordered) === 'false' ? 'false' : 'true'}`;
-      const restoreCompression = `SET disabled_compression_methods = ${lit(methods)}`;
+    // On a connection of its own, beside the samples of other sources (seedMesh writes two at a
+    // time, see `maxConcurrentSamples`): each in its own transaction, on tables of its own.
+    // Four round trips whatever the source: what the sample needs to know, the log written, the
+    // batch recorded with its key count, the current rows with the commit.
+    return this.withConnection(async (connection) => {
+      const run = (statement: string, values?: Record<string, unknown>) =>
+        this.run(statement, values, connection);
+      const methods = await this.enterSampling(connection);
       try {
-        // Only sample batches are in the log: the new sample replaces the whole table. Generated
-        // straight into it by every thread: a sample is a set of rows, and keeping their order
-        // would run a generator that reads range() or a CTE on one thread.
-        const [made] = await this.run(
-          [
-            'SET preserve_insertion_order = false',
-            'BEGIN TRANSACTION',
-            this.sampleCompression(methods),
-            `CREATE OR REPLACE TABLE ${table(source.log)} AS SELECT ${columns}, CAST(${id} AS BIGINT) AS _batch_id, CAST(NULL AS BIGINT) AS _line FROM (${select}) AS s`,
-          ].join(';\n'),
+        // The source's live batches (a sample is never written beside real rows), the next batch
+        // id, and whether the current rows are a view of the log now.
+        const read = await run(
+          `SELECT n.id AS _next_id,
+             (SELECT count(*) FROM duckdb_views() WHERE NOT internal AND schema_name = $schema AND view_name = $name) AS _view,
+             b.*
+           FROM (SELECT COALESCE(max(batch_id), 0) + 1 AS id FROM ${BATCHES}) AS n
+           LEFT JOIN (SELECT * FROM ${BATCHES} WHERE source = $source AND reverted_at IS NULL) AS b ON true`,
+          { source: source.id, schema: source.table.schema, name: source.table.name },
         );
-        const rowCount = Number(made?.Count ?? 0);
-        // One batch whose keys are unique is its own current rows: a view of the log, so the
-        // sample is written once (a copy as a table cost as much as generating it). Ingesting
-        // real rows, or reverting, makes them a table again (refreshCurrent). Keys whose hashes
-        // all differ differ themselves: one 64-bit value a row to hash, not the key's columns
-        // (returns at scale 100: 60 ms against 125). Hashes alike are duplicates or, rarely, a
-        // collision: then the keys themselves are compared.
-        const [hashes] = await this.run(
-          [
-            restoreOrder,
-            `DELETE FROM ${table(source.rejects)}`,
-            `DELETE FROM ${BATCHES} WHERE source = ${lit(source.id)} AND kind = 'sample'`,
-            `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'sample', ${lit(description)}, '', '{}', ${rowCount}, ${rowCount}, 0, ${lit(new Date())}, ${lit(this.author())}, NULL, NULL)`,
-            `SELECT count(*) - count(DISTINCT hash(${keys})) AS n FROM ${table(source.log)}`,
-          ].join(';\n'),
+        const [first] = read;
+        refuseSampleBesideRealRows(
+          source,
+          read.filter((r) => r.batch_id !== null && r.batch_id !== undefined).map(batchRecordOf),
         );
-        const [dups] = Number(hashes?.n)
-          ? await this.run(
-              `SELECT count(*) AS n FROM (SELECT 1 FROM ${table(source.log)} GROUP BY ${keys} HAVING count(*) > 1) AS d`,
-            )
-          : [{ n: 0 }];
-        const current = Number(dups?.n)
-          ? await this.refreshCurrent(source)()
-          : [
-              ...(Number(first?._view) ? [] : [`DROP TABLE IF EXISTS ${table(source.table)}`]),
-              `CREATE OR REPLACE VIEW ${table(source.table)} AS SELECT ${columns} FROM ${table(source.log)}`,
-              ...describeCurrent(source, 'VIEW'),
-            ];
-        await this.run([...current, 'COMMIT'].join(';\n'));
-        return { rowCount, batchId: id };
-      } catch (error) {
-        // Wherever it failed: rolled back if the transaction had begun (else refused, ignored).
-        await this.run('ROLLBACK').catch(() => undefined);
-        throw error;
+        const id = this.claimBatchId(Number(first?._next_id ?? 1));
+        const columns = source.columns.map((c) => q(c.name)).join(', ');
+        const keys = source.key.map(q).join(', ');
+        try {
+          // Only sample batches are in the log: the new sample replaces the whole table. Generated
+          // straight into it by every thread (see `enterSampling`).
+          const [made] = await run(
+            [
+              'BEGIN TRANSACTION',
+              this.sampleCompression(methods),
+              `CREATE OR REPLACE TABLE ${table(source.log)} AS SELECT ${columns}, CAST(${id} AS BIGINT) AS _batch_id, CAST(NULL AS BIGINT) AS _line FROM (${select}) AS s`,
+            ].join(';\n'),
+          );
+          const rowCount = Number(made?.Count ?? 0);
+          // One batch whose keys are unique is its own current rows: a view of the log, so the
+          // sample is written once (a copy as a table cost as much as generating it). Ingesting
+          // real rows, or reverting, makes them a table again (refreshCurrent). Keys whose hashes
+          // all differ differ themselves: one 64-bit value a row to hash, not the key's columns
+          // (returns at scale 100: 60 ms against 125). Hashes alike are duplicates or, rarely, a
+          // collision: then the keys themselves are compared.
+          const [hashes] = await run(
+            [
+              `DELETE FROM ${table(source.rejects)}`,
+              `DELETE FROM ${BATCHES} WHERE source = ${lit(source.id)} AND kind = 'sample'`,
+              `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'sample', ${lit(description)}, '', '{}', ${rowCount}, ${rowCount}, 0, ${lit(new Date())}, ${lit(this.author())}, NULL, NULL)`,
+              `SELECT count(*) - count(DISTINCT hash(${keys})) AS n FROM ${table(source.log)}`,
+            ].join(';\n'),
+          );
+          const [dups] = Number(hashes?.n)
+            ? await run(
+                `SELECT count(*) AS n FROM (SELECT 1 FROM ${table(source.log)} GROUP BY ${keys} HAVING count(*) > 1) AS d`,
+              )
+            : [{ n: 0 }];
+          const current = Number(dups?.n)
+            ? await this.refreshCurrent(source, undefined, connection)()
+            : [
+                ...(Number(first?._view) ? [] : [`DROP TABLE IF EXISTS ${table(source.table)}`]),
+                `CREATE OR REPLACE VIEW ${table(source.table)} AS SELECT ${columns} FROM ${table(source.log)}`,
+                ...describeCurrent(source, 'VIEW'),
+              ];
+          await run([...current, 'COMMIT'].join(';\n'));
+          return { rowCount, batchId: id };
+        } catch (error) {
+          // Wherever it failed: rolled back if the transaction had begun (else refused, ignored).
+          await run('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
       } finally {
-        await this.run([restoreOrder, restoreCompression].join(';\n')).catch(() => undefined);
+        await this.leaveSampling(connection);
       }
     });
+  }
+
+  /**
+   * A batch id no other batch has: one past the largest committed (`next`, read by the caller)
+   * and past every id this process gave out, whose batches may not be committed yet (two samples
+   * written at once read the same largest id). One process holds the file read-write.
+   */
+  private claimBatchId(next: number): number {
+    this.lastBatchId = Math.max(next, this.lastBatchId + 1);
+    return this.lastBatchId;
+  }
+
+  /**
+   * Samples are written under settings of their own, which DuckDB holds for the whole database,
+   * not per connection: without its string compressions (see `sampleCompression`), and without
+   * keeping the order of rows (a sample is a set of rows, and keeping their order would run a
+   * generator that reads range() or a CTE on one thread). The first sample under way reads the
+   * settings to put back and sets these; the last to finish puts them back. Returns the
+   * compression methods disabled before.
+   */
+  private async enterSampling(connection: DuckDBConnection): Promise<string> {
+    const sampling = this.sampling;
+    if (sampling.users++ === 0) {
+      // After the last samples' settings are put back, so that those are what is read.
+      sampling.before = sampling.restored.then(async () => {
+        const [row] = await this.run(
+          `SELECT current_setting('disabled_compression_methods') AS methods, current_setting('preserve_insertion_order') AS ordered`,
+          undefined,
+          connection,
+        );
+        const before = { methods: String(row?.methods ?? ''), ordered: String(row?.ordered) !== 'false' };
+        await this.run('SET preserve_insertion_order = false', undefined, connection);
+        return before;
+      });
+    }
+    try {
+      return (await sampling.before!).methods;
+    } catch (error) {
+      await this.leaveSampling(connection);
+      throw error;
+    }
+  }
+
+  private async leaveSampling(connection: DuckDBConnection): Promise<void> {
+    const sampling = this.sampling;
+    if (--sampling.users > 0) return;
+    const before = sampling.before!;
+    sampling.restored = before
+      .then(({ methods, ordered }) =>
+        this.run(
+          `SET preserve_insertion_order = ${ordered}; SET disabled_compression_methods = ${lit(methods)}`,
+          undefined,
+          connection,
+        ),
+      )
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+    await sampling.restored;
   }
 
   /**

@@ -25,6 +25,8 @@ export interface SeedOptions {
   onlyEmpty?: boolean;
   /** Sources (`domain.source`) to seed even beside real data. */
   sample?: readonly string[];
+  /** Samples written at once, at most (default: as many as the warehouse allows). */
+  concurrency?: number;
 }
 
 export interface SeededSource {
@@ -88,16 +90,27 @@ export async function seedMesh(
     }
     return [...seen];
   };
+  // In sample order, whatever order they finish in.
   const results: SeededSource[] = [];
-  const seededNow = new Set<string>();
   const result = (
     source: Source,
     status: SeededSource['status'],
     reason?: string,
     rows = states.get(source.id)?.rows ?? 0,
     durationMs = 0,
-  ) => results.push({ source: source.id, rows, durationMs, status, skipped: status !== 'seeded', reason });
+  ): SeededSource => {
+    const entry = { source: source.id, rows, durationMs, status, skipped: status !== 'seeded', reason };
+    results.push(entry);
+    return entry;
+  };
+  // Samples under way, by source: a source whose sample reads another waits for it. Up to
+  // `concurrency` at once; the first failure stops new ones, and is thrown once the others end.
+  const seeding = new Map<string, Promise<unknown>>();
+  const slots = new Set<Promise<unknown>>();
+  const concurrency = Math.max(1, options.concurrency ?? warehouse.capabilities.maxConcurrentSamples ?? 1);
+  let failure: { error: unknown } | undefined;
   for (const [i, source] of sources.entries()) {
+    if (failure) break;
     const state = content.get(source.id) ?? 'empty';
     if (state === 'ingested') {
       result(source, 'skipped', 'holds ingested rows');
@@ -124,7 +137,7 @@ export async function seedMesh(
       continue;
     }
     const missing = source.sampleAfter.find(
-      (id) => !seededNow.has(id) && (content.get(id) ?? 'empty') === 'empty',
+      (id) => !seeding.has(id) && (content.get(id) ?? 'empty') === 'empty',
     );
     if (missing) {
       if (sources.some((s) => s.id === missing) || !byId.has(missing)) {
@@ -138,13 +151,28 @@ export async function seedMesh(
       }
       continue;
     }
-    io?.progress.step(`seeding ${source.id} (${i + 1}/${sources.length})`);
-    const started = performance.now();
-    const { rowCount } = await loadSample(warehouse, source, { scale: options.scale, seed: options.seed });
-    seededNow.add(source.id);
-    result(source, 'seeded', undefined, rowCount, performance.now() - started);
+    while (slots.size >= concurrency) await Promise.race(slots);
+    if (failure) break;
+    const entry = result(source, 'seeded');
+    const upstream = source.sampleAfter.flatMap((id) => seeding.get(id) ?? []);
+    const work = (async () => {
+      await Promise.all(upstream);
+      io?.progress.step(`seeding ${source.id} (${i + 1}/${sources.length})`);
+      const started = performance.now();
+      const { rowCount } = await loadSample(warehouse, source, { scale: options.scale, seed: options.seed });
+      Object.assign(entry, { rows: rowCount, durationMs: performance.now() - started });
+    })();
+    seeding.set(source.id, work);
+    const slot: Promise<unknown> = work
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => slots.delete(slot));
+    slots.add(slot);
   }
+  await Promise.all(slots);
   io?.progress.done();
+  if (failure) throw failure.error;
   return results;
 }
 
