@@ -136,7 +136,9 @@ export const duckdbDialect: Dialect = {
         // A sum of BIGINTs is a HUGEINT: exact.
         return `CAST(sum(epoch_us(${a})) AS VARCHAR)`;
       case 'rows_json':
-        return `CAST(to_json(list(${a})) AS VARCHAR)`;
+        // Each row's JSON joined as text, not a JSON of the list of rows: over a UNION of
+        // aggregates (the incremental plan's query) list() made it dearer by 5 ms of 11.
+        return `('[' || string_agg(CAST(to_json(${a}) AS VARCHAR), ',') || ']')`;
     }
   },
 };
