@@ -361,6 +361,41 @@ describe('ingesting files into a source', () => {
     expect(await settings()).toEqual(before);
   });
 
+  it('lets no ingest in between the check and the write of a sample: the rows it loads stay, numbered in file order', async () => {
+    const write = (select: string) =>
+      (warehouse as unknown as { writeSampleBatch: (...a: unknown[]) => Promise<unknown> }).writeSampleBatch(
+        orders,
+        select,
+        'sample',
+      );
+    const lines = Array.from({ length: 3000 }, (_, i) => `X${i},store,${i},1,2026-10-01T00:00:00Z,`);
+    // One key twice, far apart: the later line wins, whatever the order rows are read in.
+    lines.push('X1,online,999,1,2026-10-02T00:00:00Z,');
+    const path = file('real.csv', `order_id,channel,amount,items,ordered_at,note\n${lines.join('\n')}\n`);
+    await warehouse.ensureSource(orders);
+    for (let round = 0; round < 3; round++) {
+      const [sampled, ingested] = await Promise.allSettled([
+        write(
+          `SELECT 'S' || i AS order_id, 'store' AS channel, i AS amount, 1 AS items, TIMESTAMP '2026-10-01' AS ordered_at, NULL AS note FROM range(300000) AS t(i)`,
+        ),
+        round === 0 ? ingest(path) : Promise.resolve(),
+      ]);
+      expect(ingested.status).toBe('fulfilled');
+      // The ingest came first and the sample was refused, or the sample first and the ingest
+      // replaced it: never a sample written over real rows.
+      if (sampled.status === 'rejected') expect(String(sampled.reason)).toMatch(/holds ingested rows/);
+      expect(await warehouse.query(`SELECT count(*) AS n FROM shop.raw_orders`)).toEqual([{ n: 3000 }]);
+      expect(
+        await warehouse.query(`SELECT channel, amount FROM shop.raw_orders WHERE order_id = 'X1'`),
+      ).toEqual([{ channel: 'online', amount: 999 }]);
+      expect(
+        await warehouse.query(
+          `SELECT kind, rows FROM _mesh.batches WHERE reverted_at IS NULL AND source = 'shop.orders'`,
+        ),
+      ).toEqual([{ kind: 'ingest', rows: 3001 }]);
+    }
+  });
+
   it('unpads an older sample in its log, leaving its current rows a view of it', async () => {
     const path = join(dir, 'older-sample.duckdb');
     const older = await createDuckDbWarehouse({ path, create: true });

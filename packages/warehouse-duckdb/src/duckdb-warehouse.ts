@@ -456,12 +456,11 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   private readonly memo = new StatsMemo();
   /** The largest batch id this process gave out (see `claimBatchId`). */
   private lastBatchId = 0;
-  /** Samples being written, and the settings to put back after them (see `enterSampling`). */
+  /** Samples being written, as one group holding the queue (see `enterSampling`). */
   private readonly sampling: {
     users: number;
-    before?: Promise<{ methods: string; ordered: boolean }>;
-    restored: Promise<void>;
-  } = { users: 0, restored: Promise.resolve() };
+    group?: { before: Promise<{ methods: string; ordered: boolean }>; release: () => void };
+  } = { users: 0 };
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -1428,7 +1427,8 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   ): Promise<{ rowCount: number; batchId: number }> {
     await this.ensureSource(source);
     // On a connection of its own, beside the samples of other sources (seedMesh writes two at a
-    // time, see `maxConcurrentSamples`): each in its own transaction, on tables of its own.
+    // time, see `maxConcurrentSamples`): each in its own transaction, on tables of its own, and
+    // none beside anything else that writes (see `enterSampling`).
     // Four round trips whatever the source: what the sample needs to know, the log written, the
     // batch recorded with its key count, the current rows with the commit.
     return this.withConnection(async (connection) => {
@@ -1515,30 +1515,46 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   }
 
   /**
-   * Samples are written under settings of their own, which DuckDB holds for the whole database,
-   * not per connection: without its string compressions (see `sampleCompression`), and without
-   * keeping the order of rows (a sample is a set of rows, and keeping their order would run a
-   * generator that reads range() or a CTE on one thread). The first sample under way reads the
-   * settings to put back and sets these; the last to finish puts them back. Returns the
-   * compression methods disabled before.
+   * Samples are written together, as one group holding the shared connection's queue: nothing
+   * that runs in `exclusive` (an ingest, a revert, a query) interleaves with them. An ingest
+   * between a sample's check for real rows and its write would lose its rows to the sample, and
+   * the settings below would change how an ingest numbers its lines.
+   *
+   * The group writes under settings of its own, which DuckDB holds for the whole database, not
+   * per connection: no string compression (see `sampleCompression`), and no keeping of the order
+   * of rows (a sample is a set of rows, and keeping their order would run a generator that reads
+   * range() or a CTE on one thread). The first sample of a group reads the settings to put back
+   * and sets these once the queue is its group's; the last to finish puts them back and hands
+   * the queue on. Returns the compression methods disabled before.
    */
   private async enterSampling(connection: DuckDBConnection): Promise<string> {
     const sampling = this.sampling;
     if (sampling.users++ === 0) {
-      // After the last samples' settings are put back, so that those are what is read.
-      sampling.before = sampling.restored.then(async () => {
-        const [row] = await this.run(
-          `SELECT current_setting('disabled_compression_methods') AS methods, current_setting('preserve_insertion_order') AS ordered`,
-          undefined,
-          connection,
-        );
-        const before = { methods: String(row?.methods ?? ''), ordered: String(row?.ordered) !== 'false' };
-        await this.run('SET preserve_insertion_order = false', undefined, connection);
-        return before;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
       });
+      const before = new Promise<{ methods: string; ordered: boolean }>((resolve, reject) => {
+        void this.exclusive(async () => {
+          try {
+            const [row] = await this.run(
+              `SELECT current_setting('disabled_compression_methods') AS methods, current_setting('preserve_insertion_order') AS ordered`,
+              undefined,
+              connection,
+            );
+            await this.run('SET preserve_insertion_order = false', undefined, connection);
+            resolve({ methods: String(row?.methods ?? ''), ordered: String(row?.ordered) !== 'false' });
+          } catch (error) {
+            reject(error);
+          }
+          await released;
+        });
+      });
+      sampling.group = { before, release };
     }
+    const group = sampling.group!;
     try {
-      return (await sampling.before!).methods;
+      return (await group.before).methods;
     } catch (error) {
       await this.leaveSampling(connection);
       throw error;
@@ -1548,20 +1564,20 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   private async leaveSampling(connection: DuckDBConnection): Promise<void> {
     const sampling = this.sampling;
     if (--sampling.users > 0) return;
-    const before = sampling.before!;
-    sampling.restored = before
-      .then(({ methods, ordered }) =>
-        this.run(
-          `SET preserve_insertion_order = ${ordered}; SET disabled_compression_methods = ${lit(methods)}`,
-          undefined,
-          connection,
-        ),
-      )
-      .then(
-        () => undefined,
-        () => undefined,
+    const group = sampling.group!;
+    sampling.group = undefined;
+    try {
+      const { methods, ordered } = await group.before;
+      await this.run(
+        `SET preserve_insertion_order = ${ordered}; SET disabled_compression_methods = ${lit(methods)}`,
+        undefined,
+        connection,
       );
-    await sampling.restored;
+    } catch {
+      // Nothing was changed (the settings could not be read), or nothing more can be done.
+    } finally {
+      group.release();
+    }
   }
 
   /**

@@ -5,7 +5,6 @@ import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { defineDomain, defineSource, type MeshDefinition, type Warehouse, z } from '@retail-mesh/sdk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sampleOrder, seedMesh } from './commands/seed.js';
-import { capturedIo } from './context.js';
 import { loadMesh } from './mesh.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-seed-'));
@@ -24,6 +23,21 @@ async function contents(warehouse: Warehouse, mesh: MeshDefinition) {
   return out;
 }
 
+/** When each source's sample was written (from the call to its return), by source id. */
+function timed(warehouse: Warehouse) {
+  const spans = new Map<string, { start: number; end: number }>();
+  const write = warehouse.writeSampleBatch.bind(warehouse);
+  warehouse.writeSampleBatch = async (source, ...rest) => {
+    const start = performance.now();
+    try {
+      return await write(source, ...rest);
+    } finally {
+      spans.set(source.id, { start, end: performance.now() });
+    }
+  };
+  return spans;
+}
+
 describe('seeding', () => {
   it('gives the same rows writing two samples at a time as one at a time, each after those it reads', async () => {
     const mesh = await loadMesh();
@@ -34,18 +48,19 @@ describe('seeding', () => {
         create: true,
       });
       try {
-        const started: string[] = [];
-        const io = capturedIo();
-        io.progress.step = (text: string) => {
-          started.push(/seeding (\S+)/.exec(text)![1]!);
-        };
-        const results = await seedMesh(warehouse, mesh, { scale: 0.1, seed: 7, concurrency }, io);
-        // Reported in sample order, every source seeded, none before a source its sample reads.
+        const spans = timed(warehouse);
+        const results = await seedMesh(warehouse, mesh, { scale: 0.1, seed: 7, concurrency });
+        // Reported in sample order, every source seeded, none begun before a source its sample
+        // reads was written; at two at a time, some written at once.
         expect(results.map((r) => r.source)).toEqual(sampleOrder(mesh.sources).map((s) => s.id));
         expect(results.every((r) => r.status === 'seeded' && r.rows > 0)).toBe(true);
         for (const source of mesh.sources)
           for (const upstream of source.sampleAfter)
-            expect(started.indexOf(upstream)).toBeLessThan(started.indexOf(source.id));
+            expect(spans.get(source.id)!.start).toBeGreaterThanOrEqual(spans.get(upstream)!.end);
+        const overlapping = [...spans.values()].some((a) =>
+          [...spans.values()].some((b) => a !== b && a.start < b.start && b.start < a.end),
+        );
+        expect(overlapping).toBe(concurrency > 1);
         const batches = await warehouse.query(`SELECT count(DISTINCT batch_id) AS n FROM _mesh.batches`);
         expect(batches).toEqual([{ n: mesh.sources.length }]);
         seeded.push({
@@ -81,20 +96,35 @@ describe('seeding', () => {
       `SELECT CASE WHEN i = 900 THEN error('generator failed') ELSE i END AS id FROM range(1000) AS t(i)`,
     );
     const reader = source('reader', 'SELECT id FROM shop.raw_broken', ['shop.broken']);
-    const mesh: MeshDefinition = { domains: [shop], sources: [slow, broken, reader], products: [] };
-    const warehouse = await createDuckDbWarehouse({ path: join(dir, 'failing.duckdb'), create: true });
-    try {
-      await expect(seedMesh(warehouse, mesh, { scale: 1, seed: 1, concurrency: 2 })).rejects.toThrow(
-        /generator failed/,
+    const settings = (warehouse: Warehouse) =>
+      warehouse.query(
+        `SELECT current_setting('preserve_insertion_order') AS ordered, current_setting('disabled_compression_methods') AS methods`,
       );
-      expect(await warehouse.query('SELECT count(*) AS n FROM shop.raw_slow')).toEqual([{ n: 2_000_000 }]);
-      expect(await warehouse.query('SELECT count(*) AS n FROM shop.raw_broken')).toEqual([{ n: 0 }]);
-      expect(await warehouse.query('SELECT count(*) AS n FROM shop.raw_reader')).toEqual([{ n: 0 }]);
-      expect(await warehouse.query(`SELECT source FROM _mesh.batches ORDER BY source`)).toEqual([
-        { source: 'shop.slow' },
-      ]);
-    } finally {
-      await warehouse.close();
+    // The slow sample is under way when the broken one fails; the reader, which reads it, waits
+    // for it (it holds the second slot), or is never begun.
+    for (const order of [
+      [slow, broken, reader],
+      [broken, reader, slow],
+    ]) {
+      const mesh: MeshDefinition = { domains: [shop], sources: order, products: [] };
+      const path = join(dir, `failing-${order[0]!.name}.duckdb`);
+      const warehouse = await createDuckDbWarehouse({ path, create: true });
+      try {
+        const before = await settings(warehouse);
+        await expect(seedMesh(warehouse, mesh, { scale: 1, seed: 1, concurrency: 2 })).rejects.toThrow(
+          /generator failed/,
+        );
+        const written = order[0] === slow ? 2_000_000 : 0;
+        expect(await warehouse.query('SELECT count(*) AS n FROM shop.raw_slow')).toEqual([{ n: written }]);
+        expect(await warehouse.query('SELECT count(*) AS n FROM shop.raw_broken')).toEqual([{ n: 0 }]);
+        expect(await warehouse.query('SELECT count(*) AS n FROM shop.raw_reader')).toEqual([{ n: 0 }]);
+        expect(await warehouse.query(`SELECT source FROM _mesh.batches ORDER BY source`)).toEqual(
+          written ? [{ source: 'shop.slow' }] : [],
+        );
+        expect(await settings(warehouse)).toEqual(before);
+      } finally {
+        await warehouse.close();
+      }
     }
   });
 });

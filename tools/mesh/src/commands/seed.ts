@@ -25,7 +25,7 @@ export interface SeedOptions {
   onlyEmpty?: boolean;
   /** Sources (`domain.source`) to seed even beside real data. */
   sample?: readonly string[];
-  /** Samples written at once, at most (default: as many as the warehouse allows). */
+  /** Samples written at once, at most (never more than the warehouse allows, its default). */
   concurrency?: number;
 }
 
@@ -104,73 +104,94 @@ export async function seedMesh(
     return entry;
   };
   // Samples under way, by source: a source whose sample reads another waits for it. Up to
-  // `concurrency` at once; the first failure stops new ones, and is thrown once the others end.
+  // `concurrency` at once; the first failure (or an error of the loop) starts no more, and is
+  // thrown once the samples under way have ended.
   const seeding = new Map<string, Promise<unknown>>();
   const slots = new Set<Promise<unknown>>();
-  const concurrency = Math.max(1, options.concurrency ?? warehouse.capabilities.maxConcurrentSamples ?? 1);
+  const concurrency = Math.max(
+    1,
+    Math.min(
+      options.concurrency ?? Number.POSITIVE_INFINITY,
+      warehouse.capabilities.maxConcurrentSamples ?? 1,
+    ) || 1,
+  );
   let failure: { error: unknown } | undefined;
-  for (const [i, source] of sources.entries()) {
-    if (failure) break;
-    const state = content.get(source.id) ?? 'empty';
-    if (state === 'ingested') {
-      result(source, 'skipped', 'holds ingested rows');
-      continue;
-    }
-    if (!options.sample?.includes(source.id)) {
-      const sibling = mesh.sources.find((s) => s.domain.name === source.domain.name && real(s.id));
-      const read = readsOf(source).find(real);
-      if (sibling || read) {
-        const other = sibling?.id ?? read!;
-        // A sample already there (real data landed beside it later) goes too: never both.
-        const withdrawn = state === 'sample' && (await withdrawSamples(warehouse, [source])).length > 0;
-        result(
-          source,
-          'refused',
-          `${other} holds ingested rows; sample rows beside them would mix synthetic and real data${withdrawn ? ', so its sample rows were taken out' : ''} (mesh seed --sample ${source.id} to seed it anyway)`,
-          0,
-        );
+  // Each domain's schema first: asked for by a sample, it would wait for the samples under way.
+  if (warehouse.capabilities.sampleData)
+    for (const domain of new Set(sources.map((s) => s.domain))) await warehouse.ensureDomain(domain);
+  try {
+    for (const [i, source] of sources.entries()) {
+      if (failure) break;
+      const state = content.get(source.id) ?? 'empty';
+      if (state === 'ingested') {
+        result(source, 'skipped', 'holds ingested rows');
         continue;
       }
-    }
-    if (options.onlyEmpty && state === 'sample') {
-      result(source, 'kept', 'has sample rows');
-      continue;
-    }
-    const missing = source.sampleAfter.find(
-      (id) => !seeding.has(id) && (content.get(id) ?? 'empty') === 'empty',
-    );
-    if (missing) {
-      if (sources.some((s) => s.id === missing) || !byId.has(missing)) {
-        result(source, 'refused', `its sample reads ${missing}, which was not seeded`);
-      } else {
-        throw new UsageError(
-          'seed-order',
-          `${source.id} references ${missing}, which has no rows: seed ${missing.split('.')[0]} first (or seed everything).`,
-          { domain: source.domain.name, source: source.name },
-        );
+      if (!options.sample?.includes(source.id)) {
+        const sibling = mesh.sources.find((s) => s.domain.name === source.domain.name && real(s.id));
+        const read = readsOf(source).find(real);
+        if (sibling || read) {
+          const other = sibling?.id ?? read!;
+          // A sample already there (real data landed beside it later) goes too: never both.
+          const withdrawn = state === 'sample' && (await withdrawSamples(warehouse, [source])).length > 0;
+          result(
+            source,
+            'refused',
+            `${other} holds ingested rows; sample rows beside them would mix synthetic and real data${withdrawn ? ', so its sample rows were taken out' : ''} (mesh seed --sample ${source.id} to seed it anyway)`,
+            0,
+          );
+          continue;
+        }
       }
-      continue;
+      if (options.onlyEmpty && state === 'sample') {
+        result(source, 'kept', 'has sample rows');
+        continue;
+      }
+      const missing = source.sampleAfter.find(
+        (id) => !seeding.has(id) && (content.get(id) ?? 'empty') === 'empty',
+      );
+      if (missing) {
+        if (sources.some((s) => s.id === missing) || !byId.has(missing)) {
+          result(source, 'refused', `its sample reads ${missing}, which was not seeded`);
+        } else {
+          throw new UsageError(
+            'seed-order',
+            `${source.id} references ${missing}, which has no rows: seed ${missing.split('.')[0]} first (or seed everything).`,
+            { domain: source.domain.name, source: source.name },
+          );
+        }
+        continue;
+      }
+      while (slots.size >= concurrency) await Promise.race(slots);
+      if (failure) break;
+      const entry = result(source, 'seeded');
+      const upstream = source.sampleAfter.flatMap((id) => seeding.get(id) ?? []);
+      const work = (async () => {
+        await Promise.all(upstream);
+        // Another sample failed meanwhile: this one is not written.
+        const stopped = failure as { error: unknown } | undefined;
+        if (stopped) throw stopped.error;
+        io?.progress.step(`seeding ${source.id} (${i + 1}/${sources.length})`);
+        const started = performance.now();
+        const { rowCount } = await loadSample(warehouse, source, {
+          scale: options.scale,
+          seed: options.seed,
+        });
+        Object.assign(entry, { rows: rowCount, durationMs: performance.now() - started });
+      })();
+      seeding.set(source.id, work);
+      const slot: Promise<unknown> = work
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => slots.delete(slot));
+      slots.add(slot);
     }
-    while (slots.size >= concurrency) await Promise.race(slots);
-    if (failure) break;
-    const entry = result(source, 'seeded');
-    const upstream = source.sampleAfter.flatMap((id) => seeding.get(id) ?? []);
-    const work = (async () => {
-      await Promise.all(upstream);
-      io?.progress.step(`seeding ${source.id} (${i + 1}/${sources.length})`);
-      const started = performance.now();
-      const { rowCount } = await loadSample(warehouse, source, { scale: options.scale, seed: options.seed });
-      Object.assign(entry, { rows: rowCount, durationMs: performance.now() - started });
-    })();
-    seeding.set(source.id, work);
-    const slot: Promise<unknown> = work
-      .catch((error: unknown) => {
-        failure ??= { error };
-      })
-      .finally(() => slots.delete(slot));
-    slots.add(slot);
+  } catch (error) {
+    failure ??= { error };
+  } finally {
+    await Promise.all(slots);
   }
-  await Promise.all(slots);
   io?.progress.done();
   if (failure) throw failure.error;
   return results;
