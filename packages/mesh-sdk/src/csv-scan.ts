@@ -68,6 +68,7 @@ export async function scanCsv(file: string): Promise<CsvScan> {
   let unreadable: string | undefined;
   let notUtf8 = false;
   let sepLineEnd = 0; // bytes of a first line `sep=;`, when the file has one
+  let bomEnd = 0; // bytes of a UTF-8 byte order mark before the header, when there is one
 
   let line = 1; // physical line of the byte being read
   let offset = 0; // file offset of the byte being read
@@ -168,6 +169,9 @@ export async function scanCsv(file: string): Promise<CsvScan> {
         continue;
       }
       if (!sawHeader && headerBytes.length < MAX_RECORD_BYTES) headerBytes.push(b);
+      // A UTF-8 byte order mark before the header is no part of its first name, which may be
+      // quoted after it (PowerShell's Export-Csv writes `\uFEFF"id",...`).
+      if (offset < bomEnd) continue;
       if (inQuotes) {
         previous = b;
         if (b === QUOTE) {
@@ -187,7 +191,13 @@ export async function scanCsv(file: string): Promise<CsvScan> {
         previous = b;
         continue;
       }
-      if (previous === CR) loneCr++;
+      if (previous === CR) {
+        loneCr++;
+        // A CR inside an unquoted field of a file of LF or CRLF lines: readers end the record
+        // there (DuckDB's refuses the whole file), so the record is refused, and said why.
+        if (sawHeader)
+          problem ??= `has a carriage return (CR) inside unquoted field ${fields}: quote the field or remove the CR`;
+      }
       previous = b;
       if (b === CR) continue; // CRLF, or a stray CR before the newline
       // A line of spaces (and tabs, where they do not delimit) is blank, as an empty line is.
@@ -242,6 +252,8 @@ export async function scanCsv(file: string): Promise<CsvScan> {
           skipped.push([0, sepLineEnd]);
           delimiter = hint[1]!.charCodeAt(0);
         } else delimiter = detectDelimiter(joined.subarray(0, newline < 0 ? joined.length : newline));
+        if (joined[sepLineEnd] === 0xef && joined[sepLineEnd + 1] === 0xbb && joined[sepLineEnd + 2] === 0xbf)
+          bomEnd = sepLineEnd + 3;
         pendingHeader = [];
         consume(joined);
         continue;
@@ -380,12 +392,22 @@ function detectDelimiter(headerLine: Buffer): number {
 }
 
 function uniqueNames(names: string[]): string[] {
-  const seen = new Map<string, number>();
+  // A repeated name's `_2` may be written in the header too (`amount,amount_2,amount`): the
+  // numbering skips every name taken, so no two columns share one.
+  const taken = new Set(names.map((n, i) => (n || `column${i}`).toLowerCase()));
+  const seen = new Set<string>();
   return names.map((raw, i) => {
     const name = raw || `column${i}`;
-    const n = (seen.get(name.toLowerCase()) ?? 0) + 1;
-    seen.set(name.toLowerCase(), n);
-    return n === 1 ? name : `${name}_${n}`;
+    if (!seen.has(name.toLowerCase())) {
+      seen.add(name.toLowerCase());
+      return name;
+    }
+    let n = 2;
+    while (taken.has(`${name}_${n}`.toLowerCase())) n++;
+    const unique = `${name}_${n}`;
+    taken.add(unique.toLowerCase());
+    seen.add(unique.toLowerCase());
+    return unique;
   });
 }
 

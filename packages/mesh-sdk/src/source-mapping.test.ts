@@ -50,6 +50,18 @@ describe('mapColumns', () => {
     ]);
   });
 
+  it('drops only spaces, separators and brackets: a header with a sign of its own is not taken', () => {
+    const { origins: found } = origins(['[Order_ID]', 'ordered.at', 'Store ID %']);
+    expect(Object.fromEntries(found)).toEqual({
+      order_id: { kind: 'file', column: '[Order_ID]' },
+      ordered_at: { kind: 'file', column: 'ordered.at' },
+      store_id: { kind: 'absent' },
+    });
+    expect(origins(['Order ID $', 'ordered_at']).problems).toEqual([
+      expect.stringMatching(/^column order_id \(required\) is not in the file/),
+    ]);
+  });
+
   it('names the optional columns an upsert export lacks as erasable, none of an event source', () => {
     const { origins: found } = origins(['order_id', 'ordered_at']);
     expect(erasableColumns(orders, found)).toEqual(['store_id']);

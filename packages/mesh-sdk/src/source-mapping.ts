@@ -33,8 +33,10 @@ export function mapColumns(
   const problems: string[] = [];
   const names = new Set(source.columns.map((c) => c.name));
   // Then the same letters and digits (`Order ID`, `OrderId`, `order-id` for `order_id`), when
-  // only one file column has them: exports spell headers as their tools please.
-  const folded = (name: string) => name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+  // only one file column has them: exports spell headers as their tools please. Only spaces,
+  // separators (_ - .) and SQL Server's brackets are dropped: a sign carries meaning
+  // (`Discount Amount %` is a rate, `Price $` a currency), and such a header is mapped by hand.
+  const folded = (name: string) => name.toLowerCase().replace(/[\s_.\-[\]]/gu, '');
   const exactly = (name: string) =>
     fileColumns.find((f) => f === name) ?? fileColumns.find((f) => f.toLowerCase() === name.toLowerCase());
   // A file column another source column takes by name or by --map is not spelled-alike for one more.
@@ -188,10 +190,12 @@ export function repeatedEventsSelect(source: Source, batch: SqlFragment, dialect
 }
 
 /**
- * The rows of an event file (`append`) that repeat an earlier line's key with other values:
- * `__line` and the reject `reason`, naming the key and the line it conflicts with. An event is
- * kept once, so such a copy would vanish silently; it is rejected instead (an identical copy is
- * a repeated event, `repeatsInFileSelect`). `checked` is a relation of the batch's rows with
+ * The rows of an event file (`append`) or a snapshot that repeat an earlier line's key with
+ * other values: `__line` and the reject `reason`, naming the key and the line it conflicts
+ * with. An event is kept once, so such a copy would vanish silently; a snapshot holds a key
+ * once, so one of the copies would (the last read): it is rejected instead, and the batch's
+ * rejects make the products reading it degraded (an identical copy of an event is a repeated
+ * event, `repeatsInFileSelect`). `checked` is a relation of the batch's rows with
  * `__line`, `__reason` (NULL when valid) and the source's columns: only valid rows count.
  */
 export function conflictingEventsSelect(source: Source, checked: SqlFragment, dialect: Dialect): string {
@@ -213,7 +217,9 @@ export function conflictingEventsSelect(source: Source, checked: SqlFragment, di
   );
   const valid = sql`${sql.id('__reason')} IS NULL`;
   const lost =
-    ' with other values; an event is loaded once, so this copy would be lost: send each event once (correct the export, or load the right copy alone)';
+    source.mode === 'snapshot'
+      ? ' with other values; a snapshot holds each key once, so which copy is current cannot be told: export each key once'
+      : ' with other values; an event is loaded once, so this copy would be lost: send each event once (correct the export, or load the right copy alone)';
   // A source with key columns only has nothing that could differ.
   const differs = source.columns.some((c) => !c.key) ? sql`NOT (${sameValues})` : sql`FALSE`;
   return renderSql(
@@ -476,12 +482,32 @@ export const INGEST_DECIMAL_OUT_OF_RANGE =
   ' is out of range: a decimal holds up to 29 digits before the point (DECIMAL(38,9))';
 
 /**
+ * A decimal written with a decimal comma (`12,50`, as European exports write it), which no
+ * warehouse reads: said, rather than "not a valid decimal". A pattern and what follows the value.
+ */
+export const INGEST_DECIMAL_COMMA: readonly [pattern: string, words: string] = [
+  '\\s*[+-]?[0-9]+,[0-9]+\\s*',
+  ' has a decimal comma: write a decimal point (12.50), or export the file with one',
+];
+
+/**
  * Text of a timestamp the patterns above refuse for a reason worth its own words, on every
  * warehouse alike: a zone abbreviation names several zones (BST is British Summer Time and
  * Bangladesh Standard Time, IST India, Ireland and Israel) and a reader picks one silently; no
  * zone is more than 14 hours from UTC. Each entry: a pattern and what follows the value.
  */
 export const INGEST_TIMESTAMP_REFUSALS: ReadonlyArray<readonly [pattern: string, words: string]> = [
+  // Before the abbreviations, which these would read as: a 12-hour clock, UTC or Z in lower
+  // case, an offset a space away from its time.
+  [
+    `\\s*${DATE_TEXT}${TIME_TEXT}\\s*[AaPp]\\.?[Mm]\\.?\\s*`,
+    ' is on a 12-hour clock (AM/PM): write the time on a 24-hour clock (22:00:00 for 10:00:00 PM)',
+  ],
+  [`\\s*${DATE_TEXT}(${TIME_TEXT})?\\s*(utc|gmt|Utc|Gmt|z)\\s*`, ' names UTC in lower case: write Z or UTC'],
+  [
+    `\\s*${DATE_TEXT}${TIME_TEXT}\\s+[+-][0-9]{1,2}(:?[0-9]{2})?\\s*`,
+    ' has a space before its offset: write the offset straight after the time (10:00:00+01:00)',
+  ],
   [
     `\\s*${DATE_TEXT}(${TIME_TEXT})?\\s*[A-Za-z]{1,6}\\s*`,
     ' ends in a zone abbreviation, which names several zones: write an offset (+01:00) or an IANA zone name such as Europe/London',

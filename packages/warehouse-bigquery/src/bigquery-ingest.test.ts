@@ -685,7 +685,7 @@ describe('ingesting a Parquet file on BigQuery', () => {
     )!;
     expect(validation).toContain('SELECT ROW_NUMBER() OVER () AS `__line`');
     expect(validation).toContain(
-      "IF(LOWER(TRIM(SAFE_CAST(`t`.`quantity` AS STRING), ' ')) = 'null', NULL, NULLIF(SAFE_CAST(`t`.`quantity` AS STRING), '')) AS `__text_quantity`",
+      "IF(LOWER(TRIM(SAFE_CAST(`t`.`quantity` AS STRING), ' ')) = 'null', NULL, IF(TRIM(SAFE_CAST(`t`.`quantity` AS STRING), ' ') = '', NULL, TRIM(SAFE_CAST(`t`.`quantity` AS STRING), ' '))) AS `__text_quantity`",
     );
     expect(validation).toContain('TO_JSON_STRING(`t`) AS `__record`');
   });
@@ -1153,10 +1153,52 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       "REGEXP_CONTAINS(`__text_at`, '^(?:\\\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\\\.[0-9]*)?)?([+-](0?[0-9]|1[0-3])(:?[0-5][0-9])?|[+-]14(:?00)?|\\\\s*(Z|UTC|GMT|[A-Za-z]+(/[A-Za-z0-9_+-]+)+))?)?\\\\s*)$')",
     );
     // The contract's own spelling first, then any spelling of one value (the first of case twins).
-    const c9 = "IF(LOWER(TRIM(`t`.`c9`, ' ')) = 'null', NULL, NULLIF(`t`.`c9`, ''))";
+    const c9 = "IF(LOWER(TRIM(`t`.`c9`, ' ')) = 'null', NULL, IF(TRIM(`t`.`c9`, ' ') = '', NULL, `t`.`c9`))";
     expect(create).toContain(
       `CASE WHEN ${c9} IN ('store', 'Store', ' pad ', 'ONLINE') THEN ${c9} ELSE CASE LOWER(TRIM(${c9}, ' ')) WHEN 'store' THEN 'store' WHEN 'store' THEN 'Store' WHEN 'pad' THEN ' pad ' WHEN 'online' THEN 'ONLINE' ELSE ${c9} END END AS \`__text_channel\``,
     );
+  });
+
+  it('reads spaces only, and a value mapped to nothing, as no value in every column type, as DuckDB does', async () => {
+    const none = { 'N/A': '' };
+    const mapping: IngestMapping = {
+      ...EMPTY_MAPPING,
+      values: { qty: none, day: none, at: none, channel: none, amount: none },
+    };
+    const rows = await validate(
+      rules,
+      csvOf([
+        record('a', { qty: '   ', day: '          ', at: ' ', channel: '  ', amount: '  ' }),
+        record('b', { qty: 'N/A', day: 'N/A', at: 'N/A', channel: 'N/A', amount: 'N/A' }),
+        record('c', { qty: ' 4 ', day: ' 2026-01-02 ', amount: ' 1.5 ' }),
+      ]),
+      mapping,
+    );
+    expect(
+      rows.map((r) => [r.reason, r.values.qty, r.values.day, r.values.at, r.values.channel, r.values.amount]),
+    ).toEqual([
+      [null, null, null, null, null, null],
+      [null, null, null, null, null, null],
+      [null, '4', '2026-01-02', null, null, '1.5'],
+    ]);
+  });
+
+  it('says why a 12-hour time, a zone in lower case, a spaced offset and a decimal comma are refused, as DuckDB does', async () => {
+    const rows = await validate(
+      rules,
+      csvOf([
+        record('a', { at: '2026-02-01 10:00:00 PM' }),
+        record('b', { at: '2026-02-01 10:00:00 utc' }),
+        record('c', { at: '2026-02-01 10:00:00 +0100' }),
+        record('d', { amount: '12,50' }),
+      ]),
+    );
+    expect(rows.map((r) => r.reason)).toEqual([
+      'at: "2026-02-01 10:00:00 PM" is on a 12-hour clock (AM/PM): write the time on a 24-hour clock (22:00:00 for 10:00:00 PM)',
+      'at: "2026-02-01 10:00:00 utc" names UTC in lower case: write Z or UTC',
+      'at: "2026-02-01 10:00:00 +0100" has a space before its offset: write the offset straight after the time (10:00:00+01:00)',
+      'amount: "12,50" has a decimal comma: write a decimal point (12.50), or export the file with one',
+    ]);
   });
 
   it('matches an enumeration after the value map', async () => {

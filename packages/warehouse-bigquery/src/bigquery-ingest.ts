@@ -25,6 +25,7 @@ import {
   erasedValuesSelect,
   erasingBatchError,
   fitFile,
+  INGEST_DECIMAL_COMMA,
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
@@ -225,11 +226,11 @@ export function validationStatements(
               origin.column,
               unpad
                 ? `NULLIF(TRIM(${fileColumn(origin.column)}, ' '), '')`
-                : `NULLIF(${fileColumn(origin.column)}, '')`,
+                : `IF(TRIM(${fileColumn(origin.column)}, ' ') = '', NULL, ${c.type === 'string' ? fileColumn(origin.column) : `TRIM(${fileColumn(origin.column)}, ' ')`})`,
             );
     const map = Object.entries(mapping.values[c.name] ?? {});
     const value = map.length
-      ? `CASE ${raw} ${map.map(([a, b]) => `WHEN ${lit(a)} THEN ${lit(b)}`).join(' ')} ELSE ${raw} END`
+      ? `CASE ${raw} ${map.map(([a, b]) => `WHEN ${lit(a)} THEN ${b === '' ? 'CAST(NULL AS STRING)' : lit(b)}`).join(' ')} ELSE ${raw} END`
       : raw;
     return `${c.values?.length ? enumerated(c.values, value, dialect) : value} AS ${text(c)}`;
   });
@@ -283,7 +284,7 @@ export function validationStatements(
     } else if (c.type === 'decimal')
       // Text of a number that NUMERIC cannot hold is out of its range, as DuckDB's DECIMAL(38,9).
       out.push(
-        `IF(${text(c)} IS NOT NULL AND ${value} IS NULL, IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${STRICT.decimal})$`)}), ${shown(INGEST_DECIMAL_OUT_OF_RANGE)}, ${shown(' is not a valid decimal')}), NULL)`,
+        `IF(${text(c)} IS NOT NULL AND ${value} IS NULL, IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${STRICT.decimal})$`)}), ${shown(INGEST_DECIMAL_OUT_OF_RANGE)}, IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${INGEST_DECIMAL_COMMA[0]})$`)}), ${shown(INGEST_DECIMAL_COMMA[1])}, ${shown(' is not a valid decimal')})), NULL)`,
       );
     else if (c.type !== 'string')
       out.push(
@@ -321,9 +322,10 @@ FROM (
 )`;
   const table = dialect.tableName(checked);
   // An event file (append): a later copy of a key with other values would be dropped unseen, so
-  // it is rejected; identical copies are repeated events, counted.
+  // it is rejected; identical copies are repeated events, counted. A snapshot's too: it holds a
+  // key once.
   const conflicts =
-    source.mode === 'append'
+    source.mode === 'append' || source.mode === 'snapshot'
       ? [
           `UPDATE ${table} AS ${q('c')} SET ${q('__reason')} = ${q('x')}.${q('reason')}
 FROM (${conflictingEventsSelect(source, sql.raw(table), dialect)}) AS ${q('x')}

@@ -701,6 +701,69 @@ describe('ingesting files into a source', () => {
     expect(rejects).toHaveLength(5);
   });
 
+  it("rejects a snapshot's later copy of a key with other values, and loads an identical copy once", async () => {
+    const sites = defineSource({
+      domain: shop,
+      name: 'sites',
+      description: 'Every site, exported whole',
+      mode: 'snapshot',
+      schema: z.object({
+        site_id: z.string().describe('Site').meta({ key: true }),
+        size: z.int().describe('Square metres'),
+      }),
+    });
+    if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
+    const path = file('sites.csv', 'site_id,size\nS1,10\nS2,20\nS1,30\nS2,20\n');
+    expect(await warehouse.ingestFile(sites, path)).toMatchObject({
+      loaded: 3,
+      rejected: 1,
+      sampleRejects: [
+        {
+          line: 4,
+          reason:
+            'site_id S1: the key of line 2 with other values; a snapshot holds each key once, so which copy is current cannot be told: export each key once',
+        },
+      ],
+    });
+    expect(await warehouse.query('SELECT site_id, size FROM shop.raw_sites ORDER BY 1')).toEqual([
+      { site_id: 'S1', size: 10 },
+      { site_id: 'S2', size: 20 },
+    ]);
+  });
+
+  it('says why a 12-hour time, a zone in lower case, a spaced offset and a decimal comma are refused', async () => {
+    const path = file(
+      'spellings.csv',
+      [
+        'order_id,channel,amount,items,ordered_at,note',
+        'W1,store,1,1,2026-02-01 10:00:00 PM,',
+        'W2,store,1,1,2026-02-01 10:00:00 utc,',
+        'W3,store,1,1,2026-02-01 10:00:00 +0100,',
+        'W4,store,"12,50",1,2026-02-01 10:00:00,',
+        'W5,store,1,1,2026-02-01 10:00:00 UTC,',
+      ].join('\n'),
+    );
+    expect(await ingest(path)).toMatchObject({ loaded: 1, rejected: 4 });
+    expect(await warehouse.query('SELECT line, reason FROM shop.raw_orders_rejects ORDER BY line')).toEqual([
+      {
+        line: 2,
+        reason:
+          'ordered_at: "2026-02-01 10:00:00 PM" is on a 12-hour clock (AM/PM): write the time on a 24-hour clock (22:00:00 for 10:00:00 PM)',
+      },
+      { line: 3, reason: 'ordered_at: "2026-02-01 10:00:00 utc" names UTC in lower case: write Z or UTC' },
+      {
+        line: 4,
+        reason:
+          'ordered_at: "2026-02-01 10:00:00 +0100" has a space before its offset: write the offset straight after the time (10:00:00+01:00)',
+      },
+      {
+        line: 5,
+        reason:
+          'amount: "12,50" has a decimal comma: write a decimal point (12.50), or export the file with one',
+      },
+    ]);
+  });
+
   it('reads the word NULL in any case as no value in every column, and says a decimal is out of range', async () => {
     const path = file(
       'nulls.csv',
@@ -724,6 +787,109 @@ describe('ingesting files into a source', () => {
           'amount: "1e30" is out of range: a decimal holds up to 29 digits before the point (DECIMAL(38,9))',
       },
       { line: 5, reason: 'channel: missing; ordered_at: missing' },
+    ]);
+  });
+
+  it('reads a value mapped to nothing, and spaces only, as no value in every column type', async () => {
+    const shops = defineSource({
+      domain: shop,
+      name: 'shops',
+      description: 'Shops',
+      mode: 'upsert',
+      schema: z.object({
+        shop_id: z.string().describe('Shop').meta({ key: true }),
+        manager: z.string().nullable().describe('Manager'),
+        closed_on: z.iso.date().nullable().describe('Closed'),
+        size: z.int().nullable().describe('Square metres'),
+        open: z.boolean().nullable().describe('Open'),
+      }),
+    });
+    if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
+    const path = file(
+      'shops.csv',
+      [
+        'shop_id,manager,closed_on,size,open',
+        'S1,N/A,N/A,-,N/A',
+        'S2,   ,          ,   ,  ',
+        'S3, E1 , 2026-01-02 , 40 , true ',
+        'S4,-,2026-01-03,N/A,false',
+      ].join('\n'),
+    );
+    const mapping = {
+      values: Object.fromEntries(
+        ['manager', 'closed_on', 'size', 'open'].map((c) => [c, { 'N/A': '', '-': '' }]),
+      ),
+    };
+    expect(await warehouse.ingestFile(shops, path, { mapping })).toMatchObject({ loaded: 4, rejected: 0 });
+    expect(await warehouse.query('SELECT * FROM shop.raw_shops ORDER BY 1')).toEqual([
+      { shop_id: 'S1', manager: null, closed_on: null, size: null, open: null },
+      { shop_id: 'S2', manager: null, closed_on: null, size: null, open: null },
+      { shop_id: 'S3', manager: 'E1', closed_on: '2026-01-02', size: 40, open: true },
+      { shop_id: 'S4', manager: null, closed_on: '2026-01-03', size: null, open: false },
+    ]);
+  });
+
+  it('rejects Parquet lists and structs instead of loading them as text', async () => {
+    const path = join(dir, 'nested.parquet');
+    await warehouse.query(
+      `COPY (SELECT 'Q1' AS order_id, 'store' AS channel, 1 AS amount, 1 AS items, TIMESTAMP '2026-10-03 09:00:00' AS ordered_at, ['a', 'b'] AS note
+             UNION ALL SELECT 'Q2', 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', NULL) TO '${path}' (FORMAT parquet)`,
+    );
+    expect(await ingest(path)).toMatchObject({
+      rows: 2,
+      loaded: 1,
+      sampleRejects: [
+        {
+          line: 1,
+          reason:
+            'note: is a list in the file (VARCHAR[]), not one value: export the column as a plain value',
+        },
+      ],
+    });
+    const keyed = join(dir, 'nested-key.parquet');
+    await warehouse.query(
+      `COPY (SELECT {'id': 'Q3'} AS order_id, 'store' AS channel, 1 AS amount, 1 AS items, TIMESTAMP '2026-10-03 09:00:00' AS ordered_at) TO '${keyed}' (FORMAT parquet)`,
+    );
+    const refused = await ingest(keyed).catch((e: unknown) => e);
+    expect(isMeshError(refused) && refused.message).toContain('order_id: is a struct in the file');
+    expect(await warehouse.query('SELECT order_id, note FROM shop.raw_orders')).toEqual([
+      { order_id: 'Q2', note: null },
+    ]);
+  });
+
+  it('reads a quoted header after a byte order mark, refuses a record split by a bare CR, and numbers a repeated name past those written', async () => {
+    const bom = file(
+      'bom.csv',
+      '\uFEFF"order_id","channel",amount,items,ordered_at,note\r\nC1,store,1,1,2026-10-01 00:00:00,\r\n',
+    );
+    expect(await ingest(bom)).toMatchObject({ loaded: 1, rejected: 0 });
+    const cr = file(
+      'cr.csv',
+      'order_id,channel,amount,items,ordered_at,note\nC2,store,1,1,2026-10-01 00:00:00,North\rSide\nC3,store,1,1,2026-10-01 00:00:00,"South\rSide"\nC4,store,1,1,2026-10-01 00:00:00,\n',
+    );
+    expect(await ingest(cr)).toMatchObject({
+      loaded: 2,
+      rejected: 1,
+      sampleRejects: [
+        {
+          line: 2,
+          reason: 'has a carriage return (CR) inside unquoted field 6: quote the field or remove the CR',
+        },
+      ],
+    });
+    const named = file(
+      'named.csv',
+      'order_id,channel,amount,items,amount_2,ordered_at,note,amount\nC5,store,1,1,2,2026-10-01 00:00:00,,3\n',
+    );
+    const twice = await ingest(named).catch((e: unknown) => e);
+    expect(isMeshError(twice) && twice.code).toBe('ingest-mapping');
+    expect(isMeshError(twice) && twice.message).toContain(
+      'column amount appears more than once in the header',
+    );
+    expect(await warehouse.query('SELECT order_id, note FROM shop.raw_orders ORDER BY 1')).toEqual([
+      { order_id: 'C1', note: null },
+      { order_id: 'C3', note: 'South\rSide' },
+      { order_id: 'C4', note: null },
     ]);
   });
 

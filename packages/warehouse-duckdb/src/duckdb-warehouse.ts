@@ -1677,6 +1677,13 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         const binary = new Set(
           described.filter((r) => String(r.column_type) === 'BLOB').map((r) => String(r.column_name)),
         );
+        // Parquet lists, structs and maps: many values, or named parts, where a source column
+        // holds one value. As text they would load (`[Leeds]`, `{'city': Leeds}`): refused.
+        const nested = new Map(
+          described
+            .map((r) => [String(r.column_name), String(r.column_type)] as const)
+            .filter(([, type]) => /^(STRUCT|MAP|UNION)\(|\[\d*\]$/.test(type)),
+        );
         const origins = fitFile(source, file, fileColumns, mapping, scan?.repeated);
         const header = unmatchedColumns(source, fileColumns, origins);
         let line: { select: string; join?: string };
@@ -1696,10 +1703,11 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           line = { select: `t.rowid + ${format === 'csv' ? 2 : 1}` };
         }
         await this.run(
-          `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line, binary)}`,
+          `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line, binary, nested)}`,
         );
-        if (source.mode === 'append') {
-          // A later copy of an event with other values would be dropped unseen: a reject instead.
+        if (source.mode === 'append' || source.mode === 'snapshot') {
+          // A later copy of an event or of a snapshot's key with other values would be dropped
+          // unseen (or keep the other copy): a reject instead.
           await this.run(
             `UPDATE ${checked} SET __reason = x.reason FROM (${conflictingEventsSelect(source, sql.raw(checked), duckdbDialect)}) AS x WHERE ${checked}.__line = x.__line`,
           );

@@ -118,6 +118,63 @@ describe('mesh ingest', () => {
     expect(row?.status).toBe('completed');
   });
 
+  it('stops at a file that fails where the newest export wins, and says the files after it were not loaded', async () => {
+    const orders = join(dir, 'stopped');
+    mkdirSync(orders);
+    const db7 = join(dir, 'stopped.duckdb');
+    const header = 'order_id,customer_id,store_id,channel,status,ordered_at';
+    const write = (name: string, rows: string[]) =>
+      writeFileSync(join(orders, name), `${header}\n${rows.join('\n')}\n`);
+    write('orders-1.csv', ['X1,C00000001,,online,completed,2026-11-30 10:00:00']);
+    write('orders-2.csv', [
+      'X1,C00000001,,online,cancelled,2026-11-30 10:00:00',
+      'X2,C00000001,,online,completed,not-a-date',
+    ]);
+    write('orders-10.csv', [
+      'X1,C00000001,,online,completed,2026-11-30 10:00:00',
+      'X4,C00000001,,online,completed,2026-11-30 11:00:00',
+    ]);
+    const glob = join(orders, 'orders-*.csv');
+    const r = await mesh(
+      'ingest',
+      'order.orders',
+      '--from',
+      glob,
+      '--max-rejects',
+      '0',
+      '--db',
+      db7,
+      '--json',
+    );
+    expect(r.code, r.stderr).toBe(1);
+    const files = r.json().files as Array<{
+      file: string;
+      result?: { status: string };
+      error?: { code: string; message: string };
+    }>;
+    expect(files.map((f) => [basename(f.file), f.result?.status ?? f.error?.code])).toEqual([
+      ['orders-1.csv', 'loaded'],
+      ['orders-2.csv', 'too-many-rejects'],
+      ['orders-10.csv', 'ingest-stopped'],
+    ]);
+    expect(files[2]!.error!.message).toContain(
+      `orders-2.csv failed before it, and order.orders takes the rows of each export over those before it (an upsert without a cursor)`,
+    );
+    expect(r.json().error.code).toBe('too-many-rejects');
+    const text = await mesh('ingest', 'order.orders', '--from', glob, '--max-rejects', '0', '--db', db7);
+    expect(text.stdout).toContain('1 of 3 files failed, 1 after it not loaded');
+    // Fixed, the failed file and those after it load in order: the newest export wins.
+    write('orders-2.csv', ['X1,C00000001,,online,cancelled,2026-11-30 10:00:00']);
+    expect((await mesh('ingest', 'order.orders', '--from', glob, '--db', db7)).code).toBe(0);
+    const warehouse = await createDuckDbWarehouse({ path: db7 });
+    const rows = await warehouse.query(`SELECT order_id, status FROM "order".raw_orders ORDER BY 1`);
+    await warehouse.close();
+    expect(rows).toEqual([
+      { order_id: 'X1', status: 'completed' },
+      { order_id: 'X4', status: 'completed' },
+    ]);
+  });
+
   it('says when a resent event carries other values: the first copy counts', async () => {
     const db3 = join(dir, 'events.duckdb');
     const header = 'order_id,line_number,returned_quantity,reason,returned_at,refund_amount';

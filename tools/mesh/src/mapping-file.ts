@@ -14,6 +14,7 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
  * set: { country: NL }             # source column: the value of every row
  * values:                          # source column: { file value: source value }
  *   segment: { Home Office: small_business }
+ *   closed_on: { N/A: '' }         # '' (or null): no value
  * ```
  */
 export const mappingFileSchema = z
@@ -21,7 +22,8 @@ export const mappingFileSchema = z
     source: z.string().optional(),
     rename: z.record(z.string(), z.string()).default({}),
     set: z.record(z.string(), scalar).default({}),
-    values: z.record(z.string(), z.record(z.string(), scalar)).default({}),
+    // A value mapped to nothing (`N/A: ''`, or `N/A: null` / `~`) is no value.
+    values: z.record(z.string(), z.record(z.string(), z.union([scalar, z.null()]))).default({}),
   })
   .strict();
 
@@ -49,12 +51,26 @@ export function readMappingFile(file: string): { source: string | undefined; map
     set?: Record<string, string>;
     values?: Record<string, Record<string, string>>;
   } | null;
+  // The text as written, except a null target (YAML's null, ~ or nothing), which the failsafe
+  // reading sees as text (`null`, `~`, ''): it maps to no value, as '' does. Keys are read as
+  // written too (`01` stays 01), so the typed reading is consulted where its key is the same.
+  const nulls = new Set(['', '~', 'null', 'Null', 'NULL']);
+  const values = Object.fromEntries(
+    Object.entries(written?.values ?? {}).map(([column, map]) => {
+      const typed: Record<string, string | null> = value.values[column] ?? {};
+      return [
+        column,
+        Object.fromEntries(
+          Object.entries(map ?? {}).map(([from, text]) => {
+            const none = from in typed ? typed[from] === null : nulls.has(String(text));
+            return [from, none ? '' : String(text)];
+          }),
+        ),
+      ];
+    }),
+  );
   return {
     source: value.source,
-    mapping: {
-      rename: value.rename,
-      set: written?.set ?? value.set,
-      values: written?.values ?? value.values,
-    },
+    mapping: { rename: value.rename, set: written?.set ?? value.set, values },
   };
 }

@@ -170,7 +170,23 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
         result?: IngestResult;
         error?: { code: string; message: string; subject: object };
       }> = [];
+      // Where the newest export wins (an upsert without a cursor, a snapshot), the files after
+      // one that failed wait for it: loaded now, they would be older than the failed file once
+      // it is fixed and loaded, and its rows would override theirs.
+      const ordered = source.mode === 'snapshot' || (source.mode === 'upsert' && !source.cursor);
       for (const [i, file] of files.entries()) {
+        const stopped = ordered ? results.find((r) => r.error) : undefined;
+        if (stopped) {
+          results.push({
+            file,
+            error: {
+              code: 'ingest-stopped',
+              message: `${file} was not loaded: ${stopped.file} failed before it, and ${source.id} takes the rows of each export over those before it (${source.mode === 'snapshot' ? 'a snapshot' : 'an upsert without a cursor'}), so its files load in order. Fix ${stopped.file}, then ingest it and the files after it again.`,
+              subject: { domain: source.domain.name, source: source.name, file },
+            },
+          });
+          continue;
+        }
         io.progress.step(`ingesting ${file} (${i + 1}/${files.length})`);
         try {
           refuseOtherFormat(source, file, options.format);
@@ -220,11 +236,13 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
         outcomes.map((o) => [
           o.file,
           o.result ? String(o.result.batchId) : '-',
-          o.error
-            ? color.red('failed')
-            : o.result!.status === 'loaded'
-              ? color.green('loaded')
-              : color.dim('already ingested'),
+          o.error?.code === 'ingest-stopped'
+            ? color.yellow('not loaded')
+            : o.error
+              ? color.red('failed')
+              : o.result!.status === 'loaded'
+                ? color.green('loaded')
+                : color.dim('already ingested'),
           o.result ? formatInt(o.result.rows) : '-',
           o.result ? formatInt(o.result.loaded) : '-',
           o.result ? formatInt(o.result.rejected) : '-',
@@ -269,7 +287,7 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
     const loaded = outcomes.reduce((a, o) => a + (o.result?.loaded ?? 0), 0);
     const rejected = outcomes.reduce((a, o) => a + (o.result?.rejected ?? 0), 0);
     io.out(
-      `\n${source.id}: ${formatInt(loaded)} rows loaded, ${formatInt(rejected)} rejected, ${failed.length} of ${outcomes.length} files failed.`,
+      `\n${source.id}: ${formatInt(loaded)} rows loaded, ${formatInt(rejected)} rejected, ${stoppedCount(failed, outcomes.length)}.`,
     );
     io.out(stateLine(state));
     const warning = snapshotWarning(source, outcomes);
@@ -395,6 +413,12 @@ function refuseOtherFormat(source: Source, file: string, format: 'csv' | 'parque
 }
 
 /** A snapshot is one file: several files in one call each replaced the one before. */
+/** How many of the files named failed, and how many after a failed one were not loaded. */
+function stoppedCount(failed: ReadonlyArray<{ error?: { code: string } }>, files: number): string {
+  const waited = failed.filter((o) => o.error?.code === 'ingest-stopped').length;
+  return `${failed.length - waited} of ${files} files failed${waited ? `, ${waited} after it not loaded` : ''}`;
+}
+
 function snapshotWarning(source: Source, outcomes: ReadonlyArray<{ file: string; result?: IngestResult }>) {
   const loaded = outcomes.filter((o) => o.result?.status === 'loaded');
   if (source.mode !== 'snapshot' || loaded.length < 2) return undefined;
