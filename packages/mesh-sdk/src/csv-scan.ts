@@ -252,8 +252,7 @@ export async function scanCsv(file: string): Promise<CsvScan> {
           skipped.push([0, sepLineEnd]);
           delimiter = hint[1]!.charCodeAt(0);
         } else delimiter = detectDelimiter(joined.subarray(0, newline < 0 ? joined.length : newline));
-        if (joined[sepLineEnd] === 0xef && joined[sepLineEnd + 1] === 0xbb && joined[sepLineEnd + 2] === 0xbf)
-          bomEnd = sepLineEnd + 3;
+        bomEnd = bomAt(joined, sepLineEnd);
         pendingHeader = [];
         consume(joined);
         continue;
@@ -263,6 +262,7 @@ export async function scanCsv(file: string): Promise<CsvScan> {
     if (delimiter < 0 && pendingHeader.length) {
       const joined = Buffer.concat(pendingHeader);
       delimiter = detectDelimiter(joined);
+      bomEnd = bomAt(joined, 0);
       consume(joined);
     }
   } catch (cause) {
@@ -283,6 +283,9 @@ export async function scanCsv(file: string): Promise<CsvScan> {
     // known, so the file is refused whole (a snapshot of its first rows would be wrong).
     unreadable ??= `has an unterminated quote (unterminated quote): the quoted field ${fields} opened on line ${recordLine} never closes`;
   }
+  // A CR ending the last record of a file of LF lines: a line end no reader expects there.
+  if (previous === CR && sawHeader && crlf === 0 && lf > 0)
+    problem ??= `has a carriage return (CR) inside unquoted field ${fields}: quote the field or remove the CR`;
   if (offset > recordStart || !sawHeader) endRecord(offset);
   if (previous === CR) loneCr++;
   if (loneCr > 0 && lf + crlf === 0)
@@ -371,6 +374,11 @@ function failed(hash: ReturnType<typeof createHash>, bytes: number, reason: stri
     mixedLineEndings: false,
     unreadable: reason,
   };
+}
+
+/** The end of a UTF-8 byte order mark at `at`, or 0 where there is none. */
+function bomAt(bytes: Buffer, at: number): number {
+  return bytes[at] === 0xef && bytes[at + 1] === 0xbb && bytes[at + 2] === 0xbf ? at + 3 : 0;
 }
 
 function detectDelimiter(headerLine: Buffer): number {

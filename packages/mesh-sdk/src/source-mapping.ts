@@ -33,10 +33,10 @@ export function mapColumns(
   const problems: string[] = [];
   const names = new Set(source.columns.map((c) => c.name));
   // Then the same letters and digits (`Order ID`, `OrderId`, `order-id` for `order_id`), when
-  // only one file column has them: exports spell headers as their tools please. Only spaces,
-  // separators (_ - .) and SQL Server's brackets are dropped: a sign carries meaning
+  // only one file column has them: exports spell headers as their tools please (`Amount (EUR)`,
+  // `Active?`, `[Order ID]`). A percent or currency sign stays: it carries meaning
   // (`Discount Amount %` is a rate, `Price $` a currency), and such a header is mapped by hand.
-  const folded = (name: string) => name.toLowerCase().replace(/[\s_.\-[\]]/gu, '');
+  const folded = (name: string) => name.toLowerCase().replace(/[^\p{L}\p{N}%\p{Sc}]/gu, '');
   const exactly = (name: string) =>
     fileColumns.find((f) => f === name) ?? fileColumns.find((f) => f.toLowerCase() === name.toLowerCase());
   // A file column another source column takes by name or by --map is not spelled-alike for one more.
@@ -482,14 +482,22 @@ export const INGEST_DECIMAL_OUT_OF_RANGE =
   ' is out of range: a decimal holds up to 29 digits before the point (DECIMAL(38,9))';
 
 /**
- * A decimal written with a decimal comma (`12,50`, as European exports write it), which no
- * warehouse reads: said, rather than "not a valid decimal". A pattern and what follows the value.
+ * Text of a number the patterns above refuse for a reason worth its own words, on every
+ * warehouse alike: a decimal comma (`12,50`, as European exports write it), and a comma before
+ * three digits, which is a thousands separator (1,234 = 1234) or a decimal comma (1.234): the
+ * file alone cannot tell, and a guess either way loads a wrong amount. A pattern and what
+ * follows the value, in order.
  */
-export const INGEST_DECIMAL_COMMA: readonly [pattern: string, words: string] = [
-  '\\s*[+-]?[0-9]+,[0-9]+\\s*',
-  ' has a decimal comma: write a decimal point (12.50), or export the file with one',
+export const INGEST_NUMBER_REFUSALS: ReadonlyArray<readonly [pattern: string, words: string]> = [
+  [
+    '\\s*[+-]?[0-9]+,[0-9]{1,2}\\s*',
+    ' has a decimal comma: write a decimal point (12.50), or export the file with one',
+  ],
+  [
+    '\\s*[+-]?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]*)?\\s*',
+    ' has a comma before three digits, a thousands separator (1,234 for 1234) or a decimal comma (for 1.234): export numbers without separators and with a decimal point',
+  ],
 ];
-
 /**
  * Text of a timestamp the patterns above refuse for a reason worth its own words, on every
  * warehouse alike: a zone abbreviation names several zones (BST is British Summer Time and

@@ -685,9 +685,46 @@ describe('ingesting a Parquet file on BigQuery', () => {
     )!;
     expect(validation).toContain('SELECT ROW_NUMBER() OVER () AS `__line`');
     expect(validation).toContain(
-      "IF(LOWER(TRIM(SAFE_CAST(`t`.`quantity` AS STRING), ' ')) = 'null', NULL, IF(TRIM(SAFE_CAST(`t`.`quantity` AS STRING), ' ') = '', NULL, TRIM(SAFE_CAST(`t`.`quantity` AS STRING), ' '))) AS `__text_quantity`",
+      "IF(LOWER(TRIM(SAFE_CAST(`t`.`quantity` AS STRING), ' ')) = 'null', NULL, IF(TRIM(SAFE_CAST(`t`.`quantity` AS STRING), ' ') = '', NULL, SAFE_CAST(`t`.`quantity` AS STRING))) AS `__text_quantity`",
     );
     expect(validation).toContain('TO_JSON_STRING(`t`) AS `__record`');
+  });
+
+  it('rejects a Parquet list in a mapped column row by row, never casting it, in a query that analyzes', async () => {
+    const file = join(dir, 'nested.parquet');
+    writeFileSync(file, 'PAR1 not really');
+    standIn.onLoad(() => ({
+      schema: [
+        { name: 'order_id', type: 'STRING' },
+        { name: 'quantity', type: 'INT64' },
+        { name: 'status', type: 'STRING', mode: 'REPEATED' },
+      ],
+      rows: [['o1', 2, ['completed']]],
+    }));
+    await warehouse.ingestFile(orders, file);
+    const validation = statements().find((s) =>
+      s.startsWith('CREATE TABLE `retail-mesh-test`.`shop`.`_check_'),
+    )!;
+    expect(validation).toContain('ARRAY_LENGTH(`t`.`status`) > 0 AS `__nested_status`');
+    expect(validation).toContain(
+      "IF(`__nested_status`, 'status: is a list in the file (ARRAY<STRING>), not one value: export the column as a plain value', NULL)",
+    );
+    expect(validation).not.toContain('SAFE_CAST(`t`.`status` AS STRING)');
+    const staging = validation.match(/FROM `retail-mesh-test`\.`shop`\.`(_load_[^`]+)` AS `t`/)![1]!;
+    const analyzer = await createAnalyzer([
+      {
+        path: [PROJECT, 'shop', staging],
+        columns: [
+          { name: 'order_id', type: 'STRING' },
+          { name: 'quantity', type: 'INT64' },
+          { name: 'status', type: 'ARRAY<STRING>' },
+        ],
+      },
+    ]);
+    // The script's first statement, the CREATE TABLE of the checked rows.
+    const [analyzed] = await analyzer.analyzeAll([validation.slice(0, validation.indexOf(';\n'))]);
+    await analyzer.close();
+    expect(analyzed).toEqual(expect.objectContaining({ ok: true }));
   });
 
   it('says a file that is not Parquet cannot be read', async () => {
@@ -1191,6 +1228,9 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
         record('b', { at: '2026-02-01 10:00:00 utc' }),
         record('c', { at: '2026-02-01 10:00:00 +0100' }),
         record('d', { amount: '12,50' }),
+        record('e', { amount: '1,234' }),
+        record('f', { price: '12,5' }),
+        record('g', { qty: ' two ' }),
       ]),
     );
     expect(rows.map((r) => r.reason)).toEqual([
@@ -1198,6 +1238,10 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       'at: "2026-02-01 10:00:00 utc" names UTC in lower case: write Z or UTC',
       'at: "2026-02-01 10:00:00 +0100" has a space before its offset: write the offset straight after the time (10:00:00+01:00)',
       'amount: "12,50" has a decimal comma: write a decimal point (12.50), or export the file with one',
+      'amount: "1,234" has a comma before three digits, a thousands separator (1,234 for 1234) or a decimal comma (for 1.234): export numbers without separators and with a decimal point',
+      'price: "12,5" has a decimal comma: write a decimal point (12.50), or export the file with one',
+      // The text as written, padded, as DuckDB shows it.
+      'qty: " two " is not a valid integer',
     ]);
   });
 

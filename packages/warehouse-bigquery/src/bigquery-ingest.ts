@@ -25,8 +25,8 @@ import {
   erasedValuesSelect,
   erasingBatchError,
   fitFile,
-  INGEST_DECIMAL_COMMA,
   INGEST_DECIMAL_OUT_OF_RANGE,
+  INGEST_NUMBER_REFUSALS,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
   type IngestMapping,
@@ -54,6 +54,12 @@ export interface StagedFile {
   readonly format: 'csv' | 'parquet';
   /** The file's column names, in order (a CSV's header). */
   readonly columns: readonly string[];
+  /**
+   * Parquet columns holding many values or named parts (a list, a struct), with their type
+   * (`ARRAY<STRING>`): refused where a source column holds one value, never cast (a cast of
+   * either to STRING fails the whole query).
+   */
+  readonly nested?: ReadonlyMap<string, string>;
 }
 
 /** How long a staging table outlives a crashed ingest. */
@@ -199,10 +205,13 @@ export function validationStatements(
   const q = dialect.quoteIdent;
   const lit = dialect.literal;
   const csv = staged.format === 'csv';
+  const nested = staged.nested ?? new Map<string, string>();
   const fileColumn = (name: string) =>
     csv
       ? `${q('t')}.${q(`c${staged.columns.indexOf(name) + 1}`)}`
-      : `SAFE_CAST(${q('t')}.${q(name)} AS STRING)`;
+      : nested.has(name)
+        ? 'CAST(NULL AS STRING)'
+        : `SAFE_CAST(${q('t')}.${q(name)} AS STRING)`;
   const text = (c: ColumnSpec) => q(`__text_${c.name}`);
   // Step 1: each column's text, after constants, value maps and the spelling of an enumeration;
   // an empty value is no value, as DuckDB's reader reads it.
@@ -226,21 +235,41 @@ export function validationStatements(
               origin.column,
               unpad
                 ? `NULLIF(TRIM(${fileColumn(origin.column)}, ' '), '')`
-                : `IF(TRIM(${fileColumn(origin.column)}, ' ') = '', NULL, ${c.type === 'string' ? fileColumn(origin.column) : `TRIM(${fileColumn(origin.column)}, ' ')`})`,
+                : `IF(TRIM(${fileColumn(origin.column)}, ' ') = '', NULL, ${fileColumn(origin.column)})`,
             );
     const map = Object.entries(mapping.values[c.name] ?? {});
+    // Value maps see unpadded text in every column, as on DuckDB: a typed or enumerated
+    // column's text is unpadded for them only (its reasons show the text as written).
+    const mapped = map.length && !unpad && origin.kind === 'file' ? `NULLIF(TRIM(${raw}, ' '), '')` : raw;
     const value = map.length
-      ? `CASE ${raw} ${map.map(([a, b]) => `WHEN ${lit(a)} THEN ${b === '' ? 'CAST(NULL AS STRING)' : lit(b)}`).join(' ')} ELSE ${raw} END`
+      ? `CASE ${mapped} ${map.map(([a, b]) => `WHEN ${lit(a)} THEN ${b === '' ? 'CAST(NULL AS STRING)' : lit(b)}`).join(' ')} ELSE ${mapped} END`
       : raw;
     return `${c.values?.length ? enumerated(c.values, value, dialect) : value} AS ${text(c)}`;
   });
   // Parquet text stored as plain BINARY loads as BYTES, which SAFE_CAST decodes as UTF-8: bytes
   // that are not UTF-8 come out NULL, and are said so rather than read as a missing value.
   const notUtf8 = (c: ColumnSpec) => q(`__not_utf8_${c.name}`);
-  const binaryChecked = source.columns.filter((c) => !csv && origins.get(c.name)?.kind === 'file');
+  const fromFile = (c: ColumnSpec) => {
+    const origin = origins.get(c.name);
+    return origin?.kind === 'file' ? origin.column : undefined;
+  };
+  const binaryChecked = source.columns.filter((c) => {
+    const from = fromFile(c);
+    return !csv && from !== undefined && !nested.has(from);
+  });
   for (const c of binaryChecked) {
-    const column = `${q('t')}.${q((origins.get(c.name) as { column: string }).column)}`;
+    const column = `${q('t')}.${q(fromFile(c)!)}`;
     texts.push(`(${column} IS NOT NULL AND SAFE_CAST(${column} AS STRING) IS NULL) AS ${notUtf8(c)}`);
+  }
+  // A list or struct in the file where the column holds one value: said, as on DuckDB.
+  const isNested = (c: ColumnSpec) => q(`__nested_${c.name}`);
+  const nestedChecked = source.columns.filter((c) => !csv && nested.has(fromFile(c) ?? ''));
+  for (const c of nestedChecked) {
+    const type = nested.get(fromFile(c)!)!;
+    const column = `${q('t')}.${q(fromFile(c)!)}`;
+    texts.push(
+      `${type.startsWith('ARRAY') ? `ARRAY_LENGTH(${column}) > 0` : `${column} IS NOT NULL`} AS ${isNested(c)}`,
+    );
   }
   // CSV: lines travel with the rows (a load job keeps no order). Parquet has rows, not lines: they
   // are numbered by ROW_NUMBER() OVER (), in an order BigQuery does not promise to be the file's.
@@ -256,13 +285,23 @@ export function validationStatements(
     const from = origin?.kind === 'file' ? origin.column : undefined;
     const label = `${c.name}${from !== undefined && from !== c.name ? ` (file column ${from})` : ''}`;
     const shown = (what: string) => `CONCAT(${lit(`${label}: `)}, TO_JSON_STRING(${text(c)}), ${lit(what)})`;
+    // Why text that is no number of the column was refused, where its form tells (as on DuckDB).
+    const numberReason = (why: ReadonlyArray<readonly [string, string]>, otherwise: string) =>
+      `CASE ${why.map(([pattern, words]) => `WHEN REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}) THEN ${shown(words)}`).join(' ')} ELSE ${shown(otherwise)} END`;
     const out: string[] = [];
     const value = q(c.name);
     const utf8 = binaryChecked.includes(c);
     if (utf8) out.push(`IF(${notUtf8(c)}, ${lit(`${label}: is not UTF-8 text`)}, NULL)`);
+    const many = nestedChecked.includes(c);
+    if (many) {
+      const type = nested.get(fromFile(c)!)!;
+      out.push(
+        `IF(${isNested(c)}, ${lit(`${label}: is ${type.startsWith('ARRAY') ? 'a list' : 'a struct'} in the file (${type}), not one value: export the column as a plain value`)}, NULL)`,
+      );
+    }
     if (!c.nullable)
       out.push(
-        `IF(${text(c)} IS NULL${utf8 ? ` AND NOT ${notUtf8(c)}` : ''}, ${lit(`${label}: missing`)}, NULL)`,
+        `IF(${text(c)} IS NULL${utf8 ? ` AND NOT ${notUtf8(c)}` : ''}${many ? ` AND NOT ${isNested(c)}` : ''}, ${lit(`${label}: missing`)}, NULL)`,
       );
     if (c.type === 'integer')
       // A fraction is no integer, nor is 1e-20 (NUMERIC rounds it to 0): the text and the
@@ -284,7 +323,11 @@ export function validationStatements(
     } else if (c.type === 'decimal')
       // Text of a number that NUMERIC cannot hold is out of its range, as DuckDB's DECIMAL(38,9).
       out.push(
-        `IF(${text(c)} IS NOT NULL AND ${value} IS NULL, IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${STRICT.decimal})$`)}), ${shown(INGEST_DECIMAL_OUT_OF_RANGE)}, IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${INGEST_DECIMAL_COMMA[0]})$`)}), ${shown(INGEST_DECIMAL_COMMA[1])}, ${shown(' is not a valid decimal')})), NULL)`,
+        `IF(${text(c)} IS NOT NULL AND ${value} IS NULL, ${numberReason([[STRICT.decimal!, INGEST_DECIMAL_OUT_OF_RANGE], ...INGEST_NUMBER_REFUSALS], ' is not a valid decimal')}, NULL)`,
+      );
+    else if (c.type === 'number')
+      out.push(
+        `IF(${text(c)} IS NOT NULL AND ${value} IS NULL, ${numberReason(INGEST_NUMBER_REFUSALS, ' is not a valid number')}, NULL)`,
       );
     else if (c.type !== 'string')
       out.push(
@@ -322,10 +365,10 @@ FROM (
 )`;
   const table = dialect.tableName(checked);
   // An event file (append): a later copy of a key with other values would be dropped unseen, so
-  // it is rejected; identical copies are repeated events, counted. A snapshot's too: it holds a
-  // key once.
+  // it is rejected; identical copies are repeated events, counted. A snapshot's too (it holds a
+  // key once), unless its cursor ranks the copies.
   const conflicts =
-    source.mode === 'append' || source.mode === 'snapshot'
+    source.mode === 'append' || (source.mode === 'snapshot' && !source.cursor)
       ? [
           `UPDATE ${table} AS ${q('c')} SET ${q('__reason')} = ${q('x')}.${q('reason')}
 FROM (${conflictingEventsSelect(source, sql.raw(table), dialect)}) AS ${q('x')}
@@ -521,11 +564,19 @@ export async function ingestFile(
         );
       });
     let fileColumns = scan?.header ?? [];
+    const nestedColumns = new Map<string, string>();
     try {
       await dataset.table(staging.name).load(upload, metadata);
       if (!scan) {
         const [table] = await dataset.table(staging.name).getMetadata();
-        fileColumns = ((table.schema?.fields ?? []) as Array<{ name: string }>).map((f) => f.name);
+        const fields = (table.schema?.fields ?? []) as Array<{ name: string; type?: string; mode?: string }>;
+        fileColumns = fields.map((f) => f.name);
+        for (const f of fields) {
+          const struct = f.type === 'RECORD' || f.type === 'STRUCT';
+          if (f.mode === 'REPEATED')
+            nestedColumns.set(f.name, `ARRAY<${struct ? 'STRUCT' : (f.type ?? 'STRING')}>`);
+          else if (struct) nestedColumns.set(f.name, 'STRUCT');
+        }
       }
     } catch (cause) {
       throw unreadable(
@@ -533,7 +584,7 @@ export async function ingestFile(
         cause,
       );
     }
-    const staged: StagedFile = { table: staging, format, columns: fileColumns };
+    const staged: StagedFile = { table: staging, format, columns: fileColumns, nested: nestedColumns };
     const origins = mapped(fileColumns);
     const header = unmatchedColumns(source, fileColumns, origins);
     const statements = validationStatements(source, staged, checked, mapping, origins, context.dialect);

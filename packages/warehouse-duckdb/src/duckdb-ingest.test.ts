@@ -729,6 +729,27 @@ describe('ingesting files into a source', () => {
       { site_id: 'S1', size: 10 },
       { site_id: 'S2', size: 20 },
     ]);
+    // With a cursor to rank them, the copies are no conflict: the latest is current.
+    const counted = defineSource({
+      domain: shop,
+      name: 'counted',
+      description: 'Stock counts, exported whole',
+      mode: 'snapshot',
+      cursor: 'counted_at',
+      schema: z.object({
+        sku: z.string().describe('SKU').meta({ key: true }),
+        stock: z.int().describe('Units'),
+        counted_at: z.date().describe('When'),
+      }),
+    });
+    const counts = file(
+      'counted.csv',
+      'sku,stock,counted_at\nK1,5,2026-10-01 08:00:00\nK1,3,2026-10-01 12:00:00\n',
+    );
+    expect(await warehouse.ingestFile(counted, counts)).toMatchObject({ loaded: 2, rejected: 0 });
+    expect(await warehouse.query('SELECT sku, stock FROM shop.raw_counted')).toEqual([
+      { sku: 'K1', stock: 3 },
+    ]);
   });
 
   it('says why a 12-hour time, a zone in lower case, a spaced offset and a decimal comma are refused', async () => {
@@ -741,9 +762,10 @@ describe('ingesting files into a source', () => {
         'W3,store,1,1,2026-02-01 10:00:00 +0100,',
         'W4,store,"12,50",1,2026-02-01 10:00:00,',
         'W5,store,1,1,2026-02-01 10:00:00 UTC,',
+        'W6,store,"1,234",1,2026-02-01 10:00:00,',
       ].join('\n'),
     );
-    expect(await ingest(path)).toMatchObject({ loaded: 1, rejected: 4 });
+    expect(await ingest(path)).toMatchObject({ loaded: 1, rejected: 5 });
     expect(await warehouse.query('SELECT line, reason FROM shop.raw_orders_rejects ORDER BY line')).toEqual([
       {
         line: 2,
@@ -760,6 +782,11 @@ describe('ingesting files into a source', () => {
         line: 5,
         reason:
           'amount: "12,50" has a decimal comma: write a decimal point (12.50), or export the file with one',
+      },
+      {
+        line: 7,
+        reason:
+          'amount: "1,234" has a comma before three digits, a thousands separator (1,234 for 1234) or a decimal comma (for 1.234): export numbers without separators and with a decimal point',
       },
     ]);
   });
@@ -863,6 +890,15 @@ describe('ingesting files into a source', () => {
       '\uFEFF"order_id","channel",amount,items,ordered_at,note\r\nC1,store,1,1,2026-10-01 00:00:00,\r\n',
     );
     expect(await ingest(bom)).toMatchObject({ loaded: 1, rejected: 0 });
+    // A header alone, without a newline, after the mark.
+    const bare = file('bom-bare.csv', '\uFEFF"order_id","channel",amount,items,ordered_at,note');
+    expect(await ingest(bare)).toMatchObject({ rows: 0, loaded: 0 });
+    // A CR ending a file of LF lines.
+    const last = file(
+      'cr-last.csv',
+      'order_id,channel,amount,items,ordered_at,note\nC6,store,1,1,2026-10-01 00:00:00,\nC7,store,1,1,2026-10-01 00:00:00,x\r',
+    );
+    expect(await ingest(last)).toMatchObject({ loaded: 1, rejected: 1, sampleRejects: [{ line: 3 }] });
     const cr = file(
       'cr.csv',
       'order_id,channel,amount,items,ordered_at,note\nC2,store,1,1,2026-10-01 00:00:00,North\rSide\nC3,store,1,1,2026-10-01 00:00:00,"South\rSide"\nC4,store,1,1,2026-10-01 00:00:00,\n',
@@ -890,6 +926,7 @@ describe('ingesting files into a source', () => {
       { order_id: 'C1', note: null },
       { order_id: 'C3', note: 'South\rSide' },
       { order_id: 'C4', note: null },
+      { order_id: 'C6', note: null },
     ]);
   });
 

@@ -4,8 +4,8 @@ import {
   type ColumnSpec,
   type CsvScan,
   columnBounds,
-  INGEST_DECIMAL_COMMA,
   INGEST_DECIMAL_OUT_OF_RANGE,
+  INGEST_NUMBER_REFUSALS,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
   type IngestMapping,
@@ -117,7 +117,7 @@ function unpadded(column: ColumnSpec, text: string): string {
  */
 const nullWord = (text: string) => `(trim(${text}) ILIKE 'null' OR trim(${text}) = '')`;
 
-/** Typed text without the spaces around it, and none when that leaves nothing. */
+/** Text without the spaces around it, and none when that leaves nothing: for a value map. */
 const unpaddedTyped = (text: string) =>
   `CASE WHEN prefix(${text}, ' ') OR suffix(${text}, ' ') THEN NULLIF(trim(${text}), '') ELSE NULLIF(${text}, '') END`;
 
@@ -149,8 +149,9 @@ function mappedRaw(
         : lit(origin.value)
       : unpadded(column, fileText(origin.column, binary));
   const values = Object.entries(mapping.values[column.name] ?? {});
-  // Value maps see unpadded text in every column: a typed one's is unpadded for them only.
-  if (values.length && column.type !== 'string' && !column.values?.length && origin.kind === 'file')
+  // Value maps see unpadded text in every column: a typed or enumerated one's is unpadded for
+  // them only (its reasons show the text as written).
+  if (values.length && origin.kind === 'file' && (column.type !== 'string' || column.values?.length))
     raw = unpaddedTyped(raw);
   if (values.length) {
     // A value mapped to nothing ('' or null in a mapping file) is no value, in every column.
@@ -239,9 +240,8 @@ export function validationSql(
       // Text of the column's form that still does not convert says why, where one can tell.
       const why = [
         ...(c.type === 'timestamp' ? INGEST_TIMESTAMP_REFUSALS : []),
-        ...(c.type === 'decimal'
-          ? ([[STRICT.decimal!, INGEST_DECIMAL_OUT_OF_RANGE], INGEST_DECIMAL_COMMA] as const)
-          : []),
+        ...(c.type === 'decimal' ? ([[STRICT.decimal!, INGEST_DECIMAL_OUT_OF_RANGE]] as const) : []),
+        ...(c.type === 'decimal' || c.type === 'number' ? INGEST_NUMBER_REFUSALS : []),
       ];
       const words = why.length
         ? `CASE ${why.map(([pattern, words]) => `WHEN regexp_full_match(${raw}, ${lit(pattern)}) THEN ${lit(words)}`).join(' ')} ELSE ${lit(` is not a valid ${c.type}`)} END`

@@ -1705,9 +1705,10 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         await this.run(
           `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line, binary, nested)}`,
         );
-        if (source.mode === 'append' || source.mode === 'snapshot') {
+        if (source.mode === 'append' || (source.mode === 'snapshot' && !source.cursor)) {
           // A later copy of an event or of a snapshot's key with other values would be dropped
-          // unseen (or keep the other copy): a reject instead.
+          // unseen (or keep the other copy): a reject instead. A snapshot with a cursor keeps
+          // the copy it ranks first.
           await this.run(
             `UPDATE ${checked} SET __reason = x.reason FROM (${conflictingEventsSelect(source, sql.raw(checked), duckdbDialect)}) AS x WHERE ${checked}.__line = x.__line`,
           );

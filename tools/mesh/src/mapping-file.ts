@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type IngestMapping, UsageError, z } from '@retail-mesh/sdk';
-import { parse } from 'yaml';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import { parseYamlFile } from './yaml-file.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -47,28 +47,28 @@ export function readMappingFile(file: string): { source: string | undefined; map
   const { value } = parseYamlFile(mappingFileSchema, text, file, 'invalid-mapping');
   // Values are data, not YAML's numbers and booleans: `0012` is the store 0012, not 12, and a
   // value-map key `01` is the text 01. Read once more as text (the failsafe schema) for them.
-  const written = parse(text, { schema: 'failsafe' }) as {
-    set?: Record<string, string>;
-    values?: Record<string, Record<string, string>>;
-  } | null;
-  // The text as written, except a null target (YAML's null, ~ or nothing), which the failsafe
-  // reading sees as text (`null`, `~`, ''): it maps to no value, as '' does. Keys are read as
-  // written too (`01` stays 01), so the typed reading is consulted where its key is the same.
-  const nulls = new Set(['', '~', 'null', 'Null', 'NULL']);
-  const values = Object.fromEntries(
-    Object.entries(written?.values ?? {}).map(([column, map]) => {
-      const typed: Record<string, string | null> = value.values[column] ?? {};
-      return [
-        column,
-        Object.fromEntries(
-          Object.entries(map ?? {}).map(([from, text]) => {
-            const none = from in typed ? typed[from] === null : nulls.has(String(text));
-            return [from, none ? '' : String(text)];
-          }),
-        ),
-      ];
-    }),
-  );
+  const document = parseDocument(text, { schema: 'failsafe' });
+  const written = document.toJS() as { set?: Record<string, string> } | null;
+  // A value-map target written as YAML's null (`null`, `~` or nothing, unquoted) is no value, as
+  // '' is; quoted, `'null'` is the text null (the word NULL, no value anyway).
+  const values: Record<string, Record<string, string>> = {};
+  const maps = document.get('values');
+  if (isMap(maps))
+    for (const column of maps.items) {
+      const map: Record<string, string> = {};
+      values[String(isScalar(column.key) ? column.key.value : column.key)] = map;
+      if (!isMap(column.value)) continue;
+      for (const pair of column.value.items) {
+        const from = String(isScalar(pair.key) ? pair.key.value : pair.key);
+        const to = pair.value;
+        const none =
+          to === null ||
+          (isScalar(to) &&
+            to.type === 'PLAIN' &&
+            ['', '~', 'null', 'Null', 'NULL'].includes(String(to.value)));
+        map[from] = none ? '' : String(isScalar(to) ? to.value : to);
+      }
+    }
   return {
     source: value.source,
     mapping: { rename: value.rename, set: written?.set ?? value.set, values },

@@ -30,8 +30,13 @@ const COLUMN_TYPES = {
   TIMESTAMP: TypeKind.TYPE_TIMESTAMP,
 } as const;
 
-/** A BigQuery column type a catalog table can declare. */
-export type AnalyzerColumnType = keyof typeof COLUMN_TYPES;
+/** A BigQuery column type a catalog table can declare (a Parquet list loads as ARRAY<STRING>). */
+export type AnalyzerColumnType = keyof typeof COLUMN_TYPES | 'ARRAY<STRING>';
+
+const columnType = (type: AnalyzerColumnType): TypeProto =>
+  type === 'ARRAY<STRING>'
+    ? { typeKind: TypeKind.TYPE_ARRAY, arrayType: { elementType: { typeKind: TypeKind.TYPE_STRING } } }
+    : { typeKind: COLUMN_TYPES[type] };
 
 /**
  * A table the analyzer knows. `[project, dataset, table]` resolves as `project.dataset.table` and as
@@ -97,7 +102,7 @@ export async function createAnalyzer(
   const base = new Map<string, CatalogEntry>();
   for (const table of tables) {
     const path = qualify([...table.path]);
-    const columns = table.columns.map((c) => ({ name: c.name, type: { typeKind: COLUMN_TYPES[c.type] } }));
+    const columns = table.columns.map((c) => ({ name: c.name, type: columnType(c.type) }));
     if (!base.has(pathKey(path))) base.set(pathKey(path), { path, columns });
   }
   const baseId = await registerCatalog(server, base);

@@ -250,7 +250,8 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
       ),
     );
     for (const o of outcomes) {
-      if (o.error)
+      // Files not loaded after a failed one are said once, below, not one by one.
+      if (o.error && o.error.code !== 'ingest-stopped')
         io.out(`${color.red('✗')} ${o.error.code} (${describeSubject(o.error.subject)}): ${o.error.message}`);
       if (o.result?.replacedSample)
         io.out(
@@ -289,6 +290,11 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
     io.out(
       `\n${source.id}: ${formatInt(loaded)} rows loaded, ${formatInt(rejected)} rejected, ${stoppedCount(failed, outcomes.length)}.`,
     );
+    const waited = outcomes.filter((o) => o.error?.code === 'ingest-stopped');
+    if (waited.length)
+      io.out(
+        `${color.yellow('!')} ${waited.length === 1 ? waited[0]!.file : `${waited.length} files from ${waited[0]!.file} on`} not loaded: ${waited[0]!.error!.message.slice(waited[0]!.error!.message.indexOf(': ') + 2)}`,
+      );
     io.out(stateLine(state));
     const warning = snapshotWarning(source, outcomes);
     if (warning) io.out(`${color.yellow('!')} ${warning}`);
@@ -412,13 +418,13 @@ function refuseOtherFormat(source: Source, file: string, format: 'csv' | 'parque
   );
 }
 
-/** A snapshot is one file: several files in one call each replaced the one before. */
 /** How many of the files named failed, and how many after a failed one were not loaded. */
 function stoppedCount(failed: ReadonlyArray<{ error?: { code: string } }>, files: number): string {
   const waited = failed.filter((o) => o.error?.code === 'ingest-stopped').length;
   return `${failed.length - waited} of ${files} files failed${waited ? `, ${waited} after it not loaded` : ''}`;
 }
 
+/** A snapshot is one file: several files in one call each replaced the one before. */
 function snapshotWarning(source: Source, outcomes: ReadonlyArray<{ file: string; result?: IngestResult }>) {
   const loaded = outcomes.filter((o) => o.result?.status === 'loaded');
   if (source.mode !== 'snapshot' || loaded.length < 2) return undefined;
