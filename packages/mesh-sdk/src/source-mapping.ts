@@ -482,6 +482,12 @@ export const INGEST_DECIMAL_OUT_OF_RANGE =
   ' is out of range: a decimal holds up to 29 digits before the point (DECIMAL(38,9))';
 
 /**
+ * Whether a value map's target is no value: nothing (`''`, or null in a mapping file), or the
+ * word NULL, which is no value in every column (as in a file), on every warehouse alike.
+ */
+export const mapsToNothing = (target: string): boolean => /^ *(null)? *$/i.test(target);
+
+/**
  * Text of a number the patterns above refuse for a reason worth its own words, on every
  * warehouse alike: a decimal comma (`12,50`, as European exports write it), and a comma before
  * three digits, which is a thousands separator (1,234 = 1234) or a decimal comma (1.234): the

@@ -1197,7 +1197,7 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
   });
 
   it('reads spaces only, and a value mapped to nothing, as no value in every column type, as DuckDB does', async () => {
-    const none = { 'N/A': '' };
+    const none = { 'N/A': '', '-': 'null' };
     const mapping: IngestMapping = {
       ...EMPTY_MAPPING,
       values: { qty: none, day: none, at: none, channel: none, amount: none },
@@ -1206,7 +1206,7 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       rules,
       csvOf([
         record('a', { qty: '   ', day: '          ', at: ' ', channel: '  ', amount: '  ' }),
-        record('b', { qty: 'N/A', day: 'N/A', at: 'N/A', channel: 'N/A', amount: 'N/A' }),
+        record('b', { qty: 'N/A', day: '-', at: 'N/A', channel: '-', amount: 'N/A' }),
         record('c', { qty: ' 4 ', day: ' 2026-01-02 ', amount: ' 1.5 ' }),
       ]),
       mapping,

@@ -32,6 +32,7 @@ import {
   type IngestMapping,
   type IngestOptions,
   type IngestResult,
+  mapsToNothing,
   reloads,
   repeatedEventsSelect,
   repeatsInFileSelect,
@@ -242,7 +243,7 @@ export function validationStatements(
     // column's text is unpadded for them only (its reasons show the text as written).
     const mapped = map.length && !unpad && origin.kind === 'file' ? `NULLIF(TRIM(${raw}, ' '), '')` : raw;
     const value = map.length
-      ? `CASE ${mapped} ${map.map(([a, b]) => `WHEN ${lit(a)} THEN ${b === '' ? 'CAST(NULL AS STRING)' : lit(b)}`).join(' ')} ELSE ${mapped} END`
+      ? `CASE ${mapped} ${map.map(([a, b]) => `WHEN ${lit(a)} THEN ${mapsToNothing(b) ? 'CAST(NULL AS STRING)' : lit(b)}`).join(' ')} ELSE ${mapped} END`
       : raw;
     return `${c.values?.length ? enumerated(c.values, value, dialect) : value} AS ${text(c)}`;
   });

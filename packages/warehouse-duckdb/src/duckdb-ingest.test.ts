@@ -844,7 +844,7 @@ describe('ingesting files into a source', () => {
     );
     const mapping = {
       values: Object.fromEntries(
-        ['manager', 'closed_on', 'size', 'open'].map((c) => [c, { 'N/A': '', '-': '' }]),
+        ['manager', 'closed_on', 'size', 'open'].map((c) => [c, { 'N/A': '', '-': 'NULL' }]),
       ),
     };
     expect(await warehouse.ingestFile(shops, path, { mapping })).toMatchObject({ loaded: 4, rejected: 0 });

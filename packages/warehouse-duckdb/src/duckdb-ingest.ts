@@ -10,6 +10,7 @@ import {
   INGEST_TIMESTAMP_REFUSALS,
   type IngestMapping,
   MAX_RECORD_BYTES,
+  mapsToNothing,
   type Source,
 } from '@retail-mesh/sdk';
 import { duckdbDialect } from './duckdb-dialect.js';
@@ -154,8 +155,9 @@ function mappedRaw(
   if (values.length && origin.kind === 'file' && (column.type !== 'string' || column.values?.length))
     raw = unpaddedTyped(raw);
   if (values.length) {
-    // A value mapped to nothing ('' or null in a mapping file) is no value, in every column.
-    raw = `CASE ${raw} ${values.map(([from, to]) => `WHEN ${lit(from)} THEN ${to === '' ? 'CAST(NULL AS VARCHAR)' : lit(to)}`).join(' ')} ELSE ${raw} END`;
+    // A value mapped to nothing ('' or null in a mapping file, or the word NULL) is no value,
+    // in every column.
+    raw = `CASE ${raw} ${values.map(([from, to]) => `WHEN ${lit(from)} THEN ${mapsToNothing(to) ? 'CAST(NULL AS VARCHAR)' : lit(to)}`).join(' ')} ELSE ${raw} END`;
   }
   if (column.values?.length) {
     // A value spelled as the contract spells it stays itself, even beside one that differs
