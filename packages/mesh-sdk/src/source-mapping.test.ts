@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineDomain } from './domain.js';
 import { defineSource } from './source.js';
 import { EMPTY_MAPPING } from './source-log.js';
-import { erasableColumns, mapColumns } from './source-mapping.js';
+import { erasableColumns, mapColumns, unmatchedColumns } from './source-mapping.js';
 
 const order = defineDomain({
   name: 'order',
@@ -60,6 +60,15 @@ describe('mapColumns', () => {
     expect(origins(['Order ID €', 'ordered_at']).problems).toEqual([
       expect.stringMatching(/^column order_id \(required\) is not in the file/),
     ]);
+  });
+
+  it('names the columns taken by their spelling, not those asked for by a rename', () => {
+    const mapping = { ...EMPTY_MAPPING, rename: { ordered_at: 'When' } };
+    const columns = ['Order ID', 'When', 'store_id'];
+    const { origins: found } = mapColumns(orders, columns, mapping);
+    expect(unmatchedColumns(orders, columns, found, mapping.rename).respelled).toEqual({
+      order_id: 'Order ID',
+    });
   });
 
   it('names the optional columns an upsert export lacks as erasable, none of an event source', () => {

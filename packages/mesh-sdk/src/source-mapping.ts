@@ -98,13 +98,25 @@ export function unmatchedColumns(
   source: Source,
   fileColumns: readonly string[],
   origins: ReadonlyMap<string, ColumnOrigin>,
-): { unused: string[]; missing: string[]; flag: string | undefined } {
+  /** The explicit renames (`--map`, `rename:`): file columns taken by name, not by spelling. */
+  renamed: Readonly<Record<string, string>> = {},
+): {
+  unused: string[];
+  missing: string[];
+  /** Source column -> the file column taken for it by its spelling (`Order ID` for order_id). */
+  respelled: Record<string, string>;
+  flag: string | undefined;
+} {
   const used = new Set([...origins.values()].flatMap((o) => (o.kind === 'file' ? [o.column] : [])));
+  const respelled: Record<string, string> = {};
+  for (const [column, origin] of origins)
+    if (origin.kind === 'file' && origin.column !== column && renamed[column] === undefined)
+      respelled[column] = origin.column;
   const unused = fileColumns.filter((f) => !used.has(f));
   const missing = source.columns
     .filter((c) => c.nullable && origins.get(c.name)?.kind === 'absent')
     .map((c) => c.name);
-  if (!unused.length || !missing.length) return { unused, missing, flag: undefined };
+  if (!unused.length || !missing.length) return { unused, missing, respelled, flag: undefined };
   // The likeliest pair for the hint: the unused column sharing most words with the missing one.
   const words = (name: string) =>
     new Set(
@@ -118,7 +130,7 @@ export function unmatchedColumns(
   const from = [...unused].sort((a, b) => shared(b) - shared(a))[0]!;
   const list = (names: readonly string[]) => names.join(', ');
   const flag = `has file column${unused.length === 1 ? '' : 's'} ${list(unused)} that no column of ${source.id} takes, while its optional column${missing.length === 1 ? '' : 's'} ${list(missing)} loaded as NULL: a misspelt header? Map it (--map ${target}=${from}), revert this batch and ingest the file again`;
-  return { unused, missing, flag };
+  return { unused, missing, respelled, flag };
 }
 
 /** `b.k = c.k` for every key column of the source: a batch row (`b`) and a stored one (`c`). */

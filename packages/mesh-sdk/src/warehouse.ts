@@ -458,6 +458,11 @@ export interface IngestResult {
   /** Optional source columns the file lacks: loaded as NULL. */
   readonly missingColumns?: readonly string[];
   /**
+   * Source columns taken from a file column of another spelling, unasked (`Order ID` for
+   * order_id): source column -> file column, so that a reader sees which header fed which.
+   */
+  readonly respelledColumns?: Readonly<Record<string, string>>;
+  /**
    * Rows of an event source (`append`) that repeat an event: copies of an earlier line of the
    * file (same key, same values; a copy with other values is rejected), or rows whose key an
    * earlier batch holds with other values. The first copy counts, so they changed nothing.

@@ -587,7 +587,7 @@ export async function ingestFile(
     }
     const staged: StagedFile = { table: staging, format, columns: fileColumns, nested: nestedColumns };
     const origins = mapped(fileColumns);
-    const header = unmatchedColumns(source, fileColumns, origins);
+    const header = unmatchedColumns(source, fileColumns, origins, mapping.rename);
     const statements = validationStatements(source, staged, checked, mapping, origins, context.dialect);
     const [summary] = await context.script(statements);
     const rows = Number(summary?.rows ?? 0);
@@ -665,6 +665,7 @@ export async function ingestFile(
       ),
       ...(header.unused.length ? { unusedColumns: header.unused } : {}),
       ...(header.missing.length ? { missingColumns: header.missing } : {}),
+      ...(Object.keys(header.respelled).length ? { respelledColumns: header.respelled } : {}),
       ...(repeatedEvents !== undefined ? { repeatedEvents } : {}),
       ...reloads(live, sha256, mapping),
       sampleRejects,

@@ -1685,7 +1685,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             .filter(([, type]) => /^(STRUCT|MAP|UNION)\(|\[\d*\]$/.test(type)),
         );
         const origins = fitFile(source, file, fileColumns, mapping, scan?.repeated);
-        const header = unmatchedColumns(source, fileColumns, origins);
+        const header = unmatchedColumns(source, fileColumns, origins, mapping.rename);
         let line: { select: string; join?: string };
         if (scan?.lines) {
           // Records that do not sit one per line after the header: their lines, by row.
@@ -1828,6 +1828,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           ),
           ...(header.unused.length ? { unusedColumns: header.unused } : {}),
           ...(header.missing.length ? { missingColumns: header.missing } : {}),
+          ...(Object.keys(header.respelled).length ? { respelledColumns: header.respelled } : {}),
           ...(repeatedEvents !== undefined ? { repeatedEvents } : {}),
           ...reloads(live, sha256, mapping),
           sampleRejects,

@@ -175,6 +175,41 @@ describe('mesh ingest', () => {
     ]);
   });
 
+  it('says which file columns it read by their spelling', async () => {
+    const db8 = join(dir, 'spelled.duckdb');
+    const export_ = join(dir, 'orders-spelled.csv');
+    writeFileSync(
+      export_,
+      'Order ID,CUSTOMER_ID,channel,Status,ordered_at\nS1,C00000001,online,completed,2026-11-30 10:00:00\n',
+    );
+    const r = await mesh(
+      'ingest',
+      'order.orders',
+      '--from',
+      export_,
+      '--map',
+      'status=Status',
+      '--db',
+      db8,
+      '--json',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    // Asked for by --map: not by spelling.
+    expect(r.json().files[0].result.respelledColumns).toEqual({
+      order_id: 'Order ID',
+      customer_id: 'CUSTOMER_ID',
+    });
+    const again = join(dir, 'orders-spelled-2.csv');
+    writeFileSync(
+      again,
+      'Order ID,customer_id,channel,status,ordered_at\nS2,C00000001,online,completed,2026-11-30 11:00:00\n',
+    );
+    const text = await mesh('ingest', 'order.orders', '--from', again, '--db', db8);
+    expect(text.stdout).toMatch(
+      /batch \d+: Order ID read as order_id \(by spelling; --map <column>=<file column> says otherwise\)\./,
+    );
+  });
+
   it('says when a resent event carries other values: the first copy counts', async () => {
     const db3 = join(dir, 'events.duckdb');
     const header = 'order_id,line_number,returned_quantity,reason,returned_at,refund_amount';

@@ -264,6 +264,13 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
         io.out(
           `${color.yellow('!')} batch ${o.result!.batchId}: file column${unused.length === 1 ? '' : 's'} ${unused.join(', ')} not loaded: no column of ${source.id} takes ${unused.length === 1 ? 'it' : 'them'} (mesh sources ${source.domain.name} lists its columns; --map <column>=<file column> maps one).`,
         );
+      const respelled = Object.entries(
+        o.result?.status === 'loaded' ? (o.result.respelledColumns ?? {}) : {},
+      );
+      if (respelled.length)
+        io.out(
+          `  batch ${o.result!.batchId}: ${respelled.map(([column, from]) => `${from} read as ${column}`).join(', ')} (by spelling; --map <column>=<file column> says otherwise).`,
+        );
       if (missing.length)
         io.out(
           `${color.yellow('!')} batch ${o.result!.batchId}: optional column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${source.id} loaded as NULL: the file lacks ${missing.length === 1 ? 'it' : 'them'}.`,
