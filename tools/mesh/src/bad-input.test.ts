@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { storeLocations } from '@retail-mesh/domain-store';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import {
@@ -1692,6 +1693,17 @@ const cases: Case[] = [
     error: 'ingest-unreadable',
     message:
       /stores\.parquet is not a Parquet file \(it does not start with PAR1\) though its name ends in \.parquet/,
+  },
+  {
+    name: 'a gzip-compressed CSV passed with --format parquet',
+    args: (c) => {
+      const file = join(c.dir, 'stores.csv.gz');
+      writeFileSync(file, gzipSync(`${STORES_HEADER}\n${STORE}\n`));
+      return ['ingest', 'store.stores', '--from', file, '--format', 'parquet', '--db', c.db];
+    },
+    code: 1,
+    error: 'ingest-unreadable',
+    message: /stores\.csv\.gz is gzip-compressed, not a Parquet file: decompress it \(gunzip\)/,
   },
   {
     name: 'a Parquet file cut short',

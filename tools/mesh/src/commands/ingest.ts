@@ -420,7 +420,9 @@ function refuseOtherFormat(source: Source, file: string, format: 'csv' | 'parque
     'ingest-unreadable',
     expected === 'csv'
       ? `${file} is a Parquet file, not CSV: name it .parquet or pass --format parquet.`
-      : `${file} is not a Parquet file (it does not start with PAR1)${format ? '' : ' though its name ends in .parquet'}: pass --format csv if it is a CSV export.`,
+      : head[0] === 0x1f && head[1] === 0x8b
+        ? `${file} is gzip-compressed, not a Parquet file: decompress it (gunzip) and ingest the file inside.`
+        : `${file} is not a Parquet file (it does not start with PAR1)${format ? '' : ' though its name ends in .parquet'}: pass --format csv if it is a CSV export.`,
     { domain: source.domain.name, source: source.name, file },
   );
 }
