@@ -222,6 +222,11 @@ export function validationStatements(
     // exports pad values, and a padded key would load as another entity. An enumeration keeps
     // its text, matched ignoring those spaces (`enumerated`).
     const unpad = c.type === 'string' && !c.values?.length;
+    // Spaces only are no value, unless the enumeration holds that very text (as on DuckDB).
+    const keptBlank = (column: ColumnSpec, value: string) => {
+      const blank = (column.values ?? []).filter((v) => v.replace(/^ +| +$/g, '') === '');
+      return blank.length ? ` AND ${value} NOT IN (${blank.map(lit).join(', ')})` : '';
+    };
     // The word NULL, in any case, is no value in every column, as on DuckDB.
     const notNullWord = (column: string, value: string) =>
       `IF(LOWER(TRIM(${fileColumn(column)}, ' ')) = 'null', NULL, ${value})`;
@@ -236,7 +241,7 @@ export function validationStatements(
               origin.column,
               unpad
                 ? `NULLIF(TRIM(${fileColumn(origin.column)}, ' '), '')`
-                : `IF(TRIM(${fileColumn(origin.column)}, ' ') = '', NULL, ${fileColumn(origin.column)})`,
+                : `IF(TRIM(${fileColumn(origin.column)}, ' ') = ''${keptBlank(c, fileColumn(origin.column))}, NULL, ${fileColumn(origin.column)})`,
             );
     const map = Object.entries(mapping.values[c.name] ?? {});
     // Value maps see unpadded text in every column, as on DuckDB: a typed or enumerated

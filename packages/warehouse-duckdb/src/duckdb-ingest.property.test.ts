@@ -476,12 +476,13 @@ function comparable(column: ColumnPlan, value: unknown): string {
 }
 
 /**
- * The records of an event file (`append`) as the warehouse takes them: a valid record that
- * repeats an earlier valid record's key (`id`) with other values is rejected (it would be lost);
- * an identical copy is loaded, a repeated event.
+ * The records of an event file (`append`), or of a snapshot (these have no cursor), as the
+ * warehouse takes them: a valid record that repeats an earlier valid record's key (`id`) with
+ * other values is rejected (it would be lost, or which copy is current could not be told); an
+ * identical copy is loaded (a repeated event; the same row of a snapshot).
  */
 function withConflictsRejected(plan: FilePlan, records: readonly Record_[]): Record_[] {
-  if (plan.source.mode !== 'append') return [...records];
+  if (plan.source.mode !== 'append' && plan.source.mode !== 'snapshot') return [...records];
   const first = new Map<string, string>();
   return records.map((record) => {
     if (!record.valid) return record;
@@ -596,9 +597,9 @@ describe('ingestRows', () => {
         sourcePlan.chain((plan) =>
           fc.tuple(
             fc.constant(plan),
-            // An event file repeating a key with other values has its later rows rejected
-            // (see the conformance suite): events here are one row a key.
-            plan.mode === 'append'
+            // An event file, or a snapshot without a cursor, repeating a key with other values
+            // has its later rows rejected (see the conformance suite): one row a key here.
+            plan.mode === 'append' || plan.mode === 'snapshot'
               ? fc.uniqueArray(fc.tuple(...plan.columns.map(jsValue)), {
                   minLength: 1,
                   maxLength: 10,

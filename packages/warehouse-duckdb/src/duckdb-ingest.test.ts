@@ -856,6 +856,27 @@ describe('ingesting files into a source', () => {
     ]);
   });
 
+  it('keeps spaces only where the enumeration holds that very text', async () => {
+    const marks = defineSource({
+      domain: shop,
+      name: 'marks',
+      description: 'Marks',
+      mode: 'upsert',
+      schema: z.object({
+        mark_id: z.string().describe('Mark').meta({ key: true }),
+        blank: z.enum([' ', 'x']).describe('A blank is a value here'),
+        other: z.enum(['a', 'b']).nullable().describe('A blank is no value here'),
+      }),
+    });
+    if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
+    const path = file('marks.csv', 'mark_id,blank,other\nM1, ,  \nM2,x,a\n');
+    expect(await warehouse.ingestFile(marks, path)).toMatchObject({ loaded: 2, rejected: 0 });
+    expect(await warehouse.query('SELECT * FROM shop.raw_marks ORDER BY 1')).toEqual([
+      { mark_id: 'M1', blank: ' ', other: null },
+      { mark_id: 'M2', blank: 'x', other: 'a' },
+    ]);
+  });
+
   it('rejects Parquet lists and structs instead of loading them as text', async () => {
     const path = join(dir, 'nested.parquet');
     await warehouse.query(

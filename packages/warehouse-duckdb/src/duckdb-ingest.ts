@@ -105,7 +105,12 @@ function unpadded(column: ColumnSpec, text: string): string {
   // is told here (strlen first: a byte count costs nothing, lower() only runs on four bytes);
   // a number, date, time or boolean "NULL" converts to nothing anyway, and only its reason
   // reads the word (`nullWord`), off the path of valid rows.
-  if (column.values?.length) return `CASE WHEN ${nullWord(text)} THEN NULL ELSE ${text} END`;
+  if (column.values?.length) {
+    // Spaces only are no value, unless the enumeration holds that very text.
+    const blank = column.values.filter((v) => v.replace(/^ +| +$/g, '') === '');
+    const kept = blank.length ? ` AND ${text} NOT IN (${blank.map(lit).join(', ')})` : '';
+    return `CASE WHEN trim(${text}) ILIKE 'null' OR (trim(${text}) = ''${kept}) THEN NULL ELSE ${text} END`;
+  }
   if (column.type !== 'string') return text;
   return `CASE WHEN strlen(trim(${text})) = 4 AND lower(trim(${text})) = 'null' THEN NULL ELSE NULLIF(trim(${text}), '') END`;
 }
