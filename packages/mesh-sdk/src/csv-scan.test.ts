@@ -65,6 +65,11 @@ describe('scanCsv', () => {
 
   it('refuses a file of CR line endings, and flags mixed LF and CRLF for a copy in LF that keeps quoted fields whole', async () => {
     expect((await scanCsv(file('a,b\r1,x\r2,y\r'))).unreadable).toMatch(/CR alone/);
+    // CR CR LF, as Python's csv module writes on Windows: said, not read as stray CRs.
+    const doubled = await scanCsv(file('a,b\r\r\n1,x\r\r\n2,"y\r\r\nz"\r\r\n'));
+    expect(doubled.unreadable).toMatch(/^ends its lines with CR CR LF \(Python's csv module/);
+    // A CR CR LF inside quotes alone is the field's text.
+    expect((await scanCsv(file('a,b\r\n1,"x\r\r\ny"\r\n'))).unreadable).toBeUndefined();
     const path = file('a,b\r\n1,"x\r\ny"\r\n2,y\n3,z\r\n');
     const scan = await scanCsv(path);
     expect(scan).toMatchObject({ mixedLineEndings: true, records: 3, unreadable: undefined });

@@ -94,6 +94,8 @@ export async function scanCsv(file: string): Promise<CsvScan> {
   let crlf = 0;
   let loneCr = 0;
   let previous = -1;
+  let twoBack = -1; // the byte before `previous`
+  let crCrLf = 0; // line ends CR CR LF
   let records = 0;
   let lines = new Uint32Array(1024);
   let regular = true;
@@ -173,6 +175,7 @@ export async function scanCsv(file: string): Promise<CsvScan> {
       // quoted after it (PowerShell's Export-Csv writes `\uFEFF"id",...`).
       if (offset < bomEnd) continue;
       if (inQuotes) {
+        twoBack = previous;
         previous = b;
         if (b === QUOTE) {
           inQuotes = false;
@@ -185,9 +188,11 @@ export async function scanCsv(file: string): Promise<CsvScan> {
       if (b === LF) {
         if (previous === CR) crlf++;
         else lf++;
+        if (previous === CR && twoBack === CR) crCrLf++;
         endRecord(offset + 1);
         startRecord();
         line++;
+        twoBack = previous;
         previous = b;
         continue;
       }
@@ -198,6 +203,7 @@ export async function scanCsv(file: string): Promise<CsvScan> {
         if (sawHeader)
           problem ??= `has a carriage return (CR) inside unquoted field ${fields}: quote the field or remove the CR`;
       }
+      twoBack = previous;
       previous = b;
       if (b === CR) continue; // CRLF, or a stray CR before the newline
       // A line of spaces (and tabs, where they do not delimit) is blank, as an empty line is.
@@ -288,6 +294,11 @@ export async function scanCsv(file: string): Promise<CsvScan> {
     problem ??= `has a carriage return (CR) inside unquoted field ${fields}: quote the field or remove the CR`;
   if (offset > recordStart || !sawHeader) endRecord(offset);
   if (previous === CR) loneCr++;
+  // Python's csv module on Windows, writing to a file opened without newline='', ends every
+  // line so: no reader takes it, and record by record it would read as stray CRs.
+  if (crCrLf > 0)
+    unreadable ??=
+      "ends its lines with CR CR LF (Python's csv module on Windows writes so to a file opened without newline=''): convert the line endings to CRLF or LF, or write the file with newline=''";
   if (loneCr > 0 && lf + crlf === 0)
     unreadable ??=
       'ends its lines with CR alone (line endings of classic Mac OS): re-export it with LF or CRLF line endings';
