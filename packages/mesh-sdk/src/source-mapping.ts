@@ -500,6 +500,13 @@ export const INGEST_DECIMAL_OUT_OF_RANGE =
 export const mapsToNothing = (target: string): boolean => /^ *(null)? *$/i.test(target);
 
 /**
+ * The values of an enumeration that are spaces only: those stay values where a file holds them,
+ * though spaces only are otherwise no value, on every warehouse alike.
+ */
+export const blankEnumValues = (column: ColumnSpec): string[] =>
+  (column.values ?? []).filter((v) => /^ *$/.test(v));
+
+/**
  * Text of a number the patterns above refuse for a reason worth its own words, on every
  * warehouse alike: a decimal comma (`12,50`, as European exports write it), and a comma before
  * three digits, which is a thousands separator (1,234 = 1234) or a decimal comma (1.234): the

@@ -14,6 +14,7 @@ import {
   batchFlag,
   batchOfFile,
   batchRecordOf,
+  blankEnumValues,
   type ColumnOrigin,
   type ColumnSpec,
   type CsvScan,
@@ -224,7 +225,7 @@ export function validationStatements(
     const unpad = c.type === 'string' && !c.values?.length;
     // Spaces only are no value, unless the enumeration holds that very text (as on DuckDB).
     const keptBlank = (column: ColumnSpec, value: string) => {
-      const blank = (column.values ?? []).filter((v) => v.replace(/^ +| +$/g, '') === '');
+      const blank = blankEnumValues(column);
       return blank.length ? ` AND ${value} NOT IN (${blank.map(lit).join(', ')})` : '';
     };
     // The word NULL, in any case, is no value in every column, as on DuckDB.

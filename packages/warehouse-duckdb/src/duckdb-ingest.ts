@@ -1,5 +1,6 @@
 import {
   type Bound,
+  blankEnumValues,
   type ColumnOrigin,
   type ColumnSpec,
   type CsvScan,
@@ -107,7 +108,7 @@ function unpadded(column: ColumnSpec, text: string): string {
   // reads the word (`nullWord`), off the path of valid rows.
   if (column.values?.length) {
     // Spaces only are no value, unless the enumeration holds that very text.
-    const blank = column.values.filter((v) => v.replace(/^ +| +$/g, '') === '');
+    const blank = blankEnumValues(column);
     const kept = blank.length ? ` AND ${text} NOT IN (${blank.map(lit).join(', ')})` : '';
     return `CASE WHEN trim(${text}) ILIKE 'null' OR (trim(${text}) = ''${kept}) THEN NULL ELSE ${text} END`;
   }

@@ -181,7 +181,7 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
             file,
             error: {
               code: 'ingest-stopped',
-              message: `${file} was not loaded: ${stopped.file} failed before it, and ${source.id} takes the rows of each export over those before it (${source.mode === 'snapshot' ? 'a snapshot' : 'an upsert without a cursor'}), so its files load in order. Fix ${stopped.file}, then ingest it and the files after it again.`,
+              message: `${file} was not loaded: ${stoppedBecause(source, stopped.file)}`,
               subject: { domain: source.domain.name, source: source.name, file },
             },
           });
@@ -300,7 +300,7 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
     const waited = outcomes.filter((o) => o.error?.code === 'ingest-stopped');
     if (waited.length)
       io.out(
-        `${color.yellow('!')} ${waited.length === 1 ? waited[0]!.file : `${waited.length} files from ${waited[0]!.file} on`} not loaded: ${waited[0]!.error!.message.slice(waited[0]!.error!.message.indexOf(': ') + 2)}`,
+        `${color.yellow('!')} ${waited.length === 1 ? waited[0]!.file : `${waited.length} files from ${waited[0]!.file} on`} not loaded: ${stoppedBecause(source, outcomes.find((o) => o.error && o.error.code !== 'ingest-stopped')!.file)}`,
       );
     io.out(stateLine(state));
     const warning = snapshotWarning(source, outcomes);
@@ -425,6 +425,11 @@ function refuseOtherFormat(source: Source, file: string, format: 'csv' | 'parque
         : `${file} is not a Parquet file (it does not start with PAR1)${format ? '' : ' though its name ends in .parquet'}: pass --format csv if it is a CSV export.`,
     { domain: source.domain.name, source: source.name, file },
   );
+}
+
+/** Why the files after `failed` were not loaded, where the newest export wins. */
+function stoppedBecause(source: Source, failed: string): string {
+  return `${failed} failed before it, and ${source.id} takes the rows of each export over those before it (${source.mode === 'snapshot' ? 'a snapshot' : 'an upsert without a cursor'}), so its files load in order. Fix ${failed}, then ingest it and the files after it again.`;
 }
 
 /** How many of the files named failed, and how many after a failed one were not loaded. */
