@@ -603,7 +603,10 @@ async function storedState(
     const relation = inputs.get(name)!;
     const column = product.incremental[name]!;
     const day = dayExpr(relation, column, 't');
-    const moved = sql`SELECT DISTINCT ${dayExpr(relation, column, 'n')} AS ${sql.id('d')} FROM ${relation} AS n WHERE ${stamp('n')} > ${since}`;
+    // GROUP BY, not DISTINCT: on DuckDB a date key then gets its perfect hash table (the whole
+    // planning query of a one-day change at scale 30: 6.5 ms against 8).
+    const newerDay = dayExpr(relation, column, 'n');
+    const moved = sql`SELECT ${newerDay} AS ${sql.id('d')} FROM ${relation} AS n WHERE ${stamp('n')} > ${since} GROUP BY ${newerDay}`;
     const days = most
       ? sql`SELECT ${sql.id('m', 'd')} FROM (SELECT ${sql.id('d')}, COUNT(*) OVER () AS ${sql.id('k')} FROM (${moved}) AS c) AS m WHERE ${sql.id('m', 'k')} <= ${most}`
       : moved;
@@ -637,7 +640,25 @@ async function storedState(
   // No row: no state to compare with; a published table of another version: its state is not ours.
   const ours = (state: readonly SqlRow[]) =>
     state.length > 0 && state.every((r) => r._published_version === product.version);
-  const first = fast.size ? await read([statePart]) : [];
+  // Read alone, the state comes as its five columns and the published version once: the tagged
+  // shape's constant columns made its JSON twice the text (1.8 ms against 2.5 at scale 30).
+  const readState = async (): Promise<SqlRow[] | undefined> => {
+    const columns = sql.join(
+      ['input', 'day', 'row_count', 'marker', 'fingerprint'].map((c) => sql.id('r', c)),
+    );
+    const [row] = await warehouse
+      .query(
+        renderSql(
+          sql`SELECT ${version} AS ${sql.id('v')}, ${sql.rowsJson('u')} AS ${sql.id('rows')} FROM (SELECT ${columns} FROM ${stateRef} AS r) AS u`,
+          dialect,
+        ),
+      )
+      .catch(() => [undefined]);
+    if (!row) return undefined;
+    const rows = (JSON.parse(String(row.rows ?? 'null')) ?? []) as SqlRow[];
+    return rows.map((r) => ({ ...r, _kind: 'state', _published_version: row.v }));
+  };
+  const first = fast.size ? await readState() : [];
   // Checked before the inputs are read, where the state comes first: a full build reads none.
   if (!first || (fast.size && !ours(first))) return undefined;
   const parts: SqlFragment[] = fast.size ? [] : [statePart];

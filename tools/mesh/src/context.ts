@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import {
   type DataProduct,
   durationSeconds,
@@ -82,8 +81,7 @@ export function commandContext(options: GlobalOptions): CommandContext {
 }
 
 /**
- * Opens the target's warehouse; BigQuery's client is loaded only when a BigQuery target is
- * used. A DuckDB file that does not exist is created only for commands that build
+ * Opens the target's warehouse; each warehouse's client is loaded only when its target is used. A DuckDB file that does not exist is created only for commands that build
  * warehouses (`create`): reading a mistyped path is an error, not an empty warehouse.
  */
 export async function openWarehouse(
@@ -93,6 +91,9 @@ export async function openWarehouse(
   const { target, config } = context;
   if (target.type === 'duckdb') {
     if (target.path !== ':memory:') refuseNonDatabase(resolve(target.path));
+    // Loaded here, not at startup: DuckDB's native module is most of what `mesh --help`,
+    // `mesh sources` or a command answered by `mesh serve` would otherwise wait for.
+    const { createDuckDbWarehouse } = await import('@retail-mesh/duckdb');
     try {
       return await createDuckDbWarehouse({
         path: target.path,
