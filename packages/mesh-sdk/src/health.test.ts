@@ -136,6 +136,30 @@ describe('productHealth', () => {
     expect(health.reasons).toEqual(['completeness 0.9000 below SLA 0.95', 'validity 0.8500 below SLA 0.9']);
   });
 
+  it('does not take rows or runs stamped ahead of the clock for fresh data', () => {
+    const tomorrow = new Date(now.getTime() + 24 * 3600_000);
+    const stamped = productHealth(orders, { stats: stats(tomorrow), lastRun: run() }, now);
+    expect(stamped).toMatchObject({
+      status: 'degraded',
+      reasons: [
+        "its rows are stamped 2024-05-02 12:00:00, 24 h ahead of this machine's clock: a clock set ahead, or times written by hand; its freshness cannot be told until they are corrected (build it again)",
+      ],
+      // From the run that published them, an hour ago: not from tomorrow.
+      freshness: { ageSeconds: 3600 },
+    });
+    const recorded = productHealth(
+      orders,
+      { stats: stats(tomorrow), lastRun: run({ startedAt: tomorrow, finishedAt: tomorrow }) },
+      now,
+    );
+    expect(recorded.reasons).toHaveLength(2);
+    expect(recorded.reasons[1]).toMatch(/^its last run is recorded 2024-05-02 12:00:00, 24 h ahead/);
+    expect(recorded.freshness.ageSeconds).toBeNull();
+    // Within five minutes: clocks drift, and nothing is said.
+    const drift = new Date(now.getTime() + 60_000);
+    expect(productHealth(orders, { stats: stats(drift), lastRun: run() }, now).status).toBe('healthy');
+  });
+
   it('is stale once older than its freshness SLA, which outranks degraded', () => {
     const built = (hours: number) => run({ startedAt: hoursAgo(hours + 0.1), finishedAt: hoursAgo(hours) });
     const exactlyDue = productHealth(orders, { stats: stats(hoursAgo(2)), lastRun: built(2) }, now);

@@ -92,6 +92,16 @@ export interface ProductObservation {
   readonly anomalies?: readonly Anomaly[];
 }
 
+/** How far ahead of this machine's clock a time may be before it is not believed: clocks drift. */
+const CLOCK_TOLERANCE_MS = 5 * 60_000;
+
+function formatAhead(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
+}
+
 const worst = (statuses: HealthStatus[]): HealthStatus =>
   statuses.reduce<HealthStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), 'healthy');
 
@@ -118,7 +128,26 @@ export function productHealth(
         ? lastRun.finishedAt
         : null;
   const published = stats ? lastPublished : null;
-  const times = [lastUpdated, published].filter((t): t is Date => t !== null);
+  // A time ahead of this machine's clock (a clock set ahead where it was written, or rows
+  // stamped by hand) would make the product look fresh until the clock caught up: it is said,
+  // and freshness comes from the times that are not ahead (none: freshness unknown).
+  const ahead = (t: Date | null): t is Date => t !== null && t.getTime() - now.getTime() > CLOCK_TOLERANCE_MS;
+  for (const [what, t] of [
+    ['its rows are stamped', lastUpdated],
+    ['its last run is recorded', lastRun?.finishedAt ?? null],
+    [
+      'its last publish is recorded',
+      published?.getTime() === lastRun?.finishedAt.getTime() ? null : published,
+    ],
+  ] as const) {
+    if (ahead(t)) {
+      statuses.push('degraded');
+      reasons.push(
+        `${what} ${t.toISOString().replace('T', ' ').slice(0, 19)}, ${formatAhead(t.getTime() - now.getTime())} ahead of this machine's clock: a clock set ahead, or times written by hand; its freshness cannot be told until they are corrected (build it again)`,
+      );
+    }
+  }
+  const times = [lastUpdated, published].filter((t): t is Date => t !== null && !ahead(t));
   const current = times.length ? new Date(Math.max(...times.map((t) => t.getTime()))) : null;
   const ageSeconds = current ? Math.max(0, (now.getTime() - current.getTime()) / 1000) : null;
   // When the published rows were last computed or confirmed from their inputs.

@@ -45,6 +45,13 @@ const QUERY_INPUT = '_build_query';
  * (on DuckDB that costs as much as the rebuild of a day).
  */
 const SIZE_INPUT = '_input_bytes';
+/**
+ * The rows the published table held when the state was last written (in `row_count`), set
+ * once the publish knows its count (`publishedRowsSql`, `withPublishedRows`). A table holding
+ * another number now lost or gained rows outside a build (deleted by hand), which no input day
+ * shows: the build is whole. A state without it is not trusted either.
+ */
+const ROWS_INPUT = '_published_rows';
 
 /** One row of an incremental product's state: an input's rows on one day (or all of them). */
 export interface StateRow {
@@ -430,7 +437,11 @@ export async function planIncremental(
   hashed.push(...moved);
   const present = new Set([...markers, ...digested()].map((m) => keyOf(m.input, m.day)));
   const removed = [...previous.values()].filter(
-    (r) => r.input !== QUERY_INPUT && r.input !== SIZE_INPUT && !present.has(keyOf(r.input, r.day)),
+    (r) =>
+      r.input !== QUERY_INPUT &&
+      r.input !== SIZE_INPUT &&
+      r.input !== ROWS_INPUT &&
+      !present.has(keyOf(r.input, r.day)),
   );
 
   const days = new Set<string | null>();
@@ -571,6 +582,7 @@ async function storedState(
 > {
   const dialect = warehouse.dialect;
   const version = sql`(SELECT ${sql.id('p', '_version')} FROM ${product} AS p LIMIT 1)`;
+  const publishedRows = sql.cast(sql`(SELECT COUNT(*) FROM ${product} AS p)`, 'integer');
   const kind = sql.id('_kind');
   const columns = ['input', 'day', 'row_count', 'marker'].map((c) => sql.id('r', c));
   const stamp = (alias: string) => sql.id(alias, '_processed_at');
@@ -584,7 +596,7 @@ async function storedState(
     select: SqlFragment,
     extra: { earliest?: boolean; stamps?: boolean; fingerprint?: boolean } = {},
   ) =>
-    sql`SELECT ${k} AS ${kind}, ${sql.join(columns)}, ${extra.fingerprint ? sql.id('r', 'fingerprint') : none} AS ${sql.id('fingerprint')}, ${none} AS ${sql.id('_published_version')}, ${extra.earliest ? sql.id('r', 'earliest') : none} AS ${sql.id('earliest')}, ${extra.stamps ? sql.id('r', 'stamps') : none} AS ${sql.id('stamps')} FROM (${select}) AS r`;
+    sql`SELECT ${k} AS ${kind}, ${sql.join(columns)}, ${extra.fingerprint ? sql.id('r', 'fingerprint') : none} AS ${sql.id('fingerprint')}, ${none} AS ${sql.id('_published_version')}, ${sql.cast(null, 'integer')} AS ${sql.id('_published_rows')}, ${extra.earliest ? sql.id('r', 'earliest') : none} AS ${sql.id('earliest')}, ${extra.stamps ? sql.id('r', 'stamps') : none} AS ${sql.id('stamps')} FROM (${select}) AS r`;
   const inputs = new Map(inputsOf(product));
   const fast = new Set(
     cheap
@@ -618,7 +630,7 @@ async function storedState(
   };
   const slow = new Set([...inputs.keys()].filter((n) => !digested.has(n) && !fast.has(n)));
   const markers = slow.size ? markersOf(slow) : undefined;
-  const statePart = sql`SELECT ${'state'} AS ${kind}, ${sql.join(columns)}, ${sql.id('r', 'fingerprint')}, ${version} AS ${sql.id('_published_version')}, ${none} AS ${sql.id('earliest')}, ${none} AS ${sql.id('stamps')} FROM ${stateRef} AS r`;
+  const statePart = sql`SELECT ${'state'} AS ${kind}, ${sql.join(columns)}, ${sql.id('r', 'fingerprint')}, ${version} AS ${sql.id('_published_version')}, ${publishedRows} AS ${sql.id('_published_rows')}, ${none} AS ${sql.id('earliest')}, ${none} AS ${sql.id('stamps')} FROM ${stateRef} AS r`;
   // Where a query costs milliseconds, not a job, a year of state rows comes as one JSON text:
   // their 3,000 values one by one cost 2.5 ms to convert on DuckDB, the text a tenth of that.
   const read = (parts: readonly SqlFragment[]): Promise<SqlRow[] | undefined> => {
@@ -638,8 +650,12 @@ async function storedState(
   // groups by when it plans (as a subquery, it read every stamp): 2 ms less on a one-day change
   // of order_daily_sales at scale 30. Otherwise the state comes with the rest.
   // No row: no state to compare with; a published table of another version: its state is not ours.
-  const ours = (state: readonly SqlRow[]) =>
-    state.length > 0 && state.every((r) => r._published_version === product.version);
+  // Nor is it ours when the table holds other rows than it did when the state was written.
+  const ours = (state: readonly SqlRow[]) => {
+    if (!state.length || !state.every((r) => r._published_version === product.version)) return false;
+    const rows = state.find((r) => r.input === ROWS_INPUT);
+    return rows !== undefined && Number(rows.row_count) === Number(rows._published_rows);
+  };
   // Read alone, the state comes as its five columns and the published version once: the tagged
   // shape's constant columns made its JSON twice the text (1.8 ms against 2.5 at scale 30).
   const readState = async (): Promise<SqlRow[] | undefined> => {
@@ -649,14 +665,14 @@ async function storedState(
     const [row] = await warehouse
       .query(
         renderSql(
-          sql`SELECT ${version} AS ${sql.id('v')}, ${sql.rowsJson('u')} AS ${sql.id('rows')} FROM (SELECT ${columns} FROM ${stateRef} AS r) AS u`,
+          sql`SELECT ${version} AS ${sql.id('v')}, ${publishedRows} AS ${sql.id('n')}, ${sql.rowsJson('u')} AS ${sql.id('rows')} FROM (SELECT ${columns} FROM ${stateRef} AS r) AS u`,
           dialect,
         ),
       )
       .catch(() => [undefined]);
     if (!row) return undefined;
     const rows = (JSON.parse(String(row.rows ?? 'null')) ?? []) as SqlRow[];
-    return rows.map((r) => ({ ...r, _kind: 'state', _published_version: row.v }));
+    return rows.map((r) => ({ ...r, _kind: 'state', _published_version: row.v, _published_rows: row.n }));
   };
   const first = fast.size ? await readState() : [];
   // Checked before the inputs are read, where the state comes first: a full build reads none.
@@ -775,6 +791,35 @@ export function withInputBytes(update: StateUpdate, bytes: number, dialect: Dial
     dialect,
   );
   return { kind: 'whole', select: renderSql(sql`${sql.raw(update.select)} UNION ALL ${size}`, dialect) };
+}
+
+/**
+ * The state with the rows the published table holds (see `ROWS_INPUT`): given, or -1 where the
+ * publish sets it later, in its transaction (`publishedRowsSql`).
+ */
+export function withPublishedRows(update: StateUpdate, rowCount: number, dialect: Dialect): StateUpdate {
+  const row = literalRows(
+    [{ input: ROWS_INPUT, day: null, rowCount, marker: null, fingerprint: '' }],
+    dialect,
+  );
+  if (update.kind === 'whole')
+    return { kind: 'whole', select: renderSql(sql`${sql.raw(update.select)} UNION ALL ${row}`, dialect) };
+  return {
+    kind: 'rows',
+    deleteWhere: renderSql(
+      sql`(${sql.raw(update.deleteWhere)}) OR ${sql.id('input')} = ${ROWS_INPUT}`,
+      dialect,
+    ),
+    insert: renderSql(update.insert ? sql`${sql.raw(update.insert)} UNION ALL ${row}` : row, dialect),
+  };
+}
+
+/** Sets the rows the published table holds in its state, in the publish's transaction. */
+export function publishedRowsSql(product: DataProduct, rowCount: number, dialect: Dialect): string {
+  return renderSql(
+    sql`UPDATE ${sql.raw(dialect.tableName(stateTable(product)))} SET ${sql.id('row_count')} = ${sql.cast(rowCount, 'integer')} WHERE ${sql.id('input')} = ${ROWS_INPUT}`,
+    dialect,
+  );
 }
 
 /** State rows as a SELECT of literals: the dialect's table of values, for more than one row. */

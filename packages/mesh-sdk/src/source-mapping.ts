@@ -524,6 +524,19 @@ export const INGEST_NUMBER_REFUSALS: ReadonlyArray<readonly [pattern: string, wo
   ],
 ];
 /**
+ * Text of an integer that converts, but to a number the file may not mean: a dot before three
+ * digits (`1.000`, `12.000`) is a thousands separator in European exports (1.000 = 1000) or a
+ * decimal point (1.000 = 1), and the file alone cannot tell. Refused, as a comma before three
+ * digits is (`INGEST_NUMBER_REFUSALS`): loaded as 1 where the export meant a thousand, the figure
+ * built on it is wrong and looks healthy.
+ */
+export const INGEST_INTEGER_REFUSALS: ReadonlyArray<readonly [pattern: string, words: string]> = [
+  [
+    '\\s*[+-]?[0-9]{1,3}(\\.[0-9]{3})+\\s*',
+    ' has a dot before three digits, a thousands separator (1.000 for 1000) or a decimal point (for 1): export integers without separators',
+  ],
+];
+/**
  * Text of a timestamp the patterns above refuse for a reason worth its own words, on every
  * warehouse alike: a zone abbreviation names several zones (BST is British Summer Time and
  * Bangladesh Standard Time, IST India, Ireland and Israel) and a reader picks one silently; no

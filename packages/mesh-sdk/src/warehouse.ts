@@ -260,6 +260,11 @@ export interface InPlaceOptions {
   /** The run record appended in the same transaction once `verify` passed. */
   readonly record?: (result: MaterializeResult) => BuildRunRecord;
   /**
+   * Statements that need the publish's row count, run in the same transaction once `verify`
+   * passed, before the run record (an incremental product's state keeps that count).
+   */
+  readonly settle?: (result: MaterializeResult) => readonly string[];
+  /**
    * Aborted when the build must stop (its product's timeout): the warehouse interrupts the
    * statement running and rolls the transaction back, rejecting with the signal's reason.
    */

@@ -153,8 +153,10 @@ describe('incremental builds on BigQuery', () => {
             { name: '_kind', type: 'STRING' },
             ...fields(STATE_COLUMNS),
             { name: '_published_version', type: 'STRING' },
+            { name: '_published_rows', type: 'INTEGER' },
           ],
-          rows: state.map((r) => ['state', ...r, '1.0.0']),
+          // The published table holds the rows the state says it did.
+          rows: state.map((r) => ['state', ...r, '1.0.0', '9']),
         };
       if (query.startsWith('SELECT COUNT(*)'))
         return { schema: [{ name: 'n', type: 'INTEGER' }], rows: [[9]] };
@@ -170,6 +172,7 @@ describe('incremental builds on BigQuery', () => {
     const hash = /'([0-9a-f]{64})'/.exec(whole.update?.kind === 'whole' ? whole.update.select : '')![1]!;
     state = [
       ['_build_query', null, '0', null, hash],
+      ['_published_rows', null, '9', null, ''],
       ...DAYS.map((d, i) => ['sold', d, '100', null, fingerprints[i]]),
     ];
     standIn.putTable('shop', revenue.table.name, {
@@ -211,11 +214,12 @@ describe('incremental builds on BigQuery', () => {
       [
         `SELECT * FROM ${name(digestTable(sold.table))}`,
         "SELECT 'state' AS `_kind`, `r`.`input`, `r`.`day`, `r`.`row_count`",
-        `CREATE OR REPLACE TABLE ${stateStaging} (`,
-        `SELECT COUNT(*) AS n FROM ${stateStaging}`,
         `DELETE FROM ${staging} WHERE \`sale_date\` IN (DATE '2024-05-02')`,
         `INSERT INTO ${staging} (\`sale_date\`, \`store\``,
         `SELECT COUNT(*) AS n FROM ${staging}`,
+        // The state staged once the product's rows are: it keeps their count.
+        `CREATE OR REPLACE TABLE ${stateStaging} (`,
+        `SELECT COUNT(*) AS n FROM ${stateStaging}`,
         'SELECT `s`.`row_count` AS `row_count`, `s`.`nn_0` AS `nn_0`, ',
       ].map(head),
     );

@@ -1231,6 +1231,9 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
         record('e', { amount: '1,234' }),
         record('f', { price: '12,5' }),
         record('g', { qty: ' two ' }),
+        record('h', { qty: '1.000' }),
+        record('i', { qty: '3,000' }),
+        record('j', { qty: '2.0' }),
       ]),
     );
     expect(rows.map((r) => r.reason)).toEqual([
@@ -1242,6 +1245,9 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       'price: "12,5" has a decimal comma: write a decimal point (12.50), or export the file with one',
       // The text as written, padded, as DuckDB shows it.
       'qty: " two " is not a valid integer',
+      'qty: "1.000" has a dot before three digits, a thousands separator (1.000 for 1000) or a decimal point (for 1): export integers without separators',
+      'qty: "3,000" has a comma before three digits, a thousands separator (1,234 for 1234) or a decimal comma (for 1.234): export numbers without separators and with a decimal point',
+      null,
     ]);
   });
 

@@ -27,6 +27,7 @@ import {
   erasingBatchError,
   fitFile,
   INGEST_DECIMAL_OUT_OF_RANGE,
+  INGEST_INTEGER_REFUSALS,
   INGEST_NUMBER_REFUSALS,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
@@ -310,13 +311,21 @@ export function validationStatements(
       out.push(
         `IF(${text(c)} IS NULL${utf8 ? ` AND NOT ${notUtf8(c)}` : ''}${many ? ` AND NOT ${isNested(c)}` : ''}, ${lit(`${label}: missing`)}, NULL)`,
       );
-    if (c.type === 'integer')
+    if (c.type === 'integer') {
       // A fraction is no integer, nor is 1e-20 (NUMERIC rounds it to 0): the text and the
-      // value compare as FLOAT64, as a JS number would read the text.
+      // value compare as FLOAT64, as a JS number would read the text. As on DuckDB, text that
+      // may hold a thousands separator says so instead, whether it converts or not.
+      const separated = INGEST_INTEGER_REFUSALS.map(
+        ([pattern]) => `REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)})`,
+      ).join(' OR ');
       out.push(
-        `IF(${text(c)} IS NOT NULL AND (${value} IS NULL OR SAFE_CAST(TRIM(${text(c)}) AS FLOAT64) <> CAST(${value} AS FLOAT64)), ${shown(' is not a valid integer')}, NULL)`,
+        `IF(${text(c)} IS NOT NULL AND NOT (${separated}) AND (${value} IS NULL OR SAFE_CAST(TRIM(${text(c)}) AS FLOAT64) <> CAST(${value} AS FLOAT64)), ${numberReason(INGEST_NUMBER_REFUSALS, ' is not a valid integer')}, NULL)`,
+        ...INGEST_INTEGER_REFUSALS.map(
+          ([pattern, words]) =>
+            `IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}), ${shown(words)}, NULL)`,
+        ),
       );
-    else if (RANGES[c.type]) {
+    } else if (RANGES[c.type]) {
       const outside = outsideRange(c, text(c), dialect);
       // As on DuckDB: a zone abbreviation or an offset past 14 hours says so.
       const refusals = c.type === 'timestamp' ? INGEST_TIMESTAMP_REFUSALS : [];

@@ -1142,6 +1142,9 @@ GROUP BY domain`;
   async close(): Promise<void> {}
 }
 
+/** Runs finished after this are ahead of the clock (see `latest`); clocks drift by minutes. */
+const AHEAD = 'TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 5 MINUTE)';
+
 /** The statements of the platform's run log, `_mesh.runs`: one row per build or test of a product. */
 export function runLogStatements(dialect: Dialect) {
   const runs = dialect.tableName(PLATFORM_TABLES.runs.ref);
@@ -1154,10 +1157,12 @@ VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at
     // A run log of an older release gains the columns added since.
     migrate: `ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('definition')} STRING`,
     // Partitioned by day: the latest run of each product within the window the platform reads.
+    // A run recorded ahead of the clock (by a clock set ahead) comes after every other, and
+    // gives no last publish: it would hide the runs since and make the product look fresh.
     latest: `SELECT * EXCEPT (newest) FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) AS newest,
-    MAX(IF(status = 'published', finished_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_at,
-    MAX(IF(status = 'published', started_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_started_at
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at > ${AHEAD} , finished_at DESC) AS newest,
+    MAX(IF(status = 'published' AND finished_at <= ${AHEAD}, finished_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_at,
+    MAX(IF(status = 'published' AND finished_at <= ${AHEAD}, started_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_started_at
   FROM ${runs}
   WHERE finished_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL ${READ_WINDOW_DAYS} DAY)
 ) WHERE newest = 1`,

@@ -548,6 +548,38 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       ]);
     });
 
+    it('builds whole an incremental product whose published rows were removed outside a build', async () => {
+      const sale = (d: string, store: string, amount: number) => ({
+        sale_id: `${d}/${store}/${amount}`,
+        sold_at: new Date(`${d}T10:00:00Z`),
+        store,
+        amount,
+      });
+      const sales = [sale('2024-06-01', 'a', 1), sale('2024-06-01', 'b', 2), sale('2024-06-02', 'a', 3)];
+      await loadRows(warehouse, fx.sales, sales);
+      expect((await buildProduct(warehouse, fx.daily, { runId: 'hand-1' })).incremental?.mode).toBe('full');
+      // One day rebuilt, so that the state was last written by a rebuild of some days.
+      await loadRows(warehouse, fx.sales, [...sales, sale('2024-06-02', 'b', 4)]);
+      expect((await buildProduct(warehouse, fx.daily, { runId: 'hand-2' })).incremental).toMatchObject({
+        mode: 'partitions',
+        partitions: ['2024-06-02'],
+      });
+      const read = () =>
+        warehouse.query(
+          render(sql`SELECT sale_date, store, revenue FROM ${fx.daily} ORDER BY sale_date, store`),
+        );
+      const published = await read();
+      expect(published).toHaveLength(4);
+      // A row deleted by hand: no input day moved, yet the build is whole and brings it back.
+      await warehouse.query(render(sql`DELETE FROM ${fx.daily} WHERE store = 'b' AND revenue = 2`));
+      const repaired = await buildProduct(warehouse, fx.daily, { runId: 'hand-3' });
+      expect(repaired).toMatchObject({ status: 'published', rowCount: 4, incremental: { mode: 'full' } });
+      expect(await read()).toEqual(published);
+      expect((await buildProduct(warehouse, fx.daily, { runId: 'hand-4' })).incremental?.mode).toBe(
+        'up-to-date',
+      );
+    });
+
     it('reports, after rebuilding some days, the row count, checks and completeness a full refresh reports', async () => {
       const sale = (d: string, store: string | null, amount: number) => ({
         sale_id: `${d}/${store}/${amount}`,
@@ -905,6 +937,29 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(strict.status).toBe('failed');
       expect(strict.error?.code).toBe('checks-failed');
       expect(warning(strict)).toMatchObject({ passed: false, failingRows: 1 });
+    });
+
+    it('puts a run recorded ahead of the clock after the runs since, and takes no publish from it', async () => {
+      // Runs of a product of their own: the other tests count theirs.
+      const [built] = (await warehouse.latestRuns()).filter((r) => r.product === fx.product.name);
+      const latest = {
+        ...built!,
+        domain: 'clock',
+        product: 'probe',
+        status: 'published' as const,
+        error: undefined,
+      };
+      const tomorrow = new Date(Date.now() + 24 * 3600_000);
+      await warehouse.recordRun({
+        ...latest,
+        runId: 'clock-ahead',
+        startedAt: tomorrow,
+        finishedAt: tomorrow,
+      });
+      const now = new Date();
+      await warehouse.recordRun({ ...latest, runId: 'clock-right', startedAt: now, finishedAt: now });
+      const [after] = (await warehouse.latestRuns()).filter((r) => r.domain === 'clock');
+      expect(after).toMatchObject({ runId: 'clock-right', lastPublishedAt: now });
     });
 
     it('streams a large result in bounded chunks', async () => {

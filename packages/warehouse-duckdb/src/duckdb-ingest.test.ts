@@ -763,9 +763,14 @@ describe('ingesting files into a source', () => {
         'W4,store,"12,50",1,2026-02-01 10:00:00,',
         'W5,store,1,1,2026-02-01 10:00:00 UTC,',
         'W6,store,"1,234",1,2026-02-01 10:00:00,',
+        // An integer with a dot or a comma before three digits: 1.000 is not loaded as 1.
+        'W7,store,1,1.000,2026-02-01 10:00:00,',
+        'W8,store,1,"3,000",2026-02-01 10:00:00,',
+        'W9,store,1,1.250,2026-02-01 10:00:00,',
+        'W10,store,1,2.0,2026-02-01 10:00:00,',
       ].join('\n'),
     );
-    expect(await ingest(path)).toMatchObject({ loaded: 1, rejected: 5 });
+    expect(await ingest(path)).toMatchObject({ loaded: 2, rejected: 8 });
     expect(await warehouse.query('SELECT line, reason FROM shop.raw_orders_rejects ORDER BY line')).toEqual([
       {
         line: 2,
@@ -788,6 +793,25 @@ describe('ingesting files into a source', () => {
         reason:
           'amount: "1,234" has a comma before three digits, a thousands separator (1,234 for 1234) or a decimal comma (for 1.234): export numbers without separators and with a decimal point',
       },
+      {
+        line: 8,
+        reason:
+          'items: "1.000" has a dot before three digits, a thousands separator (1.000 for 1000) or a decimal point (for 1): export integers without separators',
+      },
+      {
+        line: 9,
+        reason:
+          'items: "3,000" has a comma before three digits, a thousands separator (1,234 for 1234) or a decimal comma (for 1.234): export numbers without separators and with a decimal point',
+      },
+      {
+        line: 10,
+        reason:
+          'items: "1.250" has a dot before three digits, a thousands separator (1.000 for 1000) or a decimal point (for 1): export integers without separators',
+      },
+    ]);
+    // 2.0 is two (pandas writes integers with gaps so).
+    expect(await warehouse.query(`SELECT items FROM shop.raw_orders WHERE order_id = 'W10'`)).toEqual([
+      { items: 2 },
     ]);
   });
 

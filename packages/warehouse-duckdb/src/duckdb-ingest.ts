@@ -6,6 +6,7 @@ import {
   type CsvScan,
   columnBounds,
   INGEST_DECIMAL_OUT_OF_RANGE,
+  INGEST_INTEGER_REFUSALS,
   INGEST_NUMBER_REFUSALS,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
@@ -239,9 +240,17 @@ export function validationSql(
       );
     if (c.type === 'integer') {
       // A cast to BIGINT rounds 2.5 to 3: a fraction is not an integer, it is a reject. (As
-      // DOUBLE both sides round alike past 2^53, so only a fraction differs.)
+      // DOUBLE both sides round alike past 2^53, so only a fraction differs.) Text that may
+      // hold a thousands separator says so instead, whether it converts or not.
+      const separated = INGEST_INTEGER_REFUSALS.map(
+        ([pattern]) => `regexp_full_match(${raw}, ${lit(pattern)})`,
+      );
       reasons.push(
-        `CASE WHEN ${raw} IS NOT NULL AND ${value} IS NOT NULL AND TRY_CAST(${raw} AS DOUBLE) <> CAST(${value} AS DOUBLE) THEN ${label} || ': ' || to_json(${raw}) || ' is not a valid integer' END`,
+        `CASE WHEN ${raw} IS NOT NULL AND ${value} IS NOT NULL AND TRY_CAST(${raw} AS DOUBLE) <> CAST(${value} AS DOUBLE) AND NOT (${separated.join(' OR ')}) THEN ${label} || ': ' || to_json(${raw}) || ' is not a valid integer' END`,
+        ...INGEST_INTEGER_REFUSALS.map(
+          ([pattern, words]) =>
+            `CASE WHEN ${raw} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} END`,
+        ),
       );
     }
     if (c.type !== 'string') {
@@ -249,7 +258,9 @@ export function validationSql(
       const why = [
         ...(c.type === 'timestamp' ? INGEST_TIMESTAMP_REFUSALS : []),
         ...(c.type === 'decimal' ? ([[STRICT.decimal!, INGEST_DECIMAL_OUT_OF_RANGE]] as const) : []),
-        ...(c.type === 'decimal' || c.type === 'number' ? INGEST_NUMBER_REFUSALS : []),
+        ...(c.type === 'decimal' || c.type === 'number' || c.type === 'integer'
+          ? INGEST_NUMBER_REFUSALS
+          : []),
       ];
       const words = why.length
         ? `CASE ${why.map(([pattern, words]) => `WHEN regexp_full_match(${raw}, ${lit(pattern)}) THEN ${lit(words)}`).join(' ')} ELSE ${lit(` is not a valid ${c.type}`)} END`

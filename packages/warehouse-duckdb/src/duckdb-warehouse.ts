@@ -768,7 +768,13 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         await options.verify(run, keptRow);
         // Interrupted between statements: nothing to cut short, but nothing is committed.
         signal?.throwIfAborted();
-        await run([...(options.record ? [runInsertSql(options.record(result))] : []), 'COMMIT'].join(';\n'));
+        await run(
+          [
+            ...(options.settle?.(result) ?? []),
+            ...(options.record ? [runInsertSql(options.record(result))] : []),
+            'COMMIT',
+          ].join(';\n'),
+        );
         return result;
       } catch (error) {
         await run('ROLLBACK').catch(() => undefined);
@@ -1098,10 +1104,14 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
 
   async latestRuns(): Promise<LatestRun[]> {
     await this.ensureMeta();
+    // A run recorded ahead of this clock (by a clock set ahead) comes after every other, and
+    // gives no last publish: it would hide the runs since and make the product look fresh.
+    // Five minutes of drift are allowed; run times are UTC, as this literal is.
+    const ahead = `TIMESTAMP ${lit(new Date(Date.now() + 5 * 60_000).toISOString().replace('T', ' ').slice(0, 23))}`;
     const rows = await this.query(
-      `SELECT *, max(finished_at) FILTER (WHERE status = 'published') OVER (PARTITION BY domain, product) AS last_published_at,
-         max(started_at) FILTER (WHERE status = 'published') OVER (PARTITION BY domain, product) AS last_published_started_at
-       FROM ${q(META_SCHEMA)}.runs QUALIFY row_number() OVER (PARTITION BY domain, product ORDER BY finished_at DESC) = 1`,
+      `SELECT *, max(finished_at) FILTER (WHERE status = 'published' AND finished_at <= ${ahead}) OVER (PARTITION BY domain, product) AS last_published_at,
+         max(started_at) FILTER (WHERE status = 'published' AND finished_at <= ${ahead}) OVER (PARTITION BY domain, product) AS last_published_started_at
+       FROM ${q(META_SCHEMA)}.runs QUALIFY row_number() OVER (PARTITION BY domain, product ORDER BY finished_at > ${ahead}, finished_at DESC) = 1`,
     );
     return rows.map(latestRunOf);
   }

@@ -171,6 +171,31 @@ describe('health of a published table written outside a build', () => {
     expect(await healthOf()).toMatchObject({ status: 'healthy', rowCount: 3 });
   });
 
+  it('is left as it is by a scheduled build only while its checks find what its last build found', async () => {
+    // Recorded well after the load, as in the case above: nothing it reads changed since.
+    const recordedLater = async () => {
+      const [built] = await warehouse.latestRuns();
+      const later = new Date(built!.finishedAt.getTime() + 10_000);
+      await warehouse.recordRun({ ...built!, runId: 'later', startedAt: later, finishedAt: later });
+    };
+    await recordedLater();
+    const [same] = await buildMesh(warehouse, [shelfItems], { skipUnchanged: true });
+    expect(same?.unchanged).toBeDefined();
+    expect(same?.checks?.outcomes).toEqual([
+      expect.objectContaining({ name: 'item_id_not_null', passed: true, failingRows: 0 }),
+    ]);
+    // Same count, other rows: a column set to NULL by hand is rebuilt, not vouched for.
+    await warehouse.query(`UPDATE shelf.shelf_items SET item_id = NULL WHERE item_id = 'I1'`);
+    await recordedLater();
+    const [rebuilt] = await buildMesh(warehouse, [shelfItems], { skipUnchanged: true });
+    expect(rebuilt).toMatchObject({ status: 'published', rowCount: 3 });
+    expect(rebuilt?.unchanged).toBeUndefined();
+    const [nulls] = await warehouse.query(
+      'SELECT count(*) AS n FROM shelf.shelf_items WHERE item_id IS NULL',
+    );
+    expect(Number(nulls?.n)).toBe(0);
+  });
+
   it('is degraded when the log of a source it reads lost rows, though its batches say otherwise', async () => {
     await warehouse.query(`DELETE FROM shelf.raw_items_log WHERE item_id = 'I3'`);
     const health = await collectHealth(warehouse, mesh);

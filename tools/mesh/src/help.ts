@@ -229,8 +229,8 @@ Builds every product on its schedule (mesh schedule shows it): at each slot the 
 and what they read, in one DAG; a product is due once however many slots were missed while
 the server was down. A failed build is tried again after mesh.yaml schedule: backoff (1m),
 doubling, retries (3) times, then left in error until its next slot (alerts: tell it).
-A product none of whose inputs changed since its last build is not built again: its run
-records the same rows, renewing its freshness. A product's timeout cancels a longer build.
+A product none of whose inputs changed since its last build is not built again once its
+checks find what that build's found: its run records the same rows, renewing its freshness. A product's timeout cancels a longer build.
 Files landed in the sources' drop zones are loaded as batches and the real-time products
 they feed rebuilt. --once loads the drop zones, builds what is due now and exits (1 when a
 product failed or a file was refused), for cron or a Kubernetes CronJob; --no-scheduler

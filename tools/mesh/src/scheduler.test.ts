@@ -135,6 +135,9 @@ describe('schedules', () => {
     ]);
     // Never built: due at once.
     expect(dueAt(schedules, new Map(), at('2026-12-01T10:20:00Z'))).toHaveLength(3);
+    // A build recorded a day ahead of the clock does not put its product off until then.
+    const ahead = new Map([[hourly.id, at('2026-12-02T10:30:00Z')]]);
+    expect(dueAt(schedules, ahead, at('2026-12-01T11:00:00Z')).map((s) => s.product.id)).toContain(hourly.id);
   });
 
   it('reads a zone with its daylight saving: 06:30 in Paris is 05:30 UTC in winter, 04:30 in summer', () => {

@@ -101,7 +101,9 @@ export function dueAt(
     const slot = lastSlotOf(s, now);
     if (!slot) return false;
     const built = lastBuilt.get(s.product.id);
-    return !built || built < slot;
+    // A build recorded ahead of this clock (a clock set ahead, or the run log edited) does not
+    // put its product off until the clock catches up.
+    return !built || built < slot || built > now;
   });
 }
 
