@@ -67,6 +67,11 @@ describe('volumeFlag', () => {
     expect(volumeFlag(1, [10_000, 10_000])).toBeUndefined();
   });
 
+  it('flags a batch of no rows after one that held rows, however short the history', () => {
+    expect(volumeFlag(0, [2_000])).toBe('loaded no rows, where the batch before held rows');
+    expect(volumeFlag(0, [])).toBeUndefined();
+  });
+
   it.each([34, 100, 300])('says nothing of %d rows next to a median of 100 (within 3x)', (loaded) => {
     expect(volumeFlag(loaded, [90, 100, 110])).toBeUndefined();
   });
@@ -120,6 +125,13 @@ describe('sourceStates', () => {
     expect(late?.overdue).toBe(
       'the newest export it holds was loaded 2024-05-02T00:00:00.000Z (1d7h ago), expected every 1d',
     );
+    // A header-only export delivered nothing: the feed is still as late as before it.
+    const [empty] = sourceStates(
+      [daily],
+      [...batches, batch(3, { ingestedAt: new Date(at(2).getTime() + 30 * 3_600_000), loaded: 0 })],
+      new Date(at(2).getTime() + 31 * 3_600_000),
+    );
+    expect(empty?.overdue).toMatch(/^the newest export it holds was loaded 2024-05-02T00:00:00.000Z/);
     // Without an expectation, or with sample rows only (no system delivers them), nothing is late.
     expect(sourceStates([source], batches, new Date(at(20).getTime()))[0]?.overdue).toBeUndefined();
     const samples = batches.map((b) => ({ ...b, kind: 'sample' as const }));

@@ -130,7 +130,11 @@ const FLAG_FACTOR = 3;
  */
 export function volumeFlag(loaded: number, previous: readonly number[]): string | undefined {
   const window = previous.slice(-FLAG_WINDOW);
-  if (window.length < FLAG_MIN_HISTORY) return undefined;
+  // No row where an earlier batch held some needs no history to be told.
+  if (window.length < FLAG_MIN_HISTORY)
+    return loaded === 0 && window.some((n) => n > 0)
+      ? 'loaded no rows, where the batch before held rows'
+      : undefined;
   const sorted = [...window].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -174,7 +178,9 @@ export function sourceStates(
     // little later than the day before is not late.
     const every = source.expectedEvery === undefined ? undefined : durationSeconds(source.expectedEvery);
     const exports = own.filter((b) => b.kind === 'ingest');
-    const newest = exports.at(-1);
+    // An export that loaded no row (a header alone) delivered nothing: the feed is as late as
+    // the newest export that held rows.
+    const newest = exports.filter((b) => b.loaded > 0).at(-1) ?? exports[0];
     const firstExport = exports[0];
     const age = newest ? (now.getTime() - newest.ingestedAt.getTime()) / 1000 : 0;
     const overdue =

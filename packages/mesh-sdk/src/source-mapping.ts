@@ -275,6 +275,28 @@ export function erasingBatchError(
   );
 }
 
+/**
+ * The error of a snapshot with rejected rows, unless rejects were allowed (`--max-rejects`):
+ * a snapshot replaces the whole table, so loaded without its rejected rows it would remove
+ * their keys from the current rows (a file cut mid-record, or one of 621 staff with 600 dates
+ * another way, published 310 or 21 staff). On every warehouse alike.
+ */
+export function snapshotRejectsError(
+  source: Source,
+  file: string,
+  counts: { rows: number; rejected: number },
+  maxRejects: number | undefined,
+  firstRejects: ReadonlyArray<{ line: number; reason: string }>,
+  format: 'csv' | 'parquet',
+): BuildError | undefined {
+  if (source.mode !== 'snapshot' || maxRejects !== undefined || counts.rejected === 0) return undefined;
+  return new BuildError(
+    'snapshot-rejects',
+    `${file}: ${counts.rejected.toLocaleString('en-US')} of ${counts.rows.toLocaleString('en-US')} rows are invalid; ${source.id} is a snapshot, which replaces the whole table, so loading the others would remove those rows' keys from it. Nothing was loaded: fix them, or pass --max-rejects ${counts.rejected} to load the file without them. First: ${firstRejects.map((r) => `${rowWord(format)} ${r.line}: ${r.reason}`).join(' | ')}`,
+    { domain: source.domain.name, source: source.name, file, line: firstRejects[0]?.line },
+  );
+}
+
 /** The origins of a file's columns, or a `ingest-mapping` error naming every problem and the file's columns. */
 export function fitFile(
   source: Source,

@@ -170,8 +170,12 @@ export interface Warehouse {
   appendHealthHistory(snapshots: readonly HealthSnapshot[]): Promise<void>;
   /** The health history, oldest first per product; empty before the first snapshot. */
   healthHistory(query?: HealthHistoryQuery): Promise<HealthSnapshot[]>;
-  /** The latest run of every product that has one (column `last_published_at` of `latestRunOf`). */
-  latestRuns(): Promise<LatestRun[]>;
+  /**
+   * The latest run of every product that has one (column `last_published_at` of `latestRunOf`).
+   * A run finished over five minutes after `now` (default: the clock's) is ahead of the clock:
+   * it comes after every other, and gives no last publish.
+   */
+  latestRuns(options?: { now?: Date }): Promise<LatestRun[]>;
   /** Every run that finished at or after `since`, oldest first. */
   listRuns(options: { since: Date }): Promise<BuildRunRecord[]>;
   /**

@@ -42,6 +42,7 @@ import {
   type Source,
   type SqlRow,
   scanCsv,
+  snapshotRejectsError,
   sql,
   type TableRef,
   unmatchedColumns,
@@ -618,6 +619,15 @@ export async function ingestFile(
         { ...subject, line: sampleRejects[0]?.line },
       );
     }
+    const partial = snapshotRejectsError(
+      source,
+      file,
+      { rows, rejected },
+      options.maxRejects,
+      sampleRejects,
+      format,
+    );
+    if (partial) throw partial;
     // An export without an optional column must not erase what earlier exports said of it.
     const erasable = erasableColumns(source, origins);
     if (erasable.length && ingested.length) {

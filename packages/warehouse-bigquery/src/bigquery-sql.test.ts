@@ -77,13 +77,20 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
   it('writes a run log that analyzes: create, insert with parameters, latest and since', async () => {
     const runLog = runLogStatements(dialect);
     const analyzer = await createAnalyzer([]);
-    const [create, insert, latest, since] = await analyzer.analyzeAll([
+    const [create, insert, latest, latestAt, since] = await analyzer.analyzeAll([
       runLog.create,
       runLog.insert,
-      runLog.latest,
+      runLog.latest(),
+      runLog.latest(new Date('2026-01-01T00:00:00Z')),
       runLog.since(new Date('2026-01-01T00:00:00Z')),
     ]);
-    expect([create, insert, latest?.ok, since?.ok]).toEqual([{ ok: true }, { ok: true }, true, true]);
+    expect([create, insert, latest?.ok, latestAt?.ok, since?.ok]).toEqual([
+      { ok: true },
+      { ok: true },
+      true,
+      true,
+      true,
+    ]);
     await analyzer.close();
   });
 

@@ -1095,8 +1095,8 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
     );
   }
 
-  async latestRuns(): Promise<LatestRun[]> {
-    return (await this.readMeta(this.runLog.latest)).map(latestRunOf);
+  async latestRuns(options: { now?: Date } = {}): Promise<LatestRun[]> {
+    return (await this.readMeta(this.runLog.latest(options.now))).map(latestRunOf);
   }
 
   async listRuns({ since }: { since: Date }): Promise<BuildRunRecord[]> {
@@ -1142,9 +1142,6 @@ GROUP BY domain`;
   async close(): Promise<void> {}
 }
 
-/** Runs finished after this are ahead of the clock (see `latest`); clocks drift by minutes. */
-const AHEAD = 'TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 5 MINUTE)';
-
 /** The statements of the platform's run log, `_mesh.runs`: one row per build or test of a product. */
 export function runLogStatements(dialect: Dialect) {
   const runs = dialect.tableName(PLATFORM_TABLES.runs.ref);
@@ -1159,13 +1156,17 @@ VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at
     // Partitioned by day: the latest run of each product within the window the platform reads.
     // A run recorded ahead of the clock (by a clock set ahead) comes after every other, and
     // gives no last publish: it would hide the runs since and make the product look fresh.
-    latest: `SELECT * EXCEPT (newest) FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at > ${AHEAD} , finished_at DESC) AS newest,
-    MAX(IF(status = 'published' AND finished_at <= ${AHEAD}, finished_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_at,
-    MAX(IF(status = 'published' AND finished_at <= ${AHEAD}, started_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_started_at
+    latest: (now?: Date) => {
+      // The clock's time, or the one asked for (health at a given time).
+      const ahead = `TIMESTAMP_ADD(${now ? dialect.literal(now) : 'CURRENT_TIMESTAMP()'}, INTERVAL 5 MINUTE)`;
+      return `SELECT * EXCEPT (newest) FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at > ${ahead} , finished_at DESC) AS newest,
+    MAX(IF(status = 'published' AND finished_at <= ${ahead}, finished_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_at,
+    MAX(IF(status = 'published' AND finished_at <= ${ahead}, started_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_started_at
   FROM ${runs}
   WHERE finished_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL ${READ_WINDOW_DAYS} DAY)
-) WHERE newest = 1`,
+) WHERE newest = 1`;
+    },
     since: (since: Date) =>
       `SELECT * FROM ${runs} WHERE finished_at >= ${dialect.literal(since)} ORDER BY finished_at`,
   };

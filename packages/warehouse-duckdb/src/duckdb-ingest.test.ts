@@ -714,7 +714,16 @@ describe('ingesting files into a source', () => {
     });
     if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
     const path = file('sites.csv', 'site_id,size\nS1,10\nS2,20\nS1,30\nS2,20\n');
-    expect(await warehouse.ingestFile(sites, path)).toMatchObject({
+    // A snapshot with a reject is refused unless rejects are allowed: loaded without its
+    // rejected rows, it would remove their keys from the table.
+    await expect(warehouse.ingestFile(sites, path)).rejects.toMatchObject({
+      code: 'snapshot-rejects',
+      subject: { source: 'sites', line: 4 },
+      message: expect.stringContaining(
+        "1 of 4 rows are invalid; shop.sites is a snapshot, which replaces the whole table, so loading the others would remove those rows' keys from it. Nothing was loaded: fix them, or pass --max-rejects 1",
+      ),
+    });
+    expect(await warehouse.ingestFile(sites, path, { maxRejects: 1 })).toMatchObject({
       loaded: 3,
       rejected: 1,
       sampleRejects: [

@@ -49,6 +49,7 @@ import {
   type SqlRow,
   scanCsv,
   snapshotOfRow,
+  snapshotRejectsError,
   sql,
   stagingTableFor,
   type TableLayout,
@@ -1102,12 +1103,13 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     return rows.map(snapshotOfRow);
   }
 
-  async latestRuns(): Promise<LatestRun[]> {
+  async latestRuns(options: { now?: Date } = {}): Promise<LatestRun[]> {
     await this.ensureMeta();
     // A run recorded ahead of this clock (by a clock set ahead) comes after every other, and
     // gives no last publish: it would hide the runs since and make the product look fresh.
     // Five minutes of drift are allowed; run times are UTC, as this literal is.
-    const ahead = `TIMESTAMP ${lit(new Date(Date.now() + 5 * 60_000).toISOString().replace('T', ' ').slice(0, 23))}`;
+    const now = options.now?.getTime() ?? Date.now();
+    const ahead = `TIMESTAMP ${lit(new Date(now + 5 * 60_000).toISOString().replace('T', ' ').slice(0, 23))}`;
     const rows = await this.query(
       `SELECT *, max(finished_at) FILTER (WHERE status = 'published' AND finished_at <= ${ahead}) OVER (PARTITION BY domain, product) AS last_published_at,
          max(started_at) FILTER (WHERE status = 'published' AND finished_at <= ${ahead}) OVER (PARTITION BY domain, product) AS last_published_started_at
@@ -1756,6 +1758,15 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             { ...subject, line: sampleRejects[0]?.line },
           );
         }
+        const partial = snapshotRejectsError(
+          source,
+          file,
+          { rows, rejected },
+          options.maxRejects,
+          sampleRejects,
+          format,
+        );
+        if (partial) throw partial;
         // An export without an optional column must not erase what earlier exports said of it.
         const erasable = erasableColumns(source, origins);
         if (erasable.length && live.some((b) => b.kind === 'ingest')) {

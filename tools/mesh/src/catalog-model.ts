@@ -152,8 +152,17 @@ export async function catalogModel(
   for (const e of lineage.edges) readersOf.set(e.from, [...(readersOf.get(e.from) ?? []), e.to]);
   const published = new Set([...healthOf.values()].filter((p) => p.lastUpdated !== null).map((p) => p.id));
   const sampled = await samples(warehouse, mesh.products, published);
+  // What each check found at the latest run: a check that run did not hold (added since, or a
+  // run that checked nothing) has no result, not a pass.
+  const outcomesOf = new Map(
+    (await warehouse.latestRuns().catch(() => [])).map((r) => [
+      `${r.domain}.${r.product}`,
+      new Map(r.checks.map((c) => [c.name, c])),
+    ]),
+  );
   const products = mesh.products.map((p): CatalogProduct => {
     const h = healthOf.get(p.id) ?? null;
+    const outcomes = h ? outcomesOf.get(p.id) : undefined;
     return {
       id: p.id,
       domain: p.domain.name,
@@ -181,16 +190,15 @@ export async function catalogModel(
         values: c.values ? [...c.values] : null,
       })),
       checks: p.checks.map((c) => {
-        const failed = h?.failedChecks.includes(c.name);
-        const ran = h !== null && h.checks.total > 0;
+        const outcome = outcomes?.get(c.name);
         return {
           name: c.name,
           kind: c.kind,
           column: c.column ?? null,
           severity: c.severity,
           dimension: c.dimension,
-          passed: ran ? !failed : null,
-          detail: null,
+          passed: outcome ? outcome.passed : null,
+          detail: outcome?.observed ?? null,
         };
       }),
       inputs: lineage.edges.filter((e) => e.to === p.id).map((e) => e.from),

@@ -16,6 +16,7 @@ import {
   z,
 } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogModel } from './catalog-model.js';
 import { collectHealth } from './commands/health.js';
 import { healthFailure } from './failure.js';
 
@@ -81,10 +82,10 @@ describe('health freshness from the run log', () => {
       startedAt: testedAt,
       finishedAt: testedAt,
     });
-    const runs = await warehouse.latestRuns();
-    expect(runs[0]).toMatchObject({ runId: 'tested', lastPublishedAt: confirmedAt });
     // 2.5 hours after the build, one after the confirmation: within its 2h SLA.
     const now = new Date(built.finishedAt.getTime() + 2.5 * hour);
+    const runs = await warehouse.latestRuns({ now });
+    expect(runs[0]).toMatchObject({ runId: 'tested', lastPublishedAt: confirmedAt });
     const health = await collectHealth(warehouse, mesh, now);
     const product = health.domains[0]!.products[0]!;
     expect(product).toMatchObject({
@@ -216,5 +217,42 @@ describe('health of a published table written outside a build', () => {
       completeness: null,
       checks: { passed: 0, failed: 0, total: 0 },
     });
+  });
+});
+
+describe('the catalog of checks', () => {
+  let warehouse: Warehouse;
+  beforeAll(async () => {
+    warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    await loadRows(warehouse, items, [{ item_id: 'I1' }, { item_id: 'I2' }]);
+    expect((await buildProduct(warehouse, shelfItems, { runId: 'build' })).status).toBe('published');
+  });
+  afterAll(async () => {
+    await warehouse.close();
+  });
+
+  it('shows what each check found at the latest run, and no result for a check that run did not hold', async () => {
+    // A check added since the last build: never run, so neither passed nor failed.
+    const stricter = defineDataProduct({
+      domain: shelf,
+      name: 'shelf_items',
+      version: '1.0.0',
+      description: 'Items, published.',
+      tier: 'silver',
+      refresh: 'hourly',
+      access: 'public',
+      consumers: ['store'],
+      sla: { freshness: '2h' },
+      schema: z.object({ item_id: z.string().describe('Item') }),
+      inputs: { items },
+      transform: ({ items }) => sql`SELECT item_id FROM ${items}`,
+      checks: (c) => [c.item_id.notNull(), c.item_id.unique()],
+    });
+    const withCheck: MeshDefinition = { ...mesh, products: [stricter] };
+    const model = await catalogModel(warehouse, withCheck, await collectHealth(warehouse, withCheck), []);
+    expect(model.products[0]!.checks.map((c) => [c.name, c.passed, c.detail])).toEqual([
+      ['item_id_not_null', true, '0 failing of 2'],
+      ['item_id_unique', null, null],
+    ]);
   });
 });

@@ -35,7 +35,7 @@ export async function collectHealth(
   options: { anomalies?: AnomalyOptions; part?: boolean } = {},
 ): Promise<MeshHealth> {
   const window = options.anomalies?.window ?? ANOMALY_DEFAULTS.window;
-  const runs = new Map((await warehouse.latestRuns()).map((r) => [`${r.domain}.${r.product}`, r]));
+  const runs = new Map((await warehouse.latestRuns({ now })).map((r) => [`${r.domain}.${r.product}`, r]));
   // Each product's recent snapshots, in one statement: enough for the window, its current
   // publish and a failed build or two (of these products only, for a part of the mesh).
   const history = new Map<string, HealthSnapshot[]>();
