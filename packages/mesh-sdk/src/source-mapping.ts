@@ -153,6 +153,41 @@ export function erasableColumns(source: Source, origins: ReadonlyMap<string, Col
 }
 
 /**
+ * The earlier batches whose rows a batch holds again, in other bytes (CRLF, another column
+ * order, another export run), where that is a change back: where the order of batches decides
+ * which rows are current (a snapshot, an upsert without a cursor), an older export delivered
+ * again makes its rows current over the later ones. The candidates: live exports of the same
+ * row count but the latest (the latest again changes nothing). None: nothing to compare.
+ */
+export function sameRowsCandidates(source: Source, live: readonly BatchRecord[], loaded: number): number[] {
+  if (source.cursor || (source.mode !== 'snapshot' && source.mode !== 'upsert')) return [];
+  const exports = live.filter((b) => b.kind === 'ingest');
+  return exports
+    .slice(0, -1)
+    .filter((b) => b.loaded === loaded)
+    .map((b) => b.batchId);
+}
+
+/**
+ * The latest of `candidates` (`sameRowsCandidates`) whose rows in the source's log are the rows
+ * of `batch` (a relation of the batch's valid rows, with the source's columns): as many, with
+ * the same fingerprint (what an incremental product compares days by). One row (`batch_id`) or none.
+ */
+export function sameRowsSelect(
+  source: Source,
+  batch: SqlFragment,
+  candidates: readonly number[],
+  dialect: Dialect,
+): string {
+  const print = (alias: string) => sql.rowFingerprint(source.columns.map((c) => sql.id(alias, c.name)));
+  const id = sql.id('l', '_batch_id');
+  return renderSql(
+    sql`SELECT ${id} AS ${sql.id('batch_id')} FROM ${sql.raw(dialect.tableName(source.log))} AS l WHERE ${id} IN (${sql.join(candidates.map((c) => sql`${c}`))}) GROUP BY ${id} HAVING COUNT(*) = (SELECT COUNT(*) FROM ${batch} AS b) AND ${print('l')} = (SELECT ${print('b')} FROM ${batch} AS b) ORDER BY ${id} DESC LIMIT 1`,
+    dialect,
+  );
+}
+
+/**
  * One row: per erasable column (`erasableColumns`), how many current rows of the source hold a
  * value of it under a key of the batch's valid rows (`batch`: a relation of them, with the
  * source's key columns). A row count above 0 means the batch would erase what was known.

@@ -479,9 +479,10 @@ export interface IngestResult {
    */
   readonly repeatedEvents?: number;
   /**
-   * An earlier batch held these very bytes (with the same mapping), and batches came after it:
-   * loaded again, its rows are current again over theirs (see `reloads`). A rollback, or an
-   * export delivered twice; absent otherwise.
+   * An earlier batch held these very bytes (with the same mapping), or, where the order of
+   * batches decides, these very rows in other bytes, and batches came after it: loaded again,
+   * its rows are current again over theirs (see `reloads`). A rollback, or an export delivered
+   * twice; absent otherwise.
    */
   readonly reloads?: number;
   /** The first rejects, for the summary; all of them are in the rejects table. */

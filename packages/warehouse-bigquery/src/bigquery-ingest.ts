@@ -41,6 +41,8 @@ import {
   rowWord,
   type Source,
   type SqlRow,
+  sameRowsCandidates,
+  sameRowsSelect,
   scanCsv,
   snapshotRejectsError,
   sql,
@@ -638,6 +640,17 @@ export async function ingestFile(
       const error = erasingBatchError(source, file, erasable, erased);
       if (error) throw error;
     }
+    // The rows of an earlier export again, in other bytes, where that is a change back.
+    let reloaded = reloads(live, sha256, mapping);
+    const candidates =
+      reloaded.reloads === undefined ? sameRowsCandidates(source, live, rows - rejected) : [];
+    if (candidates.length) {
+      const batch = sql.raw(
+        `(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`,
+      );
+      const [same] = await context.query(sameRowsSelect(source, batch, candidates, context.dialect));
+      if (same) reloaded = { reloads: Number(same.batch_id) };
+    }
     let repeatedEvents: number | undefined;
     if (source.mode === 'append') {
       // Copies of an earlier line of the file (those with other values were rejected above).
@@ -692,7 +705,7 @@ export async function ingestFile(
       ...(header.missing.length ? { missingColumns: header.missing } : {}),
       ...(Object.keys(header.respelled).length ? { respelledColumns: header.respelled } : {}),
       ...(repeatedEvents !== undefined ? { repeatedEvents } : {}),
-      ...reloads(live, sha256, mapping),
+      ...reloaded,
       sampleRejects,
     };
   } finally {

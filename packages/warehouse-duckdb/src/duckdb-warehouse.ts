@@ -47,6 +47,8 @@ import {
   runRecordOf,
   type Source,
   type SqlRow,
+  sameRowsCandidates,
+  sameRowsSelect,
   scanCsv,
   snapshotOfRow,
   snapshotRejectsError,
@@ -1775,6 +1777,15 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           const error = erasingBatchError(source, file, erasable, erased);
           if (error) throw error;
         }
+        // The rows of an earlier export again, in other bytes, where that is a change back.
+        let reloaded = reloads(live, sha256, mapping);
+        const candidates =
+          reloaded.reloads === undefined ? sameRowsCandidates(source, live, rows - rejected) : [];
+        if (candidates.length) {
+          const batch = sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`);
+          const [same] = await this.run(sameRowsSelect(source, batch, candidates, duckdbDialect));
+          if (same) reloaded = { reloads: Number(same.batch_id) };
+        }
         let repeatedEvents: number | undefined;
         if (source.mode === 'append') {
           const [inFile] = await this.run(repeatsInFileSelect(source, sql.raw(checked), duckdbDialect));
@@ -1851,7 +1862,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           ...(header.missing.length ? { missingColumns: header.missing } : {}),
           ...(Object.keys(header.respelled).length ? { respelledColumns: header.respelled } : {}),
           ...(repeatedEvents !== undefined ? { repeatedEvents } : {}),
-          ...reloads(live, sha256, mapping),
+          ...reloaded,
           sampleRejects,
           rejectsTable: source.rejects,
         };

@@ -754,7 +754,7 @@ export function describeDropZoneEvent(event: DropZoneEvent): string {
     case 'ignored':
       return `${event.source}: ${event.file} ignored: ${event.reason}`;
     case 'ingested':
-      return `${event.source}: ${event.file} ingested as batch ${event.batchId}: ${count(event.loaded)} rows loaded, ${count(event.rejected)} rejected (${Math.round(event.ms)} ms)${event.flag ? `; flagged: ${event.flag}` : ''}${event.reloads ? `; the very bytes of batch ${event.reloads}, loaded again over the batches since (mesh ingest --revert ${event.batchId} if delivered twice)` : ''}${event.withdrawnSamples.length ? `; sample rows of ${event.withdrawnSamples.join(', ')} taken out` : ''}`;
+      return `${event.source}: ${event.file} ingested as batch ${event.batchId}: ${count(event.loaded)} rows loaded, ${count(event.rejected)} rejected (${Math.round(event.ms)} ms)${event.flag ? `; flagged: ${event.flag}` : ''}${event.reloads ? `; the rows of batch ${event.reloads} again, loaded over the batches since (mesh ingest --revert ${event.batchId} if delivered twice)` : ''}${event.withdrawnSamples.length ? `; sample rows of ${event.withdrawnSamples.join(', ')} taken out` : ''}`;
     case 'skipped':
       return `${event.source}: ${event.file} skipped: already ingested as batch ${event.batchId}`;
     case 'failed':

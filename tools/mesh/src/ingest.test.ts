@@ -251,7 +251,7 @@ describe('mesh ingest', () => {
     expect(result).toMatchObject({ status: 'loaded', batchId: 3, reloads: 1 });
     const text = await mesh('ingest', 'order.orders', '--from', tuesday, '--db', db4);
     expect(text.stdout).toContain(
-      `! batch 4: ${tuesday} has the very bytes of batch 2, and batches came after it: its rows are current again over theirs. If it was delivered twice by mistake, undo it: mesh ingest --revert 4`,
+      `! batch 4: ${tuesday} holds the rows of batch 2 again, and batches came after it: its rows are current again over theirs. If it was delivered twice by mistake, undo it: mesh ingest --revert 4`,
     );
     // Monday's a third time: it repeats its latest copy, batch 3.
     const third = await mesh('ingest', 'order.orders', '--from', monday, '--db', db4, '--json');
@@ -260,6 +260,19 @@ describe('mesh ingest', () => {
     const newest = await mesh('ingest', 'order.orders', '--from', monday, '--db', db4, '--json');
     expect(newest.json().files[0].result).toMatchObject({ status: 'already-ingested', batchId: 5 });
     expect(newest.json().files[0].result.reloads).toBeUndefined();
+    // Tuesday's rows again in other bytes (CRLF, columns in another order): said the same way.
+    const resent = join(dir, 'orders-tuesday-resent.csv');
+    writeFileSync(
+      resent,
+      'ordered_at,status,channel,store_id,customer_id,order_id\r\n2026-11-30 10:00:00,cancelled,online,,C1,T1\r\n',
+    );
+    const again2 = await mesh('ingest', 'order.orders', '--from', resent, '--db', db4, '--json');
+    expect(again2.json().files[0].result).toMatchObject({ status: 'loaded', batchId: 6, reloads: 4 });
+    // The same count of rows, another value: another export, nothing said.
+    const other = join(dir, 'orders-wednesday.csv');
+    writeFileSync(other, `${header}\nT1,C2,,online,completed,2026-11-30 10:00:00\n`);
+    const wednesday = await mesh('ingest', 'order.orders', '--from', other, '--db', db4, '--json');
+    expect(wednesday.json().files[0].result.reloads).toBeUndefined();
   });
 
   it("keeps a mapping file's values as written: 0012 stays 0012, a value-map key 01 is 01", async () => {

@@ -282,7 +282,7 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
         );
       if (o.result?.reloads)
         io.out(
-          `${color.yellow('!')} batch ${o.result.batchId}: ${o.file} has the very bytes of batch ${o.result.reloads}, and batches came after it: its rows are current again over theirs. If it was delivered twice by mistake, undo it: mesh ingest --revert ${o.result.batchId}`,
+          `${color.yellow('!')} batch ${o.result.batchId}: ${o.file} holds the rows of batch ${o.result.reloads} again, and batches came after it: its rows are current again over theirs. If it was delivered twice by mistake, undo it: mesh ingest --revert ${o.result.batchId}`,
         );
       for (const r of o.result?.sampleRejects ?? [])
         io.out(`${color.yellow('!')} ${rejectPosition(o.file, r.line, options.format)}: ${r.reason}`);
