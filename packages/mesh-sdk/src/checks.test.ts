@@ -429,6 +429,16 @@ describe('compileChecks', () => {
     });
   });
 
+  it("says an assertion's failing rows without the table's rows, which they are not a share of", () => {
+    const check = c.table.assert('orders_without_value', (self) => sql`SELECT * FROM ${self}`);
+    const compiled = compileChecks(orders, [check], ansi, resolve);
+    expect(compiled.evaluate({ row_count: 5000, check_0: 40000 }, now).outcomes[0]).toMatchObject({
+      passed: false,
+      failingRows: 40000,
+      observed: '40000 failing',
+    });
+  });
+
   describe('freshness', () => {
     const freshness = (newest: unknown) =>
       compiled.evaluate({ row_count: 1, check_5: newest }, now).outcomes[5]!;

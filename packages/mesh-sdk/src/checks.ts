@@ -648,7 +648,10 @@ export function compileChecks(
             newest === undefined || now.getTime() - newest > (check.maxAgeSeconds ?? 0) * 1000 ? 1 : 0;
         } else {
           failingRows = toNumber(raw);
-          observed = `${failingRows} failing of ${rowCount}`;
+          // An assertion counts what its own query finds (orders of a customer, say), not rows
+          // of the table: "of" the table's rows would read as an impossible ratio.
+          observed =
+            check.kind === 'assertion' ? `${failingRows} failing` : `${failingRows} failing of ${rowCount}`;
         }
         if (check.dimension === 'validity') {
           validityChecks++;

@@ -544,6 +544,14 @@ export const INGEST_TEXT_PATTERNS: Readonly<Partial<Record<ColumnSpec['type'], s
 };
 
 /**
+ * A date written as a timestamp at midnight, UTC or zone-less (pandas writes date columns so,
+ * and a Parquet TIMESTAMP reads so as text): its date, the one group. Any other time of day is
+ * no date. On every warehouse alike.
+ */
+export const INGEST_MIDNIGHT_DATE =
+  '\\s*([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})[ T]00:00(?::00(?:\\.0{1,9})?)?Z?\\s*';
+
+/**
  * What follows a decimal's text that has a number's form but does not convert: the warehouses
  * hold DECIMAL(38,9) (BigQuery's NUMERIC), 29 digits before the point.
  */

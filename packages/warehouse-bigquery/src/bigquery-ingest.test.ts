@@ -1288,6 +1288,22 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     ]);
   });
 
+  it('reads a timestamp at midnight as its date in a date column, as DuckDB does', async () => {
+    const rows = await validate(
+      rules,
+      csvOf([
+        record('a', { day: '2026-01-02T00:00:00' }),
+        record('b', { day: '2026-01-02 00:00:00.000' }),
+        record('c', { day: '2026-01-02 10:00:00' }),
+      ]),
+    );
+    expect(rows.map((r) => [r.reason, r.values.day])).toEqual([
+      [null, '2026-01-02'],
+      [null, '2026-01-02'],
+      ['day: "2026-01-02 10:00:00" is not a valid date', null],
+    ]);
+  });
+
   it('matches an enumeration after the value map', async () => {
     const mapping: IngestMapping = { ...EMPTY_MAPPING, values: { channel: { web: 'online' } } };
     const [row] = await validate(rules, csvOf([record('a', { channel: 'web' })]), mapping);

@@ -28,6 +28,7 @@ import {
   fitFile,
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_INTEGER_REFUSALS,
+  INGEST_MIDNIGHT_DATE,
   INGEST_NUMBER_REFUSALS,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
@@ -188,6 +189,11 @@ function typed(c: ColumnSpec, text: string, dialect: Dialect): string {
       return `SAFE_CAST(SAFE_CAST(${trimmed} AS NUMERIC) AS INT64)`;
     case 'boolean':
       return `CASE WHEN LOWER(${trimmed}) IN ('true', 't', 'yes', 'y', '1') THEN TRUE WHEN LOWER(${trimmed}) IN ('false', 'f', 'no', 'n', '0') THEN FALSE END`;
+    case 'date': {
+      // As on DuckDB, a midnight timestamp is its date.
+      const midnight = dialect.literal(`^(?:${INGEST_MIDNIGHT_DATE})$`);
+      return `COALESCE(SAFE_CAST(${trimmed} AS DATE), SAFE_CAST(REGEXP_EXTRACT(${text}, ${midnight}) AS DATE))`;
+    }
     default:
       // TIMESTAMP: an offset or a Z is honoured; a zone-less time is UTC (BigQuery's default zone).
       return `SAFE_CAST(${trimmed} AS ${dialect.columnType(c.type)})`;

@@ -761,6 +761,37 @@ describe('ingesting files into a source', () => {
     ]);
   });
 
+  it('reads a timestamp at midnight as its date in a date column (as pandas writes dates)', async () => {
+    const openings = defineSource({
+      domain: shop,
+      name: 'openings',
+      description: 'Store openings',
+      mode: 'upsert',
+      schema: z.object({
+        store_id: z.string().describe('Store').meta({ key: true }),
+        opened_on: z.iso.date().describe('Opening day'),
+      }),
+    });
+    if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
+    const path = file(
+      'openings.csv',
+      'store_id,opened_on\nS1,2025-01-02T00:00:00\nS2,2025-01-03 00:00:00.000\nS3,2025-01-04 10:00:00\n',
+    );
+    expect(await warehouse.ingestFile(openings, path)).toMatchObject({
+      loaded: 2,
+      rejected: 1,
+      sampleRejects: [{ line: 4, reason: 'opened_on: "2025-01-04 10:00:00" is not a valid date' }],
+    });
+    expect(
+      await warehouse.query(
+        'SELECT store_id, CAST(opened_on AS VARCHAR) AS d FROM shop.raw_openings ORDER BY 1',
+      ),
+    ).toEqual([
+      { store_id: 'S1', d: '2025-01-02' },
+      { store_id: 'S2', d: '2025-01-03' },
+    ]);
+  });
+
   it('says why a 12-hour time, a zone in lower case, a spaced offset and a decimal comma are refused', async () => {
     const path = file(
       'spellings.csv',

@@ -7,6 +7,7 @@ import {
   columnBounds,
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_INTEGER_REFUSALS,
+  INGEST_MIDNIGHT_DATE,
   INGEST_NUMBER_REFUSALS,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
@@ -89,6 +90,8 @@ function typed(column: ColumnSpec, text: string): string {
     case 'boolean':
       // Padded as exports pad numbers and dates, which their patterns allow.
       return `TRY_CAST(trim(${raw}) AS BOOLEAN)`;
+    case 'date':
+      return `COALESCE(TRY_CAST(${raw} AS DATE), CASE WHEN regexp_full_match(${text}, ${lit(INGEST_MIDNIGHT_DATE)}) THEN TRY_CAST(regexp_extract(${text}, ${lit(INGEST_MIDNIGHT_DATE)}, 1) AS DATE) END)`;
     default:
       return `TRY_CAST(${raw} AS ${duckdbDialect.columnType(column.type)})`;
   }
