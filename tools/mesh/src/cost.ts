@@ -1,4 +1,11 @@
-import { billedBytesByDomain, type MeshDefinition, storageOfTables, type Warehouse } from '@retail-mesh/sdk';
+import {
+  billedBytesByDomain,
+  digestTable,
+  type MeshDefinition,
+  stateTable,
+  storageOfTables,
+  type Warehouse,
+} from '@retail-mesh/sdk';
 import type { MeshConfig } from './config.js';
 
 /** Decimal units, as cloud price lists quote them. */
@@ -30,6 +37,19 @@ export interface Chargeback {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
+/** Whole units for `parts` that add up to `total` exactly: each floored, the rest to the largest remainders. */
+function largestRemainder(parts: readonly number[], total: number): number[] {
+  const floors = parts.map((p) => Math.floor(p));
+  let left = total - floors.reduce((a, b) => a + b, 0);
+  const order = parts.map((p, i) => [p - Math.floor(p), i] as const).sort((a, b) => b[0] - a[0]);
+  for (const [, i] of order) {
+    if (left <= 0) break;
+    floors[i]! += 1;
+    left -= 1;
+  }
+  return floors;
+}
+
 /**
  * The monthly bill of each domain: storage (GB-months of its tables), compute (TB its builds
  * processed over the period) and a share of the fixed platform cost in proportion to its
@@ -47,9 +67,15 @@ export async function chargeback(
   const runs = billed ? [] : await warehouse.listRuns({ since });
   // A source is stored as its log, its rejects and its current rows (a table on DuckDB, a view
   // of no size on BigQuery). Every table is sized in one call (one statement on DuckDB).
+  // A product is stored as its table, and where kept, its incremental state and its day digest
+  // (a table missing is sized 0).
   const tables = [
     ...mesh.sources.flatMap((s) => [s.log, s.rejects, s.table].map((t) => ({ domain: s.domain.name, t }))),
-    ...mesh.products.map((p) => ({ domain: p.domain.name, t: p.table })),
+    ...mesh.products.flatMap((p) =>
+      [p.table, ...(p.materialization === 'incremental' ? [stateTable(p)] : []), digestTable(p.table)].map(
+        (t) => ({ domain: p.domain.name, t }),
+      ),
+    ),
   ];
   const sizes = await storageOfTables(
     warehouse,
@@ -76,19 +102,28 @@ export async function chargeback(
     const platformCost = rates.platformPerMonth * share;
     return { ...u, storageCost, computeCost, platformCost, total: storageCost + computeCost + platformCost };
   });
-  const domains = raw.map(
-    (d): DomainBill => ({
+  // In cents, the platform's shares by largest remainder, so that they add up to its rate; each
+  // domain's total the sum of its rounded parts, and the totals the sums of the domains': every
+  // row and column of the bill adds up as printed.
+  const platformCents = largestRemainder(
+    raw.map((d) => d.platformCost * 100),
+    Math.round(rates.platformPerMonth * 100),
+  );
+  const domains = raw.map((d, i): DomainBill => {
+    const storageCost = round(d.storageCost);
+    const computeCost = round(d.computeCost);
+    const platformCost = platformCents[i]! / 100;
+    return {
       domain: d.domain,
       storageBytes: d.storageBytes,
-      storageCost: round(d.storageCost),
+      storageCost,
       processedBytes: d.processedBytes,
-      computeCost: round(d.computeCost),
-      platformCost: round(d.platformCost),
-      total: round(d.total),
-    }),
-  );
-  // Totals from the unrounded figures: the platform adds up to its rate, not to a sum of rounded shares.
-  const sum = (key: keyof Omit<DomainBill, 'domain'>) => round(raw.reduce((a, d) => a + d[key], 0));
+      computeCost,
+      platformCost,
+      total: round(storageCost + computeCost + platformCost),
+    };
+  });
+  const sum = (key: keyof Omit<DomainBill, 'domain'>) => round(domains.reduce((a, d) => a + d[key], 0));
   return {
     currency: rates.currency,
     period: { days: options.days, since: since.toISOString() },
