@@ -1106,7 +1106,7 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     [{ amount: '-0.01' }, 'amount: "-0.01" is outside the range of its schema (at least 0)'],
     // Dates and times: four-digit years, a date that is only a date.
     [{ day: '10000-01-01' }, 'day: "10000-01-01" is not a valid date'],
-    [{ day: '2020-01-01T00:00:00' }, 'day: "2020-01-01T00:00:00" is not a valid date'],
+    [{ day: '2020-01-01T10:00:00' }, 'day: "2020-01-01T10:00:00" is not a valid date'],
     [{ day: '0001-02-29' }, 'day: "0001-02-29" is not a valid date'],
     [{ at: 'epoch' }, 'at: "epoch" is not a valid timestamp'],
     [{ at: '10000-01-01 00:00:00' }, 'at: "10000-01-01 00:00:00" is not a valid timestamp'],

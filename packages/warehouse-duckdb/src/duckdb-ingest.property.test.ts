@@ -324,7 +324,7 @@ function badCell(column: ColumnPlan): fc.Arbitrary<Cell> {
         '20200101',
         '2020/01/01',
         'infinity',
-        '2020-01-01T00:00:00',
+        '2020-01-01T10:00:00',
         '-2020-01-01',
       );
     case 'timestamp':
