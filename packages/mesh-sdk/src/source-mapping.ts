@@ -544,6 +544,16 @@ export const INGEST_TEXT_PATTERNS: Readonly<Partial<Record<ColumnSpec['type'], s
 };
 
 /**
+ * Text wrapped in Excel's `="…"` guard (`="00123"`, written so that Excel keeps leading zeros):
+ * loaded as it is, a key would never join. Refused in text columns, with what to do, on every
+ * warehouse alike (typed columns refuse it as not of their type; enumerations as none of theirs).
+ */
+export const INGEST_EXCEL_GUARD: readonly [pattern: string, words: string] = [
+  '\\s*="[^"]*"\\s*',
+  ` is wrapped in Excel's ="…" guard (written to keep leading zeros): export the value itself`,
+];
+
+/**
  * A date written as a timestamp at midnight, UTC or zone-less (pandas writes date columns so,
  * and a Parquet TIMESTAMP reads so as text): its date, the one group. Any other time of day is
  * no date. On every warehouse alike.

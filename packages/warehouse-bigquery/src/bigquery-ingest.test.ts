@@ -1288,6 +1288,14 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     ]);
   });
 
+  it("rejects a text value in Excel's guard, as DuckDB does", async () => {
+    const rows = await validate(rules, csvOf([record('="00123"'), record('00123')]));
+    expect(rows.map((r) => r.reason)).toEqual([
+      `id: "=\\"00123\\"" is wrapped in Excel's ="…" guard (written to keep leading zeros): export the value itself`,
+      null,
+    ]);
+  });
+
   it('reads a timestamp at midnight as its date in a date column, as DuckDB does', async () => {
     const rows = await validate(
       rules,

@@ -27,6 +27,7 @@ import {
   erasingBatchError,
   fitFile,
   INGEST_DECIMAL_OUT_OF_RANGE,
+  INGEST_EXCEL_GUARD,
   INGEST_INTEGER_REFUSALS,
   INGEST_MIDNIGHT_DATE,
   INGEST_NUMBER_REFUSALS,
@@ -371,6 +372,10 @@ export function validationStatements(
       out.push(
         `IF(${text(c)} IS NOT NULL AND ${text(c)} NOT IN (${c.values.map(lit).join(', ')}), ${shown(` is not one of ${c.values.join(', ')}`)}, NULL)`,
       );
+    else if (c.type === 'string') {
+      const [pattern, words] = INGEST_EXCEL_GUARD;
+      out.push(`IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}), ${shown(words)}, NULL)`);
+    }
     return out;
   });
   const reason = reasons.length

@@ -187,6 +187,9 @@ const timestampText = (at: Date): fc.Arbitrary<string> => {
   );
 };
 
+/** INGEST_EXCEL_GUARD's pattern, whole, with RE2's \s (no Unicode spaces). */
+const EXCEL_GUARD = /^[\t\n\f\r ]*="[^"]*"[\t\n\f\r ]*$/;
+
 /**
  * Text for string cells: anything but NUL, which a CSV record may not hold, and the word NULL
  * alone (in any case, padded), which is no value in every column (tested beside this file).
@@ -240,13 +243,15 @@ function goodCell(column: ColumnPlan): fc.Arbitrary<Cell> {
           return valid(text, Number(text));
         });
     case 'string':
-      // Spaces only are no value, as an empty field is.
+      // Spaces only are no value, as an empty field is; a value in Excel's ="…" guard is refused.
       return stringValue.chain((s) =>
-        unpadded(s) !== ''
-          ? valid(s, unpadded(s))
-          : column.nullable
-            ? valid(s, null)
-            : written(s).map((t): Cell => ({ text: t, valid: false })),
+        EXCEL_GUARD.test(unpadded(s))
+          ? written(s).map((t): Cell => ({ text: t, valid: false }))
+          : unpadded(s) !== ''
+            ? valid(s, unpadded(s))
+            : column.nullable
+              ? valid(s, null)
+              : written(s).map((t): Cell => ({ text: t, valid: false })),
       );
     case 'enum':
       return fc.constantFrom(...column.values).chain((v) => {

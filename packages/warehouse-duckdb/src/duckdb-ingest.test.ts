@@ -761,6 +761,30 @@ describe('ingesting files into a source', () => {
     ]);
   });
 
+  it("rejects a text value in Excel's guard, and keeps leading zeros", async () => {
+    const path = file(
+      'guarded.csv',
+      [
+        'order_id,channel,amount,items,ordered_at,note',
+        '"=""00123""",store,1,1,2026-02-01 10:00:00,',
+        '00124,store,1,1,2026-02-01 10:00:00,',
+      ].join('\n'),
+    );
+    expect(await ingest(path)).toMatchObject({
+      loaded: 1,
+      rejected: 1,
+      sampleRejects: [
+        {
+          line: 2,
+          reason: `order_id: "=\\"00123\\"" is wrapped in Excel's ="…" guard (written to keep leading zeros): export the value itself`,
+        },
+      ],
+    });
+    expect(await warehouse.query(`SELECT order_id FROM shop.raw_orders WHERE order_id = '00124'`)).toEqual([
+      { order_id: '00124' },
+    ]);
+  });
+
   it('reads a timestamp at midnight as its date in a date column (as pandas writes dates)', async () => {
     const openings = defineSource({
       domain: shop,

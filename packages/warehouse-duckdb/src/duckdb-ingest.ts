@@ -6,6 +6,7 @@ import {
   type CsvScan,
   columnBounds,
   INGEST_DECIMAL_OUT_OF_RANGE,
+  INGEST_EXCEL_GUARD,
   INGEST_INTEGER_REFUSALS,
   INGEST_MIDNIGHT_DATE,
   INGEST_NUMBER_REFUSALS,
@@ -294,6 +295,11 @@ export function validationSql(
     if (c.values?.length) {
       reasons.push(
         `CASE WHEN ${raw} IS NOT NULL AND ${raw} NOT IN (${c.values.map(lit).join(', ')}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(` is not one of ${c.values.join(', ')}`)} END`,
+      );
+    } else if (c.type === 'string') {
+      const [pattern, words] = INGEST_EXCEL_GUARD;
+      reasons.push(
+        `CASE WHEN ${raw} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} END`,
       );
     }
   });
