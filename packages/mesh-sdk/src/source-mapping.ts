@@ -159,7 +159,7 @@ export function erasableColumns(source: Source, origins: ReadonlyMap<string, Col
  * again makes its rows current over the later ones. The candidates: live exports of the same
  * row count but the latest (the latest again changes nothing). None: nothing to compare.
  */
-export function sameRowsCandidates(source: Source, live: readonly BatchRecord[], loaded: number): number[] {
+function sameRowsCandidates(source: Source, live: readonly BatchRecord[], loaded: number): number[] {
   if (source.cursor || (source.mode !== 'snapshot' && source.mode !== 'upsert')) return [];
   const exports = live.filter((b) => b.kind === 'ingest');
   return exports
@@ -173,7 +173,7 @@ export function sameRowsCandidates(source: Source, live: readonly BatchRecord[],
  * of `batch` (a relation of the batch's valid rows, with the source's columns): as many, with
  * the same fingerprint (what an incremental product compares days by). One row (`batch_id`) or none.
  */
-export function sameRowsSelect(
+function sameRowsSelect(
   source: Source,
   batch: SqlFragment,
   candidates: readonly number[],
@@ -185,6 +185,27 @@ export function sameRowsSelect(
     sql`SELECT ${id} AS ${sql.id('batch_id')} FROM ${sql.raw(dialect.tableName(source.log))} AS l WHERE ${id} IN (${sql.join(candidates.map((c) => sql`${c}`))}) GROUP BY ${id} HAVING COUNT(*) = (SELECT COUNT(*) FROM ${batch} AS b) AND ${print('l')} = (SELECT ${print('b')} FROM ${batch} AS b) ORDER BY ${id} DESC LIMIT 1`,
     dialect,
   );
+}
+
+/**
+ * The earlier batch whose rows a new batch holds again, where that is a change back: the very
+ * bytes (`reloads`), or else the very rows in other bytes (`sameRowsSelect`, asked of the
+ * warehouse through `query` only where there are candidates). `batch` is a relation of the new
+ * batch's valid rows; `loaded`, their number.
+ */
+export async function reloadsOf(
+  source: Source,
+  live: readonly BatchRecord[],
+  file: { sha256: string; mapping: IngestMapping; loaded: number; batch: SqlFragment },
+  query: (statement: string) => Promise<ReadonlyArray<Record<string, unknown>>>,
+  dialect: Dialect,
+): Promise<{ reloads?: number }> {
+  const same = reloads(live, file.sha256, file.mapping);
+  if (same.reloads !== undefined) return same;
+  const candidates = sameRowsCandidates(source, live, file.loaded);
+  if (!candidates.length) return {};
+  const [row] = await query(sameRowsSelect(source, file.batch, candidates, dialect));
+  return row ? { reloads: Number(row.batch_id) } : {};
 }
 
 /**

@@ -37,14 +37,12 @@ import {
   type IngestOptions,
   type IngestResult,
   mapsToNothing,
-  reloads,
+  reloadsOf,
   repeatedEventsSelect,
   repeatsInFileSelect,
   rowWord,
   type Source,
   type SqlRow,
-  sameRowsCandidates,
-  sameRowsSelect,
   scanCsv,
   snapshotRejectsError,
   sql,
@@ -651,17 +649,19 @@ export async function ingestFile(
       const error = erasingBatchError(source, file, erasable, erased);
       if (error) throw error;
     }
-    // The rows of an earlier export again, in other bytes, where that is a change back.
-    let reloaded = reloads(live, sha256, mapping);
-    const candidates =
-      reloaded.reloads === undefined ? sameRowsCandidates(source, live, rows - rejected) : [];
-    if (candidates.length) {
-      const batch = sql.raw(
-        `(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`,
-      );
-      const [same] = await context.query(sameRowsSelect(source, batch, candidates, context.dialect));
-      if (same) reloaded = { reloads: Number(same.batch_id) };
-    }
+    // The rows of an earlier export again (its bytes, or its rows), where that is a change back.
+    const reloaded = await reloadsOf(
+      source,
+      live,
+      {
+        sha256,
+        mapping,
+        loaded: rows - rejected,
+        batch: sql.raw(`(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`),
+      },
+      (statement) => context.query(statement),
+      context.dialect,
+    );
     let repeatedEvents: number | undefined;
     if (source.mode === 'append') {
       // Copies of an earlier line of the file (those with other values were rejected above).

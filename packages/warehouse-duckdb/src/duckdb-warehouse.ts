@@ -39,7 +39,7 @@ import {
   type MaterializeResult,
   type PartitionSelection,
   refuseSampleBesideRealRows,
-  reloads,
+  reloadsOf,
   repeatedEventsSelect,
   repeatsInFileSelect,
   revertableBatch,
@@ -47,8 +47,6 @@ import {
   runRecordOf,
   type Source,
   type SqlRow,
-  sameRowsCandidates,
-  sameRowsSelect,
   scanCsv,
   snapshotOfRow,
   snapshotRejectsError,
@@ -1777,15 +1775,19 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           const error = erasingBatchError(source, file, erasable, erased);
           if (error) throw error;
         }
-        // The rows of an earlier export again, in other bytes, where that is a change back.
-        let reloaded = reloads(live, sha256, mapping);
-        const candidates =
-          reloaded.reloads === undefined ? sameRowsCandidates(source, live, rows - rejected) : [];
-        if (candidates.length) {
-          const batch = sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`);
-          const [same] = await this.run(sameRowsSelect(source, batch, candidates, duckdbDialect));
-          if (same) reloaded = { reloads: Number(same.batch_id) };
-        }
+        // The rows of an earlier export again (its bytes, or its rows), where that is a change back.
+        const reloaded = await reloadsOf(
+          source,
+          live,
+          {
+            sha256,
+            mapping,
+            loaded: rows - rejected,
+            batch: sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`),
+          },
+          (statement) => this.run(statement),
+          duckdbDialect,
+        );
         let repeatedEvents: number | undefined;
         if (source.mode === 'append') {
           const [inFile] = await this.run(repeatsInFileSelect(source, sql.raw(checked), duckdbDialect));

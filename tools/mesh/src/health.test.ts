@@ -5,6 +5,8 @@ import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import {
   buildMesh,
   buildProduct,
+  type Check,
+  type ChecksBuilder,
   defineDataProduct,
   defineDomain,
   defineSource,
@@ -33,29 +35,39 @@ const items = defineSource({
   expectedEvery: '1d',
   schema: z.object({ item_id: z.string().describe('Item').meta({ key: true }) }),
 });
-const shelfItems = defineDataProduct({
-  domain: shelf,
-  name: 'shelf_items',
-  version: '1.0.0',
-  description: 'Items, published.',
-  tier: 'silver',
-  refresh: 'hourly',
-  access: 'public',
-  consumers: ['store'],
-  sla: { freshness: '2h' },
-  schema: z.object({ item_id: z.string().describe('Item') }),
-  inputs: { items },
-  transform: ({ items }) => sql`SELECT item_id FROM ${items}`,
-  checks: (c) => [c.item_id.notNull()],
-});
+/** The shelf's product, with its checks (one, not null, unless given). */
+const shelfSchema = z.object({ item_id: z.string().describe('Item') });
+const shelfItemsChecked = (checks: (c: ChecksBuilder<typeof shelfSchema>) => Check[]) =>
+  defineDataProduct({
+    domain: shelf,
+    name: 'shelf_items',
+    version: '1.0.0',
+    description: 'Items, published.',
+    tier: 'silver',
+    refresh: 'hourly',
+    access: 'public',
+    consumers: ['store'],
+    sla: { freshness: '2h' },
+    schema: shelfSchema,
+    inputs: { items },
+    transform: ({ items }) => sql`SELECT item_id FROM ${items}`,
+    checks,
+  });
+const shelfItems = shelfItemsChecked((c) => [c.item_id.notNull()]);
 const mesh: MeshDefinition = { domains: [shelf], sources: [items], products: [shelfItems] };
+
+/** A warehouse of two items, the shelf's product built from them. */
+async function publishedShelf(): Promise<Warehouse> {
+  const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+  await loadRows(warehouse, items, [{ item_id: 'I1' }, { item_id: 'I2' }]);
+  expect((await buildProduct(warehouse, shelfItems, { runId: 'build' })).status).toBe('published');
+  return warehouse;
+}
 
 describe('health freshness from the run log', () => {
   let warehouse: Warehouse;
   beforeAll(async () => {
-    warehouse = await createDuckDbWarehouse({ path: ':memory:' });
-    await loadRows(warehouse, items, [{ item_id: 'I1' }, { item_id: 'I2' }]);
-    expect((await buildProduct(warehouse, shelfItems, { runId: 'build' })).status).toBe('published');
+    warehouse = await publishedShelf();
   });
   afterAll(async () => {
     await warehouse.close();
@@ -223,9 +235,7 @@ describe('health of a published table written outside a build', () => {
 describe('the catalog of checks', () => {
   let warehouse: Warehouse;
   beforeAll(async () => {
-    warehouse = await createDuckDbWarehouse({ path: ':memory:' });
-    await loadRows(warehouse, items, [{ item_id: 'I1' }, { item_id: 'I2' }]);
-    expect((await buildProduct(warehouse, shelfItems, { runId: 'build' })).status).toBe('published');
+    warehouse = await publishedShelf();
   });
   afterAll(async () => {
     await warehouse.close();
@@ -233,21 +243,7 @@ describe('the catalog of checks', () => {
 
   it('shows what each check found at the latest run, and no result for a check that run did not hold', async () => {
     // A check added since the last build: never run, so neither passed nor failed.
-    const stricter = defineDataProduct({
-      domain: shelf,
-      name: 'shelf_items',
-      version: '1.0.0',
-      description: 'Items, published.',
-      tier: 'silver',
-      refresh: 'hourly',
-      access: 'public',
-      consumers: ['store'],
-      sla: { freshness: '2h' },
-      schema: z.object({ item_id: z.string().describe('Item') }),
-      inputs: { items },
-      transform: ({ items }) => sql`SELECT item_id FROM ${items}`,
-      checks: (c) => [c.item_id.notNull(), c.item_id.unique()],
-    });
+    const stricter = shelfItemsChecked((c) => [c.item_id.notNull(), c.item_id.unique()]);
     const withCheck: MeshDefinition = { ...mesh, products: [stricter] };
     const model = await catalogModel(warehouse, withCheck, await collectHealth(warehouse, withCheck), []);
     expect(model.products[0]!.checks.map((c) => [c.name, c.passed, c.detail])).toEqual([
