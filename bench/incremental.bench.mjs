@@ -1,9 +1,14 @@
-// An incremental build of order_daily_sales after one day of its input changed, against a full
-// refresh of the same product, alternated in one run on the same data (a year of history).
-// The change is made the way an incremental upstream makes one: the day's rows of
-// order_transactions are rewritten (new values, a new _processed_at), as a rebuild of that day
-// does. In the demo mesh order_transactions is rebuilt whole instead (every day restamped): that
-// flow is the "day digest" figure below.
+// An incremental build after one day of its inputs changed, against a full refresh of the same
+// product, alternated in one run on the same data (a year of history), for the two incremental
+// products of the order domain built daily:
+// - order_product_daily_sales (2.5M rows at scale 30: items joined with their transactions, a
+//   rank per day and category), where a full refresh costs seconds: the aim applies to it;
+// - order_daily_sales (about 50,000 rows), whose full refresh costs 0.3 s: a build's fixed cost
+//   (about 30 ms of statements, see bench/RESULTS.md) bounds its ratio, reported as context.
+// The change is made the way an incremental upstream makes one: the day's rows of the inputs
+// are rewritten (new values, a new _processed_at), as a rebuild of that day does. In the demo
+// mesh order_transactions is rebuilt whole instead (every day restamped): that flow is the
+// "day digest" figure below.
 // Also, as context, an upstream rebuilt whole (every day restamped, one day different): without
 // a current day digest of the upstream every input day is hashed, and still only the changed day
 // is replaced; with the digest the upstream keeps at publish, no input day is read to plan.
@@ -13,7 +18,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { orderDailySales, orderTransactions } from '@retail-mesh/domain-order';
+import {
+  orderDailySales,
+  orderItems,
+  orderProductDailySales,
+  orderTransactions,
+} from '@retail-mesh/domain-order';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { buildProduct } from '@retail-mesh/sdk';
 import { buildProducts, loadMesh, seedMesh } from '@retail-mesh/tools';
@@ -26,7 +36,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mesh-incremental-'));
 const warehouse = await createDuckDbWarehouse({ path: join(dir, 'bench.duckdb'), create: true });
 const mesh = await loadMesh();
 await seedMesh(warehouse, mesh, { scale: Number(values.scale), seed: 42 });
-await buildProducts(warehouse, mesh, [orderDailySales.id]);
+await buildProducts(warehouse, mesh, [orderDailySales.id, orderProductDailySales.id]);
 
 const table = warehouse.dialect.tableName(orderTransactions.table);
 const [{ first, days }] = await warehouse.query(
@@ -100,7 +110,36 @@ for (let i = -1; i < Number(values.rounds); i++) {
   record(digested, fromDigest.ms);
   record(full, (await time(true)).ms);
 }
-const [{ n }] = await warehouse.query(`SELECT count(*) AS n FROM ${table}`);
+// order_product_daily_sales: one day of its two inputs (items and their transactions)
+// rewritten, then built; a full refresh each round.
+const itemsTable = warehouse.dialect.tableName(orderItems.table);
+const touchBothInputs = async () => {
+  const d = `DATE '${first}' + ${day++ % 300}`;
+  await warehouse.query(
+    `UPDATE ${itemsTable} SET quantity = quantity + 1, _processed_at = now() WHERE order_date = ${d}`,
+  );
+  await warehouse.query(`UPDATE ${table} SET _processed_at = now() WHERE order_date = ${d}`);
+};
+const productIncremental = [];
+const productFull = [];
+let productRebuilt;
+for (let i = -1; i < Number(values.rounds); i++) {
+  await buildProduct(warehouse, orderProductDailySales, { runId: 'bench' });
+  for (let k = 0; k < 3; k++) {
+    await touchBothInputs();
+    const inc = await timed(() => buildProduct(warehouse, orderProductDailySales, { runId: 'bench' }));
+    productRebuilt = inc.outcome.incremental;
+    if (i >= 0) productIncremental.push(inc.ms);
+  }
+  await touchBothInputs();
+  const whole = await timed(() =>
+    buildProduct(warehouse, orderProductDailySales, { runId: 'bench', fullRefresh: true }),
+  );
+  if (i >= 0) productFull.push(whole.ms);
+}
+const [{ n, products }] = await warehouse.query(
+  `SELECT count(*) AS n, (SELECT count(*) FROM ${warehouse.dialect.tableName(orderProductDailySales.table)}) AS products FROM ${table}`,
+);
 await warehouse.close();
 rmSync(dir, { recursive: true, force: true });
 
@@ -120,15 +159,36 @@ console.log(
   `upstream order_transactions rebuilt whole  median ${median(upstreamPlain).toFixed(0)} ms, keeping its day digest ${median(upstreamDigest).toFixed(0)} ms`,
 );
 console.log(`full refresh  median ${median(full).toFixed(0)} ms`);
+console.log(
+  `order_product_daily_sales (${Number(products).toLocaleString('en-US')} rows): incremental (${productRebuilt.mode}, ${productRebuilt.partitions.length} day rebuilt${productRebuilt.inPlace ? ' in place' : ''}, ${productRebuilt.hashedDays} hashed)  median ${median(productIncremental).toFixed(0)} ms, full refresh ${median(productFull).toFixed(0)} ms`,
+);
 recordFigures(
   'incremental',
   [
     {
-      id: 'incremental.ratio',
-      label: `Incremental build of one changed day / full refresh (order_daily_sales, scale ${values.scale})`,
-      value: median(incremental) / median(full),
+      id: 'incremental.product-daily-ratio',
+      label: `Incremental build of one changed day / full refresh (order_product_daily_sales, scale ${values.scale})`,
+      value: median(productIncremental) / median(productFull),
       unit: 'x',
       aim: { op: '<=', value: 0.1 },
+    },
+    {
+      id: 'incremental.product-daily-ms',
+      label: 'order_product_daily_sales: incremental build of one changed day',
+      value: median(productIncremental),
+      unit: 'ms',
+    },
+    {
+      id: 'incremental.product-daily-full-ms',
+      label: 'order_product_daily_sales: full refresh',
+      value: median(productFull),
+      unit: 'ms',
+    },
+    {
+      id: 'incremental.ratio',
+      label: `Incremental build of one changed day / full refresh (order_daily_sales, scale ${values.scale}: a build's fixed cost, about 30 ms, bounds it)`,
+      value: median(incremental) / median(full),
+      unit: 'x',
     },
     {
       id: 'incremental.restamped-ratio',
@@ -150,11 +210,17 @@ recordFigures(
     },
     {
       id: 'incremental.ms',
-      label: 'Incremental build of one changed day',
+      label: 'order_daily_sales: incremental build of one changed day',
       value: median(incremental),
       unit: 'ms',
     },
-    { id: 'incremental.full-ms', label: 'Full refresh', value: median(full), unit: 'ms' },
+    { id: 'incremental.full-ms', label: 'order_daily_sales: full refresh', value: median(full), unit: 'ms' },
   ],
-  { scale: Number(values.scale), rounds: Number(values.rounds), transactions: Number(n), days: Number(days) },
+  {
+    scale: Number(values.scale),
+    rounds: Number(values.rounds),
+    transactions: Number(n),
+    days: Number(days),
+    productDailyRows: Number(products),
+  },
 );

@@ -34,6 +34,8 @@ export const orderProductDailySales = defineDataProduct({
       .describe('Rank of net_revenue within the category that day: 1 is the best seller, ties share a rank'),
   }),
   partitionBy: { column: 'order_date', granularity: 'day' },
+  materialization: 'incremental',
+  incremental: { items: 'order_date', transactions: 'order_date' },
   clusterBy: ['category', 'product_id'],
   inputs: { items: orderItems, transactions: orderTransactions },
   transform: ({ items, transactions }) => sql`

@@ -16,6 +16,7 @@ import {
   publishedRowsSql,
   readByDay,
   readDaily,
+  rebuiltDaysReader,
   rebuiltDaysWhere,
   rebuiltRowsSelect,
   STATE_COLUMNS,
@@ -25,7 +26,8 @@ import {
 } from './incremental.js';
 import type { Relation, TableRef } from './relation.js';
 import type { Source } from './source.js';
-import { renderSql, type SqlFragment, sql } from './sql.js';
+import type { BatchRecord } from './source-log.js';
+import { type RenderOptions, renderSql, type SqlFragment, sql } from './sql.js';
 import { tablesIn } from './table-listing.js';
 import {
   type BuildRunRecord,
@@ -153,8 +155,9 @@ export function stagingLayout(product: DataProduct, options: { readByDay?: boole
 export function renderBuildQuery(
   product: DataProduct,
   dialect: Dialect,
+  options: RenderOptions = {},
 ): { transform: string; select: string } {
-  const transform = renderSql(product.query, dialect);
+  const transform = renderSql(product.query, dialect, options);
   const columns = product.columns.map(
     (c) => sql`${sql.cast(sql.id('q', c.name), c.type)} AS ${sql.id(c.name)}`,
   );
@@ -226,6 +229,8 @@ export async function buildProduct(
     inputBytes?: number;
     /** Aborted to cancel the build (its timeout): nothing is published, its reason is the error. */
     signal?: AbortSignal;
+    /** The batches of its sources before it read them (`sourceBatchesOf`), recorded with its run. */
+    sourceBatches?: string;
   },
 ): Promise<BuildOutcome> {
   const started = new Date();
@@ -256,6 +261,12 @@ export async function buildProduct(
         ? await planIncremental(warehouse, product, select, { fullRefresh: options.fullRefresh })
         : undefined;
     const plan = found?.plan;
+    // The days rebuilt read only their days of the inputs.
+    const rebuilt = plan?.days.length
+      ? renderBuildQuery(product, warehouse.dialect, {
+          read: rebuiltDaysReader(product, plan, warehouse.dialect),
+        }).select
+      : select;
     // A plan means the last build published this very build query: its columns were checked then.
     if (!plan) await checkTransformColumns(warehouse, product, transform);
     await warehouse.ensureDomain(product.domain);
@@ -298,6 +309,7 @@ export async function buildProduct(
         refuseBlocking(product, checks);
       },
       record: (result: MaterializeResult): BuildRunRecord => ({
+        sourceBatches: options.sourceBatches,
         ...runRecord(
           product,
           options.runId,
@@ -328,7 +340,7 @@ export async function buildProduct(
       ({ rowCount } = await publisher.replacePartitions(
         product.table,
         { column: product.partitionBy!.column, days: plan.days },
-        rebuiltRowsSelect(product, select, plan, warehouse.dialect),
+        rebuiltRowsSelect(product, rebuilt, plan, warehouse.dialect),
         {
           ...inTransaction,
           // The rows kept are counted before the new ones go in, where statistics answer for them.
@@ -390,12 +402,12 @@ export async function buildProduct(
               staging,
               product.table,
               { column: product.partitionBy!.column, days: plan.days },
-              rebuiltRowsSelect(product, select, plan, warehouse.dialect),
+              rebuiltRowsSelect(product, rebuilt, plan, warehouse.dialect),
               stagingLayout(product, options),
             )
           : await warehouse.replaceTable(
               staging,
-              plan ? incrementalSelect(product, select, plan, warehouse.dialect) : select,
+              plan ? incrementalSelect(product, rebuilt, plan, warehouse.dialect) : select,
               stagingLayout(product, options),
             ));
       bytesProcessed ??= await warehouse.storageBytes(inputTables(product));
@@ -450,6 +462,7 @@ export async function buildProduct(
   try {
     if (!recorded)
       await warehouse.recordRun({
+        sourceBatches: options.sourceBatches,
         ...runRecord(
           product,
           options.runId,
@@ -863,11 +876,10 @@ async function changeTracker(
   warehouse: Warehouse,
   products: readonly DataProduct[],
   rebuilt: ReadonlySet<string>,
+  batches: readonly BatchRecord[],
+  readAt: Date,
 ): Promise<(product: DataProduct) => { last: BuildRunRecord; readAt: Date } | undefined> {
-  // Before anything is read: what lands from now on is after this check, and the next sees it.
-  const readAt = new Date();
   const latest = new Map((await warehouse.latestRuns()).map((r) => [`${r.domain}.${r.product}`, r]));
-  const batches = await warehouse.listBatches({ includeReverted: true });
   const stats = await statsOfTables(
     warehouse,
     products.map((p) => p.table),
@@ -886,11 +898,17 @@ async function changeTracker(
     // outside a build since is rebuilt, not vouched for again).
     const own = statsOf.get(product.id);
     if (!own || own.rowCount !== last.rowCount || readsClock(product, warehouse.dialect)) return undefined;
+    // The batches its sources had when its last build began, against theirs now: exact,
+    // whatever clock stamped them (an ingest on a machine 30 s behind this one was missed when
+    // times were compared). Runs recorded without them are compared by time.
+    if (last.sourceBatches !== undefined && last.sourceBatches !== sourceBatchesOf(product, batches))
+      return undefined;
     // A margin before the last build read its inputs: a batch stamped before its ingest
     // committed, or by another clock (the warehouse's), is not missed.
     const since = last.startedAt.getTime() - CHANGE_MARGIN_MS;
     for (const input of inputsOf(product)) {
       if (input.kind === 'source') {
+        if (last.sourceBatches !== undefined) continue;
         const changed = batches.some(
           (b) =>
             b.source === input.id &&
@@ -906,6 +924,25 @@ async function changeTracker(
     }
     return { last, readAt };
   };
+}
+
+/**
+ * The batches of the sources a product reads, as one fingerprint: each batch's id, and whether
+ * it is reverted. Ids come from the batch log, never from a clock. Undefined when the product
+ * reads no source.
+ */
+export function sourceBatchesOf(product: DataProduct, batches: readonly BatchRecord[]): string | undefined {
+  const sources = new Set(
+    inputsOf(product)
+      .filter((r) => r.kind === 'source')
+      .map((r) => r.id),
+  );
+  if (!sources.size) return undefined;
+  const ids = batches
+    .filter((b) => sources.has(b.source))
+    .map((b) => `${b.batchId}${b.revertedAt ? 'r' : ''}`)
+    .sort();
+  return createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 32);
 }
 
 /**
@@ -993,8 +1030,14 @@ export async function buildMesh(
   const { missing, broken } = await sourceProblems(warehouse, plan.order);
   // Products this build published anew: what reads them has changed inputs.
   const rebuilt = new Set<string>();
+  // The sources' batches before anything is read: recorded with each product's run, what lands
+  // from now on is after it, and the next build sees it.
+  const readAt = new Date();
+  const batches = plan.order.some((p) => inputsOf(p).some((r) => r.kind === 'source'))
+    ? await warehouse.listBatches({ includeReverted: true })
+    : [];
   const unchangedSince = options.skipUnchanged
-    ? await changeTracker(warehouse, plan.order, rebuilt)
+    ? await changeTracker(warehouse, plan.order, rebuilt, batches, readAt)
     : () => undefined;
   const outcomes: BuildOutcome[] = [];
   const blocked = new Map<string, Block>();
@@ -1071,6 +1114,7 @@ export async function buildMesh(
         finishedAt: now,
         bytesProcessed: 0,
         definition: definitionOf(product, warehouse.dialect),
+        sourceBatches: sourceBatchesOf(product, batches),
       };
       let error: MeshError | undefined;
       await warehouse.recordRun(record).catch((cause: unknown) => {
@@ -1126,6 +1170,7 @@ export async function buildMesh(
             dayDigest: daily.has(product.id),
             inputBytes,
             signal: timeout ? cancel.signal : undefined,
+            sourceBatches: sourceBatchesOf(product, batches),
           }),
         );
       } finally {

@@ -91,6 +91,13 @@ export interface BuildRunRecord {
    */
   readonly definition?: string | undefined;
   /**
+   * The batches of the sources the product reads when its build began, as a fingerprint of
+   * their ids and reverts (`sourceBatchesOf`): a source changed since when the batch log gives
+   * another, whatever the clocks of the machines that ingested. Absent for builds outside a
+   * mesh build, products reading no source, and runs recorded before it was.
+   */
+  readonly sourceBatches?: string | undefined;
+  /**
    * published/failed/skipped/waiting (for a source never loaded) for builds; tested/test-failed
    * for check runs on the published table.
    */
@@ -537,6 +544,10 @@ export function runRecordOf(row: SqlRow): BuildRunRecord {
     product: String(row.product),
     version: String(row.version),
     definition: row.definition === null || row.definition === undefined ? undefined : String(row.definition),
+    sourceBatches:
+      row.source_batches === null || row.source_batches === undefined
+        ? undefined
+        : String(row.source_batches),
     status: row.status as BuildRunRecord['status'],
     startedAt: row.started_at as Date,
     finishedAt: row.finished_at as Date,

@@ -53,6 +53,12 @@ const RUN_COLUMNS = [
   column('error_code', 'string', 'Why it failed: the error code', true),
   column('error_message', 'string', 'Why it failed, in words', true),
   column('definition', 'string', "Fingerprint of the product's build query and checks then", true),
+  column(
+    'source_batches',
+    'string',
+    'Fingerprint of the batches of the sources the product reads, when its build began',
+    true,
+  ),
 ];
 
 const BATCH_COLUMNS = [

@@ -8,6 +8,7 @@ import {
   newStateSelect,
   productLayout,
   type Relation,
+  rebuiltDaysReader,
   renderBuildQuery,
   stagingTable,
   stateRowsSelect,
@@ -64,6 +65,7 @@ export function productStatements(
       : {}),
   };
   if (product.materialization !== 'incremental') return statements;
+  const example = { days: ['2026-10-31', null] as (string | null)[] };
   return {
     ...statements,
     markers: markerSelect(product, dialect),
@@ -93,6 +95,11 @@ export function productStatements(
       },
       dialect,
     ),
-    rebuild: incrementalSelect(product, select, { days: ['2026-10-31', null] }, dialect),
+    rebuild: incrementalSelect(
+      product,
+      renderBuildQuery(product, dialect, { read: rebuiltDaysReader(product, example, dialect) }).select,
+      example,
+      dialect,
+    ),
   };
 }

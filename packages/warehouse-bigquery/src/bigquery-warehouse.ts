@@ -1068,9 +1068,11 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
         error_code: run.error?.code ?? null,
         error_message: run.error?.message ?? null,
         definition: run.definition ?? null,
+        source_batches: run.sourceBatches ?? null,
       },
       types: {
         definition: 'STRING',
+        source_batches: 'STRING',
         bytes_processed: 'INT64',
         completeness: 'FLOAT64',
         validity: 'FLOAT64',
@@ -1148,11 +1150,11 @@ export function runLogStatements(dialect: Dialect) {
   return {
     create: tableStatement(dialect, PLATFORM_TABLES.runs),
     insert: `INSERT INTO ${runs} (run_id, domain, product, version, status, started_at, finished_at, row_count,
-  bytes_processed, completeness, validity, checks, error_code, error_message, definition)
+  bytes_processed, completeness, validity, checks, error_code, error_message, definition, source_batches)
 VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at, @row_count,
-  @bytes_processed, @completeness, @validity, @checks, @error_code, @error_message, @definition)`,
+  @bytes_processed, @completeness, @validity, @checks, @error_code, @error_message, @definition, @source_batches)`,
     // A run log of an older release gains the columns added since.
-    migrate: `ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('definition')} STRING`,
+    migrate: `ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('definition')} STRING, ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('source_batches')} STRING`,
     // Partitioned by day: the latest run of each product within the window the platform reads.
     // A run recorded ahead of the clock (by a clock set ahead) comes after every other, and
     // gives no last publish: it would hide the runs since and make the product look fresh.

@@ -611,6 +611,71 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(runs.find((r) => r.runId === 'kept-2')).toMatchObject({ rowCount: 5, completeness: 18 / 20 });
     });
 
+    it('rebuilds the changed days of an incremental product joining day inputs on another key, equal to a full refresh', async () => {
+      const sale = (d: string, store: string, amount: number) => ({
+        sale_id: `${d}/${store}`,
+        sold_at: new Date(`${d}T11:00:00Z`),
+        store,
+        amount,
+      });
+      const days = ['2024-06-01', '2024-06-02', '2024-06-03'];
+      await loadRows(warehouse, fx.items, fx.itemRows);
+      await loadRows(warehouse, fx.sales, [...days.map((d) => sale(d, 'a', 10)), sale(days[1]!, 'b', 5)]);
+      const build = async (p: DataProduct, runId: string) => {
+        const outcome = await buildProduct(warehouse, p, { runId });
+        expect(outcome.error).toBeUndefined();
+        return outcome;
+      };
+      const same = async () => {
+        await build(fx.joinedFull, `${Math.random()}`);
+        const read = (p: DataProduct) =>
+          warehouse.query(
+            render(sql`SELECT sale_date, store, revenue, copied, listed FROM ${p} ORDER BY sale_date, store`),
+          );
+        const rows = await read(fx.joined);
+        expect(rows).toEqual(await read(fx.joinedFull));
+        return rows;
+      };
+      await build(fx.copy, 'join-1');
+      expect((await build(fx.joined, 'join-2')).incremental?.mode).toBe('full');
+      const stamp = () =>
+        warehouse.query(
+          render(sql`SELECT _processed_at FROM ${fx.joined} WHERE sale_date = ${sql.cast(days[0]!, 'date')}`),
+        );
+      const firstDay = await stamp();
+      await same();
+
+      // Day 2 changes, day 4 is new: only they are rebuilt, each joined with its copy.
+      await loadRows(warehouse, fx.sales, [
+        sale(days[0]!, 'a', 10),
+        sale(days[1]!, 'a', 11),
+        sale(days[1]!, 'b', 5),
+        sale(days[2]!, 'a', 10),
+        sale('2024-06-04', 'c', 7),
+      ]);
+      await build(fx.copy, 'join-3');
+      expect((await build(fx.joined, 'join-4')).incremental).toMatchObject({
+        mode: 'partitions',
+        partitions: ['2024-06-02', '2024-06-04'],
+      });
+      expect(await same()).toEqual([
+        { sale_date: '2024-06-01', store: 'a', revenue: 10, copied: 1, listed: 3 },
+        { sale_date: '2024-06-02', store: 'a', revenue: 11, copied: 1, listed: 3 },
+        { sale_date: '2024-06-02', store: 'b', revenue: 5, copied: 1, listed: 3 },
+        { sale_date: '2024-06-03', store: 'a', revenue: 10, copied: 1, listed: 3 },
+        { sale_date: '2024-06-04', store: 'c', revenue: 7, copied: 1, listed: 3 },
+      ]);
+      expect(await stamp()).toEqual(firstDay);
+
+      // The input read whole changes: every day may depend on it, so the product is built whole.
+      await loadRows(warehouse, fx.items, [
+        ...fx.itemRows,
+        { item_id: 'D', kind: 'large', price: 4, listed_on: '2024-01-04' },
+      ]);
+      expect((await build(fx.joined, 'join-5')).incremental?.mode).toBe('full');
+      expect((await same()).map((r) => r.listed)).toEqual([4, 4, 4, 4, 4]);
+    });
+
     it('hashes only the input days an upstream product rewrote, and rolls back a failing in-place rebuild', async () => {
       const sale = (d: string, store: string, amount: number) => ({
         sale_id: `${d}/${store}`,
@@ -962,6 +1027,40 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(after).toMatchObject({ runId: 'clock-right', lastPublishedAt: now });
     });
 
+    it('keeps with a run the batches of its sources that it began with, and reads none back for a run without', async () => {
+      const [built] = (await warehouse.latestRuns()).filter((r) => r.product === fx.product.name);
+      const run = {
+        ...built!,
+        domain: 'batches',
+        product: 'probe',
+        status: 'published' as const,
+        error: undefined,
+      };
+      const earlier = new Date(Date.now() - 1000);
+      await warehouse.recordRun({
+        ...run,
+        runId: 'without',
+        startedAt: earlier,
+        finishedAt: earlier,
+        sourceBatches: undefined,
+      });
+      expect(
+        (await warehouse.latestRuns()).find((r) => r.domain === 'batches')?.sourceBatches,
+      ).toBeUndefined();
+      const now = new Date();
+      await warehouse.recordRun({
+        ...run,
+        runId: 'with',
+        startedAt: now,
+        finishedAt: now,
+        sourceBatches: '3,5r,8',
+      });
+      const [latest] = (await warehouse.latestRuns()).filter((r) => r.domain === 'batches');
+      expect(latest).toMatchObject({ runId: 'with', sourceBatches: '3,5r,8' });
+      const listed = await warehouse.listRuns({ since: new Date(Date.now() - 60_000) });
+      expect(listed.find((r) => r.runId === 'with')?.sourceBatches).toBe('3,5r,8');
+    });
+
     it('streams a large result in bounded chunks', async () => {
       const digits = sql.join(
         Array.from({ length: 10 }, (_, d) => sql`SELECT ${d} AS d`),
@@ -1165,6 +1264,37 @@ function fixtures(prefix: string) {
   // reading it one day at a time, planned from its day digest.
   const copyWhole = copyOf('sales_copy_whole', true);
   const overWhole = overOf('over_whole', copyWhole);
+  // An incremental product joining two inputs read by day on another key (a sale and its copy),
+  // and counting a third input it reads whole (items, not named in `incremental`).
+  const joinedSchema = z.object({
+    sale_date: z.iso.date().describe('Day'),
+    store: z.string().describe('Store'),
+    revenue: z.number().meta({ type: 'decimal' }).describe('Revenue'),
+    copied: z.int().describe('Sales found in the copy'),
+    listed: z.int().describe('Items listed'),
+  });
+  const joinedFields = {
+    ...dailyFields,
+    schema: joinedSchema,
+    inputs: { sales, copy, items },
+    transform: ({ sales, copy: c, items: i }: { sales: Source; copy: DataProduct; items: Source }) => sql`
+      SELECT s.sale_date, s.store, SUM(s.amount) AS revenue, COUNT(c.sale_id) AS copied, MAX(l.listed) AS listed
+      FROM (SELECT sale_id, ${sql.toDate(sql.id('sold_at'))} AS sale_date, store, amount FROM ${sales}) AS s
+      LEFT JOIN ${c} AS c ON c.sale_id = s.sale_id
+      CROSS JOIN (SELECT COUNT(*) AS listed FROM ${i}) AS l
+      GROUP BY s.sale_date, s.store`,
+    checks: (ch: ChecksBuilder<typeof joinedSchema>) => [
+      ch.table.uniqueCombination(['sale_date', 'store']),
+      ch.copied.range({ min: 1 }),
+    ],
+  };
+  const joined = defineDataProduct({
+    ...joinedFields,
+    name: `${prefix}_joined`,
+    materialization: 'incremental',
+    incremental: { sales: 'sold_at', copy: 'sale_date' },
+  });
+  const joinedFull = defineDataProduct({ ...joinedFields, name: `${prefix}_joined_full` });
   // An incremental product with a warning and a blocking key; then the same product under a
   // stricter check (as when a team adds one without a new version).
   const watched = defineDataProduct({
@@ -1196,6 +1326,8 @@ function fixtures(prefix: string) {
     overCopy,
     copyWhole,
     overWhole,
+    joined,
+    joinedFull,
     watched,
     watchedStrict,
   };

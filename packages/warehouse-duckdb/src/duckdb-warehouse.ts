@@ -268,7 +268,7 @@ function runInsertSql(run: BuildRunRecord): string {
       ${number(run.completeness)}::DOUBLE AS completeness, ${number(run.validity)}::DOUBLE AS validity,
       ${lit(JSON.stringify(run.checks))} AS checks, ${lit(run.error?.code ?? null)} AS error_code,
       ${lit(run.error?.message ?? null)} AS error_message, ${number(run.bytesProcessed)}::BIGINT AS bytes_processed,
-      ${lit(run.definition ?? null)}::VARCHAR AS definition`;
+      ${lit(run.definition ?? null)}::VARCHAR AS definition, ${lit(run.sourceBatches ?? null)}::VARCHAR AS source_batches`;
 }
 
 /** A source's log: its columns, the batch that loaded each row and the row's line in the file. */
@@ -547,6 +547,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       // Files written before bytes were recorded gain the column.
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS bytes_processed BIGINT`);
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS definition VARCHAR`);
+      await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS source_batches VARCHAR`);
       // Batch logs written before batches were flagged on load gain the column.
       await this.run(`ALTER TABLE ${BATCHES} ADD COLUMN IF NOT EXISTS flag VARCHAR`);
       // Where each source's current rows are, for recovery after an unclean shutdown (see

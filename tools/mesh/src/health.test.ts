@@ -232,6 +232,54 @@ describe('health of a published table written outside a build', () => {
   });
 });
 
+describe('a scheduled build and the clock of the machine that ingested', () => {
+  let warehouse: Warehouse & FileIngester;
+  let dir: string;
+  beforeAll(async () => {
+    warehouse = (await createDuckDbWarehouse({ path: ':memory:' })) as Warehouse & FileIngester;
+    dir = mkdtempSync(join(tmpdir(), 'mesh-skew-'));
+  });
+  afterAll(async () => {
+    await warehouse.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  /** An export of the shelf's items, ingested. */
+  const ingest = async (name: string, ids: string[]) => {
+    const file = join(dir, name);
+    writeFileSync(file, ['item_id', ...ids, ''].join('\n'));
+    return warehouse.ingestFile(items, file);
+  };
+  /** The latest batch of the shelf's items, as if stamped by a clock an hour behind this one. */
+  const stampedAnHourBehind = (column: 'ingested_at' | 'reverted_at') =>
+    warehouse.query(
+      `UPDATE _mesh.batches SET ${column} = ${column} - INTERVAL 1 HOUR WHERE batch_id = (SELECT max(batch_id) FROM _mesh.batches)`,
+    );
+  const scheduled = async () => (await buildMesh(warehouse, [shelfItems], { skipUnchanged: true }))[0]!;
+
+  it('rebuilds a product whose source gained or lost a batch since, whatever time the batch log says', async () => {
+    // Every export comes from a machine whose clock is an hour behind this one.
+    await ingest('monday.csv', ['I1']);
+    await stampedAnHourBehind('ingested_at');
+    expect((await buildMesh(warehouse, [shelfItems]))[0]).toMatchObject({ status: 'published', rowCount: 1 });
+    expect((await scheduled()).unchanged).toBeDefined();
+
+    // Tuesday's export: stamped before the last build started, yet not in it.
+    const tuesday = await ingest('tuesday.csv', ['I1', 'I2']);
+    await stampedAnHourBehind('ingested_at');
+    const rebuilt = await scheduled();
+    expect(rebuilt).toMatchObject({ status: 'published', rowCount: 2 });
+    expect(rebuilt.unchanged).toBeUndefined();
+    expect((await scheduled()).unchanged).toBeDefined();
+
+    // Tuesday's export reverted by the same clock: the product goes back to Monday's rows.
+    await warehouse.revertBatch(items, tuesday.batchId);
+    await stampedAnHourBehind('reverted_at');
+    const reverted = await scheduled();
+    expect(reverted.unchanged).toBeUndefined();
+    expect(reverted).toMatchObject({ status: 'published', rowCount: 1 });
+  });
+});
+
 describe('the catalog of checks', () => {
   let warehouse: Warehouse;
   beforeAll(async () => {
