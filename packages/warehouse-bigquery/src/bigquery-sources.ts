@@ -59,6 +59,12 @@ const RUN_COLUMNS = [
     'Fingerprint of the batches of the sources the product reads, when its build began',
     true,
   ),
+  column(
+    'seq',
+    'integer',
+    'Order in which runs were recorded (one more than any before), whatever the clocks that timed them',
+    true,
+  ),
 ];
 
 const BATCH_COLUMNS = [

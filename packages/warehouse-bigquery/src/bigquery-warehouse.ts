@@ -1149,12 +1149,15 @@ export function runLogStatements(dialect: Dialect) {
   const runs = dialect.tableName(PLATFORM_TABLES.runs.ref);
   return {
     create: tableStatement(dialect, PLATFORM_TABLES.runs),
+    // `seq` is one more than any before: the order in which runs were recorded, which the latest
+    // run is read by, whatever the clocks that timed them.
     insert: `INSERT INTO ${runs} (run_id, domain, product, version, status, started_at, finished_at, row_count,
-  bytes_processed, completeness, validity, checks, error_code, error_message, definition, source_batches)
+  bytes_processed, completeness, validity, checks, error_code, error_message, definition, source_batches, seq)
 VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at, @row_count,
-  @bytes_processed, @completeness, @validity, @checks, @error_code, @error_message, @definition, @source_batches)`,
+  @bytes_processed, @completeness, @validity, @checks, @error_code, @error_message, @definition, @source_batches,
+  (SELECT COALESCE(MAX(seq), 0) + 1 FROM ${runs}))`,
     // A run log of an older release gains the columns added since.
-    migrate: `ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('definition')} STRING, ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('source_batches')} STRING`,
+    migrate: `ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('definition')} STRING, ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('source_batches')} STRING, ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('seq')} INT64`,
     // Partitioned by day: the latest run of each product within the window the platform reads.
     // A run recorded ahead of the clock (by a clock set ahead) comes after every other, and
     // gives no last publish: it would hide the runs since and make the product look fresh.
@@ -1162,7 +1165,7 @@ VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at
       // The clock's time, or the one asked for (health at a given time).
       const ahead = `TIMESTAMP_ADD(${now ? dialect.literal(now) : 'CURRENT_TIMESTAMP()'}, INTERVAL 5 MINUTE)`;
       return `SELECT * EXCEPT (newest) FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at > ${ahead} , finished_at DESC) AS newest,
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at > ${ahead} , seq DESC NULLS LAST, finished_at DESC) AS newest,
     MAX(IF(status = 'published' AND finished_at <= ${ahead}, finished_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_at,
     MAX(IF(status = 'published' AND finished_at <= ${ahead}, started_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_started_at
   FROM ${runs}

@@ -1027,6 +1027,30 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(after).toMatchObject({ runId: 'clock-right', lastPublishedAt: now });
     });
 
+    it('takes as the latest run the one recorded last, though its clock is behind the one before', async () => {
+      const [built] = (await warehouse.latestRuns()).filter((r) => r.product === fx.product.name);
+      const run = {
+        ...built!,
+        domain: 'behind',
+        product: 'probe',
+        status: 'published' as const,
+        error: undefined,
+      };
+      const now = new Date();
+      await warehouse.recordRun({ ...run, runId: 'first', rowCount: 100, startedAt: now, finishedAt: now });
+      // The next build, on a machine whose clock is an hour behind.
+      const behind = new Date(now.getTime() - 3600_000);
+      await warehouse.recordRun({
+        ...run,
+        runId: 'second',
+        rowCount: 120,
+        startedAt: behind,
+        finishedAt: behind,
+      });
+      const [latest] = (await warehouse.latestRuns()).filter((r) => r.domain === 'behind');
+      expect(latest).toMatchObject({ runId: 'second', rowCount: 120 });
+    });
+
     it('keeps with a run the batches of its sources that it began with, and reads none back for a run without', async () => {
       const [built] = (await warehouse.latestRuns()).filter((r) => r.product === fx.product.name);
       const run = {

@@ -259,7 +259,11 @@ function commentsOf(ref: TableRef, layout: TableLayout): string[] {
   ];
 }
 
-/** The INSERT of a build's run record. */
+/**
+ * The INSERT of a build's run record. Its `seq` is one more than any before it: the order in
+ * which runs were recorded, which the latest run is read by, whatever the clocks that timed
+ * them (a build whose clock is behind the previous one's is still the latest).
+ */
 function runInsertSql(run: BuildRunRecord): string {
   const number = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? lit(n) : 'NULL');
   return `INSERT INTO ${q(META_SCHEMA)}.runs BY NAME SELECT ${lit(run.runId)} AS run_id, ${lit(run.domain)} AS domain,
@@ -268,7 +272,8 @@ function runInsertSql(run: BuildRunRecord): string {
       ${number(run.completeness)}::DOUBLE AS completeness, ${number(run.validity)}::DOUBLE AS validity,
       ${lit(JSON.stringify(run.checks))} AS checks, ${lit(run.error?.code ?? null)} AS error_code,
       ${lit(run.error?.message ?? null)} AS error_message, ${number(run.bytesProcessed)}::BIGINT AS bytes_processed,
-      ${lit(run.definition ?? null)}::VARCHAR AS definition, ${lit(run.sourceBatches ?? null)}::VARCHAR AS source_batches`;
+      ${lit(run.definition ?? null)}::VARCHAR AS definition, ${lit(run.sourceBatches ?? null)}::VARCHAR AS source_batches,
+      (SELECT COALESCE(max(seq), 0) + 1 FROM ${q(META_SCHEMA)}.runs) AS seq`;
 }
 
 /** A source's log: its columns, the batch that loaded each row and the row's line in the file. */
@@ -548,6 +553,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS bytes_processed BIGINT`);
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS definition VARCHAR`);
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS source_batches VARCHAR`);
+      await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS seq BIGINT`);
       // Batch logs written before batches were flagged on load gain the column.
       await this.run(`ALTER TABLE ${BATCHES} ADD COLUMN IF NOT EXISTS flag VARCHAR`);
       // Where each source's current rows are, for recovery after an unclean shutdown (see
@@ -1106,6 +1112,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
 
   async latestRuns(options: { now?: Date } = {}): Promise<LatestRun[]> {
     await this.ensureMeta();
+    // The latest run is the one recorded last (seq; runs recorded before it was are older).
     // A run recorded ahead of this clock (by a clock set ahead) comes after every other, and
     // gives no last publish: it would hide the runs since and make the product look fresh.
     // Five minutes of drift are allowed; run times are UTC, as this literal is.
@@ -1114,7 +1121,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     const rows = await this.query(
       `SELECT *, max(finished_at) FILTER (WHERE status = 'published' AND finished_at <= ${ahead}) OVER (PARTITION BY domain, product) AS last_published_at,
          max(started_at) FILTER (WHERE status = 'published' AND finished_at <= ${ahead}) OVER (PARTITION BY domain, product) AS last_published_started_at
-       FROM ${q(META_SCHEMA)}.runs QUALIFY row_number() OVER (PARTITION BY domain, product ORDER BY finished_at > ${ahead}, finished_at DESC) = 1`,
+       FROM ${q(META_SCHEMA)}.runs QUALIFY row_number() OVER (PARTITION BY domain, product ORDER BY finished_at > ${ahead}, seq DESC NULLS LAST, finished_at DESC) = 1`,
     );
     return rows.map(latestRunOf);
   }
