@@ -13,6 +13,10 @@ export interface Subject {
   target?: string;
   /** A batch of a source's log, by id. */
   batch?: number;
+  /** A command of the `mesh` CLI, by name: `build`. */
+  command?: string;
+  /** A command-line option, as written: `--scale`, `-x`. */
+  option?: string;
 }
 
 // A brand, not `instanceof`: two installed copies of the SDK must still recognise each other's errors.

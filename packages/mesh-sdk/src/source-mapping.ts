@@ -376,10 +376,16 @@ export function fitFile(
   for (const [target, origin] of origins) {
     const name = origin.kind === 'file' ? origin.column.toLowerCase() : undefined;
     const twice = name !== undefined && repeated.find((r) => r.toLowerCase() === name);
-    if (twice)
-      problems.push(
-        `column ${twice} appears more than once in the header, so which one is ${target} is unknown: rename the copies in the file, or map ${target} to one of ${fileColumns.filter((f) => f.toLowerCase() === name || f.toLowerCase().startsWith(`${name}_`)).join(', ')} with --map`,
+    // A --map to one of the copies by its name says which one is meant: the first copy keeps
+    // the header's name, the others are numbered (amount, amount_2).
+    if (twice && mapping.rename[target] === undefined) {
+      const copies = fileColumns.filter(
+        (f) => f.toLowerCase() === name || f.toLowerCase().startsWith(`${name}_`),
       );
+      problems.push(
+        `column ${twice} appears more than once in the header, so which one is ${target} is unknown: rename the copies in the file, or say which one is ${target} with --map ${target}=<one of ${copies.join(', ')}>`,
+      );
+    }
   }
   if (problems.length) {
     throw new BuildError(

@@ -536,6 +536,18 @@ describe('ingesting files into a source', () => {
       },
     );
     expect(mapped.loaded).toBe(1);
+    // The copy that keeps the header's name, named as the message offers it, loads too.
+    const first = await ingest(
+      file(
+        'twice-first.csv',
+        'order_id,channel,Amount,items,ordered_at,note,amount\nK6,store,7,1,2026-10-01 00:00:00,,2\n',
+      ),
+      { mapping: { rename: { amount: 'Amount' } } },
+    );
+    expect(first.loaded).toBe(1);
+    expect(await warehouse.query("SELECT amount FROM shop.raw_orders WHERE order_id = 'K6'")).toEqual([
+      { amount: 7 },
+    ]);
   });
 
   it('leaves no trace of an unreadable file or one that does not fit', async () => {

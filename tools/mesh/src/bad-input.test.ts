@@ -272,6 +272,7 @@ const cases: Case[] = [
     args: (c) => ['health', 'extra', '--db', c.db],
     code: 2,
     error: 'bad-arguments',
+    subject: { command: 'health' },
     message: /mesh health takes no names: extra/,
   },
   {
@@ -279,6 +280,7 @@ const cases: Case[] = [
     args: (c) => ['build', '--fast', '--db', c.db],
     code: 2,
     error: 'bad-arguments',
+    subject: { command: 'build', option: '--fast' },
     message: /mesh build has no option --fast\. Its options: --dry-run, --full-refresh/,
   },
   {
@@ -293,6 +295,7 @@ const cases: Case[] = [
     args: (c) => ['health', '-x', '--db', c.db],
     code: 2,
     error: 'bad-arguments',
+    subject: { command: 'health', option: '-x' },
     message: /mesh health has no option -x\. Its options: --history, --since; every command takes --target/,
   },
   {
@@ -315,6 +318,7 @@ const cases: Case[] = [
     args: (c) => ['build', '--dry-run=yes', '--db', c.db],
     code: 2,
     error: 'bad-arguments',
+    subject: { command: 'build', option: '--dry-run' },
     message: /--dry-run is a switch and takes no value/,
   },
   {
@@ -322,6 +326,7 @@ const cases: Case[] = [
     args: (c) => ['health', '--db', c.db, '--db', join(c.dir, 'other.duckdb')],
     code: 2,
     error: 'bad-arguments',
+    subject: { command: 'health', option: '--db' },
     message: /--db is given twice \(.*mesh\.duckdb and .*other\.duckdb\): give it once/,
   },
   {

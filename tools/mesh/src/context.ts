@@ -75,6 +75,7 @@ export function commandContext(options: GlobalOptions): CommandContext {
     throw new UsageError(
       'bad-arguments',
       `--db applies to DuckDB targets; target ${name} is ${target.type}.`,
+      { option: '--db', target: name },
     );
   }
   return { config, targetName: name, target };

@@ -163,6 +163,7 @@ export async function main(argv: string[], io?: Io): Promise<number> {
       throw new UsageError(
         'bad-arguments',
         `mesh ${name} takes no names: ${parsed.positionals.join(' ')} is not understood. See mesh ${name} --help.`,
+        { command: name },
       );
     }
     if (!io && THROUGH_SERVER.has(name) && process.env.MESH_NO_SERVER !== '1') {
@@ -226,7 +227,14 @@ function parseCommandLine(command: string, args: readonly string[], options: Opt
   try {
     parsed = parseArgs({ args: joined, options, allowPositionals: true, strict: true, tokens: true });
   } catch (cause) {
-    throw new UsageError('bad-arguments', argumentMessage(command, cause as Error, options), {}, { cause });
+    // The option Node's parser names, as written (`--fast`, `-x`), when it names one.
+    const option = /'(-[^' ,=]+)/.exec((cause as Error).message)?.[1];
+    throw new UsageError(
+      'bad-arguments',
+      argumentMessage(command, cause as Error, options),
+      { command, ...(option ? { option } : {}) },
+      { cause },
+    );
   }
   // A flag given twice with different values: which one was meant is anybody's guess.
   const seen = new Map<string, string>();
@@ -237,6 +245,7 @@ function parseCommandLine(command: string, args: readonly string[], options: Opt
       throw new UsageError(
         'bad-arguments',
         `--${token.name} is given twice (${before} and ${token.value}): give it once. See mesh ${command} --help.`,
+        { command, option: `--${token.name}` },
       );
     }
     seen.set(token.name, token.value);
