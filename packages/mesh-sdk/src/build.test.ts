@@ -12,7 +12,7 @@ import {
 } from './build.js';
 import { type DataProduct, type DataProductInput, defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
-import { readByDay, rebuiltDaysReader } from './incremental.js';
+import { readByDay } from './incremental.js';
 import type { Relation, TableRef } from './relation.js';
 import { defineSource, type Source } from './source.js';
 import { type BatchRecord, EMPTY_MAPPING } from './source-log.js';
@@ -174,49 +174,6 @@ describe('readByDay', () => {
       'sales.reader',
     ]);
     expect(readByDay([byDay, otherColumn, unread])).toEqual(new Set());
-  });
-
-  it('reads, for the days rebuilt, only those days of each input named in `incremental`', () => {
-    const plain = defineDataProduct({ ...dayFields, name: 'plain' });
-    const joined = defineDataProduct({
-      ...dayFields,
-      name: 'joined',
-      partitionBy: { column: 'day' as const },
-      materialization: 'incremental',
-      inputs: { a: byDay, b: otherColumn, dim: plain },
-      incremental: { a: 'day', b: 'shipped' },
-      transform: ({ a, b, dim }) =>
-        sql`SELECT a.day, b.shipped, d.id FROM ${a} AS a JOIN ${b} AS b ON b.id = a.id JOIN ${dim} AS d ON d.id = a.id`,
-    });
-    const { select } = renderBuildQuery(joined, ansi, {
-      read: rebuiltDaysReader(joined, { days: ['2024-01-02', null] }, ansi),
-    });
-    // A day is a date column itself (what BigQuery prunes by); rows without a day are their own day.
-    expect(select).toContain(
-      `FROM (SELECT * FROM "sales"."by_day" AS "_rebuilt_days" WHERE ("_rebuilt_days"."day" IN (CAST('2024-01-02' AS DATE)) OR "_rebuilt_days"."day" IS NULL)) AS a`,
-    );
-    expect(select).toContain(
-      `JOIN (SELECT * FROM "sales"."other_column" AS "_rebuilt_days" WHERE ("_rebuilt_days"."shipped" IN (CAST('2024-01-02' AS DATE)) OR "_rebuilt_days"."shipped" IS NULL)) AS b`,
-    );
-    // An input not named in `incremental` is read whole.
-    expect(select).toContain('JOIN "sales"."plain" AS d');
-    // One relation bound as two inputs, only one of them by day: read whole wherever it is read.
-    const twice = defineDataProduct({
-      ...dayFields,
-      name: 'twice',
-      partitionBy: { column: 'day' as const },
-      materialization: 'incremental',
-      inputs: { a: byDay, again: byDay },
-      incremental: { a: 'day' },
-      transform: ({ a, again }) =>
-        sql`SELECT a.day, a.shipped, a.id FROM ${a} AS a JOIN ${again} AS g ON g.id = a.id`,
-    });
-    const both = renderBuildQuery(twice, ansi, {
-      read: rebuiltDaysReader(twice, { days: ['2024-01-02'] }, ansi),
-    });
-    expect(both.transform).toBe(
-      'SELECT a.day, a.shipped, a.id FROM "sales"."by_day" AS a JOIN "sales"."by_day" AS g ON g.id = a.id',
-    );
   });
 
   it('orders by the partition column only the products read by day', () => {

@@ -16,7 +16,6 @@ import {
   publishedRowsSql,
   readByDay,
   readDaily,
-  rebuiltDaysReader,
   rebuiltDaysWhere,
   rebuiltRowsSelect,
   STATE_COLUMNS,
@@ -27,7 +26,7 @@ import {
 import type { Relation, TableRef } from './relation.js';
 import type { Source } from './source.js';
 import type { BatchRecord } from './source-log.js';
-import { type RenderOptions, renderSql, type SqlFragment, sql } from './sql.js';
+import { renderSql, type SqlFragment, sql } from './sql.js';
 import { tablesIn } from './table-listing.js';
 import {
   type BuildRunRecord,
@@ -155,9 +154,8 @@ export function stagingLayout(product: DataProduct, options: { readByDay?: boole
 export function renderBuildQuery(
   product: DataProduct,
   dialect: Dialect,
-  options: RenderOptions = {},
 ): { transform: string; select: string } {
-  const transform = renderSql(product.query, dialect, options);
+  const transform = renderSql(product.query, dialect);
   const columns = product.columns.map(
     (c) => sql`${sql.cast(sql.id('q', c.name), c.type)} AS ${sql.id(c.name)}`,
   );
@@ -261,12 +259,6 @@ export async function buildProduct(
         ? await planIncremental(warehouse, product, select, { fullRefresh: options.fullRefresh })
         : undefined;
     const plan = found?.plan;
-    // The days rebuilt read only their days of the inputs.
-    const rebuilt = plan?.days.length
-      ? renderBuildQuery(product, warehouse.dialect, {
-          read: rebuiltDaysReader(product, plan, warehouse.dialect),
-        }).select
-      : select;
     // A plan means the last build published this very build query: its columns were checked then.
     if (!plan) await checkTransformColumns(warehouse, product, transform);
     await warehouse.ensureDomain(product.domain);
@@ -340,7 +332,7 @@ export async function buildProduct(
       ({ rowCount } = await publisher.replacePartitions(
         product.table,
         { column: product.partitionBy!.column, days: plan.days },
-        rebuiltRowsSelect(product, rebuilt, plan, warehouse.dialect),
+        rebuiltRowsSelect(product, select, plan, warehouse.dialect),
         {
           ...inTransaction,
           // The rows kept are counted before the new ones go in, where statistics answer for them.
@@ -402,12 +394,12 @@ export async function buildProduct(
               staging,
               product.table,
               { column: product.partitionBy!.column, days: plan.days },
-              rebuiltRowsSelect(product, rebuilt, plan, warehouse.dialect),
+              rebuiltRowsSelect(product, select, plan, warehouse.dialect),
               stagingLayout(product, options),
             )
           : await warehouse.replaceTable(
               staging,
-              plan ? incrementalSelect(product, rebuilt, plan, warehouse.dialect) : select,
+              plan ? incrementalSelect(product, select, plan, warehouse.dialect) : select,
               stagingLayout(product, options),
             ));
       bytesProcessed ??= await warehouse.storageBytes(inputTables(product));

@@ -118,9 +118,7 @@ export interface DataProductInput<S extends z.ZodObject, I extends Record<string
   /**
    * For `materialization: 'incremental'`: per input, its date or timestamp column whose day
    * is the day of the output rows it contributes to. When inputs change, only the output days
-   * whose input days changed are rebuilt, each named input read as its rows of those days
-   * alone; rows of other days must depend on no changed row. Inputs not named are read whole,
-   * and a change in them rebuilds every day.
+   * whose input days changed are rebuilt; rows of other days must depend on no changed row.
    */
   incremental?: { [K in keyof I]?: string };
   clusterBy?: ColumnName<S>[];

@@ -844,41 +844,7 @@ export function newStateSelect(product: DataProduct, update: StateUpdate, dialec
   return renderSql(update.insert ? sql`${kept} UNION ALL ${sql.raw(update.insert)}` : kept, dialect);
 }
 
-/**
- * Reads each input named in `incremental` as its rows of the days a plan rebuilds, for
- * `renderBuildQuery`: an input row contributes to output rows of its own day only (what
- * `incremental` declares), so those rows are all the rebuilt days read. The filter on the
- * output's day reaches the scans the optimizer can push it into (a GROUP BY the day), not an
- * input joined on another key: order_product_daily_sales joins its transactions by order id and
- * read all 1.2M of them to rebuild one day (scale 30: 113 ms of its 400). On BigQuery each
- * input's partitions are pruned. An input bound twice under different day columns is read whole.
- */
-export function rebuiltDaysReader(
-  product: DataProduct,
-  plan: IncrementalPlan,
-  dialect: Dialect,
-): (relation: Relation, name: string) => string {
-  const columns = new Map<Relation, Set<string | undefined>>();
-  for (const [name, relation] of inputsOf(product)) {
-    const set = columns.get(relation) ?? new Set();
-    set.add(product.incremental[name]);
-    columns.set(relation, set);
-  }
-  return (relation, name) => {
-    const set = columns.get(relation);
-    const [column] = set?.size === 1 ? set : [];
-    if (!column) return name;
-    const alias = '_rebuilt_days';
-    const where = dayFilter(dayExpr(relation, column, alias), sql.id(alias, column), plan.days);
-    return `(SELECT * FROM ${name} AS ${dialect.quoteIdent(alias)} WHERE ${renderSql(where, dialect)})`;
-  };
-}
-
-/**
- * The transform's rows of the days to rebuild: exactly a full refresh restricted to them.
- * `select` is the build query with its inputs read through `rebuiltDaysReader`; the output's
- * day filter keeps what a transform derives for other days out.
- */
+/** The transform's rows of the days to rebuild: exactly a full refresh restricted to them. */
 export function rebuiltRowsSelect(
   product: DataProduct,
   select: string,

@@ -376,14 +376,16 @@ export function fitFile(
   for (const [target, origin] of origins) {
     const name = origin.kind === 'file' ? origin.column.toLowerCase() : undefined;
     const twice = name !== undefined && repeated.find((r) => r.toLowerCase() === name);
-    // A --map to one of the copies by its name says which one is meant: the first copy keeps
-    // the header's name, the others are numbered (amount, amount_2).
-    if (twice && mapping.rename[target] === undefined) {
+    // The reader numbers the copies after the first (amount, Amount_2): a numbered one can be
+    // mapped; the first keeps the repeated name, which a saved mapping may name for another
+    // file, so it is never taken on its name alone.
+    if (twice) {
       const copies = fileColumns.filter(
         (f) => f.toLowerCase() === name || f.toLowerCase().startsWith(`${name}_`),
       );
+      const numbered = copies.filter((f) => f.toLowerCase() !== name);
       problems.push(
-        `column ${twice} appears more than once in the header, so which one is ${target} is unknown: rename the copies in the file, or say which one is ${target} with --map ${target}=<one of ${copies.join(', ')}>`,
+        `column ${twice} appears more than once in the header (${copies.join(', ')}), so which one is ${target} is unknown: rename the copies in the file${numbered.length ? `, or map ${target} to a later copy with --map ${target}=${numbered[0]}` : ''}`,
       );
     }
   }

@@ -160,11 +160,6 @@ export type RelationResolver = (relation: Relation) => TableRef;
 
 export interface RenderOptions {
   resolve?: RelationResolver;
-  /**
-   * What is written where a relation is read, given its rendered name: the name itself unless
-   * the caller reads less of it (a subquery of some days' rows, see `rebuiltRowsSelect`).
-   */
-  read?: (relation: Relation, name: string) => string;
 }
 
 /** Renders a fragment to text for one dialect. Literals are inlined through the dialect's escaping. */
@@ -178,8 +173,7 @@ export function renderSql(value: SqlValue, dialect: Dialect, options: RenderOpti
         if (i < v.values.length) visit(v.values[i]);
       });
     } else if (isRelation(v)) {
-      const name = dialect.tableName(resolve(v));
-      out.push(options.read ? options.read(v, name) : name);
+      out.push(dialect.tableName(resolve(v)));
     } else if (typeof v === 'object' && v !== null && CALL in v) {
       const call = (v as CallValue)[CALL];
       const args = call.args.map((a) => renderSql(a, dialect, options));

@@ -8,7 +8,6 @@ import {
   newStateSelect,
   productLayout,
   type Relation,
-  rebuiltDaysReader,
   renderBuildQuery,
   stagingTable,
   stateRowsSelect,
@@ -65,7 +64,6 @@ export function productStatements(
       : {}),
   };
   if (product.materialization !== 'incremental') return statements;
-  const example = { days: ['2026-10-31', null] as (string | null)[] };
   return {
     ...statements,
     markers: markerSelect(product, dialect),
@@ -95,11 +93,6 @@ export function productStatements(
       },
       dialect,
     ),
-    rebuild: incrementalSelect(
-      product,
-      renderBuildQuery(product, dialect, { read: rebuiltDaysReader(product, example, dialect) }).select,
-      example,
-      dialect,
-    ),
+    rebuild: incrementalSelect(product, select, { days: ['2026-10-31', null] }, dialect),
   };
 }

@@ -1144,6 +1144,13 @@ GROUP BY domain`;
   async close(): Promise<void> {}
 }
 
+/**
+ * A run's `seq`, read from the row as JSON: a run log of an older release, read by a command
+ * that writes nothing (and so never adds the column), has none, and its runs are ordered by
+ * time as before rather than failing on an unknown name.
+ */
+const SEQ_OF_RUN = "SAFE_CAST(JSON_VALUE(TO_JSON_STRING(r), '$.seq') AS INT64)";
+
 /** The statements of the platform's run log, `_mesh.runs`: one row per build or test of a product. */
 export function runLogStatements(dialect: Dialect) {
   const runs = dialect.tableName(PLATFORM_TABLES.runs.ref);
@@ -1165,10 +1172,10 @@ VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at
       // The clock's time, or the one asked for (health at a given time).
       const ahead = `TIMESTAMP_ADD(${now ? dialect.literal(now) : 'CURRENT_TIMESTAMP()'}, INTERVAL 5 MINUTE)`;
       return `SELECT * EXCEPT (newest) FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at > ${ahead} , seq DESC NULLS LAST, finished_at DESC) AS newest,
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at > ${ahead} , ${SEQ_OF_RUN} DESC NULLS LAST, finished_at DESC) AS newest,
     MAX(IF(status = 'published' AND finished_at <= ${ahead}, finished_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_at,
     MAX(IF(status = 'published' AND finished_at <= ${ahead}, started_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_started_at
-  FROM ${runs}
+  FROM ${runs} AS r
   WHERE finished_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL ${READ_WINDOW_DAYS} DAY)
 ) WHERE newest = 1`;
     },

@@ -523,7 +523,7 @@ describe('ingesting files into a source', () => {
     expect(isMeshError(twice) && twice.message).toContain(
       'column Amount appears more than once in the header',
     );
-    expect(isMeshError(twice) && twice.message).toContain('amount, Amount_2');
+    expect(isMeshError(twice) && twice.message).toContain('--map amount=Amount_2');
     expect(await counts()).toEqual(before);
     // Saying which copy is meant loads it.
     const mapped = await ingest(
@@ -536,18 +536,18 @@ describe('ingesting files into a source', () => {
       },
     );
     expect(mapped.loaded).toBe(1);
-    // The copy that keeps the header's name, named as the message offers it, loads too.
+    // The copy that keeps the repeated name is not taken on its name (a saved mapping may name
+    // it for files without copies); the message offers what loads.
     const first = await ingest(
       file(
         'twice-first.csv',
         'order_id,channel,Amount,items,ordered_at,note,amount\nK6,store,7,1,2026-10-01 00:00:00,,2\n',
       ),
       { mapping: { rename: { amount: 'Amount' } } },
+    ).catch((e: unknown) => e);
+    expect(isMeshError(first) && first.message).toContain(
+      'column amount appears more than once in the header (Amount, amount_2), so which one is amount is unknown: rename the copies in the file, or map amount to a later copy with --map amount=amount_2',
     );
-    expect(first.loaded).toBe(1);
-    expect(await warehouse.query("SELECT amount FROM shop.raw_orders WHERE order_id = 'K6'")).toEqual([
-      { amount: 7 },
-    ]);
   });
 
   it('leaves no trace of an unreadable file or one that does not fit', async () => {

@@ -307,6 +307,14 @@ const cases: Case[] = [
     message: /--db needs a value/,
   },
   {
+    name: 'a short flag without its value',
+    args: () => ['health', '-t'],
+    code: 2,
+    error: 'bad-arguments',
+    subject: { command: 'health', option: '--target' },
+    message: /--target needs a value/,
+  },
+  {
     name: 'a flag whose value is another flag',
     args: (c) => ['seed', '--scale', '--seed', '3', '--db', c.db],
     code: 2,

@@ -227,8 +227,11 @@ function parseCommandLine(command: string, args: readonly string[], options: Opt
   try {
     parsed = parseArgs({ args: joined, options, allowPositionals: true, strict: true, tokens: true });
   } catch (cause) {
-    // The option Node's parser names, as written (`--fast`, `-x`), when it names one.
-    const option = /'(-[^' ,=]+)/.exec((cause as Error).message)?.[1];
+    // The option Node's parser names (`--fast`, `-x`): by its long name where it has one
+    // (`'-t, --target <value>'`), as the message does.
+    const said = (cause as Error).message;
+    const flag = /'(-[^' ,=]+)/.exec(said)?.[1];
+    const option = flag?.startsWith('--') ? flag : (/--[\w-]+/.exec(said)?.[0] ?? flag);
     throw new UsageError(
       'bad-arguments',
       argumentMessage(command, cause as Error, options),

@@ -67,6 +67,6 @@ SELECT * FROM `retail-mesh-prod`.`order`.`order_daily_sales` AS p WHERE NOT COAL
            SUM(net_amount) AS net_revenue,
            SUM(returned_amount) AS returned_amount,
            ROUND(CAST(SAFE_DIVIDE(SUM(net_amount), COUNT(*)) AS NUMERIC), 2) AS average_order_value
-    FROM (SELECT * FROM `retail-mesh-prod`.`order`.`order_transactions` AS `_rebuilt_days` WHERE (`_rebuilt_days`.`order_date` IN (CAST('2026-10-31' AS DATE)) OR `_rebuilt_days`.`order_date` IS NULL))
+    FROM `retail-mesh-prod`.`order`.`order_transactions`
     WHERE status <> 'cancelled'
     GROUP BY order_date, channel, store_id) AS q) AS b WHERE (`b`.`order_date` IN (CAST('2026-10-31' AS DATE)) OR `b`.`order_date` IS NULL);

@@ -72,5 +72,5 @@ SELECT * FROM `retail-mesh-prod`.`order`.`order_live_orders` AS p WHERE NOT COAL
            COUNT(DISTINCT store_id) AS stores_ordering,
            MIN(ordered_at) AS first_order_at,
            MAX(ordered_at) AS last_order_at
-    FROM (SELECT * FROM `retail-mesh-prod`.`order`.`raw_orders` AS `_rebuilt_days` WHERE (CAST(`_rebuilt_days`.`ordered_at` AS DATE) IN (CAST('2026-10-31' AS DATE)) OR `_rebuilt_days`.`ordered_at` IS NULL))
+    FROM `retail-mesh-prod`.`order`.`raw_orders`
     GROUP BY CAST(ordered_at AS DATE), channel) AS q) AS b WHERE (`b`.`order_date` IN (CAST('2026-10-31' AS DATE)) OR `b`.`order_date` IS NULL);

@@ -80,8 +80,8 @@ SELECT * FROM `retail-mesh-prod`.`order`.`order_product_daily_sales` AS p WHERE 
              SUM(i.quantity * i.unit_price) AS gross_revenue,
              SUM(i.line_amount) AS net_revenue,
              SUM(i.returned_quantity) AS returned_units
-      FROM (SELECT * FROM `retail-mesh-prod`.`order`.`order_items` AS `_rebuilt_days` WHERE (`_rebuilt_days`.`order_date` IN (CAST('2026-10-31' AS DATE)) OR `_rebuilt_days`.`order_date` IS NULL)) AS i
-      JOIN (SELECT * FROM `retail-mesh-prod`.`order`.`order_transactions` AS `_rebuilt_days` WHERE (`_rebuilt_days`.`order_date` IN (CAST('2026-10-31' AS DATE)) OR `_rebuilt_days`.`order_date` IS NULL)) AS t ON t.order_id = i.order_id
+      FROM `retail-mesh-prod`.`order`.`order_items` AS i
+      JOIN `retail-mesh-prod`.`order`.`order_transactions` AS t ON t.order_id = i.order_id
       WHERE t.status <> 'cancelled'
       GROUP BY i.order_date, i.product_id, i.category
     )

@@ -68,5 +68,5 @@ SELECT * FROM `retail-mesh-prod`.`store`.`store_live_sales` AS p WHERE NOT COALE
            ROUND(CAST(SAFE_DIVIDE(SUM(CASE WHEN payment <> 'cash' THEN amount ELSE 0 END), SUM(amount)) AS FLOAT64), 3) AS card_share,
            MIN(sold_at) AS first_sale_at,
            MAX(sold_at) AS last_sale_at
-    FROM (SELECT * FROM `retail-mesh-prod`.`store`.`raw_receipts` AS `_rebuilt_days` WHERE (CAST(`_rebuilt_days`.`sold_at` AS DATE) IN (CAST('2026-10-31' AS DATE)) OR `_rebuilt_days`.`sold_at` IS NULL))
+    FROM `retail-mesh-prod`.`store`.`raw_receipts`
     GROUP BY store_id, CAST(sold_at AS DATE)) AS q) AS b WHERE (`b`.`business_date` IN (CAST('2026-10-31' AS DATE)) OR `b`.`business_date` IS NULL);
