@@ -1004,16 +1004,20 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(warning(strict)).toMatchObject({ passed: false, failingRows: 1 });
     });
 
-    it('puts a run recorded ahead of the clock after the runs since, and takes no publish from it', async () => {
-      // Runs of a product of their own: the other tests count theirs.
+    /**
+     * A published run of a product of its own (`domain`.probe), copied from one this suite
+     * recorded: the other tests count theirs. With the latest run of that probe.
+     */
+    const probe = async (domain: string) => {
       const [built] = (await warehouse.latestRuns()).filter((r) => r.product === fx.product.name);
-      const latest = {
-        ...built!,
-        domain: 'clock',
-        product: 'probe',
-        status: 'published' as const,
-        error: undefined,
+      return {
+        run: { ...built!, domain, product: 'probe', status: 'published' as const, error: undefined },
+        latest: async () => (await warehouse.latestRuns()).find((r) => r.domain === domain),
       };
+    };
+
+    it('puts a run recorded ahead of the clock after the runs since, and takes no publish from it', async () => {
+      const { run: latest, latest: latestOfProbe } = await probe('clock');
       const tomorrow = new Date(Date.now() + 24 * 3600_000);
       await warehouse.recordRun({
         ...latest,
@@ -1023,19 +1027,11 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       });
       const now = new Date();
       await warehouse.recordRun({ ...latest, runId: 'clock-right', startedAt: now, finishedAt: now });
-      const [after] = (await warehouse.latestRuns()).filter((r) => r.domain === 'clock');
-      expect(after).toMatchObject({ runId: 'clock-right', lastPublishedAt: now });
+      expect(await latestOfProbe()).toMatchObject({ runId: 'clock-right', lastPublishedAt: now });
     });
 
     it('takes as the latest run the one recorded last, though its clock is behind the one before', async () => {
-      const [built] = (await warehouse.latestRuns()).filter((r) => r.product === fx.product.name);
-      const run = {
-        ...built!,
-        domain: 'behind',
-        product: 'probe',
-        status: 'published' as const,
-        error: undefined,
-      };
+      const { run, latest } = await probe('behind');
       const now = new Date();
       await warehouse.recordRun({ ...run, runId: 'first', rowCount: 100, startedAt: now, finishedAt: now });
       // The next build, on a machine whose clock is an hour behind.
@@ -1047,19 +1043,11 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
         startedAt: behind,
         finishedAt: behind,
       });
-      const [latest] = (await warehouse.latestRuns()).filter((r) => r.domain === 'behind');
-      expect(latest).toMatchObject({ runId: 'second', rowCount: 120 });
+      expect(await latest()).toMatchObject({ runId: 'second', rowCount: 120 });
     });
 
     it('keeps with a run the batches of its sources that it began with, and reads none back for a run without', async () => {
-      const [built] = (await warehouse.latestRuns()).filter((r) => r.product === fx.product.name);
-      const run = {
-        ...built!,
-        domain: 'batches',
-        product: 'probe',
-        status: 'published' as const,
-        error: undefined,
-      };
+      const { run, latest } = await probe('batches');
       const earlier = new Date(Date.now() - 1000);
       await warehouse.recordRun({
         ...run,
@@ -1068,9 +1056,7 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
         finishedAt: earlier,
         sourceBatches: undefined,
       });
-      expect(
-        (await warehouse.latestRuns()).find((r) => r.domain === 'batches')?.sourceBatches,
-      ).toBeUndefined();
+      expect((await latest())?.sourceBatches).toBeUndefined();
       const now = new Date();
       await warehouse.recordRun({
         ...run,
@@ -1079,8 +1065,7 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
         finishedAt: now,
         sourceBatches: '3,5r,8',
       });
-      const [latest] = (await warehouse.latestRuns()).filter((r) => r.domain === 'batches');
-      expect(latest).toMatchObject({ runId: 'with', sourceBatches: '3,5r,8' });
+      expect(await latest()).toMatchObject({ runId: 'with', sourceBatches: '3,5r,8' });
       const listed = await warehouse.listRuns({ since: new Date(Date.now() - 60_000) });
       expect(listed.find((r) => r.runId === 'with')?.sourceBatches).toBe('3,5r,8');
     });
