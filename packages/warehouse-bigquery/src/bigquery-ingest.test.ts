@@ -1194,6 +1194,23 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     ]);
   });
 
+  it('reads a whole number of a FLOAT64 Parquet column without its fraction, as DuckDB does', async () => {
+    // pandas writes an integer column with a gap as float64: the ids must still read as ids.
+    // GoogleSQL's CAST to STRING already drops the `.0`; DuckDB's is told to (fileText).
+    const rows = await validate(rules, {
+      format: 'parquet',
+      columns: [{ name: 'id', type: 'FLOAT64' }],
+      records: [[1042], [7.5], [-3], [1e20], [Number.NaN]],
+    });
+    expect(rows.map((r) => [r.reason, r.values.id])).toEqual([
+      [null, '1042'],
+      [null, '7.5'],
+      [null, '-3'],
+      [null, '1e+20'],
+      [null, 'nan'],
+    ]);
+  });
+
   it('gives a row every reason it has, in column order', async () => {
     const [row] = await validate(
       rules,

@@ -1005,6 +1005,29 @@ describe('ingesting files into a source', () => {
     ]);
   });
 
+  it('reads a whole number of a floating-point Parquet column without its fraction', async () => {
+    // pandas writes an integer column with a gap as float64: the ids must still read as ids.
+    const path = join(dir, 'floats.parquet');
+    await warehouse.query(
+      `COPY (SELECT CAST(1042 AS DOUBLE) AS order_id, 'store' AS channel, 1 AS amount, CAST(3 AS DOUBLE) AS items, TIMESTAMP '2026-10-03 09:00:00' AS ordered_at, CAST(-7 AS FLOAT) AS note
+             UNION ALL SELECT 7.5, 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', CAST(0.25 AS FLOAT)
+             UNION ALL SELECT 1e20, 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', CAST('nan' AS FLOAT)
+             UNION ALL SELECT CAST(NULL AS DOUBLE), 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', NULL) TO '${path}' (FORMAT parquet)`,
+    );
+    expect(await ingest(path)).toMatchObject({
+      rows: 4,
+      loaded: 3,
+      sampleRejects: [{ line: 4, reason: 'order_id: missing' }],
+    });
+    expect(
+      await warehouse.query('SELECT order_id, items, note FROM shop.raw_orders ORDER BY order_id'),
+    ).toEqual([
+      { order_id: '1042', items: 3, note: '-7' },
+      { order_id: '1e+20', items: 1, note: 'nan' },
+      { order_id: '7.5', items: 1, note: '0.25' },
+    ]);
+  });
+
   it('reads a quoted header after a byte order mark, refuses a record split by a bare CR, and numbers a repeated name past those written', async () => {
     const bom = file(
       'bom.csv',

@@ -137,10 +137,33 @@ const unpaddedTyped = (text: string) =>
  * A file column's value as text. Parquet writers of Hive, Impala and older parquet-mr store
  * text as plain BINARY, which DuckDB reads as a BLOB and casts to escapes (`K\xC3\xB8benhavn`):
  * its bytes are decoded as UTF-8, and bytes that are not UTF-8 are no text (see `notUtf8`).
+ * A whole number in a floating-point column is written without its `.0`: an integer column
+ * with a gap is exported as floats (pandas turns it to float64 for its NaN), and its ids
+ * would load as `1042.0`, which no other export of that id matches.
  */
-function fileText(column: string, binary: ReadonlySet<string>): string {
-  return binary.has(column) ? `try(decode(t.${q(column)}))` : `CAST(t.${q(column)} AS VARCHAR)`;
+function fileText(column: string, files: FileColumnTypes): string {
+  const value = `t.${q(column)}`;
+  if (files.binary.has(column)) return `try(decode(${value}))`;
+  if (files.floating.has(column))
+    return `CASE WHEN isfinite(${value}) AND ${value} = trunc(${value}) AND abs(${value}) < ${WHOLE_FLOAT_LIMIT} THEN CAST(CAST(${value} AS BIGINT) AS VARCHAR) ELSE CAST(${value} AS VARCHAR) END`;
+  return `CAST(${value} AS VARCHAR)`;
 }
+
+/** Whole numbers below this (2^53) are exact in a double, and so are their digits. */
+export const WHOLE_FLOAT_LIMIT = '9007199254740992';
+
+/** What the file's own types say of its columns, where they change how a value reads. */
+export interface FileColumnTypes {
+  /** Binary columns (a Parquet BINARY without its UTF-8 annotation): decoded as UTF-8. */
+  readonly binary: ReadonlySet<string>;
+  /** Columns of nested type (a Parquet list, struct or map), with their type: refused. */
+  readonly nested: ReadonlyMap<string, string>;
+  /** Floating-point columns (FLOAT, DOUBLE): a whole number reads without a fraction. */
+  readonly floating: ReadonlySet<string>;
+}
+
+/** A CSV file's columns: text, all of them. */
+export const TEXT_COLUMNS: FileColumnTypes = { binary: new Set(), nested: new Map(), floating: new Set() };
 
 /**
  * A column's raw text after the mapping: its value map, then (for an enumeration) the
@@ -150,7 +173,7 @@ function mappedRaw(
   column: ColumnSpec,
   origin: ColumnOrigin,
   mapping: IngestMapping,
-  binary: ReadonlySet<string>,
+  files: FileColumnTypes,
 ): string {
   if (origin.kind === 'absent') return 'NULL';
   // An empty constant is no value, as an empty field is (the reader reads it as NULL).
@@ -159,7 +182,7 @@ function mappedRaw(
       ? origin.value === ''
         ? 'CAST(NULL AS VARCHAR)'
         : lit(origin.value)
-      : unpadded(column, fileText(origin.column, binary));
+      : unpadded(column, fileText(origin.column, files));
   const values = Object.entries(mapping.values[column.name] ?? {});
   // Value maps see unpadded text in every column: a typed or enumerated one's is unpadded for
   // them only (its reasons show the text as written).
@@ -195,17 +218,15 @@ export function validationSql(
   origins: ReadonlyMap<string, ColumnOrigin>,
   mapping: IngestMapping,
   line: { select: string; join?: string },
-  /** File columns of binary type (a Parquet BINARY without its UTF-8 annotation): decoded as UTF-8. */
-  binary: ReadonlySet<string> = new Set(),
-  /** File columns of nested type (a Parquet list, struct or map), with their type: refused. */
-  nested: ReadonlyMap<string, string> = new Map(),
+  files: FileColumnTypes = TEXT_COLUMNS,
 ): string {
+  const { binary, nested } = files;
   const inner: string[] = [];
   const columns: string[] = [];
   const reasons: string[] = [];
   source.columns.forEach((c, i) => {
     const origin = origins.get(c.name) ?? { kind: 'absent' };
-    const mapped = mappedRaw(c, origin, mapping, binary);
+    const mapped = mappedRaw(c, origin, mapping, files);
     inner.push(`${mapped} AS __raw_${i}`, `${typed(c, mapped)} AS ${q(c.name)}`);
     const raw = `__raw_${i}`;
     const value = q(c.name);

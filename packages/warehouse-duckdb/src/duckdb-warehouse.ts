@@ -1694,9 +1694,10 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         }
         const described = await this.run(`DESCRIBE ${loaded}`);
         const fileColumns = described.map((r) => String(r.column_name));
-        const binary = new Set(
-          described.filter((r) => String(r.column_type) === 'BLOB').map((r) => String(r.column_name)),
-        );
+        const ofType = (test: (type: string) => boolean) =>
+          new Set(described.filter((r) => test(String(r.column_type))).map((r) => String(r.column_name)));
+        const binary = ofType((type) => type === 'BLOB');
+        const floating = ofType((type) => type === 'DOUBLE' || type === 'FLOAT');
         // Parquet lists, structs and maps: many values, or named parts, where a source column
         // holds one value. As text they would load (`[Leeds]`, `{'city': Leeds}`): refused.
         const nested = new Map(
@@ -1723,7 +1724,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           line = { select: `t.rowid + ${format === 'csv' ? 2 : 1}` };
         }
         await this.run(
-          `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line, binary, nested)}`,
+          `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line, { binary, nested, floating })}`,
         );
         if (source.mode === 'append' || (source.mode === 'snapshot' && !source.cursor)) {
           // A later copy of an event or of a snapshot's key with other values would be dropped
