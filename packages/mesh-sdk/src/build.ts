@@ -4,7 +4,14 @@ import type { DataProduct } from './data-product.js';
 import type { Dialect } from './dialect.js';
 import { durationSeconds } from './duration.js';
 import { BuildError, isMeshError, type MeshError, WarehouseError } from './errors.js';
-import { type BuildPlan, checkedAgainst, downstreamOf, inputsOf, planBuild } from './graph.js';
+import {
+  type BuildPlan,
+  checkedAgainst,
+  downstreamOf,
+  inputsOf,
+  planBuild,
+  upstreamProducts,
+} from './graph.js';
 import {
   currentDigest,
   dayDigestSelect,
@@ -229,6 +236,8 @@ export async function buildProduct(
     signal?: AbortSignal;
     /** The batches of its sources before it read them (`sourceBatchesOf`), recorded with its run. */
     sourceBatches?: string;
+    /** The data of the products it reads before it read them (`inputProductsOf`), recorded with its run. */
+    inputProducts?: string;
   },
 ): Promise<BuildOutcome> {
   const started = new Date();
@@ -302,6 +311,7 @@ export async function buildProduct(
       },
       record: (result: MaterializeResult): BuildRunRecord => ({
         sourceBatches: options.sourceBatches,
+        inputProducts: options.inputProducts,
         ...runRecord(
           product,
           options.runId,
@@ -455,6 +465,7 @@ export async function buildProduct(
     if (!recorded)
       await warehouse.recordRun({
         sourceBatches: options.sourceBatches,
+        inputProducts: options.inputProducts,
         ...runRecord(
           product,
           options.runId,
@@ -870,8 +881,10 @@ async function changeTracker(
   rebuilt: ReadonlySet<string>,
   batches: readonly BatchRecord[],
   readAt: Date,
+  latest: ReadonlyMap<string, BuildRunRecord>,
+  /** `inputProductsOf` the product, once the products it reads in this build are done. */
+  inputProductsNow: (product: DataProduct) => string | undefined,
 ): Promise<(product: DataProduct) => { last: BuildRunRecord; readAt: Date } | undefined> {
-  const latest = new Map((await warehouse.latestRuns()).map((r) => [`${r.domain}.${r.product}`, r]));
   const stats = await statsOfTables(
     warehouse,
     products.map((p) => p.table),
@@ -895,6 +908,11 @@ async function changeTracker(
     // times were compared). Runs recorded without them are compared by time.
     if (last.sourceBatches !== undefined && last.sourceBatches !== sourceBatchesOf(product, batches))
       return undefined;
+    // The same for the products it reads: their data then against theirs now, exact whatever
+    // clock stamped their rows (a product rebuilt on a machine an hour behind this one looked
+    // older than this product's last build, which was vouched for again with its old rows).
+    const productsNow = last.inputProducts === undefined ? undefined : inputProductsNow(product);
+    if (productsNow !== undefined && productsNow !== last.inputProducts) return undefined;
     // A margin before the last build read its inputs: a batch stamped before its ingest
     // committed, or by another clock (the warehouse's), is not missed.
     const since = last.startedAt.getTime() - CHANGE_MARGIN_MS;
@@ -909,6 +927,7 @@ async function changeTracker(
         if (changed) return undefined;
       } else {
         if (rebuilt.has(input.id)) return undefined;
+        if (productsNow !== undefined) continue;
         const stamped = statsOf.get(input.id)?.lastModified;
         // An input outside this build is asked for here: its stamp as it is now.
         if (!statsOf.has(input.id) || !stamped || stamped.getTime() >= since) return undefined;
@@ -935,6 +954,48 @@ export function sourceBatchesOf(product: DataProduct, batches: readonly BatchRec
     .map((b) => `${b.batchId}${b.revertedAt ? 'r' : ''}`)
     .sort();
   return createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 32);
+}
+
+/**
+ * The data a product's run left, as a fingerprint: its definition and what its inputs held as
+ * the run recorded them (its sources' batches, the data of the products it reads). Equal inputs
+ * give equal rows, so equal fingerprints mean equal data; a product reading the clock computes
+ * something new each time, so its run id stands in. Undefined when the run published nothing
+ * or did not record what its inputs held (an older release).
+ */
+export function dataOf(
+  product: DataProduct,
+  run:
+    | Pick<BuildRunRecord, 'runId' | 'status' | 'definition' | 'sourceBatches' | 'inputProducts'>
+    | undefined,
+  dialect: Dialect,
+): string | undefined {
+  if (run?.status !== 'published' || !run.definition) return undefined;
+  const inputs = inputsOf(product);
+  if (inputs.some((r) => r.kind === 'source') && run.sourceBatches === undefined) return undefined;
+  if (inputs.some((r) => r.kind === 'data-product') && run.inputProducts === undefined) return undefined;
+  const parts = [run.definition, run.sourceBatches ?? '', run.inputProducts ?? ''];
+  if (readsClock(product, dialect)) parts.push(run.runId);
+  return createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 32);
+}
+
+/**
+ * The data of the products a product reads, as one fingerprint: each one's `dataOf`, as given.
+ * Undefined when it reads no product, or when the data of one is unknown.
+ */
+export function inputProductsOf(
+  product: DataProduct,
+  dataOfInput: (input: DataProduct) => string | undefined,
+): string | undefined {
+  const read = upstreamProducts(product).sort((a, b) => a.id.localeCompare(b.id));
+  if (!read.length) return undefined;
+  const parts: string[] = [];
+  for (const input of read) {
+    const data = dataOfInput(input);
+    if (data === undefined) return undefined;
+    parts.push(`${input.id}=${data}`);
+  }
+  return createHash('sha256').update(parts.join(',')).digest('hex').slice(0, 32);
 }
 
 /**
@@ -1028,8 +1089,18 @@ export async function buildMesh(
   const batches = plan.order.some((p) => inputsOf(p).some((r) => r.kind === 'source'))
     ? await warehouse.listBatches({ includeReverted: true })
     : [];
+  // The latest runs before anything is built: the data of the products read, where this build
+  // does not publish them anew (`published`, as each product of it finishes).
+  const latest = new Map((await warehouse.latestRuns()).map((r) => [`${r.domain}.${r.product}`, r]));
+  const published = new Map<string, string | undefined>();
+  const inputProductsNow = (product: DataProduct) =>
+    inputProductsOf(product, (input) =>
+      published.has(input.id)
+        ? published.get(input.id)
+        : dataOf(input, latest.get(input.id), warehouse.dialect),
+    );
   const unchangedSince = options.skipUnchanged
-    ? await changeTracker(warehouse, plan.order, rebuilt, batches, readAt)
+    ? await changeTracker(warehouse, plan.order, rebuilt, batches, readAt, latest, inputProductsNow)
     : () => undefined;
   const outcomes: BuildOutcome[] = [];
   const blocked = new Map<string, Block>();
@@ -1082,6 +1153,9 @@ export async function buildMesh(
       blocked.get(product.id) ?? (waitsFor.length ? { status: 'waiting', sources: waitsFor } : undefined);
     const unchanged =
       block || unreadable ? undefined : await confirmUnchanged(warehouse, product, unchangedSince(product));
+    // What it reads, recorded with its run: the products it reads are done by now.
+    const sourceBatches = sourceBatchesOf(product, batches);
+    const inputProducts = inputProductsNow(product);
     let outcome: BuildOutcome;
     if (block || unreadable) {
       const error = unreadable ?? blockError(product, block!);
@@ -1106,7 +1180,8 @@ export async function buildMesh(
         finishedAt: now,
         bytesProcessed: 0,
         definition: definitionOf(product, warehouse.dialect),
-        sourceBatches: sourceBatchesOf(product, batches),
+        sourceBatches,
+        inputProducts,
       };
       let error: MeshError | undefined;
       await warehouse.recordRun(record).catch((cause: unknown) => {
@@ -1162,7 +1237,8 @@ export async function buildMesh(
             dayDigest: daily.has(product.id),
             inputBytes,
             signal: timeout ? cancel.signal : undefined,
-            sourceBatches: sourceBatchesOf(product, batches),
+            sourceBatches,
+            inputProducts,
           }),
         );
       } finally {
@@ -1170,6 +1246,14 @@ export async function buildMesh(
       }
     }
     if (outcome.status === 'published' && !outcome.unchanged) rebuilt.add(product.id);
+    if (outcome.status === 'published') {
+      const status = 'published';
+      const definition = definitionOf(product, warehouse.dialect);
+      published.set(
+        product.id,
+        dataOf(product, { runId, status, definition, sourceBatches, inputProducts }, warehouse.dialect),
+      );
+    }
     if (outcome.status !== 'published') {
       const next: Block =
         outcome.status === 'waiting' && block?.status === 'waiting'

@@ -98,6 +98,14 @@ export interface BuildRunRecord {
    */
   readonly sourceBatches?: string | undefined;
   /**
+   * The data of the products it reads when its build began, as a fingerprint (`inputProductsOf`):
+   * each one's definition and inputs as its latest run recorded them. A product read changed
+   * since when it gives another, whatever the clock of the machine that rebuilt it. Absent for
+   * products reading no product, where one of them recorded no such fingerprint (an older
+   * release, a failed run), and for runs recorded before it was.
+   */
+  readonly inputProducts?: string | undefined;
+  /**
    * published/failed/skipped/waiting (for a source never loaded) for builds; tested/test-failed
    * for check runs on the published table.
    */
@@ -548,6 +556,10 @@ export function runRecordOf(row: SqlRow): BuildRunRecord {
       row.source_batches === null || row.source_batches === undefined
         ? undefined
         : String(row.source_batches),
+    inputProducts:
+      row.input_products === null || row.input_products === undefined
+        ? undefined
+        : String(row.input_products),
     status: row.status as BuildRunRecord['status'],
     startedAt: row.started_at as Date,
     finishedAt: row.finished_at as Date,

@@ -60,6 +60,12 @@ const RUN_COLUMNS = [
     true,
   ),
   column(
+    'input_products',
+    'string',
+    'Fingerprint of the data of the products the product reads, when its build began',
+    true,
+  ),
+  column(
     'seq',
     'integer',
     'Order in which runs were recorded (one more than any before), whatever the clocks that timed them',

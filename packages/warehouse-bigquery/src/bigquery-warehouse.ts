@@ -1069,10 +1069,12 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
         error_message: run.error?.message ?? null,
         definition: run.definition ?? null,
         source_batches: run.sourceBatches ?? null,
+        input_products: run.inputProducts ?? null,
       },
       types: {
         definition: 'STRING',
         source_batches: 'STRING',
+        input_products: 'STRING',
         bytes_processed: 'INT64',
         completeness: 'FLOAT64',
         validity: 'FLOAT64',
@@ -1159,12 +1161,12 @@ export function runLogStatements(dialect: Dialect) {
     // `seq` is one more than any before: the order in which runs were recorded, which the latest
     // run is read by, whatever the clocks that timed them.
     insert: `INSERT INTO ${runs} (run_id, domain, product, version, status, started_at, finished_at, row_count,
-  bytes_processed, completeness, validity, checks, error_code, error_message, definition, source_batches, seq)
+  bytes_processed, completeness, validity, checks, error_code, error_message, definition, source_batches, input_products, seq)
 VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at, @row_count,
-  @bytes_processed, @completeness, @validity, @checks, @error_code, @error_message, @definition, @source_batches,
+  @bytes_processed, @completeness, @validity, @checks, @error_code, @error_message, @definition, @source_batches, @input_products,
   (SELECT COALESCE(MAX(seq), 0) + 1 FROM ${runs}))`,
     // A run log of an older release gains the columns added since.
-    migrate: `ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('definition')} STRING, ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('source_batches')} STRING, ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('seq')} INT64`,
+    migrate: `ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('definition')} STRING, ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('source_batches')} STRING, ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('input_products')} STRING, ADD COLUMN IF NOT EXISTS ${dialect.quoteIdent('seq')} INT64`,
     // Partitioned by day: the latest run of each product within the window the platform reads.
     // A run recorded ahead of the clock (by a clock set ahead) comes after every other, and
     // gives no last publish: it would hide the runs since and make the product look fresh.

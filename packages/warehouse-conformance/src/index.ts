@@ -1046,7 +1046,7 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect(await latest()).toMatchObject({ runId: 'second', rowCount: 120 });
     });
 
-    it('keeps with a run the batches of its sources that it began with, and reads none back for a run without', async () => {
+    it('keeps with a run what its inputs held when it began, and reads none back for a run without', async () => {
       const { run, latest } = await probe('batches');
       const earlier = new Date(Date.now() - 1000);
       await warehouse.recordRun({
@@ -1055,8 +1055,9 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
         startedAt: earlier,
         finishedAt: earlier,
         sourceBatches: undefined,
+        inputProducts: undefined,
       });
-      expect((await latest())?.sourceBatches).toBeUndefined();
+      expect(await latest()).toMatchObject({ sourceBatches: undefined, inputProducts: undefined });
       const now = new Date();
       await warehouse.recordRun({
         ...run,
@@ -1064,10 +1065,14 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
         startedAt: now,
         finishedAt: now,
         sourceBatches: '3,5r,8',
+        inputProducts: 'a1b2',
       });
-      expect(await latest()).toMatchObject({ runId: 'with', sourceBatches: '3,5r,8' });
+      expect(await latest()).toMatchObject({ runId: 'with', sourceBatches: '3,5r,8', inputProducts: 'a1b2' });
       const listed = await warehouse.listRuns({ since: new Date(Date.now() - 60_000) });
-      expect(listed.find((r) => r.runId === 'with')?.sourceBatches).toBe('3,5r,8');
+      expect(listed.find((r) => r.runId === 'with')).toMatchObject({
+        sourceBatches: '3,5r,8',
+        inputProducts: 'a1b2',
+      });
     });
 
     it('streams a large result in bounded chunks', async () => {

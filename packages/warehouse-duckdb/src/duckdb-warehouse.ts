@@ -273,6 +273,7 @@ function runInsertSql(run: BuildRunRecord): string {
       ${lit(JSON.stringify(run.checks))} AS checks, ${lit(run.error?.code ?? null)} AS error_code,
       ${lit(run.error?.message ?? null)} AS error_message, ${number(run.bytesProcessed)}::BIGINT AS bytes_processed,
       ${lit(run.definition ?? null)}::VARCHAR AS definition, ${lit(run.sourceBatches ?? null)}::VARCHAR AS source_batches,
+      ${lit(run.inputProducts ?? null)}::VARCHAR AS input_products,
       (SELECT COALESCE(max(seq), 0) + 1 FROM ${q(META_SCHEMA)}.runs) AS seq`;
 }
 
@@ -554,6 +555,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS definition VARCHAR`);
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS source_batches VARCHAR`);
       await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS seq BIGINT`);
+      await this.run(`ALTER TABLE ${q(META_SCHEMA)}.runs ADD COLUMN IF NOT EXISTS input_products VARCHAR`);
       // Batch logs written before batches were flagged on load gain the column.
       await this.run(`ALTER TABLE ${BATCHES} ADD COLUMN IF NOT EXISTS flag VARCHAR`);
       // Where each source's current rows are, for recovery after an unclean shutdown (see

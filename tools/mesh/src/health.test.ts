@@ -278,6 +278,47 @@ describe('a scheduled build and the clock of the machine that ingested', () => {
     expect(reverted.unchanged).toBeUndefined();
     expect(reverted).toMatchObject({ status: 'published', rowCount: 1 });
   });
+
+  it('rebuilds a product whose input product was rebuilt since by a machine whose clock is behind', async () => {
+    // The shelf's count, built by a scheduler; the shelf's items by its team, an hour behind.
+    const shelfCount = defineDataProduct({
+      domain: shelf,
+      name: 'shelf_count',
+      version: '1.0.0',
+      description: 'Items on the shelf, counted.',
+      tier: 'gold',
+      refresh: 'hourly',
+      access: 'public',
+      consumers: ['store'],
+      sla: { freshness: '2h' },
+      schema: z.object({ items: z.int().describe('Items') }),
+      inputs: { shelfItems },
+      transform: ({ shelfItems }) => sql`SELECT COUNT(*) AS items FROM ${shelfItems}`,
+      checks: (c) => [c.items.notNull()],
+    });
+    const count = async () =>
+      Number((await warehouse.query('SELECT items FROM shelf.shelf_count'))[0]?.items);
+    const both = () => buildMesh(warehouse, [shelfItems, shelfCount], { skipUnchanged: true });
+    await ingest('wednesday.csv', ['I1', 'I2', 'I3']);
+    await buildMesh(warehouse, [shelfItems, shelfCount]);
+    expect(await count()).toBe(3);
+    expect((await both()).map((o) => o.unchanged !== undefined)).toEqual([true, true]);
+
+    // Thursday's export, ingested and built by the team, whose clock is an hour behind.
+    await ingest('thursday.csv', ['I1', 'I2', 'I3', 'I4']);
+    await buildMesh(warehouse, [shelfItems]);
+    await warehouse.query(`UPDATE shelf.shelf_items SET _processed_at = _processed_at - INTERVAL 1 HOUR`);
+    await warehouse.query(
+      `UPDATE _mesh.runs SET started_at = started_at - INTERVAL 1 HOUR, finished_at = finished_at - INTERVAL 1 HOUR WHERE seq = (SELECT max(seq) FROM _mesh.runs)`,
+    );
+    // The scheduler's next tick: the items are as the team left them, the count is not.
+    const [itemsRun, countRun] = await both();
+    expect(itemsRun?.unchanged).toBeDefined();
+    expect(countRun).toMatchObject({ status: 'published', rowCount: 1 });
+    expect(countRun?.unchanged).toBeUndefined();
+    expect(await count()).toBe(4);
+    expect((await both()).map((o) => o.unchanged !== undefined)).toEqual([true, true]);
+  });
 });
 
 describe('the catalog of checks', () => {
