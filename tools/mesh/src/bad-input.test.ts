@@ -1727,7 +1727,15 @@ const cases: Case[] = [
     },
     code: 1,
     error: 'ingest-unreadable',
-    message: /cut\.parquet is not a readable PARQUET file/,
+    message:
+      /cut\.parquet is cut short: it starts as a Parquet file but ends before its footer \(40 bytes, no PAR1 at its end\)/,
+  },
+  {
+    name: 'an empty .parquet file',
+    args: (c) => ['ingest', 'store.stores', '--from', c.write('empty.parquet', ''), '--db', c.db],
+    code: 1,
+    error: 'ingest-unreadable',
+    message: /empty\.parquet is empty \(0 bytes\): its export wrote nothing\. Export it again\./,
   },
 ];
 

@@ -415,14 +415,21 @@ function refuseOtherFormat(source: Source, file: string, format: 'csv' | 'parque
   }
   const starts = head.toString('latin1') === 'PAR1';
   const parquet = starts && tail.toString('latin1') === 'PAR1';
-  if (expected === 'csv' ? !parquet : starts) return;
+  if (expected === 'csv' ? !parquet : parquet) return;
+  const size = stat?.size ?? 0;
   throw new WarehouseError(
     'ingest-unreadable',
     expected === 'csv'
       ? `${file} is a Parquet file, not CSV: name it .parquet or pass --format parquet.`
-      : head[0] === 0x1f && head[1] === 0x8b
-        ? `${file} is gzip-compressed, not a Parquet file: decompress it (gunzip) and ingest the file inside.`
-        : `${file} is not a Parquet file (it does not start with PAR1)${format ? '' : ' though its name ends in .parquet'}: pass --format csv if it is a CSV export.`,
+      : size === 0
+        ? `${file} is empty (0 bytes): its export wrote nothing. Export it again.`
+        : starts
+          ? // The footer, which says where every column is, is written last: a file cut in
+            // transfer or still being written has none, and no row of it can be read.
+            `${file} is cut short: it starts as a Parquet file but ends before its footer (${size.toLocaleString('en-US')} bytes, no PAR1 at its end), cut in transfer or read while still being written. Copy or export it again.`
+          : head[0] === 0x1f && head[1] === 0x8b
+            ? `${file} is gzip-compressed, not a Parquet file: decompress it (gunzip) and ingest the file inside.`
+            : `${file} is not a Parquet file (it does not start with PAR1)${format ? '' : ' though its name ends in .parquet'}: pass --format csv if it is a CSV export.`,
     { domain: source.domain.name, source: source.name, file },
   );
 }
