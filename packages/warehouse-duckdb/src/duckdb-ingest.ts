@@ -150,7 +150,7 @@ function fileText(column: string, files: FileColumnTypes): string {
 }
 
 /** Whole numbers below this (2^53) are exact in a double, and so are their digits. */
-export const WHOLE_FLOAT_LIMIT = '9007199254740992';
+const WHOLE_FLOAT_LIMIT = '9007199254740992';
 
 /** What the file's own types say of its columns, where they change how a value reads. */
 export interface FileColumnTypes {
@@ -163,7 +163,7 @@ export interface FileColumnTypes {
 }
 
 /** A CSV file's columns: text, all of them. */
-export const TEXT_COLUMNS: FileColumnTypes = { binary: new Set(), nested: new Map(), floating: new Set() };
+const TEXT_COLUMNS: FileColumnTypes = { binary: new Set(), nested: new Map(), floating: new Set() };
 
 /**
  * A column's raw text after the mapping: its value map, then (for an enumeration) the
