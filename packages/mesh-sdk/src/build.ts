@@ -43,6 +43,7 @@ import {
   ensureSources,
   type InTransactionQuery,
   inJobScope,
+  type LatestRun,
   type MaterializeResult,
   type SqlRow,
   statsOfTables,
@@ -881,7 +882,7 @@ async function changeTracker(
   rebuilt: ReadonlySet<string>,
   batches: readonly BatchRecord[],
   readAt: Date,
-  latest: ReadonlyMap<string, BuildRunRecord>,
+  latest: ReadonlyMap<string, LatestRun>,
   /** `inputProductsOf` the product, once the products it reads in this build are done. */
   inputProductsNow: (product: DataProduct) => string | undefined,
 ): Promise<(product: DataProduct) => { last: BuildRunRecord; readAt: Date } | undefined> {
@@ -891,7 +892,7 @@ async function changeTracker(
   );
   const statsOf = new Map(products.map((p, i) => [p.id, stats[i]]));
   return (product) => {
-    const last = latest.get(product.id);
+    const last = comparedRun(latest.get(product.id));
     // Published by this very definition, whole (a publish whose grants failed is redone).
     if (
       last?.status !== 'published' ||
@@ -934,6 +935,26 @@ async function changeTracker(
       }
     }
     return { last, readAt };
+  };
+}
+
+/**
+ * The run a scheduled build compares a product with: its latest, or, when that is a passing
+ * `mesh test`, the test as of the build before it. A test writes nothing, so the table is that
+ * build's, and the test counted and checked its rows as they are: what it found, with what that
+ * build read (the batches, the data of the products read, when it began). Otherwise every
+ * product tested was rebuilt at the next tick, and everything downstream of it. A table built
+ * by another definition than the one tested is not that.
+ */
+function comparedRun(run: LatestRun | undefined): BuildRunRecord | undefined {
+  if (run?.status !== 'tested' || !run.lastPublished) return run;
+  if (run.lastPublished.definition !== run.definition) return undefined;
+  return {
+    ...run,
+    status: 'published',
+    sourceBatches: run.lastPublished.sourceBatches,
+    inputProducts: run.lastPublished.inputProducts,
+    startedAt: run.lastPublished.startedAt,
   };
 }
 

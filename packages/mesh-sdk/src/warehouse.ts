@@ -134,6 +134,16 @@ export interface LatestRun extends BuildRunRecord {
    * no new rows, yet confirms the published ones). Null as `lastPublishedAt` is.
    */
   readonly lastPublishedStartedAt: Date | null;
+  /**
+   * The run whose rows the product's table holds: its latest published run, in the order runs
+   * were recorded (no clock's), whatever ran since (a `mesh test`, a failed build, neither of
+   * which touches the table), with what it read. Absent when no run published, or none did
+   * since runs were numbered (an older release).
+   */
+  readonly lastPublished?: Pick<
+    BuildRunRecord,
+    'runId' | 'startedAt' | 'definition' | 'sourceBatches' | 'inputProducts'
+  >;
 }
 
 /**
@@ -538,10 +548,24 @@ const optionalNumber = (value: unknown) =>
 export function latestRunOf(row: SqlRow): LatestRun {
   const published = row.last_published_at;
   const started = row.last_published_started_at;
+  const text = (value: unknown) => (value === null || value === undefined ? undefined : String(value));
+  const publishedRun = text(row.last_published_run_id);
+  const publishedStart = row.last_published_run_started_at;
   return {
     ...runRecordOf(row),
     lastPublishedAt: published instanceof Date ? published : null,
     lastPublishedStartedAt: started instanceof Date ? started : null,
+    ...(publishedRun === undefined || !(publishedStart instanceof Date)
+      ? {}
+      : {
+          lastPublished: {
+            runId: publishedRun,
+            startedAt: publishedStart,
+            definition: text(row.last_published_definition),
+            sourceBatches: text(row.last_published_source_batches),
+            inputProducts: text(row.last_published_input_products),
+          },
+        }),
   };
 }
 

@@ -91,6 +91,18 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
       true,
       true,
     ]);
+    // The run whose rows the table holds, as latestRunOf reads it.
+    const columns = latest?.ok ? (latest.outputColumns ?? []) : [];
+    expect(columns.filter((c) => c.name.startsWith('last_published'))).toEqual([
+      { name: 'last_published_at', type: 'TIMESTAMP' },
+      { name: 'last_published_started_at', type: 'TIMESTAMP' },
+      { name: 'last_published_run_id', type: 'STRING' },
+      { name: 'last_published_run_started_at', type: 'TIMESTAMP' },
+      { name: 'last_published_definition', type: 'STRING' },
+      { name: 'last_published_source_batches', type: 'STRING' },
+      { name: 'last_published_input_products', type: 'STRING' },
+    ]);
+    expect(columns.some((c) => c.name === 'published' || c.name === 'newest')).toBe(false);
     await analyzer.close();
   });
 

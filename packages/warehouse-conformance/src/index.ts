@@ -1075,6 +1075,55 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       });
     });
 
+    it('names the run whose rows the table holds: the published one recorded last, whatever ran or what clocks said since', async () => {
+      const { run, latest } = await probe('held');
+      const now = Date.now();
+      const at = (ms: number) => new Date(now + ms);
+      const published = { ...run, definition: 'd1', sourceBatches: '4', inputProducts: 'p1' };
+      await warehouse.recordRun({
+        ...published,
+        runId: 'held-1',
+        startedAt: at(-3000),
+        finishedAt: at(-3000),
+      });
+      // Published again by a machine whose clock is an hour behind: recorded last, so its rows are there.
+      await warehouse.recordRun({
+        ...published,
+        runId: 'held-2',
+        sourceBatches: '4,7',
+        startedAt: at(-3600_000),
+        finishedAt: at(-3600_000),
+      });
+      expect((await latest())?.lastPublished).toEqual({
+        runId: 'held-2',
+        startedAt: at(-3600_000),
+        definition: 'd1',
+        sourceBatches: '4,7',
+        inputProducts: 'p1',
+      });
+      // A test and a failed build since leave the table, and so the run that filled it, as they were.
+      await warehouse.recordRun({
+        ...run,
+        runId: 'held-test',
+        status: 'tested',
+        startedAt: at(-1000),
+        finishedAt: at(-1000),
+      });
+      await warehouse.recordRun({
+        ...run,
+        runId: 'held-failed',
+        status: 'failed',
+        definition: 'd2',
+        sourceBatches: '4,7,9',
+        error: { code: 'checks-failed', message: 'failed' },
+        startedAt: at(0),
+        finishedAt: at(0),
+      });
+      const after = await latest();
+      expect(after).toMatchObject({ runId: 'held-failed', status: 'failed' });
+      expect(after?.lastPublished).toMatchObject({ runId: 'held-2', sourceBatches: '4,7' });
+    });
+
     it('streams a large result in bounded chunks', async () => {
       const digits = sql.join(
         Array.from({ length: 10 }, (_, d) => sql`SELECT ${d} AS d`),

@@ -1120,10 +1120,18 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     // Five minutes of drift are allowed; run times are UTC, as this literal is.
     const now = options.now?.getTime() ?? Date.now();
     const ahead = `TIMESTAMP ${lit(new Date(now + 5 * 60_000).toISOString().replace('T', ' ').slice(0, 23))}`;
+    // The run whose rows the table holds is the published one recorded last, by seq alone: a
+    // clock ahead or behind says nothing of which rows are there (runs of an older release,
+    // without seq, are left out).
+    const publishedLast = (column: string) =>
+      `arg_max(${column}, seq) FILTER (WHERE status = 'published') OVER product_runs AS last_published_${column === 'started_at' ? 'run_started_at' : column}`;
     const rows = await this.query(
-      `SELECT *, max(finished_at) FILTER (WHERE status = 'published' AND finished_at <= ${ahead}) OVER (PARTITION BY domain, product) AS last_published_at,
-         max(started_at) FILTER (WHERE status = 'published' AND finished_at <= ${ahead}) OVER (PARTITION BY domain, product) AS last_published_started_at
-       FROM ${q(META_SCHEMA)}.runs QUALIFY row_number() OVER (PARTITION BY domain, product ORDER BY finished_at > ${ahead}, seq DESC NULLS LAST, finished_at DESC) = 1`,
+      `SELECT *, max(finished_at) FILTER (WHERE status = 'published' AND finished_at <= ${ahead}) OVER product_runs AS last_published_at,
+         max(started_at) FILTER (WHERE status = 'published' AND finished_at <= ${ahead}) OVER product_runs AS last_published_started_at,
+         ${['run_id', 'started_at', 'definition', 'source_batches', 'input_products'].map(publishedLast).join(',\n         ')}
+       FROM ${q(META_SCHEMA)}.runs
+       WINDOW product_runs AS (PARTITION BY domain, product)
+       QUALIFY row_number() OVER (PARTITION BY domain, product ORDER BY finished_at > ${ahead}, seq DESC NULLS LAST, finished_at DESC) = 1`,
     );
     return rows.map(latestRunOf);
   }

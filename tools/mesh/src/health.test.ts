@@ -14,6 +14,7 @@ import {
   loadRows,
   type MeshDefinition,
   sql,
+  testProduct,
   type Warehouse,
   z,
 } from '@retail-mesh/sdk';
@@ -279,26 +280,34 @@ describe('a scheduled build and the clock of the machine that ingested', () => {
     expect(reverted).toMatchObject({ status: 'published', rowCount: 1 });
   });
 
+  // The shelf's count, built by a scheduler; the shelf's items by its team, an hour behind.
+  const shelfCount = defineDataProduct({
+    domain: shelf,
+    name: 'shelf_count',
+    version: '1.0.0',
+    description: 'Items on the shelf, counted.',
+    tier: 'gold',
+    refresh: 'hourly',
+    access: 'public',
+    consumers: ['store'],
+    sla: { freshness: '2h' },
+    schema: z.object({ items: z.int().describe('Items') }),
+    inputs: { shelfItems },
+    transform: ({ shelfItems }) => sql`SELECT COUNT(*) AS items FROM ${shelfItems}`,
+    checks: (c) => [c.items.notNull()],
+  });
+  const count = async () => Number((await warehouse.query('SELECT items FROM shelf.shelf_count'))[0]?.items);
+  const both = () => buildMesh(warehouse, [shelfItems, shelfCount], { skipUnchanged: true });
+  /** The team's build of the shelf's items, as a machine an hour behind records it. */
+  const builtAnHourBehind = async () => {
+    await buildMesh(warehouse, [shelfItems]);
+    await warehouse.query(`UPDATE shelf.shelf_items SET _processed_at = _processed_at - INTERVAL 1 HOUR`);
+    await warehouse.query(
+      `UPDATE _mesh.runs SET started_at = started_at - INTERVAL 1 HOUR, finished_at = finished_at - INTERVAL 1 HOUR WHERE seq = (SELECT max(seq) FROM _mesh.runs)`,
+    );
+  };
+
   it('rebuilds a product whose input product was rebuilt since by a machine whose clock is behind', async () => {
-    // The shelf's count, built by a scheduler; the shelf's items by its team, an hour behind.
-    const shelfCount = defineDataProduct({
-      domain: shelf,
-      name: 'shelf_count',
-      version: '1.0.0',
-      description: 'Items on the shelf, counted.',
-      tier: 'gold',
-      refresh: 'hourly',
-      access: 'public',
-      consumers: ['store'],
-      sla: { freshness: '2h' },
-      schema: z.object({ items: z.int().describe('Items') }),
-      inputs: { shelfItems },
-      transform: ({ shelfItems }) => sql`SELECT COUNT(*) AS items FROM ${shelfItems}`,
-      checks: (c) => [c.items.notNull()],
-    });
-    const count = async () =>
-      Number((await warehouse.query('SELECT items FROM shelf.shelf_count'))[0]?.items);
-    const both = () => buildMesh(warehouse, [shelfItems, shelfCount], { skipUnchanged: true });
     await ingest('wednesday.csv', ['I1', 'I2', 'I3']);
     await buildMesh(warehouse, [shelfItems, shelfCount]);
     expect(await count()).toBe(3);
@@ -306,11 +315,7 @@ describe('a scheduled build and the clock of the machine that ingested', () => {
 
     // Thursday's export, ingested and built by the team, whose clock is an hour behind.
     await ingest('thursday.csv', ['I1', 'I2', 'I3', 'I4']);
-    await buildMesh(warehouse, [shelfItems]);
-    await warehouse.query(`UPDATE shelf.shelf_items SET _processed_at = _processed_at - INTERVAL 1 HOUR`);
-    await warehouse.query(
-      `UPDATE _mesh.runs SET started_at = started_at - INTERVAL 1 HOUR, finished_at = finished_at - INTERVAL 1 HOUR WHERE seq = (SELECT max(seq) FROM _mesh.runs)`,
-    );
+    await builtAnHourBehind();
     // The scheduler's next tick: the items are as the team left them, the count is not.
     const [itemsRun, countRun] = await both();
     expect(itemsRun?.unchanged).toBeDefined();
@@ -318,6 +323,39 @@ describe('a scheduled build and the clock of the machine that ingested', () => {
     expect(countRun?.unchanged).toBeUndefined();
     expect(await count()).toBe(4);
     expect((await both()).map((o) => o.unchanged !== undefined)).toEqual([true, true]);
+  });
+
+  it('leaves products as they are after a passing test, and rebuilds what reads one whose rows changed before it', async () => {
+    await ingest('friday-morning.csv', ['I1', 'I2', 'I3', 'I4']);
+    await buildMesh(warehouse, [shelfItems, shelfCount]);
+    const unchanged = async () => (await both()).map((o) => o.unchanged !== undefined);
+    expect(await unchanged()).toEqual([true, true]);
+    // `mesh test` of both: runs that write nothing. The next tick used to rebuild every product
+    // tested, and so everything downstream of it.
+    await testProduct(warehouse, shelfItems, { runId: 'team-test' });
+    await testProduct(warehouse, shelfCount, { runId: 'scheduler-test' });
+    expect(await unchanged()).toEqual([true, true]);
+    expect((await warehouse.latestRuns()).every((r) => r.status === 'published')).toBe(true);
+
+    // Friday's export, built by the team an hour behind, then tested: its rows changed, the
+    // count is rebuilt; the items, as tested, are left as they are.
+    await ingest('friday.csv', ['I1', 'I2', 'I3', 'I4', 'I5']);
+    await builtAnHourBehind();
+    await testProduct(warehouse, shelfItems, { runId: 'team-test-2' });
+    const [itemsRun, countRun] = await both();
+    expect(itemsRun?.unchanged).toBeDefined();
+    expect(countRun).toMatchObject({ status: 'published', rowCount: 1 });
+    expect(countRun?.unchanged).toBeUndefined();
+    expect(await count()).toBe(5);
+    expect(await unchanged()).toEqual([true, true]);
+
+    // A test of a table built by another definition than the one tested is no reason to leave
+    // it: the build it holds is not this definition's.
+    const stricter = shelfItemsChecked((c) => [c.item_id.notNull(), c.item_id.unique()]);
+    await testProduct(warehouse, stricter, { runId: 'stricter-test' });
+    const [again] = await buildMesh(warehouse, [stricter], { skipUnchanged: true });
+    expect(again?.unchanged).toBeUndefined();
+    expect(again?.status).toBe('published');
   });
 });
 
