@@ -28,6 +28,32 @@ const reports = groups.flatMap((group) =>
 const whole = process.argv.length <= 2;
 for (const report of reports) rmSync(report, { force: true });
 
+// The catalog portal's browser test drives Debian's Chromium, never a downloaded browser: put
+// in place here where it is missing and apt-get can (as root, or by sudo without a password),
+// so that this command runs every test on a fresh machine, as CI does.
+const CHROMIUM = '/usr/bin/chromium';
+const onPath = (command) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+if (!existsSync(CHROMIUM) && onPath('apt-get')) {
+  const asRoot = process.getuid?.() === 0 ? [] : onPath('sudo') ? ['sudo', '-n'] : undefined;
+  if (asRoot) {
+    console.log(
+      `${CHROMIUM} is missing: installing Debian's chromium (apt-get) for the portal's browser test`,
+    );
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const apt = (args) =>
+      spawnSync(
+        asRoot[0] ?? 'apt-get',
+        [...asRoot.slice(1), ...(asRoot.length ? ['apt-get'] : []), ...args],
+        {
+          stdio: 'inherit',
+          env,
+        },
+      ).status === 0;
+    if (!(apt(['update', '-qq']) && apt(['install', '-y', '-qq', 'chromium'])))
+      console.error('could not install chromium: the portal browser test will say so and fail');
+  }
+}
+
 // The workspace's own turbo, whether this runs under pnpm or straight from node.
 const bin = join(root, 'node_modules', '.bin', 'turbo');
 const turbo = spawnSync(

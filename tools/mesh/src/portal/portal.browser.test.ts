@@ -48,7 +48,7 @@ describe.skipIf(skip)('the catalog portal in headless Chromium', () => {
   beforeAll(async () => {
     if (missing)
       throw new Error(
-        `${CHROMIUM} does not exist. .ci/run installs it (apt-get install chromium); run it, or install Debian's chromium package yourself. This test never downloads a browser.`,
+        `${CHROMIUM} does not exist. The README's test command (npx -y pnpm@10.34.9 test) installs it where apt-get can, as root or by sudo -n; elsewhere install Debian's chromium package yourself. This test never downloads a browser.`,
       );
     tmp = mkdtempSync(join(tmpdir(), 'mesh-portal-'));
     const db = join(tmp, 'mesh.duckdb');
