@@ -35,6 +35,41 @@ export function fileSystemError(error: NodeJS.ErrnoException & { path: string },
 /** Names with numbers read as numbers: `export-9` before `export-10`, `day-2` before `day-10`. */
 export const byNaturalName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
 
+/** A date in a file name with the day or the month first: `29-11-2026`, `11.29.2026`, `1_2_2026`. */
+const DAY_OR_MONTH_FIRST = /(?<!\d)(\d{1,2})[-_.](\d{1,2})[-_.](\d{4})(?!\d)/;
+
+/**
+ * Files in the order of the days their names give, where those are written day or month first
+ * (`orders-29-11-2026.csv`): by name, `01-12-2026` would come before `29-11-2026`. Which of the
+ * two comes first is read from the names, a part above 12 saying which is the day. `ambiguous`
+ * when some names give such a date and it cannot be told (no part above 12, parts above 12 on
+ * both sides, or names without one among them): then no order in time is known. The files by
+ * name where none gives such a date (year first, `2026-11-29`, sorts by name already).
+ */
+export function inDayOrder(files: readonly string[]): { files: string[]; ambiguous?: readonly string[] } {
+  const byName = [...files].sort(byNaturalName);
+  const dated = byName.map((file) => {
+    const m = DAY_OR_MONTH_FIRST.exec(file.slice(file.lastIndexOf('/') + 1));
+    return m ? { file, a: Number(m[1]), b: Number(m[2]), year: Number(m[3]) } : { file };
+  });
+  const withDate = dated.filter((d) => d.year !== undefined) as Array<{
+    file: string;
+    a: number;
+    b: number;
+    year: number;
+  }>;
+  if (!withDate.length) return { files: byName };
+  const dayFirst = withDate.some((d) => d.a > 12);
+  const monthFirst = withDate.some((d) => d.b > 12);
+  if (dayFirst === monthFirst || withDate.length < dated.length)
+    return { files: byName, ambiguous: withDate.slice(0, 3).map((d) => d.file) };
+  const day = (d: (typeof withDate)[number]) =>
+    d.year * 10_000 + (dayFirst ? d.b * 100 + d.a : d.a * 100 + d.b);
+  return {
+    files: withDate.sort((x, y) => day(x) - day(y) || byNaturalName(x.file, y.file)).map((d) => d.file),
+  };
+}
+
 /**
  * The order files landed in a drop zone: oldest modification first (a writer renames a file in
  * when it is complete), then by name with numbers read as numbers.

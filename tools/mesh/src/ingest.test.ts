@@ -118,6 +118,81 @@ describe('mesh ingest', () => {
     expect(row?.status).toBe('completed');
   });
 
+  it('loads files named by day-month-year in the order of their days, and refuses names whose order in time cannot be told', async () => {
+    const orders = join(dir, 'dated');
+    mkdirSync(orders);
+    const db8 = join(dir, 'dated.duckdb');
+    const header = 'order_id,customer_id,store_id,channel,status,ordered_at';
+    const write = (name: string, status: string) =>
+      writeFileSync(join(orders, name), `${header}\nX1,C00000001,,online,${status},2026-11-29 10:00:00\n`);
+    // By name 01-12 would come first, and 30 November's cancellation would be current.
+    write('orders-29-11-2026.csv', 'completed');
+    write('orders-30-11-2026.csv', 'cancelled');
+    write('orders-01-12-2026.csv', 'completed');
+    const r = await mesh(
+      'ingest',
+      'order.orders',
+      '--from',
+      join(orders, 'orders-*.csv'),
+      '--db',
+      db8,
+      '--json',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().files.map((f: { file: string }) => basename(f.file))).toEqual([
+      'orders-29-11-2026.csv',
+      'orders-30-11-2026.csv',
+      'orders-01-12-2026.csv',
+    ]);
+    const status = async () => {
+      const warehouse = await createDuckDbWarehouse({ path: db8 });
+      const [row] = await warehouse.query(`SELECT status FROM "order".raw_orders WHERE order_id = 'X1'`);
+      await warehouse.close();
+      return row?.status;
+    };
+    expect(await status()).toBe('completed');
+
+    // 2 and 3 January, or 1 February and 1 March: no part above 12 says which is the day.
+    const ambiguous = join(orders, 'early');
+    mkdirSync(ambiguous);
+    writeFileSync(
+      join(ambiguous, '02-01-2027.csv'),
+      `${header}\nX1,C00000001,,online,cancelled,2026-11-29 10:00:00\n`,
+    );
+    writeFileSync(
+      join(ambiguous, '03-01-2027.csv'),
+      `${header}\nX1,C00000001,,online,returned,2026-11-29 10:00:00\n`,
+    );
+    const refused = await mesh(
+      'ingest',
+      'order.orders',
+      '--from',
+      join(ambiguous, '*.csv'),
+      '--db',
+      db8,
+      '--json',
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.json().error).toMatchObject({
+      code: 'ambiguous-file-order',
+      subject: { domain: 'order', source: 'orders' },
+    });
+    expect(refused.json().error.message).toContain('rename them year first (2026-11-29)');
+    expect(await status()).toBe('completed');
+    // Where every export counts whatever its order (an append source), they load by name.
+    const receipts = join(orders, 'receipts');
+    mkdirSync(receipts);
+    const receipt = (name: string, id: string) =>
+      writeFileSync(
+        join(receipts, name),
+        `receipt_id,store_id,till,sold_at,items,amount,payment\n${id},S0001,1,2026-11-30 09:15:00,1,5.00,card\n`,
+      );
+    receipt('02-01-2027.csv', 'RX1');
+    receipt('03-01-2027.csv', 'RX2');
+    const appended = await mesh('ingest', 'store.receipts', '--from', join(receipts, '*.csv'), '--db', db8);
+    expect(appended.code, appended.stderr).toBe(0);
+  });
+
   it('stops at a file that fails where the newest export wins, and says the files after it were not loaded', async () => {
     const orders = join(dir, 'stopped');
     mkdirSync(orders);

@@ -23,7 +23,7 @@ import {
   withdrawSamples,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
-import { byNaturalName } from '../files.js';
+import { inDayOrder } from '../files.js';
 import { readMappingFile } from '../mapping-file.js';
 import { loadMesh } from '../mesh.js';
 import { color, formatInt, table } from '../style.js';
@@ -164,7 +164,7 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
           `Target ${context.targetName} (${warehouse.name}) cannot ingest files.`,
         );
       }
-      const files = await filesToIngest(warehouse, values.from!);
+      const files = await filesToIngest(warehouse, values.from!, source);
       const results: Array<{
         file: string;
         result?: IngestResult;
@@ -340,7 +340,7 @@ const GLOB = /[*?[\]{}]/;
  * The files `--from` names: a path must be a regular file (a pipe would be read forever), a
  * pattern must match at least one. Relative paths read from the working directory.
  */
-async function filesToIngest(warehouse: FileIngester, from: string): Promise<string[]> {
+async function filesToIngest(warehouse: FileIngester, from: string, source: Source): Promise<string[]> {
   const where = isAbsolute(from) ? '' : ` (relative to ${process.cwd()})`;
   if (!GLOB.test(from)) {
     let stat: ReturnType<typeof statSync>;
@@ -372,8 +372,19 @@ async function filesToIngest(warehouse: FileIngester, from: string): Promise<str
   const files = await warehouse.listFiles(from);
   if (!files.length) throw new UsageError('no-files', `No file matches ${from}${where}.`, { file: from });
   // By name, not by modification time: a copy or a checkout rewrites times in its own order,
-  // while exports are named for their sequence or day.
-  return [...files].sort(byNaturalName);
+  // while exports are named for their sequence or day; by that day where it is written day or
+  // month first. Where the newest export wins (an upsert without a cursor, a snapshot), files
+  // whose days cannot be told apart from their names are refused: loaded by name, an older
+  // export would win (`29-11-2026` after `01-12-2026`) and its figures be published as current.
+  const { files: ordered, ambiguous } = inDayOrder(files);
+  const newestWins = source.mode === 'snapshot' || (source.mode === 'upsert' && !source.cursor);
+  if (ambiguous && newestWins && files.length > 1)
+    throw new UsageError(
+      'ambiguous-file-order',
+      `--from ${from}: the files are named by dates with the day or the month first (${ambiguous.join(', ')}), and which comes first cannot be told from their names, so neither can their order in time. ${source.id} keeps the newest export of each ${source.mode === 'snapshot' ? 'snapshot' : 'key (it has no cursor)'}, so the order decides what is current: rename them year first (2026-11-29), or ingest them one at a time, oldest first.`,
+      { domain: source.domain.name, source: source.name, file: from },
+    );
+  return ordered;
 }
 
 function isDanglingLink(path: string): string | undefined {
