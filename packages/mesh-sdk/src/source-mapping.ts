@@ -583,6 +583,14 @@ export const INGEST_EXCEL_GUARD: readonly [pattern: string, words: string] = [
 ];
 
 /**
+ * What is said of a file's floating-point value past 2^53 in a text column: its last digits were
+ * lost before it was written (pandas writes an integer id column with a gap as float64), so it
+ * names nothing. On every warehouse alike.
+ */
+export const INGEST_INEXACT_FLOAT =
+  ' is a floating-point number of the file past 2^53, whose last digits are lost: export the column as integers or text';
+
+/**
  * A date written as a timestamp at midnight, UTC or zone-less (pandas writes date columns so,
  * and a Parquet TIMESTAMP reads so as text): its date, the one group. Any other time of day is
  * no date. On every warehouse alike.

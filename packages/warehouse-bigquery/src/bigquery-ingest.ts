@@ -28,6 +28,7 @@ import {
   fitFile,
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_EXCEL_GUARD,
+  INGEST_INEXACT_FLOAT,
   INGEST_INTEGER_REFUSALS,
   INGEST_MIDNIGHT_DATE,
   INGEST_NUMBER_REFUSALS,
@@ -66,6 +67,8 @@ export interface StagedFile {
    * either to STRING fails the whole query).
    */
   readonly nested?: ReadonlyMap<string, string>;
+  /** Parquet floating-point columns (FLOAT64): past 2^53 no text column's value (as on DuckDB). */
+  readonly floating?: ReadonlySet<string>;
 }
 
 /** How long a staging table outlives a crashed ingest. */
@@ -277,6 +280,17 @@ export function validationStatements(
     const column = `${q('t')}.${q(fromFile(c)!)}`;
     texts.push(`(${column} IS NOT NULL AND SAFE_CAST(${column} AS STRING) IS NULL) AS ${notUtf8(c)}`);
   }
+  // A float past 2^53 in a text column has lost its last digits: said, as on DuckDB.
+  const inexact = (c: ColumnSpec) => q(`__inexact_${c.name}`);
+  const floatChecked = source.columns.filter(
+    (c) => !csv && c.type === 'string' && staged.floating?.has(fromFile(c) ?? ''),
+  );
+  for (const c of floatChecked) {
+    const column = `${q('t')}.${q(fromFile(c)!)}`;
+    texts.push(
+      `COALESCE(NOT IS_INF(${column}) AND NOT IS_NAN(${column}) AND ABS(${column}) >= 9007199254740992, FALSE) AS ${inexact(c)}`,
+    );
+  }
   // A list or struct in the file where the column holds one value: said, as on DuckDB.
   const isNested = (c: ColumnSpec) => q(`__nested_${c.name}`);
   const nestedChecked = source.columns.filter((c) => !csv && nested.has(fromFile(c) ?? ''));
@@ -308,6 +322,7 @@ export function validationStatements(
     const value = q(c.name);
     const utf8 = binaryChecked.includes(c);
     if (utf8) out.push(`IF(${notUtf8(c)}, ${lit(`${label}: is not UTF-8 text`)}, NULL)`);
+    if (floatChecked.includes(c)) out.push(`IF(${inexact(c)}, ${shown(INGEST_INEXACT_FLOAT)}, NULL)`);
     const many = nestedChecked.includes(c);
     if (many) {
       const type = nested.get(fromFile(c)!)!;
@@ -593,6 +608,7 @@ export async function ingestFile(
       });
     let fileColumns = scan?.header ?? [];
     const nestedColumns = new Map<string, string>();
+    const floatingColumns = new Set<string>();
     try {
       await dataset.table(staging.name).load(upload, metadata);
       if (!scan) {
@@ -604,6 +620,7 @@ export async function ingestFile(
           if (f.mode === 'REPEATED')
             nestedColumns.set(f.name, `ARRAY<${struct ? 'STRUCT' : (f.type ?? 'STRING')}>`);
           else if (struct) nestedColumns.set(f.name, 'STRUCT');
+          else if (f.type === 'FLOAT' || f.type === 'FLOAT64') floatingColumns.add(f.name);
         }
       }
     } catch (cause) {
@@ -612,7 +629,13 @@ export async function ingestFile(
         cause,
       );
     }
-    const staged: StagedFile = { table: staging, format, columns: fileColumns, nested: nestedColumns };
+    const staged: StagedFile = {
+      table: staging,
+      format,
+      columns: fileColumns,
+      nested: nestedColumns,
+      floating: floatingColumns,
+    };
     const origins = mapped(fileColumns);
     const header = unmatchedColumns(source, fileColumns, origins, mapping.rename);
     const statements = validationStatements(source, staged, checked, mapping, origins, context.dialect);

@@ -6,6 +6,7 @@ import {
   defineDomain,
   defineSource,
   ensureSources,
+  INGEST_INEXACT_FLOAT,
   isMeshError,
   type Source,
   type Warehouse,
@@ -1012,19 +1013,25 @@ describe('ingesting files into a source', () => {
       `COPY (SELECT CAST(1042 AS DOUBLE) AS order_id, 'store' AS channel, 1 AS amount, CAST(3 AS DOUBLE) AS items, TIMESTAMP '2026-10-03 09:00:00' AS ordered_at, CAST(-7 AS FLOAT) AS note
              UNION ALL SELECT 7.5, 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', CAST(0.25 AS FLOAT)
              UNION ALL SELECT 1e20, 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', CAST('nan' AS FLOAT)
+             UNION ALL SELECT 9007199254740991, 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', NULL
              UNION ALL SELECT CAST(NULL AS DOUBLE), 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', NULL) TO '${path}' (FORMAT parquet)`,
     );
+    // Past 2^53 a float has lost its last digits before it was written (123456789012345678 is
+    // 1.2345678901234568e+17): no id of anything, rejected as on BigQuery.
     expect(await ingest(path)).toMatchObject({
-      rows: 4,
+      rows: 5,
       loaded: 3,
-      sampleRejects: [{ line: 4, reason: 'order_id: missing' }],
+      sampleRejects: [
+        { line: 3, reason: `order_id: "1e+20"${INGEST_INEXACT_FLOAT}` },
+        { line: 5, reason: 'order_id: missing' },
+      ],
     });
     expect(
       await warehouse.query('SELECT order_id, items, note FROM shop.raw_orders ORDER BY order_id'),
     ).toEqual([
       { order_id: '1042', items: 3, note: '-7' },
-      { order_id: '1e+20', items: 1, note: 'nan' },
       { order_id: '7.5', items: 1, note: '0.25' },
+      { order_id: '9007199254740991', items: 1, note: null },
     ]);
   });
 

@@ -7,6 +7,7 @@ import {
   columnBounds,
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_EXCEL_GUARD,
+  INGEST_INEXACT_FLOAT,
   INGEST_INTEGER_REFUSALS,
   INGEST_MIDNIGHT_DATE,
   INGEST_NUMBER_REFUSALS,
@@ -239,6 +240,15 @@ export function validationSql(
       const bytes = `t.${q(origin.column)}`;
       inner.push(`${bytes} IS NOT NULL AND try(decode(${bytes})) IS NULL AS __not_utf8_${i}`);
       reasons.push(`CASE WHEN __not_utf8_${i} THEN ${label} || ': is not UTF-8 text' END`);
+    }
+    if (c.type === 'string' && origin.kind === 'file' && files.floating.has(origin.column)) {
+      // A float past 2^53 has lost its last digits before it was written: no id of anything
+      // (123456789012345678 reads 1.2345678901234568e+17), and no other export's spelling.
+      const float = `t.${q(origin.column)}`;
+      inner.push(`isfinite(${float}) AND abs(${float}) >= ${WHOLE_FLOAT_LIMIT} AS __inexact_${i}`);
+      reasons.push(
+        `CASE WHEN __inexact_${i} THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_INEXACT_FLOAT)} END`,
+      );
     }
     const nestedType = origin.kind === 'file' ? nested.get(origin.column) : undefined;
     if (nestedType) {
