@@ -649,6 +649,19 @@ export const INGEST_INTEGER_REFUSALS: ReadonlyArray<readonly [pattern: string, w
   ],
 ];
 /**
+ * Text of a number or decimal that converts, in a CSV file delimited by semicolons, but to a
+ * number the file may not mean: such files are written where a comma is the decimal mark, and a
+ * dot the thousands separator (`1.500` for 1500), and `1.500` read as 1.5 is a figure wrong by
+ * a thousand that looks healthy. A dot before other than three digits (`12.5`) is no separator,
+ * and a comma-delimited file's `1.500` is left as a decimal point. On every warehouse alike.
+ */
+export const INGEST_SEMICOLON_NUMBER_REFUSALS: ReadonlyArray<readonly [pattern: string, words: string]> = [
+  [
+    '\\s*[+-]?[0-9]{1,3}(\\.[0-9]{3})+\\s*',
+    ' has a dot before three digits in a file delimited by semicolons, as files written with a decimal comma are: a thousands separator (1.500 for 1500) or a decimal point (for 1.5); export numbers without separators and with a decimal point',
+  ],
+];
+/**
  * Text of a timestamp the patterns above refuse for a reason worth its own words, on every
  * warehouse alike: a zone abbreviation names several zones (BST is British Summer Time and
  * Bangladesh Standard Time, IST India, Ireland and Israel) and a reader picks one silently; no

@@ -15,6 +15,7 @@ import {
   EMPTY_MAPPING,
   type FileIngester,
   INGEST_INEXACT_FLOAT,
+  INGEST_SEMICOLON_NUMBER_REFUSALS,
   type IngestMapping,
   mapColumns,
   type Source,
@@ -862,7 +863,12 @@ const cellOf = (type: StagedType, value: string | number | Buffer): ValueProto =
 
 /** A staged file: a CSV's records (null for an empty cell), or Parquet rows of typed columns. */
 type StagedRows =
-  | { format: 'csv'; header: readonly string[]; records: ReadonlyArray<ReadonlyArray<string | null>> }
+  | {
+      format: 'csv';
+      header: readonly string[];
+      records: ReadonlyArray<ReadonlyArray<string | null>>;
+      delimiter?: string;
+    }
   | {
       format: 'parquet';
       columns: ReadonlyArray<{ name: string; type: StagedType }>;
@@ -882,7 +888,8 @@ async function validate(source: Source, file: StagedRows, mapping: IngestMapping
   const floating = csv
     ? undefined
     : new Set(file.columns.filter((c) => c.type === 'FLOAT64').map((c) => c.name));
-  const staged = { table: STAGED, format: file.format, columns: header, floating };
+  const delimiter = csv ? file.delimiter : undefined;
+  const staged = { table: STAGED, format: file.format, columns: header, floating, delimiter };
   const { origins } = mapColumns(source, header, mapping);
   const statements = validationStatements(source, staged, CHECKED, mapping, origins, dialect);
   const analyzer = await createAnalyzer([
@@ -1214,6 +1221,29 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       // Past 2^53 its last digits were lost before it was written: no id, rejected as on DuckDB.
       [`id: "1e+20"${INGEST_INEXACT_FLOAT}`, '1e+20'],
       [null, 'nan'],
+    ]);
+  });
+
+  it('refuses a dot before three digits in the numbers of a file delimited by semicolons, as DuckDB does', async () => {
+    // Written where the comma is the decimal mark: 1.500 is 1500 there, and read as 1.5 the
+    // figures built on it are wrong by a thousand. Elsewhere, and before other than three
+    // digits, a dot is a decimal point.
+    const records = [
+      record('R0', { price: '1.500', amount: '25' }),
+      record('R1', { price: '12.5', amount: '2.250' }),
+      record('R2', { price: '7', amount: '3.75' }),
+    ];
+    const semicolons = await validate(rules, { format: 'csv', header: HEADER, records, delimiter: ';' });
+    expect(semicolons.map((r) => r.reason)).toEqual([
+      `price: "1.500"${INGEST_SEMICOLON_NUMBER_REFUSALS[0]![1]}`,
+      `amount: "2.250"${INGEST_SEMICOLON_NUMBER_REFUSALS[0]![1]}`,
+      null,
+    ]);
+    const commas = await validate(rules, csvOf(records));
+    expect(commas.map((r) => [r.reason, r.values.price, r.values.amount])).toEqual([
+      [null, '1.5', '25'],
+      [null, '12.5', '2.25'],
+      [null, '7', '3.75'],
     ]);
   });
 

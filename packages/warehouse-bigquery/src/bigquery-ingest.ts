@@ -32,6 +32,7 @@ import {
   INGEST_INTEGER_REFUSALS,
   INGEST_MIDNIGHT_DATE,
   INGEST_NUMBER_REFUSALS,
+  INGEST_SEMICOLON_NUMBER_REFUSALS,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
   type IngestMapping,
@@ -69,6 +70,8 @@ export interface StagedFile {
   readonly nested?: ReadonlyMap<string, string>;
   /** Parquet floating-point columns (FLOAT64): past 2^53 no text column's value (as on DuckDB). */
   readonly floating?: ReadonlySet<string>;
+  /** A CSV file's delimiter: `;` says its numbers may be written with a decimal comma. */
+  readonly delimiter?: string;
 }
 
 /** How long a staging table outlives a crashed ingest. */
@@ -322,6 +325,9 @@ export function validationStatements(
     const value = q(c.name);
     const utf8 = binaryChecked.includes(c);
     if (utf8) out.push(`IF(${notUtf8(c)}, ${lit(`${label}: is not UTF-8 text`)}, NULL)`);
+    if ((c.type === 'decimal' || c.type === 'number') && staged.delimiter === ';' && from !== undefined)
+      for (const [pattern, words] of INGEST_SEMICOLON_NUMBER_REFUSALS)
+        out.push(`IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}), ${shown(words)}, NULL)`);
     if (floatChecked.includes(c)) out.push(`IF(${inexact(c)}, ${shown(INGEST_INEXACT_FLOAT)}, NULL)`);
     const many = nestedChecked.includes(c);
     if (many) {
@@ -635,6 +641,7 @@ export async function ingestFile(
       columns: fileColumns,
       nested: nestedColumns,
       floating: floatingColumns,
+      delimiter: scan?.delimiter,
     };
     const origins = mapped(fileColumns);
     const header = unmatchedColumns(source, fileColumns, origins, mapping.rename);

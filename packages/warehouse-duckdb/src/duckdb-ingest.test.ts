@@ -7,6 +7,7 @@ import {
   defineSource,
   ensureSources,
   INGEST_INEXACT_FLOAT,
+  INGEST_SEMICOLON_NUMBER_REFUSALS,
   isMeshError,
   type Source,
   type Warehouse,
@@ -1003,6 +1004,38 @@ describe('ingesting files into a source', () => {
     expect(isMeshError(refused) && refused.message).toContain('order_id: is a struct in the file');
     expect(await warehouse.query('SELECT order_id, note FROM shop.raw_orders')).toEqual([
       { order_id: 'Q2', note: null },
+    ]);
+  });
+
+  it('refuses a dot before three digits in the amounts of a file delimited by semicolons, and reads it as a decimal point elsewhere', async () => {
+    // A European export: 1.500 is 1500 there, and read as 1.5 every figure built on it would be
+    // a thousand times too small, and healthy.
+    const header = 'order_id;channel;amount;items;ordered_at;note';
+    const semicolons = file(
+      'eu.csv',
+      [
+        header,
+        'E1;store;1.500;2;2026-10-01 10:00:00;',
+        'E2;store;25;1;2026-10-01 10:00:00;',
+        'E3;store;12.5;1;2026-10-01 10:00:00;',
+        '',
+      ].join('\n'),
+    );
+    expect(await ingest(semicolons)).toMatchObject({
+      loaded: 2,
+      rejected: 1,
+      sampleRejects: [{ line: 2, reason: `amount: "1.500"${INGEST_SEMICOLON_NUMBER_REFUSALS[0]![1]}` }],
+    });
+    const commas = file('us.csv', `${header.replaceAll(';', ',')}\nE4,store,1.500,2,2026-10-01 10:00:00,\n`);
+    expect(await ingest(commas)).toMatchObject({ loaded: 1, rejected: 0 });
+    expect(
+      await warehouse.query(
+        'SELECT order_id, CAST(amount AS VARCHAR) AS amount FROM shop.raw_orders ORDER BY 1',
+      ),
+    ).toEqual([
+      { order_id: 'E2', amount: '25.000000000' },
+      { order_id: 'E3', amount: '12.500000000' },
+      { order_id: 'E4', amount: '1.500000000' },
     ]);
   });
 

@@ -11,6 +11,7 @@ import {
   INGEST_INTEGER_REFUSALS,
   INGEST_MIDNIGHT_DATE,
   INGEST_NUMBER_REFUSALS,
+  INGEST_SEMICOLON_NUMBER_REFUSALS,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
   type IngestMapping,
@@ -220,6 +221,8 @@ export function validationSql(
   mapping: IngestMapping,
   line: { select: string; join?: string },
   files: FileColumnTypes = TEXT_COLUMNS,
+  /** A CSV file's delimiter: `;` says its numbers may be written with a decimal comma. */
+  delimiter?: string,
 ): string {
   const { binary, nested } = files;
   const inner: string[] = [];
@@ -283,6 +286,14 @@ export function validationSql(
       reasons.push(
         `CASE WHEN ${raw} IS NOT NULL AND ${value} IS NOT NULL AND TRY_CAST(${raw} AS DOUBLE) <> CAST(${value} AS DOUBLE) AND NOT (${separated.join(' OR ')}) THEN ${label} || ': ' || to_json(${raw}) || ' is not a valid integer' END`,
         ...INGEST_INTEGER_REFUSALS.map(
+          ([pattern, words]) =>
+            `CASE WHEN ${raw} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} END`,
+        ),
+      );
+    }
+    if ((c.type === 'decimal' || c.type === 'number') && delimiter === ';' && origin.kind === 'file') {
+      reasons.push(
+        ...INGEST_SEMICOLON_NUMBER_REFUSALS.map(
           ([pattern, words]) =>
             `CASE WHEN ${raw} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} END`,
         ),

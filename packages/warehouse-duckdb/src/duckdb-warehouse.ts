@@ -1734,7 +1734,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           line = { select: `t.rowid + ${format === 'csv' ? 2 : 1}` };
         }
         await this.run(
-          `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line, { binary, nested, floating })}`,
+          `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line, { binary, nested, floating }, scan?.delimiter)}`,
         );
         if (source.mode === 'append' || (source.mode === 'snapshot' && !source.cursor)) {
           // A later copy of an event or of a snapshot's key with other values would be dropped
