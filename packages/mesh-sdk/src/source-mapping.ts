@@ -690,6 +690,33 @@ export const INGEST_TIMESTAMP_REFUSALS: ReadonlyArray<readonly [pattern: string,
 ];
 
 /**
+ * The first day a file's date or time may fall on, though a warehouse holds earlier ones: no
+ * retail record is older, and a year before 1000 is a year cut short (`0026-11-30` for 2026) or
+ * a placeholder for no date (`0001-01-01`, the smallest day of .NET and SQL Server). Loaded, such
+ * a row lands on a day of its own and the figures of its real day are short, and healthy. On
+ * every warehouse alike.
+ */
+export const INGEST_EARLIEST_DAY = '1000-01-01';
+export const INGEST_BEFORE_EARLIEST_DAY =
+  ' is before the year 1000: a year cut short (0026 for 2026) or a placeholder for no date (0001-01-01); write the whole year, or leave the field empty where there is no date';
+
+/**
+ * Days systems write where they hold no date: SQL Server's smallest `datetime` (1753-01-01) and
+ * its default (1900-01-01), Excel's day 0 (1899-12-30, 1899-12-31 in its 1900 system), and for a
+ * time the Unix epoch's zero (1970-01-01), which a missing time becomes on its way through a
+ * number. A date on such a day, or a time at midnight UTC of it, is refused, on every warehouse
+ * alike: loaded, a customer joins in 1900 and a tenure or a day's sales built on it is wrong and
+ * looks healthy. A time of day someone wrote (1900-01-01 10:15) is kept, and so is a date of
+ * 1970-01-01, an ordinary day.
+ */
+export function placeholderDays(type: 'date' | 'timestamp'): readonly string[] {
+  const days = ['1753-01-01', '1899-12-30', '1899-12-31', '1900-01-01'];
+  return type === 'timestamp' ? [...days, '1970-01-01'] : days;
+}
+export const INGEST_PLACEHOLDER_DAY =
+  ' is a day systems write where they hold no date (1753-01-01 and 1900-01-01 in SQL Server, 1899-12-30 and 1899-12-31 in Excel, 1970-01-01 at midnight for a time): leave the field empty where there is no date';
+
+/**
  * What a reject's position is called: a CSV's physical line, a Parquet file's row (it has no
  * lines, and `file.parquet:1` would send a reader to a line of binary).
  *

@@ -14,7 +14,9 @@ import {
   defineSource,
   EMPTY_MAPPING,
   type FileIngester,
+  INGEST_BEFORE_EARLIEST_DAY,
   INGEST_INEXACT_FLOAT,
+  INGEST_PLACEHOLDER_DAY,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
   type IngestMapping,
   mapColumns,
@@ -1045,7 +1047,7 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
           big: '0',
           price: '-0.25',
           day: '9999-12-31',
-          at: '0001-01-01 00:00:00',
+          at: '1000-01-01 00:00:00',
           channel: 'store',
         }),
         record('c', { qty: '1e3', at: '9999-12-31T23:59:59.999999Z', channel: 'STORE', size: ' 1 ' }),
@@ -1074,7 +1076,7 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
         big: '0',
         price: '-0.25',
         day: '9999-12-31',
-        at: '0001-01-01 00:00:00+00',
+        at: '1000-01-01 00:00:00+00',
         channel: 'store',
       }),
       expect.objectContaining({
@@ -1244,6 +1246,29 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       [null, '1.5', '25'],
       [null, '12.5', '2.25'],
       [null, '7', '3.75'],
+    ]);
+  });
+
+  it('refuses a year cut short and the days systems write for no date, as DuckDB does', async () => {
+    const rows = await validate(
+      rules,
+      csvOf([
+        record('Y0', { day: '0026-11-30', at: '0999-12-31 23:59:59' }),
+        record('Y1', { day: '1899-12-30', at: '1970-01-01T00:00:00Z' }),
+        record('Y2', { day: '0001-01-01', at: '1900-01-01 00:00:00+00:00' }),
+        // A date of 1970-01-01 is an ordinary day; a time someone wrote on 1900-01-01 stays.
+        record('Y3', { day: '1970-01-01', at: '1900-01-01 10:15:00' }),
+        record('Y4', { day: '1000-01-01', at: '1970-01-01 01:00:00' }),
+      ]),
+    );
+    const cut = (column: string, v: string) => `${column}: "${v}"${INGEST_BEFORE_EARLIEST_DAY}`;
+    const placeholder = (column: string, v: string) => `${column}: "${v}"${INGEST_PLACEHOLDER_DAY}`;
+    expect(rows.map((r) => r.reason)).toEqual([
+      `${cut('day', '0026-11-30')}; ${cut('at', '0999-12-31 23:59:59')}`,
+      `${placeholder('day', '1899-12-30')}; ${placeholder('at', '1970-01-01T00:00:00Z')}`,
+      `${cut('day', '0001-01-01')}; ${placeholder('at', '1900-01-01 00:00:00+00:00')}`,
+      null,
+      null,
     ]);
   });
 

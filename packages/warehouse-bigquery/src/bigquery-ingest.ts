@@ -26,12 +26,15 @@ import {
   erasedValuesSelect,
   erasingBatchError,
   fitFile,
+  INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DECIMAL_OUT_OF_RANGE,
+  INGEST_EARLIEST_DAY,
   INGEST_EXCEL_GUARD,
   INGEST_INEXACT_FLOAT,
   INGEST_INTEGER_REFUSALS,
   INGEST_MIDNIGHT_DATE,
   INGEST_NUMBER_REFUSALS,
+  INGEST_PLACEHOLDER_DAY,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
@@ -39,6 +42,7 @@ import {
   type IngestOptions,
   type IngestResult,
   mapsToNothing,
+  placeholderDays,
   reloadsOf,
   repeatedEventsSelect,
   repeatsInFileSelect,
@@ -381,6 +385,14 @@ export function validationStatements(
     if (c.type === 'number')
       // 1e999 reads as infinity, which a zod number refuses.
       out.push(`IF(IS_INF(${value}) OR IS_NAN(${value}), ${shown(' is not a finite number')}, NULL)`);
+    if (c.type === 'date' || c.type === 'timestamp') {
+      // As on DuckDB: inside what a warehouse holds, but no day of a record.
+      const day = (d: string) => (c.type === 'date' ? `DATE '${d}'` : `TIMESTAMP '${d} 00:00:00+00'`);
+      out.push(
+        `IF(${value} < ${day(INGEST_EARLIEST_DAY)}, ${shown(INGEST_BEFORE_EARLIEST_DAY)}, NULL)`,
+        `IF(${value} IN (${placeholderDays(c.type).map(day).join(', ')}), ${shown(INGEST_PLACEHOLDER_DAY)}, NULL)`,
+      );
+    }
     const bounds = columnBounds(source, c.name);
     if (bounds?.min || bounds?.max) {
       const [inside, words] = boundsCheck(c, value, bounds.min, bounds.max, dialect);

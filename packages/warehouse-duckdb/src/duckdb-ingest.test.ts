@@ -6,7 +6,9 @@ import {
   defineDomain,
   defineSource,
   ensureSources,
+  INGEST_BEFORE_EARLIEST_DAY,
   INGEST_INEXACT_FLOAT,
+  INGEST_PLACEHOLDER_DAY,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
   isMeshError,
   type Source,
@@ -1036,6 +1038,90 @@ describe('ingesting files into a source', () => {
       { order_id: 'E2', amount: '25.000000000' },
       { order_id: 'E3', amount: '12.500000000' },
       { order_id: 'E4', amount: '1.500000000' },
+    ]);
+  });
+
+  it('refuses a year cut short and the days systems write for no date, in dates and times, CSV and Parquet', async () => {
+    // Loaded, 0026-11-30 lands on a day of its own (2026-11-30 is short a sale), and 1900-01-01
+    // makes a customer of a century: figures wrong and healthy.
+    const openings = defineSource({
+      domain: shop,
+      name: 'openings',
+      description: 'Store openings',
+      mode: 'upsert',
+      schema: z.object({
+        store_id: z.string().describe('Store').meta({ key: true }),
+        opened_on: z.iso.date().nullable().describe('Opening day'),
+      }),
+    });
+    if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
+    const days = file(
+      'openings.csv',
+      [
+        'store_id,opened_on',
+        'S1,0026-11-30',
+        'S2,0001-01-01',
+        'S3,1899-12-30',
+        'S4,1900-01-01',
+        'S5,1970-01-01',
+        'S6,1000-01-01',
+        'S7,',
+        '',
+      ].join('\n'),
+    );
+    const cut = (v: string) => `opened_on: "${v}"${INGEST_BEFORE_EARLIEST_DAY}`;
+    const placeholder = (v: string) => `opened_on: "${v}"${INGEST_PLACEHOLDER_DAY}`;
+    expect(await warehouse.ingestFile(openings, days)).toMatchObject({
+      loaded: 3,
+      rejected: 4,
+      sampleRejects: [
+        { line: 2, reason: cut('0026-11-30') },
+        { line: 3, reason: cut('0001-01-01') },
+        { line: 4, reason: placeholder('1899-12-30') },
+        { line: 5, reason: placeholder('1900-01-01') },
+      ],
+    });
+    // A time is refused at midnight UTC of a placeholder day only: 1900-01-01 10:15 was written
+    // by someone, and the epoch's zero is one only as a time.
+    const times = file(
+      'times.csv',
+      [
+        'order_id,channel,amount,items,ordered_at,note',
+        'T1,store,1,1,1970-01-01T00:00:00Z,',
+        'T2,store,1,1,1900-01-01 00:00:00,',
+        'T3,store,1,1,1900-01-01 10:15:00,',
+        'T4,store,1,1,0026-11-30 09:00:00,',
+        'T5,store,1,1,1970-01-01 01:00:00+01:00,',
+        '',
+      ].join('\n'),
+    );
+    expect(await ingest(times)).toMatchObject({
+      loaded: 1,
+      sampleRejects: [
+        { line: 2, reason: `ordered_at: "1970-01-01T00:00:00Z"${INGEST_PLACEHOLDER_DAY}` },
+        { line: 3, reason: `ordered_at: "1900-01-01 00:00:00"${INGEST_PLACEHOLDER_DAY}` },
+        { line: 5, reason: `ordered_at: "0026-11-30 09:00:00"${INGEST_BEFORE_EARLIEST_DAY}` },
+        { line: 6, reason: `ordered_at: "1970-01-01 01:00:00+01:00"${INGEST_PLACEHOLDER_DAY}` },
+      ],
+    });
+    // A Parquet file's own DATE reads the same.
+    const path = join(dir, 'openings.parquet');
+    await warehouse.query(
+      `COPY (SELECT 'P1' AS store_id, DATE '0026-11-30' AS opened_on UNION ALL SELECT 'P2', DATE '2026-11-30') TO '${path}' (FORMAT parquet)`,
+    );
+    expect(await warehouse.ingestFile(openings, path)).toMatchObject({
+      loaded: 1,
+      sampleRejects: [{ line: 1, reason: cut('0026-11-30') }],
+    });
+    expect(
+      await warehouse.query(
+        'SELECT store_id, CAST(opened_on AS VARCHAR) AS d FROM shop.raw_openings ORDER BY 1',
+      ),
+    ).toEqual([
+      { store_id: 'P2', d: '2026-11-30' },
+      { store_id: 'S5', d: '1970-01-01' },
+      { store_id: 'S6', d: '1000-01-01' },
+      { store_id: 'S7', d: null },
     ]);
   });
 

@@ -5,18 +5,22 @@ import {
   type ColumnSpec,
   type CsvScan,
   columnBounds,
+  INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DECIMAL_OUT_OF_RANGE,
+  INGEST_EARLIEST_DAY,
   INGEST_EXCEL_GUARD,
   INGEST_INEXACT_FLOAT,
   INGEST_INTEGER_REFUSALS,
   INGEST_MIDNIGHT_DATE,
   INGEST_NUMBER_REFUSALS,
+  INGEST_PLACEHOLDER_DAY,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
   type IngestMapping,
   MAX_RECORD_BYTES,
   mapsToNothing,
+  placeholderDays,
   type Source,
 } from '@retail-mesh/sdk';
 import { duckdbDialect } from './duckdb-dialect.js';
@@ -325,6 +329,13 @@ export function validationSql(
     if (range) {
       reasons.push(
         `CASE WHEN ${value} NOT BETWEEN ${range[0]} AND ${range[1]} THEN ${label} || ': ' || to_json(${raw}) || ${lit(` is outside the ${c.type}s a warehouse holds (${range[2]})`)} END`,
+      );
+    }
+    if (c.type === 'date' || c.type === 'timestamp') {
+      // Inside what a warehouse holds, but no day of a record: a year cut short, a placeholder.
+      const day = (d: string) => (c.type === 'date' ? `DATE '${d}'` : `TIMESTAMP '${d} 00:00:00'`);
+      reasons.push(
+        `CASE WHEN ${value} >= ${day('0001-01-01')} AND ${value} < ${day(INGEST_EARLIEST_DAY)} THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_BEFORE_EARLIEST_DAY)} WHEN ${value} IN (${placeholderDays(c.type).map(day).join(', ')}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_PLACEHOLDER_DAY)} END`,
       );
     }
     const bounds = columnBounds(source, c.name);
