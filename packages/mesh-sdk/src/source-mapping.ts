@@ -234,13 +234,16 @@ export function erasedValuesSelect(
 }
 
 /**
- * One row, `n`: the batch's valid rows (`batch`) whose key an event source (`append`) already
- * holds, never with these values. The first copy of an event counts, so they change nothing:
- * a corrected event sent again is not a correction, and the user should hear so.
+ * One row: `n`, the batch's valid rows (`batch`) whose key an event source (`append`) already
+ * holds, never with these values (a corrected event sent again, which is not a correction), and
+ * `held`, those it holds with these very values (the same event delivered again: an export
+ * overlapping the last one, or re-exported in other bytes). The first copy of an event counts,
+ * so neither changes anything, and the user should hear so: the first as a warning, the second
+ * so that "loaded" is not read as new events.
  */
 export function repeatedEventsSelect(source: Source, batch: SqlFragment, dialect: Dialect): string {
   // The log holds every live copy (a revert deletes its batch's rows), and reading it costs
-  // less than ranking it into current rows: a key it holds with no copy of these values.
+  // less than ranking it into current rows: a key it holds, with or without these values.
   const log = sql.raw(dialect.tableName(source.log));
   const sameKey = keysMatch(source);
   const sameValues = sql.join(
@@ -249,10 +252,12 @@ export function repeatedEventsSelect(source: Source, batch: SqlFragment, dialect
       .map((c) => sql` AND ${sql.id('c', c.name)} IS NOT DISTINCT FROM ${sql.id('b', c.name)}`),
     '',
   );
+  const held = sql.id('r', 'held');
   return renderSql(
-    sql`SELECT COUNT(*) AS ${sql.id('n')} FROM ${batch} AS b
-      WHERE EXISTS (SELECT 1 FROM ${log} AS c WHERE ${sameKey})
-        AND NOT EXISTS (SELECT 1 FROM ${log} AS c WHERE ${sameKey}${sameValues})`,
+    sql`SELECT COUNT(CASE WHEN NOT ${held} THEN 1 END) AS ${sql.id('n')}, COUNT(CASE WHEN ${held} THEN 1 END) AS ${sql.id('held')}
+      FROM (SELECT EXISTS (SELECT 1 FROM ${log} AS c WHERE ${sameKey}${sameValues}) AS ${sql.id('held')}
+        FROM ${batch} AS b
+        WHERE EXISTS (SELECT 1 FROM ${log} AS c WHERE ${sameKey})) AS r`,
     dialect,
   );
 }

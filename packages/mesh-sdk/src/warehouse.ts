@@ -504,6 +504,13 @@ export interface IngestResult {
    */
   readonly repeatedEvents?: number;
   /**
+   * Rows of an event source (`append`) that an earlier batch holds with these very values: the
+   * same events delivered again (an export overlapping the last one, or re-exported in other
+   * bytes). Loaded into the log, they add no event. Absent where not counted (other modes, a
+   * source's first batch).
+   */
+  readonly heldEvents?: number;
+  /**
    * An earlier batch held these very bytes (with the same mapping), or, where the order of
    * batches decides, these very rows in other bytes, and batches came after it: loaded again,
    * its rows are current again over theirs (see `reloads`). A rollback, or an export delivered

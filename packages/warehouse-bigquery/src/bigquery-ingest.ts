@@ -705,6 +705,7 @@ export async function ingestFile(
       context.dialect,
     );
     let repeatedEvents: number | undefined;
+    let heldEvents: number | undefined;
     if (source.mode === 'append') {
       // Copies of an earlier line of the file (those with other values were rejected above).
       repeatedEvents = Number(summary?.repeated ?? 0);
@@ -715,6 +716,7 @@ export async function ingestFile(
       );
       const [repeated] = await context.query(repeatedEventsSelect(source, batch, context.dialect));
       repeatedEvents = (repeatedEvents ?? 0) + Number(repeated?.n ?? 0);
+      heldEvents = Number(repeated?.held ?? 0);
     }
     const append = batchLogStatements(context.dialect).append(
       source,
@@ -758,6 +760,7 @@ export async function ingestFile(
       ...(header.missing.length ? { missingColumns: header.missing } : {}),
       ...(Object.keys(header.respelled).length ? { respelledColumns: header.respelled } : {}),
       ...(repeatedEvents !== undefined ? { repeatedEvents } : {}),
+      ...(heldEvents ? { heldEvents } : {}),
       ...reloaded,
       sampleRejects,
     };

@@ -1808,6 +1808,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           duckdbDialect,
         );
         let repeatedEvents: number | undefined;
+        let heldEvents: number | undefined;
         if (source.mode === 'append') {
           const [inFile] = await this.run(repeatsInFileSelect(source, sql.raw(checked), duckdbDialect));
           repeatedEvents = Number(inFile?.n ?? 0);
@@ -1816,6 +1817,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           const batch = sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`);
           const [repeated] = await this.run(repeatedEventsSelect(source, batch, duckdbDialect));
           repeatedEvents = (repeatedEvents ?? 0) + Number(repeated?.n ?? 0);
+          heldEvents = Number(repeated?.held ?? 0);
         }
         // A snapshot is the whole of a source: an export without rows would say there is nothing.
         if (rows === 0 && source.mode === 'snapshot') {
@@ -1883,6 +1885,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           ...(header.missing.length ? { missingColumns: header.missing } : {}),
           ...(Object.keys(header.respelled).length ? { respelledColumns: header.respelled } : {}),
           ...(repeatedEvents !== undefined ? { repeatedEvents } : {}),
+          ...(heldEvents ? { heldEvents } : {}),
           ...reloaded,
           sampleRejects,
           rejectsTable: source.rejects,

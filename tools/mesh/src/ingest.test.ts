@@ -309,6 +309,32 @@ describe('mesh ingest', () => {
     expect(JSON.parse(json.stdout).files[0].result).toMatchObject({ status: 'loaded', repeatedEvents: 1 });
   });
 
+  it('says when an export re-sends events already held, in other bytes: loaded, but no new event', async () => {
+    const db9 = join(dir, 'held.duckdb');
+    const first = join(dir, 'returns-held-1.csv');
+    writeFileSync(
+      first,
+      'order_id,line_number,returned_quantity,reason,returned_at,refund_amount\nO1,1,1,damaged,2026-11-30 10:00:00,12.50\nO2,1,1,damaged,2026-11-30 11:00:00,5.00\n',
+    );
+    // The same two returns, re-exported with its columns in another order, a semicolon, a zone
+    // and other decimals, and one new return.
+    const overlap = join(dir, 'returns-held-2.csv');
+    writeFileSync(
+      overlap,
+      'returned_at;order_id;line_number;returned_quantity;reason;refund_amount\n2026-11-30T10:00:00Z;O1;1;1;damaged;12.5\n2026-11-30T11:00:00Z;O2;1;1;damaged;5\n2026-11-30T12:00:00Z;O3;1;1;damaged;7\n',
+    );
+    expect((await mesh('ingest', 'order.returns', '--from', first, '--db', db9)).code).toBe(0);
+    const again = await mesh('ingest', 'order.returns', '--from', overlap, '--db', db9);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(
+      /batch \d+: 2 of its rows are events an earlier batch already holds with the same values \(the export overlaps an earlier one, or was sent again\): they add no event\./,
+    );
+    expect(again.stdout).toContain(
+      'order.returns: 3 rows loaded (2 of them events already held), 0 rejected',
+    );
+    expect(again.stdout).not.toMatch(/repeats? events/);
+  });
+
   it('says when an export delivered again makes older rows current over later batches', async () => {
     const db4 = join(dir, 'twice.duckdb');
     const header = 'order_id,customer_id,store_id,channel,status,ordered_at';

@@ -280,6 +280,10 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
         io.out(
           `${color.yellow('!')} batch ${o.result.batchId}: ${formatInt(o.result.repeatedEvents)} row${o.result.repeatedEvents === 1 ? '' : 's'} repeat${o.result.repeatedEvents === 1 ? 's' : ''} events: a copy of an earlier line of the file, or a key an earlier batch loaded with other values. ${source.id} keeps the first copy of an event, so they changed nothing. To correct an event loaded earlier, revert the batch that first loaded it (mesh ingest --revert <batch>) and load a corrected copy of that export.`,
         );
+      if (o.result?.heldEvents)
+        io.out(
+          `  batch ${o.result.batchId}: ${formatInt(o.result.heldEvents)} of its rows ${o.result.heldEvents === 1 ? 'is an event' : 'are events'} an earlier batch already holds with the same values (the export overlaps an earlier one, or was sent again): they add no event.`,
+        );
       if (o.result?.reloads)
         io.out(
           `${color.yellow('!')} batch ${o.result.batchId}: ${o.file} holds the rows of batch ${o.result.reloads} again, and batches came after it: its rows are current again over theirs. If it was delivered twice by mistake, undo it: mesh ingest --revert ${o.result.batchId}`,
@@ -294,8 +298,9 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
     }
     const loaded = outcomes.reduce((a, o) => a + (o.result?.loaded ?? 0), 0);
     const rejected = outcomes.reduce((a, o) => a + (o.result?.rejected ?? 0), 0);
+    const held = outcomes.reduce((a, o) => a + (o.result?.heldEvents ?? 0), 0);
     io.out(
-      `\n${source.id}: ${formatInt(loaded)} rows loaded, ${formatInt(rejected)} rejected, ${stoppedCount(failed, outcomes.length)}.`,
+      `\n${source.id}: ${formatInt(loaded)} rows loaded${held ? ` (${formatInt(held)} of them events already held)` : ''}, ${formatInt(rejected)} rejected, ${stoppedCount(failed, outcomes.length)}.`,
     );
     const waited = outcomes.filter((o) => o.error?.code === 'ingest-stopped');
     if (waited.length)
