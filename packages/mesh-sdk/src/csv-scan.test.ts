@@ -50,6 +50,22 @@ describe('scanCsv', () => {
     expect([...scan.lines!]).toEqual([2, 8]);
   });
 
+  it('says a record that repeats the header is two exports joined, with or without its byte order mark', async () => {
+    const header = 'order_id,line_number,quantity';
+    const joined = `\uFEFF${header}\r\nO1,1,2\r\n\uFEFF${header}\r\nO2,1,1\r\n${header}\r\n${header},\r\norder_id,line_number,qty\r\n`;
+    const scan = await scanCsv(file(joined));
+    const why =
+      'repeats the header line, as two exports joined into one file do: ingest each export as it was written, or remove the line';
+    expect(scan.rejects.map((r) => [r.line, r.reason])).toEqual([
+      [3, why],
+      [5, why],
+      [6, 'has 4 fields, the header has 3'],
+    ]);
+    // A row that only resembles it is a row: its fields are judged as values.
+    expect(scan.records).toBe(3);
+    expect([...scan.lines!]).toEqual([2, 4, 7]);
+  });
+
   it('refuses a file whole when a quote never closes: the rows after it cannot be known', async () => {
     const scan = await scanCsv(file('a,b\n1,x\n2,"open\n3,y\n'));
     expect(scan.unreadable).toBe(

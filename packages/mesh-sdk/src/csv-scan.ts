@@ -54,6 +54,7 @@ const NUL = 0x00;
 const SPACE = 0x20;
 const TAB = 0x09;
 const DELIMITERS = [0x2c, 0x3b, 0x09, 0x7c]; // , ; tab |
+const BOM = [0xef, 0xbb, 0xbf];
 
 /**
  * Reads a CSV file once: its sha256, its delimiter (from the header line), the physical line of
@@ -81,6 +82,12 @@ export async function scanCsv(file: string): Promise<CsvScan> {
   let problem: string | undefined;
   let headerBytes: number[] = [];
   let recordIsEmpty = true;
+  // The header's bytes (no BOM, no line end), and how far the record read so far matches them:
+  // a record that is the header again is two exports joined (`cat a.csv b.csv`), said as such
+  // rather than as a reason per field. `headerAt` is -1 once the record differs.
+  let headerLine: Buffer = Buffer.alloc(0);
+  let headerAt = -1;
+  let bomAt_ = 0; // bytes of a byte order mark before a repeated header (the second file's)
 
   let delimiter = -1;
   let headerText = '';
@@ -110,6 +117,7 @@ export async function scanCsv(file: string): Promise<CsvScan> {
       headerText = Buffer.from(headerBytes)
         .toString('utf8')
         .replace(/\r?\n$/, '');
+      headerLine = Buffer.from(headerText.replace(/^\uFEFF/, ''), 'utf8');
       headerBytes = [];
       const written = splitHeader(headerText.replace(/^\uFEFF/, ''), delimiter);
       header = uniqueNames(written);
@@ -127,6 +135,9 @@ export async function scanCsv(file: string): Promise<CsvScan> {
       regular = false;
       return;
     }
+    if (!problem && headerAt === headerLine.length && headerLine.length > 0)
+      problem =
+        'repeats the header line, as two exports joined into one file do: ingest each export as it was written, or remove the line';
     if (!problem && fields !== expectedFields)
       problem = `has ${fields} fields, the header has ${expectedFields}`;
     if (!problem && end - recordStart > MAX_RECORD_BYTES)
@@ -155,6 +166,8 @@ export async function scanCsv(file: string): Promise<CsvScan> {
     fields = 1;
     problem = undefined;
     recordIsEmpty = true;
+    headerAt = sawHeader ? 0 : -1;
+    bomAt_ = 0;
   };
 
   const stream = createReadStream(file);
@@ -171,6 +184,11 @@ export async function scanCsv(file: string): Promise<CsvScan> {
         continue;
       }
       if (!sawHeader && headerBytes.length < MAX_RECORD_BYTES) headerBytes.push(b);
+      if (headerAt >= 0 && b !== LF && b !== CR) {
+        if (headerAt === 0 && bomAt_ < 3 && b === BOM[bomAt_]!) bomAt_++;
+        else if (headerLine[headerAt] === b) headerAt++;
+        else headerAt = -1;
+      }
       // A UTF-8 byte order mark before the header is no part of its first name, which may be
       // quoted after it (PowerShell's Export-Csv writes `\uFEFF"id",...`).
       if (offset < bomEnd) continue;
