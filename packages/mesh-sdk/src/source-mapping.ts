@@ -394,11 +394,27 @@ export function fitFile(
       );
     }
   }
+  const subject = { domain: source.domain.name, source: source.name, file };
+  const nothingFound =
+    problems.length > 0 &&
+    fileColumns.length > 0 &&
+    !Object.keys(mapping.rename).length &&
+    ![...origins.values()].some((o) => o.kind === 'file');
+  if (nothingFound && !/\.parquet$/i.test(file)) {
+    // A file without a header, or with a title above it: its first line is read as the header,
+    // and a reason per column would hide that.
+    const shown = fileColumns.slice(0, 8).join(', ') + (fileColumns.length > 8 ? ', …' : '');
+    throw new BuildError(
+      'ingest-mapping',
+      `${file} has none of the columns of ${source.id}: its first line, read as the header, names ${shown}. A file without a header line, or with a title above it? Its first line must be the header, naming the columns (${source.columns.map((c) => c.name).join(', ')}); or map them with --map <column>=<file column>.`,
+      subject,
+    );
+  }
   if (problems.length) {
     throw new BuildError(
       'ingest-mapping',
       `${file} does not fit ${source.id}: ${problems.join('; ')}. The file has columns ${fileColumns.join(', ')}.`,
-      { domain: source.domain.name, source: source.name, file },
+      subject,
     );
   }
   return origins;

@@ -1559,6 +1559,36 @@ const cases: Case[] = [
     message: /header\.csv does not fit store\.stores: .*format \(required\) is not in the file/,
   },
   {
+    name: 'an export with a title line above its header',
+    args: (c) => [
+      'ingest',
+      'store.stores',
+      '--from',
+      c.write('titled.csv', `Stores as of 30 November 2026\n${STORES_HEADER}\n${STORE}\n`),
+      '--db',
+      c.db,
+    ],
+    code: 1,
+    error: 'ingest-mapping',
+    message:
+      /titled\.csv has none of the columns of store\.stores: its first line, read as the header, names Stores as of 30 November 2026\. A file without a header line, or with a title above it\?/,
+  },
+  {
+    name: 'an export without a header line',
+    args: (c) => [
+      'ingest',
+      'store.stores',
+      '--from',
+      c.write('headless.csv', `${STORE}\n${STORE}\n`),
+      '--db',
+      c.db,
+    ],
+    code: 1,
+    error: 'ingest-mapping',
+    message:
+      /headless\.csv has none of the columns of store\.stores: its first line, read as the header, names S/,
+  },
+  {
     name: 'a --map onto a column the source does not have',
     args: (c) => [
       'ingest',
