@@ -696,6 +696,11 @@ export const INGEST_TIMESTAMP_REFUSALS: ReadonlyArray<readonly [pattern: string,
     ' is on a 12-hour clock (AM/PM): write the time on a 24-hour clock (22:00:00 for 10:00:00 PM)',
   ],
   [`\\s*${DATE_TEXT}(${TIME_TEXT})?\\s*(utc|gmt|Utc|Gmt|z)\\s*`, ' names UTC in lower case: write Z or UTC'],
+  // A date cut before its time (`2026-11-30T`): no abbreviation.
+  [
+    `\\s*${DATE_TEXT}[Tt]\\s*`,
+    ' ends in a T with no time after it: write the time (2026-11-30T10:00:00) or the date alone',
+  ],
   [
     `\\s*${DATE_TEXT}${TIME_TEXT}\\s+[+-][0-9]{1,2}(:?[0-9]{2})?\\s*`,
     ' has a space before its offset: write the offset straight after the time (10:00:00+01:00)',

@@ -1349,6 +1349,7 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
         record('h', { qty: '1.000' }),
         record('i', { qty: '3,000' }),
         record('j', { qty: '2.0' }),
+        record('k', { at: '2026-02-01T' }),
       ]),
     );
     expect(rows.map((r) => r.reason)).toEqual([
@@ -1363,6 +1364,7 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       'qty: "1.000" has a dot before three digits, a thousands separator (1.000 for 1000) or a decimal point (for 1): export integers without separators',
       'qty: "3,000" has a comma before three digits, a thousands separator (1,234 for 1234) or a decimal comma (for 1.234): export numbers without separators and with a decimal point',
       null,
+      'at: "2026-02-01T" ends in a T with no time after it: write the time (2026-11-30T10:00:00) or the date alone',
     ]);
   });
 

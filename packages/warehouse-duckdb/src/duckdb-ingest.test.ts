@@ -832,6 +832,23 @@ describe('ingesting files into a source', () => {
     ]);
   });
 
+  it('says a date cut before its time is one, not a zone abbreviation', async () => {
+    const path = file(
+      'cut.csv',
+      'order_id,channel,amount,items,ordered_at,note\nX1,store,1,1,2026-02-01T,\nX2,store,1,1,2026-02-01T10:00,\n',
+    );
+    expect(await ingest(path)).toMatchObject({
+      loaded: 1,
+      sampleRejects: [
+        {
+          line: 2,
+          reason:
+            'ordered_at: "2026-02-01T" ends in a T with no time after it: write the time (2026-11-30T10:00:00) or the date alone',
+        },
+      ],
+    });
+  });
+
   it('says why a 12-hour time, a zone in lower case, a spaced offset and a decimal comma are refused', async () => {
     const path = file(
       'spellings.csv',
