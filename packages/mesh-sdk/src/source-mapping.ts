@@ -742,6 +742,26 @@ export function placeholderDays(type: 'date' | 'timestamp'): readonly string[] {
 export const INGEST_PLACEHOLDER_DAY =
   ' is a day systems write where they hold no date (1753-01-01 and 1900-01-01 in SQL Server, 1899-12-30 and 1899-12-31 in Excel, 1970-01-01 at midnight for a time): leave the field empty where there is no date';
 
+// A local date and time, and an IANA zone name, with no group of their own (for extraction).
+const LOCAL_TEXT = '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[T ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]*)?)?';
+const ZONE_NAME_TEXT = '[A-Za-z]+(?:/[A-Za-z0-9_+-]+)+';
+/**
+ * A timestamp written as a local time in an IANA zone (`2026-03-29 01:30:00 Europe/London`):
+ * `local` captures its date and time, `zone` its zone name (one group each, as BigQuery's
+ * REGEXP_EXTRACT takes). Around a change of daylight saving time such a local time names no
+ * instant (clocks skip it) or two (clocks show it twice), and each warehouse picks one its own
+ * way, silently: an order an hour off, on one warehouse and not the other. Refused, with these
+ * words, on every warehouse alike: an offset says which instant was meant.
+ */
+export const INGEST_ZONED_TIME = {
+  local: `\\s*(${LOCAL_TEXT})\\s*${ZONE_NAME_TEXT}\\s*`,
+  zone: `\\s*${LOCAL_TEXT}\\s*(${ZONE_NAME_TEXT})\\s*`,
+  skipped:
+    ' is a local time its zone skips (its clocks go forward then): write the time with its offset (+01:00) instead of the zone name',
+  repeated:
+    ' is a local time its zone shows twice (its clocks go back then), so which of two instants is unknown: write the time with its offset (+01:00 or +00:00) instead of the zone name',
+} as const;
+
 /**
  * What a reject's position is called: a CSV's physical line, a Parquet file's row (it has no
  * lines, and `file.parquet:1` would send a reader to a line of binary).

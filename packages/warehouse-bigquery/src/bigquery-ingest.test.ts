@@ -18,6 +18,7 @@ import {
   INGEST_INEXACT_FLOAT,
   INGEST_PLACEHOLDER_DAY,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
+  INGEST_ZONED_TIME,
   type IngestMapping,
   mapColumns,
   type Source,
@@ -1269,6 +1270,29 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       `${cut('day', '0001-01-01')}; ${placeholder('at', '1900-01-01 00:00:00+00:00')}`,
       null,
       null,
+    ]);
+  });
+
+  it('refuses a local time in a zone named that its clocks skip or show twice, as DuckDB does', async () => {
+    const rows = await validate(
+      rules,
+      csvOf([
+        record('Z1', { at: '2026-03-29 01:30:00 Europe/London' }),
+        record('Z2', { at: '2026-10-25 01:30:00 Europe/London' }),
+        record('Z3', { at: '2026-10-25 02:30:00 Europe/London' }),
+        record('Z4', { at: '2026-03-29T02:30:00 Europe/London' }),
+        record('Z5', { at: '2026-06-01 10:00:00 Australia/Lord_Howe' }),
+        record('Z6', { at: '2026-10-04 02:15:00 Australia/Lord_Howe' }),
+      ]),
+    );
+    const { skipped, repeated } = INGEST_ZONED_TIME;
+    expect(rows.map((r) => [r.reason, r.reason ? null : r.values.at])).toEqual([
+      [`at: "2026-03-29 01:30:00 Europe/London"${skipped}`, null],
+      [`at: "2026-10-25 01:30:00 Europe/London"${repeated}`, null],
+      [null, '2026-10-25 02:30:00+00'],
+      [null, '2026-03-29 01:30:00+00'],
+      [null, '2026-05-31 23:30:00+00'],
+      [`at: "2026-10-04 02:15:00 Australia/Lord_Howe"${skipped}`, null],
     ]);
   });
 

@@ -38,6 +38,7 @@ import {
   INGEST_SEMICOLON_NUMBER_REFUSALS,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
+  INGEST_ZONED_TIME,
   type IngestMapping,
   type IngestOptions,
   type IngestResult,
@@ -391,6 +392,22 @@ export function validationStatements(
       out.push(
         `IF(${value} < ${day(INGEST_EARLIEST_DAY)}, ${shown(INGEST_BEFORE_EARLIEST_DAY)}, NULL)`,
         `IF(${value} IN (${placeholderDays(c.type).map(day).join(', ')}), ${shown(INGEST_PLACEHOLDER_DAY)}, NULL)`,
+      );
+    }
+    if (c.type === 'timestamp') {
+      // As on DuckDB: a local time in a zone named that its clocks skip or show twice.
+      const { local, zone, skipped, repeated } = INGEST_ZONED_TIME;
+      const wall = `SAFE_CAST(REPLACE(REGEXP_EXTRACT(${text(c)}, ${lit(`^(?:${local})$`)}), 'T', ' ') AS DATETIME)`;
+      const at = (instant: string) =>
+        `DATETIME(${instant}, REGEXP_EXTRACT(${text(c)}, ${lit(`^(?:${zone})$`)}))`;
+      const twice = ['1 HOUR', '30 MINUTE']
+        .flatMap((step) => [
+          `${at(`TIMESTAMP_SUB(${value}, INTERVAL ${step})`)} = ${wall}`,
+          `${at(`TIMESTAMP_ADD(${value}, INTERVAL ${step})`)} = ${wall}`,
+        ])
+        .join(' OR ');
+      out.push(
+        `IF(${value} IS NOT NULL AND STRPOS(${text(c)}, '/') > 0 AND REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${local})$`)}), CASE WHEN ${at(value)} <> ${wall} THEN ${shown(skipped)} WHEN ${twice} THEN ${shown(repeated)} END, NULL)`,
       );
     }
     const bounds = columnBounds(source, c.name);

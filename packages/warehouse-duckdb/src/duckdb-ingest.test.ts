@@ -10,6 +10,7 @@ import {
   INGEST_INEXACT_FLOAT,
   INGEST_PLACEHOLDER_DAY,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
+  INGEST_ZONED_TIME,
   isMeshError,
   type Source,
   type Warehouse,
@@ -829,6 +830,45 @@ describe('ingesting files into a source', () => {
     ).toEqual([
       { store_id: 'S1', d: '2025-01-02' },
       { store_id: 'S2', d: '2025-01-03' },
+    ]);
+  });
+
+  it('refuses a local time in a zone named that its clocks skip or show twice, and reads the others in that zone', async () => {
+    // Europe/London skips 01:00-02:00 on 29 March 2026 and shows 01:00-02:00 twice on 25
+    // October; Lord Howe Island moves its clocks by half an hour (02:00 to 02:30 on 4 October).
+    const path = file(
+      'zoned.csv',
+      [
+        'order_id,channel,amount,items,ordered_at,note',
+        'Z1,store,1,1,2026-03-29 01:30:00 Europe/London,',
+        'Z2,store,1,1,2026-10-25 01:30:00 Europe/London,',
+        'Z3,store,1,1,2026-10-25 02:30:00 Europe/London,',
+        'Z4,store,1,1,2026-03-29T02:30:00 Europe/London,',
+        'Z5,store,1,1,2026-06-01 10:00:00 Australia/Lord_Howe,',
+        'Z6,store,1,1,2026-10-04 02:15:00 Australia/Lord_Howe,',
+        'Z7,store,1,1,2026-10-25 01:30:00+01:00,',
+        '',
+      ].join('\n'),
+    );
+    const { skipped, repeated } = INGEST_ZONED_TIME;
+    expect(await ingest(path)).toMatchObject({
+      loaded: 4,
+      sampleRejects: [
+        { line: 2, reason: `ordered_at: "2026-03-29 01:30:00 Europe/London"${skipped}` },
+        { line: 3, reason: `ordered_at: "2026-10-25 01:30:00 Europe/London"${repeated}` },
+        { line: 7, reason: `ordered_at: "2026-10-04 02:15:00 Australia/Lord_Howe"${skipped}` },
+      ],
+    });
+    expect(
+      await warehouse.query(
+        'SELECT order_id, CAST(ordered_at AS VARCHAR) AS at FROM shop.raw_orders ORDER BY order_id',
+      ),
+    ).toEqual([
+      { order_id: 'Z3', at: '2026-10-25 02:30:00' },
+      { order_id: 'Z4', at: '2026-03-29 01:30:00' },
+      { order_id: 'Z5', at: '2026-05-31 23:30:00' },
+      // An offset says which of the two: the first, in summer time.
+      { order_id: 'Z7', at: '2026-10-25 00:30:00' },
     ]);
   });
 

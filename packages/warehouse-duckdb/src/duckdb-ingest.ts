@@ -17,6 +17,7 @@ import {
   INGEST_SEMICOLON_NUMBER_REFUSALS,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
+  INGEST_ZONED_TIME,
   type IngestMapping,
   MAX_RECORD_BYTES,
   mapsToNothing,
@@ -336,6 +337,21 @@ export function validationSql(
       const day = (d: string) => (c.type === 'date' ? `DATE '${d}'` : `TIMESTAMP '${d} 00:00:00'`);
       reasons.push(
         `CASE WHEN ${value} >= ${day('0001-01-01')} AND ${value} < ${day(INGEST_EARLIEST_DAY)} THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_BEFORE_EARLIEST_DAY)} WHEN ${value} IN (${placeholderDays(c.type).map(day).join(', ')}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_PLACEHOLDER_DAY)} END`,
+      );
+    }
+    if (c.type === 'timestamp') {
+      // A local time in a zone named, around a change of daylight saving time: clocks skip it
+      // (DuckDB reads it an hour on) or show it twice (DuckDB picks one). Read only for text
+      // holding a slash, so rows without a zone name pay one strpos().
+      const { local, zone, skipped, repeated } = INGEST_ZONED_TIME;
+      const wall = `TRY_CAST(regexp_extract(${raw}, ${lit(local)}, 1) AS TIMESTAMP)`;
+      const at = (shift: string) =>
+        `timezone(regexp_extract(${raw}, ${lit(zone)}, 1), timezone('UTC', ${value})${shift})`;
+      const twice = ['- INTERVAL 1 HOUR', '+ INTERVAL 1 HOUR', '- INTERVAL 30 MINUTE', '+ INTERVAL 30 MINUTE']
+        .map((shift) => `${at(` ${shift}`)} = ${wall}`)
+        .join(' OR ');
+      reasons.push(
+        `CASE WHEN ${value} IS NOT NULL AND strpos(${raw}, '/') > 0 AND regexp_full_match(${raw}, ${lit(local)}) THEN CASE WHEN ${at('')} <> ${wall} THEN ${label} || ': ' || to_json(${raw}) || ${lit(skipped)} WHEN ${twice} THEN ${label} || ': ' || to_json(${raw}) || ${lit(repeated)} END END`,
       );
     }
     const bounds = columnBounds(source, c.name);
