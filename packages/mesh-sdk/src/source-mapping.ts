@@ -763,6 +763,18 @@ export const INGEST_ZONED_TIME = {
 } as const;
 
 /**
+ * Characters no key is written with, that show as nothing or as a space: zero-width spaces and
+ * joiners, the word joiner, a byte order mark, a no-break space, a soft hyphen (copied from a web
+ * page, a PDF or a spreadsheet). In a key they make it another key that matches nothing, and
+ * the rows joined on it vanish from every figure, healthy. A key with one is refused, on every
+ * warehouse alike; free text keeps them (an emoji is joined by U+200D).
+ */
+export const INGEST_INVISIBLE_IN_KEY: readonly [pattern: string, words: string] = [
+  '[\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}\\x{00A0}\\x{00AD}]',
+  ' holds an invisible character (a zero-width space or joiner, a no-break space, a soft hyphen or a byte order mark), which makes it a key that matches nothing: remove it from the export',
+];
+
+/**
  * What a reject's position is called: a CSV's physical line, a Parquet file's row (it has no
  * lines, and `file.parquet:1` would send a reader to a line of binary).
  *

@@ -16,6 +16,7 @@ import {
   type FileIngester,
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_INEXACT_FLOAT,
+  INGEST_INVISIBLE_IN_KEY,
   INGEST_PLACEHOLDER_DAY,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
   INGEST_ZONED_TIME,
@@ -1294,6 +1295,15 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       [null, '2026-05-31 23:30:00+00'],
       [`at: "2026-10-04 02:15:00 Australia/Lord_Howe"${skipped}`, null],
     ]);
+  });
+
+  it('refuses a key holding an invisible character, as DuckDB does', async () => {
+    const rows = await validate(
+      rules,
+      csvOf([record('K1\u200b'), record('K2\u00a0'), record('K3'), record('Ä4')]),
+    );
+    const [, says] = INGEST_INVISIBLE_IN_KEY;
+    expect(rows.map((r) => r.reason)).toEqual([`id: "K1\u200b"${says}`, `id: "K2\u00a0"${says}`, null, null]);
   });
 
   it('gives a row every reason it has, in column order', async () => {

@@ -32,6 +32,7 @@ import {
   INGEST_EXCEL_GUARD,
   INGEST_INEXACT_FLOAT,
   INGEST_INTEGER_REFUSALS,
+  INGEST_INVISIBLE_IN_KEY,
   INGEST_MIDNIGHT_DATE,
   INGEST_NUMBER_REFUSALS,
   INGEST_PLACEHOLDER_DAY,
@@ -421,6 +422,10 @@ export function validationStatements(
         `IF(${text(c)} IS NOT NULL AND ${text(c)} NOT IN (${c.values.map(lit).join(', ')}), ${shown(` is not one of ${c.values.join(', ')}`)}, NULL)`,
       );
     else if (c.type === 'string') {
+      if (c.key && from !== undefined) {
+        const [invisible, says] = INGEST_INVISIBLE_IN_KEY;
+        out.push(`IF(REGEXP_CONTAINS(${text(c)}, ${lit(invisible)}), ${shown(says)}, NULL)`);
+      }
       const [pattern, words] = INGEST_EXCEL_GUARD;
       out.push(`IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}), ${shown(words)}, NULL)`);
     }

@@ -7,6 +7,7 @@ import {
   defineDomain,
   defineSource,
   type FileIngester,
+  INGEST_INVISIBLE_IN_KEY,
   ingestRows,
   isMeshError,
   placeholderDays,
@@ -216,6 +217,9 @@ const stringValue = fc
 
 /** Text as a source holds it: without the spaces around it (trim takes spaces only). */
 const unpadded = (s: string) => s.replace(/^ +| +$/g, '');
+/** A key (`id`) holding an invisible character is refused (a key that would match nothing). */
+const INVISIBLE = new RegExp(INGEST_INVISIBLE_IN_KEY[0].replaceAll('\\x{', '\\u{'), 'u');
+const refusedKey = (column: ColumnPlan, s: string) => column.name === 'id' && INVISIBLE.test(s);
 
 /** DuckDB's lower(trim(x)) for ASCII text: trim takes spaces only. */
 const folded = (s: string) => s.replace(/^ +| +$/g, '').toLowerCase();
@@ -251,7 +255,7 @@ function goodCell(column: ColumnPlan): fc.Arbitrary<Cell> {
     case 'string':
       // Spaces only are no value, as an empty field is; a value in Excel's ="…" guard is refused.
       return stringValue.chain((s) =>
-        EXCEL_GUARD.test(unpadded(s))
+        EXCEL_GUARD.test(unpadded(s)) || refusedKey(column, s)
           ? written(s).map((t): Cell => ({ text: t, valid: false }))
           : unpadded(s) !== ''
             ? valid(s, unpadded(s))
@@ -603,7 +607,7 @@ function jsValue(column: ColumnPlan): fc.Arbitrary<unknown> {
     int32: () => fc.integer(),
     number: () => fc.double({ noNaN: true, noDefaultInfinity: true }),
     decimal: () => fc.integer({ min: -(10 ** 9), max: 10 ** 9 }).map((n) => n / 1000),
-    string: () => stringValue.filter((v) => unpadded(v) !== ''),
+    string: () => stringValue.filter((v) => unpadded(v) !== '' && !refusedKey(column, v)),
     enum: () => fc.constantFrom(...column.values),
     date: () => instant.map((d) => d.toISOString().slice(0, 10)),
     timestamp: () => instant,

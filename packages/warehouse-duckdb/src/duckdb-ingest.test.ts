@@ -8,6 +8,7 @@ import {
   ensureSources,
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_INEXACT_FLOAT,
+  INGEST_INVISIBLE_IN_KEY,
   INGEST_PLACEHOLDER_DAY,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
   INGEST_ZONED_TIME,
@@ -869,6 +870,36 @@ describe('ingesting files into a source', () => {
       { order_id: 'Z5', at: '2026-05-31 23:30:00' },
       // An offset says which of the two: the first, in summer time.
       { order_id: 'Z7', at: '2026-10-25 00:30:00' },
+    ]);
+  });
+
+  it('refuses a key holding an invisible character, and keeps one in free text', async () => {
+    // Copied from a web page or a spreadsheet: O1 with a zero-width space is another key that
+    // matches nothing, and every row joined on it would vanish from the figures.
+    const path = file(
+      'invisible.csv',
+      [
+        'order_id,channel,amount,items,ordered_at,note',
+        'I1\u200b,store,1,1,2026-02-01 10:00:00,',
+        'I2\u00a0,store,1,1,2026-02-01 10:00:00,',
+        '\u2060I3,store,1,1,2026-02-01 10:00:00,',
+        'I4,store,1,1,2026-02-01 10:00:00,family \u{1F468}\u200d\u{1F469}\u200d\u{1F467}',
+        'Ä5,store,1,1,2026-02-01 10:00:00,',
+        '',
+      ].join('\n'),
+    );
+    const [, says] = INGEST_INVISIBLE_IN_KEY;
+    expect(await ingest(path)).toMatchObject({
+      loaded: 2,
+      sampleRejects: [
+        { line: 2, reason: `order_id: "I1\u200b"${says}` },
+        { line: 3, reason: `order_id: "I2\u00a0"${says}` },
+        { line: 4, reason: `order_id: "\u2060I3"${says}` },
+      ],
+    });
+    expect(await warehouse.query('SELECT order_id, note FROM shop.raw_orders ORDER BY order_id')).toEqual([
+      { order_id: 'I4', note: 'family \u{1F468}\u200d\u{1F469}\u200d\u{1F467}' },
+      { order_id: 'Ä5', note: null },
     ]);
   });
 

@@ -11,6 +11,7 @@ import {
   INGEST_EXCEL_GUARD,
   INGEST_INEXACT_FLOAT,
   INGEST_INTEGER_REFUSALS,
+  INGEST_INVISIBLE_IN_KEY,
   INGEST_MIDNIGHT_DATE,
   INGEST_NUMBER_REFUSALS,
   INGEST_PLACEHOLDER_DAY,
@@ -97,7 +98,7 @@ function typed(column: ColumnSpec, text: string): string {
       return `CAST(COALESCE(TRY_CAST(${raw} AS DECIMAL(18,9)), TRY_CAST(${raw} AS DECIMAL(38,9))) AS ${duckdbDialect.columnType('decimal')})`;
     case 'boolean':
       // Padded as exports pad numbers and dates, which their patterns allow.
-      return `TRY_CAST(trim(${raw}) AS BOOLEAN)`;
+      return `TRY_CAST(trim(${raw}, ' ') AS BOOLEAN)`;
     case 'date':
       return `COALESCE(TRY_CAST(${raw} AS DATE), CASE WHEN regexp_full_match(${text}, ${lit(INGEST_MIDNIGHT_DATE)}) THEN TRY_CAST(regexp_extract(${text}, ${lit(INGEST_MIDNIGHT_DATE)}, 1) AS DATE) END)`;
     default:
@@ -108,9 +109,10 @@ function typed(column: ColumnSpec, text: string): string {
 /**
  * Text without the spaces around it, and none at all when that leaves nothing: fixed-width and
  * legacy exports pad values (`O1   `), and a padded key would load as another entity beside
- * the real one. Spaces only (what trim() takes): a tab is part of the value. An enumeration
- * keeps its text: its spelling is matched ignoring those spaces (see `mappedRaw`), and text
- * that matches none is rejected as it was written.
+ * the real one. Spaces only, as on BigQuery (`trim(x, ' ')`: DuckDB's `trim(x)` also takes a
+ * no-break space, and a key padded with one would load on one warehouse and be refused on the
+ * other); a tab is part of the value. An enumeration keeps its text: its spelling is matched
+ * ignoring those spaces (see `mappedRaw`), and text that matches none is rejected as written.
  */
 function unpadded(column: ColumnSpec, text: string): string {
   // The word NULL, in any case, is no value in every column: database exports write it for one,
@@ -122,10 +124,10 @@ function unpadded(column: ColumnSpec, text: string): string {
     // Spaces only are no value, unless the enumeration holds that very text.
     const blank = blankEnumValues(column);
     const kept = blank.length ? ` AND ${text} NOT IN (${blank.map(lit).join(', ')})` : '';
-    return `CASE WHEN trim(${text}) ILIKE 'null' OR (trim(${text}) = ''${kept}) THEN NULL ELSE ${text} END`;
+    return `CASE WHEN trim(${text}, ' ') ILIKE 'null' OR (trim(${text}, ' ') = ''${kept}) THEN NULL ELSE ${text} END`;
   }
   if (column.type !== 'string') return text;
-  return `CASE WHEN strlen(trim(${text})) = 4 AND lower(trim(${text})) = 'null' THEN NULL ELSE NULLIF(trim(${text}), '') END`;
+  return `CASE WHEN strlen(trim(${text}, ' ')) = 4 AND lower(trim(${text}, ' ')) = 'null' THEN NULL ELSE NULLIF(trim(${text}, ' '), '') END`;
 }
 
 /**
@@ -134,11 +136,11 @@ function unpadded(column: ColumnSpec, text: string): string {
  * converts to nothing, and this is read only then, off the path of valid rows (a trim() of
  * every typed value cost 5% of an ingest of order lines).
  */
-const nullWord = (text: string) => `(trim(${text}) ILIKE 'null' OR trim(${text}) = '')`;
+const nullWord = (text: string) => `(trim(${text}, ' ') ILIKE 'null' OR trim(${text}, ' ') = '')`;
 
 /** Text without the spaces around it, and none when that leaves nothing: for a value map. */
 const unpaddedTyped = (text: string) =>
-  `CASE WHEN prefix(${text}, ' ') OR suffix(${text}, ' ') THEN NULLIF(trim(${text}), '') ELSE NULLIF(${text}, '') END`;
+  `CASE WHEN prefix(${text}, ' ') OR suffix(${text}, ' ') THEN NULLIF(trim(${text}, ' '), '') ELSE NULLIF(${text}, '') END`;
 
 /**
  * A file column's value as text. Parquet writers of Hive, Impala and older parquet-mr store
@@ -204,9 +206,9 @@ function mappedRaw(
     // A value spelled as the contract spells it stays itself, even beside one that differs
     // only in case (`a` and `A`): the match ignoring case is for the other spellings.
     const values = column.values.map(lit).join(', ');
-    // Both sides without their surrounding spaces (all trim() takes), so ` pad ` matches `PAD`.
+    // Both sides without their surrounding spaces, so ` pad ` matches `PAD`.
     const folded = (v: string) => v.replace(/^ +| +$/g, '').toLowerCase();
-    raw = `CASE WHEN ${raw} IN (${values}) THEN ${raw} ELSE CASE lower(trim(${raw})) ${column.values.map((v) => `WHEN ${lit(folded(v))} THEN ${lit(v)}`).join(' ')} ELSE ${raw} END END`;
+    raw = `CASE WHEN ${raw} IN (${values}) THEN ${raw} ELSE CASE lower(trim(${raw}, ' ')) ${column.values.map((v) => `WHEN ${lit(folded(v))} THEN ${lit(v)}`).join(' ')} ELSE ${raw} END END`;
   }
   return raw;
 }
@@ -366,6 +368,13 @@ export function validationSql(
         `CASE WHEN ${raw} IS NOT NULL AND ${raw} NOT IN (${c.values.map(lit).join(', ')}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(` is not one of ${c.values.join(', ')}`)} END`,
       );
     } else if (c.type === 'string') {
+      if (c.key && origin.kind === 'file') {
+        // Only text with a character past ASCII is searched: a byte count against a character count.
+        const [invisible, says] = INGEST_INVISIBLE_IN_KEY;
+        reasons.push(
+          `CASE WHEN strlen(${raw}) <> length(${raw}) AND regexp_matches(${raw}, ${lit(invisible)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(says)} END`,
+        );
+      }
       const [pattern, words] = INGEST_EXCEL_GUARD;
       reasons.push(
         `CASE WHEN ${raw} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} END`,
