@@ -114,9 +114,9 @@ function unpadLogSql(source: Source): string | undefined {
   const text = source.columns.filter((c) => c.type === 'string' && !c.values?.length);
   if (!text.length) return undefined;
   const set = text.map(
-    (c) => `${q(c.name)} = ${c.nullable ? `NULLIF(trim(${q(c.name)}), '')` : `trim(${q(c.name)})`}`,
+    (c) => `${q(c.name)} = ${c.nullable ? `NULLIF(trim(${q(c.name)}, ' '), '')` : `trim(${q(c.name)}, ' ')`}`,
   );
-  return `UPDATE ${table(source.log)} SET ${set.join(', ')} WHERE ${text.map((c) => `${q(c.name)} <> trim(${q(c.name)})`).join(' OR ')}`;
+  return `UPDATE ${table(source.log)} SET ${set.join(', ')} WHERE ${text.map((c) => `${q(c.name)} <> trim(${q(c.name)}, ' ')`).join(' OR ')}`;
 }
 const TOUCHED = duckdbDialect.quoteIdent('__mesh_touched_keys');
 
