@@ -399,14 +399,19 @@ export function fitFile(
     problems.length > 0 &&
     fileColumns.length > 0 &&
     !Object.keys(mapping.rename).length &&
-    ![...origins.values()].some((o) => o.kind === 'file');
-  if (nothingFound && !/\.parquet$/i.test(file)) {
-    // A file without a header, or with a title above it: its first line is read as the header,
-    // and a reason per column would hide that.
+    ![...origins.values()].some((o) => o.kind === 'file') &&
+    !/\.parquet$/i.test(file);
+  // A file without a header, or with a title above it: its first line is read as the header,
+  // and a reason per column would hide that. Told by that line: values where names should be
+  // (a number, a date), or one column where the source has several.
+  const valueLike = new RegExp(`^(?:${NUMBER_TEXT}|\\s*${DATE_TEXT}(${TIME_TEXT})?.*)$`);
+  const headerless = nothingFound && fileColumns.some((name) => valueLike.test(name));
+  const titled = nothingFound && !headerless && fileColumns.length === 1 && source.columns.length > 1;
+  if (headerless || titled) {
     const shown = fileColumns.slice(0, 8).join(', ') + (fileColumns.length > 8 ? ', …' : '');
     throw new BuildError(
       'ingest-mapping',
-      `${file} has none of the columns of ${source.id}: its first line, read as the header, names ${shown}. A file without a header line, or with a title above it? Its first line must be the header, naming the columns (${source.columns.map((c) => c.name).join(', ')}); or map them with --map <column>=<file column>.`,
+      `${file} has none of the columns of ${source.id}: its first line, read as the header, ${headerless ? `holds values (${shown}): a file without its header line?` : `has one column (${shown}): a title above the header?`} The first line must be the header, naming the columns (${source.columns.map((c) => c.name).join(', ')}).`,
       subject,
     );
   }

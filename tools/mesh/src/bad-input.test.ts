@@ -1571,7 +1571,7 @@ const cases: Case[] = [
     code: 1,
     error: 'ingest-mapping',
     message:
-      /titled\.csv has none of the columns of store\.stores: its first line, read as the header, names Stores as of 30 November 2026\. A file without a header line, or with a title above it\?/,
+      /titled\.csv has none of the columns of store\.stores: its first line, read as the header, has one column \(Stores as of 30 November 2026\): a title above the header\? The first line must be the header/,
   },
   {
     name: 'an export without a header line',
@@ -1586,7 +1586,7 @@ const cases: Case[] = [
     code: 1,
     error: 'ingest-mapping',
     message:
-      /headless\.csv has none of the columns of store\.stores: its first line, read as the header, names S/,
+      /headless\.csv has none of the columns of store\.stores: its first line, read as the header, holds values \(S1, North, flagship, Leeds, .*\): a file without its header line\?/,
   },
   {
     name: 'a --map onto a column the source does not have',
