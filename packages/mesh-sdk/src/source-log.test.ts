@@ -9,6 +9,7 @@ import {
   currentRowsSelect,
   EMPTY_MAPPING,
   isEmptyMapping,
+  NOTHING_NEW_FLAG,
   rejectsSelect,
   sourceStates,
   volumeFlag,
@@ -132,6 +133,20 @@ describe('sourceStates', () => {
       new Date(at(2).getTime() + 31 * 3_600_000),
     );
     expect(empty?.overdue).toMatch(/^the newest export it holds was loaded 2024-05-02T00:00:00.000Z/);
+    // Nor did one of events an earlier batch holds (a feed stuck re-sending its last export).
+    const [resent] = sourceStates(
+      [daily],
+      [
+        ...batches,
+        batch(3, {
+          ingestedAt: new Date(at(2).getTime() + 30 * 3_600_000),
+          loaded: 4,
+          flag: `${NOTHING_NEW_FLAG}; another flag`,
+        }),
+      ],
+      new Date(at(2).getTime() + 31 * 3_600_000),
+    );
+    expect(resent?.overdue).toMatch(/^the newest export it holds was loaded 2024-05-02T00:00:00.000Z/);
     // Without an expectation, or with sample rows only (no system delivers them), nothing is late.
     expect(sourceStates([source], batches, new Date(at(20).getTime()))[0]?.overdue).toBeUndefined();
     const samples = batches.map((b) => ({ ...b, kind: 'sample' as const }));

@@ -153,6 +153,14 @@ export function batchFlag(...flags: ReadonlyArray<string | undefined>): string |
   return set.length ? set.join('; ') : undefined;
 }
 
+/**
+ * The flag of an event batch every row of which has a key an earlier batch holds (the same
+ * events sent again, in other bytes, or corrected copies, which change nothing): it delivered
+ * nothing new, so it does not make its source current. A feed stuck re-sending its last export
+ * is as late as one that sends nothing, and its products should not look fresh.
+ */
+export const NOTHING_NEW_FLAG = 'nothing new: every row it loaded is an event an earlier batch holds';
+
 /** A source is overdue once its newest export is older than its cadence times this. */
 export const OVERDUE_GRACE = 1.25;
 
@@ -178,9 +186,10 @@ export function sourceStates(
     // little later than the day before is not late.
     const every = source.expectedEvery === undefined ? undefined : durationSeconds(source.expectedEvery);
     const exports = own.filter((b) => b.kind === 'ingest');
-    // An export that loaded no row (a header alone) delivered nothing: the feed is as late as
-    // the newest export that held rows.
-    const newest = exports.filter((b) => b.loaded > 0).at(-1) ?? exports[0];
+    // An export that loaded no row (a header alone), or only events already held, delivered
+    // nothing: the feed is as late as the newest export that brought rows.
+    const newest =
+      exports.filter((b) => b.loaded > 0 && !b.flag?.includes(NOTHING_NEW_FLAG)).at(-1) ?? exports[0];
     const firstExport = exports[0];
     const age = newest ? (now.getTime() - newest.ingestedAt.getTime()) / 1000 : 0;
     const overdue =

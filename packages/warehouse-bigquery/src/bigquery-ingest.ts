@@ -44,6 +44,7 @@ import {
   type IngestOptions,
   type IngestResult,
   mapsToNothing,
+  NOTHING_NEW_FLAG,
   placeholderDays,
   reloadsOf,
   repeatedEventsSelect,
@@ -728,6 +729,7 @@ export async function ingestFile(
     );
     let repeatedEvents: number | undefined;
     let heldEvents: number | undefined;
+    let nothingNew: string | undefined;
     if (source.mode === 'append') {
       // Copies of an earlier line of the file (those with other values were rejected above).
       repeatedEvents = Number(summary?.repeated ?? 0);
@@ -739,7 +741,11 @@ export async function ingestFile(
       const [repeated] = await context.query(repeatedEventsSelect(source, batch, context.dialect));
       repeatedEvents = (repeatedEvents ?? 0) + Number(repeated?.n ?? 0);
       heldEvents = Number(repeated?.held ?? 0);
+      // As on DuckDB: every valid row's key already held, nothing new came.
+      if (rows - rejected > 0 && Number(repeated?.n ?? 0) + heldEvents === rows - rejected)
+        nothingNew = NOTHING_NEW_FLAG;
     }
+    const stored = batchFlag(header.flag, nothingNew);
     const append = batchLogStatements(context.dialect).append(
       source,
       checked,
@@ -753,7 +759,7 @@ export async function ingestFile(
         loaded: rows - rejected,
         rejected,
         author: batchAuthor(process.env, () => userInfo().username),
-        flag: header.flag,
+        flag: stored,
       },
       { replaceSample: replacedSample },
     );
@@ -772,7 +778,7 @@ export async function ingestFile(
       rejected,
       replacedSample,
       flag: batchFlag(
-        header.flag,
+        stored,
         volumeFlag(
           rows - rejected,
           ingested.map((b) => b.loaded),

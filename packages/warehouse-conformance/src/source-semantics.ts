@@ -8,6 +8,7 @@ import {
   type FileIngester,
   isMeshError,
   loadRows,
+  NOTHING_NEW_FLAG,
   rejectsSelect,
   renderSql,
   type Source,
@@ -186,6 +187,14 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
         file('event_id,kind\nE2,changed\nE3,click\n E1 , click \n'),
       );
       expect(repeated).toMatchObject({ loaded: 3, repeatedEvents: 1, heldEvents: 1 });
+      expect(repeated.flag ?? '').not.toContain(NOTHING_NEW_FLAG);
+      // Only events already held, re-exported in other bytes: nothing new came, and the batch
+      // says so, as the batch log does (its source is then no more current than before).
+      const resent = await w.ingestFile(fx.events, file('kind,event_id\nclick,E3\nview,E2\n'));
+      expect(resent).toMatchObject({ loaded: 2, heldEvents: 2 });
+      expect(resent.flag).toContain(NOTHING_NEW_FLAG);
+      const logged = await w.listBatches({ source: fx.events.id });
+      expect(logged.find((b) => b.batchId === resent.batchId)?.flag).toContain(NOTHING_NEW_FLAG);
       expect(await current(fx.events, 'event_id')).toEqual([
         { event_id: 'E1', kind: 'click' },
         { event_id: 'E2', kind: 'view' },

@@ -37,6 +37,7 @@ import {
   type LatestRun,
   latestRunOf,
   type MaterializeResult,
+  NOTHING_NEW_FLAG,
   type PartitionSelection,
   refuseSampleBesideRealRows,
   reloadsOf,
@@ -1809,6 +1810,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         );
         let repeatedEvents: number | undefined;
         let heldEvents: number | undefined;
+        let flag: string | undefined;
         if (source.mode === 'append') {
           const [inFile] = await this.run(repeatsInFileSelect(source, sql.raw(checked), duckdbDialect));
           repeatedEvents = Number(inFile?.n ?? 0);
@@ -1818,6 +1820,9 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           const [repeated] = await this.run(repeatedEventsSelect(source, batch, duckdbDialect));
           repeatedEvents = (repeatedEvents ?? 0) + Number(repeated?.n ?? 0);
           heldEvents = Number(repeated?.held ?? 0);
+          // Every valid row's key already held: nothing new came (see NOTHING_NEW_FLAG).
+          if (rows - rejected > 0 && Number(repeated?.n ?? 0) + heldEvents === rows - rejected)
+            flag = NOTHING_NEW_FLAG;
         }
         // A snapshot is the whole of a source: an export without rows would say there is nothing.
         if (rows === 0 && source.mode === 'snapshot') {
@@ -1855,10 +1860,11 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
               .join(', ')}`,
           );
         }
+        const stored = batchFlag(header.flag, flag);
         // Stamped when its rows are in, just before the commit: a scheduled build compares the
         // stamp with when it read its inputs (see buildMesh's skipUnchanged).
         statements.push(async () => [
-          `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'ingest', ${lit(file)}, ${lit(sha256)}, ${lit(mappingJson)}, ${rows}, ${rows - rejected}, ${rejected}, ${lit(new Date())}, ${lit(this.author())}, NULL, ${header.flag === undefined ? 'NULL' : lit(header.flag)})`,
+          `INSERT INTO ${BATCHES} VALUES (${id}, ${lit(source.id)}, 'ingest', ${lit(file)}, ${lit(sha256)}, ${lit(mappingJson)}, ${rows}, ${rows - rejected}, ${rejected}, ${lit(new Date())}, ${lit(this.author())}, NULL, ${stored === undefined ? 'NULL' : lit(stored)})`,
         ]);
         // The sample leaving changes every key: recompute whole; otherwise only the batch's keys.
         if (samples.length) statements.push(this.refreshCurrent(source));
@@ -1875,7 +1881,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           rejected,
           replacedSample: samples.length > 0,
           flag: batchFlag(
-            header.flag,
+            stored,
             volumeFlag(
               rows - rejected,
               live.filter((b) => b.kind === 'ingest').map((b) => b.loaded),

@@ -12,6 +12,7 @@ import {
   isMeshError,
   type MeshDefinition,
   type MeshError,
+  NOTHING_NEW_FLAG,
   rejectPosition,
   rejectsSelect,
   type Source,
@@ -280,7 +281,7 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
         io.out(
           `${color.yellow('!')} batch ${o.result.batchId}: ${formatInt(o.result.repeatedEvents)} row${o.result.repeatedEvents === 1 ? '' : 's'} repeat${o.result.repeatedEvents === 1 ? 's' : ''} events: a copy of an earlier line of the file, or a key an earlier batch loaded with other values. ${source.id} keeps the first copy of an event, so they changed nothing. To correct an event loaded earlier, revert the batch that first loaded it (mesh ingest --revert <batch>) and load a corrected copy of that export.`,
         );
-      if (o.result?.heldEvents)
+      if (o.result?.heldEvents && !o.result.flag?.includes(NOTHING_NEW_FLAG))
         io.out(
           `  batch ${o.result.batchId}: ${formatInt(o.result.heldEvents)} of its rows ${o.result.heldEvents === 1 ? 'is an event' : 'are events'} an earlier batch already holds with the same values (the export overlaps an earlier one, or was sent again): they add no event.`,
         );
