@@ -769,15 +769,60 @@ export const INGEST_ZONED_TIME = {
 
 /**
  * Characters no key is written with, that show as nothing or as a space: zero-width spaces and
- * joiners, the word joiner, a byte order mark, a no-break space, a soft hyphen (copied from a web
- * page, a PDF or a spreadsheet). In a key they make it another key that matches nothing, and
+ * joiners, the word joiner, a byte order mark, no-break, thin, figure and ideographic spaces, a
+ * tab, a soft hyphen (copied from a web page, a PDF or a spreadsheet). In a key they make it another key that matches nothing, and
  * the rows joined on it vanish from every figure, healthy. A key with one is refused, on every
  * warehouse alike; free text keeps them (an emoji is joined by U+200D).
  */
 export const INGEST_INVISIBLE_IN_KEY: readonly [pattern: string, words: string] = [
-  '[\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}\\x{00A0}\\x{00AD}]',
-  ' holds an invisible character (a zero-width space or joiner, a no-break space, a soft hyphen or a byte order mark), which makes it a key that matches nothing: remove it from the export',
+  '[\\t\\x{00A0}\\x{00AD}\\x{2000}-\\x{200D}\\x{202F}\\x{205F}\\x{2060}\\x{3000}\\x{FEFF}]',
+  ' holds a character that shows as nothing or as a space (a zero-width space or joiner, a no-break, thin or ideographic space, a tab, a soft hyphen or a byte order mark), which makes it a key that matches nothing: remove it from the export',
 ];
+
+/**
+ * What a spreadsheet writes for a cell whose formula failed (Excel, Google Sheets, LibreOffice):
+ * no value of any column. Loaded as text, `#N/A` becomes a store or a customer of its own, and
+ * the rows it names vanish from their real one's figures. Refused in text columns, on every
+ * warehouse alike (typed columns refuse it as not of their type).
+ */
+export const SPREADSHEET_ERRORS: readonly string[] = [
+  '#N/A',
+  '#REF!',
+  '#NAME?',
+  '#VALUE!',
+  '#DIV/0!',
+  '#NUM!',
+  '#NULL!',
+  '#SPILL!',
+  '#CALC!',
+  '#FIELD!',
+  '#BLOCKED!',
+  '#CONNECT!',
+  '#BUSY!',
+  '#UNKNOWN!',
+  '#GETTING_DATA',
+  '#ERROR!',
+];
+export const INGEST_SPREADSHEET_ERROR =
+  " is a spreadsheet's error cell (a formula that failed), not a value: fix the cell in the sheet, or leave it empty";
+
+/**
+ * A number as a spreadsheet shows it in scientific notation (`1.23457E+11`, LibreOffice's
+ * `1.23457E+011`), which is what its CSV holds for an id of a dozen digits or more in a column
+ * not formatted as text: its last digits are gone, and ids that differed there become one.
+ * Refused in text columns, on every warehouse alike (a typed number column reads it as a number).
+ */
+export const INGEST_SCIENTIFIC_TEXT: readonly [pattern: string, words: string] = [
+  '[+-]?[0-9]\\.[0-9]{1,14}E\\+[0-9]{1,3}',
+  ' is a number as a spreadsheet shows it in scientific notation, with its last digits lost: format the column as text in the sheet before exporting it',
+];
+
+/**
+ * What text is unpadded of, on every warehouse alike: spaces, and the no-break spaces exports
+ * pad with (U+00A0, and U+202F, which French number formats write), at either end. Inside a
+ * value they stay (a key with one is refused: INGEST_INVISIBLE_IN_KEY).
+ */
+export const TEXT_PADDING = ' \u00a0\u202f';
 
 /**
  * What a reject's position is called: a CSV's physical line, a Parquet file's row (it has no

@@ -18,7 +18,9 @@ import {
   INGEST_INEXACT_FLOAT,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_PLACEHOLDER_DAY,
+  INGEST_SCIENTIFIC_TEXT,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
+  INGEST_SPREADSHEET_ERROR,
   INGEST_ZONED_TIME,
   type IngestMapping,
   mapColumns,
@@ -26,6 +28,7 @@ import {
   scanCsv,
   sourceTablesOf,
   sql,
+  TEXT_PADDING,
   type Warehouse,
   z,
 } from '@retail-mesh/sdk';
@@ -727,8 +730,9 @@ describe('ingesting a Parquet file on BigQuery', () => {
       s.startsWith('CREATE TABLE `retail-mesh-test`.`shop`.`_check_'),
     )!;
     expect(validation).toContain('SELECT ROW_NUMBER() OVER () AS `__line`');
+    const pad = dialect.literal(TEXT_PADDING);
     expect(validation).toContain(
-      "IF(LOWER(TRIM(SAFE_CAST(`t`.`quantity` AS STRING), ' ')) = 'null', NULL, IF(TRIM(SAFE_CAST(`t`.`quantity` AS STRING), ' ') = '', NULL, SAFE_CAST(`t`.`quantity` AS STRING))) AS `__text_quantity`",
+      `IF(LOWER(TRIM(SAFE_CAST(\`t\`.\`quantity\` AS STRING), ${pad})) = 'null', NULL, IF(TRIM(SAFE_CAST(\`t\`.\`quantity\` AS STRING), ${pad}) = '', NULL, SAFE_CAST(\`t\`.\`quantity\` AS STRING))) AS \`__text_quantity\``,
     );
     expect(validation).toContain('TO_JSON_STRING(`t`) AS `__record`');
   });
@@ -1297,13 +1301,43 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     ]);
   });
 
-  it('refuses a key holding an invisible character, as DuckDB does', async () => {
+  it('refuses a key holding an invisible character, and unpads no-break spaces, as DuckDB does', async () => {
     const rows = await validate(
       rules,
-      csvOf([record('K1\u200b'), record('K2\u00a0'), record('K3'), record('Ä4')]),
+      csvOf([
+        record('K1\u200b'),
+        record('K\u00a02'),
+        record('K3'),
+        record('Ä4'),
+        record('K5\u00a0'),
+        record('K\t6'),
+      ]),
     );
     const [, says] = INGEST_INVISIBLE_IN_KEY;
-    expect(rows.map((r) => r.reason)).toEqual([`id: "K1\u200b"${says}`, `id: "K2\u00a0"${says}`, null, null]);
+    expect(rows.map((r) => [r.reason, r.reason ? null : r.values.id])).toEqual([
+      [`id: "K1\u200b"${says}`, null],
+      [`id: "K\u00a02"${says}`, null],
+      [null, 'K3'],
+      [null, 'Ä4'],
+      // Padding of no-break spaces is padding, as on DuckDB.
+      [null, 'K5'],
+      [`id: "K\\t6"${says}`, null],
+    ]);
+  });
+
+  it("refuses a spreadsheet's error cell and a number it showed in scientific notation in text columns, as DuckDB does", async () => {
+    const rows = await validate(
+      rules,
+      csvOf([record('1.23457E+11'), record('E2'), record('#N/A'), record('1E+11'), record('#x')]),
+    );
+    const [, notation] = INGEST_SCIENTIFIC_TEXT;
+    expect(rows.map((r) => r.reason)).toEqual([
+      `id: "1.23457E+11"${notation}`,
+      null,
+      `id: "#N/A"${INGEST_SPREADSHEET_ERROR}`,
+      null,
+      null,
+    ]);
   });
 
   it('gives a row every reason it has, in column order', async () => {
@@ -1339,9 +1373,10 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       "REGEXP_CONTAINS(`__text_at`, '^(?:\\\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\\\.[0-9]*)?)?([+-](0?[0-9]|1[0-3])(:?[0-5][0-9])?|[+-]14(:?00)?|\\\\s*(Z|UTC|GMT|[A-Za-z]+(/[A-Za-z0-9_+-]+)+))?)?\\\\s*)$')",
     );
     // The contract's own spelling first, then any spelling of one value (the first of case twins).
-    const c9 = "IF(LOWER(TRIM(`t`.`c9`, ' ')) = 'null', NULL, IF(TRIM(`t`.`c9`, ' ') = '', NULL, `t`.`c9`))";
+    const pad = dialect.literal(TEXT_PADDING);
+    const c9 = `IF(LOWER(TRIM(\`t\`.\`c9\`, ${pad})) = 'null', NULL, IF(TRIM(\`t\`.\`c9\`, ${pad}) = '', NULL, \`t\`.\`c9\`))`;
     expect(create).toContain(
-      `CASE WHEN ${c9} IN ('store', 'Store', ' pad ', 'ONLINE') THEN ${c9} ELSE CASE LOWER(TRIM(${c9}, ' ')) WHEN 'store' THEN 'store' WHEN 'store' THEN 'Store' WHEN 'pad' THEN ' pad ' WHEN 'online' THEN 'ONLINE' ELSE ${c9} END END AS \`__text_channel\``,
+      `CASE WHEN ${c9} IN ('store', 'Store', ' pad ', 'ONLINE') THEN ${c9} ELSE CASE LOWER(TRIM(${c9}, ${pad})) WHEN 'store' THEN 'store' WHEN 'store' THEN 'Store' WHEN 'pad' THEN ' pad ' WHEN 'online' THEN 'ONLINE' ELSE ${c9} END END AS \`__text_channel\``,
     );
   });
 

@@ -36,7 +36,9 @@ import {
   INGEST_MIDNIGHT_DATE,
   INGEST_NUMBER_REFUSALS,
   INGEST_PLACEHOLDER_DAY,
+  INGEST_SCIENTIFIC_TEXT,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
+  INGEST_SPREADSHEET_ERROR,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
   INGEST_ZONED_TIME,
@@ -51,11 +53,13 @@ import {
   repeatsInFileSelect,
   rowWord,
   type Source,
+  SPREADSHEET_ERRORS,
   type SqlRow,
   scanCsv,
   snapshotRejectsError,
   sql,
   type TableRef,
+  TEXT_PADDING,
   unmatchedColumns,
   volumeFlag,
   WarehouseError,
@@ -184,7 +188,7 @@ function enumerated(values: readonly string[], text: string, dialect: Dialect): 
   const lit = dialect.literal;
   // Spaces only, as DuckDB's trim(): a tab is part of the value on both warehouses.
   const folded = (v: string) => v.replace(/^ +| +$/g, '').toLowerCase();
-  return `CASE WHEN ${text} IN (${values.map(lit).join(', ')}) THEN ${text} ELSE CASE LOWER(TRIM(${text}, ' ')) ${values.map((v) => `WHEN ${lit(folded(v))} THEN ${lit(v)}`).join(' ')} ELSE ${text} END END`;
+  return `CASE WHEN ${text} IN (${values.map(lit).join(', ')}) THEN ${text} ELSE CASE LOWER(TRIM(${text}, ${dialect.literal(TEXT_PADDING)})) ${values.map((v) => `WHEN ${lit(folded(v))} THEN ${lit(v)}`).join(' ')} ELSE ${text} END END`;
 }
 
 /** The typed value of a column from its text; NULL when the text is not of the column's type. */
@@ -252,7 +256,7 @@ export function validationStatements(
     };
     // The word NULL, in any case, is no value in every column, as on DuckDB.
     const notNullWord = (column: string, value: string) =>
-      `IF(LOWER(TRIM(${fileColumn(column)}, ' ')) = 'null', NULL, ${value})`;
+      `IF(LOWER(TRIM(${fileColumn(column)}, ${dialect.literal(TEXT_PADDING)})) = 'null', NULL, ${value})`;
     const raw =
       origin.kind === 'constant'
         ? origin.value === ''
@@ -263,13 +267,16 @@ export function validationStatements(
           : notNullWord(
               origin.column,
               unpad
-                ? `NULLIF(TRIM(${fileColumn(origin.column)}, ' '), '')`
-                : `IF(TRIM(${fileColumn(origin.column)}, ' ') = ''${keptBlank(c, fileColumn(origin.column))}, NULL, ${fileColumn(origin.column)})`,
+                ? `NULLIF(TRIM(${fileColumn(origin.column)}, ${dialect.literal(TEXT_PADDING)}), '')`
+                : `IF(TRIM(${fileColumn(origin.column)}, ${dialect.literal(TEXT_PADDING)}) = ''${keptBlank(c, fileColumn(origin.column))}, NULL, ${fileColumn(origin.column)})`,
             );
     const map = Object.entries(mapping.values[c.name] ?? {});
     // Value maps see unpadded text in every column, as on DuckDB: a typed or enumerated
     // column's text is unpadded for them only (its reasons show the text as written).
-    const mapped = map.length && !unpad && origin.kind === 'file' ? `NULLIF(TRIM(${raw}, ' '), '')` : raw;
+    const mapped =
+      map.length && !unpad && origin.kind === 'file'
+        ? `NULLIF(TRIM(${raw}, ${dialect.literal(TEXT_PADDING)}), '')`
+        : raw;
     const value = map.length
       ? `CASE ${mapped} ${map.map(([a, b]) => `WHEN ${lit(a)} THEN ${mapsToNothing(b) ? 'CAST(NULL AS STRING)' : lit(b)}`).join(' ')} ELSE ${mapped} END`
       : raw;
@@ -428,7 +435,12 @@ export function validationStatements(
         out.push(`IF(REGEXP_CONTAINS(${text(c)}, ${lit(invisible)}), ${shown(says)}, NULL)`);
       }
       const [pattern, words] = INGEST_EXCEL_GUARD;
-      out.push(`IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}), ${shown(words)}, NULL)`);
+      const [scientific, notation] = INGEST_SCIENTIFIC_TEXT;
+      out.push(
+        `IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}), ${shown(words)}, NULL)`,
+        `IF(${text(c)} IN (${SPREADSHEET_ERRORS.map(lit).join(', ')}), ${shown(INGEST_SPREADSHEET_ERROR)}, NULL)`,
+        `IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${scientific})$`)}), ${shown(notation)}, NULL)`,
+      );
     }
     return out;
   });

@@ -216,13 +216,13 @@ const stringValue = fc
   .filter((s) => !s.includes('\0') && s.replace(/^ +| +$/g, '').toLowerCase() !== 'null');
 
 /** Text as a source holds it: without the spaces around it (trim takes spaces only). */
-const unpadded = (s: string) => s.replace(/^ +| +$/g, '');
+const unpadded = (s: string) => s.replace(/^[ \u00a0\u202f]+|[ \u00a0\u202f]+$/g, '');
 /** A key (`id`) holding an invisible character is refused (a key that would match nothing). */
 const INVISIBLE = new RegExp(INGEST_INVISIBLE_IN_KEY[0].replaceAll('\\x{', '\\u{'), 'u');
 const refusedKey = (column: ColumnPlan, s: string) => column.name === 'id' && INVISIBLE.test(s);
 
 /** DuckDB's lower(trim(x)) for ASCII text: trim takes spaces only. */
-const folded = (s: string) => s.replace(/^ +| +$/g, '').toLowerCase();
+const folded = (s: string) => unpadded(s).toLowerCase();
 
 function cellOf(column: ColumnPlan): fc.Arbitrary<Cell> {
   const good = goodCell(column);

@@ -10,7 +10,9 @@ import {
   INGEST_INEXACT_FLOAT,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_PLACEHOLDER_DAY,
+  INGEST_SCIENTIFIC_TEXT,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
+  INGEST_SPREADSHEET_ERROR,
   INGEST_ZONED_TIME,
   isMeshError,
   type Source,
@@ -873,7 +875,7 @@ describe('ingesting files into a source', () => {
     ]);
   });
 
-  it('refuses a key holding an invisible character, and keeps one in free text', async () => {
+  it('refuses a key holding an invisible character, unpads no-break spaces, and keeps one in free text', async () => {
     // Copied from a web page or a spreadsheet: O1 with a zero-width space is another key that
     // matches nothing, and every row joined on it would vanish from the figures.
     const path = file(
@@ -881,25 +883,64 @@ describe('ingesting files into a source', () => {
       [
         'order_id,channel,amount,items,ordered_at,note',
         'I1\u200b,store,1,1,2026-02-01 10:00:00,',
-        'I2\u00a0,store,1,1,2026-02-01 10:00:00,',
+        'I\u00a02,store,1,1,2026-02-01 10:00:00,',
         '\u2060I3,store,1,1,2026-02-01 10:00:00,',
         'I4,store,1,1,2026-02-01 10:00:00,family \u{1F468}\u200d\u{1F469}\u200d\u{1F467}',
         'Ä5,store,1,1,2026-02-01 10:00:00,',
+        // Padding of no-break spaces (as exports pad numbers in French formats) is padding.
+        'I6\u00a0,store,1,1,2026-02-01 10:00:00,\u202fkept inside\u00a0',
+        '"I\t7",store,1,1,2026-02-01 10:00:00,',
+        'I\u202f8,store,1,1,2026-02-01 10:00:00,',
         '',
       ].join('\n'),
     );
     const [, says] = INGEST_INVISIBLE_IN_KEY;
     expect(await ingest(path)).toMatchObject({
-      loaded: 2,
+      loaded: 3,
       sampleRejects: [
         { line: 2, reason: `order_id: "I1\u200b"${says}` },
-        { line: 3, reason: `order_id: "I2\u00a0"${says}` },
+        { line: 3, reason: `order_id: "I\u00a02"${says}` },
         { line: 4, reason: `order_id: "\u2060I3"${says}` },
+        { line: 8, reason: `order_id: "I\\t7"${says}` },
+        { line: 9, reason: `order_id: "I\u202f8"${says}` },
       ],
     });
     expect(await warehouse.query('SELECT order_id, note FROM shop.raw_orders ORDER BY order_id')).toEqual([
       { order_id: 'I4', note: 'family \u{1F468}\u200d\u{1F469}\u200d\u{1F467}' },
+      { order_id: 'I6', note: 'kept inside' },
       { order_id: 'Ä5', note: null },
+    ]);
+  });
+
+  it("refuses a spreadsheet's error cell and a number it showed in scientific notation in text columns", async () => {
+    // Excel writes an id of a dozen digits as 1.23457E+11: three orders become one. #N/A is a
+    // formula that failed, no customer or note.
+    const path = file(
+      'sheet.csv',
+      [
+        'order_id,channel,amount,items,ordered_at,note',
+        '1.23457E+11,store,1,1,2026-02-01 10:00:00,',
+        'S2,store,1,1,2026-02-01 10:00:00,#N/A',
+        'S3,store,1,1,2026-02-01 10:00:00,#REF!',
+        '1.23457E+011,store,1,1,2026-02-01 10:00:00,',
+        'S5,store,1,1,2026-02-01 10:00:00,#hashtag and 1.5E+3 inside text',
+        '1E+11,store,1,1,2026-02-01 10:00:00,',
+        '',
+      ].join('\n'),
+    );
+    const [, notation] = INGEST_SCIENTIFIC_TEXT;
+    expect(await ingest(path)).toMatchObject({
+      loaded: 2,
+      sampleRejects: [
+        { line: 2, reason: `order_id: "1.23457E+11"${notation}` },
+        { line: 3, reason: `note: "#N/A"${INGEST_SPREADSHEET_ERROR}` },
+        { line: 4, reason: `note: "#REF!"${INGEST_SPREADSHEET_ERROR}` },
+        { line: 5, reason: `order_id: "1.23457E+011"${notation}` },
+      ],
+    });
+    expect(await warehouse.query('SELECT order_id FROM shop.raw_orders ORDER BY order_id')).toEqual([
+      { order_id: '1E+11' },
+      { order_id: 'S5' },
     ]);
   });
 

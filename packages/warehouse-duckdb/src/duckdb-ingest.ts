@@ -15,7 +15,9 @@ import {
   INGEST_MIDNIGHT_DATE,
   INGEST_NUMBER_REFUSALS,
   INGEST_PLACEHOLDER_DAY,
+  INGEST_SCIENTIFIC_TEXT,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
+  INGEST_SPREADSHEET_ERROR,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
   INGEST_ZONED_TIME,
@@ -24,11 +26,15 @@ import {
   mapsToNothing,
   placeholderDays,
   type Source,
+  SPREADSHEET_ERRORS,
+  TEXT_PADDING,
 } from '@retail-mesh/sdk';
 import { duckdbDialect } from './duckdb-dialect.js';
 
 const q = (name: string) => duckdbDialect.quoteIdent(name);
 const lit = (value: string) => duckdbDialect.literal(value);
+/** What text is unpadded of (TEXT_PADDING), as SQL. */
+const PAD = lit(TEXT_PADDING);
 
 /**
  * DuckDB's reader of a file. A CSV is read with the dialect its scan found and the header's
@@ -98,7 +104,7 @@ function typed(column: ColumnSpec, text: string): string {
       return `CAST(COALESCE(TRY_CAST(${raw} AS DECIMAL(18,9)), TRY_CAST(${raw} AS DECIMAL(38,9))) AS ${duckdbDialect.columnType('decimal')})`;
     case 'boolean':
       // Padded as exports pad numbers and dates, which their patterns allow.
-      return `TRY_CAST(trim(${raw}, ' ') AS BOOLEAN)`;
+      return `TRY_CAST(trim(${raw}, ${PAD}) AS BOOLEAN)`;
     case 'date':
       return `COALESCE(TRY_CAST(${raw} AS DATE), CASE WHEN regexp_full_match(${text}, ${lit(INGEST_MIDNIGHT_DATE)}) THEN TRY_CAST(regexp_extract(${text}, ${lit(INGEST_MIDNIGHT_DATE)}, 1) AS DATE) END)`;
     default:
@@ -109,9 +115,8 @@ function typed(column: ColumnSpec, text: string): string {
 /**
  * Text without the spaces around it, and none at all when that leaves nothing: fixed-width and
  * legacy exports pad values (`O1   `), and a padded key would load as another entity beside
- * the real one. Spaces only, as on BigQuery (`trim(x, ' ')`: DuckDB's `trim(x)` also takes a
- * no-break space, and a key padded with one would load on one warehouse and be refused on the
- * other); a tab is part of the value. An enumeration keeps its text: its spelling is matched
+ * the real one. Spaces and no-break spaces (TEXT_PADDING), as on BigQuery: never `trim(x)`,
+ * whose set of spaces is DuckDB's own; a tab is part of the value. An enumeration keeps its text: its spelling is matched
  * ignoring those spaces (see `mappedRaw`), and text that matches none is rejected as written.
  */
 function unpadded(column: ColumnSpec, text: string): string {
@@ -124,10 +129,10 @@ function unpadded(column: ColumnSpec, text: string): string {
     // Spaces only are no value, unless the enumeration holds that very text.
     const blank = blankEnumValues(column);
     const kept = blank.length ? ` AND ${text} NOT IN (${blank.map(lit).join(', ')})` : '';
-    return `CASE WHEN trim(${text}, ' ') ILIKE 'null' OR (trim(${text}, ' ') = ''${kept}) THEN NULL ELSE ${text} END`;
+    return `CASE WHEN trim(${text}, ${PAD}) ILIKE 'null' OR (trim(${text}, ${PAD}) = ''${kept}) THEN NULL ELSE ${text} END`;
   }
   if (column.type !== 'string') return text;
-  return `CASE WHEN strlen(trim(${text}, ' ')) = 4 AND lower(trim(${text}, ' ')) = 'null' THEN NULL ELSE NULLIF(trim(${text}, ' '), '') END`;
+  return `CASE WHEN strlen(trim(${text}, ${PAD})) = 4 AND lower(trim(${text}, ${PAD})) = 'null' THEN NULL ELSE NULLIF(trim(${text}, ${PAD}), '') END`;
 }
 
 /**
@@ -136,11 +141,11 @@ function unpadded(column: ColumnSpec, text: string): string {
  * converts to nothing, and this is read only then, off the path of valid rows (a trim() of
  * every typed value cost 5% of an ingest of order lines).
  */
-const nullWord = (text: string) => `(trim(${text}, ' ') ILIKE 'null' OR trim(${text}, ' ') = '')`;
+const nullWord = (text: string) => `(trim(${text}, ${PAD}) ILIKE 'null' OR trim(${text}, ${PAD}) = '')`;
 
 /** Text without the spaces around it, and none when that leaves nothing: for a value map. */
 const unpaddedTyped = (text: string) =>
-  `CASE WHEN prefix(${text}, ' ') OR suffix(${text}, ' ') THEN NULLIF(trim(${text}, ' '), '') ELSE NULLIF(${text}, '') END`;
+  `CASE WHEN prefix(${text}, ' ') OR suffix(${text}, ' ') THEN NULLIF(trim(${text}, ${PAD}), '') ELSE NULLIF(${text}, '') END`;
 
 /**
  * A file column's value as text. Parquet writers of Hive, Impala and older parquet-mr store
@@ -208,7 +213,7 @@ function mappedRaw(
     const values = column.values.map(lit).join(', ');
     // Both sides without their surrounding spaces, so ` pad ` matches `PAD`.
     const folded = (v: string) => v.replace(/^ +| +$/g, '').toLowerCase();
-    raw = `CASE WHEN ${raw} IN (${values}) THEN ${raw} ELSE CASE lower(trim(${raw}, ' ')) ${column.values.map((v) => `WHEN ${lit(folded(v))} THEN ${lit(v)}`).join(' ')} ELSE ${raw} END END`;
+    raw = `CASE WHEN ${raw} IN (${values}) THEN ${raw} ELSE CASE lower(trim(${raw}, ${PAD})) ${column.values.map((v) => `WHEN ${lit(folded(v))} THEN ${lit(v)}`).join(' ')} ELSE ${raw} END END`;
   }
   return raw;
 }
@@ -369,15 +374,19 @@ export function validationSql(
       );
     } else if (c.type === 'string') {
       if (c.key && origin.kind === 'file') {
-        // Only text with a character past ASCII is searched: a byte count against a character count.
+        // Only text with a tab or a character past ASCII is searched (a byte count against a
+        // character count): the pattern's other characters are all past ASCII.
         const [invisible, says] = INGEST_INVISIBLE_IN_KEY;
         reasons.push(
-          `CASE WHEN strlen(${raw}) <> length(${raw}) AND regexp_matches(${raw}, ${lit(invisible)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(says)} END`,
+          `CASE WHEN (strlen(${raw}) <> length(${raw}) OR strpos(${raw}, chr(9)) > 0) AND regexp_matches(${raw}, ${lit(invisible)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(says)} END`,
         );
       }
       const [pattern, words] = INGEST_EXCEL_GUARD;
+      const [scientific, notation] = INGEST_SCIENTIFIC_TEXT;
+      // A spreadsheet's error cell, or a number it showed in scientific notation: the cheap
+      // tests first (a first character, a substring), the list or the pattern only then.
       reasons.push(
-        `CASE WHEN ${raw} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} END`,
+        `CASE WHEN ${raw} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} WHEN prefix(${raw}, '#') AND ${raw} IN (${SPREADSHEET_ERRORS.map(lit).join(', ')}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_SPREADSHEET_ERROR)} WHEN contains(${raw}, 'E+') AND regexp_full_match(${raw}, ${lit(scientific)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(notation)} END`,
       );
     }
   });

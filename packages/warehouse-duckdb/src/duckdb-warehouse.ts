@@ -56,6 +56,7 @@ import {
   type TableLayout,
   type TableRef,
   type TableStats,
+  TEXT_PADDING,
   UsageError,
   unmatchedColumns,
   volumeFlag,
@@ -115,9 +116,10 @@ function unpadLogSql(source: Source): string | undefined {
   const text = source.columns.filter((c) => c.type === 'string' && !c.values?.length);
   if (!text.length) return undefined;
   const set = text.map(
-    (c) => `${q(c.name)} = ${c.nullable ? `NULLIF(trim(${q(c.name)}, ' '), '')` : `trim(${q(c.name)}, ' ')`}`,
+    (c) =>
+      `${q(c.name)} = ${c.nullable ? `NULLIF(trim(${q(c.name)}, ${lit(TEXT_PADDING)}), '')` : `trim(${q(c.name)}, ${lit(TEXT_PADDING)})`}`,
   );
-  return `UPDATE ${table(source.log)} SET ${set.join(', ')} WHERE ${text.map((c) => `${q(c.name)} <> trim(${q(c.name)}, ' ')`).join(' OR ')}`;
+  return `UPDATE ${table(source.log)} SET ${set.join(', ')} WHERE ${text.map((c) => `${q(c.name)} <> trim(${q(c.name)}, ${lit(TEXT_PADDING)})`).join(' OR ')}`;
 }
 const TOUCHED = duckdbDialect.quoteIdent('__mesh_touched_keys');
 
