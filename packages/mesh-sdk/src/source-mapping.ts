@@ -825,6 +825,17 @@ export const INGEST_SCIENTIFIC_TEXT: readonly [pattern: string, words: string] =
 export const TEXT_PADDING = ' \u00a0\u202f';
 
 /**
+ * A date alone in a source's cursor, a timestamp (what a spreadsheet leaves of a time in a cell
+ * formatted as a date): read as midnight, it ranks below every revision saved later that day,
+ * so a newer revision would not become current, silently. Refused in the cursor column, on
+ * every warehouse alike; other timestamp columns read a date as its midnight.
+ */
+export const INGEST_DATE_ONLY_CURSOR: readonly [pattern: string, words: string] = [
+  `\\s*${DATE_TEXT}\\s*`,
+  " is a date without its time, in the column that orders a key's revisions: read as midnight, this revision would rank below any saved later that day; export the time too",
+];
+
+/**
  * What a reject's position is called: a CSV's physical line, a Parquet file's row (it has no
  * lines, and `file.parquet:1` would send a reader to a line of binary).
  *

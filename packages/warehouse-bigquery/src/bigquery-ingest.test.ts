@@ -15,6 +15,7 @@ import {
   EMPTY_MAPPING,
   type FileIngester,
   INGEST_BEFORE_EARLIEST_DAY,
+  INGEST_DATE_ONLY_CURSOR,
   INGEST_INEXACT_FLOAT,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_PLACEHOLDER_DAY,
@@ -1336,6 +1337,33 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       null,
       `id: "#N/A"${INGEST_SPREADSHEET_ERROR}`,
       null,
+      null,
+    ]);
+  });
+
+  it('refuses a date without its time in the cursor of revisions, as DuckDB does', async () => {
+    const prices = defineSource({
+      domain: shop,
+      name: 'prices',
+      description: 'Prices, one row per revision',
+      mode: 'upsert',
+      cursor: 'updated_at',
+      schema: z.object({
+        sku: z.string().describe('SKU').meta({ key: true }),
+        listed_at: z.date().describe('When first listed'),
+        updated_at: z.date().describe('When saved'),
+      }),
+    });
+    const rows = await validate(prices, {
+      format: 'csv',
+      header: ['sku', 'listed_at', 'updated_at'],
+      records: [
+        ['K1', '2026-01-05', '2026-10-14'],
+        ['K2', '2026-01-05', '2026-10-14 18:26:45'],
+      ],
+    });
+    expect(rows.map((r) => r.reason)).toEqual([
+      `updated_at: "2026-10-14"${INGEST_DATE_ONLY_CURSOR[1]}`,
       null,
     ]);
   });

@@ -27,6 +27,7 @@ import {
   erasingBatchError,
   fitFile,
   INGEST_BEFORE_EARLIEST_DAY,
+  INGEST_DATE_ONLY_CURSOR,
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_EARLIEST_DAY,
   INGEST_EXCEL_GUARD,
@@ -401,6 +402,12 @@ export function validationStatements(
       out.push(
         `IF(${value} < ${day(INGEST_EARLIEST_DAY)}, ${shown(INGEST_BEFORE_EARLIEST_DAY)}, NULL)`,
         `IF(${value} IN (${placeholderDays(c.type).map(day).join(', ')}), ${shown(INGEST_PLACEHOLDER_DAY)}, NULL)`,
+      );
+    }
+    if (c.type === 'timestamp' && source.cursor === c.name) {
+      const [pattern, words] = INGEST_DATE_ONLY_CURSOR;
+      out.push(
+        `IF(${value} IS NOT NULL AND REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}), ${shown(words)}, NULL)`,
       );
     }
     if (c.type === 'timestamp') {

@@ -7,6 +7,7 @@ import {
   defineSource,
   ensureSources,
   INGEST_BEFORE_EARLIEST_DAY,
+  INGEST_DATE_ONLY_CURSOR,
   INGEST_INEXACT_FLOAT,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_PLACEHOLDER_DAY,
@@ -778,6 +779,46 @@ describe('ingesting files into a source', () => {
     expect(await warehouse.ingestFile(counted, counts)).toMatchObject({ loaded: 2, rejected: 0 });
     expect(await warehouse.query('SELECT sku, stock FROM shop.raw_counted')).toEqual([
       { sku: 'K1', stock: 3 },
+    ]);
+  });
+
+  it('refuses a date without its time in the cursor of revisions, and reads one as midnight elsewhere', async () => {
+    // A spreadsheet keeps the date of a cell formatted as one: read as midnight, the newer price
+    // would rank below the revision saved that evening and silently not become current.
+    const prices = defineSource({
+      domain: shop,
+      name: 'prices',
+      description: 'Prices, one row per revision',
+      mode: 'upsert',
+      cursor: 'updated_at',
+      schema: z.object({
+        sku: z.string().describe('SKU').meta({ key: true }),
+        price: z.number().meta({ type: 'decimal' }).describe('Price'),
+        listed_at: z.date().describe('When first listed'),
+        updated_at: z.date().describe('When saved'),
+      }),
+    });
+    if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
+    const first = file(
+      'prices-1.csv',
+      'sku,price,listed_at,updated_at\nK1,366.59,2026-01-05,2026-10-14 18:26:45\n',
+    );
+    expect(await warehouse.ingestFile(prices, first)).toMatchObject({ loaded: 1, rejected: 0 });
+    const again = file(
+      'prices-2.csv',
+      'sku,price,listed_at,updated_at\nK1,399.00,2026-01-05,2026-10-14\nK2,5.00,2026-02-01,2026-10-15 09:00:00\n',
+    );
+    expect(await warehouse.ingestFile(prices, again)).toMatchObject({
+      loaded: 1,
+      sampleRejects: [{ line: 2, reason: `updated_at: "2026-10-14"${INGEST_DATE_ONLY_CURSOR[1]}` }],
+    });
+    expect(
+      await warehouse.query(
+        'SELECT sku, CAST(price AS VARCHAR) AS price, CAST(listed_at AS VARCHAR) AS listed FROM shop.raw_prices ORDER BY sku',
+      ),
+    ).toEqual([
+      { sku: 'K1', price: '366.590000000', listed: '2026-01-05 00:00:00' },
+      { sku: 'K2', price: '5.000000000', listed: '2026-02-01 00:00:00' },
     ]);
   });
 

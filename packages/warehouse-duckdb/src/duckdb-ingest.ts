@@ -6,6 +6,7 @@ import {
   type CsvScan,
   columnBounds,
   INGEST_BEFORE_EARLIEST_DAY,
+  INGEST_DATE_ONLY_CURSOR,
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_EARLIEST_DAY,
   INGEST_EXCEL_GUARD,
@@ -344,6 +345,12 @@ export function validationSql(
       const day = (d: string) => (c.type === 'date' ? `DATE '${d}'` : `TIMESTAMP '${d} 00:00:00'`);
       reasons.push(
         `CASE WHEN ${value} >= ${day('0001-01-01')} AND ${value} < ${day(INGEST_EARLIEST_DAY)} THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_BEFORE_EARLIEST_DAY)} WHEN ${value} IN (${placeholderDays(c.type).map(day).join(', ')}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_PLACEHOLDER_DAY)} END`,
+      );
+    }
+    if (c.type === 'timestamp' && source.cursor === c.name) {
+      const [pattern, words] = INGEST_DATE_ONLY_CURSOR;
+      reasons.push(
+        `CASE WHEN ${value} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} END`,
       );
     }
     if (c.type === 'timestamp') {
