@@ -615,6 +615,9 @@ export const INGEST_EXCEL_GUARD: readonly [pattern: string, words: string] = [
  */
 export const INGEST_INEXACT_FLOAT =
   ' is a floating-point number of the file past 2^53, whose last digits are lost: export the column as integers or text';
+/** As INGEST_INEXACT_FLOAT, for a 32-bit float (Parquet FLOAT), exact up to 2^24 only. */
+export const INGEST_INEXACT_SINGLE =
+  ' is a 32-bit floating-point number of the file past 2^24, whose last digits are lost: export the column as integers or text';
 
 /**
  * A date written as a timestamp at midnight, UTC or zone-less (pandas writes date columns so,

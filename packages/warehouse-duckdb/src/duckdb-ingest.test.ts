@@ -9,6 +9,7 @@ import {
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DATE_ONLY_CURSOR,
   INGEST_INEXACT_FLOAT,
+  INGEST_INEXACT_SINGLE,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_PLACEHOLDER_DAY,
   INGEST_SCIENTIFIC_TEXT,
@@ -1292,6 +1293,30 @@ describe('ingesting files into a source', () => {
       { store_id: 'S5', d: '1970-01-01' },
       { store_id: 'S6', d: '1000-01-01' },
       { store_id: 'S7', d: null },
+    ]);
+  });
+
+  it('reads a Parquet decimal without the zeros of its scale, and refuses a 32-bit float id past 2^24', async () => {
+    // An Oracle NUMBER through AWS DMS arrives as DECIMAL(38,10): 1001.0000000000 is the id
+    // 1001 of every other export. A FLOAT holds 123456789 as 123456792: two ids become one.
+    const path = join(dir, 'typed-ids.parquet');
+    await warehouse.query(
+      `COPY (SELECT CAST(1001 AS DECIMAL(38,10)) AS order_id, 'store' AS channel, CAST(12.5 AS DECIMAL(38,10)) AS amount, 1 AS items, TIMESTAMP '2026-10-03 09:00:00' AS ordered_at, CAST(16777215 AS FLOAT) AS note
+             UNION ALL SELECT CAST(2002 AS DECIMAL(38,10)), 'store', CAST(3 AS DECIMAL(38,10)), 1, TIMESTAMP '2026-10-03 09:00:00', CAST(123456789 AS FLOAT)
+             UNION ALL SELECT CAST(-7.25 AS DECIMAL(38,10)), 'store', CAST(3 AS DECIMAL(38,10)), 1, TIMESTAMP '2026-10-03 09:00:00', NULL) TO '${path}' (FORMAT parquet)`,
+    );
+    expect(await ingest(path)).toMatchObject({
+      rows: 3,
+      loaded: 2,
+      sampleRejects: [{ line: 2, reason: `note: "123456790.0"${INGEST_INEXACT_SINGLE}` }],
+    });
+    expect(
+      await warehouse.query(
+        'SELECT order_id, CAST(amount AS VARCHAR) AS amount, note FROM shop.raw_orders ORDER BY order_id',
+      ),
+    ).toEqual([
+      { order_id: '-7.25', amount: '3.000000000', note: null },
+      { order_id: '1001', amount: '12.500000000', note: '16777215' },
     ]);
   });
 

@@ -11,6 +11,7 @@ import {
   INGEST_EARLIEST_DAY,
   INGEST_EXCEL_GUARD,
   INGEST_INEXACT_FLOAT,
+  INGEST_INEXACT_SINGLE,
   INGEST_INTEGER_REFUSALS,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_MIDNIGHT_DATE,
@@ -160,12 +161,21 @@ function fileText(column: string, files: FileColumnTypes): string {
   const value = `t.${q(column)}`;
   if (files.binary.has(column)) return `try(decode(${value}))`;
   if (files.floating.has(column))
-    return `CASE WHEN isfinite(${value}) AND ${value} = trunc(${value}) AND abs(${value}) < ${WHOLE_FLOAT_LIMIT} THEN CAST(CAST(${value} AS BIGINT) AS VARCHAR) ELSE CAST(${value} AS VARCHAR) END`;
+    return `CASE WHEN isfinite(${value}) AND ${value} = trunc(${value}) AND abs(${value}) < ${wholeLimit(column, files)} THEN CAST(CAST(${value} AS BIGINT) AS VARCHAR) ELSE CAST(${value} AS VARCHAR) END`;
+  // A Parquet DECIMAL reads with its scale (`1001.0000000000`, an Oracle NUMBER through AWS
+  // DMS): written as BigQuery writes a NUMERIC, without trailing zeros, so ids match other
+  // exports of them (`1001`) and the same file loads alike on both warehouses.
+  if (files.decimal?.has(column))
+    return `CASE WHEN ${value} = trunc(${value}) THEN CAST(CAST(${value} AS HUGEINT) AS VARCHAR) ELSE rtrim(rtrim(CAST(${value} AS VARCHAR), '0'), '.') END`;
   return `CAST(${value} AS VARCHAR)`;
 }
 
 /** Whole numbers below this (2^53) are exact in a double, and so are their digits. */
 const WHOLE_FLOAT_LIMIT = '9007199254740992';
+/** The same for a 32-bit float (2^24): 123456789 stored as FLOAT reads 123456792. */
+const WHOLE_SINGLE_LIMIT = '16777216';
+const wholeLimit = (column: string, files: FileColumnTypes) =>
+  files.single?.has(column) ? WHOLE_SINGLE_LIMIT : WHOLE_FLOAT_LIMIT;
 
 /** What the file's own types say of its columns, where they change how a value reads. */
 export interface FileColumnTypes {
@@ -175,6 +185,10 @@ export interface FileColumnTypes {
   readonly nested: ReadonlyMap<string, string>;
   /** Floating-point columns (FLOAT, DOUBLE): a whole number reads without a fraction. */
   readonly floating: ReadonlySet<string>;
+  /** Of those, the 32-bit ones (FLOAT): exact to 2^24 only. */
+  readonly single?: ReadonlySet<string>;
+  /** Decimal columns: read without the zeros of their scale. */
+  readonly decimal?: ReadonlySet<string>;
 }
 
 /** A CSV file's columns: text, all of them. */
@@ -261,9 +275,12 @@ export function validationSql(
       // A float past 2^53 has lost its last digits before it was written: no id of anything
       // (123456789012345678 reads 1.2345678901234568e+17), and no other export's spelling.
       const float = `t.${q(origin.column)}`;
-      inner.push(`isfinite(${float}) AND abs(${float}) >= ${WHOLE_FLOAT_LIMIT} AS __inexact_${i}`);
+      const single = files.single?.has(origin.column) === true;
+      inner.push(
+        `isfinite(${float}) AND abs(${float}) >= ${wholeLimit(origin.column, files)} AS __inexact_${i}`,
+      );
       reasons.push(
-        `CASE WHEN __inexact_${i} THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_INEXACT_FLOAT)} END`,
+        `CASE WHEN __inexact_${i} THEN ${label} || ': ' || to_json(${raw}) || ${lit(single ? INGEST_INEXACT_SINGLE : INGEST_INEXACT_FLOAT)} END`,
       );
     }
     const nestedType = origin.kind === 'file' ? nested.get(origin.column) : undefined;

@@ -1711,6 +1711,8 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           new Set(described.filter((r) => test(String(r.column_type))).map((r) => String(r.column_name)));
         const binary = ofType((type) => type === 'BLOB');
         const floating = ofType((type) => type === 'DOUBLE' || type === 'FLOAT');
+        const single = ofType((type) => type === 'FLOAT');
+        const decimal = ofType((type) => type.startsWith('DECIMAL'));
         // Parquet lists, structs and maps: many values, or named parts, where a source column
         // holds one value. As text they would load (`[Leeds]`, `{'city': Leeds}`): refused.
         const nested = new Map(
@@ -1737,7 +1739,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           line = { select: `t.rowid + ${format === 'csv' ? 2 : 1}` };
         }
         await this.run(
-          `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line, { binary, nested, floating }, scan?.delimiter)}`,
+          `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line, { binary, nested, floating, single, decimal }, scan?.delimiter)}`,
         );
         if (source.mode === 'append' || (source.mode === 'snapshot' && !source.cursor)) {
           // A later copy of an event or of a snapshot's key with other values would be dropped
