@@ -66,6 +66,18 @@ describe('scanCsv', () => {
     expect([...scan.lines!]).toEqual([2, 4, 7]);
   });
 
+  it('skips a line of delimiters alone, as a spreadsheet writes its formatted but empty rows', async () => {
+    const scan = await scanCsv(file('a,b,c\n1,x,y\n,,\n , ,\n2,z,w\n,,\n'));
+    expect(scan.records).toBe(2);
+    expect(scan.rejects).toEqual([]);
+    expect([...scan.lines!]).toEqual([2, 5]);
+    const tabs = await scanCsv(file('a\tb\n1\tx\n\t\n'));
+    expect([tabs.records, tabs.rejects.length]).toEqual([1, 0]);
+    // A quoted empty field is a value written: the line is a record.
+    const quoted = await scanCsv(file('a,b\n"",""\n'));
+    expect(quoted.records).toBe(1);
+  });
+
   it('refuses a file whole when a quote never closes: the rows after it cannot be known', async () => {
     const scan = await scanCsv(file('a,b\n1,x\n2,"open\n3,y\n'));
     expect(scan.unreadable).toBe(
@@ -100,6 +112,14 @@ describe('scanCsv', () => {
   it('says why a file cannot be read: empty, not UTF-8', async () => {
     expect((await scanCsv(file(''))).unreadable).toMatch(/empty/);
     expect((await scanCsv(file(Buffer.from([0x61, 0x0a, 0xff, 0xfe, 0x0a])))).unreadable).toMatch(/UTF-8/);
+  });
+
+  it('names UTF-16 without its byte order mark, as SQL Server writes it', async () => {
+    const text = 'order_id,amount\r\nO1,12.50\r\n';
+    const le = await scanCsv(file(Buffer.from(text, 'utf16le')));
+    expect(le.unreadable).toMatch(/^is UTF-16 LE encoded, without a byte order mark/);
+    const be = Buffer.from(text, 'utf16le').swap16();
+    expect((await scanCsv(file(be))).unreadable).toMatch(/^is UTF-16 BE encoded, without a byte order mark/);
   });
 
   it('says what a file that is no CSV is: compressed, an archive or workbook, Parquet, JSON', async () => {

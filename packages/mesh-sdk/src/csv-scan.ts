@@ -224,8 +224,9 @@ export async function scanCsv(file: string): Promise<CsvScan> {
       twoBack = previous;
       previous = b;
       if (b === CR) continue; // CRLF, or a stray CR before the newline
-      // A line of spaces (and tabs, where they do not delimit) is blank, as an empty line is.
-      if (b !== SPACE && (b !== TAB || delimiter === TAB)) recordIsEmpty = false;
+      // A line of spaces and tabs is blank, as an empty line is; so is a line of delimiters
+      // alone (`,,,,`: a spreadsheet's formatted but empty row).
+      if (b !== SPACE && b !== TAB && b !== delimiter) recordIsEmpty = false;
       if (b === delimiter) {
         fields++;
         fieldStart = true;
@@ -526,6 +527,21 @@ function notCsv(head: Buffer): string | undefined {
     return 'is gzip-compressed (compressed file): decompress it (gunzip) and ingest the CSV inside';
   if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
     return `is UTF-16 ${head[0] === 0xff ? 'LE' : 'BE'} encoded (it starts with the byte order mark ${head[0] === 0xff ? 'FF FE' : 'FE FF'}): save or re-export it as CSV UTF-8 and ingest that`;
+  // UTF-16 without its byte order mark (SQL Server's `bcp -w`): text of ASCII letters has a NUL
+  // in every other byte, which no CSV of UTF-8 has.
+  const pairs = Math.min(16, Math.floor(head.length / 2));
+  if (pairs >= 4) {
+    const at = (parity: number) => {
+      let nul = 0;
+      for (let i = 0; i < pairs; i++) if (head[2 * i + parity] === 0) nul++;
+      return nul;
+    };
+    const [even, odd] = [at(0), at(1)];
+    if (odd === pairs && even === 0)
+      return 'is UTF-16 LE encoded, without a byte order mark (a NUL byte after each letter): save or re-export it as CSV UTF-8 and ingest that';
+    if (even === pairs && odd === 0)
+      return 'is UTF-16 BE encoded, without a byte order mark (a NUL byte before each letter): save or re-export it as CSV UTF-8 and ingest that';
+  }
   const magic = head.subarray(0, 4).toString('latin1');
   if (magic === 'PK\x03\x04')
     return 'is a ZIP archive or an Excel workbook (not a CSV): extract the CSV, or save the sheet as CSV UTF-8, and ingest that';

@@ -620,12 +620,13 @@ export const INGEST_INEXACT_SINGLE =
   ' is a 32-bit floating-point number of the file past 2^24, whose last digits are lost: export the column as integers or text';
 
 /**
- * A date written as a timestamp at midnight, UTC or zone-less (pandas writes date columns so,
- * and a Parquet TIMESTAMP reads so as text): its date, the one group. Any other time of day is
- * no date. On every warehouse alike.
+ * A date written as a timestamp at midnight, UTC (`Z`, `+00:00`, `+0000`) or zone-less (pandas
+ * writes date columns so, and a Parquet TIMESTAMP reads so as text): its date, the one group.
+ * Any other time of day, or midnight at another offset (another day in UTC), is no date. On
+ * every warehouse alike.
  */
 export const INGEST_MIDNIGHT_DATE =
-  '\\s*([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})[ T]00:00(?::00(?:\\.0{1,9})?)?Z?\\s*';
+  '\\s*([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})[ T]00:00(?::00(?:\\.0{1,9})?)?(?:Z|[+-]00(?::?00)?)?\\s*';
 
 /**
  * What follows a decimal's text that has a number's form but does not convert: the warehouses

@@ -1480,12 +1480,18 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
         record('a', { day: '2026-01-02T00:00:00' }),
         record('b', { day: '2026-01-02 00:00:00.000' }),
         record('c', { day: '2026-01-02 10:00:00' }),
+        record('d', { day: '2026-01-05 00:00:00+00:00' }),
+        record('e', { day: '2026-01-06T00:00:00.000+0000' }),
+        record('f', { day: '2026-01-07T00:00:00+01:00' }),
       ]),
     );
     expect(rows.map((r) => [r.reason, r.values.day])).toEqual([
       [null, '2026-01-02'],
       [null, '2026-01-02'],
       ['day: "2026-01-02 10:00:00" is not a valid date', null],
+      [null, '2026-01-05'],
+      [null, '2026-01-06'],
+      ['day: "2026-01-07T00:00:00+01:00" is not a valid date', null],
     ]);
   });
 

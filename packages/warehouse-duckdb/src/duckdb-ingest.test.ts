@@ -861,12 +861,17 @@ describe('ingesting files into a source', () => {
     if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
     const path = file(
       'openings.csv',
-      'store_id,opened_on\nS1,2025-01-02T00:00:00\nS2,2025-01-03 00:00:00.000\nS3,2025-01-04 10:00:00\n',
+      'store_id,opened_on\nS1,2025-01-02T00:00:00\nS2,2025-01-03 00:00:00.000\nS3,2025-01-04 10:00:00\nS4,2025-01-05 00:00:00+00:00\nS5,2025-01-06T00:00:00.000+0000\nS6,2025-01-07T00:00:00+01:00\n',
     );
+    // Midnight in UTC, however written (pandas writes +00:00 for a zone-aware value), is its
+    // date; midnight at another offset is another day in UTC, and no date.
     expect(await warehouse.ingestFile(openings, path)).toMatchObject({
-      loaded: 2,
-      rejected: 1,
-      sampleRejects: [{ line: 4, reason: 'opened_on: "2025-01-04 10:00:00" is not a valid date' }],
+      loaded: 4,
+      rejected: 2,
+      sampleRejects: [
+        { line: 4, reason: 'opened_on: "2025-01-04 10:00:00" is not a valid date' },
+        { line: 7, reason: 'opened_on: "2025-01-07T00:00:00+01:00" is not a valid date' },
+      ],
     });
     expect(
       await warehouse.query(
@@ -875,6 +880,8 @@ describe('ingesting files into a source', () => {
     ).toEqual([
       { store_id: 'S1', d: '2025-01-02' },
       { store_id: 'S2', d: '2025-01-03' },
+      { store_id: 'S4', d: '2025-01-05' },
+      { store_id: 'S5', d: '2025-01-06' },
     ]);
   });
 
