@@ -692,6 +692,19 @@ export const INGEST_SEMICOLON_NUMBER_REFUSALS: ReadonlyArray<readonly [pattern: 
   ],
 ];
 /**
+ * As INGEST_SEMICOLON_NUMBER_REFUSALS, in a CSV file of any other delimiter that writes a decimal
+ * comma in a number somewhere (`12,50`, refused itself): such a file is written where the comma
+ * is the decimal mark (a German spreadsheet saved as text, tab-delimited), so its `1.500` is
+ * 1500 there. Fixing only the refused `12,50` by hand would otherwise load 1.500 as 1.5 and
+ * publish a figure wrong by a thousand as healthy. On every warehouse alike.
+ */
+export const INGEST_DECIMAL_COMMA_FILE_REFUSALS: ReadonlyArray<readonly [pattern: string, words: string]> = [
+  [
+    '\\s*[+-]?[0-9]{1,3}(\\.[0-9]{3})+\\s*',
+    ' has a dot before three digits in a file that writes a decimal comma elsewhere (12,50): a thousands separator (1.500 for 1500) or a decimal point (for 1.5); export numbers without separators and with a decimal point',
+  ],
+];
+/**
  * Text of a timestamp the patterns above refuse for a reason worth its own words, on every
  * warehouse alike: a zone abbreviation names several zones (BST is British Summer Time and
  * Bangladesh Standard Time, IST India, Ireland and Israel) and a reader picks one silently; no

@@ -16,6 +16,7 @@ import {
   type FileIngester,
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DATE_ONLY_CURSOR,
+  INGEST_DECIMAL_COMMA_FILE_REFUSALS,
   INGEST_INEXACT_FLOAT,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_PLACEHOLDER_DAY,
@@ -1365,6 +1366,30 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     expect(rows.map((r) => r.reason)).toEqual([
       `updated_at: "2026-10-14"${INGEST_DATE_ONLY_CURSOR[1]}`,
       null,
+    ]);
+  });
+
+  it('refuses a dot before three digits in a file that writes a decimal comma elsewhere, as DuckDB does', async () => {
+    const records = [
+      record('T0', { price: '1.500' }),
+      record('T1', { amount: '12,50' }),
+      record('T2', { price: '2.5' }),
+    ];
+    const tabs = await validate(rules, { format: 'csv', header: HEADER, records, delimiter: '\t' });
+    expect(tabs.map((r) => r.reason)).toEqual([
+      `price: "1.500"${INGEST_DECIMAL_COMMA_FILE_REFUSALS[0]![1]}`,
+      'amount: "12,50" has a decimal comma: write a decimal point (12.50), or export the file with one',
+      null,
+    ]);
+    const plain = await validate(rules, {
+      format: 'csv',
+      header: HEADER,
+      records: [records[0]!, records[2]!],
+      delimiter: '\t',
+    });
+    expect(plain.map((r) => [r.reason, r.values.price])).toEqual([
+      [null, '1.5'],
+      [null, '2.5'],
     ]);
   });
 

@@ -28,6 +28,7 @@ import {
   fitFile,
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DATE_ONLY_CURSOR,
+  INGEST_DECIMAL_COMMA_FILE_REFUSALS,
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_EARLIEST_DAY,
   INGEST_EXCEL_GUARD,
@@ -319,6 +320,24 @@ export function validationStatements(
       `${type.startsWith('ARRAY') ? `ARRAY_LENGTH(${column}) > 0` : `${column} IS NOT NULL`} AS ${isNested(c)}`,
     );
   }
+  // As on DuckDB: whether the CSV is written with decimal commas (delimited by semicolons, or a
+  // number of it written with one), so that its `1.500` is refused.
+  const numberColumns = [
+    ...new Set(
+      source.columns.flatMap((c) => {
+        const from = fromFile(c);
+        return (c.type === 'decimal' || c.type === 'number') && from !== undefined ? [from] : [];
+      }),
+    ),
+  ];
+  const [decimalComma] = INGEST_NUMBER_REFUSALS[0]!;
+  const commaFile =
+    !csv || !numberColumns.length
+      ? undefined
+      : staged.delimiter === ';'
+        ? 'TRUE'
+        : `(SELECT COALESCE(LOGICAL_OR(${numberColumns.map((f) => `REGEXP_CONTAINS(${fileColumn(f)}, ${lit(`^(?:${decimalComma})$`)})`).join(' OR ')}), FALSE) FROM ${dialect.tableName(staged.table)} AS ${q('t')})`;
+  if (commaFile) texts.push(`${commaFile} AS ${q('__comma_file')}`);
   // CSV: lines travel with the rows (a load job keeps no order). Parquet has rows, not lines: they
   // are numbered by ROW_NUMBER() OVER (), in an order BigQuery does not promise to be the file's.
   const line = csv ? `${q('t')}.${q('__line')}` : 'ROW_NUMBER() OVER ()';
@@ -340,9 +359,13 @@ export function validationStatements(
     const value = q(c.name);
     const utf8 = binaryChecked.includes(c);
     if (utf8) out.push(`IF(${notUtf8(c)}, ${lit(`${label}: is not UTF-8 text`)}, NULL)`);
-    if ((c.type === 'decimal' || c.type === 'number') && staged.delimiter === ';' && from !== undefined)
-      for (const [pattern, words] of INGEST_SEMICOLON_NUMBER_REFUSALS)
-        out.push(`IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}), ${shown(words)}, NULL)`);
+    if ((c.type === 'decimal' || c.type === 'number') && commaFile && from !== undefined)
+      for (const [pattern, words] of staged.delimiter === ';'
+        ? INGEST_SEMICOLON_NUMBER_REFUSALS
+        : INGEST_DECIMAL_COMMA_FILE_REFUSALS)
+        out.push(
+          `IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}) AND ${q('__comma_file')}, ${shown(words)}, NULL)`,
+        );
     if (floatChecked.includes(c)) out.push(`IF(${inexact(c)}, ${shown(INGEST_INEXACT_FLOAT)}, NULL)`);
     const many = nestedChecked.includes(c);
     if (many) {

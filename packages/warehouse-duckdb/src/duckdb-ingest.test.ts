@@ -8,6 +8,7 @@ import {
   ensureSources,
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DATE_ONLY_CURSOR,
+  INGEST_DECIMAL_COMMA_FILE_REFUSALS,
   INGEST_INEXACT_FLOAT,
   INGEST_INEXACT_SINGLE,
   INGEST_INVISIBLE_IN_KEY,
@@ -1324,6 +1325,44 @@ describe('ingesting files into a source', () => {
     ).toEqual([
       { order_id: '-7.25', amount: '3.000000000', note: null },
       { order_id: '1001', amount: '12.500000000', note: '16777215' },
+    ]);
+  });
+
+  it('refuses a dot before three digits in a file that writes a decimal comma elsewhere, whatever its delimiter', async () => {
+    // A German spreadsheet saved as text (tab-delimited): 12,50 is refused, and fixing that row
+    // alone by hand must not load 1.500 as 1.5.
+    const header = 'order_id\tchannel\tamount\titems\tordered_at\tnote';
+    const tabs = file(
+      'de.tsv.csv',
+      [
+        header,
+        'D1\tstore\t1.500\t1\t2026-10-01 10:00:00\t',
+        'D2\tstore\t12,50\t1\t2026-10-01 10:00:00\t',
+        'D3\tstore\t2.5\t1\t2026-10-01 10:00:00\t',
+        '',
+      ].join('\n'),
+    );
+    expect(await ingest(tabs)).toMatchObject({
+      loaded: 1,
+      sampleRejects: [
+        { line: 2, reason: `amount: "1.500"${INGEST_DECIMAL_COMMA_FILE_REFUSALS[0]![1]}` },
+        {
+          line: 3,
+          reason:
+            'amount: "12,50" has a decimal comma: write a decimal point (12.50), or export the file with one',
+        },
+      ],
+    });
+    // Without a decimal comma anywhere, the dot is a decimal point.
+    const plain = file('uk.tsv.csv', `${header}\nD4\tstore\t1.500\t1\t2026-10-01 10:00:00\t\n`);
+    expect(await ingest(plain)).toMatchObject({ loaded: 1, rejected: 0 });
+    expect(
+      await warehouse.query(
+        'SELECT order_id, CAST(amount AS VARCHAR) AS amount FROM shop.raw_orders ORDER BY 1',
+      ),
+    ).toEqual([
+      { order_id: 'D3', amount: '2.500000000' },
+      { order_id: 'D4', amount: '1.500000000' },
     ]);
   });
 

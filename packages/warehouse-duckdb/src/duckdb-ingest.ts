@@ -7,6 +7,7 @@ import {
   columnBounds,
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DATE_ONLY_CURSOR,
+  INGEST_DECIMAL_COMMA_FILE_REFUSALS,
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_EARLIEST_DAY,
   INGEST_EXCEL_GUARD,
@@ -255,6 +256,26 @@ export function validationSql(
   const inner: string[] = [];
   const columns: string[] = [];
   const reasons: string[] = [];
+  // Whether the CSV is written with decimal commas: delimited by semicolons, or a number of it
+  // written with one (`12,50`, which is refused itself). Its `1.500` is then 1500.
+  const numberColumns = [
+    ...new Set(
+      source.columns.flatMap((c) => {
+        const origin = origins.get(c.name);
+        return (c.type === 'decimal' || c.type === 'number') && origin?.kind === 'file'
+          ? [origin.column]
+          : [];
+      }),
+    ),
+  ];
+  const [decimalComma] = INGEST_NUMBER_REFUSALS[0]!;
+  const commaFile =
+    delimiter === undefined || !numberColumns.length
+      ? undefined
+      : delimiter === ';'
+        ? 'TRUE'
+        : `(SELECT COALESCE(bool_or(${numberColumns.map((f) => `(contains(f.${q(f)}, ',') AND regexp_full_match(f.${q(f)}, ${lit(decimalComma)}))`).join(' OR ')}), FALSE) FROM ${loaded} AS f)`;
+  if (commaFile) inner.push(`${commaFile} AS __comma_file`);
   source.columns.forEach((c, i) => {
     const origin = origins.get(c.name) ?? { kind: 'absent' };
     const mapped = mappedRaw(c, origin, mapping, files);
@@ -321,11 +342,11 @@ export function validationSql(
         ),
       );
     }
-    if ((c.type === 'decimal' || c.type === 'number') && delimiter === ';' && origin.kind === 'file') {
+    if ((c.type === 'decimal' || c.type === 'number') && commaFile && origin.kind === 'file') {
       reasons.push(
-        ...INGEST_SEMICOLON_NUMBER_REFUSALS.map(
+        ...(delimiter === ';' ? INGEST_SEMICOLON_NUMBER_REFUSALS : INGEST_DECIMAL_COMMA_FILE_REFUSALS).map(
           ([pattern, words]) =>
-            `CASE WHEN ${raw} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} END`,
+            `CASE WHEN ${raw} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) AND __comma_file THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} END`,
         ),
       );
     }
