@@ -853,6 +853,13 @@ export const INGEST_DATE_ONLY_CURSOR: readonly [pattern: string, words: string] 
 ];
 
 /**
+ * A time with a zone but without seconds (`2026-11-01T10:00Z`, `10:00+01:00`, `10:00 Europe/Paris`),
+ * valid ISO 8601 that DuckDB's reader of zoned times refuses: groups 1 (up to the minutes) and
+ * 2 (the zone), for `$1:00$2`, on every warehouse alike.
+ */
+export const INGEST_ZONED_WITHOUT_SECONDS = `^(\\s*${DATE_TEXT}[T ][0-9]{1,2}:[0-9]{2})(\\s*(?:Z|UTC|GMT|[+-][0-9]|[A-Za-z]+/).*)$`;
+
+/**
  * What a reject's position is called: a CSV's physical line, a Parquet file's row (it has no
  * lines, and `file.parquet:1` would send a reader to a line of binary).
  *

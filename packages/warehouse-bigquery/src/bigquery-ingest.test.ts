@@ -1393,6 +1393,26 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     ]);
   });
 
+  it('reads a zoned time without seconds, as DuckDB does', async () => {
+    const rows = await validate(
+      rules,
+      csvOf([
+        record('M1', { at: '2026-11-01T10:00Z' }),
+        record('M2', { at: '2026-11-01 10:00 UTC' }),
+        record('M3', { at: '2026-11-01 10:00+01:00' }),
+        record('M4', { at: '2026-11-01 10:00+01' }),
+        record('M5', { at: '2026-11-01 10:00 Europe/Paris' }),
+      ]),
+    );
+    expect(rows.map((r) => [r.reason, r.values.at])).toEqual([
+      [null, '2026-11-01 10:00:00+00'],
+      [null, '2026-11-01 10:00:00+00'],
+      [null, '2026-11-01 09:00:00+00'],
+      [null, '2026-11-01 09:00:00+00'],
+      [null, '2026-11-01 09:00:00+00'],
+    ]);
+  });
+
   it('gives a row every reason it has, in column order', async () => {
     const [row] = await validate(
       rules,

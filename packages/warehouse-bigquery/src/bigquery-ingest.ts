@@ -44,6 +44,7 @@ import {
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
   INGEST_ZONED_TIME,
+  INGEST_ZONED_WITHOUT_SECONDS,
   type IngestMapping,
   type IngestOptions,
   type IngestResult,
@@ -214,6 +215,9 @@ function typed(c: ColumnSpec, text: string, dialect: Dialect): string {
     }
     default:
       // TIMESTAMP: an offset or a Z is honoured; a zone-less time is UTC (BigQuery's default zone).
+      // A zoned time without seconds gets them, as on DuckDB.
+      if (c.type === 'timestamp')
+        return `SAFE_CAST(REGEXP_REPLACE(${trimmed}, ${dialect.literal(INGEST_ZONED_WITHOUT_SECONDS)}, '\\\\1:00\\\\2') AS TIMESTAMP)`;
       return `SAFE_CAST(${trimmed} AS ${dialect.columnType(c.type)})`;
   }
 }

@@ -994,6 +994,35 @@ describe('ingesting files into a source', () => {
     ]);
   });
 
+  it('reads a zoned time without seconds, as ISO 8601 allows', async () => {
+    const path = file(
+      'minutes.csv',
+      [
+        'order_id,channel,amount,items,ordered_at,note',
+        'M1,store,1,1,2026-11-01T10:00Z,',
+        'M2,store,1,1,2026-11-01 10:00 UTC,',
+        'M3,store,1,1,2026-11-01 10:00+01:00,',
+        'M4,store,1,1,2026-11-01 10:00+01,',
+        'M5,store,1,1,2026-11-01 10:00 Europe/Paris,',
+        'M6,store,1,1,2026-11-01 10:00,',
+        '',
+      ].join('\n'),
+    );
+    expect(await ingest(path)).toMatchObject({ loaded: 6, rejected: 0 });
+    expect(
+      await warehouse.query(
+        'SELECT order_id, CAST(ordered_at AS VARCHAR) AS at FROM shop.raw_orders ORDER BY 1',
+      ),
+    ).toEqual([
+      { order_id: 'M1', at: '2026-11-01 10:00:00' },
+      { order_id: 'M2', at: '2026-11-01 10:00:00' },
+      { order_id: 'M3', at: '2026-11-01 09:00:00' },
+      { order_id: 'M4', at: '2026-11-01 09:00:00' },
+      { order_id: 'M5', at: '2026-11-01 09:00:00' },
+      { order_id: 'M6', at: '2026-11-01 10:00:00' },
+    ]);
+  });
+
   it('says a date cut before its time is one, not a zone abbreviation', async () => {
     const path = file(
       'cut.csv',

@@ -24,6 +24,7 @@ import {
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
   INGEST_ZONED_TIME,
+  INGEST_ZONED_WITHOUT_SECONDS,
   type IngestMapping,
   MAX_RECORD_BYTES,
   mapsToNothing,
@@ -100,7 +101,8 @@ function typed(column: ColumnSpec, text: string): string {
       // A zone-less time is UTC: cast as a TIMESTAMP, never through TIMESTAMPTZ, where DuckDB
       // (1.5) reads every zone-less value after one with a zone name (`America/New_York`) in
       // that zone, to the end of the statement. An offset, a Z or a zone name is honoured.
-      return `CASE WHEN regexp_full_match(${text}, ${lit(ZONELESS_TIMESTAMP)}) THEN TRY_CAST(${text} AS TIMESTAMP) ELSE CAST(TRY_CAST(${raw} AS TIMESTAMPTZ) AS TIMESTAMP) END`;
+      // Seconds are added to a zoned time without them, which TIMESTAMPTZ does not read.
+      return `CASE WHEN regexp_full_match(${text}, ${lit(ZONELESS_TIMESTAMP)}) THEN TRY_CAST(${text} AS TIMESTAMP) ELSE CAST(TRY_CAST(regexp_replace(${raw}, ${lit(INGEST_ZONED_WITHOUT_SECONDS)}, '\\1:00\\2') AS TIMESTAMPTZ) AS TIMESTAMP) END`;
     case 'decimal':
       // Text to DECIMAL(38,9) parses through 128-bit integers, 25x slower than to DECIMAL(18,9):
       // the narrow type first, the wide one only for values beyond a billion.
