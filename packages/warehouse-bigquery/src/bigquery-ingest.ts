@@ -251,9 +251,9 @@ export function validationStatements(
   // an empty value is no value, as DuckDB's reader reads it.
   const texts = source.columns.map((c) => {
     const origin = origins.get(c.name) ?? { kind: 'absent' };
-    // Text without the spaces around it, as on DuckDB (spaces only, as its trim()): fixed-width
-    // exports pad values, and a padded key would load as another entity. An enumeration keeps
-    // its text, matched ignoring those spaces (`enumerated`).
+    // Text without the spaces and no-break spaces around it (TEXT_PADDING), as on DuckDB:
+    // fixed-width exports pad values, and a padded key would load as another entity. An
+    // enumeration keeps its text, matched ignoring that padding (`enumerated`).
     const unpad = c.type === 'string' && !c.values?.length;
     // Spaces only are no value, unless the enumeration holds that very text (as on DuckDB).
     const keptBlank = (column: ColumnSpec, value: string) => {

@@ -121,8 +121,9 @@ function typed(column: ColumnSpec, text: string): string {
  * Text without the spaces around it, and none at all when that leaves nothing: fixed-width and
  * legacy exports pad values (`O1   `), and a padded key would load as another entity beside
  * the real one. Spaces and no-break spaces (TEXT_PADDING), as on BigQuery: never `trim(x)`,
- * whose set of spaces is DuckDB's own; a tab is part of the value. An enumeration keeps its text: its spelling is matched
- * ignoring those spaces (see `mappedRaw`), and text that matches none is rejected as written.
+ * whose set of spaces is DuckDB's own; a tab is part of the value. An enumeration keeps its
+ * text: its spelling is matched ignoring those spaces (see `mappedRaw`), and text that matches
+ * none is rejected as written.
  */
 function unpadded(column: ColumnSpec, text: string): string {
   // The word NULL, in any case, is no value in every column: database exports write it for one,
