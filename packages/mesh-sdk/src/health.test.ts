@@ -324,6 +324,34 @@ describe('productHealth', () => {
     });
   });
 
+  it('is stale when an export it was built from has been reverted since, and not for one reverted before', () => {
+    const built = hoursAgo(2);
+    const reverted = (ingested: number, revertedHoursAgo: number) => ({
+      ...source('order.orders', 'ingested'),
+      lastReverted: {
+        batchId: 17,
+        ingestedAt: hoursAgo(ingested).toISOString(),
+        revertedAt: hoursAgo(revertedHoursAgo).toISOString(),
+      },
+    });
+    const seen = (s: ReturnType<typeof reverted>) =>
+      productHealth(
+        orders,
+        { stats: stats(hoursAgo(1)), lastRun: run(), lastPublishedStartedAt: built, sources: [s] },
+        now,
+      );
+    // Loaded before the build, reverted after it: the published figures still hold its rows.
+    expect(seen(reverted(3, 1))).toMatchObject({
+      status: 'stale',
+      reasons: [
+        `order.orders: batch #17 was reverted (${hoursAgo(1).toISOString()}) after this product was built from it: what is published still holds its rows; build it again`,
+      ],
+    });
+    // Reverted before the build, or loaded after it (the build never read it): nothing stands.
+    expect(seen(reverted(4, 3)).status).toBe('healthy');
+    expect(seen(reverted(1.5, 1)).status).toBe('healthy');
+  });
+
   it('is degraded while the last batch of a source it reads rejected rows, naming the batch', () => {
     const rejecting = source('order.order_lines', 'ingested');
     const sources = [{ ...rejecting, lastBatch: { ...rejecting.lastBatch!, loaded: 204, rejected: 204 } }];

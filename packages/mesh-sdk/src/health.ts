@@ -190,6 +190,23 @@ export function productHealth(
         `${source.source}: last batch #${last.batchId} rejected ${last.rejected.toLocaleString('en-US')} of ${(last.loaded + last.rejected).toLocaleString('en-US')} rows (mesh ingest --rejects ${last.batchId})`,
       );
     }
+    // Built from an export reverted since: what is published still holds its rows (the
+    // scheduler rebuilds on its schedule; until then the figures are of rows that are gone).
+    const reverted = source.lastReverted;
+    const builtAt =
+      seen.lastPublishedStartedAt ?? (lastRun?.status === 'published' ? lastRun.startedAt : null);
+    if (
+      stats &&
+      reverted &&
+      builtAt &&
+      new Date(reverted.ingestedAt) < builtAt &&
+      new Date(reverted.revertedAt) > builtAt
+    ) {
+      statuses.push('stale');
+      reasons.push(
+        `${source.source}: batch #${reverted.batchId} was reverted (${reverted.revertedAt}) after this product was built from it: what is published still holds its rows; build it again`,
+      );
+    }
     // Published while the source held rows (its sample, since taken out, or batches since
     // reverted): the figures stand for rows that are gone.
     if (stats && source.content === 'empty' && !source.optional) {

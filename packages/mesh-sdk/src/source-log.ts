@@ -114,6 +114,15 @@ export interface SourceState {
    * ingested batch is older: its products are stale whatever their own age.
    */
   readonly overdue?: string | undefined;
+  /**
+   * Its export reverted last, where the batches given include reverted ones (health): a product
+   * built from it before the revert still publishes its rows.
+   */
+  readonly lastReverted?: {
+    readonly batchId: number;
+    readonly ingestedAt: string;
+    readonly revertedAt: string;
+  };
 }
 
 /** How many earlier batches a batch's size is compared with, and how many it needs. */
@@ -196,10 +205,23 @@ export function sourceStates(
       every !== undefined && newest && age > every * OVERDUE_GRACE
         ? `the newest export it holds was loaded ${newest.ingestedAt.toISOString()} (${formatSeconds(age)} ago), expected every ${source.expectedEvery}`
         : undefined;
+    const reverted = batches
+      .filter((b) => b.source === source.id && b.kind === 'ingest' && b.revertedAt)
+      .sort((a, b) => a.revertedAt!.getTime() - b.revertedAt!.getTime())
+      .at(-1);
     return {
       source: source.id,
       content,
       ...(source.optional ? { optional: true } : {}),
+      ...(reverted
+        ? {
+            lastReverted: {
+              batchId: reverted.batchId,
+              ingestedAt: reverted.ingestedAt.toISOString(),
+              revertedAt: reverted.revertedAt!.toISOString(),
+            },
+          }
+        : {}),
       ...(firstExport ? { firstExportAt: firstExport.ingestedAt.toISOString() } : {}),
       ...(overdue ? { overdue } : {}),
       batches: own.length,

@@ -48,7 +48,8 @@ export async function collectHealth(
   // A warehouse of an older release adopts its raw tables as batches before states are read
   // (nothing to do, and nothing written, where there is no older layout).
   await upgradeSources(warehouse, mesh.sources);
-  const states = sourceStates(mesh.sources, await warehouse.listBatches(), now);
+  // Reverted batches too: a product built from one before its revert is stale.
+  const states = sourceStates(mesh.sources, await warehouse.listBatches({ includeReverted: true }), now);
   // Every table's stats at once: a source's current rows where the warehouse keeps them as a
   // table (a view has no cheap count), then every product's, then every source's log.
   const tables = await statsOfTables(warehouse, [
