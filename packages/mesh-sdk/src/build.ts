@@ -949,6 +949,10 @@ async function changeTracker(
 function comparedRun(run: LatestRun | undefined): BuildRunRecord | undefined {
   if (run?.status !== 'tested' || !run.lastPublished) return run;
   if (run.lastPublished.definition !== run.definition) return undefined;
+  // A test of other rows than that build published (rows deleted or added by hand since) vouches
+  // for a table that build did not leave: it is rebuilt, not kept with rows missing.
+  const published = run.lastPublished.rowCount;
+  if (published !== undefined && published !== run.rowCount) return undefined;
   return {
     ...run,
     status: 'published',

@@ -476,8 +476,26 @@ describe('productHealth of a table changed since its last run', () => {
     const health = productHealth(orders, { stats: { ...stats(hoursAgo(1)), rowCount: rows }, lastRun }, now);
     expect(health.status).toBe('degraded');
     expect(health.reasons).toEqual([
-      `holds ${rows} rows where its last ${kind} counted 100: written outside a build since; run mesh test sales.sales_orders, or build it again`,
+      `holds ${rows} rows where its last ${kind} counted 100: written outside a build since; build it again (mesh build sales.sales_orders)`,
     ]);
+  });
+
+  it('is degraded when a test found other rows than the last build published: rows deleted by hand', () => {
+    // A day deleted by hand, then `mesh test`: its checks pass on the rows left, but the day is gone.
+    const lastRun = run({ status: 'tested', rowCount: 90 });
+    const seen = (built: number) =>
+      productHealth(
+        orders,
+        { stats: { ...stats(hoursAgo(1)), rowCount: 90 }, lastRun, lastPublishedRowCount: built },
+        now,
+      );
+    expect(seen(100)).toMatchObject({
+      status: 'degraded',
+      reasons: [
+        'holds 90 rows where its last build published 100: written outside a build since (a test checks the rows it finds, not the ones gone); build it again (mesh build sales.sales_orders)',
+      ],
+    });
+    expect(seen(90).status).toBe('healthy');
   });
 
   it('compares no count after a failed build: the table is the one an earlier build published', () => {

@@ -84,6 +84,8 @@ export interface ProductObservation {
   readonly lastPublishedAt?: Date | null;
   /** When that run started (`LatestRun.lastPublishedStartedAt`). */
   readonly lastPublishedStartedAt?: Date | null;
+  /** The rows the run whose rows the table holds published (`LatestRun.lastPublished.rowCount`). */
+  readonly lastPublishedRowCount?: number | null;
   /** The states of the sources it reads, directly or upstream. */
   readonly sources?: readonly SourceState[];
   /** Staging tables its killed builds left behind (`describeLeftover`): reported, not counted against it. */
@@ -249,11 +251,19 @@ export function productHealth(
     reasons.push(`older than its ${product.sla.freshness} freshness SLA`);
   }
   // The rows the last run that published or tested them counted: a table holding another
-  // number was written outside a build since, and no check has vouched for what it holds.
+  // number was written outside a build since, and no check has vouched for what it holds. Nor
+  // does a test of other rows than the last build published: its checks may pass on a table
+  // missing a day (rows deleted by hand), whose figures are still wrong.
+  const built = seen.lastPublishedRowCount;
   if (stats && ok && lastRun && stats.rowCount !== lastRun.rowCount) {
     statuses.push('degraded');
     reasons.push(
-      `holds ${stats.rowCount.toLocaleString('en-US')} rows where its last ${lastRun.status === 'tested' ? 'test' : 'build'} counted ${lastRun.rowCount.toLocaleString('en-US')}: written outside a build since; run mesh test ${product.id}, or build it again`,
+      `holds ${stats.rowCount.toLocaleString('en-US')} rows where its last ${lastRun.status === 'tested' ? 'test' : 'build'} counted ${lastRun.rowCount.toLocaleString('en-US')}: written outside a build since; build it again (mesh build ${product.id})`,
+    );
+  } else if (stats && ok && lastRun?.status === 'tested' && built != null && stats.rowCount !== built) {
+    statuses.push('degraded');
+    reasons.push(
+      `holds ${stats.rowCount.toLocaleString('en-US')} rows where its last build published ${built.toLocaleString('en-US')}: written outside a build since (a test checks the rows it finds, not the ones gone); build it again (mesh build ${product.id})`,
     );
   }
   for (const anomaly of seen.anomalies ?? []) {

@@ -143,7 +143,10 @@ export interface LatestRun extends BuildRunRecord {
   readonly lastPublished?: Pick<
     BuildRunRecord,
     'runId' | 'startedAt' | 'definition' | 'sourceBatches' | 'inputProducts'
-  >;
+  > & {
+    /** The rows it published: what the table holds until written outside a build. */
+    readonly rowCount?: number;
+  };
 }
 
 /**
@@ -571,6 +574,9 @@ export function latestRunOf(row: SqlRow): LatestRun {
             definition: text(row.last_published_definition),
             sourceBatches: text(row.last_published_source_batches),
             inputProducts: text(row.last_published_input_products),
+            ...(optionalNumber(row.last_published_row_count) === undefined
+              ? {}
+              : { rowCount: optionalNumber(row.last_published_row_count) }),
           },
         }),
   };

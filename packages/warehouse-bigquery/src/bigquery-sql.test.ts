@@ -101,6 +101,7 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
       { name: 'last_published_definition', type: 'STRING' },
       { name: 'last_published_source_batches', type: 'STRING' },
       { name: 'last_published_input_products', type: 'STRING' },
+      { name: 'last_published_row_count', type: 'INT64' },
     ]);
     expect(columns.some((c) => c.name === 'published' || c.name === 'newest')).toBe(false);
     await analyzer.close();

@@ -1100,6 +1100,8 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
         definition: 'd1',
         sourceBatches: '4,7',
         inputProducts: 'p1',
+        // The rows it published: a test of other rows vouches for no table that run left.
+        rowCount: run.rowCount,
       });
       // A test and a failed build since leave the table, and so the run that filled it, as they were.
       await warehouse.recordRun({

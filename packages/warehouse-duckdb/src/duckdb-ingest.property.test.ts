@@ -442,6 +442,8 @@ function render(plan: FilePlan): { text: string; records: Record_[] } {
     const line = 1 + (text.match(/\n/g)?.length ?? 0);
     const last = r === plan.rows.length - 1;
     text += `${texts.join(',')}${last && !plan.finalNewline ? '' : eol(r + 1)}`;
+    // A line of delimiters, spaces and tabs alone is blank (a spreadsheet's empty row): no record.
+    if (/^[ ,\t]*$/.test(texts.join(','))) return;
     records.push({
       line,
       valid: !damaged && cells.every((c) => c.valid),

@@ -172,13 +172,28 @@ describe('health of a published table written outside a build', () => {
     const changed = await healthOf();
     expect(changed).toMatchObject({ status: 'degraded', rowCount: 2 });
     expect(changed.reasons).toEqual([
-      'holds 2 rows where its last build counted 3: written outside a build since; run mesh test shelf.shelf_items, or build it again',
+      'holds 2 rows where its last build counted 3: written outside a build since; build it again (mesh build shelf.shelf_items)',
     ]);
     // Nothing it reads changed since its last build (recorded well after the load), yet the
     // scheduler's build does not leave it as it is.
     const [built] = await warehouse.latestRuns();
     const later = new Date(built!.finishedAt.getTime() + 10_000);
     await warehouse.recordRun({ ...built!, runId: 'later', startedAt: later, finishedAt: later });
+    const [outcome] = await buildMesh(warehouse, [shelfItems], { skipUnchanged: true });
+    expect(outcome).toMatchObject({ status: 'published', rowCount: 3 });
+    expect(outcome?.unchanged).toBeUndefined();
+    expect(await healthOf()).toMatchObject({ status: 'healthy', rowCount: 3 });
+  });
+
+  it('stays degraded after a passing test of rows deleted by hand, and a scheduled build rebuilds it', async () => {
+    await warehouse.query(`DELETE FROM shelf.shelf_items WHERE item_id = 'I3'`);
+    // Its checks pass on the rows left: the test records 2 rows, the last build published 3.
+    expect((await testProduct(warehouse, shelfItems, { runId: 'after-delete' })).status).toBe('tested');
+    const tested = await healthOf();
+    expect(tested).toMatchObject({ status: 'degraded', rowCount: 2 });
+    expect(tested.reasons).toEqual([
+      'holds 2 rows where its last build published 3: written outside a build since (a test checks the rows it finds, not the ones gone); build it again (mesh build shelf.shelf_items)',
+    ]);
     const [outcome] = await buildMesh(warehouse, [shelfItems], { skipUnchanged: true });
     expect(outcome).toMatchObject({ status: 'published', rowCount: 3 });
     expect(outcome?.unchanged).toBeUndefined();

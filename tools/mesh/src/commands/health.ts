@@ -96,6 +96,7 @@ export async function collectHealth(
           lastRun,
           lastPublishedAt: lastRun?.lastPublishedAt ?? null,
           lastPublishedStartedAt: lastRun?.lastPublishedStartedAt ?? null,
+          lastPublishedRowCount: lastRun?.lastPublished?.rowCount ?? null,
           sources: sources.filter((s) => reads.has(s.source)),
           leftovers: leftovers.filter((l) => l.product === product).map(describeLeftover),
           anomalies,
