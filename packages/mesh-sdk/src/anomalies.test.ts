@@ -129,6 +129,9 @@ describe('detectAnomalies', () => {
     const daily = { ...current, scheduledEverySeconds: 86_400 };
     expect(detectAnomalies(history, daily, now(10))).toEqual([]);
     expect(detectAnomalies(history, daily, now(31)).map((a) => a.metric)).toEqual(['freshness']);
+    // Confirmed current by a scheduled run that found nothing changed: as fresh as that run.
+    const confirmed = { ...current, confirmedAt: new Date(now(9.5).getTime()).toISOString() };
+    expect(detectAnomalies(history, confirmed, now(10))).toEqual([]);
     const slow = { ...current, build: { runId: 'run-6', durationMs: 9000 } };
     expect(detectAnomalies(history, slow, now(5.5)).map((a) => [a.metric, a.direction])).toEqual([
       ['duration', 'above'],

@@ -119,6 +119,12 @@ export interface CurrentObservation {
    * few seconds makes no hourly product late after a minute).
    */
   readonly scheduledEverySeconds?: number | undefined;
+  /**
+   * ISO time its rows were last confirmed current (`LatestRun.lastPublishedAt`): a scheduled run
+   * that found nothing it reads changed publishes no new rows, yet the product is as fresh as
+   * that run, and no publish is late.
+   */
+  readonly confirmedAt?: string | null | undefined;
 }
 
 /**
@@ -183,7 +189,8 @@ export function detectAnomalies(
       .slice(1)
       .map((t, i) => (t - times[i]!) / 1000)
       .slice(-window);
-    const age = (now.getTime() - times.at(-1)!) / 1000;
+    const confirmed = current.confirmedAt ? Date.parse(current.confirmedAt) : Number.NaN;
+    const age = (now.getTime() - Math.max(times.at(-1)!, Number.isNaN(confirmed) ? 0 : confirmed)) / 1000;
     const late = scoreAnomaly('freshness', age, intervals, options);
     if (late && age > (current.scheduledEverySeconds ?? 0)) found.push(late);
   }

@@ -77,6 +77,7 @@ export async function collectHealth(
             rowCount: stats.rowCount,
             lastUpdated: stats.lastModified?.toISOString() ?? null,
             scheduledEverySeconds: REFRESH_INTERVAL_SECONDS[product.refresh],
+            confirmedAt: lastRun?.lastPublishedAt?.toISOString() ?? null,
             build: built
               ? {
                   runId: lastRun.runId,
