@@ -86,17 +86,34 @@ describe('what interrupted builds leave behind', () => {
     );
     const drift = { source: 'customer.preferences', rows: 2 * (n - 1), keys: n - 1, expected: n };
 
+    // A product built from the doubled rows: doctor rebuilds it whole, nothing else would (no
+    // definition or batch changed, and an incremental build keeps the days it holds).
+    const product = () =>
+      tables(
+        `SELECT count(*) AS n, CAST(sum(hash(p)) AS VARCHAR) AS h FROM (SELECT * EXCLUDE (_processed_at) FROM customer.customer_preferences) AS p`,
+      );
+    const published = await product();
+    expect((await mesh('build', 'customer.customer_preferences', '--full-refresh', '--db', db)).code).toBe(0);
+    const fromDrift = await product();
+    expect(fromDrift).not.toEqual(published);
+
     const dry = await mesh('doctor', '--dry-run', '--db', db, '--json');
     expect(dry.code).toBe(0);
-    expect(dry.json()).toEqual({ leftovers: [], sources: [{ ...drift, rebuilt: false }] });
+    const { products, ...rest } = dry.json();
+    expect(rest).toEqual({ leftovers: [], sources: [{ ...drift, rebuilt: false }] });
+    expect(products).toContainEqual({ product: 'customer.customer_preferences', rebuilt: false });
     expect(Number((await digest())[0]!.n)).toBe(2 * (n - 1));
 
     const fixed = await mesh('doctor', '--db', db);
-    expect(fixed.code).toBe(0);
+    expect(fixed.code, fixed.stderr).toBe(0);
     expect(fixed.stdout).toContain(
       `rebuilt customer.preferences: its current rows hold ${(2 * (n - 1)).toLocaleString('en-US')} rows for ${(n - 1).toLocaleString('en-US')} keys, its log ${n.toLocaleString('en-US')} keys: rebuilt from its log`,
     );
+    expect(fixed.stdout).toMatch(
+      /rebuilt the products built from the rows before: .*customer\.customer_preferences/,
+    );
     expect(await digest()).toEqual(before);
+    expect(await product()).toEqual(published);
     // Described as before: the next command finds the source in place, as ensureSources left it.
     expect(await comment()).toEqual(described);
     expect((await mesh('doctor', '--db', db)).stdout).toContain(

@@ -1,13 +1,16 @@
 import {
+  type BuildOutcome,
   describeDrift,
   describeLeftover,
   rebuildCurrentRows,
   sourceDrifts,
+  sourcesOf,
   stagingLeftovers,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
 import { loadMesh } from '../mesh.js';
 import { color } from '../style.js';
+import { buildProducts } from './build.js';
 
 /**
  * Finds what interrupted work left in the warehouse and repairs it; `--dry-run` only lists:
@@ -21,7 +24,7 @@ export async function run(
 ): Promise<number> {
   const mesh = await loadMesh(values);
   const repair = !values['dry-run'];
-  const { found, drifts } = await withWarehouse(values, async (warehouse) => {
+  const { found, drifts, reading, outcomes } = await withWarehouse(values, async (warehouse) => {
     const leftovers = await stagingLeftovers(warehouse, mesh.products);
     if (repair) for (const l of leftovers) await warehouse.dropTable(l.table);
     // A pass over every source's current rows and log: seconds on a large warehouse.
@@ -30,7 +33,24 @@ export async function run(
     );
     io.progress.done();
     if (repair) for (const d of drifted) await rebuildCurrentRows(warehouse, d.source);
-    return { found: leftovers, drifts: drifted };
+    // The products built from the rows a source held before its repair: rebuilt whole, since
+    // nothing a scheduled build compares (definitions, batches) changed, and an incremental
+    // build would keep the days it holds.
+    const repaired = new Set(drifted.map((d) => d.source.id));
+    const reading = mesh.products.filter((p) => sourcesOf(p).some((s) => repaired.has(s.id)));
+    const outcomes: BuildOutcome[] =
+      repair && reading.length
+        ? (
+            await buildProducts(
+              warehouse,
+              mesh,
+              reading.map((p) => p.id),
+              io,
+              { fullRefresh: true },
+            )
+          ).outcomes
+        : [];
+    return { found: leftovers, drifts: drifted, reading, outcomes };
   });
   if (values.json) {
     io.out(
@@ -48,6 +68,10 @@ export async function run(
             expected: d.expected,
             rebuilt: repair,
           })),
+          products: reading.map((p) => ({
+            product: p.id,
+            rebuilt: repair ? (outcomes.find((o) => o.product.id === p.id)?.status ?? 'not built') : false,
+          })),
         },
         null,
         2,
@@ -63,10 +87,22 @@ export async function run(
     for (const d of drifts)
       io.out(
         repair
-          ? `${color.green('rebuilt')} ${describeDrift(d)}: rebuilt from its log (build the products that read it again)`
+          ? `${color.green('rebuilt')} ${describeDrift(d)}: rebuilt from its log`
           : `${color.yellow('found')} ${describeDrift(d)}`,
+      );
+    if (reading.length)
+      io.out(
+        repair
+          ? `${color.green('rebuilt')} the products built from the rows before: ${reading
+              .map((p) => {
+                const status = outcomes.find((o) => o.product.id === p.id)?.status ?? 'not built';
+                return status === 'published' ? p.id : `${p.id} (${status})`;
+              })
+              .join(', ')}`
+          : `${color.yellow('to rebuild')} the products built from them: ${reading.map((p) => p.id).join(', ')}`,
       );
     if (!repair) io.out('Run mesh doctor without --dry-run to repair them.');
   }
-  return 0;
+  // A product that could not be rebuilt still publishes figures of the rows before the repair.
+  return outcomes.some((o) => o.status !== 'published') ? 1 : 0;
 }
