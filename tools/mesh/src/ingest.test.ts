@@ -333,6 +333,13 @@ describe('mesh ingest', () => {
       'order.returns: 3 rows loaded (2 of them events already held), 0 rejected',
     );
     expect(again.stdout).not.toMatch(/repeats? events/);
+    // Reverted, an event batch takes its events out; the last one leaves the source empty.
+    const batches = (await mesh('ingest', '--list', 'order.returns', '--db', db9, '--json')).json().batches;
+    const [firstBatch, secondBatch] = batches.map((b: { batchId: number }) => b.batchId);
+    const out = await mesh('ingest', '--revert', String(secondBatch), '--db', db9);
+    expect(out.stdout).toContain(`: its events are no longer in order.returns. Run mesh build`);
+    const last = await mesh('ingest', '--revert', String(firstBatch), '--db', db9);
+    expect(last.stdout).toContain(': order.returns holds no rows now. Run mesh build');
   });
 
   it('says when an export delivered again makes older rows current over later batches', async () => {

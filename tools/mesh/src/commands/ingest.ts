@@ -555,13 +555,22 @@ async function revert(values: IngestValues, names: string[], io: Io): Promise<nu
     throw new UsageError('bad-arguments', 'mesh ingest --revert <batch> takes no other name.');
   const id = batchId(values.revert!, 'revert');
   const mesh = await loadMesh(values);
-  const batch = await withWarehouse(values, async (warehouse) =>
-    warehouse.revertBatch(await sourceOfBatch(warehouse, mesh.sources, id), id),
-  );
+  const { batch, source, left } = await withWarehouse(values, async (warehouse) => {
+    const source = await sourceOfBatch(warehouse, mesh.sources, id);
+    const batch = await warehouse.revertBatch(source, id);
+    return { batch, source, left: (await warehouse.listBatches({ source: source.id })).length };
+  });
   if (values.json) io.out(JSON.stringify({ reverted: batchJson(batch) }, null, 2));
   else {
+    // What the source holds now: nothing, the events of its other batches, or the rows this
+    // batch had replaced.
+    const now = !left
+      ? `${source.id} holds no rows now`
+      : source.mode === 'append'
+        ? `its events are no longer in ${source.id}`
+        : 'the rows it superseded are current again';
     io.out(
-      `Reverted batch ${batch.batchId} of ${batch.source} (${batch.file}, ${formatInt(batch.loaded)} rows): the rows it superseded are current again. Run mesh build to publish the figures without it.`,
+      `Reverted batch ${batch.batchId} of ${batch.source} (${batch.file}, ${formatInt(batch.loaded)} rows): ${now}. Run mesh build to publish the figures without it.`,
     );
   }
   return 0;
