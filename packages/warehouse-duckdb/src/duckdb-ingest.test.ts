@@ -62,6 +62,22 @@ const ingest = (path: string, options = {}) => {
   return warehouse.ingestFile(orders, path, options);
 };
 
+/** A file of store orders of 1 unit and 1, one per [order_id, ordered_at]: how times are written. */
+const ordersAt = (name: string, rows: ReadonlyArray<readonly [string, string]>) =>
+  file(
+    name,
+    [
+      'order_id,channel,amount,items,ordered_at,note',
+      ...rows.map(([id, at]) => `${id},store,1,1,${at},`),
+      '',
+    ].join('\n'),
+  );
+/** Each loaded order's time, as text in UTC. */
+const orderTimes = () =>
+  warehouse.query(
+    'SELECT order_id, CAST(ordered_at AS VARCHAR) AS at FROM shop.raw_orders ORDER BY order_id',
+  );
+
 describe('ingesting files into a source', () => {
   it('maps differently named columns, loads valid rows and rejects bad ones with file, line and reason', async () => {
     const path = file(
@@ -889,20 +905,15 @@ describe('ingesting files into a source', () => {
   it('refuses a local time in a zone named that its clocks skip or show twice, and reads the others in that zone', async () => {
     // Europe/London skips 01:00-02:00 on 29 March 2026 and shows 01:00-02:00 twice on 25
     // October; Lord Howe Island moves its clocks by half an hour (02:00 to 02:30 on 4 October).
-    const path = file(
-      'zoned.csv',
-      [
-        'order_id,channel,amount,items,ordered_at,note',
-        'Z1,store,1,1,2026-03-29 01:30:00 Europe/London,',
-        'Z2,store,1,1,2026-10-25 01:30:00 Europe/London,',
-        'Z3,store,1,1,2026-10-25 02:30:00 Europe/London,',
-        'Z4,store,1,1,2026-03-29T02:30:00 Europe/London,',
-        'Z5,store,1,1,2026-06-01 10:00:00 Australia/Lord_Howe,',
-        'Z6,store,1,1,2026-10-04 02:15:00 Australia/Lord_Howe,',
-        'Z7,store,1,1,2026-10-25 01:30:00+01:00,',
-        '',
-      ].join('\n'),
-    );
+    const path = ordersAt('zoned.csv', [
+      ['Z1', '2026-03-29 01:30:00 Europe/London'],
+      ['Z2', '2026-10-25 01:30:00 Europe/London'],
+      ['Z3', '2026-10-25 02:30:00 Europe/London'],
+      ['Z4', '2026-03-29T02:30:00 Europe/London'],
+      ['Z5', '2026-06-01 10:00:00 Australia/Lord_Howe'],
+      ['Z6', '2026-10-04 02:15:00 Australia/Lord_Howe'],
+      ['Z7', '2026-10-25 01:30:00+01:00'],
+    ]);
     const { skipped, repeated } = INGEST_ZONED_TIME;
     expect(await ingest(path)).toMatchObject({
       loaded: 4,
@@ -912,11 +923,7 @@ describe('ingesting files into a source', () => {
         { line: 7, reason: `ordered_at: "2026-10-04 02:15:00 Australia/Lord_Howe"${skipped}` },
       ],
     });
-    expect(
-      await warehouse.query(
-        'SELECT order_id, CAST(ordered_at AS VARCHAR) AS at FROM shop.raw_orders ORDER BY order_id',
-      ),
-    ).toEqual([
+    expect(await orderTimes()).toEqual([
       { order_id: 'Z3', at: '2026-10-25 02:30:00' },
       { order_id: 'Z4', at: '2026-03-29 01:30:00' },
       { order_id: 'Z5', at: '2026-05-31 23:30:00' },
@@ -995,25 +1002,16 @@ describe('ingesting files into a source', () => {
   });
 
   it('reads a zoned time without seconds, as ISO 8601 allows', async () => {
-    const path = file(
-      'minutes.csv',
-      [
-        'order_id,channel,amount,items,ordered_at,note',
-        'M1,store,1,1,2026-11-01T10:00Z,',
-        'M2,store,1,1,2026-11-01 10:00 UTC,',
-        'M3,store,1,1,2026-11-01 10:00+01:00,',
-        'M4,store,1,1,2026-11-01 10:00+01,',
-        'M5,store,1,1,2026-11-01 10:00 Europe/Paris,',
-        'M6,store,1,1,2026-11-01 10:00,',
-        '',
-      ].join('\n'),
-    );
+    const path = ordersAt('minutes.csv', [
+      ['M1', '2026-11-01T10:00Z'],
+      ['M2', '2026-11-01 10:00 UTC'],
+      ['M3', '2026-11-01 10:00+01:00'],
+      ['M4', '2026-11-01 10:00+01'],
+      ['M5', '2026-11-01 10:00 Europe/Paris'],
+      ['M6', '2026-11-01 10:00'],
+    ]);
     expect(await ingest(path)).toMatchObject({ loaded: 6, rejected: 0 });
-    expect(
-      await warehouse.query(
-        'SELECT order_id, CAST(ordered_at AS VARCHAR) AS at FROM shop.raw_orders ORDER BY 1',
-      ),
-    ).toEqual([
+    expect(await orderTimes()).toEqual([
       { order_id: 'M1', at: '2026-11-01 10:00:00' },
       { order_id: 'M2', at: '2026-11-01 10:00:00' },
       { order_id: 'M3', at: '2026-11-01 09:00:00' },
@@ -1291,18 +1289,13 @@ describe('ingesting files into a source', () => {
     });
     // A time is refused at midnight UTC of a placeholder day only: 1900-01-01 10:15 was written
     // by someone, and the epoch's zero is one only as a time.
-    const times = file(
-      'times.csv',
-      [
-        'order_id,channel,amount,items,ordered_at,note',
-        'T1,store,1,1,1970-01-01T00:00:00Z,',
-        'T2,store,1,1,1900-01-01 00:00:00,',
-        'T3,store,1,1,1900-01-01 10:15:00,',
-        'T4,store,1,1,0026-11-30 09:00:00,',
-        'T5,store,1,1,1970-01-01 01:00:00+01:00,',
-        '',
-      ].join('\n'),
-    );
+    const times = ordersAt('times.csv', [
+      ['T1', '1970-01-01T00:00:00Z'],
+      ['T2', '1900-01-01 00:00:00'],
+      ['T3', '1900-01-01 10:15:00'],
+      ['T4', '0026-11-30 09:00:00'],
+      ['T5', '1970-01-01 01:00:00+01:00'],
+    ]);
     expect(await ingest(times)).toMatchObject({
       loaded: 1,
       sampleRejects: [
