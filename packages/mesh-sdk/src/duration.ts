@@ -21,3 +21,19 @@ export function formatSeconds(seconds: number): string {
   if (s < 86400) return `${Math.floor(s / 3600)}h${s % 3600 >= 60 ? `${Math.floor((s % 3600) / 60)}m` : ''}`;
   return `${Math.floor(s / 86400)}d${s % 86400 >= 3600 ? `${Math.floor((s % 86400) / 3600)}h` : ''}`;
 }
+
+/** How far ahead of this machine's clock a recorded time may be before it is not believed: clocks drift. */
+export const CLOCK_TOLERANCE_MS = 5 * 60_000;
+
+/** A time ahead of `now` beyond the tolerance: written by a clock set ahead, or by hand. */
+export function isAhead(t: Date | null | undefined, now: Date): t is Date {
+  return !!t && t.getTime() - now.getTime() > CLOCK_TOLERANCE_MS;
+}
+
+/** How far ahead, for a message: `40 min`, `3 h`, `12 days`. */
+export function formatAhead(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
+}

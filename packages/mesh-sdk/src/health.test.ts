@@ -324,6 +324,17 @@ describe('productHealth', () => {
     });
   });
 
+  it('is degraded, naming the batch, when a source it reads holds an export recorded ahead of the clock', () => {
+    const clockAhead =
+      "its batch 7 (exports/orders.csv) is recorded loaded 2026-03-20T00:00:00.000Z, 4 days ahead of this machine's clock: ingested where the clock was set ahead, so it does not count as a delivery; set that clock right";
+    const sources = [
+      { ...source('order.orders', 'ingested'), clockAhead },
+      source('order.payments', 'ingested'),
+    ];
+    const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources }, now);
+    expect(health).toMatchObject({ status: 'degraded', reasons: [`order.orders: ${clockAhead}`] });
+  });
+
   it('is stale when an export it was built from has been reverted since, and not for one reverted before', () => {
     const built = hoursAgo(2);
     const reverted = (ingested: number, revertedHoursAgo: number) => ({

@@ -2,7 +2,7 @@ import type { Anomaly } from './anomalies.js';
 import type { CheckOutcome } from './checks.js';
 import type { DataProduct } from './data-product.js';
 import type { Domain } from './domain.js';
-import { durationSeconds } from './duration.js';
+import { durationSeconds, formatAhead, isAhead } from './duration.js';
 import type { SourceState } from './source-log.js';
 import type { BuildRunRecord, TableStats } from './warehouse.js';
 
@@ -94,16 +94,6 @@ export interface ProductObservation {
   readonly anomalies?: readonly Anomaly[];
 }
 
-/** How far ahead of this machine's clock a time may be before it is not believed: clocks drift. */
-const CLOCK_TOLERANCE_MS = 5 * 60_000;
-
-function formatAhead(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 120) return `${minutes} min`;
-  const hours = Math.round(minutes / 60);
-  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
-}
-
 const worst = (statuses: HealthStatus[]): HealthStatus =>
   statuses.reduce<HealthStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), 'healthy');
 
@@ -133,7 +123,7 @@ export function productHealth(
   // A time ahead of this machine's clock (a clock set ahead where it was written, or rows
   // stamped by hand) would make the product look fresh until the clock caught up: it is said,
   // and freshness comes from the times that are not ahead (none: freshness unknown).
-  const ahead = (t: Date | null): t is Date => t !== null && t.getTime() - now.getTime() > CLOCK_TOLERANCE_MS;
+  const ahead = (t: Date | null): t is Date => isAhead(t, now);
   for (const [what, t] of [
     ['its rows are stamped', lastUpdated],
     ['its last run is recorded', lastRun?.finishedAt ?? null],
@@ -239,6 +229,11 @@ export function productHealth(
       reasons.push(
         `${source.source}: its log holds ${source.loggedRows.toLocaleString('en-US')} rows where its batches loaded ${source.rows.toLocaleString('en-US')}: written outside the platform; ${source.content === 'sample' ? `seed it again (mesh seed ${source.source.slice(0, source.source.indexOf('.'))})` : 'revert its batches and ingest them again'}`,
       );
+    }
+    // An export recorded ahead of the clock says nothing of when the feed last delivered.
+    if (source.clockAhead) {
+      statuses.push('degraded');
+      reasons.push(`${source.source}: ${source.clockAhead}`);
     }
     // Rebuilt on time from a feed that stopped is as old as the feed.
     if (source.overdue) {

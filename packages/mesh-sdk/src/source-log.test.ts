@@ -176,6 +176,31 @@ describe('sourceStates', () => {
     expect(sourceStates([daily], [...batches, reverted], at(4))[0]?.overdue).toMatch(/loaded 2024-05-02T/);
   });
 
+  it('does not let an export recorded ahead of the clock make an overdue feed current, and names it', () => {
+    const daily = defineSource({ ...stockLevelsInput('upsert'), expectedEvery: '1d' });
+    const at = (id: number) => new Date(Date.UTC(2024, 4, id));
+    const now = at(5);
+    const batches = [batch(1, { ingestedAt: at(1) }), batch(2, { ingestedAt: at(2) })];
+    // Batch 3 ingested on a machine whose clock was set a year ahead.
+    const future = batch(3, { ingestedAt: new Date(Date.UTC(2025, 4, 5)) });
+    const [state] = sourceStates([daily], [...batches, future], now);
+    expect(state?.overdue).toBe(
+      'the newest export it holds was loaded 2024-05-02T00:00:00.000Z (3d ago), expected every 1d',
+    );
+    expect(state?.clockAhead).toBe(
+      "its batch 3 (exports/stock-3.csv) is recorded loaded 2025-05-05T00:00:00.000Z, 365 days ahead of this machine's clock: ingested where the clock was set ahead, so it does not count as a delivery; set that clock right",
+    );
+    // Every export ahead: when the feed last delivered cannot be told, so it is late.
+    expect(sourceStates([daily], [future], now)[0]?.overdue).toBe(
+      'no export it holds was loaded before now, expected every 1d: when it last delivered cannot be told',
+    );
+    // Without an expectation it is still said; a clock a few minutes fast is believed.
+    expect(sourceStates([source], [future], now)[0]?.clockAhead).toMatch(/^its batch 3 /);
+    const fast = batch(3, { ingestedAt: new Date(now.getTime() + 4 * 60_000) });
+    expect(sourceStates([daily], [...batches, fast], now)[0]).not.toHaveProperty('clockAhead');
+    expect(sourceStates([daily], [...batches, fast], now)[0]?.overdue).toBeUndefined();
+  });
+
   it('refuses an expectation that is no duration, naming the source', () => {
     expect(() => defineSource({ ...stockLevelsInput('upsert'), expectedEvery: 'daily' as '1d' })).toThrow(
       /Source stock_levels is invalid: .*expectedEvery.*a duration such as 1d or 6h/,

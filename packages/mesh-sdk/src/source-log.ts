@@ -1,6 +1,6 @@
 import type { ColumnSpec } from './columns.js';
 import type { Dialect } from './dialect.js';
-import { durationSeconds, formatSeconds } from './duration.js';
+import { durationSeconds, formatAhead, formatSeconds, isAhead } from './duration.js';
 import { UsageError } from './errors.js';
 import type { TableRef } from './relation.js';
 import type { Source } from './source.js';
@@ -115,6 +115,11 @@ export interface SourceState {
    */
   readonly overdue?: string | undefined;
   /**
+   * Why its newest export's time is not believed, when it is recorded ahead of this machine's
+   * clock (a clock set ahead where it was ingested): it does not make the source current.
+   */
+  readonly clockAhead?: string | undefined;
+  /**
    * Its export reverted last, where the batches given include reverted ones (health): a product
    * built from it before the revert still publishes its rows.
    */
@@ -195,16 +200,28 @@ export function sourceStates(
     // little later than the day before is not late.
     const every = source.expectedEvery === undefined ? undefined : durationSeconds(source.expectedEvery);
     const exports = own.filter((b) => b.kind === 'ingest');
+    // An export recorded ahead of this clock (ingested where the clock was set ahead) would
+    // keep the feed current until this clock caught up with it: it is said, and the feed is as
+    // late as the newest export recorded before now.
+    const ahead = exports.filter((b) => isAhead(b.ingestedAt, now)).at(-1);
+    const believed = exports.filter((b) => !isAhead(b.ingestedAt, now));
     // An export that loaded no row (a header alone), or only events already held, delivered
     // nothing: the feed is as late as the newest export that brought rows.
     const newest =
-      exports.filter((b) => b.loaded > 0 && !b.flag?.includes(NOTHING_NEW_FLAG)).at(-1) ?? exports[0];
+      believed.filter((b) => b.loaded > 0 && !b.flag?.includes(NOTHING_NEW_FLAG)).at(-1) ?? believed[0];
     const firstExport = exports[0];
     const age = newest ? (now.getTime() - newest.ingestedAt.getTime()) / 1000 : 0;
     const overdue =
-      every !== undefined && newest && age > every * OVERDUE_GRACE
-        ? `the newest export it holds was loaded ${newest.ingestedAt.toISOString()} (${formatSeconds(age)} ago), expected every ${source.expectedEvery}`
-        : undefined;
+      every === undefined
+        ? undefined
+        : newest && age > every * OVERDUE_GRACE
+          ? `the newest export it holds was loaded ${newest.ingestedAt.toISOString()} (${formatSeconds(age)} ago), expected every ${source.expectedEvery}`
+          : !newest && ahead
+            ? `no export it holds was loaded before now, expected every ${source.expectedEvery}: when it last delivered cannot be told`
+            : undefined;
+    const clockAhead =
+      ahead &&
+      `its batch ${ahead.batchId} (${ahead.file}) is recorded loaded ${ahead.ingestedAt.toISOString()}, ${formatAhead(ahead.ingestedAt.getTime() - now.getTime())} ahead of this machine's clock: ingested where the clock was set ahead, so it does not count as a delivery; set that clock right`;
     const reverted = batches
       .filter((b) => b.source === source.id && b.kind === 'ingest' && b.revertedAt)
       .sort((a, b) => a.revertedAt!.getTime() - b.revertedAt!.getTime())
@@ -224,6 +241,7 @@ export function sourceStates(
         : {}),
       ...(firstExport ? { firstExportAt: firstExport.ingestedAt.toISOString() } : {}),
       ...(overdue ? { overdue } : {}),
+      ...(clockAhead ? { clockAhead } : {}),
       batches: own.length,
       rows: own.reduce((a, b) => a + b.loaded, 0),
       lastBatch: last && {

@@ -152,6 +152,31 @@ describe('health of a product whose feed stopped', () => {
       /shelf\.shelf_items \(stale: shelf\.items: the newest export it holds/,
     );
   });
+
+  it('stays stale when an export ingested by a clock set a year ahead lands, and names that batch', async () => {
+    const [built] = await warehouse.latestRuns();
+    const hour = 3_600_000;
+    const now = new Date(built!.finishedAt.getTime() + 40 * hour);
+    writeFileSync(join(dir, 'items-2.csv'), 'item_id\nI1\nI2\nI3\n');
+    await warehouse.ingestFile(items, join(dir, 'items-2.csv'));
+    await warehouse.query(
+      `UPDATE _mesh.batches SET ingested_at = TIMESTAMP '${new Date(now.getTime() + 365 * 24 * hour).toISOString().replace('T', ' ').slice(0, 19)}' WHERE batch_id = (SELECT max(batch_id) FROM _mesh.batches)`,
+    );
+    const health = await collectHealth(warehouse, mesh, now);
+    const product = health.domains[0]!.products[0]!;
+    expect(product.status).toBe('stale');
+    expect(product.reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^shelf\.items: the newest export it holds was loaded \S+Z \(1d\d+h ago\), expected every 1d$/,
+        ),
+        expect.stringMatching(
+          /^shelf\.items: its batch \d+ \(\S*items-2\.csv\) is recorded loaded \S+Z, 365 days ahead of this machine's clock/,
+        ),
+      ]),
+    );
+    expect(health.sources[0]?.clockAhead).toMatch(/365 days ahead/);
+  });
 });
 
 describe('health of a published table written outside a build', () => {

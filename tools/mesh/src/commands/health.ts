@@ -169,7 +169,11 @@ export function sourcesReport(sources: readonly SourceState[]): string {
       s.lastBatch ? `${s.lastBatch.at.replace('T', ' ').slice(0, 19)} #${s.lastBatch.batchId}` : '-',
       s.lastBatch ? formatInt(s.lastBatch.loaded) : '-',
       s.lastBatch ? formatInt(s.lastBatch.rejected) : '-',
-      [s.overdue && color.red(`overdue: ${s.overdue}`), s.lastBatch?.flag && color.yellow(s.lastBatch.flag)]
+      [
+        s.overdue && color.red(`overdue: ${s.overdue}`),
+        s.clockAhead && color.yellow(s.clockAhead),
+        s.lastBatch?.flag && color.yellow(s.lastBatch.flag),
+      ]
         .filter(Boolean)
         .join('; '),
     ]),
