@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ansi } from './ansi-dialect.js';
 import {
   type BuildEvent,
   type BuildOutcome,
@@ -17,7 +18,6 @@ import type { Relation, TableRef } from './relation.js';
 import { defineSource, type Source } from './source.js';
 import { type BatchRecord, EMPTY_MAPPING } from './source-log.js';
 import { sql } from './sql.js';
-import { ansi } from './testing/ansi-dialect.js';
 import type { BuildRunRecord, SqlRow, TableStats, Warehouse } from './warehouse.js';
 
 const qualified = (t: TableRef) => `${t.schema}.${t.name}`;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ansi } from './ansi-dialect.js';
 import { type Check, checksBuilder, compileChecks } from './checks.js';
 import { columnsOf } from './columns.js';
 import { defineDataProduct } from './data-product.js';
@@ -9,7 +10,6 @@ import { isMeshError } from './errors.js';
 import type { Relation } from './relation.js';
 import { defineSource } from './source.js';
 import { sql } from './sql.js';
-import { ansi } from './testing/ansi-dialect.js';
 
 /** Calls `fn` and returns what it threw, failing the test when it throws nothing. */
 function thrown(fn: () => unknown): unknown {

@@ -31,6 +31,7 @@ function product(
     partition?: string;
     checks?: boolean;
     description?: string;
+    transform?: string;
   } = {},
 ): DataProduct {
   const schema = z.object(edit.columns ?? columns);
@@ -46,7 +47,7 @@ function product(
     schema,
     partitionBy: edit.partition ? { column: edit.partition } : undefined,
     inputs: {},
-    transform: () => sql`SELECT 1`,
+    transform: () => (edit.transform ? sql.raw(edit.transform) : sql`SELECT 1`),
     checks: (c: ChecksBuilder<typeof schema>) => (edit.checks ? [c.table.rowCount({ min: 1 })] : []),
   } as never);
 }
@@ -180,6 +181,34 @@ describe('contract diff', () => {
         detail: 'column note removed',
       },
     ]);
+  });
+
+  it('needs a version of its own when the transform changed under the same version', () => {
+    // Revenue net of discounts instead of gross: the same columns, other figures.
+    const changed = product({ partition: 'order_date', transform: 'SELECT 2' });
+    const diff = diffContract(odcsContract(released), odcsContract(changed));
+    expect(diff).toMatchObject({ needsMajor: false, needsVersion: true });
+    expect(diff.changes).toEqual([
+      {
+        product: 'sales.sales_orders',
+        kind: 'transform-changed',
+        column: undefined,
+        breaking: false,
+        detail: 'its transform (SQL) changed: it may compute other figures',
+      },
+    ]);
+    const bumped = product({ partition: 'order_date', transform: 'SELECT 2', version: '1.1.0' });
+    expect(diffContract(odcsContract(released), odcsContract(bumped))).toMatchObject({ needsVersion: false });
+    // A contract released before transforms were fingerprinted carries none: nothing is told.
+    const older = odcsContract(released);
+    older.customProperties = (older.customProperties as Array<{ property: string }>).filter(
+      (p) => p.property !== 'transform',
+    );
+    expect(diffContract(older, odcsContract(changed))).toMatchObject({ changes: [], needsVersion: false });
+    // The same SQL spelled alike fingerprints alike, whatever warehouse builds it.
+    expect(
+      diffContract(odcsContract(released), odcsContract(product({ partition: 'order_date' }))).needsVersion,
+    ).toBe(false);
   });
 
   it('reports a product removed as breaking and one added as safe', () => {

@@ -20,7 +20,8 @@ export type ContractChangeKind =
   | 'partitioning-changed'
   | 'description-changed'
   | 'check-added'
-  | 'check-removed';
+  | 'check-removed'
+  | 'transform-changed';
 
 export interface ContractChange {
   /** `domain.product`. */
@@ -39,6 +40,11 @@ export interface ProductDiff {
   readonly changes: readonly ContractChange[];
   /** A breaking change under the same major version: what a release must not publish. */
   readonly needsMajor: boolean;
+  /**
+   * Its transform changed under the same version: readers pinned to it would read other
+   * figures with nothing to tell them. A release needs a version of its own (a minor at least).
+   */
+  readonly needsVersion: boolean;
 }
 
 const BREAKING: Record<ContractChangeKind, boolean> = {
@@ -58,6 +64,8 @@ const BREAKING: Record<ContractChangeKind, boolean> = {
   'description-changed': false,
   'check-added': false,
   'check-removed': false,
+  // Not breaking by itself (the schema is the same), but a version of its own: see `needsVersion`.
+  'transform-changed': false,
 };
 
 type Doc = Record<string, unknown>;
@@ -158,6 +166,11 @@ export function diffContract(before: Doc | undefined, after: Doc | undefined): P
     const checksAfter = checksOf(after);
     for (const c of checksAfter) if (!checksBefore.has(c)) add('check-added', `check ${c} added`);
     for (const c of checksBefore) if (!checksAfter.has(c)) add('check-removed', `check ${c} removed`);
+    // Contracts released before transforms were fingerprinted carry none: nothing to compare.
+    const transformBefore = custom(before, 'transform');
+    const transformAfter = custom(after, 'transform');
+    if (transformBefore !== undefined && transformAfter !== undefined && transformBefore !== transformAfter)
+      add('transform-changed', 'its transform (SQL) changed: it may compute other figures');
   }
   const breaking = changes.some((c) => c.breaking);
   return {
@@ -167,6 +180,11 @@ export function diffContract(before: Doc | undefined, after: Doc | undefined): P
     changes,
     // A removed product has no version of its own to bump: its package's major release says it.
     needsMajor: breaking && (!after || !before || major(after.version) <= major(before.version)),
+    needsVersion:
+      !!before &&
+      !!after &&
+      String(before.version) === String(after.version) &&
+      changes.some((c) => c.kind === 'transform-changed'),
   };
 }
 

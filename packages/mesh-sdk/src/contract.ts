@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { z } from 'zod';
+import { ansi } from './ansi-dialect.js';
 import type { Check } from './checks.js';
 import type { LogicalType } from './columns.js';
 import type { DataProduct } from './data-product.js';
@@ -256,8 +258,21 @@ export function odcsContract(product: DataProduct, options: ContractOptions = {}
         'inputs',
         Object.values(product.inputs).map((r) => r.id),
       ),
+      custom('transform', transformFingerprint(product)),
     ],
   });
+}
+
+/**
+ * A fingerprint of what a product computes: its transform's SQL, rendered in plain ANSI (the
+ * same whatever warehouse builds it). Released contracts carry it, so that a release whose SQL
+ * changed under the same version is told (`diffContract`): readers pinned to a version would
+ * otherwise read other figures under it, with no change to its schema to warn them.
+ *
+ * @example transformFingerprint(orderDailySales) // 'sha256:3f1c…' (64 hex digits)
+ */
+export function transformFingerprint(product: DataProduct): string {
+  return `sha256:${createHash('sha256').update(renderSql(product.query, ansi)).digest('hex')}`;
 }
 
 /** JSON Schema's type and format of each column type. */

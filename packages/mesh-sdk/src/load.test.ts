@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ansi } from './ansi-dialect.js';
 import { defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
 import { castToColumns, loadRows, loadSample, selectOfRows } from './load.js';
 import { defineSource } from './source.js';
 import { renderSql, sql } from './sql.js';
-import { ansi } from './testing/ansi-dialect.js';
 import type { TableLayout, Warehouse } from './warehouse.js';
 
 /** A warehouse that only loads: it keeps what it was asked to replace or write as a sample batch. */

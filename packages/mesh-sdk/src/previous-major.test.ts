@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ansi } from './ansi-dialect.js';
 import { odcsContract } from './contract.js';
 import { type DataProductInput, defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
 import { previousMajorView } from './previous-major.js';
 import type { Relation } from './relation.js';
 import { sql } from './sql.js';
-import { ansi } from './testing/ansi-dialect.js';
 
 const sales = defineDomain({
   name: 'sales',

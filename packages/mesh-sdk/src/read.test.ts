@@ -1,12 +1,12 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
+import { ansi } from './ansi-dialect.js';
 import type { ColumnSpec, LogicalType } from './columns.js';
 import { type DataProduct, defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
 import { isMeshError } from './errors.js';
 import { readProduct, readQuery, toSchemaValue } from './read.js';
 import { sql } from './sql.js';
-import { ansi } from './testing/ansi-dialect.js';
 import type { SqlRow, Warehouse } from './warehouse.js';
 
 /** A warehouse that only streams: it hands back `chunks` and keeps the statements it was given. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ansi } from './ansi-dialect.js';
 import { defineDomain } from './domain.js';
 import { defineSource, type SyncMode } from './source.js';
 import {
@@ -14,7 +15,6 @@ import {
   sourceStates,
   volumeFlag,
 } from './source-log.js';
-import { ansi } from './testing/ansi-dialect.js';
 
 const product = defineDomain({
   name: 'product',

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ansi } from './ansi-dialect.js';
 import type { ColumnSpec, LogicalType } from './columns.js';
 import { defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
 import { isMeshError } from './errors.js';
 import { defineSource } from './source.js';
 import { columnLiteral, isSqlFragment, relationsOf, renderSql, sql } from './sql.js';
-import { ansi } from './testing/ansi-dialect.js';
 
 const render = (fragment: Parameters<typeof renderSql>[0]) => renderSql(fragment, ansi);
 

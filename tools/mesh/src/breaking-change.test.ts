@@ -24,7 +24,7 @@ const git = (...args: string[]) => {
  * A domain of the workspace, `shelf`, with one product over the product domain's catalog.
  * Version 1 counts products per category as `products`; version 2 renames it `product_count`.
  */
-function writeShelf(product: { version: string; column: string; previousMajor?: string }) {
+function writeShelf(product: { version: string; column: string; previousMajor?: string; count?: string }) {
   writeFileSync(
     join(root, 'shelf', 'index.js'),
     `import { defineDataProduct, defineDomain, sql, z } from '@retail-mesh/sdk';
@@ -43,7 +43,7 @@ ${SHELF_DOMAIN}export const shelfCategories = defineDataProduct({
     ${product.column}: z.int().describe('Products of the category'),
   }),
   inputs: { catalog: productCatalog },
-  transform: ({ catalog }) => sql\`SELECT category, COUNT(*) AS ${product.column} FROM \${catalog} GROUP BY category\`,
+  transform: ({ catalog }) => sql\`SELECT category, ${product.count ?? 'COUNT(*)'} AS ${product.column} FROM \${catalog} GROUP BY category\`,
   checks: (c) => [c.category.unique(), c.category.notNull()],
   ${product.previousMajor ? `previousMajor: ${product.previousMajor},` : ''}
 });
@@ -81,6 +81,28 @@ describe('a breaking change, from the release gate to v2 published beside v1', (
     const same = mesh('contract', 'diff');
     expect(same.code, same.stderr).toBe(0);
     expect(same.stdout).toContain('No contract changed');
+    // The same columns computed otherwise (active products only), under the released version:
+    // refused until it has a version of its own, and a build says whose figures change.
+    writeShelf({ version: '1.0.0', column: 'products', count: 'COUNT(*) FILTER (WHERE active)' });
+    const recomputed = mesh('contract', 'diff', '--json');
+    expect(recomputed.code).toBe(1);
+    expect(recomputed.json()).toMatchObject({
+      error: { code: 'unversioned-change', subject: { product: 'shelf.shelf_categories' } },
+      products: [{ changes: [{ kind: 'transform-changed', breaking: false }], missing: ['new-version'] }],
+    });
+    expect(mesh('contract', 'diff').stderr).toContain(
+      'shelf.shelf_categories: its transform (SQL) changed: it may compute other figures, under version 1.0.0, already released: give shelf.shelf_categories a version after 1.0.0 (1.1.0 if its figures keep their meaning',
+    );
+    expect(mesh('build', 'shelf_categories', '--json').json().contractWarnings).toEqual([
+      expect.stringMatching(
+        /^shelf\.shelf_categories 1\.0\.0 computes with another transform than the one released as 1\.0\.0/,
+      ),
+    ]);
+    writeShelf({ version: '1.1.0', column: 'products', count: 'COUNT(*) FILTER (WHERE active)' });
+    const minor = mesh('contract', 'diff', '--json');
+    expect(minor.code, minor.stdout).toBe(0);
+    writeShelf({ version: '1.0.0', column: 'products' });
+
     expect(mesh('up').code).toBe(0);
     writeFileSync(join(root, '.gitignore'), 'node_modules\nmesh.duckdb*\n');
     git('init', '-q');

@@ -189,6 +189,35 @@ describe('contracts as files', () => {
       missing: ['major-changeset', 'previous-major'],
     });
 
+    // The release computed its figures with other SQL (gross revenue, say, where the product
+    // now sums net), under the version the product still carries: refused until it has its own.
+    const retransformed = JSON.parse(JSON.stringify(doc));
+    retransformed.schema[0].properties.pop();
+    const transform = retransformed.customProperties.find(
+      (p: { property: string }) => p.property === 'transform',
+    );
+    expect(transform.value).toMatch(/^sha256:[0-9a-f]{64}$/);
+    transform.value = `sha256:${'0'.repeat(64)}`;
+    writeFileSync(file, JSON.stringify(retransformed));
+    const unversioned = await cli('contract', 'diff', '--against', released);
+    expect(unversioned.code).toBe(1);
+    expect(unversioned.stdout).toContain(
+      'safe     its transform (SQL) changed: it may compute other figures',
+    );
+    expect(unversioned.stderr).toContain(
+      'order.order_daily_sales: its transform (SQL) changed: it may compute other figures, under version 1.0.0, already released: give order.order_daily_sales a version after 1.0.0 (1.1.0 if its figures keep their meaning, 2.0.0 if readers must change).',
+    );
+    const unversionedJson = await cli('contract', 'diff', '--against', released, '--json');
+    expect(unversionedJson.json()).toMatchObject({
+      error: { code: 'unversioned-change', subject: { product: 'order.order_daily_sales' } },
+      products: [{ needsVersion: true, missing: ['new-version'] }],
+    });
+    // Released as 0.9.0, the product's 1.0.0 is a version of its own: nothing is missing.
+    writeFileSync(file, JSON.stringify({ ...retransformed, version: '0.9.0' }));
+    const versioned = await cli('contract', 'diff', '--against', released, '--json');
+    expect(versioned.code).toBe(0);
+    expect(versioned.json().products[0]).toMatchObject({ needsVersion: false, missing: [] });
+
     // Without --against: the contracts each domain package keeps for its released version.
     // Changes since the release may be there, and are safe ones (a breaking one fails the gate).
     const packaged = await cli('contract', 'diff', '--json');

@@ -86,15 +86,16 @@ export function unreleasedBreaks(mesh: MeshDefinition, products: readonly DataPr
     released,
     products.map((p) => odcsContract(p)),
   )
-    .filter((d) => d.needsMajor && d.before !== undefined && d.after !== undefined)
-    .map(
-      (d) =>
-        `${d.product} ${d.after} breaks its released contract ${d.before} (${d.changes
-          .filter((c) => c.breaking)
-          .map((c) => c.detail)
-          .join(
-            '; ',
-          )}): readers of version ${d.before!.split('.')[0]} break once it is published; give it a new major version and keep the previous one published (mesh contract diff says what is missing)`,
+    .filter((d) => (d.needsMajor || d.needsVersion) && d.before !== undefined && d.after !== undefined)
+    .map((d) =>
+      d.needsMajor
+        ? `${d.product} ${d.after} breaks its released contract ${d.before} (${d.changes
+            .filter((c) => c.breaking)
+            .map((c) => c.detail)
+            .join(
+              '; ',
+            )}): readers of version ${d.before!.split('.')[0]} break once it is published; give it a new major version and keep the previous one published (mesh contract diff says what is missing)`
+        : `${d.product} ${d.after} computes with another transform than the one released as ${d.before}: readers of ${d.before} read other figures under the same version once it is published; give it a new version (mesh contract diff says what is missing)`,
     );
 }
 

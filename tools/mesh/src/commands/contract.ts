@@ -73,9 +73,16 @@ export async function run(
 }
 
 /** What a breaking change still lacks before it may be released. */
-type Missing = 'product-version' | 'major-changeset' | 'previous-major';
+type Missing = 'product-version' | 'major-changeset' | 'previous-major' | 'new-version';
 
 const majorOf = (version: string | undefined) => Number(String(version ?? '0').split('.')[0]);
+/** `1.2.3` -> `1.3.0`. */
+const nextMinor = (version: string | undefined) => {
+  const [major = 0, minor = 0] = String(version ?? '0')
+    .split('.')
+    .map(Number);
+  return `${major}.${minor + 1}.0`;
+};
 
 /**
  * Compares every product's contract with the released ones (by default the contracts each
@@ -126,6 +133,9 @@ async function diff(values: GlobalOptions & { against?: string }, names: string[
           }
         }
       }
+      // The same schema computed otherwise: any newer version tells readers (a minor at least);
+      // a breaking change already asks for a major one.
+      if (d.needsVersion && !missing.includes('product-version')) missing.push('new-version');
       return { ...d, package: pkg?.name, missing, problems };
     });
   const blocked = diffs.filter((d) => d.missing.length || d.problems.length);
@@ -135,7 +145,9 @@ async function diff(values: GlobalOptions & { against?: string }, names: string[
         ? `give ${d.product} version ${majorOf(d.before) + 1}.0.0`
         : m === 'major-changeset'
           ? `add a major changeset for ${d.package} (npx -y pnpm@10.34.9 changeset)`
-          : `keep version ${d.before} published beside it until an announced date (previousMajor: { until: 'YYYY-MM-DD' } in its definition)`,
+          : m === 'new-version'
+            ? `give ${d.product} a version after ${d.before} (${nextMinor(d.before)} if its figures keep their meaning, ${majorOf(d.before) + 1}.0.0 if readers must change)`
+            : `keep version ${d.before} published beside it until an announced date (previousMajor: { until: 'YYYY-MM-DD' } in its definition)`,
     ),
     ...d.problems,
   ];
@@ -147,11 +159,17 @@ async function diff(values: GlobalOptions & { against?: string }, names: string[
           products: diffs,
           ...(blocked.length
             ? {
-                error: {
-                  code: 'breaking-change',
-                  message: `${blocked.length === 1 ? '1 product changes' : `${blocked.length} products change`} in a breaking way without what a breaking change needs.`,
-                  subject: { product: blocked[0]!.product },
-                },
+                error: blocked.some((d) => d.changes.some((c) => c.breaking))
+                  ? {
+                      code: 'breaking-change',
+                      message: `${blocked.length === 1 ? '1 product changes' : `${blocked.length} products change`} in a breaking way without what a breaking change needs.`,
+                      subject: { product: blocked.find((d) => d.changes.some((c) => c.breaking))!.product },
+                    }
+                  : {
+                      code: 'unversioned-change',
+                      message: `${blocked.length === 1 ? "1 product's transform changes" : `${blocked.length} products' transforms change`} under a version already released.`,
+                      subject: { product: blocked[0]!.product },
+                    },
               }
             : {}),
         },
@@ -166,10 +184,12 @@ async function diff(values: GlobalOptions & { against?: string }, names: string[
       for (const c of d.changes) io.out(`  ${c.breaking ? 'BREAKING' : 'safe    '} ${c.detail}`);
     }
     for (const d of blocked) {
-      const change = d.changes.find((c) => c.breaking)!;
-      io.err(
-        `${d.product}: ${change.detail}, a breaking change${d.before ? ` from version ${d.before}` : ''}: ${todo(d).join('; ')}.`,
-      );
+      const change =
+        d.changes.find((c) => c.breaking) ?? d.changes.find((c) => c.kind === 'transform-changed')!;
+      const what = change.breaking
+        ? `a breaking change${d.before ? ` from version ${d.before}` : ''}`
+        : `under version ${d.before}, already released`;
+      io.err(`${d.product}: ${change.detail}, ${what}: ${todo(d).join('; ')}.`);
     }
   }
   return blocked.length ? 1 : 0;

@@ -1,7 +1,6 @@
-import type { LogicalType } from '../columns.js';
-import type { Dialect } from '../dialect.js';
+import type { LogicalType } from './columns.js';
+import type { Dialect } from './dialect.js';
 
-/** A plain ANSI dialect for warehouse-free tests: what the SDK renders, without a vendor's spelling. */
 const TYPES: Record<LogicalType, string> = {
   string: 'TEXT',
   integer: 'BIGINT',
@@ -12,9 +11,14 @@ const TYPES: Record<LogicalType, string> = {
   timestamp: 'TIMESTAMP',
 };
 
-// ANSI spelling: "identifiers", 'strings' with '' escaping, CAST(x AS T); other calls as FN(args).
+/**
+ * A plain ANSI dialect: what the SDK renders, without a vendor's spelling. Warehouse-free tests
+ * render with it, and a product's transform is fingerprinted in it (the same whatever warehouse
+ * builds it). ANSI spelling: "identifiers", 'strings' with '' escaping, CAST(x AS T); other
+ * calls as FN(args).
+ */
 export const ansi: Dialect = {
-  name: 'ansi-test',
+  name: 'ansi',
   quoteIdent: (name) => `"${name.replaceAll('"', '""')}"`,
   tableName: (ref) => `${ansi.quoteIdent(ref.schema)}.${ansi.quoteIdent(ref.name)}`,
   literal(value) {
