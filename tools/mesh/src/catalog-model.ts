@@ -243,6 +243,7 @@ export async function loadCatalog(
     clock: () => new Date(),
     runs: (since) => warehouse.listRuns({ since }),
     build: async () => [],
+    latest: () => warehouse.latestRuns(),
   }).plan();
   const byId = new Map(plan.map((p) => [p.product.id, p]));
   return {

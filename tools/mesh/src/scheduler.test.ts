@@ -55,6 +55,13 @@ function harness(fail: (p: DataProduct) => boolean = () => false, gone: Set<stri
     clock: () => now,
     runs: async (since) => log.filter((r) => r.finishedAt >= since),
     unpublished: async () => gone,
+    // The latest run of each product, as the warehouse keeps it whatever its age.
+    latest: async () =>
+      [...new Map(log.map((r) => [`${r.domain}.${r.product}`, r])).values()].map((r) => ({
+        ...r,
+        lastPublishedAt: r.status === 'published' ? r.finishedAt : null,
+        lastPublishedStartedAt: r.status === 'published' ? r.startedAt : null,
+      })),
     build: async (products) => {
       builds.push(products.map((p) => p.id));
       for (const p of products) gone.delete(p.id);
@@ -179,6 +186,18 @@ describe('the scheduler on a clock the test sets', () => {
     expect(plan.find((p) => p.product.id === paris.id)).toMatchObject({
       next: at('2026-12-02T05:30:00Z'),
       due: false,
+    });
+    // Past a slot it was not built since (the server was down), a product is due, and its
+    // last build, before the slot, is still named.
+    set('2026-12-03T09:00:00Z');
+    const late = await scheduler.plan();
+    expect(late.find((p) => p.product.id === daily.id)).toMatchObject({
+      lastBuilt: at('2026-12-02T02:00:00Z'),
+      due: true,
+    });
+    expect(late.find((p) => p.product.id === paris.id)).toMatchObject({
+      lastBuilt: at('2026-12-01T10:20:00Z'),
+      due: true,
     });
   });
 

@@ -4,6 +4,7 @@ import {
   type DataProduct,
   DefinitionError,
   durationSeconds,
+  type LatestRun,
   type MeshDefinition,
 } from '@retail-mesh/sdk';
 import { Cron } from 'croner';
@@ -168,6 +169,12 @@ export class Scheduler {
        * tick until they are back, whatever their slot. None when not given.
        */
       readonly unpublished?: () => Promise<ReadonlySet<string>>;
+      /**
+       * Each product's latest run, whenever it was (`Warehouse.latestRuns`): `plan` names the
+       * last build of a product built before the run log it reads for slots (yesterday's build
+       * of a daily product whose slot passed). Without it such a build is not named.
+       */
+      readonly latest?: () => Promise<readonly LatestRun[]>;
     },
   ) {
     this.schedules = options.mesh.products.map((p) => scheduleOf(p, options.config));
@@ -180,9 +187,19 @@ export class Scheduler {
     const now = this.options.clock();
     const built = await this.lastBuilt(now);
     const due = await this.dueNow(built, now);
+    const earlier = new Map<string, Date>();
+    if (this.schedules.some((s) => !built.has(s.product.id)))
+      for (const run of (await this.options.latest?.()) ?? []) {
+        // A test is no build: the build before it is the one its published rows came from.
+        const start =
+          run.status === 'tested' || run.status === 'test-failed'
+            ? run.lastPublished?.startedAt
+            : run.startedAt;
+        if (start) earlier.set(`${run.domain}.${run.product}`, start);
+      }
     return this.schedules.map((s) => ({
       ...s,
-      lastBuilt: built.get(s.product.id) ?? null,
+      lastBuilt: built.get(s.product.id) ?? earlier.get(s.product.id) ?? null,
       next: nextRunOf(s, now),
       due:
         due.has(s.product.id) || (this.retries.get(s.product.id)?.at.getTime() ?? Infinity) <= now.getTime(),

@@ -20,6 +20,7 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
         throw new UsageError('bad-arguments', 'mesh schedule builds nothing.');
       },
       unpublished: () => unpublishedProducts(warehouse, mesh.products),
+      latest: () => warehouse.latestRuns(),
     }).plan(),
   );
   const rows = plan.filter((p) => chosen.has(p.product.id));
