@@ -96,10 +96,12 @@ function buildRunning(warehouse: Warehouse, product: DataProduct): () => void {
 export async function stagingLeftovers(
   warehouse: Warehouse,
   products: readonly DataProduct[],
+  /** The tables of the products' schemas, where the caller listed them already. */
+  listed?: ReadonlyMap<string, ReadonlySet<string>>,
 ): Promise<StagingLeftover[]> {
   const running = buildsRunning.get(warehouse);
   const idle = products.filter((p) => !running?.has(p.id));
-  const schemas = await tablesIn(warehouse, [...new Set(idle.map((p) => p.table.schema))]);
+  const schemas = listed ?? (await tablesIn(warehouse, [...new Set(idle.map((p) => p.table.schema))]));
   return idle.flatMap((product) =>
     stagingTablesOf(product)
       .filter((t) => schemas.get(t.schema)?.has(t.name))
@@ -239,6 +241,11 @@ export async function buildProduct(
     sourceBatches?: string;
     /** The data of the products it reads before it read them (`inputProductsOf`), recorded with its run. */
     inputProducts?: string;
+    /**
+     * Whether a product its checks reference is published, where the caller knows (a build
+     * listed the tables once and follows what it publishes); else the catalog is listed.
+     */
+    isPublished?: (ref: TableRef) => boolean;
   },
 ): Promise<BuildOutcome> {
   const started = new Date();
@@ -299,6 +306,7 @@ export async function buildProduct(
       product,
       (r: Relation) => (r === product && viaStaging ? staging : r.table),
       within,
+      options.isPublished,
     );
     const update = found?.update;
     const signal = options.signal;
@@ -557,6 +565,7 @@ async function prepareChecks(
   product: DataProduct,
   resolve: (r: Relation) => TableRef,
   within?: { where: SqlFragment; checks: ReadonlySet<Check> },
+  isPublished?: (ref: TableRef) => boolean,
 ): Promise<{
   run: (query: InTransactionQuery, kept?: SqlRow) => Promise<CheckSuiteResult>;
   /** Where some days are rebuilt: what counts the rows kept (see `CompiledChecks.kept`). */
@@ -568,6 +577,10 @@ async function prepareChecks(
   for (const check of product.checks) {
     const r = check.reference?.relation;
     if (r && r.kind === 'data-product' && r.id !== product.id && !unpublished.has(r.id)) {
+      if (isPublished) {
+        if (!isPublished(r.table)) unpublished.add(r.id);
+        continue;
+      }
       if (!listed.has(r.table.schema)) listed.set(r.table.schema, warehouse.listTables(r.table.schema));
       if (!(await listed.get(r.table.schema))!.includes(r.table.name)) unpublished.add(r.id);
     }
@@ -1103,8 +1116,12 @@ export async function buildMesh(
   options.onEvent?.({ type: 'planned', plan });
   // What killed builds of these products left behind goes first: a staging table is never
   // anyone's data, and one left over would be reported by health until removed.
-  for (const leftover of await stagingLeftovers(warehouse, plan.order))
+  // The tables of the plan's schemas, listed once: its leftovers, and which products its
+  // checks reference are published (those it publishes are added as they are).
+  const tables = await tablesIn(warehouse, [...new Set(plan.order.map((p) => p.table.schema))]);
+  for (const leftover of await stagingLeftovers(warehouse, plan.order, tables))
     await warehouse.dropTable(leftover.table);
+  const isPublished = (ref: TableRef) => tables.get(ref.schema)?.has(ref.name) === true;
   const { missing, broken } = await sourceProblems(warehouse, plan.order);
   // Products this build published anew: what reads them has changed inputs.
   const rebuilt = new Set<string>();
@@ -1155,17 +1172,23 @@ export async function buildMesh(
   // together would otherwise both size the sources.
   const sizes = new Map<string, number>();
   const key = (t: TableRef) => `${t.schema}.${t.name}`;
+  // The products published so far: sized together with the next that is asked for, as most are
+  // read by a later product (one statement for a level, not one per product that reads others).
+  const builtTables: TableRef[] = [];
   let sizing: Promise<unknown> = Promise.resolve();
-  const sizeOf = (tables: readonly TableRef[]): Promise<number> => {
+  const sizeOf = (inputs: readonly TableRef[]): Promise<number> => {
     const next = sizing.then(async () => {
-      let unsized = tables.filter((t) => !sizes.has(key(t)));
-      if (unsized.length && !sizes.size) {
-        const logs = plan.order.flatMap(inputsOf).flatMap((r) => (r.kind === 'source' ? [r.log] : []));
-        unsized = [...new Map([...unsized, ...logs].map((t) => [key(t), t])).values()];
+      let unsized = inputs.filter((t) => !sizes.has(key(t)));
+      if (unsized.length) {
+        const logs = sizes.size
+          ? []
+          : plan.order.flatMap(inputsOf).flatMap((r) => (r.kind === 'source' ? [r.log] : []));
+        const built = builtTables.filter((t) => !sizes.has(key(t)));
+        unsized = [...new Map([...unsized, ...logs, ...built].map((t) => [key(t), t])).values()];
       }
       const bytes = unsized.length ? await storageOfTables(warehouse, unsized) : [];
       for (const [i, t] of unsized.entries()) sizes.set(key(t), bytes[i] ?? 0);
-      return tables.reduce((sum, t) => sum + (sizes.get(key(t)) ?? 0), 0);
+      return inputs.reduce((sum, t) => sum + (sizes.get(key(t)) ?? 0), 0);
     });
     sizing = next.catch(() => undefined);
     return next;
@@ -1264,6 +1287,7 @@ export async function buildMesh(
             signal: timeout ? cancel.signal : undefined,
             sourceBatches,
             inputProducts,
+            isPublished,
           }),
         );
       } finally {
@@ -1272,6 +1296,9 @@ export async function buildMesh(
     }
     if (outcome.status === 'published' && !outcome.unchanged) rebuilt.add(product.id);
     if (outcome.status === 'published') {
+      if (!tables.has(product.table.schema)) tables.set(product.table.schema, new Set());
+      tables.get(product.table.schema)!.add(product.table.name);
+      builtTables.push(product.table);
       const status = 'published';
       const definition = definitionOf(product, warehouse.dialect);
       published.set(
