@@ -1199,8 +1199,12 @@ export async function buildMesh(
     const waitsFor = reads.filter((r) => missing.has(r.id)).map((r) => r.id);
     const block: Block | undefined =
       blocked.get(product.id) ?? (waitsFor.length ? { status: 'waiting', sources: waitsFor } : undefined);
-    const unchanged =
-      block || unreadable ? undefined : await confirmUnchanged(warehouse, product, unchangedSince(product));
+    const since = block || unreadable ? undefined : unchangedSince(product);
+    const unchanged = await confirmUnchanged(warehouse, product, since);
+    // Nothing it reads changed since its last build, yet its table is not what that build left
+    // (its checks or its count differ): written outside a build. Rebuilding the days whose inputs
+    // changed would rebuild none of it: an incremental product is rebuilt whole.
+    const rewritten = since !== undefined && !unchanged && product.materialization === 'incremental';
     // What it reads, recorded with its run: the products it reads are done by now.
     const sourceBatches = sourceBatchesOf(product, batches);
     const inputProducts = inputProductsNow(product);
@@ -1277,19 +1281,31 @@ export async function buildMesh(
           runId,
           timeoutMs: timeout || undefined,
         };
-        outcome = await inJobScope(warehouse, scope, () =>
-          buildProduct(warehouse, product, {
-            runId,
-            fullRefresh: options.fullRefresh,
-            readByDay: byDay.has(product.id),
-            dayDigest: daily.has(product.id),
-            inputBytes,
-            signal: timeout ? cancel.signal : undefined,
-            sourceBatches,
-            inputProducts,
-            isPublished,
-          }),
-        );
+        const attempt = (fullRefresh: boolean) =>
+          inJobScope(warehouse, scope, () =>
+            buildProduct(warehouse, product, {
+              runId,
+              fullRefresh,
+              readByDay: byDay.has(product.id),
+              dayDigest: daily.has(product.id),
+              inputBytes,
+              signal: timeout ? cancel.signal : undefined,
+              sourceBatches,
+              inputProducts,
+              isPublished,
+            }),
+          );
+        const whole = Boolean(options.fullRefresh || rewritten);
+        outcome = await attempt(whole);
+        // No day of it needed rebuilding, yet its checks fail: the published table was written
+        // outside a build (nothing it reads explains it), and only a whole rebuild mends it.
+        if (
+          !whole &&
+          outcome.status === 'failed' &&
+          outcome.incremental?.mode === 'up-to-date' &&
+          outcome.error?.code === 'checks-failed'
+        )
+          outcome = await attempt(true);
       } finally {
         clearTimeout(timer);
       }

@@ -11,6 +11,7 @@ import {
   defineDomain,
   defineSource,
   type FileIngester,
+  ingestRows,
   loadRows,
   type MeshDefinition,
   sql,
@@ -417,5 +418,85 @@ describe('the catalog of checks', () => {
       ['item_id_not_null', true, '0 failing of 2'],
       ['item_id_unique', null, null],
     ]);
+  });
+});
+
+describe('an incremental product changed by hand, nothing it reads changed since', () => {
+  const sales = defineSource({
+    domain: shelf,
+    name: 'sales',
+    description: 'Sales at the shelf',
+    mode: 'append',
+    schema: z.object({
+      sale_id: z.string().describe('Sale').meta({ key: true }),
+      sold_on: z.iso.date().describe('Day of the sale'),
+      amount: z.number().meta({ type: 'decimal' }).describe('Paid'),
+    }),
+  });
+  const daily = defineDataProduct({
+    domain: shelf,
+    name: 'shelf_daily',
+    version: '1.0.0',
+    description: 'Revenue per day.',
+    tier: 'silver',
+    refresh: 'hourly',
+    access: 'public',
+    consumers: ['store'],
+    schema: z.object({
+      day: z.iso.date().describe('Day').meta({ key: true }),
+      revenue: z.number().meta({ type: 'decimal' }).describe('Paid that day'),
+    }),
+    partitionBy: { column: 'day', granularity: 'day' },
+    materialization: 'incremental',
+    incremental: { sales: 'sold_on' },
+    inputs: { sales },
+    transform: ({ sales }) =>
+      sql`SELECT sold_on AS day, SUM(amount) AS revenue FROM ${sales} GROUP BY sold_on`,
+    checks: (c) => [c.revenue.range({ min: 0 })],
+  });
+  let warehouse: Warehouse;
+  beforeAll(async () => {
+    warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    await ingestRows(warehouse, sales, [
+      { sale_id: 'S1', sold_on: '2026-11-01', amount: 10 },
+      { sale_id: 'S2', sold_on: '2026-11-02', amount: 20 },
+    ]);
+    expect((await buildMesh(warehouse, [daily]))[0]).toMatchObject({ status: 'published', rowCount: 2 });
+  });
+  afterAll(() => warehouse.close());
+
+  it('is rebuilt whole by a scheduled build, where rebuilding the days whose inputs changed rebuilds none', async () => {
+    const [built] = await warehouse.latestRuns();
+    const later = new Date(built!.finishedAt.getTime() + 10_000);
+    await warehouse.recordRun({ ...built!, runId: 'later', startedAt: later, finishedAt: later });
+    // A day's revenue overwritten by hand: its check sees it, the count does not.
+    await warehouse.query("UPDATE shelf.shelf_daily SET revenue = -10 WHERE day = DATE '2026-11-01'");
+    const [outcome] = await buildMesh(warehouse, [daily], { skipUnchanged: true });
+    expect(outcome).toMatchObject({ status: 'published', rowCount: 2, incremental: { mode: 'full' } });
+    expect(outcome?.unchanged).toBeUndefined();
+    const rows = await warehouse.query(
+      'SELECT day::VARCHAR AS day, revenue::DOUBLE AS revenue FROM shelf.shelf_daily ORDER BY day',
+    );
+    expect(rows).toEqual([
+      { day: '2026-11-01', revenue: 10 },
+      { day: '2026-11-02', revenue: 20 },
+    ]);
+    // Once whole again, the next scheduled build leaves it as it is.
+    expect((await buildMesh(warehouse, [daily], { skipUnchanged: true }))[0]?.unchanged).toBeDefined();
+  });
+
+  it('is rebuilt whole by mesh build when no day needed rebuilding and its checks fail on what is published', async () => {
+    await warehouse.query("UPDATE shelf.shelf_daily SET revenue = -20 WHERE day = DATE '2026-11-02'");
+    const [outcome] = await buildMesh(warehouse, [daily]);
+    expect(outcome).toMatchObject({ status: 'published', rowCount: 2, incremental: { mode: 'full' } });
+    const [row] = await warehouse.query(
+      "SELECT revenue::DOUBLE AS revenue FROM shelf.shelf_daily WHERE day = DATE '2026-11-02'",
+    );
+    expect(row?.revenue).toBe(20);
+    // A failing check the inputs explain still fails the build, as before: a negative sale.
+    await ingestRows(warehouse, sales, [{ sale_id: 'S3', sold_on: '2026-11-03', amount: -5 }]);
+    const [refused] = await buildMesh(warehouse, [daily]);
+    expect(refused).toMatchObject({ status: 'failed', error: { code: 'checks-failed' } });
+    expect(refused?.incremental?.mode).toBe('partitions');
   });
 });
