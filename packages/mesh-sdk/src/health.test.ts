@@ -228,6 +228,21 @@ describe('productHealth', () => {
     expect(health.status).toBe('error');
     expect(health.reasons).toEqual(['last run failed: sales.sales_orders was not published']);
     expect(health.failedChecks).toEqual(['order_id_unique']);
+    // Its checks measured rows it did not publish: no score for the table, which an earlier
+    // build published.
+    expect(health).toMatchObject({ qualityScore: null, completeness: null, validity: null });
+    const tested = productHealth(
+      orders,
+      {
+        stats: stats(hoursAgo(1)),
+        lastRun: run({
+          status: 'test-failed',
+          checks: [outcome('order_id_unique', false), outcome('order_id_not_null', true)],
+        }),
+      },
+      now,
+    );
+    expect(tested).toMatchObject({ qualityScore: 0.5, completeness: 1 });
   });
 
   it.each(['skipped', 'test-failed'] as const)('is an error after a %s run', (status) => {

@@ -27,7 +27,10 @@ export interface ProductHealth {
   /** ISO time of the last check run. */
   readonly lastTestRun: string | null;
   readonly freshness: { readonly ageSeconds: number | null; readonly slaSeconds: number | null };
-  /** Share of checks that passed in the last run, 0..1. */
+  /**
+   * Share of checks that passed in the last run, 0..1: of the published table, so none after a
+   * build that failed (its checks are still in `checks` and `failedChecks`).
+   */
   readonly qualityScore: number | null;
   readonly completeness: number | null;
   readonly validity: number | null;
@@ -272,8 +275,11 @@ export function productHealth(
   // Figures of the last run describe the rows it published: none when no table holds them.
   const measured = stats ? checks : [];
   const measuredFailed = stats ? failed : [];
-  const completeness = stats ? (lastRun?.completeness ?? null) : null;
-  const validity = stats ? (lastRun?.validity ?? null) : null;
+  // The scores are the published table's: a build that failed measured rows it did not
+  // publish (the table holds an earlier build's), so it gives none.
+  const scored = stats && lastRun?.status !== 'failed';
+  const completeness = scored ? (lastRun?.completeness ?? null) : null;
+  const validity = scored ? (lastRun?.validity ?? null) : null;
   if (
     product.sla.completeness !== undefined &&
     completeness !== null &&
@@ -299,7 +305,8 @@ export function productHealth(
     lastUpdated: lastUpdated?.toISOString() ?? null,
     lastTestRun: lastRun?.checks.length ? lastRun.finishedAt.toISOString() : null,
     freshness: { ageSeconds: ageSeconds === null ? null : Math.round(ageSeconds), slaSeconds },
-    qualityScore: measured.length ? (measured.length - measuredFailed.length) / measured.length : null,
+    qualityScore:
+      scored && measured.length ? (measured.length - measuredFailed.length) / measured.length : null,
     completeness,
     validity,
     checks: {
