@@ -81,7 +81,7 @@ function recordingWarehouse(options: {
         .map((t) => t.slice(schema.length + 1)),
     query: async (statement) => {
       queries.push(statement);
-      const staging = /FROM "(\w+)"\."(\w+)" AS t\) AS s/.exec(statement);
+      const staging = /FROM "(\w+)"\."(\w+)" AS t\b/.exec(statement);
       return [options.checkRows?.[`${staging?.[1]}.${staging?.[2]}`] ?? { row_count: 3, nn_0: 3 }];
     },
     async *stream() {},

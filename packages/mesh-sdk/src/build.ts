@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { type Check, type CheckSuiteResult, checksWithinDays, compileChecks } from './checks.js';
+import {
+  type Check,
+  type CheckSuiteResult,
+  checksWithinDays,
+  compileChecks,
+  FILTERED_COUNTS_FROM_ROWS,
+} from './checks.js';
 import type { DataProduct } from './data-product.js';
 import type { Dialect } from './dialect.js';
 import { durationSeconds } from './duration.js';
@@ -314,8 +320,8 @@ export async function buildProduct(
     const stopIfAborted = () => signal?.throwIfAborted();
     const inTransaction = {
       signal,
-      verify: async (query: InTransactionQuery, kept?: SqlRow) => {
-        checks = await suite.run(query, kept);
+      verify: async (query: InTransactionQuery, kept?: SqlRow, rowCount?: number) => {
+        checks = await suite.run(query, kept, rowCount);
         refuseBlocking(product, checks);
       },
       record: (result: MaterializeResult): BuildRunRecord => ({
@@ -368,7 +374,7 @@ export async function buildProduct(
       // Up to date: nothing to rebuild; the suite still runs, on the published table, for health.
       rowCount = (await warehouse.tableStats(product.table))?.rowCount ?? 0;
       bytesProcessed = 0;
-      checks = await suite.run((statement) => warehouse.query(statement));
+      checks = await suite.run((statement) => warehouse.query(statement), undefined, rowCount);
       refuseBlocking(product, checks);
       // Same rows under new markers (an upstream rebuilt without changes): kept, so the next
       // build does not hash those days again.
@@ -430,7 +436,7 @@ export async function buildProduct(
           { columns: STATE_COLUMNS },
         );
       }
-      checks = await suite.run((statement) => warehouse.query(statement));
+      checks = await suite.run((statement) => warehouse.query(statement), undefined, rowCount);
       refuseBlocking(product, checks);
       stopIfAborted();
       const promoted = await warehouse.promote(staging, product.table, productLayout(product, options));
@@ -567,7 +573,8 @@ async function prepareChecks(
   within?: { where: SqlFragment; checks: ReadonlySet<Check> },
   isPublished?: (ref: TableRef) => boolean,
 ): Promise<{
-  run: (query: InTransactionQuery, kept?: SqlRow) => Promise<CheckSuiteResult>;
+  /** `rowCount`: the rows of the table checked, where known (a small one is counted by `scan`). */
+  run: (query: InTransactionQuery, kept?: SqlRow, rowCount?: number) => Promise<CheckSuiteResult>;
   /** Where some days are rebuilt: what counts the rows kept (see `CompiledChecks.kept`). */
   kept: string | undefined;
 }> {
@@ -587,9 +594,14 @@ async function prepareChecks(
   }
   const runnable = product.checks.filter((c) => !unpublished.has(c.reference?.relation.id ?? ''));
   const compiled = compileChecks(product, runnable, warehouse.dialect, resolve, { within });
+  // A small table's columns are counted in one scan (see `NullCounting`).
+  const small = (rowCount: number | undefined) =>
+    rowCount !== undefined && rowCount < FILTERED_COUNTS_FROM_ROWS
+      ? compileChecks(product, runnable, warehouse.dialect, resolve, { within, nullCounting: 'scan' }).sql
+      : compiled.sql;
   return {
-    run: async (query, kept) => {
-      const [row] = await query(kept && compiled.kept ? compiled.kept.suite(kept) : compiled.sql);
+    run: async (query, kept, rowCount) => {
+      const [row] = await query(kept && compiled.kept ? compiled.kept.suite(kept) : small(rowCount));
       return withUnpublished(product, compiled.evaluate(row ?? {}), unpublished);
     },
     kept: compiled.kept?.sql,

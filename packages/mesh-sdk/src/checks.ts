@@ -315,43 +315,51 @@ interface KeyGroup {
 }
 
 /**
+ * How a suite counts each required column's values: `scan`, a COUNT per column in one scan;
+ * `filtered`, the column's NULLs counted by a branch of their own (see `countsSelect`).
+ */
+export type NullCounting = 'scan' | 'filtered';
+
+/** Below this many rows a suite counts by `scan`: a few branches more cost more than the scan. */
+export const FILTERED_COUNTS_FROM_ROWS = 50_000;
+
+/**
  * The row count and each counted column's non-NULL values (`alias` per column), as one row.
  *
- * On a table just written (a full build's staging), a COUNT per column in one scan, holding
- * nothing but COUNTs: DuckDB answers a COUNT of a column that its statistics show holds no NULL
- * without reading it, so on a table without NULLs the scan costs nothing (order_daily_sales at
- * scale 30: 0.9 ms, against 9 ms with one more aggregate that needs the rows).
+ * `filtered`: a COUNT(*), which needs no column, less each column's NULLs, counted by a branch
+ * of their own filtered on them (`WHERE c IS NULL`), the branches joined by UNION ALL. A filter
+ * on one column's NULLs is answered from column statistics wherever they show none: DuckDB
+ * skips every row group holding none, and most hold none (a required column). A COUNT of the
+ * column is answered from statistics only on a table read back from disk: on one just written
+ * (a build's staging, a table some of whose rows a rebuild of some days deleted) DuckDB 1.5
+ * reads every column the COUNTs name, though it knows none is NULL (scale 30, just written:
+ * order_items 183 ms against 3, order_product_daily_sales 97 against 3, order_transactions 90
+ * against 16). A filter on every column's NULLs ORed in one scan is skipped only where no
+ * column holds one (order_transactions: 95 ms). BigQuery bills a column once per query however
+ * many branches read it.
  *
- * On a published table some of whose rows were deleted (`afterDelete`: the rows a rebuild of
- * some days keeps, see `CompiledChecks.kept`), DuckDB no longer answers those COUNTs from
- * statistics and decompresses every column they name, so the NULLs are counted instead, in a
- * scan filtered on them: the statistics then skip every row group holding none, and the rows
- * come from a COUNT(*) that needs no column (order_daily_sales at scale 30, a day's rows
- * deleted: 1 ms against 10). On a table just written that filter costs more than the COUNTs
- * (order_items at scale 30: 410 against 278 ms).
+ * `scan`: the COUNTs in one scan, cheaper on a small table, whatever its statistics, where a
+ * dozen branches cost more to plan than the scan to run (store_locations, 137 rows: 0.8 ms
+ * against 3.6).
  */
-function countsSelect(
-  self: Relation,
-  counted: ReadonlyMap<string, string>,
-  afterDelete: boolean,
-): SqlFragment {
+function countsSelect(self: Relation, counted: ReadonlyMap<string, string>, form: NullCounting): SqlFragment {
   const t = (column: string) => sql.id('t', column);
-  const rowCount = sql`COUNT(*) AS ${sql.id('row_count')}`;
-  if (!afterDelete || !counted.size) {
+  if (form === 'scan' || !counted.size) {
     const counts = [...counted].map(([column, alias]) => sql`COUNT(${t(column)}) AS ${sql.id(alias)}`);
-    return sql`SELECT ${sql.join([rowCount, ...counts])} FROM ${self} AS t`;
+    return sql`SELECT ${sql.join([sql`COUNT(*) AS ${sql.id('row_count')}`, ...counts])} FROM ${self} AS t`;
   }
   const entries = [...counted];
   const nulls = entries.map(
-    ([column], i) => sql`COUNT(CASE WHEN ${t(column)} IS NULL THEN 1 END) AS ${sql.id(`z${i}`)}`,
+    ([column], i) =>
+      sql`(SELECT ${i} AS ${sql.id('k')}, COUNT(*) AS ${sql.id('n')} FROM ${self} AS t WHERE ${t(column)} IS NULL)`,
   );
-  const anyNull = sql.join(
-    entries.map(([column]) => sql`${t(column)} IS NULL`),
-    ' OR ',
+  const pivot = entries.map(
+    (_, i) =>
+      sql`MAX(CASE WHEN ${sql.id('f', 'k')} = ${i} THEN ${sql.id('f', 'n')} END) AS ${sql.id(`z${i}`)}`,
   );
   const total = sql.id('c', 'row_count');
   const outputs = entries.map(([, alias], i) => sql`${total} - ${sql.id('z', `z${i}`)} AS ${sql.id(alias)}`);
-  return sql`SELECT ${sql.join([sql`${total} AS ${sql.id('row_count')}`, ...outputs])} FROM (SELECT ${rowCount} FROM ${self} AS t) AS c CROSS JOIN (SELECT ${sql.join(nulls)} FROM ${self} AS t WHERE ${anyNull}) AS z`;
+  return sql`SELECT ${sql.join([sql`${total} AS ${sql.id('row_count')}`, ...outputs])} FROM (SELECT COUNT(*) AS ${sql.id('row_count')} FROM ${self} AS t) AS c CROSS JOIN (SELECT ${sql.join(pivot)} FROM (${sql.join(nulls, ' UNION ALL ')}) AS f) AS z`;
 }
 
 /**
@@ -413,6 +421,12 @@ export function compileChecks(
      * where the caller knows the other rows pass them (see `checksWithinDays`).
      */
     within?: { where: SqlFragment; checks: ReadonlySet<Check> };
+    /**
+     * How the required columns' values are counted over the whole table (`filtered` unless
+     * given; a caller that knows the table small asks for `scan`). The rows kept by a rebuild
+     * of some days are always counted `filtered`.
+     */
+    nullCounting?: NullCounting;
   } = {},
 ): CompiledChecks {
   // The completeness profile (a COUNT per column) rides along in the same scan unless declined.
@@ -611,9 +625,9 @@ export function compileChecks(
     );
 
   return {
-    sql: render(countsSelect(self, counted, false)),
+    sql: render(countsSelect(self, counted, options.nullCounting ?? 'filtered')),
     kept: within && {
-      sql: renderSql(countsSelect(self, counted, true), dialect, { resolve }),
+      sql: renderSql(countsSelect(self, counted, 'filtered'), dialect, { resolve }),
       suite: (kept) => {
         // The kept rows' counts, plus those of the rows within, counted in a scan of their own.
         const counts = [...counted].map(

@@ -100,7 +100,9 @@ describe('scanCsv and writeWithout', () => {
           if (row.damage === 'stray-quote') cells[0] = 'a"b';
           const line = 1 + (text.match(/\n/g)?.length ?? 0);
           text += `${cells.join(',')}${eol(r + 1)}`;
-          if (row.damage === 'none' || row.damage === 'blank-line-before')
+          // A line of spaces, tabs and delimiters alone is blank, as an empty one is.
+          const blank = row.fields.every((f, i) => !row.quote[i] && /^[ \t]+$/.test(f));
+          if ((row.damage === 'none' || row.damage === 'blank-line-before') && !blank)
             accepted.push({ fields: row.fields, line });
         });
         const file = join(dir, `f${++n}.csv`);

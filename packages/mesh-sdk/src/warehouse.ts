@@ -285,10 +285,10 @@ export interface InPlaceOptions {
   readonly kept?: string | undefined;
   /**
    * Called after every write with a query that runs inside the transaction (it sees the new
-   * rows, nobody else does yet), and the row of `kept`, where asked for; throwing rolls
-   * everything back.
+   * rows, nobody else does yet), the row of `kept`, where asked for, and the rows the target
+   * holds after the writes, where the writes told; throwing rolls everything back.
    */
-  readonly verify: (query: InTransactionQuery, kept?: SqlRow) => Promise<void>;
+  readonly verify: (query: InTransactionQuery, kept?: SqlRow, rowCount?: number) => Promise<void>;
   /** The run record appended in the same transaction once `verify` passed. */
   readonly record?: (result: MaterializeResult) => BuildRunRecord;
   /**

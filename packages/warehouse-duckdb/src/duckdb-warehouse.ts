@@ -778,7 +778,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           rowCount = typeof writes.rowCount === 'function' ? writes.rowCount() : Number(row?.n ?? 0);
         }
         const result = { rowCount };
-        await options.verify(run, keptRow);
+        await options.verify(run, keptRow, rowCount);
         // Interrupted between statements: nothing to cut short, but nothing is committed.
         signal?.throwIfAborted();
         await run(
