@@ -228,8 +228,8 @@ describe('compileChecks', () => {
       `FROM (SELECT COUNT(*) AS "row_count", COUNT("t"."order_id") AS "nn_0", COUNT("t"."status") AS "nn_1", COUNT("t"."amount") AS "nn_2", COUNT("t"."ordered_at") AS "nn_3" FROM ${T}) AS s CROSS JOIN`,
     );
     // Everything after the counts is the same suite.
-    const after = (text: string) => text.slice(text.indexOf(') AS s CROSS JOIN'));
-    expect(after(scanned)).toBe(after(compiled.sql));
+    const suiteAfterCounts = (text: string) => text.slice(text.indexOf(') AS s CROSS JOIN'));
+    expect(suiteAfterCounts(scanned)).toBe(suiteAfterCounts(compiled.sql));
   });
 
   it('compiles table checks with the relation under test in place of self', () => {
