@@ -11,6 +11,7 @@ import {
   stagingTable,
   testProduct,
 } from './build.js';
+import { FILTERED_COUNTS_FROM_ROWS, type NullCounting } from './checks.js';
 import { type DataProduct, type DataProductInput, defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
 import { readByDay } from './incremental.js';
@@ -37,6 +38,9 @@ function recordingWarehouse(options: {
   maxConcurrentBuilds?: number;
   /** How long writing a table takes, in ms (5 when not said). */
   delay?: (table: string) => number;
+  /** The warehouse's form of counting a large table's NULLs, and the rows a write says it wrote (3). */
+  nullCounting?: NullCounting;
+  rowCount?: number;
 }) {
   const log: string[] = [];
   const queries: string[] = [];
@@ -57,6 +61,7 @@ function recordingWarehouse(options: {
       dryRun: false,
       sampleData: false,
       publishInPlace: false,
+      ...(options.nullCounting && { nullCounting: options.nullCounting }),
     },
     ensureDomain: async (domain) => void log.push(`ensureDomain ${domain.name}`),
     ensureTable: async (table) => step('ensureTable', table),
@@ -66,7 +71,7 @@ function recordingWarehouse(options: {
       await new Promise((resolve) => setTimeout(resolve, options.delay?.(qualified(table)) ?? 5));
       concurrency.active--;
       if (options.delay) log.push(`written ${qualified(table)}`);
-      return { rowCount: 3 };
+      return { rowCount: options.rowCount ?? 3 };
     },
     describeQuery: async (transform) => options.columns?.(transform) ?? [{ name: 'id', type: 'BIGINT' }],
     promote: async (staging, target) => {
@@ -233,6 +238,20 @@ describe('buildProduct', () => {
         completeness: 1,
       }),
     ]);
+  });
+
+  it("counts a large table's columns by the warehouse's form, a small one's in one scan", async () => {
+    const checksOf = async (nullCounting: NullCounting | undefined, rowCount: number) => {
+      const { warehouse, queries } = recordingWarehouse({ nullCounting, rowCount });
+      await buildProduct(warehouse, ids, { runId: 'r1' });
+      const suite = queries.find((q) => q.includes('"check_0"'))!;
+      return suite.includes('WHERE "t"."id" IS NULL') ? 'filtered' : 'scan';
+    };
+    expect(await checksOf('filtered', FILTERED_COUNTS_FROM_ROWS)).toBe('filtered');
+    expect(await checksOf('filtered', FILTERED_COUNTS_FROM_ROWS - 1)).toBe('scan');
+    // A warehouse that names no form (BigQuery) counts in one scan, whatever the size.
+    expect(await checksOf(undefined, FILTERED_COUNTS_FROM_ROWS * 10)).toBe('scan');
+    expect(await checksOf('scan', FILTERED_COUNTS_FROM_ROWS * 10)).toBe('scan');
   });
 
   it('keeps the published table when a blocking check fails, dropping the staging table', async () => {

@@ -1,4 +1,4 @@
-import type { CheckOutcome } from './checks.js';
+import type { CheckOutcome, NullCounting } from './checks.js';
 import type { ColumnSpec } from './columns.js';
 import type { AccessModel, Partitioning } from './data-product.js';
 import type { Dialect } from './dialect.js';
@@ -32,6 +32,12 @@ export interface WarehouseCapabilities {
    * left behind when a build is killed.
    */
   readonly publishInPlace: boolean;
+  /**
+   * How a check suite counts a large table's required columns (`NullCounting`): `filtered`
+   * where a filter on one column's NULLs is answered from statistics and a COUNT of it is not
+   * (DuckDB on a table just written); `scan`, one scan of COUNTs, if absent.
+   */
+  readonly nullCounting?: NullCounting;
 }
 
 /** A row as adapters return it: strings, numbers, booleans, Dates (timestamps), 'YYYY-MM-DD' strings (dates), null. */
