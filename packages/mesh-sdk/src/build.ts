@@ -595,7 +595,10 @@ async function prepareChecks(
   const runnable = product.checks.filter((c) => !unpublished.has(c.reference?.relation.id ?? ''));
   // Columns are counted by the warehouse's form, a small table's in one scan (see `NullCounting`).
   const large = warehouse.capabilities.nullCounting ?? 'scan';
-  const compiled = compileChecks(product, runnable, warehouse.dialect, resolve, { within, nullCounting: large });
+  const compiled = compileChecks(product, runnable, warehouse.dialect, resolve, {
+    within,
+    nullCounting: large,
+  });
   const small = (rowCount: number | undefined) =>
     large !== 'scan' && rowCount !== undefined && rowCount < FILTERED_COUNTS_FROM_ROWS
       ? compileChecks(product, runnable, warehouse.dialect, resolve, { within, nullCounting: 'scan' }).sql

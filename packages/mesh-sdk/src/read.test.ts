@@ -172,6 +172,17 @@ describe('toSchemaValue', () => {
     expect(toSchemaValue(column('timestamp', true), at)).toBe('2024-05-01T12:00:00.000Z');
   });
 
+  it('refuses an integer beyond 2^53 rather than round it, naming the product and column', () => {
+    expect(toSchemaValue(column('integer'), '9007199254740991')).toBe(9007199254740991);
+    expect(toSchemaValue(column('integer'), -9007199254740991n)).toBe(-9007199254740991);
+    expect(() => toSchemaValue(column('integer'), '9007199254740993')).toThrow(
+      expect.objectContaining({ code: 'unsafe-integer', subject: { column: 'c' } }),
+    );
+    expect(() => toSchemaValue(column('integer'), -9007199254740993n)).toThrow(
+      /^c holds -9007199254740993, beyond/,
+    );
+  });
+
   it('turns missing values into null', () => {
     expect(toSchemaValue(column('integer'), null)).toBeNull();
     expect(toSchemaValue(column('string'), undefined)).toBeNull();

@@ -64,8 +64,8 @@ export function readQuery(
 }
 
 /** Turns a warehouse value into the JS type the zod schema promises. */
-export function toSchemaValue(column: ColumnSpec, value: unknown): unknown {
-  return schemaConverter(column)(value);
+export function toSchemaValue(column: ColumnSpec, value: unknown, product?: DataProduct): unknown {
+  return schemaConverter(column, product)(value);
 }
 
 /**
@@ -76,9 +76,22 @@ export function toSchemaValue(column: ColumnSpec, value: unknown): unknown {
  * const toStock = schemaConverter(stockColumn);
  * toStock(3n); // 3
  */
-export function schemaConverter(column: ColumnSpec): (value: unknown) => unknown {
+export function schemaConverter(column: ColumnSpec, product?: DataProduct): (value: unknown) => unknown {
   switch (column.type) {
     case 'integer':
+      // Adapters hand an integer beyond 2^53 over as text (a number would round it): a read
+      // that promises a number refuses it rather than hand out another id or count.
+      return (value) => {
+        if (typeof value === 'number' || value == null) return value ?? null;
+        const n = Number(value);
+        if (Number.isSafeInteger(n) || !/^-?\d+$/.test(String(value).trim())) return n;
+        const owner = product ? `${product.id}.` : '';
+        throw new UsageError(
+          'unsafe-integer',
+          `${owner}${column.name} holds ${String(value)}, beyond the integers a JS number holds exactly (±${Number.MAX_SAFE_INTEGER}): a typed read would round it. Read the column with warehouse.query, where it stays text, or declare it a string in the schema.`,
+          { ...(product && { domain: product.domain.name, product: product.name }), column: column.name },
+        );
+      };
     case 'number':
     case 'decimal':
       return (value) => (typeof value === 'number' ? value : value == null ? null : Number(value));
@@ -148,7 +161,7 @@ class RowReader<Row> implements AsyncIterator<Row> {
   private async load(): Promise<void> {
     if (!this.source) {
       const { text, columns } = readQuery(this.product, this.warehouse, this.options);
-      this.convert = chunkConverter(columns);
+      this.convert = chunkConverter(columns, this.product);
       this.source = this.warehouse
         .stream(text, { chunkSize: this.options.chunkSize ?? 2048 })
         [Symbol.asyncIterator]();
@@ -259,8 +272,8 @@ function defineOwn(row: SqlRow, key: string, value: unknown): void {
  * `constructor`, `toString`) is read only as the row's own property, or a row without it
  * would get the prototype's, and written as one; other names keep the plain access.
  */
-function chunkConverter(columns: readonly ColumnSpec[]): (rows: SqlRow[]) => void {
-  const converters = columns.map(schemaConverter);
+function chunkConverter(columns: readonly ColumnSpec[], product: DataProduct): (rows: SqlRow[]) => void {
+  const converters = columns.map((column) => schemaConverter(column, product));
   const steps = columns.map((column, i) => {
     // A JSON string is a JS string literal: no name can escape it.
     const key = JSON.stringify(column.name);

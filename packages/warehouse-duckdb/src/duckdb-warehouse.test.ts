@@ -248,6 +248,21 @@ describe('duckdb warehouse', () => {
         code: 'missing-columns',
         message: expect.stringMatching(/has column price, which/),
       });
+      // An id beyond 2^53 is refused, not rounded to another id; the ids below it read exactly.
+      await warehouse.query(
+        `CREATE OR REPLACE TABLE shop.shop_items AS SELECT * FROM (VALUES (9007199254740991, 'a', 1.5), (9007199254740993, 'b', 2.5)) AS v(id, label, price) ORDER BY id`,
+      );
+      const rows: unknown[] = [];
+      await expect(
+        (async () => {
+          for await (const row of product.read(warehouse, { chunkSize: 1 })) rows.push(row);
+        })(),
+      ).rejects.toMatchObject({
+        code: 'unsafe-integer',
+        subject: { domain: 'shop', product: 'shop_items', column: 'id' },
+        message: expect.stringMatching(/^shop\.shop_items\.id holds 9007199254740993, beyond the integers/),
+      });
+      expect(rows).toEqual([{ id: 9007199254740991, label: 'a', price: 1.5 }]);
     } finally {
       await warehouse.close();
     }
