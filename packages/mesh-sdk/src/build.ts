@@ -36,6 +36,7 @@ import {
   withInputBytes,
   withPublishedRows,
 } from './incremental.js';
+import { explainFailedRead } from './published-columns.js';
 import type { Relation, TableRef } from './relation.js';
 import type { Source } from './source.js';
 import type { BatchRecord } from './source-log.js';
@@ -793,14 +794,22 @@ export async function testProduct(
       );
     }
   } catch (cause) {
-    error = isMeshError(cause)
-      ? cause
-      : new WarehouseError(
-          'test-failed',
-          `${product.id}: ${(cause as Error)?.message ?? cause}`,
-          subjectOf(product),
-          { cause },
-        );
+    // A table published by another version lacks columns the checks name: said in its terms.
+    const explained = await explainFailedRead(
+      product,
+      warehouse,
+      cause,
+      product.columns.map((c) => c.name),
+    );
+    error =
+      isMeshError(explained) && explained.code !== 'statement-failed'
+        ? explained
+        : new WarehouseError(
+            'test-failed',
+            `${product.id}: ${(cause as Error)?.message ?? cause}`,
+            subjectOf(product),
+            { cause },
+          );
   }
   const finished = new Date();
   const status = error ? 'test-failed' : 'tested';

@@ -1,6 +1,7 @@
 import type { ColumnSpec } from './columns.js';
 import type { DataProduct } from './data-product.js';
 import { BuildError, isMeshError, UsageError } from './errors.js';
+import { explainFailedRead } from './published-columns.js';
 import { columnLiteral, renderSql, type SqlFragment, sql } from './sql.js';
 import type { SqlRow, Warehouse } from './warehouse.js';
 
@@ -188,55 +189,13 @@ class RowReader<Row> implements AsyncIterator<Row> {
       const first = !this.received;
       this.rows = [];
       // Only a read that got nothing can fail for want of the table or its columns.
-      throw first ? await explainFailedRead(this.product, this.warehouse, this.options, error) : error;
+      throw first
+        ? await explainFailedRead(this.product, this.warehouse, error, [
+            ...(this.options.columns ?? this.product.columns.map((c) => c.name)),
+            ...Object.keys(this.options.where ?? {}),
+          ])
+        : error;
     }
-  }
-}
-
-/**
- * Why a read that returned nothing failed, when the warehouse can say, in the product's terms:
- * its table is not published (`not-published`), or lacks columns the installed contract has
- * (`missing-columns`: published by another version). Asked only after a failure, so a read
- * costs no extra statement. Anything else, or a question that fails too, keeps the error.
- */
-async function explainFailedRead(
-  product: DataProduct,
-  warehouse: Warehouse,
-  options: ReadOptions<Record<string, unknown>, string>,
-  error: unknown,
-): Promise<unknown> {
-  if (!isMeshError(error) || error.code !== 'statement-failed') return error;
-  const subject = { domain: product.domain.name, product: product.name };
-  try {
-    const tables = await warehouse.listTables(product.table.schema);
-    if (!tables.includes(product.table.name)) {
-      return new BuildError(
-        'not-published',
-        `${product.id} is not published in this warehouse: build it (mesh build ${product.id}) before reading it.`,
-        subject,
-        { cause: error },
-      );
-    }
-    const table = renderSql(sql`SELECT * FROM ${product}`, warehouse.dialect);
-    const present = new Set((await warehouse.describeQuery(table)).map((c) => c.name));
-    const read = options.columns ?? product.columns.map((c) => c.name);
-    const wanted = [...read, ...Object.keys(options.where ?? {})];
-    const missing = [...new Set(wanted)].filter((name) => !present.has(name));
-    if (!missing.length) return error;
-    const published = present.has('_version')
-      ? await warehouse
-          .query(renderSql(sql`SELECT ${sql.id('_version')} AS v FROM ${product} LIMIT 1`, warehouse.dialect))
-          .then((rows) => (rows[0]?.v == null ? undefined : String(rows[0].v)))
-          .catch(() => undefined)
-      : undefined;
-    return new BuildError(
-      'missing-columns',
-      `${product.id} ${product.version} (the contract installed here) has ${missing.length === 1 ? 'column' : 'columns'} ${missing.join(', ')}, which its published table${published ? ` (version ${published})` : ''} lacks: build it with this version, or install the version that published it.`,
-      { ...subject, column: missing[0] },
-      { cause: error },
-    );
-  } catch {
-    return error;
   }
 }
 

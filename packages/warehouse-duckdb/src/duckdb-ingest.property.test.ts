@@ -595,7 +595,7 @@ async function checkFile(plan: FilePlan) {
 }
 
 describe('ingesting a CSV file into a source', () => {
-  it('loads exactly the valid records and rejects every other one', { timeout: 60_000 }, async () => {
+  it('loads exactly the valid records and rejects every other one', { timeout: 240_000 }, async () => {
     await fc.assert(fc.asyncProperty(filePlan, checkFile), { numRuns: 60 });
   });
 });

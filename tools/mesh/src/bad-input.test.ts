@@ -1241,6 +1241,27 @@ const cases: Case[] = [
     unchanged: (c) => [join(c.dir, 'damaged.duckdb')],
   },
   {
+    name: 'a test of a table published by another version, which lacks a column',
+    args: async (c) => {
+      const older = join(c.dir, 'older.duckdb');
+      copyFileSync(c.db, older);
+      const warehouse = await createDuckDbWarehouse({ path: older });
+      try {
+        await warehouse.query('ALTER TABLE store.store_locations DROP COLUMN region');
+        await warehouse.query("UPDATE store.store_locations SET _version = '0.9.0'");
+      } finally {
+        await warehouse.close();
+      }
+      return ['test', 'store_locations', '--db', older];
+    },
+    code: 1,
+    // Not DuckDB's Binder Error about a column of the check suite, with no product.
+    error: 'missing-columns',
+    message:
+      /store\.store_locations \d+\.\d+\.\d+ \(the contract installed here\) has column region, which its published table \(version 0\.9\.0\) lacks/,
+    subject: { domain: 'store', product: 'store_locations', column: 'region' },
+  },
+  {
     name: 'a database that is a pipe',
     args: async (c) => ['health', '--db', await mkfifo(join(c.dir, 'pipe.duckdb'))],
     code: 4,

@@ -1,0 +1,50 @@
+import type { DataProduct } from './data-product.js';
+import { BuildError, isMeshError } from './errors.js';
+import { renderSql, sql } from './sql.js';
+import type { Warehouse } from './warehouse.js';
+
+/**
+ * Why a statement over a product's published table failed, when the warehouse can say, in the
+ * product's terms: its table is not published (`not-published`), or lacks columns of `wanted`
+ * that the installed contract has (`missing-columns`: published by another version). Asked
+ * only after a failure, so a read or a test costs no extra statement. Anything else, or a
+ * question that fails too, keeps the error.
+ */
+export async function explainFailedRead(
+  product: DataProduct,
+  warehouse: Warehouse,
+  error: unknown,
+  wanted: readonly string[],
+): Promise<unknown> {
+  if (!isMeshError(error) || error.code !== 'statement-failed') return error;
+  const subject = { domain: product.domain.name, product: product.name };
+  try {
+    const tables = await warehouse.listTables(product.table.schema);
+    if (!tables.includes(product.table.name)) {
+      return new BuildError(
+        'not-published',
+        `${product.id} is not published in this warehouse: build it (mesh build ${product.id}) before reading it.`,
+        subject,
+        { cause: error },
+      );
+    }
+    const table = renderSql(sql`SELECT * FROM ${product}`, warehouse.dialect);
+    const present = new Set((await warehouse.describeQuery(table)).map((c) => c.name));
+    const missing = [...new Set(wanted)].filter((name) => !present.has(name));
+    if (!missing.length) return error;
+    const published = present.has('_version')
+      ? await warehouse
+          .query(renderSql(sql`SELECT ${sql.id('_version')} AS v FROM ${product} LIMIT 1`, warehouse.dialect))
+          .then((rows) => (rows[0]?.v == null ? undefined : String(rows[0].v)))
+          .catch(() => undefined)
+      : undefined;
+    return new BuildError(
+      'missing-columns',
+      `${product.id} ${product.version} (the contract installed here) has ${missing.length === 1 ? 'column' : 'columns'} ${missing.join(', ')}, which its published table${published ? ` (version ${published})` : ''} lacks: build it with this version, or install the version that published it.`,
+      { ...subject, column: missing[0] },
+      { cause: error },
+    );
+  } catch {
+    return error;
+  }
+}
