@@ -1,6 +1,6 @@
 import type { ColumnSpec } from './columns.js';
 import type { DataProduct } from './data-product.js';
-import { BuildError, isMeshError, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { explainFailedRead } from './published-columns.js';
 import { columnLiteral, renderSql, type SqlFragment, sql } from './sql.js';
 import type { SqlRow, Warehouse } from './warehouse.js';
