@@ -524,6 +524,32 @@ describe('productHealth of a table changed since its last run', () => {
     expect(seen(90).status).toBe('healthy');
   });
 
+  it('is degraded while its table holds what another version published, though a test of it passed', () => {
+    const reason = `published by version 0.9.0, not ${orders.version} (the definition here): its rows, columns and checks are that version's; build it with this one (mesh build sales.sales_orders)`;
+    // Built by an older release, nothing run since.
+    const built = productHealth(
+      orders,
+      { stats: stats(hoursAgo(1)), lastRun: run({ version: '0.9.0' }) },
+      now,
+    );
+    expect(built).toMatchObject({ status: 'degraded', reasons: [reason] });
+    // Tested since by this version: the rows are still the older version's.
+    const tested = productHealth(
+      orders,
+      { stats: stats(hoursAgo(1)), lastRun: run({ status: 'tested' }), lastPublishedVersion: '0.9.0' },
+      now,
+    );
+    expect(tested).toMatchObject({ status: 'degraded', reasons: [reason] });
+    // Published by this version: nothing said.
+    expect(
+      productHealth(
+        orders,
+        { stats: stats(hoursAgo(1)), lastRun: run(), lastPublishedVersion: orders.version },
+        now,
+      ).status,
+    ).toBe('healthy');
+  });
+
   it('compares no count after a failed build: the table is the one an earlier build published', () => {
     const lastRun = run({ status: 'failed', rowCount: 0, error: { code: 'check-failed', message: 'boom' } });
     const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun }, now);

@@ -89,6 +89,8 @@ export interface ProductObservation {
   readonly lastPublishedStartedAt?: Date | null;
   /** The rows the run whose rows the table holds published (`LatestRun.lastPublished.rowCount`). */
   readonly lastPublishedRowCount?: number | null;
+  /** The version that published them (`LatestRun.lastPublished.version`). */
+  readonly lastPublishedVersion?: string | null;
   /** The states of the sources it reads, directly or upstream. */
   readonly sources?: readonly SourceState[];
   /** Staging tables its killed builds left behind (`describeLeftover`): reported, not counted against it. */
@@ -262,6 +264,16 @@ export function productHealth(
     statuses.push('degraded');
     reasons.push(
       `holds ${stats.rowCount.toLocaleString('en-US')} rows where its last build published ${built.toLocaleString('en-US')}: written outside a build since (a test checks the rows it finds, not the ones gone); build it again (mesh build ${product.id})`,
+    );
+  }
+  // Rows another version published (an older release's build, or a newer one's, sharing the
+  // warehouse): their columns, meaning and checks are that version's, not this definition's.
+  const publishedBy =
+    seen.lastPublishedVersion ?? (lastRun?.status === 'published' ? lastRun.version : undefined);
+  if (stats && publishedBy && publishedBy !== product.version) {
+    statuses.push('degraded');
+    reasons.push(
+      `published by version ${publishedBy}, not ${product.version} (the definition here): its rows, columns and checks are that version's; build it with this one (mesh build ${product.id})`,
     );
   }
   for (const anomaly of seen.anomalies ?? []) {

@@ -150,6 +150,8 @@ export interface LatestRun extends BuildRunRecord {
     BuildRunRecord,
     'runId' | 'startedAt' | 'definition' | 'sourceBatches' | 'inputProducts'
   > & {
+    /** The product version that published them (absent in a run log of an older release). */
+    readonly version?: string;
     /** The rows it published: what the table holds until written outside a build. */
     readonly rowCount?: number;
   };
@@ -577,6 +579,9 @@ export function latestRunOf(row: SqlRow): LatestRun {
           lastPublished: {
             runId: publishedRun,
             startedAt: publishedStart,
+            ...(text(row.last_published_version) === undefined
+              ? {}
+              : { version: text(row.last_published_version) }),
             definition: text(row.last_published_definition),
             sourceBatches: text(row.last_published_source_batches),
             inputProducts: text(row.last_published_input_products),

@@ -98,6 +98,7 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
       { name: 'last_published_started_at', type: 'TIMESTAMP' },
       { name: 'last_published_run_id', type: 'STRING' },
       { name: 'last_published_run_started_at', type: 'TIMESTAMP' },
+      { name: 'last_published_version', type: 'STRING' },
       { name: 'last_published_definition', type: 'STRING' },
       { name: 'last_published_source_batches', type: 'STRING' },
       { name: 'last_published_input_products', type: 'STRING' },

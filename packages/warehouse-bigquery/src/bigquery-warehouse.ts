@@ -1177,14 +1177,14 @@ VALUES (@run_id, @domain, @product, @version, @status, @started_at, @finished_at
       // (no clock's); runs of an older release, without seq, are left out.
       return `SELECT * EXCEPT (newest, published),
   published.run_id AS last_published_run_id, published.started_at AS last_published_run_started_at,
-  published.definition AS last_published_definition,
+  published.version AS last_published_version, published.definition AS last_published_definition,
   published.source_batches AS last_published_source_batches, published.input_products AS last_published_input_products,
   published.row_count AS last_published_row_count
 FROM (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY domain, product ORDER BY finished_at > ${ahead} , ${SEQ_OF_RUN} DESC NULLS LAST, finished_at DESC) AS newest,
     MAX(IF(status = 'published' AND finished_at <= ${ahead}, finished_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_at,
     MAX(IF(status = 'published' AND finished_at <= ${ahead}, started_at, NULL)) OVER (PARTITION BY domain, product) AS last_published_started_at,
-    FIRST_VALUE(IF(status = 'published' AND ${SEQ_OF_RUN} IS NOT NULL, STRUCT(run_id, started_at, definition, source_batches, input_products, row_count), NULL) IGNORE NULLS)
+    FIRST_VALUE(IF(status = 'published' AND ${SEQ_OF_RUN} IS NOT NULL, STRUCT(run_id, started_at, version, definition, source_batches, input_products, row_count), NULL) IGNORE NULLS)
       OVER (PARTITION BY domain, product ORDER BY ${SEQ_OF_RUN} DESC NULLS LAST ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS published
   FROM ${runs} AS r
   WHERE finished_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL ${READ_WINDOW_DAYS} DAY)

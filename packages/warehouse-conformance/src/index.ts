@@ -1087,9 +1087,11 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
         finishedAt: at(-3000),
       });
       // Published again by a machine whose clock is an hour behind: recorded last, so its rows are there.
+      // By another version (an older release's build): health compares it with the definition.
       await warehouse.recordRun({
         ...published,
         runId: 'held-2',
+        version: '0.9.0',
         sourceBatches: '4,7',
         startedAt: at(-3600_000),
         finishedAt: at(-3600_000),
@@ -1097,6 +1099,7 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       expect((await latest())?.lastPublished).toEqual({
         runId: 'held-2',
         startedAt: at(-3600_000),
+        version: '0.9.0',
         definition: 'd1',
         sourceBatches: '4,7',
         inputProducts: 'p1',
@@ -1123,7 +1126,8 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
       });
       const after = await latest();
       expect(after).toMatchObject({ runId: 'held-failed', status: 'failed' });
-      expect(after?.lastPublished).toMatchObject({ runId: 'held-2', sourceBatches: '4,7' });
+      expect(after?.lastPublished).toMatchObject({ runId: 'held-2', version: '0.9.0', sourceBatches: '4,7' });
+      expect(after?.version).not.toBe('0.9.0');
     });
 
     it('streams a large result in bounded chunks', async () => {

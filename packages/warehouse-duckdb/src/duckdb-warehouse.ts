@@ -1134,7 +1134,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     const rows = await this.query(
       `SELECT *, max(finished_at) FILTER (WHERE status = 'published' AND finished_at <= ${ahead}) OVER product_runs AS last_published_at,
          max(started_at) FILTER (WHERE status = 'published' AND finished_at <= ${ahead}) OVER product_runs AS last_published_started_at,
-         ${['run_id', 'started_at', 'definition', 'source_batches', 'input_products', 'row_count'].map(publishedLast).join(',\n         ')}
+         ${['run_id', 'started_at', 'version', 'definition', 'source_batches', 'input_products', 'row_count'].map(publishedLast).join(',\n         ')}
        FROM ${q(META_SCHEMA)}.runs
        WINDOW product_runs AS (PARTITION BY domain, product)
        QUALIFY row_number() OVER (PARTITION BY domain, product ORDER BY finished_at > ${ahead}, seq DESC NULLS LAST, finished_at DESC) = 1`,

@@ -91,7 +91,7 @@ describe('the scheduler', () => {
     try {
       // Every two seconds: three more builds in well under ten.
       const until = Date.now() + 20_000;
-      let runs: Array<{ status: string; product: string }> = [];
+      let runs: Array<{ status: string; product: string; finishedAt: string }> = [];
       let last = '';
       while (Date.now() < until) {
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -104,8 +104,12 @@ describe('the scheduler', () => {
       const counts = runs.filter((r) => r.product === 'shelf.shelf_counts');
       expect(counts.length, last).toBeGreaterThanOrEqual(before + 3);
       expect(counts.every((r) => r.status === 'published')).toBe(true);
-      // The hourly product was built this hour: the scheduler leaves it alone.
-      expect(runs.filter((r) => r.product === 'shelf.shelf_items')).toHaveLength(1);
+      // The hourly product was built this hour: the scheduler leaves it alone, unless the hour
+      // turned since that build (its next slot came).
+      const hourly = runs.filter((r) => r.product === 'shelf.shelf_items');
+      const hourOf = (t: number) => Math.floor(t / 3_600_000);
+      const turned = hourOf(Date.parse(hourly[0]!.finishedAt)) !== hourOf(Date.now());
+      expect(turned ? [1, 2] : [1]).toContain(hourly.length);
       const health = await mesh('health', '--json');
       expect(health.json().domains[0].products[1]).toMatchObject({
         id: 'shelf.shelf_counts',

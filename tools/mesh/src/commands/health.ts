@@ -98,6 +98,7 @@ export async function collectHealth(
           lastPublishedAt: lastRun?.lastPublishedAt ?? null,
           lastPublishedStartedAt: lastRun?.lastPublishedStartedAt ?? null,
           lastPublishedRowCount: lastRun?.lastPublished?.rowCount ?? null,
+          lastPublishedVersion: lastRun?.lastPublished?.version ?? null,
           sources: sources.filter((s) => reads.has(s.source)),
           leftovers: leftovers.filter((l) => l.product === product).map(describeLeftover),
           anomalies,
