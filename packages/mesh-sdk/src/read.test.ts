@@ -135,6 +135,23 @@ describe('readQuery', () => {
     );
   });
 
+  it('rejects a filter value an enumeration never holds, which would find no row', () => {
+    expect(() => readQuery(inventory, warehouse, { where: { status: 'low_stock' } })).toThrow(
+      expect.objectContaining({
+        code: 'unknown-value',
+        subject: { product: 'product_inventory', column: 'status' },
+        message:
+          'Value "low_stock" is not one of column status\'s values (IN_STOCK, LOW_STOCK, OUT_OF_STOCK): did you mean LOW_STOCK? A filter on it would find no row.',
+      }),
+    );
+    expect(() => readQuery(inventory, warehouse, { where: { status: ['IN_STOCK', 'GONE'] } })).toThrow(
+      /Value "GONE" is not one of column status's values \(IN_STOCK, LOW_STOCK, OUT_OF_STOCK\)\. A filter/,
+    );
+    expect(readQuery(inventory, warehouse, { where: { status: ['IN_STOCK', 'LOW_STOCK'] } }).text).toContain(
+      `WHERE "status" IN (CAST('IN_STOCK' AS TEXT), CAST('LOW_STOCK' AS TEXT))`,
+    );
+  });
+
   it('rejects a filter value of the wrong type', () => {
     expect(() => readQuery(inventory, warehouse, { where: { stock: '3' } })).toThrow(
       expect.objectContaining({ code: 'literal-type-mismatch' }),

@@ -222,5 +222,14 @@ export function columnLiteral(column: ColumnSpec, value: unknown, owner: string)
       { product: owner, column: column.name },
     );
   }
+  // A value the column can never hold (another case, a misspelling) would find no row, silently.
+  if (column.values && typeof value === 'string' && !column.values.includes(value)) {
+    const near = column.values.find((v) => v.toLowerCase() === value.toLowerCase());
+    throw new DefinitionError(
+      'unknown-value',
+      `Value ${JSON.stringify(value)} is not one of column ${column.name}'s values (${column.values.join(', ')})${near ? `: did you mean ${near}?` : '.'} A filter on it would find no row.`,
+      { product: owner, column: column.name },
+    );
+  }
   return sql.cast(value as SqlValue, column.type);
 }
