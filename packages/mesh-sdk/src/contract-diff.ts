@@ -188,6 +188,19 @@ export function diffContract(before: Doc | undefined, after: Doc | undefined): P
   };
 }
 
+/**
+ * The ids (`domain.product`) of released contracts that carry no transform fingerprint
+ * (released before it existed) while the current one does: a change of their SQL is not
+ * compared until they are released again.
+ */
+export function unfingerprinted(before: readonly Doc[], after: readonly Doc[]): string[] {
+  const now = new Map(after.map((d) => [idOf(d), d]));
+  return before
+    .filter((d) => custom(d, 'transform') === undefined && now.has(idOf(d)))
+    .filter((d) => custom(now.get(idOf(d))!, 'transform') !== undefined)
+    .map(idOf);
+}
+
 /** Every product's diff, matched by `domain.product`, in the order of `after` then removals. */
 export function diffContracts(before: readonly Doc[], after: readonly Doc[]): ProductDiff[] {
   const old = new Map(before.map((d) => [idOf(d), d]));

@@ -202,7 +202,7 @@ describe('contracts as files', () => {
     const unversioned = await cli('contract', 'diff', '--against', released);
     expect(unversioned.code).toBe(1);
     expect(unversioned.stdout).toContain(
-      'safe     its transform (SQL) changed: it may compute other figures',
+      'VERSION  its transform (SQL) changed: it may compute other figures',
     );
     expect(unversioned.stderr).toContain(
       'order.order_daily_sales: its transform (SQL) changed: it may compute other figures, under version 1.0.0, already released: give order.order_daily_sales a version after 1.0.0 (1.1.0 if its figures keep their meaning, 2.0.0 if readers must change).',
@@ -217,6 +217,23 @@ describe('contracts as files', () => {
     const versioned = await cli('contract', 'diff', '--against', released, '--json');
     expect(versioned.code).toBe(0);
     expect(versioned.json().products[0]).toMatchObject({ needsVersion: false, missing: [] });
+    expect(versioned.json().unfingerprinted).toEqual([]);
+    // Released before transforms were fingerprinted: nothing to compare, and said so.
+    const unprinted = {
+      ...retransformed,
+      customProperties: retransformed.customProperties.filter(
+        (p: { property: string }) => p.property !== 'transform',
+      ),
+    };
+    writeFileSync(file, JSON.stringify(unprinted));
+    const blind = await cli('contract', 'diff', '--against', released);
+    expect(blind.code).toBe(0);
+    expect(blind.stderr).toContain(
+      'note: the released contract of order.order_daily_sales carries no transform fingerprint (released before it existed): a change of their SQL is not compared until they are released again (mesh contract release).',
+    );
+    expect((await cli('contract', 'diff', '--against', released, '--json')).json().unfingerprinted).toEqual([
+      'order.order_daily_sales',
+    ]);
 
     // Without --against: the contracts each domain package keeps for its released version.
     // Changes since the release may be there, and are safe ones (a breaking one fails the gate).

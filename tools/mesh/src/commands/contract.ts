@@ -10,6 +10,7 @@ import {
   odcsContract,
   previousMajorView,
   UsageError,
+  unfingerprinted,
 } from '@retail-mesh/sdk';
 import { loadConfig, type MeshConfig } from '../config.js';
 import type { GlobalOptions, Io } from '../context.js';
@@ -139,6 +140,7 @@ async function diff(values: GlobalOptions & { against?: string }, names: string[
       return { ...d, package: pkg?.name, missing, problems };
     });
   const blocked = diffs.filter((d) => d.missing.length || d.problems.length);
+  const notCompared = unfingerprinted(released.docs, current);
   const todo = (d: (typeof diffs)[number]) => [
     ...d.missing.map((m) =>
       m === 'product-version'
@@ -157,6 +159,7 @@ async function diff(values: GlobalOptions & { against?: string }, names: string[
         {
           against: released.from,
           products: diffs,
+          unfingerprinted: notCompared,
           ...(blocked.length
             ? {
                 error: blocked.some((d) => d.changes.some((c) => c.breaking))
@@ -181,7 +184,10 @@ async function diff(values: GlobalOptions & { against?: string }, names: string[
     if (!diffs.length) io.out(`No contract changed (against ${released.from}).`);
     for (const d of diffs) {
       io.out(`${d.product} ${d.before ?? '(new)'} -> ${d.after ?? '(removed)'}`);
-      for (const c of d.changes) io.out(`  ${c.breaking ? 'BREAKING' : 'safe    '} ${c.detail}`);
+      // A transform changed under a released version is not breaking, nor safe to release as is.
+      const label = (c: (typeof d.changes)[number]) =>
+        c.breaking ? 'BREAKING' : c.kind === 'transform-changed' && d.needsVersion ? 'VERSION ' : 'safe    ';
+      for (const c of d.changes) io.out(`  ${label(c)} ${c.detail}`);
     }
     for (const d of blocked) {
       const change =
@@ -191,6 +197,11 @@ async function diff(values: GlobalOptions & { against?: string }, names: string[
         : `under version ${d.before}, already released`;
       io.err(`${d.product}: ${change.detail}, ${what}: ${todo(d).join('; ')}.`);
     }
+    // Said, or a changed transform of a product released before fingerprints would pass unseen.
+    if (notCompared.length)
+      io.err(
+        `note: ${notCompared.length === 1 ? `the released contract of ${notCompared[0]} carries` : `${notCompared.length} released contracts (${notCompared.slice(0, 3).join(', ')}${notCompared.length > 3 ? ', ...' : ''}) carry`} no transform fingerprint (released before it existed): a change of their SQL is not compared until they are released again (mesh contract release).`,
+      );
   }
   return blocked.length ? 1 : 0;
 }
