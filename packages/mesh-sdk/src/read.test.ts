@@ -152,6 +152,33 @@ describe('readQuery', () => {
     );
   });
 
+  it('matches a Date as the span of microseconds that read back as it, alone or among others', () => {
+    const at = new Date('2024-03-01T10:00:00.123Z');
+    expect(readQuery(inventory, warehouse, { columns: ['stock'], where: { updated_at: at } }).text).toBe(
+      `SELECT "stock" FROM "product"."product_inventory" WHERE "updated_at" BETWEEN CAST('2024-03-01 10:00:00.123000' AS TIMESTAMP) AND CAST('2024-03-01 10:00:00.123999' AS TIMESTAMP)`,
+    );
+    // Before 1970 a read cuts toward zero too: the span lies below the instant.
+    expect(
+      readQuery(inventory, warehouse, { where: { updated_at: new Date('1969-12-31T23:59:59.999Z') } }).text,
+    ).toContain(
+      `BETWEEN CAST('1969-12-31 23:59:59.998001' AS TIMESTAMP) AND CAST('1969-12-31 23:59:59.999000' AS TIMESTAMP)`,
+    );
+    // The ISO text of a timestamp read as text is the same instant; other text stays equality.
+    const text = readQuery(inventory, warehouse, {
+      columns: ['stock'],
+      where: { synced_at: ['2024-03-01T10:00:00.123Z', '2024-03-01 10:00:00'] } as never,
+    }).text;
+    expect(text).toBe(
+      `SELECT "stock" FROM "product"."product_inventory" WHERE ("synced_at" = CAST('2024-03-01 10:00:00' AS TIMESTAMP) OR "synced_at" BETWEEN CAST('2024-03-01 10:00:00.123000' AS TIMESTAMP) AND CAST('2024-03-01 10:00:00.123999' AS TIMESTAMP))`,
+    );
+    expect(() => readQuery(inventory, warehouse, { where: { updated_at: new Date('nope') } })).toThrow(
+      expect.objectContaining({
+        code: 'invalid-value',
+        subject: { domain: 'product', product: 'product_inventory', column: 'updated_at' },
+      }),
+    );
+  });
+
   it('rejects a filter value of the wrong type', () => {
     expect(() => readQuery(inventory, warehouse, { where: { stock: '3' } })).toThrow(
       expect.objectContaining({ code: 'literal-type-mismatch' }),

@@ -46,14 +46,31 @@ export function readQuery(
       });
     }
     if (value === undefined) continue;
-    if (Array.isArray(value)) {
-      filters.push(
-        value.length === 0
-          ? sql`FALSE`
-          : sql`${sql.id(name)} IN (${sql.join(value.map((v) => columnLiteral(column, v, product.name)))})`,
-      );
-    } else if (value === null) filters.push(sql`${sql.id(name)} IS NULL`);
-    else filters.push(sql`${sql.id(name)} = ${columnLiteral(column, value, product.name)}`);
+    const values: readonly unknown[] = Array.isArray(value) ? value : [value];
+    // Instants a read hands out are matched as the span of stored values that read back as
+    // them (below); every other value by equality.
+    const instants = column.type === 'timestamp' ? values.filter(isReadInstant) : [];
+    const exact = values.filter((v) => !instants.includes(v));
+    const spans = instants.map((v) => instantSpan(name, v, column, product));
+    const alternatives = [
+      ...(exact.length === 1 && exact[0] === null
+        ? [sql`${sql.id(name)} IS NULL`]
+        : exact.length === 1
+          ? [sql`${sql.id(name)} = ${columnLiteral(column, exact[0], product.name)}`]
+          : exact.length
+            ? [
+                sql`${sql.id(name)} IN (${sql.join(exact.map((v) => columnLiteral(column, v, product.name)))})`,
+              ]
+            : []),
+      ...spans,
+    ];
+    filters.push(
+      alternatives.length === 0
+        ? sql`FALSE`
+        : alternatives.length === 1
+          ? alternatives[0]!
+          : sql`(${sql.join(alternatives, ' OR ')})`,
+    );
   }
   const where = filters.length ? sql` WHERE ${sql.join(filters, ' AND ')}` : sql``;
   const limit =
@@ -62,6 +79,47 @@ export function readQuery(
       : sql``;
   const query = sql`SELECT ${sql.join(wanted.map((c) => sql.id(c.name)))} FROM ${product}${where}${limit}`;
   return { text: renderSql(query, warehouse.dialect), columns: wanted };
+}
+
+/** An ISO instant as a read hands out a timestamp column declared as text (`toISOString`). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A value as a typed read hands out a timestamp: a Date, or the ISO text of one. */
+function isReadInstant(value: unknown): value is Date | string {
+  return value instanceof Date || (typeof value === 'string' && ISO_INSTANT.test(value));
+}
+
+/**
+ * The stored timestamps that read back as `value`: a warehouse keeps microseconds, a read hands
+ * out milliseconds, cut toward zero (DuckDB's reader; BigQuery's client parses the text, which
+ * cuts the same way after 1970), so a row read and then looked up again by its time would not
+ * be found by equality whenever its time had microseconds of its own. A range of literals,
+ * which warehouses prune by as by equality.
+ */
+function instantSpan(
+  name: string,
+  value: Date | string,
+  column: ColumnSpec,
+  product: DataProduct,
+): SqlFragment {
+  const ms = new Date(value).getTime();
+  if (!Number.isFinite(ms)) {
+    throw new UsageError(
+      'invalid-value',
+      `${product.id}: the filter on ${name} is an invalid Date; give a Date or an ISO 8601 text.`,
+      { domain: product.domain.name, product: product.name, column: column.name },
+    );
+  }
+  const first = ms > 0 ? ms * 1000 : ms * 1000 - 999;
+  const last = ms < 0 ? ms * 1000 : ms * 1000 + 999;
+  return sql`${sql.id(name)} BETWEEN ${sql.cast(microsecondText(first), 'timestamp')} AND ${sql.cast(microsecondText(last), 'timestamp')}`;
+}
+
+/** `YYYY-MM-DD HH:MM:SS.ffffff` (UTC) of microseconds since 1970: text both dialects cast. */
+function microsecondText(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const rest = micros - ms * 1000;
+  return `${new Date(ms).toISOString().slice(0, 23).replace('T', ' ')}${String(rest).padStart(3, '0')}`;
 }
 
 /** Turns a warehouse value into the JS type the zod schema promises. */

@@ -199,6 +199,55 @@ describe('duckdb warehouse', () => {
     }
   });
 
+  it('finds by a time a read handed out the rows stored with microseconds of their own', async () => {
+    const product = defineDataProduct({
+      domain: defineDomain({ name: 'shop', description: 'Shop', owner: { team: 't', email: 't@x.example' } }),
+      name: 'shop_visits',
+      version: '1.0.0',
+      description: 'Visits',
+      tier: 'gold',
+      refresh: 'daily',
+      access: 'public',
+      schema: z.object({
+        id: z.int().describe('Id').meta({ key: true }),
+        visited_at: z.date().describe('When'),
+        seen: z.iso.datetime().describe('When, as text'),
+      }),
+      inputs: {},
+      transform: () => sql`SELECT 1 AS id`,
+    });
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    const readAll = async (options?: Parameters<typeof product.read>[1]) => {
+      const rows: Array<{ id: number; visited_at: Date; seen: string }> = [];
+      for await (const row of product.read(warehouse, options)) rows.push(row);
+      return rows;
+    };
+    try {
+      await warehouse.query('CREATE SCHEMA shop');
+      await warehouse.query(
+        `CREATE TABLE shop.shop_visits AS SELECT id, visited_at, visited_at AS seen FROM (VALUES
+           (1, TIMESTAMP '2024-03-01 10:00:00.123456'), (2, TIMESTAMP '2024-03-01 10:00:00.124'),
+           (3, TIMESTAMP '1969-12-31 23:59:59.999500'), (4, TIMESTAMP '2024-03-01 10:00:00.122999')) AS v(id, visited_at)`,
+      );
+      const all = await readAll();
+      const byId = new Map(all.map((r) => [r.id, r]));
+      // Each row is found again by the time it was read with, and only it.
+      for (const row of all) {
+        expect((await readAll({ where: { visited_at: row.visited_at } })).map((r) => r.id)).toEqual([row.id]);
+        expect((await readAll({ where: { seen: row.seen } })).map((r) => r.id)).toEqual([row.id]);
+      }
+      expect(byId.get(1)?.seen).toBe('2024-03-01T10:00:00.123Z');
+      const some = await readAll({
+        where: { visited_at: [byId.get(1)!.visited_at, byId.get(3)!.visited_at] },
+      });
+      expect(some.map((r) => r.id).sort()).toEqual([1, 3]);
+      // Text in another form is the exact time it says.
+      expect(await readAll({ where: { seen: '2024-03-01 10:00:00.124' } })).toEqual([byId.get(2)]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
   it("says in the product's terms why a typed read finds no table, or not the contract's columns", async () => {
     const domain = defineDomain({
       name: 'shop',
