@@ -50,7 +50,7 @@ export function readQuery(
     // Instants a read hands out are matched as the span of stored values that read back as
     // them (below); every other value by equality.
     const instants = column.type === 'timestamp' ? values.filter(isReadInstant) : [];
-    const exact = values.filter((v) => !instants.includes(v));
+    const exact = column.type === 'timestamp' ? values.filter((v) => !isReadInstant(v)) : values;
     const spans = instants.map((v) => instantSpan(name, v, column, product));
     const alternatives = [
       ...(exact.length === 1 && exact[0] === null
