@@ -625,6 +625,18 @@ describe('bigquery warehouse against the REST stand-in', () => {
     ]);
   });
 
+  it('reads a time with microseconds as DuckDB does: cut to the millisecond toward zero', async () => {
+    // A typed read's where finds a row again by the Date it was read as (see readQuery), on
+    // either warehouse: before 1970 a Date parsed from the text would floor instead.
+    standIn.onQuery(() => ({
+      schema: [{ name: 'at', type: 'TIMESTAMP' }],
+      rows: [['1704103200123456'], ['-500'], ['-1500'], ['-2000'], ['1704103200000000']],
+    }));
+    const rows = [];
+    for await (const chunk of warehouse.stream('SELECT 1')) rows.push(...chunk);
+    expect(rows.map((r) => (r.at as Date).getTime())).toEqual([1704103200123, 0, -1, -2, 1704103200000]);
+  });
+
   it('fetches a page only when the reader takes it, and none once it stops', async () => {
     standIn.onQuery(() => ({
       schema: [{ name: 'id', type: 'INTEGER' }],

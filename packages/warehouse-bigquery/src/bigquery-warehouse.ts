@@ -143,6 +143,35 @@ export function canonicalValue(value: unknown): unknown {
   }
 }
 
+/** A page as the API sent it (the client's third result), for what its conversion loses. */
+interface RawPage {
+  schema?: { fields?: Array<{ name?: string; type?: string; mode?: string }> };
+  rows?: Array<{ f?: Array<{ v?: unknown }> }>;
+}
+
+/**
+ * The page's TIMESTAMP columns read from the microseconds the API sent, cut to the millisecond
+ * toward zero as DuckDB's reader does. The client (8.x, through precise-date) puts a time before
+ * 1970 with a fraction of a second a second or two off: -500 µs reads as 00:00:00.9995 on
+ * 1 January 1970. Columns nested in records keep the client's value.
+ */
+function exactInstants(rows: SqlRow[], raw: RawPage | undefined): SqlRow[] {
+  const fields = raw?.schema?.fields ?? [];
+  const sent = raw?.rows;
+  if (!sent || sent.length !== rows.length) return rows;
+  fields.forEach((field, i) => {
+    if ((field.type !== 'TIMESTAMP' && field.type !== 'TIMESTAMP_MICROS') || field.mode === 'REPEATED')
+      return;
+    const name = field.name!;
+    rows.forEach((row, r) => {
+      const value = sent[r]?.f?.[i]?.v;
+      if (typeof value === 'string' && /^-?\d+$/.test(value))
+        row[name] = new Date(Number(BigInt(value) / 1000n));
+    });
+  });
+  return rows;
+}
+
 function canonicalRow(row: Record<string, unknown>): SqlRow {
   const out: SqlRow = {};
   for (const [k, v] of Object.entries(row)) out[k] = canonicalValue(v);
@@ -881,12 +910,21 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
   ): AsyncIterable<SqlRow[]> {
     const read = async (job: Job, pageToken?: string) => {
       try {
-        return (await job.getQueryResults({
+        // Unparsed, then parsed here: the client drops what the API sent once it has parsed it,
+        // and its reading of a time before 1970 is wrong (see `exactInstants`).
+        const [sent, next, response] = (await job.getQueryResults({
           maxResults: chunkSize,
           autoPaginate: false,
-          wrapIntegers: true,
+          skipParsing: true,
           ...(pageToken ? { pageToken } : {}),
-        })) as unknown as [Array<Record<string, unknown>>, { pageToken?: string } | null];
+        })) as unknown as [RawPage['rows'], { pageToken?: string } | null, RawPage | undefined];
+        const raw = { schema: response?.schema, rows: sent ?? [] };
+        const rows = raw.rows.length
+          ? (BigQueryClient.mergeSchemaWithRows_(raw.schema as never, raw.rows, {
+              wrapIntegers: true,
+            }) as Array<Record<string, unknown>>)
+          : [];
+        return [rows, next, raw] as const;
       } catch (error) {
         throw wrap(error);
       }
@@ -902,8 +940,8 @@ class BigQueryWarehouse implements Warehouse, CostEstimator, FileIngester, Label
     };
     let { job, page } = retryFirst ? await this.retrying(start) : await start();
     for (;;) {
-      const [rows, next] = page;
-      if (rows.length) yield rows.map(canonicalRow);
+      const [rows, next, raw] = page;
+      if (rows.length) yield exactInstants(rows.map(canonicalRow), raw);
       if (!next?.pageToken) return;
       page = await read(job, next.pageToken);
     }
