@@ -91,10 +91,9 @@ function isReadInstant(value: unknown): value is Date | string {
 
 /**
  * The stored timestamps that read back as `value`: a warehouse keeps microseconds, a read hands
- * out milliseconds, cut toward zero (DuckDB's reader; BigQuery's client parses the text, which
- * cuts the same way after 1970), so a row read and then looked up again by its time would not
- * be found by equality whenever its time had microseconds of its own. A range of literals,
- * which warehouses prune by as by equality.
+ * out milliseconds, cut toward zero (both adapters' readers), so a row read and then looked up
+ * again by its time would not be found by equality whenever its time had microseconds of its
+ * own. A range of literals, which warehouses prune by as by equality.
  */
 function instantSpan(
   name: string,
