@@ -179,6 +179,18 @@ describe('readQuery', () => {
     );
   });
 
+  it('finds NULL among a list of values as IS NULL, which IN never matches', () => {
+    expect(
+      readQuery(inventory, warehouse, { columns: ['stock'], where: { counted_on: [null, '2024-01-01'] } })
+        .text,
+    ).toBe(
+      `SELECT "stock" FROM "product"."product_inventory" WHERE ("counted_on" IS NULL OR "counted_on" = CAST('2024-01-01' AS DATE))`,
+    );
+    expect(readQuery(inventory, warehouse, { columns: ['stock'], where: { counted_on: [null] } }).text).toBe(
+      `SELECT "stock" FROM "product"."product_inventory" WHERE "counted_on" IS NULL`,
+    );
+  });
+
   it('rejects a filter value of the wrong type', () => {
     expect(() => readQuery(inventory, warehouse, { where: { stock: '3' } })).toThrow(
       expect.objectContaining({ code: 'literal-type-mismatch' }),

@@ -47,22 +47,19 @@ export function readQuery(
     }
     if (value === undefined) continue;
     const values: readonly unknown[] = Array.isArray(value) ? value : [value];
-    // Instants a read hands out are matched as the span of stored values that read back as
-    // them (below); every other value by equality.
-    const instants = column.type === 'timestamp' ? values.filter(isReadInstant) : [];
-    const exact = column.type === 'timestamp' ? values.filter((v) => !isReadInstant(v)) : values;
-    const spans = instants.map((v) => instantSpan(name, v, column, product));
+    // Any of the values: NULL as IS NULL (never equal to anything, in a list too), instants a
+    // read hands out as the span of stored values that read back as them (see `instantSpan`),
+    // the rest by equality.
+    const id = sql.id(name);
+    const instant = (v: unknown): v is Date | string => column.type === 'timestamp' && isReadInstant(v);
+    const equal = values.filter((v) => v !== null && !instant(v));
     const alternatives = [
-      ...(exact.length === 1 && exact[0] === null
-        ? [sql`${sql.id(name)} IS NULL`]
-        : exact.length === 1
-          ? [sql`${sql.id(name)} = ${columnLiteral(column, exact[0], product.name)}`]
-          : exact.length
-            ? [
-                sql`${sql.id(name)} IN (${sql.join(exact.map((v) => columnLiteral(column, v, product.name)))})`,
-              ]
-            : []),
-      ...spans,
+      ...(values.includes(null) ? [sql`${id} IS NULL`] : []),
+      ...(equal.length === 1 ? [sql`${id} = ${columnLiteral(column, equal[0], product.name)}`] : []),
+      ...(equal.length > 1
+        ? [sql`${id} IN (${sql.join(equal.map((v) => columnLiteral(column, v, product.name)))})`]
+        : []),
+      ...values.filter(instant).map((v) => instantSpan(name, v, column, product)),
     ];
     filters.push(
       alternatives.length === 0
