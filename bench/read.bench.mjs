@@ -64,7 +64,7 @@ const product = defineDataProduct({
 });
 
 const fill = (n) => `CREATE OR REPLACE TABLE read_bench.read_lines AS
-  SELECT i AS line_id, 'O' || (i // 4) AS order_id, 'SKU-' || (i % 5000) AS sku,
+  SELECT '1.0.0' AS _version, i AS line_id, 'O' || (i // 4) AS order_id, 'SKU-' || (i % 5000) AS sku,
     (['OPEN', 'SHIPPED', 'RETURNED'])[1 + i % 3] AS status, CAST(1 + i % 7 AS INTEGER) AS quantity,
     CAST((i % 10000) / 100 AS DECIMAL(12, 2)) AS unit_price, DATE '2023-01-01' + CAST(i % 730 AS INTEGER) AS order_date,
     TIMESTAMP '2023-01-01 00:00:00' + to_seconds(i) AS updated_at

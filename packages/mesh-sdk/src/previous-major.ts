@@ -4,7 +4,7 @@ import type { DataProduct } from './data-product.js';
 import { METADATA_COLUMNS } from './data-product.js';
 import type { Dialect } from './dialect.js';
 import { DefinitionError } from './errors.js';
-import type { TableRef } from './relation.js';
+import { majorOf, previousMajorTable, type TableRef } from './relation.js';
 import type { Warehouse } from './warehouse.js';
 
 /**
@@ -26,8 +26,6 @@ export interface PreviousMajorView {
 
 type Doc = Record<string, unknown>;
 type Property = { name: string; logicalType?: string; physicalType?: string };
-
-const majorOf = (version: unknown) => Number(String(version ?? '0').split('.')[0]);
 
 /**
  * The view that keeps `released` (the product's last released contract, an ODCS document)
@@ -70,7 +68,7 @@ export function previousMajorView(
         `${product.id}: previousMajor.columns names ${name}, which version ${released.version} does not have.`,
         { domain: product.domain.name, product: product.name, column: name },
       );
-  const table = { schema: product.table.schema, name: `${product.table.name}_v${major}` };
+  const table = previousMajorTable(product.table, major);
   return {
     product,
     major,

@@ -9,9 +9,14 @@ import { readProduct, readQuery, toSchemaValue } from './read.js';
 import { sql } from './sql.js';
 import type { SqlRow, Warehouse } from './warehouse.js';
 
-/** A warehouse that only streams: it hands back `chunks` and keeps the statements it was given. */
-function streamingWarehouse(chunks: SqlRow[][] = []) {
+/**
+ * A warehouse that only streams: it hands back `chunks` and keeps the statements it was given.
+ * It answers a read's question of the published version with `published`, and streams the
+ * view of a previous major only when `views` names it.
+ */
+function streamingWarehouse(chunks: SqlRow[][] = [], published = '1.0.0', views: readonly string[] = []) {
   const statements: Array<{ text: string; chunkSize: number | undefined }> = [];
+  const probes: string[] = [];
   const unused = () => Promise.reject(new Error('not used by reads'));
   const warehouse: Warehouse = {
     name: 'streaming',
@@ -31,9 +36,16 @@ function streamingWarehouse(chunks: SqlRow[][] = []) {
     promote: unused,
     dropTable: unused,
     listTables: unused,
-    query: unused,
+    async query(text) {
+      if (!text.startsWith('SELECT "_version" AS "v" FROM ')) return unused();
+      probes.push(text);
+      return [{ v: published }];
+    },
     async *stream(text, options) {
       statements.push({ text, chunkSize: options?.chunkSize });
+      const view = /FROM "\w+"\."(\w+_v\d+)"/.exec(text)?.[1];
+      if (view && !views.includes(view))
+        throw new Error(`Catalog Error: Table with name ${view} does not exist!`);
       yield* chunks;
     },
     tableStats: unused,
@@ -50,7 +62,7 @@ function streamingWarehouse(chunks: SqlRow[][] = []) {
     writeSampleBatch: unused,
     close: unused,
   };
-  return { warehouse, statements };
+  return { warehouse, statements, probes };
 }
 
 const inventory = defineDataProduct({
@@ -270,6 +282,51 @@ describe('DataProduct.read', () => {
         chunkSize: 100,
       },
     ]);
+  });
+
+  it('asks which version published the rows, once, beside the first chunk', async () => {
+    const { warehouse, probes } = streamingWarehouse([[{ stock: 1 }], [{ stock: 2 }]], '1.4.2');
+    const rows = [];
+    for await (const row of inventory.read(warehouse, { columns: ['stock'] })) rows.push(row);
+    // Another minor of the same major: the same columns and meanings, read as they are.
+    expect(rows).toEqual([{ stock: 1 }, { stock: 2 }]);
+    expect(probes).toEqual(['SELECT "_version" AS "v" FROM "product"."product_inventory" LIMIT 1']);
+  });
+
+  it('reads rows a newer major published through the view that keeps its own major', async () => {
+    const { warehouse, statements } = streamingWarehouse([[{ stock: 1 }]], '2.0.0', ['product_inventory_v1']);
+    const rows = [];
+    for await (const row of inventory.read(warehouse, { columns: ['stock'], where: { stock: 1 } }))
+      rows.push(row);
+    expect(rows).toEqual([{ stock: 1 }]);
+    expect(statements.map((s) => s.text)).toEqual([
+      'SELECT "stock" FROM "product"."product_inventory" WHERE "stock" = CAST(1 AS BIGINT)',
+      'SELECT "stock" FROM "product"."product_inventory_v1" WHERE "stock" = CAST(1 AS BIGINT)',
+    ]);
+  });
+
+  it('refuses rows another major published when nothing keeps its own', async () => {
+    const read = async (published: string) => {
+      const { warehouse } = streamingWarehouse([[{ stock: 1 }]], published);
+      const rows = [];
+      for await (const row of inventory.read(warehouse)) rows.push(row);
+      return rows;
+    };
+    await expect(read('2.1.0')).rejects.toMatchObject({
+      code: 'version-mismatch',
+      subject: { domain: 'product', product: 'product_inventory' },
+      message: expect.stringContaining(
+        'product.product_inventory: the warehouse holds version 2.1.0, a newer major than this reader\'s 1.0.0, and no "product"."product_inventory_v1" keeps version 1 published beside it',
+      ),
+    });
+    const older = { ...inventory, version: '3.0.0' } as DataProduct;
+    const { warehouse } = streamingWarehouse([[{ stock: 1 }]], '2.1.0');
+    await expect(readProduct(older, warehouse)[Symbol.asyncIterator]().next()).rejects.toMatchObject({
+      code: 'version-mismatch',
+      message: expect.stringContaining(
+        "the warehouse holds version 2.1.0, an older major than this reader's 3.0.0: build it with this version (mesh build product.product_inventory)",
+      ),
+    });
   });
 
   it('asks for chunks of 2048 rows unless told otherwise', async () => {

@@ -1,7 +1,8 @@
 import type { ColumnSpec } from './columns.js';
 import type { DataProduct } from './data-product.js';
-import { UsageError } from './errors.js';
+import { BuildError, UsageError } from './errors.js';
 import { explainFailedRead } from './published-columns.js';
+import { majorOf, previousMajorTable, type TableRef } from './relation.js';
 import { columnLiteral, renderSql, type SqlFragment, sql } from './sql.js';
 import type { SqlRow, Warehouse } from './warehouse.js';
 
@@ -18,8 +19,10 @@ export interface ReadOptions<Row, K extends keyof Row> {
 /** The SELECT a typed read runs, rendered for the warehouse's dialect. */
 export function readQuery(
   product: DataProduct,
-  warehouse: Warehouse,
+  warehouse: Pick<Warehouse, 'dialect'>,
   options: ReadOptions<Record<string, unknown>, string> = {},
+  /** The table read: the product's own, or the view that keeps its previous major published. */
+  from: TableRef = product.table,
 ): { text: string; columns: ColumnSpec[] } {
   const byName = new Map(product.columns.map((c) => [c.name, c]));
   // Each column once: a row has one property per name.
@@ -74,7 +77,8 @@ export function readQuery(
     options.limit !== undefined
       ? sql` LIMIT ${sql.raw(String(Math.max(0, Math.floor(options.limit))))}`
       : sql``;
-  const query = sql`SELECT ${sql.join(wanted.map((c) => sql.id(c.name)))} FROM ${product}${where}${limit}`;
+  const table = sql.raw(warehouse.dialect.tableName(from));
+  const query = sql`SELECT ${sql.join(wanted.map((c) => sql.id(c.name)))} FROM ${table}${where}${limit}`;
   return { text: renderSql(query, warehouse.dialect), columns: wanted };
 }
 
@@ -214,16 +218,9 @@ class RowReader<Row> implements AsyncIterator<Row> {
   }
 
   private async load(): Promise<void> {
-    if (!this.source) {
-      const { text, columns } = readQuery(this.product, this.warehouse, this.options);
-      this.convert = chunkConverter(columns, this.product);
-      this.source = this.warehouse
-        .stream(text, { chunkSize: this.options.chunkSize ?? 2048 })
-        [Symbol.asyncIterator]();
-    }
     try {
       for (;;) {
-        const next = await this.source.next();
+        const next = this.source ? await this.source.next() : await this.open();
         // Stopped while the chunk was on its way: its rows go nowhere.
         if (this.finished) return;
         if (next.done) {
@@ -242,13 +239,77 @@ class RowReader<Row> implements AsyncIterator<Row> {
       this.finished = true;
       const first = !this.received;
       this.rows = [];
+      await this.source?.return?.().catch(() => undefined);
       // Only a read that got nothing can fail for want of the table or its columns.
       throw first
         ? await explainFailedRead(this.product, this.warehouse, error, [
             ...(this.options.columns ?? this.product.columns.map((c) => c.name)),
             ...Object.keys(this.options.where ?? {}),
+            '_version',
           ])
         : error;
+    }
+  }
+
+  /** Starts the read of `table`: the stream is asked for its first chunk. */
+  private start(table: TableRef): Promise<IteratorResult<SqlRow[]>> {
+    const { text, columns } = readQuery(this.product, this.warehouse, this.options, table);
+    this.convert = chunkConverter(columns, this.product);
+    this.source = this.warehouse
+      .stream(text, { chunkSize: this.options.chunkSize ?? 2048 })
+      [Symbol.asyncIterator]();
+    return this.source.next();
+  }
+
+  /**
+   * Starts the read and makes sure its rows are of this reader's major version. A table that
+   * another major published holds other columns, or other meanings under the same names (a
+   * new major is how a product says so), and its figures would pass for this version's. Rows
+   * of a newer major are read through the view that keeps this reader's major published
+   * beside it (`previousMajor`), when there is one; otherwise the read is refused. A table
+   * holds one version (a build of another rebuilds it whole), so one row says it; an empty one
+   * says nothing, and is read as it is. Asked beside
+   * the first chunk: one more statement, and no more waiting where the warehouse runs both at
+   * once.
+   */
+  private async open(): Promise<IteratorResult<SqlRow[]>> {
+    const probe = this.warehouse.query(
+      renderSql(
+        sql`SELECT ${sql.id('_version')} AS ${sql.id('v')} FROM ${this.product} LIMIT 1`,
+        this.warehouse.dialect,
+      ),
+    );
+    const [first, version] = await Promise.allSettled([this.start(this.product.table), probe]);
+    // The rows came but not their version: a table no build wrote (no `_version`), which has
+    // no version to compare with.
+    const published = version.status === 'fulfilled' ? version.value[0]?.v : undefined;
+    const reader = majorOf(this.product.version);
+    if (published == null || majorOf(published) === reader) {
+      if (first.status === 'rejected') throw first.reason;
+      return first.value;
+    }
+    // Another major's table: whatever its read gave (rows, or a column it lacks) is not this
+    // reader's.
+    if (first.status === 'fulfilled') await this.source!.return?.();
+    const subject = { domain: this.product.domain.name, product: this.product.name };
+    const install = `install the ${this.product.domain.name} domain package whose ${this.product.name} is ${String(published)}`;
+    if (majorOf(published) < reader) {
+      throw new BuildError(
+        'version-mismatch',
+        `${this.product.id}: the warehouse holds version ${String(published)}, an older major than this reader's ${this.product.version}: build it with this version (mesh build ${this.product.id}) before reading it, or ${install}.`,
+        subject,
+      );
+    }
+    const view = previousMajorTable(this.product.table, reader);
+    try {
+      return await this.start(view);
+    } catch (cause) {
+      throw new BuildError(
+        'version-mismatch',
+        `${this.product.id}: the warehouse holds version ${String(published)}, a newer major than this reader's ${this.product.version}, and no ${this.warehouse.dialect.tableName(view)} keeps version ${reader} published beside it (${(cause as Error).message?.split('\n')[0] ?? cause}): ${install} and read what changed in its changelog.`,
+        subject,
+        { cause },
+      );
     }
   }
 }

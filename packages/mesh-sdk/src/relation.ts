@@ -14,3 +14,16 @@ export type Relation = Source<any> | DataProduct<any, any>;
 export function relationId(relation: Relation): string {
   return `${relation.domain.name}.${relation.name}`;
 }
+
+/**
+ * The view that keeps a product's previous major published beside the new one: `<table>_v1`
+ * for readers of version 1 (see `previousMajorView`).
+ */
+export function previousMajorTable(table: TableRef, major: number): TableRef {
+  return { schema: table.schema, name: `${table.name}_v${major}` };
+}
+
+/** The major of a semantic version: 2 for `2.1.0`. */
+export function majorOf(version: unknown): number {
+  return Number(String(version ?? '0').split('.')[0]);
+}

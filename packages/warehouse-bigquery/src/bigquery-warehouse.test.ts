@@ -662,15 +662,21 @@ describe('bigquery warehouse against the REST stand-in', () => {
 
   it('reads a product row by row, fetching its pages as the rows are taken', async () => {
     const at = (day: number) => String(Date.UTC(2024, 0, day) * 1000);
-    standIn.onQuery(() => ({
-      schema: [
-        { name: 'ticket_id', type: 'STRING' },
-        { name: 'store', type: 'STRING' },
-        { name: 'amount', type: 'NUMERIC' },
-        { name: 'sold_at', type: 'TIMESTAMP' },
-      ],
-      rows: Array.from({ length: 7 }, (_, i) => [`T${i}`, 'S1', `${i}.5`, at(i + 1)]),
-    }));
+    // The read asks beside its first page which version published the rows: this one.
+    const probe = `SELECT \`_version\` AS \`v\` FROM \`${PROJECT}\`.\`shop\`.\`shop_sales\` LIMIT 1`;
+    standIn.onQuery((query) =>
+      query === probe
+        ? { schema: [{ name: 'v', type: 'STRING' }], rows: [[sales.version]] }
+        : {
+            schema: [
+              { name: 'ticket_id', type: 'STRING' },
+              { name: 'store', type: 'STRING' },
+              { name: 'amount', type: 'NUMERIC' },
+              { name: 'sold_at', type: 'TIMESTAMP' },
+            ],
+            rows: Array.from({ length: 7 }, (_, i) => [`T${i}`, 'S1', `${i}.5`, at(i + 1)]),
+          },
+    );
     const rows = [];
     for await (const row of sales.read(warehouse, { chunkSize: 2 })) {
       rows.push(row);
@@ -682,12 +688,16 @@ describe('bigquery warehouse against the REST stand-in', () => {
       amount: 2.5,
       sold_at: new Date('2024-01-03T00:00:00Z'),
     });
-    // Rows 1-2 from the first page, row 3 from the second; the third page was never asked for.
-    expect(standIn.find('GET', `${API}/queries/*`)).toHaveLength(2);
-    const [job] = standIn.find('POST', `${API}/jobs`);
-    expect((job!.body as { configuration: { query: { query: string } } }).configuration.query.query).toMatch(
-      /^SELECT `ticket_id`, `store`, `amount`, `sold_at` FROM .*shop_sales`$/,
-    );
+    const jobs = standIn
+      .find('POST', `${API}/jobs`)
+      .map((job) => (job.body as { configuration: { query: { query: string } } }).configuration.query.query);
+    expect(new Set(jobs).size).toBe(2);
+    expect(jobs).toContain(probe);
+    const read = jobs.find((query) => query !== probe);
+    expect(read).toMatch(/^SELECT `ticket_id`, `store`, `amount`, `sold_at` FROM .*shop_sales`$/);
+    // Rows 1-2 from the first page, row 3 from the second; the third page was never asked for
+    // (one more page is the probe's).
+    expect(standIn.find('GET', `${API}/queries/*`)).toHaveLength(3);
   });
 
   it('reports table stats from table metadata, and nothing for a missing table', async () => {

@@ -7,7 +7,9 @@ import {
   defineDomain,
   defineSource,
   type FileIngester,
+  INGEST_DECIMAL_COMMA_FILE_REFUSALS,
   INGEST_INVISIBLE_IN_KEY,
+  INGEST_NUMBER_REFUSALS,
   ingestRows,
   isMeshError,
   placeholderDays,
@@ -430,7 +432,25 @@ function render(plan: FilePlan): { text: string; records: Record_[] } {
     plan.endings === 'lf' ? '\n' : plan.endings === 'crlf' ? '\r\n' : plan.mixed[i % 30] ? '\r\n' : '\n';
   let text = `${columns.map((c, i) => (plan.upper[i] ? c.name.toUpperCase() : c.name)).join(',')}${eol(0)}`;
   const records: Record_[] = [];
+  // A file that writes a decimal comma in a number (`"1,5"`, refused itself) is read as one
+  // written where the comma is the decimal mark: its numbers with a dot before three digits
+  // (`0.000`, `1.500`) are refused too, as a thousands separator or a decimal point.
+  const numeric = plan.source.columns.map((c) => c.kind === 'number' || c.kind === 'decimal');
+  const unquoted = (text: string) => (/^".*"$/s.test(text) ? text.slice(1, -1).replaceAll('""', '"') : text);
+  const commaFile = plan.rows.some((row) =>
+    row.cells.some(
+      (c, i) => numeric[i] && new RegExp(`^${INGEST_NUMBER_REFUSALS[0]![0]}$`).test(unquoted(c.text)),
+    ),
+  );
+  const dotThousands = new RegExp(`^${INGEST_DECIMAL_COMMA_FILE_REFUSALS[0]![0]}$`);
   plan.rows.forEach((row, r) => {
+    if (commaFile)
+      row = {
+        ...row,
+        cells: row.cells.map((c, i) =>
+          numeric[i] && c.valid && dotThousands.test(unquoted(c.text)) ? { text: c.text, valid: false } : c,
+        ),
+      };
     const cells = plan.order.map((i) => row.cells[i]!);
     const texts = cells.map((c) => c.text);
     let damaged = true;

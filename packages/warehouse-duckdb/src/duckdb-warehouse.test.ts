@@ -11,7 +11,9 @@ import {
   ensureSources,
   isMeshError,
   loadRows,
+  odcsContract,
   type PartitionStager,
+  publishPreviousMajors,
   renderSql,
   sql,
   stagingLeftovers,
@@ -282,14 +284,25 @@ describe('duckdb warehouse', () => {
         subject: { domain: 'shop', product: 'shop_items' },
         message: expect.stringMatching(/^shop\.shop_items is not published in this warehouse: build it/),
       });
-      // Published by version 1, before label and price were added.
+      // Published by version 1, before label and price were added: another major's columns,
+      // whose meaning may differ too. None is read.
       await warehouse.query('CREATE SCHEMA shop');
       await warehouse.query(`CREATE TABLE shop.shop_items AS SELECT 1 AS id, '1.0.0' AS _version`);
+      for (const columns of [undefined, ['id' as const]])
+        await expect(readAll({ columns })).rejects.toMatchObject({
+          code: 'version-mismatch',
+          subject: { domain: 'shop', product: 'shop_items' },
+          message: expect.stringMatching(
+            /^shop\.shop_items: the warehouse holds version 1\.0\.0, an older major than this reader's 2\.0\.0: build it with this version \(mesh build shop\.shop_items\) before reading it/,
+          ),
+        });
+      // Written under this major without label and price (by hand, or an earlier 2.0.0).
+      await warehouse.query(`CREATE OR REPLACE TABLE shop.shop_items AS SELECT 1 AS id, '2.0.0' AS _version`);
       await expect(readAll()).rejects.toMatchObject({
         code: 'missing-columns',
         subject: { domain: 'shop', product: 'shop_items', column: 'label' },
         message:
-          'shop.shop_items 2.0.0 (the contract installed here) has columns label, price, which its published table (version 1.0.0) lacks: build it with this version, or install the version that published it.',
+          'shop.shop_items 2.0.0 (the contract installed here) has columns label, price, which its published table (version 2.0.0) lacks: build it with this version, or install the version that published it.',
       });
       // Only the columns read are asked for.
       expect(await readAll({ columns: ['id'] })).toEqual([{ id: 1 }]);
@@ -312,6 +325,62 @@ describe('duckdb warehouse', () => {
         message: expect.stringMatching(/^shop\.shop_items\.id holds 9007199254740993, beyond the integers/),
       });
       expect(rows).toEqual([{ id: 9007199254740991, label: 'a', price: 1.5 }]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it("reads a newer major's table through the view that keeps the reader's major, or refuses it", async () => {
+    const domain = defineDomain({
+      name: 'shop',
+      description: 'Shop.',
+      owner: { team: 'shop-data', email: 'shop@retail.example' },
+    });
+    const shelf = (version: string, brand: 'brand' | 'brand_name') =>
+      defineDataProduct({
+        domain,
+        name: 'shop_shelf',
+        version,
+        description: 'Shelves.',
+        tier: 'gold',
+        refresh: 'daily',
+        access: 'public',
+        schema: z.object({
+          id: z.int().describe('Id').meta({ key: true }),
+          [brand]: z.string().describe('Brand'),
+        }),
+        inputs: {},
+        transform: () => sql`SELECT 1 AS id, 'Acme' AS ${sql.id(brand)}`,
+        // v2 renamed brand: its v1 view gives brand_name under v1's name.
+        ...(brand === 'brand_name' && {
+          previousMajor: { until: '2099-12-31', columns: { brand: 'brand_name' } },
+        }),
+      });
+    const v1 = shelf('1.2.0', 'brand');
+    const v2 = shelf('2.0.0', 'brand_name');
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    const readAll = async (product: typeof v1 | typeof v2) => {
+      const rows: unknown[] = [];
+      for await (const row of product.read(warehouse)) rows.push(row);
+      return rows;
+    };
+    try {
+      expect((await buildProduct(warehouse, v1, { runId: 'r1' })).status).toBe('published');
+      expect(await readAll(v1)).toEqual([{ id: 1, brand: 'Acme' }]);
+      expect((await buildProduct(warehouse, v2, { runId: 'r2' })).status).toBe('published');
+      await publishPreviousMajors(warehouse, [v2], () => odcsContract(v1));
+      // A consumer still on 1.x reads v1's columns from the view, v2's rows underneath.
+      expect(await readAll(v1)).toEqual([{ id: 1, brand: 'Acme' }]);
+      expect(await readAll(v2)).toEqual([{ id: 1, brand_name: 'Acme' }]);
+      // Once the view is gone (its date passed), the 1.x reader is told, not handed v2's rows.
+      await warehouse.query('DROP VIEW shop.shop_shelf_v1');
+      await expect(readAll(v1)).rejects.toMatchObject({
+        code: 'version-mismatch',
+        subject: { domain: 'shop', product: 'shop_shelf' },
+        message: expect.stringMatching(
+          /^shop\.shop_shelf: the warehouse holds version 2\.0\.0, a newer major than this reader's 1\.2\.0, and no "shop"\."shop_shelf_v1" keeps version 1 published beside it \(.*Table with name shop_shelf_v1 does not exist.*\): install the shop domain package whose shop_shelf is 2\.0\.0/,
+        ),
+      });
     } finally {
       await warehouse.close();
     }
