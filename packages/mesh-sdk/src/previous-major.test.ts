@@ -4,9 +4,9 @@ import { ansi } from './ansi-dialect.js';
 import { odcsContract } from './contract.js';
 import { type DataProductInput, defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
-import { previousMajorView } from './previous-major.js';
+import { previousMajorView, withPreviousMajorChecks } from './previous-major.js';
 import type { Relation } from './relation.js';
-import { sql } from './sql.js';
+import { renderSql, sql } from './sql.js';
 
 const sales = defineDomain({
   name: 'sales',
@@ -63,6 +63,31 @@ describe('previousMajorView', () => {
     );
     // Published through the announced day; the day after, dropped.
     expect(previousMajorView(v2, v1, ansi, new Date('2027-07-01T00:00:00Z'))!.expired).toBe(true);
+  });
+
+  it('checks the rows for a value wherever v1 promised one and v2 may give NULL', () => {
+    const v2 = product(
+      '2.0.0',
+      {
+        order_id: z.string().describe('Order number').meta({ key: true }),
+        amount_cents: z.int().describe('Amount paid, in cents'),
+        channel: z.string().nullable().describe('Where it was placed, when known'),
+      },
+      { until: '2027-06-30', columns: { amount: 'amount_cents / 100' } },
+    );
+    const view = previousMajorView(v2, v1, ansi)!;
+    // order_id is required in both: nothing to check. amount is an expression, channel nullable now.
+    expect(view.checks.map((c) => [c.name, c.kind, c.severity, renderSql(c.expression!, ansi)])).toEqual([
+      ['amount_v1_required', 'expression', 'error', '(amount_cents / 100) IS NOT NULL'],
+      ['channel_v1_required', 'expression', 'error', '("channel") IS NOT NULL'],
+    ]);
+    const built = withPreviousMajorChecks(v2, view);
+    expect(built.checks.map((c) => c.name)).toEqual(['amount_v1_required', 'channel_v1_required']);
+    expect(built).toMatchObject({ id: v2.id, version: '2.0.0', columns: v2.columns });
+    // Nothing to promise: the product itself.
+    const same = { ...view, checks: [] };
+    expect(withPreviousMajorChecks(v2, same)).toBe(v2);
+    expect(withPreviousMajorChecks(v2, undefined)).toBe(v2);
   });
 
   it('is nothing without a new major, without a release or when the product does not keep it', () => {

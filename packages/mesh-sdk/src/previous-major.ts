@@ -1,3 +1,4 @@
+import { type Check, checksBuilder } from './checks.js';
 import type { LogicalType } from './columns.js';
 import { LOGICAL_TYPES } from './contract.js';
 import type { DataProduct } from './data-product.js';
@@ -5,6 +6,7 @@ import { METADATA_COLUMNS } from './data-product.js';
 import type { Dialect } from './dialect.js';
 import { DefinitionError } from './errors.js';
 import { majorOf, previousMajorTable, type TableRef } from './relation.js';
+import { sql } from './sql.js';
 import type { Warehouse } from './warehouse.js';
 
 /**
@@ -22,10 +24,18 @@ export interface PreviousMajorView {
   readonly expired: boolean;
   /** The view's SELECT over the product's table. */
   readonly select: string;
+  /**
+   * What the view promises readers of the previous major beyond its types, as checks of this
+   * version's rows: each column the released contract requires holds a value in every row
+   * (`brand_v1_required`). Run on the staged rows before they are published (see
+   * `withPreviousMajorChecks`), a build that would hand a v1 reader NULL where v1 promised a
+   * value fails and keeps what was published, its view included.
+   */
+  readonly checks: readonly Check[];
 }
 
 type Doc = Record<string, unknown>;
-type Property = { name: string; logicalType?: string; physicalType?: string };
+type Property = { name: string; logicalType?: string; physicalType?: string; required?: boolean };
 
 /**
  * The view that keeps `released` (the product's last released contract, an ODCS document)
@@ -47,12 +57,23 @@ export function previousMajorView(
   );
   const now = new Map(product.columns.map((c) => [c.name, c]));
   const q = (name: string) => dialect.quoteIdent(name);
+  const { table: rows } = checksBuilder(product.columns, product.id);
+  const checks: Check[] = [];
   const select = properties.map((p) => {
     const expression = keep.columns[p.name];
     const type = logicalTypeOf(p);
+    const column = now.get(p.name);
+    // SQL over this version's rows, which may be NULL where the released version promised a
+    // value: an expression, or a column this version holds nullable.
+    if (p.required && (expression !== undefined || column?.nullable))
+      checks.push(
+        rows.expect(
+          `${p.name}_v${majorOf(released.version)}_required`,
+          sql`(${sql.raw(expression ?? q(p.name))}) IS NOT NULL`,
+        ),
+      );
     if (expression !== undefined)
       return `CAST((${expression}) AS ${type ? dialect.columnType(type) : p.physicalType}) AS ${q(p.name)}`;
-    const column = now.get(p.name);
     if (!column || !type || column.type !== type)
       throw new DefinitionError(
         'previous-major-column',
@@ -77,7 +98,20 @@ export function previousMajorView(
     // Published through the announced day, dropped from the next.
     expired: today.toISOString().slice(0, 10) > keep.until,
     select: `SELECT ${[...select, ...METADATA_COLUMNS.map((c) => q(c.name))].join(', ')} FROM ${dialect.tableName(product.table)}`,
+    checks,
   };
+}
+
+/**
+ * `product` with the checks of the previous major it keeps published (`view.checks`), for a
+ * build: they run with its own, on the rows it stages, and block the publish as they do.
+ */
+export function withPreviousMajorChecks(
+  product: DataProduct,
+  view: PreviousMajorView | undefined,
+): DataProduct {
+  if (!view?.checks.length) return product;
+  return Object.freeze({ ...product, checks: Object.freeze([...product.checks, ...view.checks]) });
 }
 
 /** The column type a released contract's property holds, as `odcsContract` wrote it. */

@@ -199,6 +199,20 @@ describe('a breaking change, from the release gate to v2 published beside v1', (
       v2.map((r) => [r.category, Number(r.product_count)]),
     );
 
+    // v1 promised a count in every row: v2 SQL that gives NULL for it fails the build, and both
+    // the table and its view stay as they were.
+    const keptV2 = "{ until: '2099-12-31', columns: { products: 'product_count' } }";
+    writeShelf({
+      version: '2.0.0',
+      column: 'product_count',
+      previousMajor: "{ until: '2099-12-31', columns: { products: 'CASE WHEN product_count < 0 THEN 1 END' } }",
+    });
+    const broken = mesh('build', '--json');
+    expect(broken.code, broken.stderr).toBe(1);
+    expect(JSON.stringify(broken.json())).toMatch(/products_v1_required/);
+    expect(await readBoth()).toEqual({ v1, v2 });
+    writeShelf({ version: '2.0.0', column: 'product_count', previousMajor: keptV2 });
+
     // Released (changesets consumed the changeset): v2 is the release, v1's contract kept for its view.
     rmSync(join(root, '.changeset', 'shelf-v2.md'));
     expect(mesh('contract', 'release').code).toBe(0);

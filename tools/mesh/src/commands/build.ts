@@ -15,6 +15,7 @@ import {
   publishPreviousMajors,
   type Warehouse,
   WarehouseError,
+  withPreviousMajorChecks,
 } from '@retail-mesh/sdk';
 import {
   type CommandContext,
@@ -52,8 +53,17 @@ export async function buildProducts(
     const pkg = packages.find((k) => k.domain === p.domain.name);
     return pkg && p.previousMajor ? previousMajorContract(pkg.folder, p) : undefined;
   };
-  for (const p of selected) previousMajorView(p, previousOf(p), warehouse.dialect);
-  const outcomes = await buildMesh(warehouse, selected, {
+  // What each view promises its readers is checked on the staged rows, with the product's own
+  // checks: a build that would break it publishes nothing. First in the list, so that the plan
+  // takes them rather than the same products reached as another's input.
+  const guarded = selected.map((p) =>
+    withPreviousMajorChecks(p, previousMajorView(p, previousOf(p), warehouse.dialect)),
+  );
+  const toBuild = [
+    ...guarded.filter((p, i) => p !== selected[i]),
+    ...guarded.filter((p, i) => p === selected[i]),
+  ];
+  const outcomes = await buildMesh(warehouse, toBuild, {
     runId,
     mesh: mesh.products,
     fullRefresh: options.fullRefresh,
