@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { duckdbDialect } from '@retail-mesh/duckdb';
 import { contractFiles, jsonSchemaContract, odcsContract } from '@retail-mesh/sdk';
 import { Ajv2019 } from 'ajv/dist/2019.js';
@@ -170,6 +170,18 @@ describe('contracts as files', () => {
     expect(broken.stderr).toContain(
       'order.order_daily_sales: column legacy_code removed, a breaking change from version 1.0.0: give order.order_daily_sales version 2.0.0; add a major changeset for @retail-mesh/domain-order (npx -y pnpm@10.34.9 changeset).',
     );
+    // Two breaking changes: both named, so both are seen to at once.
+    const twoBroken = structuredClone(doc);
+    twoBroken.schema[0].properties.push({
+      name: 'old_flag',
+      logicalType: 'boolean',
+      physicalType: 'boolean',
+    });
+    writeFileSync(file, JSON.stringify(twoBroken));
+    expect((await cli('contract', 'diff', '--against', released)).stderr).toContain(
+      'order.order_daily_sales: column legacy_code removed, column old_flag removed, 2 breaking changes from version 1.0.0: give order.order_daily_sales version 2.0.0',
+    );
+    writeFileSync(file, JSON.stringify(doc));
     const json = await cli('contract', 'diff', '--against', released, '--json');
     expect(json.code).toBe(1);
     expect(json.json().error).toMatchObject({
@@ -234,6 +246,23 @@ describe('contracts as files', () => {
     expect((await cli('contract', 'diff', '--against', released, '--json')).json().unfingerprinted).toEqual([
       'order.order_daily_sales',
     ]);
+    // The same contract twice (contracts/ and dist/contracts/ of a package) counts once; two
+    // different ones of one product are no baseline: which one would be a guess.
+    const copy = join(released, 'other', 'order_daily_sales.odcs.json');
+    mkdirSync(dirname(copy), { recursive: true });
+    writeFileSync(copy, JSON.stringify(unprinted));
+    expect((await cli('contract', 'diff', '--against', released)).code).toBe(0);
+    writeFileSync(copy, JSON.stringify({ ...unprinted, version: '0.8.0' }));
+    const twice = await cli('contract', 'diff', '--against', released, '--json');
+    expect(twice.code).toBe(2);
+    expect(twice.json().error).toMatchObject({
+      code: 'ambiguous-contract',
+      subject: { domain: 'order', product: 'order_daily_sales', file: copy },
+    });
+    expect(twice.json().error.message).toMatch(
+      /^\/.*\/order\/order_daily_sales\.odcs\.json and \/.*\/other\/order_daily_sales\.odcs\.json are two different contracts of order\.order_daily_sales \(versions 1\.0\.0 and 0\.8\.0\): a release holds one; remove one, or give the folder of one release\.$/,
+    );
+    rmSync(dirname(copy), { recursive: true });
 
     // Without --against: the contracts each domain package keeps for its released version.
     // Changes since the release may be there, and are safe ones (a breaking one fails the gate).

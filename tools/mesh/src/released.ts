@@ -50,22 +50,44 @@ const parseContract = (text: string, file: string): ContractDoc => {
  */
 export const PREVIOUS_MAJOR_FILE = /\.v(\d+)\.odcs\.json$/;
 
+/** A path as a person reads it: from the working directory when it is under it. */
+const shown = (path: string) => {
+  const from = relative(process.cwd(), path);
+  return from && !from.startsWith('..') ? from : path;
+};
+
 const isReleasedFile = (name: string) => name.endsWith('.odcs.json') && !PREVIOUS_MAJOR_FILE.test(name);
 
-/** Every released ODCS document (`*.odcs.json`) under a directory, at any depth. */
+/**
+ * Every released ODCS document (`*.odcs.json`) under a directory, at any depth. The same
+ * contract twice (a package's `contracts/` and `dist/contracts/`) counts once; two different
+ * contracts of one product are refused (`ambiguous-contract`): a release holds one, and which
+ * of the two is the baseline would be a guess.
+ */
 export function contractsInDirectory(dir: string): ContractDoc[] {
-  const found: ContractDoc[] = [];
+  const found = new Map<string, { doc: ContractDoc; path: string }>();
   const walk = (at: string) => {
     for (const entry of readdirSync(at, { withFileTypes: true }).sort((a, b) =>
       a.name.localeCompare(b.name),
     )) {
       const path = join(at, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (isReleasedFile(entry.name)) found.push(parseContract(readFileSync(path, 'utf8'), path));
+      else if (isReleasedFile(entry.name)) {
+        const doc = parseContract(readFileSync(path, 'utf8'), path);
+        const id = `${String(doc.domain)}.${String(doc.name)}`;
+        const first = found.get(id);
+        if (!first) found.set(id, { doc, path });
+        else if (JSON.stringify(first.doc) !== JSON.stringify(doc))
+          throw new UsageError(
+            'ambiguous-contract',
+            `${shown(first.path)} and ${shown(path)} are two different contracts of ${id} (versions ${String(first.doc.version)} and ${String(doc.version)}): a release holds one; remove one, or give the folder of one release.`,
+            { file: path, domain: String(doc.domain), product: String(doc.name) },
+          );
+      }
     }
   };
   walk(dir);
-  return found;
+  return [...found.values()].map((f) => f.doc);
 }
 
 /** The released contracts each domain package keeps in its `contracts/` folder. */

@@ -190,12 +190,13 @@ async function diff(values: GlobalOptions & { against?: string }, names: string[
       for (const c of d.changes) io.out(`  ${label(c)} ${c.detail}`);
     }
     for (const d of blocked) {
-      const change =
-        d.changes.find((c) => c.breaking) ?? d.changes.find((c) => c.kind === 'transform-changed')!;
-      const what = change.breaking
-        ? `a breaking change${d.before ? ` from version ${d.before}` : ''}`
+      // Every breaking change, so the author fixes (or versions) them all at once.
+      const breaking = d.changes.filter((c) => c.breaking);
+      const changes = breaking.length ? breaking : d.changes.filter((c) => c.kind === 'transform-changed');
+      const what = breaking.length
+        ? `${breaking.length === 1 ? 'a breaking change' : `${breaking.length} breaking changes`}${d.before ? ` from version ${d.before}` : ''}`
         : `under version ${d.before}, already released`;
-      io.err(`${d.product}: ${change.detail}, ${what}: ${todo(d).join('; ')}.`);
+      io.err(`${d.product}: ${changes.map((c) => c.detail).join(', ')}, ${what}: ${todo(d).join('; ')}.`);
     }
     // Said, or a changed transform of a product released before fingerprints would pass unseen.
     if (notCompared.length)
