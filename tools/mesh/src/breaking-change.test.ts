@@ -211,7 +211,12 @@ describe('a breaking change, from the release gate to v2 published beside v1', (
     expect(broken.code, broken.stderr).toBe(1);
     expect(JSON.stringify(broken.json())).toMatch(/products_v1_required/);
     expect(await readBoth()).toEqual({ v1, v2 });
+    // mesh test checks the published rows for it the same way.
+    const tested = mesh('test', 'shelf', '--json');
+    expect(tested.code, tested.stderr).toBe(1);
+    expect(JSON.stringify(tested.json())).toMatch(/products_v1_required/);
     writeShelf({ version: '2.0.0', column: 'product_count', previousMajor: keptV2 });
+    expect(mesh('test', 'shelf').code).toBe(0);
 
     // Released (changesets consumed the changeset): v2 is the release, v1's contract kept for its view.
     rmSync(join(root, '.changeset', 'shelf-v2.md'));

@@ -30,9 +30,21 @@ import { buildFailure, type ErrorJson, withError } from '../failure.js';
 import { enforcePolicies } from '../governance.js';
 import { alertsReport, type RunProduct, recordHealth } from '../history.js';
 import { loadMesh, meshPackages, selectProducts } from '../mesh.js';
-import { previousMajorContract, releasedInPackages } from '../released.js';
+import { type ContractDoc, previousMajorContract, releasedInPackages } from '../released.js';
 import { color, formatInt, formatMs, table } from '../style.js';
 import { numberFlag } from './options.js';
+
+/**
+ * The released contract of the previous major each product keeps published beside it (see
+ * `previousMajorView`), from its package's `contracts/`; undefined for a product that keeps none.
+ */
+export function previousMajorsOf(mesh: MeshDefinition): (product: DataProduct) => ContractDoc | undefined {
+  const packages = meshPackages(mesh);
+  return (p) => {
+    const pkg = packages.find((k) => k.domain === p.domain.name);
+    return pkg && p.previousMajor ? previousMajorContract(pkg.folder, p) : undefined;
+  };
+}
 
 /** Builds the named products (and what they need) and reports per product. */
 export async function buildProducts(
@@ -48,11 +60,7 @@ export async function buildProducts(
   const selected = selectProducts(mesh, names);
   // The previous majors kept beside new ones: a view the released shape cannot be made of is
   // refused before anything is built.
-  const packages = meshPackages(mesh);
-  const previousOf = (p: DataProduct) => {
-    const pkg = packages.find((k) => k.domain === p.domain.name);
-    return pkg && p.previousMajor ? previousMajorContract(pkg.folder, p) : undefined;
-  };
+  const previousOf = previousMajorsOf(mesh);
   // What each view promises its readers is checked on the staged rows, with the product's own
   // checks: a build that would break it publishes nothing. First in the list, so that the plan
   // takes them rather than the same products reached as another's input.
