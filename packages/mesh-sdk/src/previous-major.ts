@@ -67,10 +67,7 @@ export function previousMajorView(
     // value: an expression, or a column this version holds nullable.
     if (p.required && (expression !== undefined || column?.nullable))
       checks.push(
-        rows.expect(
-          `${p.name}_v${majorOf(released.version)}_required`,
-          sql`(${sql.raw(expression ?? q(p.name))}) IS NOT NULL`,
-        ),
+        rows.expect(`${p.name}_v${major}_required`, sql`(${sql.raw(expression ?? q(p.name))}) IS NOT NULL`),
       );
     if (expression !== undefined)
       return `CAST((${expression}) AS ${type ? dialect.columnType(type) : p.physicalType}) AS ${q(p.name)}`;
@@ -90,15 +87,17 @@ export function previousMajorView(
         { domain: product.domain.name, product: product.name, column: name },
       );
   const table = previousMajorTable(product.table, major);
+  // Published through the announced day, dropped from the next.
+  const expired = today.toISOString().slice(0, 10) > keep.until;
   return {
     product,
     major,
     table,
     until: keep.until,
-    // Published through the announced day, dropped from the next.
-    expired: today.toISOString().slice(0, 10) > keep.until,
+    expired,
     select: `SELECT ${[...select, ...METADATA_COLUMNS.map((c) => q(c.name))].join(', ')} FROM ${dialect.tableName(product.table)}`,
-    checks,
+    // A dropped view promises nothing more.
+    checks: expired ? [] : checks,
   };
 }
 
