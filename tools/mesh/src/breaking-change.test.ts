@@ -53,6 +53,10 @@ export const products = [shelfCategories];
   );
 }
 
+/** Version 2 of the shelf (products renamed product_count), keeping v1 as `previousMajor` says. */
+const writeShelfV2 = (previousMajor: string) =>
+  writeShelf({ version: '2.0.0', column: 'product_count', previousMajor });
+
 const changeset = (bump: string) =>
   writeFileSync(
     join(root, '.changeset', 'shelf-v2.md'),
@@ -143,17 +147,13 @@ describe('a breaking change, from the release gate to v2 published beside v1', (
 
     // Kept beside v2, v1 needs its renamed column said in v2's terms.
     changeset('major');
-    writeShelf({ version: '2.0.0', column: 'product_count', previousMajor: "{ until: '2099-12-31' }" });
+    writeShelfV2("{ until: '2099-12-31' }");
     const unsaid = mesh('contract', 'diff');
     expect(unsaid.code).toBe(1);
     expect(unsaid.stderr).toContain(
       "whose column products (integer) it no longer has: give previousMajor.columns.products, SQL over this version's rows",
     );
-    writeShelf({
-      version: '2.0.0',
-      column: 'product_count',
-      previousMajor: "{ until: '2099-12-31', columns: { products: 'product_count' } }",
-    });
+    writeShelfV2("{ until: '2099-12-31', columns: { products: 'product_count' } }");
     const allowed = mesh('contract', 'diff');
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(allowed.stdout).toContain('shelf.shelf_categories 1.0.0 -> 2.0.0');
@@ -202,11 +202,7 @@ describe('a breaking change, from the release gate to v2 published beside v1', (
     // v1 promised a count in every row: v2 SQL that gives NULL for it fails the build, and both
     // the table and its view stay as they were.
     const keptV2 = "{ until: '2099-12-31', columns: { products: 'product_count' } }";
-    writeShelf({
-      version: '2.0.0',
-      column: 'product_count',
-      previousMajor: "{ until: '2099-12-31', columns: { products: 'CASE WHEN product_count < 0 THEN 1 END' } }",
-    });
+    writeShelfV2("{ until: '2099-12-31', columns: { products: 'CASE WHEN product_count < 0 THEN 1 END' } }");
     const broken = mesh('build', '--json');
     expect(broken.code, broken.stderr).toBe(1);
     expect(JSON.stringify(broken.json())).toMatch(/products_v1_required/);
@@ -215,7 +211,7 @@ describe('a breaking change, from the release gate to v2 published beside v1', (
     const tested = mesh('test', 'shelf', '--json');
     expect(tested.code, tested.stderr).toBe(1);
     expect(JSON.stringify(tested.json())).toMatch(/products_v1_required/);
-    writeShelf({ version: '2.0.0', column: 'product_count', previousMajor: keptV2 });
+    writeShelfV2(keptV2);
     expect(mesh('test', 'shelf').code).toBe(0);
 
     // Released (changesets consumed the changeset): v2 is the release, v1's contract kept for its view.
@@ -231,11 +227,7 @@ describe('a breaking change, from the release gate to v2 published beside v1', (
     });
 
     // After the announced date, the next build drops v1.
-    writeShelf({
-      version: '2.0.0',
-      column: 'product_count',
-      previousMajor: "{ until: '2020-01-31', columns: { products: 'product_count' } }",
-    });
+    writeShelfV2("{ until: '2020-01-31', columns: { products: 'product_count' } }");
     const dropped = mesh('build');
     expect(dropped.code).toBe(0);
     expect(dropped.stdout).toContain(
