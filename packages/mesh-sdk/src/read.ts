@@ -245,7 +245,6 @@ class RowReader<Row> implements AsyncIterator<Row> {
         ? await explainFailedRead(this.product, this.warehouse, error, [
             ...(this.options.columns ?? this.product.columns.map((c) => c.name)),
             ...Object.keys(this.options.where ?? {}),
-            '_version',
           ])
         : error;
     }
@@ -268,9 +267,8 @@ class RowReader<Row> implements AsyncIterator<Row> {
    * of a newer major are read through the view that keeps this reader's major published
    * beside it (`previousMajor`), when there is one; otherwise the read is refused. A table
    * holds one version (a build of another rebuilds it whole), so one row says it; an empty one
-   * says nothing, and is read as it is. Asked beside
-   * the first chunk: one more statement, and no more waiting where the warehouse runs both at
-   * once.
+   * says nothing, and is read as it is. Asked beside the first chunk: one more statement, and
+   * no more waiting where the warehouse runs both at once.
    */
   private async open(): Promise<IteratorResult<SqlRow[]>> {
     const probe = this.warehouse.query(

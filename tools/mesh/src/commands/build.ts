@@ -38,12 +38,24 @@ import { numberFlag } from './options.js';
  * The released contract of the previous major each product keeps published beside it (see
  * `previousMajorView`), from its package's `contracts/`; undefined for a product that keeps none.
  */
-export function previousMajorsOf(mesh: MeshDefinition): (product: DataProduct) => ContractDoc | undefined {
+function previousMajorsOf(mesh: MeshDefinition): (product: DataProduct) => ContractDoc | undefined {
   const packages = meshPackages(mesh);
   return (p) => {
     const pkg = packages.find((k) => k.domain === p.domain.name);
     return pkg && p.previousMajor ? previousMajorContract(pkg.folder, p) : undefined;
   };
+}
+
+/**
+ * A product as a build or a test checks it: with what the view of the previous major it keeps
+ * published promises its readers (see `withPreviousMajorChecks`).
+ */
+export function checkedWithPreviousMajors(
+  mesh: MeshDefinition,
+  dialect: Warehouse['dialect'],
+): (product: DataProduct) => DataProduct {
+  const previousOf = previousMajorsOf(mesh);
+  return (p) => withPreviousMajorChecks(p, previousMajorView(p, previousOf(p), dialect));
 }
 
 /** Builds the named products (and what they need) and reports per product. */
@@ -64,9 +76,7 @@ export async function buildProducts(
   // What each view promises its readers is checked on the staged rows, with the product's own
   // checks: a build that would break it publishes nothing. First in the list, so that the plan
   // takes them rather than the same products reached as another's input.
-  const guarded = selected.map((p) =>
-    withPreviousMajorChecks(p, previousMajorView(p, previousOf(p), warehouse.dialect)),
-  );
+  const guarded = selected.map(checkedWithPreviousMajors(mesh, warehouse.dialect));
   const toBuild = [
     ...guarded.filter((p, i) => p !== selected[i]),
     ...guarded.filter((p, i) => p === selected[i]),

@@ -1,11 +1,9 @@
 import {
   describeLeftover,
   describeSubject,
-  previousMajorView,
   stagingLeftovers,
   type TestOutcome,
   testProduct,
-  withPreviousMajorChecks,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, newRunId, refuseDamagedWarehouse, withWarehouse } from '../context.js';
 import { testFailure, withError } from '../failure.js';
@@ -13,23 +11,22 @@ import { enforcePolicies } from '../governance.js';
 import { alertsReport, recordHealth } from '../history.js';
 import { loadMesh, selectProducts } from '../mesh.js';
 import { color, formatMs, formatPercent, table } from '../style.js';
-import { previousMajorsOf, statusLabel } from './build.js';
+import { checkedWithPreviousMajors, statusLabel } from './build.js';
 
 export async function run(values: GlobalOptions, names: string[], io: Io): Promise<number> {
   const mesh = await loadMesh(values);
   const findings = enforcePolicies(mesh, io, values.json === true);
   const products = selectProducts(mesh, names);
-  const previousOf = previousMajorsOf(mesh);
   const runId = newRunId();
   const { outcomes, leftovers, alerts, warnings } = await withWarehouse(
     values,
     async (warehouse, context) => {
       const results: TestOutcome[] = [];
+      const checked = checkedWithPreviousMajors(mesh, warehouse.dialect);
       for (const [i, product] of products.entries()) {
         io.progress.step(`testing ${product.id} (${i + 1}/${products.length})`);
-        // With what its previous major's view promises, as a build checks it (see buildProducts).
-        const view = previousMajorView(product, previousOf(product), warehouse.dialect);
-        results.push(await testProduct(warehouse, withPreviousMajorChecks(product, view), { runId }));
+        // With what its previous major's view promises, as a build checks it.
+        results.push(await testProduct(warehouse, checked(product), { runId }));
       }
       io.progress.done();
       refuseDamagedWarehouse(results);
