@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   type Check,
   type CheckSuiteResult,
+  checkSpec,
   checksWithinDays,
   compileChecks,
   FILTERED_COUNTS_FROM_ROWS,
@@ -640,6 +641,7 @@ function withUnpublished(
         passed: false,
         failingRows: 0,
         observed: `${check.reference!.relation.id} is not published`,
+        spec: checkSpec(check, product),
       },
   );
   return { ...result, outcomes, passRate: outcomes.filter((o) => o.passed).length / outcomes.length };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ansi } from './ansi-dialect.js';
-import { type Check, checksBuilder, compileChecks } from './checks.js';
+import { type Check, checkSpec, checksBuilder, checksNotRun, compileChecks } from './checks.js';
 import { columnsOf } from './columns.js';
 import { defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
@@ -402,6 +402,7 @@ describe('compileChecks', () => {
       passed: false,
       failingRows: 2,
       observed: '2 failing of 10',
+      spec: checkSpec(orders.checks[2]!, orders),
     });
     // 39 non-null cells of the 4 required columns x 10 rows.
     expect(result.completeness).toBeCloseTo(0.975, 10);
@@ -507,5 +508,93 @@ describe('compileChecks', () => {
     const outcome = compileChecks(orders, checks, ansi, resolve).evaluate({ row_count: 4, check_0: 1 }, now)
       .outcomes[0];
     expect(outcome).toMatchObject({ severity: 'warn', passed: false, observed: '1 failing of 4' });
+  });
+});
+
+describe('checkSpec', () => {
+  const ordersWith = (checks: (b: typeof c) => Check[]) =>
+    defineDataProduct({
+      domain: sales,
+      name: 'sales_orders',
+      version: '1.0.0',
+      description: 'Every order placed online.',
+      tier: 'gold',
+      refresh: 'hourly',
+      access: 'restricted',
+      schema: orderSchema,
+      inputs: {},
+      transform: () => sql`SELECT 1`,
+      checks,
+    });
+  const specOf = (checks: (b: typeof c) => Check[]) => {
+    const product = ordersWith(checks);
+    return checkSpec(product.checks[0]!, product);
+  };
+
+  it('is the same for the same check defined again, and differs for whatever changes what it counts', () => {
+    const range = specOf((b) => [b.amount.range({ min: 0 })]);
+    expect(specOf((b) => [b.amount.range({ min: 0 })])).toBe(range);
+    // Each counts other rows or means another status.
+    for (const other of [
+      specOf((b) => [b.amount.range({ min: 1 })]),
+      specOf((b) => [b.amount.range({ min: 0, max: 100 })]),
+      specOf((b) => [b.amount.range({ min: 0 }).warn()]),
+    ]) {
+      expect(other).not.toBe(range);
+    }
+    // Renamed to its own name: the same check.
+    expect(specOf((b) => [b.amount.range({ min: 0 }).named('amount_range')])).toBe(range);
+    expect(specOf((b) => [b.status.acceptedValues(['placed'])])).not.toBe(
+      specOf((b) => [b.status.acceptedValues(['placed', 'shipped'])]),
+    );
+    expect(specOf((b) => [b.table.expect('positive', sql`amount > 0`)])).not.toBe(
+      specOf((b) => [b.table.expect('positive', sql`amount >= 0`)]),
+    );
+    expect(
+      specOf((b) => [
+        b.table.assert('one_order', (self) => sql`SELECT order_id FROM ${self} WHERE amount < 0`),
+      ]),
+    ).not.toBe(
+      specOf((b) => [
+        b.table.assert('one_order', (self) => sql`SELECT order_id FROM ${self} WHERE amount < 1`),
+      ]),
+    );
+    expect(specOf((b) => [b.customer_id.references(customers, 'customer_id')])).toBe(
+      specOf((b) => [b.customer_id.references(customers, 'customer_id')]),
+    );
+  });
+});
+
+describe('checksNotRun', () => {
+  const orders = defineDataProduct({
+    domain: sales,
+    name: 'sales_orders',
+    version: '1.0.0',
+    description: 'Every order placed online.',
+    tier: 'gold',
+    refresh: 'hourly',
+    access: 'restricted',
+    schema: orderSchema,
+    inputs: {},
+    transform: () => sql`SELECT 1`,
+    checks: (b) => [b.order_id.unique(), b.amount.range({ min: 0, max: 100 })],
+  });
+  const ranWith = (checks: Check[]) =>
+    compileChecks(orders, checks, ansi, (r) => r.table).evaluate({ row_count: 4 }).outcomes;
+
+  it('names the checks a run did not hold or held as they were', () => {
+    expect(checksNotRun(orders, ranWith(orders.checks))).toEqual([]);
+    // The run checked a looser bound under the same name, and no uniqueness.
+    expect(checksNotRun(orders, ranWith([c.amount.range({ min: 0 })]))).toEqual([
+      { name: 'order_id_unique', why: 'added' },
+      { name: 'amount_range', why: 'changed' },
+    ]);
+    // A check the run held and the definition no longer has is no check of the definition.
+    expect(checksNotRun(orders, ranWith([...orders.checks, c.status.acceptedValues()]))).toEqual([]);
+  });
+
+  it('takes an outcome recorded without a spec (an earlier release) for the check of its name', () => {
+    const earlier = ranWith([c.amount.range({ min: 0 })]).map(({ spec: _, ...outcome }) => outcome);
+    expect(checksNotRun(orders, earlier)).toEqual([{ name: 'order_id_unique', why: 'added' }]);
   });
 });

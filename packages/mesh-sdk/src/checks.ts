@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
+import { ansi } from './ansi-dialect.js';
 import type { ColumnSpec } from './columns.js';
 import type { Dialect } from './dialect.js';
 import { type Duration, durationSeconds } from './duration.js';
 import { DefinitionError } from './errors.js';
-import type { Relation } from './relation.js';
+import { type Relation, relationId } from './relation.js';
 import { type RelationResolver, relationsOf, renderSql, type SqlFragment, sql } from './sql.js';
 
 export type CheckKind =
@@ -228,6 +230,72 @@ export interface CheckOutcome {
   readonly failingRows: number;
   /** What was measured, for messages: e.g. the row count or the newest timestamp. */
   readonly observed: string | undefined;
+  /**
+   * What the check asked when it ran (`checkSpec`), so that its result is never shown for a
+   * check since changed under the same name. Absent in runs recorded before it was kept.
+   */
+  readonly spec?: string;
+}
+
+const specs = new WeakMap<Check, string>();
+
+/**
+ * What a check asks, as a short digest: its kind, severity, columns, values, bounds, pattern,
+ * reference, maximum age, expression or query (in plain ANSI, whatever the warehouse). Two
+ * checks with equal specs count the same rows; a check that changed under its name (a bound
+ * tightened, a value accepted, a warning made an error) has another. Recorded with each
+ * outcome: health and the catalog tell a result of the check as defined from one of the check
+ * as it was (`checksNotRun`).
+ */
+export function checkSpec(check: Check, self: Relation): string {
+  let spec = specs.get(check);
+  if (spec === undefined) {
+    const what = {
+      kind: check.kind,
+      severity: check.severity,
+      column: check.column ?? null,
+      columns: check.columns ?? null,
+      values: check.values ?? null,
+      min: check.min ?? null,
+      max: check.max ?? null,
+      pattern: check.pattern ?? null,
+      reference: check.reference ? [relationId(check.reference.relation), check.reference.column] : null,
+      maxAgeSeconds: check.maxAgeSeconds ?? null,
+      expression: check.expression ? renderSql(check.expression, ansi) : null,
+      query: check.query ? renderSql(check.query(self), ansi) : null,
+    };
+    spec = createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 16);
+    specs.set(check, spec);
+  }
+  return spec;
+}
+
+/** A check of the definition that the outcomes of a run do not answer for. */
+export interface CheckNotRun {
+  readonly name: string;
+  /** `added`: the run held no check of its name; `changed`: it held one that asked otherwise. */
+  readonly why: 'added' | 'changed';
+}
+
+/**
+ * The checks of `self` whose results `outcomes` (a run's) do not give: added since the run, or
+ * changed since (another `checkSpec`). Outcomes recorded without a spec (an earlier release of
+ * the platform) answer for the check of their name.
+ */
+export function checksNotRun(
+  self: Relation & { readonly checks: readonly Check[] },
+  outcomes: readonly CheckOutcome[],
+): CheckNotRun[] {
+  const ran = new Map(outcomes.map((o) => [o.name, o]));
+  const missing: CheckNotRun[] = [];
+  for (const check of self.checks) {
+    const outcome = ran.get(check.name);
+    if (!outcome) missing.push({ name: check.name, why: 'added' });
+    else if (outcome.spec !== undefined && outcome.spec !== checkSpec(check, self)) {
+      missing.push({ name: check.name, why: 'changed' });
+    }
+  }
+  return missing;
 }
 
 /** The outcome of a whole suite, with the scores the health model uses. */
@@ -680,6 +748,7 @@ export function compileChecks(
           passed: failingRows === 0,
           failingRows,
           observed,
+          spec: checkSpec(check, self),
         };
       });
       const cells = rowCount * columns.length;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { CheckOutcome } from './checks.js';
+import { ansi } from './ansi-dialect.js';
+import { type CheckOutcome, compileChecks } from './checks.js';
 import { type DataProductInput, defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
 import { meshHealth, type ProductHealth, productHealth } from './health.js';
@@ -548,6 +549,44 @@ describe('productHealth of a table changed since its last run', () => {
         now,
       ).status,
     ).toBe('healthy');
+  });
+
+  it('is degraded while a check of the definition was not run as it is now, until a run holds it', () => {
+    const bounded = (max: number) =>
+      defineDataProduct({
+        ...ordersInput,
+        schema: z.object({ order_id: z.string(), amount: z.number() }),
+        checks: (c) => [c.amount.range({ min: 0, max })],
+      });
+    const ranAs = (product: ReturnType<typeof bounded>) =>
+      compileChecks(product, product.checks, ansi, (r) => r.table).evaluate({ row_count: 100, check_0: 0 })
+        .outcomes;
+    const loose = bounded(1000);
+    const strict = bounded(10);
+    // Built with the bound at 1,000, then tightened to 10: what passed says nothing of the new bound.
+    const built = productHealth(
+      strict,
+      { stats: stats(hoursAgo(1)), lastRun: run({ checks: ranAs(loose) }) },
+      now,
+    );
+    expect(built).toMatchObject({
+      status: 'degraded',
+      reasons: [
+        'a check not run on what is published: amount_range (changed since its last build); its quality figures are of the checks that build ran: run these (mesh test sales.sales_orders)',
+      ],
+    });
+    // A test of the new bound since: its outcome answers for it.
+    const tested = run({ status: 'tested', checks: ranAs(strict) });
+    expect(productHealth(strict, { stats: stats(hoursAgo(1)), lastRun: tested }, now).status).toBe('healthy');
+    // A check added since a test: named as such.
+    const added = defineDataProduct({
+      ...ordersInput,
+      schema: z.object({ order_id: z.string(), amount: z.number() }),
+      checks: (c) => [c.amount.range({ min: 0, max: 10 }), c.order_id.unique()],
+    });
+    expect(productHealth(added, { stats: stats(hoursAgo(1)), lastRun: tested }, now).reasons).toEqual([
+      'a check not run on what is published: order_id_unique (added since its last test); its quality figures are of the checks that test ran: run these (mesh test sales.sales_orders)',
+    ]);
   });
 
   it('compares no count after a failed build: the table is the one an earlier build published', () => {

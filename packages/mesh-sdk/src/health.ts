@@ -1,5 +1,5 @@
 import type { Anomaly } from './anomalies.js';
-import type { CheckOutcome } from './checks.js';
+import { type CheckOutcome, checksNotRun } from './checks.js';
 import type { DataProduct } from './data-product.js';
 import type { Domain } from './domain.js';
 import { durationSeconds, formatAhead, isAhead } from './duration.js';
@@ -275,6 +275,20 @@ export function productHealth(
     reasons.push(
       `published by version ${publishedBy}, not ${product.version} (the definition here): its rows, columns and checks are that version's; build it with this one (mesh build ${product.id})`,
     );
+  }
+  // Checks of this definition that the last run did not run as they are now (added since, or
+  // changed under their name, say a bound tightened): its figures answer for the checks it ran,
+  // and a check that would fail on what is published must not read as passed.
+  const otherVersion = publishedBy !== undefined && publishedBy !== product.version;
+  if (stats && ok && lastRun && !otherVersion) {
+    const notRun = checksNotRun(product, lastRun.checks);
+    if (notRun.length) {
+      const run = lastRun.status === 'tested' ? 'test' : 'build';
+      statuses.push('degraded');
+      reasons.push(
+        `${notRun.length === 1 ? 'a check' : `${notRun.length} checks`} not run on what is published: ${notRun.map((c) => `${c.name} (${c.why} since its last ${run})`).join(', ')}; its quality figures are of the checks that ${run} ran: run these (mesh test ${product.id})`,
+      );
+    }
   }
   for (const anomaly of seen.anomalies ?? []) {
     statuses.push('degraded');

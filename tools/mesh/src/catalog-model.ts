@@ -1,5 +1,6 @@
 import {
   type AnomalyOptions,
+  checkSpec,
   type DataProduct,
   type HealthSnapshot,
   type MeshDefinition,
@@ -152,8 +153,8 @@ export async function catalogModel(
   for (const e of lineage.edges) readersOf.set(e.from, [...(readersOf.get(e.from) ?? []), e.to]);
   const published = new Set([...healthOf.values()].filter((p) => p.lastUpdated !== null).map((p) => p.id));
   const sampled = await samples(warehouse, mesh.products, published);
-  // What each check found at the latest run: a check that run did not hold (added since, or a
-  // run that checked nothing) has no result, not a pass.
+  // What each check found at the latest run: a check that run did not hold (added since,
+  // changed since, or a run that checked nothing) has no result, not a pass.
   const outcomesOf = new Map(
     (await warehouse.latestRuns().catch(() => [])).map((r) => [
       `${r.domain}.${r.product}`,
@@ -190,7 +191,9 @@ export async function catalogModel(
         values: c.values ? [...c.values] : null,
       })),
       checks: p.checks.map((c) => {
-        const outcome = outcomes?.get(c.name);
+        // A result of the check under its name as it was then (a bound since tightened) is none.
+        const ran = outcomes?.get(c.name);
+        const outcome = ran && (ran.spec === undefined || ran.spec === checkSpec(c, p)) ? ran : undefined;
         return {
           name: c.name,
           kind: c.kind,

@@ -419,6 +419,32 @@ describe('the catalog of checks', () => {
       ['item_id_unique', null, null],
     ]);
   });
+  it('shows no result, and health no pass, for a check changed under its name since the last run', async () => {
+    // The published shelf was built with item_id_not_null as an error; the definition now has
+    // it as a warning and a pattern the items do not match: neither was run on them.
+    const changed = shelfItemsChecked((c) => [c.item_id.notNull().warn(), c.item_id.matches('^X')]);
+    const withChange: MeshDefinition = { ...mesh, products: [changed] };
+    const health = await collectHealth(warehouse, withChange);
+    const product = health.domains[0]!.products[0]!;
+    expect(product.status).toBe('degraded');
+    expect(product.reasons).toEqual([
+      '2 checks not run on what is published: item_id_not_null (changed since its last build), item_id_matches (added since its last build); its quality figures are of the checks that build ran: run these (mesh test shelf.shelf_items)',
+    ]);
+    const model = await catalogModel(warehouse, withChange, health, []);
+    expect(model.products[0]!.checks.map((c) => [c.name, c.passed, c.detail])).toEqual([
+      ['item_id_not_null', null, null],
+      ['item_id_matches', null, null],
+    ]);
+    // Run as they are now: the pattern fails, and both say so.
+    await testProduct(warehouse, changed, { runId: 'changed-test' });
+    const tested = await collectHealth(warehouse, withChange);
+    expect(tested.domains[0]!.products[0]!.status).toBe('error');
+    const after = await catalogModel(warehouse, withChange, tested, []);
+    expect(after.products[0]!.checks.map((c) => [c.name, c.passed, c.detail])).toEqual([
+      ['item_id_not_null', true, '0 failing of 2'],
+      ['item_id_matches', false, '2 failing of 2'],
+    ]);
+  });
 });
 
 describe('an incremental product changed by hand, nothing it reads changed since', () => {
