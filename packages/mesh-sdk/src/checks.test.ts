@@ -579,7 +579,7 @@ describe('checksNotRun', () => {
     transform: () => sql`SELECT 1`,
     checks: (b) => [b.order_id.unique(), b.amount.range({ min: 0, max: 100 })],
   });
-  const ranWith = (checks: Check[]) =>
+  const ranWith = (checks: readonly Check[]) =>
     compileChecks(orders, checks, ansi, (r) => r.table).evaluate({ row_count: 4 }).outcomes;
 
   it('names the checks a run did not hold or held as they were', () => {

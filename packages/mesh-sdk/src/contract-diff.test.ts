@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ansi } from './ansi-dialect.js';
 import type { ChecksBuilder } from './checks.js';
 import { odcsContract } from './contract.js';
 import { type ContractChangeKind, diffContract, diffContracts } from './contract-diff.js';
@@ -27,9 +28,14 @@ function product(
   edit: {
     columns?: Record<string, z.ZodType>;
     version?: string;
-    access?: 'public' | 'restricted';
+    access?: 'public' | 'restricted' | 'confidential';
+    consumers?: string[];
+    tier?: 'gold' | 'silver' | 'bronze';
+    refresh?: 'real-time' | 'hourly' | 'daily';
+    sla?: { freshness?: string; completeness?: number; validity?: number };
     partition?: string;
-    checks?: boolean;
+    /** A row-count check at least this many rows (`true`: 1). */
+    checks?: boolean | number;
     description?: string;
     transform?: string;
   } = {},
@@ -40,15 +46,17 @@ function product(
     name: 'sales_orders',
     version: edit.version ?? '1.0.0',
     description: edit.description ?? 'Orders.',
-    tier: 'silver',
-    refresh: 'daily',
+    tier: edit.tier ?? 'silver',
+    refresh: edit.refresh ?? 'hourly',
     access: edit.access ?? 'public',
-    consumers: ['finance'],
+    consumers: edit.consumers ?? ['finance'],
+    sla: edit.sla ?? { freshness: '1d', completeness: 0.99 },
     schema,
     partitionBy: edit.partition ? { column: edit.partition } : undefined,
     inputs: {},
     transform: () => (edit.transform ? sql.raw(edit.transform) : sql`SELECT 1`),
-    checks: (c: ChecksBuilder<typeof schema>) => (edit.checks ? [c.table.rowCount({ min: 1 })] : []),
+    checks: (c: ChecksBuilder<typeof schema>) =>
+      edit.checks ? [c.table.rowCount({ min: edit.checks === true ? 1 : edit.checks })] : [],
   } as never);
 }
 
@@ -152,6 +160,50 @@ describe('contract diff', () => {
       false,
     ],
     ['a check added', product({ checks: true, partition: 'order_date' }), 'check-added', false],
+    [
+      'the access model narrowed to its owners',
+      product({ access: 'confidential', partition: 'order_date' }),
+      'access-narrowed',
+      true,
+    ],
+    [
+      'a consumer added',
+      product({ consumers: ['finance', 'store'], partition: 'order_date' }),
+      'consumer-added',
+      false,
+    ],
+    [
+      'the freshness SLA made longer',
+      product({ sla: { freshness: '2d', completeness: 0.99 }, partition: 'order_date' }),
+      'sla-weakened',
+      false,
+    ],
+    [
+      'the freshness SLA dropped',
+      product({ sla: { completeness: 0.99 }, partition: 'order_date' }),
+      'sla-weakened',
+      false,
+    ],
+    [
+      'the freshness SLA made shorter',
+      product({ sla: { freshness: '6h', completeness: 0.99 }, partition: 'order_date' }),
+      'sla-tightened',
+      false,
+    ],
+    ['a rarer refresh', product({ refresh: 'daily', partition: 'order_date' }), 'sla-weakened', false],
+    [
+      'a lower completeness SLA',
+      product({ sla: { freshness: '1d', completeness: 0.9 }, partition: 'order_date' }),
+      'sla-weakened',
+      false,
+    ],
+    [
+      'a validity SLA added',
+      product({ sla: { freshness: '1d', completeness: 0.99, validity: 0.95 }, partition: 'order_date' }),
+      'sla-tightened',
+      false,
+    ],
+    ['the tier changed', product({ tier: 'gold', partition: 'order_date' }), 'tier-changed', false],
   ];
 
   it.each(matrix)('classifies %s', (_, changed, kind, breaking) => {
@@ -160,6 +212,76 @@ describe('contract diff', () => {
     expect(diff.changes.find((c) => c.kind === kind)!.breaking).toBe(breaking);
     // Under the same major version, a breaking change needs a major release; a safe one not.
     expect(diff.needsMajor).toBe(diff.changes.some((c) => c.breaking));
+  });
+
+  it('says a consumer of a restricted product no longer named is breaking, of a public one not', () => {
+    const restricted = product({
+      access: 'restricted',
+      consumers: ['finance', 'store'],
+      partition: 'order_date',
+    });
+    const narrowed = product({ access: 'restricted', consumers: ['finance'], partition: 'order_date' });
+    const diff = diffContract(odcsContract(restricted), odcsContract(narrowed));
+    expect(diff.changes).toEqual([
+      {
+        product: 'sales.sales_orders',
+        kind: 'consumer-removed',
+        column: undefined,
+        breaking: true,
+        detail: 'consumer store no longer named: it may no longer read it',
+      },
+    ]);
+    expect(diff.needsMajor).toBe(true);
+    // Of a public product the whole organisation reads, named or not.
+    const publicOne = product({ consumers: ['finance', 'store'], partition: 'order_date' });
+    expect(diffContract(odcsContract(publicOne), odcsContract(released)).changes).toEqual([]);
+  });
+
+  it('names a check changed under its name, and the service levels before and after', () => {
+    const checked = product({ checks: 1, partition: 'order_date' });
+    const stricter = product({
+      checks: 100,
+      sla: { freshness: '1h', completeness: 0.99 },
+      refresh: 'daily',
+      partition: 'order_date',
+    });
+    expect(diffContract(odcsContract(checked), odcsContract(stricter)).changes.map((c) => c.detail)).toEqual([
+      'freshness SLA 1d to 1h',
+      'refresh hourly to daily',
+      'check row_count changed: it may pass or fail on other rows',
+    ]);
+    expect(
+      diffContract(odcsContract(checked), odcsContract(stricter)).changes.map((c) => [c.kind, c.breaking]),
+    ).toEqual([
+      ['sla-tightened', false],
+      ['sla-weakened', false],
+      ['check-changed', false],
+    ]);
+  });
+
+  it("compares a rule's SQL only where both contracts carry it: an export for a warehouse has it", () => {
+    const expecting = (expression: string) =>
+      defineDataProduct({
+        domain: sales,
+        name: 'sales_orders',
+        version: '1.0.0',
+        description: 'Orders.',
+        tier: 'silver',
+        refresh: 'hourly',
+        access: 'public',
+        schema: z.object({ amount: z.number().describe('Amount paid') }),
+        inputs: {},
+        transform: () => sql`SELECT 1`,
+        checks: (c) => [c.table.expect('amount_positive', sql.raw(expression))],
+      });
+    const positive = expecting('amount > 0');
+    const exported = odcsContract(positive, { dialect: ansi });
+    expect(diffContract(exported, odcsContract(positive)).changes).toEqual([]);
+    expect(
+      diffContract(exported, odcsContract(expecting('amount >= 0'), { dialect: ansi })).changes.map(
+        (c) => c.detail,
+      ),
+    ).toEqual(['check amount_positive changed: it may pass or fail on other rows']);
   });
 
   it('finds nothing between a contract and itself', () => {

@@ -4,6 +4,8 @@
  * breaking when a consumer written against the old contract may fail or read wrong figures.
  */
 
+import { durationSeconds } from './duration.js';
+
 export type ContractChangeKind =
   | 'product-removed'
   | 'product-added'
@@ -21,6 +23,12 @@ export type ContractChangeKind =
   | 'description-changed'
   | 'check-added'
   | 'check-removed'
+  | 'check-changed'
+  | 'consumer-removed'
+  | 'consumer-added'
+  | 'sla-weakened'
+  | 'sla-tightened'
+  | 'tier-changed'
   | 'transform-changed';
 
 export interface ContractChange {
@@ -64,6 +72,15 @@ const BREAKING: Record<ContractChangeKind, boolean> = {
   'description-changed': false,
   'check-added': false,
   'check-removed': false,
+  'check-changed': false,
+  // A consumer of a restricted product loses its grant: its reads fail.
+  'consumer-removed': true,
+  'consumer-added': false,
+  // Service levels are operational: said, so that readers relying on them know, but no reader
+  // fails or reads other figures (the schema is the same).
+  'sla-weakened': false,
+  'sla-tightened': false,
+  'tier-changed': false,
   // Not breaking by itself (the schema is the same), but a version of its own: see `needsVersion`.
   'transform-changed': false,
 };
@@ -92,19 +109,38 @@ const custom = (doc: Doc, name: string) =>
   )?.value;
 const enumOf = (p: Property) =>
   (p.customProperties?.find((c) => c.property === 'enum')?.value as string[] | undefined) ?? undefined;
+/**
+ * Each quality rule by name: what it asks as JSON, and apart its SQL, which a contract carries
+ * only when exported for a warehouse (in that warehouse's dialect).
+ */
 const checksOf = (doc: Doc) =>
-  new Set(
+  new Map(
     [...propertiesOf(doc).flatMap((p) => p.quality ?? []), ...((objectOf(doc).quality as Doc[]) ?? [])].map(
-      (q) => String(q.name),
+      (q: Doc) => {
+        const { sql, ...implementation } = (q.implementation as Doc | undefined) ?? {};
+        const rule = JSON.stringify({ ...q, implementation: q.implementation ? implementation : undefined });
+        return [String(q.name), { rule, sql: sql as string | undefined }] as const;
+      },
     ),
+  );
+/** Whether a rule changed under its name: its SQL compared only where both contracts carry it. */
+const ruleChanged = (a: { rule: string; sql?: string }, b: { rule: string; sql?: string }) =>
+  a.rule !== b.rule || (a.sql !== undefined && b.sql !== undefined && a.sql !== b.sql);
+const slaOf = (doc: Doc, property: string) =>
+  ((doc.slaProperties as Array<{ property: string; value: unknown; unit?: string }> | undefined) ?? []).find(
+    (p) => p.property === property,
   );
 const keyOf = (doc: Doc) =>
   propertiesOf(doc)
     .filter((p) => p.primaryKey)
     .sort((a, b) => (a.primaryKeyPosition ?? 0) - (b.primaryKeyPosition ?? 0))
     .map((p) => p.name);
-/** Who may read: a wider audience first. */
-const ACCESS_RANK: Record<string, number> = { public: 0, internal: 1, restricted: 2 };
+/** Who may read a product (its access model): a wider audience first. */
+const ACCESS_RANK: Record<string, number> = { public: 0, restricted: 1, confidential: 2 };
+/** Who may read a column (its ODCS classification): a wider audience first. */
+const CLASSIFICATION_RANK: Record<string, number> = { public: 0, internal: 1, restricted: 2 };
+/** How often a product is rebuilt: more often first. */
+const FREQUENCY_RANK: Record<string, number> = { 'real-time': 0, hourly: 1, daily: 2 };
 const major = (version: unknown) => Number(String(version ?? '0').split('.')[0]);
 
 /** The changes of one product's contract, `before` to `after` (either may be absent). */
@@ -140,7 +176,10 @@ export function diffContract(before: Doc | undefined, after: Doc | undefined): P
         for (const v of is.filter((v) => !was.includes(v)))
           add('enum-value-added', `column ${name} takes the new value ${v}`, name);
       }
-      if ((ACCESS_RANK[q.classification ?? ''] ?? 0) > (ACCESS_RANK[p.classification ?? ''] ?? 0))
+      if (
+        (CLASSIFICATION_RANK[q.classification ?? ''] ?? 0) >
+        (CLASSIFICATION_RANK[p.classification ?? ''] ?? 0)
+      )
         add(
           'classification-narrowed',
           `column ${name} classified ${q.classification} (was ${p.classification}): fewer may read it`,
@@ -162,10 +201,28 @@ export function diffContract(before: Doc | undefined, after: Doc | undefined): P
     const partition = (doc: Doc) => JSON.stringify(custom(doc, 'partitionBy') ?? null);
     if (partition(before) !== partition(after))
       add('partitioning-changed', `partitioning changed from ${partition(before)} to ${partition(after)}`);
+    // Consumers name who reads a restricted product: one no longer named loses its grant. Of a
+    // public product everyone reads; of a confidential one, only its owners.
+    const consumers = (doc: Doc) => (custom(doc, 'consumers') as string[] | undefined) ?? [];
+    if (accessBefore === 'restricted' && accessAfter === 'restricted') {
+      for (const c of consumers(before).filter((c) => !consumers(after).includes(c)))
+        add('consumer-removed', `consumer ${c} no longer named: it may no longer read it`);
+    }
+    for (const c of consumers(after).filter((c) => !consumers(before).includes(c)))
+      add('consumer-added', `consumer ${c} named`);
+    diffSla(before, after, add);
+    const tierBefore = String(custom(before, 'tier') ?? '');
+    const tierAfter = String(custom(after, 'tier') ?? '');
+    if (tierBefore !== tierAfter) add('tier-changed', `tier changed from ${tierBefore} to ${tierAfter}`);
     const checksBefore = checksOf(before);
     const checksAfter = checksOf(after);
-    for (const c of checksAfter) if (!checksBefore.has(c)) add('check-added', `check ${c} added`);
-    for (const c of checksBefore) if (!checksAfter.has(c)) add('check-removed', `check ${c} removed`);
+    for (const [c, rule] of checksAfter) {
+      const was = checksBefore.get(c);
+      if (was === undefined) add('check-added', `check ${c} added`);
+      else if (ruleChanged(was, rule))
+        add('check-changed', `check ${c} changed: it may pass or fail on other rows`);
+    }
+    for (const c of checksBefore.keys()) if (!checksAfter.has(c)) add('check-removed', `check ${c} removed`);
     // Contracts released before transforms were fingerprinted carry none: nothing to compare.
     const transformBefore = custom(before, 'transform');
     const transformAfter = custom(after, 'transform');
@@ -186,6 +243,39 @@ export function diffContract(before: Doc | undefined, after: Doc | undefined): P
       String(before.version) === String(after.version) &&
       changes.some((c) => c.kind === 'transform-changed'),
   };
+}
+
+/**
+ * The service levels' changes: a freshness SLA longer or dropped, a rarer refresh, a lower
+ * completeness or validity is a weaker promise; the reverse a tighter one.
+ */
+function diffSla(before: Doc, after: Doc, add: (kind: ContractChangeKind, detail: string) => void) {
+  const say = (what: string, was: string | undefined, is: string | undefined, weaker: boolean) =>
+    add(weaker ? 'sla-weakened' : 'sla-tightened', `${what} ${was ?? 'none'} to ${is ?? 'none'}`);
+  const latency = (doc: Doc) => {
+    const rule = slaOf(doc, 'latency');
+    if (!rule) return undefined;
+    const text = `${String(rule.value)}${rule.unit ?? ''}`;
+    return { text, seconds: durationSeconds(text) ?? Number.POSITIVE_INFINITY };
+  };
+  const [lb, la] = [latency(before), latency(after)];
+  if (lb?.text !== la?.text) {
+    // No SLA promises nothing: as weak as can be.
+    say('freshness SLA', lb?.text, la?.text, (la?.seconds ?? Infinity) > (lb?.seconds ?? Infinity) || !la);
+  }
+  const frequency = (doc: Doc) => String(slaOf(doc, 'frequency')?.value ?? '');
+  const [fb, fa] = [frequency(before), frequency(after)];
+  if (fb !== fa) say('refresh', fb, fa, (FREQUENCY_RANK[fa] ?? 3) > (FREQUENCY_RANK[fb] ?? 3));
+  for (const ratio of ['completeness', 'validity'] as const) {
+    const [rb, ra] = [slaOf(before, ratio)?.value, slaOf(after, ratio)?.value];
+    if (rb === ra) continue;
+    say(
+      `${ratio} SLA`,
+      rb === undefined ? undefined : String(rb),
+      ra === undefined ? undefined : String(ra),
+      Number(ra ?? 0) < Number(rb ?? 0),
+    );
+  }
 }
 
 /**
