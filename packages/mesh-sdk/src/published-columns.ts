@@ -1,7 +1,16 @@
 import type { DataProduct } from './data-product.js';
 import { BuildError, isMeshError } from './errors.js';
+import type { TableRef } from './relation.js';
 import { renderSql, sql } from './sql.js';
 import type { Warehouse } from './warehouse.js';
+
+/** The columns of the table or view `from`; undefined when the warehouse cannot describe it. */
+export function columnsOf(warehouse: Warehouse, from: TableRef): Promise<Set<string> | undefined> {
+  return warehouse
+    .describeQuery(`SELECT * FROM ${warehouse.dialect.tableName(from)}`)
+    .then((columns) => new Set(columns.map((c) => c.name)))
+    .catch(() => undefined);
+}
 
 /**
  * Why a statement over a product's published table failed, when the warehouse can say, in the
@@ -28,8 +37,8 @@ export async function explainFailedRead(
         { cause: error },
       );
     }
-    const table = renderSql(sql`SELECT * FROM ${product}`, warehouse.dialect);
-    const present = new Set((await warehouse.describeQuery(table)).map((c) => c.name));
+    const present = await columnsOf(warehouse, product.table);
+    if (!present) return error;
     const missing = [...new Set(wanted)].filter((name) => !present.has(name));
     if (!missing.length) return error;
     const published = present.has('_version')

@@ -1,7 +1,7 @@
 import type { ColumnSpec } from './columns.js';
 import type { DataProduct } from './data-product.js';
 import { BuildError, UsageError } from './errors.js';
-import { explainFailedRead } from './published-columns.js';
+import { columnsOf, explainFailedRead } from './published-columns.js';
 import { majorOf, previousMajorTable, type TableRef } from './relation.js';
 import { columnLiteral, renderSql, type SqlFragment, sql } from './sql.js';
 import type { SqlRow, Warehouse } from './warehouse.js';
@@ -241,13 +241,18 @@ class RowReader<Row> implements AsyncIterator<Row> {
       this.rows = [];
       await this.source?.return?.().catch(() => undefined);
       // Only a read that got nothing can fail for want of the table or its columns.
-      throw first
-        ? await explainFailedRead(this.product, this.warehouse, error, [
-            ...(this.options.columns ?? this.product.columns.map((c) => c.name)),
-            ...Object.keys(this.options.where ?? {}),
-          ])
-        : error;
+      throw first ? await explainFailedRead(this.product, this.warehouse, error, this.wanted()) : error;
     }
+  }
+
+  /** The columns the read names: those it returns and those it filters on. */
+  private wanted(): string[] {
+    return [
+      ...new Set([
+        ...(this.options.columns ?? this.product.columns.map((c) => c.name)),
+        ...Object.keys(this.options.where ?? {}),
+      ]),
+    ];
   }
 
   /** Starts the read of `table`: the stream is asked for its first chunk. */
@@ -302,6 +307,18 @@ class RowReader<Row> implements AsyncIterator<Row> {
     try {
       return await this.start(view);
     } catch (cause) {
+      // The view is there but lacks columns this reader asks for: it keeps the columns of the
+      // last release of this major, and this reader is of a later one (its contract added them).
+      const present = await columnsOf(this.warehouse, view);
+      const missing = present && this.wanted().filter((name) => !present.has(name));
+      if (missing?.length) {
+        throw new BuildError(
+          'missing-columns',
+          `${this.product.id} ${this.product.version} (the contract installed here) has ${missing.length === 1 ? 'column' : 'columns'} ${missing.join(', ')}, which ${this.warehouse.dialect.tableName(view)} lacks: the warehouse holds version ${String(published)}, and that view keeps version ${reader} published as its last ${reader}.x release had it. Read without ${missing.length === 1 ? 'it' : 'them'} (columns), ${install}, or install that ${reader}.x release.`,
+          { ...subject, column: missing[0] },
+          { cause },
+        );
+      }
       throw new BuildError(
         'version-mismatch',
         `${this.product.id}: the warehouse holds version ${String(published)}, a newer major than this reader's ${this.product.version}, and no ${this.warehouse.dialect.tableName(view)} keeps version ${reader} published beside it (${(cause as Error).message?.split('\n')[0] ?? cause}): ${install} and read what changed in its changelog.`,

@@ -336,7 +336,7 @@ describe('duckdb warehouse', () => {
       description: 'Shop.',
       owner: { team: 'shop-data', email: 'shop@retail.example' },
     });
-    const shelf = (version: string, brand: 'brand' | 'brand_name') =>
+    const shelf = (version: string, brand: 'brand' | 'brand_name', color = false) =>
       defineDataProduct({
         domain,
         name: 'shop_shelf',
@@ -348,9 +348,11 @@ describe('duckdb warehouse', () => {
         schema: z.object({
           id: z.int().describe('Id').meta({ key: true }),
           [brand]: z.string().describe('Brand'),
+          ...(color && { color: z.string().describe('Colour') }),
         }),
         inputs: {},
-        transform: () => sql`SELECT 1 AS id, 'Acme' AS ${sql.id(brand)}`,
+        transform: () =>
+          sql`SELECT 1 AS id, 'Acme' AS ${sql.id(brand)}${color ? sql`, 'red' AS color` : sql``}`,
         // v2 renamed brand: its v1 view gives brand_name under v1's name.
         ...(brand === 'brand_name' && {
           previousMajor: { until: '2099-12-31', columns: { brand: 'brand_name' } },
@@ -372,6 +374,19 @@ describe('duckdb warehouse', () => {
       // A consumer still on 1.x reads v1's columns from the view, v2's rows underneath.
       expect(await readAll(v1)).toEqual([{ id: 1, brand: 'Acme' }]);
       expect(await readAll(v2)).toEqual([{ id: 1, brand_name: 'Acme' }]);
+      // A 1.x reader later than the release the view keeps (1.3.0 added a column): told which
+      // column the view lacks, not the engine's binder error.
+      const v13 = shelf('1.3.0', 'brand', true);
+      await expect(readAll(v13)).rejects.toMatchObject({
+        code: 'missing-columns',
+        subject: { domain: 'shop', product: 'shop_shelf', column: 'color' },
+        message:
+          'shop.shop_shelf 1.3.0 (the contract installed here) has column color, which "shop"."shop_shelf_v1" lacks: the warehouse holds version 2.0.0, and that view keeps version 1 published as its last 1.x release had it. Read without it (columns), install the shop domain package whose shop_shelf is 2.0.0, or install that 1.x release.',
+      });
+      // Read without it, it reads.
+      const rows: unknown[] = [];
+      for await (const row of v13.read(warehouse, { columns: ['id', 'brand'] as never })) rows.push(row);
+      expect(rows).toEqual([{ id: 1, brand: 'Acme' }]);
       // Once the view is gone (its date passed), the 1.x reader is told, not handed v2's rows.
       await warehouse.query('DROP VIEW shop.shop_shelf_v1');
       await expect(readAll(v1)).rejects.toMatchObject({
