@@ -142,8 +142,9 @@ describe('checksBuilder', () => {
   });
 });
 
-describe('compileChecks', () => {
-  const orders = defineDataProduct({
+/** The sales orders product with `checks`. */
+const ordersWith = (checks: (b: typeof c) => Check[]) =>
+  defineDataProduct({
     domain: sales,
     name: 'sales_orders',
     version: '1.0.0',
@@ -154,16 +155,19 @@ describe('compileChecks', () => {
     schema: orderSchema,
     inputs: {},
     transform: () => sql`SELECT 1`,
-    checks: (c) => [
-      c.order_id.unique(),
-      c.order_id.notNull(),
-      c.status.acceptedValues(),
-      c.amount.range({ min: 0 }),
-      c.customer_id.references(customers, 'customer_id'),
-      c.ordered_at.freshness('1h'),
-      c.table.rowCount({ min: 1, max: 1000 }),
-    ],
+    checks,
   });
+
+describe('compileChecks', () => {
+  const orders = ordersWith((c) => [
+    c.order_id.unique(),
+    c.order_id.notNull(),
+    c.status.acceptedValues(),
+    c.amount.range({ min: 0 }),
+    c.customer_id.references(customers, 'customer_id'),
+    c.ordered_at.freshness('1h'),
+    c.table.rowCount({ min: 1, max: 1000 }),
+  ]);
   const staging = { schema: 'sales', name: '_staging_sales_orders' };
   const resolve = (r: Relation) => (r === orders ? staging : r.table);
   const compiled = compileChecks(orders, orders.checks, ansi, resolve, { nullCounting: 'filtered' });
@@ -512,20 +516,6 @@ describe('compileChecks', () => {
 });
 
 describe('checkSpec', () => {
-  const ordersWith = (checks: (b: typeof c) => Check[]) =>
-    defineDataProduct({
-      domain: sales,
-      name: 'sales_orders',
-      version: '1.0.0',
-      description: 'Every order placed online.',
-      tier: 'gold',
-      refresh: 'hourly',
-      access: 'restricted',
-      schema: orderSchema,
-      inputs: {},
-      transform: () => sql`SELECT 1`,
-      checks,
-    });
   const specOf = (checks: (b: typeof c) => Check[]) => {
     const product = ordersWith(checks);
     return checkSpec(product.checks[0]!, product);
@@ -566,19 +556,7 @@ describe('checkSpec', () => {
 });
 
 describe('checksNotRun', () => {
-  const orders = defineDataProduct({
-    domain: sales,
-    name: 'sales_orders',
-    version: '1.0.0',
-    description: 'Every order placed online.',
-    tier: 'gold',
-    refresh: 'hourly',
-    access: 'restricted',
-    schema: orderSchema,
-    inputs: {},
-    transform: () => sql`SELECT 1`,
-    checks: (b) => [b.order_id.unique(), b.amount.range({ min: 0, max: 100 })],
-  });
+  const orders = ordersWith((b) => [b.order_id.unique(), b.amount.range({ min: 0, max: 100 })]);
   const ranWith = (checks: readonly Check[]) =>
     compileChecks(orders, checks, ansi, (r) => r.table).evaluate({ row_count: 4 }).outcomes;
 
