@@ -277,9 +277,11 @@ Released: by default the contracts each domain package keeps for its released ve
 (the packages' contracts/ at that commit, tag or branch) or a published package version
 (@retail-mesh/domain-product@1.2.0, fetched with npm pack). Breaking: a product or column
 removed (a rename is a removal), a type changed, a column made required or nullable, an
-enumeration value removed, the key changed, access or a column's classification narrowed, the
-partitioning changed. Safe: a product, column or enumeration value added, a description
-changed, a check added or removed. A breaking change needs a major version of the product, a
+enumeration value removed, the key changed, access or a column's classification narrowed, a
+consumer of a restricted product no longer named, the partitioning changed. Safe: a product,
+column, consumer or enumeration value added, a description or the tier changed, a check added,
+removed or changed, a service level weakened or tightened (freshness, refresh, completeness,
+validity). A breaking change needs a major version of the product, a
 major changeset of its package (.changeset/) and, for a product that stays, its previous major
 kept published until an announced date (previousMajor in its definition): exit 1 until it has
 all three, naming the product, the change and what is missing. CI runs it.
