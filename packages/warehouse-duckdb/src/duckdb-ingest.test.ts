@@ -1495,4 +1495,58 @@ describe('ingesting files into a source', () => {
       { flag_id: 'F4', enabled: true, size: 2 },
     ]);
   });
+  it('numbers rows by their place in the file, not by a column of the file named rowid', async () => {
+    // An Oracle or SQLite export carries one; DuckDB's own row ids go by the same name.
+    const numbered = file(
+      'rowid.csv',
+      [
+        'order_id,channel,amount,items,ordered_at,note,ROWID',
+        'R1,store,1,1,2026-10-03 09:00:00,,1003',
+        'R2,mail,1,1,2026-10-03 09:00:00,,1001',
+        'R3,store,2,1,2026-10-03 09:00:00,,1002',
+        '',
+      ].join('\n'),
+    );
+    expect(await ingest(numbered)).toMatchObject({
+      rows: 3,
+      loaded: 2,
+      rejected: 1,
+      sampleRejects: [{ line: 3, reason: 'channel: "mail" is not one of store, online' }],
+    });
+    expect(
+      await warehouse.query('SELECT order_id, _line FROM shop.raw_orders_log ORDER BY order_id'),
+    ).toEqual([
+      { order_id: 'R1', _line: 2 },
+      { order_id: 'R3', _line: 4 },
+    ]);
+    const [reject] = await warehouse.query('SELECT line, record FROM shop.raw_orders_rejects');
+    expect(reject?.line).toBe(3);
+    expect(JSON.parse(String(reject?.record))).toMatchObject({ order_id: 'R2', ROWID: '1001' });
+    // Behind Excel's sep= line (lines counted by the scan), the later of two lines of a key
+    // wins, whatever their rowids say; a rowid that is no number is just text.
+    const excel = file(
+      'rowid-excel.csv',
+      'sep=,\norder_id,channel,amount,items,ordered_at,note,rowid\nR4,store,1,2,2026-10-03 09:00:00,,1\nR4,store,1,9,2026-10-03 09:00:00,,0\nR5,store,1,1,2026-10-03 09:00:00,,AAAR3sAAEAAAACXAAA\n',
+    );
+    expect(await ingest(excel)).toMatchObject({ rows: 3, loaded: 3, rejected: 0 });
+    expect(
+      await warehouse.query(
+        "SELECT order_id, items FROM shop.raw_orders WHERE order_id IN ('R4', 'R5') ORDER BY 1",
+      ),
+    ).toEqual([
+      { order_id: 'R4', items: 9 },
+      { order_id: 'R5', items: 1 },
+    ]);
+    // Parquet alike.
+    const path = join(dir, 'rowid.parquet');
+    await warehouse.query(
+      `COPY (SELECT 'R6' AS order_id, 'online' AS channel, 5.5 AS amount, 2 AS items, TIMESTAMP '2026-10-03 09:00:00' AS ordered_at, 'AAAR3s' AS RowId
+             UNION ALL SELECT 'R7', 'mail', 1, 1, TIMESTAMP '2026-10-03 09:00:00', 'AAAR3t') TO '${path}' (FORMAT parquet)`,
+    );
+    expect(await ingest(path)).toMatchObject({
+      rows: 2,
+      loaded: 1,
+      sampleRejects: [{ line: 2, reason: 'channel: "mail" is not one of store, online' }],
+    });
+  });
 });

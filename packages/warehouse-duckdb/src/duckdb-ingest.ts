@@ -242,7 +242,8 @@ function mappedRaw(
  * table (`__row`) and its physical line, and the reason a row is rejected (NULL when it is
  * valid): a required value missing, a value that is not of the column's type, a value outside
  * the column's enumeration. `line` is the SQL of a row's physical line (`t.rowid + 2`, or a
- * joined column). Raw and typed values are computed once, in an inner SELECT, and the reasons
+ * joined column), and `row` that of its position (`t.rowid` unless the file has a column of
+ * that name). Raw and typed values are computed once, in an inner SELECT, and the reasons
  * read them: every cast is paid once per row.
  */
 export function validationSql(
@@ -250,7 +251,7 @@ export function validationSql(
   loaded: string,
   origins: ReadonlyMap<string, ColumnOrigin>,
   mapping: IngestMapping,
-  line: { select: string; join?: string },
+  line: { select: string; join?: string; row?: string },
   files: FileColumnTypes = TEXT_COLUMNS,
   /** A CSV file's delimiter: `;` says its numbers may be written with a decimal comma. */
   delimiter?: string,
@@ -439,5 +440,5 @@ export function validationSql(
     }
   });
   const reason = reasons.length ? `NULLIF(concat_ws('; ', ${reasons.join(', ')}), '')` : 'NULL';
-  return `SELECT __row, __line, ${reason} AS __reason, ${columns.join(', ')} FROM (SELECT t.rowid AS __row, ${line.select} AS __line, ${inner.join(', ')} FROM ${loaded} AS t${line.join ? ` ${line.join}` : ''}) AS v`;
+  return `SELECT __row, __line, ${reason} AS __reason, ${columns.join(', ')} FROM (SELECT ${line.row ?? 't.rowid'} AS __row, ${line.select} AS __line, ${inner.join(', ')} FROM ${loaded} AS t${line.join ? ` ${line.join}` : ''}) AS v`;
 }

@@ -93,6 +93,8 @@ export const DEFAULT_DUCKDB_PATH = '.mesh/mesh.duckdb';
 /** The platform's own tables live in this schema: the run log (audit of builds), the batches of sources. */
 const META_SCHEMA = '_mesh';
 const BATCHES = `${duckdbDialect.quoteIdent(META_SCHEMA)}.batches`;
+/** The name a file's own `rowid` column is loaded under while its rows' positions are taken. */
+const ROW_OF_FILE = '__mesh_file_rowid';
 /** The definition each source's current-rows table was computed with. */
 const CURRENT = `${duckdbDialect.quoteIdent(META_SCHEMA)}.current_rows`;
 
@@ -1674,6 +1676,8 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
       const loaded = q('__mesh_ingest_file');
       const checked = q('__mesh_ingest_checked');
       const lines = q('__mesh_ingest_lines');
+      // The column that gives a row's position in the file: see below.
+      let position = 'rowid';
       // A copy without the records the scan refused (and blank lines): what the reader may see.
       const clean =
         scan?.skipped.length || scan?.mixedLineEndings
@@ -1685,6 +1689,23 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           await this.run(
             `CREATE OR REPLACE TEMP TABLE ${loaded} AS SELECT * FROM ${readFileSql(clean ?? file, format, scan)}`,
           );
+          // A row's position is its rowid, which a column of the file named so (an Oracle or
+          // SQLite export's) hides: that column's values would pass for positions, and lines.
+          // The file's column renamed, the position is kept in a column of its own, and the
+          // file's column is given back its name.
+          const [own] = await this.run(
+            `SELECT column_name AS name FROM (DESCRIBE ${loaded}) WHERE lower(column_name) = 'rowid'`,
+          );
+          if (own) {
+            const name = q(String(own.name));
+            await this.run(
+              [
+                `ALTER TABLE ${loaded} RENAME COLUMN ${name} TO ${ROW_OF_FILE}`,
+                `CREATE OR REPLACE TEMP TABLE ${loaded} AS SELECT rowid AS ${ROW_OF_FILE}_position, * RENAME (${ROW_OF_FILE} AS ${name}) FROM ${loaded}`,
+              ].join(';\n'),
+            );
+            position = `${ROW_OF_FILE}_position`;
+          }
         } catch (cause) {
           // DuckDB's own words (encoding, maximum line size, quoting), without its hints, the
           // options it lists and the line it quotes (which may be megabytes long).
@@ -1708,7 +1729,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             `could not be split into records consistently (${scan.records} by the line scan, ${Number(counted?.n)} by DuckDB's reader): check its line endings and quoting`,
           );
         }
-        const described = await this.run(`DESCRIBE ${loaded}`);
+        const described = (await this.run(`DESCRIBE ${loaded}`)).filter((r) => r.column_name !== position);
         const fileColumns = described.map((r) => String(r.column_name));
         const ofType = (test: (type: string) => boolean) =>
           new Set(described.filter((r) => test(String(r.column_type))).map((r) => String(r.column_name)));
@@ -1725,7 +1746,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         );
         const origins = fitFile(source, file, fileColumns, mapping, scan?.repeated);
         const header = unmatchedColumns(source, fileColumns, origins, mapping.rename);
-        let line: { select: string; join?: string };
+        let line: { select: string; join?: string; row: string };
         if (scan?.lines) {
           // Records that do not sit one per line after the header: their lines, by row.
           await this.run(`CREATE OR REPLACE TEMP TABLE ${lines} (row_id BIGINT, line BIGINT)`);
@@ -1736,10 +1757,14 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             appender.endRow();
           });
           appender.closeSync();
-          line = { select: 'l.line', join: `JOIN ${lines} AS l ON l.row_id = t.rowid` };
+          line = {
+            select: 'l.line',
+            join: `JOIN ${lines} AS l ON l.row_id = t.${position}`,
+            row: `t.${position}`,
+          };
         } else {
           // CSV: line 1 is the header, so row 0 is line 2. Parquet has rows, not lines: row 1 first.
-          line = { select: `t.rowid + ${format === 'csv' ? 2 : 1}` };
+          line = { select: `t.${position} + ${format === 'csv' ? 2 : 1}`, row: `t.${position}` };
         }
         await this.run(
           `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line, { binary, nested, floating, single, decimal }, scan?.delimiter)}`,
@@ -1854,7 +1879,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         statements.push(
           `INSERT INTO ${table(source.log)} (${names}, _batch_id, _line) SELECT ${names}, ${id}, __line FROM ${checked} WHERE __reason IS NULL ORDER BY __line`,
           // The raw record, as the file had it, for rejects only: JSON of every row costs.
-          `INSERT INTO ${table(source.rejects)} (_batch_id, file, line, reason, record) SELECT ${id}, ${lit(file)}, c.__line, c.__reason, CAST(to_json(f) AS VARCHAR) FROM ${checked} AS c JOIN ${loaded} AS f ON f.rowid = c.__row WHERE c.__reason IS NOT NULL ORDER BY c.__line`,
+          `INSERT INTO ${table(source.rejects)} (_batch_id, file, line, reason, record) SELECT ${id}, ${lit(file)}, c.__line, c.__reason, CAST(to_json(${position === 'rowid' ? 'f' : `struct_pack(${fileColumns.map((c) => `${q(c)} := f.${q(c)}`).join(', ')})`}) AS VARCHAR) FROM ${checked} AS c JOIN ${loaded} AS f ON f.${position} = c.__row WHERE c.__reason IS NOT NULL ORDER BY c.__line`,
         );
         for (let i = 0; i < refused.length; i += 500) {
           statements.push(
