@@ -35,39 +35,152 @@ export function fileSystemError(error: NodeJS.ErrnoException & { path: string },
 /** Names with numbers read as numbers: `export-9` before `export-10`, `day-2` before `day-10`. */
 export const byNaturalName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
 
-/** A date in a file name with the day or the month first: `29-11-2026`, `11.29.2026`, `1_2_2026`. */
-const DAY_OR_MONTH_FIRST = /(?<!\d)(\d{1,2})[-_.](\d{1,2})[-_.](\d{4})(?!\d)/;
+/** The English month names and their usual short forms, as a file name may spell them. */
+const MONTH =
+  '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])';
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const monthOf = (name: string) => MONTHS.indexOf(name.slice(0, 3).toLowerCase()) + 1;
 
 /**
- * Files in the order of the days their names give, where those are written day or month first
- * (`orders-29-11-2026.csv`): by name, `01-12-2026` would come before `29-11-2026`. Which of the
- * two comes first is read from the names, a part above 12 saying which is the day. `ambiguous`
- * when some names give such a date and it cannot be told (no part above 12, parts above 12 on
- * both sides, or names without one among them): then no order in time is known. The files by
- * name where none gives such a date (year first, `2026-11-29`, sorts by name already).
+ * The ways a file name writes a date, each read as [year, month, day] (year 0: none written).
+ * A name may fit several (`03-04-2026`: 3 April or 4 March; `301126`: 2030-11-26 or 30 November
+ * 2026): each is a reading of its own.
+ */
+const DATE_FORMS: ReadonlyArray<{ form: string; pattern: RegExp; read: (m: RegExpExecArray) => number[] }> = [
+  {
+    form: 'ymd',
+    pattern: /(?<!\d)(\d{4})([-_.]?)(\d{2})\2(\d{2})(?!\d)/,
+    read: (m) => [+m[1]!, +m[3]!, +m[4]!],
+  },
+  {
+    form: 'ymd',
+    pattern: /(?<!\d)(\d{4})([-_.])(\d{1,2})\2(\d{1,2})(?!\d)/,
+    read: (m) => [+m[1]!, +m[3]!, +m[4]!],
+  },
+  {
+    form: 'dmy',
+    pattern: /(?<!\d)(\d{1,2})([-_.]?)(\d{1,2})\2(\d{4})(?!\d)/,
+    read: (m) => [+m[4]!, +m[3]!, +m[1]!],
+  },
+  {
+    form: 'mdy',
+    pattern: /(?<!\d)(\d{1,2})([-_.]?)(\d{1,2})\2(\d{4})(?!\d)/,
+    read: (m) => [+m[4]!, +m[1]!, +m[3]!],
+  },
+  // Two-digit years (2000 onwards), written apart (30-11-26) or as six digits (301126). Six
+  // digits are as often a counter (export_000131): see `inDayOrder`.
+  {
+    form: 'ymd2',
+    pattern: /(?<!\d)(\d{2})([-_.])(\d{1,2})\2(\d{1,2})(?!\d)/,
+    read: (m) => [2000 + +m[1]!, +m[3]!, +m[4]!],
+  },
+  {
+    form: 'dmy2',
+    pattern: /(?<!\d)(\d{1,2})([-_.])(\d{1,2})\2(\d{2})(?!\d)/,
+    read: (m) => [2000 + +m[4]!, +m[3]!, +m[1]!],
+  },
+  {
+    form: 'mdy2',
+    pattern: /(?<!\d)(\d{1,2})([-_.])(\d{1,2})\2(\d{2})(?!\d)/,
+    read: (m) => [2000 + +m[4]!, +m[1]!, +m[3]!],
+  },
+  {
+    form: 'ymd6',
+    pattern: /(?<!\d)(\d{2})(\d{2})(\d{2})(?!\d)/,
+    read: (m) => [2000 + +m[1]!, +m[2]!, +m[3]!],
+  },
+  {
+    form: 'dmy6',
+    pattern: /(?<!\d)(\d{2})(\d{2})(\d{2})(?!\d)/,
+    read: (m) => [2000 + +m[3]!, +m[2]!, +m[1]!],
+  },
+  {
+    form: 'mdy6',
+    pattern: /(?<!\d)(\d{2})(\d{2})(\d{2})(?!\d)/,
+    read: (m) => [2000 + +m[3]!, +m[1]!, +m[2]!],
+  },
+  // A month's name: 30-Nov-2026, 30Nov2026, Nov30, November 30 2026, 2026-Nov-30.
+  {
+    form: 'd-month-y',
+    pattern: new RegExp(`(?<!\\d)(\\d{1,2})[-_. ]?${MONTH}\\.?(?:[-_. ]?(\\d{4}))?(?!\\d)`, 'i'),
+    read: (m) => [m[3] ? +m[3] : 0, monthOf(m[2]!), +m[1]!],
+  },
+  {
+    form: 'month-d-y',
+    pattern: new RegExp(
+      `(?<![a-z])${MONTH}\\.?[-_. ]?(\\d{1,2})(?:st|nd|rd|th)?(?:[-_., ]+(\\d{4}))?(?!\\d)`,
+      'i',
+    ),
+    read: (m) => [m[3] ? +m[3] : 0, monthOf(m[1]!), +m[2]!],
+  },
+  {
+    form: 'y-month-d',
+    pattern: new RegExp(`(?<!\\d)(\\d{4})[-_. ]?${MONTH}\\.?[-_. ]?(\\d{1,2})(?!\\d)`, 'i'),
+    read: (m) => [+m[1]!, monthOf(m[2]!), +m[3]!],
+  },
+];
+
+/** Whether [year, month, day] is a day of the calendar (year 0: any year). */
+function isDay([year = 0, month = 0, day = 0]: number[]): boolean {
+  if (year !== 0 && (year < 1900 || year > 2199)) return false;
+  if (!(month >= 1 && month <= 12 && day >= 1)) return false;
+  // Day 0 of the next month is the last of this one; any year: a leap year's 29 February too.
+  return day <= new Date(Date.UTC(year || 2000, month, 0)).getUTCDate();
+}
+
+/** Each form a file name can be read in, with the day it then gives (yyyymmdd; no year: mmdd). */
+function datesIn(file: string): Map<string, number> {
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  const dates = new Map<string, number>();
+  for (const { form, pattern, read } of DATE_FORMS) {
+    if (dates.has(form)) continue;
+    const m = pattern.exec(name);
+    if (!m) continue;
+    const date = read(m);
+    if (isDay(date)) dates.set(form, date[0]! * 10_000 + date[1]! * 100 + date[2]!);
+  }
+  return dates;
+}
+
+/**
+ * Files in the order of the days their names give (`orders-29-11-2026.csv`, `orders_30Nov2026`,
+ * `orders_30112026`): by name, `01-12-2026` would come before `29-11-2026`. A name may be read
+ * in several forms (day or month first, a two-digit year first or last); those every name fits
+ * are tried, and where they all put the files in one order, that is their order. `ambiguous`
+ * (the names, a few) where the forms put them in different orders (`01-02-2027` and
+ * `02-01-2027`), no form fits every name, a name gives no year (`Nov30`: a year's end would
+ * come after its start), or some names give a date and others none, unless those that do are
+ * all written year first: then no order in time is known. The files by name where no name
+ * gives a date, or every date is written year first (`2026-11-29`, which sorts by name).
  */
 export function inDayOrder(files: readonly string[]): { files: string[]; ambiguous?: readonly string[] } {
   const byName = [...files].sort(byNaturalName);
-  const dated = byName.map((file) => {
-    const m = DAY_OR_MONTH_FIRST.exec(file.slice(file.lastIndexOf('/') + 1));
-    return m ? { file, a: Number(m[1]), b: Number(m[2]), year: Number(m[3]) } : { file };
-  });
-  const withDate = dated.filter((d) => d.year !== undefined) as Array<{
-    file: string;
-    a: number;
-    b: number;
-    year: number;
-  }>;
-  if (!withDate.length) return { files: byName };
-  const dayFirst = withDate.some((d) => d.a > 12);
-  const monthFirst = withDate.some((d) => d.b > 12);
-  if (dayFirst === monthFirst || withDate.length < dated.length)
-    return { files: byName, ambiguous: withDate.slice(0, 3).map((d) => d.file) };
-  const day = (d: (typeof withDate)[number]) =>
-    d.year * 10_000 + (dayFirst ? d.b * 100 + d.a : d.a * 100 + d.b);
-  return {
-    files: withDate.sort((x, y) => day(x) - day(y) || byNaturalName(x.file, y.file)).map((d) => d.file),
-  };
+  const dated = byName.map((file) => ({ file, dates: datesIn(file) }));
+  // Six digits are a date only where every name has six that are one: else a counter.
+  const six = ['ymd6', 'dmy6', 'mdy6'];
+  if (!dated.every((d) => six.some((form) => d.dates.has(form))))
+    for (const d of dated) for (const form of six) d.dates.delete(form);
+  const some = dated.filter((d) => d.dates.size);
+  if (!some.length) return { files: byName };
+  const ambiguous = { files: byName, ambiguous: some.slice(0, 3).map((d) => d.file) };
+  if (some.length < dated.length)
+    return some.every((d) => d.dates.has('ymd')) ? { files: byName } : ambiguous;
+  const forms = [...some[0]!.dates.keys()].filter((form) => some.every((d) => d.dates.has(form)));
+  const distinctDays = (form: string) => new Set(some.map((d) => d.dates.get(form))).size;
+  // A form without the year orders a year's days only: known only where the names give one day.
+  const yearly = forms.filter(
+    (form) => some.every((d) => d.dates.get(form)! >= 10_000) || distinctDays(form) === 1,
+  );
+  if (!yearly.length) return ambiguous;
+  const orders = yearly.map((form) =>
+    [...some]
+      .sort((x, y) => x.dates.get(form)! - y.dates.get(form)! || byNaturalName(x.file, y.file))
+      .map((d) => d.file),
+  );
+  const [first] = orders;
+  return orders.every((order) => order.every((file, i) => file === first![i]))
+    ? { files: first! }
+    : ambiguous;
 }
 
 /**

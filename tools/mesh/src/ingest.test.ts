@@ -152,15 +152,16 @@ describe('mesh ingest', () => {
     };
     expect(await status()).toBe('completed');
 
-    // 2 and 3 January, or 1 February and 1 March: no part above 12 says which is the day.
+    // 1 February and 2 January, or 2 January and 1 February: no part above 12 says which is the
+    // day, and the two readings put them in other orders.
     const ambiguous = join(orders, 'early');
     mkdirSync(ambiguous);
     writeFileSync(
-      join(ambiguous, '02-01-2027.csv'),
+      join(ambiguous, '01-02-2027.csv'),
       `${header}\nX1,C00000001,,online,cancelled,2026-11-29 10:00:00\n`,
     );
     writeFileSync(
-      join(ambiguous, '03-01-2027.csv'),
+      join(ambiguous, '02-01-2027.csv'),
       `${header}\nX1,C00000001,,online,returned,2026-11-29 10:00:00\n`,
     );
     const refused = await mesh(

@@ -379,15 +379,16 @@ async function filesToIngest(warehouse: FileIngester, from: string, source: Sour
   if (!files.length) throw new UsageError('no-files', `No file matches ${from}${where}.`, { file: from });
   // By name, not by modification time: a copy or a checkout rewrites times in its own order,
   // while exports are named for their sequence or day; by that day where it is written day or
-  // month first. Where the newest export wins (an upsert without a cursor, a snapshot), files
-  // whose days cannot be told apart from their names are refused: loaded by name, an older
-  // export would win (`29-11-2026` after `01-12-2026`) and its figures be published as current.
+  // month first, or with the month's name. Where the newest export wins (an upsert without a
+  // cursor, a snapshot), files whose order in time cannot be told from their names are refused:
+  // loaded by name, an older export would win (`29-11-2026` after `01-12-2026`, `Nov30` after
+  // `Dec03`) and its figures be published as current.
   const { files: ordered, ambiguous } = inDayOrder(files);
   const newestWins = source.mode === 'snapshot' || (source.mode === 'upsert' && !source.cursor);
   if (ambiguous && newestWins && files.length > 1)
     throw new UsageError(
       'ambiguous-file-order',
-      `--from ${from}: the files are named by dates with the day or the month first (${ambiguous.join(', ')}), and which comes first cannot be told from their names, so neither can their order in time. ${source.id} keeps the newest export of each ${source.mode === 'snapshot' ? 'snapshot' : 'key (it has no cursor)'}, so the order decides what is current: rename them year first (2026-11-29), or ingest them one at a time, oldest first.`,
+      `--from ${from}: the files are named by dates (${ambiguous.join(', ')}) whose order in time cannot be told from their names: the day or the month first, a two-digit year first or last, no year, or some names without a date. ${source.id} keeps the newest export of each ${source.mode === 'snapshot' ? 'snapshot' : 'key (it has no cursor)'}, so the order decides what is current: rename them year first (2026-11-29), or ingest them one at a time, oldest first.`,
       { domain: source.domain.name, source: source.name, file: from },
     );
   return ordered;
