@@ -1549,4 +1549,27 @@ describe('ingesting files into a source', () => {
       sampleRejects: [{ line: 2, reason: 'channel: "mail" is not one of store, online' }],
     });
   });
+  it('refuses two exports joined whose headers list the columns in other orders, loading nothing', async () => {
+    const joined = file(
+      'joined.csv',
+      [
+        'order_id,channel,amount,items,ordered_at,note',
+        'J1,store,1,1,2026-10-03 09:00:00,',
+        'order_id,channel,items,amount,ordered_at,note',
+        'J2,store,2,7.5,2026-10-03 09:00:00,',
+        '',
+      ].join('\n'),
+    );
+    await expect(ingest(joined)).rejects.toMatchObject({
+      code: 'ingest-unreadable',
+      message: `${joined} repeats its header at line 3 with the columns in another order (order_id, channel, items, amount, ordered_at, note), as two exports joined into one file do: the rows after it are in that order, and read by the first line's they would load each value under another column. Ingest each export as it was written, or put its columns in the first header's order.`,
+    });
+    expect(await warehouse.query('SELECT count(*) AS n FROM shop.raw_orders_log')).toEqual([{ n: 0 }]);
+    // Joined with the same header: its line is refused, the rows on both sides load.
+    const same = file(
+      'joined-same.csv',
+      'order_id,channel,amount,items,ordered_at,note\nJ1,store,1,1,2026-10-03 09:00:00,\norder_id,channel,amount,items,ordered_at,note\nJ2,store,7.5,2,2026-10-03 09:00:00,\n',
+    );
+    expect(await ingest(same)).toMatchObject({ rows: 3, loaded: 2, rejected: 1 });
+  });
 });
