@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineDomain } from './domain.js';
 import { defineSource } from './source.js';
 import { EMPTY_MAPPING } from './source-log.js';
-import { erasableColumns, mapColumns, unmatchedColumns } from './source-mapping.js';
+import { erasableColumns, headerInOtherOrder, mapColumns, unmatchedColumns } from './source-mapping.js';
 
 const order = defineDomain({
   name: 'order',
@@ -76,5 +76,25 @@ describe('mapColumns', () => {
     expect(erasableColumns(orders, found)).toEqual(['store_id']);
     expect(erasableColumns({ ...orders, mode: 'append' }, found)).toEqual([]);
     expect(erasableColumns(orders, origins(['order_id', 'ordered_at', 'Store ID']).origins)).toEqual([]);
+  });
+});
+
+describe('headerInOtherOrder', () => {
+  const header = ['order_id', 'Qty', 'status'];
+  it('finds the first record that is the header again in another order, whatever its case and spaces', () => {
+    expect(
+      headerInOtherOrder(header, [
+        { line: 9, values: ['qty', 'STATUS', 'order_id'] },
+        { line: 3, values: [' status', 'order_id', 'Qty'] },
+      ]),
+    ).toMatch(/^repeats its header at line 3 with the columns in another order \( status, order_id, Qty\)/);
+  });
+  it('takes no row whose values only start like it, nor one with a value missing', () => {
+    expect(
+      headerInOtherOrder(header, [
+        { line: 3, values: ['status', 'o2', '1'] },
+        { line: 4, values: ['status', 'order_id', null] },
+      ]),
+    ).toBeUndefined();
   });
 });

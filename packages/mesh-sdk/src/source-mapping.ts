@@ -87,6 +87,32 @@ export function mapColumns(
 }
 
 /**
+ * Why a CSV file is refused when one of `records` (its rows whose first value is one of the
+ * header's names: the candidates, with their physical lines) is its header again with the
+ * columns in another order: two exports joined (`cat a.csv b.csv`). The reader takes that line
+ * for a record, and the rows after it, in its order, for rows in the first line's: each value
+ * would load under another column. The first such record's reason, or undefined.
+ */
+export function headerInOtherOrder(
+  header: readonly string[],
+  records: ReadonlyArray<{ readonly line: number; readonly values: readonly unknown[] }>,
+): string | undefined {
+  const key = (values: readonly unknown[]) =>
+    values
+      .map((v) =>
+        String(v ?? '')
+          .trim()
+          .toLowerCase(),
+      )
+      .sort()
+      .join('\u0000');
+  const names = key(header);
+  const again = [...records].sort((a, b) => a.line - b.line).find((r) => key(r.values) === names);
+  if (!again) return undefined;
+  return `repeats its header at line ${again.line} with the columns in another order (${again.values.map(String).join(', ')}), as two exports joined into one file do: the rows after it are in that order, and read by the first line's they would load each value under another column. Ingest each export as it was written, or put its columns in the first header's order.`;
+}
+
+/**
  * What a file's header left out of a batch: file columns no source column took (their values
  * are not loaded), and optional source columns the file lacks (loaded as NULL; a `--set` is no
  * lack). Both in one file is most likely a misspelt header (`delivery_date` for

@@ -159,10 +159,36 @@ function respond(query: string): StandInQueryOutcome {
       )
       .filter((r) => r.reason)
       .sort((a, b) => a.line - b.line);
+    // The records whose first value is one of the header's names (the query lists them).
+    const names = /LOWER\(TRIM\(`c1`\)\) IN \(([^)]*)\)/
+      .exec(query)?.[1]
+      ?.split(', ')
+      .map((n) => n.slice(1, -1));
+    const headerLike = staged
+      .filter(
+        (r) =>
+          csv &&
+          !r[1] &&
+          names?.includes(
+            String(r[3] ?? '')
+              .trim()
+              .toLowerCase(),
+          ),
+      )
+      .map((r) => ({ line: Number(r[0]), values: r.slice(3).map((v) => v ?? '') }));
     return {
       schema: [
         { name: 'rows', type: 'INT64' },
         { name: 'rejected', type: 'INT64' },
+        {
+          name: 'header_like',
+          type: 'RECORD',
+          mode: 'REPEATED',
+          fields: [
+            { name: 'line', type: 'INT64' },
+            { name: 'values', type: 'STRING', mode: 'REPEATED' },
+          ],
+        },
         {
           name: 'sample',
           type: 'RECORD',
@@ -173,7 +199,7 @@ function respond(query: string): StandInQueryOutcome {
           ],
         },
       ],
-      rows: [[staged.length, rejects.length, rejects.slice(0, 5)]],
+      rows: [[staged.length, rejects.length, headerLike, rejects.slice(0, 5)]],
     };
   }
   if (query.startsWith('BEGIN TRANSACTION')) {
@@ -580,6 +606,18 @@ describe('ingesting a CSV file on BigQuery', () => {
     expect(statements().some((s) => s.startsWith('BEGIN TRANSACTION'))).toBe(false);
     expect(batches).toEqual([]);
     expect(standIn.find('DELETE', `${API}/datasets/shop/tables/*`)).toHaveLength(2);
+  });
+
+  it('refuses two exports joined whose headers list the columns in other orders, appending nothing', async () => {
+    const joined = join(dir, 'joined.csv');
+    writeFileSync(joined, 'order_id,Qty,status\no1,2,completed\nstatus,order_id,Qty\ncompleted,o2,1\n');
+    await expect(warehouse.ingestFile(orders, joined, { mapping: MAPPING })).rejects.toMatchObject({
+      code: 'ingest-unreadable',
+      message: expect.stringContaining(
+        `${joined} repeats its header at line 3 with the columns in another order (status, order_id, Qty)`,
+      ),
+    });
+    expect(jobs().some((j) => j.query?.query.startsWith('BEGIN TRANSACTION'))).toBe(false);
   });
 
   it('refuses a file that does not fit the source before uploading it', async () => {

@@ -26,6 +26,7 @@ import {
   erasedValuesSelect,
   erasingBatchError,
   fitFile,
+  headerInOtherOrder,
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DATE_ONLY_CURSOR,
   INGEST_DECIMAL_COMMA_FILE_REFUSALS,
@@ -509,7 +510,13 @@ WHERE ${q('c')}.${q('__line')} = ${q('x')}.${q('__line')}`,
     source.mode === 'append'
       ? `, (${repeatsInFileSelect(source, sql.raw(table), dialect)}) AS ${q('repeated')}`
       : '';
-  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')}${repeated},
+  // The records whose first value is one of the header's names, for `headerInOtherOrder`: read
+  // from the staged file, where every value is still the text written.
+  const headerLike =
+    staged.format === 'csv' && staged.columns.length > 1
+      ? `, (SELECT ARRAY_AGG(STRUCT(${q('__line')} AS ${q('line')}, [${staged.columns.map((_, i) => `IFNULL(${q(`c${i + 1}`)}, '')`).join(', ')}] AS ${q('values')}) ORDER BY ${q('__line')} LIMIT 100) FROM ${dialect.tableName(staged.table)} WHERE ${q('__reason')} IS NULL AND LOWER(TRIM(${q('c1')})) IN (${staged.columns.map((c) => dialect.literal(c.trim().toLowerCase())).join(', ')})) AS ${q('header_like')}`
+      : '';
+  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')}${repeated}${headerLike},
   ARRAY_AGG(IF(${q('__reason')} IS NULL, NULL, STRUCT(${q('__line')} AS ${q('line')}, ${q('__reason')} AS ${q('reason')})) IGNORE NULLS ORDER BY ${q('__line')} LIMIT ${SAMPLE_REJECTS}) AS ${q('sample')}
 FROM ${table}`;
   return [create, ...conflicts, summary];
@@ -730,6 +737,15 @@ export async function ingestFile(
     const [summary] = await context.script(statements);
     const rows = Number(summary?.rows ?? 0);
     const rejected = Number(summary?.rejected ?? 0);
+    // Two exports joined whose headers differ in order (see headerInOtherOrder).
+    const again = headerInOtherOrder(
+      fileColumns,
+      ((summary?.header_like ?? []) as Array<{ line: unknown; values: unknown[] }>).map((r) => ({
+        line: Number(r.line),
+        values: r.values,
+      })),
+    );
+    if (again) throw unreadable(`${file} ${again}`);
     const sampleRejects = ((summary?.sample ?? []) as Array<{ line: unknown; reason: unknown }>).map((r) => ({
       line: Number(r.line),
       reason: String(r.reason),

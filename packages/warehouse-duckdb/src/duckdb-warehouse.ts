@@ -26,6 +26,7 @@ import {
   fitFile,
   type HealthHistoryQuery,
   type HealthSnapshot,
+  headerInOtherOrder,
   healthHistoryCreateSql,
   healthHistoryInsertSql,
   healthHistorySelectSql,
@@ -1767,32 +1768,19 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           line = { select: `t.${position} + ${format === 'csv' ? 2 : 1}`, row: `t.${position}` };
         }
         if (scan && fileColumns.length > 1) {
-          // Two exports joined (`cat a.csv b.csv`) whose headers list the columns in other
-          // orders: the second header is a record to the reader (one the same as the first the
-          // scan refuses), and the rows after it would load under the first header's columns,
-          // each value in another's place. Found by its first field, then compared whole.
-          const names = fileColumns.map((c) => c.trim().toLowerCase());
+          // Two exports joined whose headers differ in order (see headerInOtherOrder): found
+          // by the first field, then compared whole.
           const candidates = await this.run(
-            `SELECT ${line.select} AS __line, ${fileColumns.map((c, i) => `t.${q(c)} AS c${i}`).join(', ')} FROM ${loaded} AS t${line.join ? ` ${line.join}` : ''} WHERE lower(trim(t.${q(fileColumns[0]!)})) IN (${names.map(lit).join(', ')}) ORDER BY 1 LIMIT 100`,
+            `SELECT ${line.select} AS __line, ${fileColumns.map((c, i) => `t.${q(c)} AS c${i}`).join(', ')} FROM ${loaded} AS t${line.join ? ` ${line.join}` : ''} WHERE lower(trim(t.${q(fileColumns[0]!)})) IN (${fileColumns.map((c) => lit(c.trim().toLowerCase())).join(', ')}) ORDER BY 1 LIMIT 100`,
           );
-          const sorted = [...names].sort().join('\u0000');
-          const again = candidates.find(
-            (row) =>
-              fileColumns
-                .map((_, i) =>
-                  String(row[`c${i}`] ?? '')
-                    .trim()
-                    .toLowerCase(),
-                )
-                .sort()
-                .join('\u0000') === sorted,
+          const again = headerInOtherOrder(
+            fileColumns,
+            candidates.map((row) => ({
+              line: Number(row.__line),
+              values: fileColumns.map((_, i) => row[`c${i}`]),
+            })),
           );
-          if (again) {
-            const order = fileColumns.map((_, i) => String(again[`c${i}`]));
-            throw unreadable(
-              `repeats its header at line ${Number(again.__line)} with the columns in another order (${order.join(', ')}), as two exports joined into one file do: the rows after it are in that order, and read by the first line's they would load each value under another column. Ingest each export as it was written, or put its columns in the first header's order.`,
-            );
-          }
+          if (again) throw unreadable(again);
         }
         await this.run(
           `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line, { binary, nested, floating, single, decimal }, scan?.delimiter)}`,

@@ -23,7 +23,7 @@ FROM (
     FROM `retail-mesh-test`.`shop`.`_load_x` AS `t`
   )
 );
-SELECT COUNT(*) AS `rows`, COUNTIF(`__reason` IS NOT NULL) AS `rejected`,
+SELECT COUNT(*) AS `rows`, COUNTIF(`__reason` IS NOT NULL) AS `rejected`, (SELECT ARRAY_AGG(STRUCT(`__line` AS `line`, [IFNULL(`c1`, ''), IFNULL(`c2`, ''), IFNULL(`c3`, '')] AS `values`) ORDER BY `__line` LIMIT 100) FROM `retail-mesh-test`.`shop`.`_load_x` WHERE `__reason` IS NULL AND LOWER(TRIM(`c1`)) IN ('order_id', 'qty', 'status')) AS `header_like`,
   ARRAY_AGG(IF(`__reason` IS NULL, NULL, STRUCT(`__line` AS `line`, `__reason` AS `reason`)) IGNORE NULLS ORDER BY `__line` LIMIT 5) AS `sample`
 FROM `retail-mesh-test`.`shop`.`_check_x`;
 
