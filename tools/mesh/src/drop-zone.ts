@@ -42,7 +42,21 @@ export function isTemporaryName(name: string): boolean {
 }
 
 /** The formats a zone loads, by extension; other files are left where they are (and reported once). */
-const FORMATS: Record<string, 'csv' | 'parquet'> = { '.csv': 'csv', '.parquet': 'parquet' };
+const FORMATS: Record<string, 'csv' | 'parquet'> = { '.csv': 'csv', '.tsv': 'csv', '.parquet': 'parquet' };
+
+/**
+ * Why a file of a name the zone does not take is left where it is, and what to do. A `.txt`
+ * may be an export or someone's notes: not taken (a refused file would be moved away).
+ */
+export function ignoredBecause(name: string): string {
+  const ext = extname(name).toLowerCase();
+  if (/^\.(gz|zip|bz2|xz|zst|7z|tgz)$/.test(ext))
+    return `compressed (${ext}): decompress it into the zone; .csv, .tsv and .parquet files are taken`;
+  if (/^\.(xlsx|xlsm|xls|ods)$/.test(ext)) return 'a spreadsheet: save it as CSV into the zone';
+  if (/^\.(json|jsonl|ndjson)$/.test(ext))
+    return 'JSON is not read: write it as CSV or Parquet into the zone';
+  return `not a .csv, .tsv or .parquet file${ext ? '' : ' (it has no extension)'}: rename it if it is one (a tab-delimited export as .tsv), else move it out of the zone`;
+}
 
 /** A Cloud Storage prefix, or any URL: a zone a local process does not watch. */
 const isRemote = (zone: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(zone);
@@ -264,8 +278,9 @@ interface Taken {
  * A file is complete when its size and modification time have not changed between two polls
  * at least `pollMs` apart. Writers write the file elsewhere, or in the zone under a temporary
  * name (a dotfile, `*.tmp`, `*.partial`: never taken) and rename it in when it is whole; a file
- * written in place slowly, pausing longer than a poll, could be taken half written. Only `*.csv`
- * and `*.parquet` files are taken, with the source's columns (no mapping). Files are taken in
+ * written in place slowly, pausing longer than a poll, could be taken half written. Only `*.csv`,
+ * `*.tsv` and `*.parquet` files are taken, with the source's columns (no mapping); others are
+ * reported (`ignored`, with what to do) and left where they are. Files are taken in
  * order of modification time, then name: for sources whose latest batch wins, the order matters.
  *
  * A restart does not reprocess a file: it was moved. A process killed between the ingest of a
@@ -406,7 +421,7 @@ export function startDropZones(options: DropZoneOptions): DropZones {
             at: clock(),
             source: zone.source.id,
             file: path,
-            reason: 'not a .csv or .parquet file: left where it is',
+            reason: ignoredBecause(name),
           });
         }
         continue;

@@ -232,8 +232,9 @@ doubling, retries (3) times, then left in error until its next slot (alerts: tel
 A product none of whose inputs changed since its last build is not built again once its
 checks find what that build's found: its run records the same rows, renewing its freshness. A product's timeout cancels a longer build.
 Files landed in the sources' drop zones are loaded as batches and the real-time products
-they feed rebuilt. --once loads the drop zones, builds what is due now and exits (1 when a
-product failed or a file was refused), for cron or a Kubernetes CronJob; --no-scheduler
+they feed rebuilt (.csv, .tsv and .parquet files; others are reported and left). --once loads
+the drop zones, builds what is due now and exits (1 when a product failed, a file was refused
+or one was not taken), for cron or a Kubernetes CronJob; --no-scheduler
 only serves.
 
 Holds the warehouse while it runs and serves, on http://127.0.0.1:7420 by default (--port 0

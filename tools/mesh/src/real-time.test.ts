@@ -176,5 +176,26 @@ describe('real-time products from a drop zone, in mesh serve', () => {
     const again = await mesh('serve', '--once', '--json');
     expect(again.code, again.stderr).toBe(0);
     expect(again.json().dropZones.files).toEqual([]);
+    // A tab-delimited export is taken; a compressed one is not, and says so (exit 1), left in place.
+    writeFileSync(join(zone, 'scan-5.tsv'), 'item_id\tshelf\nI500000\tS0\n');
+    writeFileSync(join(zone, 'scan-6.csv.gz'), 'not really gzip');
+    const landed = await mesh('serve', '--once', '--json');
+    expect(landed.code, landed.stderr).toBe(1);
+    expect(landed.json().dropZones.files).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ file: join(zone, 'scan-5.tsv'), status: 'ingested', rows: 1 }),
+        {
+          source: 'shelf.items',
+          file: join(zone, 'scan-6.csv.gz'),
+          status: 'ignored',
+          reason: 'compressed (.gz): decompress it into the zone; .csv, .tsv and .parquet files are taken',
+        },
+      ]),
+    );
+    expect(landed.json().error).toMatchObject({
+      code: 'drop-zone-file-ignored',
+      subject: { source: 'shelf.items', file: join(zone, 'scan-6.csv.gz') },
+    });
+    expect(existsSync(join(zone, 'scan-6.csv.gz'))).toBe(true);
   }, 120_000);
 });

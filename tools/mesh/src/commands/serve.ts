@@ -399,6 +399,7 @@ async function runOnce(values: GlobalOptions, io: Io): Promise<number> {
       const outcomes = event.outcomes ?? [];
       const failed = outcomes.filter((o) => o.status !== 'published').length;
       const refused = landed.files.filter((f) => f.status === 'failed' || f.status === 'left');
+      const ignored = landed.files.filter((f) => f.status === 'ignored');
       const builtFromZones = landed.builds.flatMap((b) =>
         b.error
           ? b.products.map((product) => ({ product, status: 'failed', rowCount: 0, error: b.error }))
@@ -419,14 +420,20 @@ async function runOnce(values: GlobalOptions, io: Io): Promise<number> {
                 message: `${zoneBuildFailed[0].product} ${zoneBuildFailed[0].status}: ${zoneBuildFailed[0].error ?? ''}`,
                 subject: { product: zoneBuildFailed[0].product },
               }
-            : landed.unsettled
+            : ignored[0]
               ? {
-                  code: 'drop-zone-unsettled',
-                  message:
-                    'A file in a drop zone was still being written after a minute: it is left for the next run.',
-                  subject: {},
+                  code: 'drop-zone-file-ignored',
+                  message: `${ignored[0].file} was not taken: ${ignored[0].reason}`,
+                  subject: { source: ignored[0].source, file: ignored[0].file },
                 }
-              : undefined);
+              : landed.unsettled
+                ? {
+                    code: 'drop-zone-unsettled',
+                    message:
+                      'A file in a drop zone was still being written after a minute: it is left for the next run.',
+                    subject: {},
+                  }
+                : undefined);
       if (values.json)
         io.out(
           JSON.stringify(
@@ -442,7 +449,7 @@ async function runOnce(values: GlobalOptions, io: Io): Promise<number> {
         );
       else if (event.type === 'idle') io.out('Nothing is due.');
       else io.out(buildReport(outcomes));
-      return failed || refused.length || zoneBuildFailed.length || landed.unsettled ? 1 : 0;
+      return failed || refused.length || zoneBuildFailed.length || ignored.length || landed.unsettled ? 1 : 0;
     },
     { create: true },
   );
@@ -453,8 +460,11 @@ interface Landed {
   files: Array<{
     source: string;
     file: string;
-    /** failed: refused, moved to .failed; left: the warehouse failed, still in its zone. */
-    status: 'ingested' | 'skipped' | 'failed' | 'left';
+    /**
+     * failed: refused, moved to .failed; left: the warehouse failed, still in its zone; ignored:
+     * not a file the zone takes (by its name), left where it is.
+     */
+    status: 'ingested' | 'skipped' | 'failed' | 'left' | 'ignored';
     rows?: number;
     rejected?: number;
     code?: string;
@@ -505,6 +515,14 @@ async function drainDropZones(
           source: event.source,
           file: event.file,
           status: 'skipped',
+          reason: event.reason,
+        });
+      else if (event.type === 'ignored')
+        // Not taken, and not gone: a feed that lands under another name must not look like none.
+        landed.files.push({
+          source: event.source,
+          file: event.file,
+          status: 'ignored',
           reason: event.reason,
         });
       else if (event.type === 'failed')
