@@ -570,18 +570,26 @@ async function firstBadUtf8(file: string): Promise<string> {
   let high = 0xbf;
   let start = 0; // offset of the sequence being read
   let startLine = 1;
+  let lineStart = 0; // offset of the line's first byte
+  let startLineAt = 0; // that of the sequence's line
+  // Where a byte is, as a person finds it in an editor: its line, and its place in that line.
+  const at = (l: number, byte: number, from: number) => ` (line ${l}, byte ${byte - from + 1} of that line`;
   try {
     for await (const raw of createReadStream(file)) {
       for (const b of raw as Buffer) {
         if (due > 0) {
-          if (b < low || b > high) return ` (line ${startLine}, byte ${start})`;
+          if (b < low || b > high) return `${at(startLine, start, startLineAt)})`;
           due--;
           low = 0x80;
           high = 0xbf;
         } else {
           start = offset;
           startLine = line;
-          if (b === LF) line++;
+          startLineAt = lineStart;
+          if (b === LF) {
+            line++;
+            lineStart = offset + 1;
+          }
           if (b < 0x80) due = 0;
           else if (b >= 0xc2 && b <= 0xdf) due = 1;
           else if (b >= 0xe0 && b <= 0xef) {
@@ -592,7 +600,7 @@ async function firstBadUtf8(file: string): Promise<string> {
             due = 3;
             if (b === 0xf0) low = 0x90;
             if (b === 0xf4) high = 0x8f;
-          } else return ` (line ${line}, byte ${offset})`;
+          } else return `${at(line, offset, lineStart)})`;
         }
         offset++;
       }
@@ -600,5 +608,5 @@ async function firstBadUtf8(file: string): Promise<string> {
   } catch {
     return '';
   }
-  return due > 0 ? ` (line ${startLine}, byte ${start}: it ends inside a character)` : '';
+  return due > 0 ? `${at(startLine, start, startLineAt)}: it ends inside a character)` : '';
 }

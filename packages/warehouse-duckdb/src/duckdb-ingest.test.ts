@@ -622,7 +622,7 @@ describe('ingesting files into a source', () => {
     expect(isMeshError(error) && error.code).toBe('ingest-unreadable');
     // The first byte that is not UTF-8, where an editor finds it: é in Latin-1 on line 2.
     expect(isMeshError(error) && error.message).toBe(
-      `${latin1} is not UTF-8 encoded (line 2, byte 20): re-export it as UTF-8`,
+      `${latin1} is not UTF-8 encoded (line 2, byte 7 of that line): re-export it as UTF-8`,
     );
     const empty = await ingest(file('empty.csv', '')).catch((e: unknown) => e);
     expect(isMeshError(empty) && empty.message).toMatch(/is empty/);

@@ -1406,7 +1406,7 @@ const cases: Case[] = [
     code: 1,
     error: 'ingest-unreadable',
     // Where the first byte that is not UTF-8 is: ö in Latin-1, on line 2.
-    message: /latin1\.csv is not UTF-8 encoded \(line 2, byte 88\): re-export it as UTF-8/,
+    message: /latin1\.csv is not UTF-8 encoded \(line 2, byte 5 of that line\): re-export it as UTF-8/,
   },
   {
     name: 'an export in UTF-16',
