@@ -662,6 +662,12 @@ export const INGEST_DECIMAL_OUT_OF_RANGE =
   ' is out of range: a decimal holds up to 29 digits before the point (DECIMAL(38,9))';
 
 /**
+ * No value, as MySQL (`INTO OUTFILE`), Hive and PostgreSQL's text COPY write it: `\N`, in that
+ * case. Read as no value in every column, as the word NULL is, on every warehouse alike.
+ */
+export const INGEST_NULL_MARK = '\\N';
+
+/**
  * Whether a value map's target is no value: nothing (`''`, or null in a mapping file), or the
  * word NULL, which is no value in every column (as in a file), on every warehouse alike.
  */

@@ -1234,9 +1234,20 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
         amount: null,
       }),
     });
+    // MySQL's, Hive's and PostgreSQL's no value, as on DuckDB.
+    const [marked] = await validate(
+      rules,
+      csvOf([record('y', { qty: '\\N', channel: ' \\N', amount: '\\N' })]),
+    );
+    expect(marked).toMatchObject({
+      reason: null,
+      values: expect.objectContaining({ qty: null, channel: null, amount: null }),
+    });
     // A required column misses it.
     const [missing] = await validate(rules, csvOf([record('null')]));
     expect(missing?.reason).toBe('id: missing');
+    const [unmarked] = await validate(rules, csvOf([record('\\N')]));
+    expect(unmarked?.reason).toBe('id: missing');
     const [na] = await validate(rules, csvOf([record('NA', { channel: 'N/A' })]));
     expect(na?.reason).toBe('channel: "N/A" is not one of store, Store,  pad , ONLINE');
   });

@@ -37,6 +37,7 @@ import {
   INGEST_INTEGER_REFUSALS,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_MIDNIGHT_DATE,
+  INGEST_NULL_MARK,
   INGEST_NUMBER_REFUSALS,
   INGEST_PLACEHOLDER_DAY,
   INGEST_SCIENTIFIC_TEXT,
@@ -261,9 +262,10 @@ export function validationStatements(
       const blank = blankEnumValues(column);
       return blank.length ? ` AND ${value} NOT IN (${blank.map(lit).join(', ')})` : '';
     };
-    // The word NULL, in any case, is no value in every column, as on DuckDB.
+    // The word NULL, in any case, and `\N` (INGEST_NULL_MARK) are no value in every column, as
+    // on DuckDB.
     const notNullWord = (column: string, value: string) =>
-      `IF(LOWER(TRIM(${fileColumn(column)}, ${dialect.literal(TEXT_PADDING)})) = 'null', NULL, ${value})`;
+      `IF(LOWER(TRIM(${fileColumn(column)}, ${dialect.literal(TEXT_PADDING)})) = 'null' OR TRIM(${fileColumn(column)}, ${dialect.literal(TEXT_PADDING)}) = ${dialect.literal(INGEST_NULL_MARK)}, NULL, ${value})`;
     const raw =
       origin.kind === 'constant'
         ? origin.value === ''

@@ -9,6 +9,7 @@ import {
   type FileIngester,
   INGEST_DECIMAL_COMMA_FILE_REFUSALS,
   INGEST_INVISIBLE_IN_KEY,
+  INGEST_NULL_MARK,
   INGEST_NUMBER_REFUSALS,
   ingestRows,
   isMeshError,
@@ -201,7 +202,8 @@ const EXCEL_GUARD = /^[\t\n\f\r ]*="[^"]*"[\t\n\f\r ]*$/;
 
 /**
  * Text for string cells: anything but NUL, which a CSV record may not hold, and the word NULL
- * alone (in any case, padded), which is no value in every column (tested beside this file).
+ * alone (in any case, padded) or `\N`, which are no value in every column (tested beside this
+ * file).
  */
 const stringValue = fc
   .string({
@@ -215,7 +217,12 @@ const stringValue = fc
     minLength: 1,
     maxLength: 10,
   })
-  .filter((s) => !s.includes('\0') && s.replace(/^ +| +$/g, '').toLowerCase() !== 'null');
+  .filter(
+    (s) =>
+      !s.includes('\0') &&
+      s.replace(/^ +| +$/g, '').toLowerCase() !== 'null' &&
+      s.replace(/^ +| +$/g, '') !== INGEST_NULL_MARK,
+  );
 
 /** Text as a source holds it: without the spaces around it (trim takes spaces only). */
 const unpadded = (s: string) => s.replace(/^[ \u00a0\u202f]+|[ \u00a0\u202f]+$/g, '');

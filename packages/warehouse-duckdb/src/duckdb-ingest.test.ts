@@ -1101,7 +1101,7 @@ describe('ingesting files into a source', () => {
     ]);
   });
 
-  it('reads the word NULL in any case as no value in every column, and says a decimal is out of range', async () => {
+  it('reads the word NULL in any case, and \\N, as no value in every column, and says a decimal is out of range', async () => {
     const path = file(
       'nulls.csv',
       [
@@ -1110,11 +1110,15 @@ describe('ingesting files into a source', () => {
         'N2,store,1,null,2026-10-01 00:00:00, Null ',
         'N3,store,1e30,1,2026-10-01 00:00:00,N/A',
         'N4,NULL,1,1,NULL,NA',
+        // MySQL's, Hive's and PostgreSQL's no value, in text, enumerations and typed columns.
+        'N5,store,1,1,2026-10-01 00:00:00,\\N',
+        'N6,\\N,1,\\N,2026-10-01 00:00:00, \\N ',
       ].join('\n'),
     );
     await ingest(path);
     expect(await warehouse.query('SELECT order_id, note FROM shop.raw_orders ORDER BY 1')).toEqual([
       { order_id: 'N1', note: null },
+      { order_id: 'N5', note: null },
     ]);
     expect(await warehouse.query('SELECT line, reason FROM shop.raw_orders_rejects ORDER BY line')).toEqual([
       { line: 3, reason: 'items: missing' },
@@ -1124,6 +1128,7 @@ describe('ingesting files into a source', () => {
           'amount: "1e30" is out of range: a decimal holds up to 29 digits before the point (DECIMAL(38,9))',
       },
       { line: 5, reason: 'channel: missing; ordered_at: missing' },
+      { line: 7, reason: 'channel: missing; items: missing' },
     ]);
   });
 

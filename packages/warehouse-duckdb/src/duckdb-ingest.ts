@@ -16,6 +16,7 @@ import {
   INGEST_INTEGER_REFUSALS,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_MIDNIGHT_DATE,
+  INGEST_NULL_MARK,
   INGEST_NUMBER_REFUSALS,
   INGEST_PLACEHOLDER_DAY,
   INGEST_SCIENTIFIC_TEXT,
@@ -126,7 +127,8 @@ function typed(column: ColumnSpec, text: string): string {
  * none is rejected as written.
  */
 function unpadded(column: ColumnSpec, text: string): string {
-  // The word NULL, in any case, is no value in every column: database exports write it for one,
+  // The word NULL, in any case, is no value in every column (and `\N`: see NULL_MARK): database
+  // exports write it for one,
   // and a text column storing "NULL" beside a date column rejecting it is no rule at all. Text
   // is told here (strlen first: a byte count costs nothing, lower() only runs on four bytes);
   // a number, date, time or boolean "NULL" converts to nothing anyway, and only its reason
@@ -135,11 +137,18 @@ function unpadded(column: ColumnSpec, text: string): string {
     // Spaces only are no value, unless the enumeration holds that very text.
     const blank = blankEnumValues(column);
     const kept = blank.length ? ` AND ${text} NOT IN (${blank.map(lit).join(', ')})` : '';
-    return `CASE WHEN trim(${text}, ${PAD}) ILIKE 'null' OR (trim(${text}, ${PAD}) = ''${kept}) THEN NULL ELSE ${text} END`;
+    return `CASE WHEN trim(${text}, ${PAD}) ILIKE 'null' OR trim(${text}, ${PAD}) = ${NULL_MARK} OR (trim(${text}, ${PAD}) = ''${kept}) THEN NULL ELSE ${text} END`;
   }
   if (column.type !== 'string') return text;
-  return `CASE WHEN strlen(trim(${text}, ${PAD})) = 4 AND lower(trim(${text}, ${PAD})) = 'null' THEN NULL ELSE NULLIF(trim(${text}, ${PAD}), '') END`;
+  return `CASE WHEN strlen(trim(${text}, ${PAD})) = 4 AND lower(trim(${text}, ${PAD})) = 'null' THEN NULL WHEN strlen(trim(${text}, ${PAD})) = 2 AND trim(${text}, ${PAD}) = ${NULL_MARK} THEN NULL ELSE NULLIF(trim(${text}, ${PAD}), '') END`;
 }
+
+/**
+ * `\N`: how MySQL (`INTO OUTFILE`), Hive and PostgreSQL's text COPY write no value. As text it
+ * would load as a value of its own (a store `\N` beside the orders with none), and no column
+ * means it.
+ */
+const NULL_MARK = lit(INGEST_NULL_MARK);
 
 /**
  * Whether text is no value though not NULL: the word NULL, in any case and padding (see
@@ -147,7 +156,8 @@ function unpadded(column: ColumnSpec, text: string): string {
  * converts to nothing, and this is read only then, off the path of valid rows (a trim() of
  * every typed value cost 5% of an ingest of order lines).
  */
-const nullWord = (text: string) => `(trim(${text}, ${PAD}) ILIKE 'null' OR trim(${text}, ${PAD}) = '')`;
+const nullWord = (text: string) =>
+  `(trim(${text}, ${PAD}) ILIKE 'null' OR trim(${text}, ${PAD}) = ${NULL_MARK} OR trim(${text}, ${PAD}) = '')`;
 
 /** Text without the spaces around it, and none when that leaves nothing: for a value map. */
 const unpaddedTyped = (text: string) =>
