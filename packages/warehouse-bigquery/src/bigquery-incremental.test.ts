@@ -1,8 +1,6 @@
 import {
   buildProduct,
   defineDataProduct,
-  defineDomain,
-  defineSource,
   digestTable,
   planIncremental,
   type Relation,

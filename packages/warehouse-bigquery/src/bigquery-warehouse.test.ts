@@ -4,8 +4,6 @@ import {
   buildProduct,
   compileChecks,
   defineDataProduct,
-  defineDomain,
-  defineSource,
   inJobScope,
   productLayout,
   type Relation,
