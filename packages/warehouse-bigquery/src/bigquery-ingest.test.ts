@@ -772,7 +772,7 @@ describe('ingesting a Parquet file on BigQuery', () => {
     expect(validation).toContain('SELECT ROW_NUMBER() OVER () AS `__line`');
     const pad = dialect.literal(TEXT_PADDING);
     expect(validation).toContain(
-      `IF(LOWER(TRIM(SAFE_CAST(\`t\`.\`quantity\` AS STRING), ${pad})) = 'null', NULL, IF(TRIM(SAFE_CAST(\`t\`.\`quantity\` AS STRING), ${pad}) = '', NULL, SAFE_CAST(\`t\`.\`quantity\` AS STRING))) AS \`__text_quantity\``,
+      `IF(LOWER(TRIM(SAFE_CAST(\`t\`.\`quantity\` AS STRING), ${pad})) = 'null' OR TRIM(SAFE_CAST(\`t\`.\`quantity\` AS STRING), ${pad}) = '\\\\N', NULL, IF(TRIM(SAFE_CAST(\`t\`.\`quantity\` AS STRING), ${pad}) = '', NULL, SAFE_CAST(\`t\`.\`quantity\` AS STRING))) AS \`__text_quantity\``,
     );
     expect(validation).toContain('TO_JSON_STRING(`t`) AS `__record`');
   });
@@ -1496,7 +1496,7 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     );
     // The contract's own spelling first, then any spelling of one value (the first of case twins).
     const pad = dialect.literal(TEXT_PADDING);
-    const c9 = `IF(LOWER(TRIM(\`t\`.\`c9\`, ${pad})) = 'null', NULL, IF(TRIM(\`t\`.\`c9\`, ${pad}) = '', NULL, \`t\`.\`c9\`))`;
+    const c9 = `IF(LOWER(TRIM(\`t\`.\`c9\`, ${pad})) = 'null' OR TRIM(\`t\`.\`c9\`, ${pad}) = '\\\\N', NULL, IF(TRIM(\`t\`.\`c9\`, ${pad}) = '', NULL, \`t\`.\`c9\`))`;
     expect(create).toContain(
       `CASE WHEN ${c9} IN ('store', 'Store', ' pad ', 'ONLINE') THEN ${c9} ELSE CASE LOWER(TRIM(${c9}, ${pad})) WHEN 'store' THEN 'store' WHEN 'store' THEN 'Store' WHEN 'pad' THEN ' pad ' WHEN 'online' THEN 'ONLINE' ELSE ${c9} END END AS \`__text_channel\``,
     );

@@ -17,9 +17,9 @@ FROM (
     `__text_status` AS `status`
   FROM (
     SELECT `t`.`__line` AS `__line`, `t`.`__reason` AS `__refused`, COALESCE(`t`.`__record`, TO_JSON_STRING(STRUCT(`t`.`c1` AS `order_id`, `t`.`c2` AS `Qty`, `t`.`c3` AS `status`))) AS `__record`,
-    IF(LOWER(TRIM(`t`.`c1`, '   ')) = 'null', NULL, NULLIF(TRIM(`t`.`c1`, '   '), '')) AS `__text_order_id`,
-    IF(LOWER(TRIM(`t`.`c2`, '   ')) = 'null', NULL, IF(TRIM(`t`.`c2`, '   ') = '', NULL, `t`.`c2`)) AS `__text_quantity`,
-    CASE WHEN IF(LOWER(TRIM(`t`.`c3`, '   ')) = 'null', NULL, IF(TRIM(`t`.`c3`, '   ') = '', NULL, `t`.`c3`)) IN ('completed', 'cancelled') THEN IF(LOWER(TRIM(`t`.`c3`, '   ')) = 'null', NULL, IF(TRIM(`t`.`c3`, '   ') = '', NULL, `t`.`c3`)) ELSE CASE LOWER(TRIM(IF(LOWER(TRIM(`t`.`c3`, '   ')) = 'null', NULL, IF(TRIM(`t`.`c3`, '   ') = '', NULL, `t`.`c3`)), '   ')) WHEN 'completed' THEN 'completed' WHEN 'cancelled' THEN 'cancelled' ELSE IF(LOWER(TRIM(`t`.`c3`, '   ')) = 'null', NULL, IF(TRIM(`t`.`c3`, '   ') = '', NULL, `t`.`c3`)) END END AS `__text_status`
+    IF(LOWER(TRIM(`t`.`c1`, '   ')) = 'null' OR TRIM(`t`.`c1`, '   ') = '\\N', NULL, NULLIF(TRIM(`t`.`c1`, '   '), '')) AS `__text_order_id`,
+    IF(LOWER(TRIM(`t`.`c2`, '   ')) = 'null' OR TRIM(`t`.`c2`, '   ') = '\\N', NULL, IF(TRIM(`t`.`c2`, '   ') = '', NULL, `t`.`c2`)) AS `__text_quantity`,
+    CASE WHEN IF(LOWER(TRIM(`t`.`c3`, '   ')) = 'null' OR TRIM(`t`.`c3`, '   ') = '\\N', NULL, IF(TRIM(`t`.`c3`, '   ') = '', NULL, `t`.`c3`)) IN ('completed', 'cancelled') THEN IF(LOWER(TRIM(`t`.`c3`, '   ')) = 'null' OR TRIM(`t`.`c3`, '   ') = '\\N', NULL, IF(TRIM(`t`.`c3`, '   ') = '', NULL, `t`.`c3`)) ELSE CASE LOWER(TRIM(IF(LOWER(TRIM(`t`.`c3`, '   ')) = 'null' OR TRIM(`t`.`c3`, '   ') = '\\N', NULL, IF(TRIM(`t`.`c3`, '   ') = '', NULL, `t`.`c3`)), '   ')) WHEN 'completed' THEN 'completed' WHEN 'cancelled' THEN 'cancelled' ELSE IF(LOWER(TRIM(`t`.`c3`, '   ')) = 'null' OR TRIM(`t`.`c3`, '   ') = '\\N', NULL, IF(TRIM(`t`.`c3`, '   ') = '', NULL, `t`.`c3`)) END END AS `__text_status`
     FROM `retail-mesh-test`.`shop`.`_load_x` AS `t`
   )
 );
