@@ -377,6 +377,24 @@ describe('productHealth', () => {
     // Reverted before the build, or loaded after it (the build never read it): nothing stands.
     expect(seen(reverted(4, 3)).status).toBe('healthy');
     expect(seen(reverted(1.5, 1)).status).toBe('healthy');
+    // Reverted since, then an export loaded after the build reverted too: the first still stands.
+    const first = {
+      batchId: 33,
+      ingestedAt: hoursAgo(3).toISOString(),
+      revertedAt: hoursAgo(1).toISOString(),
+    };
+    const second = {
+      batchId: 34,
+      ingestedAt: hoursAgo(1.5).toISOString(),
+      revertedAt: hoursAgo(0.5).toISOString(),
+    };
+    const both = { ...source('order.orders', 'ingested'), lastReverted: second, reverted: [first, second] };
+    expect(seen(both)).toMatchObject({
+      status: 'stale',
+      reasons: [
+        `order.orders: batch #33 was reverted (${hoursAgo(1).toISOString()}) after this product was built from it: what is published still holds its rows; build it again`,
+      ],
+    });
   });
 
   it('is degraded while the last batch of a source it reads rejected rows, naming the batch', () => {

@@ -189,19 +189,20 @@ export function productHealth(
     }
     // Built from an export reverted since: what is published still holds its rows (the
     // scheduler rebuilds on its schedule; until then the figures are of rows that are gone).
-    const reverted = source.lastReverted;
+    // Any of them: an export reverted since that was loaded after the build does not undo an
+    // earlier one's revert.
     const builtAt =
       seen.lastPublishedStartedAt ?? (lastRun?.status === 'published' ? lastRun.startedAt : null);
-    if (
-      stats &&
-      reverted &&
-      builtAt &&
-      new Date(reverted.ingestedAt) < builtAt &&
-      new Date(reverted.revertedAt) > builtAt
-    ) {
+    const builtFrom = builtAt
+      ? (source.reverted ?? (source.lastReverted ? [source.lastReverted] : [])).filter(
+          (r) => new Date(r.ingestedAt) < builtAt && new Date(r.revertedAt) > builtAt,
+        )
+      : [];
+    const [reverted] = builtFrom;
+    if (stats && reverted) {
       statuses.push('stale');
       reasons.push(
-        `${source.source}: batch #${reverted.batchId} was reverted (${reverted.revertedAt}) after this product was built from it: what is published still holds its rows; build it again`,
+        `${source.source}: ${builtFrom.length === 1 ? `batch #${reverted.batchId} was reverted (${reverted.revertedAt})` : `batches ${builtFrom.map((r) => `#${r.batchId}`).join(', ')} were reverted (the first ${reverted.revertedAt})`} after this product was built from ${builtFrom.length === 1 ? 'it' : 'them'}: what is published still holds ${builtFrom.length === 1 ? 'its' : 'their'} rows; build it again`,
       );
     }
     // Published while the source held rows (its sample, since taken out, or batches since

@@ -147,15 +147,18 @@ describe('sourceStates', () => {
       new Date(at(2).getTime() + 31 * 3_600_000),
     );
     expect(resent?.overdue).toMatch(/^the newest export it holds was loaded 2024-05-02T00:00:00.000Z/);
-    // The export reverted last is named (health compares it with each product's build).
+    // The exports reverted, in the order they were, the last named apart (health compares each
+    // with each product's build).
     const withReverts = [
       batch(1, { ingestedAt: at(1), revertedAt: at(4) }),
       batch(2, { ingestedAt: at(2), revertedAt: at(3) }),
       batch(3, { ingestedAt: at(3) }),
     ];
+    const last = { batchId: 1, ingestedAt: at(1).toISOString(), revertedAt: at(4).toISOString() };
     expect(sourceStates([daily], withReverts, at(5))[0]).toMatchObject({
       batches: 1,
-      lastReverted: { batchId: 1, ingestedAt: at(1).toISOString(), revertedAt: at(4).toISOString() },
+      lastReverted: last,
+      reverted: [{ batchId: 2, ingestedAt: at(2).toISOString(), revertedAt: at(3).toISOString() }, last],
     });
     expect(sourceStates([daily], batches, at(5))[0]?.lastReverted).toBeUndefined();
     // Without an expectation, or with sample rows only (no system delivers them), nothing is late.

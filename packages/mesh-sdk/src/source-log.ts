@@ -123,11 +123,20 @@ export interface SourceState {
    * Its export reverted last, where the batches given include reverted ones (health): a product
    * built from it before the revert still publishes its rows.
    */
-  readonly lastReverted?: {
-    readonly batchId: number;
-    readonly ingestedAt: string;
-    readonly revertedAt: string;
-  };
+  readonly lastReverted?: RevertedBatch;
+  /**
+   * Every export of it reverted, in the order they were reverted (`lastReverted` last): a
+   * product built from any of them before its revert still publishes its rows, whatever was
+   * reverted after.
+   */
+  readonly reverted?: readonly RevertedBatch[];
+}
+
+/** An export taken out of a source's log by `mesh ingest --revert`. */
+export interface RevertedBatch {
+  readonly batchId: number;
+  readonly ingestedAt: string;
+  readonly revertedAt: string;
 }
 
 /** How many earlier batches a batch's size is compared with, and how many it needs. */
@@ -225,20 +234,18 @@ export function sourceStates(
     const reverted = batches
       .filter((b) => b.source === source.id && b.kind === 'ingest' && b.revertedAt)
       .sort((a, b) => a.revertedAt!.getTime() - b.revertedAt!.getTime())
-      .at(-1);
+      .map(
+        (b): RevertedBatch => ({
+          batchId: b.batchId,
+          ingestedAt: b.ingestedAt.toISOString(),
+          revertedAt: b.revertedAt!.toISOString(),
+        }),
+      );
     return {
       source: source.id,
       content,
       ...(source.optional ? { optional: true } : {}),
-      ...(reverted
-        ? {
-            lastReverted: {
-              batchId: reverted.batchId,
-              ingestedAt: reverted.ingestedAt.toISOString(),
-              revertedAt: reverted.revertedAt!.toISOString(),
-            },
-          }
-        : {}),
+      ...(reverted.length ? { lastReverted: reverted.at(-1)!, reverted } : {}),
       ...(firstExport ? { firstExportAt: firstExport.ingestedAt.toISOString() } : {}),
       ...(overdue ? { overdue } : {}),
       ...(clockAhead ? { clockAhead } : {}),
