@@ -290,6 +290,26 @@ describe('productHealth', () => {
     expect(never.reasons).toEqual(['not published']);
   });
 
+  it('is stale while a required source it reads holds no rows, its exports headers alone', () => {
+    const empty = { ...source('product.stock_levels', 'ingested'), batches: 1, rows: 0 };
+    expect(
+      productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources: [empty] }, now),
+    ).toMatchObject({
+      status: 'stale',
+      reasons: [
+        'product.stock_levels holds no rows: its export loaded none, so what is published is built from nothing; load an export that holds rows and build again',
+      ],
+    });
+    // An optional source may hold none.
+    expect(
+      productHealth(
+        orders,
+        { stats: stats(hoursAgo(1)), lastRun: run(), sources: [{ ...empty, optional: true }] },
+        now,
+      ).status,
+    ).toBe('healthy');
+  });
+
   it('is stale when written before its source held real exports: it holds the sample', () => {
     const real = { ...source('store.stores', 'ingested'), firstExportAt: hoursAgo(0.5).toISOString() };
     const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources: [real] }, now);

@@ -213,6 +213,14 @@ export function productHealth(
         `${source.source} holds no rows now (its sample taken out, or its batches reverted): what is published was built from rows that are gone; load it and build again`,
       );
     }
+    // Its exports held no row (a header alone): every figure built on it is zero or missing,
+    // which is no measurement of anything.
+    if (stats && source.content === 'ingested' && source.rows === 0 && !source.optional) {
+      statuses.push('stale');
+      reasons.push(
+        `${source.source} holds no rows: its ${source.batches === 1 ? 'export' : `${source.batches} exports`} loaded none, so what is published is built from nothing; load an export that holds rows and build again`,
+      );
+    }
     // Written before its source held any export: its rows come from the sample, which the
     // first export took out. Real now, by the source's account; synthetic, by the table's.
     // Unless a build that started since found them equal to what the export gives (an

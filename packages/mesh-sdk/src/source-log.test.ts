@@ -68,9 +68,11 @@ describe('volumeFlag', () => {
     expect(volumeFlag(1, [10_000, 10_000])).toBeUndefined();
   });
 
-  it('flags a batch of no rows after one that held rows, however short the history', () => {
+  it('flags a batch of no rows after one that held rows, or where none did, however short the history', () => {
     expect(volumeFlag(0, [2_000])).toBe('loaded no rows, where the batch before held rows');
-    expect(volumeFlag(0, [])).toBeUndefined();
+    // A first export of a header alone, and another after it.
+    expect(volumeFlag(0, [])).toBe('loaded no rows, and no export before it held any');
+    expect(volumeFlag(0, [0])).toBe('loaded no rows, and no export before it held any');
   });
 
   it.each([34, 100, 300])('says nothing of %d rows next to a median of 100 (within 3x)', (loaded) => {

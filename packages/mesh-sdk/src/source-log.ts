@@ -153,11 +153,14 @@ const FLAG_FACTOR = 3;
  */
 export function volumeFlag(loaded: number, previous: readonly number[]): string | undefined {
   const window = previous.slice(-FLAG_WINDOW);
-  // No row where an earlier batch held some needs no history to be told.
+  // No row where an earlier batch held some needs no history to be told; nor does a first
+  // export with none (a header alone: an export that failed upstream, most likely).
   if (window.length < FLAG_MIN_HISTORY)
     return loaded === 0 && window.some((n) => n > 0)
       ? 'loaded no rows, where the batch before held rows'
-      : undefined;
+      : loaded === 0 && window.every((n) => n === 0)
+        ? 'loaded no rows, and no export before it held any'
+        : undefined;
   const sorted = [...window].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
