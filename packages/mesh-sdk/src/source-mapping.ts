@@ -743,6 +743,12 @@ export const INGEST_DECIMAL_COMMA_FILE_REFUSALS: ReadonlyArray<readonly [pattern
  * zone is more than 14 hours from UTC. Each entry: a pattern and what follows the value.
  */
 export const INGEST_TIMESTAMP_REFUSALS: ReadonlyArray<readonly [pattern: string, words: string]> = [
+  // A clock reading past the clock's (a leap second, 24:00): before the abbreviations, which
+  // would take its Z for one.
+  [
+    `\\s*${DATE_TEXT}[T ](?:[0-9]{1,2}:[6-9][0-9]|(?:2[4-9]|[3-9][0-9]):[0-9]{2}|[0-9]{1,2}:[0-9]{2}:[6-9][0-9]).*`,
+    ' has an hour, minute or second past the clock (a leap second, 23:59:60, or 24:00): write a time from 00:00:00 to 23:59:59',
+  ],
   // Before the abbreviations, which these would read as: a 12-hour clock, UTC or Z in lower
   // case, an offset a space away from its time.
   [
@@ -810,10 +816,12 @@ const ZONE_NAME_TEXT = '[A-Za-z]+(?:/[A-Za-z0-9_+-]+)+';
 export const INGEST_ZONED_TIME = {
   local: `\\s*(${LOCAL_TEXT})\\s*${ZONE_NAME_TEXT}\\s*`,
   zone: `\\s*${LOCAL_TEXT}\\s*(${ZONE_NAME_TEXT})\\s*`,
+  // No offset is given as an example: the zone's own are not known here, and another zone's
+  // (London's) followed by the letter would load the time hours off.
   skipped:
-    ' is a local time its zone skips (its clocks go forward then): write the time with its offset (+01:00) instead of the zone name',
+    ' is a local time its zone skips (its clocks go forward then): write the time with its UTC offset instead of the zone name',
   repeated:
-    ' is a local time its zone shows twice (its clocks go back then), so which of two instants is unknown: write the time with its offset (+01:00 or +00:00) instead of the zone name',
+    " is a local time its zone shows twice (its clocks go back then), so which of two instants is unknown: write the time with its UTC offset instead of the zone name (the zone's offset before the change for the first, after it for the second)",
 } as const;
 
 /**

@@ -1169,7 +1169,10 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     [{ day: '0001-02-29' }, 'day: "0001-02-29" is not a valid date'],
     [{ at: 'epoch' }, 'at: "epoch" is not a valid timestamp'],
     [{ at: '10000-01-01 00:00:00' }, 'at: "10000-01-01 00:00:00" is not a valid timestamp'],
-    [{ at: '9999-12-31 25:00:00-02:00' }, 'at: "9999-12-31 25:00:00-02:00" is not a valid timestamp'],
+    [
+      { at: '9999-12-31 25:00:00-02:00' },
+      'at: "9999-12-31 25:00:00-02:00" has an hour, minute or second past the clock (a leap second, 23:59:60, or 24:00): write a time from 00:00:00 to 23:59:59',
+    ],
     // Years 1 to 9999: year 0, and a valid local time an offset carries past either end in UTC.
     [
       { day: '0000-02-29' },

@@ -1054,9 +1054,11 @@ describe('ingesting files into a source', () => {
         'W8,store,1,"3,000",2026-02-01 10:00:00,',
         'W9,store,1,1.250,2026-02-01 10:00:00,',
         'W10,store,1,2.0,2026-02-01 10:00:00,',
+        // A leap second, with its Z: no zone abbreviation.
+        'W11,store,1,1,2026-12-31T23:59:60Z,',
       ].join('\n'),
     );
-    expect(await ingest(path)).toMatchObject({ loaded: 2, rejected: 8 });
+    expect(await ingest(path)).toMatchObject({ loaded: 2, rejected: 9 });
     expect(await warehouse.query('SELECT line, reason FROM shop.raw_orders_rejects ORDER BY line')).toEqual([
       {
         line: 2,
@@ -1093,6 +1095,11 @@ describe('ingesting files into a source', () => {
         line: 10,
         reason:
           'items: "1.250" has a dot before three digits, a thousands separator (1.000 for 1000) or a decimal point (for 1): export integers without separators',
+      },
+      {
+        line: 12,
+        reason:
+          'ordered_at: "2026-12-31T23:59:60Z" has an hour, minute or second past the clock (a leap second, 23:59:60, or 24:00): write a time from 00:00:00 to 23:59:59',
       },
     ]);
     // 2.0 is two (pandas writes integers with gaps so).
