@@ -108,7 +108,7 @@ describe('readQuery', () => {
         counted_on: null,
         active: undefined,
       },
-      limit: 10.7,
+      limit: 10,
     });
     expect(columns.map((c) => c.name)).toEqual(['product_id', 'stock']);
     expect(text).toBe(
@@ -117,10 +117,72 @@ describe('readQuery', () => {
     );
   });
 
-  it('matches nothing for an empty list and clamps a negative limit', () => {
+  it('matches nothing for an empty list', () => {
     expect(
-      readQuery(inventory, warehouse, { where: { status: [] }, columns: ['stock'], limit: -3 }).text,
+      readQuery(inventory, warehouse, { where: { status: [] }, columns: ['stock'], limit: 0 }).text,
     ).toBe('SELECT "stock" FROM "product"."product_inventory" WHERE FALSE LIMIT 0');
+  });
+
+  it.each([
+    ['limit', { limit: -3 }],
+    ['limit', { limit: 10.7 }],
+    ['limit', { limit: Number.NaN }],
+    ['limit', { limit: '5 OFFSET 3' }],
+    ['chunkSize', { chunkSize: 1.5 }],
+    ['chunkSize', { chunkSize: 0 }],
+    ['columns', { columns: [] }],
+    ['where', { where: 'x' }],
+    ['where', { where: ['stock'] }],
+  ])('refuses a %s it cannot mean, naming it: %j', (option, options) => {
+    expect(() => readQuery(inventory, warehouse, options as never)).toThrow(
+      expect.objectContaining({
+        kind: 'usage',
+        code: 'invalid-option',
+        subject: { domain: 'product', product: 'product_inventory', option },
+      }),
+    );
+  });
+
+  it('refuses a filter value no row of its column could hold, rather than cast it to one', () => {
+    const refused = (where: Record<string, unknown>, column: string, words: RegExp) =>
+      expect(() => readQuery(inventory, warehouse, { where } as never)).toThrow(
+        expect.objectContaining({
+          code: 'invalid-value',
+          subject: { domain: 'product', product: 'product_inventory', column },
+          message: expect.stringMatching(words),
+        }),
+      );
+    // 2.5 was cast to an integer, and found the rows of 2.
+    refused({ stock: 2.5 }, 'stock', /holds whole numbers/);
+    refused({ stock: [1, Number.NaN] }, 'stock', /holds whole numbers/);
+    refused({ value: 96.66000000049 }, 'value', /keeps 9 places/);
+    refused({ value: Number.POSITIVE_INFINITY }, 'value', /finite number/);
+    refused({ value: '96,66' }, 'value', /no decimal/);
+    refused({ counted_on: '2025-02-30' }, 'counted_on', /no day of the calendar/);
+    // A Date's day depends on the zone it is read in.
+    refused({ counted_on: new Date(2025, 10, 1) }, 'counted_on', /give the day as 'YYYY-MM-DD'/);
+    refused({ updated_at: 'yesterday' }, 'updated_at', /no time/);
+  });
+
+  it('filters a time written with an offset as the instant it names, and a decimal by its exact text', () => {
+    // DuckDB's cast to TIMESTAMP drops an offset: +01:00 found the row of an hour later.
+    expect(
+      readQuery(inventory, warehouse, {
+        columns: ['stock'],
+        where: {
+          updated_at: ['2025-11-01T20:49:56+01:00', '2025-11-01 14:49:56.123456-0500', '2025-11-01 19:49'],
+        },
+        limit: 1,
+      }).text,
+    ).toBe(
+      `SELECT "stock" FROM "product"."product_inventory" WHERE "updated_at" IN (CAST('2025-11-01 19:49:56' AS TIMESTAMP), ` +
+        `CAST('2025-11-01 19:49:56.123456' AS TIMESTAMP), CAST('2025-11-01 19:49:00' AS TIMESTAMP)) LIMIT 1`,
+    );
+    expect(
+      readQuery(inventory, warehouse, { columns: ['stock'], where: { value: '96.660000000' } }).text,
+    ).toBe(
+      `SELECT "stock" FROM "product"."product_inventory" WHERE "value" = CAST('96.660000000' AS DECIMAL)`,
+    );
   });
 
   it.each([
@@ -249,6 +311,19 @@ describe('toSchemaValue', () => {
     expect(() => toSchemaValue(column('integer'), -9007199254740993n)).toThrow(
       /^c holds -9007199254740993, beyond/,
     );
+  });
+
+  it('refuses a decimal past 2^53, whose whole part a JS number does not hold exactly', () => {
+    expect(toSchemaValue(column('decimal'), 4503599627370495.5)).toBe(4503599627370495.5);
+    expect(toSchemaValue(column('decimal'), 96.66)).toBe(96.66);
+    expect(() => toSchemaValue(column('decimal'), '12345678901234567.123456789')).toThrow(
+      expect.objectContaining({ code: 'unsafe-decimal', subject: { column: 'c' } }),
+    );
+    expect(() => toSchemaValue(column('decimal'), '-99999999999999999999.999999999')).toThrow(
+      /^c holds -9999/,
+    );
+    // A floating-point number promises no exactness.
+    expect(toSchemaValue(column('number'), 1e20)).toBe(1e20);
   });
 
   it('turns missing values into null', () => {

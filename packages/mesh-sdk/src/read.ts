@@ -3,7 +3,7 @@ import type { DataProduct } from './data-product.js';
 import { BuildError, UsageError } from './errors.js';
 import { columnsOf, explainFailedRead } from './published-columns.js';
 import { majorOf, previousMajorTable, type TableRef } from './relation.js';
-import { columnLiteral, renderSql, type SqlFragment, sql } from './sql.js';
+import { columnLiteral, renderSql, type SqlFragment, type SqlValue, sql } from './sql.js';
 import type { SqlRow, Warehouse } from './warehouse.js';
 
 /** Filters, projection and paging of a typed read. */
@@ -24,6 +24,7 @@ export function readQuery(
   /** The table read: the product's own, or the view that keeps its previous major published. */
   from: TableRef = product.table,
 ): { text: string; columns: ColumnSpec[] } {
+  checkReadOptions(product, options);
   const byName = new Map(product.columns.map((c) => [c.name, c]));
   // Each column once: a row has one property per name.
   const names = [...new Set(options.columns ?? product.columns.map((c) => c.name))];
@@ -55,13 +56,13 @@ export function readQuery(
     // the rest by equality.
     const id = sql.id(name);
     const instant = (v: unknown): v is Date | string => column.type === 'timestamp' && isReadInstant(v);
-    const equal = values.filter((v) => v !== null && !instant(v));
+    const equal = values
+      .filter((v) => v !== null && !instant(v))
+      .map((v) => filterLiteral(product, column, v));
     const alternatives = [
       ...(values.includes(null) ? [sql`${id} IS NULL`] : []),
-      ...(equal.length === 1 ? [sql`${id} = ${columnLiteral(column, equal[0], product.name)}`] : []),
-      ...(equal.length > 1
-        ? [sql`${id} IN (${sql.join(equal.map((v) => columnLiteral(column, v, product.name)))})`]
-        : []),
+      ...(equal.length === 1 ? [sql`${id} = ${equal[0]!}`] : []),
+      ...(equal.length > 1 ? [sql`${id} IN (${sql.join(equal)})`] : []),
       ...values.filter(instant).map((v) => instantSpan(name, v, column, product)),
     ];
     filters.push(
@@ -73,13 +74,130 @@ export function readQuery(
     );
   }
   const where = filters.length ? sql` WHERE ${sql.join(filters, ' AND ')}` : sql``;
-  const limit =
-    options.limit !== undefined
-      ? sql` LIMIT ${sql.raw(String(Math.max(0, Math.floor(options.limit))))}`
-      : sql``;
+  const limit = options.limit !== undefined ? sql` LIMIT ${sql.raw(String(options.limit))}` : sql``;
   const table = sql.raw(warehouse.dialect.tableName(from));
   const query = sql`SELECT ${sql.join(wanted.map((c) => sql.id(c.name)))} FROM ${table}${where}${limit}`;
   return { text: renderSql(query, warehouse.dialect), columns: wanted };
+}
+
+/**
+ * Refuses options a read cannot mean (`where` that is no object of columns, no column, a limit or
+ * a chunk size that is no count): rendered, they would be an engine's error, or a chunk size
+ * that is not a whole number would hold the whole result in memory.
+ */
+function checkReadOptions(product: DataProduct, options: ReadOptions<Record<string, unknown>, string>): void {
+  const refuse = (option: string, message: string) => {
+    throw new UsageError('invalid-option', `${product.id}: ${message}`, {
+      domain: product.domain.name,
+      product: product.name,
+      option,
+    });
+  };
+  const { where, columns, limit, chunkSize } = options as Record<string, unknown>;
+  if (where !== undefined && (where === null || typeof where !== 'object' || Array.isArray(where)))
+    refuse(
+      'where',
+      `where is ${JSON.stringify(where)}: give an object of column names and values ({ status: 'completed' }).`,
+    );
+  if (columns !== undefined && (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')))
+    refuse('columns', `columns is ${JSON.stringify(columns)}: give an array of column names.`);
+  if (Array.isArray(columns) && columns.length === 0)
+    refuse('columns', 'columns is empty: name at least one column, or leave it out to read them all.');
+  if (limit !== undefined && !(typeof limit === 'number' && Number.isInteger(limit) && limit >= 0))
+    refuse(
+      'limit',
+      `limit is ${JSON.stringify(limit) ?? String(limit)}: give a whole number of rows, 0 or more.`,
+    );
+  if (
+    chunkSize !== undefined &&
+    !(typeof chunkSize === 'number' && Number.isInteger(chunkSize) && chunkSize >= 1)
+  )
+    refuse(
+      'chunkSize',
+      `chunkSize is ${JSON.stringify(chunkSize) ?? String(chunkSize)}: give a whole number of rows, 1 or more.`,
+    );
+}
+
+/** `YYYY-MM-DD HH:MM[:SS][.f…]`, then Z or an offset (±hh, ±hhmm, ±hh:mm) or nothing (UTC). */
+const TIMESTAMP_TEXT =
+  /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d{1,9})?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+/** A decimal's exact text: at most the 9 places a decimal column keeps. */
+const DECIMAL_TEXT = /^[+-]?\d+(\.\d{1,9})?$/;
+
+/**
+ * A filter's value as a literal of its column, or a refusal naming the column where no row could
+ * hold it and equality would find none, or another (a fraction against an integer column was
+ * cast to the integer: 2.5 found the rows of 2): a number that is no integer, not finite, or
+ * with more places than a decimal keeps; a day that is no day, or given as a Date (an instant,
+ * whose day depends on the zone); a time whose text the warehouse would read otherwise (an
+ * offset, which a cast to TIMESTAMP drops: +01:00 found the row of an hour later).
+ */
+function filterLiteral(product: DataProduct, column: ColumnSpec, value: unknown): SqlFragment {
+  const refuse = (why: string) => {
+    throw new UsageError(
+      'invalid-value',
+      `${product.id}: the filter on ${column.name} (${column.type}) is ${value instanceof Date ? `the Date ${value.toISOString()}` : (JSON.stringify(value) ?? String(value))}, ${why}.`,
+      { domain: product.domain.name, product: product.name, column: column.name },
+    );
+  };
+  switch (column.type) {
+    case 'integer':
+      if (typeof value === 'number' && !Number.isInteger(value))
+        refuse('which no row holds: an integer column holds whole numbers');
+      break;
+    case 'number':
+      if (typeof value === 'number' && !Number.isFinite(value))
+        refuse('which no row holds: give a finite number');
+      break;
+    case 'decimal':
+      if (typeof value === 'number') {
+        if (!Number.isFinite(value)) refuse('which no row holds: give a finite number');
+        if (Number(value.toFixed(9)) !== value)
+          refuse('which no row holds: a decimal column keeps 9 places after the point');
+      } else if (typeof value === 'string') {
+        if (!DECIMAL_TEXT.test(value.trim()))
+          refuse("which is no decimal: give a number, or its text ('96.66')");
+        // Exact text: no double in between.
+        return sql.cast(value.trim() as SqlValue, 'decimal');
+      }
+      break;
+    case 'date': {
+      if (value instanceof Date)
+        refuse("a Date, which is an instant whose day depends on the zone: give the day as 'YYYY-MM-DD'");
+      if (typeof value === 'string') {
+        const day = value.trim();
+        const parsed = /^\d{4}-\d{2}-\d{2}$/.test(day) ? new Date(`${day}T00:00:00Z`) : undefined;
+        if (!parsed || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day)
+          refuse("which is no day of the calendar: give it as 'YYYY-MM-DD'");
+        return sql.cast(day as SqlValue, 'date');
+      }
+      break;
+    }
+    case 'timestamp': {
+      if (typeof value !== 'string') break;
+      const m = TIMESTAMP_TEXT.exec(value.trim());
+      if (!m) refuse("which is no time: give a Date, or ISO 8601 text ('2026-11-30T10:00:00Z')");
+      const [, day, time, fraction = '', zone] = m!;
+      const seconds = time!.length === 5 ? `${time}:00` : time!;
+      const offset =
+        !zone || /^z$/i.test(zone)
+          ? 'Z'
+          : zone.length === 3
+            ? `${zone}:00`
+            : zone.includes(':')
+              ? zone
+              : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+      const ms = Date.parse(`${day}T${seconds}${offset}`);
+      if (Number.isNaN(ms))
+        refuse("which is no time: give a Date, or ISO 8601 text ('2026-11-30T10:00:00Z')");
+      // The instant in UTC, as the warehouse holds it, with the text's own fraction.
+      return sql.cast(
+        `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}${fraction}` as SqlValue,
+        'timestamp',
+      );
+    }
+  }
+  return columnLiteral(column, value, product.name);
 }
 
 /** An ISO instant as a read hands out a timestamp column declared as text (`toISOString`). */
@@ -152,8 +270,23 @@ export function schemaConverter(column: ColumnSpec, product?: DataProduct): (val
         );
       };
     case 'number':
-    case 'decimal':
       return (value) => (typeof value === 'number' ? value : value == null ? null : Number(value));
+    case 'decimal': {
+      // A decimal is an exact figure: past 2^53 a JS number holds not even its whole part (an
+      // amount 12345678901234567.12 read as ...568), as for integers (`unsafe-integer`).
+      const unsafe = (value: unknown) => {
+        const owner = product ? `${product.id}.` : '';
+        throw new UsageError(
+          'unsafe-decimal',
+          `${owner}${column.name} holds ${String(value)}, beyond what a JS number holds exactly (±${Number.MAX_SAFE_INTEGER}): a typed read would round it. Read the column with warehouse.query and a CAST to text.`,
+          { ...(product && { domain: product.domain.name, product: product.name }), column: column.name },
+        );
+      };
+      return (value) => {
+        const n = typeof value === 'number' ? value : value == null ? null : Number(value);
+        return n !== null && (n >= 2 ** 53 || n <= -(2 ** 53)) ? unsafe(value) : n;
+      };
+    }
     case 'timestamp': {
       const toDate = (value: unknown) => (value instanceof Date ? value : new Date(String(value)));
       return column.asString

@@ -401,6 +401,53 @@ describe('duckdb warehouse', () => {
     }
   });
 
+  it('finds a time written with an offset as the instant it names, and refuses a fraction of an integer', async () => {
+    const domain = defineDomain({
+      name: 'shop',
+      description: 'Shop.',
+      owner: { team: 'shop-data', email: 'shop@retail.example' },
+    });
+    const sales = defineDataProduct({
+      domain,
+      name: 'shop_sales',
+      version: '1.0.0',
+      description: 'Sales.',
+      tier: 'gold',
+      refresh: 'daily',
+      access: 'public',
+      schema: z.object({
+        sale_id: z.string().describe('Sale').meta({ key: true }),
+        items: z.int().describe('Items'),
+        sold_at: z.date().describe('When'),
+      }),
+      inputs: {},
+      transform: () =>
+        sql`SELECT 'S1' AS sale_id, 2 AS items, TIMESTAMP '2025-11-01 19:49:56' AS sold_at UNION ALL SELECT 'S2', 3, TIMESTAMP '2025-11-01 20:49:56'`,
+    });
+    const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    const ids = async (where: Record<string, unknown>) => {
+      const found: unknown[] = [];
+      for await (const row of sales.read(warehouse, { where, columns: ['sale_id'] } as never))
+        found.push((row as { sale_id: string }).sale_id);
+      return found;
+    };
+    try {
+      expect((await buildProduct(warehouse, sales, { runId: 'r1' })).status).toBe('published');
+      // The same instant three ways; the +01:00 text found S2 (the engine's cast drops offsets).
+      expect(await ids({ sold_at: '2025-11-01T19:49:56Z' })).toEqual(['S1']);
+      expect(await ids({ sold_at: '2025-11-01T20:49:56+01:00' })).toEqual(['S1']);
+      expect(await ids({ sold_at: '2025-11-01 14:49:56-05:00' })).toEqual(['S1']);
+      expect(await ids({ items: 3 })).toEqual(['S2']);
+      // 2.5 was cast to an integer and found the sales of 2 (or 3).
+      await expect(ids({ items: 2.5 })).rejects.toMatchObject({
+        code: 'invalid-value',
+        subject: { column: 'items' },
+      });
+    } finally {
+      await warehouse.close();
+    }
+  });
+
   it('never downloads extensions', async () => {
     const warehouse = await createDuckDbWarehouse({ path: ':memory:' });
     const [row] = await warehouse.query("SELECT current_setting('autoinstall_known_extensions') AS v");
