@@ -37,7 +37,7 @@ import {
   withInputBytes,
   withPublishedRows,
 } from './incremental.js';
-import { explainFailedRead } from './published-columns.js';
+import { columnsOf, explainFailedRead, missingColumns } from './published-columns.js';
 import type { Relation, TableRef } from './relation.js';
 import type { Source } from './source.js';
 import type { BatchRecord } from './source-log.js';
@@ -786,6 +786,18 @@ export async function testProduct(
         subjectOf(product),
       );
     }
+    // Every column of the contract, not only those the checks name: a table lacking one passed
+    // its checks, and every read of it failed (asked of the catalog: a dry run on BigQuery).
+    const present = await columnsOf(warehouse, product.table);
+    const lacking =
+      present &&
+      (await missingColumns(
+        product,
+        warehouse,
+        present,
+        product.columns.map((c) => c.name),
+      ));
+    if (lacking) throw lacking;
     checks = await runChecks(warehouse, product, (r: Relation) => r.table);
     const blocking = checks.outcomes.filter((o) => !o.passed && o.severity === 'error');
     if (blocking.length) {

@@ -39,21 +39,35 @@ export async function explainFailedRead(
     }
     const present = await columnsOf(warehouse, product.table);
     if (!present) return error;
-    const missing = [...new Set(wanted)].filter((name) => !present.has(name));
-    if (!missing.length) return error;
-    const published = present.has('_version')
-      ? await warehouse
-          .query(renderSql(sql`SELECT ${sql.id('_version')} AS v FROM ${product} LIMIT 1`, warehouse.dialect))
-          .then((rows) => (rows[0]?.v == null ? undefined : String(rows[0].v)))
-          .catch(() => undefined)
-      : undefined;
-    return new BuildError(
-      'missing-columns',
-      `${product.id} ${product.version} (the contract installed here) has ${missing.length === 1 ? 'column' : 'columns'} ${missing.join(', ')}, which its published table${published ? ` (version ${published})` : ''} lacks: build it with this version, or install the version that published it.`,
-      { ...subject, column: missing[0] },
-      { cause: error },
-    );
+    return (await missingColumns(product, warehouse, present, wanted, error)) ?? error;
   } catch {
     return error;
   }
+}
+
+/**
+ * The `missing-columns` error of a published table whose columns (`present`) lack some of
+ * `wanted`, naming them and the version that published it; undefined when none lacks.
+ */
+export async function missingColumns(
+  product: DataProduct,
+  warehouse: Warehouse,
+  present: ReadonlySet<string>,
+  wanted: readonly string[],
+  cause?: unknown,
+): Promise<BuildError | undefined> {
+  const missing = [...new Set(wanted)].filter((name) => !present.has(name));
+  if (!missing.length) return undefined;
+  const published = present.has('_version')
+    ? await warehouse
+        .query(renderSql(sql`SELECT ${sql.id('_version')} AS v FROM ${product} LIMIT 1`, warehouse.dialect))
+        .then((rows) => (rows[0]?.v == null ? undefined : String(rows[0].v)))
+        .catch(() => undefined)
+    : undefined;
+  return new BuildError(
+    'missing-columns',
+    `${product.id} ${product.version} (the contract installed here) has ${missing.length === 1 ? 'column' : 'columns'} ${missing.join(', ')}, which its published table${published ? ` (version ${published})` : ''} lacks: build it with this version, or install the version that published it.`,
+    { domain: product.domain.name, product: product.name, column: missing[0] },
+    cause === undefined ? undefined : { cause },
+  );
 }

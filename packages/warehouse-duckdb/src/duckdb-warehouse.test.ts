@@ -17,6 +17,7 @@ import {
   renderSql,
   sql,
   stagingLeftovers,
+  testProduct,
   type Warehouse,
   z,
 } from '@retail-mesh/sdk';
@@ -303,6 +304,11 @@ describe('duckdb warehouse', () => {
         subject: { domain: 'shop', product: 'shop_items', column: 'label' },
         message:
           'shop.shop_items 2.0.0 (the contract installed here) has columns label, price, which its published table (version 2.0.0) lacks: build it with this version, or install the version that published it.',
+      });
+      // A test of it fails the same way, though no check names label or price.
+      expect(await testProduct(warehouse, product, { runId: 't1' })).toMatchObject({
+        status: 'test-failed',
+        error: { code: 'missing-columns', subject: { column: 'label' } },
       });
       // Only the columns read are asked for.
       expect(await readAll({ columns: ['id'] })).toEqual([{ id: 1 }]);
