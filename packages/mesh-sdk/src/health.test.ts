@@ -290,6 +290,21 @@ describe('productHealth', () => {
     expect(never.reasons).toEqual(['not published']);
   });
 
+  it('is stale while a product it reads holds other data than when it was built, naming it', () => {
+    const seen = (changedInputs: string[] | undefined) =>
+      productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), changedInputs }, now);
+    expect(seen(['sales.sales_lines'])).toMatchObject({
+      status: 'stale',
+      reasons: [
+        'sales.sales_lines was rebuilt with other data since it was built: what is published is computed from what it held before; build it again (mesh build sales.sales_orders)',
+      ],
+    });
+    expect(seen([]).reasons).toEqual([
+      'the products it reads hold other data than when it was built: what is published is computed from what they held before; build it again (mesh build sales.sales_orders)',
+    ]);
+    expect(seen(undefined).status).toBe('healthy');
+  });
+
   it('is stale while a required source it reads holds no rows, its exports headers alone', () => {
     const empty = { ...source('product.stock_levels', 'ingested'), batches: 1, rows: 0 };
     expect(

@@ -97,6 +97,12 @@ export interface ProductObservation {
   readonly leftovers?: readonly string[];
   /** What its history makes unexpected now: each makes it degraded. */
   readonly anomalies?: readonly Anomaly[];
+  /**
+   * Set when the products it reads hold other data than when the rows it publishes were
+   * computed (their `dataOf` against the `inputProducts` its publishing run recorded): the ids
+   * of those published since it was built (none known where clocks disagree).
+   */
+  readonly changedInputs?: readonly string[];
 }
 
 const worst = (statuses: HealthStatus[]): HealthStatus =>
@@ -273,6 +279,14 @@ export function productHealth(
     statuses.push('degraded');
     reasons.push(
       `holds ${stats.rowCount.toLocaleString('en-US')} rows where its last build published ${built.toLocaleString('en-US')}: written outside a build since (a test checks the rows it finds, not the ones gone); build it again (mesh build ${product.id})`,
+    );
+  }
+  // Computed from what its inputs held before they were rebuilt (`mesh build order` leaves the
+  // products of other domains reading them behind): its figures are of data that is gone.
+  if (stats && seen.changedInputs) {
+    statuses.push('stale');
+    reasons.push(
+      `${seen.changedInputs.length ? `${seen.changedInputs.join(', ')} ${seen.changedInputs.length === 1 ? 'was' : 'were'} rebuilt with other data since it was built` : 'the products it reads hold other data than when it was built'}: what is published is computed from what ${seen.changedInputs.length === 1 ? 'it' : 'they'} held before; build it again (mesh build ${product.id})`,
     );
   }
   // Rows another version published (an older release's build, or a newer one's, sharing the

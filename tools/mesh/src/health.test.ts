@@ -366,6 +366,28 @@ describe('a scheduled build and the clock of the machine that ingested', () => {
     expect((await both()).map((o) => o.unchanged !== undefined)).toEqual([true, true]);
   });
 
+  it('says a product is stale once a product it reads was rebuilt with other data, until it is built again', async () => {
+    await ingest('saturday.csv', ['I1', 'I2']);
+    await buildMesh(warehouse, [shelfItems, shelfCount]);
+    const both = { domains: [shelf], sources: [items], products: [shelfItems, shelfCount] };
+    const countHealth = async () => (await collectHealth(warehouse, both)).domains[0]!.products[1]!;
+    expect((await countHealth()).status).toBe('healthy');
+    // Rebuilt alone, the items with other rows (mesh build of their domain only); the count is
+    // of the rows before. Rebuilt with the same rows, nothing is said.
+    await buildMesh(warehouse, [shelfItems], { skipUnchanged: true });
+    expect((await countHealth()).status).toBe('healthy');
+    await ingest('sunday.csv', ['I1', 'I2', 'I3']);
+    await buildMesh(warehouse, [shelfItems]);
+    expect(await countHealth()).toMatchObject({
+      status: 'stale',
+      reasons: [
+        'shelf.shelf_items was rebuilt with other data since it was built: what is published is computed from what it held before; build it again (mesh build shelf.shelf_count)',
+      ],
+    });
+    await buildMesh(warehouse, [shelfCount]);
+    expect((await countHealth()).status).toBe('healthy');
+  });
+
   it('leaves products as they are after a passing test, and rebuilds what reads one whose rows changed before it', async () => {
     await ingest('friday-morning.csv', ['I1', 'I2', 'I3', 'I4']);
     await buildMesh(warehouse, [shelfItems, shelfCount]);

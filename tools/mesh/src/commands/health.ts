@@ -1,11 +1,14 @@
 import {
   ANOMALY_DEFAULTS,
   type AnomalyOptions,
+  type DataProduct,
+  dataOf,
   describeLeftover,
   detectAnomalies,
   durationSeconds,
   formatSeconds,
   type HealthSnapshot,
+  inputProductsOf,
   type MeshDefinition,
   type MeshHealth,
   meshHealth,
@@ -19,6 +22,7 @@ import {
   statsOfTables,
   UsageError,
   upgradeSources,
+  upstreamProducts,
   type Warehouse,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
@@ -64,6 +68,25 @@ export async function collectHealth(
     loggedRows: state.content === 'empty' ? null : (tables[logsAt + i]?.rowCount ?? null),
   }));
   const leftovers = await stagingLeftovers(warehouse, mesh.products);
+  // What each product's table holds, as a fingerprint of the run that published it (dataOf):
+  // a reader whose publishing run recorded other data of its inputs was built before them.
+  const dataNow = (p: DataProduct) => {
+    const published = runs.get(p.id)?.lastPublished;
+    return published && dataOf(p, { ...published, status: 'published' }, warehouse.dialect);
+  };
+  const changedInputs = (product: DataProduct): string[] | undefined => {
+    const recorded = runs.get(product.id)?.lastPublished?.inputProducts;
+    if (recorded === undefined) return undefined;
+    const current = inputProductsOf(product, dataNow);
+    if (current === undefined || current === recorded) return undefined;
+    const builtAt = runs.get(product.id)?.lastPublishedStartedAt;
+    return upstreamProducts(product)
+      .filter((input) => {
+        const at = runs.get(input.id)?.lastPublishedAt;
+        return builtAt && at && at > builtAt;
+      })
+      .map((input) => input.id);
+  };
   const products = [];
   for (const [i, product] of mesh.products.entries()) {
     const stats = tables[mesh.sources.length + i];
@@ -102,6 +125,7 @@ export async function collectHealth(
           sources: sources.filter((s) => reads.has(s.source)),
           leftovers: leftovers.filter((l) => l.product === product).map(describeLeftover),
           anomalies,
+          changedInputs: changedInputs(product),
         },
         now,
       ),
