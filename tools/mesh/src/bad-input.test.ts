@@ -378,6 +378,8 @@ const cases: Case[] = [
     code: 2,
     error: 'bad-arguments',
     message: /--scale must be a positive number, not big/,
+    // The command and the option, as the README promises for a bad command line.
+    subject: { command: 'seed', option: '--scale' },
   },
   {
     name: 'a negative scale',

@@ -24,23 +24,23 @@ export const MAIN_HELP = `mesh: build, test and observe the retail-mesh data pro
 Usage: mesh <command> [options]
 
 Commands:
-  up       seed sample data if absent, build every product in dependency order, report health
-  seed     generate deterministic sample data for every source (inside DuckDB)
-  ingest   load CSV or Parquet exports into a source as batches; list, revert, rejects
-  sources  every source's key, sync mode and columns: what an export must map onto
-  build    build products (all, or the domains/products named) and publish those whose checks pass
-  test     check governance policies and run every product's checks on its published table
-  health   report the health of every product, domain and the mesh
-  cost     chargeback per domain: storage, compute and a share of the platform
-  lineage  the graph of sources and products across domains, as text, JSON or Mermaid
-  doctor   repair what interrupted work left (staging tables, sources out of step with their log)
-  new      scaffold a domain package (listed in mesh.yaml) or a product in one
-  plan     write the BigQuery infrastructure as Terraform JSON
-  contract export every product's contract (ODCS v3.1.0, JSON Schema), or diff them with a release
-  catalog  write the catalog portal as static files: search, product pages, lineage, trends
-  serve    hold the warehouse and build on schedule: portal, /metrics, /health.json; --once
-  schedule when the scheduler builds each product next
-  runs     the run log: every build and test, with status, time and rows
+  up        seed sample data if absent, build every product in dependency order, report health
+  seed      generate deterministic sample data for every source (inside DuckDB)
+  ingest    load CSV or Parquet exports into a source as batches; list, revert, rejects
+  sources   every source's key, sync mode and columns: what an export must map onto
+  build     build products (all, or the domains/products named) and publish those whose checks pass
+  test      check governance policies and run every product's checks on its published table
+  health    report the health of every product, domain and the mesh
+  cost      chargeback per domain: storage, compute and a share of the platform
+  lineage   the graph of sources and products across domains, as text, JSON or Mermaid
+  doctor    repair what interrupted work left (staging tables, sources out of step with their log)
+  new       scaffold a domain package (listed in mesh.yaml) or a product in one
+  plan      write the BigQuery infrastructure as Terraform JSON
+  contract  export every product's contract (ODCS v3.1.0, JSON Schema), or diff them with a release
+  catalog   write the catalog portal as static files: search, product pages, lineage, trends
+  serve     hold the warehouse and build on schedule: portal, /metrics, /health.json; --once
+  schedule  when the scheduler builds each product next
+  runs      the run log: every build and test, with status, time and rows
 
 Run \`mesh <command> --help\` or \`mesh help <command>\` for a command's options. Global options
 may come before the command as well as after it (\`mesh --json health\`).
@@ -193,11 +193,12 @@ Finds what interrupted work left in the warehouse, and repairs it:
     new one. mesh health reports such tables; a build of a product removes its own first.
   - sources whose current rows disagree with their log (a key held twice, keys missing or
     extra), as a crash the database did not recover from cleanly can leave them: rebuilt
-    from the log. Build the products that read them again afterwards. This reads every
-    source's current rows and log: seconds on a large warehouse.
+    from the log; then the products built from them are rebuilt whole (--full-refresh),
+    exit 1 if one could not be. This reads every source's current rows and log: seconds on
+    a large warehouse.
 
 Options:
-  --dry-run     list them, repair nothing
+  --dry-run     list them, repair and rebuild nothing
 
 ${GLOBAL}`,
   lineage: `Usage: mesh lineage [--json | --mermaid] [--out <dir>]

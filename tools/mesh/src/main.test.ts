@@ -214,6 +214,17 @@ describe('mesh CLI', () => {
     const r = await mesh('build', '--db', db, '--json', 'nope');
     expect(r.code).toBe(2);
     expect(r.json().error).toMatchObject({ code: 'unknown-product', subject: { product: 'nope' } });
+    // No command: an error a machine reads, not the help, and nothing else on stdout.
+    const none = await mesh('--json');
+    expect(none.code).toBe(2);
+    expect(none.json().error).toMatchObject({
+      code: 'bad-arguments',
+      message: expect.stringMatching(/needs a command/),
+    });
+    // A bad value names its command and option.
+    const value = await mesh('cost', '--db', db, '--days', '0', '--json');
+    expect(value.code).toBe(2);
+    expect(value.json().error.subject).toEqual({ command: 'cost', option: '--days' });
   });
 
   it('has help for every command', async () => {

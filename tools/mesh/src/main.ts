@@ -134,6 +134,18 @@ const THROUGH_SERVER = new Set([
  */
 export async function main(argv: string[], io?: Io): Promise<number> {
   const [name, ...rest] = commandFirst(argv);
+  if (!name && argv.includes('--json')) {
+    // A machine asked: an error it can read, not the help meant for a person.
+    return report(
+      new UsageError(
+        'bad-arguments',
+        'mesh needs a command: mesh <command> [options] (mesh --help lists them).',
+        {},
+      ),
+      true,
+      io,
+    );
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${MAIN_HELP}\n`);
     return name ? 0 : 2;
@@ -176,8 +188,22 @@ export async function main(argv: string[], io?: Io): Promise<number> {
       command.run(values, parsed.positionals, io ?? processIo(values)),
     );
   } catch (error) {
-    return report(error, json, io);
+    return report(spec ? aboutCommandLine(error, name) : error, json, io);
   }
+}
+
+/**
+ * A command-line error that names nothing as its subject, given the command and the option its
+ * message is about (`--scale must be a positive number`): what `subject` promises for a bad
+ * command line.
+ */
+function aboutCommandLine(error: unknown, command: string): unknown {
+  if (!isMeshError(error) || error.kind !== 'usage' || Object.keys(error.subject).length) return error;
+  // The first flag it names, not the --help it points to.
+  const option = [...error.message.matchAll(/(?<![\w-])--[a-z][\w-]*/g)]
+    .map((m) => m[0])
+    .find((f) => f !== '--help');
+  return new UsageError(error.code, error.message, { command, ...(option && { option }) }, { cause: error });
 }
 
 type OptionSpecs = NonNullable<CommandSpec['options']>;
