@@ -29,4 +29,5 @@ export * from './source-drift.js';
 export * from './source-log.js';
 export * from './source-mapping.js';
 export * from './sql.js';
+export * from './suggest.js';
 export * from './warehouse.js';

@@ -114,6 +114,14 @@ describe('duckdb warehouse', () => {
           /^createDuckDbWarehouse takes the database file's path or an options object/,
         ),
       });
+    // A misspelt option would open the default file instead.
+    await expect(createDuckDbWarehouse({ pth: path } as never)).rejects.toMatchObject({
+      kind: 'usage',
+      code: 'bad-arguments',
+      subject: { option: 'pth' },
+      message:
+        'createDuckDbWarehouse has no option pth (did you mean path?): its options are path, create, threads, memoryLimit, onStatement.',
+    });
   });
 
   it('says what to do when the write-ahead log beside a file is not its own', async () => {

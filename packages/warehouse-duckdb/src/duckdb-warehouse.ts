@@ -15,6 +15,7 @@ import {
   batchRecordOf,
   type CsvScan,
   canonicalMapping,
+  closest,
   conflictingEventsSelect,
   currentRowsSelect,
   type Domain,
@@ -414,7 +415,7 @@ export async function createDuckDbWarehouse(
     throw new WarehouseError(
       locked ? 'database-locked' : 'database-unavailable',
       locked
-        ? `${file} is open in another process (DuckDB allows one writer); stop it or pass another --db.`
+        ? `${file} is open in another process (DuckDB allows one writer: a mesh serve, a build, or a script of yours): stop it, or open another file (--db with mesh, path with createDuckDbWarehouse).`
         : `Cannot open DuckDB database ${file}: ${message}${wal}`,
       { file },
       { cause },
@@ -439,10 +440,23 @@ export async function createDuckDbWarehouse(
 }
 
 /** The options of `createDuckDbWarehouse`, from a path or an options object. */
+/** The options `createDuckDbWarehouse` takes (`DuckDbWarehouseOptions`). */
+const OPTION_NAMES = ['path', 'create', 'threads', 'memoryLimit', 'onStatement'];
+
 function optionsOf(pathOrOptions: unknown): DuckDbWarehouseOptions {
   if (typeof pathOrOptions === 'string') return { path: pathOrOptions };
-  if (typeof pathOrOptions === 'object' && pathOrOptions !== null && !Array.isArray(pathOrOptions))
+  if (typeof pathOrOptions === 'object' && pathOrOptions !== null && !Array.isArray(pathOrOptions)) {
+    // A misspelt option (`pth`) would open the default file instead, silently.
+    const unknown = Object.keys(pathOrOptions).filter((k) => !OPTION_NAMES.includes(k));
+    if (unknown.length) {
+      throw new UsageError(
+        'bad-arguments',
+        `createDuckDbWarehouse has no option ${unknown.join(', ')}${unknown.length === 1 && closest(unknown[0]!, OPTION_NAMES) ? ` (did you mean ${closest(unknown[0]!, OPTION_NAMES)}?)` : ''}: its options are ${OPTION_NAMES.join(', ')}.`,
+        { option: unknown[0] },
+      );
+    }
     return pathOrOptions as DuckDbWarehouseOptions;
+  }
   const given = Array.isArray(pathOrOptions) ? 'an array' : String(pathOrOptions);
   throw new UsageError(
     'bad-arguments',

@@ -1,11 +1,17 @@
 import { parseArgs } from 'node:util';
-import { describeSubject, isMeshError, type MeshError, UsageError } from '@retail-mesh/sdk';
+import {
+  closest,
+  describeSubject,
+  isMeshError,
+  type MeshError,
+  suggestion,
+  UsageError,
+} from '@retail-mesh/sdk';
 import { commandContext, type GlobalOptions, type Io, processIo, runningCommand } from './context.js';
 import { fileSystemError, isFileSystemError } from './files.js';
 import { COMMAND_HELP, MAIN_HELP } from './help.js';
 import { runningServer, throughServer } from './serve-client.js';
 import { color } from './style.js';
-import { closest, suggestion } from './suggest.js';
 
 /** A command: its flags and a lazily loaded implementation returning an exit code. */
 interface CommandSpec {

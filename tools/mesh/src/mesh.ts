@@ -1,5 +1,6 @@
 import { dirname, resolve, sep } from 'node:path';
 import {
+  closest,
   type DataProduct,
   DefinitionError,
   type Domain,
@@ -9,7 +10,6 @@ import {
   UsageError,
 } from '@retail-mesh/sdk';
 import { importDomains } from './discovery.js';
-import { closest } from './suggest.js';
 
 /** What a domain package exports for the platform. */
 export interface DomainPackage {

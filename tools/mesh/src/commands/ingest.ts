@@ -18,6 +18,7 @@ import {
   type Source,
   type SourceState,
   sourceStates,
+  suggestion,
   UsageError,
   type Warehouse,
   WarehouseError,
@@ -28,7 +29,6 @@ import { inDayOrder } from '../files.js';
 import { readMappingFile } from '../mapping-file.js';
 import { loadMesh } from '../mesh.js';
 import { color, formatInt, table } from '../style.js';
-import { suggestion } from '../suggest.js';
 import { numberFlag } from './options.js';
 
 type IngestValues = GlobalOptions & {

@@ -5,6 +5,7 @@ import {
   type MeshDefinition,
   type Source,
   sourceStates,
+  suggestion,
   UsageError,
   type Warehouse,
   withdrawSamples,
@@ -13,7 +14,6 @@ import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
 import { withError } from '../failure.js';
 import { loadMesh } from '../mesh.js';
 import { color, formatInt, formatMs, table } from '../style.js';
-import { suggestion } from '../suggest.js';
 import { numberFlag } from './options.js';
 
 export interface SeedOptions {

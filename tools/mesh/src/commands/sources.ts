@@ -1,9 +1,8 @@
-import { UsageError } from '@retail-mesh/sdk';
+import { suggestion, UsageError } from '@retail-mesh/sdk';
 import type { GlobalOptions, Io } from '../context.js';
 import { loadMesh } from '../mesh.js';
 import { sourcesJson, sourcesMarkdown } from '../sources-doc.js';
 import { table } from '../style.js';
-import { suggestion } from '../suggest.js';
 
 export async function run(
   values: GlobalOptions & { markdown?: boolean },

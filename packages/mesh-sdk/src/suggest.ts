@@ -1,11 +1,12 @@
 /**
  * The known name nearest to a mistyped one, if it is near: at most two edits, and fewer for a
  * short name (a third of its length), so that `nosuch` suggests nothing rather than anything.
+ * Letter case is no edit: `ORDER` is `order`.
  */
 export function closest(typed: string, known: readonly string[]): string | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const name of known) {
-    const distance = editDistance(typed, name);
+    const distance = editDistance(typed.toLowerCase(), name.toLowerCase());
     if (distance <= Math.min(2, Math.floor(name.length / 3)) && (!best || distance < best.distance))
       best = { name, distance };
   }
