@@ -4,11 +4,14 @@ import type { TableRef } from './relation.js';
 import { renderSql, sql } from './sql.js';
 import type { Warehouse } from './warehouse.js';
 
-/** The columns of the table or view `from`; undefined when the warehouse cannot describe it. */
+/**
+ * The columns of the table or view `from`; undefined when the warehouse cannot describe it, or
+ * describes no column (a table has one at least: an answer without its schema says nothing).
+ */
 export function columnsOf(warehouse: Warehouse, from: TableRef): Promise<Set<string> | undefined> {
   return warehouse
     .describeQuery(`SELECT * FROM ${warehouse.dialect.tableName(from)}`)
-    .then((columns) => new Set(columns.map((c) => c.name)))
+    .then((columns) => (columns.length ? new Set(columns.map((c) => c.name)) : undefined))
     .catch(() => undefined);
 }
 

@@ -328,11 +328,12 @@ describe('commands that only read, as a BigQuery viewer (dataViewer + jobUser)',
   it('health, cost, lineage and contract diff send no write; test records nothing and says so', async () => {
     const products = (await loadMesh()).products;
     standIn.reset();
-    // Every product published (its table), nothing of the platform's own tables yet.
+    // Every product published (its table, with its contract's columns), nothing of the
+    // platform's own tables yet.
     for (const p of products)
       standIn.putTable(p.table.schema, p.table.name, {
-        schema: [{ name: 'x', type: 'STRING' }],
-        rows: [['a']],
+        schema: p.columns.map((c) => ({ name: c.name, type: 'STRING' })),
+        rows: [p.columns.map(() => 'a')],
       });
     standIn.onQuery((query, _params, context) => {
       if (query.includes('`_mesh`') && !query.startsWith('INSERT'))
