@@ -290,18 +290,28 @@ describe('productHealth', () => {
     expect(never.reasons).toEqual(['not published']);
   });
 
-  it('is stale while a product it reads holds other data than when it was built, naming it', () => {
-    const seen = (changedInputs: string[] | undefined) =>
+  it('says a product it reads holds other data than when it was built, stale once its schedule would have rebuilt it', () => {
+    const seen = (changedInputs: { products: string[]; since: Date | null } | undefined) =>
       productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), changedInputs }, now);
-    expect(seen(['sales.sales_lines'])).toMatchObject({
+    // Hourly: rebuilt 10 minutes ago, its next build takes it in; 2 hours ago, it should have.
+    expect(seen({ products: ['sales.sales_lines'], since: hoursAgo(1 / 6) })).toMatchObject({
+      status: 'healthy',
+      reasons: [
+        'sales.sales_lines was rebuilt with other data since it was built: what is published is computed from what it held before; its next hourly build takes it in',
+      ],
+    });
+    expect(seen({ products: ['sales.sales_lines'], since: hoursAgo(2) })).toMatchObject({
       status: 'stale',
       reasons: [
         'sales.sales_lines was rebuilt with other data since it was built: what is published is computed from what it held before; build it again (mesh build sales.sales_orders)',
       ],
     });
-    expect(seen([]).reasons).toEqual([
-      'the products it reads hold other data than when it was built: what is published is computed from what they held before; build it again (mesh build sales.sales_orders)',
-    ]);
+    expect(seen({ products: [], since: null })).toMatchObject({
+      status: 'stale',
+      reasons: [
+        'the products it reads hold other data than when it was built: what is published is computed from what they held before; build it again (mesh build sales.sales_orders)',
+      ],
+    });
     expect(seen(undefined).status).toBe('healthy');
   });
 

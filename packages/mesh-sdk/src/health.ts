@@ -1,6 +1,6 @@
 import type { Anomaly } from './anomalies.js';
 import { type CheckOutcome, checksNotRun } from './checks.js';
-import type { DataProduct } from './data-product.js';
+import { type DataProduct, REFRESH_INTERVAL_SECONDS } from './data-product.js';
 import type { Domain } from './domain.js';
 import { durationSeconds, formatAhead, isAhead } from './duration.js';
 import type { SourceState } from './source-log.js';
@@ -100,10 +100,14 @@ export interface ProductObservation {
   /**
    * Set when the products it reads hold other data than when the rows it publishes were
    * computed (their `dataOf` against the `inputProducts` its publishing run recorded): the ids
-   * of those published since it was built (none known where clocks disagree).
+   * of those published since it was built (none known where clocks disagree), and when the
+   * first of them was.
    */
-  readonly changedInputs?: readonly string[];
+  readonly changedInputs?: { readonly products: readonly string[]; readonly since: Date | null };
 }
+
+/** How long a real-time product may lag an input rebuilt since, at least: a build's length. */
+const CHANGED_INPUT_GRACE_SECONDS = 300;
 
 const worst = (statuses: HealthStatus[]): HealthStatus =>
   statuses.reduce<HealthStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), 'healthy');
@@ -282,11 +286,16 @@ export function productHealth(
     );
   }
   // Computed from what its inputs held before they were rebuilt (`mesh build order` leaves the
-  // products of other domains reading them behind): its figures are of data that is gone.
+  // products of other domains reading them behind): its figures are of data that is gone. Said
+  // at once; stale once its schedule would have rebuilt it since (a daily product lags an hourly
+  // input by design, and a build in progress rebuilds it in a moment: no alarm for either).
   if (stats && seen.changedInputs) {
-    statuses.push('stale');
+    const { products: changed, since } = seen.changedInputs;
+    const due = Math.max(REFRESH_INTERVAL_SECONDS[product.refresh], CHANGED_INPUT_GRACE_SECONDS) * 1000;
+    const overdue = !since || now.getTime() - since.getTime() > due;
+    if (overdue) statuses.push('stale');
     reasons.push(
-      `${seen.changedInputs.length ? `${seen.changedInputs.join(', ')} ${seen.changedInputs.length === 1 ? 'was' : 'were'} rebuilt with other data since it was built` : 'the products it reads hold other data than when it was built'}: what is published is computed from what ${seen.changedInputs.length === 1 ? 'it' : 'they'} held before; build it again (mesh build ${product.id})`,
+      `${changed.length ? `${changed.join(', ')} ${changed.length === 1 ? 'was' : 'were'} rebuilt with other data since it was built` : 'the products it reads hold other data than when it was built'}: what is published is computed from what ${changed.length === 1 ? 'it' : 'they'} held before; ${overdue ? `build it again (mesh build ${product.id})` : `its next ${product.refresh} build takes it in`}`,
     );
   }
   // Rows another version published (an older release's build, or a newer one's, sharing the

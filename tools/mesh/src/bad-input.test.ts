@@ -1300,7 +1300,8 @@ const cases: Case[] = [
     args: (c) => ['build', '--db', c.db],
     code: 4,
     error: 'database-locked',
-    message: /mesh\.duckdb is open in another process \(DuckDB allows one writer: a mesh serve, a build, or a script of yours\)/,
+    message:
+      /mesh\.duckdb is open in another process \(DuckDB allows one writer: a mesh serve, a build, or a script of yours\)/,
   },
   {
     name: 'a database file without write permission',

@@ -74,18 +74,19 @@ export async function collectHealth(
     const published = runs.get(p.id)?.lastPublished;
     return published && dataOf(p, { ...published, status: 'published' }, warehouse.dialect);
   };
-  const changedInputs = (product: DataProduct): string[] | undefined => {
+  const changedInputs = (product: DataProduct) => {
     const recorded = runs.get(product.id)?.lastPublished?.inputProducts;
     if (recorded === undefined) return undefined;
     const current = inputProductsOf(product, dataNow);
     if (current === undefined || current === recorded) return undefined;
     const builtAt = runs.get(product.id)?.lastPublishedStartedAt;
-    return upstreamProducts(product)
-      .filter((input) => {
-        const at = runs.get(input.id)?.lastPublishedAt;
-        return builtAt && at && at > builtAt;
-      })
-      .map((input) => input.id);
+    const since = upstreamProducts(product)
+      .map((input) => ({ id: input.id, at: runs.get(input.id)?.lastPublishedAt }))
+      .filter((input): input is { id: string; at: Date } => !!builtAt && !!input.at && input.at > builtAt);
+    return {
+      products: since.map((input) => input.id),
+      since: since.length ? new Date(Math.min(...since.map((input) => input.at.getTime()))) : null,
+    };
   };
   const products = [];
   for (const [i, product] of mesh.products.entries()) {
