@@ -15,6 +15,7 @@ import {
   type PartitionStager,
   publishPreviousMajors,
   renderSql,
+  type SqlFragment,
   sql,
   stagingLeftovers,
   testProduct,
@@ -29,6 +30,29 @@ import { runThenKill } from './testing/killed-writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mesh-duckdb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A gold, daily, public product of a shop domain, reading nothing: what a test varies given. */
+function shopProduct<S extends z.ZodObject>(fields: {
+  name: string;
+  schema: S;
+  transform: () => SqlFragment;
+}) {
+  const domain = defineDomain({
+    name: 'shop',
+    description: 'Shop.',
+    owner: { team: 'shop-data', email: 'shop@retail.example' },
+  });
+  return defineDataProduct({
+    domain,
+    version: '1.0.0',
+    description: `${fields.name}.`,
+    tier: 'gold',
+    refresh: 'daily',
+    access: 'public',
+    inputs: {},
+    ...fields,
+  });
+}
 
 describeWarehouseConformance('duckdb (in memory)', () => createDuckDbWarehouse({ path: ':memory:' }));
 describeWarehouseConformance('duckdb (file)', () =>
@@ -416,25 +440,13 @@ describe('duckdb warehouse', () => {
   });
 
   it('finds a time written with an offset as the instant it names, and refuses a fraction of an integer', async () => {
-    const domain = defineDomain({
-      name: 'shop',
-      description: 'Shop.',
-      owner: { team: 'shop-data', email: 'shop@retail.example' },
-    });
-    const sales = defineDataProduct({
-      domain,
+    const sales = shopProduct({
       name: 'shop_sales',
-      version: '1.0.0',
-      description: 'Sales.',
-      tier: 'gold',
-      refresh: 'daily',
-      access: 'public',
       schema: z.object({
         sale_id: z.string().describe('Sale').meta({ key: true }),
         items: z.int().describe('Items'),
         sold_at: z.date().describe('When'),
       }),
-      inputs: {},
       transform: () =>
         sql`SELECT 'S1' AS sale_id, 2 AS items, TIMESTAMP '2025-11-01 19:49:56' AS sold_at UNION ALL SELECT 'S2', 3, TIMESTAMP '2025-11-01 20:49:56'`,
     });
