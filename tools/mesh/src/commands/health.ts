@@ -70,9 +70,14 @@ export async function collectHealth(
   const leftovers = await stagingLeftovers(warehouse, mesh.products);
   // What each product's table holds, as a fingerprint of the run that published it (dataOf):
   // a reader whose publishing run recorded other data of its inputs was built before them.
+  // Once a product: an input read by several products (dataOf renders its SQL) is asked once.
+  const data = new Map<string, string | undefined>();
   const dataNow = (p: DataProduct) => {
-    const published = runs.get(p.id)?.lastPublished;
-    return published && dataOf(p, { ...published, status: 'published' }, warehouse.dialect);
+    if (!data.has(p.id)) {
+      const published = runs.get(p.id)?.lastPublished;
+      data.set(p.id, published && dataOf(p, { ...published, status: 'published' }, warehouse.dialect));
+    }
+    return data.get(p.id);
   };
   const changedInputs = (product: DataProduct) => {
     const recorded = runs.get(product.id)?.lastPublished?.inputProducts;
