@@ -41,82 +41,50 @@ const MONTH =
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const monthOf = (name: string) => MONTHS.indexOf(name.slice(0, 3).toLowerCase()) + 1;
 
+/** A date's parts as [year, month, day] (year 0: none written), from a pattern's groups. */
+type Reading = (m: RegExpExecArray) => number[];
+/** Three numbers (groups 1, 3 and 4; group 2 the separator), read in the order given. */
+const parts =
+  (year: number, month: number, day: number, century = 0): Reading =>
+  (m) => [century + +m[year]!, +m[month]!, +m[day]!];
+
 /**
- * The ways a file name writes a date, each read as [year, month, day] (year 0: none written).
- * A name may fit several (`03-04-2026`: 3 April or 4 March; `301126`: 2030-11-26 or 30 November
- * 2026): each is a reading of its own.
+ * The ways a file name writes a date, each pattern with the forms its text may be read in. A
+ * name may fit several (`03-04-2026`: 3 April or 4 March; `301126`: 2030-11-26 or 30 November
+ * 2026): each is a reading of its own. Two-digit years are 2000 onwards; six digits are as
+ * often a counter (export_000131): see `inDayOrder`.
  */
-const DATE_FORMS: ReadonlyArray<{ form: string; pattern: RegExp; read: (m: RegExpExecArray) => number[] }> = [
+const DATE_FORMS: ReadonlyArray<{ pattern: RegExp; forms: Readonly<Record<string, Reading>> }> = [
+  { pattern: /(?<!\d)(\d{4})([-_.]?)(\d{2})\2(\d{2})(?!\d)/, forms: { ymd: parts(1, 3, 4) } },
+  { pattern: /(?<!\d)(\d{4})([-_.])(\d{1,2})\2(\d{1,2})(?!\d)/, forms: { ymd: parts(1, 3, 4) } },
   {
-    form: 'ymd',
-    pattern: /(?<!\d)(\d{4})([-_.]?)(\d{2})\2(\d{2})(?!\d)/,
-    read: (m) => [+m[1]!, +m[3]!, +m[4]!],
-  },
-  {
-    form: 'ymd',
-    pattern: /(?<!\d)(\d{4})([-_.])(\d{1,2})\2(\d{1,2})(?!\d)/,
-    read: (m) => [+m[1]!, +m[3]!, +m[4]!],
-  },
-  {
-    form: 'dmy',
     pattern: /(?<!\d)(\d{1,2})([-_.]?)(\d{1,2})\2(\d{4})(?!\d)/,
-    read: (m) => [+m[4]!, +m[3]!, +m[1]!],
+    forms: { dmy: parts(4, 3, 1), mdy: parts(4, 1, 3) },
   },
+  { pattern: /(?<!\d)(\d{2})([-_.])(\d{1,2})\2(\d{1,2})(?!\d)/, forms: { ymd2: parts(1, 3, 4, 2000) } },
   {
-    form: 'mdy',
-    pattern: /(?<!\d)(\d{1,2})([-_.]?)(\d{1,2})\2(\d{4})(?!\d)/,
-    read: (m) => [+m[4]!, +m[1]!, +m[3]!],
-  },
-  // Two-digit years (2000 onwards), written apart (30-11-26) or as six digits (301126). Six
-  // digits are as often a counter (export_000131): see `inDayOrder`.
-  {
-    form: 'ymd2',
-    pattern: /(?<!\d)(\d{2})([-_.])(\d{1,2})\2(\d{1,2})(?!\d)/,
-    read: (m) => [2000 + +m[1]!, +m[3]!, +m[4]!],
-  },
-  {
-    form: 'dmy2',
     pattern: /(?<!\d)(\d{1,2})([-_.])(\d{1,2})\2(\d{2})(?!\d)/,
-    read: (m) => [2000 + +m[4]!, +m[3]!, +m[1]!],
+    forms: { dmy2: parts(4, 3, 1, 2000), mdy2: parts(4, 1, 3, 2000) },
   },
   {
-    form: 'mdy2',
-    pattern: /(?<!\d)(\d{1,2})([-_.])(\d{1,2})\2(\d{2})(?!\d)/,
-    read: (m) => [2000 + +m[4]!, +m[1]!, +m[3]!],
-  },
-  {
-    form: 'ymd6',
-    pattern: /(?<!\d)(\d{2})(\d{2})(\d{2})(?!\d)/,
-    read: (m) => [2000 + +m[1]!, +m[2]!, +m[3]!],
-  },
-  {
-    form: 'dmy6',
-    pattern: /(?<!\d)(\d{2})(\d{2})(\d{2})(?!\d)/,
-    read: (m) => [2000 + +m[3]!, +m[2]!, +m[1]!],
-  },
-  {
-    form: 'mdy6',
-    pattern: /(?<!\d)(\d{2})(\d{2})(\d{2})(?!\d)/,
-    read: (m) => [2000 + +m[3]!, +m[1]!, +m[2]!],
+    pattern: /(?<!\d)(\d{2})()(\d{2})(\d{2})(?!\d)/,
+    forms: { ymd6: parts(1, 3, 4, 2000), dmy6: parts(4, 3, 1, 2000), mdy6: parts(4, 1, 3, 2000) },
   },
   // A month's name: 30-Nov-2026, 30Nov2026, Nov30, November 30 2026, 2026-Nov-30.
   {
-    form: 'd-month-y',
     pattern: new RegExp(`(?<!\\d)(\\d{1,2})[-_. ]?${MONTH}\\.?(?:[-_. ]?(\\d{4}))?(?!\\d)`, 'i'),
-    read: (m) => [m[3] ? +m[3] : 0, monthOf(m[2]!), +m[1]!],
+    forms: { 'd-month-y': (m) => [m[3] ? +m[3] : 0, monthOf(m[2]!), +m[1]!] },
   },
   {
-    form: 'month-d-y',
     pattern: new RegExp(
       `(?<![a-z])${MONTH}\\.?[-_. ]?(\\d{1,2})(?:st|nd|rd|th)?(?:[-_., ]+(\\d{4}))?(?!\\d)`,
       'i',
     ),
-    read: (m) => [m[3] ? +m[3] : 0, monthOf(m[1]!), +m[2]!],
+    forms: { 'month-d-y': (m) => [m[3] ? +m[3] : 0, monthOf(m[1]!), +m[2]!] },
   },
   {
-    form: 'y-month-d',
     pattern: new RegExp(`(?<!\\d)(\\d{4})[-_. ]?${MONTH}\\.?[-_. ]?(\\d{1,2})(?!\\d)`, 'i'),
-    read: (m) => [+m[1]!, monthOf(m[2]!), +m[3]!],
+    forms: { 'y-month-d': (m) => [+m[1]!, monthOf(m[2]!), +m[3]!] },
   },
 ];
 
@@ -132,12 +100,14 @@ function isDay([year = 0, month = 0, day = 0]: number[]): boolean {
 function datesIn(file: string): Map<string, number> {
   const name = file.slice(file.lastIndexOf('/') + 1);
   const dates = new Map<string, number>();
-  for (const { form, pattern, read } of DATE_FORMS) {
-    if (dates.has(form)) continue;
+  for (const { pattern, forms } of DATE_FORMS) {
     const m = pattern.exec(name);
     if (!m) continue;
-    const date = read(m);
-    if (isDay(date)) dates.set(form, date[0]! * 10_000 + date[1]! * 100 + date[2]!);
+    for (const [form, read] of Object.entries(forms)) {
+      if (dates.has(form)) continue;
+      const date = read(m);
+      if (isDay(date)) dates.set(form, date[0]! * 10_000 + date[1]! * 100 + date[2]!);
+    }
   }
   return dates;
 }
