@@ -148,6 +148,30 @@ describe('duckdb warehouse', () => {
     });
   });
 
+  it('refuses every use after close by name, and closes once', async () => {
+    const path = join(dir, 'closed.duckdb');
+    const warehouse = await createDuckDbWarehouse({ path, create: true });
+    await warehouse.query('CREATE TABLE t AS SELECT 1 AS x');
+    await warehouse.close();
+    const closed = {
+      kind: 'warehouse',
+      code: 'warehouse-closed',
+      subject: { file: path },
+      message: `The DuckDB warehouse ${path} was closed: open it again (createDuckDbWarehouse) to use it.`,
+    };
+    await expect(warehouse.query('SELECT x FROM t')).rejects.toMatchObject(closed);
+    const reading = (async () => {
+      for await (const _ of warehouse.stream('SELECT x FROM t'));
+    })();
+    await expect(reading).rejects.toMatchObject(closed);
+    await expect(warehouse.tableStats({ schema: 'main', name: 't' })).rejects.toMatchObject(closed);
+    await expect(warehouse.close()).resolves.toBeUndefined();
+    // The file was released: another warehouse opens it.
+    const again = await createDuckDbWarehouse(path);
+    expect(await again.query('SELECT x FROM t')).toEqual([{ x: 1 }]);
+    await again.close();
+  });
+
   it('says what to do when the write-ahead log beside a file is not its own', async () => {
     const restored = join(dir, 'restored.duckdb');
     const other = join(dir, 'other.duckdb');

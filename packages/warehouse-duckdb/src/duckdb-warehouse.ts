@@ -477,6 +477,8 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   // One statement at a time on the shared connection; streams get their own.
   private queue: Promise<unknown> = Promise.resolve();
   private metaReady: Promise<void> | undefined;
+  /** Set once close() has released the file: every later call is refused by name. */
+  private closed = false;
   private readonly ensuredSources = new Set<string>();
   private readonly ensuredDomains = new Set<string>();
   /** Connections of finished publishes, kept for the next, and the publishes under way. */
@@ -511,6 +513,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     values?: Record<string, unknown>,
     connection: DuckDBConnection = this.connection,
   ): Promise<SqlRow[]> {
+    this.refuseClosed();
     this.onStatement?.(statement);
     this.memo.before(statement, connection);
     try {
@@ -548,6 +551,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
    * product's publish), returned to the idle ones afterwards.
    */
   private async withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.refuseClosed();
     const connection = this.idle.pop() ?? (await this.instance.connect());
     const done = work(connection).finally(() => {
       this.busy.delete(done);
@@ -901,6 +905,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
 
   async *stream(statement: string, options: { chunkSize?: number } = {}): AsyncIterable<SqlRow[]> {
     const chunkSize = Math.max(1, options.chunkSize ?? 2048);
+    this.refuseClosed();
     // Its own connection, so a long read does not hold up builds, and its memory is one chunk.
     const connection = await this.instance.connect();
     const fail = (cause: unknown, message?: string) => statementError(this.file, cause, message);
@@ -1969,10 +1974,25 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     await this.queue;
     await Promise.allSettled(this.busy);
+    this.closed = true;
     for (const connection of this.idle.splice(0)) connection.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();
+  }
+
+  /**
+   * The driver's own words after a close ("connection disconnected", "instance closed") name
+   * neither the warehouse nor what to do, and differ by call.
+   */
+  private refuseClosed(): void {
+    if (!this.closed) return;
+    throw new WarehouseError(
+      'warehouse-closed',
+      `The DuckDB warehouse ${this.file} was closed: open it again (createDuckDbWarehouse) to use it.`,
+      { file: this.file },
+    );
   }
 }

@@ -307,6 +307,22 @@ const cases: Case[] = [
     message: /--db needs a value/,
   },
   {
+    name: 'a flag given empty text (--db=)',
+    args: () => ['health', '--db='],
+    code: 2,
+    error: 'bad-arguments',
+    subject: { command: 'health', option: '--db' },
+    message: /--db needs a value, and was given empty text/,
+  },
+  {
+    name: 'a flag whose value expanded to nothing',
+    args: (c) => ['lineage', '--out', ' ', '--db', c.db],
+    code: 2,
+    error: 'bad-arguments',
+    subject: { command: 'lineage', option: '--out' },
+    message: /--out needs a value, and was given empty text/,
+  },
+  {
     name: 'a short flag without its value',
     args: () => ['health', '-t'],
     code: 2,
@@ -452,7 +468,8 @@ const cases: Case[] = [
     ],
     code: 2,
     error: 'bad-arguments',
-    message: /--max-rejects must be a non-negative integer, not an empty value/,
+    subject: { command: 'ingest', option: '--max-rejects' },
+    message: /--max-rejects needs a value, and was given empty text/,
   },
   {
     name: 'a limit of no rejects',

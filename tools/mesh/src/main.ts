@@ -285,6 +285,16 @@ function parseCommandLine(command: string, args: readonly string[], options: Opt
     }
     seen.set(token.name, token.value);
   }
+  // An empty value (`--db=`, or `--db "$DIR"` with DIR unset) is no value: a default in its place
+  // would read or write another warehouse, file or target than the one meant.
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || token.value === undefined || token.value.trim()) continue;
+    throw new UsageError(
+      'bad-arguments',
+      `--${token.name} needs a value, and was given empty text: --${token.name} <value>. See mesh ${command} --help.`,
+      { command, option: `--${token.name}` },
+    );
+  }
   return parsed;
 }
 
