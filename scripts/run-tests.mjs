@@ -94,10 +94,10 @@ for (const report of reports) {
 }
 if (turbo.status !== 0 && failed === 0) failed = 1; // turbo failed before any report (build error)
 
-// The release gates, each counted as a test: a breaking contract change needs a major version,
-// a major changeset and its previous major kept published (mesh contract diff, against each
-// domain package's released contracts); a changed package needs a changeset (changeset status,
-// against the base branch).
+// The gates, each counted as a test: every package's types, its tests' included (typecheck);
+// a breaking contract change needs a major version, a major changeset and its previous major
+// kept published (mesh contract diff, against each domain package's released contracts); a
+// changed package needs a changeset (changeset status, against the base branch).
 const gate = (name, command, args) => {
   console.log(`\n> gate: ${name}`);
   const r = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
@@ -107,6 +107,10 @@ const gate = (name, command, args) => {
     failed++;
   }
 };
+// Vitest strips types without checking them: the tests' own types (and a source file no test
+// imports) are checked here, every package with tsc --noEmit.
+if (whole)
+  gate('typecheck', existsSync(bin) ? bin : 'turbo', ['run', 'typecheck', '--output-logs=errors-only']);
 gate('mesh contract diff', process.execPath, [
   join(root, 'tools', 'mesh', 'bin', 'mesh.js'),
   'contract',
