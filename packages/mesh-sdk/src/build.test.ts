@@ -6,6 +6,7 @@ import {
   type BuildOutcome,
   buildMesh,
   buildProduct,
+  changedInputsOf,
   productLayout,
   renderBuildQuery,
   stagingTable,
@@ -757,5 +758,20 @@ describe('testProduct', () => {
       error: { code: 'not-published' },
     });
     expect(runs[0]).toMatchObject({ status: 'test-failed', error: { code: 'not-published' } });
+  });
+});
+
+describe('changedInputsOf', () => {
+  it('names the products whose data differs, and none where the record is one fingerprint of all', () => {
+    const recorded = 'customer.customer_profile=aa,order.order_transactions=bb';
+    expect(changedInputsOf(recorded, 'customer.customer_profile=aa,order.order_transactions=cc')).toEqual([
+      'order.order_transactions',
+    ]);
+    expect(changedInputsOf(recorded, recorded)).toEqual([]);
+    // A product read now that was not then (or the other way round) changed too.
+    expect(changedInputsOf('a.x=1', 'a.x=1,b.y=2')).toEqual(['b.y']);
+    expect(changedInputsOf('a.x=1,b.y=2', 'a.x=1')).toEqual(['b.y']);
+    // An older release recorded one fingerprint of them all: which changed cannot be told.
+    expect(changedInputsOf('3f9a0c', 'a.x=1')).toBeUndefined();
   });
 });

@@ -1057,8 +1057,10 @@ export function dataOf(
 }
 
 /**
- * The data of the products a product reads, as one fingerprint: each one's `dataOf`, as given.
- * Undefined when it reads no product, or when the data of one is unknown.
+ * The data of the products a product reads, each one's `dataOf` as given, by id:
+ * `customer.customer_profile=<data>,order.order_transactions=<data>`, so that what changed can be
+ * named (`changedInputsOf`). Undefined when it reads no product, or when the data of one is
+ * unknown.
  */
 export function inputProductsOf(
   product: DataProduct,
@@ -1072,7 +1074,25 @@ export function inputProductsOf(
     if (data === undefined) return undefined;
     parts.push(`${input.id}=${data}`);
   }
-  return createHash('sha256').update(parts.join(',')).digest('hex').slice(0, 32);
+  return parts.join(',');
+}
+
+/**
+ * The products whose data differs between two `inputProductsOf` (as a run recorded it, and
+ * now): their ids, in order. Undefined when the record does not name each product's data (one
+ * fingerprint of them all, recorded by an older release): which changed cannot be told.
+ */
+export function changedInputsOf(recorded: string, now: string): string[] | undefined {
+  const byId = (text: string) => {
+    const entries = text.split(',').map((part) => part.split('='));
+    return entries.every((e) => e.length === 2) ? new Map(entries as [string, string][]) : undefined;
+  };
+  const before = byId(recorded);
+  const after = byId(now);
+  if (!before || !after) return undefined;
+  return [...new Set([...before.keys(), ...after.keys()])]
+    .filter((id) => before.get(id) !== after.get(id))
+    .sort();
 }
 
 /**

@@ -394,6 +394,53 @@ describe('a scheduled build and the clock of the machine that ingested', () => {
     expect((await countHealth()).status).toBe('healthy');
   });
 
+  it('names only the products it reads whose data changed, not one rebuilt with the same data', async () => {
+    // The shelf's label: reads nothing, so every build of it holds the same data.
+    const shelfLabel = defineDataProduct({
+      domain: shelf,
+      name: 'shelf_label',
+      version: '1.0.0',
+      description: 'The label of the shelf.',
+      tier: 'bronze',
+      refresh: 'daily',
+      access: 'public',
+      consumers: ['store'],
+      sla: { freshness: '2d' },
+      schema: z.object({ label: z.string().describe('Label') }),
+      inputs: {},
+      transform: () => sql`SELECT 'Aisle 4' AS label`,
+    });
+    const shelfCard = defineDataProduct({
+      domain: shelf,
+      name: 'shelf_card',
+      version: '1.0.0',
+      description: 'The label of the shelf and its items.',
+      tier: 'gold',
+      refresh: 'hourly',
+      access: 'public',
+      consumers: ['store'],
+      sla: { freshness: '2h' },
+      schema: z.object({ label: z.string().describe('Label'), items: z.int().describe('Items') }),
+      inputs: { shelfItems, shelfLabel },
+      transform: ({ shelfItems, shelfLabel }) =>
+        sql`SELECT (SELECT label FROM ${shelfLabel}) AS label, (SELECT COUNT(*) FROM ${shelfItems}) AS items`,
+    });
+    const products = [shelfItems, shelfLabel, shelfCard];
+    await ingest('monday-card.csv', ['I1']);
+    await buildMesh(warehouse, products);
+    const cardHealth = async () =>
+      (await collectHealth(warehouse, { domains: [shelf], sources: [items], products }, new Date()))
+        .domains[0]!.products[2]!;
+    expect((await cardHealth()).status).toBe('healthy');
+    // The label rebuilt (a build of its domain) with the same data; the items with other rows.
+    await buildMesh(warehouse, [shelfLabel]);
+    await ingest('tuesday-card.csv', ['I1', 'I2']);
+    await buildMesh(warehouse, [shelfItems]);
+    expect((await cardHealth()).reasons).toEqual([
+      'shelf.shelf_items was rebuilt with other data since it was built: what is published is computed from what it held before; its next hourly build takes it in',
+    ]);
+  });
+
   it('leaves products as they are after a passing test, and rebuilds what reads one whose rows changed before it', async () => {
     await ingest('friday-morning.csv', ['I1', 'I2', 'I3', 'I4']);
     await buildMesh(warehouse, [shelfItems, shelfCount]);

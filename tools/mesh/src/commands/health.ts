@@ -1,6 +1,7 @@
 import {
   ANOMALY_DEFAULTS,
   type AnomalyOptions,
+  changedInputsOf,
   type DataProduct,
   dataOf,
   describeLeftover,
@@ -85,7 +86,12 @@ export async function collectHealth(
     const current = inputProductsOf(product, dataNow);
     if (current === undefined || current === recorded) return undefined;
     const builtAt = runs.get(product.id)?.lastPublishedStartedAt;
+    // Those whose own data changed, where the run named each one's (a rebuild that found the
+    // same data is no change); where it recorded one fingerprint of them all, every one
+    // republished since.
+    const changed = new Set(changedInputsOf(recorded, current) ?? upstreamProducts(product).map((p) => p.id));
     const since = upstreamProducts(product)
+      .filter((input) => changed.has(input.id))
       .map((input) => ({ id: input.id, at: runs.get(input.id)?.lastPublishedAt }))
       .filter((input): input is { id: string; at: Date } => !!builtAt && !!input.at && input.at > builtAt);
     return {
