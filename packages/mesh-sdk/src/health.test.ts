@@ -5,7 +5,7 @@ import { type CheckOutcome, compileChecks } from './checks.js';
 import { type DataProductInput, defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
 import { meshHealth, type ProductHealth, productHealth } from './health.js';
-import type { SourceState } from './source-log.js';
+import { type SourceState, sameRowsFlag } from './source-log.js';
 import { sql } from './sql.js';
 import type { BuildRunRecord, TableStats } from './warehouse.js';
 
@@ -271,6 +271,29 @@ describe('productHealth', () => {
       status: 'degraded',
       reasons: [`order.shipments: last batch ${smallBatch}`],
       sampleSources: [],
+    });
+  });
+
+  it("is not degraded by a last batch that sent the newest export's rows again, only by its other flags", () => {
+    const resent = sameRowsFlag(7);
+    const calm = productHealth(
+      orders,
+      { stats: stats(hoursAgo(1)), lastRun: run(), sources: [source('order.shipments', 'ingested', resent)] },
+      now,
+    );
+    expect(calm).toMatchObject({ status: 'healthy', reasons: [] });
+    const both = productHealth(
+      orders,
+      {
+        stats: stats(hoursAgo(1)),
+        lastRun: run(),
+        sources: [source('order.shipments', 'ingested', `${resent}; ${smallBatch}`)],
+      },
+      now,
+    );
+    expect(both).toMatchObject({
+      status: 'degraded',
+      reasons: [`order.shipments: last batch ${smallBatch}`],
     });
   });
 

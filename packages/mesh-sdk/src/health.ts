@@ -3,7 +3,7 @@ import { type CheckOutcome, checksNotRun } from './checks.js';
 import { type DataProduct, REFRESH_INTERVAL_SECONDS } from './data-product.js';
 import type { Domain } from './domain.js';
 import { durationSeconds, formatAhead, isAhead } from './duration.js';
-import type { SourceState } from './source-log.js';
+import { degradingFlag, type SourceState } from './source-log.js';
 import type { BuildRunRecord, TableStats } from './warehouse.js';
 
 /** healthy: fresh, published, all checks pass; degraded: published but warnings or SLA misses; stale: older than its freshness SLA, fed by an overdue source, or built from rows its sources no longer hold; error: last build failed or never published. */
@@ -185,9 +185,10 @@ export function productHealth(
     reasons.push(`mixes real data (${real.join(', ')}) with sample data (${synthetic.join(', ')})`);
   }
   for (const source of seen.sources ?? []) {
-    if (source.lastBatch?.flag) {
+    const flag = degradingFlag(source.lastBatch?.flag);
+    if (flag) {
       statuses.push('degraded');
-      reasons.push(`${source.source}: last batch ${source.lastBatch.flag}`);
+      reasons.push(`${source.source}: last batch ${flag}`);
     }
     // Rows of the export it holds now are missing from every figure built on it.
     const last = source.lastBatch;

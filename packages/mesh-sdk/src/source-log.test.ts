@@ -8,10 +8,13 @@ import {
   batchAuthor,
   batchRecordOf,
   currentRowsSelect,
+  degradingFlag,
+  deliveredNothingNew,
   EMPTY_MAPPING,
   isEmptyMapping,
   NOTHING_NEW_FLAG,
   rejectsSelect,
+  sameRowsFlag,
   sourceStates,
   volumeFlag,
 } from './source-log.js';
@@ -149,6 +152,23 @@ describe('sourceStates', () => {
       new Date(at(2).getTime() + 31 * 3_600_000),
     );
     expect(resent?.overdue).toMatch(/^the newest export it holds was loaded 2024-05-02T00:00:00.000Z/);
+    // Nor did the rows of the export before it, sent again in other bytes (counts not taken
+    // again): it is said as the last batch's flag, without making products degraded.
+    const again = batch(3, {
+      ingestedAt: new Date(at(2).getTime() + 30 * 3_600_000),
+      loaded: 4,
+      flag: sameRowsFlag(2),
+    });
+    const [stuck] = sourceStates([daily], [...batches, again], new Date(at(2).getTime() + 31 * 3_600_000));
+    expect(stuck?.overdue).toMatch(/^the newest export it holds was loaded 2024-05-02T00:00:00.000Z/);
+    expect(stuck?.lastBatch?.flag).toBe(
+      'nothing new: the same rows as batch 2, the newest export before it, sent again',
+    );
+    expect(degradingFlag(stuck?.lastBatch?.flag)).toBeUndefined();
+    expect(degradingFlag(`${sameRowsFlag(2)}; another flag`)).toBe('another flag');
+    expect(degradingFlag(NOTHING_NEW_FLAG)).toBe(NOTHING_NEW_FLAG);
+    expect(deliveredNothingNew(`another flag; ${sameRowsFlag(2)}`)).toBe(true);
+    expect(deliveredNothingNew('another flag')).toBe(false);
     // The exports reverted, in the order they were, the last named apart (health compares each
     // with each product's build).
     const withReverts = [

@@ -187,6 +187,31 @@ export function batchFlag(...flags: ReadonlyArray<string | undefined>): string |
  */
 export const NOTHING_NEW_FLAG = 'nothing new: every row it loaded is an event an earlier batch holds';
 
+/**
+ * The flag of a snapshot or upsert batch whose rows are those of the newest export before it,
+ * sent again in other bytes (another export run, CRLF, another column order): it changed no
+ * row, so, as a file identical to one held (which is skipped), it does not make its source
+ * current. Unlike events sent again, it does not make products `degraded`: a list that did
+ * not change since its last export (the stores) is sent again so, every day.
+ */
+export const sameRowsFlag = (batchId: number) =>
+  `nothing new: the same rows as batch ${batchId}, the newest export before it, sent again`;
+
+/** Whether a batch's flag says it delivered nothing new (an event or a row sent again). */
+export function deliveredNothingNew(flag: string | undefined): boolean {
+  return (flag ?? '').split('; ').some((f) => f.startsWith('nothing new:'));
+}
+
+/**
+ * A batch's flags but the one that says the newest export came again (`sameRowsFlag`): what
+ * makes products built on it `degraded`. Undefined when none is left.
+ */
+export function degradingFlag(flag: string | undefined): string | undefined {
+  return batchFlag(
+    ...(flag ?? '').split('; ').filter((f) => f && !/^nothing new: the same rows as batch \d+/.test(f)),
+  );
+}
+
 /** A source is overdue once its newest export is older than its cadence times this. */
 export const OVERDUE_GRACE = 1.25;
 
@@ -217,10 +242,9 @@ export function sourceStates(
     // late as the newest export recorded before now.
     const ahead = exports.filter((b) => isAhead(b.ingestedAt, now)).at(-1);
     const believed = exports.filter((b) => !isAhead(b.ingestedAt, now));
-    // An export that loaded no row (a header alone), or only events already held, delivered
-    // nothing: the feed is as late as the newest export that brought rows.
-    const newest =
-      believed.filter((b) => b.loaded > 0 && !b.flag?.includes(NOTHING_NEW_FLAG)).at(-1) ?? believed[0];
+    // An export that loaded no row (a header alone), only events already held or the rows of
+    // the export before it, delivered nothing: the feed is as late as the newest that brought rows.
+    const newest = believed.filter((b) => b.loaded > 0 && !deliveredNothingNew(b.flag)).at(-1) ?? believed[0];
     const firstExport = exports[0];
     const age = newest ? (now.getTime() - newest.ingestedAt.getTime()) / 1000 : 0;
     const overdue =

@@ -214,9 +214,26 @@ function sameRowsSelect(
 }
 
 /**
- * The earlier batch whose rows a new batch holds again, where that is a change back: the very
- * bytes (`reloads`), or else the very rows in other bytes (`sameRowsSelect`, asked of the
- * warehouse through `query` only where there are candidates). `batch` is a relation of the new
+ * The newest live export of a snapshot or upsert source when it loaded as many rows as the new
+ * batch: the one a feed stuck re-sending its last export sends again (an event source says so
+ * by its keys, see `repeatedEventsSelect`).
+ */
+function newestExportOfSize(
+  source: Source,
+  live: readonly BatchRecord[],
+  loaded: number,
+): number | undefined {
+  if (loaded === 0 || (source.mode !== 'snapshot' && source.mode !== 'upsert')) return undefined;
+  const newest = live.filter((b) => b.kind === 'ingest').at(-1);
+  return newest?.loaded === loaded ? newest.batchId : undefined;
+}
+
+/**
+ * The earlier batch whose rows a new batch holds again: the very bytes (`reloads`), or else the
+ * very rows in other bytes (`sameRowsSelect`, asked of the warehouse through `query` only where
+ * there are candidates). `reloads`: an older export, where that is a change back (see
+ * `sameRowsCandidates`). `resends`: the newest export, the same rows again in other bytes, which
+ * changes nothing: nothing new came (see `sameRowsFlag`). `batch` is a relation of the new
  * batch's valid rows; `loaded`, their number.
  */
 export async function reloadsOf(
@@ -225,13 +242,19 @@ export async function reloadsOf(
   file: { sha256: string; mapping: IngestMapping; loaded: number; batch: SqlFragment },
   query: (statement: string) => Promise<ReadonlyArray<Record<string, unknown>>>,
   dialect: Dialect,
-): Promise<{ reloads?: number }> {
+): Promise<{ reloads?: number; resends?: number }> {
   const same = reloads(live, file.sha256, file.mapping);
   if (same.reloads !== undefined) return same;
   const candidates = sameRowsCandidates(source, live, file.loaded);
-  if (!candidates.length) return {};
-  const [row] = await query(sameRowsSelect(source, file.batch, candidates, dialect));
-  return row ? { reloads: Number(row.batch_id) } : {};
+  const newest = newestExportOfSize(source, live, file.loaded);
+  if (!candidates.length && newest === undefined) return {};
+  // The newest first (the statement keeps the highest batch id): its rows again are no change back.
+  const [row] = await query(
+    sameRowsSelect(source, file.batch, [...candidates, ...(newest === undefined ? [] : [newest])], dialect),
+  );
+  if (!row) return {};
+  const id = Number(row.batch_id);
+  return id === newest ? { resends: id } : { reloads: id };
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   type IngestMapping,
   mapColumns,
   type Source,
+  sameRowsFlag,
   scanCsv,
   sourceTablesOf,
   sql,
@@ -719,9 +720,21 @@ describe('ingesting a CSV file on BigQuery', () => {
     const resent = join(dir, 'sites.csv');
     writeFileSync(resent, 'site_id,size\r\nS1,10\r\nS2,20\r\n');
     expect(await warehouse.ingestFile(sites, resent)).toMatchObject({ status: 'loaded', reloads: 1 });
-    // Only the earlier export is compared: the latest again would change nothing.
+    // Both exports of as many rows are compared in one query, the newest kept where both match.
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatch(/WHERE `l`\.`_batch_id` IN \(1\) GROUP BY/);
+    expect(seen[0]).toMatch(
+      /WHERE `l`\.`_batch_id` IN \(1, 2\) GROUP BY .* ORDER BY `l`\.`_batch_id` DESC LIMIT 1$/,
+    );
+    // The newest export's rows again: no change back, but nothing new (see sameRowsFlag).
+    standIn.onQuery((query) =>
+      query.includes('HAVING COUNT(*) = (SELECT COUNT(*) FROM')
+        ? { schema: [{ name: 'batch_id', type: 'INT64' }], rows: [[2]] }
+        : respond(query),
+    );
+    writeFileSync(resent, 'site_id,size\nS1,10\nS2,20\n');
+    const again = await warehouse.ingestFile(sites, resent);
+    expect(again).toMatchObject({ status: 'loaded', flag: sameRowsFlag(2) });
+    expect(again.reloads).toBeUndefined();
     const columns: BatchColumns = [
       { name: 'site_id', type: 'STRING' },
       { name: 'size', type: 'INT64' },

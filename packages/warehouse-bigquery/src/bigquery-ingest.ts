@@ -60,6 +60,7 @@ import {
   type Source,
   SPREADSHEET_ERRORS,
   type SqlRow,
+  sameRowsFlag,
   scanCsv,
   snapshotRejectsError,
   sql,
@@ -779,7 +780,7 @@ export async function ingestFile(
       if (error) throw error;
     }
     // The rows of an earlier export again (its bytes, or its rows), where that is a change back.
-    const reloaded = await reloadsOf(
+    const { resends, ...reloaded } = await reloadsOf(
       source,
       live,
       {
@@ -793,7 +794,8 @@ export async function ingestFile(
     );
     let repeatedEvents: number | undefined;
     let heldEvents: number | undefined;
-    let nothingNew: string | undefined;
+    // As on DuckDB: the newest export's rows again, nothing new came.
+    let nothingNew: string | undefined = resends === undefined ? undefined : sameRowsFlag(resends);
     if (source.mode === 'append') {
       // Copies of an earlier line of the file (those with other values were rejected above).
       repeatedEvents = Number(summary?.repeated ?? 0);

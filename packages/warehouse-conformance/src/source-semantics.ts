@@ -12,6 +12,7 @@ import {
   rejectsSelect,
   renderSql,
   type Source,
+  sameRowsFlag,
   sql,
   type Warehouse,
   z,
@@ -71,6 +72,10 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
       );
       expect(again.status).toBe('loaded');
       expect(again.batchId).toBeGreaterThan(first.batchId);
+      // Nothing new came, and the batch says so, as the log does: a feed stuck re-sending its
+      // last export is no more current than one that sends nothing (sourceStates).
+      expect(again.flag).toBe(sameRowsFlag(first.batchId));
+      expect((await w.listBatches({ source: fx.orders.id })).at(-1)?.flag).toBe(sameRowsFlag(first.batchId));
       const rows = await current(fx.orders, 'order_id');
       expect(rows).toEqual([
         { order_id: 'O1', status: 'completed', amount: 10.5 },
@@ -84,6 +89,8 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
       expect(same).toMatchObject({ status: 'already-ingested', batchId: again.batchId });
 
       const update = await w.ingestFile(fx.orders, file('order_id,status,amount\nO1,cancelled,10.50\n'));
+      // A row that changed is news; so is one more row, however like the last export the rest is.
+      expect(update.flag).toBeUndefined();
       expect(await current(fx.orders, 'order_id')).toEqual([
         { order_id: 'O1', status: 'cancelled', amount: 10.5 },
         { order_id: 'O2', status: 'completed', amount: 4 },
@@ -176,6 +183,11 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
         { store_id: 'S1', name: 'North' },
         { store_id: 'S2', name: 'South' },
       ]);
+      // That list again in other bytes: the rows of the first export too, but of the newest
+      // above all, so no change back; nothing new came.
+      const listAgain = await w.ingestFile(fx.stores, file('name,store_id\r\nSouth,S2\r\nNorth,S1\r\n'));
+      expect(listAgain).toMatchObject({ status: 'loaded', flag: sameRowsFlag(back.batchId) });
+      expect(listAgain.reloads).toBeUndefined();
 
       const firstEvents = await w.ingestFile(fx.events, file('event_id,kind\nE1,click\nE2,view\n'));
       expect(firstEvents.repeatedEvents ?? 0).toBe(0);

@@ -50,6 +50,7 @@ import {
   runRecordOf,
   type Source,
   type SqlRow,
+  sameRowsFlag,
   scanCsv,
   snapshotOfRow,
   snapshotRejectsError,
@@ -1863,7 +1864,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           if (error) throw error;
         }
         // The rows of an earlier export again (its bytes, or its rows), where that is a change back.
-        const reloaded = await reloadsOf(
+        const { resends, ...reloaded } = await reloadsOf(
           source,
           live,
           {
@@ -1877,7 +1878,8 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         );
         let repeatedEvents: number | undefined;
         let heldEvents: number | undefined;
-        let flag: string | undefined;
+        // The newest export's rows again: nothing new came (see sameRowsFlag).
+        let flag: string | undefined = resends === undefined ? undefined : sameRowsFlag(resends);
         if (source.mode === 'append') {
           const [inFile] = await this.run(repeatsInFileSelect(source, sql.raw(checked), duckdbDialect));
           repeatedEvents = Number(inFile?.n ?? 0);
