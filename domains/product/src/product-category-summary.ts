@@ -17,7 +17,11 @@ export const productCategorySummary = defineDataProduct({
     category: z.string().describe('Merchandise category').meta({ key: true }),
     active_products: z.int().describe('Active products in the category'),
     out_of_stock_products: z.int().describe('Active products with no stock on hand'),
-    low_stock_products: z.int().describe('Active products at or below their reorder point'),
+    low_stock_products: z
+      .int()
+      .describe(
+        'Active products with stock on hand at or below their reorder point; those with none are out_of_stock_products',
+      ),
     out_of_stock_rate: z.number().describe('out_of_stock_products / active_products'),
     units_on_hand: z.int().describe('Units on hand over the category (oversold products count as 0)'),
     inventory_value: z

@@ -53,7 +53,7 @@ describe('product_pricing on DuckDB', () => {
     rows.sort((a, b) => a.product_id.localeCompare(b.product_id));
     // Apparel: prices 10, 20, 30, 40 -> median (20 + 30) / 2 = 25; index = price * 100 / 25.
     // Markup = (price - cost) * 100 / cost. Toys: one product at cost 0 -> no markup.
-    // Garden: 5, 5, 9 -> median 5; ties ranked by product id.
+    // Garden: 5, 5, 9 -> median 5; the two at 5 share a band (ranked by price, not by id).
     expect(rows).toEqual([
       {
         product_id: 'P1',
@@ -108,7 +108,7 @@ describe('product_pricing on DuckDB', () => {
         markup_pct: 150,
         category_median_price: 5,
         price_index: 100,
-        price_band: 'premium',
+        price_band: 'mid',
         below_cost: false,
       },
       {

@@ -18,7 +18,7 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`product`.`_staging_product_category_
   `category` STRING OPTIONS(description='Merchandise category'),
   `active_products` INT64 OPTIONS(description='Active products in the category'),
   `out_of_stock_products` INT64 OPTIONS(description='Active products with no stock on hand'),
-  `low_stock_products` INT64 OPTIONS(description='Active products at or below their reorder point'),
+  `low_stock_products` INT64 OPTIONS(description='Active products with stock on hand at or below their reorder point; those with none are out_of_stock_products'),
   `out_of_stock_rate` FLOAT64 OPTIONS(description='out_of_stock_products / active_products'),
   `units_on_hand` INT64 OPTIONS(description='Units on hand over the category (oversold products count as 0)'),
   `inventory_value` NUMERIC OPTIONS(description='Sum of inventory value over the category'),
