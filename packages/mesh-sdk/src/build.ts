@@ -32,6 +32,7 @@ import {
   readDaily,
   rebuiltDaysWhere,
   rebuiltRowsSelect,
+  recordTableVersions,
   STATE_COLUMNS,
   stateTable,
   withInputBytes,
@@ -1421,5 +1422,12 @@ export async function buildMesh(
   outcomes.sort((a, b) => position.get(a.product.id)! - position.get(b.product.id)!);
   // Once per build, not per product: folds what the build wrote into the warehouse's files.
   if (wrote) await warehouse.checkpoint();
+  // Then each incremental product's table as it was left, to tell a write outside a build.
+  await recordTableVersions(
+    warehouse,
+    outcomes
+      .filter((o) => o.status === 'published' && !o.unchanged && o.product.materialization === 'incremental')
+      .map((o) => o.product),
+  );
   return outcomes;
 }

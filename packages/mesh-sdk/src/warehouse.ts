@@ -191,6 +191,14 @@ export interface Warehouse {
   /** Undefined when the table does not exist. */
   tableStats(table: TableRef): Promise<TableStats | undefined>;
   /**
+   * A token that changes whenever the table's rows are written, by anything (a build, or an
+   * UPDATE by hand), and stays the same otherwise, checkpoints and reopening included: what an
+   * incremental build compares with the token its last build left, to tell a table written
+   * outside a build, whose days it would otherwise keep. Undefined where the table does not
+   * exist or the warehouse cannot tell; absent where it never can.
+   */
+  tableVersion?(table: TableRef): Promise<string | undefined>;
+  /**
    * The storage of several tables together (absent ones count nothing), from one catalog query
    * where the warehouse allows: what a build reads, where the warehouse reports no bytes processed.
    */

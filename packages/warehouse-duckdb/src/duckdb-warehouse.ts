@@ -983,6 +983,24 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
     }
   }
 
+  /**
+   * The table's storage as DuckDB lays it out: every segment of every column, its block, offset,
+   * count and whether it holds updates not yet checkpointed. A write (an UPDATE, a DELETE, an
+   * INSERT) moves some segment or marks its updates; a checkpoint of a table no one wrote, or
+   * opening the file again, moves none (tested).
+   */
+  async tableVersion(ref: TableRef): Promise<string | undefined> {
+    const name = lit(`${q(ref.schema)}.${q(ref.name)}`);
+    const [row] = await this.query(
+      `SELECT md5(string_agg(concat_ws(':', row_group_id, column_id, segment_id, block_id, block_offset, count, has_updates, persistent), ',' ORDER BY row_group_id, column_id, segment_id)) AS version FROM pragma_storage_info(${name})`,
+    ).catch((error: unknown) => {
+      // A table that is not there has no version; other failures are the warehouse's to say.
+      if (/does not exist/i.test((error as Error).message)) return [];
+      throw error;
+    });
+    return row?.version === null || row?.version === undefined ? undefined : String(row.version);
+  }
+
   async tableStats(ref: TableRef): Promise<TableStats | undefined> {
     return (await this.tableStatsOf([ref]))[0];
   }

@@ -600,4 +600,45 @@ describe('an incremental product changed by hand, nothing it reads changed since
     expect(refused).toMatchObject({ status: 'failed', error: { code: 'checks-failed' } });
     expect(refused?.incremental?.mode).toBe('partitions');
   });
+
+  it('is rebuilt whole by mesh build when its table was written by hand in a way every check passes', async () => {
+    // In a file, reopened between builds: a table's version survives checkpoints and reopening.
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-by-hand-'));
+    const path = join(dir, 'mesh.duckdb');
+    const open = () => createDuckDbWarehouse({ path, create: true });
+    const revenue = async (w: Warehouse) =>
+      (
+        await w.query(
+          'SELECT day::VARCHAR AS day, revenue::DOUBLE AS revenue FROM shelf.shelf_daily ORDER BY day',
+        )
+      ).map((r) => r.revenue);
+    try {
+      let w = await open();
+      await ingestRows(w, sales, [
+        { sale_id: 'S1', sold_on: '2026-11-01', amount: 10 },
+        { sale_id: 'S2', sold_on: '2026-11-02', amount: 20 },
+      ]);
+      expect((await buildMesh(w, [daily]))[0]).toMatchObject({ status: 'published', rowCount: 2 });
+      await w.close();
+      w = await open();
+      // Nothing changed: no day is rebuilt.
+      expect((await buildMesh(w, [daily]))[0]?.incremental?.mode).toBe('up-to-date');
+      // A day's revenue multiplied by 1,000 by hand: every check passes, every count holds.
+      await w.query("UPDATE shelf.shelf_daily SET revenue = revenue * 1000 WHERE day = DATE '2026-11-01'");
+      await w.close();
+      w = await open();
+      const [mended] = await buildMesh(w, [daily]);
+      expect(mended).toMatchObject({ status: 'published', rowCount: 2, incremental: { mode: 'full' } });
+      expect(await revenue(w)).toEqual([10, 20]);
+      // Once whole again, its next build rebuilds nothing, after a new day too only that day.
+      expect((await buildMesh(w, [daily]))[0]?.incremental?.mode).toBe('up-to-date');
+      await ingestRows(w, sales, [{ sale_id: 'S3', sold_on: '2026-11-03', amount: 30 }]);
+      expect((await buildMesh(w, [daily]))[0]?.incremental?.mode).toBe('partitions');
+      expect((await buildMesh(w, [daily]))[0]?.incremental?.mode).toBe('up-to-date');
+      expect(await revenue(w)).toEqual([10, 20, 30]);
+      await w.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

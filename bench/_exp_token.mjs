@@ -1,0 +1,17 @@
+import { DuckDBInstance } from '/work/main/node_modules/.pnpm/@duckdb+node-api@1.5.6-r.1/node_modules/@duckdb/node-api/lib/index.js';
+import { rmSync } from 'node:fs';
+rmSync('/tmp/exp/tok.duckdb',{force:true}); rmSync('/tmp/exp/tok.duckdb.wal',{force:true});
+const db = await DuckDBInstance.create('/tmp/exp/tok.duckdb');
+const c = await db.connect();
+const tok = async () => { const t0=performance.now(); const r = await c.runAndReadAll(`SELECT md5(string_agg(concat_ws(':', row_group_id, column_id, segment_id, block_id, block_offset, count, has_updates, persistent), ',' ORDER BY row_group_id, column_id, segment_id)) AS t, count(*) AS n FROM pragma_storage_info('t')`); const [row]=r.getRowObjectsJS(); return `${row.t.slice(0,8)} n=${row.n} ${(performance.now()-t0).toFixed(1)}ms`; };
+await c.run(`CREATE TABLE t AS SELECT i, i*2 AS v, 'x'||i AS s FROM range(2500000) r(i)`);
+console.log('created', await tok());
+await c.run('CHECKPOINT'); console.log('checkpoint', await tok());
+await c.run('CHECKPOINT'); console.log('checkpoint again', await tok());
+await c.run('CREATE TABLE other AS SELECT 1'); await c.run('CHECKPOINT'); console.log('other table + ckpt', await tok());
+await c.run('UPDATE t SET v = v * 1000 WHERE i = 5'); console.log('update', await tok());
+await c.run('CHECKPOINT'); console.log('update+ckpt', await tok());
+await c.run('CHECKPOINT'); console.log('ckpt again', await tok());
+c.closeSync(); db.closeSync();
+const db2 = await DuckDBInstance.create('/tmp/exp/tok.duckdb'); const c2 = await db2.connect();
+const r = await c2.runAndReadAll(`SELECT md5(string_agg(concat_ws(':', row_group_id, column_id, segment_id, block_id, block_offset, count, has_updates, persistent), ',' ORDER BY row_group_id, column_id, segment_id)) AS t FROM pragma_storage_info('t')`); console.log('reopen', r.getRowObjectsJS()[0].t.slice(0,8));
