@@ -188,6 +188,15 @@ export function batchFlag(...flags: ReadonlyArray<string | undefined>): string |
 export const NOTHING_NEW_FLAG = 'nothing new: every row it loaded is an event an earlier batch holds';
 
 /**
+ * The flag of an event batch some rows of which carry the key of an event an earlier batch holds
+ * with other values (a till whose receipt numbers restart each day, a corrected event sent
+ * again): the first copy counts, so their values are in no figure. Within one file such a row
+ * is rejected, which makes products `degraded`; across batches the flag does the same.
+ */
+export const conflictingEventsFlag = (rows: number) =>
+  `${rows.toLocaleString('en-US')} row${rows === 1 ? '' : 's'} carr${rows === 1 ? 'ies' : 'y'} the key of an event an earlier batch holds with other values: the first copy counts, so ${rows === 1 ? 'its values are' : 'their values are'} in no figure (keys reused by the system, or a correction: revert the batch that first loaded them and load a corrected copy)`;
+
+/**
  * The flag of a snapshot or upsert batch whose rows are those of the newest export before it,
  * sent again in other bytes (another export run, CRLF, another column order): it changed no
  * row, so, as a file identical to one held (which is skipped), it does not make its source

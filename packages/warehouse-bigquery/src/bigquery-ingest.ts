@@ -20,6 +20,7 @@ import {
   type CsvScan,
   canonicalMapping,
   columnBounds,
+  conflictingEventsFlag,
   conflictingEventsSelect,
   type Dialect,
   erasableColumns,
@@ -810,6 +811,8 @@ export async function ingestFile(
       // As on DuckDB: every valid row's key already held, nothing new came.
       if (rows - rejected > 0 && Number(repeated?.n ?? 0) + heldEvents === rows - rejected)
         nothingNew = NOTHING_NEW_FLAG;
+      if (Number(repeated?.n ?? 0) > 0)
+        nothingNew = batchFlag(nothingNew, conflictingEventsFlag(Number(repeated?.n)));
     }
     const stored = batchFlag(header.flag, nothingNew);
     const append = batchLogStatements(context.dialect).append(

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   canIngestFiles,
+  conflictingEventsFlag,
   defineDomain,
   defineSource,
   type FileIngester,
@@ -200,6 +201,8 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
       );
       expect(repeated).toMatchObject({ loaded: 3, repeatedEvents: 1, heldEvents: 1 });
       expect(repeated.flag ?? '').not.toContain(NOTHING_NEW_FLAG);
+      // E2's other kind is in no figure: the batch says so, and its products are degraded.
+      expect(repeated.flag).toBe(conflictingEventsFlag(1));
       // Only events already held, re-exported in other bytes: nothing new came, and the batch
       // says so, as the batch log does (its source is then no more current than before).
       const resent = await w.ingestFile(fx.events, file('kind,event_id\nclick,E3\nview,E2\n'));

@@ -16,6 +16,7 @@ import {
   type CsvScan,
   canonicalMapping,
   closest,
+  conflictingEventsFlag,
   conflictingEventsSelect,
   currentRowsSelect,
   type Domain,
@@ -1910,6 +1911,9 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           // Every valid row's key already held: nothing new came (see NOTHING_NEW_FLAG).
           if (rows - rejected > 0 && Number(repeated?.n ?? 0) + heldEvents === rows - rejected)
             flag = NOTHING_NEW_FLAG;
+          // Keys held with other values: these rows are in no figure (see conflictingEventsFlag).
+          if (Number(repeated?.n ?? 0) > 0)
+            flag = batchFlag(flag, conflictingEventsFlag(Number(repeated?.n)));
         }
         // A snapshot is the whole of a source: an export without rows would say there is nothing.
         if (rows === 0 && source.mode === 'snapshot') {
