@@ -627,7 +627,10 @@ export function columnBounds(source: Source, column: string): ColumnBounds | und
 }
 
 const DATE_TEXT = '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}';
-const TIME_TEXT = '[T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]*)?)?';
+// Hours 0-23, minutes and seconds 0-59: a cast takes 24:00:00 (and a leap second) as the
+// next day's midnight, which the refusal below names instead.
+const CLOCK_TEXT = '([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]*)?)?';
+const TIME_TEXT = `[T ]${CLOCK_TEXT}`;
 // A time's zone: Z, an offset of at most 14 hours (±hh, ±hhmm, ±hh:mm), UTC, GMT, or an IANA
 // name (Area/Location). Abbreviations are not zones: see INGEST_TIMESTAMP_REFUSALS.
 const ZONE_TEXT =

@@ -1508,7 +1508,7 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       "SAFE_CAST(CONCAT(CASE SUBSTR(TRIM(`__text_at`), 1, 4) WHEN '0000' THEN '2000' WHEN '0001' THEN '2001' WHEN '9999' THEN '1999' END, SUBSTR(TRIM(`__text_at`), 5)) AS TIMESTAMP) IS NOT NULL",
     );
     expect(create).toContain(
-      "REGEXP_CONTAINS(`__text_at`, '^(?:\\\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\\\.[0-9]*)?)?([+-](0?[0-9]|1[0-3])(:?[0-5][0-9])?|[+-]14(:?00)?|\\\\s*(Z|UTC|GMT|[A-Za-z]+(/[A-Za-z0-9_+-]+)+))?)?\\\\s*)$')",
+      "REGEXP_CONTAINS(`__text_at`, '^(?:\\\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ]([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\\\.[0-9]*)?)?([+-](0?[0-9]|1[0-3])(:?[0-5][0-9])?|[+-]14(:?00)?|\\\\s*(Z|UTC|GMT|[A-Za-z]+(/[A-Za-z0-9_+-]+)+))?)?\\\\s*)$')",
     );
     // The contract's own spelling first, then any spelling of one value (the first of case twins).
     const pad = dialect.literal(TEXT_PADDING);

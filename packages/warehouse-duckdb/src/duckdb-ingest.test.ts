@@ -1056,9 +1056,12 @@ describe('ingesting files into a source', () => {
         'W10,store,1,2.0,2026-02-01 10:00:00,',
         // A leap second, with its Z: no zone abbreviation.
         'W11,store,1,1,2026-12-31T23:59:60Z,',
+        // 24:00, which a cast reads as the next day's midnight, with a zone or without.
+        'W12,store,1,1,2026-12-01 24:00:00,',
+        'W13,store,1,1,2026-12-01T24:00Z,',
       ].join('\n'),
     );
-    expect(await ingest(path)).toMatchObject({ loaded: 2, rejected: 9 });
+    expect(await ingest(path)).toMatchObject({ loaded: 2, rejected: 11 });
     expect(await warehouse.query('SELECT line, reason FROM shop.raw_orders_rejects ORDER BY line')).toEqual([
       {
         line: 2,
@@ -1100,6 +1103,16 @@ describe('ingesting files into a source', () => {
         line: 12,
         reason:
           'ordered_at: "2026-12-31T23:59:60Z" has an hour, minute or second past the clock (a leap second, 23:59:60, or 24:00): write a time from 00:00:00 to 23:59:59',
+      },
+      {
+        line: 13,
+        reason:
+          'ordered_at: "2026-12-01 24:00:00" has an hour, minute or second past the clock (a leap second, 23:59:60, or 24:00): write a time from 00:00:00 to 23:59:59',
+      },
+      {
+        line: 14,
+        reason:
+          'ordered_at: "2026-12-01T24:00Z" has an hour, minute or second past the clock (a leap second, 23:59:60, or 24:00): write a time from 00:00:00 to 23:59:59',
       },
     ]);
     // 2.0 is two (pandas writes integers with gaps so).

@@ -60,7 +60,7 @@ export function formatOf(file: string, format?: 'csv' | 'parquet'): 'csv' | 'par
 const STRICT = INGEST_TEXT_PATTERNS;
 /** A date, or a date and time, with no offset, Z or zone name after it. */
 const ZONELESS_TIMESTAMP =
-  '\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]*)?)?)?\\s*';
+  '\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ]([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]*)?)?)?\\s*';
 
 /**
  * The dates and times BigQuery holds (years 1 to 9999), which are also those a JS `Date` turns
