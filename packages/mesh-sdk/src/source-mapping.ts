@@ -858,8 +858,8 @@ export const INGEST_ZONED_TIME = {
  * warehouse alike; free text keeps them (an emoji is joined by U+200D).
  */
 export const INGEST_INVISIBLE_IN_KEY: readonly [pattern: string, words: string] = [
-  '[\\t\\x{00A0}\\x{00AD}\\x{2000}-\\x{200D}\\x{202F}\\x{205F}\\x{2060}\\x{3000}\\x{FEFF}]',
-  ' holds a character that shows as nothing or as a space (a zero-width space or joiner, a no-break, thin or ideographic space, a tab, a soft hyphen or a byte order mark), which makes it a key that matches nothing: remove it from the export',
+  '[\\x{0000}-\\x{001F}\\x{007F}-\\x{00A0}\\x{00AD}\\x{2000}-\\x{200F}\\x{2028}-\\x{202F}\\x{205F}-\\x{206F}\\x{3000}\\x{FEFF}]',
+  ' holds a character that shows as nothing or as a space (a control character, a tab or line break, a zero-width space or joiner, a direction mark, a line or paragraph separator, a no-break, thin or ideographic space, a soft hyphen or a byte order mark), which makes it a key that matches nothing: remove it from the export',
 ];
 
 /**

@@ -948,12 +948,18 @@ describe('ingesting files into a source', () => {
         'I6\u00a0,store,1,1,2026-02-01 10:00:00,\u202fkept inside\u00a0',
         '"I\t7",store,1,1,2026-02-01 10:00:00,',
         'I\u202f8,store,1,1,2026-02-01 10:00:00,',
+        // A direction mark, a line separator, a control code and a line break quoted in a key.
+        '\u200eI9,store,1,1,2026-02-01 10:00:00,',
+        'I10\u2028,store,1,1,2026-02-01 10:00:00,',
+        'I\u000111,store,1,1,2026-02-01 10:00:00,',
+        '"I1\n2",store,1,1,2026-02-01 10:00:00,',
         '',
       ].join('\n'),
     );
     const [, says] = INGEST_INVISIBLE_IN_KEY;
     expect(await ingest(path)).toMatchObject({
       loaded: 3,
+      rejected: 9,
       sampleRejects: [
         { line: 2, reason: `order_id: "I1\u200b"${says}` },
         { line: 3, reason: `order_id: "I\u00a02"${says}` },
@@ -962,6 +968,16 @@ describe('ingesting files into a source', () => {
         { line: 9, reason: `order_id: "I\u202f8"${says}` },
       ],
     });
+    expect(
+      await warehouse.query(
+        'SELECT line, reason FROM shop.raw_orders_rejects WHERE line >= 10 ORDER BY line',
+      ),
+    ).toEqual([
+      { line: 10, reason: `order_id: "\u200eI9"${says}` },
+      { line: 11, reason: `order_id: "I10\u2028"${says}` },
+      { line: 12, reason: `order_id: "I\\u000111"${says}` },
+      { line: 13, reason: `order_id: "I1\\n2"${says}` },
+    ]);
     expect(await warehouse.query('SELECT order_id, note FROM shop.raw_orders ORDER BY order_id')).toEqual([
       { order_id: 'I4', note: 'family \u{1F468}\u200d\u{1F469}\u200d\u{1F467}' },
       { order_id: 'I6', note: 'kept inside' },

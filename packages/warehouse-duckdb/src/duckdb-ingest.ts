@@ -433,11 +433,12 @@ export function validationSql(
       );
     } else if (c.type === 'string') {
       if (c.key && origin.kind === 'file') {
-        // Only text with a tab or a character past ASCII is searched (a byte count against a
-        // character count): the pattern's other characters are all past ASCII.
+        // Every key is searched: control characters are ASCII, so no byte count against a
+        // character count tells which to skip (a million keys: 35 ms against 17 for those
+        // holding a character past ASCII or a tab only).
         const [invisible, says] = INGEST_INVISIBLE_IN_KEY;
         reasons.push(
-          `CASE WHEN (strlen(${raw}) <> length(${raw}) OR strpos(${raw}, chr(9)) > 0) AND regexp_matches(${raw}, ${lit(invisible)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(says)} END`,
+          `CASE WHEN regexp_matches(${raw}, ${lit(invisible)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(says)} END`,
         );
       }
       const [pattern, words] = INGEST_EXCEL_GUARD;
