@@ -908,6 +908,15 @@ export const INGEST_SCIENTIFIC_TEXT: readonly [pattern: string, words: string] =
 export const TEXT_PADDING = ' \u00a0\u202f';
 
 /**
+ * A source's cursor more than a day after the export was loaded (a day for clocks set apart):
+ * a revision "saved" in the future ranks above every revision saved until then, so none of
+ * them would become current, silently (a customer's opt-out ignored). Written for "never"
+ * (9999-12-31) or by a clock set wrong. Refused in the cursor column, on every warehouse alike.
+ */
+export const INGEST_FUTURE_CURSOR =
+  " is more than a day after this export was loaded, in the column that orders a key's revisions: it would rank above every revision saved until then, and none of them would become current (a date written for never, 9999-12-31, or a clock set wrong); export when the revision was saved";
+
+/**
  * A date alone in a source's cursor, a timestamp (what a spreadsheet leaves of a time in a cell
  * formatted as a date): read as midnight, it ranks below every revision saved later that day,
  * so a newer revision would not become current, silently. Refused in the cursor column, on

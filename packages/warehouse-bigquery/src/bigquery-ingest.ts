@@ -34,6 +34,7 @@ import {
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_EARLIEST_DAY,
   INGEST_EXCEL_GUARD,
+  INGEST_FUTURE_CURSOR,
   INGEST_INEXACT_FLOAT,
   INGEST_INTEGER_REFUSALS,
   INGEST_INVISIBLE_IN_KEY,
@@ -440,6 +441,7 @@ export function validationStatements(
       const [pattern, words] = INGEST_DATE_ONLY_CURSOR;
       out.push(
         `IF(${value} IS NOT NULL AND REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}), ${shown(words)}, NULL)`,
+        `IF(${value} > TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY), ${shown(INGEST_FUTURE_CURSOR)}, NULL)`,
       );
     }
     if (c.type === 'timestamp') {

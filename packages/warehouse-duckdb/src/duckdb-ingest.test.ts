@@ -9,6 +9,7 @@ import {
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DATE_ONLY_CURSOR,
   INGEST_DECIMAL_COMMA_FILE_REFUSALS,
+  INGEST_FUTURE_CURSOR,
   INGEST_INEXACT_FLOAT,
   INGEST_INEXACT_SINGLE,
   INGEST_INVISIBLE_IN_KEY,
@@ -838,6 +839,20 @@ describe('ingesting files into a source', () => {
       { sku: 'K1', price: '366.590000000', listed: '2026-01-05 00:00:00' },
       { sku: 'K2', price: '5.000000000', listed: '2026-02-01 00:00:00' },
     ]);
+    // A revision "saved" in the future would stay current over every later one: refused, with a
+    // day's grace for clocks set apart; a future time in another column (listed) is data.
+    const soon = new Date(Date.now() + 12 * 3_600_000).toISOString();
+    const future = file(
+      'prices-3.csv',
+      `sku,price,listed_at,updated_at\nK1,1.00,2026-01-05,9999-12-31 00:00:00\nK2,6.00,2099-01-01,${soon}\nK3,7.00,2026-01-05,2099-01-01T00:00:00Z\n`,
+    );
+    expect(await warehouse.ingestFile(prices, future)).toMatchObject({
+      loaded: 1,
+      sampleRejects: [
+        { line: 2, reason: `updated_at: "9999-12-31 00:00:00"${INGEST_FUTURE_CURSOR}` },
+        { line: 4, reason: `updated_at: "2099-01-01T00:00:00Z"${INGEST_FUTURE_CURSOR}` },
+      ],
+    });
   });
 
   it("rejects a text value in Excel's guard, and keeps leading zeros", async () => {

@@ -11,6 +11,7 @@ import {
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_EARLIEST_DAY,
   INGEST_EXCEL_GUARD,
+  INGEST_FUTURE_CURSOR,
   INGEST_INEXACT_FLOAT,
   INGEST_INEXACT_SINGLE,
   INGEST_INTEGER_REFUSALS,
@@ -403,6 +404,8 @@ export function validationSql(
       const [pattern, words] = INGEST_DATE_ONLY_CURSOR;
       reasons.push(
         `CASE WHEN ${value} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} END`,
+        // Instants compared as microseconds since 1970: the stored time is UTC, now() is zoned.
+        `CASE WHEN epoch_us(${value}) > epoch_us(now()) + 86400000000 THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_FUTURE_CURSOR)} END`,
       );
     }
     if (c.type === 'timestamp') {
