@@ -372,17 +372,67 @@ export function erasingBatchError(
   file: string,
   columns: readonly string[],
   row: Record<string, unknown> | undefined,
+  /** Those of `columns` the file has, empty on every row (see `erasingBatch`). */
+  blank: ReadonlySet<string> = new Set(),
 ): BuildError | undefined {
   const erased = columns.map((c, i) => [c, Number(row?.[`n${i}`] ?? 0)] as const).filter(([, n]) => n > 0);
   if (!erased.length) return undefined;
   const how =
     source.mode === 'snapshot' ? 'a snapshot replaces every row' : 'an upsert replaces each row it holds';
   const [first] = erased;
+  const lacking = erased.filter(([c]) => !blank.has(c)).map(([c]) => c);
+  const empty = erased.filter(([c]) => blank.has(c)).map(([c]) => c);
+  const has = [
+    ...(lacking.length ? [`has no column ${lacking.join(', ')}`] : []),
+    ...(empty.length
+      ? [`has column${empty.length === 1 ? '' : 's'} ${empty.join(', ')} empty on every row`]
+      : []),
+  ].join(' and ');
   return new BuildError(
     'ingest-would-erase',
-    `${file} has no column ${erased.map(([c]) => c).join(', ')}, which ${source.id} holds for ${erased.map(([c, n]) => `${n.toLocaleString('en-US')} of the rows it updates (${c})`).join(', ')}: ${how} whole, so they would lose it; nothing was loaded. Add the column to the export, map it with --map ${first![0]}=<file column>, or load it empty on purpose with --set ${first![0]}=`,
+    `${file} ${has}, which ${source.id} holds for ${erased.map(([c, n]) => `${n.toLocaleString('en-US')} of the rows it updates (${c})`).join(', ')}: ${how} whole, so they would lose it; nothing was loaded. ${empty.length ? 'Export the values, or' : 'Add the column to the export, map it with --map ' + first![0] + '=<file column>, or'} load it empty on purpose with --set ${first![0]}=`,
     { domain: source.domain.name, source: source.name, file, column: first![0] },
   );
+}
+
+/**
+ * The error of a batch that would erase what a source holds of its optional columns (see
+ * `erasableColumns`), asked of the warehouse through `query`: columns the export lacks, and
+ * columns it has but left empty on every row (an export run that wrote the header of a column
+ * it no longer fills: delivered parcels would turn back to in transit). A column that some
+ * rows fill is data: a value cleared on those rows. `batch` is a relation of the batch's valid
+ * rows. Undefined when nothing would be erased.
+ */
+export async function erasingBatch(
+  source: Source,
+  origins: ReadonlyMap<string, ColumnOrigin>,
+  file: string,
+  batch: SqlFragment,
+  query: (statement: string) => Promise<ReadonlyArray<Record<string, unknown>>>,
+  dialect: Dialect,
+): Promise<BuildError | undefined> {
+  if (source.mode === 'append') return undefined;
+  const present = source.columns
+    .filter((c) => c.nullable && !c.key && origins.get(c.name)?.kind === 'file')
+    .map((c) => c.name);
+  const blank = new Set<string>();
+  if (present.length) {
+    const counts = present.map((c, i) => sql`COUNT(${sql.id('b', c)}) AS ${sql.id(`n${i}`)}`);
+    const [row] = await query(
+      renderSql(
+        sql`SELECT ${sql.join([sql`COUNT(*) AS ${sql.id('total')}`, ...counts])} FROM ${batch} AS b`,
+        dialect,
+      ),
+    );
+    if (Number(row?.total ?? 0) > 0)
+      present.forEach((c, i) => {
+        if (Number(row?.[`n${i}`] ?? 0) === 0) blank.add(c);
+      });
+  }
+  const columns = [...erasableColumns(source, origins), ...blank];
+  if (!columns.length) return undefined;
+  const [erased] = await query(erasedValuesSelect(source, columns, batch, dialect));
+  return erasingBatchError(source, file, columns, erased, blank);
 }
 
 /**

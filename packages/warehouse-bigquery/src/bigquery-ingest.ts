@@ -23,9 +23,7 @@ import {
   conflictingEventsFlag,
   conflictingEventsSelect,
   type Dialect,
-  erasableColumns,
-  erasedValuesSelect,
-  erasingBatchError,
+  erasingBatch,
   fitFile,
   headerInOtherOrder,
   INGEST_BEFORE_EARLIEST_DAY,
@@ -772,14 +770,20 @@ export async function ingestFile(
       format,
     );
     if (partial) throw partial;
-    // An export without an optional column must not erase what earlier exports said of it.
-    const erasable = erasableColumns(source, origins);
-    if (erasable.length && ingested.length) {
+    // An export without an optional column, or with it empty, must not erase what earlier
+    // exports said of it.
+    if (ingested.length) {
       const batch = sql.raw(
         `(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`,
       );
-      const [erased] = await context.query(erasedValuesSelect(source, erasable, batch, context.dialect));
-      const error = erasingBatchError(source, file, erasable, erased);
+      const error = await erasingBatch(
+        source,
+        origins,
+        file,
+        batch,
+        (statement) => context.query(statement),
+        context.dialect,
+      );
       if (error) throw error;
     }
     // The rows of an earlier export again (its bytes, or its rows), where that is a change back.

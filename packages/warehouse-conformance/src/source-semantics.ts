@@ -136,6 +136,30 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
       expect(await w.listBatches({ source: fx.customers.id })).toHaveLength(batches);
       const c7 = async () => (await current(fx.customers, 'customer_id')).find((r) => r.customer_id === 'C7');
       expect(await c7()).toMatchObject({ segment: 'consumer', country: 'FR' });
+      // The column there but empty on every row (an export that stopped filling it): the same.
+      const blank = file(
+        'customer_id,segment,country,updated_at\nC7,corporate,,2026-02-02T00:00:00Z\nC9,consumer,,2026-02-02T00:00:00Z\n',
+      );
+      const emptied = await w.ingestFile(fx.customers, blank).catch((e: unknown) => e);
+      expect(emptied).toMatchObject({
+        code: 'ingest-would-erase',
+        subject: { column: 'country', file: blank },
+      });
+      expect((emptied as Error).message).toContain(
+        `has column country empty on every row, which ${fx.customers.id} holds for 1 of the rows it updates (country)`,
+      );
+      expect(await c7()).toMatchObject({ segment: 'consumer', country: 'FR' });
+      // Filled on some rows, an empty one is a value cleared: data.
+      const cleared = await w.ingestFile(
+        fx.customers,
+        file(
+          'customer_id,segment,country,updated_at\nC7,consumer,,2026-02-03T00:00:00Z\nC9,consumer,DE,2026-02-03T00:00:00Z\n',
+        ),
+      );
+      expect(cleared).toMatchObject({ status: 'loaded', loaded: 2 });
+      expect(await c7()).toMatchObject({ country: null });
+      await w.revertBatch(fx.customers, cleared.batchId);
+      expect(await c7()).toMatchObject({ segment: 'consumer', country: 'FR' });
       // Keys the source knows no country of load as they are.
       await w.ingestFile(
         fx.customers,

@@ -21,9 +21,7 @@ import {
   currentRowsSelect,
   type Domain,
   ensureDirectory,
-  erasableColumns,
-  erasedValuesSelect,
-  erasingBatchError,
+  erasingBatch,
   type FileIngester,
   fitFile,
   type HealthHistoryQuery,
@@ -1874,12 +1872,18 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           format,
         );
         if (partial) throw partial;
-        // An export without an optional column must not erase what earlier exports said of it.
-        const erasable = erasableColumns(source, origins);
-        if (erasable.length && live.some((b) => b.kind === 'ingest')) {
+        // An export without an optional column, or with it empty, must not erase what earlier
+        // exports said of it.
+        if (live.some((b) => b.kind === 'ingest')) {
           const batch = sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`);
-          const [erased] = await this.run(erasedValuesSelect(source, erasable, batch, duckdbDialect));
-          const error = erasingBatchError(source, file, erasable, erased);
+          const error = await erasingBatch(
+            source,
+            origins,
+            file,
+            batch,
+            (statement) => this.run(statement),
+            duckdbDialect,
+          );
           if (error) throw error;
         }
         // The rows of an earlier export again (its bytes, or its rows), where that is a change back.
