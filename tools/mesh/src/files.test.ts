@@ -32,6 +32,14 @@ describe('inDayOrder', () => {
     // Six digits that are not all dates are a counter; a word holding a month's letters is none.
     ['a counter of six digits', ['export_000200.csv', 'export_000131.csv', 'export_000199.csv'], [1, 2, 0]],
     ['a word, not a month', ['market20.csv', 'market3.csv'], [1, 0]],
+    // Dates in the folders when the names are alike: 30 November's folder first.
+    [
+      'dates in folders',
+      ['drops/01-12-2026/orders.csv', 'drops/30-11-2026/orders.csv', 'drops/29-11-2026/orders.csv'],
+      [2, 1, 0],
+    ],
+    // A number that grows is no copy.
+    ['numbers that grow', ['export-1.csv', 'export-10.csv', 'export-2.csv'], [0, 2, 1]],
   ])('orders names by the day they give: %s', (_, files, expected) => {
     expect(order(files)).toEqual(expected.map((i) => files[i]));
   });
@@ -45,6 +53,12 @@ describe('inDayOrder', () => {
     // December of which year?
     ['no year', ['orders_Nov30.csv', 'orders_Dec03.csv']],
     ['a name without a date', ['orders-29-11-2026.csv', 'orders-latest.csv']],
+    // A corrected copy or a second download: by name it comes first, and the original wins.
+    ['a copy named _v2', ['oms-orders-2026-12-01.csv', 'oms-orders-2026-12-01_v2.csv']],
+    ['a copy named -corrected', ['orders.csv', 'orders-corrected.csv']],
+    ['a second download', ['stores.csv', 'stores (1).csv']],
+    ['a copy numbered', ['stock.csv', 'stock_2.csv']],
+    ['a copy with a dot', ['orders.csv', 'orders.1.csv']],
   ])('refuses to guess: %s', (_, files) => {
     expect(order(files)).toBe('ambiguous');
   });

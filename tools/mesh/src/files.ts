@@ -96,9 +96,12 @@ function isDay([year = 0, month = 0, day = 0]: number[]): boolean {
   return day <= new Date(Date.UTC(year || 2000, month, 0)).getUTCDate();
 }
 
-/** Each form a file name can be read in, with the day it then gives (yyyymmdd; no year: mmdd). */
-function datesIn(file: string): Map<string, number> {
-  const name = file.slice(file.lastIndexOf('/') + 1);
+/**
+ * Each form a path can be read in, with the day it then gives (yyyymmdd; no year: mmdd): the
+ * first date of each pattern, the file's name before its folders (`2026-12-01/orders_301126`).
+ */
+function datesIn(path: string): Map<string, number> {
+  const name = path.split('/').reverse().join('/');
   const dates = new Map<string, number>();
   for (const { pattern, forms } of DATE_FORMS) {
     const m = pattern.exec(name);
@@ -110,6 +113,36 @@ function datesIn(file: string): Map<string, number> {
     }
   }
   return dates;
+}
+
+/** The folder every path is in (ending in `/`), or '' where they share none. */
+function commonFolder(paths: readonly string[]): string {
+  if (!paths.length) return '';
+  let prefix = paths[0]!.slice(0, paths[0]!.lastIndexOf('/') + 1);
+  for (const path of paths)
+    while (!path.startsWith(prefix)) prefix = prefix.slice(0, prefix.slice(0, -1).lastIndexOf('/') + 1);
+  return prefix;
+}
+
+/**
+ * Two files one of whose names is the other's with a suffix before the extension
+ * (`orders.csv` and `orders_v2.csv`, `orders-corrected.csv`, `orders (1).csv`, `orders.1.csv`):
+ * a corrected copy or a second download, which names do not order (by name the copy comes
+ * first: `_` sorts before `.`). A suffix of digits on a name ending in one is a number
+ * (`export-1`, `export-10`), not a copy.
+ */
+function copiesIn(files: readonly string[]): [string, string] | undefined {
+  const stem = (file: string) => file.replace(/\.(csv|tsv|parquet)$/i, '');
+  const stems = files.map((file) => ({ file, stem: stem(file) }));
+  for (const a of stems)
+    for (const b of stems)
+      if (
+        b.stem.length > a.stem.length &&
+        b.stem.startsWith(a.stem) &&
+        /^[^\p{L}\p{N}]/u.test(b.stem.slice(a.stem.length))
+      )
+        return [a.file, b.file];
+  return undefined;
 }
 
 /**
@@ -125,7 +158,11 @@ function datesIn(file: string): Map<string, number> {
  */
 export function inDayOrder(files: readonly string[]): { files: string[]; ambiguous?: readonly string[] } {
   const byName = [...files].sort(byNaturalName);
-  const dated = byName.map((file) => ({ file, dates: datesIn(file) }));
+  const copy = copiesIn(byName);
+  if (copy) return { files: byName, ambiguous: copy };
+  // Dates are read from what tells the files apart, folders included (`30-11-2026/orders.csv`).
+  const common = commonFolder(byName);
+  const dated = byName.map((file) => ({ file, dates: datesIn(file.slice(common.length)) }));
   // Six digits are a date only where every name has six that are one: else a counter.
   const six = ['ymd6', 'dmy6', 'mdy6'];
   if (!dated.every((d) => six.some((form) => d.dates.has(form))))

@@ -388,7 +388,7 @@ async function filesToIngest(warehouse: FileIngester, from: string, source: Sour
   if (ambiguous && newestWins && files.length > 1)
     throw new UsageError(
       'ambiguous-file-order',
-      `--from ${from}: the files are named by dates (${ambiguous.join(', ')}) whose order in time cannot be told from their names: the day or the month first, a two-digit year first or last, no year, or some names without a date. ${source.id} keeps the newest export of each ${source.mode === 'snapshot' ? 'snapshot' : 'key (it has no cursor)'}, so the order decides what is current: rename them year first (2026-11-29), or ingest them one at a time, oldest first.`,
+      `--from ${from}: the order in time of ${ambiguous.join(', ')} cannot be told from their names: dates with the day or the month first, a two-digit year first or last, no year, or some names without a date; or one name is the other's with a suffix (a corrected copy or a second download). ${source.id} keeps the newest export of each ${source.mode === 'snapshot' ? 'snapshot' : 'key (it has no cursor)'}, so the order decides what is current: rename them year first (2026-11-29), or ingest them one at a time, oldest first.`,
       { domain: source.domain.name, source: source.name, file: from },
     );
   return ordered;
