@@ -259,7 +259,7 @@ export const webSessions = defineSource({
   schema: z.object({
     session_id: z.string().describe('Session identifier').meta({ key: true }),
     customer_id: z.string().describe('Signed-in customer of the session'),
-    started_at: z.date().describe('When the session started (UTC)'),
+    started_at: z.date().describe('When the session started (UTC)').meta({ happened: true }),
     device: z.enum(DEVICES).describe('Device class: desktop, mobile (browser), tablet or app'),
     page_views: z.int().min(1).describe('Pages viewed in the session, at least one'),
     product_views: z.int().min(0).describe('Product detail pages viewed in the session'),

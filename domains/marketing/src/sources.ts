@@ -156,7 +156,7 @@ export const touchpoints = defineSource({
     event_type: z
       .enum(TOUCHPOINT_EVENT_TYPES)
       .describe('impression (shown), click, or conversion (purchase)'),
-    occurred_at: z.date().describe('When the event happened (UTC)'),
+    occurred_at: z.date().describe('When the event happened (UTC)').meta({ happened: true }),
     order_id: z
       .string()
       .nullable()

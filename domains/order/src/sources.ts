@@ -78,7 +78,7 @@ export const orders = defineSource({
       .enum(CHANNELS)
       .describe('Where the order was placed: store, online (web shop) or mobile (app)'),
     status: z.enum(RAW_ORDER_STATUSES).describe('completed, or cancelled before it was fulfilled'),
-    ordered_at: z.date().describe('When the order was placed (UTC)'),
+    ordered_at: z.date().describe('When the order was placed (UTC)').meta({ happened: true }),
   }),
   // The OMS drops an export of new and changed orders every minute: mesh serve ingests each
   // and rebuilds order_live_orders.
@@ -217,8 +217,12 @@ export const shipments = defineSource({
   schema: z.object({
     order_id: z.string().describe('Order shipped in the parcel').meta({ key: true }),
     carrier: z.enum(CARRIERS).describe('Carrier that delivers the parcel'),
-    shipped_at: z.date().describe('When the carrier picked the parcel up (UTC)'),
-    delivered_at: z.date().nullable().describe('When the parcel was delivered (UTC); NULL while in transit'),
+    shipped_at: z.date().describe('When the carrier picked the parcel up (UTC)').meta({ happened: true }),
+    delivered_at: z
+      .date()
+      .nullable()
+      .describe('When the parcel was delivered (UTC); NULL while in transit')
+      .meta({ happened: true }),
     promised_days: z.int().describe('Days after the order day by which delivery was promised'),
   }),
   sampleAfter: ['order.orders'],
@@ -271,7 +275,7 @@ export const returns = defineSource({
     line_number: z.int().describe('Returned line of the order').meta({ key: true }),
     returned_quantity: z.int().describe('Units returned'),
     reason: z.enum(RETURN_REASONS).describe('Why the customer returned the items'),
-    returned_at: z.date().describe('When the return was received (UTC)').meta({ key: true }),
+    returned_at: z.date().describe('When the return was received (UTC)').meta({ key: true, happened: true }),
     refund_amount: z.number().meta({ type: 'decimal' }).describe('Money refunded to the customer'),
   }),
   sampleAfter: ['order.orders', 'order.order_lines'],

@@ -371,7 +371,7 @@ export const receipts = defineSource({
       .meta({ key: true }),
     store_id: z.string().describe('Store whose till rang the receipt up'),
     till: z.int().min(1).describe('Till number within the store, from 1'),
-    sold_at: z.date().describe('When the receipt was closed at the till (UTC)'),
+    sold_at: z.date().describe('When the receipt was closed at the till (UTC)').meta({ happened: true }),
     items: z.int().min(1).describe('Units on the receipt'),
     amount: z
       .number()

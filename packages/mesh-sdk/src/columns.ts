@@ -15,6 +15,12 @@ export interface ColumnMeta {
   pii?: boolean;
   /** Overrides the type inferred from zod, e.g. `decimal` for money held in `z.number()`. */
   type?: LogicalType;
+  /**
+   * A source's timestamp of when something happened (an order placed, a parcel delivered): an
+   * export is loaded after it, so a time more than a day after the load (a device clock set
+   * ahead, 9999-12-31 written for "not yet") rejects its row. A source's cursor is held so too.
+   */
+  happened?: boolean;
 }
 
 declare module 'zod' {
@@ -33,6 +39,8 @@ export interface ColumnSpec {
   readonly values: readonly string[] | undefined;
   /** A timestamp held as an ISO string in the schema (z.iso.datetime) rather than a Date. */
   readonly asString: boolean;
+  /** When something happened (`happened` in its meta): never after its export was loaded. */
+  readonly happened?: boolean;
 }
 
 // zod 4 exposes its definition tree on `_zod.def`; only the parts read here are typed.
@@ -158,5 +166,6 @@ function columnOf(name: string, field: z.ZodType, subject: Subject): ColumnSpec 
     key: meta.key === true,
     values,
     asString,
+    ...(meta.happened === true ? { happened: true } : {}),
   };
 }

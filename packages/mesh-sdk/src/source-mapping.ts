@@ -967,6 +967,15 @@ export const INGEST_FUTURE_CURSOR =
   " is more than a day after this export was loaded, in the column that orders a key's revisions: it would rank above every revision saved until then, and none of them would become current (a date written for never, 9999-12-31, or a clock set wrong); export when the revision was saved";
 
 /**
+ * A time more than a day after the export was loaded in a column of when something happened
+ * (`happened` in its meta): a device or system clock set ahead, or a date written for "not
+ * yet". Loaded, it would move every figure taken as of the newest time (a customer's days
+ * since the last visit), or stand for an event that never was.
+ */
+export const INGEST_FUTURE_EVENT =
+  ' is more than a day after this export was loaded, in a column of when something happened: a clock set ahead, or a date written for not yet (9999-12-31); loaded, it would move every figure taken as of the newest time. Export the time it happened, or none';
+
+/**
  * A date alone in a source's cursor, a timestamp (what a spreadsheet leaves of a time in a cell
  * formatted as a date): read as midnight, it ranks below every revision saved later that day,
  * so a newer revision would not become current, silently. Refused in the cursor column, on

@@ -33,6 +33,7 @@ import {
   INGEST_EARLIEST_DAY,
   INGEST_EXCEL_GUARD,
   INGEST_FUTURE_CURSOR,
+  INGEST_FUTURE_EVENT,
   INGEST_INEXACT_FLOAT,
   INGEST_INTEGER_REFUSALS,
   INGEST_INVISIBLE_IN_KEY,
@@ -439,8 +440,11 @@ export function validationStatements(
       const [pattern, words] = INGEST_DATE_ONLY_CURSOR;
       out.push(
         `IF(${value} IS NOT NULL AND REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}), ${shown(words)}, NULL)`,
-        `IF(${value} > TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY), ${shown(INGEST_FUTURE_CURSOR)}, NULL)`,
       );
+    }
+    if (c.type === 'timestamp' && (source.cursor === c.name || c.happened)) {
+      const words = source.cursor === c.name ? INGEST_FUTURE_CURSOR : INGEST_FUTURE_EVENT;
+      out.push(`IF(${value} > TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY), ${shown(words)}, NULL)`);
     }
     if (c.type === 'timestamp') {
       // As on DuckDB: a local time in a zone named that its clocks skip or show twice.

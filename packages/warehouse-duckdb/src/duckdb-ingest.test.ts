@@ -10,6 +10,7 @@ import {
   INGEST_DATE_ONLY_CURSOR,
   INGEST_DECIMAL_COMMA_FILE_REFUSALS,
   INGEST_FUTURE_CURSOR,
+  INGEST_FUTURE_EVENT,
   INGEST_INEXACT_FLOAT,
   INGEST_INEXACT_SINGLE,
   INGEST_INVISIBLE_IN_KEY,
@@ -852,6 +853,26 @@ describe('ingesting files into a source', () => {
         { line: 2, reason: `updated_at: "9999-12-31 00:00:00"${INGEST_FUTURE_CURSOR}` },
         { line: 4, reason: `updated_at: "2099-01-01T00:00:00Z"${INGEST_FUTURE_CURSOR}` },
       ],
+    });
+    // A column of when something happened is held to the clock too; a planned time is not.
+    const visits = defineSource({
+      domain: shop,
+      name: 'visits',
+      description: 'Visits, as a device recorded them',
+      mode: 'append',
+      schema: z.object({
+        visit_id: z.string().describe('Visit').meta({ key: true }),
+        started_at: z.date().describe('When the visit started').meta({ happened: true }),
+        follow_up_at: z.date().nullable().describe('When to call back'),
+      }),
+    });
+    const clocks = file(
+      'visits.csv',
+      `visit_id,started_at,follow_up_at\nV1,2036-12-02 10:00:00,\nV2,${soon},2036-01-01 00:00:00\n`,
+    );
+    expect(await warehouse.ingestFile(visits, clocks)).toMatchObject({
+      loaded: 1,
+      sampleRejects: [{ line: 2, reason: `started_at: "2036-12-02 10:00:00"${INGEST_FUTURE_EVENT}` }],
     });
   });
 

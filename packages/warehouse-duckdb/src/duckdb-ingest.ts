@@ -12,6 +12,7 @@ import {
   INGEST_EARLIEST_DAY,
   INGEST_EXCEL_GUARD,
   INGEST_FUTURE_CURSOR,
+  INGEST_FUTURE_EVENT,
   INGEST_INEXACT_FLOAT,
   INGEST_INEXACT_SINGLE,
   INGEST_INTEGER_REFUSALS,
@@ -404,8 +405,13 @@ export function validationSql(
       const [pattern, words] = INGEST_DATE_ONLY_CURSOR;
       reasons.push(
         `CASE WHEN ${value} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} END`,
-        // Instants compared as microseconds since 1970: the stored time is UTC, now() is zoned.
-        `CASE WHEN epoch_us(${value}) > epoch_us(now()) + 86400000000 THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_FUTURE_CURSOR)} END`,
+      );
+    }
+    if (c.type === 'timestamp' && (source.cursor === c.name || c.happened)) {
+      const words = source.cursor === c.name ? INGEST_FUTURE_CURSOR : INGEST_FUTURE_EVENT;
+      // Instants compared as microseconds since 1970: the stored time is UTC, now() is zoned.
+      reasons.push(
+        `CASE WHEN epoch_us(${value}) > epoch_us(now()) + 86400000000 THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} END`,
       );
     }
     if (c.type === 'timestamp') {
