@@ -103,11 +103,15 @@ describe('customer_preferences on DuckDB', () => {
     await warehouse.close();
   });
 
-  it('keeps the newest save of each known customer, joins consent, every check green', async () => {
+  it('keeps the newest save of each known customer, joins consent, and counts those of unknown ones', async () => {
     await deliver(warehouse, revisions);
     const outcome = await buildProduct(warehouse, customerPreferences, { runId: 't1' });
     expect(outcome.status).toBe('published');
-    expect(outcome.checks?.outcomes.filter((c) => !c.passed)).toEqual([]);
+    // C9's preferences are left out (the CRM does not know C9), and health hears of it: an
+    // opt-out among them would otherwise vanish unseen.
+    expect(
+      outcome.checks?.outcomes.filter((c) => !c.passed).map((c) => [c.name, c.severity, c.failingRows]),
+    ).toEqual([['preferences_of_customers_the_profile_lacks', 'warn', 1]]);
     expect(await readPreferences(warehouse)).toEqual(expected);
   });
 
@@ -118,7 +122,10 @@ describe('customer_preferences on DuckDB', () => {
     expect(outcome.status).toBe('published');
     expect(
       outcome.checks?.outcomes.filter((c) => !c.passed).map((c) => [c.name, c.severity, c.failingRows]),
-    ).toEqual([['preferred_category_accepted_values', 'warn', 1]]);
+    ).toEqual([
+      ['preferred_category_accepted_values', 'warn', 1],
+      ['preferences_of_customers_the_profile_lacks', 'warn', 1],
+    ]);
     const rows = await readPreferences(warehouse);
     expect(rows.find((r) => r.customer_id === 'C3')?.preferred_category).toBe('Gardening Tools');
   });

@@ -61,6 +61,16 @@ export const customerPreferences = defineDataProduct({
       'contactable_means_opted_in_with_a_channel',
       sql`contactable = (marketing_opt_in AND preferred_channel <> 'none')`,
     ),
+    // Reconciliation with the CRM: preferences of a customer the profile lacks (not exported,
+    // or the record rejected on ingest) are left out above, an opt-out among them; the check on
+    // customer_id cannot see them, so they are counted here, in health.
+    c.table
+      .assert(
+        'preferences_of_customers_the_profile_lacks',
+        () =>
+          sql`SELECT r.customer_id FROM ${rawPreferences} AS r WHERE r.customer_id NOT IN (SELECT p.customer_id FROM ${customerProfile} AS p) GROUP BY r.customer_id`,
+      )
+      .warn(),
     // Its source is optional: until a team exports it, the product is empty, and says so.
     c.table.rowCount({ min: 1 }).warn(),
   ],
