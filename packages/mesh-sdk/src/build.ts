@@ -347,14 +347,15 @@ export async function buildProduct(
     if (publisher && plan && (inPlace || update?.kind === 'rows')) {
       // The changed days replaced in the published table itself (none when up to date), with
       // the state rows of the days this build hashed.
-      // What the rebuilt days read: their share of the inputs (the markers read two columns more).
+      // What the rebuilt days read: their share of the inputs (the markers read two columns
+      // more), at most the whole: days the inputs no longer hold (a revert, a sample replaced
+      // by a first export) are rebuilt too, and were counted 366 times a 3-row input's size.
       bytesProcessed = inPlace
         ? Math.round(
-            ((found!.inputBytes ??
+            (found!.inputBytes ??
               options.inputBytes ??
               (await warehouse.storageBytes(inputTables(product)))) *
-              plan.days.length) /
-              Math.max(1, found!.inputDays),
+              Math.min(1, plan.days.length / Math.max(1, found!.inputDays)),
           )
         : 0;
       ({ rowCount } = await publisher.replacePartitions(
