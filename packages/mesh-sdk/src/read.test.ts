@@ -128,18 +128,28 @@ describe('readQuery', () => {
     ['limit', { limit: 10.7 }],
     ['limit', { limit: Number.NaN }],
     ['limit', { limit: '5 OFFSET 3' }],
+    ['limit', { limit: 1e21 }],
+    ['limit', { limit: 5n }],
     ['chunkSize', { chunkSize: 1.5 }],
     ['chunkSize', { chunkSize: 0 }],
+    ['chunkSize', { chunkSize: 1000n }],
+    ['where', { where: 7n }],
     ['columns', { columns: [] }],
     ['where', { where: 'x' }],
     ['where', { where: ['stock'] }],
-  ])('refuses a %s it cannot mean, naming it: %j', (option, options) => {
+  ])('refuses a %s it cannot mean, naming it: %s', (option, options) => {
     expect(() => readQuery(inventory, warehouse, options as never)).toThrow(
       expect.objectContaining({
         kind: 'usage',
         code: 'invalid-option',
         subject: { domain: 'product', product: 'product_inventory', option },
       }),
+    );
+  });
+
+  it('shows a BigInt option as written', () => {
+    expect(() => readQuery(inventory, warehouse, { limit: 5n } as never)).toThrow(
+      'product.product_inventory: limit is 5n: give a whole number of rows (a number), 0 or more.',
     );
   });
 

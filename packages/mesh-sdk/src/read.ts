@@ -94,27 +94,28 @@ function checkReadOptions(product: DataProduct, options: ReadOptions<Record<stri
     });
   };
   const { where, columns, limit, chunkSize } = options as Record<string, unknown>;
+  // JSON has no BigInt (JSON.stringify throws on one): 5n is shown as written.
+  const shown = (value: unknown) =>
+    typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value));
   if (where !== undefined && (where === null || typeof where !== 'object' || Array.isArray(where)))
     refuse(
       'where',
-      `where is ${JSON.stringify(where)}: give an object of column names and values ({ status: 'completed' }).`,
+      `where is ${shown(where)}: give an object of column names and values ({ status: 'completed' }).`,
     );
   if (columns !== undefined && (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')))
-    refuse('columns', `columns is ${JSON.stringify(columns)}: give an array of column names.`);
+    refuse('columns', `columns is ${shown(columns)}: give an array of column names.`);
   if (Array.isArray(columns) && columns.length === 0)
     refuse('columns', 'columns is empty: name at least one column, or leave it out to read them all.');
-  if (limit !== undefined && !(typeof limit === 'number' && Number.isInteger(limit) && limit >= 0))
-    refuse(
-      'limit',
-      `limit is ${JSON.stringify(limit) ?? String(limit)}: give a whole number of rows, 0 or more.`,
-    );
+  // A number, whole and safe (1e21 is whole, and an engine's error): a count of rows.
+  if (limit !== undefined && !(typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 0))
+    refuse('limit', `limit is ${shown(limit)}: give a whole number of rows (a number), 0 or more.`);
   if (
     chunkSize !== undefined &&
-    !(typeof chunkSize === 'number' && Number.isInteger(chunkSize) && chunkSize >= 1)
+    !(typeof chunkSize === 'number' && Number.isSafeInteger(chunkSize) && chunkSize >= 1)
   )
     refuse(
       'chunkSize',
-      `chunkSize is ${JSON.stringify(chunkSize) ?? String(chunkSize)}: give a whole number of rows, 1 or more.`,
+      `chunkSize is ${shown(chunkSize)}: give a whole number of rows (a number), 1 or more.`,
     );
 }
 
