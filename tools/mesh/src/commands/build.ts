@@ -81,6 +81,10 @@ export async function buildProducts(
     ...guarded.filter((p, i) => p !== selected[i]),
     ...guarded.filter((p, i) => p === selected[i]),
   ];
+  // Each previous major's view is published as soon as its product is, not once the whole build
+  // is done: its readers would otherwise fail (version-mismatch) for as long as the rest builds,
+  // and for good if the build were stopped.
+  const viewsOf = new Map<string, Promise<PreviousMajorView[]>>();
   const outcomes = await buildMesh(warehouse, toBuild, {
     runId,
     mesh: mesh.products,
@@ -93,12 +97,18 @@ export async function buildProducts(
       if (event.type === 'finished') {
         const o = event.outcome;
         io?.progress.log(`${statusLabel(o.status)} ${o.product.id} ${color.dim(formatMs(o.durationMs))}`);
+        if (o.status === 'published' && o.product.previousMajor) {
+          const views = publishPreviousMajors(warehouse, [o.product], previousOf);
+          // Awaited below; a failure is not unhandled meanwhile.
+          views.catch(() => undefined);
+          viewsOf.set(o.product.id, views);
+        }
       }
     },
-  });
+  }).finally(() => Promise.allSettled(viewsOf.values()));
   io?.progress.done();
-  const published = outcomes.filter((o) => o.status === 'published').map((o) => o.product);
-  const previousMajors = await publishPreviousMajors(warehouse, published, previousOf);
+  const previousMajors: PreviousMajorView[] = [];
+  for (const o of outcomes) previousMajors.push(...((await viewsOf.get(o.product.id)) ?? []));
   return { runId, outcomes, previousMajors };
 }
 
