@@ -251,3 +251,9 @@ export class Scheduler {
     return lastBuilds(await this.options.runs(since));
   }
 }
+
+/**
+ * Whether this process serves a warehouse without building on schedule (`mesh serve
+ * --no-scheduler`): commands answered by it (`mesh schedule`) must not say it builds what is due.
+ */
+export const serving = { withoutScheduler: false };

@@ -41,8 +41,8 @@ function mesh(...args: string[]): Promise<Ran> & { child: ChildProcess } {
 }
 
 /** Starts `mesh serve` on a free port and waits until it listens. */
-async function serve() {
-  const server = mesh('serve', '--port', '0', '--db', db, '--json');
+async function serve(...extra: string[]) {
+  const server = mesh('serve', '--port', '0', '--db', db, '--json', ...extra);
   let line = '';
   await new Promise<void>((resolve, reject) => {
     server.child.stdout!.on('data', (c) => {
@@ -113,6 +113,28 @@ describe('mesh serve', () => {
       server.child.kill('SIGTERM');
       await server;
     }
+  }, 120_000);
+
+  it('says, through a server without its scheduler, that what is due is not built by it', async () => {
+    const { server } = await serve('--no-scheduler');
+    try {
+      // Hourly products a day later are due; this server builds none of them.
+      const schedule = await mesh('schedule', '--db', db);
+      expect(schedule.code, schedule.stderr).toBe(0);
+      const json = JSON.parse((await mesh('schedule', '--db', db, '--json')).stdout);
+      expect(json.scheduler).toBe('off');
+      if (json.products.some((p: { due: boolean }) => p.due))
+        expect(schedule.stdout).toContain(
+          'due now, but this mesh serve runs no scheduler (--no-scheduler): build them with mesh build',
+        );
+      else expect(schedule.stdout).toContain('Nothing is due now.');
+      expect(schedule.stdout).not.toContain('mesh serve builds them');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server;
+    }
+    // Without a server, the schedule says nothing of one.
+    expect(JSON.parse((await mesh('schedule', '--db', db, '--json')).stdout).scheduler).toBeUndefined();
   }, 120_000);
 
   it('lets a running build finish on SIGTERM, then stops and leaves the warehouse to others', async () => {

@@ -1,7 +1,7 @@
 import { UsageError, unpublishedProducts } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
 import { loadMesh, selectProducts } from '../mesh.js';
-import { Scheduler } from '../scheduler.js';
+import { Scheduler, serving } from '../scheduler.js';
 import { color, table } from '../style.js';
 
 const time = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 16) : '-');
@@ -24,10 +24,13 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
     }).plan(),
   );
   const rows = plan.filter((p) => chosen.has(p.product.id));
+  // Answered by a mesh serve that runs no scheduler, nothing due is built by it.
+  const scheduled = !serving.withoutScheduler;
   if (values.json) {
     io.out(
       JSON.stringify(
         {
+          ...(scheduled ? {} : { scheduler: 'off' }),
           products: rows.map((p) => ({
             product: p.product.id,
             refresh: p.product.refresh,
@@ -60,7 +63,7 @@ export async function run(values: GlobalOptions, names: string[], io: Io): Promi
   );
   const due = rows.filter((p) => p.due).length;
   io.out(
-    `\n${due ? `${due} due now: mesh serve builds them (mesh serve --once, once).` : 'Nothing is due now.'}`,
+    `\n${due ? (scheduled ? `${due} due now: mesh serve builds them (mesh serve --once, once).` : `${due} due now, but this mesh serve runs no scheduler (--no-scheduler): build them with mesh build, or restart it without --no-scheduler.`) : 'Nothing is due now.'}`,
   );
   return 0;
 }

@@ -30,7 +30,7 @@ import { alertsReport, recordHealth } from '../history.js';
 import { loadMesh, loadMeshPackages } from '../mesh.js';
 import { meshMetrics } from '../metrics.js';
 import { CATALOG_SCRIPT, catalogJson, catalogScript, PORTAL_FILES } from '../portal/index.js';
-import { Scheduler, type SchedulerEvent } from '../scheduler.js';
+import { Scheduler, type SchedulerEvent, serving } from '../scheduler.js';
 import { runningServer, type ServeRecord, serveFileOf } from '../serve-client.js';
 import { buildProducts, buildReport, outcomeJson, runProductOf } from './build.js';
 import { collectHealth } from './health.js';
@@ -127,8 +127,9 @@ export async function run(
     );
   else
     io.out(
-      `mesh serve: ${record.url} (portal /, Prometheus /metrics, /health.json) on ${identity.replace(/^duckdb:/, '')}, pid ${process.pid}.\nmesh commands on this warehouse now go through it. Stop with Ctrl-C or SIGTERM.`,
+      `mesh serve: ${record.url} (portal /, Prometheus /metrics, /health.json) on ${identity.replace(/^duckdb:/, '')}, pid ${process.pid}.\nmesh commands on this warehouse now go through it. Stop with Ctrl-C or SIGTERM.${values['no-scheduler'] ? '\nNo scheduler (--no-scheduler): nothing is built on schedule, and no drop zone is watched.' : ''}`,
     );
+  serving.withoutScheduler = values['no-scheduler'] === true;
 
   const loaded = values['no-scheduler'] ? undefined : await loadMeshPackages(values);
   const mesh = loaded?.mesh;
@@ -189,6 +190,7 @@ export async function run(
       unshare();
       if (file) rmSync(file, { force: true });
       await warehouse.close();
+      serving.withoutScheduler = false;
       io.err('mesh serve: stopped.');
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
