@@ -332,6 +332,12 @@ describe('toSchemaValue', () => {
     expect(() => toSchemaValue(column('decimal'), '-99999999999999999999.999999999')).toThrow(
       /^c holds -9999/,
     );
+    // Below 2^53, but with a fraction its whole part does not survive: 9007199254740991.
+    expect(() => toSchemaValue(column('decimal'), '9007199254740990.750000000')).toThrow(
+      expect.objectContaining({ code: 'unsafe-decimal' }),
+    );
+    expect(toSchemaValue(column('decimal'), '4503599627370495.500000000')).toBe(4503599627370495.5);
+    expect(toSchemaValue(column('decimal'), '-123456789.123456789')).toBe(-123456789.12345679);
     // A floating-point number promises no exactness.
     expect(toSchemaValue(column('number'), 1e20)).toBe(1e20);
   });

@@ -274,18 +274,26 @@ export function schemaConverter(column: ColumnSpec, product?: DataProduct): (val
       return (value) => (typeof value === 'number' ? value : value == null ? null : Number(value));
     case 'decimal': {
       // A decimal is an exact figure: past 2^53 a JS number holds not even its whole part (an
-      // amount 12345678901234567.12 read as ...568), as for integers (`unsafe-integer`).
+      // amount 12345678901234567.12 read as ...568), as for integers (`unsafe-integer`); nor
+      // just below it with a fraction (9007199254740990.75 read as ...991). Adapters hand such
+      // a value over as its exact text, whose whole part is compared with the number's.
       const unsafe = (value: unknown) => {
         const owner = product ? `${product.id}.` : '';
         throw new UsageError(
           'unsafe-decimal',
-          `${owner}${column.name} holds ${String(value)}, beyond what a JS number holds exactly (±${Number.MAX_SAFE_INTEGER}): a typed read would round it. Read the column with warehouse.query and a CAST to text.`,
+          `${owner}${column.name} holds ${String(value)}, whose whole part a JS number does not hold exactly (beyond ±${Number.MAX_SAFE_INTEGER}, or next to it with a fraction): a typed read would round it. Read the column with warehouse.query and a CAST to text.`,
           { ...(product && { domain: product.domain.name, product: product.name }), column: column.name },
         );
       };
       return (value) => {
-        const n = typeof value === 'number' ? value : value == null ? null : Number(value);
-        return n !== null && (n >= 2 ** 53 || n <= -(2 ** 53)) ? unsafe(value) : n;
+        if (value == null) return null;
+        const n = typeof value === 'number' ? value : Number(value);
+        if (n >= 2 ** 53 || n <= -(2 ** 53)) return unsafe(value);
+        if (typeof value !== 'number' && Number.isFinite(n)) {
+          const whole = /^\s*([+-]?\d+)(?:\.\d*)?\s*$/.exec(String(value))?.[1];
+          if (whole !== undefined && BigInt(whole) !== BigInt(Math.trunc(n))) return unsafe(value);
+        }
+        return n;
       };
     }
     case 'timestamp': {

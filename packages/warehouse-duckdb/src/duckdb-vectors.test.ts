@@ -90,9 +90,9 @@ describe('columnReader', () => {
       FROM (VALUES (0.0), (-0.05), (1.25), (-123.4), (999.9), (NULL), (0.1), (0.3), (-999.9), (12.345)) AS t(v)`,
     ],
     [
-      'DECIMAL beyond 2^53',
-      `SELECT CAST(v AS DECIMAL(18, 2)) AS d FROM (VALUES (90071992547409.93), (-90071992547409.93),
-      (9999999999999999.99), (-9999999999999999.99), (123456789012345.67)) AS t(v)`,
+      'DECIMAL beyond 2^53 whose whole part a number keeps',
+      `SELECT CAST(v AS DECIMAL(18, 2)) AS d, CAST(v AS DECIMAL(38, 9)) AS w FROM (VALUES (90071992547409.93),
+      (-90071992547409.93), (123456789012345.67), (-123456789.123456789)) AS t(v)`,
     ],
     [
       'VARCHAR',
@@ -125,6 +125,17 @@ describe('columnReader', () => {
     const { ours, driver } = await readBoth(query);
     expect(ours).toEqual(driver);
     expect(ours[0]!.length).toBeGreaterThan(0);
+  });
+
+  it('reads a DECIMAL whose whole part a number would not keep as its exact text', async () => {
+    // The SDK refuses such text in a typed read (unsafe-decimal) rather than hand out another
+    // figure: 9999999999999999.99 is the number 1e16, 9007199254740990.75 is ...991.
+    const { ours } = await readBoth(
+      `SELECT CAST(v AS DECIMAL(18, 2)) AS d, CAST(v AS DECIMAL(38, 2)) AS w FROM (VALUES (9999999999999999.99),
+      (-9999999999999999.99), (9007199254740990.75), (12.5)) AS t(v)`,
+    );
+    const exact = ['9999999999999999.99', '-9999999999999999.99', '9007199254740990.75', 12.5];
+    expect(ours).toEqual([exact, exact]);
   });
 
   it('reads nulls from the validity mask at every position of a full chunk', async () => {

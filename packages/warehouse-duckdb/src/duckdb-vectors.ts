@@ -178,6 +178,9 @@ function int64Reader(unsigned: boolean, slow: ColumnReader): ColumnReader {
   }, slow);
 }
 
+/** The largest scaled decimal whose conversion to a number is exact in every digit. */
+const SAFE_SCALED = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** DECIMAL of up to 18 digits: the scaled integer over 10^scale, as DuckDB's own cast to DOUBLE. */
 function decimalReader(
   type: DuckDBDecimalType,
@@ -185,7 +188,18 @@ function decimalReader(
   toNumber: (value: unknown) => unknown,
 ): ColumnReader {
   const bytes = type.width <= 4 ? 2 : type.width <= 9 ? 4 : type.width <= 18 ? 8 : 16;
-  if (bytes === 16) return slow;
+  // A value whose scaled integer is past 2^53: DuckDB's conversion where it keeps the whole part,
+  // else the exact text (the SDK refuses it, `unsafe-decimal`, rather than hand out another).
+  const exact = (item: unknown): unknown => {
+    if (item == null) return null;
+    const n = toNumber(item);
+    const { value, scale } = item as { value?: bigint; scale?: number };
+    if (typeof value !== 'bigint' || typeof scale !== 'number' || typeof n !== 'number') return n;
+    if (value <= SAFE_SCALED && value >= -SAFE_SCALED) return n;
+    const whole = value / 10n ** BigInt(scale);
+    return Number.isFinite(n) && BigInt(Math.trunc(n)) === whole ? n : String(item);
+  };
+  if (bytes === 16) return itemReader(exact);
   const divisor = 10 ** type.scale;
   return withFallback(({ dataView, valid, validOffset }, vector, rows, out) => {
     if (!dataView || dataView.byteLength < rows * bytes) return false;
@@ -202,7 +216,7 @@ function decimalReader(
             ? dataView.getInt32(o, true)
             : dataView.getInt32(o + 4, true) * TWO_32 + dataView.getUint32(o, true);
       // Beyond 2^53 the halves lose precision: DuckDB's own conversion, for those rare values.
-      out[r] = scaled <= MAX_SAFE && scaled >= -MAX_SAFE ? scaled / divisor : toNumber(vector.getItem(r));
+      out[r] = scaled <= MAX_SAFE && scaled >= -MAX_SAFE ? scaled / divisor : exact(vector.getItem(r));
     }
     return true;
   }, slow);
