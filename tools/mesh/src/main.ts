@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import {
+  BuildError,
   closest,
   describeSubject,
   isMeshError,
@@ -190,9 +191,16 @@ export async function main(argv: string[], io?: Io): Promise<number> {
       if (code !== undefined) return code;
     }
     const command = await spec.load();
-    return await runningCommand.run(name, () =>
-      command.run(values, parsed.positionals, io ?? processIo(values)),
-    );
+    // `mesh serve` stops on a signal its own way; any other command run here says it was
+    // stopped, under --json too, rather than vanish without a word.
+    const unwatch = io || name === 'serve' ? undefined : reportSignals(name, json);
+    try {
+      return await runningCommand.run(name, () =>
+        command.run(values, parsed.positionals, io ?? processIo(values)),
+      );
+    } finally {
+      unwatch?.();
+    }
   } catch (error) {
     return report(spec ? aboutCommandLine(error, name) : error, json, io);
   }
@@ -317,6 +325,34 @@ function argumentMessage(command: string, error: Error, options: OptionSpecs): s
       return `${long} needs a value, but an option follows it; a value that starts with '-' is written ${long}=<value>. ${help}`;
   }
   return `${error.message.split('\n')[0]!.replace(/\.$/, '')}. ${help}`;
+}
+
+/**
+ * On SIGINT or SIGTERM, reports the command as stopped (`interrupted`: on stderr, or as the JSON
+ * error object under --json) and exits 128 + the signal's number (130, 143), as shells do. What
+ * the command committed stays: DuckDB rolls back what was under way (a product being published,
+ * a batch being loaded) when the file is next opened. Returns the function that stops watching.
+ */
+function reportSignals(command: string, json: boolean): () => void {
+  const stop = (signal: NodeJS.Signals, code: number) => () => {
+    report(
+      new BuildError(
+        'interrupted',
+        `mesh ${command} was stopped by ${signal}: what it had finished stays (each product is published whole or not at all, each batch loaded whole or not at all); what was under way was rolled back. Run it again to finish.`,
+        { command },
+      ),
+      json,
+    );
+    process.exit(code);
+  };
+  const onInt = stop('SIGINT', 130);
+  const onTerm = stop('SIGTERM', 143);
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  return () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
 }
 
 /** The one top-level error handler: prints what went wrong and what it was about. */

@@ -137,6 +137,34 @@ describe('mesh serve', () => {
     expect(JSON.parse((await mesh('schedule', '--db', db, '--json')).stdout).scheduler).toBeUndefined();
   }, 120_000);
 
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)(
+    'says under --json that a build was stopped by %s, exits %i, and leaves the warehouse whole',
+    async (signal, code) => {
+      const build = mesh('build', '--db', db, '--json', '--full-refresh');
+      // Stopped once it writes: its write-ahead log appears with its first staged product.
+      await waitFor(async () => existsSync(`${db}.wal`));
+      build.child.kill(signal);
+      const stopped = await build;
+      expect(stopped.code, stopped.stderr).toBe(code);
+      expect(JSON.parse(stopped.stdout)).toEqual({
+        error: {
+          code: 'interrupted',
+          message: expect.stringMatching(
+            new RegExp(`^mesh build was stopped by ${signal}: what it had finished stays`),
+          ),
+          subject: { command: 'build' },
+        },
+      });
+      // What it left is whole: health reads every product.
+      const health = await mesh('health', '--db', db, '--json');
+      expect(JSON.parse(health.stdout).totals.products).toBe(products);
+    },
+    120_000,
+  );
+
   it('lets a running build finish on SIGTERM, then stops and leaves the warehouse to others', async () => {
     const { server, url, serveFile } = await serve();
     const build = mesh('build', '--db', db, '--json');
