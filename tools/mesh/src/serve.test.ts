@@ -143,8 +143,10 @@ describe('mesh serve', () => {
   ] as const)(
     'says under --json that a build was stopped by %s, exits %i, and leaves the warehouse whole',
     async (signal, code) => {
+      // Stopped once it writes: its write-ahead log appears with its first staged product (none
+      // is left by the commands before, which close the file).
+      expect(existsSync(`${db}.wal`)).toBe(false);
       const build = mesh('build', '--db', db, '--json', '--full-refresh');
-      // Stopped once it writes: its write-ahead log appears with its first staged product.
       await waitFor(async () => existsSync(`${db}.wal`));
       build.child.kill(signal);
       const stopped = await build;
