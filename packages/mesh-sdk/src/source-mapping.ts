@@ -913,6 +913,17 @@ export const INGEST_INVISIBLE_IN_KEY: readonly [pattern: string, words: string] 
 ];
 
 /**
+ * A whole number written with a decimal point in a text key (`1001.0`): what pandas writes for an
+ * integer id column once it held a missing value (the column became float). The same id read
+ * from the system's Parquet is `1001`: loaded as text, `1001.0` is another key, and the entity
+ * counted twice. Refused in text keys, on every warehouse alike.
+ */
+export const INGEST_FLOAT_WRITTEN_ID: readonly [pattern: string, words: string] = [
+  '\\s*[0-9]+\\.0+\\s*',
+  ' is a whole number written with a decimal point, as pandas writes an integer id column that held a missing value: the same id is 1001 elsewhere, and this would be another key. Export the ids as integers (df[col].astype("Int64")) or as the system writes them',
+];
+
+/**
  * What a spreadsheet writes for a cell whose formula failed (Excel, Google Sheets, LibreOffice):
  * no value of any column. Loaded as text, `#N/A` becomes a store or a customer of its own, and
  * the rows it names vanish from their real one's figures. Refused in text columns, on every

@@ -32,6 +32,7 @@ import {
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_EARLIEST_DAY,
   INGEST_EXCEL_GUARD,
+  INGEST_FLOAT_WRITTEN_ID,
   INGEST_FUTURE_CURSOR,
   INGEST_FUTURE_EVENT,
   INGEST_INEXACT_FLOAT,
@@ -476,6 +477,8 @@ export function validationStatements(
       if (c.key && from !== undefined) {
         const [invisible, says] = INGEST_INVISIBLE_IN_KEY;
         out.push(`IF(REGEXP_CONTAINS(${text(c)}, ${lit(invisible)}), ${shown(says)}, NULL)`);
+        const [floated, written] = INGEST_FLOAT_WRITTEN_ID;
+        out.push(`IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${floated})$`)}), ${shown(written)}, NULL)`);
       }
       const [pattern, words] = INGEST_EXCEL_GUARD;
       const [scientific, notation] = INGEST_SCIENTIFIC_TEXT;

@@ -9,6 +9,7 @@ import {
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DATE_ONLY_CURSOR,
   INGEST_DECIMAL_COMMA_FILE_REFUSALS,
+  INGEST_FLOAT_WRITTEN_ID,
   INGEST_FUTURE_CURSOR,
   INGEST_FUTURE_EVENT,
   INGEST_INEXACT_FLOAT,
@@ -989,13 +990,16 @@ describe('ingesting files into a source', () => {
         'I10\u2028,store,1,1,2026-02-01 10:00:00,',
         'I\u000111,store,1,1,2026-02-01 10:00:00,',
         '"I1\n2",store,1,1,2026-02-01 10:00:00,',
+        // pandas' id of a column that held a missing value; a decimal key that is no whole number stays.
+        '1001.0,store,1,1,2026-02-01 10:00:00,',
+        '1001.5,store,1,1,2026-02-01 10:00:00,',
         '',
       ].join('\n'),
     );
     const [, says] = INGEST_INVISIBLE_IN_KEY;
     expect(await ingest(path)).toMatchObject({
-      loaded: 3,
-      rejected: 9,
+      loaded: 4,
+      rejected: 10,
       sampleRejects: [
         { line: 2, reason: `order_id: "I1\u200b"${says}` },
         { line: 3, reason: `order_id: "I\u00a02"${says}` },
@@ -1013,8 +1017,11 @@ describe('ingesting files into a source', () => {
       { line: 11, reason: `order_id: "I10\u2028"${says}` },
       { line: 12, reason: `order_id: "I\\u000111"${says}` },
       { line: 13, reason: `order_id: "I1\\n2"${says}` },
+      // Line 15: the line break quoted above makes line 13 two.
+      { line: 15, reason: `order_id: "1001.0"${INGEST_FLOAT_WRITTEN_ID[1]}` },
     ]);
     expect(await warehouse.query('SELECT order_id, note FROM shop.raw_orders ORDER BY order_id')).toEqual([
+      { order_id: '1001.5', note: null },
       { order_id: 'I4', note: 'family \u{1F468}\u200d\u{1F469}\u200d\u{1F467}' },
       { order_id: 'I6', note: 'kept inside' },
       { order_id: 'Ä5', note: null },
