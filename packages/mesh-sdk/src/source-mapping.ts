@@ -717,6 +717,10 @@ export const INGEST_EXCEL_GUARD: readonly [pattern: string, words: string] = [
  */
 export const INGEST_INEXACT_FLOAT =
   ' is a floating-point number of the file past 2^53, whose last digits are lost: export the column as integers or text';
+/** A NaN or an infinity of a file's floating-point column read into a text column: no text of anything. */
+export const INGEST_NONFINITE_TEXT =
+  ' is NaN or an infinity of a floating-point column of the file, no value of a text column (loaded, it would be the text nan or inf): export the column as text, empty where there is no value';
+
 /** As INGEST_INEXACT_FLOAT, for a 32-bit float (Parquet FLOAT), exact up to 2^24 only. */
 export const INGEST_INEXACT_SINGLE =
   ' is a 32-bit floating-point number of the file past 2^24, whose last digits are lost: export the column as integers or text';

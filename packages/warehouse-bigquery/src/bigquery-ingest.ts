@@ -39,6 +39,7 @@ import {
   INGEST_INTEGER_REFUSALS,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_MIDNIGHT_DATE,
+  INGEST_NONFINITE_TEXT,
   INGEST_NULL_MARK,
   INGEST_NUMBER_REFUSALS,
   INGEST_PLACEHOLDER_DAY,
@@ -318,6 +319,8 @@ export function validationStatements(
     const column = `${q('t')}.${q(fromFile(c)!)}`;
     texts.push(
       `COALESCE(NOT IS_INF(${column}) AND NOT IS_NAN(${column}) AND ABS(${column}) >= 9007199254740992, FALSE) AS ${inexact(c)}`,
+      // As on DuckDB: NaN and infinity are no text of anything.
+      `COALESCE(IS_INF(${column}) OR IS_NAN(${column}), FALSE) AS ${q(`__nonfinite_${c.name}`)}`,
     );
   }
   // A list or struct in the file where the column holds one value: said, as on DuckDB.
@@ -376,7 +379,11 @@ export function validationStatements(
         out.push(
           `IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}) AND ${q('__comma_file')}, ${shown(words)}, NULL)`,
         );
-    if (floatChecked.includes(c)) out.push(`IF(${inexact(c)}, ${shown(INGEST_INEXACT_FLOAT)}, NULL)`);
+    if (floatChecked.includes(c))
+      out.push(
+        `IF(${inexact(c)}, ${shown(INGEST_INEXACT_FLOAT)}, NULL)`,
+        `IF(${q(`__nonfinite_${c.name}`)}, ${shown(INGEST_NONFINITE_TEXT)}, NULL)`,
+      );
     const many = nestedChecked.includes(c);
     if (many) {
       const type = nested.get(fromFile(c)!)!;

@@ -15,6 +15,7 @@ import {
   INGEST_INEXACT_FLOAT,
   INGEST_INEXACT_SINGLE,
   INGEST_INVISIBLE_IN_KEY,
+  INGEST_NONFINITE_TEXT,
   INGEST_PLACEHOLDER_DAY,
   INGEST_SCIENTIFIC_TEXT,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
@@ -1480,18 +1481,26 @@ describe('ingesting files into a source', () => {
              UNION ALL SELECT 7.5, 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', CAST(0.25 AS FLOAT)
              UNION ALL SELECT 1e20, 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', CAST('nan' AS FLOAT)
              UNION ALL SELECT 9007199254740991, 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', NULL
-             UNION ALL SELECT CAST(NULL AS DOUBLE), 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', NULL) TO '${path}' (FORMAT parquet)`,
+             UNION ALL SELECT CAST(NULL AS DOUBLE), 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', NULL
+             UNION ALL SELECT 1043, 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', CAST('nan' AS FLOAT)
+             UNION ALL SELECT 1044, 'store', 1, 1, TIMESTAMP '2026-10-03 09:00:00', CAST('-inf' AS FLOAT)) TO '${path}' (FORMAT parquet)`,
     );
     // Past 2^53 a float has lost its last digits before it was written (123456789012345678 is
-    // 1.2345678901234568e+17): no id of anything, rejected as on BigQuery.
+    // 1.2345678901234568e+17): no id of anything, rejected as on BigQuery. NaN and infinity
+    // are no text either.
     expect(await ingest(path)).toMatchObject({
-      rows: 5,
+      rows: 7,
       loaded: 3,
       sampleRejects: [
-        { line: 3, reason: `order_id: "1e+20"${INGEST_INEXACT_FLOAT}` },
+        { line: 3, reason: `order_id: "1e+20"${INGEST_INEXACT_FLOAT}; note: "nan"${INGEST_NONFINITE_TEXT}` },
         { line: 5, reason: 'order_id: missing' },
+        { line: 6, reason: expect.stringMatching(/^note: "(nan|NaN)"/) },
+        { line: 7, reason: expect.stringMatching(/^note: "-(inf|Infinity)"/) },
       ],
     });
+    expect(
+      (await warehouse.query('SELECT reason FROM shop.raw_orders_rejects WHERE line = 6'))[0]?.reason,
+    ).toContain(INGEST_NONFINITE_TEXT);
     expect(
       await warehouse.query('SELECT order_id, items, note FROM shop.raw_orders ORDER BY order_id'),
     ).toEqual([

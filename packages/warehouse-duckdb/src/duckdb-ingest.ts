@@ -19,6 +19,7 @@ import {
   INGEST_INTEGER_REFUSALS,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_MIDNIGHT_DATE,
+  INGEST_NONFINITE_TEXT,
   INGEST_NULL_MARK,
   INGEST_NUMBER_REFUSALS,
   INGEST_PLACEHOLDER_DAY,
@@ -316,9 +317,11 @@ export function validationSql(
       const single = files.single?.has(origin.column) === true;
       inner.push(
         `isfinite(${float}) AND abs(${float}) >= ${wholeLimit(origin.column, files)} AS __inexact_${i}`,
+        // NaN and infinity are no text of anything: loaded, a store would be called nan.
+        `NOT isfinite(${float}) AS __nonfinite_${i}`,
       );
       reasons.push(
-        `CASE WHEN __inexact_${i} THEN ${label} || ': ' || to_json(${raw}) || ${lit(single ? INGEST_INEXACT_SINGLE : INGEST_INEXACT_FLOAT)} END`,
+        `CASE WHEN __inexact_${i} THEN ${label} || ': ' || to_json(${raw}) || ${lit(single ? INGEST_INEXACT_SINGLE : INGEST_INEXACT_FLOAT)} WHEN __nonfinite_${i} THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_NONFINITE_TEXT)} END`,
       );
     }
     const nestedType = origin.kind === 'file' ? nested.get(origin.column) : undefined;
