@@ -132,16 +132,19 @@ function commonFolder(paths: readonly string[]): string {
  * (`export-1`, `export-10`), not a copy.
  */
 function copiesIn(files: readonly string[]): [string, string] | undefined {
-  const stem = (file: string) => file.replace(/\.(csv|tsv|parquet)$/i, '');
-  const stems = files.map((file) => ({ file, stem: stem(file) }));
-  for (const a of stems)
-    for (const b of stems)
-      if (
-        b.stem.length > a.stem.length &&
-        b.stem.startsWith(a.stem) &&
-        /^[^\p{L}\p{N}]/u.test(b.stem.slice(a.stem.length))
-      )
+  // In code-unit order a name's extensions follow it at once, so each stem is compared with
+  // those after it that start with it only: not every pair of a glob of thousands of files.
+  const stems = files
+    .map((file) => ({ file, stem: file.replace(/\.(csv|tsv|parquet)$/i, '') }))
+    .sort((a, b) => (a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : 0));
+  for (let i = 0; i < stems.length; i++) {
+    const a = stems[i]!;
+    for (let j = i + 1; j < stems.length && stems[j]!.stem.startsWith(a.stem); j++) {
+      const b = stems[j]!;
+      if (b.stem.length > a.stem.length && /^[^\p{L}\p{N}]/u.test(b.stem.slice(a.stem.length)))
         return [a.file, b.file];
+    }
+  }
   return undefined;
 }
 
