@@ -339,6 +339,28 @@ describe('drop zones on a DuckDB warehouse', () => {
       { channel: 'online', orders: 2, cancelled_orders: 1 },
       { channel: 'store', orders: 1, cancelled_orders: 0 },
     ]);
+    // A day delivered after a later one: orders keep the newest export of each order (no
+    // cursor), so 1 December's file would make O1 completed again over 2 December's cancellation.
+    const oms = (status: string) =>
+      [
+        'order_id,customer_id,store_id,channel,status,ordered_at',
+        `O1,C1,S0001,store,${status},${DAY} 10:00:00`,
+      ].join('\n');
+    drop('oms-2026-12-02.csv', oms('cancelled'), orderZone);
+    await zones!.idle();
+    const late = drop('oms-2026-12-01.csv', oms('completed'), orderZone);
+    await zones!.idle();
+    expect(of('failed').find((e) => e.file === late)).toMatchObject({
+      code: 'ingest-older-export',
+      retry: false,
+      movedTo: join(orderZone, '.failed', 'oms-2026-12-01.csv'),
+    });
+    expect(readFileSync(join(orderZone, '.failed', 'oms-2026-12-01.csv.reason.txt'), 'utf8')).toContain(
+      'is dated 2026-12-01, before',
+    );
+    expect(await warehouse.query(`SELECT status FROM "order".raw_orders WHERE order_id = 'O1'`)).toEqual([
+      { status: 'cancelled' },
+    ]);
     await zones!.stop();
     zones = undefined;
     for (const e of events) expect(describeDropZoneEvent(e)).not.toMatch(/undefined|\[object/);

@@ -21,7 +21,7 @@ import {
   type Warehouse,
   withdrawSamples,
 } from '@retail-mesh/sdk';
-import { byArrival } from './files.js';
+import { byArrival, olderExportError } from './files.js';
 
 /** How often every zone is looked at when not told: a file lands, settles and loads within about 2 polls. */
 export const DEFAULT_POLL_MS = 250;
@@ -508,6 +508,9 @@ export function startDropZones(options: DropZoneOptions): DropZones {
     const started = now();
     let result: IngestResult;
     try {
+      // An export dated before the newest held, where that one wins: refused, as `mesh ingest` does.
+      const older = olderExportError(source, path, await warehouse.listBatches({ source: source.id }));
+      if (older) throw older;
       result = await ingester.ingestFile(source, path, { format: FORMATS[extname(path).toLowerCase()] });
     } catch (error) {
       const mine = isMeshError(error) && error.subject.file !== undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inDayOrder } from './files.js';
+import { datesOfPair, inDayOrder } from './files.js';
 
 /** The order `inDayOrder` gives, or `ambiguous` where it cannot tell one. */
 const order = (files: string[]) => {
@@ -61,5 +61,36 @@ describe('inDayOrder', () => {
     ['a copy with a dot', ['orders.csv', 'orders.1.csv']],
   ])('refuses to guess: %s', (_, files) => {
     expect(order(files)).toBe('ambiguous');
+  });
+});
+
+describe('datesOfPair', () => {
+  it.each([
+    ['year first', 'orders-2026-11-30.csv', 'orders-2026-12-01.csv', [20261130, 20261201]],
+    [
+      'day first, either reading alike',
+      'orders-30-11-2026.csv',
+      'orders-01-12-2026.csv',
+      [20261130, 20261201],
+    ],
+    ['a month by its name', 'orders_30Nov2026.csv', 'orders_03Dec2026.csv', [20261130, 20261203]],
+    [
+      'folders, paths given otherwise',
+      'drops/2026-11-30/orders.csv',
+      '/srv/exports/2026-12-01/orders.csv',
+      [20261130, 20261201],
+    ],
+    ['the same day', 'orders-2026-12-01.csv', 'exports/orders-2026-12-01.csv', [20261201, 20261201]],
+  ])('reads the days of two names: %s', (_, file, other, expected) => {
+    expect(datesOfPair(file, other)).toEqual(expected);
+  });
+
+  it.each([
+    ['no date', 'orders.csv', 'orders-2026-12-01.csv'],
+    ['a counter', 'export_000131.csv', 'export_000200.csv'],
+    ['no year', 'orders_Nov30.csv', 'orders_Dec03.csv'],
+    ['readings that disagree', '01-02-2027.csv', '02-01-2027.csv'],
+  ])('tells nothing where the names do not: %s', (_, file, other) => {
+    expect(datesOfPair(file, other)).toBeUndefined();
   });
 });

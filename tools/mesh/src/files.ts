@@ -1,4 +1,4 @@
-import { UsageError } from '@retail-mesh/sdk';
+import { type BatchRecord, type Source, UsageError, WarehouseError } from '@retail-mesh/sdk';
 
 const REASONS: Record<string, string> = {
   ENOENT: 'does not exist',
@@ -191,6 +191,57 @@ export function inDayOrder(files: readonly string[]): { files: string[]; ambiguo
   return orders.every((order) => order.every((file, i) => file === first![i]))
     ? { files: first! }
     : ambiguous;
+}
+
+/**
+ * The days `file` and `other` are dated, from their names (or folders) as `inDayOrder` reads
+ * them: `[file, other]` as yyyymmdd, or undefined where either gives no date with its year, or
+ * the forms both names fit disagree on which comes first (`03-04-2026` and `04-03-2026`).
+ */
+export function datesOfPair(file: string, other: string): [number, number] | undefined {
+  const common = commonFolder([file, other]);
+  const [a, b] = [datesIn(file.slice(common.length)), datesIn(other.slice(common.length))];
+  // Six digits are a date only where both names have six that are one (see `inDayOrder`).
+  const six = ['ymd6', 'dmy6', 'mdy6'];
+  const bothSix = six.some((form) => a.has(form)) && six.some((form) => b.has(form));
+  const forms = [...a.keys()].filter(
+    (form) =>
+      b.has(form) && (bothSix || !six.includes(form)) && a.get(form)! >= 10_000 && b.get(form)! >= 10_000,
+  );
+  if (!forms.length) return undefined;
+  const sign = (form: string) => Math.sign(a.get(form)! - b.get(form)!);
+  if (!forms.every((form) => sign(form) === sign(forms[0]!))) return undefined;
+  return [a.get(forms[0]!)!, b.get(forms[0]!)!];
+}
+
+const day = (yyyymmdd: number) =>
+  `${Math.floor(yyyymmdd / 10_000)}-${String(Math.floor(yyyymmdd / 100) % 100).padStart(2, '0')}-${String(yyyymmdd % 100).padStart(2, '0')}`;
+
+/**
+ * The refusal of an export dated before the newest one a source holds, where the newest export
+ * wins (a snapshot, an upsert without a cursor): loaded after it, its older rows would be current
+ * over the later export's and their figures published as today's. A missing day delivered late
+ * loads with the exports after it (they load again, oldest first, and the newest stays current);
+ * a rollback says so (`--allow-older`). Undefined where the dates cannot be told apart by name.
+ */
+export function olderExportError(
+  source: Source,
+  file: string,
+  batches: readonly BatchRecord[],
+): WarehouseError | undefined {
+  if (!(source.mode === 'snapshot' || (source.mode === 'upsert' && !source.cursor))) return undefined;
+  const newest = batches.filter((b) => b.kind === 'ingest' && !b.revertedAt).at(-1);
+  const dates = newest && datesOfPair(file, newest.file);
+  if (!dates || dates[0] >= dates[1]) return undefined;
+  const keeps =
+    source.mode === 'snapshot'
+      ? 'keeps its newest export whole (a snapshot), so this one would replace it'
+      : "keeps the newest export of each key (it has no cursor), so its rows would be current over the later export's";
+  return new WarehouseError(
+    'ingest-older-export',
+    `${file} is dated ${day(dates[0])}, before ${newest!.file} (batch ${newest!.batchId}, dated ${day(dates[1])}), which ${source.id} already holds: ${source.id} ${keeps}. Nothing was loaded. A day delivered late loads with the exports dated after it, oldest first (--from with a glob of them all; those already held load again and the newest stays current). To make it current anyway (a rollback), pass --allow-older.`,
+    { domain: source.domain.name, source: source.name, file, batch: newest!.batchId },
+  );
 }
 
 /**

@@ -124,7 +124,7 @@ Options:
 ${GLOBAL}`,
   ingest: `Usage: mesh ingest <domain>.<source> --from <file or glob> [--map target=source ...]
                    [--set column=value ...] [--mapping <file.yaml>] [--max-rejects <n>]
-                   [--format csv|parquet] [--json]
+                   [--format csv|parquet] [--allow-older] [--json]
        mesh ingest --list [domain or source ...]
        mesh ingest --revert <batch>
        mesh ingest --rejects <batch> [--limit <n>]
@@ -152,6 +152,10 @@ Options:
                           (--map and --set given too win over the file)
   --max-rejects <n>       load nothing from a file with more invalid rows than this
   --format csv|parquet    default: from the file extension (CSV otherwise)
+  --allow-older           load an export dated (by its name) before the newest one a
+                          snapshot or an upsert without a cursor holds, as current: a
+                          rollback. Without it such a file is refused: its older rows
+                          would override the later export's
   --list                  list batches: file, rows loaded and rejected, when, who, mapping
   --revert <batch>        remove one batch from its source's log, in one transaction; the
                           rows it superseded are current again (mesh build publishes it)

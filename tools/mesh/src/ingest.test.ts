@@ -194,6 +194,67 @@ describe('mesh ingest', () => {
     expect(appended.code, appended.stderr).toBe(0);
   });
 
+  it('refuses an export dated before the newest one held where the newest wins, and loads it with the later ones or --allow-older', async () => {
+    const orders = join(dir, 'late');
+    mkdirSync(orders);
+    const db9 = join(dir, 'late.duckdb');
+    const header = 'order_id,customer_id,store_id,channel,status,ordered_at';
+    const write = (name: string, rows: string[]) =>
+      writeFileSync(join(orders, name), `${header}\n${rows.join('\n')}\n`);
+    write('orders-2026-11-29.csv', ['X1,C00000001,,online,completed,2026-11-29 10:00:00']);
+    write('orders-2026-12-01.csv', ['X1,C00000001,,online,cancelled,2026-11-29 10:00:00']);
+    // 30 November arrives late: X1 still completed then (cancelled since), X2 only that day.
+    const ingest = (...args: string[]) => mesh('ingest', 'order.orders', ...args, '--db', db9, '--json');
+    const raw = async () => {
+      const warehouse = await createDuckDbWarehouse({ path: db9 });
+      const rows = await warehouse.query('SELECT order_id, status FROM "order".raw_orders ORDER BY order_id');
+      const batches = (await warehouse.listBatches({ source: 'order.orders' })).length;
+      await warehouse.close();
+      return { rows, batches };
+    };
+    expect((await ingest('--from', join(orders, 'orders-2026-1*.csv'))).code).toBe(0);
+    write('orders-2026-11-30.csv', [
+      'X1,C00000001,,online,completed,2026-11-29 10:00:00',
+      'X2,C00000001,,online,completed,2026-11-30 10:00:00',
+    ]);
+    const before = await raw();
+    expect(before.rows).toEqual([{ order_id: 'X1', status: 'cancelled' }]);
+    const late = await ingest('--from', join(orders, 'orders-2026-11-30.csv'));
+    expect(late.code).toBe(1);
+    expect(late.json().error).toMatchObject({
+      code: 'ingest-older-export',
+      subject: { domain: 'order', source: 'orders', batch: 2 },
+    });
+    expect(late.json().error.message).toContain('orders-2026-11-30.csv is dated 2026-11-30, before');
+    expect(late.json().error.message).toContain('dated 2026-12-01');
+    expect(await raw()).toEqual(before);
+    // With the exports dated after it, in order: the newest stays current, X2 comes in.
+    const together = await ingest('--from', join(orders, 'orders-*.csv'));
+    expect(together.code, together.stderr).toBe(0);
+    expect((await raw()).rows).toEqual([
+      { order_id: 'X1', status: 'cancelled' },
+      { order_id: 'X2', status: 'completed' },
+    ]);
+    // A rollback, said: the older export current.
+    const rollback = await ingest('--from', join(orders, 'orders-2026-11-29.csv'), '--allow-older');
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect((await raw()).rows).toContainEqual({ order_id: 'X1', status: 'completed' });
+    // An append source keeps every event whatever its order: no refusal.
+    const receipts = join(orders, 'receipts');
+    mkdirSync(receipts);
+    const receipt = (name: string, id: string) =>
+      writeFileSync(
+        join(receipts, name),
+        `receipt_id,store_id,till,sold_at,items,amount,payment\n${id},S0001,1,2026-11-30 09:15:00,1,5.00,card\n`,
+      );
+    receipt('receipts-2026-12-01.csv', 'RX1');
+    receipt('receipts-2026-11-30.csv', 'RX2');
+    for (const name of ['receipts-2026-12-01.csv', 'receipts-2026-11-30.csv']) {
+      const r = await mesh('ingest', 'store.receipts', '--from', join(receipts, name), '--db', db9);
+      expect(r.code, r.stderr).toBe(0);
+    }
+  });
+
   it('stops at a file that fails where the newest export wins, and says the files after it were not loaded', async () => {
     const orders = join(dir, 'stopped');
     mkdirSync(orders);

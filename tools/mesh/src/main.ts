@@ -64,6 +64,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       set: { type: 'string', multiple: true },
       mapping: { type: 'string' },
       'max-rejects': { type: 'string' },
+      'allow-older': { type: 'boolean' },
       format: { type: 'string' },
       list: { type: 'boolean' },
       revert: { type: 'string' },

@@ -25,7 +25,7 @@ import {
   withdrawSamples,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
-import { inDayOrder } from '../files.js';
+import { inDayOrder, olderExportError } from '../files.js';
 import { readMappingFile } from '../mapping-file.js';
 import { loadMesh } from '../mesh.js';
 import { color, formatInt, table } from '../style.js';
@@ -37,6 +37,7 @@ type IngestValues = GlobalOptions & {
   set?: string[];
   mapping?: string;
   'max-rejects'?: string;
+  'allow-older'?: boolean;
   format?: string;
   list?: boolean;
   revert?: string;
@@ -106,7 +107,7 @@ const MODES = {
   list: [],
   revert: [],
   rejects: ['limit'],
-  from: ['map', 'set', 'mapping', 'max-rejects', 'format'],
+  from: ['map', 'set', 'mapping', 'max-rejects', 'format', 'allow-older'],
 } as const satisfies Record<string, readonly (keyof IngestValues)[]>;
 
 /** Refuses flags of two ways at once (`--list --revert 3`), instead of silently obeying one. */
@@ -175,7 +176,15 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
       // one that failed wait for it: loaded now, they would be older than the failed file once
       // it is fixed and loaded, and its rows would override theirs.
       const ordered = source.mode === 'snapshot' || (source.mode === 'upsert' && !source.cursor);
-      for (const [i, file] of files.entries()) {
+      // The command's newest file (the others are older still) dated before what the source holds.
+      const older = values['allow-older']
+        ? undefined
+        : olderExportError(source, files.at(-1)!, await warehouse.listBatches({ source: source.id }));
+      if (older) {
+        const error = { code: older.code, message: older.message, subject: older.subject };
+        results.push(...files.map((file) => ({ file, error })));
+      }
+      for (const [i, file] of (older ? [] : files).entries()) {
         const stopped = ordered ? results.find((r) => r.error) : undefined;
         if (stopped) {
           results.push({
