@@ -726,6 +726,15 @@ export const INGEST_INEXACT_SINGLE =
   ' is a 32-bit floating-point number of the file past 2^24, whose last digits are lost: export the column as integers or text';
 
 /**
+ * A 32-bit float (Parquet FLOAT) of 2^17 or more read into a decimal column: its steps there
+ * are 1/64 or wider, so cents that differ are one float (1234567.89 is written 1234567.875 and
+ * reads 1234567.9). No decimal of it can be told; below 2^17 each cent is a float of its own.
+ */
+export const INGEST_SINGLE_DECIMAL_LIMIT = 131_072;
+export const INGEST_INEXACT_SINGLE_DECIMAL =
+  ' is a 32-bit floating-point number of the file of 131,072 (2^17) or more, too coarse there to hold cents (1234567.89 is stored as 1234567.875): export the column as DOUBLE, DECIMAL or text';
+
+/**
  * A date written as a timestamp at midnight, UTC (`Z`, `+00:00`, `+0000`) or zone-less (pandas
  * writes date columns so, and a Parquet TIMESTAMP reads so as text): its date, the one group.
  * Any other time of day, or midnight at another offset (another day in UTC), is no date. On

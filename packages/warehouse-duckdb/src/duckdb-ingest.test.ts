@@ -14,6 +14,7 @@ import {
   INGEST_FUTURE_EVENT,
   INGEST_INEXACT_FLOAT,
   INGEST_INEXACT_SINGLE,
+  INGEST_INEXACT_SINGLE_DECIMAL,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_NONFINITE_TEXT,
   INGEST_PLACEHOLDER_DAY,
@@ -1432,6 +1433,34 @@ describe('ingesting files into a source', () => {
     ).toEqual([
       { order_id: '-7.25', amount: '3.000000000', note: null },
       { order_id: '1001', amount: '12.500000000', note: '16777215' },
+    ]);
+  });
+
+  it('refuses a 32-bit float amount too coarse to hold cents, and loads those below 2^17 as written', async () => {
+    // 1234567.89 is stored as the FLOAT 1234567.875, whose shortest text is 1234567.9: a cent
+    // off, and 1234567.88 would be the same float. 131071.99 and 19.99 keep their cents.
+    const path = join(dir, 'float-amounts.parquet');
+    await warehouse.query(
+      `COPY (SELECT 'A1' AS order_id, 'store' AS channel, CAST(19.99 AS FLOAT) AS amount, 1 AS items, TIMESTAMP '2026-10-03 09:00:00' AS ordered_at
+             UNION ALL SELECT 'A2', 'store', CAST(1234567.89 AS FLOAT), 1, TIMESTAMP '2026-10-03 09:00:00'
+             UNION ALL SELECT 'A3', 'store', CAST(131071.99 AS FLOAT), 1, TIMESTAMP '2026-10-03 09:00:00'
+             UNION ALL SELECT 'A4', 'store', CAST(-131072 AS FLOAT), 1, TIMESTAMP '2026-10-03 09:00:00') TO '${path}' (FORMAT parquet)`,
+    );
+    expect(await ingest(path)).toMatchObject({
+      rows: 4,
+      loaded: 2,
+      sampleRejects: [
+        { line: 2, reason: `amount: "1234567.9"${INGEST_INEXACT_SINGLE_DECIMAL}` },
+        { line: 4, reason: `amount: "-131072"${INGEST_INEXACT_SINGLE_DECIMAL}` },
+      ],
+    });
+    expect(
+      await warehouse.query(
+        `SELECT order_id, CAST(amount AS VARCHAR) AS amount FROM shop.raw_orders WHERE order_id LIKE 'A%' ORDER BY order_id`,
+      ),
+    ).toEqual([
+      { order_id: 'A1', amount: '19.990000000' },
+      { order_id: 'A3', amount: '131071.990000000' },
     ]);
   });
 

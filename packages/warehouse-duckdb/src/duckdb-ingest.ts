@@ -16,6 +16,8 @@ import {
   INGEST_FUTURE_EVENT,
   INGEST_INEXACT_FLOAT,
   INGEST_INEXACT_SINGLE,
+  INGEST_INEXACT_SINGLE_DECIMAL,
+  INGEST_SINGLE_DECIMAL_LIMIT,
   INGEST_INTEGER_REFUSALS,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_MIDNIGHT_DATE,
@@ -322,6 +324,14 @@ export function validationSql(
       );
       reasons.push(
         `CASE WHEN __inexact_${i} THEN ${label} || ': ' || to_json(${raw}) || ${lit(single ? INGEST_INEXACT_SINGLE : INGEST_INEXACT_FLOAT)} WHEN __nonfinite_${i} THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_NONFINITE_TEXT)} END`,
+      );
+    }
+    if (c.type === 'decimal' && origin.kind === 'file' && files.single?.has(origin.column)) {
+      // A FLOAT's text is its shortest form: past 2^17 that is not the cents it was written from.
+      const float = `t.${q(origin.column)}`;
+      inner.push(`isfinite(${float}) AND abs(${float}) >= ${INGEST_SINGLE_DECIMAL_LIMIT} AS __coarse_${i}`);
+      reasons.push(
+        `CASE WHEN __coarse_${i} THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_INEXACT_SINGLE_DECIMAL)} END`,
       );
     }
     const nestedType = origin.kind === 'file' ? nested.get(origin.column) : undefined;
