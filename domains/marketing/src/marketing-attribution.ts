@@ -18,7 +18,7 @@ const secondsOfDay = (ts: SqlFragment) =>
 export const marketingAttribution = defineDataProduct({
   domain: marketingDomain,
   name: 'marketing_attribution',
-  version: '1.0.0',
+  version: '1.0.1',
   description: `Every order, credited by last-touch attribution to the campaign of the customer's latest click or conversion in the ${ATTRIBUTION_WINDOW_DAYS} days up to the order; orders without one are unattributed.`,
   tier: 'gold',
   refresh: 'daily',
@@ -104,5 +104,15 @@ export const marketingAttribution = defineDataProduct({
       sql`(attribution = 'last_touch' AND campaign_id IS NOT NULL AND touched_at <= ordered_at) OR (attribution = 'unattributed' AND campaign_id IS NULL)`,
     ),
     c.table.rowCount({ min: 1 }),
+    // Only campaigns of the catalogue are credited: a click of one the campaigns export lacks
+    // (a campaign launched before the catalogue was exported again) would pass its order's
+    // credit to an older campaign, or to none, while every check above holds. Counted here.
+    c.table
+      .assert(
+        'touches_of_campaigns_the_catalogue_lacks',
+        () =>
+          sql`SELECT t.campaign_id FROM ${touchpoints} AS t WHERE t.event_type IN ('click', 'conversion') AND NOT EXISTS (SELECT 1 FROM ${marketingCampaigns} AS c WHERE c.campaign_id = t.campaign_id) GROUP BY t.campaign_id`,
+      )
+      .warn(),
   ],
 });
