@@ -68,6 +68,17 @@ const order = (
   returned_amount,
 });
 
+const events = [
+  touch('C1', 'M1', 'impression', '2026-10-02T00:00:00Z'),
+  touch('C1', 'M1', 'impression', '2026-10-03T00:00:00Z'),
+  touch('C2', 'M1', 'impression', '2026-10-03T00:00:00Z'),
+  touch('C1', 'M1', 'click', '2026-10-04T10:00:00Z'),
+  touch('C2', 'M1', 'conversion', '2026-10-05T10:00:00Z', 'O2'),
+  touch('C3', 'M1', 'click', '2026-10-06T00:00:00Z'),
+  touch('C1', 'M2', 'click', '2026-10-30T10:00:00Z'),
+  touch('C4', 'M2', 'impression', '2026-10-31T09:00:00Z'), // latest event: status day 2026-10-31
+];
+
 describe('marketing_campaign_performance on DuckDB', () => {
   let warehouse: Warehouse;
   beforeAll(async () => {
@@ -78,16 +89,7 @@ describe('marketing_campaign_performance on DuckDB', () => {
       campaign('M2', 'social', '2026-10-22', '2026-11-10', 1000), // 20 days, 10 of them run by 2026-10-31
       campaign('M3', 'search', '2026-11-05', '2026-11-14', 500), // planned
     ]);
-    await loadRows(warehouse, touchpoints, [
-      touch('C1', 'M1', 'impression', '2026-10-02T00:00:00Z'),
-      touch('C1', 'M1', 'impression', '2026-10-03T00:00:00Z'),
-      touch('C2', 'M1', 'impression', '2026-10-03T00:00:00Z'),
-      touch('C1', 'M1', 'click', '2026-10-04T10:00:00Z'),
-      touch('C2', 'M1', 'conversion', '2026-10-05T10:00:00Z', 'O2'),
-      touch('C3', 'M1', 'click', '2026-10-06T00:00:00Z'),
-      touch('C1', 'M2', 'click', '2026-10-30T10:00:00Z'),
-      touch('C4', 'M2', 'impression', '2026-10-31T09:00:00Z'), // latest event: status day 2026-10-31
-    ]);
+    await loadRows(warehouse, touchpoints, events);
     await loadRows(warehouse, orderTransactions, [
       order('O1', 'C1', '2026-10-04T12:00:00Z', 200), // C1's M1 click 2 h before
       order('O2', 'C2', '2026-10-05T10:00:00Z', 150, 'partially_returned', 50), // C2's M1 conversion
@@ -173,5 +175,18 @@ describe('marketing_campaign_performance on DuckDB', () => {
         roas: null, // nothing spent yet
       },
     ]);
+  });
+
+  it('warns of touchpoints of a campaign the catalogue lacks (an id written otherwise), which no funnel counts', async () => {
+    // The ad server writes the campaign id lower-case: matched to nothing, its click counts nowhere.
+    await loadRows(warehouse, touchpoints, [...events, touch('C5', 'm1', 'click', '2026-10-06T00:00:00Z')]);
+    const outcome = await buildProduct(warehouse, marketingCampaignPerformance, { runId: 't2' });
+    expect(outcome.status).toBe('published');
+    expect(
+      outcome.checks?.outcomes.filter((c) => !c.passed).map((c) => [c.name, c.severity, c.failingRows]),
+    ).toEqual([['touches_of_campaigns_the_catalogue_lacks', 'warn', 1]]);
+    await loadRows(warehouse, touchpoints, events);
+    const again = await buildProduct(warehouse, marketingCampaignPerformance, { runId: 't3' });
+    expect(again.checks?.outcomes.filter((c) => !c.passed)).toEqual([]);
   });
 });

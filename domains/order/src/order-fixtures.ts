@@ -106,15 +106,19 @@ export const fixtureLines = [
 
 /**
  * The warnings the fixture's order book raises by design, per product: the line of order O99,
- * which the orders do not hold, and order O6, whose lines have not arrived. Reconciliation
- * checks count them rather than let their revenue vanish from healthy figures.
+ * which the orders do not hold, order O6, whose lines have not arrived, the return of O1's line
+ * 9, which O1 does not have, and the parcel of order O98, which the orders do not hold.
+ * Reconciliation checks count them rather than let their figures vanish from healthy products.
  */
 export const FIXTURE_WARNINGS: Readonly<Record<string, ReadonlyArray<[string, 'warn', number]>>> = {
   'order.order_transactions': [
     ['order_lines_without_an_order', 'warn', 1],
+    ['returns_of_lines_the_orders_lack', 'warn', 1],
     ['orders_have_lines', 'warn', 1],
   ],
   'order.order_items': [['order_lines_without_an_order', 'warn', 1]],
+  'order.order_returns': [['returns_of_lines_the_orders_lack', 'warn', 1]],
+  'order.order_fulfillment': [['shipments_of_orders_the_orders_lack', 'warn', 1]],
 };
 
 /** A build outcome's failed checks as `[name, severity, failing rows]`. */

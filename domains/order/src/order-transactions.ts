@@ -11,7 +11,7 @@ export const ORDER_STATUSES = ['completed', 'cancelled', 'returned', 'partially_
 export const orderTransactions = defineDataProduct({
   domain: orderDomain,
   name: 'order_transactions',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'Every order with its channel, store, item count and amounts (gross, discount, net, refunded), and a status that accounts for returns.',
   tier: 'gold',
@@ -123,6 +123,15 @@ export const orderTransactions = defineDataProduct({
     // on ingest) would silently leave every figure; the lines are counted here instead.
     c.table
       .assert('order_lines_without_an_order', (self) => linesWithoutAnOrder(self, unitsDiffer(self)))
+      .warn(),
+    // Returns of lines the order lines lack are ignored: their refunds would be missing from
+    // returned_amount. Gated by the refunds: those delivered against those published.
+    c.table
+      .assert(
+        'returns_of_lines_the_orders_lack',
+        (self) =>
+          sql`SELECT r.order_id FROM ${returns} AS r WHERE (SELECT COALESCE(SUM(x.refund_amount), 0) FROM ${returns} AS x) <> (SELECT COALESCE(SUM(t.returned_amount), 0) FROM ${self} AS t) AND NOT EXISTS (SELECT 1 FROM ${orderLines} AS l WHERE l.order_id = r.order_id AND l.line_number = r.line_number) GROUP BY r.order_id`,
+      )
       .warn(),
     // And the other way: an order whose lines have not arrived is published with zero amounts
     // (a cancelled one counts in no revenue: nothing is missing).

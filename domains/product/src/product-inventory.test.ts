@@ -356,4 +356,20 @@ describe('product_inventory on DuckDB', () => {
     expect(after).toEqual(before);
     await loadRows(warehouse, rawProducts, products);
   });
+
+  it('warns of counts of products the catalog lacks (an id written otherwise), whose stock is in no figure', async () => {
+    // The WMS writes the ids lower-case: matched to nothing, the products would read out of stock.
+    await loadRows(warehouse, stockLevels, [
+      ...stock,
+      { ...stock[0]!, product_id: stock[0]!.product_id.toLowerCase() },
+    ]);
+    const [, inventory] = await buildMesh(warehouse, [productInventory]);
+    expect(inventory?.status).toBe('published');
+    expect(
+      inventory?.checks?.outcomes.filter((c) => !c.passed).map((c) => [c.name, c.severity, c.failingRows]),
+    ).toEqual([['stock_of_products_the_catalog_lacks', 'warn', 1]]);
+    await loadRows(warehouse, stockLevels, stock);
+    const [, again] = await buildMesh(warehouse, [productInventory]);
+    expect(again?.checks?.outcomes.filter((c) => !c.passed)).toEqual([]);
+  });
 });
