@@ -145,6 +145,14 @@ describe('customer_profile on DuckDB', () => {
       'segment_accepted_values',
       'tier_accepted_values',
       'row_count',
+      // What the contract implies: its other required columns hold a value.
+      'full_name_not_null',
+      'segment_not_null',
+      'tier_not_null',
+      'signup_date_not_null',
+      'country_not_null',
+      'city_not_null',
+      'marketing_opt_in_not_null',
     ]);
   });
 

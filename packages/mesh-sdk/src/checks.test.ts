@@ -126,6 +126,31 @@ describe('checksBuilder', () => {
     expect((error as Error).message).toContain('customers has no column id');
   });
 
+  it('refuses checks no value could pass, or that the column cannot take, when the product is defined', () => {
+    const refused = (f: () => unknown) => thrown(f) as { code: string; message: string; subject: object };
+    expect(refused(() => c.amount.range({ min: 10, max: 1 }))).toMatchObject({
+      code: 'invalid-check',
+      message: 'range() on amount: min 10 is above max 1, so no value could pass.',
+      subject: { product: 'sales_orders', column: 'amount' },
+    });
+    expect(refused(() => c.table.rowCount({ min: 5, max: 2 })).code).toBe('invalid-check');
+    expect(refused(() => c.order_id.range({ min: 0 })).message).toBe(
+      'range() on order_id: the column is string, and range() bounds numbers.',
+    );
+    expect(refused(() => c.amount.matches('^[0-9]+$')).message).toMatch(
+      /the column is number, and matches\(\) tests text/,
+    );
+    expect(refused(() => c.order_id.matches('([a-z')).message).toMatch(
+      /^matches\(\) on order_id: "\(\[a-z" is not a regular expression/,
+    );
+    expect(refused(() => c.order_id.freshness('1d')).message).toMatch(/needs a date or timestamp column/);
+    expect(refused(() => c.amount.references(customers, 'customer_id')).message).toMatch(
+      /the column is number, customers\.customer_id is string: values of the two can never be equal/,
+    );
+    // One row exactly is a bound too.
+    expect(c.table.rowCount({ min: 1, max: 1 })).toMatchObject({ min: 1, max: 1 });
+  });
+
   it('rejects a unique combination of no column', () => {
     expect(thrown(() => c.table.uniqueCombination([]))).toMatchObject({
       code: 'unique-combination-empty',
@@ -170,7 +195,9 @@ describe('compileChecks', () => {
   ]);
   const staging = { schema: 'sales', name: '_staging_sales_orders' };
   const resolve = (r: Relation) => (r === orders ? staging : r.table);
-  const compiled = compileChecks(orders, orders.checks, ansi, resolve, { nullCounting: 'filtered' });
+  // The checks declared: those the contract implies compile alike (see impliedChecks).
+  const declared = orders.checks.filter((check) => !check.implied);
+  const compiled = compileChecks(orders, declared, ansi, resolve, { nullCounting: 'filtered' });
   const now = new Date('2024-05-01T12:00:00.000Z');
   const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
 
@@ -227,7 +254,7 @@ describe('compileChecks', () => {
   });
 
   it('counts the columns in one scan unless asked otherwise, the rest of the suite alike', () => {
-    const scanned = compileChecks(orders, orders.checks, ansi, resolve).sql;
+    const scanned = compileChecks(orders, declared, ansi, resolve).sql;
     expect(scanned).toContain(
       `FROM (SELECT COUNT(*) AS "row_count", COUNT("t"."order_id") AS "nn_0", COUNT("t"."status") AS "nn_1", COUNT("t"."amount") AS "nn_2", COUNT("t"."ordered_at") AS "nn_3" FROM ${T}) AS s CROSS JOIN`,
     );
@@ -560,19 +587,27 @@ describe('checksNotRun', () => {
   const ranWith = (checks: readonly Check[]) =>
     compileChecks(orders, checks, ansi, (r) => r.table).evaluate({ row_count: 4 }).outcomes;
 
+  const implied = orders.checks.filter((check) => check.implied);
+
   it('names the checks a run did not hold or held as they were', () => {
     expect(checksNotRun(orders, ranWith(orders.checks))).toEqual([]);
     // The run checked a looser bound under the same name, and no uniqueness.
-    expect(checksNotRun(orders, ranWith([c.amount.range({ min: 0 })]))).toEqual([
+    expect(checksNotRun(orders, ranWith([c.amount.range({ min: 0 }), ...implied]))).toEqual([
       { name: 'order_id_unique', why: 'added' },
       { name: 'amount_range', why: 'changed' },
     ]);
+    // A run of an earlier release, before implied checks: they are said to be added.
+    expect(checksNotRun(orders, ranWith(orders.checks.filter((check) => !check.implied)))).toEqual(
+      implied.map((check) => ({ name: check.name, why: 'added' })),
+    );
     // A check the run held and the definition no longer has is no check of the definition.
     expect(checksNotRun(orders, ranWith([...orders.checks, c.status.acceptedValues()]))).toEqual([]);
   });
 
   it('takes an outcome recorded without a spec (an earlier release) for the check of its name', () => {
-    const earlier = ranWith([c.amount.range({ min: 0 })]).map(({ spec: _, ...outcome }) => outcome);
+    const earlier = ranWith([c.amount.range({ min: 0 }), ...implied]).map(
+      ({ spec: _, ...outcome }) => outcome,
+    );
     expect(checksNotRun(orders, earlier)).toEqual([{ name: 'order_id_unique', why: 'added' }]);
   });
 });

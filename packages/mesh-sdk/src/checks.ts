@@ -63,6 +63,12 @@ export interface Check {
   readonly maxAgeSeconds?: number;
   readonly expression?: SqlFragment;
   readonly query?: (self: Relation) => SqlFragment;
+  /**
+   * A check the contract implies and the team did not declare (`impliedChecks`): a required
+   * column's not_null, an enum column's accepted_values. Every build runs it; the contract does
+   * not list it as a quality rule, since it says so already (`required`, the enum).
+   */
+  readonly implied?: boolean;
   /** The same check, reported instead of blocking the publish. */
   warn(): Check;
   /** The same check under another name. */
@@ -117,6 +123,54 @@ export type ChecksBuilder<S extends z.ZodObject> = {
   readonly table: TableChecks<S>;
 };
 
+/**
+ * The checks a product's contract implies that its declared `checks` lack: `not_null` on each
+ * required column, `accepted_values` on each enum column. Without them a transform could publish
+ * NULLs in a column the contract calls required, or a value its enum lacks, and consumers would
+ * read them typed as the contract says (a `string` that is null). Blocking, as the contract is.
+ */
+export function impliedChecks(columns: readonly ColumnSpec[], declared: readonly Check[]): Check[] {
+  const has = (kind: CheckKind, column: string) =>
+    declared.some((c) => c.kind === kind && c.column === column);
+  const names = new Set(declared.map((c) => c.name));
+  const implied: Check[] = [];
+  const add = (fields: Omit<Check, 'warn' | 'named' | 'dimension' | 'severity'>) => {
+    if (!names.has(fields.name)) implied.push(makeCheck({ ...fields, implied: true }));
+  };
+  for (const column of columns) {
+    const name = column.name;
+    if (!column.nullable && !has('not_null', name))
+      add({ name: `${name}_not_null`, kind: 'not_null', column: name });
+    if (column.values?.length && !has('accepted_values', name))
+      add({ name: `${name}_accepted_values`, kind: 'accepted_values', column: name, values: column.values });
+  }
+  return implied;
+}
+
+const NUMERIC: ReadonlySet<string> = new Set(['integer', 'number', 'decimal']);
+
+/** Bounds a check can meet: numbers, the lowest first. Refused when the product is defined. */
+function checkedBounds(
+  bounds: { min?: number; max?: number },
+  what: string,
+  owner: string,
+  column?: string,
+): { min?: number; max?: number } {
+  for (const [name, value] of Object.entries(bounds))
+    if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value)))
+      throw new DefinitionError('invalid-check', `${what}: ${name} must be a number, not ${String(value)}.`, {
+        product: owner,
+        column,
+      });
+  if (bounds.min !== undefined && bounds.max !== undefined && bounds.min > bounds.max)
+    throw new DefinitionError(
+      'invalid-check',
+      `${what}: min ${bounds.min} is above max ${bounds.max}, so no value could pass.`,
+      { product: owner, column },
+    );
+  return bounds;
+}
+
 /** Builds the `c` of `checks: (c) => [...]` for a list of columns. */
 export function checksBuilder<S extends z.ZodObject>(
   columns: readonly ColumnSpec[],
@@ -145,18 +199,55 @@ export function checksBuilder<S extends z.ZodObject>(
           values: accepted,
         });
       },
-      range: (bounds: { min?: number; max?: number }) =>
-        makeCheck({ name: `${name}_range`, kind: 'range', column: name, ...bounds }),
-      matches: (pattern: string) =>
-        makeCheck({ name: `${name}_matches`, kind: 'regex', column: name, pattern }),
+      range: (bounds: { min?: number; max?: number }) => {
+        if (!NUMERIC.has(column.type))
+          throw new DefinitionError(
+            'invalid-check',
+            `range() on ${name}: the column is ${column.type}, and range() bounds numbers.`,
+            { product: owner, column: name },
+          );
+        return makeCheck({
+          name: `${name}_range`,
+          kind: 'range',
+          column: name,
+          ...checkedBounds(bounds, `range() on ${name}`, owner, name),
+        });
+      },
+      matches: (pattern: string) => {
+        if (column.type !== 'string')
+          throw new DefinitionError(
+            'invalid-check',
+            `matches() on ${name}: the column is ${column.type}, and matches() tests text.`,
+            { product: owner, column: name },
+          );
+        try {
+          new RegExp(pattern);
+        } catch (cause) {
+          throw new DefinitionError(
+            'invalid-check',
+            `matches() on ${name}: ${JSON.stringify(pattern)} is not a regular expression (${(cause as Error).message}).`,
+            { product: owner, column: name },
+            { cause },
+          );
+        }
+        return makeCheck({ name: `${name}_matches`, kind: 'regex', column: name, pattern });
+      },
       references: (relation: Relation, refColumn: string) => {
-        if (!relation.columns.some((c) => c.name === refColumn)) {
+        const target = relation.columns.find((c) => c.name === refColumn);
+        if (!target) {
           throw new DefinitionError(
             'unknown-column',
             `references(): ${relation.name} has no column ${refColumn}.`,
             { product: owner, column: name },
           );
         }
+        // Numbers compare across their types; anything else only with its own.
+        if (target.type !== column.type && !(NUMERIC.has(target.type) && NUMERIC.has(column.type)))
+          throw new DefinitionError(
+            'invalid-check',
+            `references() on ${name}: the column is ${column.type}, ${relation.name}.${refColumn} is ${target.type}: values of the two can never be equal.`,
+            { product: owner, column: name },
+          );
         return makeCheck({
           name: `${name}_references_${relation.name}`,
           kind: 'relationships',
@@ -165,6 +256,12 @@ export function checksBuilder<S extends z.ZodObject>(
         });
       },
       freshness: (maxAge: Duration) => {
+        if (column.type !== 'date' && column.type !== 'timestamp')
+          throw new DefinitionError(
+            'invalid-check',
+            `freshness() on ${name}: the column is ${column.type}; freshness() needs a date or timestamp column.`,
+            { product: owner, column: name },
+          );
         const seconds = durationSeconds(maxAge);
         if (seconds === undefined) {
           throw new DefinitionError(
@@ -186,7 +283,13 @@ export function checksBuilder<S extends z.ZodObject>(
     } satisfies ColumnChecks;
   }
   builder.table = {
-    rowCount: (bounds) => makeCheck({ name: 'row_count', kind: 'row_count', column: undefined, ...bounds }),
+    rowCount: (bounds) =>
+      makeCheck({
+        name: 'row_count',
+        kind: 'row_count',
+        column: undefined,
+        ...checkedBounds(bounds, 'rowCount()', owner),
+      }),
     uniqueCombination: (cols) => {
       if (!cols.length) {
         throw new DefinitionError(

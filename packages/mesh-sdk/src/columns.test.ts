@@ -104,8 +104,19 @@ describe('columnsOf', () => {
     });
   });
 
+  it('refuses a meta type the zod type cannot read as, or no type at all', () => {
+    expect(() => only(z.boolean().meta({ type: 'date' }))).toThrow(
+      /Column c: \.meta\(\{ type: "date" \}\) cannot hold what its zod type \(boolean\) reads as/,
+    );
+    expect(() => only(z.string().meta({ type: 'decimal' }))).toThrow(
+      /A string column may be typed date or timestamp/,
+    );
+    expect(() => only(z.number().meta({ type: 'money' as 'decimal' }))).toThrow(/is no column type/);
+  });
+
   it('lets meta override the inferred type', () => {
     expect(only(z.string().meta({ type: 'date' })).type).toBe('date');
+    expect(only(z.string().meta({ type: 'timestamp' }))).toMatchObject({ type: 'timestamp', asString: true });
     expect(only(z.number().optional().meta({ type: 'decimal' }))).toMatchObject({
       type: 'decimal',
       nullable: true,

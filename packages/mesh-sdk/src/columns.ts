@@ -43,6 +43,31 @@ export interface ColumnSpec {
   readonly happened?: boolean;
 }
 
+const LOGICAL_TYPE_NAMES: readonly LogicalType[] = [
+  'string',
+  'integer',
+  'number',
+  'decimal',
+  'boolean',
+  'date',
+  'timestamp',
+];
+
+/**
+ * The types `.meta({ type })` may give a column of each inferred type: those a typed read
+ * hands out as the same JavaScript value the schema says (a number as a decimal, text as an
+ * ISO date or time). Others would read as another kind of value than the types promise.
+ */
+const OVERRIDES: Readonly<Record<LogicalType, readonly LogicalType[]>> = {
+  string: ['date', 'timestamp'],
+  integer: ['number', 'decimal'],
+  number: ['integer', 'decimal'],
+  decimal: ['number', 'integer'],
+  boolean: [],
+  date: ['string'],
+  timestamp: [],
+};
+
 // zod 4 exposes its definition tree on `_zod.def`; only the parts read here are typed.
 interface ZodDef {
   type: string;
@@ -157,6 +182,19 @@ function columnOf(name: string, field: z.ZodType, subject: Subject): ColumnSpec 
       );
   }
   const override = meta.type as LogicalType | undefined;
+  if (override !== undefined && override !== type && !OVERRIDES[type].includes(override)) {
+    const allowed = OVERRIDES[type];
+    throw new DefinitionError(
+      'invalid-column-type',
+      `Column ${name}: .meta({ type: ${JSON.stringify(override)} }) ${
+        LOGICAL_TYPE_NAMES.includes(override as LogicalType)
+          ? `cannot hold what its zod type (${type}) reads as: a typed read would hand out other values than the schema says`
+          : `is no column type (${LOGICAL_TYPE_NAMES.join(', ')})`
+      }. ${allowed.length ? `A ${type} column may be typed ${allowed.join(' or ')}.` : `Leave the type to the zod schema.`}`,
+      { ...subject, column: name },
+    );
+  }
+  if (override === 'timestamp' && type === 'string') asString = true;
   return {
     name,
     type: override ?? type,

@@ -94,7 +94,10 @@ function qualityRule(check: Check, product: DataProduct, options: ContractOption
       return library('invalidValues', { arguments: { pattern: check.pattern } });
     case 'row_count': {
       const bounds: Rule = {};
-      if (check.min !== undefined && check.max !== undefined) bounds.mustBeBetween = [check.min, check.max];
+      // ODCS wants two different numbers between: one row count exactly is `mustBe`.
+      if (check.min !== undefined && check.min === check.max) bounds.mustBe = check.min;
+      else if (check.min !== undefined && check.max !== undefined)
+        bounds.mustBeBetween = [check.min, check.max];
       else if (check.min !== undefined) bounds.mustBeGreaterOrEqualTo = check.min;
       else if (check.max !== undefined) bounds.mustBeLessOrEqualTo = check.max;
       else bounds.mustBeGreaterOrEqualTo = 0;
@@ -165,8 +168,9 @@ export function odcsContract(product: DataProduct, options: ContractOptions = {}
           ? { pattern: `^(${c.values.map(escapeRegex).join('|')})$` }
           : undefined,
       customProperties: c.values ? [{ property: 'enum', value: [...c.values] }] : undefined,
+      // Implied checks are the contract's own `required` and enum, not rules of their own.
       quality: product.checks
-        .filter((check) => onColumn(check) && check.column === c.name)
+        .filter((check) => !check.implied && onColumn(check) && check.column === c.name)
         .map((check) => qualityRule(check, product, options)),
     }),
   );
@@ -219,7 +223,9 @@ export function odcsContract(product: DataProduct, options: ContractOptions = {}
         logicalType: 'object',
         description: product.description,
         properties,
-        quality: product.checks.filter((c) => !onColumn(c)).map((c) => qualityRule(c, product, options)),
+        quality: product.checks
+          .filter((c) => !c.implied && !onColumn(c))
+          .map((c) => qualityRule(c, product, options)),
       }),
     ],
     servers: servers.length ? servers : undefined,

@@ -65,9 +65,15 @@ describe('defineDataProduct', () => {
       partitionBy: undefined,
       clusterBy: [],
       tags: [],
-      checks: [],
       table: { schema: 'sales', name: 'sales_orders' },
     });
+    // None declared: those the contract implies, of its required and enum columns.
+    expect(product.checks.map((c) => [c.name, c.severity, c.implied])).toEqual([
+      ['order_id_not_null', 'error', true],
+      ['placed_at_not_null', 'error', true],
+      ['channel_not_null', 'error', true],
+      ['channel_accepted_values', 'error', true],
+    ]);
     expect(Object.isFrozen(product)).toBe(true);
     expect(Object.isFrozen(product.columns)).toBe(true);
     expect(isSqlFragment(product.query)).toBe(true);
@@ -103,7 +109,10 @@ describe('defineDataProduct', () => {
     expect(product.partitionBy).toEqual({ column: 'placed_at', granularity: 'day' });
     expect(product.clusterBy).toEqual(['channel']);
     expect(product.sla).toEqual({ freshness: '2h', completeness: 0.99 });
-    expect(product.checks.map((c) => c.name)).toEqual(['order_id_unique', 'channel_accepted_values']);
+    expect(product.checks.filter((c) => !c.implied).map((c) => c.name)).toEqual([
+      'order_id_unique',
+      'channel_accepted_values',
+    ]);
     expect(product.checks[1]?.values).toEqual(['web', 'store']);
   });
 
@@ -119,7 +128,7 @@ describe('defineDataProduct', () => {
     });
     type Row = ReturnType<typeof product.read> extends AsyncIterable<infer R> ? R : never;
     expectTypeOf<Row>().toEqualTypeOf<{ order_id: string; placed_at: Date; channel: 'web' | 'store' }>();
-    expect(product.checks).toEqual([]);
+    expect(product.checks.filter((c) => !c.implied)).toEqual([]);
   });
 
   describe('structural errors', () => {
@@ -180,7 +189,10 @@ describe('defineDataProduct', () => {
         ...valid,
         checks: (c) => [c.order_id.notNull(), c.order_id.notNull().warn().named('order_id_present')],
       });
-      expect(fixed.checks.map((c) => c.name)).toEqual(['order_id_not_null', 'order_id_present']);
+      expect(fixed.checks.filter((c) => !c.implied).map((c) => c.name)).toEqual([
+        'order_id_not_null',
+        'order_id_present',
+      ]);
     });
 
     it('rejects a transform that does not return a sql fragment', () => {

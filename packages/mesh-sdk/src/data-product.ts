@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Check, type ChecksBuilder, checksBuilder } from './checks.js';
+import { type Check, type ChecksBuilder, checksBuilder, impliedChecks } from './checks.js';
 import { type ColumnSpec, columnsOf } from './columns.js';
 import type { Domain, Owner } from './domain.js';
 import { ownerSchema } from './domain.js';
@@ -287,7 +287,9 @@ export function defineDataProduct<S extends z.ZodObject, I extends Record<string
   if (!isSqlFragment(query)) {
     throw new DefinitionError('invalid-transform', 'transform must return a sql`...` fragment.', subject);
   }
-  const checks = Object.freeze(input.checks?.(checksBuilder<S>(columns, fields.name)) ?? []);
+  const declared = input.checks?.(checksBuilder<S>(columns, fields.name)) ?? [];
+  // What the contract says of every row (required columns, enums) is checked whether declared or not.
+  const checks = Object.freeze([...declared, ...impliedChecks(columns, declared)]);
   const seen = new Set<string>();
   for (const check of checks) {
     if (seen.has(check.name)) {

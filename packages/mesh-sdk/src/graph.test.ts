@@ -254,6 +254,21 @@ describe('planBuild', () => {
     expect(ids(planBuild([catalog, again, catalog]).order)).toEqual(['product.product_catalog']);
   });
 
+  it('rejects one product defined otherwise in one version (changed without a new version)', () => {
+    const changed = product(
+      productDomain,
+      'product_catalog',
+      { rawProducts },
+      (i) => sql`SELECT * FROM ${i.rawProducts} WHERE 1 = 1`,
+    );
+    const error = definitionError(() => planBuild([inventory, changed]));
+    expect(error.code).toBe('conflicting-definitions');
+    expect(error.subject).toEqual({ domain: 'product', product: 'product_catalog' });
+    expect(error.message).toMatch(
+      /^product\.product_catalog is defined twice in version 1\.0\.0, with other inputs or transform/,
+    );
+  });
+
   it('rejects one product in two versions', () => {
     const newer = product(
       productDomain,

@@ -1,8 +1,9 @@
+import { ansi } from './ansi-dialect.js';
 import type { DataProduct } from './data-product.js';
 import { DefinitionError } from './errors.js';
 import { type Relation, relationId } from './relation.js';
 import type { Source } from './source.js';
-import { relationsOf } from './sql.js';
+import { relationsOf, renderSql } from './sql.js';
 
 /** Every relation a product reads: its declared inputs and whatever its transform interpolates. */
 export function inputsOf(product: DataProduct): Relation[] {
@@ -40,6 +41,16 @@ export function sourcesOf(product: DataProduct, seen = new Set<string>()): Sourc
   return [...found.values()];
 }
 
+/** Whether two products of one id and version read and compute alike, and publish the same columns. */
+const sameDefinition = (a: DataProduct, b: DataProduct) => definitionDifference(a, b) === undefined;
+
+/** What two products of one id differ in: their inputs and transform, or their columns. */
+function definitionDifference(a: DataProduct, b: DataProduct): string | undefined {
+  if (renderSql(a.query, ansi) !== renderSql(b.query, ansi)) return 'inputs or transform';
+  if (JSON.stringify(a.columns) !== JSON.stringify(b.columns)) return 'columns';
+  return undefined;
+}
+
 /** A build order: products in levels, each level depending only on earlier ones. */
 export interface BuildPlan {
   readonly levels: readonly (readonly DataProduct[])[];
@@ -61,6 +72,16 @@ export function planBuild(products: readonly DataProduct[]): BuildPlan {
       throw new DefinitionError(
         'conflicting-versions',
         `${p.id} is present in versions ${existing.version} and ${p.version}; install one version of its domain package.`,
+        { domain: p.domain.name, product: p.name },
+      );
+    }
+    // Two copies of one package version are alike; two definitions under one id and version
+    // are not (a product changed without a new version, while another package pins the older
+    // copy): which one is built, and what lineage and contracts say, would not agree.
+    if (existing && existing !== p && !sameDefinition(existing, p)) {
+      throw new DefinitionError(
+        'conflicting-definitions',
+        `${p.id} is defined twice in version ${p.version}, with other ${definitionDifference(existing, p)}: a product changed without a new version, or a package that pins an older copy of it. Give the changed definition a new version, or install one copy of its domain package.`,
         { domain: p.domain.name, product: p.name },
       );
     }

@@ -165,7 +165,10 @@ describe('productHealth', () => {
     const built = (hours: number) => run({ startedAt: hoursAgo(hours + 0.1), finishedAt: hoursAgo(hours) });
     const exactlyDue = productHealth(orders, { stats: stats(hoursAgo(2)), lastRun: built(2) }, now);
     expect(exactlyDue.status).toBe('healthy');
-    const lastRun = { ...built(3), checks: [outcome('order_id_unique', false, 'warn')] };
+    const lastRun = {
+      ...built(3),
+      checks: [outcome('order_id_not_null', true), outcome('order_id_unique', false, 'warn')],
+    };
     const stale = productHealth(orders, { stats: stats(hoursAgo(3)), lastRun }, now);
     expect(stale).toMatchObject({
       status: 'stale',

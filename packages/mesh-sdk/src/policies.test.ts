@@ -142,10 +142,10 @@ describe('checkMesh', () => {
     it('wants each key column checked unique and not null, blocking', () => {
       const messages = (product: DataProduct) =>
         checkMesh(mesh(product)).map((f) => `${f.code} ${f.subject.column}: ${f.message}`);
+      // A key column is required: its not_null check is implied, blocking (see impliedChecks).
       const unchecked = defineDataProduct({ ...good, checks: () => [] });
       expect(messages(unchecked)).toEqual([
         'gold-key-checks order_id: sales.sales_orders is gold: key column order_id needs a blocking unique check.',
-        'gold-key-checks order_id: sales.sales_orders is gold: key column order_id needs a blocking not_null check.',
       ]);
       const warnOnly = defineDataProduct({
         ...good,
@@ -245,12 +245,7 @@ describe('checkMesh', () => {
   it('reports every finding of every product, not just the first', () => {
     const bad = defineDataProduct({ ...good, name: 'orders', consumers: [], checks: () => [] });
     expect(found(bad, orders).map((f) => `${f.code}:${f.subject.product}:${f.subject.column ?? ''}`)).toEqual(
-      [
-        'product-naming:orders:',
-        'consumers-required:orders:',
-        'gold-key-checks:orders:order_id',
-        'gold-key-checks:orders:order_id',
-      ],
+      ['product-naming:orders:', 'consumers-required:orders:', 'gold-key-checks:orders:order_id'],
     );
   });
 

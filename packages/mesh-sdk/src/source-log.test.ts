@@ -7,6 +7,7 @@ import {
   type BatchRecord,
   batchAuthor,
   batchRecordOf,
+  changeBackFlag,
   currentRowsSelect,
   degradingFlag,
   deliveredNothingNew,
@@ -169,6 +170,19 @@ describe('sourceStates', () => {
     expect(degradingFlag(NOTHING_NEW_FLAG)).toBe(NOTHING_NEW_FLAG);
     expect(deliveredNothingNew(`another flag; ${sameRowsFlag(2)}`)).toBe(true);
     expect(deliveredNothingNew('another flag')).toBe(false);
+    // An older export's rows again, not meant: no delivery either, and it makes products degraded.
+    const back = batch(3, {
+      ingestedAt: new Date(at(2).getTime() + 30 * 3_600_000),
+      loaded: 4,
+      flag: changeBackFlag(1),
+    });
+    const [changedBack] = sourceStates(
+      [daily],
+      [...batches, back],
+      new Date(at(2).getTime() + 31 * 3_600_000),
+    );
+    expect(changedBack?.overdue).toMatch(/^the newest export it holds was loaded 2024-05-02T00:00:00.000Z/);
+    expect(degradingFlag(changedBack?.lastBatch?.flag)).toBe(changeBackFlag(1));
     // The exports reverted, in the order they were, the last named apart (health compares each
     // with each product's build).
     const withReverts = [

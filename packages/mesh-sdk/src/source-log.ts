@@ -206,9 +206,22 @@ export const conflictingEventsFlag = (rows: number) =>
 export const sameRowsFlag = (batchId: number) =>
   `nothing new: the same rows as batch ${batchId}, the newest export before it, sent again`;
 
-/** Whether a batch's flag says it delivered nothing new (an event or a row sent again). */
+/**
+ * The flag of a snapshot or upsert batch that holds the rows of an earlier export again (its
+ * bytes, or its rows in other bytes) while batches came after that one: its rows are current
+ * again over theirs, a change back. A rollback says so (`IngestOptions.current`); delivered
+ * again by mistake, the figures built on it would be last week's, and healthy: so it makes
+ * products `degraded` until reverted or followed by a newer export.
+ */
+export const changeBackFlag = (batchId: number) =>
+  `a change back: the rows of batch ${batchId} again, current again over the batches after it (an older export delivered again? mesh ingest --revert this batch; a rollback on purpose: --allow-older)`;
+
+/**
+ * Whether a batch's flag says it delivered nothing new (an event or a row sent again), or only
+ * an older export's rows again (a change back not meant): its source is no more current for it.
+ */
 export function deliveredNothingNew(flag: string | undefined): boolean {
-  return (flag ?? '').split('; ').some((f) => f.startsWith('nothing new:'));
+  return (flag ?? '').split('; ').some((f) => f.startsWith('nothing new:') || f.startsWith('a change back:'));
 }
 
 /**

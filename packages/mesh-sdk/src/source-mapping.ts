@@ -312,6 +312,16 @@ export function repeatedEventsSelect(source: Source, batch: SqlFragment, dialect
 }
 
 /**
+ * Whether two lines of one file with a key and other values cannot both count, and which does
+ * cannot be told (see `conflictingEventsSelect`): events, and snapshots without a cursor. An
+ * upsert takes the file's last line of each key at its highest cursor, as its batches take the
+ * last export: its exports list a key's saves in order (two saves in one second of a cursor).
+ */
+export function hasConflictingCopies(source: Source): boolean {
+  return source.mode === 'append' || (source.mode === 'snapshot' && !source.cursor);
+}
+
+/**
  * The rows of an event file (`append`) or a snapshot that repeat an earlier line's key with
  * other values: `__line` and the reject `reason`, naming the key and the line it conflicts
  * with. An event is kept once, so such a copy would vanish silently; a snapshot holds a key
@@ -964,14 +974,16 @@ export const INGEST_SPREADSHEET_ERROR =
   " is a spreadsheet's error cell (a formula that failed), not a value: fix the cell in the sheet, or leave it empty";
 
 /**
- * A number as a spreadsheet shows it in scientific notation (`1.23457E+11`, LibreOffice's
- * `1.23457E+011`), which is what its CSV holds for an id of a dozen digits or more in a column
- * not formatted as text: its last digits are gone, and ids that differed there become one.
- * Refused in text columns, on every warehouse alike (a typed number column reads it as a number).
+ * A number written in scientific notation: a spreadsheet shows an id of a dozen digits so
+ * (`1.23457E+11`, LibreOffice's `1.23457E+011`, a round one `1E+11`), R's write.csv writes
+ * 100000 as `1e+05`, pandas a float id as `1.2345678901234568e+17`. Its last digits may be
+ * gone (ids that differed there become one), and as a key it matches no other export's
+ * spelling. Refused in text columns, on every warehouse alike (a typed number column reads it
+ * as a number). A sign after the E, or a point before it, tells notation from a code (`3E10`).
  */
 export const INGEST_SCIENTIFIC_TEXT: readonly [pattern: string, words: string] = [
-  '[+-]?[0-9]\\.[0-9]{1,14}E\\+[0-9]{1,3}',
-  ' is a number as a spreadsheet shows it in scientific notation, with its last digits lost: format the column as text in the sheet before exporting it',
+  '[+-]?[0-9](?:\\.[0-9]{1,16}[eE][+-]?|[eE][+-])[0-9]{1,3}',
+  ' is a number in scientific notation (as a spreadsheet shows it, or R or pandas writes it), whose last digits may be lost and which matches no other spelling of the id: export the column as text (in a sheet, format it as text first)',
 ];
 
 /**

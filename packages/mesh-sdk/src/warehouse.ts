@@ -485,6 +485,12 @@ export interface IngestOptions {
   /** More rejected rows than this and the file is not loaded at all. Default: no limit. */
   readonly maxRejects?: number;
   readonly format?: 'csv' | 'parquet';
+  /**
+   * The caller knows this export is meant to be current: dated at or after every export the
+   * source holds, or a rollback asked for. Rows of an earlier batch again are then no change
+   * back to flag (see `changeBackFlag`). Default: they are flagged.
+   */
+  readonly current?: boolean;
 }
 
 /** What ingesting one file did. */

@@ -1397,14 +1397,26 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
   it("refuses a spreadsheet's error cell and a number it showed in scientific notation in text columns, as DuckDB does", async () => {
     const rows = await validate(
       rules,
-      csvOf([record('1.23457E+11'), record('E2'), record('#N/A'), record('1E+11'), record('#x')]),
+      csvOf([
+        record('1.23457E+11'),
+        record('E2'),
+        record('#N/A'),
+        record('1E+11'),
+        record('#x'),
+        record('1e+05'),
+        record('1.001E3'),
+        record('3E10'),
+      ]),
     );
     const [, notation] = INGEST_SCIENTIFIC_TEXT;
     expect(rows.map((r) => r.reason)).toEqual([
       `id: "1.23457E+11"${notation}`,
       null,
       `id: "#N/A"${INGEST_SPREADSHEET_ERROR}`,
+      `id: "1E+11"${notation}`,
       null,
+      `id: "1e+05"${notation}`,
+      `id: "1.001E3"${notation}`,
       null,
     ]);
   });

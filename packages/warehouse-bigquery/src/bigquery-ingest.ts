@@ -19,12 +19,14 @@ import {
   type ColumnSpec,
   type CsvScan,
   canonicalMapping,
+  changeBackFlag,
   columnBounds,
   conflictingEventsFlag,
   conflictingEventsSelect,
   type Dialect,
   erasingBatch,
   fitFile,
+  hasConflictingCopies,
   headerInOtherOrder,
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DATE_ONLY_CURSOR,
@@ -492,8 +494,10 @@ export function validationStatements(
       out.push(
         `IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}), ${shown(words)}, NULL)`,
         `IF(${text(c)} IN (${SPREADSHEET_ERRORS.map(lit).join(', ')}), ${shown(INGEST_SPREADSHEET_ERROR)}, NULL)`,
-        `IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${scientific})$`)}), ${shown(notation)}, NULL)`,
       );
+      // A float of a Parquet file is written so by the cast, and said of otherwise (floatChecked).
+      if (!floatChecked.includes(c))
+        out.push(`IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${scientific})$`)}), ${shown(notation)}, NULL)`);
     }
     return out;
   });
@@ -515,15 +519,14 @@ FROM (
   const table = dialect.tableName(checked);
   // An event file (append): a later copy of a key with other values would be dropped unseen, so
   // it is rejected; identical copies are repeated events, counted. A snapshot's too (it holds a
-  // key once), unless its cursor ranks the copies.
-  const conflicts =
-    source.mode === 'append' || (source.mode === 'snapshot' && !source.cursor)
-      ? [
-          `UPDATE ${table} AS ${q('c')} SET ${q('__reason')} = ${q('x')}.${q('reason')}
+  // key once), unless its cursor ranks the copies, and an upsert's at the same cursor.
+  const conflicts = hasConflictingCopies(source)
+    ? [
+        `UPDATE ${table} AS ${q('c')} SET ${q('__reason')} = ${q('x')}.${q('reason')}
 FROM (${conflictingEventsSelect(source, sql.raw(table), dialect)}) AS ${q('x')}
 WHERE ${q('c')}.${q('__line')} = ${q('x')}.${q('__line')}`,
-        ]
-      : [];
+      ]
+    : [];
   const repeated =
     source.mode === 'append'
       ? `, (${repeatsInFileSelect(source, sql.raw(table), dialect)}) AS ${q('repeated')}`
@@ -817,6 +820,8 @@ export async function ingestFile(
     let heldEvents: number | undefined;
     // As on DuckDB: the newest export's rows again, nothing new came.
     let nothingNew: string | undefined = resends === undefined ? undefined : sameRowsFlag(resends);
+    // As on DuckDB: an earlier export's rows current again over later ones, unless meant.
+    if (reloaded.reloads !== undefined && !options.current) nothingNew = changeBackFlag(reloaded.reloads);
     if (source.mode === 'append') {
       // Copies of an earlier line of the file (those with other values were rejected above).
       repeatedEvents = Number(summary?.repeated ?? 0);

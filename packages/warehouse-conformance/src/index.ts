@@ -217,6 +217,10 @@ export function describeWarehouseConformance(name: string, connect: () => Promis
         price_positive: 2,
         expensive_rows: 1,
         kind_listed_on_unique: 1,
+        // Implied by the contract (required columns), blocking, and passing here.
+        item_id_not_null: 0,
+        price_not_null: 0,
+        listed_on_not_null: 0,
       });
       expect(outcome.status).toBe('published'); // every failing check is a warning
       expect(outcome.checks?.completeness).toBeCloseTo(19 / 20);
@@ -1279,7 +1283,12 @@ function fixtures(prefix: string) {
     partitionBy: { column: 'sale_date' as const },
     inputs: { sales },
     transform: dailyTransform,
-    checks: (c: ChecksBuilder<typeof dailySchema>) => [c.table.uniqueCombination(['sale_date', 'store'])],
+    // A store missing from a sale is a warning here, counted in completeness; else the check the
+    // contract implies (store is required) would block the build.
+    checks: (c: ChecksBuilder<typeof dailySchema>) => [
+      c.table.uniqueCombination(['sale_date', 'store']),
+      c.store.notNull().warn(),
+    ],
   };
   const daily = defineDataProduct({
     ...dailyFields,

@@ -123,6 +123,11 @@ export const duckdbDialect: Dialect = {
       case 'to_date':
         return `CAST(${a} AS DATE)`;
       case 'cast':
+        // Text with an offset (`…+05:30`) names an instant: DuckDB's cast to TIMESTAMP drops
+        // the offset where BigQuery's applies it. Text goes through TIMESTAMPTZ (the session is
+        // UTC); the type test folds when the query is bound, so other values pay nothing.
+        if (call.type === 'timestamp')
+          return `(CASE WHEN typeof(${a}) = 'VARCHAR' THEN CAST(CAST(${a} AS TIMESTAMPTZ) AS TIMESTAMP) ELSE CAST(${a} AS TIMESTAMP) END)`;
         return `CAST(${a} AS ${TYPES[call.type]})`;
       case 'row_fingerprint': {
         // Summed as well as XORed: DuckDB's hash of several values is XOR-like, and an XOR

@@ -1043,21 +1043,39 @@ describe('ingesting files into a source', () => {
         '1.23457E+011,store,1,1,2026-02-01 10:00:00,',
         'S5,store,1,1,2026-02-01 10:00:00,#hashtag and 1.5E+3 inside text',
         '1E+11,store,1,1,2026-02-01 10:00:00,',
+        // R's write.csv, pandas' float ids; a code with an E in it is no notation.
+        '1e+05,store,1,1,2026-02-01 10:00:00,',
+        '1.2345678901234568e+17,store,1,1,2026-02-01 10:00:00,',
+        '1.001E3,store,1,1,2026-02-01 10:00:00,',
+        '3E10,store,1,1,2026-02-01 10:00:00,',
         '',
       ].join('\n'),
     );
     const [, notation] = INGEST_SCIENTIFIC_TEXT;
     expect(await ingest(path)).toMatchObject({
       loaded: 2,
+      rejected: 8,
       sampleRejects: [
         { line: 2, reason: `order_id: "1.23457E+11"${notation}` },
         { line: 3, reason: `note: "#N/A"${INGEST_SPREADSHEET_ERROR}` },
         { line: 4, reason: `note: "#REF!"${INGEST_SPREADSHEET_ERROR}` },
         { line: 5, reason: `order_id: "1.23457E+011"${notation}` },
+        { line: 7, reason: `order_id: "1E+11"${notation}` },
       ],
     });
+    expect(
+      (
+        await warehouse.query(
+          `SELECT reason FROM shop.raw_orders_rejects WHERE file LIKE '%sheet.csv' AND line >= 8 ORDER BY line`,
+        )
+      ).map((r) => r.reason),
+    ).toEqual([
+      `order_id: "1e+05"${notation}`,
+      `order_id: "1.2345678901234568e+17"${notation}`,
+      `order_id: "1.001E3"${notation}`,
+    ]);
     expect(await warehouse.query('SELECT order_id FROM shop.raw_orders ORDER BY order_id')).toEqual([
-      { order_id: '1E+11' },
+      { order_id: '3E10' },
       { order_id: 'S5' },
     ]);
   });

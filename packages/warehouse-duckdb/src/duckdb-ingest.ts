@@ -17,7 +17,6 @@ import {
   INGEST_INEXACT_FLOAT,
   INGEST_INEXACT_SINGLE,
   INGEST_INEXACT_SINGLE_DECIMAL,
-  INGEST_SINGLE_DECIMAL_LIMIT,
   INGEST_INTEGER_REFUSALS,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_MIDNIGHT_DATE,
@@ -27,6 +26,7 @@ import {
   INGEST_PLACEHOLDER_DAY,
   INGEST_SCIENTIFIC_TEXT,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
+  INGEST_SINGLE_DECIMAL_LIMIT,
   INGEST_SPREADSHEET_ERROR,
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
@@ -467,10 +467,12 @@ export function validationSql(
       }
       const [pattern, words] = INGEST_EXCEL_GUARD;
       const [scientific, notation] = INGEST_SCIENTIFIC_TEXT;
-      // A spreadsheet's error cell, or a number it showed in scientific notation: the cheap
-      // tests first (a first character, a substring), the list or the pattern only then.
+      // A float of a Parquet file is written so by the cast, and said of otherwise (fileText).
+      const floated = origin.kind === 'file' && files.floating.has(origin.column);
+      // A spreadsheet's error cell, or a number in scientific notation: the cheap tests first
+      // (a first character, a substring), the list or the pattern only then.
       reasons.push(
-        `CASE WHEN ${raw} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} WHEN prefix(${raw}, '#') AND ${raw} IN (${SPREADSHEET_ERRORS.map(lit).join(', ')}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_SPREADSHEET_ERROR)} WHEN contains(${raw}, 'E+') AND regexp_full_match(${raw}, ${lit(scientific)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(notation)} END`,
+        `CASE WHEN ${raw} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} WHEN prefix(${raw}, '#') AND ${raw} IN (${SPREADSHEET_ERRORS.map(lit).join(', ')}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_SPREADSHEET_ERROR)}${floated ? '' : ` WHEN (contains(${raw}, 'E') OR contains(${raw}, 'e')) AND regexp_full_match(${raw}, ${lit(scientific)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(notation)}`} END`,
       );
     }
   });

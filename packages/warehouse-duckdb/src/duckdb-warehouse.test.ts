@@ -1049,7 +1049,10 @@ describe('duckdb dialect', () => {
       ${sql.toDate(sql.cast(new Date('2024-03-09T23:59:59Z'), 'timestamp'))} AS day_of,
       ${sql.safeDivide(1, 0)} AS by_zero,
       ${sql.safeDivide(1, 4)} AS quarter_of_one,
-      ${sql.regexpMatches('abc', '^a.c$')} AS matches`;
+      ${sql.regexpMatches('abc', '^a.c$')} AS matches,
+      ${sql.cast('2024-03-10 02:30:00.5+05:30', 'timestamp')} AS offset_text,
+      ${sql.cast('2024-03-10 02:30:00', 'timestamp')} AS plain_text,
+      ${sql.cast(d('2024-03-10'), 'timestamp')} AS midnight`;
     const [row] = await warehouse.query(renderSql(query, warehouse.dialect));
     expect(row).toEqual({
       saturday_week: '2024-03-03',
@@ -1067,6 +1070,10 @@ describe('duckdb dialect', () => {
       by_zero: null,
       quarter_of_one: 0.25,
       matches: true,
+      // The instant the text names, as BigQuery's cast reads it: its offset applied.
+      offset_text: new Date('2024-03-09T21:00:00.500Z'),
+      plain_text: new Date('2024-03-10T02:30:00Z'),
+      midnight: new Date('2024-03-10T00:00:00Z'),
     });
     await warehouse.close();
   });

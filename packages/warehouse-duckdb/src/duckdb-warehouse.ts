@@ -15,6 +15,7 @@ import {
   batchRecordOf,
   type CsvScan,
   canonicalMapping,
+  changeBackFlag,
   closest,
   conflictingEventsFlag,
   conflictingEventsSelect,
@@ -26,6 +27,7 @@ import {
   fitFile,
   type HealthHistoryQuery,
   type HealthSnapshot,
+  hasConflictingCopies,
   headerInOtherOrder,
   healthHistoryCreateSql,
   healthHistoryInsertSql,
@@ -1822,10 +1824,10 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         await this.run(
           `CREATE OR REPLACE TEMP TABLE ${checked} AS ${validationSql(source, loaded, origins, mapping, line, { binary, nested, floating, single, decimal }, scan?.delimiter)}`,
         );
-        if (source.mode === 'append' || (source.mode === 'snapshot' && !source.cursor)) {
+        if (hasConflictingCopies(source)) {
           // A later copy of an event or of a snapshot's key with other values would be dropped
-          // unseen (or keep the other copy): a reject instead. A snapshot with a cursor keeps
-          // the copy it ranks first.
+          // unseen (or keep the other copy), as would an upsert's at the same cursor: a reject
+          // instead. A snapshot with a cursor keeps the copy it ranks first.
           await this.run(
             `UPDATE ${checked} SET __reason = x.reason FROM (${conflictingEventsSelect(source, sql.raw(checked), duckdbDialect)}) AS x WHERE ${checked}.__line = x.__line`,
           );
@@ -1903,6 +1905,8 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         let heldEvents: number | undefined;
         // The newest export's rows again: nothing new came (see sameRowsFlag).
         let flag: string | undefined = resends === undefined ? undefined : sameRowsFlag(resends);
+        // An earlier export's rows current again over later ones: said, unless meant (see changeBackFlag).
+        if (reloaded.reloads !== undefined && !options.current) flag = changeBackFlag(reloaded.reloads);
         if (source.mode === 'append') {
           const [inFile] = await this.run(repeatsInFileSelect(source, sql.raw(checked), duckdbDialect));
           repeatedEvents = Number(inFile?.n ?? 0);

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { duckdbDialect } from '@retail-mesh/duckdb';
-import { contractFiles, jsonSchemaContract, odcsContract } from '@retail-mesh/sdk';
+import { contractFiles, defineDataProduct, jsonSchemaContract, odcsContract, sql, z } from '@retail-mesh/sdk';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -43,6 +43,29 @@ describe('contracts as files', () => {
     }
   });
 
+  it('writes a row count of exactly one as mustBe, which the standard accepts (mustBeBetween needs two numbers)', () => {
+    const profile = mesh.products.find((p) => p.id === 'customer.customer_profile')!;
+    const one = defineDataProduct({
+      domain: profile.domain,
+      name: 'customer_one_row',
+      version: '1.0.0',
+      description: 'One row.',
+      tier: 'bronze',
+      refresh: 'daily',
+      access: 'public',
+      consumers: ['customer'],
+      schema: z.object({ n: z.int().describe('Rows') }),
+      inputs: {},
+      transform: () => sql`SELECT 1 AS n`,
+      checks: (c) => [c.table.rowCount({ min: 1, max: 1 })],
+    });
+    const json = odcsContract(one, { servers }) as { schema: Array<{ quality: unknown[] }> };
+    expect(json.schema[0]!.quality).toContainEqual(
+      expect.objectContaining({ metric: 'rowCount', mustBe: 1 }),
+    );
+    expect(odcs(json)).toBe(true);
+  });
+
   it('carries what the definition holds: owner, keys, PII, quality rules, SLAs, access, consumers, servers', () => {
     const profile = mesh.products.find((p) => p.id === 'customer.customer_profile')!;
     const doc = odcsContract(profile, { servers }) as {
@@ -66,7 +89,8 @@ describe('contracts as files', () => {
     expect(column('email')).toMatchObject({ classification: 'restricted', tags: ['pii'] });
     // Every check is a quality rule, on its column or on the table.
     const rules = [...object!.properties.flatMap((p) => (p.quality as unknown[]) ?? []), ...object!.quality];
-    expect(rules).toHaveLength(profile.checks.length);
+    // Checks the contract implies (required, enum) are its properties already, not rules.
+    expect(rules).toHaveLength(profile.checks.filter((c) => !c.implied).length);
     expect(column('customer_id').quality).toContainEqual(
       expect.objectContaining({ metric: 'duplicateValues', mustBe: 0, severity: 'error' }),
     );

@@ -50,6 +50,40 @@ export const products = [shelfCategories];
   return root;
 }
 
+describe('definitions a domain package gets wrong', () => {
+  it('refuses two products of one name, in contract export as in build, exit 3', () => {
+    const root = mkdtempSync(join(dir, 'twins-'));
+    const twin = (description: string) => `defineDataProduct({
+  domain,
+  name: 'shelf_twin',
+  version: '1.0.0',
+  description: '${description}',
+  tier: 'bronze',
+  refresh: 'daily',
+  access: 'public',
+  consumers: ['store'],
+  schema: z.object({ n: z.int().describe('A number') }),
+  inputs: {},
+  transform: () => sql\`SELECT 1 AS n\`,
+})`;
+    shelfRepo(root, {
+      index: `import { defineDataProduct, defineDomain, sql, z } from '@retail-mesh/sdk';
+${SHELF_DOMAIN}export const sources = [];
+export const products = [${twin('One.')}, ${twin('The other.')}];
+`,
+      meshYaml: 'domains:\n  - ./shelf\ntargets:\n  local:\n    type: duckdb\n    path: mesh.duckdb\n',
+    });
+    for (const args of [['contract', 'export', '--out', join(root, 'out')], ['build']]) {
+      const refused = mesh(root, ...args, '--json');
+      expect(refused.code, args.join(' ')).toBe(3);
+      expect(refused.json().error).toMatchObject({
+        code: 'policy-violations',
+        message: expect.stringContaining('Two products are named shelf.shelf_twin.'),
+      });
+    }
+  });
+});
+
 describe('domains discovered from mesh.yaml', () => {
   it("builds a consumer's own domain beside an installed upstream one, from any folder of its repo", () => {
     const root = consumerRepo(['"@retail-mesh/domain-product"', './shelf']);
@@ -95,6 +129,23 @@ describe('domains discovered from mesh.yaml', () => {
     const unbuilt = mesh(root, 'lineage');
     expect(unbuilt.code).toBe(3);
     expect(unbuilt.stderr).toMatch(/unbuilt\/dist\/index\.js does not exist: build the domain package first/);
+    // A package that throws while it loads (a check on a column its product lacks): named, exit
+    // 3, the JSON error object, no stack trace.
+    mkdirSync(join(root, 'unbuilt', 'dist'));
+    writeFileSync(
+      join(root, 'unbuilt', 'dist', 'index.js'),
+      'const c = {};\nexport const products = [c.b.unique()];\n',
+    );
+    const thrown = mesh(root, 'build', '--json');
+    expect(thrown.code).toBe(3);
+    expect(thrown.json().error).toMatchObject({
+      code: 'domain-load-failed',
+      subject: { domain: 'unbuilt' },
+      message: expect.stringMatching(
+        /^unbuilt \(.*unbuilt\/dist\/index\.js\) failed to load: Cannot read properties of undefined \(reading 'unique'\) \(at .*index\.js:2/,
+      ),
+    });
+    expect(thrown.stderr).not.toMatch(/unexpected error|\n\s+at /);
     const nowhere = mesh(dir, 'lineage');
     expect(nowhere.code).toBe(3);
     expect(nowhere.stderr).toMatch(/No mesh\.yaml here or above/);

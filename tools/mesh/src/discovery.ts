@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DefinitionError } from '@retail-mesh/sdk';
+import { DefinitionError, isMeshError } from '@retail-mesh/sdk';
 import { CONFIG_FILE, loadConfig } from './config.js';
 
 /**
@@ -146,12 +146,25 @@ export async function importDomains(options: { config?: string; cwd?: string } =
     const { name = folder, version = '0.0.0' } = JSON.parse(
       readFileSync(join(folder, 'package.json'), 'utf8'),
     ) as { name?: string; version?: string };
-    modules.push({
-      folder,
-      module: (await import(pathToFileURL(entry).href)) as Record<string, unknown>,
-      manifest: { name, version },
-      configFile: listed.file,
-    });
+    let module: Record<string, unknown>;
+    try {
+      module = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
+    } catch (cause) {
+      // A definition the SDK refused while the package loaded says so itself (exit 3). Anything
+      // else thrown there (a check on a column its product lacks, a typo) is a definition
+      // error of the package too: named, with where it was thrown, not a crash of the CLI.
+      if (isMeshError(cause)) throw cause;
+      const at = String((cause as Error)?.stack ?? '')
+        .split('\n')
+        .find((line) => /^\s+at /.test(line) && !line.includes('node:internal'));
+      throw new DefinitionError(
+        'domain-load-failed',
+        `${name} (${entry}) failed to load: ${(cause as Error)?.message ?? String(cause)}${at ? ` (${at.trim()})` : ''}. Fix the domain package, build it, and run again.`,
+        { file: entry, domain: name },
+        { cause },
+      );
+    }
+    modules.push({ folder, module, manifest: { name, version }, configFile: listed.file });
   }
   return modules;
 }

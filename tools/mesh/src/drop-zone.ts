@@ -21,7 +21,7 @@ import {
   type Warehouse,
   withdrawSamples,
 } from '@retail-mesh/sdk';
-import { byArrival, olderExportError } from './files.js';
+import { byArrival, datedAsNewest, olderExportError } from './files.js';
 
 /** How often every zone is looked at when not told: a file lands, settles and loads within about 2 polls. */
 export const DEFAULT_POLL_MS = 250;
@@ -509,9 +509,14 @@ export function startDropZones(options: DropZoneOptions): DropZones {
     let result: IngestResult;
     try {
       // An export dated before the newest held, where that one wins: refused, as `mesh ingest` does.
-      const older = olderExportError(source, path, await warehouse.listBatches({ source: source.id }));
+      const batches = await warehouse.listBatches({ source: source.id });
+      const older = olderExportError(source, path, batches);
       if (older) throw older;
-      result = await ingester.ingestFile(source, path, { format: FORMATS[extname(path).toLowerCase()] });
+      const held = batches.filter((b) => b.kind === 'ingest').map((b) => b.file);
+      result = await ingester.ingestFile(source, path, {
+        format: FORMATS[extname(path).toLowerCase()],
+        current: datedAsNewest(path, held),
+      });
     } catch (error) {
       const mine = isMeshError(error) && error.subject.file !== undefined;
       const tries = (attempts.get(path) ?? 0) + 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { datesOfPair, inDayOrder } from './files.js';
+import { datedAsNewest, datesOfPair, inDayOrder } from './files.js';
 
 /** The order `inDayOrder` gives, or `ambiguous` where it cannot tell one. */
 const order = (files: string[]) => {
@@ -92,5 +92,18 @@ describe('datesOfPair', () => {
     ['readings that disagree', '01-02-2027.csv', '02-01-2027.csv'],
   ])('tells nothing where the names do not: %s', (_, file, other) => {
     expect(datesOfPair(file, other)).toBeUndefined();
+  });
+});
+
+describe('datedAsNewest', () => {
+  const held = ['exports/orders-2026-11-29.csv', 'exports/orders-2026-12-01.csv'];
+  it('is the newest export held, loaded again', () => {
+    expect(datedAsNewest('exports/orders-2026-12-01.csv', held)).toBe(true);
+  });
+  it('is not an older day, a day none held (older rows under a new name), or an undated name', () => {
+    expect(datedAsNewest('exports/orders-2026-11-30.csv', held)).toBe(false);
+    expect(datedAsNewest('exports/orders-2026-12-02.csv', held)).toBe(false);
+    expect(datedAsNewest('exports/orders-latest.csv', held)).toBe(false);
+    expect(datedAsNewest('exports/orders-2026-12-01.csv', [])).toBe(false);
   });
 });

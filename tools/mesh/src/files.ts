@@ -1,3 +1,20 @@
+/**
+ * Whether `file` is dated (by its name or folder) as the newest of `others`, at or after every
+ * one and on the day of one: the newest export loaded again (a glob that loads a late day with
+ * the days after it), meant to be current, so an earlier batch's rows again are no change back.
+ * A file dated after them all is not: a feed that sends older rows under a new day's name is
+ * stuck. False where a date cannot be told.
+ */
+export function datedAsNewest(file: string, others: readonly string[]): boolean {
+  let sameDay = false;
+  for (const other of others) {
+    const dates = datesOfPair(file, other);
+    if (!dates || dates[0] < dates[1]) return false;
+    if (dates[0] === dates[1]) sameDay = true;
+  }
+  return sameDay;
+}
+
 import { type BatchRecord, type Source, UsageError, WarehouseError } from '@retail-mesh/sdk';
 
 const REASONS: Record<string, string> = {
@@ -241,6 +258,21 @@ export function olderExportError(
     'ingest-older-export',
     `${file} is dated ${day(dates[0])}, before ${newest!.file} (batch ${newest!.batchId}, dated ${day(dates[1])}), which ${source.id} already holds: ${source.id} ${keeps}. Nothing was loaded. A day delivered late loads with the exports dated after it, oldest first (--from with a glob of them all; those already held load again and the newest stays current). To make it current anyway (a rollback), pass --allow-older.`,
     { domain: source.domain.name, source: source.name, file, batch: newest!.batchId },
+  );
+}
+
+/**
+ * Whether `file` is dated (by its name or folder) at or after every one of `others`: an export
+ * meant to be current, whose rows of an earlier batch again are no change back. False where a
+ * date cannot be told, or there is nothing to compare.
+ */
+export function datedAtOrAfter(file: string, others: readonly string[]): boolean {
+  return (
+    others.length > 0 &&
+    others.every((other) => {
+      const dates = datesOfPair(file, other);
+      return dates !== undefined && dates[0] >= dates[1];
+    })
   );
 }
 

@@ -14,10 +14,17 @@ const mesh = (...args: string[]) => spawnMesh(root, ...args);
 const received: Array<Record<string, unknown>> = [];
 let receiver: Server;
 
-/** A shelf export of `n` items (a snapshot: each file is the whole table). */
-function shelfExport(name: string, n: number): string {
+/**
+ * A shelf export of `n` items (a snapshot: each file is the whole table), the first `moved` of
+ * them on another shelf: an export of other rows, where the same rows again would be a change
+ * back to an earlier export (flagged, degraded).
+ */
+function shelfExport(name: string, n: number, moved = 0): string {
   const file = join(root, name);
-  const lines = ['item_id,shelf', ...Array.from({ length: n }, (_, i) => `I${i},S${i % 7}`)];
+  const lines = [
+    'item_id,shelf',
+    ...Array.from({ length: n }, (_, i) => `I${i},S${(i + (i < moved ? 1 : 0)) % 7}`),
+  ];
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
@@ -145,8 +152,10 @@ describe('health history, anomalies and alerts, end to end', () => {
       '--since soon: give a duration such as 7d',
     );
 
-    // The full export again: healthy, said once.
-    expect((await mesh('ingest', 'shelf.items', '--from', shelfExport('full-again.csv', 1000))).code).toBe(0);
+    // A full export again (two items moved since): healthy, said once.
+    expect((await mesh('ingest', 'shelf.items', '--from', shelfExport('full-again.csv', 1000, 2))).code).toBe(
+      0,
+    );
     expect((await mesh('build')).code).toBe(0);
     expect(received.map((r) => (r.retail_mesh as { transition: string }).transition)).toEqual([
       'degraded',

@@ -285,11 +285,14 @@ describe('a scheduled build and the clock of the machine that ingested', () => {
     await warehouse.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  /** An export of the shelf's items, ingested. */
+  /**
+   * An export of the shelf's items, ingested as the newest: one that holds an earlier day's
+   * items again (the shelf went back to them) is meant here, not a change back to flag.
+   */
   const ingest = async (name: string, ids: string[]) => {
     const file = join(dir, name);
     writeFileSync(file, ['item_id', ...ids, ''].join('\n'));
-    return warehouse.ingestFile(items, file);
+    return warehouse.ingestFile(items, file, { current: true });
   };
   /** The latest batch of the shelf's items, as if stamped by a clock an hour behind this one. */
   const stampedAnHourBehind = (column: 'ingested_at' | 'reverted_at') =>

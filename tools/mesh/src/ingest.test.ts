@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
+import { changeBackFlag } from '@retail-mesh/sdk';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { mesh } from './testing/run-cli.js';
 
@@ -231,6 +232,9 @@ describe('mesh ingest', () => {
     // With the exports dated after it, in order: the newest stays current, X2 comes in.
     const together = await ingest('--from', join(orders, 'orders-*.csv'));
     expect(together.code, together.stderr).toBe(0);
+    // 29 November again is a change back for the moment; 1 December, dated the newest, is meant.
+    const flags = together.json().files.map((f: { result: { flag?: string } }) => f.result.flag);
+    expect(flags).toEqual([changeBackFlag(1), undefined, undefined]);
     expect((await raw()).rows).toEqual([
       { order_id: 'X1', status: 'cancelled' },
       { order_id: 'X2', status: 'completed' },
@@ -238,6 +242,7 @@ describe('mesh ingest', () => {
     // A rollback, said: the older export current.
     const rollback = await ingest('--from', join(orders, 'orders-2026-11-29.csv'), '--allow-older');
     expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.json().files[0].result.flag).toBeUndefined();
     expect((await raw()).rows).toContainEqual({ order_id: 'X1', status: 'completed' });
     // An append source keeps every event whatever its order: no refusal.
     const receipts = join(orders, 'receipts');
@@ -418,11 +423,12 @@ describe('mesh ingest', () => {
     const again = await mesh('ingest', 'order.orders', '--from', monday, '--db', db4, '--json');
     expect(again.code, again.stderr).toBe(0);
     const result = again.json().files[0].result;
-    expect(result).toMatchObject({ status: 'loaded', batchId: 3, reloads: 1 });
+    expect(result).toMatchObject({ status: 'loaded', batchId: 3, reloads: 1, flag: changeBackFlag(1) });
     const text = await mesh('ingest', 'order.orders', '--from', tuesday, '--db', db4);
-    expect(text.stdout).toContain(
-      `! batch 4: ${tuesday} holds the rows of batch 2 again, and batches came after it: its rows are current again over theirs. If it was delivered twice by mistake, undo it: mesh ingest --revert 4`,
-    );
+    expect(text.stdout).toContain(`! batch 4: ${changeBackFlag(2)}`);
+    // Its products are degraded until a newer export comes, or it is reverted.
+    const health = await mesh('health', '--db', db4, '--json');
+    expect(JSON.stringify(health.json())).toContain(`order.orders: last batch ${changeBackFlag(2)}`);
     // Monday's a third time: it repeats its latest copy, batch 3.
     const third = await mesh('ingest', 'order.orders', '--from', monday, '--db', db4, '--json');
     expect(third.json().files[0].result).toMatchObject({ status: 'loaded', batchId: 5, reloads: 3 });

@@ -798,7 +798,7 @@ describe('terraformFiles on the real mesh and mesh.yaml', () => {
       domain: 'product',
       product: 'product_inventory',
       tier: 'gold',
-      version: '1-0-0',
+      version: '1-0-1',
     });
     expect(schemaOf(table).find((c) => c.name === 'stock')).toMatchObject({ type: 'INT64' });
     expect(schemaOf(table).find((c) => c.name === 'margin')).toMatchObject({ type: 'NUMERIC' });

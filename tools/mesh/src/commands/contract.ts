@@ -3,7 +3,9 @@ import { join, relative, resolve } from 'node:path';
 import { duckdbDialect } from '@retail-mesh/duckdb';
 import {
   type ContractServer,
+  checkMesh,
   contractFiles,
+  DefinitionError,
   diffContracts,
   ensureDirectory,
   isMeshError,
@@ -52,6 +54,15 @@ export async function run(
     );
   const { config } = loadConfig(values.config);
   const mesh = await loadMesh(values);
+  // Two products of one name would write one file, the second over the first: refused, as
+  // build, test and plan refuse them.
+  const twins = checkMesh(mesh).filter((f) => f.code === 'unique-product');
+  if (twins.length)
+    throw new DefinitionError(
+      'policy-violations',
+      `${twins.map((f) => f.message).join(' ')} Their contracts would be one file: name one otherwise.`,
+      twins[0]!.subject,
+    );
   const products = selectProducts(mesh, rest);
   const servers = contractServers(config);
   const out = resolve(values.out ?? 'contracts');

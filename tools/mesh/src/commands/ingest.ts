@@ -25,7 +25,7 @@ import {
   withdrawSamples,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
-import { inDayOrder, olderExportError } from '../files.js';
+import { datedAsNewest, inDayOrder, olderExportError } from '../files.js';
 import { readMappingFile } from '../mapping-file.js';
 import { loadMesh } from '../mesh.js';
 import { color, formatInt, table } from '../style.js';
@@ -177,9 +177,12 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
       // it is fixed and loaded, and its rows would override theirs.
       const ordered = source.mode === 'snapshot' || (source.mode === 'upsert' && !source.cursor);
       // The command's newest file (the others are older still) dated before what the source holds.
-      const older = values['allow-older']
-        ? undefined
-        : olderExportError(source, files.at(-1)!, await warehouse.listBatches({ source: source.id }));
+      const batches = await warehouse.listBatches({ source: source.id });
+      const older = values['allow-older'] ? undefined : olderExportError(source, files.at(-1)!, batches);
+      // The exports held, and those loaded by this command: one dated at or after them all
+      // (the newest of a glob that loads a late day with the days after it) is meant to be
+      // current, so an earlier batch's rows again are no change back (see changeBackFlag).
+      const held = batches.filter((b) => b.kind === 'ingest').map((b) => b.file);
       if (older) {
         const error = { code: older.code, message: older.message, subject: older.subject };
         results.push(...files.map((file) => ({ file, error })));
@@ -200,7 +203,9 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
         io.progress.step(`ingesting ${file} (${i + 1}/${files.length})`);
         try {
           refuseOtherFormat(source, file, options.format);
-          results.push({ file, result: await warehouse.ingestFile(source, file, options) });
+          const current = values['allow-older'] === true || datedAsNewest(file, held);
+          results.push({ file, result: await warehouse.ingestFile(source, file, { ...options, current }) });
+          held.push(file);
         } catch (error) {
           if (!isMeshError(error)) throw error;
           // A set value over a column the file has is a wrong command line or mapping file,
@@ -294,9 +299,10 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
         io.out(
           `  batch ${o.result.batchId}: ${formatInt(o.result.heldEvents)} of its rows ${o.result.heldEvents === 1 ? 'is an event' : 'are events'} an earlier batch already holds with the same values (the export overlaps an earlier one, or was sent again): they add no event.`,
         );
-      if (o.result?.reloads)
+      // Flagged, the flag says it (a change back); else it was meant: dated the newest, or --allow-older.
+      if (o.result?.reloads && !o.result.flag?.includes('a change back'))
         io.out(
-          `${color.yellow('!')} batch ${o.result.batchId}: ${o.file} holds the rows of batch ${o.result.reloads} again, and batches came after it: its rows are current again over theirs. If it was delivered twice by mistake, undo it: mesh ingest --revert ${o.result.batchId}`,
+          `  batch ${o.result.batchId}: ${o.file} holds the rows of batch ${o.result.reloads} again, current again over the batches after it (${values['allow-older'] ? '--allow-older' : 'it is dated as the newest export held'}).`,
         );
       for (const r of o.result?.sampleRejects ?? [])
         io.out(`${color.yellow('!')} ${rejectPosition(o.file, r.line, options.format)}: ${r.reason}`);
