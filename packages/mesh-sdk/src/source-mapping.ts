@@ -864,6 +864,11 @@ export const INGEST_TIMESTAMP_REFUSALS: ReadonlyArray<readonly [pattern: string,
     `\\s*${DATE_TEXT}${TIME_TEXT}\\s+[+-][0-9]{1,2}(:?[0-9]{2})?\\s*`,
     ' has a space before its offset: write the offset straight after the time (10:00:00+01:00)',
   ],
+  // Z a space away is UTC too, not an abbreviation of a zone that could be several.
+  [
+    `\\s*${DATE_TEXT}${TIME_TEXT}\\s+Z\\s*`,
+    ' has a space before its Z: write the Z straight after the time (10:00:00Z), or UTC',
+  ],
   [
     `\\s*${DATE_TEXT}(${TIME_TEXT})?\\s*[A-Za-z]{1,6}\\s*`,
     ' ends in a zone abbreviation, which names several zones: write an offset (+01:00) or an IANA zone name such as Europe/London',

@@ -1571,6 +1571,7 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
         record('i', { qty: '3,000' }),
         record('j', { qty: '2.0' }),
         record('k', { at: '2026-02-01T' }),
+        record('l', { at: '2026-02-01 10:00:00 Z' }),
       ]),
     );
     expect(rows.map((r) => r.reason)).toEqual([
@@ -1586,6 +1587,7 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       'qty: "3,000" has a comma before three digits, a thousands separator (1,234 for 1234) or a decimal comma (for 1.234): export numbers without separators and with a decimal point',
       null,
       'at: "2026-02-01T" ends in a T with no time after it: write the time (2026-11-30T10:00:00) or the date alone',
+      'at: "2026-02-01 10:00:00 Z" has a space before its Z: write the Z straight after the time (10:00:00Z), or UTC',
     ]);
   });
 

@@ -1138,9 +1138,11 @@ describe('ingesting files into a source', () => {
         // 24:00, which a cast reads as the next day's midnight, with a zone or without.
         'W12,store,1,1,2026-12-01 24:00:00,',
         'W13,store,1,1,2026-12-01T24:00Z,',
+        // Z a space away: UTC, no abbreviation of a zone.
+        'W14,store,1,1,2026-12-01 10:00:00 Z,',
       ].join('\n'),
     );
-    expect(await ingest(path)).toMatchObject({ loaded: 2, rejected: 11 });
+    expect(await ingest(path)).toMatchObject({ loaded: 2, rejected: 12 });
     expect(await warehouse.query('SELECT line, reason FROM shop.raw_orders_rejects ORDER BY line')).toEqual([
       {
         line: 2,
@@ -1192,6 +1194,11 @@ describe('ingesting files into a source', () => {
         line: 14,
         reason:
           'ordered_at: "2026-12-01T24:00Z" has an hour, minute or second past the clock (a leap second, 23:59:60, or 24:00): write a time from 00:00:00 to 23:59:59',
+      },
+      {
+        line: 15,
+        reason:
+          'ordered_at: "2026-12-01 10:00:00 Z" has a space before its Z: write the Z straight after the time (10:00:00Z), or UTC',
       },
     ]);
     // 2.0 is two (pandas writes integers with gaps so).
