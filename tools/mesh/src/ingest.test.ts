@@ -34,6 +34,15 @@ const map = [
   'updated_at=CountedAt',
 ];
 
+/** A POS export of one receipt, written into `dir` (made when missing). */
+function writeReceipt(dir: string, name: string, id: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, name),
+    `receipt_id,store_id,till,sold_at,items,amount,payment\n${id},S0001,1,2026-11-30 09:15:00,1,5.00,card\n`,
+  );
+}
+
 describe('mesh ingest', () => {
   it('maps a differently named CSV onto a source, loads the good rows and reports the bad ones', async () => {
     const r = await mesh('ingest', 'product.stock_levels', '--from', wms, ...map, '--db', db);
@@ -183,14 +192,8 @@ describe('mesh ingest', () => {
     expect(await status()).toBe('completed');
     // Where every export counts whatever its order (an append source), they load by name.
     const receipts = join(orders, 'receipts');
-    mkdirSync(receipts);
-    const receipt = (name: string, id: string) =>
-      writeFileSync(
-        join(receipts, name),
-        `receipt_id,store_id,till,sold_at,items,amount,payment\n${id},S0001,1,2026-11-30 09:15:00,1,5.00,card\n`,
-      );
-    receipt('02-01-2027.csv', 'RX1');
-    receipt('03-01-2027.csv', 'RX2');
+    writeReceipt(receipts, '02-01-2027.csv', 'RX1');
+    writeReceipt(receipts, '03-01-2027.csv', 'RX2');
     const appended = await mesh('ingest', 'store.receipts', '--from', join(receipts, '*.csv'), '--db', db8);
     expect(appended.code, appended.stderr).toBe(0);
   });
@@ -246,14 +249,8 @@ describe('mesh ingest', () => {
     expect((await raw()).rows).toContainEqual({ order_id: 'X1', status: 'completed' });
     // An append source keeps every event whatever its order: no refusal.
     const receipts = join(orders, 'receipts');
-    mkdirSync(receipts);
-    const receipt = (name: string, id: string) =>
-      writeFileSync(
-        join(receipts, name),
-        `receipt_id,store_id,till,sold_at,items,amount,payment\n${id},S0001,1,2026-11-30 09:15:00,1,5.00,card\n`,
-      );
-    receipt('receipts-2026-12-01.csv', 'RX1');
-    receipt('receipts-2026-11-30.csv', 'RX2');
+    writeReceipt(receipts, 'receipts-2026-12-01.csv', 'RX1');
+    writeReceipt(receipts, 'receipts-2026-11-30.csv', 'RX2');
     for (const name of ['receipts-2026-12-01.csv', 'receipts-2026-11-30.csv']) {
       const r = await mesh('ingest', 'store.receipts', '--from', join(receipts, name), '--db', db9);
       expect(r.code, r.stderr).toBe(0);
