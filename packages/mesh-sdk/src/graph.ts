@@ -41,10 +41,7 @@ export function sourcesOf(product: DataProduct, seen = new Set<string>()): Sourc
   return [...found.values()];
 }
 
-/** Whether two products of one id and version read and compute alike, and publish the same columns. */
-const sameDefinition = (a: DataProduct, b: DataProduct) => definitionDifference(a, b) === undefined;
-
-/** What two products of one id differ in: their inputs and transform, or their columns. */
+/** What two products of one id differ in (their inputs and transform, or their columns); undefined when alike. */
 function definitionDifference(a: DataProduct, b: DataProduct): string | undefined {
   if (renderSql(a.query, ansi) !== renderSql(b.query, ansi)) return 'inputs or transform';
   if (JSON.stringify(a.columns) !== JSON.stringify(b.columns)) return 'columns';
@@ -78,10 +75,11 @@ export function planBuild(products: readonly DataProduct[]): BuildPlan {
     // Two copies of one package version are alike; two definitions under one id and version
     // are not (a product changed without a new version, while another package pins the older
     // copy): which one is built, and what lineage and contracts say, would not agree.
-    if (existing && existing !== p && !sameDefinition(existing, p)) {
+    const differs = existing && existing !== p ? definitionDifference(existing, p) : undefined;
+    if (differs) {
       throw new DefinitionError(
         'conflicting-definitions',
-        `${p.id} is defined twice in version ${p.version}, with other ${definitionDifference(existing, p)}: a product changed without a new version, or a package that pins an older copy of it. Give the changed definition a new version, or install one copy of its domain package.`,
+        `${p.id} is defined twice in version ${p.version}, with other ${differs}: a product changed without a new version, or a package that pins an older copy of it. Give the changed definition a new version, or install one copy of its domain package.`,
         { domain: p.domain.name, product: p.name },
       );
     }

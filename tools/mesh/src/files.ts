@@ -7,7 +7,8 @@
  */
 export function datedAsNewest(file: string, others: readonly string[]): boolean {
   let sameDay = false;
-  for (const other of others) {
+  // Once per name: a source's batches repeat names (an export loaded again), each compared by pattern.
+  for (const other of new Set(others)) {
     const dates = datesOfPair(file, other);
     if (!dates || dates[0] < dates[1]) return false;
     if (dates[0] === dates[1]) sameDay = true;
