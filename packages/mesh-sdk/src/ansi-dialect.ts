@@ -31,7 +31,7 @@ export const ansi: Dialect = {
   },
   columnType: (type) => TYPES[type],
   call(call, args) {
-    if (call.fn === 'cast') return `CAST(${args[0]} AS ${TYPES[call.type]})`;
+    if (call.fn === 'cast' || call.fn === 'conform') return `CAST(${args[0]} AS ${TYPES[call.type]})`;
     const parts =
       'unit' in call
         ? [call.unit, ...args]

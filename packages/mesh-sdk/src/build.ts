@@ -176,7 +176,7 @@ export function renderBuildQuery(
 ): { transform: string; select: string } {
   const transform = renderSql(product.query, dialect);
   const columns = product.columns.map(
-    (c) => sql`${sql.cast(sql.id('q', c.name), c.type)} AS ${sql.id(c.name)}`,
+    (c) => sql`${sql.conform(sql.id('q', c.name), c.type, c.name)} AS ${sql.id(c.name)}`,
   );
   const metadata = [
     sql`${sql.cast(product.domain.name, 'string')} AS ${sql.id('_domain')}`,

@@ -23,6 +23,7 @@ export type PortableCall =
   | { fn: 'date_diff'; unit: DateUnit; args: [SqlFragment, SqlFragment] }
   | { fn: 'to_date'; args: [SqlFragment] }
   | { fn: 'cast'; type: LogicalType; args: [SqlFragment] }
+  | { fn: 'conform'; type: LogicalType; column: string; args: [SqlFragment] }
   | { fn: 'regexp_matches'; pattern: string; args: [SqlFragment] }
   | { fn: 'row_fingerprint'; args: SqlFragment[] }
   | { fn: 'stamp_sum'; args: [SqlFragment] }
@@ -128,6 +129,13 @@ sql.dateDiff = (unit: DateUnit, end: SqlValue, start: SqlValue) =>
 sql.toDate = (value: SqlValue) => callOf({ fn: 'to_date', args: [wrap(value)] });
 /** Casts to the warehouse type of a logical column type. */
 sql.cast = (value: SqlValue, type: LogicalType) => callOf({ fn: 'cast', type, args: [wrap(value)] });
+/**
+ * A build's cast of a transform's value to its column's contract type: as `sql.cast`, except
+ * that a value the type would change fails the statement, naming `column`. A fraction cast to
+ * an integer rounds on both warehouses (2.7 becomes 3): a figure other than the one computed.
+ */
+sql.conform = (value: SqlValue, type: LogicalType, column: string) =>
+  callOf({ fn: 'conform', type, column, args: [wrap(value)] });
 /** True when `value` matches the regular expression `pattern` anywhere (RE2 syntax on both warehouses). */
 sql.regexpMatches = (value: SqlValue, pattern: string) =>
   callOf({ fn: 'regexp_matches', pattern, args: [wrap(value)] });

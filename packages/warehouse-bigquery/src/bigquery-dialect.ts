@@ -129,6 +129,11 @@ export function bigqueryDialect(options: BigQueryDialectOptions = {}): Dialect {
           return `DATE_DIFF(CAST(${a} AS DATE), CAST(${b} AS DATE), ${call.unit.toUpperCase()})`;
         case 'to_date':
           return `CAST(${a} AS DATE)`;
+        case 'conform':
+          // A fraction is refused, not rounded (CAST to INT64 rounds 2.7 to 3).
+          if (call.type === 'integer')
+            return `IF(CAST(${a} AS FLOAT64) <> TRUNC(CAST(${a} AS FLOAT64)), ERROR(CONCAT(${quoteString(`column ${call.column}: the transform gives `)}, CAST(${a} AS STRING), ${quoteString(', which an integer column would round; round, floor or cast it in the transform')})), CAST(${a} AS INT64))`;
+          return `CAST(${a} AS ${TYPES[call.type]})`;
         case 'cast':
           return `CAST(${a} AS ${TYPES[call.type]})`;
         case 'row_fingerprint': {

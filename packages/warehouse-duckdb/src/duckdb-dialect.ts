@@ -122,6 +122,15 @@ export const duckdbDialect: Dialect = {
           : `date_diff('${call.unit}', CAST(${b} AS DATE), CAST(${a} AS DATE))`;
       case 'to_date':
         return `CAST(${a} AS DATE)`;
+      case 'conform':
+        if (call.type === 'integer') {
+          // A fraction is refused, not rounded. The type tests fold when the query is bound:
+          // a transform's integer pays nothing, a DOUBLE one comparison.
+          const fraction = (exact: string) =>
+            `(CASE WHEN CAST(${a} AS ${exact}) <> trunc(CAST(${a} AS ${exact})) THEN error(${quoteString(`column ${call.column}: the transform gives `)} || CAST(${a} AS VARCHAR) || ${quoteString(', which an integer column would round; round, floor or cast it in the transform')}) ELSE CAST(${a} AS BIGINT) END)`;
+          return `(CASE WHEN typeof(${a}) IN ('FLOAT', 'DOUBLE') THEN ${fraction('DOUBLE')} WHEN typeof(${a}) LIKE 'DECIMAL%' THEN ${fraction('DECIMAL(38,9)')} ELSE CAST(${a} AS BIGINT) END)`;
+        }
+        return duckdbDialect.call({ fn: 'cast', type: call.type, args: call.args }, args);
       case 'cast':
         // Text with an offset (`…+05:30`) names an instant: DuckDB's cast to TIMESTAMP drops
         // the offset where BigQuery's applies it. Text goes through TIMESTAMPTZ (the session is
