@@ -47,7 +47,7 @@ describe('columnsOf', () => {
       spec('paid_at', { type: 'timestamp', asString: true, description: 'When payment cleared' }),
       spec('status', { values: ['placed', 'shipped', 'returned'], description: 'Order status' }),
       spec('customer_email', { nullable: true, pii: true, description: 'Contact address' }),
-      spec('note', { nullable: true }),
+      spec('note', { nullable: true, optional: true }),
     ]);
   });
 
@@ -85,7 +85,22 @@ describe('columnsOf', () => {
   it('sees through wrappers and pipes to the inner type', () => {
     expect(only(z.int().nullable().default(null)).type).toBe('integer');
     expect(only(z.iso.date().readonly()).type).toBe('date');
-    expect(only(z.string().transform((s) => s.length)).type).toBe('string');
+    expect(only(z.string().pipe(z.string().min(1))).type).toBe('string');
+  });
+
+  it('refuses a transform, which a read would never run, handing out the stored value', () => {
+    for (const field of [z.string().transform((s) => s.length), z.preprocess((v) => String(v), z.string())]) {
+      expect(() => only(field)).toThrow(/Column c transforms its value in JS/);
+    }
+  });
+
+  it('marks what a read hands out for NULL and for a bigint', () => {
+    expect(only(z.string().optional()).optional).toBe(true);
+    expect(only(z.string().optional().nullable()).optional).toBeUndefined();
+    expect(only(z.string().nullable().optional()).optional).toBe(true);
+    expect(only(z.string().nullable()).optional).toBeUndefined();
+    expect(only(z.bigint())).toMatchObject({ type: 'integer', bigint: true });
+    expect(() => only(z.bigint().meta({ type: 'number' }))).toThrow(/Leave the type to the zod schema/);
   });
 
   it('reads metadata on either side of a wrapper, the outer one winning', () => {

@@ -41,6 +41,10 @@ export interface ColumnSpec {
   readonly asString: boolean;
   /** When something happened (`happened` in its meta): never after its export was loaded. */
   readonly happened?: boolean;
+  /** An integer the schema types as a bigint (`z.bigint()`): a typed read hands out a BigInt. */
+  readonly bigint?: boolean;
+  /** Optional but not nullable in the schema (`.optional()`): a typed read hands out undefined for NULL. */
+  readonly optional?: boolean;
 }
 
 const LOGICAL_TYPE_NAMES: readonly LogicalType[] = [
@@ -73,6 +77,7 @@ interface ZodDef {
   type: string;
   innerType?: z.ZodType;
   in?: z.ZodType;
+  out?: z.ZodType;
   entries?: Record<string, string | number>;
   format?: string;
   checks?: Array<{ _zod: { def: { check?: string; format?: string } } }>;
@@ -115,6 +120,8 @@ export function columnsOf(schema: z.ZodObject, subject: Subject = {}): ColumnSpe
 
 function columnOf(name: string, field: z.ZodType, subject: Subject): ColumnSpec {
   let nullable = false;
+  // What the outermost optional or nullable wrapper gives a missing value: undefined or null.
+  let missing: 'optional' | 'nullable' | undefined;
   let meta: Record<string, unknown> = {};
   let current: z.ZodType = field;
   // Walk wrappers outside-in; meta set on an outer wrapper wins over the inner schema's.
@@ -128,8 +135,19 @@ function columnOf(name: string, field: z.ZodType, subject: Subject): ColumnSpec 
       def.type === 'catch'
     ) {
       if (def.type !== 'default' && def.type !== 'catch') nullable = true;
+      if (def.type === 'optional' || def.type === 'nullable') missing ??= def.type;
+      else if (def.type === 'catch') missing ??= 'nullable';
       current = def.innerType as z.ZodType;
     } else if (def.type === 'pipe') {
+      // A transform runs in JS, where a read never runs it: the read would hand out the stored
+      // value, typed as the transform's result.
+      if (defOf(def.in!).type === 'transform' || defOf(def.out!).type === 'transform') {
+        throw new DefinitionError(
+          'unsupported-column-type',
+          `Column ${name} transforms its value in JS (.transform, z.preprocess), which no warehouse runs: a typed read would hand out the stored value, not the transformed one. Compute the value in the product's SQL and type the column as it is stored.`,
+          { ...subject, column: name },
+        );
+      }
       current = def.in as z.ZodType;
     } else if (def.type === 'readonly') {
       current = def.innerType as z.ZodType;
@@ -182,8 +200,9 @@ function columnOf(name: string, field: z.ZodType, subject: Subject): ColumnSpec 
       );
   }
   const override = meta.type as LogicalType | undefined;
-  if (override !== undefined && override !== type && !OVERRIDES[type].includes(override)) {
-    const allowed = OVERRIDES[type];
+  // A bigint reads as a BigInt, which no other column type hands out.
+  const allowed = def.type === 'bigint' ? [] : OVERRIDES[type];
+  if (override !== undefined && override !== type && !allowed.includes(override)) {
     throw new DefinitionError(
       'invalid-column-type',
       `Column ${name}: .meta({ type: ${JSON.stringify(override)} }) ${
@@ -205,5 +224,7 @@ function columnOf(name: string, field: z.ZodType, subject: Subject): ColumnSpec 
     values,
     asString,
     ...(meta.happened === true ? { happened: true } : {}),
+    ...(def.type === 'bigint' ? { bigint: true } : {}),
+    ...(missing === 'optional' ? { optional: true } : {}),
   };
 }

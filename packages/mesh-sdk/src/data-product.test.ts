@@ -166,37 +166,14 @@ describe('defineDataProduct', () => {
       expect(error.subject).toEqual({ domain: 'sales', product: 'sales_orders', column: 'store_id' });
     });
 
-    it.each<[string, Partial<Input>, string, string]>([
-      [
-        'a partition column of text, which BigQuery cannot partition by',
-        { partitionBy: { column: 'channel' } },
-        'unpartitionable-column',
-        'partitionBy names channel, a string column',
-      ],
-      [
-        'a cluster column of FLOAT64, which BigQuery cannot cluster by',
-        {
-          schema: schema.extend({ total: z.number().describe('Order total') }),
-          transform: () => sql`SELECT 1`,
-          clusterBy: ['total' as never],
-        },
-        'unclusterable-column',
-        'clusterBy names total, a number (FLOAT64) column',
-      ],
-      [
-        'a cluster column named twice',
-        { clusterBy: ['channel', 'channel'] },
-        'duplicate-column',
-        'clusterBy names channel twice',
-      ],
-    ])('rejects %s', (_label, change, code, message) => {
-      const error = definitionError(() => defineDataProduct({ ...valid, ...change }));
-      expect(error.code).toBe(code);
-      expect(error.message).toContain(message);
-      expect(error.subject.column).toBe(message.split(' ')[2]!.replace(',', ''));
+    it('rejects a cluster column named twice', () => {
+      const error = definitionError(() => defineDataProduct({ ...valid, clusterBy: ['channel', 'channel'] }));
+      expect(error.code).toBe('duplicate-column');
+      expect(error.message).toBe('clusterBy names channel twice.');
+      expect(error.subject).toEqual({ domain: 'sales', product: 'sales_orders', column: 'channel' });
     });
 
-    it('partitions by a date or timestamp and clusters by text, dates and numbers other than FLOAT64', () => {
+    it('partitions by a date or timestamp and clusters by text, dates and integers', () => {
       const product = defineDataProduct({
         ...valid,
         schema: schema.extend({ units: z.number().int().describe('Units ordered') }),

@@ -253,30 +253,12 @@ export function defineDataProduct<S extends z.ZodObject, I extends Record<string
       );
     }
   }
-  // What BigQuery refuses when it creates the table: refused here, where DuckDB (which keeps no
-  // partitions or clustering) would let every test pass.
-  const partitioned = fields.partitionBy && columns.find((c) => c.name === fields.partitionBy!.column);
-  if (partitioned && partitioned.type !== 'date' && partitioned.type !== 'timestamp') {
-    throw new DefinitionError(
-      'unpartitionable-column',
-      `partitionBy names ${partitioned.name}, a ${partitioned.type} column: a table is partitioned by a date or timestamp column.`,
-      { ...subject, column: partitioned.name },
-    );
-  }
   fields.clusterBy.forEach((name, i) => {
-    const column = columns.find((c) => c.name === name)!;
     if (fields.clusterBy.indexOf(name) !== i) {
       throw new DefinitionError('duplicate-column', `clusterBy names ${name} twice.`, {
         ...subject,
         column: name,
       });
-    }
-    if (column.type === 'number') {
-      throw new DefinitionError(
-        'unclusterable-column',
-        `clusterBy names ${name}, a number (FLOAT64) column, which BigQuery cannot cluster by: cluster by a key, a text, date, integer or decimal column.`,
-        { ...subject, column: name },
-      );
     }
   });
   if (fields.materialization === 'incremental') {

@@ -203,6 +203,18 @@ describe('checkMesh', () => {
     ]);
   });
 
+  it('wants cluster columns BigQuery can cluster by, no FLOAT64', () => {
+    const product = defineDataProduct({
+      ...good,
+      schema: schema.extend({ total: z.number().describe('Order total') }),
+      transform: () => sql`SELECT 1`,
+      clusterBy: ['channel', 'total' as never],
+    });
+    expect(found(product)).toEqual([
+      { code: 'cluster-columns-clusterable', severity: 'error', subject: about({ column: 'total' }) },
+    ]);
+  });
+
   it("forbids reading another domain's raw source, even when declared", () => {
     const product = defineDataProduct({
       ...good,

@@ -134,6 +134,20 @@ export const globalPolicies: readonly Policy[] = [
     },
   ),
   perProduct(
+    'cluster-columns-clusterable',
+    'A product is clustered by columns BigQuery can cluster by: no number (FLOAT64) column.',
+    'error',
+    // DuckDB keeps no clustering: without this, the first production build would find out.
+    (p) =>
+      p.clusterBy
+        .map((name) => p.columns.find((c) => c.name === name)!)
+        .filter((column) => column.type === 'number')
+        .map((column) => ({
+          message: `${p.id} is clustered by ${column.name}, a number (FLOAT64), which BigQuery cannot cluster by; cluster by a key, text, date, integer or decimal column.`,
+          subject: { column: column.name },
+        })),
+  ),
+  perProduct(
     'no-foreign-sources',
     "A product reads other domains' data through their products, never their raw sources.",
     'error',

@@ -257,6 +257,7 @@ export function toSchemaValue(column: ColumnSpec, value: unknown, product?: Data
 export function schemaConverter(column: ColumnSpec, product?: DataProduct): (value: unknown) => unknown {
   switch (column.type) {
     case 'integer':
+      if (column.bigint) return (value) => (value == null ? null : BigInt(value as bigint));
       // Adapters hand an integer beyond 2^53 over as text (a number would round it): a read
       // that promises a number refuses it rather than hand out another id or count.
       return (value) => {
@@ -478,6 +479,7 @@ class RowReader<Row> implements AsyncIterator<Row> {
 function alreadyTyped(column: ColumnSpec): string | undefined {
   switch (column.type) {
     case 'integer':
+      return column.bigint ? "typeof v === 'bigint'" : "typeof v === 'number'";
     case 'number':
     case 'decimal':
       return "typeof v === 'number'";
@@ -512,7 +514,19 @@ function chunkConverter(columns: readonly ColumnSpec[], product: DataProduct): (
     if (column.name in Object.prototype) {
       const read = `v = hasOwn(row, ${key}) ? row[${key}] : undefined;`;
       const write = `defineOwn(row, ${key}, converters[${i}](v));`;
+      if (column.optional) {
+        const absent = `defineOwn(row, ${key}, undefined);`;
+        return typed
+          ? `${read} if (v === null) ${absent} else if (!(${typed})) ${write}`
+          : `${read} if (v === null) ${absent} else ${write}`;
+      }
       return typed ? `${read} if (v !== null && !(${typed})) ${write}` : `${read} ${write}`;
+    }
+    // An optional column's NULL is undefined, as its schema types it.
+    if (column.optional) {
+      return typed
+        ? `v = row[${key}]; if (v === null) row[${key}] = undefined; else if (!(${typed})) row[${key}] = converters[${i}](v);`
+        : `v = row[${key}]; row[${key}] = v === null ? undefined : converters[${i}](v);`;
     }
     return typed
       ? `v = row[${key}]; if (v !== null && !(${typed})) row[${key}] = converters[${i}](v);`
