@@ -1050,3 +1050,101 @@ export function rejectPosition(file: string, line: number, format?: 'csv' | 'par
   const read = format ?? (/\.parquet$/i.test(file) ? 'parquet' : 'csv');
   return read === 'parquet' ? `${file} row ${line}` : `${file}:${line}`;
 }
+
+/** How a file column no source column takes marks a row deleted in the system that exported it. */
+export type DeletionMarkerKind = 'flag' | 'stamp' | 'operation';
+
+// Soft-delete flags and stamps, and the operation column of change-data-capture exports
+// (Debezium's `op`, Fivetran's `_fivetran_deleted`, DMS's `Op`), by name without case or
+// punctuation. Only columns no source column takes: a source that declares one reads it itself.
+const DELETION_MARKERS: Readonly<Record<string, DeletionMarkerKind>> = {
+  isdeleted: 'flag',
+  deleted: 'flag',
+  deletedflag: 'flag',
+  deleteflag: 'flag',
+  delflag: 'flag',
+  isremoved: 'flag',
+  removed: 'flag',
+  softdeleted: 'flag',
+  issoftdeleted: 'flag',
+  tombstone: 'flag',
+  fivetrandeleted: 'flag',
+  deletedat: 'stamp',
+  deletedon: 'stamp',
+  deletedtime: 'stamp',
+  deletedtimestamp: 'stamp',
+  deleteddate: 'stamp',
+  deletiondate: 'stamp',
+  deletiontime: 'stamp',
+  removedat: 'stamp',
+  op: 'operation',
+  optype: 'operation',
+  operation: 'operation',
+  operationtype: 'operation',
+  changetype: 'operation',
+  changeop: 'operation',
+  changeoperation: 'operation',
+  cdcop: 'operation',
+  cdcoperation: 'operation',
+  dmltype: 'operation',
+  rowoperation: 'operation',
+};
+
+/** What each kind of marker holds on a deleted row, lowercased and trimmed. */
+const DELETED_VALUES: Readonly<Record<Exclude<DeletionMarkerKind, 'stamp'>, readonly string[]>> = {
+  flag: ['true', 't', '1', '1.0', 'y', 'yes'],
+  // Not `r`: Debezium's rows read by a snapshot.
+  operation: ['d', 'del', 'delete', 'deleted', 'remove', 'removed'],
+};
+/** A stamp marks a deleted row when it holds a time: these say it holds none. */
+const NO_STAMP = ['null', 'none', 'nan', 'false', '0', INGEST_NULL_MARK.toLowerCase()];
+
+/**
+ * The file columns, of those no source column took, that mark rows deleted (`is_deleted`,
+ * `deleted_at`, a CDC `op`). A source keeps the rows it is given: a snapshot holds what its
+ * export lists, an upsert a key's last values, an event source every event. Loaded as any
+ * other row, a row the system deleted would stay in every figure, unseen.
+ */
+export function deletionMarkers(
+  unused: readonly string[],
+): Array<{ column: string; kind: DeletionMarkerKind }> {
+  return unused.flatMap((column) => {
+    const kind = DELETION_MARKERS[column.toLowerCase().replace(/[^a-z0-9]/g, '')];
+    return kind ? [{ column, kind }] : [];
+  });
+}
+
+/**
+ * A boolean SQL expression (both dialects) that is true when some marker marks the row deleted;
+ * `text` gives the SQL of a file column's value as text.
+ */
+export function markedDeletedSql(
+  markers: ReadonlyArray<{ column: string; kind: DeletionMarkerKind }>,
+  text: (column: string) => string,
+  dialect: Dialect,
+): string {
+  const list = (values: readonly string[]) => values.map((v) => dialect.literal(v)).join(', ');
+  return markers
+    .map(({ column, kind }) => {
+      const value = `LOWER(TRIM(${text(column)}))`;
+      return kind === 'stamp'
+        ? `COALESCE(${value} <> '' AND ${value} NOT IN (${list(NO_STAMP)}), FALSE)`
+        : `COALESCE(${value} IN (${list(DELETED_VALUES[kind])}), FALSE)`;
+    })
+    .join(' OR ');
+}
+
+/**
+ * Why a row marked deleted is rejected from a source that keeps its rows (an upsert, events):
+ * its key or event would stay in every figure. A snapshot leaves such rows out instead: it
+ * holds what exists.
+ */
+export function deletedRowReason(
+  source: Source,
+  markers: ReadonlyArray<{ column: string; kind: DeletionMarkerKind }>,
+): string {
+  const by = markers.map((m) => m.column).join(' or ');
+  return source.mode === 'append'
+    ? `marked deleted by file column ${by}, which ${source.id} cannot apply: an event source keeps every event it is given, so the deleted one would count in every figure`
+    : `marked deleted by file column ${by}, which ${source.id} cannot apply: an upsert keeps a key's last values, so the deleted row would stay current in every figure`;
+}

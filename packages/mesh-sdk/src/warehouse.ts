@@ -522,6 +522,12 @@ export interface IngestResult {
    */
   readonly respelledColumns?: Readonly<Record<string, string>>;
   /**
+   * Rows of a snapshot a file column marks deleted (`is_deleted`, `deleted_at`, a CDC `op`; see
+   * `deletionMarkers`): left out, as the system holds them no more. Absent when none. (An upsert
+   * or event source rejects such rows instead: it cannot remove what it holds.)
+   */
+  readonly deletedRows?: number;
+  /**
    * Rows of an event source (`append`) that repeat an event: copies of an earlier line of the
    * file (same key, same values; a copy with other values is rejected), or rows whose key an
    * earlier batch holds with other values. The first copy counts, so they changed nothing.

@@ -12,6 +12,8 @@ import {
   currentRowsSelect,
   defineDomain,
   defineSource,
+  deletedRowReason,
+  deletionMarkers,
   EMPTY_MAPPING,
   type FileIngester,
   INGEST_BEFORE_EARLIEST_DAY,
@@ -33,6 +35,7 @@ import {
   sourceTablesOf,
   sql,
   TEXT_PADDING,
+  unmatchedColumns,
   type Warehouse,
   z,
 } from '@retail-mesh/sdk';
@@ -953,7 +956,9 @@ async function validate(source: Source, file: StagedRows, mapping: IngestMapping
   const delimiter = csv ? file.delimiter : undefined;
   const staged = { table: STAGED, format: file.format, columns: header, floating, delimiter };
   const { origins } = mapColumns(source, header, mapping);
-  const statements = validationStatements(source, staged, CHECKED, mapping, origins, dialect);
+  // Marked deleted by file columns no source column takes, as ingestFile finds them.
+  const markers = deletionMarkers(unmatchedColumns(source, header, origins, mapping.rename).unused);
+  const statements = validationStatements(source, staged, CHECKED, mapping, origins, dialect, markers);
   const analyzer = await createAnalyzer([
     { path: [PROJECT, STAGED.schema, STAGED.name], columns: [...columns] },
   ]);
@@ -1015,6 +1020,50 @@ const csvOf = (records: ReadonlyArray<ReadonlyArray<string | null>>): StagedRows
 });
 
 describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
+  it('rejects from an upsert the rows its export marks deleted, and leaves them out of a snapshot', async () => {
+    const schema = z.object({
+      customer_id: z.string().describe('Customer').meta({ key: true }),
+      city: z.string().describe('City'),
+    });
+    const upsert = defineSource({
+      domain: shop,
+      name: 'crm',
+      description: 'CRM revisions',
+      mode: 'upsert',
+      schema,
+    });
+    const export_ = (marker: string, values: ReadonlyArray<string | null>): StagedRows => ({
+      format: 'csv',
+      header: ['customer_id', 'city', marker],
+      records: values.map((v, i) => [`C${i}`, 'Leeds', v]),
+    });
+    const flags = await validate(upsert, export_('IsDeleted', ['false', ' TRUE ', null, '1', 'no']));
+    expect(flags.map((r) => [r.values.customer_id, r.reason])).toEqual([
+      ['C0', null],
+      ['C1', deletedRowReason(upsert, [{ column: 'IsDeleted', kind: 'flag' }])],
+      ['C2', null],
+      ['C3', deletedRowReason(upsert, [{ column: 'IsDeleted', kind: 'flag' }])],
+      ['C4', null],
+    ]);
+    // Debezium's operations: c(reate), u(pdate), d(elete), r(ead by a snapshot).
+    const ops = await validate(upsert, export_('op', ['c', 'u', 'd', 'r']));
+    expect(ops.map((r) => r.reason !== null)).toEqual([false, false, true, false]);
+    const snapshot = defineSource({
+      domain: shop,
+      name: 'crm_list',
+      description: 'CRM list',
+      mode: 'snapshot',
+      schema,
+    });
+    const stamps = await validate(snapshot, export_('deleted_at', ['2026-03-01 10:00:00', null, 'NULL', '']));
+    // Left out, not rejected: a snapshot holds what exists.
+    expect(stamps.map((r) => [r.values.customer_id, r.reason])).toEqual([
+      ['C1', null],
+      ['C2', null],
+      ['C3', null],
+    ]);
+  });
+
   it('rejects a later copy of an event with other values, naming its key and first line', async () => {
     const events = defineSource({
       domain: shop,

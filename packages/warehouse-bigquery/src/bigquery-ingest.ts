@@ -23,7 +23,10 @@ import {
   columnBounds,
   conflictingEventsFlag,
   conflictingEventsSelect,
+  type DeletionMarkerKind,
   type Dialect,
+  deletedRowReason,
+  deletionMarkers,
   erasingBatch,
   fitFile,
   hasConflictingCopies,
@@ -56,6 +59,7 @@ import {
   type IngestOptions,
   type IngestResult,
   mapsToNothing,
+  markedDeletedSql,
   NOTHING_NEW_FLAG,
   placeholderDays,
   reloadsOf,
@@ -243,6 +247,8 @@ export function validationStatements(
   mapping: IngestMapping,
   origins: ReadonlyMap<string, ColumnOrigin>,
   dialect: Dialect,
+  /** File columns that mark rows deleted (see `deletionMarkers`). */
+  markers: ReadonlyArray<{ column: string; kind: DeletionMarkerKind }> = [],
 ): string[] {
   const q = dialect.quoteIdent;
   const lit = dialect.literal;
@@ -353,6 +359,10 @@ export function validationStatements(
         ? 'TRUE'
         : `(SELECT COALESCE(LOGICAL_OR(${numberColumns.map((f) => `REGEXP_CONTAINS(${fileColumn(f)}, ${lit(`^(?:${decimalComma})$`)})`).join(' OR ')}), FALSE) FROM ${dialect.tableName(staged.table)} AS ${q('t')})`;
   if (commaFile) texts.push(`${commaFile} AS ${q('__comma_file')}`);
+  // Rows the exporting system deleted, as on DuckDB: a snapshot leaves them out, a source that
+  // keeps rows rejects them (it cannot remove one).
+  const deleted = markers.length ? markedDeletedSql(markers, fileColumn, dialect) : undefined;
+  if (deleted) texts.push(`${deleted} AS ${q('__deleted')}`);
   // CSV: lines travel with the rows (a load job keeps no order). Parquet has rows, not lines: they
   // are numbered by ROW_NUMBER() OVER (), in an order BigQuery does not promise to be the file's.
   const line = csv ? `${q('t')}.${q('__line')}` : 'ROW_NUMBER() OVER ()';
@@ -501,9 +511,15 @@ export function validationStatements(
     }
     return out;
   });
+  const rejectedDeleted =
+    deleted && source.mode !== 'snapshot'
+      ? `IF(${q('__deleted')}, ${lit(deletedRowReason(source, markers))}, NULL)`
+      : undefined;
   const reason = reasons.length
-    ? `COALESCE(${q('__refused')}, NULLIF(ARRAY_TO_STRING([${reasons.join(',\n    ')}], '; '), ''))`
-    : q('__refused');
+    ? `COALESCE(${q('__refused')}, NULLIF(ARRAY_TO_STRING([${reasons.join(',\n    ')}], '; '), '')${rejectedDeleted ? `, ${rejectedDeleted}` : ''})`
+    : rejectedDeleted
+      ? `COALESCE(${q('__refused')}, ${rejectedDeleted})`
+      : q('__refused');
   const names = source.columns.map((c) => q(c.name));
   const create = `CREATE TABLE ${dialect.tableName(checked)}
 OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL ${STAGING_HOURS} HOUR))
@@ -515,7 +531,7 @@ FROM (
     ${texts.join(',\n    ')}
     FROM ${dialect.tableName(staged.table)} AS ${q('t')}
   )
-)`;
+)${deleted && source.mode === 'snapshot' ? `\nWHERE NOT ${q('__deleted')}` : ''}`;
   const table = dialect.tableName(checked);
   // An event file (append): a later copy of a key with other values would be dropped unseen, so
   // it is rejected; identical copies are repeated events, counted. A snapshot's too (it holds a
@@ -537,7 +553,11 @@ WHERE ${q('c')}.${q('__line')} = ${q('x')}.${q('__line')}`,
     staged.format === 'csv' && staged.columns.length > 1
       ? `, (SELECT ARRAY_AGG(STRUCT(${q('__line')} AS ${q('line')}, [${staged.columns.map((_, i) => `IFNULL(${q(`c${i + 1}`)}, '')`).join(', ')}] AS ${q('values')}) ORDER BY ${q('__line')} LIMIT 100) FROM ${dialect.tableName(staged.table)} WHERE ${q('__reason')} IS NULL AND LOWER(TRIM(${q('c1')})) IN (${staged.columns.map((c) => dialect.literal(c.trim().toLowerCase())).join(', ')})) AS ${q('header_like')}`
       : '';
-  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')}${repeated}${headerLike},
+  const leftOut =
+    deleted && source.mode === 'snapshot'
+      ? `, (SELECT COUNTIF(${deleted}) FROM ${dialect.tableName(staged.table)} AS ${q('t')}) AS ${q('deleted')}`
+      : '';
+  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')}${repeated}${headerLike}${leftOut},
   ARRAY_AGG(IF(${q('__reason')} IS NULL, NULL, STRUCT(${q('__line')} AS ${q('line')}, ${q('__reason')} AS ${q('reason')})) IGNORE NULLS ORDER BY ${q('__line')} LIMIT ${SAMPLE_REJECTS}) AS ${q('sample')}
 FROM ${table}`;
   return [create, ...conflicts, summary];
@@ -754,9 +774,18 @@ export async function ingestFile(
     };
     const origins = mapped(fileColumns);
     const header = unmatchedColumns(source, fileColumns, origins, mapping.rename);
-    const statements = validationStatements(source, staged, checked, mapping, origins, context.dialect);
+    const statements = validationStatements(
+      source,
+      staged,
+      checked,
+      mapping,
+      origins,
+      context.dialect,
+      deletionMarkers(header.unused),
+    );
     const [summary] = await context.script(statements);
     const rows = Number(summary?.rows ?? 0);
+    const deletedRows = Number(summary?.deleted ?? 0) || undefined;
     const rejected = Number(summary?.rejected ?? 0);
     // Two exports joined whose headers differ in order (see headerInOtherOrder).
     const again = headerInOtherOrder(
@@ -881,6 +910,7 @@ export async function ingestFile(
       ...(header.unused.length ? { unusedColumns: header.unused } : {}),
       ...(header.missing.length ? { missingColumns: header.missing } : {}),
       ...(Object.keys(header.respelled).length ? { respelledColumns: header.respelled } : {}),
+      ...(deletedRows ? { deletedRows } : {}),
       ...(repeatedEvents !== undefined ? { repeatedEvents } : {}),
       ...(heldEvents ? { heldEvents } : {}),
       ...reloaded,

@@ -288,6 +288,43 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
       await w.revertBatch(fx.customers, result.batchId);
     });
 
+    it('leaves out of a snapshot the rows its export marks deleted, and rejects them from an upsert', async () => {
+      const w = ingester();
+      const before = await current(fx.stores, 'store_id');
+      // A store list exported with its soft-deleted stores: S8 closed, S9 open.
+      const list = await w.ingestFile(
+        fx.stores,
+        file('store_id,name,Deleted At\nS8,Harbour,2026-03-01 10:00:00\nS9,Station,\n'),
+      );
+      expect(list).toMatchObject({ status: 'loaded', rows: 1, loaded: 1, rejected: 0, deletedRows: 1 });
+      expect(await current(fx.stores, 'store_id')).toEqual([{ store_id: 'S9', name: 'Station' }]);
+      await w.revertBatch(fx.stores, list.batchId);
+      expect(await current(fx.stores, 'store_id')).toEqual(before);
+
+      // A CRM export whose deleted customer comes as its last revision, flagged: an upsert
+      // cannot remove the key, so the row is rejected (and the batch says so) rather than
+      // loaded as if the customer were still there.
+      const customers = await current(fx.customers, 'customer_id');
+      const crm = await w.ingestFile(
+        fx.customers,
+        file(
+          'customer_id,segment,country,updated_at,is_deleted\nC7,consumer,NL,2026-03-02T00:00:00Z,false\nC8,consumer,NL,2026-03-02T00:00:00Z,TRUE\n',
+        ),
+      );
+      expect(crm).toMatchObject({ status: 'loaded', rows: 2, loaded: 1, rejected: 1 });
+      expect(crm.deletedRows).toBeUndefined();
+      expect(crm.sampleRejects).toEqual([
+        {
+          line: 3,
+          reason: `marked deleted by file column is_deleted, which ${fx.customers.id} cannot apply: an upsert keeps a key's last values, so the deleted row would stay current in every figure`,
+        },
+      ]);
+      expect((await current(fx.customers, 'customer_id')).map((r) => r.customer_id)).toContain('C7');
+      expect((await current(fx.customers, 'customer_id')).map((r) => r.customer_id)).not.toContain('C8');
+      await w.revertBatch(fx.customers, crm.batchId);
+      expect(await current(fx.customers, 'customer_id')).toEqual(customers);
+    });
+
     it('maps an export: renames, constants, value maps and enumerations in any case', async () => {
       const w = ingester();
       const result = await w.ingestFile(

@@ -21,6 +21,8 @@ import {
   conflictingEventsSelect,
   currentRowsSelect,
   type Domain,
+  deletedRowReason,
+  deletionMarkers,
   ensureDirectory,
   erasingBatch,
   type FileIngester,
@@ -40,6 +42,7 @@ import {
   type LatestRun,
   latestRunOf,
   type MaterializeResult,
+  markedDeletedSql,
   NOTHING_NEW_FLAG,
   type PartitionSelection,
   refuseSampleBesideRealRows,
@@ -1832,6 +1835,23 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             `UPDATE ${checked} SET __reason = x.reason FROM (${conflictingEventsSelect(source, sql.raw(checked), duckdbDialect)}) AS x WHERE ${checked}.__line = x.__line`,
           );
         }
+        // Rows the exporting system deleted (a soft-delete flag or stamp, a CDC operation): a
+        // snapshot leaves them out; a source that keeps rows cannot remove one, so it rejects them.
+        const markers = deletionMarkers(header.unused);
+        let deletedRows: number | undefined;
+        if (markers.length) {
+          const deleted = markedDeletedSql(markers, (c) => `CAST(f.${q(c)} AS VARCHAR)`, duckdbDialect);
+          const marked = `SELECT f.${position} FROM ${loaded} AS f WHERE ${deleted}`;
+          if (source.mode === 'snapshot') {
+            const [n] = await this.run(`SELECT count(*) AS n FROM (${marked})`);
+            deletedRows = Number(n?.n ?? 0) || undefined;
+            if (deletedRows) await this.run(`DELETE FROM ${checked} WHERE __row IN (${marked})`);
+          } else {
+            await this.run(
+              `UPDATE ${checked} SET __reason = ${lit(deletedRowReason(source, markers))} WHERE __reason IS NULL AND __row IN (${marked})`,
+            );
+          }
+        }
         const [counts] = await this.run(
           `SELECT count(*) AS rows, count(__reason) AS rejected FROM ${checked}`,
         );
@@ -1989,6 +2009,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           ...(header.unused.length ? { unusedColumns: header.unused } : {}),
           ...(header.missing.length ? { missingColumns: header.missing } : {}),
           ...(Object.keys(header.respelled).length ? { respelledColumns: header.respelled } : {}),
+          ...(deletedRows ? { deletedRows } : {}),
           ...(repeatedEvents !== undefined ? { repeatedEvents } : {}),
           ...(heldEvents ? { heldEvents } : {}),
           ...reloaded,

@@ -4,6 +4,7 @@ import {
   type BatchRecord,
   canIngestFiles,
   DefinitionError,
+  deletionMarkers,
   describeSubject,
   ensureSources,
   type FileIngester,
@@ -278,6 +279,14 @@ export async function run(values: IngestValues, names: string[], io: Io): Promis
       if (unused.length)
         io.out(
           `${color.yellow('!')} batch ${o.result!.batchId}: file column${unused.length === 1 ? '' : 's'} ${unused.join(', ')} not loaded: no column of ${source.id} takes ${unused.length === 1 ? 'it' : 'them'} (mesh sources ${source.domain.name} lists its columns; --map <column>=<file column> maps one).`,
+        );
+      if (o.result?.deletedRows)
+        io.out(
+          `  batch ${o.result.batchId}: ${formatInt(o.result.deletedRows)} row${o.result.deletedRows === 1 ? '' : 's'} the export marks deleted (${deletionMarkers(
+            unused,
+          )
+            .map((m) => m.column)
+            .join(', ')}) left out: ${source.id} is a snapshot, which holds what exists.`,
         );
       const respelled = Object.entries(
         o.result?.status === 'loaded' ? (o.result.respelledColumns ?? {}) : {},
