@@ -18,7 +18,7 @@ const hoursBetween = (end: SqlFragment, start: SqlFragment) => sql`(
 export const orderFulfillment = defineDataProduct({
   domain: orderDomain,
   name: 'order_fulfillment',
-  version: '1.0.1',
+  version: '1.0.2',
   description:
     'Every shipped online or mobile order: carrier, when it shipped and arrived, how long delivery took and whether the promised delivery day was met.',
   tier: 'silver',
@@ -68,7 +68,7 @@ export const orderFulfillment = defineDataProduct({
              ${sql.toDate(sql`o.ordered_at`)} AS order_date,
              s.shipped_at, s.delivered_at, s.promised_days,
              ${sql.dateAdd('day', sql`o.ordered_at`, sql`s.promised_days`)} AS promised_date,
-             ROUND(${hoursBetween(sql`s.delivered_at`, sql`s.shipped_at`)}, 1) AS delivery_hours,
+             ROUND(${sql.cast(hoursBetween(sql`s.delivered_at`, sql`s.shipped_at`), 'decimal')}, 1) AS delivery_hours,
              ${sql.dateDiff('day', sql`s.delivered_at`, sql`o.ordered_at`)} AS delivery_days
       FROM latest AS s
       JOIN ${orders} AS o ON o.order_id = s.order_id

@@ -10,7 +10,7 @@ import { CHANNELS, orders } from './sources.js';
 export const orderLiveOrders = defineDataProduct({
   domain: orderDomain,
   name: 'order_live_orders',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     "Orders placed so far per order day (UTC) and channel: placed, completed and cancelled orders, customers, stores and the latest order, from the OMS exports as they land; today's rows are today's orders so far.",
   tier: 'silver',
@@ -41,7 +41,7 @@ export const orderLiveOrders = defineDataProduct({
            COUNT(*) AS orders,
            SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS completed_orders,
            SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END) AS cancelled_orders,
-           ROUND(${sql.cast(sql.safeDivide(sql`SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END)`, sql`COUNT(*)`), 'number')}, 3) AS cancellation_rate,
+           ROUND(${sql.cast(sql.safeDivide(sql`SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END)`, sql`COUNT(*)`), 'decimal')}, 3) AS cancellation_rate,
            COUNT(DISTINCT customer_id) AS customers,
            COUNT(DISTINCT store_id) AS stores_ordering,
            MIN(ordered_at) AS first_order_at,

@@ -10,7 +10,7 @@ import { receipts } from './sources.js';
 export const storeLiveSales = defineDataProduct({
   domain: storeDomain,
   name: 'store_live_sales',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     "Sales rung up at the tills so far per store and trading day (UTC): receipts, units, revenue, average basket and the last sale, from the POS feed as it lands; today's row is today's sales so far.",
   tier: 'silver',
@@ -51,7 +51,7 @@ export const storeLiveSales = defineDataProduct({
            SUM(items) AS items,
            SUM(amount) AS revenue,
            ROUND(${sql.cast(sql.safeDivide(sql`SUM(amount)`, sql`COUNT(*)`), 'decimal')}, 2) AS average_basket,
-           ROUND(${sql.cast(sql.safeDivide(sql`SUM(CASE WHEN payment <> 'cash' THEN amount ELSE 0 END)`, sql`SUM(amount)`), 'number')}, 3) AS card_share,
+           ROUND(${sql.cast(sql.safeDivide(sql`SUM(CASE WHEN payment <> 'cash' THEN amount ELSE 0 END)`, sql`SUM(amount)`), 'decimal')}, 3) AS card_share,
            MIN(sold_at) AS first_sale_at,
            MAX(sold_at) AS last_sale_at
     FROM ${receipts}

@@ -8,7 +8,7 @@ import { storeStaff } from './store-staff.js';
 export const storeStaffingSummary = defineDataProduct({
   domain: storeDomain,
   name: 'store_staffing_summary',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'Per store: staff on record, active staff by role, average hourly rate and tenure of the active staff, and whether the manager post is filled.',
   tier: 'silver',
@@ -54,7 +54,7 @@ export const storeStaffingSummary = defineDataProduct({
              SUM(CASE WHEN active AND role = 'cashier' THEN 1 ELSE 0 END) AS cashiers,
              SUM(CASE WHEN active AND role = 'stock' THEN 1 ELSE 0 END) AS stock_staff,
              ROUND(${sql.cast(sql`AVG(CASE WHEN active THEN hourly_rate END)`, 'decimal')}, 2) AS average_hourly_rate,
-             ROUND(AVG(CASE WHEN active THEN tenure_days END), 1) AS average_tenure_days,
+             ROUND(${sql.cast(sql`AVG(CASE WHEN active THEN tenure_days END)`, 'decimal')}, 1) AS average_tenure_days,
              SUM(CASE WHEN active AND is_store_manager THEN 1 ELSE 0 END) AS active_store_managers
       FROM ${staff}
       GROUP BY store_id

@@ -1,4 +1,4 @@
--- order.order_fulfillment 1.0.1: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+-- order.order_fulfillment 1.0.2: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
 
 -- transform
 WITH latest AS (
@@ -14,11 +14,11 @@ WITH latest AS (
              CAST(o.ordered_at AS DATE) AS order_date,
              s.shipped_at, s.delivered_at, s.promised_days,
              DATE_ADD(CAST(o.ordered_at AS DATE), INTERVAL s.promised_days DAY) AS promised_date,
-             ROUND((
+             ROUND(CAST((
   DATE_DIFF(CAST(s.delivered_at AS DATE), CAST(s.shipped_at AS DATE), DAY) * 24
   + (EXTRACT(HOUR FROM s.delivered_at) - EXTRACT(HOUR FROM s.shipped_at))
   + (EXTRACT(MINUTE FROM s.delivered_at) - EXTRACT(MINUTE FROM s.shipped_at)) / 60
-  + (EXTRACT(SECOND FROM s.delivered_at) - EXTRACT(SECOND FROM s.shipped_at)) / 3600), 1) AS delivery_hours,
+  + (EXTRACT(SECOND FROM s.delivered_at) - EXTRACT(SECOND FROM s.shipped_at)) / 3600) AS NUMERIC), 1) AS delivery_hours,
              DATE_DIFF(CAST(s.delivered_at AS DATE), CAST(o.ordered_at AS DATE), DAY) AS delivery_days
       FROM latest AS s
       JOIN `retail-mesh-prod`.`order`.`raw_orders` AS o ON o.order_id = s.order_id
@@ -54,8 +54,8 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`order`.`_staging_order_fulfillment` 
 )
 PARTITION BY `order_date`
 CLUSTER BY `carrier`, `fulfillment_status`
-OPTIONS(description='Every shipped online or mobile order: carrier, when it shipped and arrived, how long delivery took and whether the promised delivery day was met.', labels=[('domain', 'order'), ('product', 'order_fulfillment'), ('tier', 'silver'), ('version', '1-0-1')])
-AS SELECT CAST(`q`.`order_id` AS STRING) AS `order_id`, CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`channel` AS STRING) AS `channel`, CAST(`q`.`carrier` AS STRING) AS `carrier`, CAST(`q`.`ordered_at` AS TIMESTAMP) AS `ordered_at`, CAST(`q`.`order_date` AS DATE) AS `order_date`, CAST(`q`.`shipped_at` AS TIMESTAMP) AS `shipped_at`, CAST(`q`.`delivered_at` AS TIMESTAMP) AS `delivered_at`, IF(CAST(`q`.`promised_days` AS FLOAT64) <> TRUNC(CAST(`q`.`promised_days` AS FLOAT64)), ERROR(CONCAT('column promised_days: the transform gives ', CAST(`q`.`promised_days` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`promised_days` AS INT64)) AS `promised_days`, CAST(`q`.`promised_date` AS DATE) AS `promised_date`, CAST(`q`.`delivery_hours` AS FLOAT64) AS `delivery_hours`, IF(CAST(`q`.`delivery_days` AS FLOAT64) <> TRUNC(CAST(`q`.`delivery_days` AS FLOAT64)), ERROR(CONCAT('column delivery_days: the transform gives ', CAST(`q`.`delivery_days` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`delivery_days` AS INT64)) AS `delivery_days`, CAST(`q`.`on_time` AS BOOL) AS `on_time`, CAST(`q`.`fulfillment_status` AS STRING) AS `fulfillment_status`, CAST('order' AS STRING) AS `_domain`, CAST('order_fulfillment' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+OPTIONS(description='Every shipped online or mobile order: carrier, when it shipped and arrived, how long delivery took and whether the promised delivery day was met.', labels=[('domain', 'order'), ('product', 'order_fulfillment'), ('tier', 'silver'), ('version', '1-0-2')])
+AS SELECT CAST(`q`.`order_id` AS STRING) AS `order_id`, CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`channel` AS STRING) AS `channel`, CAST(`q`.`carrier` AS STRING) AS `carrier`, CAST(`q`.`ordered_at` AS TIMESTAMP) AS `ordered_at`, CAST(`q`.`order_date` AS DATE) AS `order_date`, CAST(`q`.`shipped_at` AS TIMESTAMP) AS `shipped_at`, CAST(`q`.`delivered_at` AS TIMESTAMP) AS `delivered_at`, IF(CAST(`q`.`promised_days` AS FLOAT64) <> TRUNC(CAST(`q`.`promised_days` AS FLOAT64)), ERROR(CONCAT('column promised_days: the transform gives ', CAST(`q`.`promised_days` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`promised_days` AS INT64)) AS `promised_days`, CAST(`q`.`promised_date` AS DATE) AS `promised_date`, CAST(`q`.`delivery_hours` AS FLOAT64) AS `delivery_hours`, IF(CAST(`q`.`delivery_days` AS FLOAT64) <> TRUNC(CAST(`q`.`delivery_days` AS FLOAT64)), ERROR(CONCAT('column delivery_days: the transform gives ', CAST(`q`.`delivery_days` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`delivery_days` AS INT64)) AS `delivery_days`, CAST(`q`.`on_time` AS BOOL) AS `on_time`, CAST(`q`.`fulfillment_status` AS STRING) AS `fulfillment_status`, CAST('order' AS STRING) AS `_domain`, CAST('order_fulfillment' AS STRING) AS `_product`, CAST('1.0.2' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     WITH latest AS (
       SELECT order_id, carrier, shipped_at, delivered_at, promised_days
       FROM (
@@ -69,11 +69,11 @@ AS SELECT CAST(`q`.`order_id` AS STRING) AS `order_id`, CAST(`q`.`customer_id` A
              CAST(o.ordered_at AS DATE) AS order_date,
              s.shipped_at, s.delivered_at, s.promised_days,
              DATE_ADD(CAST(o.ordered_at AS DATE), INTERVAL s.promised_days DAY) AS promised_date,
-             ROUND((
+             ROUND(CAST((
   DATE_DIFF(CAST(s.delivered_at AS DATE), CAST(s.shipped_at AS DATE), DAY) * 24
   + (EXTRACT(HOUR FROM s.delivered_at) - EXTRACT(HOUR FROM s.shipped_at))
   + (EXTRACT(MINUTE FROM s.delivered_at) - EXTRACT(MINUTE FROM s.shipped_at)) / 60
-  + (EXTRACT(SECOND FROM s.delivered_at) - EXTRACT(SECOND FROM s.shipped_at)) / 3600), 1) AS delivery_hours,
+  + (EXTRACT(SECOND FROM s.delivered_at) - EXTRACT(SECOND FROM s.shipped_at)) / 3600) AS NUMERIC), 1) AS delivery_hours,
              DATE_DIFF(CAST(s.delivered_at AS DATE), CAST(o.ordered_at AS DATE), DAY) AS delivery_days
       FROM latest AS s
       JOIN `retail-mesh-prod`.`order`.`raw_orders` AS o ON o.order_id = s.order_id

@@ -1,4 +1,4 @@
--- store.store_live_sales 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+-- store.store_live_sales 1.0.1: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
 
 -- transform
 SELECT store_id, CAST(sold_at AS DATE) AS business_date,
@@ -6,7 +6,7 @@ SELECT store_id, CAST(sold_at AS DATE) AS business_date,
            SUM(items) AS items,
            SUM(amount) AS revenue,
            ROUND(CAST(SAFE_DIVIDE(SUM(amount), COUNT(*)) AS NUMERIC), 2) AS average_basket,
-           ROUND(CAST(SAFE_DIVIDE(SUM(CASE WHEN payment <> 'cash' THEN amount ELSE 0 END), SUM(amount)) AS FLOAT64), 3) AS card_share,
+           ROUND(CAST(SAFE_DIVIDE(SUM(CASE WHEN payment <> 'cash' THEN amount ELSE 0 END), SUM(amount)) AS NUMERIC), 3) AS card_share,
            MIN(sold_at) AS first_sale_at,
            MAX(sold_at) AS last_sale_at
     FROM `retail-mesh-prod`.`store`.`raw_receipts`
@@ -30,14 +30,14 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`store`.`_staging_store_live_sales` (
 )
 PARTITION BY `business_date`
 CLUSTER BY `store_id`
-OPTIONS(description='Sales rung up at the tills so far per store and trading day (UTC): receipts, units, revenue, average basket and the last sale, from the POS feed as it lands; today\'s row is today\'s sales so far.', labels=[('domain', 'store'), ('product', 'store_live_sales'), ('tier', 'silver'), ('version', '1-0-0')])
-AS SELECT CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`business_date` AS DATE) AS `business_date`, IF(CAST(`q`.`receipts` AS FLOAT64) <> TRUNC(CAST(`q`.`receipts` AS FLOAT64)), ERROR(CONCAT('column receipts: the transform gives ', CAST(`q`.`receipts` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`receipts` AS INT64)) AS `receipts`, IF(CAST(`q`.`items` AS FLOAT64) <> TRUNC(CAST(`q`.`items` AS FLOAT64)), ERROR(CONCAT('column items: the transform gives ', CAST(`q`.`items` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`items` AS INT64)) AS `items`, CAST(`q`.`revenue` AS NUMERIC) AS `revenue`, CAST(`q`.`average_basket` AS NUMERIC) AS `average_basket`, CAST(`q`.`card_share` AS FLOAT64) AS `card_share`, CAST(`q`.`first_sale_at` AS TIMESTAMP) AS `first_sale_at`, CAST(`q`.`last_sale_at` AS TIMESTAMP) AS `last_sale_at`, CAST('store' AS STRING) AS `_domain`, CAST('store_live_sales' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+OPTIONS(description='Sales rung up at the tills so far per store and trading day (UTC): receipts, units, revenue, average basket and the last sale, from the POS feed as it lands; today\'s row is today\'s sales so far.', labels=[('domain', 'store'), ('product', 'store_live_sales'), ('tier', 'silver'), ('version', '1-0-1')])
+AS SELECT CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`business_date` AS DATE) AS `business_date`, IF(CAST(`q`.`receipts` AS FLOAT64) <> TRUNC(CAST(`q`.`receipts` AS FLOAT64)), ERROR(CONCAT('column receipts: the transform gives ', CAST(`q`.`receipts` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`receipts` AS INT64)) AS `receipts`, IF(CAST(`q`.`items` AS FLOAT64) <> TRUNC(CAST(`q`.`items` AS FLOAT64)), ERROR(CONCAT('column items: the transform gives ', CAST(`q`.`items` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`items` AS INT64)) AS `items`, CAST(`q`.`revenue` AS NUMERIC) AS `revenue`, CAST(`q`.`average_basket` AS NUMERIC) AS `average_basket`, CAST(`q`.`card_share` AS FLOAT64) AS `card_share`, CAST(`q`.`first_sale_at` AS TIMESTAMP) AS `first_sale_at`, CAST(`q`.`last_sale_at` AS TIMESTAMP) AS `last_sale_at`, CAST('store' AS STRING) AS `_domain`, CAST('store_live_sales' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     SELECT store_id, CAST(sold_at AS DATE) AS business_date,
            COUNT(*) AS receipts,
            SUM(items) AS items,
            SUM(amount) AS revenue,
            ROUND(CAST(SAFE_DIVIDE(SUM(amount), COUNT(*)) AS NUMERIC), 2) AS average_basket,
-           ROUND(CAST(SAFE_DIVIDE(SUM(CASE WHEN payment <> 'cash' THEN amount ELSE 0 END), SUM(amount)) AS FLOAT64), 3) AS card_share,
+           ROUND(CAST(SAFE_DIVIDE(SUM(CASE WHEN payment <> 'cash' THEN amount ELSE 0 END), SUM(amount)) AS NUMERIC), 3) AS card_share,
            MIN(sold_at) AS first_sale_at,
            MAX(sold_at) AS last_sale_at
     FROM `retail-mesh-prod`.`store`.`raw_receipts`
@@ -59,13 +59,13 @@ SELECT * FROM `retail-mesh-prod`.`store`.`_state_store_live_sales` WHERE NOT COA
 SELECT 'receipts' AS `input`, CAST(`t`.`sold_at` AS DATE) AS `day`, COUNT(*) AS `row_count`, CAST(NULL AS STRING) AS `marker`, CONCAT(CAST(SUM(MOD(FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(`t`.`receipt_id`, `t`.`store_id`, `t`.`till`, `t`.`sold_at`, `t`.`items`, `t`.`amount`, `t`.`payment`))), 2147483647)) AS STRING), ':', CAST(BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(`t`.`receipt_id`, `t`.`store_id`, `t`.`till`, `t`.`sold_at`, `t`.`items`, `t`.`amount`, `t`.`payment`)))) AS STRING)) AS `fingerprint` FROM `retail-mesh-prod`.`store`.`raw_receipts` AS t GROUP BY CAST(`t`.`sold_at` AS DATE) UNION ALL SELECT CAST('_build_query' AS STRING) AS `input`, CAST(NULL AS DATE) AS `day`, CAST(0 AS INT64) AS `row_count`, CAST(NULL AS STRING) AS `marker`, CAST('example-build-query-hash' AS STRING) AS `fingerprint`;
 
 -- incremental: staging of a build that rebuilds changed days
-SELECT * FROM `retail-mesh-prod`.`store`.`store_live_sales` AS p WHERE NOT COALESCE((`p`.`business_date` IN (CAST('2026-10-31' AS DATE)) OR `p`.`business_date` IS NULL), FALSE) UNION ALL SELECT * FROM (SELECT CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`business_date` AS DATE) AS `business_date`, IF(CAST(`q`.`receipts` AS FLOAT64) <> TRUNC(CAST(`q`.`receipts` AS FLOAT64)), ERROR(CONCAT('column receipts: the transform gives ', CAST(`q`.`receipts` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`receipts` AS INT64)) AS `receipts`, IF(CAST(`q`.`items` AS FLOAT64) <> TRUNC(CAST(`q`.`items` AS FLOAT64)), ERROR(CONCAT('column items: the transform gives ', CAST(`q`.`items` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`items` AS INT64)) AS `items`, CAST(`q`.`revenue` AS NUMERIC) AS `revenue`, CAST(`q`.`average_basket` AS NUMERIC) AS `average_basket`, CAST(`q`.`card_share` AS FLOAT64) AS `card_share`, CAST(`q`.`first_sale_at` AS TIMESTAMP) AS `first_sale_at`, CAST(`q`.`last_sale_at` AS TIMESTAMP) AS `last_sale_at`, CAST('store' AS STRING) AS `_domain`, CAST('store_live_sales' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+SELECT * FROM `retail-mesh-prod`.`store`.`store_live_sales` AS p WHERE NOT COALESCE((`p`.`business_date` IN (CAST('2026-10-31' AS DATE)) OR `p`.`business_date` IS NULL), FALSE) UNION ALL SELECT * FROM (SELECT CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`business_date` AS DATE) AS `business_date`, IF(CAST(`q`.`receipts` AS FLOAT64) <> TRUNC(CAST(`q`.`receipts` AS FLOAT64)), ERROR(CONCAT('column receipts: the transform gives ', CAST(`q`.`receipts` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`receipts` AS INT64)) AS `receipts`, IF(CAST(`q`.`items` AS FLOAT64) <> TRUNC(CAST(`q`.`items` AS FLOAT64)), ERROR(CONCAT('column items: the transform gives ', CAST(`q`.`items` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`items` AS INT64)) AS `items`, CAST(`q`.`revenue` AS NUMERIC) AS `revenue`, CAST(`q`.`average_basket` AS NUMERIC) AS `average_basket`, CAST(`q`.`card_share` AS FLOAT64) AS `card_share`, CAST(`q`.`first_sale_at` AS TIMESTAMP) AS `first_sale_at`, CAST(`q`.`last_sale_at` AS TIMESTAMP) AS `last_sale_at`, CAST('store' AS STRING) AS `_domain`, CAST('store_live_sales' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     SELECT store_id, CAST(sold_at AS DATE) AS business_date,
            COUNT(*) AS receipts,
            SUM(items) AS items,
            SUM(amount) AS revenue,
            ROUND(CAST(SAFE_DIVIDE(SUM(amount), COUNT(*)) AS NUMERIC), 2) AS average_basket,
-           ROUND(CAST(SAFE_DIVIDE(SUM(CASE WHEN payment <> 'cash' THEN amount ELSE 0 END), SUM(amount)) AS FLOAT64), 3) AS card_share,
+           ROUND(CAST(SAFE_DIVIDE(SUM(CASE WHEN payment <> 'cash' THEN amount ELSE 0 END), SUM(amount)) AS NUMERIC), 3) AS card_share,
            MIN(sold_at) AS first_sale_at,
            MAX(sold_at) AS last_sale_at
     FROM `retail-mesh-prod`.`store`.`raw_receipts`

@@ -19,6 +19,7 @@ import {
 } from './zetasql-analyzer.js';
 
 export * from './bigquery-stand-in.js';
+export * from './same-figures.js';
 export * from './zetasql-analyzer.js';
 
 /** The project the SQL of tests and snapshots is rendered for. */

@@ -1,0 +1,66 @@
+// The figures a product publishes on BigQuery (production) are the ones DuckDB publishes in
+// every test: each product below is built from the same literal rows on DuckDB and on ZetaSQL's
+// reference engine, which runs GoogleSQL as BigQuery does. The rows are ties of rounding: a
+// double rounds them differently on the two engines, a decimal alike.
+import { closeZetaSqlServer, figuresOnBoth } from '@retail-mesh/bigquery/testing';
+import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
+import type { Warehouse } from '@retail-mesh/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { marketingCustomerLifetimeValue } from './index.js';
+
+let warehouse: Warehouse;
+beforeAll(async () => {
+  warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+});
+afterAll(async () => {
+  await warehouse.close();
+  await closeZetaSqlServer();
+});
+
+describe('marketing figures on DuckDB and on BigQuery', () => {
+  it('marketing_customer_lifetime_value: a lifetime value on the edge of a band', async () => {
+    const customer = (customer_id: string) => ({
+      customer_id,
+      full_name: 'X',
+      email: 'x@example.com',
+      segment: 'consumer',
+      tier: 'bronze',
+      signup_date: '2025-01-01',
+      country: 'NL',
+      city: 'Utrecht',
+      marketing_opt_in: true,
+    });
+    const order = (order_id: string, customer_id: string, day: string, net: string) => ({
+      order_id,
+      customer_id,
+      store_id: null,
+      channel: 'online',
+      status: 'completed',
+      ordered_at: new Date(`${day}T10:00:00Z`),
+      order_date: day,
+      item_count: 1,
+      gross_amount: net,
+      discount_amount: '0',
+      net_amount: net,
+      returned_amount: '0',
+    });
+    const inputs = {
+      customers: [customer('C1'), customer('C2')],
+      // C1: 1,000.00 over 3 orders in 73 days: 15 orders a year, 15,000 over 3 years, high.
+      orders: [
+        order('O1', 'C1', '2026-01-01', '333.33'),
+        order('O2', 'C1', '2026-02-01', '333.33'),
+        order('O3', 'C1', '2026-03-14', '333.34'),
+        order('O4', 'C2', '2026-01-01', '33.33'),
+        order('O5', 'C2', '2026-01-02', '33.33'),
+        order('O6', 'C2', '2026-01-03', '33.34'),
+      ],
+    };
+    const { local, bigquery } = await figuresOnBoth(marketingCustomerLifetimeValue, inputs, warehouse);
+    expect(local.map((r) => [r.predicted_cltv, r.cltv_band])).toEqual([
+      [15000, 'high'],
+      [3650, 'low'],
+    ]);
+    expect(bigquery).toEqual(local);
+  });
+});

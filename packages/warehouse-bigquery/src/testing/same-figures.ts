@@ -1,0 +1,136 @@
+import { ZetaSQLClient } from '@fivetrandevelopers/zetasql';
+import type { EvaluateQueryRequest } from '@fivetrandevelopers/zetasql/lib/types/zetasql/local_service/EvaluateQueryRequest.js';
+import type { EvaluateQueryResponse__Output } from '@fivetrandevelopers/zetasql/lib/types/zetasql/local_service/EvaluateQueryResponse.js';
+import {
+  type ColumnSpec,
+  type DataProduct,
+  type Dialect,
+  renderBuildQuery,
+  type Warehouse,
+} from '@retail-mesh/sdk';
+import { bigqueryDialect } from '../bigquery-dialect.js';
+import { TEST_PROJECT } from './index.js';
+import { createAnalyzer } from './zetasql-analyzer.js';
+
+/** Rows of each input of a product, by input name: values as a literal of the column's type takes them. */
+export type InputRows = Readonly<Record<string, ReadonlyArray<Readonly<Record<string, unknown>>>>>;
+
+/**
+ * The SELECT that builds `product` in `dialect`, reading literal rows instead of its inputs'
+ * tables, with the clock stopped at `now`: a query that runs on an engine holding no table.
+ */
+export function buildWithRows(product: DataProduct, dialect: Dialect, inputs: InputRows, now: Date): string {
+  let { select } = renderBuildQuery(product, dialect);
+  for (const [name, relation] of Object.entries(product.inputs)) {
+    const columns = relation.kind === 'data-product' ? relation.columns : relation.columns;
+    const value = (c: ColumnSpec, v: unknown) =>
+      `CAST(${v === null || v === undefined ? 'NULL' : dialect.literal(v)} AS ${dialect.columnType(c.type)})`;
+    const rows = inputs[name] ?? [];
+    const body = rows.length
+      ? rows
+          .map(
+            (r) =>
+              `SELECT ${columns.map((c) => `${value(c, r[c.name])} AS ${dialect.quoteIdent(c.name)}`).join(', ')}`,
+          )
+          .join(' UNION ALL ')
+      : `SELECT ${columns.map((c) => `${value(c, null)} AS ${dialect.quoteIdent(c.name)}`).join(', ')} LIMIT 0`;
+    select = select.replaceAll(dialect.tableName(relation.table), `(${body})`);
+  }
+  const clock = dialect.call({ fn: 'current_timestamp', args: [] }, []);
+  const today = dialect.call({ fn: 'current_date', args: [] }, []);
+  return select
+    .replaceAll(clock, `CAST(${dialect.literal(now)} AS ${dialect.columnType('timestamp')})`)
+    .replaceAll(today, `CAST(${dialect.literal(now.toISOString().slice(0, 10))} AS DATE)`);
+}
+
+/** A row's contract columns as comparable JS values: numbers, ISO instants, dates and text. */
+export function figuresOf(
+  product: DataProduct,
+  row: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    product.columns.map((c) => {
+      const v = row[c.name];
+      if (v === null || v === undefined) return [c.name, null];
+      switch (c.type) {
+        case 'integer':
+        case 'number':
+        case 'decimal':
+          return [c.name, Number(v)];
+        case 'boolean':
+          return [c.name, v === true || v === 'true'];
+        case 'timestamp':
+          return [
+            c.name,
+            (v instanceof Date
+              ? v
+              : new Date(String(v).replace(' ', 'T').replace(/\+00$/, 'Z'))
+            ).toISOString(),
+          ];
+        case 'date':
+          return [c.name, v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10)];
+        default:
+          return [c.name, String(v)];
+      }
+    }),
+  );
+}
+
+/**
+ * Builds `product` from literal rows on ZetaSQL's reference engine, which runs GoogleSQL as
+ * BigQuery does (its rounding, its NUMERIC, its string functions): the figures production
+ * would publish, to compare with DuckDB's for the same rows.
+ */
+export async function buildOnZetaSql(
+  product: DataProduct,
+  inputs: InputRows,
+  now: Date,
+): Promise<Array<Record<string, unknown>>> {
+  // Starts the process's ZetaSQL server (shared with analyzers) if it is not running.
+  await (await createAnalyzer([])).close();
+  const maximum = await ZetaSQLClient.getInstance().getLanguageOptions({ maximumFeatures: true });
+  const languageOptions: NonNullable<EvaluateQueryRequest['options']>['languageOptions'] = {
+    enabledLanguageFeatures: maximum?.enabledLanguageFeatures ?? [],
+    productMode: 'PRODUCT_EXTERNAL',
+  };
+  const dialect = bigqueryDialect({ projectId: TEST_PROJECT });
+  const q = dialect.quoteIdent;
+  const select = buildWithRows(product, dialect, inputs, now);
+  const request: EvaluateQueryRequest = {
+    sql: `SELECT ${product.columns.map((c) => `CAST(${q(c.name)} AS STRING) AS ${q(c.name)}`).join(', ')} FROM (${select})`,
+    options: { languageOptions, defaultTimezone: 'UTC', errorMessageMode: 'ERROR_MESSAGE_ONE_LINE' },
+    simpleCatalog: { name: 'bigquery', builtinFunctionOptions: { languageOptions } },
+  };
+  const response = await new Promise<EvaluateQueryResponse__Output | undefined>((resolve, reject) =>
+    ZetaSQLClient.API.evaluateQuery(request, (error, value) => (error ? reject(error) : resolve(value))),
+  );
+  return (response?.content?.tableData?.row ?? []).map(({ cell }) =>
+    figuresOf(
+      product,
+      Object.fromEntries(product.columns.map((c, i) => [c.name, cell?.[i]?.stringValue ?? null])),
+    ),
+  );
+}
+
+/**
+ * A product built from the same literal rows on `warehouse` (the DuckDB of tests) and on
+ * ZetaSQL's engine, each side's rows sorted by the product's key: what a test compares.
+ *
+ * @example
+ * const { local, bigquery } = await figuresOnBoth(orderFulfillment, inputs, duckdb);
+ * expect(bigquery).toEqual(local);
+ */
+export async function figuresOnBoth(
+  product: DataProduct,
+  inputs: InputRows,
+  warehouse: Warehouse,
+  now = new Date('2026-11-02T12:00:00Z'),
+): Promise<{ local: Array<Record<string, unknown>>; bigquery: Array<Record<string, unknown>> }> {
+  const keys = product.columns.filter((c) => c.key).map((c) => c.name);
+  const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+    keys.map((k) => String(a[k])).join('\u0000') < keys.map((k) => String(b[k])).join('\u0000') ? -1 : 1;
+  const local = (await warehouse.query(buildWithRows(product, warehouse.dialect, inputs, now))).map((r) =>
+    figuresOf(product, r),
+  );
+  return { local: local.sort(byKey), bigquery: (await buildOnZetaSql(product, inputs, now)).sort(byKey) };
+}
