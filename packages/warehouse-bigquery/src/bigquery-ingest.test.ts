@@ -1134,6 +1134,30 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     expect(rows.map((r) => r.values.id)).toEqual(['g', '\th']);
   });
 
+  it('reads the times DuckDB reads: without seconds, a dot without digits, digits past the microsecond cut', async () => {
+    const rows = await validate(
+      rules,
+      csvOf([
+        record('a', { at: '2026-11-01 10:00' }),
+        record('b', { at: '2026-11-01T10:00' }),
+        record('c', { at: '2026-11-01 10:00:05.' }),
+        record('d', { at: '2026-11-01T10:00:05.1234567' }),
+        record('e', { at: '2026-11-01T10:00:05.123456789Z' }),
+        record('f', { at: '2026-11-01T10:00+01:00' }),
+        record('g', { at: '2026-11-01 10:00:05.5 Europe/Paris' }),
+      ]),
+    );
+    expect(rows.map((r) => [r.reason, r.values.at])).toEqual([
+      [null, '2026-11-01 10:00:00+00'],
+      [null, '2026-11-01 10:00:00+00'],
+      [null, '2026-11-01 10:00:05+00'],
+      [null, '2026-11-01 10:00:05.123456+00'],
+      [null, '2026-11-01 10:00:05.123456+00'],
+      [null, '2026-11-01 09:00:00+00'],
+      [null, '2026-11-01 09:00:05.500+00'],
+    ]);
+  });
+
   it('keeps every value its zod schema takes, typed and spelled as the contract spells it', async () => {
     const rows = await validate(
       rules,

@@ -54,7 +54,6 @@ import {
   INGEST_TEXT_PATTERNS,
   INGEST_TIMESTAMP_REFUSALS,
   INGEST_ZONED_TIME,
-  INGEST_ZONED_WITHOUT_SECONDS,
   type IngestMapping,
   type IngestOptions,
   type IngestResult,
@@ -206,6 +205,13 @@ function enumerated(values: readonly string[], text: string, dialect: Dialect): 
   return `CASE WHEN ${text} IN (${values.map(lit).join(', ')}) THEN ${text} ELSE CASE LOWER(TRIM(${text}, ${dialect.literal(TEXT_PADDING)})) ${values.map((v) => `WHEN ${lit(folded(v))} THEN ${lit(v)}`).join(' ')} ELSE ${text} END END`;
 }
 
+/** A time to the minute (zoned or not): groups 1 (up to the minutes) and 2 (the rest). */
+const CLOCK_WITHOUT_SECONDS = '^(\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[T ][0-9]{1,2}:[0-9]{2})([^:0-9].*|)$';
+/** Seconds with more than six digits after the point: group 1 keeps six. */
+const PAST_MICROSECONDS = '(:[0-9]{2}\\.[0-9]{6})[0-9]+';
+/** Seconds followed by a point and no digit: groups 1 (the seconds) and 2 (what follows). */
+const DOT_WITHOUT_DIGITS = '(:[0-9]{2})\\.([^0-9].*|)$';
+
 /** The typed value of a column from its text; NULL when the text is not of the column's type. */
 function typed(c: ColumnSpec, text: string, dialect: Dialect): string {
   const pattern = STRICT[c.type];
@@ -227,9 +233,13 @@ function typed(c: ColumnSpec, text: string, dialect: Dialect): string {
     }
     default:
       // TIMESTAMP: an offset or a Z is honoured; a zone-less time is UTC (BigQuery's default zone).
-      // A zoned time without seconds gets them, as on DuckDB.
-      if (c.type === 'timestamp')
-        return `SAFE_CAST(REGEXP_REPLACE(${trimmed}, ${dialect.literal(INGEST_ZONED_WITHOUT_SECONDS)}, '\\\\1:00\\\\2') AS TIMESTAMP)`;
+      // BigQuery's cast wants seconds, no dot without digits after it and at most six digits,
+      // where DuckDB's reads 10:00, 10:00:05. and 10:00:05.1234567 (cut to the microsecond).
+      if (c.type === 'timestamp') {
+        const seconds = `REGEXP_REPLACE(${trimmed}, ${dialect.literal(CLOCK_WITHOUT_SECONDS)}, '\\\\1:00\\\\2')`;
+        const cut = `REGEXP_REPLACE(${seconds}, ${dialect.literal(PAST_MICROSECONDS)}, '\\\\1')`;
+        return `SAFE_CAST(REGEXP_REPLACE(${cut}, ${dialect.literal(DOT_WITHOUT_DIGITS)}, '\\\\1\\\\2') AS TIMESTAMP)`;
+      }
       return `SAFE_CAST(${trimmed} AS ${dialect.columnType(c.type)})`;
   }
 }
