@@ -7,7 +7,7 @@ import { CHANNELS, PRODUCT_CATEGORIES, rawPreferences } from './sources.js';
 export const customerPreferences = defineDataProduct({
   domain: customerDomain,
   name: 'customer_preferences',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'The current preference-centre choices of every customer who made some, with their marketing consent and whether marketing may contact them.',
   tier: 'gold',
@@ -34,7 +34,7 @@ export const customerPreferences = defineDataProduct({
   // restrictive channel wins, 'none' first, so a tie never makes a customer contactable).
   // Preferences of customers the CRM does not know are left out.
   transform: ({ preferences, profile }) => sql`
-    SELECT c.customer_id, c.preferred_channel, TRIM(c.preferred_category) AS preferred_category, c.newsletter,
+    SELECT c.customer_id, c.preferred_channel, ${sql.trim(sql`c.preferred_category`)} AS preferred_category, c.newsletter,
            p.marketing_opt_in,
            p.marketing_opt_in AND c.preferred_channel <> 'none' AS contactable,
            c.updated_at

@@ -15,7 +15,7 @@ export const EMAIL_PATTERN = '^[^@ ]+@[^@ ]+[.][^@ ]+$';
 export const customerProfile = defineDataProduct({
   domain: customerDomain,
   name: 'customer_profile',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'The current CRM record of every customer: name, email, commercial segment, loyalty tier and location.',
   tier: 'gold',
@@ -41,13 +41,13 @@ export const customerProfile = defineDataProduct({
   // greatest email, so a rebuild always picks the same row).
   transform: ({ customers }) => sql`
     SELECT customer_id,
-           TRIM(CONCAT(COALESCE(TRIM(first_name), ''), ' ', COALESCE(TRIM(last_name), ''))) AS full_name,
-           LOWER(TRIM(email)) AS email,
+           ${sql.trim(sql`CONCAT(COALESCE(${sql.trim(sql`first_name`)}, ''), ' ', COALESCE(${sql.trim(sql`last_name`)}, ''))`)} AS full_name,
+           LOWER(${sql.trim(sql`email`)}) AS email,
            segment,
            loyalty_tier AS tier,
            signup_date,
-           TRIM(country) AS country,
-           TRIM(city) AS city,
+           ${sql.trim(sql`country`)} AS country,
+           ${sql.trim(sql`city`)} AS city,
            marketing_opt_in
     FROM (
       SELECT c.*, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY updated_at DESC, email DESC) AS revision

@@ -9,7 +9,7 @@ export const CAMPAIGN_STATUSES = ['planned', 'active', 'ended'] as const;
 export const marketingCampaigns = defineDataProduct({
   domain: marketingDomain,
   name: 'marketing_campaigns',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'Every marketing campaign with its channel, objective, budget, featured product and status (planned, active or ended).',
   tier: 'gold',
@@ -56,7 +56,7 @@ export const marketingCampaigns = defineDataProduct({
         (SELECT MAX(starts_on) FROM ${campaigns})
       ) AS status_as_of
     )
-    SELECT c.campaign_id, TRIM(c.name) AS name, c.channel, c.objective, c.featured_product_id,
+    SELECT c.campaign_id, ${sql.trim(sql`c.name`)} AS name, c.channel, c.objective, c.featured_product_id,
            p.name AS featured_product_name, p.category AS featured_product_category,
            c.starts_on, c.ends_on,
            ${sql.dateDiff('day', sql`c.ends_on`, sql`c.starts_on`)} + 1 AS duration_days,

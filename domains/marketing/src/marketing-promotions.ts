@@ -8,7 +8,7 @@ import { CAMPAIGN_CHANNELS, promotions } from './sources.js';
 export const marketingPromotions = defineDataProduct({
   domain: marketingDomain,
   name: 'marketing_promotions',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'Every promotion (discount code) with its campaign, discount, category, validity window and status on the day of the campaign catalogue.',
   tier: 'silver',
@@ -49,7 +49,7 @@ export const marketingPromotions = defineDataProduct({
       SELECT category, COUNT(*) AS active_products FROM ${catalog} WHERE active GROUP BY category
     )
     SELECT p.promotion_id, p.campaign_id, c.name AS campaign_name, c.channel AS campaign_channel,
-           UPPER(TRIM(p.code)) AS code, p.discount_pct, TRIM(p.category) AS category,
+           UPPER(${sql.trim(sql`p.code`)}) AS code, p.discount_pct, ${sql.trim(sql`p.category`)} AS category,
            COALESCE(k.active_products, 0) AS category_active_products,
            p.valid_from, p.valid_to,
            ${sql.dateDiff('day', sql`p.valid_to`, sql`p.valid_from`)} + 1 AS validity_days,
@@ -60,7 +60,7 @@ export const marketingPromotions = defineDataProduct({
     FROM ${promotions} AS p
     CROSS JOIN as_of AS a
     LEFT JOIN ${campaigns} AS c ON c.campaign_id = p.campaign_id
-    LEFT JOIN category_products AS k ON k.category = TRIM(p.category)`,
+    LEFT JOIN category_products AS k ON k.category = ${sql.trim(sql`p.category`)}`,
   checks: (c) => [
     c.promotion_id.unique(),
     c.promotion_id.notNull(),

@@ -6,7 +6,7 @@ import { rawProducts } from './sources.js';
 export const productCatalog = defineDataProduct({
   domain: productDomain,
   name: 'product_catalog',
-  version: '1.0.0',
+  version: '1.0.1',
   description: 'The current revision of every product in the PIM, active and discontinued.',
   tier: 'gold',
   refresh: 'hourly',
@@ -29,7 +29,7 @@ export const productCatalog = defineDataProduct({
   inputs: { products: rawProducts },
   // The PIM exports one row per revision: keep the newest of each product.
   transform: ({ products }) => sql`
-    SELECT product_id, sku, TRIM(name) AS name, TRIM(category) AS category, TRIM(brand) AS brand,
+    SELECT product_id, sku, ${sql.trim(sql`name`)} AS name, ${sql.trim(sql`category`)} AS category, ${sql.trim(sql`brand`)} AS brand,
            unit_cost, retail_price, active, launched_on, updated_at
     FROM (
       SELECT p.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, sku NULLS LAST) AS revision

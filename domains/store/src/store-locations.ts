@@ -8,7 +8,7 @@ export const STORE_STATUSES = ['open', 'closed', 'opening'] as const;
 export const storeLocations = defineDataProduct({
   domain: storeDomain,
   name: 'store_locations',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'Every store the company operates or has operated: where it is, its format and size, whether it trades, and for how long it has.',
   tier: 'gold',
@@ -68,7 +68,7 @@ export const storeLocations = defineDataProduct({
       FROM ${stores} AS s
       CROSS JOIN clock AS k
     )
-    SELECT store_id, TRIM(name) AS name, format, TRIM(city) AS city, region, opened_on, closed_on, status,
+    SELECT store_id, ${sql.trim(sql`name`)} AS name, format, ${sql.trim(sql`city`)} AS city, region, opened_on, closed_on, status,
            CASE WHEN status = 'opening' THEN NULL
                 ELSE ROUND(${sql.dateDiff('day', sql`CASE WHEN status = 'closed' THEN closed_on ELSE as_of_date END`, sql`opened_on`)} / 365.25, 1)
            END AS age_years,

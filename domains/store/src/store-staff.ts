@@ -10,7 +10,7 @@ import { storeLocations } from './store-locations.js';
 export const storeStaff = defineDataProduct({
   domain: storeDomain,
   name: 'store_staff',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'Everyone on the staff list of a store, current and former, with role, pay, tenure and whether they are the store manager.',
   tier: 'silver',
@@ -39,7 +39,7 @@ export const storeStaff = defineDataProduct({
   inputs: { staff: rawStaff, locations: storeLocations },
   transform: ({ staff, locations }) => sql`
     WITH clock AS (SELECT MAX(as_of_date) AS as_of_date FROM ${locations})
-    SELECT e.staff_id, e.store_id, TRIM(e.first_name) AS first_name, TRIM(e.last_name) AS last_name,
+    SELECT e.staff_id, e.store_id, ${sql.trim(sql`e.first_name`)} AS first_name, ${sql.trim(sql`e.last_name`)} AS last_name,
            e.role, e.hired_on, e.hourly_rate, e.active,
            CASE WHEN NOT e.active THEN NULL
                 WHEN e.hired_on > k.as_of_date THEN 0

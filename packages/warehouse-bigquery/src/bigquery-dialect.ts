@@ -4,6 +4,7 @@ import {
   type PortableCall,
   type TableRef,
   UsageError,
+  WHITESPACE_CODE_POINTS,
 } from '@retail-mesh/sdk';
 
 const TYPES: Record<LogicalType, string> = {
@@ -142,6 +143,8 @@ export function bigqueryDialect(options: BigQueryDialectOptions = {}): Dialect {
         }
         case 'regexp_matches':
           return `REGEXP_CONTAINS(${a}, ${quoteString(call.pattern)})`;
+        case 'trim_whitespace':
+          return `TRIM(${a}, CODE_POINTS_TO_STRING([${WHITESPACE_CODE_POINTS.join(', ')}]))`;
         case 'stamp_sum':
           // INT64 overflows past nine million rows of this century's stamps; BIGNUMERIC holds them.
           return `CAST(SUM(CAST(UNIX_MICROS(${a}) AS BIGNUMERIC)) AS STRING)`;

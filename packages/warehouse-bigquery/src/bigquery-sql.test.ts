@@ -45,6 +45,7 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
       ${sql.conform(t('units'), 'integer', 'units')} AS whole_units,
       ${sql.conform(t('day'), 'date', 'day')} AS same_day,
       ${sql.regexpMatches(t('note'), "^it's\\d+$")} AS matches,
+      ${sql.trim(t('note'))} AS trimmed,
       ${sql.currentTimestamp()} AS now,
       ${new Date('2024-01-01T00:00:00Z')} AS literal_ts
     FROM ${sql.raw(dialect.tableName(table))} AS e`;
@@ -75,6 +76,7 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
         { name: 'whole_units', type: 'INT64' },
         { name: 'same_day', type: 'DATE' },
         { name: 'matches', type: 'BOOL' },
+        { name: 'trimmed', type: 'STRING' },
         { name: 'now', type: 'TIMESTAMP' },
         { name: 'literal_ts', type: 'TIMESTAMP' },
       ],

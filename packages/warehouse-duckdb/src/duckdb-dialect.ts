@@ -4,6 +4,7 @@ import {
   type PortableCall,
   type TableRef,
   UsageError,
+  WHITESPACE_CODE_POINTS,
 } from '@retail-mesh/sdk';
 
 const TYPES: Record<LogicalType, string> = {
@@ -146,6 +147,9 @@ export const duckdbDialect: Dialect = {
       }
       case 'regexp_matches':
         return `regexp_matches(${a}, ${quoteString(call.pattern)})`;
+      case 'trim_whitespace':
+        // chr(): a literal may hold no tab or line break (see quoteString). Folded once.
+        return `trim(${a}, ${WHITESPACE_CODE_POINTS.map((c) => `chr(${c})`).join(' || ')})`;
       case 'stamp_sum':
         // A sum of BIGINTs is a HUGEINT: exact.
         return `CAST(sum(epoch_us(${a})) AS VARCHAR)`;

@@ -55,7 +55,8 @@ describe('typed reads of bigint, optional and nullable columns', () => {
 
   it('find a row by a BigInt key beyond 2^53', async () => {
     const rows = [];
-    for await (const row of parcels.read(warehouse, { where: { parcel_id: 9007199254740993n } })) rows.push(row);
+    for await (const row of parcels.read(warehouse, { where: { parcel_id: 9007199254740993n } }))
+      rows.push(row);
     expect(rows.map((r) => r.parcel_id)).toEqual([9007199254740993n]);
   });
 });

@@ -1,7 +1,7 @@
--- customer.customer_preferences 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+-- customer.customer_preferences 1.0.1: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
 
 -- transform
-SELECT c.customer_id, c.preferred_channel, TRIM(c.preferred_category) AS preferred_category, c.newsletter,
+SELECT c.customer_id, c.preferred_channel, TRIM(c.preferred_category, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS preferred_category, c.newsletter,
            p.marketing_opt_in,
            p.marketing_opt_in AND c.preferred_channel <> 'none' AS contactable,
            c.updated_at
@@ -31,9 +31,9 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`customer`.`_staging_customer_prefere
   `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
 )
 CLUSTER BY `preferred_channel`, `preferred_category`
-OPTIONS(description='The current preference-centre choices of every customer who made some, with their marketing consent and whether marketing may contact them.', labels=[('domain', 'customer'), ('product', 'customer_preferences'), ('tier', 'gold'), ('version', '1-0-0')])
-AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`preferred_channel` AS STRING) AS `preferred_channel`, CAST(`q`.`preferred_category` AS STRING) AS `preferred_category`, CAST(`q`.`newsletter` AS BOOL) AS `newsletter`, CAST(`q`.`marketing_opt_in` AS BOOL) AS `marketing_opt_in`, CAST(`q`.`contactable` AS BOOL) AS `contactable`, CAST(`q`.`updated_at` AS TIMESTAMP) AS `updated_at`, CAST('customer' AS STRING) AS `_domain`, CAST('customer_preferences' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
-    SELECT c.customer_id, c.preferred_channel, TRIM(c.preferred_category) AS preferred_category, c.newsletter,
+OPTIONS(description='The current preference-centre choices of every customer who made some, with their marketing consent and whether marketing may contact them.', labels=[('domain', 'customer'), ('product', 'customer_preferences'), ('tier', 'gold'), ('version', '1-0-1')])
+AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`preferred_channel` AS STRING) AS `preferred_channel`, CAST(`q`.`preferred_category` AS STRING) AS `preferred_category`, CAST(`q`.`newsletter` AS BOOL) AS `newsletter`, CAST(`q`.`marketing_opt_in` AS BOOL) AS `marketing_opt_in`, CAST(`q`.`contactable` AS BOOL) AS `contactable`, CAST(`q`.`updated_at` AS TIMESTAMP) AS `updated_at`, CAST('customer' AS STRING) AS `_domain`, CAST('customer_preferences' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    SELECT c.customer_id, c.preferred_channel, TRIM(c.preferred_category, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS preferred_category, c.newsletter,
            p.marketing_opt_in,
            p.marketing_opt_in AND c.preferred_channel <> 'none' AS contactable,
            c.updated_at

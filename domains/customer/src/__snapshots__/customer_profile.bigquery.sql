@@ -1,14 +1,14 @@
--- customer.customer_profile 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+-- customer.customer_profile 1.0.1: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
 
 -- transform
 SELECT customer_id,
-           TRIM(CONCAT(COALESCE(TRIM(first_name), ''), ' ', COALESCE(TRIM(last_name), ''))) AS full_name,
-           LOWER(TRIM(email)) AS email,
+           TRIM(CONCAT(COALESCE(TRIM(first_name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])), ''), ' ', COALESCE(TRIM(last_name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])), '')), CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS full_name,
+           LOWER(TRIM(email, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288]))) AS email,
            segment,
            loyalty_tier AS tier,
            signup_date,
-           TRIM(country) AS country,
-           TRIM(city) AS city,
+           TRIM(country, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS country,
+           TRIM(city, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS city,
            marketing_opt_in
     FROM (
       SELECT c.*, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY updated_at DESC, email DESC) AS revision
@@ -33,16 +33,16 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`customer`.`_staging_customer_profile
   `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
 )
 CLUSTER BY `country`, `segment`, `tier`
-OPTIONS(description='The current CRM record of every customer: name, email, commercial segment, loyalty tier and location.', labels=[('domain', 'customer'), ('product', 'customer_profile'), ('tier', 'gold'), ('version', '1-0-0')])
-AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`full_name` AS STRING) AS `full_name`, CAST(`q`.`email` AS STRING) AS `email`, CAST(`q`.`segment` AS STRING) AS `segment`, CAST(`q`.`tier` AS STRING) AS `tier`, CAST(`q`.`signup_date` AS DATE) AS `signup_date`, CAST(`q`.`country` AS STRING) AS `country`, CAST(`q`.`city` AS STRING) AS `city`, CAST(`q`.`marketing_opt_in` AS BOOL) AS `marketing_opt_in`, CAST('customer' AS STRING) AS `_domain`, CAST('customer_profile' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+OPTIONS(description='The current CRM record of every customer: name, email, commercial segment, loyalty tier and location.', labels=[('domain', 'customer'), ('product', 'customer_profile'), ('tier', 'gold'), ('version', '1-0-1')])
+AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`full_name` AS STRING) AS `full_name`, CAST(`q`.`email` AS STRING) AS `email`, CAST(`q`.`segment` AS STRING) AS `segment`, CAST(`q`.`tier` AS STRING) AS `tier`, CAST(`q`.`signup_date` AS DATE) AS `signup_date`, CAST(`q`.`country` AS STRING) AS `country`, CAST(`q`.`city` AS STRING) AS `city`, CAST(`q`.`marketing_opt_in` AS BOOL) AS `marketing_opt_in`, CAST('customer' AS STRING) AS `_domain`, CAST('customer_profile' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     SELECT customer_id,
-           TRIM(CONCAT(COALESCE(TRIM(first_name), ''), ' ', COALESCE(TRIM(last_name), ''))) AS full_name,
-           LOWER(TRIM(email)) AS email,
+           TRIM(CONCAT(COALESCE(TRIM(first_name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])), ''), ' ', COALESCE(TRIM(last_name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])), '')), CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS full_name,
+           LOWER(TRIM(email, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288]))) AS email,
            segment,
            loyalty_tier AS tier,
            signup_date,
-           TRIM(country) AS country,
-           TRIM(city) AS city,
+           TRIM(country, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS country,
+           TRIM(city, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS city,
            marketing_opt_in
     FROM (
       SELECT c.*, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY updated_at DESC, email DESC) AS revision

@@ -1,4 +1,4 @@
--- marketing.marketing_campaigns 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+-- marketing.marketing_campaigns 1.0.1: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
 
 -- transform
 WITH as_of AS (
@@ -7,7 +7,7 @@ WITH as_of AS (
         (SELECT MAX(starts_on) FROM `retail-mesh-prod`.`marketing`.`raw_campaigns`)
       ) AS status_as_of
     )
-    SELECT c.campaign_id, TRIM(c.name) AS name, c.channel, c.objective, c.featured_product_id,
+    SELECT c.campaign_id, TRIM(c.name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS name, c.channel, c.objective, c.featured_product_id,
            p.name AS featured_product_name, p.category AS featured_product_category,
            c.starts_on, c.ends_on,
            DATE_DIFF(CAST(c.ends_on AS DATE), CAST(c.starts_on AS DATE), DAY) + 1 AS duration_days,
@@ -43,15 +43,15 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`marketing`.`_staging_marketing_campa
   `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
 )
 CLUSTER BY `channel`, `status`
-OPTIONS(description='Every marketing campaign with its channel, objective, budget, featured product and status (planned, active or ended).', labels=[('domain', 'marketing'), ('product', 'marketing_campaigns'), ('tier', 'gold'), ('version', '1-0-0')])
-AS SELECT CAST(`q`.`campaign_id` AS STRING) AS `campaign_id`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`channel` AS STRING) AS `channel`, CAST(`q`.`objective` AS STRING) AS `objective`, CAST(`q`.`featured_product_id` AS STRING) AS `featured_product_id`, CAST(`q`.`featured_product_name` AS STRING) AS `featured_product_name`, CAST(`q`.`featured_product_category` AS STRING) AS `featured_product_category`, CAST(`q`.`starts_on` AS DATE) AS `starts_on`, CAST(`q`.`ends_on` AS DATE) AS `ends_on`, IF(CAST(`q`.`duration_days` AS FLOAT64) <> TRUNC(CAST(`q`.`duration_days` AS FLOAT64)), ERROR(CONCAT('column duration_days: the transform gives ', CAST(`q`.`duration_days` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`duration_days` AS INT64)) AS `duration_days`, CAST(`q`.`budget` AS NUMERIC) AS `budget`, CAST(`q`.`daily_budget` AS NUMERIC) AS `daily_budget`, CAST(`q`.`status` AS STRING) AS `status`, CAST(`q`.`status_as_of` AS DATE) AS `status_as_of`, CAST('marketing' AS STRING) AS `_domain`, CAST('marketing_campaigns' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+OPTIONS(description='Every marketing campaign with its channel, objective, budget, featured product and status (planned, active or ended).', labels=[('domain', 'marketing'), ('product', 'marketing_campaigns'), ('tier', 'gold'), ('version', '1-0-1')])
+AS SELECT CAST(`q`.`campaign_id` AS STRING) AS `campaign_id`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`channel` AS STRING) AS `channel`, CAST(`q`.`objective` AS STRING) AS `objective`, CAST(`q`.`featured_product_id` AS STRING) AS `featured_product_id`, CAST(`q`.`featured_product_name` AS STRING) AS `featured_product_name`, CAST(`q`.`featured_product_category` AS STRING) AS `featured_product_category`, CAST(`q`.`starts_on` AS DATE) AS `starts_on`, CAST(`q`.`ends_on` AS DATE) AS `ends_on`, IF(CAST(`q`.`duration_days` AS FLOAT64) <> TRUNC(CAST(`q`.`duration_days` AS FLOAT64)), ERROR(CONCAT('column duration_days: the transform gives ', CAST(`q`.`duration_days` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`duration_days` AS INT64)) AS `duration_days`, CAST(`q`.`budget` AS NUMERIC) AS `budget`, CAST(`q`.`daily_budget` AS NUMERIC) AS `daily_budget`, CAST(`q`.`status` AS STRING) AS `status`, CAST(`q`.`status_as_of` AS DATE) AS `status_as_of`, CAST('marketing' AS STRING) AS `_domain`, CAST('marketing_campaigns' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     WITH as_of AS (
       SELECT COALESCE(
         (SELECT MAX(CAST(occurred_at AS DATE)) FROM `retail-mesh-prod`.`marketing`.`raw_touchpoints`),
         (SELECT MAX(starts_on) FROM `retail-mesh-prod`.`marketing`.`raw_campaigns`)
       ) AS status_as_of
     )
-    SELECT c.campaign_id, TRIM(c.name) AS name, c.channel, c.objective, c.featured_product_id,
+    SELECT c.campaign_id, TRIM(c.name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS name, c.channel, c.objective, c.featured_product_id,
            p.name AS featured_product_name, p.category AS featured_product_category,
            c.starts_on, c.ends_on,
            DATE_DIFF(CAST(c.ends_on AS DATE), CAST(c.starts_on AS DATE), DAY) + 1 AS duration_days,

@@ -1,7 +1,7 @@
--- product.product_catalog 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+-- product.product_catalog 1.0.1: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
 
 -- transform
-SELECT product_id, sku, TRIM(name) AS name, TRIM(category) AS category, TRIM(brand) AS brand,
+SELECT product_id, sku, TRIM(name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS name, TRIM(category, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS category, TRIM(brand, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS brand,
            unit_cost, retail_price, active, launched_on, updated_at
     FROM (
       SELECT p.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, sku NULLS LAST) AS revision
@@ -27,9 +27,9 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`product`.`_staging_product_catalog` 
   `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
 )
 CLUSTER BY `category`, `brand`
-OPTIONS(description='The current revision of every product in the PIM, active and discontinued.', labels=[('domain', 'product'), ('product', 'product_catalog'), ('tier', 'gold'), ('version', '1-0-0')])
-AS SELECT CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`sku` AS STRING) AS `sku`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`category` AS STRING) AS `category`, CAST(`q`.`brand` AS STRING) AS `brand`, CAST(`q`.`unit_cost` AS NUMERIC) AS `unit_cost`, CAST(`q`.`retail_price` AS NUMERIC) AS `retail_price`, CAST(`q`.`active` AS BOOL) AS `active`, CAST(`q`.`launched_on` AS DATE) AS `launched_on`, CAST(`q`.`updated_at` AS TIMESTAMP) AS `updated_at`, CAST('product' AS STRING) AS `_domain`, CAST('product_catalog' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
-    SELECT product_id, sku, TRIM(name) AS name, TRIM(category) AS category, TRIM(brand) AS brand,
+OPTIONS(description='The current revision of every product in the PIM, active and discontinued.', labels=[('domain', 'product'), ('product', 'product_catalog'), ('tier', 'gold'), ('version', '1-0-1')])
+AS SELECT CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`sku` AS STRING) AS `sku`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`category` AS STRING) AS `category`, CAST(`q`.`brand` AS STRING) AS `brand`, CAST(`q`.`unit_cost` AS NUMERIC) AS `unit_cost`, CAST(`q`.`retail_price` AS NUMERIC) AS `retail_price`, CAST(`q`.`active` AS BOOL) AS `active`, CAST(`q`.`launched_on` AS DATE) AS `launched_on`, CAST(`q`.`updated_at` AS TIMESTAMP) AS `updated_at`, CAST('product' AS STRING) AS `_domain`, CAST('product_catalog' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+    SELECT product_id, sku, TRIM(name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS name, TRIM(category, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS category, TRIM(brand, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS brand,
            unit_cost, retail_price, active, launched_on, updated_at
     FROM (
       SELECT p.*, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY updated_at DESC, sku NULLS LAST) AS revision

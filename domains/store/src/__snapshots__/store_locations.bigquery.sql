@@ -1,4 +1,4 @@
--- store.store_locations 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+-- store.store_locations 1.0.1: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
 
 -- transform
 WITH clock AS (
@@ -13,7 +13,7 @@ WITH clock AS (
       FROM `retail-mesh-prod`.`store`.`raw_stores` AS s
       CROSS JOIN clock AS k
     )
-    SELECT store_id, TRIM(name) AS name, format, TRIM(city) AS city, region, opened_on, closed_on, status,
+    SELECT store_id, TRIM(name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS name, format, TRIM(city, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS city, region, opened_on, closed_on, status,
            CASE WHEN status = 'opening' THEN NULL
                 ELSE ROUND(DATE_DIFF(CAST(CASE WHEN status = 'closed' THEN closed_on ELSE as_of_date END AS DATE), CAST(opened_on AS DATE), DAY) / 365.25, 1)
            END AS age_years,
@@ -40,8 +40,8 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`store`.`_staging_store_locations` (
   `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
 )
 CLUSTER BY `region`, `format`
-OPTIONS(description='Every store the company operates or has operated: where it is, its format and size, whether it trades, and for how long it has.', labels=[('domain', 'store'), ('product', 'store_locations'), ('tier', 'gold'), ('version', '1-0-0')])
-AS SELECT CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`format` AS STRING) AS `format`, CAST(`q`.`city` AS STRING) AS `city`, CAST(`q`.`region` AS STRING) AS `region`, CAST(`q`.`opened_on` AS DATE) AS `opened_on`, CAST(`q`.`closed_on` AS DATE) AS `closed_on`, CAST(`q`.`status` AS STRING) AS `status`, CAST(`q`.`age_years` AS FLOAT64) AS `age_years`, IF(CAST(`q`.`square_meters` AS FLOAT64) <> TRUNC(CAST(`q`.`square_meters` AS FLOAT64)), ERROR(CONCAT('column square_meters: the transform gives ', CAST(`q`.`square_meters` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`square_meters` AS INT64)) AS `square_meters`, CAST(`q`.`manager_staff_id` AS STRING) AS `manager_staff_id`, CAST(`q`.`as_of_date` AS DATE) AS `as_of_date`, CAST('store' AS STRING) AS `_domain`, CAST('store_locations' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+OPTIONS(description='Every store the company operates or has operated: where it is, its format and size, whether it trades, and for how long it has.', labels=[('domain', 'store'), ('product', 'store_locations'), ('tier', 'gold'), ('version', '1-0-1')])
+AS SELECT CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`format` AS STRING) AS `format`, CAST(`q`.`city` AS STRING) AS `city`, CAST(`q`.`region` AS STRING) AS `region`, CAST(`q`.`opened_on` AS DATE) AS `opened_on`, CAST(`q`.`closed_on` AS DATE) AS `closed_on`, CAST(`q`.`status` AS STRING) AS `status`, CAST(`q`.`age_years` AS FLOAT64) AS `age_years`, IF(CAST(`q`.`square_meters` AS FLOAT64) <> TRUNC(CAST(`q`.`square_meters` AS FLOAT64)), ERROR(CONCAT('column square_meters: the transform gives ', CAST(`q`.`square_meters` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`square_meters` AS INT64)) AS `square_meters`, CAST(`q`.`manager_staff_id` AS STRING) AS `manager_staff_id`, CAST(`q`.`as_of_date` AS DATE) AS `as_of_date`, CAST('store' AS STRING) AS `_domain`, CAST('store_locations' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     WITH clock AS (
       SELECT COALESCE(DATE_ADD(CAST(MAX(business_date) AS DATE), INTERVAL 1 DAY), CURRENT_DATE()) AS as_of_date
       FROM `retail-mesh-prod`.`store`.`raw_daily_operations`
@@ -54,7 +54,7 @@ AS SELECT CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`name` AS STRIN
       FROM `retail-mesh-prod`.`store`.`raw_stores` AS s
       CROSS JOIN clock AS k
     )
-    SELECT store_id, TRIM(name) AS name, format, TRIM(city) AS city, region, opened_on, closed_on, status,
+    SELECT store_id, TRIM(name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS name, format, TRIM(city, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS city, region, opened_on, closed_on, status,
            CASE WHEN status = 'opening' THEN NULL
                 ELSE ROUND(DATE_DIFF(CAST(CASE WHEN status = 'closed' THEN closed_on ELSE as_of_date END AS DATE), CAST(opened_on AS DATE), DAY) / 365.25, 1)
            END AS age_years,

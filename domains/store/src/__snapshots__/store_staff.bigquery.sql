@@ -1,8 +1,8 @@
--- store.store_staff 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+-- store.store_staff 1.0.1: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
 
 -- transform
 WITH clock AS (SELECT MAX(as_of_date) AS as_of_date FROM `retail-mesh-prod`.`store`.`store_locations`)
-    SELECT e.staff_id, e.store_id, TRIM(e.first_name) AS first_name, TRIM(e.last_name) AS last_name,
+    SELECT e.staff_id, e.store_id, TRIM(e.first_name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS first_name, TRIM(e.last_name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS last_name,
            e.role, e.hired_on, e.hourly_rate, e.active,
            CASE WHEN NOT e.active THEN NULL
                 WHEN e.hired_on > k.as_of_date THEN 0
@@ -30,10 +30,10 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`store`.`_staging_store_staff` (
   `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
 )
 CLUSTER BY `store_id`, `role`
-OPTIONS(description='Everyone on the staff list of a store, current and former, with role, pay, tenure and whether they are the store manager.', labels=[('domain', 'store'), ('product', 'store_staff'), ('tier', 'silver'), ('version', '1-0-0')])
-AS SELECT CAST(`q`.`staff_id` AS STRING) AS `staff_id`, CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`first_name` AS STRING) AS `first_name`, CAST(`q`.`last_name` AS STRING) AS `last_name`, CAST(`q`.`role` AS STRING) AS `role`, CAST(`q`.`hired_on` AS DATE) AS `hired_on`, CAST(`q`.`hourly_rate` AS NUMERIC) AS `hourly_rate`, CAST(`q`.`active` AS BOOL) AS `active`, IF(CAST(`q`.`tenure_days` AS FLOAT64) <> TRUNC(CAST(`q`.`tenure_days` AS FLOAT64)), ERROR(CONCAT('column tenure_days: the transform gives ', CAST(`q`.`tenure_days` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`tenure_days` AS INT64)) AS `tenure_days`, CAST(`q`.`is_store_manager` AS BOOL) AS `is_store_manager`, CAST('store' AS STRING) AS `_domain`, CAST('store_staff' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+OPTIONS(description='Everyone on the staff list of a store, current and former, with role, pay, tenure and whether they are the store manager.', labels=[('domain', 'store'), ('product', 'store_staff'), ('tier', 'silver'), ('version', '1-0-1')])
+AS SELECT CAST(`q`.`staff_id` AS STRING) AS `staff_id`, CAST(`q`.`store_id` AS STRING) AS `store_id`, CAST(`q`.`first_name` AS STRING) AS `first_name`, CAST(`q`.`last_name` AS STRING) AS `last_name`, CAST(`q`.`role` AS STRING) AS `role`, CAST(`q`.`hired_on` AS DATE) AS `hired_on`, CAST(`q`.`hourly_rate` AS NUMERIC) AS `hourly_rate`, CAST(`q`.`active` AS BOOL) AS `active`, IF(CAST(`q`.`tenure_days` AS FLOAT64) <> TRUNC(CAST(`q`.`tenure_days` AS FLOAT64)), ERROR(CONCAT('column tenure_days: the transform gives ', CAST(`q`.`tenure_days` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`tenure_days` AS INT64)) AS `tenure_days`, CAST(`q`.`is_store_manager` AS BOOL) AS `is_store_manager`, CAST('store' AS STRING) AS `_domain`, CAST('store_staff' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     WITH clock AS (SELECT MAX(as_of_date) AS as_of_date FROM `retail-mesh-prod`.`store`.`store_locations`)
-    SELECT e.staff_id, e.store_id, TRIM(e.first_name) AS first_name, TRIM(e.last_name) AS last_name,
+    SELECT e.staff_id, e.store_id, TRIM(e.first_name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS first_name, TRIM(e.last_name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS last_name,
            e.role, e.hired_on, e.hourly_rate, e.active,
            CASE WHEN NOT e.active THEN NULL
                 WHEN e.hired_on > k.as_of_date THEN 0
