@@ -483,9 +483,15 @@ export async function planIncremental(
   };
 }
 
-/** A marker ('2026-12-01 10:00:00.000001', as a stamp is written as text) in microseconds since 1970. */
-function micros(marker: string): bigint | undefined {
-  const parts = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?$/.exec(marker);
+/**
+ * A marker (a stamp written as text: '2026-12-01 10:00:00.000001' on DuckDB, with `+00` after it
+ * on BigQuery) in microseconds since 1970; undefined for text of another shape, which costs the
+ * day a count of its rows instead.
+ */
+export function markerMicros(marker: string): bigint | undefined {
+  const parts = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(?:Z|[+]00(?::?00)?)?$/.exec(
+    marker,
+  );
   if (!parts) return undefined;
   const ms = Date.parse(`${parts[1]}T${parts[2]}Z`);
   return Number.isNaN(ms) ? undefined : BigInt(ms) * 1000n + BigInt((parts[3] ?? '').padEnd(6, '0'));
@@ -523,7 +529,7 @@ function addsUp(
     if (r.marker === null) return false;
     let us = parsed.get(r.marker);
     if (us === undefined && !parsed.has(r.marker)) {
-      us = micros(r.marker);
+      us = markerMicros(r.marker);
       parsed.set(r.marker, us);
     }
     if (us === undefined) return false;
@@ -728,7 +734,7 @@ async function storedState(
   const stale = new Set<string>();
   await Promise.all(
     [...rewritten].map(async ([name, total]) => {
-      const us = total.marker === null ? undefined : micros(total.marker);
+      const us = total.marker === null ? undefined : markerMicros(total.marker);
       const relation = inputs.get(name) as DataProduct;
       const known =
         us === undefined

@@ -6,7 +6,7 @@ import { METADATA_COLUMNS } from './data-product.js';
 import type { Dialect } from './dialect.js';
 import { DefinitionError } from './errors.js';
 import { majorOf, previousMajorTable, type TableRef } from './relation.js';
-import { sql } from './sql.js';
+import { renderSql, sql } from './sql.js';
 import type { Warehouse } from './warehouse.js';
 
 /**
@@ -69,8 +69,9 @@ export function previousMajorView(
       checks.push(
         rows.expect(`${p.name}_v${major}_required`, sql`(${sql.raw(expression ?? q(p.name))}) IS NOT NULL`),
       );
+    // The dialect's cast where the type is known: a raw CAST drops a text offset on DuckDB.
     if (expression !== undefined)
-      return `CAST((${expression}) AS ${type ? dialect.columnType(type) : p.physicalType}) AS ${q(p.name)}`;
+      return `${type ? renderSql(sql.cast(sql.raw(`(${expression})`), type), dialect) : `CAST((${expression}) AS ${p.physicalType})`} AS ${q(p.name)}`;
     if (!column || !type || column.type !== type)
       throw new DefinitionError(
         'previous-major-column',
