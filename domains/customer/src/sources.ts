@@ -177,7 +177,7 @@ export const rawCustomers = defineSource({
     phone: z.string().nullable().describe('Contact phone number in international format, when given'),
     segment: z.enum(SEGMENTS).describe('Commercial segment the CRM files the customer under'),
     loyalty_tier: z.enum(LOYALTY_TIERS).describe('Loyalty programme tier'),
-    signup_date: z.iso.date().describe('Day the customer created an account'),
+    signup_date: z.iso.date().describe('Day the customer created an account').meta({ happened: true }),
     country: z.string().describe('Country of the billing address'),
     city: z.string().describe('City of the billing address'),
     marketing_opt_in: z.boolean().describe('Consented to receive marketing'),

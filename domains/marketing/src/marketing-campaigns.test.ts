@@ -221,4 +221,25 @@ describe('marketing_campaigns on DuckDB', () => {
     expect((await read(warehouse)).map((r) => r.campaign_id)).toEqual(['M1', 'M2', 'M3', 'M4', 'M5', 'M6']);
     await loadRows(warehouse, campaigns, rows);
   });
+
+  it('without touchpoints, dates the status no later than the day of the build', async () => {
+    // A campaign planned years ahead: as of its start, every campaign would read ended and it
+    // active. The status is as of today instead.
+    await loadRows(warehouse, touchpoints, []);
+    await loadRows(warehouse, campaigns, [
+      ...rows,
+      campaign('M8', 'email', 'P1', '2099-01-01', '2099-01-31', 1),
+    ]);
+    expect((await buildProduct(warehouse, marketingCampaigns, { runId: 't3' })).status).toBe('published');
+    const today = new Date().toISOString().slice(0, 10);
+    const statuses = (await read(warehouse)).map((r) => [r.campaign_id, r.status, r.status_as_of]);
+    expect(statuses).toContainEqual(['M8', 'planned', today]);
+    expect(
+      statuses
+        .filter(([id]) => id !== 'M8')
+        .every(([, status, asOf]) => status === 'ended' && asOf === today),
+    ).toBe(true);
+    await loadRows(warehouse, campaigns, rows);
+    await loadRows(warehouse, touchpoints, events);
+  });
 });

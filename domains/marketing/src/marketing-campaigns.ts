@@ -42,18 +42,21 @@ export const marketingCampaigns = defineDataProduct({
     status_as_of: z.iso
       .date()
       .describe(
-        'Day the status is computed for: the latest day with a touchpoint (the latest start day when there are none)',
+        'Day the status is computed for: the latest day with a touchpoint; without any, the latest start day, or the day of the build when that start is still to come',
       ),
   }),
   clusterBy: ['channel', 'status'],
   inputs: { campaigns, touchpoints, catalog: productCatalog },
-  // The status is relative to the data, never to the clock of the build: the same inputs
-  // give the same catalogue, and a replayed history shows the status of its own day.
+  // The status is relative to the data: the same inputs give the same catalogue, and a
+  // replayed history shows the status of its own day. Without touchpoints the latest start day
+  // stands in, except a start still to come (a campaign planned ahead): as of then, campaigns
+  // running today would read ended and planned ones active. The build's day caps it.
   transform: ({ campaigns, touchpoints, catalog }) => sql`
     WITH as_of AS (
       SELECT COALESCE(
         (SELECT MAX(${sql.toDate(sql`occurred_at`)}) FROM ${touchpoints}),
-        (SELECT MAX(starts_on) FROM ${campaigns})
+        (SELECT CASE WHEN MAX(starts_on) > ${sql.currentDate()} THEN ${sql.currentDate()} ELSE MAX(starts_on) END
+         FROM ${campaigns})
       ) AS status_as_of
     )
     SELECT c.campaign_id, ${sql.trim(sql`c.name`)} AS name, c.channel, c.objective, c.featured_product_id,

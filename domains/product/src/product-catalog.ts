@@ -44,5 +44,14 @@ export const productCatalog = defineDataProduct({
     c.unit_cost.range({ min: 0 }),
     c.retail_price.range({ min: 0 }),
     c.table.rowCount({ min: 1 }),
+    // A category is free text: FOOTWEAR in one export and Footwear in another would split every
+    // figure per category in two (half its products out of stock, another median price).
+    c.table
+      .assert(
+        'categories_spelt_two_ways',
+        (self) =>
+          sql`SELECT folded FROM (SELECT LOWER(category) AS folded, category FROM ${self}) AS c GROUP BY folded HAVING COUNT(DISTINCT category) > 1`,
+      )
+      .warn(),
   ],
 });

@@ -288,7 +288,7 @@ export const dailyOperations = defineSource({
     'The end-of-day report of each store: hours open, people counted at the door, staff on shift and incidents. A store may send a corrected report for a day; the newest one counts.',
   schema: z.object({
     store_id: z.string().describe('Reporting store').meta({ key: true }),
-    business_date: z.iso.date().describe('Trading day the report covers').meta({ key: true }),
+    business_date: z.iso.date().describe('Trading day the report covers').meta({ key: true, happened: true }),
     opening_hours: z.number().min(0).max(24).meta({ type: 'decimal' }).describe('Hours the store was open'),
     footfall: z.int().min(0).describe('Visitors counted by the door sensors'),
     staff_on_shift: z.int().min(0).describe('Staff members who worked that day'),

@@ -7,7 +7,7 @@ import { storeLocations } from './store-locations.js';
 export const storeDailyOperations = defineDataProduct({
   domain: storeDomain,
   name: 'store_daily_operations',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'The end-of-day report of every store and trading day (the newest when corrected), with staff hours and visitors per staff hour.',
   tier: 'silver',
@@ -36,7 +36,8 @@ export const storeDailyOperations = defineDataProduct({
   clusterBy: ['store_id'],
   inputs: { operations: dailyOperations, locations: storeLocations },
   // A store may resend its report for a day: the newest submission wins. Reports of stores
-  // the store master does not know are left out (they cannot be attributed to a format).
+  // the store master does not know are left out (they cannot be attributed to a format), and
+  // counted by a warning check.
   transform: ({ operations, locations }) => sql`
     WITH latest AS (
       SELECT store_id, business_date, opening_hours, footfall, staff_on_shift, incidents
@@ -74,6 +75,15 @@ export const storeDailyOperations = defineDataProduct({
           SELECT r.store_id, r.business_date FROM ${self} AS r
           JOIN ${storeLocations} AS l ON l.store_id = r.store_id
           WHERE r.business_date < l.opened_on OR (l.closed_on IS NOT NULL AND r.business_date >= l.closed_on)`,
+      )
+      .warn(),
+    // Reports of a store the list lacks (a store not on it yet, an id written 12 for 0012) are
+    // left out of every figure above: counted, so that the product says it is short of them.
+    c.table
+      .assert(
+        'reports_of_stores_the_list_lacks',
+        () =>
+          sql`SELECT o.store_id FROM ${dailyOperations} AS o WHERE NOT EXISTS (SELECT 1 FROM ${storeLocations} AS l WHERE l.store_id = o.store_id) GROUP BY o.store_id`,
       )
       .warn(),
   ],

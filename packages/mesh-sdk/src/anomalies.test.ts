@@ -132,10 +132,51 @@ describe('detectAnomalies', () => {
     // Confirmed current by a scheduled run that found nothing changed: as fresh as that run.
     const confirmed = { ...current, confirmedAt: new Date(now(9.5).getTime()).toISOString() };
     expect(detectAnomalies(history, confirmed, now(10))).toEqual([]);
-    const slow = { ...current, build: { runId: 'run-6', durationMs: 9000 } };
+    // A build that published, nine times as long as the publishes before it.
+    const slow = {
+      ...current,
+      lastUpdated: now(5.2).toISOString(),
+      build: { runId: 'run-6', durationMs: 9000 },
+    };
     expect(detectAnomalies(history, slow, now(5.5)).map((a) => [a.metric, a.direction])).toEqual([
       ['duration', 'above'],
     ]);
+  });
+
+  it('times builds against the builds that published, never the runs that found nothing changed', () => {
+    // Six publishes of about a second, each followed by scheduled runs that published nothing
+    // in 15 ms: the next real build is not slow for taking a second, nor a no-op run for 300 ms.
+    const publishes = builds([100, 100, 100, 100, 100, 100], [900, 1100, 1000, 950, 1050, 1000]);
+    const noOps = publishes.flatMap((p, i) =>
+      [1, 2, 3].map((k) => ({
+        ...p,
+        runId: `noop-${i}-${k}`,
+        at: new Date(Date.parse(p.at) + k * 60_000).toISOString(),
+        durationMs: 15,
+      })),
+    );
+    const history = [...publishes, ...noOps];
+    const real = {
+      rowCount: 100,
+      lastUpdated: now(5.2).toISOString(),
+      build: { runId: 'run-6', durationMs: 1200 },
+    };
+    expect(detectAnomalies(history, real, now(5.5))).toEqual([]);
+    const noOp = {
+      rowCount: 100,
+      lastUpdated: publishes.at(-1)!.lastUpdated,
+      build: { runId: 'noop-x', durationMs: 300 },
+    };
+    expect(detectAnomalies(history, noOp, now(5.5))).toEqual([]);
+    // Under a second of noise is no anomaly either: 800 ms against builds of 20.
+    const quick = builds([100, 100, 100, 100, 100, 100], [20, 20, 20, 20, 20, 20]);
+    expect(
+      detectAnomalies(
+        quick,
+        { rowCount: 100, lastUpdated: now(5.2).toISOString(), build: { runId: 'run-6', durationMs: 800 } },
+        now(5.5),
+      ),
+    ).toEqual([]);
   });
 
   it('has nothing to say of a product never published', () => {

@@ -47,7 +47,9 @@ const FLOOR: Record<AnomalyMetric, { share: number; min: number }> = {
   row_count: { share: 0.01, min: 1 },
   // Publishing intervals and durations jitter with the scheduler and the machine.
   freshness: { share: 0.1, min: 60 },
-  duration: { share: 0.1, min: 100 },
+  // A build of under a second is as long as the machine's other work and the warehouse's queue
+  // make it (a 12-row product waited 5 s behind an ingest): seconds are what a slow build costs.
+  duration: { share: 0.1, min: 1000 },
 };
 
 /** Which way a metric is anomalous: fewer rows and more rows both are; only late and slow are. */
@@ -160,14 +162,16 @@ export function detectAnomalies(
     options,
   );
   if (rows) found.push(rows);
-  if (current.build) {
-    const runId = current.build.runId;
-    const earlier = [
-      ...new Map(
-        builds.filter((s) => s.runId !== runId && s.durationMs !== null).map((s) => [s.runId, s]),
-      ).values(),
-    ]
-      .sort((a, b) => a.at.localeCompare(b.at))
+  // Durations of the runs that published: a run that found its inputs unchanged publishes
+  // nothing and takes milliseconds, and mixed in, every real build would look slow.
+  const runId = current.build?.runId;
+  const republished = builds.some((s) => s.runId !== runId && s.lastUpdated === current.lastUpdated);
+  if (current.build && !republished) {
+    const firstOfEach = new Map<string, HealthSnapshot>();
+    for (const s of [...builds].sort((a, b) => a.at.localeCompare(b.at)))
+      if (s.lastUpdated !== null && !firstOfEach.has(s.lastUpdated)) firstOfEach.set(s.lastUpdated, s);
+    const earlier = [...firstOfEach.values()]
+      .filter((s) => s.runId !== runId && s.lastUpdated !== current.lastUpdated && s.durationMs !== null)
       .slice(-window);
     const slow = scoreAnomaly(
       'duration',

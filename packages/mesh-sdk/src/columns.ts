@@ -16,9 +16,10 @@ export interface ColumnMeta {
   /** Overrides the type inferred from zod, e.g. `decimal` for money held in `z.number()`. */
   type?: LogicalType;
   /**
-   * A source's timestamp of when something happened (an order placed, a parcel delivered): an
-   * export is loaded after it, so a time more than a day after the load (a device clock set
-   * ahead, 9999-12-31 written for "not yet") rejects its row. A source's cursor is held so too.
+   * A source's timestamp or date of when something happened (an order placed, a parcel
+   * delivered, a trading day reported): an export is loaded after it, so a time or day more than
+   * a day after the load (a device clock set ahead, a year mistyped, 9999-12-31 written for "not
+   * yet") rejects its row. A source's cursor is held so too.
    */
   happened?: boolean;
 }

@@ -277,6 +277,49 @@ describe('productHealth', () => {
     });
   });
 
+  it('is stale while a real-time product lacks a batch landed after its build, past the catch-up time', () => {
+    const live = defineDataProduct({ ...ordersInput, name: 'sales_live', refresh: 'real-time', sla: {} });
+    const landed = (minutesAgo: number) => ({
+      ...source('sales.tills', 'ingested'),
+      lastBatch: {
+        batchId: 9,
+        file: 'tills.csv',
+        at: new Date(now.getTime() - minutesAgo * 60_000).toISOString(),
+        loaded: 150,
+        rejected: 0,
+        flag: undefined,
+      },
+    });
+    // Built 66 minutes ago (run()); a batch landed 20 minutes ago and none built it since.
+    const late = productHealth(
+      live,
+      { stats: stats(hoursAgo(1)), lastRun: run(), sources: [landed(20)] },
+      now,
+    );
+    expect(late.status).toBe('stale');
+    expect(late.reasons).toEqual([
+      expect.stringMatching(
+        /^sales\.tills: batch #9 landed .* \(20m ago\), after this real-time product was last built .*: its rows are in no figure; is mesh serve running\? \(mesh build sales\.sales_live\)$/,
+      ),
+    ]);
+    // Landed five minutes ago: within the time a server takes to build it in.
+    expect(
+      productHealth(live, { stats: stats(hoursAgo(1)), lastRun: run(), sources: [landed(5)] }, now).status,
+    ).toBe('healthy');
+    // A product that is not real-time waits for its schedule.
+    expect(
+      productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources: [landed(20)] }, now).status,
+    ).toBe('healthy');
+  });
+
+  it('is degraded while an upsert source holds a change back that later exports did not undo', () => {
+    const back =
+      "batch 3 (campaigns.csv) made an older export's rows current again, and later exports replace only the keys they list: mesh ingest --revert 3";
+    const sources = [{ ...source('order.shipments', 'ingested'), changedBack: back }];
+    const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources }, now);
+    expect(health).toMatchObject({ status: 'degraded', reasons: [`order.shipments: ${back}`] });
+  });
+
   it("is not degraded by a last batch that sent the newest export's rows again, only by its other flags", () => {
     const resent = sameRowsFlag(7);
     const calm = productHealth(

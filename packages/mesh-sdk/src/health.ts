@@ -2,7 +2,7 @@ import type { Anomaly } from './anomalies.js';
 import { type CheckOutcome, checksNotRun } from './checks.js';
 import { type DataProduct, REFRESH_INTERVAL_SECONDS } from './data-product.js';
 import type { Domain } from './domain.js';
-import { durationSeconds, formatAhead, isAhead } from './duration.js';
+import { durationSeconds, formatAhead, formatSeconds, isAhead } from './duration.js';
 import { degradingFlag, type SourceState } from './source-log.js';
 import type { BuildRunRecord, TableStats } from './warehouse.js';
 
@@ -113,6 +113,13 @@ const worst = (statuses: HealthStatus[]): HealthStatus =>
   statuses.reduce<HealthStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), 'healthy');
 
 /** The health of one product from what the warehouse observed. */
+/**
+ * How long a real-time product may go without the batches landed since its build: `mesh serve`
+ * builds a drop zone's files within seconds, and what `mesh ingest` loads at the next slot of
+ * its real-time schedule (every 5 minutes unless told).
+ */
+export const REAL_TIME_CATCH_UP_SECONDS = 15 * 60;
+
 export function productHealth(
   product: DataProduct,
   seen: ProductObservation,
@@ -190,6 +197,14 @@ export function productHealth(
       statuses.push('degraded');
       reasons.push(`${source.source}: last batch ${flag}`);
     }
+    if (source.refused) {
+      statuses.push('degraded');
+      reasons.push(`${source.source}: ${source.refused}`);
+    }
+    if (source.changedBack) {
+      statuses.push('degraded');
+      reasons.push(`${source.source}: ${source.changedBack}`);
+    }
     // Rows of the export it holds now are missing from every figure built on it.
     const last = source.lastBatch;
     if (source.content === 'ingested' && last && last.rejected > 0) {
@@ -214,6 +229,25 @@ export function productHealth(
       statuses.push('stale');
       reasons.push(
         `${source.source}: ${builtFrom.length === 1 ? `batch #${reverted.batchId} was reverted (${reverted.revertedAt})` : `batches ${builtFrom.map((r) => `#${r.batchId}`).join(', ')} were reverted (the first ${reverted.revertedAt})`} after this product was built from ${builtFrom.length === 1 ? 'it' : 'them'}: what is published still holds ${builtFrom.length === 1 ? 'its' : 'their'} rows; build it again`,
+      );
+    }
+    // A real-time product stands for its sources' newest rows within minutes of their landing:
+    // a batch landed after its last build and still not built in (the server down or killed
+    // between the ingest and the build, an ingest by hand between its slots) is in no figure.
+    const landed = source.lastBatch && new Date(source.lastBatch.at);
+    if (
+      stats &&
+      product.refresh === 'real-time' &&
+      builtAt &&
+      landed &&
+      source.content === 'ingested' &&
+      source.lastBatch!.loaded > 0 &&
+      landed > builtAt &&
+      now.getTime() - landed.getTime() > REAL_TIME_CATCH_UP_SECONDS * 1000
+    ) {
+      statuses.push('stale');
+      reasons.push(
+        `${source.source}: batch #${source.lastBatch!.batchId} landed ${source.lastBatch!.at} (${formatSeconds((now.getTime() - landed.getTime()) / 1000)} ago), after this real-time product was last built (${builtAt.toISOString()}): its rows are in no figure; is mesh serve running? (mesh build ${product.id})`,
       );
     }
     // Published while the source held rows (its sample, since taken out, or batches since

@@ -183,6 +183,19 @@ describe('sourceStates', () => {
     );
     expect(changedBack?.overdue).toMatch(/^the newest export it holds was loaded 2024-05-02T00:00:00.000Z/);
     expect(degradingFlag(changedBack?.lastBatch?.flag)).toBe(changeBackFlag(1));
+    expect(changedBack?.changedBack).toBeUndefined();
+    // A later export does not end it for an upsert, whose exports replace only the keys they
+    // list (the budget changed back stays current): said until the batch is reverted. A
+    // snapshot's next export replaces every row.
+    const next = batch(4, { ingestedAt: new Date(at(2).getTime() + 30.5 * 3_600_000), loaded: 1 });
+    const later = new Date(at(2).getTime() + 31 * 3_600_000);
+    expect(sourceStates([daily], [...batches, back, next], later)[0]?.changedBack).toMatch(
+      /^batch 3 \(.*\) made an older export's rows current again, and later exports replace only the keys they list: mesh ingest --revert 3/,
+    );
+    expect(
+      sourceStates([daily], [...batches, { ...back, revertedAt: later }, next], later)[0]?.changedBack,
+    ).toBeUndefined();
+    expect(sourceStates([source], [...batches, back, next], later)[0]?.changedBack).toBeUndefined();
     // The exports reverted, in the order they were, the last named apart (health compares each
     // with each product's build).
     const withReverts = [

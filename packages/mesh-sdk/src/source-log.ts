@@ -120,6 +120,19 @@ export interface SourceState {
    */
   readonly clockAhead?: string | undefined;
   /**
+   * Why an earlier export's rows may still be current, when a batch that changed them back (an
+   * older export delivered again, `changeBackFlag`) is live but no longer the last: an upsert's
+   * later exports replace only the keys they list, so the flag stands until the batch is
+   * reverted (a snapshot's next export replaces every row, and clears it).
+   */
+  readonly changedBack?: string | undefined;
+  /**
+   * Deliveries its drop zone refused after the newest export it holds (files in `.failed`),
+   * said by whoever reads the zone's folder (`mesh health`, `mesh serve`): products built on
+   * the source lack them.
+   */
+  readonly refused?: string | undefined;
+  /**
    * Its export reverted last, where the batches given include reverted ones (health): a product
    * built from it before the revert still publishes its rows.
    */
@@ -290,10 +303,21 @@ export function sourceStates(
           revertedAt: b.revertedAt!.toISOString(),
         }),
       );
+    const back =
+      source.mode === 'upsert'
+        ? own
+            .slice(0, -1)
+            .filter((b) => (b.flag ?? '').split('; ').some((f) => f.startsWith('a change back:')))
+            .at(-1)
+        : undefined;
+    const changedBack =
+      back &&
+      `batch ${back.batchId} (${back.file}) made an older export's rows current again, and later exports replace only the keys they list: mesh ingest --revert ${back.batchId} if it was delivered by mistake (a rollback on purpose: revert it and load the file again with --allow-older)`;
     return {
       source: source.id,
       content,
       ...(source.optional ? { optional: true } : {}),
+      ...(changedBack ? { changedBack } : {}),
       ...(reverted.length ? { lastReverted: reverted.at(-1)!, reverted } : {}),
       ...(firstExport ? { firstExportAt: firstExport.ingestedAt.toISOString() } : {}),
       ...(overdue ? { overdue } : {}),

@@ -476,6 +476,8 @@ export function validationStatements(
       const words = source.cursor === c.name ? INGEST_FUTURE_CURSOR : INGEST_FUTURE_EVENT;
       out.push(`IF(${value} > TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY), ${shown(words)}, NULL)`);
     }
+    if (c.type === 'date' && c.happened)
+      out.push(`IF(${value} > DATE_ADD(CURRENT_DATE(), INTERVAL 1 DAY), ${shown(INGEST_FUTURE_EVENT)}, NULL)`);
     if (c.type === 'timestamp') {
       // As on DuckDB: a local time in a zone named that its clocks skip or show twice.
       const { local, zone, skipped, repeated } = INGEST_ZONED_TIME;

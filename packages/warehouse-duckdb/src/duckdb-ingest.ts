@@ -428,6 +428,12 @@ export function validationSql(
         `CASE WHEN epoch_us(${value}) > epoch_us(now()) + 86400000000 THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} END`,
       );
     }
+    if (c.type === 'date' && c.happened) {
+      // The day of the load in UTC (the session's zone), a day of grace for zones ahead of it.
+      reasons.push(
+        `CASE WHEN ${value} > CAST(now() AS DATE) + 1 THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_FUTURE_EVENT)} END`,
+      );
+    }
     if (c.type === 'timestamp') {
       // A local time in a zone named, around a change of daylight saving time: clocks skip it
       // (DuckDB reads it an hour on) or show it twice (DuckDB picks one). Read only for text

@@ -22,6 +22,7 @@ import {
   defineSource,
   loadSample,
   type MeshDefinition,
+  sourceStates,
   sql,
   type Warehouse,
   z,
@@ -33,6 +34,7 @@ import {
   describeDropZoneEvent,
   dropZonesOf,
   isTemporaryName,
+  refusedDeliveries,
   startDropZones,
 } from './drop-zone.js';
 import { loadMesh } from './mesh.js';
@@ -206,6 +208,11 @@ describe('drop zones on a DuckDB warehouse', () => {
     expect(await todayRows()).toEqual(before);
     expect(builds.length).toBe(buildsBefore);
     expect(await batches()).toHaveLength(2);
+    // Said by health (which reads the zone's folder): a delivery that never landed is in no batch.
+    const states = () => warehouse.listBatches().then((b) => sourceStates(mesh.sources, b));
+    expect(refusedDeliveries(mesh, root, await states()).get('store.receipts')).toBe(
+      `its drop zone refused a file, pos-bad.csv (ingest-mapping): the figures built on it lack that delivery (reasons in ${join(zone, '.failed')}; take a file out of there once its delivery is fixed and dropped again)`,
+    );
     // A file with some bad rows is loaded, its bad rows rejected, as mesh ingest loads it.
     const partly = drop(
       'pos-0003.csv',
@@ -214,6 +221,13 @@ describe('drop zones on a DuckDB warehouse', () => {
     await zones!.idle();
     expect(of('ingested').find((e) => e.file === partly)).toMatchObject({ rows: 3, loaded: 2, rejected: 1 });
     expect((await todayRows())[0]).toEqual({ store_id: 'S0001', receipts: 5, revenue: 50 });
+    // A later export landed: receipts are events, so it holds none of the refused file's rows;
+    // said until the file is taken out of .failed.
+    expect(refusedDeliveries(mesh, root, await states()).has('store.receipts')).toBe(true);
+    const reasonFile = join(zone, '.failed', 'pos-bad.csv.reason.txt');
+    renameSync(reasonFile, join(root, 'handled.reason.txt'));
+    expect(refusedDeliveries(mesh, root, await states()).has('store.receipts')).toBe(false);
+    renameSync(join(root, 'handled.reason.txt'), reasonFile);
   }, 60_000);
 
   it('skips a file whose bytes were loaded before (same sha256), moving it to .done', async () => {
@@ -469,6 +483,68 @@ describe('completeness of a file', () => {
     expect(['x.tmp', 'x.partial', '.x.csv', 'x.csv~'].every(isTemporaryName)).toBe(true);
     expect(['x.csv', 'x.parquet', 'tmp.csv'].some(isTemporaryName)).toBe(false);
   }, 60_000);
+
+  it('takes back a file written on after it was taken: its batch reverted, then loaded whole', async () => {
+    // A copy written in place that paused longer than a poll: taken with half its rows, then
+    // the writer, through the handle it holds, writes the rest into the file moved to .done.
+    let now = Date.parse('2026-11-02T09:00:00Z');
+    const events: DropZoneEvent[] = [];
+    const zones = startDropZones({
+      warehouse,
+      mesh,
+      root,
+      pollMs: 60_000,
+      clock: () => new Date(now),
+      onEvent: (e) => events.push(e),
+      build: (products) => buildMesh(warehouse, products),
+    });
+    const slow = join(dir, 'slow.csv');
+    const done = join(dir, '.done', 'slow.csv');
+    writeFileSync(slow, 'ticket_id,amount\nS1,100\n');
+    // Looks at it, then again a poll later (this one, or the watcher's own): taken.
+    await zones.scanOnce();
+    now += 60_000;
+    await zones.scanOnce();
+    await waitFor('the first build', () => events.some((e) => e.type === 'build-finished' && e.files.length));
+    const first = events.find((e) => e.type === 'ingested') as Extract<DropZoneEvent, { type: 'ingested' }>;
+    expect(first).toMatchObject({ file: slow, loaded: 1, movedTo: done });
+    appendFileSync(done, 'S2,200\n');
+    await zones.scanOnce();
+    expect(events.find((e) => e.type === 'changed')).toMatchObject({ file: slow, reverted: first.batchId });
+    expect(existsSync(done)).toBe(false);
+    const reverted = await warehouse.listBatches({ source: tickets.id, includeReverted: true });
+    expect(reverted.find((b) => b.batchId === first.batchId)?.revertedAt).toBeInstanceOf(Date);
+    // Back in its zone, whole: taken again once it settles.
+    now += 60_000;
+    await zones.scanOnce();
+    now += 60_000;
+    await zones.scanOnce();
+    await waitFor('the second ingest', () => events.filter((e) => e.type === 'ingested').length === 2);
+    expect(events.filter((e) => e.type === 'ingested').at(-1)).toMatchObject({ file: slow, loaded: 2 });
+    await zones.stop();
+    expect(describeDropZoneEvent(events.find((e) => e.type === 'changed')!)).toContain(
+      `batch ${first.batchId}, the part read, reverted`,
+    );
+  }, 60_000);
+
+  it('reports a folder in a zone, whose files it does not take', async () => {
+    const events: DropZoneEvent[] = [];
+    const zones = startDropZones({
+      warehouse,
+      mesh,
+      root,
+      pollMs: 60_000,
+      onEvent: (e) => events.push(e),
+      build: async () => [],
+    });
+    mkdirSync(join(dir, '2026-12-04'), { recursive: true });
+    writeFileSync(join(dir, '2026-12-04', 'tickets.csv'), 'ticket_id,amount\nF1,1\n');
+    await zones.scanOnce();
+    await zones.stop();
+    expect(events.filter((e) => e.type === 'ignored' && !e.file.endsWith('.txt'))).toMatchObject([
+      { file: join(dir, '2026-12-04'), reason: expect.stringContaining('not in folders below') },
+    ]);
+  });
 
   it('reports a Cloud Storage zone as not watched, and refuses two sources sharing a folder', () => {
     const remote = ticketSource('remote', 'gs://retail-drops/shop/remote');

@@ -4,6 +4,7 @@
 // This module imports nothing of the CLI but the SDK (values) and Node itself, so that a
 // benchmark can load it on its own.
 import type { Dirent, Stats } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import {
@@ -16,6 +17,7 @@ import {
   isMeshError,
   type MeshDefinition,
   type Source,
+  type SourceState,
   sourcesOf,
   UsageError,
   type Warehouse,
@@ -133,6 +135,20 @@ export type DropZoneEvent =
       readonly batchId: number;
       readonly reason: 'already-ingested';
       readonly movedTo: string | undefined;
+    }
+  /**
+   * A file that changed after it was taken (a copy written in place that paused longer than a
+   * poll): its batch is reverted and the file put back, to be taken whole once it settles.
+   */
+  | {
+      readonly type: 'changed';
+      readonly at: Date;
+      readonly source: string;
+      readonly file: string;
+      /** The batch that held the part read, reverted; undefined when none was loaded. */
+      readonly reverted: number | undefined;
+      /** The error of the revert, when it failed: the batch stays and says so. */
+      readonly error?: string | undefined;
     }
   | {
       readonly type: 'failed';
@@ -350,6 +366,14 @@ export function startDropZones(options: DropZoneOptions): DropZones {
   /** Files left in place on purpose (could not be moved, or waiting to be tried again), by path: the state they were left in. */
   const leftAlone = new Map<string, { key: string; until: number }>();
   const attempts = new Map<string, number>();
+  /**
+   * Files moved to `.done` lately, by where they went: a writer that paused longer than a poll
+   * writes on into the moved file, which is then seen to change (see `watchArchived`).
+   */
+  const archived = new Map<
+    string,
+    { zone: DropZone; original: string; key: string; batchId: number | undefined; until: number }
+  >();
   /** Products to build, and the files they were dirtied by. */
   const dirty = new Map<string, DataProduct>();
   let dirtyFiles: string[] = [];
@@ -409,6 +433,21 @@ export function startDropZones(options: DropZoneOptions): DropZones {
     const present = new Set<string>();
     for (const entry of entries) {
       const name = entry.name;
+      if (entry.isDirectory() && !name.startsWith('.')) {
+        // A feed that lands in a folder per day must not look like no feed at all.
+        const path = join(dir, name);
+        if (!reported.has(path)) {
+          reported.add(path);
+          emit({
+            type: 'ignored',
+            at: clock(),
+            source: zone.source.id,
+            file: path,
+            reason: `a folder: a drop zone takes the files directly in it, not in folders below; move them up into ${dir}`,
+          });
+        }
+        continue;
+      }
       if ((!entry.isFile() && !entry.isSymbolicLink()) || isTemporaryName(name)) continue;
       const path = join(dir, name);
       present.add(path);
@@ -465,6 +504,7 @@ export function startDropZones(options: DropZoneOptions): DropZones {
   async function scan(): Promise<DropZoneScan> {
     await caughtUp;
     const found = { seen: [] as string[], settling: [] as string[], complete: [] as Taken[] };
+    if (!stopping) await watchArchived();
     if (!stopping) for (const zone of local) await scanZone(zone, found);
     found.complete.sort(byArrival);
     for (const t of found.complete) {
@@ -573,8 +613,23 @@ export function startDropZones(options: DropZoneOptions): DropZones {
         });
       }
     }
+    // Written on while it was read: the part read goes, the file stays to be taken whole.
+    if ((await keyOf(path)) !== t.key) {
+      taken.delete(path);
+      await takeBack(zone, path, result.status === 'loaded' ? result.batchId : undefined);
+      return;
+    }
     const movedTo = await move(zone, t, DONE_FOLDER);
     taken.delete(path);
+    const movedKey = movedTo && (await keyOf(movedTo));
+    if (movedTo && movedKey)
+      archived.set(movedTo, {
+        zone,
+        original: path,
+        key: movedKey,
+        batchId: result.status === 'loaded' ? result.batchId : undefined,
+        until: now() + Math.max(ARCHIVE_WATCH_MS, pollMs * 10),
+      });
     if (result.status === 'already-ingested') {
       emit({
         type: 'skipped',
@@ -604,6 +659,61 @@ export function startDropZones(options: DropZoneOptions): DropZones {
     });
     markDirty(zone, path);
     kickBuild();
+  }
+
+  /**
+   * Files moved to `.done` in the last minute that changed since: taken half written. Their
+   * batch is reverted and the file moved back into its zone, to be taken once it settles.
+   */
+  async function watchArchived(): Promise<void> {
+    for (const [moved, a] of archived) {
+      const key = await keyOf(moved);
+      if (key === undefined || now() > a.until) {
+        archived.delete(moved);
+        continue;
+      }
+      if (key === a.key) continue;
+      archived.delete(moved);
+      let back = a.original;
+      for (let n = 1; await exists(back); n++) {
+        const ext = extname(a.original);
+        back = `${a.original.slice(0, a.original.length - ext.length)}.${n}${ext}`;
+      }
+      try {
+        await rename(moved, back);
+      } catch (error) {
+        emit({
+          type: 'error',
+          at: clock(),
+          source: a.zone.source.id,
+          message: `${moved} changed after it was ingested, and could not be moved back into its zone: ${messageOf(error)}`,
+        });
+      }
+      await takeBack(a.zone, back, a.batchId);
+    }
+  }
+
+  /** Reverts the batch of a file taken half written, and says so; the file is taken again once it settles. */
+  async function takeBack(zone: DropZone, file: string, batchId: number | undefined): Promise<void> {
+    let error: string | undefined;
+    if (batchId !== undefined) {
+      try {
+        await warehouse.revertBatch(zone.source, batchId);
+        // Its rows left the source: the products that read them are built again.
+        markDirty(zone, file);
+        kickBuild();
+      } catch (cause) {
+        error = messageOf(cause);
+      }
+    }
+    emit({
+      type: 'changed',
+      at: clock(),
+      source: zone.source.id,
+      file,
+      reverted: error ? undefined : batchId,
+      error,
+    });
   }
 
   /** Moves a file into `<zone>/<folder>/`, under a new name when one of its name is there. */
@@ -649,7 +759,7 @@ export function startDropZones(options: DropZoneOptions): DropZones {
         `Fix the file and drop it again (written elsewhere or under a temporary name, then renamed in), or load it with mesh ingest ${zone.source.id} --from <file> and the mapping it needs.`,
         '',
       ].join('\n');
-      await writeFile(`${movedTo}.reason.txt`, text).catch((error) =>
+      await writeFile(`${movedTo}${REASON_SUFFIX}`, text).catch((error) =>
         emit({ type: 'error', at: clock(), source: zone.source.id, message: messageOf(error) }),
       );
     }
@@ -754,6 +864,69 @@ export function startDropZones(options: DropZoneOptions): DropZones {
   };
 }
 
+/**
+ * What each local drop zone refused and still holds in its `.failed` folder: deliveries that
+ * never landed, which no batch and no overdue feed says. A snapshot's are those refused after
+ * the newest export it holds (that export replaced everything); an upsert's or an event
+ * source's stand until the file is taken out of `.failed` (its delivery fixed and dropped
+ * again, or given up): a later export does not hold their rows. By source id, as words for health.
+ */
+export function refusedDeliveries(
+  mesh: MeshDefinition,
+  root: string,
+  states: readonly SourceState[],
+): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const zone of dropZonesOf(mesh, root)) {
+    if (!zone.dir) continue;
+    const failed = join(zone.dir, FAILED_FOLDER);
+    let names: string[];
+    try {
+      names = readdirSync(failed).filter((n) => n.endsWith(REASON_SUFFIX));
+    } catch {
+      continue;
+    }
+    const newest = states.find((s) => s.source === zone.source.id)?.lastBatch?.at;
+    const since = newest && zone.source.mode === 'snapshot' ? Date.parse(newest) : Number.NEGATIVE_INFINITY;
+    const refused = names
+      .map((n) => {
+        const path = join(failed, n);
+        try {
+          const text = readFileSync(path, 'utf8');
+          return {
+            name: n.slice(0, -REASON_SUFFIX.length),
+            at: statSync(path).mtimeMs,
+            code: /^code: (.*)$/m.exec(text)?.[1],
+          };
+        } catch {
+          return undefined;
+        }
+      })
+      .filter((r): r is { name: string; at: number; code: string | undefined } => !!r && r.at > since)
+      .sort((a, b) => a.at - b.at);
+    if (!refused.length) continue;
+    const listed = refused.slice(-3).map((r) => `${r.name}${r.code ? ` (${r.code})` : ''}`);
+    found.set(
+      zone.source.id,
+      `its drop zone refused ${refused.length === 1 ? 'a file' : `${refused.length} files`}${zone.source.mode === 'snapshot' ? ' after the newest export it holds' : ''}, ${listed.join(', ')}${refused.length > 3 ? ', …' : ''}: the figures built on it lack ${refused.length === 1 ? 'that delivery' : 'those deliveries'} (reasons in ${failed}; take a file out of there once its delivery is fixed and dropped again)`,
+    );
+  }
+  return found;
+}
+
+const REASON_SUFFIX = '.reason.txt';
+
+/** How long a file moved to `.done` is watched for writes a paused copy makes after it was taken. */
+const ARCHIVE_WATCH_MS = 60_000;
+
+/** A file's size and modification time, as the polls compare them; undefined when it is gone. */
+async function keyOf(path: string): Promise<string | undefined> {
+  return stat(path).then(
+    (info) => `${info.size}:${info.mtimeMs}`,
+    () => undefined,
+  );
+}
+
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
@@ -780,6 +953,8 @@ export function describeDropZoneEvent(event: DropZoneEvent): string {
       return `${event.source}: ${event.file} ingested as batch ${event.batchId}: ${count(event.loaded)} rows loaded, ${count(event.rejected)} rejected (${Math.round(event.ms)} ms)${event.flag ? `; flagged: ${event.flag}` : ''}${event.reloads ? `; the rows of batch ${event.reloads} again, loaded over the batches since (mesh ingest --revert ${event.batchId} if delivered twice)` : ''}${event.withdrawnSamples.length ? `; sample rows of ${event.withdrawnSamples.join(', ')} taken out` : ''}`;
     case 'skipped':
       return `${event.source}: ${event.file} skipped: already ingested as batch ${event.batchId}`;
+    case 'changed':
+      return `${event.source}: ${event.file} changed after it was taken (still being written): ${event.reverted !== undefined ? `batch ${event.reverted}, the part read, reverted; ` : event.error ? `its batch could not be reverted (${event.error}): revert it with mesh ingest --revert; ` : ''}it is taken again once it stops changing. Write files elsewhere, or under a temporary name, and rename them in`;
     case 'failed':
       return `${event.source}: ${event.file} failed (${event.code}): ${event.reason}${event.retry ? '; tried again later' : event.movedTo ? `; moved to ${event.movedTo}` : ''}`;
     case 'build-started':

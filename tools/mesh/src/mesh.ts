@@ -30,6 +30,12 @@ export async function loadMesh(options: { config?: string; cwd?: string } = {}):
 }
 
 const PACKAGES = new WeakMap<MeshDefinition, readonly MeshPackage[]>();
+const ROOTS = new WeakMap<MeshDefinition, string>();
+
+/** The folder of the mesh.yaml a mesh loaded by `loadMesh` came from (its drop zones are below it). */
+export function meshRootOf(mesh: MeshDefinition): string | undefined {
+  return ROOTS.get(mesh);
+}
 
 /** The packages a mesh loaded by `loadMesh` came from; none for a mesh made in code. */
 export function meshPackages(mesh: MeshDefinition): readonly MeshPackage[] {
@@ -63,7 +69,9 @@ export async function loadMeshPackages(
     installed: m.folder.split(sep).includes('node_modules'),
   }));
   PACKAGES.set(mesh, packages);
-  return { mesh, packages, root: dirname(modules[0]?.configFile ?? resolve('mesh.yaml')) };
+  const root = dirname(modules[0]?.configFile ?? resolve('mesh.yaml'));
+  ROOTS.set(mesh, root);
+  return { mesh, packages, root };
 }
 
 /** The mesh these domain packages make, once each is checked to export what a domain package does. */

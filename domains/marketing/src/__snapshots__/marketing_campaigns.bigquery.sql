@@ -4,7 +4,8 @@
 WITH as_of AS (
       SELECT COALESCE(
         (SELECT MAX(CAST(occurred_at AS DATE)) FROM `retail-mesh-prod`.`marketing`.`raw_touchpoints`),
-        (SELECT MAX(starts_on) FROM `retail-mesh-prod`.`marketing`.`raw_campaigns`)
+        (SELECT CASE WHEN MAX(starts_on) > CURRENT_DATE() THEN CURRENT_DATE() ELSE MAX(starts_on) END
+         FROM `retail-mesh-prod`.`marketing`.`raw_campaigns`)
       ) AS status_as_of
     )
     SELECT c.campaign_id, TRIM(c.name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS name, c.channel, c.objective, c.featured_product_id,
@@ -36,7 +37,7 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`marketing`.`_staging_marketing_campa
   `budget` NUMERIC OPTIONS(description='Budget planned for the whole campaign'),
   `daily_budget` NUMERIC OPTIONS(description='budget / duration_days'),
   `status` STRING OPTIONS(description='planned when status_as_of is before starts_on, ended when it is after ends_on, else active'),
-  `status_as_of` DATE OPTIONS(description='Day the status is computed for: the latest day with a touchpoint (the latest start day when there are none)'),
+  `status_as_of` DATE OPTIONS(description='Day the status is computed for: the latest day with a touchpoint; without any, the latest start day, or the day of the build when that start is still to come'),
   `_domain` STRING OPTIONS(description='Domain that published the row'),
   `_product` STRING OPTIONS(description='Data product that published the row'),
   `_version` STRING OPTIONS(description='Version of the data product that published the row'),
@@ -48,7 +49,8 @@ AS SELECT CAST(`q`.`campaign_id` AS STRING) AS `campaign_id`, CAST(`q`.`name` AS
     WITH as_of AS (
       SELECT COALESCE(
         (SELECT MAX(CAST(occurred_at AS DATE)) FROM `retail-mesh-prod`.`marketing`.`raw_touchpoints`),
-        (SELECT MAX(starts_on) FROM `retail-mesh-prod`.`marketing`.`raw_campaigns`)
+        (SELECT CASE WHEN MAX(starts_on) > CURRENT_DATE() THEN CURRENT_DATE() ELSE MAX(starts_on) END
+         FROM `retail-mesh-prod`.`marketing`.`raw_campaigns`)
       ) AS status_as_of
     )
     SELECT c.campaign_id, TRIM(c.name, CODE_POINTS_TO_STRING([9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288])) AS name, c.channel, c.objective, c.featured_product_id,

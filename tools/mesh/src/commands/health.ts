@@ -27,8 +27,9 @@ import {
   type Warehouse,
 } from '@retail-mesh/sdk';
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
+import { refusedDeliveries } from '../drop-zone.js';
 import { healthFailure, withError } from '../failure.js';
-import { loadMesh, selectProducts } from '../mesh.js';
+import { loadMesh, meshRootOf, selectProducts } from '../mesh.js';
 import { color, formatInt, formatMs, formatPercent, table } from '../style.js';
 import { statusLabel } from './build.js';
 
@@ -63,10 +64,14 @@ export async function collectHealth(
     ...mesh.sources.map((s) => sourceTablesOf(s.id).log),
   ]);
   const logsAt = mesh.sources.length + mesh.products.length;
+  // Deliveries a drop zone refused since the newest export held: in no batch, so said from its folder.
+  const root = meshRootOf(mesh);
+  const refused = root ? refusedDeliveries(mesh, root, states) : new Map<string, string>();
   const sources: SourceState[] = states.map((state, i) => ({
     ...state,
     currentRows: tables[i]?.rowCount ?? null,
     loggedRows: state.content === 'empty' ? null : (tables[logsAt + i]?.rowCount ?? null),
+    ...(refused.has(state.source) ? { refused: refused.get(state.source) } : {}),
   }));
   const leftovers = await stagingLeftovers(warehouse, mesh.products);
   // What each product's table holds, as a fingerprint of the run that published it (dataOf):

@@ -170,7 +170,9 @@ export async function run(
       if (stopping) {
         // A second signal: no waiting. DuckDB rolls back what was not committed.
         io.err(`mesh serve: ${signal} again, exiting now.`);
-        process.exit(130);
+        if (file) rmSync(file, { force: true });
+        // 128 + the signal's number, as a shell reports a command the signal ended.
+        process.exit(signal === 'SIGTERM' ? 143 : 130);
       }
       stopping = true;
       server.closing = true;
@@ -526,6 +528,15 @@ async function drainDropZones(
           file: event.file,
           status: 'ignored',
           reason: event.reason,
+        });
+      else if (event.type === 'changed')
+        // Taken half written and put back: whatever came of it later, the writer wrote in place.
+        landed.files.push({
+          source: event.source,
+          file: event.file,
+          status: 'left',
+          code: 'drop-zone-file-changed',
+          reason: describeDropZoneEvent(event),
         });
       else if (event.type === 'failed')
         // A file the warehouse failed on (retry) stays in its zone for the next run: a failure too.
