@@ -2,20 +2,12 @@
 // every test: each product below is built from the same literal rows on DuckDB and on ZetaSQL's
 // reference engine, which runs GoogleSQL as BigQuery does. The rows are ties of rounding: a
 // double rounds them differently on the two engines, a decimal alike.
-import { closeZetaSqlServer, figuresOnBoth } from '@retail-mesh/bigquery/testing';
+import { onBothWarehouses } from '@retail-mesh/bigquery/testing';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import type { Warehouse } from '@retail-mesh/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { marketingCustomerLifetimeValue } from './index.js';
 
-let warehouse: Warehouse;
-beforeAll(async () => {
-  warehouse = await createDuckDbWarehouse({ path: ':memory:' });
-});
-afterAll(async () => {
-  await warehouse.close();
-  await closeZetaSqlServer();
-});
+const figures = onBothWarehouses(() => createDuckDbWarehouse({ path: ':memory:' }));
 
 describe('marketing figures on DuckDB and on BigQuery', () => {
   it('marketing_customer_lifetime_value: a lifetime value on the edge of a band', async () => {
@@ -56,7 +48,7 @@ describe('marketing figures on DuckDB and on BigQuery', () => {
         order('O6', 'C2', '2026-01-03', '33.34'),
       ],
     };
-    const { local, bigquery } = await figuresOnBoth(marketingCustomerLifetimeValue, inputs, warehouse);
+    const { local, bigquery } = await figures(marketingCustomerLifetimeValue, inputs);
     expect(local.map((r) => [r.predicted_cltv, r.cltv_band])).toEqual([
       [15000, 'high'],
       [3650, 'low'],

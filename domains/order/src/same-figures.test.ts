@@ -2,20 +2,12 @@
 // every test: each product below is built from the same literal rows on DuckDB and on ZetaSQL's
 // reference engine, which runs GoogleSQL as BigQuery does. The rows are ties of rounding: a
 // double rounds them differently on the two engines, a decimal alike.
-import { closeZetaSqlServer, figuresOnBoth } from '@retail-mesh/bigquery/testing';
+import { onBothWarehouses } from '@retail-mesh/bigquery/testing';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import type { Warehouse } from '@retail-mesh/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { orderFulfillment, orderLiveOrders } from './index.js';
 
-let warehouse: Warehouse;
-beforeAll(async () => {
-  warehouse = await createDuckDbWarehouse({ path: ':memory:' });
-});
-afterAll(async () => {
-  await warehouse.close();
-  await closeZetaSqlServer();
-});
+const figures = onBothWarehouses(() => createDuckDbWarehouse({ path: ':memory:' }));
 
 describe('order figures on DuckDB and on BigQuery', () => {
   it('order_fulfillment: delivery hours of parcels scanned to the minute', async () => {
@@ -43,7 +35,7 @@ describe('order figures on DuckDB and on BigQuery', () => {
         parcel('O3', '2026-10-01T10:15:00Z'),
       ],
     };
-    const { local, bigquery } = await figuresOnBoth(orderFulfillment, inputs, warehouse);
+    const { local, bigquery } = await figures(orderFulfillment, inputs);
     expect(local.map((r) => r.delivery_hours)).toEqual([1, 27.2, 0.3]);
     expect(bigquery).toEqual(local);
   });
@@ -57,7 +49,7 @@ describe('order figures on DuckDB and on BigQuery', () => {
       status: i < 3 ? 'cancelled' : 'completed',
       ordered_at: new Date(Date.UTC(2026, 10, 2, 9, 0, i)),
     }));
-    const { local, bigquery } = await figuresOnBoth(orderLiveOrders, { orders }, warehouse);
+    const { local, bigquery } = await figures(orderLiveOrders, { orders });
     // 3 / 80 = 0.0375 exactly, rounded away from zero.
     expect(local.map((r) => r.cancellation_rate)).toEqual([0.038]);
     expect(bigquery).toEqual(local);

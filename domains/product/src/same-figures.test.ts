@@ -1,20 +1,12 @@
 // The figures a product publishes on BigQuery (production) are the ones DuckDB publishes in
 // every test: built from the same literal rows on DuckDB and on ZetaSQL's reference engine,
 // which runs GoogleSQL as BigQuery does. Here, text with Unicode spaces around it.
-import { closeZetaSqlServer, figuresOnBoth } from '@retail-mesh/bigquery/testing';
+import { onBothWarehouses } from '@retail-mesh/bigquery/testing';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import type { Warehouse } from '@retail-mesh/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { productCatalog } from './index.js';
 
-let warehouse: Warehouse;
-beforeAll(async () => {
-  warehouse = await createDuckDbWarehouse({ path: ':memory:' });
-});
-afterAll(async () => {
-  await warehouse.close();
-  await closeZetaSqlServer();
-});
+const figures = onBothWarehouses(() => createDuckDbWarehouse({ path: ':memory:' }));
 
 describe('product figures on DuckDB and on BigQuery', () => {
   it('product_catalog: one category however many spaces of whatever kind surround it', async () => {
@@ -40,7 +32,7 @@ describe('product figures on DuckDB and on BigQuery', () => {
         product('P4', '\u2028Toys\u3000'),
       ],
     };
-    const { local, bigquery } = await figuresOnBoth(productCatalog, inputs, warehouse);
+    const { local, bigquery } = await figures(productCatalog, inputs);
     expect(local.map((r) => r.category)).toEqual(['Toys', 'Toys', 'Toys', 'Toys']);
     expect(bigquery).toEqual(local);
   });

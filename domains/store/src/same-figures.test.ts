@@ -2,20 +2,12 @@
 // every test: each product below is built from the same literal rows on DuckDB and on ZetaSQL's
 // reference engine, which runs GoogleSQL as BigQuery does. The rows are ties of rounding: a
 // double rounds them differently on the two engines, a decimal alike.
-import { closeZetaSqlServer, figuresOnBoth } from '@retail-mesh/bigquery/testing';
+import { onBothWarehouses } from '@retail-mesh/bigquery/testing';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import type { Warehouse } from '@retail-mesh/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storeLiveSales, storeStaffingSummary } from './index.js';
 
-let warehouse: Warehouse;
-beforeAll(async () => {
-  warehouse = await createDuckDbWarehouse({ path: ':memory:' });
-});
-afterAll(async () => {
-  await warehouse.close();
-  await closeZetaSqlServer();
-});
+const figures = onBothWarehouses(() => createDuckDbWarehouse({ path: ':memory:' }));
 
 describe('store figures on DuckDB and on BigQuery', () => {
   it('store_staffing_summary: an average tenure of 10.45 days', async () => {
@@ -47,7 +39,7 @@ describe('store figures on DuckDB and on BigQuery', () => {
       is_store_manager: false,
     }));
     const inputs = { locations: [location], staff };
-    const { local, bigquery } = await figuresOnBoth(storeStaffingSummary, inputs, warehouse);
+    const { local, bigquery } = await figures(storeStaffingSummary, inputs);
     expect(local.map((r) => r.average_tenure_days)).toEqual([10.5]);
     expect(bigquery).toEqual(local);
   });
@@ -63,7 +55,7 @@ describe('store figures on DuckDB and on BigQuery', () => {
       payment,
     });
     const inputs = { receipts: [receipt('R1', '18.99', 'card'), receipt('R2', '82.29', 'cash')] };
-    const { local, bigquery } = await figuresOnBoth(storeLiveSales, inputs, warehouse);
+    const { local, bigquery } = await figures(storeLiveSales, inputs);
     // 18.99 / 101.28 = 0.1875 exactly, rounded away from zero.
     expect(local.map((r) => r.card_share)).toEqual([0.188]);
     expect(bigquery).toEqual(local);

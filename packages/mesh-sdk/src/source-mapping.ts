@@ -365,6 +365,41 @@ export function conflictingEventsSelect(source: Source, checked: SqlFragment, di
 }
 
 /**
+ * The rows of an upsert file whose cursor is exactly midnight of a day on which the revision
+ * held for their key was saved later: `__line` and the reject `reason`. A date written as a
+ * time (a spreadsheet's or pandas' date column: `2026-12-03 00:00:00`) reads as midnight, so the
+ * revision ranks below the one saved that morning and never becomes current (a customer's
+ * opt-out lost) while loading as valid. Undefined where there is no timestamp cursor. `checked`:
+ * the batch's rows with `__line`, `__reason` (NULL when valid) and the source's typed columns.
+ */
+export function midnightCursorSelect(
+  source: Source,
+  checked: SqlFragment,
+  dialect: Dialect,
+): string | undefined {
+  const cursor = source.cursor ? source.columns.find((c) => c.name === source.cursor) : undefined;
+  if (source.mode !== 'upsert' || cursor?.type !== 'timestamp') return undefined;
+  const at = sql.id('b', cursor.name);
+  const held = sql.id('h', cursor.name);
+  const day = (t: SqlFragment) => sql.cast(t, 'date');
+  const sameKey = sql.join(
+    source.key.map((k) => sql`${sql.id('b', k)} = ${sql.id('h', k)}`),
+    ' AND ',
+  );
+  return renderSql(
+    sql`SELECT DISTINCT ${sql.id('b', '__line')} AS ${sql.id('__line')}, ${`${cursor.name}${INGEST_MIDNIGHT_CURSOR}`} AS ${sql.id('reason')}
+      FROM ${checked} AS b JOIN ${source} AS h ON ${sameKey}
+      WHERE ${sql.id('b', '__reason')} IS NULL AND ${at} < ${held}
+        AND ${at} = ${sql.cast(day(at), 'timestamp')} AND ${day(at)} = ${day(held)}`,
+    dialect,
+  );
+}
+
+/** See `midnightCursorSelect`. */
+export const INGEST_MIDNIGHT_CURSOR =
+  " is midnight of a day on which the revision held for this key was saved later: a date written as a time (a spreadsheet's or pandas' date column), which would rank below that revision and never become current; export the time the revision was saved";
+
+/**
  * One row, `n`: valid rows of an event file (`append`) that copy an earlier line exactly (same
  * key, same values), once conflicting copies are rejected: repeated events, counted once.
  */

@@ -21,6 +21,7 @@ import {
   INGEST_DECIMAL_COMMA_FILE_REFUSALS,
   INGEST_INEXACT_FLOAT,
   INGEST_INVISIBLE_IN_KEY,
+  INGEST_MIDNIGHT_CURSOR,
   INGEST_NONFINITE_TEXT,
   INGEST_PLACEHOLDER_DAY,
   INGEST_SCIENTIFIC_TEXT,
@@ -57,7 +58,12 @@ import {
   type StandInQueryOutcome,
   startBigQueryStandIn,
 } from './testing/bigquery-stand-in.js';
-import { type AnalyzerTable, closeZetaSqlServer, createAnalyzer } from './testing/zetasql-analyzer.js';
+import {
+  type AnalyzerColumnType,
+  type AnalyzerTable,
+  closeZetaSqlServer,
+  createAnalyzer,
+} from './testing/zetasql-analyzer.js';
 
 const PROJECT = 'retail-mesh-test';
 const API = `/bigquery/v2/projects/${PROJECT}`;
@@ -669,6 +675,44 @@ describe('ingesting a CSV file on BigQuery', () => {
     expect(await analyzeBatchQuery(erasing[0]!, 'raw_customers', columns)).toMatchObject({ ok: true });
   });
 
+  it('rejects a revision stamped midnight of a day a later one was saved, in a query that analyzes', async () => {
+    const crm = defineSource({
+      domain: shop,
+      name: 'crm',
+      description: 'Customer revisions',
+      mode: 'upsert',
+      cursor: 'updated_at',
+      schema: z.object({
+        customer_id: z.string().describe('Customer').meta({ key: true }),
+        opt_in: z.boolean().describe('Opted in'),
+        updated_at: z.date().describe('Saved at'),
+      }),
+    });
+    const checked = { schema: 'shop', name: '_check_crm_1' };
+    const staged = {
+      table: { schema: 'shop', name: '_load_crm_1' },
+      format: 'csv' as const,
+      columns: ['customer_id', 'opt_in', 'updated_at'],
+    };
+    const statements = validationStatements(
+      crm,
+      staged,
+      checked,
+      EMPTY_MAPPING,
+      mapColumns(crm, staged.columns, EMPTY_MAPPING).origins,
+      dialect,
+    );
+    const update = statements.find((q) => q.startsWith('UPDATE') && q.includes('raw_crm'))!;
+    expect(update).toContain(INGEST_MIDNIGHT_CURSOR.slice(0, 60));
+    const columns: BatchColumns = [
+      { name: '__line', type: 'INT64' },
+      { name: 'customer_id', type: 'STRING' },
+      { name: 'opt_in', type: 'BOOL' },
+      { name: 'updated_at', type: 'TIMESTAMP' },
+    ];
+    expect(await analyzeBatchQuery(update, 'raw_crm', columns, columns.slice(1))).toMatchObject({ ok: true });
+  });
+
   it('counts the events a batch repeats with other values, in a query that analyzes', async () => {
     const returns = defineSource({
       domain: shop,
@@ -961,6 +1005,14 @@ async function validate(source: Source, file: StagedRows, mapping: IngestMapping
   const statements = validationStatements(source, staged, CHECKED, mapping, origins, dialect, markers);
   const analyzer = await createAnalyzer([
     { path: [PROJECT, STAGED.schema, STAGED.name], columns: [...columns] },
+    // The source's current rows, which an upsert's checks of its revisions read.
+    {
+      path: [PROJECT, source.table.schema, source.table.name],
+      columns: source.columns.map((c) => ({
+        name: c.name,
+        type: dialect.columnType(c.type) as AnalyzerColumnType,
+      })),
+    },
   ]);
   const analyzed = await analyzer.analyzeAll(statements);
   await analyzer.close();

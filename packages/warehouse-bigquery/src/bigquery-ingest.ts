@@ -59,6 +59,7 @@ import {
   type IngestResult,
   mapsToNothing,
   markedDeletedSql,
+  midnightCursorSelect,
   NOTHING_NEW_FLAG,
   placeholderDays,
   reloadsOf,
@@ -477,7 +478,9 @@ export function validationStatements(
       out.push(`IF(${value} > TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY), ${shown(words)}, NULL)`);
     }
     if (c.type === 'date' && c.happened)
-      out.push(`IF(${value} > DATE_ADD(CURRENT_DATE(), INTERVAL 1 DAY), ${shown(INGEST_FUTURE_EVENT)}, NULL)`);
+      out.push(
+        `IF(${value} > DATE_ADD(CURRENT_DATE(), INTERVAL 1 DAY), ${shown(INGEST_FUTURE_EVENT)}, NULL)`,
+      );
     if (c.type === 'timestamp') {
       // As on DuckDB: a local time in a zone named that its clocks skip or show twice.
       const { local, zone, skipped, repeated } = INGEST_ZONED_TIME;
@@ -555,6 +558,12 @@ FROM (${conflictingEventsSelect(source, sql.raw(table), dialect)}) AS ${q('x')}
 WHERE ${q('c')}.${q('__line')} = ${q('x')}.${q('__line')}`,
       ]
     : [];
+  // As on DuckDB: an upsert's revision stamped midnight of a day a later revision was saved.
+  const midnight = midnightCursorSelect(source, sql.raw(table), dialect);
+  if (midnight)
+    conflicts.push(`UPDATE ${table} AS ${q('c')} SET ${q('__reason')} = ${q('x')}.${q('reason')}
+FROM (${midnight}) AS ${q('x')}
+WHERE ${q('c')}.${q('__line')} = ${q('x')}.${q('__line')}`);
   const repeated =
     source.mode === 'append'
       ? `, (${repeatsInFileSelect(source, sql.raw(table), dialect)}) AS ${q('repeated')}`

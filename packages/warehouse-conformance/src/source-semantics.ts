@@ -8,6 +8,7 @@ import {
   defineDomain,
   defineSource,
   type FileIngester,
+  INGEST_MIDNIGHT_CURSOR,
   isMeshError,
   loadRows,
   NOTHING_NEW_FLAG,
@@ -322,6 +323,29 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
       expect((await current(fx.customers, 'customer_id')).map((r) => r.customer_id)).toContain('C7');
       expect((await current(fx.customers, 'customer_id')).map((r) => r.customer_id)).not.toContain('C8');
       await w.revertBatch(fx.customers, crm.batchId);
+      expect(await current(fx.customers, 'customer_id')).toEqual(customers);
+    });
+
+    it('rejects a revision stamped midnight of a day a later revision of its key was saved', async () => {
+      const w = ingester();
+      const customers = await current(fx.customers, 'customer_id');
+      // C5 opted for another segment at 08:00, then the CRM exported its next change with the
+      // day alone, as midnight: it would rank below the 08:00 revision and never be current.
+      const morning = await w.ingestFile(
+        fx.customers,
+        file('customer_id,segment,country,updated_at\nC5,consumer,NL,2026-03-05T08:00:00Z\n'),
+      );
+      const dated = await w.ingestFile(
+        fx.customers,
+        file(
+          'customer_id,segment,country,updated_at\nC5,corporate,NL,2026-03-05 00:00:00\nC6,consumer,BE,2026-03-05 00:00:00\nC5,corporate,NL,2026-03-06 00:00:00\n',
+        ),
+      );
+      // C6 (no revision held) and the next day's midnight (after every revision held) load.
+      expect(dated).toMatchObject({ status: 'loaded', rows: 3, loaded: 2, rejected: 1 });
+      expect(dated.sampleRejects).toEqual([{ line: 2, reason: `updated_at${INGEST_MIDNIGHT_CURSOR}` }]);
+      await w.revertBatch(fx.customers, dated.batchId);
+      await w.revertBatch(fx.customers, morning.batchId);
       expect(await current(fx.customers, 'customer_id')).toEqual(customers);
     });
 

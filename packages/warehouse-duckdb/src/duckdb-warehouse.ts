@@ -43,6 +43,7 @@ import {
   latestRunOf,
   type MaterializeResult,
   markedDeletedSql,
+  midnightCursorSelect,
   NOTHING_NEW_FLAG,
   type PartitionSelection,
   refuseSampleBesideRealRows,
@@ -1833,6 +1834,13 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           // instead. A snapshot with a cursor keeps the copy it ranks first.
           await this.run(
             `UPDATE ${checked} SET __reason = x.reason FROM (${conflictingEventsSelect(source, sql.raw(checked), duckdbDialect)}) AS x WHERE ${checked}.__line = x.__line`,
+          );
+        }
+        // A revision stamped midnight of a day a later one was saved: a date written as a time.
+        const midnight = midnightCursorSelect(source, sql.raw(checked), duckdbDialect);
+        if (midnight) {
+          await this.run(
+            `UPDATE ${checked} SET __reason = x.reason FROM (${midnight}) AS x WHERE ${checked}.__line = x.__line`,
           );
         }
         // Rows the exporting system deleted (a soft-delete flag or stamp, a CDC operation): a

@@ -431,21 +431,20 @@ export function startDropZones(options: DropZoneOptions): DropZones {
       entries = [];
     }
     const present = new Set<string>();
+    /** Said once: a file or folder left where it is, and why. */
+    const ignore = (path: string, reason: string) => {
+      if (reported.has(path)) return;
+      reported.add(path);
+      emit({ type: 'ignored', at: clock(), source: zone.source.id, file: path, reason });
+    };
     for (const entry of entries) {
       const name = entry.name;
       if (entry.isDirectory() && !name.startsWith('.')) {
         // A feed that lands in a folder per day must not look like no feed at all.
-        const path = join(dir, name);
-        if (!reported.has(path)) {
-          reported.add(path);
-          emit({
-            type: 'ignored',
-            at: clock(),
-            source: zone.source.id,
-            file: path,
-            reason: `a folder: a drop zone takes the files directly in it, not in folders below; move them up into ${dir}`,
-          });
-        }
+        ignore(
+          join(dir, name),
+          `a folder: a drop zone takes the files directly in it, not in folders below; move them up into ${dir}`,
+        );
         continue;
       }
       if ((!entry.isFile() && !entry.isSymbolicLink()) || isTemporaryName(name)) continue;
@@ -453,16 +452,7 @@ export function startDropZones(options: DropZoneOptions): DropZones {
       present.add(path);
       if (taken.has(path)) continue;
       if (!FORMATS[extname(name).toLowerCase()]) {
-        if (!reported.has(path)) {
-          reported.add(path);
-          emit({
-            type: 'ignored',
-            at: clock(),
-            source: zone.source.id,
-            file: path,
-            reason: ignoredBecause(name),
-          });
-        }
+        ignore(path, ignoredBecause(name));
         continue;
       }
       let info: Stats;

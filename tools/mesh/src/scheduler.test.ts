@@ -169,6 +169,20 @@ describe('schedules', () => {
       ),
     ).toEqual(at('2026-12-01T09:00:00Z'));
   });
+
+  it('passes over a build recorded ahead of the clock: the builds since count, and nothing is due each minute', () => {
+    const run = (iso: string) =>
+      ({ domain: 'shop', product: 'shop_hourly', status: 'published', startedAt: at(iso) }) as BuildRunRecord;
+    const schedules = [scheduleOf(hourly, config)];
+    // Built by a machine 30 hours ahead, then here at 10:05.
+    const runs = [run('2026-12-02T16:00:00Z'), run('2026-12-01T10:05:00Z')];
+    const now = at('2026-12-01T10:30:00Z');
+    expect(lastBuilds(runs, now).get(hourly.id)).toEqual(at('2026-12-01T10:05:00Z'));
+    expect(dueAt(schedules, lastBuilds(runs, now), now).map((s) => s.product.id)).not.toContain(hourly.id);
+    // Past its next slot it is due again, as any hourly product.
+    const later = at('2026-12-01T11:01:00Z');
+    expect(dueAt(schedules, lastBuilds(runs, later), later).map((s) => s.product.id)).toContain(hourly.id);
+  });
 });
 
 describe('the scheduler on a clock the test sets', () => {

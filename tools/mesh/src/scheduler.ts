@@ -4,6 +4,7 @@ import {
   type DataProduct,
   DefinitionError,
   durationSeconds,
+  isAhead,
   type LatestRun,
   type MeshDefinition,
 } from '@retail-mesh/sdk';
@@ -76,12 +77,15 @@ export function lastSlotOf(schedule: ProductSchedule, now: Date): Date | null {
 
 /**
  * When each product was last built, whatever came of it: the start of its latest build in the
- * run log (a test run is no build).
+ * run log (a test run is no build). A run recorded ahead of `now` (by a machine whose clock was
+ * set ahead) is passed over: as the latest it would make the product due at every tick until
+ * the clock caught up, and hide the builds since.
  */
-export function lastBuilds(runs: readonly BuildRunRecord[]): Map<string, Date> {
+export function lastBuilds(runs: readonly BuildRunRecord[], now?: Date): Map<string, Date> {
   const last = new Map<string, Date>();
   for (const run of runs) {
     if (run.status === 'tested' || run.status === 'test-failed') continue;
+    if (now && isAhead(run.startedAt, now)) continue;
     const id = `${run.domain}.${run.product}`;
     const seen = last.get(id);
     if (!seen || run.startedAt > seen) last.set(id, run.startedAt);
@@ -248,7 +252,7 @@ export class Scheduler {
       .map((s) => lastSlotOf(s, now)?.getTime())
       .filter((t): t is number => t !== undefined);
     const since = new Date(slots.length ? Math.min(...slots) : now.getTime());
-    return lastBuilds(await this.options.runs(since));
+    return lastBuilds(await this.options.runs(since), now);
   }
 }
 

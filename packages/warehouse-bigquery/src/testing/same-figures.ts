@@ -8,9 +8,10 @@ import {
   renderBuildQuery,
   type Warehouse,
 } from '@retail-mesh/sdk';
+import { afterAll, beforeAll } from 'vitest';
 import { bigqueryDialect } from '../bigquery-dialect.js';
 import { TEST_PROJECT } from './index.js';
-import { createAnalyzer } from './zetasql-analyzer.js';
+import { closeZetaSqlServer, createAnalyzer } from './zetasql-analyzer.js';
 
 /** Rows of each input of a product, by input name: values as a literal of the column's type takes them. */
 export type InputRows = Readonly<Record<string, ReadonlyArray<Readonly<Record<string, unknown>>>>>;
@@ -133,4 +134,26 @@ export async function figuresOnBoth(
     figuresOf(product, r),
   );
   return { local: local.sort(byKey), bigquery: (await buildOnZetaSql(product, inputs, now)).sort(byKey) };
+}
+
+/**
+ * For a test file comparing figures: opens `open()`'s warehouse before its tests and closes it
+ * (and ZetaSQL's server) after them; returns `figuresOnBoth` on that warehouse.
+ *
+ * @example
+ * const figures = onBothWarehouses(() => createDuckDbWarehouse({ path: ':memory:' }));
+ * it('...', async () => { const { local, bigquery } = await figures(product, inputs); });
+ */
+export function onBothWarehouses(
+  open: () => Promise<Warehouse>,
+): (product: DataProduct, inputs: InputRows) => ReturnType<typeof figuresOnBoth> {
+  let warehouse: Warehouse | undefined;
+  beforeAll(async () => {
+    warehouse = await open();
+  });
+  afterAll(async () => {
+    await warehouse?.close();
+    await closeZetaSqlServer();
+  });
+  return (product, inputs) => figuresOnBoth(product, inputs, warehouse!);
 }
