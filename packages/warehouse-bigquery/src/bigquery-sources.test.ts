@@ -215,11 +215,18 @@ describe('the SQL of sources and batches, through ZetaSQL', () => {
       author: 'mesh-ci',
     };
     for (const staged of [csv, parquet]) {
-      const [validate, summary] = validationStatements(source, staged, checked, mapping, columns, dialect);
+      // The table of checked rows, the updates of its reasons (an upsert's revisions stamped
+      // midnight, here), then the summary.
+      const statements = validationStatements(source, staged, checked, mapping, columns, dialect);
+      const [validate] = statements;
+      const updates = statements.slice(1, -1);
+      const summary = statements.at(-1);
+      expect(updates.every((u) => u.startsWith('UPDATE'))).toBe(true);
       const results = await analyzer.analyzeAll([
         batchLog.create,
         ...sourceStatements(source, dialect),
         validate!,
+        ...updates,
         summary!,
         ...batchLog.append(source, checked, batch, { replaceSample: true }),
         `DROP TABLE ${dialect.tableName(checked)}`,
@@ -237,7 +244,7 @@ describe('the SQL of sources and batches, through ZetaSQL', () => {
           ...source.columns.map((c) => ({ name: c.name, type: typeOf(c.type) })),
         ],
       });
-      expect(results[5], staged.format).toEqual({
+      expect(results[5 + updates.length], staged.format).toEqual({
         ok: true,
         outputColumns: [
           { name: 'rows', type: 'INT64' },
