@@ -112,7 +112,6 @@ const CHANGED_INPUT_GRACE_SECONDS = 300;
 const worst = (statuses: HealthStatus[]): HealthStatus =>
   statuses.reduce<HealthStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), 'healthy');
 
-/** The health of one product from what the warehouse observed. */
 /**
  * How long a real-time product may go without the batches landed since its build: `mesh serve`
  * builds a drop zone's files within seconds, and what `mesh ingest` loads at the next slot of
@@ -120,6 +119,7 @@ const worst = (statuses: HealthStatus[]): HealthStatus =>
  */
 export const REAL_TIME_CATCH_UP_SECONDS = 15 * 60;
 
+/** The health of one product from what the warehouse observed. */
 export function productHealth(
   product: DataProduct,
   seen: ProductObservation,

@@ -462,7 +462,7 @@ export function startDropZones(options: DropZoneOptions): DropZones {
         continue; // Gone (renamed away, deleted) since the listing.
       }
       if (!info.isFile()) continue;
-      const key = `${info.size}:${info.mtimeMs}`;
+      const key = keyOfStats(info);
       const alone = leftAlone.get(path);
       if (alone) {
         if (alone.key === key && now() < alone.until) continue;
@@ -911,11 +911,10 @@ const ARCHIVE_WATCH_MS = 60_000;
 
 /** A file's size and modification time, as the polls compare them; undefined when it is gone. */
 async function keyOf(path: string): Promise<string | undefined> {
-  return stat(path).then(
-    (info) => `${info.size}:${info.mtimeMs}`,
-    () => undefined,
-  );
+  return stat(path).then(keyOfStats, () => undefined);
 }
+
+const keyOfStats = (info: Stats) => `${info.size}:${info.mtimeMs}`;
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(

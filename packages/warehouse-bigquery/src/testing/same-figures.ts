@@ -23,7 +23,7 @@ export type InputRows = Readonly<Record<string, ReadonlyArray<Readonly<Record<st
 export function buildWithRows(product: DataProduct, dialect: Dialect, inputs: InputRows, now: Date): string {
   let { select } = renderBuildQuery(product, dialect);
   for (const [name, relation] of Object.entries(product.inputs)) {
-    const columns = relation.kind === 'data-product' ? relation.columns : relation.columns;
+    const { columns } = relation;
     const value = (c: ColumnSpec, v: unknown) =>
       `CAST(${v === null || v === undefined ? 'NULL' : dialect.literal(v)} AS ${dialect.columnType(c.type)})`;
     const rows = inputs[name] ?? [];
@@ -128,8 +128,9 @@ export async function figuresOnBoth(
   now = new Date('2026-11-02T12:00:00Z'),
 ): Promise<{ local: Array<Record<string, unknown>>; bigquery: Array<Record<string, unknown>> }> {
   const keys = product.columns.filter((c) => c.key).map((c) => c.name);
+  const keyOf = (row: Record<string, unknown>) => keys.map((k) => String(row[k])).join('\u0000');
   const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) =>
-    keys.map((k) => String(a[k])).join('\u0000') < keys.map((k) => String(b[k])).join('\u0000') ? -1 : 1;
+    keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0;
   const local = (await warehouse.query(buildWithRows(product, warehouse.dialect, inputs, now))).map((r) =>
     figuresOf(product, r),
   );
