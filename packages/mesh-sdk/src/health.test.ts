@@ -320,6 +320,13 @@ describe('productHealth', () => {
     expect(health).toMatchObject({ status: 'degraded', reasons: [`order.shipments: ${back}`] });
   });
 
+  it('is degraded while an event or upsert source has live rejects of an export before its last', () => {
+    const earlierRejects = '3 rows rejected by batch #2 (orders-1.csv) are in no figure';
+    const sources = [{ ...source('order.shipments', 'ingested'), earlierRejects }];
+    const health = productHealth(orders, { stats: stats(hoursAgo(1)), lastRun: run(), sources }, now);
+    expect(health).toMatchObject({ status: 'degraded', reasons: [`order.shipments: ${earlierRejects}`] });
+  });
+
   it("is not degraded by a last batch that sent the newest export's rows again, only by its other flags", () => {
     const resent = sameRowsFlag(7);
     const calm = productHealth(

@@ -205,6 +205,10 @@ export function productHealth(
       statuses.push('degraded');
       reasons.push(`${source.source}: ${source.changedBack}`);
     }
+    if (source.earlierRejects) {
+      statuses.push('degraded');
+      reasons.push(`${source.source}: ${source.earlierRejects}`);
+    }
     // Rows of the export it holds now are missing from every figure built on it.
     const last = source.lastBatch;
     if (source.content === 'ingested' && last && last.rejected > 0) {

@@ -347,6 +347,41 @@ describe('sourceStates', () => {
       flag: 'loaded 120 rows, 83x fewer than the median 10,000 of the previous 3 batches',
     });
   });
+  it("keeps an event or upsert source's earlier rejects said until their batch is reverted; a snapshot's only while last", () => {
+    const batches = [
+      batch(1, { kind: 'sample' }),
+      batch(2, { rejected: 3 }),
+      batch(3),
+      batch(4, { rejected: 1, revertedAt: new Date(0) }),
+      batch(5),
+    ];
+    for (const mode of ['append', 'upsert'] as const) {
+      const [state] = sourceStates(
+        [stockLevels(mode, mode === 'upsert' ? 'counted_at' : undefined)],
+        batches,
+      );
+      expect(state?.earlierRejects).toBe(
+        '3 rows rejected by batch #2 (exports/stock-2.csv) are in no figure, whatever came after (later exports add or replace only the rows they hold): mesh ingest --rejects 2 lists them; revert the batch and ingest it again corrected',
+      );
+    }
+    // Reverted, it is no longer said; the last batch's rejects are said as the last batch's.
+    const reverted = batches.map((b) => (b.batchId === 2 ? { ...b, revertedAt: new Date(0) } : b));
+    expect(sourceStates([stockLevels('append')], reverted)[0]?.earlierRejects).toBeUndefined();
+    expect(
+      sourceStates([stockLevels('append')], [batch(2), batch(3, { rejected: 2 })])[0]?.earlierRejects,
+    ).toBeUndefined();
+    // Several, summed, the first named for --rejects.
+    expect(
+      sourceStates(
+        [stockLevels('append')],
+        [batch(2, { rejected: 1 }), batch(3, { rejected: 1 }), batch(5)],
+      )[0]?.earlierRejects,
+    ).toMatch(
+      /^2 rows rejected by batches #2 \(exports\/stock-2\.csv\), #3 \(exports\/stock-3\.csv\) are in no figure.*--rejects 2 /,
+    );
+    // A snapshot's next export replaces every row: an earlier one's rejects are no row of it.
+    expect(sourceStates([stockLevels('snapshot')], batches)[0]?.earlierRejects).toBeUndefined();
+  });
 });
 
 describe('batchRecordOf', () => {

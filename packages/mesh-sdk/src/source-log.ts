@@ -127,6 +127,14 @@ export interface SourceState {
    */
   readonly changedBack?: string | undefined;
   /**
+   * Why rows an earlier export of an event or upsert source rejected are still in no figure,
+   * when a batch other than the last rejected some and is live: a later export adds events or
+   * replaces the keys it lists, never the rows another one lacked, so the flag stands until
+   * that batch is reverted (and loaded again corrected). A snapshot's next export replaces
+   * every row, so only its last batch's rejects count (`lastBatch.rejected`).
+   */
+  readonly earlierRejects?: string | undefined;
+  /**
    * Deliveries its drop zone refused after the newest export it holds (files in `.failed`),
    * said by whoever reads the zone's folder (`mesh health`, `mesh serve`): products built on
    * the source lack them.
@@ -313,11 +321,15 @@ export function sourceStates(
     const changedBack =
       back &&
       `batch ${back.batchId} (${back.file}) made an older export's rows current again, and later exports replace only the keys they list: mesh ingest --revert ${back.batchId} if it was delivered by mistake (a rollback on purpose: revert it and load the file again with --allow-older)`;
+    const rejecting =
+      source.mode === 'snapshot' ? [] : own.slice(0, -1).filter((b) => b.kind === 'ingest' && b.rejected > 0);
+    const earlierRejects = rejecting.length ? earlierRejectsReason(rejecting) : undefined;
     return {
       source: source.id,
       content,
       ...(source.optional ? { optional: true } : {}),
       ...(changedBack ? { changedBack } : {}),
+      ...(earlierRejects ? { earlierRejects } : {}),
       ...(reverted.length ? { lastReverted: reverted.at(-1)!, reverted } : {}),
       ...(firstExport ? { firstExportAt: firstExport.ingestedAt.toISOString() } : {}),
       ...(overdue ? { overdue } : {}),
@@ -345,6 +357,18 @@ export function sourceStates(
       },
     };
   });
+}
+
+/** What `SourceState.earlierRejects` says of the live batches, before the last, that rejected rows. */
+function earlierRejectsReason(batches: readonly BatchRecord[]): string {
+  const rows = batches.reduce((n, b) => n + b.rejected, 0);
+  const named = batches
+    .slice(0, 3)
+    .map((b) => `#${b.batchId} (${b.file})`)
+    .join(', ');
+  const more = batches.length > 3 ? ` and ${batches.length - 3} more` : '';
+  const first = batches[0]!.batchId;
+  return `${rows.toLocaleString('en-US')} row${rows === 1 ? '' : 's'} rejected by ${batches.length === 1 ? 'batch' : 'batches'} ${named}${more} ${rows === 1 ? 'is' : 'are'} in no figure, whatever came after (later exports add or replace only the rows they hold): mesh ingest --rejects ${first} lists them; revert the batch and ingest it again corrected`;
 }
 
 /**

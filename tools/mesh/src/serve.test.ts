@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +166,35 @@ describe('mesh serve', () => {
     },
     120_000,
   );
+
+  it('answers a JSON client with a JSON error when mesh.yaml broke after it started', async () => {
+    // A configuration of its own, so that breaking it leaves the repository's alone.
+    const config = join(dir, 'mesh.yaml');
+    const valid = `defaultTarget: local\ndomains:\n  - ${join(repo, 'domains', 'product')}\ntargets:\n  local:\n    type: duckdb\n    path: ${db}\n`;
+    writeFileSync(config, valid);
+    const { server, url } = await serve('--no-scheduler', '--config', config);
+    try {
+      expect((await get(`${url}/health.json`)).status).toBe(200);
+      writeFileSync(config, 'domains: [\n');
+      const broken = await get(`${url}/health.json`);
+      expect(broken.status).toBe(500);
+      expect(broken.type).toContain('application/json');
+      expect(JSON.parse(broken.body)).toEqual({
+        error: {
+          code: 'invalid-config',
+          message: expect.stringMatching(new RegExp(`^${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: `)),
+          subject: { file: config, line: 2 },
+        },
+      });
+      // Prometheus reads a failed scrape from the status alone.
+      expect((await get(`${url}/metrics`)).status).toBe(500);
+      writeFileSync(config, valid);
+      expect((await get(`${url}/health.json`)).status).toBe(200);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server;
+    }
+  }, 120_000);
 
   it('lets a running build finish on SIGTERM, then stops and leaves the warehouse to others', async () => {
     const { server, url, serveFile } = await serve();

@@ -411,3 +411,55 @@ describe('exports that load whole yet would publish wrong figures as healthy', (
     }
   }, 60_000);
 });
+
+describe('rows an earlier export rejected', () => {
+  const held = join(dir, 'held.duckdb');
+  const profileOf = async () =>
+    ((await mesh('health', '--db', held, '--json')).json().domains as Array<{ products: unknown[] }>)
+      .flatMap((d) => d.products as Array<{ id: string; status: string; reasons: string[] }>)
+      .find((p) => p.id === 'customer.customer_profile')!;
+
+  it('keep an upsert source degraded after a clean export, until that batch is reverted and loaded corrected', async () => {
+    const crm = ['--mapping', customerMapping, '--db', held, '--json'];
+    const first = await mesh('ingest', 'customer.customers', '--from', customers, ...crm);
+    const firstBatch = first.json().files[0].result.batchId as number;
+    // The next day's export is clean and lists C1 alone: C3 is still in no figure.
+    const next = csv([
+      'customer_id,first_name,last_name,email,phone,segment,loyalty_tier,signup_date,country,city,marketing_opt_in,updated_at',
+      'C1,Ann,Lee,ann@example.org,,Consumer,gold,2025-02-01,NL,Utrecht,true,2026-01-02T00:00:00Z',
+    ]);
+    expect(
+      (await mesh('ingest', 'customer.customers', '--from', next, ...crm)).json().files[0].result,
+    ).toMatchObject({
+      loaded: 1,
+      rejected: 0,
+    });
+    expect((await mesh('build', 'customer', '--db', held)).code).toBe(0);
+    const stuck = await profileOf();
+    expect(stuck.status).toBe('degraded');
+    expect(stuck.reasons).toContain(
+      `customer.customers: 1 row rejected by batch #${firstBatch} (${customers}) is in no figure, whatever came after (later exports add or replace only the rows they hold): mesh ingest --rejects ${firstBatch} lists them; revert the batch and ingest it again corrected`,
+    );
+    // Reverted and loaded again with C3's email: nothing rejected is left out.
+    expect((await mesh('ingest', '--revert', String(firstBatch), '--db', held)).code).toBe(0);
+    const corrected = csv([
+      'customer_id,first_name,last_name,email,phone,segment,loyalty_tier,signup_date,country,city,marketing_opt_in,updated_at',
+      'C1,Ann,Lee,ann@example.com,,Consumer,gold,2025-02-01,NL,Utrecht,true,2026-01-01T00:00:00Z',
+      'C2,Bo,Kim,bo@example.com,,Home Office,silver,2025-03-01,NL,Delft,false,2026-01-01T00:00:00Z',
+      'C3,Cy,Ng,cy@example.com,,consumer,bronze,2025-04-01,NL,Breda,false,2026-01-01T00:00:00Z',
+    ]);
+    expect((await mesh('ingest', 'customer.customers', '--from', corrected, ...crm)).code).toBe(0);
+    expect((await mesh('build', 'customer', '--db', held)).code).toBe(0);
+    const fixed = await profileOf();
+    expect(fixed.reasons.join(' ')).not.toContain('rejected');
+    const warehouse = await createDuckDbWarehouse({ path: held });
+    expect(
+      await warehouse.query('SELECT customer_id, email FROM customer.customer_profile ORDER BY 1'),
+    ).toEqual([
+      { customer_id: 'C1', email: 'ann@example.org' },
+      { customer_id: 'C2', email: 'bo@example.com' },
+      { customer_id: 'C3', email: 'cy@example.com' },
+    ]);
+    await warehouse.close();
+  }, 60_000);
+});

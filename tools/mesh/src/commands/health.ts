@@ -215,6 +215,8 @@ export function sourcesReport(sources: readonly SourceState[]): string {
         s.overdue && color.red(`overdue: ${s.overdue}`),
         s.clockAhead && color.yellow(s.clockAhead),
         s.lastBatch?.flag && color.yellow(s.lastBatch.flag),
+        s.changedBack && color.yellow(s.changedBack),
+        s.earlierRejects && color.yellow(s.earlierRejects),
       ]
         .filter(Boolean)
         .join('; '),

@@ -25,7 +25,7 @@ import {
   withWarehouse,
 } from '../context.js';
 import { describeDropZoneEvent, dropZonesOf, startDropZones } from '../drop-zone.js';
-import { buildFailure, healthFailure, withError } from '../failure.js';
+import { buildFailure, errorJson, healthFailure, withError } from '../failure.js';
 import { alertsReport, recordHealth } from '../history.js';
 import { loadMesh, loadMeshPackages } from '../mesh.js';
 import { meshMetrics } from '../metrics.js';
@@ -280,6 +280,14 @@ class MeshServer {
           return send(res, 404, 'text/plain', `Not found: ${path}\n`);
       }
     } catch (error) {
+      // A JSON client reads the error as every `--json` command reports one, whatever failed
+      // (a mesh.yaml or domain package broken since the server started, the warehouse gone).
+      if (url.pathname.endsWith('.json') || url.pathname.startsWith('/api/')) {
+        const body = isMeshError(error)
+          ? errorJson(error)
+          : { code: 'internal-error', message: (error as Error)?.message ?? String(error), subject: {} };
+        return send(res, 500, TYPES.json!, `${JSON.stringify({ error: body }, null, 2)}\n`);
+      }
       send(res, 500, 'text/plain', `${(error as Error).message}\n`);
     }
   }
