@@ -1186,6 +1186,11 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     expect(rows.map((r) => r.values.id)).toEqual(['g', '\th']);
   });
 
+  it('loads text in its composed form (NFC), as DuckDB does: an accent written apart is the same key', async () => {
+    const rows = await validate(rules, csvOf([record('Cafe\u0301'), record('Caf\u00e9-2'), record('plain')]));
+    expect(rows.map((r) => r.values.id)).toEqual(['Caf\u00e9', 'Caf\u00e9-2', 'plain']);
+  });
+
   it('reads the times DuckDB reads: without seconds, a dot without digits, digits past the microsecond cut', async () => {
     const rows = await validate(
       rules,

@@ -221,7 +221,8 @@ function typed(c: ColumnSpec, text: string, dialect: Dialect): string {
     : `TRIM(${text})`;
   switch (c.type) {
     case 'string':
-      return text;
+      // In Unicode's composed form (NFC), as DuckDB loads it (see its adapter's `typed`).
+      return `NORMALIZE(${text}, NFC)`;
     case 'integer':
       // Through NUMERIC, so 1e3 and 2.0 are integers; 2.5 becomes 3 here and a reject below.
       return `SAFE_CAST(SAFE_CAST(${trimmed} AS NUMERIC) AS INT64)`;

@@ -190,6 +190,34 @@ describe('ingesting files into a source', () => {
     ]);
   });
 
+  it('loads text in its composed form (NFC): an accent written apart is the same key and text, and an export re-sent so changes nothing', async () => {
+    const composed = 'Caf\u00e9';
+    const decomposed = 'Cafe\u0301';
+    const header = 'order_id,channel,amount,items,ordered_at,note';
+    const first = file(
+      'nfc.csv',
+      `${header}\nO-${composed},store,1,1,2026-10-01 10:00:00,${composed} Utrecht\n`,
+    );
+    // macOS and some Java exports write the accent as a character of its own.
+    const again = file(
+      'nfd.csv',
+      `${header}\nO-${decomposed},store,1,1,2026-10-01 10:00:00,${decomposed} Utrecht\n`,
+    );
+    await ingest(first);
+    const result = await ingest(again);
+    expect(result).toMatchObject({
+      loaded: 1,
+      rejected: 0,
+      flag: expect.stringMatching(/^nothing new: the same rows as batch/),
+    });
+    expect(await warehouse.query('SELECT order_id, note, length(note) AS chars FROM shop.raw_orders')).toEqual([
+      { order_id: `O-${composed}`, note: `${composed} Utrecht`, chars: 12 },
+    ]);
+    expect(await warehouse.query('SELECT DISTINCT order_id FROM shop.raw_orders_log')).toEqual([
+      { order_id: `O-${composed}` },
+    ]);
+  });
+
   it('unpads the text an older release stored padded, once, so its keys meet the new exports', async () => {
     const path = join(dir, 'older.duckdb');
     const older = await createDuckDbWarehouse({ path, create: true });

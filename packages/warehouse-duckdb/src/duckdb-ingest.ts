@@ -102,8 +102,14 @@ function typed(column: ColumnSpec, text: string): string {
   const pattern = STRICT[column.type];
   const raw = pattern ? `CASE WHEN regexp_full_match(${text}, ${lit(pattern)}) THEN ${text} END` : text;
   switch (column.type) {
-    case 'string':
-      return `CAST(${raw} AS VARCHAR)`;
+    case 'string': {
+      // In Unicode's composed form (NFC), as BigQuery loads it: an accent written as a letter of
+      // its own (NFD: macOS, some Java exports) is the same text, and left as it came a category
+      // or city would split in two, a key would join nothing, and an export re-sent so would
+      // look changed. Text of ASCII alone (a byte per character) has one form: not normalized.
+      const text = `CAST(${raw} AS VARCHAR)`;
+      return `CASE WHEN strlen(${text}) = length(${text}) THEN ${text} ELSE nfc_normalize(${text}) END`;
+    }
     case 'timestamp':
       // A zone-less time is UTC: cast as a TIMESTAMP, never through TIMESTAMPTZ, where DuckDB
       // (1.5) reads every zone-less value after one with a zone name (`America/New_York`) in

@@ -13,9 +13,9 @@ AS SELECT `__line`, COALESCE(`__refused`, NULLIF(ARRAY_TO_STRING([IF(`__text_ord
     IF(`__text_status` IS NULL, 'status: missing', NULL),
     IF(`__text_status` IS NOT NULL AND `__text_status` NOT IN ('completed', 'cancelled'), CONCAT('status: ', TO_JSON_STRING(`__text_status`), ' is not one of completed, cancelled'), NULL)], '; '), '')) AS `__reason`, `__record`, `order_id`, `quantity`, `status`
 FROM (
-  SELECT *, `__text_order_id` AS `order_id`,
+  SELECT *, NORMALIZE(`__text_order_id`, NFC) AS `order_id`,
     SAFE_CAST(SAFE_CAST(IF(REGEXP_CONTAINS(`__text_quantity`, '^(?:\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*)$'), TRIM(`__text_quantity`), NULL) AS NUMERIC) AS INT64) AS `quantity`,
-    `__text_status` AS `status`
+    NORMALIZE(`__text_status`, NFC) AS `status`
   FROM (
     SELECT `t`.`__line` AS `__line`, `t`.`__reason` AS `__refused`, COALESCE(`t`.`__record`, TO_JSON_STRING(STRUCT(`t`.`c1` AS `order_id`, `t`.`c2` AS `Qty`, `t`.`c3` AS `status`))) AS `__record`,
     IF(LOWER(TRIM(`t`.`c1`, '   ')) = 'null' OR TRIM(`t`.`c1`, '   ') = '\\N', NULL, NULLIF(TRIM(`t`.`c1`, '   '), '')) AS `__text_order_id`,
