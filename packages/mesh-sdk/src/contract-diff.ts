@@ -130,7 +130,12 @@ const slaOf = (doc: Doc, property: string) =>
   ((doc.slaProperties as Array<{ property: string; value: unknown; unit?: string }> | undefined) ?? []).find(
     (p) => p.property === property,
   );
+/**
+ * The key: its `key` custom property, which names it primary or not (a key with a column that
+ * may be NULL is no primary key); contracts released before it say it by `primaryKey` only.
+ */
 const keyOf = (doc: Doc) =>
+  (custom(doc, 'key') as string[] | undefined) ??
   propertiesOf(doc)
     .filter((p) => p.primaryKey)
     .sort((a, b) => (a.primaryKeyPosition ?? 0) - (b.primaryKeyPosition ?? 0))

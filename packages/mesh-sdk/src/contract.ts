@@ -147,6 +147,11 @@ function defined<T extends Rule>(value: T): T {
  */
 export function odcsContract(product: DataProduct, options: ContractOptions = {}): Record<string, unknown> {
   const keys = product.columns.filter((c) => c.key).map((c) => c.name);
+  // A key with a column that may be NULL (order_daily_sales' store_id, NULL online) is unique
+  // as a combination, NULL a value like any other, but no primary key: a client making it one
+  // (PRIMARY KEY (...)) would refuse every row with the NULL. Its uniqueness is said by the
+  // key's quality rule and the `key` custom property instead.
+  const primary = !product.columns.some((c) => c.key && c.nullable);
   const properties = product.columns.map((c) =>
     defined({
       name: c.name,
@@ -154,8 +159,8 @@ export function odcsContract(product: DataProduct, options: ContractOptions = {}
       ...LOGICAL_TYPES[c.type],
       description: c.description,
       required: !c.nullable,
-      primaryKey: c.key,
-      primaryKeyPosition: c.key ? keys.indexOf(c.name) + 1 : -1,
+      primaryKey: primary && c.key,
+      primaryKeyPosition: primary && c.key ? keys.indexOf(c.name) + 1 : -1,
       classification: c.pii ? 'restricted' : product.access === 'public' ? 'public' : 'internal',
       criticalDataElement: c.key || undefined,
       partitioned: product.partitionBy?.column === c.name || undefined,
@@ -257,6 +262,9 @@ export function odcsContract(product: DataProduct, options: ContractOptions = {}
       custom('accessModel', product.access),
       custom('consumers', [...product.consumers]),
       custom('materialization', product.materialization),
+      // The columns whose combination is unique, in order: the primary key's, or the key that
+      // is none because a column of it may be NULL (`mesh contract diff` compares either).
+      ...(keys.length ? [custom('key', keys)] : []),
       ...(product.partitionBy ? [custom('partitionBy', { ...product.partitionBy })] : []),
       // The previous major stays published beside this one until then (`<name>_v<major>`).
       ...(product.previousMajor ? [custom('previousMajorUntil', product.previousMajor.until)] : []),
@@ -297,6 +305,8 @@ const JSON_TYPE: Record<LogicalType, { type: string; format?: string }> = {
  * source of truth for its types. The platform's own metadata (`key`, `pii`, and `type`, which
  * would read as JSON Schema's) is not JSON Schema: each column's type is the one it is
  * published as (a decimal is a number, a timestamp an ISO string), its metadata an annotation.
+ * `x-key` marks a column of the key, unique as a combination: no primary key when one of them
+ * may be NULL (its `anyOf` says so), as the ODCS contract says by writing no `primaryKey`.
  */
 export function jsonSchemaContract(product: DataProduct): Record<string, unknown> {
   const schema = z.toJSONSchema(product.schema, { unrepresentable: 'any', io: 'output' }) as {

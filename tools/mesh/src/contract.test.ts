@@ -117,6 +117,27 @@ describe('contracts as files', () => {
     ]);
   });
 
+  it('calls no key with a column that may be NULL a primary key: order_daily_sales has no store online', () => {
+    const sales = mesh.products.find((p) => p.id === 'order.order_daily_sales')!;
+    const doc = JSON.parse(contractFiles(sales, { servers })['order_daily_sales.odcs.json']!) as {
+      schema: Array<{ properties: Array<Record<string, unknown>>; quality: Array<Record<string, unknown>> }>;
+      customProperties: Array<{ property: string; value: unknown }>;
+    };
+    const [object] = doc.schema;
+    expect(object!.properties.find((p) => p.name === 'store_id')).toMatchObject({ required: false });
+    expect(object!.properties.filter((p) => p.primaryKey !== false)).toEqual([]);
+    expect(doc.customProperties).toContainEqual({
+      property: 'key',
+      value: ['order_date', 'channel', 'store_id'],
+    });
+    expect(object!.quality).toContainEqual(
+      expect.objectContaining({
+        metric: 'duplicateValues',
+        arguments: { properties: ['order_date', 'channel', 'store_id'] },
+      }),
+    );
+  });
+
   it('exports a row of every product as JSON Schema, which refuses a row missing a column', () => {
     const ajv = new Ajv2020({ allErrors: true, strict: false });
     for (const product of mesh.products) {
