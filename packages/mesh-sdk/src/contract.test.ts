@@ -92,3 +92,31 @@ describe('odcsContract keys', () => {
     expect(diff.changes).toEqual([]);
   });
 });
+
+describe('odcsContract support', () => {
+  const supportOf = (channel: string) => contract(dailySales({ supportChannel: channel })).support;
+
+  it('writes a Slack channel as the channel of the slack tool, with no url (it is none)', () => {
+    expect(supportOf('#sales-data')).toEqual([{ channel: '#sales-data', tool: 'slack' }]);
+  });
+
+  it('writes a URL as the url, with the tool its host tells', () => {
+    expect(supportOf('https://retail.slack.com/archives/C0123')).toEqual([
+      {
+        channel: 'https://retail.slack.com/archives/C0123',
+        url: 'https://retail.slack.com/archives/C0123',
+        tool: 'slack',
+      },
+    ]);
+    expect(supportOf('https://support.retail.example/sales')).toEqual([
+      { channel: 'https://support.retail.example/sales', url: 'https://support.retail.example/sales' },
+    ]);
+  });
+
+  it('writes an email address with a mailto: url, and a name alone as the channel only', () => {
+    expect(supportOf('sales-help@retail.example')).toEqual([
+      { channel: 'sales-help@retail.example', url: 'mailto:sales-help@retail.example', tool: 'email' },
+    ]);
+    expect(supportOf('sales desk')).toEqual([{ channel: 'sales desk' }]);
+  });
+});

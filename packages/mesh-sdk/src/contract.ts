@@ -238,9 +238,7 @@ export function odcsContract(product: DataProduct, options: ContractOptions = {}
       name: product.owner.team,
       members: [{ username: product.owner.email, role: 'owner' }],
     },
-    support: product.owner.supportChannel
-      ? [{ channel: product.owner.supportChannel, url: product.owner.supportChannel }]
-      : undefined,
+    support: product.owner.supportChannel ? [supportItem(product.owner.supportChannel)] : undefined,
     roles: [
       {
         role: `${product.domain.name}-owners`,
@@ -275,6 +273,29 @@ export function odcsContract(product: DataProduct, options: ContractOptions = {}
       custom('transform', transformFingerprint(product)),
     ],
   });
+}
+
+/** Tools ODCS names, told by a URL's host. */
+const TOOL_HOSTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/(^|\.)slack\.com$/, 'slack'],
+  [/(^|\.)teams\.microsoft\.com$/, 'teams'],
+  [/(^|\.)discord\.(com|gg)$/, 'discord'],
+  [/^chat\.google\.com$/, 'googlechat'],
+];
+
+/**
+ * A support channel as ODCS wants it: `url` only when the channel is a URL (ODCS asks for a
+ * URL there; `#order-data` is none) and `tool` when it can be told: a `#channel` is Slack's, an
+ * address email (its url a `mailto:`), a URL the tool of its host.
+ */
+function supportItem(channel: string): Rule {
+  if (/^#[^\s#]+$/.test(channel)) return { channel, tool: 'slack' };
+  if (z.email().safeParse(channel).success) return { channel, url: `mailto:${channel}`, tool: 'email' };
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(channel) || !URL.canParse(channel)) return { channel };
+  const url = new URL(channel);
+  if (url.protocol === 'mailto:') return { channel, url: channel, tool: 'email' };
+  const tool = TOOL_HOSTS.find(([host]) => host.test(url.hostname))?.[1];
+  return defined({ channel, url: channel, tool });
 }
 
 /**
