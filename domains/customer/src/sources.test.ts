@@ -41,6 +41,15 @@ describe('customer sample data', () => {
     expect(sources.map((s) => s.sampleAfter)).toEqual([[], ['customer.customers'], ['customer.customers']]);
   });
 
+  it('marks who a customer is (names, email, phone) PII in the CRM export, as the profile marks them', () => {
+    expect(rawCustomers.columns.filter((c) => c.pii).map((c) => c.name)).toEqual([
+      'first_name',
+      'last_name',
+      'email',
+      'phone',
+    ]);
+  });
+
   it('is deterministic for a seed, differs across seeds, and has the universe row counts', async () => {
     const tables = ['customer.raw_customers', 'customer.raw_web_sessions', 'customer.raw_preferences'];
     await seedAll(warehouse, SEED + 1);

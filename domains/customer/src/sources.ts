@@ -171,10 +171,16 @@ export const rawCustomers = defineSource({
   description: 'Customer master records as exported by the CRM; a customer may appear once per revision.',
   schema: z.object({
     customer_id: z.string().describe('Customer identifier, stable across revisions').meta({ key: true }),
-    first_name: z.string().describe('Given name'),
-    last_name: z.string().describe('Family name'),
-    email: z.string().describe('Contact email address, unique per customer'),
-    phone: z.string().nullable().describe('Contact phone number in international format, when given'),
+    // Who the row is about, as customer_profile's full_name and email are: their log and rejects
+    // carry the domain's PII policy tag, as store staff's names do.
+    first_name: z.string().describe('Given name').meta({ pii: true }),
+    last_name: z.string().describe('Family name').meta({ pii: true }),
+    email: z.string().describe('Contact email address, unique per customer').meta({ pii: true }),
+    phone: z
+      .string()
+      .nullable()
+      .describe('Contact phone number in international format, when given')
+      .meta({ pii: true }),
     segment: z.enum(SEGMENTS).describe('Commercial segment the CRM files the customer under'),
     loyalty_tier: z.enum(LOYALTY_TIERS).describe('Loyalty programme tier'),
     signup_date: z.iso.date().describe('Day the customer created an account').meta({ happened: true }),

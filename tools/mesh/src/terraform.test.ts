@@ -823,14 +823,31 @@ describe('terraformFiles on the real mesh and mesh.yaml', () => {
     expect(schemaOf(storeTables['store-raw_staff_rejects']).find((c) => c.name === 'record')).toMatchObject({
       policyTags: { names: ['${google_data_catalog_policy_tag.pii-store.name}'] },
     });
-    const profile = resources(files['domain-customer.tf.json']!, 'google_bigquery_table')[
-      'customer-customer_profile'
-    ];
+    // The CRM's export names its customers as the profile does: tagged where it lands.
+    const customerTables = resources(files['domain-customer.tf.json']!, 'google_bigquery_table');
+    expect(
+      schemaOf(customerTables['customer-raw_customers_log'])
+        .filter((c) => 'policyTags' in c)
+        .map((c) => c.name),
+    ).toEqual(['first_name', 'last_name', 'email', 'phone']);
+    expect(
+      schemaOf(customerTables['customer-raw_customers_rejects']).find((c) => c.name === 'record'),
+    ).toMatchObject({ policyTags: { names: ['${google_data_catalog_policy_tag.pii-customer.name}'] } });
+    const profile = customerTables['customer-customer_profile'];
     expect(
       schemaOf(profile)
         .filter((c) => 'policyTags' in c)
         .map((c) => c.name),
     ).toEqual(['full_name', 'email']);
+  });
+
+  it('tags every column named for who a row is about (a name, email, phone, address, birth date) as PII', () => {
+    // A store's or campaign's `name` is no person's; a person's name is first, last or full.
+    const personal = /^(first|last|full|given|family)_name$|email|phone|address|street|postcode|birth/;
+    const untagged = [...realMesh.sources, ...realMesh.products].flatMap((r) =>
+      r.columns.filter((c) => personal.test(c.name) && !c.pii).map((c) => `${r.id}.${c.name}`),
+    );
+    expect(untagged).toEqual([]);
   });
 
   it('routes the audit logs of exactly the domain datasets to audit.sinkDestination', () => {
