@@ -36,7 +36,11 @@ export const ansi: Dialect = {
       'unit' in call
         ? [call.unit, ...args]
         : 'pattern' in call
-          ? [...args, ansi.literal(call.pattern)]
+          ? [
+              ...args,
+              ansi.literal(call.pattern),
+              ...('replacement' in call ? [ansi.literal(call.replacement)] : []),
+            ]
           : args;
     return `${call.fn.toUpperCase()}(${parts.join(', ')})`;
   },

@@ -109,6 +109,7 @@ describe('sql', () => {
     expect(render(sql.safeDivide(sql.id('a'), 0))).toBe('SAFE_DIVIDE("a", 0)');
     expect(render(sql.dateTrunc('month', sql.id('placed_at')))).toBe('DATE_TRUNC(month, "placed_at")');
     expect(render(sql.regexpMatches(sql.id('sku'), "^[A-Z]'"))).toBe(`REGEXP_MATCHES("sku", '^[A-Z]''')`);
+    expect(render(sql.regexpReplace(sql.id('sku'), "['-]", ''))).toBe(`REGEXP_REPLACE("sku", '[''-]', '')`);
     expect(render(sql.currentTimestamp())).toBe('CURRENT_TIMESTAMP()');
   });
 

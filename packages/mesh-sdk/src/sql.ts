@@ -25,6 +25,7 @@ export type PortableCall =
   | { fn: 'cast'; type: LogicalType; args: [SqlFragment] }
   | { fn: 'conform'; type: LogicalType; column: string; args: [SqlFragment] }
   | { fn: 'regexp_matches'; pattern: string; args: [SqlFragment] }
+  | { fn: 'regexp_replace'; pattern: string; replacement: string; args: [SqlFragment] }
   | { fn: 'trim_whitespace'; args: [SqlFragment] }
   | { fn: 'row_fingerprint'; args: SqlFragment[] }
   | { fn: 'stamp_sum'; args: [SqlFragment] }
@@ -152,6 +153,15 @@ export const WHITESPACE_CODE_POINTS: readonly number[] = [
 /** True when `value` matches the regular expression `pattern` anywhere (RE2 syntax on both warehouses). */
 sql.regexpMatches = (value: SqlValue, pattern: string) =>
   callOf({ fn: 'regexp_matches', pattern, args: [wrap(value)] });
+/**
+ * `value` with every match of `pattern` (RE2 syntax on both warehouses) replaced by
+ * `replacement` (`\1` for a group). Every match: DuckDB's `regexp_replace` replaces the first
+ * only unless told `'g'`, BigQuery's every one.
+ *
+ * @example sql.regexpReplace(sql`category`, '[\\x{200B}\\s]', '') // 'Apparel\u200B' -> 'Apparel'
+ */
+sql.regexpReplace = (value: SqlValue, pattern: string, replacement: string) =>
+  callOf({ fn: 'regexp_replace', pattern, replacement, args: [wrap(value)] });
 /**
  * An aggregate: the sum of a timestamp column's microseconds since 1970, as text, exact at any
  * row count. Two sets of rows with the same count and the same sum of stamps were most likely

@@ -143,6 +143,8 @@ export function bigqueryDialect(options: BigQueryDialectOptions = {}): Dialect {
         }
         case 'regexp_matches':
           return `REGEXP_CONTAINS(${a}, ${quoteString(call.pattern)})`;
+        case 'regexp_replace':
+          return `REGEXP_REPLACE(${a}, ${quoteString(call.pattern)}, ${quoteString(call.replacement)})`;
         case 'trim_whitespace':
           return `TRIM(${a}, CODE_POINTS_TO_STRING([${WHITESPACE_CODE_POINTS.join(', ')}]))`;
         case 'stamp_sum':

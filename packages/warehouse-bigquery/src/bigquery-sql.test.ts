@@ -46,6 +46,7 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
       ${sql.conform(t('day'), 'date', 'day')} AS same_day,
       ${sql.regexpMatches(t('note'), "^it's\\d+$")} AS matches,
       ${sql.trim(t('note'))} AS trimmed,
+      ${sql.regexpReplace(t('note'), '[\\x{200B}\\s]', '')} AS replaced,
       ${sql.currentTimestamp()} AS now,
       ${new Date('2024-01-01T00:00:00Z')} AS literal_ts
     FROM ${sql.raw(dialect.tableName(table))} AS e`;
@@ -77,6 +78,7 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
         { name: 'same_day', type: 'DATE' },
         { name: 'matches', type: 'BOOL' },
         { name: 'trimmed', type: 'STRING' },
+        { name: 'replaced', type: 'STRING' },
         { name: 'now', type: 'TIMESTAMP' },
         { name: 'literal_ts', type: 'TIMESTAMP' },
       ],

@@ -147,6 +147,9 @@ export const duckdbDialect: Dialect = {
       }
       case 'regexp_matches':
         return `regexp_matches(${a}, ${quoteString(call.pattern)})`;
+      case 'regexp_replace':
+        // 'g': every match, as BigQuery's REGEXP_REPLACE replaces (DuckDB's, the first only).
+        return `regexp_replace(${a}, ${quoteString(call.pattern)}, ${quoteString(call.replacement)}, 'g')`;
       case 'trim_whitespace':
         // chr(): a literal may hold no tab or line break (see quoteString). Folded once.
         return `trim(${a}, ${WHITESPACE_CODE_POINTS.map((c) => `chr(${c})`).join(' || ')})`;

@@ -1050,6 +1050,7 @@ describe('duckdb dialect', () => {
       ${sql.safeDivide(1, 0)} AS by_zero,
       ${sql.safeDivide(1, 4)} AS quarter_of_one,
       ${sql.regexpMatches('abc', '^a.c$')} AS matches,
+      ${sql.regexpReplace('a\u200bb\u200bc d', '[\\x{200B}\\s]', '')} AS replaced,
       ${sql.cast('2024-03-10 02:30:00.5+05:30', 'timestamp')} AS offset_text,
       ${sql.cast('2024-03-10 02:30:00', 'timestamp')} AS plain_text,
       ${sql.cast(d('2024-03-10'), 'timestamp')} AS midnight`;
@@ -1070,6 +1071,8 @@ describe('duckdb dialect', () => {
       by_zero: null,
       quarter_of_one: 0.25,
       matches: true,
+      // Every match, as BigQuery replaces: DuckDB's regexp_replace alone replaced the first.
+      replaced: 'abcd',
       // The instant the text names, as BigQuery's cast reads it: its offset applied.
       offset_text: new Date('2024-03-09T21:00:00.500Z'),
       plain_text: new Date('2024-03-10T02:30:00Z'),
