@@ -1,3 +1,4 @@
+import { customerProfile } from '@retail-mesh/domain-customer';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { buildProduct, loadRows, type Warehouse } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,19 @@ const event = (
   event_type,
   occurred_at: at(iso),
   order_id: order_id ?? null,
+});
+
+/** A customer of the CRM's profile, as the touchpoints' customer ids are checked against. */
+const customer = (customer_id: string) => ({
+  customer_id,
+  full_name: `Name ${customer_id}`,
+  email: `${customer_id.toLowerCase()}@mail.example`,
+  segment: 'consumer',
+  tier: 'silver',
+  signup_date: '2024-01-01',
+  country: 'Ireland',
+  city: 'Cork',
+  marketing_opt_in: true,
 });
 
 const events = [
@@ -41,6 +55,7 @@ describe('marketing_customer_engagement on DuckDB', () => {
   let warehouse: Warehouse;
   beforeAll(async () => {
     warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    await loadRows(warehouse, customerProfile, ['C1', 'C2', 'C3', 'C4'].map(customer));
     await loadRows(warehouse, touchpoints, events);
   });
   afterAll(() => warehouse.close());
@@ -114,5 +129,29 @@ describe('marketing_customer_engagement on DuckDB', () => {
   it('carries ids only, so it may be public', () => {
     expect(marketingCustomerEngagement.access).toBe('public');
     expect(marketingCustomerEngagement.columns.filter((c) => c.pii)).toEqual([]);
+  });
+});
+
+describe('marketing_customer_engagement against the customer profile', () => {
+  let warehouse: Warehouse;
+  beforeAll(async () => {
+    warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    await loadRows(warehouse, customerProfile, [customer('1001'), customer('1002')]);
+    await loadRows(warehouse, touchpoints, [
+      event('1001', 'M1', 'impression', '2026-10-01T10:00:00Z'),
+      // 1001 again, its id written as a number the ad platform exported as a float.
+      event('1001.0', 'M1', 'click', '2026-10-02T10:00:00Z'),
+      event('1002', 'M1', 'impression', '2026-10-03T10:00:00Z'),
+    ]);
+  });
+  afterAll(() => warehouse.close());
+
+  it('publishes, warning of the customer the profile lacks (1001.0, a customer of its own)', async () => {
+    const outcome = await buildProduct(warehouse, marketingCustomerEngagement, { runId: 't' });
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.status).toBe('published');
+    expect(
+      outcome.checks?.outcomes.filter((c) => !c.passed).map((c) => [c.name, c.severity, c.failingRows]),
+    ).toEqual([['customers_the_profile_lacks', 'warn', 1]]);
   });
 });

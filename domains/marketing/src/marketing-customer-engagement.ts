@@ -1,3 +1,4 @@
+import { customerProfile } from '@retail-mesh/domain-customer';
 import { defineDataProduct, sql, z } from '@retail-mesh/sdk';
 import { marketingDomain } from './domain.js';
 import { touchpoints } from './sources.js';
@@ -8,7 +9,7 @@ export const ENGAGEMENT_LEVELS = ['converted', 'clicked', 'viewed'] as const;
 export const marketingCustomerEngagement = defineDataProduct({
   domain: marketingDomain,
   name: 'marketing_customer_engagement',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'Per customer reached by a campaign: impressions, clicks, conversions, click-through rate and when they last engaged.',
   tier: 'silver',
@@ -73,6 +74,10 @@ export const marketingCustomerEngagement = defineDataProduct({
       'last_engaged_within_touches',
       sql`last_engaged_at IS NULL OR last_engaged_at <= last_touched_at`,
     ),
+    // Reconciliation with the CRM: touches of a customer the profile lacks (an id written
+    // 1001.0 for 1001, a customer not exported yet) publish as customers of their own, new to
+    // every campaign; named here, so that the product says it holds customers no one else does.
+    c.customer_id.references(customerProfile, 'customer_id').named('customers_the_profile_lacks').warn(),
     // Its source is optional: until a team exports it, the product is empty, and says so.
     c.table.rowCount({ min: 1 }).warn(),
   ],
