@@ -1,7 +1,7 @@
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
-import { buildMesh, buildProduct, ingestRows, type Warehouse } from '@retail-mesh/sdk';
+import { buildMesh, buildProduct, ingestRows, loadRows, type Warehouse } from '@retail-mesh/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { receipts, storeLiveSales } from './index.js';
+import { rawStores, receipts, storeLiveSales } from './index.js';
 
 const receipt = (
   receipt_id: string,
@@ -12,6 +12,19 @@ const receipt = (
   payment: 'card' | 'cash' | 'mobile',
   till = 1,
 ) => ({ receipt_id, store_id, till, sold_at: new Date(sold_at), items, amount, payment });
+
+/** A store of the store list, as the receipts' stores are checked against. */
+const store = (store_id: string) => ({
+  store_id,
+  name: `Store ${store_id}`,
+  format: 'standard',
+  city: 'Leeds',
+  region: 'north',
+  opened_on: '2020-01-01',
+  closed_on: null,
+  square_meters: 800,
+  manager_staff_id: null,
+});
 
 // The first file of the POS: two stores, two days.
 const morning = [
@@ -55,6 +68,7 @@ describe('store_live_sales on DuckDB', () => {
   let warehouse: Warehouse;
   beforeAll(async () => {
     warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    await loadRows(warehouse, rawStores, [store('S1'), store('S2')]);
     expect(await ingestRows(warehouse, receipts, morning)).toMatchObject({ status: 'loaded', loaded: 4 });
   });
   afterAll(() => warehouse.close());
@@ -95,5 +109,36 @@ describe('store_live_sales on DuckDB', () => {
     expect(storeLiveSales.materialization).toBe('incremental');
     expect(storeLiveSales.partitionBy).toEqual({ column: 'business_date', granularity: 'day' });
     expect(receipts.dropZone).toBe('drops/store/receipts');
+  });
+});
+
+describe('store_live_sales against the store list', () => {
+  let warehouse: Warehouse;
+  beforeAll(async () => {
+    warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    await loadRows(warehouse, rawStores, [store('0012'), store('0013')]);
+    expect(
+      await ingestRows(warehouse, receipts, [
+        receipt('A-1', '0012', '2026-10-31T09:00:00Z', 1, 10, 'card'),
+        // 0012 again, its zeros lost by a till, and with a zero-width space after it.
+        receipt('A-2', '12', '2026-10-31T09:05:00Z', 1, 10, 'card'),
+        receipt('A-3', '0012\u200B', '2026-10-31T09:10:00Z', 1, 10, 'card'),
+        receipt('B-1', '0013', '2026-10-31T10:00:00Z', 2, 5, 'cash'),
+      ]),
+    ).toMatchObject({ status: 'loaded', loaded: 4 });
+  });
+  afterAll(() => warehouse.close());
+
+  it('publishes, warning of the sales of stores the list lacks (12, 0012 and a zero-width space)', async () => {
+    const outcome = await buildProduct(warehouse, storeLiveSales, { runId: 't' });
+    expect(outcome.status).toBe('published');
+    expect(
+      outcome.checks?.outcomes.filter((c) => !c.passed).map((c) => [c.name, c.severity, c.failingRows]),
+    ).toEqual([['sales_of_stores_the_list_lacks', 'warn', 2]]);
+  });
+
+  it('is still built alone: the store list is read as exported, no product is built with it', async () => {
+    const outcomes = await buildMesh(warehouse, [storeLiveSales]);
+    expect(outcomes.map((o) => o.product.id)).toEqual(['store.store_live_sales']);
   });
 });
