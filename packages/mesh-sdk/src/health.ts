@@ -29,12 +29,17 @@ export interface ProductHealth {
   readonly freshness: { readonly ageSeconds: number | null; readonly slaSeconds: number | null };
   /**
    * Share of checks that passed in the last run, 0..1: of the published table, so none after a
-   * build that failed (its checks are still in `checks` and `failedChecks`).
+   * build that failed (its failing checks are still in `failedChecks`).
    */
   readonly qualityScore: number | null;
   readonly completeness: number | null;
   readonly validity: number | null;
-  readonly checks: { readonly passed: number; readonly failed: number; readonly total: number };
+  /**
+   * The last run's checks, passed and failed, where they measured the published table: null
+   * when no table is published, and after a build that failed (it checked rows it did not
+   * publish; the table holds an earlier build's, which passed).
+   */
+  readonly checks: { readonly passed: number; readonly failed: number; readonly total: number } | null;
   readonly failedChecks: readonly string[];
   /** Sources it is built from (directly or upstream) that hold synthetic sample rows, not real data. */
   readonly sampleSources: readonly string[];
@@ -406,11 +411,13 @@ export function productHealth(
       scored && measured.length ? (measured.length - measuredFailed.length) / measured.length : null,
     completeness,
     validity,
-    checks: {
-      passed: measured.length - measuredFailed.length,
-      failed: measuredFailed.length,
-      total: measured.length,
-    },
+    checks: scored
+      ? {
+          passed: measured.length - measuredFailed.length,
+          failed: measuredFailed.length,
+          total: measured.length,
+        }
+      : null,
     failedChecks: measuredFailed.map((c) => c.name),
     sampleSources: (seen.sources ?? []).filter((s) => s.content === 'sample').map((s) => s.source),
     anomalies: [...(seen.anomalies ?? [])],

@@ -269,7 +269,7 @@ describe('health of a published table written outside a build', () => {
       reasons: expect.arrayContaining(['not published']),
       qualityScore: null,
       completeness: null,
-      checks: { passed: 0, failed: 0, total: 0 },
+      checks: null,
     });
   });
 });

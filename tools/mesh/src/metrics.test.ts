@@ -384,7 +384,7 @@ const neverPublished = product({
   qualityScore: null,
   completeness: null,
   validity: null,
-  checks: { passed: 0, failed: 0, total: 0 },
+  checks: null,
   failedChecks: [],
   lastRun: null,
 });
@@ -400,7 +400,7 @@ const failedBuild = product({
   qualityScore: null,
   completeness: null,
   validity: null,
-  checks: { passed: 0, failed: 0, total: 0 },
+  checks: null,
   lastRun: {
     runId: 'r2',
     status: 'failed',
@@ -536,8 +536,8 @@ describe('meshMetrics', () => {
       expect(one(realFamilies, 'retail_mesh_product_quality_score_ratio', labels)).toBe(p.qualityScore);
       expect(one(realFamilies, 'retail_mesh_product_completeness_ratio', labels)).toBe(p.completeness);
       expect(one(realFamilies, 'retail_mesh_product_validity_ratio', labels)).toBe(p.validity);
-      expect(one(realFamilies, 'retail_mesh_product_checks_passed', labels)).toBe(p.checks.passed);
-      expect(one(realFamilies, 'retail_mesh_product_checks_failed', labels)).toBe(p.checks.failed);
+      expect(one(realFamilies, 'retail_mesh_product_checks_passed', labels)).toBe(p.checks?.passed);
+      expect(one(realFamilies, 'retail_mesh_product_checks_failed', labels)).toBe(p.checks?.failed);
       expect(one(realFamilies, 'retail_mesh_product_last_run_duration_seconds', labels)).toBe(
         p.lastRun!.durationMs / 1000,
       );

@@ -13,8 +13,12 @@ type ProductLabel = (typeof PRODUCT_LABELS)[number];
  * turn that into a real-looking 0, so those series only exist once something was published.
  */
 const published = (p: ProductHealth) => p.lastUpdated !== null || p.rowCount > 0 || p.bytes > 0;
-/** Checks of a product never tested are 0 of 0: no figure, not a pass or a fail. */
-const tested = (p: ProductHealth) => p.lastTestRun !== null || p.checks.total > 0;
+/**
+ * Checks of a product never tested are 0 of 0: no figure, not a pass or a fail. Nor are those
+ * of a build that failed (null): they measured rows it did not publish.
+ */
+const tested = (p: ProductHealth): p is ProductHealth & { checks: NonNullable<ProductHealth['checks']> } =>
+  p.checks !== null && (p.lastTestRun !== null || p.checks.total > 0);
 
 const unixSeconds = (iso: string | null): number | null => {
   if (iso === null) return null;

@@ -353,7 +353,7 @@ views.product = function (cat, id) {
     row('Last tested', h ? fmtTime(h.lastTestRun) : '–') +
     (run ? row('Last run', esc(run.status) + ' · ' + fmtTime(run.finishedAt) + ' · ' + esc(fmtMs(run.durationMs)) + (run.bytesProcessed !== null && run.bytesProcessed !== undefined ? ' · ' + esc(fmtBytes(run.bytesProcessed)) + ' processed' : '')) : '') +
     row('Freshness', freshness && freshness.ageSeconds !== null ? esc(fmtAge(freshness.ageSeconds)) + (freshness.slaSeconds !== null ? ' of ' + esc(fmtAge(freshness.slaSeconds)) + ' SLA' : '') : '–') +
-    row('Quality', h ? fmtPct(h.qualityScore) + (h.checks.total ? ' <span class="muted small">(' + h.checks.passed + ' / ' + h.checks.total + ' checks)</span>' : '') : '–') +
+    row('Quality', h ? fmtPct(h.qualityScore) + (h.checks && h.checks.total ? ' <span class="muted small">(' + h.checks.passed + ' / ' + h.checks.total + ' checks)</span>' : '') : '–') +
     row('Completeness', h ? fmtPct(h.completeness) : '–') +
     row('Validity', h ? fmtPct(h.validity) : '–') +
     (h && h.sampleSources.length ? row('Sample data', list(h.sampleSources, function (s) { return esc(s); })) : '') +
