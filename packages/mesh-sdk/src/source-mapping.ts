@@ -964,26 +964,38 @@ export const INGEST_ZONED_TIME = {
 } as const;
 
 /**
+ * Whether a text column holds identifiers: a key, or a column named as one (`store_id`, `id`):
+ * the id of another source's row, which products join on. A spelling of an id that only looks
+ * like it (`1001.0`, `0012` and a zero-width space) joins nothing, and its rows make a store or
+ * customer of their own in every figure, healthy; so such columns are held to what keys are.
+ */
+export function isIdentifierColumn(column: Pick<ColumnSpec, 'name' | 'key' | 'type'>): boolean {
+  return column.type === 'string' && (column.key || /(^|_)id$/i.test(column.name));
+}
+
+/**
  * Characters no key is written with, that show as nothing or as a space: zero-width spaces and
  * joiners, the word joiner, a byte order mark, no-break, thin, figure and ideographic spaces, a
- * tab, a soft hyphen (copied from a web page, a PDF or a spreadsheet). In a key they make it another key that matches nothing, and
- * the rows joined on it vanish from every figure, healthy. A key with one is refused, on every
- * warehouse alike; free text keeps them (an emoji is joined by U+200D).
+ * tab, a soft hyphen (copied from a web page, a PDF or a spreadsheet). In a key or another id
+ * (`isIdentifierColumn`) they make it an id that matches nothing, and the rows joined on it
+ * vanish from every figure, healthy. An id with one is refused, on every warehouse alike; free
+ * text keeps them (an emoji is joined by U+200D).
  */
 export const INGEST_INVISIBLE_IN_KEY: readonly [pattern: string, words: string] = [
   '[\\x{0000}-\\x{001F}\\x{007F}-\\x{00A0}\\x{00AD}\\x{2000}-\\x{200F}\\x{2028}-\\x{202F}\\x{205F}-\\x{206F}\\x{3000}\\x{FEFF}]',
-  ' holds a character that shows as nothing or as a space (a control character, a tab or line break, a zero-width space or joiner, a direction mark, a line or paragraph separator, a no-break, thin or ideographic space, a soft hyphen or a byte order mark), which makes it a key that matches nothing: remove it from the export',
+  ' holds a character that shows as nothing or as a space (a control character, a tab or line break, a zero-width space or joiner, a direction mark, a line or paragraph separator, a no-break, thin or ideographic space, a soft hyphen or a byte order mark), which makes it an id that matches nothing: remove it from the export',
 ];
 
 /**
  * A whole number written with a decimal point in a text key (`1001.0`): what pandas writes for an
  * integer id column once it held a missing value (the column became float). The same id read
  * from the system's Parquet is `1001`: loaded as text, `1001.0` is another key, and the entity
- * counted twice. Refused in text keys, on every warehouse alike.
+ * counted twice. Refused in text keys and other ids (`isIdentifierColumn`), on every warehouse
+ * alike.
  */
 export const INGEST_FLOAT_WRITTEN_ID: readonly [pattern: string, words: string] = [
   '\\s*[0-9]+\\.0+\\s*',
-  ' is a whole number written with a decimal point, as pandas writes an integer id column that held a missing value: the same id is 1001 elsewhere, and this would be another key. Export the ids as integers (df[col].astype("Int64")) or as the system writes them',
+  ' is a whole number written with a decimal point, as pandas writes an integer id column that held a missing value: the same id is 1001 elsewhere, and this would be another id. Export the ids as integers (df[col].astype("Int64")) or as the system writes them',
 ];
 
 /**

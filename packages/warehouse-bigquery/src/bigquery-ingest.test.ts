@@ -19,6 +19,7 @@ import {
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DATE_ONLY_CURSOR,
   INGEST_DECIMAL_COMMA_FILE_REFUSALS,
+  INGEST_FLOAT_WRITTEN_ID,
   INGEST_INEXACT_FLOAT,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_MIDNIGHT_CURSOR,
@@ -1184,6 +1185,38 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
   it('loads text without the spaces an export padded it with, as DuckDB does: a padded key is the same key', async () => {
     const rows = await validate(rules, csvOf([record('  g   ', { channel: 'store' }), record('\th', {})]));
     expect(rows.map((r) => r.values.id)).toEqual(['g', '\th']);
+  });
+
+  it("holds another source's id (a column named *_id) to what a key is held to, as DuckDB does", async () => {
+    const receipts = defineSource({
+      domain: shop,
+      name: 'receipts',
+      description: 'Receipts of the tills',
+      mode: 'append',
+      schema: z.object({
+        receipt_id: z.string().describe('Receipt').meta({ key: true }),
+        store_id: z.string().describe('Store of the till'),
+        note: z.string().nullable().describe('Free text'),
+      }),
+    });
+    const rows = await validate(receipts, {
+      format: 'csv',
+      header: ['receipt_id', 'store_id', 'note'],
+      records: [
+        ['R1', '0012', null],
+        ['R2', '0012\u200b', null],
+        ['R3', '0013.0', null],
+        ['R4', '0013', '0013.0 \u200b'],
+      ],
+    });
+    const [, invisible] = INGEST_INVISIBLE_IN_KEY;
+    const [, floated] = INGEST_FLOAT_WRITTEN_ID;
+    expect(rows.map((r) => [r.line, r.reason])).toEqual([
+      [2, null],
+      [3, `store_id: "0012\u200b"${invisible}`],
+      [4, `store_id: "0013.0"${floated}`],
+      [5, null],
+    ]);
   });
 
   it('loads text in its composed form (NFC), as DuckDB does: an accent written apart is the same key', async () => {

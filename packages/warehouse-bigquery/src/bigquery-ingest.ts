@@ -57,6 +57,7 @@ import {
   type IngestMapping,
   type IngestOptions,
   type IngestResult,
+  isIdentifierColumn,
   mapsToNothing,
   markedDeletedSql,
   midnightCursorSelect,
@@ -509,7 +510,7 @@ export function validationStatements(
         `IF(${text(c)} IS NOT NULL AND ${text(c)} NOT IN (${c.values.map(lit).join(', ')}), ${shown(` is not one of ${c.values.join(', ')}`)}, NULL)`,
       );
     else if (c.type === 'string') {
-      if (c.key && from !== undefined) {
+      if (isIdentifierColumn(c) && from !== undefined) {
         const [invisible, says] = INGEST_INVISIBLE_IN_KEY;
         out.push(`IF(REGEXP_CONTAINS(${text(c)}, ${lit(invisible)}), ${shown(says)}, NULL)`);
         const [floated, written] = INGEST_FLOAT_WRITTEN_ID;

@@ -210,9 +210,9 @@ describe('ingesting files into a source', () => {
       rejected: 0,
       flag: expect.stringMatching(/^nothing new: the same rows as batch/),
     });
-    expect(await warehouse.query('SELECT order_id, note, length(note) AS chars FROM shop.raw_orders')).toEqual([
-      { order_id: `O-${composed}`, note: `${composed} Utrecht`, chars: 12 },
-    ]);
+    expect(
+      await warehouse.query('SELECT order_id, note, length(note) AS chars FROM shop.raw_orders'),
+    ).toEqual([{ order_id: `O-${composed}`, note: `${composed} Utrecht`, chars: 12 }]);
     expect(await warehouse.query('SELECT DISTINCT order_id FROM shop.raw_orders_log')).toEqual([
       { order_id: `O-${composed}` },
     ]);
@@ -996,6 +996,49 @@ describe('ingesting files into a source', () => {
       { order_id: 'Z5', at: '2026-05-31 23:30:00' },
       // An offset says which of the two: the first, in summer time.
       { order_id: 'Z7', at: '2026-10-25 00:30:00' },
+    ]);
+  });
+
+  it("holds another source's id (a column named *_id) to what a key is held to: no invisible character, no pandas float", async () => {
+    const receipts = defineSource({
+      domain: shop,
+      name: 'receipts',
+      description: 'Receipts of the tills',
+      mode: 'append',
+      schema: z.object({
+        receipt_id: z.string().describe('Receipt').meta({ key: true }),
+        store_id: z.string().describe('Store of the till'),
+        note: z.string().nullable().describe('Free text'),
+      }),
+    });
+    if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
+    const path = file(
+      'receipts.csv',
+      [
+        'receipt_id,store_id,note',
+        'R1,0012,',
+        'R2,0012\u200b,',
+        'R3,0013.0,',
+        'R4,0013,0013.0 \u200b',
+        '',
+      ].join('\n'),
+    );
+    const [, invisible] = INGEST_INVISIBLE_IN_KEY;
+    const [, floated] = INGEST_FLOAT_WRITTEN_ID;
+    expect(await warehouse.ingestFile(receipts, path)).toMatchObject({
+      loaded: 2,
+      rejected: 2,
+      sampleRejects: [
+        { line: 3, reason: `store_id: "0012\u200b"${invisible}` },
+        { line: 4, reason: `store_id: "0013.0"${floated}` },
+      ],
+    });
+    // Free text keeps what it was written with.
+    expect(
+      await warehouse.query('SELECT receipt_id, store_id, note FROM shop.raw_receipts ORDER BY 1'),
+    ).toEqual([
+      { receipt_id: 'R1', store_id: '0012', note: null },
+      { receipt_id: 'R4', store_id: '0013', note: '0013.0 \u200b' },
     ]);
   });
 
