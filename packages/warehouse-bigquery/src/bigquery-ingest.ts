@@ -66,6 +66,8 @@ import {
   reloadsOf,
   repeatedEventsSelect,
   repeatsInFileSelect,
+  respeltKeysFlag,
+  respeltKeysSelect,
   rowWord,
   type Source,
   SPREADSHEET_ERRORS,
@@ -874,6 +876,23 @@ export async function ingestFile(
     let nothingNew: string | undefined = resends === undefined ? undefined : sameRowsFlag(resends);
     // As on DuckDB: an earlier export's rows current again over later ones, unless meant.
     if (reloaded.reloads !== undefined && !options.current) nothingNew = changeBackFlag(reloaded.reloads);
+    // As on DuckDB: keys it holds, written otherwise, are new rows beside them.
+    const respelt =
+      source.mode !== 'append' && ingested.length
+        ? respeltKeysSelect(
+            source,
+            sql.raw(`(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`),
+            context.dialect,
+          )
+        : undefined;
+    if (respelt) {
+      const [found] = await context.query(respelt);
+      if (Number(found?.n ?? 0) > 0)
+        nothingNew = batchFlag(
+          nothingNew,
+          respeltKeysFlag(Number(found!.n), String(found!.example), String(found!.held)),
+        );
+    }
     if (source.mode === 'append') {
       // Copies of an earlier line of the file (those with other values were rejected above).
       repeatedEvents = Number(summary?.repeated ?? 0);

@@ -5,9 +5,11 @@ import {
   EMPTY_MAPPING,
   LOG_COLUMNS,
   mapColumns,
+  respeltKeysSelect,
   type Source,
   SYNC_MODES,
   sourceTablesOf,
+  sql,
   z,
 } from '@retail-mesh/sdk';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -99,6 +101,28 @@ describe('the SQL of sources and batches, through ZetaSQL', () => {
     expect(view).toBe(
       `CREATE VIEW IF NOT EXISTS \`retail-mesh-prod\`.\`shop\`.\`raw_orders_upsert\` OPTIONS(description='Order lines (upsert), as the till\\'s export has them')\nAS ${currentRowsSelect(source, dialect)}`,
     );
+    await analyzer.close();
+  });
+
+  it('finds keys held written otherwise (respeltKeysSelect) in GoogleSQL, a composite key folding its text part', async () => {
+    const current = (s: Source): AnalyzerTable => ({
+      path: [PROJECT, s.table.schema, s.table.name],
+      columns: s.columns.map((c) => ({ name: c.name, type: typeOf(c.type) })),
+    });
+    const analyzer = await createAnalyzer([
+      logTable(source),
+      current(source),
+      current(snapshotWithoutCursor),
+      logTable(snapshotWithoutCursor),
+    ]);
+    const batch = (s: Source) => sql.raw(`(SELECT * FROM ${dialect.tableName(s.log)})`);
+    const upsert = respeltKeysSelect(source, batch(source), dialect)!;
+    expect(upsert).toContain("LOWER(LTRIM(`b`.`order_id`, '0')) AND `h`.`line_no` = `b`.`line_no`");
+    const results = await analyzer.analyzeAll([
+      upsert,
+      respeltKeysSelect(snapshotWithoutCursor, batch(snapshotWithoutCursor), dialect)!,
+    ]);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
     await analyzer.close();
   });
 

@@ -5,6 +5,7 @@ import {
   canIngestFiles,
   defineDomain,
   defineSource,
+  degradingFlag,
   ensureSources,
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DATE_ONLY_CURSOR,
@@ -23,6 +24,7 @@ import {
   INGEST_SPREADSHEET_ERROR,
   INGEST_ZONED_TIME,
   isMeshError,
+  respeltKeysFlag,
   type Source,
   type Warehouse,
   z,
@@ -216,6 +218,33 @@ describe('ingesting files into a source', () => {
     expect(await warehouse.query('SELECT DISTINCT order_id FROM shop.raw_orders_log')).toEqual([
       { order_id: `O-${composed}` },
     ]);
+  });
+
+  it('flags an export whose keys the source holds written otherwise: leading zeros gone, another letter case', async () => {
+    const header = 'order_id,channel,amount,items,ordered_at,note';
+    await ingest(
+      file(
+        'held.csv',
+        `${header}\n00123,store,1,1,2026-10-01 10:00:00,\nO-7,store,1,1,2026-10-01 10:00:00,\n`,
+      ),
+    );
+    // Saved through a spreadsheet: 00123 became 123; another system writes o-7.
+    const respelt = await ingest(
+      file(
+        'respelt.csv',
+        `${header}\n123,store,2,1,2026-10-01 10:00:00,\no-7,store,2,1,2026-10-01 10:00:00,\n`,
+      ),
+    );
+    expect(respelt).toMatchObject({ loaded: 2, flag: respeltKeysFlag(2, '123', '00123') });
+    // The keys as the system writes them again: nothing to say.
+    const again = await ingest(
+      file(
+        'as-written.csv',
+        `${header}\n00123,store,3,1,2026-10-01 10:00:00,\nO-8,store,3,1,2026-10-01 10:00:00,\n`,
+      ),
+    );
+    expect(again.flag).toBeUndefined();
+    expect(degradingFlag(respelt.flag)).toBe(respeltKeysFlag(2, '123', '00123'));
   });
 
   it('unpads the text an older release stored padded, once, so its keys meet the new exports', async () => {

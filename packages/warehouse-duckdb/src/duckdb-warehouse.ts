@@ -50,6 +50,8 @@ import {
   reloadsOf,
   repeatedEventsSelect,
   repeatsInFileSelect,
+  respeltKeysFlag,
+  respeltKeysSelect,
   revertableBatch,
   rowWord,
   runRecordOf,
@@ -1935,6 +1937,23 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         let flag: string | undefined = resends === undefined ? undefined : sameRowsFlag(resends);
         // An earlier export's rows current again over later ones: said, unless meant (see changeBackFlag).
         if (reloaded.reloads !== undefined && !options.current) flag = changeBackFlag(reloaded.reloads);
+        // Keys it holds, written otherwise: new rows beside them (see respeltKeysSelect).
+        const respelt =
+          source.mode !== 'append' && live.some((b) => b.kind === 'ingest')
+            ? respeltKeysSelect(
+                source,
+                sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`),
+                duckdbDialect,
+              )
+            : undefined;
+        if (respelt) {
+          const [found] = await this.run(respelt);
+          if (Number(found?.n ?? 0) > 0)
+            flag = batchFlag(
+              flag,
+              respeltKeysFlag(Number(found!.n), String(found!.example), String(found!.held)),
+            );
+        }
         if (source.mode === 'append') {
           const [inFile] = await this.run(repeatsInFileSelect(source, sql.raw(checked), duckdbDialect));
           repeatedEvents = Number(inFile?.n ?? 0);
