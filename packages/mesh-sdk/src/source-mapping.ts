@@ -790,6 +790,19 @@ export const INGEST_TEXT_PATTERNS: Readonly<Partial<Record<ColumnSpec['type'], s
 };
 
 /**
+ * UTF-8 text decoded as Latin-1 or Windows-1252 and saved again as UTF-8 (mojibake): `München`
+ * becomes `MÃ¼nchen`, `é` `Ã©`, `É` `Ã‰`, `£` `Â£`. The file is valid UTF-8, so it loads, and
+ * `MÃ¼nchen` is a city, category or name of its own beside `München` in every figure. The
+ * signature is `Â` or `Ã` followed by what the second byte of a two-byte UTF-8 character reads
+ * as in those encodings, which no word of any language writes. Refused in text columns, on every
+ * warehouse alike.
+ */
+export const INGEST_MOJIBAKE: readonly [pattern: string, words: string] = [
+  '[\\x{00C2}\\x{00C3}][\\x{0080}-\\x{00BF}]|\\x{00C3}[\\x{0152}\\x{0153}\\x{0160}\\x{0161}\\x{0178}\\x{017D}\\x{017E}\\x{0192}\\x{02C6}\\x{02DC}\\x{2013}\\x{2014}\\x{2018}-\\x{201E}\\x{2020}-\\x{2022}\\x{2026}\\x{2030}\\x{2039}\\x{203A}\\x{20AC}\\x{2122}]',
+  ' reads as UTF-8 text decoded as Latin-1 or Windows-1252 and saved again (MÃ¼nchen for München, Ã© for é): the file was converted twice on its way; export it as UTF-8 once',
+];
+
+/**
  * Text wrapped in Excel's `="…"` guard (`="00123"`, written so that Excel keeps leading zeros):
  * loaded as it is, a key would never join. Refused in text columns, with what to do, on every
  * warehouse alike (typed columns refuse it as not of their type; enumerations as none of theirs).

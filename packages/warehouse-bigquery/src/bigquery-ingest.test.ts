@@ -23,6 +23,7 @@ import {
   INGEST_INEXACT_FLOAT,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_MIDNIGHT_CURSOR,
+  INGEST_MOJIBAKE,
   INGEST_NONFINITE_TEXT,
   INGEST_PLACEHOLDER_DAY,
   INGEST_SCIENTIFIC_TEXT,
@@ -1217,6 +1218,20 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       [4, `store_id: "0013.0"${floated}`],
       [5, null],
     ]);
+  });
+
+  it('refuses text converted twice on its way, as DuckDB does', async () => {
+    const rows = await validate(
+      rules,
+      csvOf([
+        record('M\u00c3\u00bcnchen'),
+        record('\u00c3\u2030cole'),
+        record('S\u00c3O'),
+        record('S\u00e3o'),
+      ]),
+    );
+    const [, says] = INGEST_MOJIBAKE;
+    expect(rows.map((r) => r.reason)).toEqual([`id: "MÃ¼nchen"${says}`, `id: "Ã‰cole"${says}`, null, null]);
   });
 
   it('loads text in its composed form (NFC), as DuckDB does: an accent written apart is the same key', async () => {

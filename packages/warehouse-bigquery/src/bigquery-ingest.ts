@@ -44,6 +44,7 @@ import {
   INGEST_INTEGER_REFUSALS,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_MIDNIGHT_DATE,
+  INGEST_MOJIBAKE,
   INGEST_NONFINITE_TEXT,
   INGEST_NULL_MARK,
   INGEST_NUMBER_REFUSALS,
@@ -523,6 +524,7 @@ export function validationStatements(
       out.push(
         `IF(REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}), ${shown(words)}, NULL)`,
         `IF(${text(c)} IN (${SPREADSHEET_ERRORS.map(lit).join(', ')}), ${shown(INGEST_SPREADSHEET_ERROR)}, NULL)`,
+        `IF(REGEXP_CONTAINS(${text(c)}, ${lit(INGEST_MOJIBAKE[0])}), ${shown(INGEST_MOJIBAKE[1])}, NULL)`,
       );
       // A float of a Parquet file is written so by the cast, and said of otherwise (floatChecked).
       if (!floatChecked.includes(c))

@@ -9,6 +9,7 @@ import {
   type FileIngester,
   INGEST_DECIMAL_COMMA_FILE_REFUSALS,
   INGEST_INVISIBLE_IN_KEY,
+  INGEST_MOJIBAKE,
   INGEST_NULL_MARK,
   INGEST_NUMBER_REFUSALS,
   ingestRows,
@@ -200,6 +201,8 @@ const timestampText = (at: Date): fc.Arbitrary<string> => {
 /** INGEST_EXCEL_GUARD's pattern, whole, with RE2's \s (no Unicode spaces). */
 const EXCEL_GUARD = /^[\t\n\f\r ]*="[^"]*"[\t\n\f\r ]*$/;
 
+const MOJIBAKE = new RegExp(INGEST_MOJIBAKE[0].replaceAll('\\x{', '\\u{'), 'u');
+
 /**
  * Text for string cells: anything but NUL, which a CSV record may not hold, and the word NULL
  * alone (in any case, padded) or `\N`, which are no value in every column (tested beside this
@@ -223,6 +226,8 @@ const stringValue = fc
       // Text is loaded in composed form (NFC): a character this Node's Unicode does not know
       // may compose in DuckDB's, which is newer.
       !/\p{Cn}/u.test(s) &&
+      // Text converted twice on its way is refused (tested beside this file).
+      !MOJIBAKE.test(s) &&
       s.replace(/^ +| +$/g, '').toLowerCase() !== 'null' &&
       s.replace(/^ +| +$/g, '') !== INGEST_NULL_MARK,
   );

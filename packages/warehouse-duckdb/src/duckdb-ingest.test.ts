@@ -17,6 +17,7 @@ import {
   INGEST_INEXACT_SINGLE,
   INGEST_INEXACT_SINGLE_DECIMAL,
   INGEST_INVISIBLE_IN_KEY,
+  INGEST_MOJIBAKE,
   INGEST_NONFINITE_TEXT,
   INGEST_PLACEHOLDER_DAY,
   INGEST_SCIENTIFIC_TEXT,
@@ -245,6 +246,33 @@ describe('ingesting files into a source', () => {
     );
     expect(again.flag).toBeUndefined();
     expect(degradingFlag(respelt.flag)).toBe(respeltKeysFlag(2, '123', '00123'));
+  });
+
+  it('refuses text converted twice on its way (UTF-8 read as Latin-1 or Windows-1252, saved again), and keeps text that only looks near it', async () => {
+    const header = 'order_id,channel,amount,items,ordered_at,note';
+    const path = file(
+      'mojibake.csv',
+      [
+        header,
+        'M1,store,1,1,2026-10-01 10:00:00,MÃ¼nchen',
+        'M2,store,1,1,2026-10-01 10:00:00,Ã‰cole',
+        'M3,store,1,1,2026-10-01 10:00:00,costs Â£5',
+        'M4,store,1,1,2026-10-01 10:00:00,SÃO PAULO',
+        'M5,store,1,1,2026-10-01 10:00:00,São Paulo',
+        'M6,store,1,1,2026-10-01 10:00:00,Ã',
+        '',
+      ].join('\n'),
+    );
+    const [, says] = INGEST_MOJIBAKE;
+    expect(await ingest(path)).toMatchObject({
+      loaded: 3,
+      rejected: 3,
+      sampleRejects: [
+        { line: 2, reason: `note: "MÃ¼nchen"${says}` },
+        { line: 3, reason: `note: "Ã‰cole"${says}` },
+        { line: 4, reason: `note: "costs Â£5"${says}` },
+      ],
+    });
   });
 
   it('unpads the text an older release stored padded, once, so its keys meet the new exports', async () => {

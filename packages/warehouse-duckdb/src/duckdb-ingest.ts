@@ -20,6 +20,7 @@ import {
   INGEST_INTEGER_REFUSALS,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_MIDNIGHT_DATE,
+  INGEST_MOJIBAKE,
   INGEST_NONFINITE_TEXT,
   INGEST_NULL_MARK,
   INGEST_NUMBER_REFUSALS,
@@ -484,8 +485,9 @@ export function validationSql(
       const floated = origin.kind === 'file' && files.floating.has(origin.column);
       // A spreadsheet's error cell, or a number in scientific notation: the cheap tests first
       // (a first character, a substring), the list or the pattern only then.
+      const [mojibake, converted] = INGEST_MOJIBAKE;
       reasons.push(
-        `CASE WHEN ${raw} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} WHEN prefix(${raw}, '#') AND ${raw} IN (${SPREADSHEET_ERRORS.map(lit).join(', ')}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_SPREADSHEET_ERROR)}${floated ? '' : ` WHEN (contains(${raw}, 'E') OR contains(${raw}, 'e')) AND regexp_full_match(${raw}, ${lit(scientific)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(notation)}`} END`,
+        `CASE WHEN ${raw} IS NOT NULL AND regexp_full_match(${raw}, ${lit(pattern)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(words)} WHEN (contains(${raw}, 'Ã') OR contains(${raw}, 'Â')) AND regexp_matches(${raw}, ${lit(mojibake)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(converted)} WHEN prefix(${raw}, '#') AND ${raw} IN (${SPREADSHEET_ERRORS.map(lit).join(', ')}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(INGEST_SPREADSHEET_ERROR)}${floated ? '' : ` WHEN (contains(${raw}, 'E') OR contains(${raw}, 'e')) AND regexp_full_match(${raw}, ${lit(scientific)}) THEN ${label} || ': ' || to_json(${raw}) || ${lit(notation)}`} END`,
       );
     }
   });
