@@ -244,10 +244,18 @@ describe('mesh CLI', () => {
     expect(before.json().totals).toEqual(after.json().totals);
     const mixed = await mesh(`--db=${db}`, '-t', 'local', 'health', '--json');
     expect(mixed.json().totals).toEqual(after.json().totals);
+    // Help asked for with --json is one JSON document too.
+    const help = await mesh('health', '--help', '--json');
+    expect(help.code).toBe(0);
+    expect(help.json()).toEqual({ command: 'health', help: expect.stringContaining('Usage: mesh health') });
     // An error is still printed as JSON when --json came first.
     const wrong = await mesh('--json', 'bulid');
     expect(wrong.code).toBe(2);
-    expect(wrong.json().error).toMatchObject({ code: 'unknown-command', message: /Did you mean build\?/ });
+    expect(wrong.json().error).toMatchObject({
+      code: 'unknown-command',
+      message: /Did you mean build\?/,
+      subject: { command: 'bulid' },
+    });
   });
 
   it("mesh help <command> prints that command's help", async () => {

@@ -170,13 +170,19 @@ export async function main(argv: string[], io?: Io): Promise<number> {
       throw new UsageError(
         'unknown-command',
         `Unknown command ${name}. ${suggestion(name, Object.keys(COMMANDS), 'Commands')}`,
+        { command: name },
       );
     }
     const parsed = parseCommandLine(name, rest, { ...GLOBAL_OPTIONS, ...spec.options });
     const values = parsed.values as Record<string, unknown> & GlobalOptions & { help?: boolean };
     json = values.json === true;
     if (values.help) {
-      process.stdout.write(`${COMMAND_HELP[name]}\n`);
+      // Under --json, one JSON document as every command prints, the text in it.
+      process.stdout.write(
+        json
+          ? `${JSON.stringify({ command: name, help: COMMAND_HELP[name] }, null, 2)}\n`
+          : `${COMMAND_HELP[name]}\n`,
+      );
       return 0;
     }
     if (!spec.names && parsed.positionals.length) {
