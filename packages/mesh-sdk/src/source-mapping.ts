@@ -355,6 +355,51 @@ export function respeltKeysSelect(source: Source, batch: SqlFragment, dialect: D
 export const respeltKeysFlag = (keys: number, example: string, held: string) =>
   `${keys.toLocaleString('en-US')} key${keys === 1 ? ' is' : 's are'} written otherwise than a key it holds (${JSON.stringify(example)} where it holds ${JSON.stringify(held)}: leading zeros or letter case changed on the way?): ${keys === 1 ? 'it loaded as another row' : 'they loaded as other rows'} beside the one held, and both count in every figure (revert this batch and export the keys as the system writes them)`;
 
+/** A number written with a dot before each group of three digits and nothing else (`15.000`). */
+const DOT_GROUPED = '^\\s*[+-]?[0-9]{1,3}(\\.[0-9]{3})+\\s*$';
+
+/**
+ * For each number or decimal column a CSV fills, how many values hold a dot and how many of them
+ * are written as thousands grouped by dots (`15.000`, `2.500`), with the first: one row, read
+ * by `thousandsDotFlag`. `fileColumn` is a column of the file, as text, in `from`.
+ */
+export function thousandsDotSelect(
+  columns: ReadonlyArray<readonly [column: string, fileColumn: SqlFragment]>,
+  from: SqlFragment,
+  dialect: Dialect,
+): string | undefined {
+  if (!columns.length) return undefined;
+  const parts = columns.flatMap(([, value], i) => [
+    sql`COUNT(CASE WHEN ${sql.regexpMatches(value, '\\.')} THEN 1 END) AS ${sql.id(`d${i}`)}`,
+    sql`COUNT(CASE WHEN ${sql.regexpMatches(value, DOT_GROUPED)} THEN 1 END) AS ${sql.id(`g${i}`)}`,
+    sql`MIN(CASE WHEN ${sql.regexpMatches(value, DOT_GROUPED)} THEN ${value} END) AS ${sql.id(`e${i}`)}`,
+  ]);
+  return renderSql(sql`SELECT ${sql.join(parts)} FROM ${from} AS t`, dialect);
+}
+
+/**
+ * The flag of a CSV batch a number column of which writes every value that has a dot as
+ * thousands grouped by dots (`15.000`, `2.500`, at least two of them): what a German or Dutch
+ * spreadsheet writes for 15000 when its amounts are round (no decimal comma to tell it, and
+ * not delimited by semicolons: both are refused). They load as 15 and 2.5, a figure wrong by
+ * a thousand; a price with three decimals is rare enough that the batch is flagged, not
+ * refused, which makes the products reading it `degraded` until the next export.
+ */
+export function thousandsDotFlag(
+  columns: ReadonlyArray<readonly [column: string, fileColumn: SqlFragment]>,
+  row: Record<string, unknown> | undefined,
+): string | undefined {
+  const flagged = columns.flatMap(([column], i) => {
+    const dotted = Number(row?.[`d${i}`] ?? 0);
+    const grouped = Number(row?.[`g${i}`] ?? 0);
+    return grouped >= 2 && grouped === dotted
+      ? [`${column} (${JSON.stringify(String(row?.[`e${i}`]))})`]
+      : [];
+  });
+  if (!flagged.length) return undefined;
+  return `every value of ${flagged.join(', ')} written with a dot has three digits after it, as thousands are written where the comma is the decimal mark: they loaded as decimals (15.000 as 15); export numbers without thousands separators, or revert this batch if they are not decimals`;
+}
+
 /**
  * Whether two lines of one file with a key and other values cannot both count, and which does
  * cannot be told (see `conflictingEventsSelect`): events, and snapshots without a cursor. An

@@ -79,6 +79,8 @@ import {
   sql,
   type TableRef,
   TEXT_PADDING,
+  thousandsDotFlag,
+  thousandsDotSelect,
   unmatchedColumns,
   volumeFlag,
   WarehouseError,
@@ -887,14 +889,30 @@ export async function ingestFile(
             context.dialect,
           )
         : undefined;
+    // Flags of what the rows hold, kept apart from `nothingNew`, which the checks of events set whole.
+    let rowFlags: string | undefined;
     if (respelt) {
       const [found] = await context.query(respelt);
       if (Number(found?.n ?? 0) > 0)
-        nothingNew = batchFlag(
-          nothingNew,
-          respeltKeysFlag(Number(found!.n), String(found!.example), String(found!.held)),
-        );
+        rowFlags = respeltKeysFlag(Number(found!.n), String(found!.example), String(found!.held));
     }
+    // As on DuckDB: round amounts of a spreadsheet where the comma is the decimal mark.
+    const numbers =
+      format === 'csv'
+        ? source.columns.flatMap((c) => {
+            const origin = origins.get(c.name);
+            return (c.type === 'decimal' || c.type === 'number') && origin?.kind === 'file'
+              ? [
+                  [
+                    c.name,
+                    sql.raw(`t.${context.dialect.quoteIdent(`c${fileColumns.indexOf(origin.column) + 1}`)}`),
+                  ] as const,
+                ]
+              : [];
+          })
+        : [];
+    const dots = thousandsDotSelect(numbers, sql.raw(context.dialect.tableName(staging)), context.dialect);
+    if (dots) rowFlags = batchFlag(rowFlags, thousandsDotFlag(numbers, (await context.query(dots))[0]));
     if (source.mode === 'append') {
       // Copies of an earlier line of the file (those with other values were rejected above).
       repeatedEvents = Number(summary?.repeated ?? 0);
@@ -912,7 +930,7 @@ export async function ingestFile(
       if (Number(repeated?.n ?? 0) > 0)
         nothingNew = batchFlag(nothingNew, conflictingEventsFlag(Number(repeated?.n)));
     }
-    const stored = batchFlag(header.flag, nothingNew);
+    const stored = batchFlag(header.flag, nothingNew, rowFlags);
     const append = batchLogStatements(context.dialect).append(
       source,
       checked,

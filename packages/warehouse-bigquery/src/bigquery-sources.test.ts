@@ -10,6 +10,7 @@ import {
   SYNC_MODES,
   sourceTablesOf,
   sql,
+  thousandsDotSelect,
   z,
 } from '@retail-mesh/sdk';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -123,6 +124,27 @@ describe('the SQL of sources and batches, through ZetaSQL', () => {
       respeltKeysSelect(snapshotWithoutCursor, batch(snapshotWithoutCursor), dialect)!,
     ]);
     expect(results.filter((r) => !r.ok)).toEqual([]);
+    await analyzer.close();
+  });
+
+  it('counts amounts written as thousands grouped by dots (thousandsDotSelect) in GoogleSQL', async () => {
+    const staged = { schema: 'shop', name: '_load_orders' };
+    const analyzer = await createAnalyzer([
+      {
+        path: [PROJECT, staged.schema, staged.name],
+        columns: [
+          { name: 'c1', type: 'STRING' },
+          { name: 'c2', type: 'STRING' },
+        ],
+      },
+    ]);
+    const numbers = [
+      ['amount', sql.raw('`t`.`c1`')],
+      ['discount', sql.raw('`t`.`c2`')],
+    ] as const;
+    const select = thousandsDotSelect(numbers, sql.raw(dialect.tableName(staged)), dialect)!;
+    expect(select).toContain("REGEXP_CONTAINS(`t`.`c1`, '^\\\\s*[+-]?[0-9]{1,3}(\\\\.[0-9]{3})+\\\\s*$')");
+    expect((await analyzer.analyzeAll([select])).filter((r) => !r.ok)).toEqual([]);
     await analyzer.close();
   });
 

@@ -275,6 +275,28 @@ describe('ingesting files into a source', () => {
     });
   });
 
+  it('flags a CSV whose every amount written with a dot groups thousands by it (15.000), and not one that writes decimals', async () => {
+    const header = 'order_id,channel,amount,items,ordered_at,note';
+    const rows = (amounts: string[]) =>
+      amounts.map((a, i) => `T${i},store,${a},1,2026-10-01 10:00:00,`).join('\n');
+    // Round amounts of a German spreadsheet saved as tab-free text: 15000, 2500 and 120000.
+    const grouped = await ingest(
+      file('grouped.csv', `${header}\n${rows(['15.000', '2.500', '120.000', '40'])}\n`),
+    );
+    expect(grouped).toMatchObject({
+      loaded: 4,
+      flag: expect.stringMatching(
+        /^every value of amount \("120\.000"\) written with a dot has three digits after it/,
+      ),
+    });
+    expect(degradingFlag(grouped.flag)).toBe(grouped.flag);
+    // Decimals beside them tell the dot is a decimal point; one value alone tells nothing.
+    expect(
+      (await ingest(file('decimals.csv', `${header}\n${rows(['15.000', '2.5', '120.000'])}\n`))).flag,
+    ).toBeUndefined();
+    expect((await ingest(file('one.csv', `${header}\n${rows(['1.250', '3'])}\n`))).flag).toBeUndefined();
+  });
+
   it('unpads the text an older release stored padded, once, so its keys meet the new exports', async () => {
     const path = join(dir, 'older.duckdb');
     const older = await createDuckDbWarehouse({ path, create: true });

@@ -67,6 +67,8 @@ import {
   type TableRef,
   type TableStats,
   TEXT_PADDING,
+  thousandsDotFlag,
+  thousandsDotSelect,
   UsageError,
   unmatchedColumns,
   volumeFlag,
@@ -1946,14 +1948,25 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
                 duckdbDialect,
               )
             : undefined;
+        // Flags of what the rows hold, kept apart from `flag`, which the checks of events set whole.
+        let rowFlags: string | undefined;
         if (respelt) {
           const [found] = await this.run(respelt);
           if (Number(found?.n ?? 0) > 0)
-            flag = batchFlag(
-              flag,
-              respeltKeysFlag(Number(found!.n), String(found!.example), String(found!.held)),
-            );
+            rowFlags = respeltKeysFlag(Number(found!.n), String(found!.example), String(found!.held));
         }
+        // Round amounts of a spreadsheet where the comma is the decimal mark (see thousandsDotFlag).
+        const numbers =
+          format === 'csv'
+            ? source.columns.flatMap((c) => {
+                const origin = origins.get(c.name);
+                return (c.type === 'decimal' || c.type === 'number') && origin?.kind === 'file'
+                  ? [[c.name, sql.raw(`CAST(t.${q(origin.column)} AS VARCHAR)`)] as const]
+                  : [];
+              })
+            : [];
+        const dots = thousandsDotSelect(numbers, sql.raw(loaded), duckdbDialect);
+        if (dots) rowFlags = batchFlag(rowFlags, thousandsDotFlag(numbers, (await this.run(dots))[0]));
         if (source.mode === 'append') {
           const [inFile] = await this.run(repeatsInFileSelect(source, sql.raw(checked), duckdbDialect));
           repeatedEvents = Number(inFile?.n ?? 0);
@@ -2006,7 +2019,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
               .join(', ')}`,
           );
         }
-        const stored = batchFlag(header.flag, flag);
+        const stored = batchFlag(header.flag, flag, rowFlags);
         // Stamped when its rows are in, just before the commit: a scheduled build compares the
         // stamp with when it read its inputs (see buildMesh's skipUnchanged).
         statements.push(async () => [
