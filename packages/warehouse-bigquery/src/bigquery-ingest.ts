@@ -72,6 +72,7 @@ import {
   rowWord,
   type Source,
   SPREADSHEET_ERRORS,
+  type SqlFragment,
   type SqlRow,
   sameRowsFlag,
   scanCsv,
@@ -586,7 +587,11 @@ WHERE ${q('c')}.${q('__line')} = ${q('x')}.${q('__line')}`);
     deleted && source.mode === 'snapshot'
       ? `, (SELECT COUNTIF(${deleted}) FROM ${dialect.tableName(staged.table)} AS ${q('t')}) AS ${q('deleted')}`
       : '';
-  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')}${repeated}${headerLike}${leftOut},
+  // Numbers written as thousands grouped by dots (see thousandsDotFlag), counted in the file.
+  const numbers = csvNumberColumns(source, staged, origins, dialect);
+  const counted = thousandsDotSelect(numbers, sql.raw(dialect.tableName(staged.table)), dialect);
+  const dots = counted ? `, (SELECT AS STRUCT * FROM (${counted})) AS ${q('dots')}` : '';
+  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')}${repeated}${headerLike}${leftOut}${dots},
   ARRAY_AGG(IF(${q('__reason')} IS NULL, NULL, STRUCT(${q('__line')} AS ${q('line')}, ${q('__reason')} AS ${q('reason')})) IGNORE NULLS ORDER BY ${q('__line')} LIMIT ${SAMPLE_REJECTS}) AS ${q('sample')}
 FROM ${table}`;
   return [create, ...conflicts, summary];
@@ -697,6 +702,23 @@ export interface IngestContext {
   /** Runs statements as one script and returns the rows of its result (see the warehouse's `script`). */
   script(statements: readonly string[]): Promise<SqlRow[]>;
   query(select: string): Promise<SqlRow[]>;
+}
+
+/** The number and decimal columns a CSV fills, with their staged column (for thousandsDotSelect). */
+function csvNumberColumns(
+  source: Source,
+  staged: StagedFile,
+  origins: ReadonlyMap<string, ColumnOrigin>,
+  dialect: Dialect,
+): Array<readonly [string, SqlFragment]> {
+  if (staged.format !== 'csv') return [];
+  const q = dialect.quoteIdent;
+  return source.columns.flatMap((c) => {
+    const origin = origins.get(c.name);
+    return (c.type === 'decimal' || c.type === 'number') && origin?.kind === 'file'
+      ? [[c.name, sql.raw(`${q('t')}.${q(`c${staged.columns.indexOf(origin.column) + 1}`)}`)] as const]
+      : [];
+  });
 }
 
 /**
@@ -896,23 +918,15 @@ export async function ingestFile(
       if (Number(found?.n ?? 0) > 0)
         rowFlags = respeltKeysFlag(Number(found!.n), String(found!.example), String(found!.held));
     }
-    // As on DuckDB: round amounts of a spreadsheet where the comma is the decimal mark.
-    const numbers =
-      format === 'csv'
-        ? source.columns.flatMap((c) => {
-            const origin = origins.get(c.name);
-            return (c.type === 'decimal' || c.type === 'number') && origin?.kind === 'file'
-              ? [
-                  [
-                    c.name,
-                    sql.raw(`t.${context.dialect.quoteIdent(`c${fileColumns.indexOf(origin.column) + 1}`)}`),
-                  ] as const,
-                ]
-              : [];
-          })
-        : [];
-    const dots = thousandsDotSelect(numbers, sql.raw(context.dialect.tableName(staging)), context.dialect);
-    if (dots) rowFlags = batchFlag(rowFlags, thousandsDotFlag(numbers, (await context.query(dots))[0]));
+    // As on DuckDB: round amounts of a spreadsheet where the comma is the decimal mark, counted
+    // by the validation's summary.
+    rowFlags = batchFlag(
+      rowFlags,
+      thousandsDotFlag(
+        csvNumberColumns(source, staged, origins, context.dialect),
+        summary?.dots as Record<string, unknown> | undefined,
+      ),
+    );
     if (source.mode === 'append') {
       // Copies of an earlier line of the file (those with other values were rejected above).
       repeatedEvents = Number(summary?.repeated ?? 0);

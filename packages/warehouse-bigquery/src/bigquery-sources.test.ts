@@ -299,6 +299,10 @@ describe('the SQL of sources and batches, through ZetaSQL', () => {
           ...(staged.format === 'csv'
             ? [{ name: 'header_like', type: 'ARRAY<STRUCT<line INT64, values ARRAY<STRING>>>' }]
             : []),
+          // A CSV's amounts written as thousands grouped by dots (see thousandsDotFlag).
+          ...(staged.format === 'csv'
+            ? [{ name: 'dots', type: 'STRUCT<d0 INT64, g0 INT64, e0 STRING, d1 INT64, g1 INT64, e1 STRING>' }]
+            : []),
           { name: 'sample', type: 'ARRAY<STRUCT<line INT64, reason STRING>>' },
         ],
       });
