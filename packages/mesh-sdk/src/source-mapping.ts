@@ -312,21 +312,26 @@ export function repeatedEventsSelect(source: Source, batch: SqlFragment, dialect
 }
 
 /**
- * The keys of an upsert or snapshot batch that its source does not hold as written, but holds
- * written otherwise: the same once leading zeros and letter case are set aside (`123` where it
- * holds `00123`, what a spreadsheet or a number type makes of an id; `c-7` for `C-7`). Each
- * loads as another row beside the one held, so an update meant for it lands on a new customer
- * or product, and both count in every figure: the batch is flagged (`respeltKeysFlag`), which
- * makes the products reading it `degraded`. One row, or none: `n`, and the first such key
- * with a key it holds (`example`, `held`), as text. The held keys are the source's current rows, one a key. Keys
- * of other types than text are compared as they are; a source without a text key has none.
+ * The keys of a batch that its source does not hold as written, but holds written otherwise:
+ * the same once leading zeros and letter case of text, and the fraction of a second of a time,
+ * are set aside (`123` where it holds `00123`, what a spreadsheet or a number type makes of an
+ * id; `c-7` for `C-7`; a return stamped `10:00:00.437` re-exported as `10:00:00`). Each loads
+ * as another row beside the one held (an event counted twice, an update meant for a customer
+ * landing on a new one), and both count in every figure: the batch is flagged
+ * (`respeltKeysFlag`), which makes the products reading it `degraded`. One row, or none: `n`,
+ * and the first such key with a key it holds (`example`, `held`), as text. The held keys are
+ * the source's current rows, one a key. Keys of other types are compared as they are; a
+ * source whose key holds no text and no time has none.
  */
 export function respeltKeysSelect(source: Source, batch: SqlFragment, dialect: Dialect): string | undefined {
   const columns = source.key.map((k) => source.columns.find((c) => c.name === k)!);
-  const text = columns.find((c) => c.type === 'string');
-  if (!text) return undefined;
+  if (!columns.some((c) => c.type === 'string' || c.type === 'timestamp')) return undefined;
   const fold = (alias: string, c: (typeof columns)[number]) =>
-    c.type === 'string' ? sql`LOWER(LTRIM(${sql.id(alias, c.name)}, '0'))` : sql.id(alias, c.name);
+    c.type === 'string'
+      ? sql`LOWER(LTRIM(${sql.id(alias, c.name)}, '0'))`
+      : c.type === 'timestamp'
+        ? sql.timestampTrunc('second', sql.id(alias, c.name))
+        : sql.id(alias, c.name);
   const current = sql.raw(dialect.tableName(source.table));
   const keys = sql.join(source.key.map((k) => sql.id(k)));
   const asWritten = sql.join(
@@ -337,15 +342,20 @@ export function respeltKeysSelect(source: Source, batch: SqlFragment, dialect: D
     columns.map((c) => sql`${fold('h', c)} = ${fold('b', c)}`),
     ' AND ',
   );
+  // A key as text, its parts joined by commas.
+  const text = (alias: string) =>
+    sql.join(
+      columns.map((c) => sql.cast(sql.id(alias, c.name), 'string')),
+      " || ', ' || ",
+    );
   // One row a batch key (with the first key it folds onto), then the first of them with the count.
-  const example = sql.cast(sql.id('b', text.name), 'string');
   return renderSql(
     sql`SELECT COUNT(*) OVER () AS ${sql.id('n')}, ${sql.id('p', 'example')}, ${sql.id('p', 'held')}
-      FROM (SELECT ${example} AS ${sql.id('example')}, MIN(${sql.cast(sql.id('h', text.name), 'string')}) AS ${sql.id('held')}
+      FROM (SELECT ${text('b')} AS ${sql.id('example')}, MIN(${text('h')}) AS ${sql.id('held')}
         FROM (SELECT DISTINCT ${keys} FROM ${batch} AS t) AS b
         JOIN (SELECT DISTINCT ${keys} FROM ${current} AS t) AS h ON ${folded}
         WHERE NOT EXISTS (SELECT 1 FROM ${current} AS c WHERE ${asWritten})
-        GROUP BY ${example}) AS p
+        GROUP BY ${text('b')}) AS p
       ORDER BY ${sql.id('p', 'example')} LIMIT 1`,
     dialect,
   );
@@ -353,7 +363,7 @@ export function respeltKeysSelect(source: Source, batch: SqlFragment, dialect: D
 
 /** The flag of a batch whose keys its source holds written otherwise (see `respeltKeysSelect`). */
 export const respeltKeysFlag = (keys: number, example: string, held: string) =>
-  `${keys.toLocaleString('en-US')} key${keys === 1 ? ' is' : 's are'} written otherwise than a key it holds (${JSON.stringify(example)} where it holds ${JSON.stringify(held)}: leading zeros or letter case changed on the way?): ${keys === 1 ? 'it loaded as another row' : 'they loaded as other rows'} beside the one held, and both count in every figure (revert this batch and export the keys as the system writes them)`;
+  `${keys.toLocaleString('en-US')} key${keys === 1 ? ' is' : 's are'} written otherwise than a key it holds (${JSON.stringify(example)} where it holds ${JSON.stringify(held)}: leading zeros, letter case or a time's fraction of a second changed on the way?): ${keys === 1 ? 'it loaded as another row' : 'they loaded as other rows'} beside the one held, and both count in every figure (revert this batch and export the keys as the system writes them)`;
 
 /** A number written with a dot before each group of three digits and nothing else (`15.000`). */
 const DOT_GROUPED = '^\\s*[+-]?[0-9]{1,3}(\\.[0-9]{3})+\\s*$';

@@ -33,7 +33,7 @@ export type PortableCall =
 
 /** Units of date arithmetic. Weeks start on Sunday on every warehouse. */
 export type DateUnit = 'day' | 'week' | 'month' | 'quarter' | 'year';
-export type TimestampUnit = 'hour' | 'day' | 'month' | 'year';
+export type TimestampUnit = 'second' | 'hour' | 'day' | 'month' | 'year';
 
 const CALL = Symbol.for('retail-mesh.sql-call');
 const IDENT = Symbol.for('retail-mesh.sql-ident');

@@ -903,14 +903,13 @@ export async function ingestFile(
     // As on DuckDB: an earlier export's rows current again over later ones, unless meant.
     if (reloaded.reloads !== undefined && !options.current) nothingNew = changeBackFlag(reloaded.reloads);
     // As on DuckDB: keys it holds, written otherwise, are new rows beside them.
-    const respelt =
-      source.mode !== 'append' && ingested.length
-        ? respeltKeysSelect(
-            source,
-            sql.raw(`(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`),
-            context.dialect,
-          )
-        : undefined;
+    const respelt = ingested.length
+      ? respeltKeysSelect(
+          source,
+          sql.raw(`(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`),
+          context.dialect,
+        )
+      : undefined;
     // Flags of what the rows hold, kept apart from `nothingNew`, which the checks of events set whole.
     let rowFlags: string | undefined;
     if (respelt) {

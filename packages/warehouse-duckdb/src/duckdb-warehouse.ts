@@ -1940,14 +1940,13 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         // An earlier export's rows current again over later ones: said, unless meant (see changeBackFlag).
         if (reloaded.reloads !== undefined && !options.current) flag = changeBackFlag(reloaded.reloads);
         // Keys it holds, written otherwise: new rows beside them (see respeltKeysSelect).
-        const respelt =
-          source.mode !== 'append' && live.some((b) => b.kind === 'ingest')
-            ? respeltKeysSelect(
-                source,
-                sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`),
-                duckdbDialect,
-              )
-            : undefined;
+        const respelt = live.some((b) => b.kind === 'ingest')
+          ? respeltKeysSelect(
+              source,
+              sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`),
+              duckdbDialect,
+            )
+          : undefined;
         // Flags of what the rows hold, kept apart from `flag`, which the checks of events set whole.
         let rowFlags: string | undefined;
         if (respelt) {
