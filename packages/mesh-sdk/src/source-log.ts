@@ -315,7 +315,11 @@ export function sourceStates(
       source.mode === 'upsert'
         ? own
             .slice(0, -1)
-            .filter((b) => (b.flag ?? '').split('; ').some((f) => f.startsWith('a change back:')))
+            .filter((b) =>
+              (b.flag ?? '')
+                .split('; ')
+                .some((f) => f.startsWith('a change back:') || f.startsWith('a change back of ')),
+            )
             .at(-1)
         : undefined;
     const changedBack =

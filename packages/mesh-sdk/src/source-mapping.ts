@@ -361,6 +361,76 @@ export function respeltKeysSelect(source: Source, batch: SqlFragment, dialect: D
   );
 }
 
+/**
+ * For an upsert without a cursor: one row, `n`, the lines of the batch that repeat an earlier
+ * line's key with other values, and `line`, the first of them. Nothing tells which copy is
+ * current (an order's lines numbered again from 1, one line number now two products), so the
+ * last line of each key is taken, as the last export is: the batch is flagged
+ * (`lastLineTakenFlag`), which makes the products reading it `degraded`. Undefined for other
+ * sources: events and snapshots without a cursor reject such lines (`conflictingEventsSelect`);
+ * a cursor ranks them.
+ */
+export function lastLineTakenSelect(
+  source: Source,
+  checked: SqlFragment,
+  dialect: Dialect,
+): string | undefined {
+  if (source.mode !== 'upsert' || source.cursor) return undefined;
+  return renderSql(
+    sql`SELECT COUNT(*) AS ${sql.id('n')}, MIN(${sql.id('r', '__line')}) AS ${sql.id('line')} FROM (${sql.raw(conflictingEventsSelect(source, checked, dialect))}) AS r`,
+    dialect,
+  );
+}
+
+/** The flag of a batch some keys of which its lines give twice, with other values (see `lastLineTakenSelect`). */
+export const lastLineTakenFlag = (lines: number, first: number) =>
+  `${lines.toLocaleString('en-US')} line${lines === 1 ? ' repeats' : 's repeat'} the key of an earlier line with other values (line ${first} the first): with no cursor to tell which is current, the last line of each key was taken (lines numbered again, an id reused?): export each key once, or give the source a cursor column`;
+
+/**
+ * For an upsert without a cursor: one row, `n`, the keys of the batch (`batch`, its valid rows)
+ * whose values the log holds from an earlier batch that a later one changed, and `example`, the
+ * first, as text: the batch changes them back (an undated backfill of last week's orders loaded
+ * after the cancellations since). Without a cursor the newest batch wins, so last week's rows
+ * are current again, healthy; the batch is flagged (`keysChangedBackFlag`), and, as a change
+ * back of a whole export, the products reading it stay `degraded` until it is reverted (later
+ * exports replace only the keys they list). Undefined for other sources: a cursor ranks
+ * revisions whatever batch brings them, and a snapshot's next export replaces every row.
+ */
+export function keysChangedBackSelect(
+  source: Source,
+  batch: SqlFragment,
+  dialect: Dialect,
+): string | undefined {
+  // `l`, an earlier revision of the key with the batch's values; `m`, the key's newest, other.
+  if (source.mode !== 'upsert' || source.cursor) return undefined;
+  const others = source.columns.filter((c) => !c.key);
+  if (!others.length) return undefined;
+  const log = sql.raw(dialect.tableName(source.log));
+  const same = (a: string, b: string, columns: typeof source.columns) =>
+    sql.join(
+      columns.map((c) => sql`${sql.id(a, c.name)} IS NOT DISTINCT FROM ${sql.id(b, c.name)}`),
+      ' AND ',
+    );
+  const keyOf = source.columns.filter((c) => c.key);
+  const text = sql.join(
+    keyOf.map((c) => sql.cast(sql.id('b', c.name), 'string')),
+    " || ', ' || ",
+  );
+  const batchId = (alias: string) => sql.id(alias, '_batch_id');
+  return renderSql(
+    sql`SELECT COUNT(DISTINCT ${text}) AS ${sql.id('n')}, MIN(${text}) AS ${sql.id('example')}
+      FROM ${batch} AS b
+      JOIN ${log} AS l ON ${same('l', 'b', keyOf)} AND ${same('l', 'b', others)}
+      JOIN ${log} AS m ON ${same('m', 'b', keyOf)} AND ${batchId('m')} > ${batchId('l')} AND NOT (${same('m', 'b', others)})
+      WHERE NOT EXISTS (SELECT 1 FROM ${log} AS x WHERE ${same('x', 'b', keyOf)} AND ${batchId('x')} > ${batchId('m')})`,
+    dialect,
+  );
+}
+
+/** The flag of a batch that changes keys back to values an earlier export held (see `keysChangedBackSelect`). */
+export const keysChangedBackFlag = (keys: number, example: string) =>
+  `a change back of ${keys.toLocaleString('en-US')} key${keys === 1 ? '' : 's'}: ${keys === 1 ? 'its' : 'their'} rows as an earlier export had them, current again over the later batches that changed them (${JSON.stringify(example)} the first: an older export or an undated backfill delivered again? mesh ingest --revert this batch; a rollback on purpose: --allow-older)`;
+
 /** The flag of a batch whose keys its source holds written otherwise (see `respeltKeysSelect`). */
 export const respeltKeysFlag = (keys: number, example: string, held: string) =>
   `${keys.toLocaleString('en-US')} key${keys === 1 ? ' is' : 's are'} written otherwise than a key it holds (${JSON.stringify(example)} where it holds ${JSON.stringify(held)}: leading zeros, letter case or a time's fraction of a second changed on the way?): ${keys === 1 ? 'it loaded as another row' : 'they loaded as other rows'} beside the one held, and both count in every figure (revert this batch and export the keys as the system writes them)`;

@@ -59,6 +59,10 @@ import {
   type IngestOptions,
   type IngestResult,
   isIdentifierColumn,
+  keysChangedBackFlag,
+  keysChangedBackSelect,
+  lastLineTakenFlag,
+  lastLineTakenSelect,
   mapsToNothing,
   markedDeletedSql,
   midnightCursorSelect,
@@ -591,7 +595,10 @@ WHERE ${q('c')}.${q('__line')} = ${q('x')}.${q('__line')}`);
   const numbers = csvNumberColumns(source, staged, origins, dialect);
   const counted = thousandsDotSelect(numbers, sql.raw(dialect.tableName(staged.table)), dialect);
   const dots = counted ? `, (SELECT AS STRUCT * FROM (${counted})) AS ${q('dots')}` : '';
-  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')}${repeated}${headerLike}${leftOut}${dots},
+  // Keys an upsert without a cursor is given twice with other values (see lastLineTakenSelect).
+  const twice = lastLineTakenSelect(source, sql.raw(table), dialect);
+  const lastLine = twice ? `, (SELECT AS STRUCT * FROM (${twice})) AS ${q('last_line_taken')}` : '';
+  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')}${repeated}${headerLike}${leftOut}${dots}${lastLine},
   ARRAY_AGG(IF(${q('__reason')} IS NULL, NULL, STRUCT(${q('__line')} AS ${q('line')}, ${q('__reason')} AS ${q('reason')})) IGNORE NULLS ORDER BY ${q('__line')} LIMIT ${SAMPLE_REJECTS}) AS ${q('sample')}
 FROM ${table}`;
   return [create, ...conflicts, summary];
@@ -917,6 +924,25 @@ export async function ingestFile(
       if (Number(found?.n ?? 0) > 0)
         rowFlags = respeltKeysFlag(Number(found!.n), String(found!.example), String(found!.held));
     }
+    // As on DuckDB: keys changed back to what an earlier export held, where no cursor ranks them.
+    const back =
+      reloaded.reloads === undefined && !options.current && ingested.length
+        ? keysChangedBackSelect(
+            source,
+            sql.raw(`(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`),
+            context.dialect,
+          )
+        : undefined;
+    if (back) {
+      const [found] = await context.query(back);
+      if (Number(found?.n ?? 0) > 0)
+        rowFlags = batchFlag(rowFlags, keysChangedBackFlag(Number(found!.n), String(found!.example)));
+    }
+    // As on DuckDB: a key given twice with other values, where no cursor tells which (counted by
+    // the validation's summary).
+    const twice = summary?.last_line_taken as { n?: unknown; line?: unknown } | undefined;
+    if (Number(twice?.n ?? 0) > 0)
+      rowFlags = batchFlag(rowFlags, lastLineTakenFlag(Number(twice!.n), Number(twice!.line)));
     // As on DuckDB: round amounts of a spreadsheet where the comma is the decimal mark, counted
     // by the validation's summary.
     rowFlags = batchFlag(

@@ -3,7 +3,9 @@ import {
   defineDomain,
   defineSource,
   EMPTY_MAPPING,
+  keysChangedBackSelect,
   LOG_COLUMNS,
+  lastLineTakenSelect,
   mapColumns,
   respeltKeysSelect,
   type Source,
@@ -124,6 +126,40 @@ describe('the SQL of sources and batches, through ZetaSQL', () => {
       respeltKeysSelect(snapshotWithoutCursor, batch(snapshotWithoutCursor), dialect)!,
     ]);
     expect(results.filter((r) => !r.ok)).toEqual([]);
+    await analyzer.close();
+  });
+
+  it('finds, for an upsert without a cursor, keys changed back and keys given twice, in GoogleSQL', async () => {
+    const uncursored = defineSource({
+      domain: shop,
+      name: 'orders_uncursored',
+      description: 'Orders, without a time of change',
+      mode: 'upsert',
+      schema: orderSchema,
+    });
+    const checked = { schema: 'shop', name: '_check_orders' };
+    const analyzer = await createAnalyzer([
+      logTable(uncursored),
+      {
+        path: [PROJECT, checked.schema, checked.name],
+        columns: [
+          { name: '__line', type: 'INT64' },
+          { name: '__reason', type: 'STRING' },
+          ...uncursored.columns.map((c) => ({ name: c.name, type: typeOf(c.type) })),
+        ],
+      },
+    ]);
+    const table = sql.raw(dialect.tableName(checked));
+    const back = keysChangedBackSelect(
+      uncursored,
+      sql.raw(`(SELECT * FROM ${dialect.tableName(checked)})`),
+      dialect,
+    )!;
+    const twice = lastLineTakenSelect(uncursored, table, dialect)!;
+    expect((await analyzer.analyzeAll([back, twice])).filter((r) => !r.ok)).toEqual([]);
+    // A cursor ranks revisions: nothing to ask.
+    expect(keysChangedBackSelect(source, table, dialect)).toBeUndefined();
+    expect(lastLineTakenSelect(source, table, dialect)).toBeUndefined();
     await analyzer.close();
   });
 

@@ -25,8 +25,11 @@ import {
   INGEST_SPREADSHEET_ERROR,
   INGEST_ZONED_TIME,
   isMeshError,
+  keysChangedBackFlag,
+  lastLineTakenFlag,
   respeltKeysFlag,
   type Source,
+  sourceStates,
   type Warehouse,
   z,
 } from '@retail-mesh/sdk';
@@ -324,6 +327,46 @@ describe('ingesting files into a source', () => {
       /^1 key is written otherwise than a key it holds \("O1002, 2026-12-02 10:00:00" where it holds "O1002, 2026-12-02 10:00:00\.437"/,
     );
     expect(degradingFlag(nightly.flag)).toBe(nightly.flag);
+  });
+
+  it('flags, where no cursor ranks revisions, a key given twice with other values and keys changed back to an earlier export', async () => {
+    const header = 'order_id,channel,amount,items,ordered_at,note';
+    const at = '2026-10-01 10:00:00';
+    // One order number now two orders: the last line is taken, and said.
+    const twice = await ingest(
+      file(
+        'twice.csv',
+        `${header}\nK1,store,1,1,${at},\nK2,store,1,1,${at},\nK1,online,9,3,${at},\nK2,store,1,1,${at},\n`,
+      ),
+    );
+    expect(twice).toMatchObject({ loaded: 4, flag: lastLineTakenFlag(1, 4) });
+    expect(
+      await warehouse.query(`SELECT channel, amount FROM shop.raw_orders WHERE order_id = 'K1'`),
+    ).toEqual([{ channel: 'online', amount: 9 }]);
+    // K1 changed, then an undated backfill holds it as the first export had it.
+    const cancelled = await ingest(file('changed.csv', `${header}\nK1,online,5,3,${at},\n`));
+    expect(cancelled.flag).toBeUndefined();
+    const backfill = await ingest(
+      file('backfill.csv', `${header}\nK1,online,9,3,${at},\nK2,store,1,1,${at},\nK3,store,2,1,${at},\n`),
+    );
+    expect(backfill.flag).toBe(keysChangedBackFlag(1, 'K1'));
+    const after = await ingest(file('next-day.csv', `${header}\nK4,store,1,1,${at},\n`));
+    expect(after.flag).toBeUndefined();
+    const batches = await warehouse.listBatches({ source: orders.id });
+    const [state] = sourceStates([orders], batches);
+    expect(state?.changedBack).toMatch(
+      new RegExp(
+        `^batch ${backfill.batchId} \\(.*backfill\\.csv\\) made an older export's rows current again`,
+      ),
+    );
+    // Meant (a rollback): said by --allow-older, not flagged.
+    const meant = await ingest(
+      file('rollback.csv', `${header}\nK1,online,5,3,${at},\nK6,store,1,1,${at},\n`),
+      {
+        current: true,
+      },
+    );
+    expect(meant.flag).toBeUndefined();
   });
 
   it('unpads the text an older release stored padded, once, so its keys meet the new exports', async () => {

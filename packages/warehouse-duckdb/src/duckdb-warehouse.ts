@@ -39,7 +39,11 @@ import {
   type InPlaceOptions,
   type InPlacePublisher,
   isMeshError,
+  keysChangedBackFlag,
+  keysChangedBackSelect,
   type LatestRun,
+  lastLineTakenFlag,
+  lastLineTakenSelect,
   latestRunOf,
   type MaterializeResult,
   markedDeletedSql,
@@ -1953,6 +1957,28 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           const [found] = await this.run(respelt);
           if (Number(found?.n ?? 0) > 0)
             rowFlags = respeltKeysFlag(Number(found!.n), String(found!.example), String(found!.held));
+        }
+        // Keys changed back to what an earlier export held, where no cursor ranks them (see
+        // keysChangedBackSelect), unless the whole export is one (said above) or meant.
+        const back =
+          reloaded.reloads === undefined && !options.current && live.some((b) => b.kind === 'ingest')
+            ? keysChangedBackSelect(
+                source,
+                sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`),
+                duckdbDialect,
+              )
+            : undefined;
+        if (back) {
+          const [found] = await this.run(back);
+          if (Number(found?.n ?? 0) > 0)
+            rowFlags = batchFlag(rowFlags, keysChangedBackFlag(Number(found!.n), String(found!.example)));
+        }
+        // A key given twice with other values, where no cursor tells which (see lastLineTakenSelect).
+        const twice = lastLineTakenSelect(source, sql.raw(checked), duckdbDialect);
+        if (twice) {
+          const [found] = await this.run(twice);
+          if (Number(found?.n ?? 0) > 0)
+            rowFlags = batchFlag(rowFlags, lastLineTakenFlag(Number(found!.n), Number(found!.line)));
         }
         // Round amounts of a spreadsheet where the comma is the decimal mark (see thousandsDotFlag).
         const numbers =

@@ -25,7 +25,11 @@ FROM (
     FROM `retail-mesh-test`.`shop`.`_load_x` AS `t`
   )
 );
-SELECT COUNT(*) AS `rows`, COUNTIF(`__reason` IS NOT NULL) AS `rejected`, (SELECT ARRAY_AGG(STRUCT(`__line` AS `line`, [IFNULL(`c1`, ''), IFNULL(`c2`, ''), IFNULL(`c3`, '')] AS `values`) ORDER BY `__line` LIMIT 100) FROM `retail-mesh-test`.`shop`.`_load_x` WHERE `__reason` IS NULL AND LOWER(TRIM(`c1`)) IN ('order_id', 'qty', 'status')) AS `header_like`,
+SELECT COUNT(*) AS `rows`, COUNTIF(`__reason` IS NOT NULL) AS `rejected`, (SELECT ARRAY_AGG(STRUCT(`__line` AS `line`, [IFNULL(`c1`, ''), IFNULL(`c2`, ''), IFNULL(`c3`, '')] AS `values`) ORDER BY `__line` LIMIT 100) FROM `retail-mesh-test`.`shop`.`_load_x` WHERE `__reason` IS NULL AND LOWER(TRIM(`c1`)) IN ('order_id', 'qty', 'status')) AS `header_like`, (SELECT AS STRUCT * FROM (SELECT COUNT(*) AS `n`, MIN(`r`.`__line`) AS `line` FROM (SELECT `b`.`__line` AS `__line`, CONCAT('order_id ', CAST(`b`.`order_id` AS STRING), ': the key of line ', CAST(`f`.`__first` AS STRING), ' with other values; an event is loaded once, so this copy would be lost: send each event once (correct the export, or load the right copy alone)') AS `reason`
+      FROM `retail-mesh-test`.`shop`.`_check_x` AS b
+      JOIN (SELECT `order_id`, MIN(`__line`) AS `__first` FROM `retail-mesh-test`.`shop`.`_check_x` WHERE `__reason` IS NULL GROUP BY `order_id` HAVING COUNT(*) > 1) AS f ON `b`.`order_id` = `f`.`order_id`
+      JOIN `retail-mesh-test`.`shop`.`_check_x` AS a ON `a`.`__line` = `f`.`__first`
+      WHERE `b`.`__reason` IS NULL AND `b`.`__line` > `f`.`__first` AND NOT (`b`.`quantity` IS NOT DISTINCT FROM `a`.`quantity` AND `b`.`status` IS NOT DISTINCT FROM `a`.`status`)) AS r)) AS `last_line_taken`,
   ARRAY_AGG(IF(`__reason` IS NULL, NULL, STRUCT(`__line` AS `line`, `__reason` AS `reason`)) IGNORE NULLS ORDER BY `__line` LIMIT 5) AS `sample`
 FROM `retail-mesh-test`.`shop`.`_check_x`;
 
