@@ -161,11 +161,15 @@ export const orderLines = defineSource({
     order_id: z.string().describe('Order the line belongs to').meta({ key: true }),
     line_number: z.int().describe('Position of the line in its order, from 1').meta({ key: true }),
     product_id: z.string().describe('Catalog identifier of the product sold'),
-    quantity: z.int().describe('Units sold'),
-    unit_price: z.number().meta({ type: 'decimal' }).describe('Price of one unit before discount'),
+    // A line sells at least one unit, at no negative price: a negative quantity (a return
+    // written as a line) would take its amount off the order's revenue in every figure built on
+    // lines, while only order_items checks it. Returns come by the returns feed.
+    quantity: z.int().min(1).describe('Units sold'),
+    unit_price: z.number().meta({ type: 'decimal' }).min(0).describe('Price of one unit before discount'),
     discount_amount: z
       .number()
       .meta({ type: 'decimal' })
+      .min(0)
       .describe('Discount on the whole line (all its units), 0 when none'),
   }),
   sampleAfter: ['product.products'],
@@ -273,10 +277,10 @@ export const returns = defineSource({
   schema: z.object({
     order_id: z.string().describe('Order the returned line belongs to').meta({ key: true }),
     line_number: z.int().describe('Returned line of the order').meta({ key: true }),
-    returned_quantity: z.int().describe('Units returned'),
+    returned_quantity: z.int().min(1).describe('Units returned'),
     reason: z.enum(RETURN_REASONS).describe('Why the customer returned the items'),
     returned_at: z.date().describe('When the return was received (UTC)').meta({ key: true, happened: true }),
-    refund_amount: z.number().meta({ type: 'decimal' }).describe('Money refunded to the customer'),
+    refund_amount: z.number().meta({ type: 'decimal' }).min(0).describe('Money refunded to the customer'),
   }),
   sampleAfter: ['order.orders', 'order.order_lines'],
   // About 6% of the lines of completed orders come back: fewer from stores, more from the web

@@ -463,3 +463,26 @@ describe('rows an earlier export rejected', () => {
     await warehouse.close();
   }, 60_000);
 });
+
+describe('order lines that would take revenue off in some figures only', () => {
+  it('rejects a negative quantity, price, discount or refund at ingest, naming the column', async () => {
+    const own = join(dir, 'negative.duckdb');
+    const negative = csv([
+      lineHeader,
+      'O1,1,P1,2,25,0',
+      'O1,2,P2,-1,40,0',
+      'O1,3,P2,1,-40,0',
+      'O1,4,P2,1,40,-5',
+    ]);
+    const r = await mesh('ingest', 'order.order_lines', '--from', negative, '--db', own, '--json');
+    // Loaded but for those rows, which make the products reading the source degraded.
+    expect(r.code).toBe(0);
+    const result = r.json().files[0].result;
+    expect(result).toMatchObject({ loaded: 1, rejected: 3 });
+    expect(result.sampleRejects.map((s: { reason: string }) => s.reason)).toEqual([
+      expect.stringMatching(/^quantity: "-1" is outside the range of its schema \(at least 1 /),
+      expect.stringMatching(/^unit_price: "-40" is outside the range of its schema \(at least 0\)/),
+      expect.stringMatching(/^discount_amount: "-5" is outside the range of its schema \(at least 0\)/),
+    ]);
+  });
+});
