@@ -120,21 +120,22 @@ describe('store_live_sales against the store list', () => {
     expect(
       await ingestRows(warehouse, receipts, [
         receipt('A-1', '0012', '2026-10-31T09:00:00Z', 1, 10, 'card'),
-        // 0012 again, its zeros lost by a till, and with a zero-width space after it.
+        // 0012 again, its zeros lost by a till; and with a zero-width space after it, which the
+        // source refuses as it refuses one in any id (isIdentifierColumn).
         receipt('A-2', '12', '2026-10-31T09:05:00Z', 1, 10, 'card'),
         receipt('A-3', '0012\u200B', '2026-10-31T09:10:00Z', 1, 10, 'card'),
         receipt('B-1', '0013', '2026-10-31T10:00:00Z', 2, 5, 'cash'),
       ]),
-    ).toMatchObject({ status: 'loaded', loaded: 4 });
+    ).toMatchObject({ status: 'loaded', loaded: 3, rejected: 1 });
   });
   afterAll(() => warehouse.close());
 
-  it('publishes, warning of the sales of stores the list lacks (12, 0012 and a zero-width space)', async () => {
+  it('publishes, warning of the sales of stores the list lacks (12 for 0012)', async () => {
     const outcome = await buildProduct(warehouse, storeLiveSales, { runId: 't' });
     expect(outcome.status).toBe('published');
     expect(
       outcome.checks?.outcomes.filter((c) => !c.passed).map((c) => [c.name, c.severity, c.failingRows]),
-    ).toEqual([['sales_of_stores_the_list_lacks', 'warn', 2]]);
+    ).toEqual([['sales_of_stores_the_list_lacks', 'warn', 1]]);
   });
 
   it('is still built alone: the store list is read as exported, no product is built with it', async () => {
