@@ -3,7 +3,7 @@ import type { ColumnSpec } from './columns.js';
 import type { Dialect } from './dialect.js';
 import { BuildError, UsageError } from './errors.js';
 import type { Source } from './source.js';
-import type { BatchRecord, IngestMapping } from './source-log.js';
+import { type BatchRecord, batchFlag, type IngestMapping } from './source-log.js';
 import { renderSql, type SqlFragment, sql } from './sql.js';
 import type { IngestResult } from './warehouse.js';
 
@@ -425,6 +425,38 @@ export function keysChangedBackSelect(
       WHERE NOT EXISTS (SELECT 1 FROM ${log} AS x WHERE ${same('x', 'b', keyOf)} AND ${batchId('x')} > ${batchId('m')})`,
     dialect,
   );
+}
+
+/**
+ * The flags of what a batch's valid rows (`batch`) hold against the rows its source holds, for a
+ * source already holding an export (`held`): keys written otherwise (`respeltKeysSelect`) and,
+ * unless the whole export is a change back (`reloads`, said apart) or one is meant (`current`),
+ * keys changed back (`keysChangedBackSelect`). One statement each, where the source can have
+ * them; undefined when there is nothing to say.
+ */
+export async function heldRowsFlags(
+  source: Source,
+  batch: SqlFragment,
+  state: { held: boolean; reloads: number | undefined; current: boolean },
+  query: (statement: string) => Promise<ReadonlyArray<Record<string, unknown>>>,
+  dialect: Dialect,
+): Promise<string | undefined> {
+  if (!state.held) return undefined;
+  let flags: string | undefined;
+  const respelt = respeltKeysSelect(source, batch, dialect);
+  if (respelt) {
+    const [found] = await query(respelt);
+    if (Number(found?.n ?? 0) > 0)
+      flags = respeltKeysFlag(Number(found!.n), String(found!.example), String(found!.held));
+  }
+  const back =
+    state.reloads === undefined && !state.current ? keysChangedBackSelect(source, batch, dialect) : undefined;
+  if (back) {
+    const [found] = await query(back);
+    if (Number(found?.n ?? 0) > 0)
+      flags = batchFlag(flags, keysChangedBackFlag(Number(found!.n), String(found!.example)));
+  }
+  return flags;
 }
 
 /** The flag of a batch that changes keys back to values an earlier export held (see `keysChangedBackSelect`). */

@@ -31,6 +31,7 @@ import {
   fitFile,
   hasConflictingCopies,
   headerInOtherOrder,
+  heldRowsFlags,
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DATE_ONLY_CURSOR,
   INGEST_DECIMAL_COMMA_FILE_REFUSALS,
@@ -59,8 +60,6 @@ import {
   type IngestOptions,
   type IngestResult,
   isIdentifierColumn,
-  keysChangedBackFlag,
-  keysChangedBackSelect,
   lastLineTakenFlag,
   lastLineTakenSelect,
   mapsToNothing,
@@ -71,8 +70,6 @@ import {
   reloadsOf,
   repeatedEventsSelect,
   repeatsInFileSelect,
-  respeltKeysFlag,
-  respeltKeysSelect,
   rowWord,
   type Source,
   SPREADSHEET_ERRORS,
@@ -909,35 +906,14 @@ export async function ingestFile(
     let nothingNew: string | undefined = resends === undefined ? undefined : sameRowsFlag(resends);
     // As on DuckDB: an earlier export's rows current again over later ones, unless meant.
     if (reloaded.reloads !== undefined && !options.current) nothingNew = changeBackFlag(reloaded.reloads);
-    // As on DuckDB: keys it holds, written otherwise, are new rows beside them.
-    const respelt = ingested.length
-      ? respeltKeysSelect(
-          source,
-          sql.raw(`(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`),
-          context.dialect,
-        )
-      : undefined;
-    // Flags of what the rows hold, kept apart from `nothingNew`, which the checks of events set whole.
-    let rowFlags: string | undefined;
-    if (respelt) {
-      const [found] = await context.query(respelt);
-      if (Number(found?.n ?? 0) > 0)
-        rowFlags = respeltKeysFlag(Number(found!.n), String(found!.example), String(found!.held));
-    }
-    // As on DuckDB: keys changed back to what an earlier export held, where no cursor ranks them.
-    const back =
-      reloaded.reloads === undefined && !options.current && ingested.length
-        ? keysChangedBackSelect(
-            source,
-            sql.raw(`(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`),
-            context.dialect,
-          )
-        : undefined;
-    if (back) {
-      const [found] = await context.query(back);
-      if (Number(found?.n ?? 0) > 0)
-        rowFlags = batchFlag(rowFlags, keysChangedBackFlag(Number(found!.n), String(found!.example)));
-    }
+    // As on DuckDB: keys it holds written otherwise, or changed back (see heldRowsFlags).
+    let rowFlags = await heldRowsFlags(
+      source,
+      sql.raw(`(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`),
+      { held: ingested.length > 0, reloads: reloaded.reloads, current: !!options.current },
+      (statement) => context.query(statement),
+      context.dialect,
+    );
     // As on DuckDB: a key given twice with other values, where no cursor tells which (counted by
     // the validation's summary).
     const twice = summary?.last_line_taken as { n?: unknown; line?: unknown } | undefined;

@@ -34,13 +34,12 @@ import {
   healthHistoryCreateSql,
   healthHistoryInsertSql,
   healthHistorySelectSql,
+  heldRowsFlags,
   type IngestOptions,
   type IngestResult,
   type InPlaceOptions,
   type InPlacePublisher,
   isMeshError,
-  keysChangedBackFlag,
-  keysChangedBackSelect,
   type LatestRun,
   lastLineTakenFlag,
   lastLineTakenSelect,
@@ -54,8 +53,6 @@ import {
   reloadsOf,
   repeatedEventsSelect,
   repeatsInFileSelect,
-  respeltKeysFlag,
-  respeltKeysSelect,
   revertableBatch,
   rowWord,
   runRecordOf,
@@ -1943,36 +1940,19 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
         let flag: string | undefined = resends === undefined ? undefined : sameRowsFlag(resends);
         // An earlier export's rows current again over later ones: said, unless meant (see changeBackFlag).
         if (reloaded.reloads !== undefined && !options.current) flag = changeBackFlag(reloaded.reloads);
-        // Keys it holds, written otherwise: new rows beside them (see respeltKeysSelect).
-        const respelt = live.some((b) => b.kind === 'ingest')
-          ? respeltKeysSelect(
-              source,
-              sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`),
-              duckdbDialect,
-            )
-          : undefined;
-        // Flags of what the rows hold, kept apart from `flag`, which the checks of events set whole.
-        let rowFlags: string | undefined;
-        if (respelt) {
-          const [found] = await this.run(respelt);
-          if (Number(found?.n ?? 0) > 0)
-            rowFlags = respeltKeysFlag(Number(found!.n), String(found!.example), String(found!.held));
-        }
-        // Keys changed back to what an earlier export held, where no cursor ranks them (see
-        // keysChangedBackSelect), unless the whole export is one (said above) or meant.
-        const back =
-          reloaded.reloads === undefined && !options.current && live.some((b) => b.kind === 'ingest')
-            ? keysChangedBackSelect(
-                source,
-                sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`),
-                duckdbDialect,
-              )
-            : undefined;
-        if (back) {
-          const [found] = await this.run(back);
-          if (Number(found?.n ?? 0) > 0)
-            rowFlags = batchFlag(rowFlags, keysChangedBackFlag(Number(found!.n), String(found!.example)));
-        }
+        // Keys it holds written otherwise, or changed back (see heldRowsFlags). Kept apart from
+        // `flag`, which the checks of events set whole.
+        let rowFlags = await heldRowsFlags(
+          source,
+          sql.raw(`(SELECT * FROM ${checked} WHERE __reason IS NULL)`),
+          {
+            held: live.some((b) => b.kind === 'ingest'),
+            reloads: reloaded.reloads,
+            current: !!options.current,
+          },
+          (statement) => this.run(statement),
+          duckdbDialect,
+        );
         // A key given twice with other values, where no cursor tells which (see lastLineTakenSelect).
         const twice = lastLineTakenSelect(source, sql.raw(checked), duckdbDialect);
         if (twice) {
