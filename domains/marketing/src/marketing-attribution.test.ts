@@ -69,6 +69,11 @@ const events = [
   touch('T11', 'C5', 'M3', 'click', '2026-10-20T00:00:00Z'),
   // C9 never orders; C6 orders without any touch.
   touch('T12', 'C9', 'M2', 'click', '2026-10-04T00:00:00Z'),
+  // C7: a click, then the conversion matched to O8, stamped by the checkout pixel 4 s after it.
+  touch('T13', 'C7', 'M1', 'click', '2026-10-15T09:00:00Z'),
+  touch('T14', 'C7', 'M3', 'conversion', '2026-10-15T10:00:04Z', 'O8'),
+  // C8: the conversion matched to O9 stamped after midnight, the order before it.
+  touch('T15', 'C8', 'M2', 'conversion', '2026-10-17T00:00:02Z', 'O9'),
 ];
 
 const orders = [
@@ -79,6 +84,8 @@ const orders = [
   order('O5', 'C4', '2026-10-12T06:00:00Z', 50, 'cancelled'),
   order('O6', 'C5', '2026-10-21T00:00:00Z', 20),
   order('O7', 'C6', '2026-10-21T00:00:00Z', 10),
+  order('O8', 'C7', '2026-10-15T10:00:00Z', 40),
+  order('O9', 'C8', '2026-10-16T23:59:58Z', 25),
 ];
 
 describe('marketing_attribution on DuckDB', () => {
@@ -161,6 +168,8 @@ describe('marketing_attribution on DuckDB', () => {
       credited('O5', 'M1', 'email', 'T09', 'click', '2026-10-11T00:00:00Z', 1), // T08's campaign is unknown
       credited('O6', 'M3', 'search', 'T11', 'click', '2026-10-20T00:00:00Z', 1), // tie with T10: higher id
       unattributed('O7'), // no touch at all
+      credited('O8', 'M3', 'search', 'T14', 'conversion', '2026-10-15T10:00:04Z', 0), // matched to O8, stamped after it
+      credited('O9', 'M2', 'social', 'T15', 'conversion', '2026-10-17T00:00:02Z', 0), // the next day, still 0 days
     ]);
   });
 

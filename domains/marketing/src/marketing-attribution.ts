@@ -18,7 +18,7 @@ const secondsOfDay = (ts: SqlFragment) =>
 export const marketingAttribution = defineDataProduct({
   domain: marketingDomain,
   name: 'marketing_attribution',
-  version: '1.0.1',
+  version: '1.0.2',
   description: `Every order, credited by last-touch attribution to the campaign of the customer's latest click or conversion in the ${ATTRIBUTION_WINDOW_DAYS} days up to the order; orders without one are unattributed.`,
   tier: 'gold',
   refresh: 'daily',
@@ -45,35 +45,46 @@ export const marketingAttribution = defineDataProduct({
       .string()
       .nullable()
       .describe(
-        'The credited event: the latest click or conversion of the customer, for a known campaign, at most 7 days (to the second) before the order and not after it; at equal times a conversion wins, then the higher id',
+        'The credited event: the conversion the ad platform matched to the order (its order_id), even when stamped after it; else the latest click or conversion of the customer, for a known campaign, at most 7 days (to the second) before the order and not after it; at equal times a conversion wins, then the higher id',
       ),
     touch_event_type: z.enum(['click', 'conversion']).nullable().describe('Kind of the credited event'),
     touched_at: z.date().nullable().describe('When the credited event happened (UTC)'),
-    days_to_order: z.int().nullable().describe('Calendar days from the credited event to the order (0 to 7)'),
+    days_to_order: z
+      .int()
+      .nullable()
+      .describe(
+        'Calendar days from the credited event to the order (0 to 7); 0 for a matched conversion stamped after it',
+      ),
   }),
   partitionBy: { column: 'order_date', granularity: 'day' },
   clusterBy: ['attribution', 'campaign_id', 'order_channel'],
   inputs: { orders: orderTransactions, touchpoints, campaigns: marketingCampaigns },
   // Candidates are joined per customer on a window of whole days first (cheap, prunable),
-  // then held to the exact 7 x 24 hours.
+  // then held to the exact 7 x 24 hours. A checkout pixel fires once the order is placed, and
+  // the ad platform's clock is not the order system's: the conversion matched to an order is
+  // often stamped seconds after it. It is that order's touch all the same, and wins; held to
+  // "not after the order", it went uncredited and the order's credit to an older click.
   transform: ({ orders, touchpoints, campaigns }) => sql`
     WITH touches AS (
-      SELECT t.touchpoint_id, t.customer_id, t.campaign_id, c.channel, t.event_type, t.occurred_at
+      SELECT t.touchpoint_id, t.customer_id, t.campaign_id, c.channel, t.event_type, t.occurred_at,
+             CASE WHEN t.event_type = 'conversion' THEN t.order_id END AS converted_order_id
       FROM ${touchpoints} AS t
       JOIN ${campaigns} AS c ON c.campaign_id = t.campaign_id
       WHERE t.event_type IN ('click', 'conversion')
     ),
     candidates AS (
       SELECT o.order_id, k.touchpoint_id, k.campaign_id, k.channel, k.event_type, k.occurred_at,
-             ${sql.dateDiff('day', sql.toDate(sql`o.ordered_at`), sql.toDate(sql`k.occurred_at`))} AS days_to_order,
+             CASE WHEN k.occurred_at > o.ordered_at THEN 0
+                  ELSE ${sql.dateDiff('day', sql.toDate(sql`o.ordered_at`), sql.toDate(sql`k.occurred_at`))} END AS days_to_order,
              ROW_NUMBER() OVER (
                PARTITION BY o.order_id
-               ORDER BY k.occurred_at DESC, CASE WHEN k.event_type = 'conversion' THEN 0 ELSE 1 END, k.touchpoint_id DESC
+               ORDER BY CASE WHEN k.converted_order_id = o.order_id THEN 0 ELSE 1 END,
+                        k.occurred_at DESC, CASE WHEN k.event_type = 'conversion' THEN 0 ELSE 1 END, k.touchpoint_id DESC
              ) AS recency
       FROM ${orders} AS o
       JOIN touches AS k
         ON k.customer_id = o.customer_id
-       AND k.occurred_at <= o.ordered_at
+       AND (k.occurred_at <= o.ordered_at OR k.converted_order_id = o.order_id)
        AND ${sql.toDate(sql`k.occurred_at`)} >= ${sql.dateAdd('day', sql.toDate(sql`o.ordered_at`), -ATTRIBUTION_WINDOW_DAYS)}
       WHERE ${sql.dateDiff('day', sql.toDate(sql`o.ordered_at`), sql.toDate(sql`k.occurred_at`))} * 86400
             + ${secondsOfDay(sql`o.ordered_at`)} - ${secondsOfDay(sql`k.occurred_at`)} <= ${ATTRIBUTION_WINDOW_DAYS * 86400}
@@ -101,7 +112,7 @@ export const marketingAttribution = defineDataProduct({
     c.days_to_order.range({ min: 0, max: ATTRIBUTION_WINDOW_DAYS }),
     c.table.expect(
       'campaign_iff_attributed',
-      sql`(attribution = 'last_touch' AND campaign_id IS NOT NULL AND touched_at <= ordered_at) OR (attribution = 'unattributed' AND campaign_id IS NULL)`,
+      sql`(attribution = 'last_touch' AND campaign_id IS NOT NULL AND (touched_at <= ordered_at OR touch_event_type = 'conversion')) OR (attribution = 'unattributed' AND campaign_id IS NULL)`,
     ),
     c.table.rowCount({ min: 1 }),
     // Only campaigns of the catalogue are credited: a click of one the campaigns export lacks
