@@ -135,3 +135,21 @@ describe('customer_behavior on DuckDB', () => {
     expect(rows).toEqual(expected);
   });
 });
+
+describe('customer_behavior before the clickstream is exported', () => {
+  let warehouse: Warehouse;
+  beforeAll(async () => {
+    warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    await loadRows(warehouse, customerProfile, ['C1', 'C2', 'C3'].map(profile));
+    await loadRows(warehouse, customerSessions, []);
+  });
+  afterAll(() => warehouse.close());
+
+  it('publishes every customer with zeros, warning that not one session is on record', async () => {
+    const outcome = await buildProduct(warehouse, customerBehavior, { runId: 't' });
+    expect(outcome.status).toBe('published');
+    expect(
+      outcome.checks?.outcomes.filter((c) => !c.passed).map((c) => [c.name, c.severity, c.failingRows]),
+    ).toEqual([['no_sessions_on_record', 'warn', 3]]);
+  });
+});

@@ -113,6 +113,10 @@ describe('customer_segments on DuckDB', () => {
     await loadRows(warehouse, customerBehavior, [behavior('A1', 0, 0, null), behavior('A2', 0, 0, null)]);
     const outcome = await buildProduct(warehouse, customerSegments, { runId: 't2' });
     expect(outcome.status).toBe('published');
+    // Dormant for want of data, not of visits: health says so.
+    expect(
+      outcome.checks?.outcomes.filter((c) => !c.passed).map((c) => [c.name, c.severity, c.failingRows]),
+    ).toEqual([['no_sessions_on_record', 'warn', 2]]);
     // Reference 2026-10-20: A1 signed up that day (tenure 0: new); A2 on 2025-06-15, 199 + 293 =
     // 492 days before, and never visited: dormant.
     expect(

@@ -1,5 +1,5 @@
 import { defineDataProduct, sql, z } from '@retail-mesh/sdk';
-import { customerBehavior } from './customer-behavior.js';
+import { customerBehavior, noSessionsOnRecord } from './customer-behavior.js';
 import { customerProfile } from './customer-profile.js';
 import { customerDomain } from './domain.js';
 import { LOYALTY_TIERS, SEGMENTS } from './sources.js';
@@ -29,7 +29,7 @@ const r = ENGAGEMENT_RULES;
 export const customerSegments = defineDataProduct({
   domain: customerDomain,
   name: 'customer_segments',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'Every customer in an engagement segment (champion, engaged, casual, dormant or new) by documented rules on recency, visits and purchases, with the CRM segment and loyalty tier.',
   tier: 'silver',
@@ -101,5 +101,8 @@ casual = the rest.`,
     c.tier.acceptedValues(),
     c.purchases.range({ min: 0 }),
     c.table.rowCount({ min: 1 }),
+    // Without a single session on record (the clickstream not exported yet), every customer
+    // who is not new is dormant by the rules: a figure of missing data, not of customers.
+    c.table.assert('no_sessions_on_record', noSessionsOnRecord).warn(),
   ],
 });
