@@ -197,3 +197,44 @@ describe('marketing_attribution on DuckDB', () => {
     expect(marketingAttribution.clusterBy).toEqual(['attribution', 'campaign_id', 'order_channel']);
   });
 });
+
+describe('marketing_attribution with customer ids spelt otherwise than the orders spell them', () => {
+  let warehouse: Warehouse;
+  beforeAll(async () => {
+    warehouse = await createDuckDbWarehouse({ path: ':memory:' });
+    await loadRows(warehouse, productCatalog, []);
+    await loadRows(warehouse, orderTransactions, [
+      order('O1', 'C001', '2026-10-05T10:00:00Z', 100),
+      order('O2', '001002', '2026-10-05T10:00:00Z', 50),
+    ]);
+    await loadRows(warehouse, campaigns, [campaign('M1', 'email'), campaign('M2', 'social')]);
+    await loadRows(warehouse, touchpoints, [
+      touch('T1', 'C001', 'M1', 'click', '2026-10-01T10:00:00Z'),
+      // C001's later click, its id written in lower case by the ad platform.
+      touch('T2', 'c001', 'M2', 'click', '2026-10-04T10:00:00Z'),
+      // 001002's click, its id without the leading zeros.
+      touch('T3', '1002', 'M2', 'click', '2026-10-04T10:00:00Z'),
+      // A customer who clicks and never orders: nothing is missing.
+      touch('T4', 'C003', 'M2', 'click', '2026-10-04T10:00:00Z'),
+    ]);
+    expect((await buildProduct(warehouse, marketingCampaigns, { runId: 't' })).status).toBe('published');
+  });
+  afterAll(() => warehouse.close());
+
+  it('publishes, warning of the clicks whose customer ids the orders write otherwise', async () => {
+    const outcome = await buildProduct(warehouse, marketingAttribution, { runId: 't' });
+    expect(outcome.status).toBe('published');
+    expect(
+      outcome.checks?.outcomes.filter((c) => !c.passed).map((c) => [c.name, c.severity, c.failingRows]),
+    ).toEqual([['touches_of_customer_ids_the_orders_write_otherwise', 'warn', 2]]);
+    // T2 and T3 credit nothing: O1 went to the older click, O2 to none.
+    expect(
+      await warehouse.query(
+        'SELECT order_id, touchpoint_id FROM marketing.marketing_attribution ORDER BY order_id',
+      ),
+    ).toEqual([
+      { order_id: 'O1', touchpoint_id: 'T1' },
+      { order_id: 'O2', touchpoint_id: null },
+    ]);
+  });
+});

@@ -18,7 +18,7 @@ const secondsOfDay = (ts: SqlFragment) =>
 export const marketingAttribution = defineDataProduct({
   domain: marketingDomain,
   name: 'marketing_attribution',
-  version: '1.0.2',
+  version: '1.0.3',
   description: `Every order, credited by last-touch attribution to the campaign of the customer's latest click or conversion in the ${ATTRIBUTION_WINDOW_DAYS} days up to the order; orders without one are unattributed.`,
   tier: 'gold',
   refresh: 'daily',
@@ -123,6 +123,17 @@ export const marketingAttribution = defineDataProduct({
         'touches_of_campaigns_the_catalogue_lacks',
         () =>
           sql`SELECT t.campaign_id FROM ${touchpoints} AS t WHERE t.event_type IN ('click', 'conversion') AND NOT EXISTS (SELECT 1 FROM ${marketingCampaigns} AS c WHERE c.campaign_id = t.campaign_id) GROUP BY t.campaign_id`,
+      )
+      .warn(),
+    // Touches meet orders on the customer id as both exports spell it: a click whose customer id
+    // the orders write in another letter case or with other leading zeros (c001 for C001, 1001
+    // for 001001: two systems, two spellings) credits none of that customer's orders, which go
+    // to an older touch, or to none, while every check above holds. Counted here, per id.
+    c.table
+      .assert(
+        'touches_of_customer_ids_the_orders_write_otherwise',
+        () =>
+          sql`SELECT t.customer_id FROM ${touchpoints} AS t WHERE t.event_type IN ('click', 'conversion') AND NOT EXISTS (SELECT 1 FROM ${orderTransactions} AS o WHERE o.customer_id = t.customer_id) AND EXISTS (SELECT 1 FROM ${orderTransactions} AS o WHERE LOWER(LTRIM(o.customer_id, '0')) = LOWER(LTRIM(t.customer_id, '0'))) GROUP BY t.customer_id`,
       )
       .warn(),
   ],
