@@ -7,8 +7,10 @@ export const STAFF_ROLES = ['manager', 'supervisor', 'associate', 'cashier', 'st
 /** How a receipt was paid at the till. */
 export const PAYMENT_METHODS = ['card', 'cash', 'mobile'] as const;
 
-/** The sample's clock is 2026-11-01 00:00 UTC: generated days and timestamps fall in the year before it. */
-/** First business day of the sample year (365 days up to 2026-10-31). */
+/**
+ * First business day of the sample year (365 days up to 2026-10-31): the sample's clock is
+ * 2026-11-01 00:00 UTC, and generated days and timestamps fall in the year before it.
+ */
 const FIRST_DAY = "DATE '2025-11-01'";
 const LAST_DAY = "DATE '2026-10-31'";
 

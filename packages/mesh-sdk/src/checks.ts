@@ -416,7 +416,6 @@ export interface CheckSuiteResult {
   readonly passRate: number;
 }
 
-/** A whole check suite as one SQL statement and the reader of its single result row. */
 /**
  * The checks that a rebuild of some days of an incremental product may run on those days' rows
  * alone: blocking row checks (`accepted_values`, `range`, `regex`, `expect`) and composite keys
@@ -444,6 +443,7 @@ export function checksWithinDays(checks: readonly Check[], partitionColumn: stri
   );
 }
 
+/** A whole check suite as one SQL statement and the reader of its single result row. */
 export interface CompiledChecks {
   readonly sql: string;
   /**

@@ -576,10 +576,6 @@ const optionalNumber = (value: unknown) =>
   value === null || value === undefined ? undefined : Number(value);
 
 /**
- * A run-log row, as both adapters store it (snake_case columns, checks as JSON text), back
- * into a record.
- */
-/**
  * A row of the run log read with `last_published_at` and `last_published_started_at` (the
  * latest published run's finish and start).
  */
@@ -613,6 +609,10 @@ export function latestRunOf(row: SqlRow): LatestRun {
   };
 }
 
+/**
+ * A run-log row, as both adapters store it (snake_case columns, checks as JSON text), back
+ * into a record.
+ */
 export function runRecordOf(row: SqlRow): BuildRunRecord {
   return {
     runId: String(row.run_id),

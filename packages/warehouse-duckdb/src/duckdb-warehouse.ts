@@ -269,7 +269,6 @@ function rowsSql(refs: readonly Counted[], types: readonly string[]): string {
     SELECT ${counted} FROM gathered GROUP BY i${streamed ? `\nUNION ALL ${streamed}` : ''}`;
 }
 
-/** A source's current rows, written anew, have no comment: its description goes with them. */
 /** The layout's table and column descriptions as COMMENT statements on `ref`. */
 function commentsOf(ref: TableRef, layout: TableLayout): string[] {
   return [
@@ -450,10 +449,10 @@ export async function createDuckDbWarehouse(
   return warehouse;
 }
 
-/** The options of `createDuckDbWarehouse`, from a path or an options object. */
 /** The options `createDuckDbWarehouse` takes (`DuckDbWarehouseOptions`). */
 const OPTION_NAMES = ['path', 'create', 'threads', 'memoryLimit', 'onStatement'];
 
+/** The options of `createDuckDbWarehouse`, from a path or an options object. */
 function optionsOf(pathOrOptions: unknown): DuckDbWarehouseOptions {
   if (typeof pathOrOptions === 'string') return { path: pathOrOptions };
   if (typeof pathOrOptions === 'object' && pathOrOptions !== null && !Array.isArray(pathOrOptions)) {
