@@ -206,6 +206,10 @@ export function productHealth(
       statuses.push('degraded');
       reasons.push(`${source.source}: ${source.refused}`);
     }
+    if (source.missedExports) {
+      statuses.push('degraded');
+      reasons.push(`${source.source}: ${source.missedExports}`);
+    }
     if (source.changedBack) {
       statuses.push('degraded');
       reasons.push(`${source.source}: ${source.changedBack}`);

@@ -141,6 +141,12 @@ export interface SourceState {
    */
   readonly refused?: string | undefined;
   /**
+   * The days its feed delivered no export on between the first and the newest it holds, told
+   * from the days their names give (said by `mesh health` and `mesh serve`): products built on
+   * it lack those days' rows, though the feed is on time.
+   */
+  readonly missedExports?: string | undefined;
+  /**
    * Its export reverted last, where the batches given include reverted ones (health): a product
    * built from it before the revert still publishes its rows.
    */

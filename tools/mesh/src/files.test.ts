@@ -1,5 +1,13 @@
+import {
+  type BatchRecord,
+  type Duration,
+  defineDomain,
+  defineSource,
+  EMPTY_MAPPING,
+  z,
+} from '@retail-mesh/sdk';
 import { describe, expect, it } from 'vitest';
-import { datedAsNewest, datesOfPair, inDayOrder } from './files.js';
+import { datedAsNewest, datesOfPair, exportDays, inDayOrder, missedExports } from './files.js';
 
 /** The order `inDayOrder` gives, or `ambiguous` where it cannot tell one. */
 const order = (files: string[]) => {
@@ -105,5 +113,119 @@ describe('datedAsNewest', () => {
     expect(datedAsNewest('exports/orders-2026-12-02.csv', held)).toBe(false);
     expect(datedAsNewest('exports/orders-latest.csv', held)).toBe(false);
     expect(datedAsNewest('exports/orders-2026-12-01.csv', [])).toBe(false);
+  });
+});
+
+describe('exportDays', () => {
+  it('reads the day of every name where all agree on how', () => {
+    expect(exportDays(['in/orders-14-11-2026.csv', 'in/orders-01-12-2026.csv'])).toEqual(
+      new Map([
+        ['in/orders-14-11-2026.csv', 20261114],
+        ['in/orders-01-12-2026.csv', 20261201],
+      ]),
+    );
+    // Folders tell the days apart where the names do not.
+    expect([...exportDays(['2026-11-30/orders.csv', '2026-12-01/orders.csv'])!.values()]).toEqual([
+      20261130, 20261201,
+    ]);
+  });
+
+  it.each([
+    ['day or month first, never told', ['orders-03-04-2026.csv', 'orders-05-04-2026.csv']],
+    ['a name without a date', ['orders-2026-11-14.csv', 'orders-latest.csv']],
+    ['no year', ['orders-Nov14.csv', 'orders-Nov15.csv']],
+    ['six digits of a counter', ['export_000131.csv', 'export_000132.csv', 'export_7.csv']],
+  ])('gives none for %s', (_, files) => {
+    expect(exportDays(files)).toBeUndefined();
+  });
+});
+
+describe('missedExports', () => {
+  const domain = defineDomain({
+    name: 'till',
+    description: 'Tills',
+    owner: { team: 't', email: 't@x.example' },
+  });
+  const schema = z.object({ id: z.string().describe('Id').meta({ key: true }) });
+  const source = (mode: 'append' | 'upsert' | 'snapshot', expectedEvery: Duration | undefined = '1d') =>
+    defineSource({
+      domain,
+      name: 'sales',
+      description: 'Sales',
+      mode,
+      ...(expectedEvery ? { expectedEvery } : {}),
+      schema,
+    });
+  let id = 0;
+  /** A live export of `till.sales` named for the day, loading `loaded` rows. */
+  const batch = (file: string, loaded = 100, revertedAt?: Date): BatchRecord => ({
+    batchId: ++id,
+    source: 'till.sales',
+    kind: 'ingest',
+    file,
+    sha256: String(id),
+    mapping: EMPTY_MAPPING,
+    rows: loaded,
+    loaded,
+    rejected: 0,
+    ingestedAt: new Date(Date.UTC(2026, 10, 20, 0, id)),
+    ingestedBy: 'test',
+    revertedAt,
+  });
+  const days = (...names: string[]) => names.map((n) => batch(`/in/sales-${n}.csv`));
+
+  it('names the day an event feed missed, between the exports around it', () => {
+    const found = missedExports(source('append'), days('2026-11-13', '2026-11-15', '2026-11-16'));
+    expect(found).toMatch(
+      /^no export dated 2026-11-14 \(between the exports dated 2026-11-13 and 2026-11-15\), where one is expected every 1d: the rows of that day are in no figure built on it\. Ingest the missed export/,
+    );
+  });
+
+  it('names runs of days and several gaps, in order', () => {
+    const found = missedExports(
+      source('append'),
+      days('2026-11-30', '2026-11-10', '2026-11-14', '2026-11-11'),
+    );
+    expect(found).toMatch(
+      /^no export dated 2026-11-12 to 2026-11-13 \(between the exports dated 2026-11-11 and 2026-11-14\), 2026-11-15 to 2026-11-29 \(between the exports dated 2026-11-14 and 2026-11-30\), where one is expected every 1d: the rows of those days/,
+    );
+  });
+
+  it('holds a feed to its own cadence, across a month and a year end', () => {
+    expect(
+      missedExports(source('append', '2d'), days('2026-12-30', '2027-01-01', '2027-01-03')),
+    ).toBeUndefined();
+    expect(missedExports(source('append'), days('2026-12-31', '2027-01-01', '2027-01-02'))).toBeUndefined();
+    expect(missedExports(source('append', '2d'), days('2026-12-30', '2027-01-02'))).toMatch(
+      /^no export dated 2026-12-31 to 2027-01-01 /,
+    );
+  });
+
+  it('counts a missed day delivered late, and not a reverted export', () => {
+    const late = [...days('2026-11-13', '2026-11-15'), batch('/late/sales-2026-11-14.csv')];
+    expect(missedExports(source('append'), late)).toBeUndefined();
+    const reverted = [
+      ...days('2026-11-13', '2026-11-15'),
+      batch('/in/sales-2026-11-14.csv', 100, new Date()),
+    ];
+    expect(missedExports(source('append'), reverted)).toMatch(/^no export dated 2026-11-14 /);
+  });
+
+  it("flags an upsert's exports of a day's changes, not its full exports", () => {
+    const changes = days('2026-11-13', '2026-11-15', '2026-11-16');
+    // Three days of 100 new orders each: the source holds 300.
+    expect(missedExports(source('upsert'), changes, 300)).toMatch(/^no export dated 2026-11-14 /);
+    // Three full exports of the 100 products it holds: the 14th's would have said nothing new.
+    expect(missedExports(source('upsert'), changes, 100)).toBeUndefined();
+    // Not told where the rows it holds are not known.
+    expect(missedExports(source('upsert'), changes, null)).toMatch(/^no export dated 2026-11-14 /);
+  });
+
+  it('says nothing of a snapshot, a feed without a cadence, or names without days', () => {
+    const gap = days('2026-11-13', '2026-11-15');
+    expect(missedExports(source('snapshot'), gap)).toBeUndefined();
+    expect(missedExports({ ...source('append'), expectedEvery: undefined }, gap)).toBeUndefined();
+    expect(missedExports(source('append'), [batch('/in/a.csv'), batch('/in/b.csv')])).toBeUndefined();
+    expect(missedExports(source('append'), days('2026-11-13'))).toBeUndefined();
   });
 });

@@ -1,22 +1,4 @@
-/**
- * Whether `file` is dated (by its name or folder) as the newest of `others`, at or after every
- * one and on the day of one: the newest export loaded again (a glob that loads a late day with
- * the days after it), meant to be current, so an earlier batch's rows again are no change back.
- * A file dated after them all is not: a feed that sends older rows under a new day's name is
- * stuck. False where a date cannot be told.
- */
-export function datedAsNewest(file: string, others: readonly string[]): boolean {
-  let sameDay = false;
-  // Once per name: a source's batches repeat names (an export loaded again), each compared by pattern.
-  for (const other of new Set(others)) {
-    const dates = datesOfPair(file, other);
-    if (!dates || dates[0] < dates[1]) return false;
-    if (dates[0] === dates[1]) sameDay = true;
-  }
-  return sameDay;
-}
-
-import { type BatchRecord, type Source, UsageError, WarehouseError } from '@retail-mesh/sdk';
+import { type BatchRecord, durationSeconds, type Source, UsageError, WarehouseError } from '@retail-mesh/sdk';
 
 const REASONS: Record<string, string> = {
   ENOENT: 'does not exist',
@@ -167,6 +149,41 @@ function copiesIn(files: readonly string[]): [string, string] | undefined {
 }
 
 /**
+ * Each file with the forms its name (and the folders that tell it apart from the others: `30-11-2026/orders.csv`)
+ * can be read in, and the day each gives. Six digits are a date only where every name has six
+ * that are one: else a counter (export_000131).
+ */
+function readingsOf(files: readonly string[]): Array<{ file: string; dates: Map<string, number> }> {
+  const common = commonFolder(files);
+  const dated = files.map((file) => ({ file, dates: datesIn(file.slice(common.length)) }));
+  const six = ['ymd6', 'dmy6', 'mdy6'];
+  if (!dated.every((d) => six.some((form) => d.dates.has(form))))
+    for (const d of dated) for (const form of six) d.dates.delete(form);
+  return dated;
+}
+
+/**
+ * The day each file's name gives (yyyymmdd), where every name gives one with its year and every
+ * form they all fit reads the same day from each (`14-11-2026`: only day first fits); undefined
+ * otherwise (`03-04-2026` among names no later than the 12th: 3 April or 4 March).
+ */
+export function exportDays(files: readonly string[]): Map<string, number> | undefined {
+  const dated = readingsOf([...new Set(files)]);
+  if (!dated.length || dated.some((d) => !d.dates.size)) return undefined;
+  const forms = [...dated[0]!.dates.keys()].filter((form) =>
+    dated.every((d) => d.dates.has(form) && d.dates.get(form)! >= 10_000),
+  );
+  if (!forms.length) return undefined;
+  const days = new Map<string, number>();
+  for (const d of dated) {
+    const day = d.dates.get(forms[0]!)!;
+    if (forms.some((form) => d.dates.get(form) !== day)) return undefined;
+    days.set(d.file, day);
+  }
+  return days;
+}
+
+/**
  * Files in the order of the days their names give (`orders-29-11-2026.csv`, `orders_30Nov2026`,
  * `orders_30112026`): by name, `01-12-2026` would come before `29-11-2026`. A name may be read
  * in several forms (day or month first, a two-digit year first or last); those every name fits
@@ -181,13 +198,7 @@ export function inDayOrder(files: readonly string[]): { files: string[]; ambiguo
   const byName = [...files].sort(byNaturalName);
   const copy = copiesIn(byName);
   if (copy) return { files: byName, ambiguous: copy };
-  // Dates are read from what tells the files apart, folders included (`30-11-2026/orders.csv`).
-  const common = commonFolder(byName);
-  const dated = byName.map((file) => ({ file, dates: datesIn(file.slice(common.length)) }));
-  // Six digits are a date only where every name has six that are one: else a counter.
-  const six = ['ymd6', 'dmy6', 'mdy6'];
-  if (!dated.every((d) => six.some((form) => d.dates.has(form))))
-    for (const d of dated) for (const form of six) d.dates.delete(form);
+  const dated = readingsOf(byName);
   const some = dated.filter((d) => d.dates.size);
   if (!some.length) return { files: byName };
   const ambiguous = { files: byName, ambiguous: some.slice(0, 3).map((d) => d.file) };
@@ -260,6 +271,78 @@ export function olderExportError(
     `${file} is dated ${day(dates[0])}, before ${newest!.file} (batch ${newest!.batchId}, dated ${day(dates[1])}), which ${source.id} already holds: ${source.id} ${keeps}. Nothing was loaded. A day delivered late loads with the exports dated after it, oldest first (--from with a glob of them all; those already held load again and the newest stays current). To make it current anyway (a rollback), pass --allow-older.`,
     { domain: source.domain.name, source: source.name, file, batch: newest!.batchId },
   );
+}
+
+const DAY_MS = 86_400_000;
+const utcOf = (yyyymmdd: number) =>
+  Date.UTC(Math.floor(yyyymmdd / 10_000), (Math.floor(yyyymmdd / 100) % 100) - 1, yyyymmdd % 100);
+/** The day `n` days after a yyyymmdd, as yyyymmdd. */
+const shiftDay = (yyyymmdd: number, n: number) => {
+  const d = new Date(utcOf(yyyymmdd) + n * DAY_MS);
+  return d.getUTCFullYear() * 10_000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
+};
+
+/**
+ * The days a feed delivered no export on, between the first and the newest it holds, said as
+ * words for health; undefined when none is missing or it cannot be told. A day's export never
+ * delivered (its job failed, the file went elsewhere) while the next day's came keeps the
+ * source on time, and every figure built on it lacks that day: its sales, its sessions.
+ *
+ * Told from the days the live exports' names give (`exportDays`), for a source that says how
+ * often its system delivers (`expectedEvery`, in days: at least one): two exports further apart
+ * than that have missed one. Not for a snapshot (its next export replaces every row), nor for
+ * an upsert whose exports each hold every row (a daily full export), told by their sizes: such
+ * exports load the rows the source holds again and again, about as many rows in all as
+ * exports times the rows it holds; exports of a day's changes load about the rows it holds once.
+ */
+export function missedExports(
+  source: Source,
+  batches: readonly BatchRecord[],
+  currentRows?: number | null,
+): string | undefined {
+  if (source.mode === 'snapshot' || source.expectedEvery === undefined) return undefined;
+  const live = batches.filter((b) => b.source === source.id && b.kind === 'ingest' && !b.revertedAt);
+  const days = live.length > 1 ? exportDays(live.map((b) => b.file)) : undefined;
+  if (!days) return undefined;
+  if (source.mode === 'upsert' && typeof currentRows === 'number' && currentRows > 0) {
+    const loaded = live.reduce((n, b) => n + b.loaded, 0);
+    if (loaded >= 0.8 * live.length * currentRows) return undefined;
+  }
+  const every = Math.max(1, Math.ceil((durationSeconds(source.expectedEvery) ?? 0) / 86_400));
+  const ordered = [...new Set(days.values())].sort((a, b) => a - b);
+  const gaps: string[] = [];
+  let missing = 0;
+  for (let i = 1; i < ordered.length; i++) {
+    const [before, after] = [ordered[i - 1]!, ordered[i]!];
+    const apart = Math.round((utcOf(after) - utcOf(before)) / DAY_MS);
+    if (apart <= every) continue;
+    missing += apart - 1;
+    const [first, last] = [shiftDay(before, 1), shiftDay(after, -1)];
+    gaps.push(
+      `${first === last ? day(first) : `${day(first)} to ${day(last)}`} (between the exports dated ${day(before)} and ${day(after)})`,
+    );
+  }
+  if (!gaps.length) return undefined;
+  const listed = gaps.slice(0, 3).join(', ') + (gaps.length > 3 ? `, and ${gaps.length - 3} more gaps` : '');
+  return `no export dated ${listed}, where one is expected every ${source.expectedEvery}: the rows of ${missing === 1 ? 'that day are' : 'those days are'} in no figure built on it. Ingest the missed ${gaps.length === 1 && missing === 1 ? 'export' : 'exports'} (a late day: see Late exports in the README); a day the system had nothing to export: a file of its header alone, named for the day`;
+}
+
+/**
+ * Whether `file` is dated (by its name or folder) as the newest of `others`, at or after every
+ * one and on the day of one: the newest export loaded again (a glob that loads a late day with
+ * the days after it), meant to be current, so an earlier batch's rows again are no change back.
+ * A file dated after them all is not: a feed that sends older rows under a new day's name is
+ * stuck. False where a date cannot be told.
+ */
+export function datedAsNewest(file: string, others: readonly string[]): boolean {
+  let sameDay = false;
+  // Once per name: a source's batches repeat names (an export loaded again), each compared by pattern.
+  for (const other of new Set(others)) {
+    const dates = datesOfPair(file, other);
+    if (!dates || dates[0] < dates[1]) return false;
+    if (dates[0] === dates[1]) sameDay = true;
+  }
+  return sameDay;
 }
 
 /**

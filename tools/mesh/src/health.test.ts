@@ -180,6 +180,70 @@ describe('health of a product whose feed stopped', () => {
   });
 });
 
+describe('health of a product whose daily feed missed a day', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-health-missed-'));
+  const sales = defineSource({
+    domain: shelf,
+    name: 'sales',
+    description: 'Till sales, one export a day',
+    mode: 'append',
+    expectedEvery: '1d',
+    schema: z.object({
+      sale_id: z.string().describe('Sale').meta({ key: true }),
+      amount: z.number().describe('Amount'),
+    }),
+  });
+  const dailySales = defineDataProduct({
+    domain: shelf,
+    name: 'shelf_sales',
+    version: '1.0.0',
+    description: 'Sales, in all.',
+    tier: 'silver',
+    refresh: 'daily',
+    access: 'public',
+    consumers: ['store'],
+    schema: z.object({ sales: z.int().describe('Sales'), amount: z.number().describe('Amount') }),
+    inputs: { sales },
+    transform: ({ sales }) => sql`SELECT COUNT(*) AS sales, COALESCE(SUM(amount), 0) AS amount FROM ${sales}`,
+  });
+  const salesMesh: MeshDefinition = { domains: [shelf], sources: [sales], products: [dailySales] };
+  let warehouse: Warehouse & FileIngester;
+  const exportOf = async (day: string, ids: string[]) => {
+    const file = join(dir, `sales_${day}.csv`);
+    writeFileSync(file, `sale_id,amount\n${ids.map((id) => `${id},10`).join('\n')}\n`);
+    await warehouse.ingestFile(sales, file);
+  };
+  beforeAll(async () => {
+    warehouse = (await createDuckDbWarehouse({ path: ':memory:' })) as Warehouse & FileIngester;
+  });
+  afterAll(async () => {
+    await warehouse.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is degraded while a day between two exports never came, and healthy once it is ingested', async () => {
+    await exportOf('2026-11-13', ['S1', 'S2']);
+    await exportOf('2026-11-15', ['S5']);
+    expect((await buildProduct(warehouse, dailySales, { runId: 'b1' })).status).toBe('published');
+    const health = await collectHealth(warehouse, salesMesh);
+    const product = health.domains[0]!.products[0]!;
+    // Three sales published, and on time: the 14th's two are in no figure.
+    expect(product.status).toBe('degraded');
+    expect(product.reasons).toEqual([
+      expect.stringMatching(
+        /^shelf\.sales: no export dated 2026-11-14 \(between the exports dated 2026-11-13 and 2026-11-15\), where one is expected every 1d: the rows of that day are in no figure built on it/,
+      ),
+    ]);
+    expect(health.sources[0]?.missedExports).toMatch(/^no export dated 2026-11-14 /);
+
+    await exportOf('2026-11-14', ['S3', 'S4']);
+    expect((await buildProduct(warehouse, dailySales, { runId: 'b2' })).status).toBe('published');
+    const after = await collectHealth(warehouse, salesMesh);
+    expect(after.domains[0]!.products[0]).toMatchObject({ status: 'healthy', reasons: [] });
+    expect(after.sources[0]?.missedExports).toBeUndefined();
+  });
+});
+
 describe('health of a published table written outside a build', () => {
   let warehouse: Warehouse;
   const healthOf = async () => (await collectHealth(warehouse, mesh)).domains[0]!.products[0]!;

@@ -29,6 +29,7 @@ import {
 import { type GlobalOptions, type Io, withWarehouse } from '../context.js';
 import { refusedDeliveries } from '../drop-zone.js';
 import { healthFailure, withError } from '../failure.js';
+import { missedExports } from '../files.js';
 import { loadMesh, meshRootOf, selectProducts } from '../mesh.js';
 import { color, formatInt, formatMs, formatPercent, table } from '../style.js';
 import { statusLabel } from './build.js';
@@ -55,7 +56,8 @@ export async function collectHealth(
   // (nothing to do, and nothing written, where there is no older layout).
   await upgradeSources(warehouse, mesh.sources);
   // Reverted batches too: a product built from one before its revert is stale.
-  const states = sourceStates(mesh.sources, await warehouse.listBatches({ includeReverted: true }), now);
+  const batches = await warehouse.listBatches({ includeReverted: true });
+  const states = sourceStates(mesh.sources, batches, now);
   // Every table's stats at once: a source's current rows where the warehouse keeps them as a
   // table (a view has no cheap count), then every product's, then every source's log.
   const tables = await statsOfTables(warehouse, [
@@ -67,12 +69,17 @@ export async function collectHealth(
   // Deliveries a drop zone refused since the newest export held: in no batch, so said from its folder.
   const root = meshRootOf(mesh);
   const refused = root ? refusedDeliveries(mesh, root, states) : new Map<string, string>();
-  const sources: SourceState[] = states.map((state, i) => ({
-    ...state,
-    currentRows: tables[i]?.rowCount ?? null,
-    loggedRows: state.content === 'empty' ? null : (tables[logsAt + i]?.rowCount ?? null),
-    ...(refused.has(state.source) ? { refused: refused.get(state.source) } : {}),
-  }));
+  const sources: SourceState[] = states.map((state, i) => {
+    const currentRows = tables[i]?.rowCount ?? null;
+    const missed = missedExports(mesh.sources[i]!, batches, currentRows);
+    return {
+      ...state,
+      currentRows,
+      loggedRows: state.content === 'empty' ? null : (tables[logsAt + i]?.rowCount ?? null),
+      ...(refused.has(state.source) ? { refused: refused.get(state.source) } : {}),
+      ...(missed ? { missedExports: missed } : {}),
+    };
+  });
   const leftovers = await stagingLeftovers(warehouse, mesh.products);
   // What each product's table holds, as a fingerprint of the run that published it (dataOf):
   // a reader whose publishing run recorded other data of its inputs was built before them.
