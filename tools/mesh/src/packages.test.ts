@@ -26,6 +26,24 @@ describe('published packages', () => {
     expect(packages.length).toBeGreaterThanOrEqual(9);
   });
 
+  // changesets ignores private packages (privatePackages.version is false) and refuses to plan a
+  // release, `changeset version` included, when one changeset names both kinds ("Mixed
+  // changesets that contain both ignored and not ignored packages are not allowed").
+  it('are the only packages the pending changesets name', () => {
+    const published = new Set(
+      packages.map((dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name),
+    );
+    const changesets = join(repo, '.changeset');
+    const named = readdirSync(changesets)
+      .filter((file) => file.endsWith('.md') && file !== 'README.md')
+      .flatMap((file) => {
+        const front = readFileSync(join(changesets, file), 'utf8').split(/^---$/m)[1] ?? '';
+        return [...front.matchAll(/^\s*['"]?([^'":\s]+)['"]?\s*:/gm)].map((m) => `${file}: ${m[1]}`);
+      });
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((entry) => !published.has(entry.split(': ')[1]!))).toEqual([]);
+  });
+
   // What a registry would hold (npm pack): exports, files and types resolve as declared.
   it.each(packages.map((dir) => [dir.slice(repo.length + 1), dir]))('%s passes publint', async (_, dir) => {
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
