@@ -333,6 +333,53 @@ console.log(JSON.stringify({ rows, firstId, lastUpdate: lastUpdate.toISOString()
       expect(Number(printed.shelfValue)).toBeGreaterThan(0);
     }, 120_000);
 
+    // ESM only, yet exported as `default` rather than `import`: Node resolves `require` to the
+    // module (require(esm), Node 20.19 and later) instead of failing with "No exports main
+    // defined", and refuses it before 20.19 with ERR_REQUIRE_ESM, which says to use import().
+    it('is required from CommonJS, in JavaScript and in TypeScript (nodenext)', () => {
+      expect(existsSync(join(consumer, 'node_modules', SCOPE, 'domain-product')), 'installed above').toBe(
+        true,
+      );
+      const cjs = join(consumer, 'cjs');
+      mkdirSync(cjs, { recursive: true });
+      // A package of its own without "type": its .ts files compile to CommonJS.
+      writeFileSync(join(cjs, 'package.json'), JSON.stringify({ name: 'mesh-consumer-cjs', private: true }));
+      writeFileSync(
+        join(cjs, 'read.ts'),
+        `import { productCatalog } from '${SCOPE}/domain-product';
+import { createDuckDbWarehouse } from '${SCOPE}/duckdb';
+
+async function main() {
+  const warehouse = await createDuckDbWarehouse(process.argv[2]);
+  try {
+    for await (const row of productCatalog.read(warehouse, { limit: 1 })) console.log(row.product_id);
+  } finally {
+    await warehouse.close();
+  }
+}
+void main();
+`,
+      );
+      writeFileSync(
+        join(cjs, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { module: 'nodenext', target: 'es2022', strict: true, types: ['node'] },
+          files: ['read.ts'],
+        }),
+      );
+      const compiled = run(cjs, process.execPath, [TSC, '-p', 'tsconfig.json']);
+      expect(compiled.code, compiled.out).toBe(0);
+      expect(readFileSync(join(cjs, 'read.js'), 'utf8')).toContain(`require("${SCOPE}/domain-product")`);
+      const ran = run(cjs, process.execPath, [join(cjs, 'read.js'), join(dir, 'mesh.duckdb')]);
+      if (process.features.require_module) {
+        expect(ran.code, ran.out).toBe(0);
+        expect(ran.stdout.trim()).toMatch(/^P\d+$/);
+      } else {
+        expect(ran.code).not.toBe(0);
+        expect(ran.out).toContain('ERR_REQUIRE_ESM');
+      }
+    }, 60_000);
+
     it('does not compile a read of a column the product does not have', () => {
       expect(existsSync(join(consumer, 'node_modules', SCOPE, 'domain-product')), 'installed above').toBe(
         true,

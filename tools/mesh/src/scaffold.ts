@@ -73,7 +73,7 @@ export function domainScaffold(root: string, name: string): Scaffold {
     sideEffects: false,
     engines: { node: '>=20.12' },
     exports: {
-      '.': { types: './dist/index.d.ts', import: './dist/index.js' },
+      '.': { types: './dist/index.d.ts', default: './dist/index.js' },
       // Its contracts as built (dist/contracts): `<package>/contracts/<product>.schema.json`.
       './contracts/*': './dist/contracts/*',
       './package.json': './package.json',
