@@ -333,6 +333,49 @@ console.log(JSON.stringify({ rows, firstId, lastUpdate: lastUpdate.toISOString()
       expect(Number(printed.shelfValue)).toBeGreaterThan(0);
     }, 120_000);
 
+    // Older settings read the same declarations: bundler resolves exports' types, node10 (which
+    // reads no exports) the manifest's `types`.
+    it.each([
+      ['esnext', 'bundler'],
+      ['esnext', 'node10'],
+    ])(
+      'compiles against them under module %s, moduleResolution %s',
+      (module, moduleResolution) => {
+        expect(existsSync(join(consumer, 'node_modules', SCOPE, 'domain-product')), 'installed above').toBe(
+          true,
+        );
+        // Rows typed, not any: an unused @ts-expect-error is an error of its own.
+        writeFileSync(
+          join(consumer, 'src', 'typed.ts'),
+          `import { productCatalog } from '${SCOPE}/domain-product';
+import type { Warehouse } from '${SCOPE}/sdk';
+
+export async function first(warehouse: Warehouse): Promise<string | undefined> {
+  for await (const row of productCatalog.read(warehouse)) {
+    // @ts-expect-error no such column
+    row.no_such_column;
+    return row.product_id;
+  }
+  return undefined;
+}
+`,
+        );
+        const config = `tsconfig.${moduleResolution}.json`;
+        writeFileSync(
+          join(consumer, config),
+          JSON.stringify({
+            extends: './tsconfig.json',
+            // node10 reads zod's CommonJS declarations, which need esModuleInterop (tsc --init's).
+            compilerOptions: { module, moduleResolution, noEmit: true, esModuleInterop: true },
+            files: ['src/read.ts', 'src/typed.ts'],
+          }),
+        );
+        const compiled = tsc(config);
+        expect(compiled.code, compiled.out).toBe(0);
+      },
+      30_000,
+    );
+
     // ESM only, yet exported as `default` rather than `import`: Node resolves `require` to the
     // module (require(esm), Node 20.19 and later) instead of failing with "No exports main
     // defined", and refuses it before 20.19 with ERR_REQUIRE_ESM, which says to use import().

@@ -72,6 +72,9 @@ export function domainScaffold(root: string, name: string): Scaffold {
     license: 'UNLICENSED',
     sideEffects: false,
     engines: { node: '>=20.12' },
+    // For TypeScript's moduleResolution node10, which reads no exports.
+    main: './dist/index.js',
+    types: './dist/index.d.ts',
     exports: {
       '.': { types: './dist/index.d.ts', default: './dist/index.js' },
       // Its contracts as built (dist/contracts): `<package>/contracts/<product>.schema.json`.
