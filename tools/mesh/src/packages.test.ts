@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
@@ -49,6 +50,25 @@ describe('published packages', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     const { messages } = await publint({ pkgDir: dir, pack: 'npm', strict: true });
     expect(messages.map((m) => formatMessage(m, manifest) ?? m.code)).toEqual([]);
+  });
+
+  // `changeset version` writes each release's changes to CHANGELOG.md beside package.json; npm
+  // packs it only when `files` names it, and a reader who upgrades has no other copy.
+  it.each(packages.map((dir) => [dir.slice(repo.length + 1), dir]))('%s ships its changelog', (_, dir) => {
+    const copy = mkdtempSync(join(tmpdir(), 'mesh-pack-'));
+    try {
+      writeFileSync(join(copy, 'package.json'), readFileSync(join(dir, 'package.json')));
+      writeFileSync(join(copy, 'CHANGELOG.md'), '# changes\n');
+      const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+        cwd: copy,
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const [packed] = JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>;
+      expect(packed?.files.map((f) => f.path)).toContain('CHANGELOG.md');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   // Types as an ESM consumer resolves them (node16 from ESM, bundler): our packages are ESM only.

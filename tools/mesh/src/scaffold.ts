@@ -81,7 +81,8 @@ export function domainScaffold(root: string, name: string): Scaffold {
       './contracts/*': './dist/contracts/*',
       './package.json': './package.json',
     },
-    files: ['dist', 'contracts'],
+    // What `changeset version` writes of each release, for the readers who upgrade.
+    files: ['dist', 'contracts', 'CHANGELOG.md'],
     scripts: {
       build: 'tsup && mesh-contracts dist/index.js dist/contracts',
       typecheck: 'tsc --noEmit',
