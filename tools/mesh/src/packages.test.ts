@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publint } from 'publint';
@@ -52,24 +52,32 @@ describe('published packages', () => {
     expect(messages.map((m) => formatMessage(m, manifest) ?? m.code)).toEqual([]);
   });
 
-  // `changeset version` writes each release's changes to CHANGELOG.md beside package.json; npm
-  // packs it only when `files` names it, and a reader who upgrades has no other copy.
-  it.each(packages.map((dir) => [dir.slice(repo.length + 1), dir]))('%s ships its changelog', (_, dir) => {
-    const copy = mkdtempSync(join(tmpdir(), 'mesh-pack-'));
-    try {
-      writeFileSync(join(copy, 'package.json'), readFileSync(join(dir, 'package.json')));
-      writeFileSync(join(copy, 'CHANGELOG.md'), '# changes\n');
-      const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
-        cwd: copy,
-        encoding: 'utf8',
-      });
-      expect(r.status, r.stderr).toBe(0);
-      const [packed] = JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>;
-      expect(packed?.files.map((f) => f.path)).toContain('CHANGELOG.md');
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
-  });
+  // What a registry shows of a package is its README; `changeset version` writes each release's
+  // changes to CHANGELOG.md beside package.json, which npm packs only when `files` names it: a
+  // team that upgrades has no other copy.
+  it.each(packages.map((dir) => [dir.slice(repo.length + 1), dir]))(
+    '%s ships its README and changelog',
+    (_, dir) => {
+      expect(existsSync(join(dir, 'README.md')), `${dir}/README.md`).toBe(true);
+      const copy = mkdtempSync(join(tmpdir(), 'mesh-pack-'));
+      try {
+        for (const file of ['package.json', 'README.md'])
+          writeFileSync(join(copy, file), readFileSync(join(dir, file)));
+        writeFileSync(join(copy, 'CHANGELOG.md'), '# changes\n');
+        const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+          cwd: copy,
+          encoding: 'utf8',
+        });
+        expect(r.status, r.stderr).toBe(0);
+        const [packed] = JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>;
+        expect(packed?.files.map((f) => f.path)).toEqual(
+          expect.arrayContaining(['README.md', 'CHANGELOG.md']),
+        );
+      } finally {
+        rmSync(copy, { recursive: true, force: true });
+      }
+    },
+  );
 
   // Types as an ESM consumer resolves them (node16 from ESM, bundler): our packages are ESM only.
   it.each(packages.map((dir) => [dir.slice(repo.length + 1), dir]))(
