@@ -42,7 +42,7 @@ export const customerProfile = defineDataProduct({
   transform: ({ customers }) => sql`
     SELECT customer_id,
            ${sql.trim(sql`CONCAT(COALESCE(${sql.trim(sql`first_name`)}, ''), ' ', COALESCE(${sql.trim(sql`last_name`)}, ''))`)} AS full_name,
-           LOWER(${sql.trim(sql`email`)}) AS email,
+           ${sql.lower(sql.trim(sql`email`))} AS email,
            segment,
            loyalty_tier AS tier,
            signup_date,

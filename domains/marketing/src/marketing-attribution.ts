@@ -133,7 +133,7 @@ export const marketingAttribution = defineDataProduct({
       .assert(
         'touches_of_customer_ids_the_orders_write_otherwise',
         () =>
-          sql`SELECT t.customer_id FROM ${touchpoints} AS t WHERE t.event_type IN ('click', 'conversion') AND NOT EXISTS (SELECT 1 FROM ${orderTransactions} AS o WHERE o.customer_id = t.customer_id) AND EXISTS (SELECT 1 FROM ${orderTransactions} AS o WHERE LOWER(LTRIM(o.customer_id, '0')) = LOWER(LTRIM(t.customer_id, '0'))) GROUP BY t.customer_id`,
+          sql`SELECT t.customer_id FROM ${touchpoints} AS t WHERE t.event_type IN ('click', 'conversion') AND NOT EXISTS (SELECT 1 FROM ${orderTransactions} AS o WHERE o.customer_id = t.customer_id) AND EXISTS (SELECT 1 FROM ${orderTransactions} AS o WHERE ${sql.lower(sql`LTRIM(o.customer_id, '0')`)} = ${sql.lower(sql`LTRIM(t.customer_id, '0')`)}) GROUP BY t.customer_id`,
       )
       .warn(),
   ],

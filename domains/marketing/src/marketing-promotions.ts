@@ -49,7 +49,7 @@ export const marketingPromotions = defineDataProduct({
       SELECT category, COUNT(*) AS active_products FROM ${catalog} WHERE active GROUP BY category
     )
     SELECT p.promotion_id, p.campaign_id, c.name AS campaign_name, c.channel AS campaign_channel,
-           UPPER(${sql.trim(sql`p.code`)}) AS code, p.discount_pct, ${sql.trim(sql`p.category`)} AS category,
+           ${sql.upper(sql.trim(sql`p.code`))} AS code, p.discount_pct, ${sql.trim(sql`p.category`)} AS category,
            COALESCE(k.active_products, 0) AS category_active_products,
            p.valid_from, p.valid_to,
            ${sql.dateDiff('day', sql`p.valid_to`, sql`p.valid_from`)} + 1 AS validity_days,

@@ -5,7 +5,7 @@
 import { onBothWarehouses } from '@retail-mesh/bigquery/testing';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { describe, expect, it } from 'vitest';
-import { marketingCustomerLifetimeValue } from './index.js';
+import { marketingCustomerLifetimeValue, marketingPromotions } from './index.js';
 
 const figures = onBothWarehouses(() => createDuckDbWarehouse({ path: ':memory:' }));
 
@@ -53,6 +53,24 @@ describe('marketing figures on DuckDB and on BigQuery', () => {
       [15000, 'high'],
       [3650, 'low'],
     ]);
+    expect(bigquery).toEqual(local);
+  });
+
+  it('marketing_promotions: codes with letters whose upper case is two', async () => {
+    const promotion = (promotion_id: string, code: string) => ({
+      promotion_id,
+      campaign_id: 'K1',
+      code,
+      discount_pct: '10',
+      category: 'Toys',
+      valid_from: '2026-11-01',
+      valid_to: '2026-11-30',
+    });
+    // BigQuery's UPPER (ICU) writes ß as SS and the ligature ﬁ as FI; DuckDB's upper alone
+    // wrote GRÜẞE10 and ﬁT5, so a code entered at checkout matched in production only.
+    const inputs = { promotions: [promotion('R1', ' grüße10'), promotion('R2', 'ﬁt5')] };
+    const { local, bigquery } = await figures(marketingPromotions, inputs);
+    expect(local.map((r) => r.code)).toEqual(['GRÜSSE10', 'FIT5']);
     expect(bigquery).toEqual(local);
   });
 });

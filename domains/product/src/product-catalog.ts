@@ -62,7 +62,7 @@ export const productCatalog = defineDataProduct({
       .assert(
         'categories_spelt_two_ways',
         (self) =>
-          sql`SELECT folded FROM (SELECT LOWER(${sql.regexpReplace(sql`category`, UNSEEN, '')}) AS folded, category FROM ${self}) AS c GROUP BY folded HAVING COUNT(DISTINCT category) > 1`,
+          sql`SELECT folded FROM (SELECT ${sql.lower(sql.regexpReplace(sql`category`, UNSEEN, ''))} AS folded, category FROM ${self}) AS c GROUP BY folded HAVING COUNT(DISTINCT category) > 1`,
       )
       .warn(),
   ],

@@ -328,7 +328,7 @@ export function respeltKeysSelect(source: Source, batch: SqlFragment, dialect: D
   if (!columns.some((c) => c.type === 'string' || c.type === 'timestamp')) return undefined;
   const fold = (alias: string, c: (typeof columns)[number]) =>
     c.type === 'string'
-      ? sql`LOWER(LTRIM(${sql.id(alias, c.name)}, '0'))`
+      ? sql.lower(sql`LTRIM(${sql.id(alias, c.name)}, '0')`)
       : c.type === 'timestamp'
         ? sql.timestampTrunc('second', sql.id(alias, c.name))
         : sql.id(alias, c.name);

@@ -111,6 +111,9 @@ describe('sql', () => {
     expect(render(sql.regexpMatches(sql.id('sku'), "^[A-Z]'"))).toBe(`REGEXP_MATCHES("sku", '^[A-Z]''')`);
     expect(render(sql.regexpReplace(sql.id('sku'), "['-]", ''))).toBe(`REGEXP_REPLACE("sku", '[''-]', '')`);
     expect(render(sql.currentTimestamp())).toBe('CURRENT_TIMESTAMP()');
+    // As the raw UPPER and LOWER render: a transform moved to them keeps its fingerprint.
+    expect(render(sql.upper(sql.id('code')))).toBe('UPPER("code")');
+    expect(render(sql.lower(sql.trim(sql.id('email'))))).toBe('LOWER(TRIM_WHITESPACE("email"))');
   });
 
   it('marks what it builds as fragments', () => {

@@ -27,6 +27,8 @@ export type PortableCall =
   | { fn: 'regexp_matches'; pattern: string; args: [SqlFragment] }
   | { fn: 'regexp_replace'; pattern: string; replacement: string; args: [SqlFragment] }
   | { fn: 'trim_whitespace'; args: [SqlFragment] }
+  | { fn: 'upper'; args: [SqlFragment] }
+  | { fn: 'lower'; args: [SqlFragment] }
   | { fn: 'row_fingerprint'; args: SqlFragment[] }
   | { fn: 'stamp_sum'; args: [SqlFragment] }
   | { fn: 'rows_json'; args: [SqlFragment] };
@@ -150,6 +152,22 @@ export const WHITESPACE_CODE_POINTS: readonly number[] = [
   9, 10, 11, 12, 13, 32, 133, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202,
   8232, 8233, 8239, 8287, 12288,
 ];
+/**
+ * Text in upper case by Unicode's full case mapping, as BigQuery's `UPPER` maps it and as
+ * JavaScript's `toUpperCase()` does: `ß` is `SS`, `ﬁ` is `FI`. DuckDB's `upper` maps one
+ * character to one (`ß` to `ẞ`, `ﬁ` kept): 'GRÜSSE10' in production was 'GRÜẞE10' in tests.
+ *
+ * @example sql`SELECT ${sql.upper(sql.trim(sql`code`))} AS code FROM ${promotions}` // 'grüße10' -> 'GRÜSSE10'
+ */
+sql.upper = (value: SqlValue) => callOf({ fn: 'upper', args: [wrap(value)] });
+/**
+ * Text in lower case by Unicode's full case mapping, as BigQuery's `LOWER` maps it and as
+ * JavaScript's `toLowerCase()` does: `İ` is `i` and a combining dot (U+0307), a capital sigma
+ * ending a word is `ς`. DuckDB's `lower` maps `İ` to `i` and every sigma to `σ`.
+ *
+ * @example sql.lower(sql`email`) // 'ŞİŞLİ' -> 'şi̇şli̇', 'ΟΔΟΣ' -> 'οδος'
+ */
+sql.lower = (value: SqlValue) => callOf({ fn: 'lower', args: [wrap(value)] });
 /** True when `value` matches the regular expression `pattern` anywhere (RE2 syntax on both warehouses). */
 sql.regexpMatches = (value: SqlValue, pattern: string) =>
   callOf({ fn: 'regexp_matches', pattern, args: [wrap(value)] });

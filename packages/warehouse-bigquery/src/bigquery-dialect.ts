@@ -147,6 +147,11 @@ export function bigqueryDialect(options: BigQueryDialectOptions = {}): Dialect {
           return `REGEXP_REPLACE(${a}, ${quoteString(call.pattern)}, ${quoteString(call.replacement)})`;
         case 'trim_whitespace':
           return `TRIM(${a}, CODE_POINTS_TO_STRING([${WHITESPACE_CODE_POINTS.join(', ')}]))`;
+        case 'upper':
+          // ICU's full mapping: the one sql.upper promises (see the DuckDB dialect).
+          return `UPPER(${a})`;
+        case 'lower':
+          return `LOWER(${a})`;
         case 'stamp_sum':
           // INT64 overflows past nine million rows of this century's stamps; BIGNUMERIC holds them.
           return `CAST(SUM(CAST(UNIX_MICROS(${a}) AS BIGNUMERIC)) AS STRING)`;

@@ -47,6 +47,8 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
       ${sql.regexpMatches(t('note'), "^it's\\d+$")} AS matches,
       ${sql.trim(t('note'))} AS trimmed,
       ${sql.regexpReplace(t('note'), '[\\x{200B}\\s]', '')} AS replaced,
+      ${sql.upper(t('note'))} AS upper_note,
+      ${sql.lower(t('note'))} AS lower_note,
       ${sql.currentTimestamp()} AS now,
       ${new Date('2024-01-01T00:00:00Z')} AS literal_ts
     FROM ${sql.raw(dialect.tableName(table))} AS e`;
@@ -79,6 +81,8 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
         { name: 'matches', type: 'BOOL' },
         { name: 'trimmed', type: 'STRING' },
         { name: 'replaced', type: 'STRING' },
+        { name: 'upper_note', type: 'STRING' },
+        { name: 'lower_note', type: 'STRING' },
         { name: 'now', type: 'TIMESTAMP' },
         { name: 'literal_ts', type: 'TIMESTAMP' },
       ],

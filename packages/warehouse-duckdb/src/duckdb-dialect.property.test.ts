@@ -351,3 +351,62 @@ describe('sql`` rendered for DuckDB', () => {
     expect(await warehouse.query(`SELECT ${duckdbDialect.literal(n)} AS v`)).toEqual([{ v: n }]);
   });
 });
+
+describe('sql.upper and sql.lower on DuckDB', () => {
+  // Unicode's full case mapping, as BigQuery's UPPER and LOWER (ICU) and JavaScript map: where
+  // DuckDB's own upper and lower differ from it, and what decides a final sigma.
+  const SPECIAL = [
+    ...'ßŉǰΐΰևẖẗẘẙẚὐὒὔὖᾀᾏᾐᾟᾠᾯᾲᾳᾴᾶᾷᾼῂῃῄῆῇῌῒΐῖῗῢΰῤῦῧῲῳῴῶῷῼﬀﬁﬂﬃﬄﬅﬆﬓﬔﬕﬖﬗ',
+    ...'İIıiΣσςΑαΒΔΟ',
+    "'",
+    '.',
+    ':',
+    '\u00b7',
+    '\u2019',
+    '\u0301',
+    '\u0308',
+    '\u200d',
+    '\u02b0',
+    '\u00aa',
+    '\u2160',
+    '1',
+    ' ',
+    '-',
+    'a',
+    'Z',
+  ];
+  const cased = fc.string({ unit: fc.constantFrom(...SPECIAL), maxLength: 8 });
+  const run = async (value: string, fn: (v: string) => ReturnType<typeof sql.upper>) =>
+    (
+      await connection.runAndReadAll(`SELECT ${renderSql(fn(value), duckdbDialect)} AS v`)
+    ).getRowObjectsJS()[0]?.v;
+
+  it('maps as JavaScript does, letters that case to several and final sigmas included', {
+    timeout: 30_000,
+  }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(cased, text), async (value) => {
+        expect(await run(value, sql.upper)).toBe(asDecoded(value.toUpperCase()));
+        expect(await run(value, sql.lower)).toBe(asDecoded(value.toLowerCase()));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('upper-cases every letter whose upper case is several as ICU does (examples)', async () => {
+    // DuckDB's upper alone: STRAẞE, ﬁ kept, ᾳ as ᾼ.
+    expect(await run('straße ﬁx ᾳ', sql.upper)).toBe('STRASSE FIX ΑΙ');
+    // DuckDB's lower alone: istanbul, σασ.
+    expect(await run('İSTANBUL ΣΑΣ', sql.lower)).toBe('i\u0307stanbul σας');
+    expect(await run('ΑΣ\u2019Β Σ ΑΣ1', sql.lower)).toBe('ασ\u2019β σ ας1');
+    // Every one, found as JavaScript finds them: SpecialCasing's 102.
+    const several = Array.from({ length: 0x30000 }, (_, cp) => cp)
+      .filter((cp) => cp < 0xd800 || cp > 0xdfff)
+      .map((cp) => String.fromCodePoint(cp))
+      .filter((c) => [...c.toUpperCase()].length > 1);
+    expect(several).toHaveLength(102);
+    expect(await run(several.join(' '), sql.upper)).toBe(several.join(' ').toUpperCase());
+    expect(await run(null as never, sql.upper)).toBeNull();
+    expect(await run(null as never, sql.lower)).toBeNull();
+  });
+});

@@ -21,6 +21,42 @@ const TYPES: Record<LogicalType, string> = {
 /** The Sunday that starts the week of a date: DuckDB's own weeks start on Monday. */
 const sundayWeek = (value: string) => `(CAST(date_trunc('week', CAST(${value} AS DATE) + 1) AS DATE) - 1)`;
 
+/** RE2's escape of a code point, for a character class. */
+const re2 = (cp: number) => `\\x{${cp.toString(16).toUpperCase()}}`;
+/** Ranges of code points written in hex, `df 1e96-1e9a`, as `[first, last]` pairs. */
+const ranges = (text: string) =>
+  text.split(' ').map((range) => {
+    const [first, last = first] = range.split('-').map((hex) => Number.parseInt(hex, 16));
+    return [first!, last!] as const;
+  });
+/** A character class's body (without brackets) of ranges of code points. */
+const classOf = (text: string) =>
+  ranges(text)
+    .map(([first, last]) => (first === last ? re2(first) : `${re2(first)}-${re2(last)}`))
+    .join('');
+
+/**
+ * The characters whose upper case is several (Unicode's SpecialCasing, unconditional): ß, ŉ,
+ * ǰ, Greek with a iota subscript or breathing, the Latin and Armenian ligatures (ﬁ). BigQuery's
+ * UPPER (ICU) maps them to several characters (ß to SS), DuckDB's upper to one or none (ß to ẞ).
+ */
+const UPPER_EXPANSIONS = ranges(
+  'df 149 1f0 390 3b0 587 1e96-1e9a 1f50 1f52 1f54 1f56 1f80-1faf 1fb2-1fb4 1fb6-1fb7 1fbc 1fc2-1fc4 1fc6-1fc7 1fcc 1fd2-1fd3 1fd6-1fd7 1fe2-1fe4 1fe6-1fe7 1ff2-1ff4 1ff6-1ff7 1ffc fb00-fb06 fb13-fb17',
+).flatMap(([first, last]) => Array.from({ length: last - first + 1 }, (_, i) => first + i));
+
+/** Unicode's Cased: upper, lower and title case letters, and the Other_Lowercase/Uppercase ones. */
+const CASED = `\\p{Lu}\\p{Ll}\\p{Lt}${classOf(
+  'aa ba 2b0-2b8 2c0-2c1 2e0-2e4 345 37a 10fc 1d2c-1d6a 1d78 1d9b-1dbf 2071 207f 2090-209c 2160-217f 24b6-24e9 2c7c-2c7d a69c-a69d a770 a7f1-a7f4 a7f8-a7f9 ab5c-ab5f ab69 10780 10783-10785 10787-107b0 107b2-107ba 1e030-1e06d 1f130-1f149 1f150-1f169 1f170-1f189',
+)}`;
+/** Unicode's Case_Ignorable: marks, format characters, modifiers, apostrophes and the like. */
+const CASE_IGNORABLE = `\\p{Mn}\\p{Me}\\p{Cf}\\p{Lm}\\p{Sk}${classOf('27 2e 3a b7 387 55f 5f4 2018-2019 2024 2027 fe13 fe52 fe55 ff07 ff0e ff1a')}`;
+/**
+ * A capital sigma that ends a word (Unicode's Final_Sigma: after a cased letter, and before no
+ * cased letter, case-ignorable characters between): groups 1 and 2 what surrounds it, 3 the
+ * character after them (or nothing at the end).
+ */
+const FINAL_SIGMA = `([${CASED}][${CASE_IGNORABLE}]*)\\x{3A3}([${CASE_IGNORABLE}]*)([^${CASED}${CASE_IGNORABLE}]|$)`;
+
 /** The first 40 characters of a value, for a message. */
 const preview = (value: string) => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
 
@@ -153,6 +189,21 @@ export const duckdbDialect: Dialect = {
       case 'trim_whitespace':
         // chr(): a literal may hold no tab or line break (see quoteString). Folded once.
         return `trim(${a}, ${WHITESPACE_CODE_POINTS.map((c) => `chr(${c})`).join(' || ')})`;
+      case 'upper': {
+        // Unicode's full mapping, as BigQuery's UPPER: on the rows holding a character whose
+        // upper case is several, each is replaced by it before upper(). One CASE over the
+        // characters, not a replace() per character: DuckDB took 55 ms to plan 102 nested calls.
+        const several = UPPER_EXPANSIONS.map(
+          (cp) =>
+            `WHEN ${quoteString(String.fromCodePoint(cp))} THEN ${quoteString(String.fromCodePoint(cp).toUpperCase())}`,
+        );
+        const expanded = `array_to_string(list_transform(string_split(${a}, ''), lambda ch: CASE ch ${several.join(' ')} ELSE ch END), '')`;
+        return `upper(CASE WHEN regexp_matches(${a}, '[${UPPER_EXPANSIONS.map(re2).join('')}]') THEN ${expanded} ELSE ${a} END)`;
+      }
+      case 'lower':
+        // Unicode's full mapping, as BigQuery's LOWER: İ is i and a combining dot, and a capital
+        // sigma ending a word is ς (replaced before lower(), which would make it σ).
+        return `lower(CASE WHEN regexp_matches(${a}, '[\\x{130}\\x{3A3}]') THEN regexp_replace(replace(${a}, 'İ', ${quoteString('i\u0307')}), ${quoteString(FINAL_SIGMA)}, ${quoteString('\\1\u03c2\\2\\3')}, 'g') ELSE ${a} END)`;
       case 'stamp_sum':
         // A sum of BIGINTs is a HUGEINT: exact.
         return `CAST(sum(epoch_us(${a})) AS VARCHAR)`;
