@@ -131,7 +131,10 @@ sql.dateDiff = (unit: DateUnit, end: SqlValue, start: SqlValue) =>
   callOf({ fn: 'date_diff', unit, args: [wrap(end), wrap(start)] });
 /** The date part of a timestamp. */
 sql.toDate = (value: SqlValue) => callOf({ fn: 'to_date', args: [wrap(value)] });
-/** Casts to the warehouse type of a logical column type. */
+/**
+ * Casts to the warehouse type of a logical column type. A fraction cast to `'integer'` rounds to
+ * the nearest, halfway away from zero on both warehouses (2.5 to 3, -0.5 to -1).
+ */
 sql.cast = (value: SqlValue, type: LogicalType) => callOf({ fn: 'cast', type, args: [wrap(value)] });
 /**
  * A build's cast of a transform's value to its column's contract type: as `sql.cast`, except

@@ -174,6 +174,11 @@ export const duckdbDialect: Dialect = {
         // UTC); the type test folds when the query is bound, so other values pay nothing.
         if (call.type === 'timestamp')
           return `(CASE WHEN typeof(${a}) = 'VARCHAR' THEN CAST(CAST(${a} AS TIMESTAMPTZ) AS TIMESTAMP) ELSE CAST(${a} AS TIMESTAMP) END)`;
+        // A double halfway between two integers rounds away from zero, as BigQuery's cast does
+        // (2.5 to 3, -0.5 to -1): DuckDB's own cast rounds it to the even one (2, 0). round()
+        // rounds away from zero; the type test folds when the query is bound.
+        if (call.type === 'integer')
+          return `(CASE WHEN typeof(${a}) IN ('FLOAT', 'DOUBLE') THEN CAST(round(CAST(${a} AS DOUBLE)) AS BIGINT) ELSE CAST(${a} AS BIGINT) END)`;
         return `CAST(${a} AS ${TYPES[call.type]})`;
       case 'row_fingerprint': {
         // Summed as well as XORed: DuckDB's hash of several values is XOR-like, and an XOR

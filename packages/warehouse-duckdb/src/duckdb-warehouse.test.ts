@@ -1053,7 +1053,13 @@ describe('duckdb dialect', () => {
       ${sql.regexpReplace('a\u200bb\u200bc d', '[\\x{200B}\\s]', '')} AS replaced,
       ${sql.cast('2024-03-10 02:30:00.5+05:30', 'timestamp')} AS offset_text,
       ${sql.cast('2024-03-10 02:30:00', 'timestamp')} AS plain_text,
-      ${sql.cast(d('2024-03-10'), 'timestamp')} AS midnight`;
+      ${sql.cast(d('2024-03-10'), 'timestamp')} AS midnight,
+      ${sql.cast(2.5, 'integer')} AS half_up,
+      ${sql.cast(-2.5, 'integer')} AS half_down,
+      ${sql.cast(0.5, 'integer')} AS half,
+      ${sql.cast(2.4999999999999996, 'integer')} AS below_half,
+      ${sql.cast(sql.cast('3.5', 'decimal'), 'integer')} AS decimal_half,
+      ${sql.cast(2 ** 62, 'integer')} AS large`;
     const [row] = await warehouse.query(renderSql(query, warehouse.dialect));
     expect(row).toEqual({
       saturday_week: '2024-03-03',
@@ -1077,6 +1083,14 @@ describe('duckdb dialect', () => {
       offset_text: new Date('2024-03-09T21:00:00.500Z'),
       plain_text: new Date('2024-03-10T02:30:00Z'),
       midnight: new Date('2024-03-10T00:00:00Z'),
+      // A double halfway between two integers away from zero, as BigQuery's cast rounds it
+      // (DuckDB's own cast: 2, -2, 0).
+      half_up: 3,
+      half_down: -3,
+      half: 1,
+      below_half: 2,
+      decimal_half: 4,
+      large: '4611686018427387904',
     });
     await warehouse.close();
   });
