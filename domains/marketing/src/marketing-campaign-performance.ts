@@ -8,7 +8,7 @@ import { CAMPAIGN_CHANNELS, CAMPAIGN_OBJECTIVES, touchpoints } from './sources.j
 export const marketingCampaignPerformance = defineDataProduct({
   domain: marketingDomain,
   name: 'marketing_campaign_performance',
-  version: '1.0.1',
+  version: '1.0.2',
   description:
     'Per campaign: reach, impressions, clicks, conversions, spend to date, revenue of the orders credited to it by last-touch attribution, cost per conversion and return on ad spend.',
   tier: 'silver',
@@ -55,6 +55,10 @@ export const marketingCampaignPerformance = defineDataProduct({
   }),
   clusterBy: ['channel', 'status'],
   inputs: { campaigns: marketingCampaigns, touchpoints, attribution: marketingAttribution },
+  // Spend and cost per conversion divide decimals as decimals (budget x days run first, so an
+  // ended campaign spent its budget exactly): as budget x a FLOAT64 share, BigQuery published
+  // 20000000.030000001 of a budget of 20000000.03, which failed spend_within_budget there and
+  // not on DuckDB. ROAS, a FLOAT64, divides doubles on both.
   transform: ({ campaigns, touchpoints, attribution }) => sql`
     WITH funnel AS (
       SELECT campaign_id,
@@ -74,10 +78,10 @@ export const marketingCampaignPerformance = defineDataProduct({
     ),
     spent AS (
       SELECT campaign_id,
-             budget * ${sql.safeDivide(
-               sql`CASE WHEN status = 'planned' THEN 0
-                        WHEN status = 'ended' THEN duration_days
-                        ELSE ${sql.dateDiff('day', sql`status_as_of`, sql`starts_on`)} + 1 END`,
+             ${sql.decimalDivide(
+               sql`budget * CASE WHEN status = 'planned' THEN 0
+                                 WHEN status = 'ended' THEN duration_days
+                                 ELSE ${sql.dateDiff('day', sql`status_as_of`, sql`starts_on`)} + 1 END`,
                sql`duration_days`,
              )} AS spend
       FROM ${campaigns}
@@ -100,8 +104,8 @@ export const marketingCampaignPerformance = defineDataProduct({
            reach, impressions, clicks, conversions,
            ${sql.safeDivide(sql`clicks`, sql`impressions`)} AS click_through_rate,
            attributed_orders, attributed_revenue,
-           ${sql.safeDivide(sql`spend`, sql`conversions`)} AS cost_per_conversion,
-           ${sql.safeDivide(sql`attributed_revenue`, sql`spend`)} AS roas
+           ${sql.decimalDivide(sql`spend`, sql`conversions`)} AS cost_per_conversion,
+           ${sql.safeDivide(sql.cast(sql`attributed_revenue`, 'number'), sql.cast(sql`spend`, 'number'))} AS roas
     FROM measured`,
   checks: (c) => [
     c.campaign_id.unique(),

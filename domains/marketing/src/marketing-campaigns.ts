@@ -9,7 +9,7 @@ export const CAMPAIGN_STATUSES = ['planned', 'active', 'ended'] as const;
 export const marketingCampaigns = defineDataProduct({
   domain: marketingDomain,
   name: 'marketing_campaigns',
-  version: '1.0.1',
+  version: '1.0.2',
   description:
     'Every marketing campaign with its channel, objective, budget, featured product and status (planned, active or ended).',
   tier: 'gold',
@@ -64,7 +64,7 @@ export const marketingCampaigns = defineDataProduct({
            c.starts_on, c.ends_on,
            ${sql.dateDiff('day', sql`c.ends_on`, sql`c.starts_on`)} + 1 AS duration_days,
            c.budget,
-           ${sql.safeDivide(sql`c.budget`, sql`${sql.dateDiff('day', sql`c.ends_on`, sql`c.starts_on`)} + 1`)} AS daily_budget,
+           ${sql.decimalDivide(sql`c.budget`, sql`${sql.dateDiff('day', sql`c.ends_on`, sql`c.starts_on`)} + 1`)} AS daily_budget,
            CASE WHEN a.status_as_of < c.starts_on THEN 'planned'
                 WHEN a.status_as_of > c.ends_on THEN 'ended'
                 ELSE 'active' END AS status,

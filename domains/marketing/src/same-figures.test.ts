@@ -5,7 +5,12 @@
 import { onBothWarehouses } from '@retail-mesh/bigquery/testing';
 import { createDuckDbWarehouse } from '@retail-mesh/duckdb';
 import { describe, expect, it } from 'vitest';
-import { marketingCustomerLifetimeValue, marketingPromotions } from './index.js';
+import {
+  marketingCampaignPerformance,
+  marketingCampaigns,
+  marketingCustomerLifetimeValue,
+  marketingPromotions,
+} from './index.js';
 
 const figures = onBothWarehouses(() => createDuckDbWarehouse({ path: ':memory:' }));
 
@@ -71,6 +76,54 @@ describe('marketing figures on DuckDB and on BigQuery', () => {
     const inputs = { promotions: [promotion('R1', ' grüße10'), promotion('R2', 'ﬁt5')] };
     const { local, bigquery } = await figures(marketingPromotions, inputs);
     expect(local.map((r) => r.code)).toEqual(['GRÜSSE10', 'FIT5']);
+    expect(bigquery).toEqual(local);
+  });
+
+  it('marketing_campaigns and marketing_campaign_performance: budgets of eight digits and more', async () => {
+    const campaign = (campaign_id: string, budget: string, ends_on: string) => ({
+      campaign_id,
+      name: campaign_id,
+      channel: 'search',
+      featured_product_id: null,
+      starts_on: '2026-10-01',
+      ends_on,
+      budget,
+      objective: 'acquisition',
+    });
+    // A DOUBLE holds 16 digits: K1's daily budget, 123456789.01 / 7, was 17636684.144285716 on
+    // DuckDB; K2, ended, spent 20000000.030000001 of its 20000000.03 on BigQuery. Figures a
+    // double cannot hold compare as text.
+    const campaigns = [
+      campaign('K1', '123456789.01', '2026-10-07'),
+      campaign('K2', '20000000.03', '2026-10-31'),
+    ];
+    const touchpoint = {
+      touchpoint_id: 'T1',
+      customer_id: 'C1',
+      campaign_id: 'K1',
+      event_type: 'impression',
+      occurred_at: new Date('2026-11-01T10:00:00Z'),
+      order_id: null,
+    };
+    const catalogue = await figures(marketingCampaigns, { campaigns, touchpoints: [touchpoint] });
+    expect(catalogue.local.map((r) => [r.campaign_id, r.status, r.daily_budget])).toEqual([
+      ['K1', 'ended', '17636684.144285714'],
+      ['K2', 'ended', 645161.291290323],
+    ]);
+    expect(catalogue.bigquery).toEqual(catalogue.local);
+    // K1 as of its third day: 3 of 7 days run.
+    const rows = catalogue.local.map((r) => ({
+      ...r,
+      ...(r.campaign_id === 'K1' ? { status: 'active', status_as_of: '2026-10-03' } : {}),
+    }));
+    const { local, bigquery } = await figures(marketingCampaignPerformance, {
+      campaigns: rows,
+      touchpoints: [touchpoint],
+    });
+    expect(local.map((r) => [r.campaign_id, r.spend, r.cost_per_conversion])).toEqual([
+      ['K1', '52910052.432857143', null],
+      ['K2', 20000000.03, null],
+    ]);
     expect(bigquery).toEqual(local);
   });
 });

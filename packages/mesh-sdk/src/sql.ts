@@ -15,6 +15,7 @@ export interface SqlFragment {
 /** A function whose spelling differs between warehouses; the dialect renders it. */
 export type PortableCall =
   | { fn: 'safe_divide'; args: [SqlFragment, SqlFragment] }
+  | { fn: 'decimal_divide'; args: [SqlFragment, SqlFragment] }
   | { fn: 'current_timestamp'; args: [] }
   | { fn: 'current_date'; args: [] }
   | { fn: 'date_trunc'; unit: DateUnit; args: [SqlFragment] }
@@ -114,6 +115,15 @@ sql.join = (parts: readonly SqlValue[], separator = ', '): SqlFragment => {
 };
 /** `a / b`, NULL when b is 0 (SAFE_DIVIDE on BigQuery). */
 sql.safeDivide = (a: SqlValue, b: SqlValue) => callOf({ fn: 'safe_divide', args: [wrap(a), wrap(b)] });
+/**
+ * `a / b` as a decimal, NULL when b is 0: exact, rounded to 9 decimals half away from zero, as
+ * BigQuery divides NUMERIC. `sql.safeDivide` of decimals divides in floating point on DuckDB (a
+ * DOUBLE holds 16 digits): 123456789.01 / 7 was 17636684.144285716 there and 17636684.144285714
+ * on BigQuery. For decimals below 10^20.
+ *
+ * @example sql.decimalDivide(sql`budget * days_run`, sql`duration_days`) // 20000000.03 x 31 / 31 -> 20000000.03
+ */
+sql.decimalDivide = (a: SqlValue, b: SqlValue) => callOf({ fn: 'decimal_divide', args: [wrap(a), wrap(b)] });
 /** The time of the statement, as a UTC timestamp. */
 sql.currentTimestamp = () => callOf({ fn: 'current_timestamp', args: [] });
 /** The current date (UTC). */

@@ -116,6 +116,10 @@ export function bigqueryDialect(options: BigQueryDialectOptions = {}): Dialect {
       switch (call.fn) {
         case 'safe_divide':
           return `SAFE_DIVIDE(${a}, ${b})`;
+        case 'decimal_divide':
+          // NUMERIC by NUMERIC: exact, rounded half away from zero (an INT64 by an INT64 would
+          // give a FLOAT64).
+          return `SAFE_DIVIDE(CAST(${a} AS NUMERIC), CAST(${b} AS NUMERIC))`;
         case 'current_timestamp':
           return 'CURRENT_TIMESTAMP()';
         case 'current_date':

@@ -33,6 +33,7 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
     const t = (c: string) => sql.id('e', c);
     const query = sql`SELECT
       ${sql.safeDivide(t('amount'), t('units'))} AS ratio,
+      ${sql.decimalDivide(t('units'), t('units'))} AS exact_ratio,
       ${sql.dateTrunc('week', t('at'))} AS week_of_timestamp,
       ${sql.dateTrunc('month', t('day'))} AS month_of_date,
       ${sql.timestampTrunc('hour', t('at'))} AS hour,
@@ -67,6 +68,7 @@ describe('GoogleSQL the adapter writes, through ZetaSQL', () => {
       ok: true,
       outputColumns: [
         { name: 'ratio', type: 'NUMERIC' },
+        { name: 'exact_ratio', type: 'NUMERIC' },
         { name: 'week_of_timestamp', type: 'DATE' },
         { name: 'month_of_date', type: 'DATE' },
         { name: 'hour', type: 'TIMESTAMP' },

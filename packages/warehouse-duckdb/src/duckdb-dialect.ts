@@ -136,6 +136,15 @@ export const duckdbDialect: Dialect = {
     switch (call.fn) {
       case 'safe_divide':
         return `(CASE WHEN (${b}) = 0 THEN NULL ELSE (${a}) / (${b}) END)`;
+      case 'decimal_divide': {
+        // DuckDB divides a DECIMAL in DOUBLE, 16 digits: in integers instead, as BigQuery's
+        // NUMERIC does. Each side in billionths (a HUGEINT), the quotient in billionths rounded
+        // half away from zero, then scaled back by a DECIMAL product (which stays a DECIMAL).
+        const billionths = (x: string) => `CAST(CAST(${x} AS DECIMAL(38,9)) * 1000000000 AS HUGEINT)`;
+        const [n, d] = [billionths(a!), billionths(b!)];
+        const q = `((abs(${n}) * 1000000000 + abs(${d}) // 2) // abs(${d}))`;
+        return `(CASE WHEN ${d} = 0 THEN NULL ELSE CAST((CASE WHEN (${n} < 0) <> (${d} < 0) THEN -${q} ELSE ${q} END) AS DECIMAL(38,0)) * CAST(0.000000001 AS DECIMAL(38,9)) END)`;
+      }
       case 'current_timestamp':
         return 'CAST(current_timestamp AS TIMESTAMP)';
       case 'current_date':

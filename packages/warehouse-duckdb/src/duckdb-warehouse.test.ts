@@ -1059,7 +1059,11 @@ describe('duckdb dialect', () => {
       ${sql.cast(0.5, 'integer')} AS half,
       ${sql.cast(2.4999999999999996, 'integer')} AS below_half,
       ${sql.cast(sql.cast('3.5', 'decimal'), 'integer')} AS decimal_half,
-      ${sql.cast(2 ** 62, 'integer')} AS large`;
+      ${sql.cast(2 ** 62, 'integer')} AS large,
+      ${sql.cast(sql.decimalDivide(sql.cast('123456789.01', 'decimal'), 7), 'string')} AS decimal_seventh,
+      ${sql.cast(sql.decimalDivide(sql`${sql.cast('20000000.03', 'decimal')} * 31`, 31), 'string')} AS decimal_back,
+      ${sql.cast(sql.decimalDivide(-1, 2_000_000_000), 'string')} AS decimal_half_away,
+      ${sql.decimalDivide(sql.cast('5', 'decimal'), sql.cast('0', 'decimal'))} AS decimal_by_zero`;
     const [row] = await warehouse.query(renderSql(query, warehouse.dialect));
     expect(row).toEqual({
       saturday_week: '2024-03-03',
@@ -1091,6 +1095,12 @@ describe('duckdb dialect', () => {
       below_half: 2,
       decimal_half: 4,
       large: '4611686018427387904',
+      // Exact, as BigQuery's NUMERIC: DuckDB's / divides a DECIMAL as a DOUBLE (17636684.144285716).
+      // As text: the client reads a DECIMAL as a double.
+      decimal_seventh: '17636684.144285714',
+      decimal_back: '20000000.030000000',
+      decimal_half_away: '-0.000000001',
+      decimal_by_zero: null,
     });
     await warehouse.close();
   });

@@ -1,4 +1,4 @@
--- marketing.marketing_campaign_performance 1.0.1: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+-- marketing.marketing_campaign_performance 1.0.2: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
 
 -- transform
 WITH funnel AS (
@@ -19,9 +19,9 @@ WITH funnel AS (
     ),
     spent AS (
       SELECT campaign_id,
-             budget * SAFE_DIVIDE(CASE WHEN status = 'planned' THEN 0
-                        WHEN status = 'ended' THEN duration_days
-                        ELSE DATE_DIFF(CAST(status_as_of AS DATE), CAST(starts_on AS DATE), DAY) + 1 END, duration_days) AS spend
+             SAFE_DIVIDE(CAST(budget * CASE WHEN status = 'planned' THEN 0
+                                 WHEN status = 'ended' THEN duration_days
+                                 ELSE DATE_DIFF(CAST(status_as_of AS DATE), CAST(starts_on AS DATE), DAY) + 1 END AS NUMERIC), CAST(duration_days AS NUMERIC)) AS spend
       FROM `retail-mesh-prod`.`marketing`.`marketing_campaigns`
     ),
     measured AS (
@@ -42,8 +42,8 @@ WITH funnel AS (
            reach, impressions, clicks, conversions,
            SAFE_DIVIDE(clicks, impressions) AS click_through_rate,
            attributed_orders, attributed_revenue,
-           SAFE_DIVIDE(spend, conversions) AS cost_per_conversion,
-           SAFE_DIVIDE(attributed_revenue, spend) AS roas
+           SAFE_DIVIDE(CAST(spend AS NUMERIC), CAST(conversions AS NUMERIC)) AS cost_per_conversion,
+           SAFE_DIVIDE(CAST(attributed_revenue AS FLOAT64), CAST(spend AS FLOAT64)) AS roas
     FROM measured;
 
 -- materialize (staging table; published by an atomic copy job)
@@ -72,8 +72,8 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`marketing`.`_staging_marketing_campa
   `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
 )
 CLUSTER BY `channel`, `status`
-OPTIONS(description='Per campaign: reach, impressions, clicks, conversions, spend to date, revenue of the orders credited to it by last-touch attribution, cost per conversion and return on ad spend.', labels=[('domain', 'marketing'), ('product', 'marketing_campaign_performance'), ('tier', 'silver'), ('version', '1-0-1')])
-AS SELECT CAST(`q`.`campaign_id` AS STRING) AS `campaign_id`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`channel` AS STRING) AS `channel`, CAST(`q`.`objective` AS STRING) AS `objective`, CAST(`q`.`status` AS STRING) AS `status`, CAST(`q`.`starts_on` AS DATE) AS `starts_on`, CAST(`q`.`ends_on` AS DATE) AS `ends_on`, CAST(`q`.`budget` AS NUMERIC) AS `budget`, CAST(`q`.`spend` AS NUMERIC) AS `spend`, IF(CAST(`q`.`reach` AS FLOAT64) <> TRUNC(CAST(`q`.`reach` AS FLOAT64)), ERROR(CONCAT('column reach: the transform gives ', CAST(`q`.`reach` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`reach` AS INT64)) AS `reach`, IF(CAST(`q`.`impressions` AS FLOAT64) <> TRUNC(CAST(`q`.`impressions` AS FLOAT64)), ERROR(CONCAT('column impressions: the transform gives ', CAST(`q`.`impressions` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`impressions` AS INT64)) AS `impressions`, IF(CAST(`q`.`clicks` AS FLOAT64) <> TRUNC(CAST(`q`.`clicks` AS FLOAT64)), ERROR(CONCAT('column clicks: the transform gives ', CAST(`q`.`clicks` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`clicks` AS INT64)) AS `clicks`, IF(CAST(`q`.`conversions` AS FLOAT64) <> TRUNC(CAST(`q`.`conversions` AS FLOAT64)), ERROR(CONCAT('column conversions: the transform gives ', CAST(`q`.`conversions` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`conversions` AS INT64)) AS `conversions`, CAST(`q`.`click_through_rate` AS FLOAT64) AS `click_through_rate`, IF(CAST(`q`.`attributed_orders` AS FLOAT64) <> TRUNC(CAST(`q`.`attributed_orders` AS FLOAT64)), ERROR(CONCAT('column attributed_orders: the transform gives ', CAST(`q`.`attributed_orders` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`attributed_orders` AS INT64)) AS `attributed_orders`, CAST(`q`.`attributed_revenue` AS NUMERIC) AS `attributed_revenue`, CAST(`q`.`cost_per_conversion` AS NUMERIC) AS `cost_per_conversion`, CAST(`q`.`roas` AS FLOAT64) AS `roas`, CAST('marketing' AS STRING) AS `_domain`, CAST('marketing_campaign_performance' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+OPTIONS(description='Per campaign: reach, impressions, clicks, conversions, spend to date, revenue of the orders credited to it by last-touch attribution, cost per conversion and return on ad spend.', labels=[('domain', 'marketing'), ('product', 'marketing_campaign_performance'), ('tier', 'silver'), ('version', '1-0-2')])
+AS SELECT CAST(`q`.`campaign_id` AS STRING) AS `campaign_id`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`channel` AS STRING) AS `channel`, CAST(`q`.`objective` AS STRING) AS `objective`, CAST(`q`.`status` AS STRING) AS `status`, CAST(`q`.`starts_on` AS DATE) AS `starts_on`, CAST(`q`.`ends_on` AS DATE) AS `ends_on`, CAST(`q`.`budget` AS NUMERIC) AS `budget`, CAST(`q`.`spend` AS NUMERIC) AS `spend`, IF(CAST(`q`.`reach` AS FLOAT64) <> TRUNC(CAST(`q`.`reach` AS FLOAT64)), ERROR(CONCAT('column reach: the transform gives ', CAST(`q`.`reach` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`reach` AS INT64)) AS `reach`, IF(CAST(`q`.`impressions` AS FLOAT64) <> TRUNC(CAST(`q`.`impressions` AS FLOAT64)), ERROR(CONCAT('column impressions: the transform gives ', CAST(`q`.`impressions` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`impressions` AS INT64)) AS `impressions`, IF(CAST(`q`.`clicks` AS FLOAT64) <> TRUNC(CAST(`q`.`clicks` AS FLOAT64)), ERROR(CONCAT('column clicks: the transform gives ', CAST(`q`.`clicks` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`clicks` AS INT64)) AS `clicks`, IF(CAST(`q`.`conversions` AS FLOAT64) <> TRUNC(CAST(`q`.`conversions` AS FLOAT64)), ERROR(CONCAT('column conversions: the transform gives ', CAST(`q`.`conversions` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`conversions` AS INT64)) AS `conversions`, CAST(`q`.`click_through_rate` AS FLOAT64) AS `click_through_rate`, IF(CAST(`q`.`attributed_orders` AS FLOAT64) <> TRUNC(CAST(`q`.`attributed_orders` AS FLOAT64)), ERROR(CONCAT('column attributed_orders: the transform gives ', CAST(`q`.`attributed_orders` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`attributed_orders` AS INT64)) AS `attributed_orders`, CAST(`q`.`attributed_revenue` AS NUMERIC) AS `attributed_revenue`, CAST(`q`.`cost_per_conversion` AS NUMERIC) AS `cost_per_conversion`, CAST(`q`.`roas` AS FLOAT64) AS `roas`, CAST('marketing' AS STRING) AS `_domain`, CAST('marketing_campaign_performance' AS STRING) AS `_product`, CAST('1.0.2' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     WITH funnel AS (
       SELECT campaign_id,
              COUNT(DISTINCT customer_id) AS reach,
@@ -92,9 +92,9 @@ AS SELECT CAST(`q`.`campaign_id` AS STRING) AS `campaign_id`, CAST(`q`.`name` AS
     ),
     spent AS (
       SELECT campaign_id,
-             budget * SAFE_DIVIDE(CASE WHEN status = 'planned' THEN 0
-                        WHEN status = 'ended' THEN duration_days
-                        ELSE DATE_DIFF(CAST(status_as_of AS DATE), CAST(starts_on AS DATE), DAY) + 1 END, duration_days) AS spend
+             SAFE_DIVIDE(CAST(budget * CASE WHEN status = 'planned' THEN 0
+                                 WHEN status = 'ended' THEN duration_days
+                                 ELSE DATE_DIFF(CAST(status_as_of AS DATE), CAST(starts_on AS DATE), DAY) + 1 END AS NUMERIC), CAST(duration_days AS NUMERIC)) AS spend
       FROM `retail-mesh-prod`.`marketing`.`marketing_campaigns`
     ),
     measured AS (
@@ -115,8 +115,8 @@ AS SELECT CAST(`q`.`campaign_id` AS STRING) AS `campaign_id`, CAST(`q`.`name` AS
            reach, impressions, clicks, conversions,
            SAFE_DIVIDE(clicks, impressions) AS click_through_rate,
            attributed_orders, attributed_revenue,
-           SAFE_DIVIDE(spend, conversions) AS cost_per_conversion,
-           SAFE_DIVIDE(attributed_revenue, spend) AS roas
+           SAFE_DIVIDE(CAST(spend AS NUMERIC), CAST(conversions AS NUMERIC)) AS cost_per_conversion,
+           SAFE_DIVIDE(CAST(attributed_revenue AS FLOAT64), CAST(spend AS FLOAT64)) AS roas
     FROM measured) AS q;
 
 -- checks (one query for the whole suite)

@@ -1,4 +1,4 @@
--- marketing.marketing_campaigns 1.0.1: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+-- marketing.marketing_campaigns 1.0.2: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
 
 -- transform
 WITH as_of AS (
@@ -13,7 +13,7 @@ WITH as_of AS (
            c.starts_on, c.ends_on,
            DATE_DIFF(CAST(c.ends_on AS DATE), CAST(c.starts_on AS DATE), DAY) + 1 AS duration_days,
            c.budget,
-           SAFE_DIVIDE(c.budget, DATE_DIFF(CAST(c.ends_on AS DATE), CAST(c.starts_on AS DATE), DAY) + 1) AS daily_budget,
+           SAFE_DIVIDE(CAST(c.budget AS NUMERIC), CAST(DATE_DIFF(CAST(c.ends_on AS DATE), CAST(c.starts_on AS DATE), DAY) + 1 AS NUMERIC)) AS daily_budget,
            CASE WHEN a.status_as_of < c.starts_on THEN 'planned'
                 WHEN a.status_as_of > c.ends_on THEN 'ended'
                 ELSE 'active' END AS status,
@@ -44,8 +44,8 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`marketing`.`_staging_marketing_campa
   `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
 )
 CLUSTER BY `channel`, `status`
-OPTIONS(description='Every marketing campaign with its channel, objective, budget, featured product and status (planned, active or ended).', labels=[('domain', 'marketing'), ('product', 'marketing_campaigns'), ('tier', 'gold'), ('version', '1-0-1')])
-AS SELECT CAST(`q`.`campaign_id` AS STRING) AS `campaign_id`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`channel` AS STRING) AS `channel`, CAST(`q`.`objective` AS STRING) AS `objective`, CAST(`q`.`featured_product_id` AS STRING) AS `featured_product_id`, CAST(`q`.`featured_product_name` AS STRING) AS `featured_product_name`, CAST(`q`.`featured_product_category` AS STRING) AS `featured_product_category`, CAST(`q`.`starts_on` AS DATE) AS `starts_on`, CAST(`q`.`ends_on` AS DATE) AS `ends_on`, IF(CAST(`q`.`duration_days` AS FLOAT64) <> TRUNC(CAST(`q`.`duration_days` AS FLOAT64)), ERROR(CONCAT('column duration_days: the transform gives ', CAST(`q`.`duration_days` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`duration_days` AS INT64)) AS `duration_days`, CAST(`q`.`budget` AS NUMERIC) AS `budget`, CAST(`q`.`daily_budget` AS NUMERIC) AS `daily_budget`, CAST(`q`.`status` AS STRING) AS `status`, CAST(`q`.`status_as_of` AS DATE) AS `status_as_of`, CAST('marketing' AS STRING) AS `_domain`, CAST('marketing_campaigns' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+OPTIONS(description='Every marketing campaign with its channel, objective, budget, featured product and status (planned, active or ended).', labels=[('domain', 'marketing'), ('product', 'marketing_campaigns'), ('tier', 'gold'), ('version', '1-0-2')])
+AS SELECT CAST(`q`.`campaign_id` AS STRING) AS `campaign_id`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`channel` AS STRING) AS `channel`, CAST(`q`.`objective` AS STRING) AS `objective`, CAST(`q`.`featured_product_id` AS STRING) AS `featured_product_id`, CAST(`q`.`featured_product_name` AS STRING) AS `featured_product_name`, CAST(`q`.`featured_product_category` AS STRING) AS `featured_product_category`, CAST(`q`.`starts_on` AS DATE) AS `starts_on`, CAST(`q`.`ends_on` AS DATE) AS `ends_on`, IF(CAST(`q`.`duration_days` AS FLOAT64) <> TRUNC(CAST(`q`.`duration_days` AS FLOAT64)), ERROR(CONCAT('column duration_days: the transform gives ', CAST(`q`.`duration_days` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`duration_days` AS INT64)) AS `duration_days`, CAST(`q`.`budget` AS NUMERIC) AS `budget`, CAST(`q`.`daily_budget` AS NUMERIC) AS `daily_budget`, CAST(`q`.`status` AS STRING) AS `status`, CAST(`q`.`status_as_of` AS DATE) AS `status_as_of`, CAST('marketing' AS STRING) AS `_domain`, CAST('marketing_campaigns' AS STRING) AS `_product`, CAST('1.0.2' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     WITH as_of AS (
       SELECT COALESCE(
         (SELECT MAX(CAST(occurred_at AS DATE)) FROM `retail-mesh-prod`.`marketing`.`raw_touchpoints`),
@@ -58,7 +58,7 @@ AS SELECT CAST(`q`.`campaign_id` AS STRING) AS `campaign_id`, CAST(`q`.`name` AS
            c.starts_on, c.ends_on,
            DATE_DIFF(CAST(c.ends_on AS DATE), CAST(c.starts_on AS DATE), DAY) + 1 AS duration_days,
            c.budget,
-           SAFE_DIVIDE(c.budget, DATE_DIFF(CAST(c.ends_on AS DATE), CAST(c.starts_on AS DATE), DAY) + 1) AS daily_budget,
+           SAFE_DIVIDE(CAST(c.budget AS NUMERIC), CAST(DATE_DIFF(CAST(c.ends_on AS DATE), CAST(c.starts_on AS DATE), DAY) + 1 AS NUMERIC)) AS daily_budget,
            CASE WHEN a.status_as_of < c.starts_on THEN 'planned'
                 WHEN a.status_as_of > c.ends_on THEN 'ended'
                 ELSE 'active' END AS status,

@@ -44,7 +44,17 @@ export function buildWithRows(product: DataProduct, dialect: Dialect, inputs: In
     .replaceAll(today, `CAST(${dialect.literal(now.toISOString().slice(0, 10))} AS DATE)`);
 }
 
-/** A row's contract columns as comparable JS values: numbers, ISO instants, dates and text. */
+/** A decimal's text without the zeros after its point (`20000000.030000000`: `20000000.03`). */
+const decimalText = (text: string) => {
+  const trimmed = text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+  return trimmed === '-0' ? '0' : trimmed;
+};
+
+/**
+ * A row's contract columns as comparable JS values: numbers, ISO instants, dates and text. A
+ * decimal is a number when a double holds it exactly, else its text (17636684.144285714 and
+ * ...716 are one double): a figure off in its ninth decimal is told apart.
+ */
 export function figuresOf(
   product: DataProduct,
   row: Readonly<Record<string, unknown>>,
@@ -56,8 +66,11 @@ export function figuresOf(
       switch (c.type) {
         case 'integer':
         case 'number':
-        case 'decimal':
           return [c.name, Number(v)];
+        case 'decimal': {
+          const text = decimalText(String(v));
+          return [c.name, decimalText(String(Number(text))) === text ? Number(text) : text];
+        }
         case 'boolean':
           return [c.name, v === true || v === 'true'];
         case 'timestamp':
@@ -131,9 +144,15 @@ export async function figuresOnBoth(
   const keyOf = (row: Record<string, unknown>) => keys.map((k) => String(row[k])).join('\u0000');
   const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) =>
     keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0;
-  const local = (await warehouse.query(buildWithRows(product, warehouse.dialect, inputs, now))).map((r) =>
-    figuresOf(product, r),
+  // Decimals as text, as ZetaSQL's side reads them: a warehouse's client may read them as doubles.
+  const q = warehouse.dialect.quoteIdent;
+  const columns = product.columns.map((c) =>
+    c.type === 'decimal'
+      ? `CAST(${q(c.name)} AS ${warehouse.dialect.columnType('string')}) AS ${q(c.name)}`
+      : q(c.name),
   );
+  const select = `SELECT ${columns.join(', ')} FROM (${buildWithRows(product, warehouse.dialect, inputs, now)}) AS figures`;
+  const local = (await warehouse.query(select)).map((r) => figuresOf(product, r));
   return { local: local.sort(byKey), bigquery: (await buildOnZetaSql(product, inputs, now)).sort(byKey) };
 }
 
