@@ -30,7 +30,7 @@ export const CLTV_MIN_ACTIVE_DAYS = 30;
 export const marketingCustomerLifetimeValue = defineDataProduct({
   domain: marketingDomain,
   name: 'marketing_customer_lifetime_value',
-  version: '1.0.1',
+  version: '1.0.2',
   description:
     'Per customer: orders, net revenue, average order value, purchase frequency and predicted lifetime value (average order value x orders per year x 3 years), banded low to top. Customers without orders are included with zeros.',
   tier: 'gold',
@@ -73,7 +73,9 @@ export const marketingCustomerLifetimeValue = defineDataProduct({
   inputs: { customers: customerProfile, orders: orderTransactions },
   // predicted_cltv is net_revenue x 365 x years / days, divided once, as a decimal: the average
   // (a decimal on BigQuery, a double on DuckDB) times a double gave the warehouses other last
-  // digits (14,999.999999985 for 15,000 on BigQuery), and other bands at a band's edge.
+  // digits (14,999.999999985 for 15,000 on BigQuery), and other bands at a band's edge. Decimals
+  // divide exactly on both (sql.decimalDivide): DuckDB's / divides them as doubles, of 16 digits
+  // (1,234,567.89 over 37 days: 36536536.204054048 against 36536536.204054054 on BigQuery).
   transform: ({ customers, orders }) => sql`
     WITH counted AS (
       SELECT customer_id,
@@ -95,7 +97,7 @@ export const marketingCustomerLifetimeValue = defineDataProduct({
     ),
     valued AS (
       SELECT m.*,
-             COALESCE(${sql.cast(sql.safeDivide(sql`net_revenue`, sql`orders`), 'decimal')}, 0) AS average_order_value,
+             COALESCE(${sql.decimalDivide(sql`net_revenue`, sql`orders`)}, 0) AS average_order_value,
              CASE WHEN orders = 0 THEN 0
                   ELSE orders * 365 / (CASE WHEN active_days < ${CLTV_MIN_ACTIVE_DAYS} THEN ${CLTV_MIN_ACTIVE_DAYS} ELSE active_days END)
              END AS purchase_frequency_per_year
@@ -104,7 +106,7 @@ export const marketingCustomerLifetimeValue = defineDataProduct({
     predicted AS (
       SELECT v.*,
              CASE WHEN orders = 0 THEN 0
-                  ELSE ${sql.cast(sql`net_revenue * ${365 * CLTV_EXPECTED_YEARS} / (CASE WHEN active_days < ${CLTV_MIN_ACTIVE_DAYS} THEN ${CLTV_MIN_ACTIVE_DAYS} ELSE active_days END)`, 'decimal')}
+                  ELSE ${sql.decimalDivide(sql`net_revenue * ${365 * CLTV_EXPECTED_YEARS}`, sql`CASE WHEN active_days < ${CLTV_MIN_ACTIVE_DAYS} THEN ${CLTV_MIN_ACTIVE_DAYS} ELSE active_days END`)}
              END AS predicted_cltv
       FROM valued AS v
     )

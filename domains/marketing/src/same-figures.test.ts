@@ -14,33 +14,34 @@ import {
 
 const figures = onBothWarehouses(() => createDuckDbWarehouse({ path: ':memory:' }));
 
+const customer = (customer_id: string) => ({
+  customer_id,
+  full_name: 'X',
+  email: 'x@example.com',
+  segment: 'consumer',
+  tier: 'bronze',
+  signup_date: '2025-01-01',
+  country: 'NL',
+  city: 'Utrecht',
+  marketing_opt_in: true,
+});
+const order = (order_id: string, customer_id: string, day: string, net: string) => ({
+  order_id,
+  customer_id,
+  store_id: null,
+  channel: 'online',
+  status: 'completed',
+  ordered_at: new Date(`${day}T10:00:00Z`),
+  order_date: day,
+  item_count: 1,
+  gross_amount: net,
+  discount_amount: '0',
+  net_amount: net,
+  returned_amount: '0',
+});
+
 describe('marketing figures on DuckDB and on BigQuery', () => {
   it('marketing_customer_lifetime_value: a lifetime value on the edge of a band', async () => {
-    const customer = (customer_id: string) => ({
-      customer_id,
-      full_name: 'X',
-      email: 'x@example.com',
-      segment: 'consumer',
-      tier: 'bronze',
-      signup_date: '2025-01-01',
-      country: 'NL',
-      city: 'Utrecht',
-      marketing_opt_in: true,
-    });
-    const order = (order_id: string, customer_id: string, day: string, net: string) => ({
-      order_id,
-      customer_id,
-      store_id: null,
-      channel: 'online',
-      status: 'completed',
-      ordered_at: new Date(`${day}T10:00:00Z`),
-      order_date: day,
-      item_count: 1,
-      gross_amount: net,
-      discount_amount: '0',
-      net_amount: net,
-      returned_amount: '0',
-    });
     const inputs = {
       customers: [customer('C1'), customer('C2')],
       // C1: 1,000.00 over 3 orders in 73 days: 15 orders a year, 15,000 over 3 years, high.
@@ -57,6 +58,22 @@ describe('marketing figures on DuckDB and on BigQuery', () => {
     expect(local.map((r) => [r.predicted_cltv, r.cltv_band])).toEqual([
       [15000, 'high'],
       [3650, 'low'],
+    ]);
+    expect(bigquery).toEqual(local);
+  });
+
+  it('marketing_customer_lifetime_value: a customer of seven figures', async () => {
+    const { local, bigquery } = await figures(marketingCustomerLifetimeValue, {
+      customers: [customer('C1')],
+      // 1,234,567.89 over 37 days: 36,536,536.204054054 a decimal, ...048 through a double.
+      orders: [
+        order('O1', 'C1', '2026-01-01', '411522.63'),
+        order('O2', 'C1', '2026-01-20', '411522.63'),
+        order('O3', 'C1', '2026-02-06', '411522.63'),
+      ],
+    });
+    expect(local.map((r) => [r.predicted_cltv, r.average_order_value])).toEqual([
+      ['36536536.204054054', 411522.63],
     ]);
     expect(bigquery).toEqual(local);
   });

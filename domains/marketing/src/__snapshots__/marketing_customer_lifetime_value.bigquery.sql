@@ -1,4 +1,4 @@
--- marketing.marketing_customer_lifetime_value 1.0.1: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+-- marketing.marketing_customer_lifetime_value 1.0.2: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
 
 -- transform
 WITH counted AS (
@@ -21,7 +21,7 @@ WITH counted AS (
     ),
     valued AS (
       SELECT m.*,
-             COALESCE(CAST(SAFE_DIVIDE(net_revenue, orders) AS NUMERIC), 0) AS average_order_value,
+             COALESCE(SAFE_DIVIDE(CAST(net_revenue AS NUMERIC), CAST(orders AS NUMERIC)), 0) AS average_order_value,
              CASE WHEN orders = 0 THEN 0
                   ELSE orders * 365 / (CASE WHEN active_days < 30 THEN 30 ELSE active_days END)
              END AS purchase_frequency_per_year
@@ -30,7 +30,7 @@ WITH counted AS (
     predicted AS (
       SELECT v.*,
              CASE WHEN orders = 0 THEN 0
-                  ELSE CAST(net_revenue * 1095 / (CASE WHEN active_days < 30 THEN 30 ELSE active_days END) AS NUMERIC)
+                  ELSE SAFE_DIVIDE(CAST(net_revenue * 1095 AS NUMERIC), CAST(CASE WHEN active_days < 30 THEN 30 ELSE active_days END AS NUMERIC))
              END AS predicted_cltv
       FROM valued AS v
     )
@@ -62,8 +62,8 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`marketing`.`_staging_marketing_custo
   `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
 )
 CLUSTER BY `segment`, `tier`, `cltv_band`
-OPTIONS(description='Per customer: orders, net revenue, average order value, purchase frequency and predicted lifetime value (average order value x orders per year x 3 years), banded low to top. Customers without orders are included with zeros.', labels=[('domain', 'marketing'), ('product', 'marketing_customer_lifetime_value'), ('tier', 'gold'), ('version', '1-0-1')])
-AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`segment` AS STRING) AS `segment`, CAST(`q`.`tier` AS STRING) AS `tier`, CAST(`q`.`first_order_date` AS DATE) AS `first_order_date`, CAST(`q`.`last_order_date` AS DATE) AS `last_order_date`, IF(CAST(`q`.`orders` AS FLOAT64) <> TRUNC(CAST(`q`.`orders` AS FLOAT64)), ERROR(CONCAT('column orders: the transform gives ', CAST(`q`.`orders` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`orders` AS INT64)) AS `orders`, CAST(`q`.`net_revenue` AS NUMERIC) AS `net_revenue`, CAST(`q`.`average_order_value` AS NUMERIC) AS `average_order_value`, IF(CAST(`q`.`active_days` AS FLOAT64) <> TRUNC(CAST(`q`.`active_days` AS FLOAT64)), ERROR(CONCAT('column active_days: the transform gives ', CAST(`q`.`active_days` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`active_days` AS INT64)) AS `active_days`, CAST(`q`.`purchase_frequency_per_year` AS FLOAT64) AS `purchase_frequency_per_year`, CAST(`q`.`predicted_cltv` AS NUMERIC) AS `predicted_cltv`, CAST(`q`.`cltv_band` AS STRING) AS `cltv_band`, CAST('marketing' AS STRING) AS `_domain`, CAST('marketing_customer_lifetime_value' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+OPTIONS(description='Per customer: orders, net revenue, average order value, purchase frequency and predicted lifetime value (average order value x orders per year x 3 years), banded low to top. Customers without orders are included with zeros.', labels=[('domain', 'marketing'), ('product', 'marketing_customer_lifetime_value'), ('tier', 'gold'), ('version', '1-0-2')])
+AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`segment` AS STRING) AS `segment`, CAST(`q`.`tier` AS STRING) AS `tier`, CAST(`q`.`first_order_date` AS DATE) AS `first_order_date`, CAST(`q`.`last_order_date` AS DATE) AS `last_order_date`, IF(CAST(`q`.`orders` AS FLOAT64) <> TRUNC(CAST(`q`.`orders` AS FLOAT64)), ERROR(CONCAT('column orders: the transform gives ', CAST(`q`.`orders` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`orders` AS INT64)) AS `orders`, CAST(`q`.`net_revenue` AS NUMERIC) AS `net_revenue`, CAST(`q`.`average_order_value` AS NUMERIC) AS `average_order_value`, IF(CAST(`q`.`active_days` AS FLOAT64) <> TRUNC(CAST(`q`.`active_days` AS FLOAT64)), ERROR(CONCAT('column active_days: the transform gives ', CAST(`q`.`active_days` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`active_days` AS INT64)) AS `active_days`, CAST(`q`.`purchase_frequency_per_year` AS FLOAT64) AS `purchase_frequency_per_year`, CAST(`q`.`predicted_cltv` AS NUMERIC) AS `predicted_cltv`, CAST(`q`.`cltv_band` AS STRING) AS `cltv_band`, CAST('marketing' AS STRING) AS `_domain`, CAST('marketing_customer_lifetime_value' AS STRING) AS `_product`, CAST('1.0.2' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     WITH counted AS (
       SELECT customer_id,
              MIN(order_date) AS first_order_date,
@@ -84,7 +84,7 @@ AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`segment`
     ),
     valued AS (
       SELECT m.*,
-             COALESCE(CAST(SAFE_DIVIDE(net_revenue, orders) AS NUMERIC), 0) AS average_order_value,
+             COALESCE(SAFE_DIVIDE(CAST(net_revenue AS NUMERIC), CAST(orders AS NUMERIC)), 0) AS average_order_value,
              CASE WHEN orders = 0 THEN 0
                   ELSE orders * 365 / (CASE WHEN active_days < 30 THEN 30 ELSE active_days END)
              END AS purchase_frequency_per_year
@@ -93,7 +93,7 @@ AS SELECT CAST(`q`.`customer_id` AS STRING) AS `customer_id`, CAST(`q`.`segment`
     predicted AS (
       SELECT v.*,
              CASE WHEN orders = 0 THEN 0
-                  ELSE CAST(net_revenue * 1095 / (CASE WHEN active_days < 30 THEN 30 ELSE active_days END) AS NUMERIC)
+                  ELSE SAFE_DIVIDE(CAST(net_revenue * 1095 AS NUMERIC), CAST(CASE WHEN active_days < 30 THEN 30 ELSE active_days END AS NUMERIC))
              END AS predicted_cltv
       FROM valued AS v
     )
