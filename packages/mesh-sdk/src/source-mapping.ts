@@ -1387,7 +1387,9 @@ export function markedDeletedSql(
   const list = (values: readonly string[]) => values.map((v) => dialect.literal(v)).join(', ');
   return markers
     .map(({ column, kind }) => {
-      const value = `LOWER(TRIM(${text(column)}))`;
+      // sql.trim, not TRIM: DuckDB's keeps a tab or a line break that BigQuery's strips, so
+      // `TRUE<tab>` marked a row deleted on BigQuery only, and a stamp of a lone tab on DuckDB only.
+      const value = `LOWER(${renderSql(sql.trim(sql.raw(text(column))), dialect)})`;
       return kind === 'stamp'
         ? `COALESCE(${value} <> '' AND ${value} NOT IN (${list(NO_STAMP)}), FALSE)`
         : `COALESCE(${value} IN (${list(DELETED_VALUES[kind])}), FALSE)`;

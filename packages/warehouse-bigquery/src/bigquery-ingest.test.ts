@@ -1091,13 +1091,19 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       header: ['customer_id', 'city', marker],
       records: values.map((v, i) => [`C${i}`, 'Leeds', v]),
     });
-    const flags = await validate(upsert, export_('IsDeleted', ['false', ' TRUE ', null, '1', 'no']));
+    // A tab or a line break around a marker is padding, as on DuckDB (sql.trim).
+    const flags = await validate(
+      upsert,
+      export_('IsDeleted', ['false', ' TRUE ', null, '1', 'no', 'TRUE\t', '\n1']),
+    );
     expect(flags.map((r) => [r.values.customer_id, r.reason])).toEqual([
       ['C0', null],
       ['C1', deletedRowReason(upsert, [{ column: 'IsDeleted', kind: 'flag' }])],
       ['C2', null],
       ['C3', deletedRowReason(upsert, [{ column: 'IsDeleted', kind: 'flag' }])],
       ['C4', null],
+      ['C5', deletedRowReason(upsert, [{ column: 'IsDeleted', kind: 'flag' }])],
+      ['C6', deletedRowReason(upsert, [{ column: 'IsDeleted', kind: 'flag' }])],
     ]);
     // Debezium's operations: c(reate), u(pdate), d(elete), r(ead by a snapshot).
     const ops = await validate(upsert, export_('op', ['c', 'u', 'd', 'r']));
@@ -1109,12 +1115,16 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       mode: 'snapshot',
       schema,
     });
-    const stamps = await validate(snapshot, export_('deleted_at', ['2026-03-01 10:00:00', null, 'NULL', '']));
-    // Left out, not rejected: a snapshot holds what exists.
+    const stamps = await validate(
+      snapshot,
+      export_('deleted_at', ['2026-03-01 10:00:00', null, 'NULL', '', '\t']),
+    );
+    // Left out, not rejected: a snapshot holds what exists. A lone tab holds no time.
     expect(stamps.map((r) => [r.values.customer_id, r.reason])).toEqual([
       ['C1', null],
       ['C2', null],
       ['C3', null],
+      ['C4', null],
     ]);
   });
 

@@ -196,6 +196,26 @@ describe('ingesting files into a source', () => {
     ]);
   });
 
+  it('reads a deletion marker padded with a tab or a line break as BigQuery reads it: deleted', async () => {
+    // BigQuery's TRIM strips them, DuckDB's trim() kept them: TRUE<tab> deleted the row in
+    // production and loaded it here.
+    const marked = file(
+      'marked.csv',
+      'order_id,channel,amount,items,ordered_at,note,is_deleted\nO1,store,1,1,2026-10-01 10:00:00,,"TRUE\t"\nO2,store,1,1,2026-10-01 10:00:00,,"\n1"\nO3,store,1,1,2026-10-01 10:00:00,,false\n',
+    );
+    const result = await ingest(marked);
+    expect(
+      result.sampleRejects?.map((r) => [
+        r.line,
+        r.reason.startsWith('marked deleted by file column is_deleted'),
+      ]),
+    ).toEqual([
+      [2, true],
+      [3, true],
+    ]);
+    expect(await warehouse.query('SELECT order_id FROM shop.raw_orders')).toEqual([{ order_id: 'O3' }]);
+  });
+
   it('loads text in its composed form (NFC): an accent written apart is the same key and text, and an export re-sent so changes nothing', async () => {
     const composed = 'Caf\u00e9';
     const decomposed = 'Cafe\u0301';
