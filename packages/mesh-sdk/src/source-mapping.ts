@@ -428,11 +428,44 @@ export function keysChangedBackSelect(
 }
 
 /**
+ * For an upsert by cursor: one row, `rows`, the batch's valid rows (`batch`), and `n`, those of
+ * them whose key its source holds at no later cursor: the rows that may be current. A batch with
+ * rows but none such (`olderExportFlag`) changed nothing: an export delivered late, every count
+ * in it taken before the ones held. Undefined for other sources: without a cursor the newest
+ * batch wins (a late export is refused by its name, or flagged as a change back), and events
+ * say so by their keys (`repeatedEventsSelect`).
+ */
+export function newerRowsSelect(source: Source, batch: SqlFragment, dialect: Dialect): string | undefined {
+  const cursor = source.cursor;
+  if (source.mode !== 'upsert' || !cursor) return undefined;
+  const current = sql.raw(dialect.tableName(source.table));
+  const newer = sql.id('r', 'newer');
+  return renderSql(
+    sql`SELECT COUNT(*) AS ${sql.id('rows')}, COUNT(CASE WHEN ${newer} THEN 1 END) AS ${sql.id('n')}
+      FROM (SELECT NOT EXISTS (SELECT 1 FROM ${current} AS c WHERE ${keysMatch(source)} AND ${sql.id('c', cursor)} > ${sql.id('b', cursor)}) AS ${sql.id('newer')}
+        FROM ${batch} AS b) AS r`,
+    dialect,
+  );
+}
+
+/**
+ * The flag of an upsert batch every row of which is older, by its cursor, than the revision held
+ * for its key (see `newerRowsSelect`): none is current. Said as nothing new, so that it does not
+ * count as a delivery: a stock feed that stopped, then a late file of last week's counts, would
+ * otherwise look current while every count published is a week old. It makes products
+ * `degraded` until the next export, as corrections re-sent with their times written another
+ * way (a local time without its offset, read as UTC and so earlier) are lost the same way.
+ */
+export const olderExportFlag = (cursor: string) =>
+  `nothing new: every row it loaded is older, by ${cursor}, than the revision held for its key, so none is current (an export delivered late? corrections whose ${cursor} is written another way, a local time without its offset read as UTC?): it does not count as a delivery`;
+
+/**
  * The flags of what a batch's valid rows (`batch`) hold against the rows its source holds, for a
- * source already holding an export (`held`): keys written otherwise (`respeltKeysSelect`) and,
- * unless the whole export is a change back (`reloads`, said apart) or one is meant (`current`),
- * keys changed back (`keysChangedBackSelect`). One statement each, where the source can have
- * them; undefined when there is nothing to say.
+ * source already holding an export (`held`): keys written otherwise (`respeltKeysSelect`), keys
+ * changed back (`keysChangedBackSelect`) unless the whole export is a change back (`reloads`,
+ * said apart) or one is meant (`current`), and, by a cursor, no row newer than those held
+ * (`newerRowsSelect`). One statement each, where the source can have them; undefined when there
+ * is nothing to say.
  */
 export async function heldRowsFlags(
   source: Source,
@@ -455,6 +488,12 @@ export async function heldRowsFlags(
     const [found] = await query(back);
     if (Number(found?.n ?? 0) > 0)
       flags = batchFlag(flags, keysChangedBackFlag(Number(found!.n), String(found!.example)));
+  }
+  const newer = newerRowsSelect(source, batch, dialect);
+  if (newer) {
+    const [found] = await query(newer);
+    if (Number(found?.rows ?? 0) > 0 && Number(found?.n ?? 0) === 0)
+      flags = batchFlag(flags, olderExportFlag(source.cursor!));
   }
   return flags;
 }

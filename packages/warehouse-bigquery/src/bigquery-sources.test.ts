@@ -7,6 +7,7 @@ import {
   LOG_COLUMNS,
   lastLineTakenSelect,
   mapColumns,
+  newerRowsSelect,
   respeltKeysSelect,
   type Source,
   SYNC_MODES,
@@ -124,8 +125,11 @@ describe('the SQL of sources and batches, through ZetaSQL', () => {
     const results = await analyzer.analyzeAll([
       upsert,
       respeltKeysSelect(snapshotWithoutCursor, batch(snapshotWithoutCursor), dialect)!,
+      // And, by a cursor, the rows newer than those held (none: an export delivered late).
+      newerRowsSelect(source, batch(source), dialect)!,
     ]);
     expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(newerRowsSelect(snapshotWithoutCursor, batch(snapshotWithoutCursor), dialect)).toBeUndefined();
     await analyzer.close();
   });
 

@@ -12,6 +12,7 @@ import {
   isMeshError,
   loadRows,
   NOTHING_NEW_FLAG,
+  olderExportFlag,
   rejectsSelect,
   renderSql,
   type Source,
@@ -189,13 +190,28 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
         fx.customers,
         file('customer_id,segment,updated_at\nC1,consumer,2026-01-02T00:00:00Z\n'),
       );
-      await w.ingestFile(
+      const late = await w.ingestFile(
         fx.customers,
         file('customer_id,segment,updated_at\nC1,corporate,2026-01-01T00:00:00Z\n'),
       );
       expect(await current(fx.customers, 'customer_id')).toMatchObject([
         { customer_id: 'C1', segment: 'consumer' },
       ]);
+      // No row of it is current: delivered late, it is no delivery (a stopped feed would look
+      // current with last week's rows), and the log says so.
+      expect(late.flag).toBe(olderExportFlag('updated_at'));
+      expect((await w.listBatches({ source: fx.customers.id })).at(-1)?.flag).toBe(
+        olderExportFlag('updated_at'),
+      );
+      // One row newer than the one held is news, however old the others are.
+      const mixed = await w.ingestFile(
+        fx.customers,
+        file(
+          'customer_id,segment,updated_at\nC1,corporate,2026-01-01T12:00:00Z\nC2,consumer,2026-01-01T00:00:00Z\n',
+        ),
+      );
+      expect(mixed.flag ?? '').not.toContain('nothing new');
+      await w.revertBatch(fx.customers, mixed.batchId);
     });
 
     it('snapshot: the latest export is the table; append: an event is kept once', async () => {
