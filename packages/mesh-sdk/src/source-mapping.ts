@@ -506,6 +506,71 @@ export const keysChangedBackFlag = (keys: number, example: string) =>
 export const respeltKeysFlag = (keys: number, example: string, held: string) =>
   `${keys.toLocaleString('en-US')} key${keys === 1 ? ' is' : 's are'} written otherwise than a key it holds (${JSON.stringify(example)} where it holds ${JSON.stringify(held)}: leading zeros, letter case or a time's fraction of a second changed on the way?): ${keys === 1 ? 'it loaded as another row' : 'they loaded as other rows'} beside the one held, and both count in every figure (revert this batch and export the keys as the system writes them)`;
 
+/**
+ * How far a time of when something happened (or a source's cursor) may be after its export was
+ * loaded before the batch is flagged (`aheadOfLoadFlag`): clocks set a little apart. Every zone
+ * is at least half an hour from UTC, so a local time written without its offset in a zone ahead
+ * of UTC, and loaded within the hour, is later than this.
+ */
+export const AHEAD_OF_LOAD_MINUTES = 15;
+
+/**
+ * The timestamp columns of a source held to the clock of the load: its cursor and the columns of
+ * when something happened (`happened` in their meta).
+ */
+const clockedTimes = (source: Source) =>
+  source.columns.filter((c) => c.type === 'timestamp' && (c.happened || source.cursor === c.name));
+
+/**
+ * For each timestamp column held to the clock (`clockedTimes`), how many valid rows of a checked
+ * batch (`checked`: `__reason` and `__line` beside the columns) hold a time after `soon` (the load
+ * and `AHEAD_OF_LOAD_MINUTES`, as the warehouse writes it), and the first line of them: one row,
+ * read by `aheadOfLoadFlag`. Undefined for a source with no such column. A time more than a day
+ * ahead rejects its row already (`INGEST_FUTURE_EVENT`, `INGEST_FUTURE_CURSOR`).
+ */
+export function aheadOfLoadSelect(
+  source: Source,
+  checked: SqlFragment,
+  soon: SqlFragment,
+  dialect: Dialect,
+): string | undefined {
+  const columns = clockedTimes(source);
+  if (!columns.length) return undefined;
+  const ahead = (c: ColumnSpec) =>
+    sql`${sql.id('t', '__reason')} IS NULL AND ${sql.id('t', c.name)} > ${soon}`;
+  const parts = columns.flatMap((c, i) => [
+    sql`COUNT(CASE WHEN ${ahead(c)} THEN 1 END) AS ${sql.id(`a${i}`)}`,
+    sql`MIN(CASE WHEN ${ahead(c)} THEN ${sql.id('t', '__line')} END) AS ${sql.id(`l${i}`)}`,
+  ]);
+  return renderSql(sql`SELECT ${sql.join(parts)} FROM ${checked} AS t`, dialect);
+}
+
+/**
+ * The flag of a batch holding times of when something happened (or revisions saved) later than
+ * it was loaded (see `aheadOfLoadSelect`): what a system writes when it exports local times
+ * without their offset, read as UTC, from a zone ahead of it. A till in Berlin closing a receipt
+ * at 21:45 writes `2026-12-04 21:45:00` for 20:45 UTC: loaded at once, its sale is an hour in
+ * the future, and one rung up at 00:30 counts on the next day. Nothing can happen after it was
+ * exported, so the batch is flagged, which makes the products reading it `degraded`.
+ */
+export function aheadOfLoadFlag(
+  source: Source,
+  row: Record<string, unknown> | undefined,
+): string | undefined {
+  let total = 0;
+  const flagged = clockedTimes(source).flatMap((c, i) => {
+    const n = Number(row?.[`a${i}`] ?? 0);
+    total += n;
+    return n > 0
+      ? [
+          `${n.toLocaleString('en-US')} ${n === 1 ? 'value' : 'values'} of ${c.name} (line ${Number(row?.[`l${i}`])} the first)`,
+        ]
+      : [];
+  });
+  if (!flagged.length) return undefined;
+  return `${flagged.join(', ')} ${total === 1 ? 'is' : 'are'} more than ${AHEAD_OF_LOAD_MINUTES} minutes after this export was loaded: local times written without their offset, from a zone ahead of UTC, read as UTC? They count as later than they were, near midnight on the next day; export the times with their offset (+01:00) or in UTC, revert this batch and load it again (a clock set ahead: set it right)`;
+}
+
 /** A number written with a dot before each group of three digits and nothing else (`15.000`). */
 const DOT_GROUPED = '^\\s*[+-]?[0-9]{1,3}(\\.[0-9]{3})+\\s*$';
 

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Dataset } from '@google-cloud/bigquery';
 import {
+  AHEAD_OF_LOAD_MINUTES,
+  aheadOfLoadFlag,
+  aheadOfLoadSelect,
   alreadyIngested,
   type BatchRecord,
   type Bound,
@@ -595,7 +598,15 @@ WHERE ${q('c')}.${q('__line')} = ${q('x')}.${q('__line')}`);
   // Keys an upsert without a cursor is given twice with other values (see lastLineTakenSelect).
   const twice = lastLineTakenSelect(source, sql.raw(table), dialect);
   const lastLine = twice ? `, (SELECT AS STRUCT * FROM (${twice})) AS ${q('last_line_taken')}` : '';
-  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')}${repeated}${headerLike}${leftOut}${dots}${lastLine},
+  // Times later than the load: local times without their offset (see aheadOfLoadFlag).
+  const later = aheadOfLoadSelect(
+    source,
+    sql.raw(table),
+    sql.raw(`TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL ${AHEAD_OF_LOAD_MINUTES} MINUTE)`),
+    dialect,
+  );
+  const ahead = later ? `, (SELECT AS STRUCT * FROM (${later})) AS ${q('ahead')}` : '';
+  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')}${repeated}${headerLike}${leftOut}${dots}${lastLine}${ahead},
   ARRAY_AGG(IF(${q('__reason')} IS NULL, NULL, STRUCT(${q('__line')} AS ${q('line')}, ${q('__reason')} AS ${q('reason')})) IGNORE NULLS ORDER BY ${q('__line')} LIMIT ${SAMPLE_REJECTS}) AS ${q('sample')}
 FROM ${table}`;
   return [create, ...conflicts, summary];
@@ -927,6 +938,11 @@ export async function ingestFile(
         csvNumberColumns(source, staged, origins, context.dialect),
         summary?.dots as Record<string, unknown> | undefined,
       ),
+    );
+    // As on DuckDB: times later than the load, counted by the validation's summary.
+    rowFlags = batchFlag(
+      rowFlags,
+      aheadOfLoadFlag(source, summary?.ahead as Record<string, unknown> | undefined),
     );
     if (source.mode === 'append') {
       // Copies of an earlier line of the file (those with other values were rejected above).

@@ -343,6 +343,8 @@ describe('the SQL of sources and batches, through ZetaSQL', () => {
           ...(staged.format === 'csv'
             ? [{ name: 'dots', type: 'STRUCT<d0 INT64, g0 INT64, e0 STRING, d1 INT64, g1 INT64, e1 STRING>' }]
             : []),
+          // Its cursor's times later than the load (see aheadOfLoadFlag).
+          { name: 'ahead', type: 'STRUCT<a0 INT64, l0 INT64>' },
           { name: 'sample', type: 'ARRAY<STRUCT<line INT64, reason STRING>>' },
         ],
       });

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  aheadOfLoadFlag,
   canIngestFiles,
   changeBackFlag,
   conflictingEventsFlag,
@@ -212,6 +213,30 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
       );
       expect(mixed.flag ?? '').not.toContain('nothing new');
       await w.revertBatch(fx.customers, mixed.batchId);
+    });
+
+    it('flags times later than the load: local times written without their offset, read as UTC', async () => {
+      const w = ingester();
+      // A system in a zone ahead of UTC writes its wall clock: saved a minute ago in Berlin, an
+      // hour from now as UTC. Written with its offset, the same time is a minute ago.
+      const wall = (minutes: number) =>
+        new Date(Date.now() + minutes * 60_000).toISOString().slice(0, 19).replace('T', ' ');
+      const local = await w.ingestFile(
+        fx.customers,
+        file(`customer_id,segment,updated_at\nC3,consumer,${wall(-2)}\nC4,consumer,${wall(59)}\n`),
+      );
+      expect(local).toMatchObject({ status: 'loaded', loaded: 2 });
+      expect(local.flag).toBe(aheadOfLoadFlag(fx.customers, { a0: 1, l0: 3 }));
+      expect(local.flag).toMatch(/^1 value of updated_at \(line 3 the first\) is more than 15 minutes after/);
+      expect((await w.listBatches({ source: fx.customers.id })).at(-1)?.flag).toBe(local.flag);
+      await w.revertBatch(fx.customers, local.batchId);
+      // Clocks a few minutes apart are no sign of it.
+      const skewed = await w.ingestFile(
+        fx.customers,
+        file(`customer_id,segment,updated_at\nC3,consumer,${wall(5)}\n`),
+      );
+      expect(skewed.flag).toBeUndefined();
+      await w.revertBatch(fx.customers, skewed.batchId);
     });
 
     it('snapshot: the latest export is the table; append: an event is kept once', async () => {

@@ -4,6 +4,9 @@ import { availableParallelism, devNull, tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
+  AHEAD_OF_LOAD_MINUTES,
+  aheadOfLoadFlag,
+  aheadOfLoadSelect,
   alreadyIngested,
   type BatchRecord,
   BuildError,
@@ -1971,6 +1974,15 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             : [];
         const dots = thousandsDotSelect(numbers, sql.raw(loaded), duckdbDialect);
         if (dots) rowFlags = batchFlag(rowFlags, thousandsDotFlag(numbers, (await this.run(dots))[0]));
+        // Times later than the load: local times without their offset (see aheadOfLoadFlag). The
+        // stored times are UTC, now() is zoned: compared as microseconds since 1970.
+        const ahead = aheadOfLoadSelect(
+          source,
+          sql.raw(checked),
+          sql.raw(`make_timestamp(epoch_us(now()) + ${AHEAD_OF_LOAD_MINUTES * 60_000_000})`),
+          duckdbDialect,
+        );
+        if (ahead) rowFlags = batchFlag(rowFlags, aheadOfLoadFlag(source, (await this.run(ahead))[0]));
         if (source.mode === 'append') {
           const [inFile] = await this.run(repeatsInFileSelect(source, sql.raw(checked), duckdbDialect));
           repeatedEvents = Number(inFile?.n ?? 0);
