@@ -1189,12 +1189,54 @@ export const INGEST_DECIMAL_COMMA_FILE_REFUSALS: ReadonlyArray<readonly [pattern
   ],
 ];
 /**
+ * Text of a date or a timestamp that no reader takes, written as other systems export days, with
+ * what to do, on every warehouse alike (rather than "is not a valid date"): a day or month first
+ * (12/01/2026 is 1 December in the US and 12 January elsewhere), a year of two digits, a Unix
+ * time (seconds or milliseconds since 1970, what a POS or a JavaScript export writes), a
+ * spreadsheet's day number (46357 is 2026-12-01). Each entry: a pattern and what follows the value.
+ */
+export const INGEST_DAY_REFUSALS: ReadonlyArray<readonly [pattern: string, words: string]> = [
+  [
+    '\\s*[0-9]{1,2}[/.-][0-9]{1,2}[/.-](?:[0-9]{2}|[0-9]{4})(?:[T ,]+[0-9].*)?\\s*',
+    ' writes its day or month first, or its year in two digits (12/01/2026: 1 December or 12 January?): write the date year first, in four digits (2026-12-01)',
+  ],
+  [
+    '\\s*(?:[0-9]{9,10}(?:\\.[0-9]{1,9})?|[0-9]{12,13})\\s*',
+    ' is a number of seconds or milliseconds since 1970 (a Unix time), not a date or time written out: export it as text (2026-12-01T08:00:00Z)',
+  ],
+  [
+    '\\s*[0-9]{5}(?:\\.[0-9]+)?\\s*',
+    " is a spreadsheet's day number (days since 1899-12-30), not a date written out: format the column as a date (yyyy-mm-dd) before saving",
+  ],
+  [
+    '\\s*[0-9]{4}[/.][0-9]{1,2}[/.][0-9]{1,2}(?:[T ].*)?\\s*',
+    ' separates the parts of its date by slashes or dots: write them with hyphens (2026-12-01)',
+  ],
+  ['\\s*[0-9]{8}\\s*', ' is a date without separators (20261201): write it with hyphens (2026-12-01)'],
+];
+
+/**
+ * Text of a date that no reader takes, with what to do: the days written otherwise
+ * (`INGEST_DAY_REFUSALS`), and a time of day or midnight at an offset besides the date (midnight
+ * UTC is its date): a date read as local midnight and written out in UTC, as JavaScript's
+ * toISOString does, is the day before (2026-11-24T23:00:00Z for 25 November in Berlin).
+ */
+export const INGEST_DATE_REFUSALS: ReadonlyArray<readonly [pattern: string, words: string]> = [
+  [
+    `\\s*${DATE_TEXT}[Tt ].*`,
+    ' holds a time of day or an offset besides its date, which may be another day in UTC (a local midnight written in UTC is the day before): write the date alone (2026-12-01)',
+  ],
+  ...INGEST_DAY_REFUSALS,
+];
+
+/**
  * Text of a timestamp the patterns above refuse for a reason worth its own words, on every
  * warehouse alike: a zone abbreviation names several zones (BST is British Summer Time and
  * Bangladesh Standard Time, IST India, Ireland and Israel) and a reader picks one silently; no
  * zone is more than 14 hours from UTC. Each entry: a pattern and what follows the value.
  */
 export const INGEST_TIMESTAMP_REFUSALS: ReadonlyArray<readonly [pattern: string, words: string]> = [
+  ...INGEST_DAY_REFUSALS,
   // A clock reading past the clock's (a leap second, 24:00): before the abbreviations, which
   // would take its Z for one.
   [

@@ -67,6 +67,10 @@ import {
   createAnalyzer,
 } from './testing/zetasql-analyzer.js';
 
+/** Why a date column refuses a time of day or midnight at an offset. */
+const TIME_IN_DATE =
+  ' holds a time of day or an offset besides its date, which may be another day in UTC (a local midnight written in UTC is the day before): write the date alone (2026-12-01)';
+
 const PROJECT = 'retail-mesh-test';
 const API = `/bigquery/v2/projects/${PROJECT}`;
 const dialect = bigqueryDialect({ projectId: PROJECT });
@@ -1367,7 +1371,7 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     [{ amount: '-0.01' }, 'amount: "-0.01" is outside the range of its schema (at least 0)'],
     // Dates and times: four-digit years, a date that is only a date.
     [{ day: '10000-01-01' }, 'day: "10000-01-01" is not a valid date'],
-    [{ day: '2020-01-01T10:00:00' }, 'day: "2020-01-01T10:00:00" is not a valid date'],
+    [{ day: '2020-01-01T10:00:00' }, `day: "2020-01-01T10:00:00"${TIME_IN_DATE}`],
     [{ day: '0001-02-29' }, 'day: "0001-02-29" is not a valid date'],
     [{ at: 'epoch' }, 'at: "epoch" is not a valid timestamp'],
     [{ at: '10000-01-01 00:00:00' }, 'at: "10000-01-01 00:00:00" is not a valid timestamp'],
@@ -1744,6 +1748,40 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     ]);
   });
 
+  it('says why days written otherwise are refused (day or month first, a Unix time, a day number), as DuckDB does', async () => {
+    const rows = await validate(
+      rules,
+      csvOf([
+        record('a', { day: '12/01/2026' }),
+        record('b', { day: '01.12.2026' }),
+        record('c', { at: '12/01/2026 08:00' }),
+        record('d', { at: '26-12-01 08:00' }),
+        record('e', { at: '1764576000' }),
+        record('f', { at: '1764576000000' }),
+        record('g', { day: '46357' }),
+        record('h', { day: '2026/12/01' }),
+        record('i', { day: '20261201' }),
+        record('j', { day: '2026-11-30T23:00:00Z' }),
+      ]),
+    );
+    const first =
+      ' writes its day or month first, or its year in two digits (12/01/2026: 1 December or 12 January?): write the date year first, in four digits (2026-12-01)';
+    const unix =
+      ' is a number of seconds or milliseconds since 1970 (a Unix time), not a date or time written out: export it as text (2026-12-01T08:00:00Z)';
+    expect(rows.map((r) => r.reason)).toEqual([
+      `day: "12/01/2026"${first}`,
+      `day: "01.12.2026"${first}`,
+      `at: "12/01/2026 08:00"${first}`,
+      `at: "26-12-01 08:00"${first}`,
+      `at: "1764576000"${unix}`,
+      `at: "1764576000000"${unix}`,
+      `day: "46357" is a spreadsheet's day number (days since 1899-12-30), not a date written out: format the column as a date (yyyy-mm-dd) before saving`,
+      'day: "2026/12/01" separates the parts of its date by slashes or dots: write them with hyphens (2026-12-01)',
+      'day: "20261201" is a date without separators (20261201): write it with hyphens (2026-12-01)',
+      `day: "2026-11-30T23:00:00Z"${TIME_IN_DATE}`,
+    ]);
+  });
+
   it('says why a 12-hour time, a zone in lower case, a spaced offset and a decimal comma are refused, as DuckDB does', async () => {
     const rows = await validate(
       rules,
@@ -1802,10 +1840,10 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     expect(rows.map((r) => [r.reason, r.values.day])).toEqual([
       [null, '2026-01-02'],
       [null, '2026-01-02'],
-      ['day: "2026-01-02 10:00:00" is not a valid date', null],
+      [`day: "2026-01-02 10:00:00"${TIME_IN_DATE}`, null],
       [null, '2026-01-05'],
       [null, '2026-01-06'],
-      ['day: "2026-01-07T00:00:00+01:00" is not a valid date', null],
+      [`day: "2026-01-07T00:00:00+01:00"${TIME_IN_DATE}`, null],
     ]);
   });
 

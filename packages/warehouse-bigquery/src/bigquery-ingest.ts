@@ -37,6 +37,7 @@ import {
   heldRowsFlags,
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DATE_ONLY_CURSOR,
+  INGEST_DATE_REFUSALS,
   INGEST_DECIMAL_COMMA_FILE_REFUSALS,
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_EARLIEST_DAY,
@@ -446,8 +447,9 @@ export function validationStatements(
       );
     } else if (RANGES[c.type]) {
       const outside = outsideRange(c, text(c), dialect);
-      // As on DuckDB: a zone abbreviation or an offset past 14 hours says so.
-      const refusals = c.type === 'timestamp' ? INGEST_TIMESTAMP_REFUSALS : [];
+      // As on DuckDB: a zone abbreviation, an offset past 14 hours or a day written otherwise says so.
+      const refusals =
+        c.type === 'timestamp' ? INGEST_TIMESTAMP_REFUSALS : c.type === 'date' ? INGEST_DATE_REFUSALS : [];
       const invalid = refusals.length
         ? `CASE ${refusals.map(([pattern, words]) => `WHEN REGEXP_CONTAINS(${text(c)}, ${lit(`^(?:${pattern})$`)}) THEN ${shown(words)}`).join(' ')} ELSE ${shown(` is not a valid ${c.type}`)} END`
         : shown(` is not a valid ${c.type}`);

@@ -37,6 +37,10 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse } from './duckdb-warehouse.js';
 import { runThenKill } from './testing/killed-writer.js';
 
+/** Why a date column refuses a time of day or midnight at an offset. */
+const TIME_IN_DATE =
+  ' holds a time of day or an offset besides its date, which may be another day in UTC (a local midnight written in UTC is the day before): write the date alone (2026-12-01)';
+
 const dir = mkdtempSync(join(tmpdir(), 'mesh-ingest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -1124,8 +1128,8 @@ describe('ingesting files into a source', () => {
       loaded: 4,
       rejected: 2,
       sampleRejects: [
-        { line: 4, reason: 'opened_on: "2025-01-04 10:00:00" is not a valid date' },
-        { line: 7, reason: 'opened_on: "2025-01-07T00:00:00+01:00" is not a valid date' },
+        { line: 4, reason: `opened_on: "2025-01-04 10:00:00"${TIME_IN_DATE}` },
+        { line: 7, reason: `opened_on: "2025-01-07T00:00:00+01:00"${TIME_IN_DATE}` },
       ],
     });
     expect(
@@ -1137,6 +1141,71 @@ describe('ingesting files into a source', () => {
       { store_id: 'S2', d: '2025-01-03' },
       { store_id: 'S4', d: '2025-01-05' },
       { store_id: 'S5', d: '2025-01-06' },
+    ]);
+  });
+
+  it('says why days written otherwise are refused: day or month first, a Unix time, a day number', async () => {
+    const counts = defineSource({
+      domain: shop,
+      name: 'counts',
+      description: 'Stock counts',
+      mode: 'upsert',
+      schema: z.object({
+        count_id: z.string().describe('Count').meta({ key: true }),
+        counted_on: z.iso.date().describe('Day of the count').nullable(),
+        counted_at: z.date().describe('Time of the count').nullable(),
+      }),
+    });
+    if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
+    const path = file(
+      'counts.csv',
+      [
+        'count_id,counted_on,counted_at',
+        // 1 December in the US, 12 January elsewhere: no reader can tell.
+        'C1,12/01/2026,',
+        'C2,01.12.2026,',
+        'C3,,12/01/2026 08:00',
+        'C4,,26-12-01 08:00',
+        // Seconds and milliseconds since 1970, as a POS or JavaScript writes them.
+        'C5,,1764576000',
+        'C6,,1764576000000',
+        // A spreadsheet's day number of a cell not formatted as a date.
+        'C7,46357,',
+        'C8,2026/12/01,',
+        'C9,20261201,',
+        // 1 December in Berlin, as JavaScript's toISOString writes a local midnight.
+        'C10,2026-11-30T23:00:00Z,',
+        'C11,2026-12-01,2026-12-01T08:00:00+01:00',
+      ].join('\n'),
+    );
+    const result = await warehouse.ingestFile(counts, path);
+    expect(result).toMatchObject({ loaded: 1, rejected: 10 });
+    const first =
+      ' writes its day or month first, or its year in two digits (12/01/2026: 1 December or 12 January?): write the date year first, in four digits (2026-12-01)';
+    const unix =
+      ' is a number of seconds or milliseconds since 1970 (a Unix time), not a date or time written out: export it as text (2026-12-01T08:00:00Z)';
+    expect(await warehouse.query('SELECT line, reason FROM shop.raw_counts_rejects ORDER BY line')).toEqual([
+      { line: 2, reason: `counted_on: "12/01/2026"${first}` },
+      { line: 3, reason: `counted_on: "01.12.2026"${first}` },
+      { line: 4, reason: `counted_at: "12/01/2026 08:00"${first}` },
+      { line: 5, reason: `counted_at: "26-12-01 08:00"${first}` },
+      { line: 6, reason: `counted_at: "1764576000"${unix}` },
+      { line: 7, reason: `counted_at: "1764576000000"${unix}` },
+      {
+        line: 8,
+        reason: `counted_on: "46357" is a spreadsheet's day number (days since 1899-12-30), not a date written out: format the column as a date (yyyy-mm-dd) before saving`,
+      },
+      {
+        line: 9,
+        reason:
+          'counted_on: "2026/12/01" separates the parts of its date by slashes or dots: write them with hyphens (2026-12-01)',
+      },
+      {
+        line: 10,
+        reason:
+          'counted_on: "20261201" is a date without separators (20261201): write it with hyphens (2026-12-01)',
+      },
+      { line: 11, reason: `counted_on: "2026-11-30T23:00:00Z"${TIME_IN_DATE}` },
     ]);
   });
 

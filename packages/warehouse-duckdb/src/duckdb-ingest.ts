@@ -7,6 +7,7 @@ import {
   columnBounds,
   INGEST_BEFORE_EARLIEST_DAY,
   INGEST_DATE_ONLY_CURSOR,
+  INGEST_DATE_REFUSALS,
   INGEST_DECIMAL_COMMA_FILE_REFUSALS,
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_EARLIEST_DAY,
@@ -391,7 +392,11 @@ export function validationSql(
     if (c.type !== 'string') {
       // Text of the column's form that still does not convert says why, where one can tell.
       const why = [
-        ...(c.type === 'timestamp' ? INGEST_TIMESTAMP_REFUSALS : []),
+        ...(c.type === 'timestamp'
+          ? INGEST_TIMESTAMP_REFUSALS
+          : c.type === 'date'
+            ? INGEST_DATE_REFUSALS
+            : []),
         ...(c.type === 'decimal' ? ([[STRICT.decimal!, INGEST_DECIMAL_OUT_OF_RANGE]] as const) : []),
         ...(c.type === 'decimal' || c.type === 'number' || c.type === 'integer'
           ? INGEST_NUMBER_REFUSALS
