@@ -213,6 +213,18 @@ export function describeSourceSemantics(warehouse: () => Warehouse, prefix: stri
       );
       expect(mixed.flag ?? '').not.toContain('nothing new');
       await w.revertBatch(fx.customers, mixed.batchId);
+      // The held revision re-exported without its fraction of a second: no late export.
+      const saved = await w.ingestFile(
+        fx.customers,
+        file('customer_id,segment,updated_at\nC2,consumer,2026-01-03T10:00:00.437Z\n'),
+      );
+      const again = await w.ingestFile(
+        fx.customers,
+        file('customer_id,segment,updated_at\nC2,consumer,2026-01-03 10:00:00\n'),
+      );
+      expect(again.flag ?? '').not.toContain('nothing new');
+      await w.revertBatch(fx.customers, again.batchId);
+      await w.revertBatch(fx.customers, saved.batchId);
     });
 
     it('flags times later than the load: local times written without their offset, read as UTC', async () => {
