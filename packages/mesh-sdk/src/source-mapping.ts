@@ -286,19 +286,23 @@ export function erasedValuesSelect(
  * One row: `n`, the batch's valid rows (`batch`) whose key an event source (`append`) already
  * holds, never with these values (a corrected event sent again, which is not a correction), and
  * `held`, those it holds with these very values (the same event delivered again: an export
- * overlapping the last one, or re-exported in other bytes). The first copy of an event counts,
- * so neither changes anything, and the user should hear so: the first as a warning, the second
- * so that "loaded" is not read as new events.
+ * overlapping the last one, or re-exported in other bytes, its times to the second). The first
+ * copy of an event counts, so neither changes anything, and the user should hear so: the first
+ * as a warning, the second so that "loaded" is not read as new events.
  */
 export function repeatedEventsSelect(source: Source, batch: SqlFragment, dialect: Dialect): string {
   // The log holds every live copy (a revert deletes its batch's rows), and reading it costs
   // less than ranking it into current rows: a key it holds, with or without these values.
   const log = sql.raw(dialect.tableName(source.log));
   const sameKey = keysMatch(source);
+  // A time's fraction of a second set aside: the same receipt re-exported by a system that
+  // writes whole seconds (10:00:00 for 10:00:00.437) is the event held, not a correction.
+  const value = (alias: string, c: ColumnSpec) =>
+    c.type === 'timestamp' ? sql.timestampTrunc('second', sql.id(alias, c.name)) : sql.id(alias, c.name);
   const sameValues = sql.join(
     source.columns
       .filter((c) => !c.key)
-      .map((c) => sql` AND ${sql.id('c', c.name)} IS NOT DISTINCT FROM ${sql.id('b', c.name)}`),
+      .map((c) => sql` AND ${value('c', c)} IS NOT DISTINCT FROM ${value('b', c)}`),
     '',
   );
   const held = sql.id('r', 'held');

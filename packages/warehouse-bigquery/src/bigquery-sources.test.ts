@@ -8,6 +8,7 @@ import {
   lastLineTakenSelect,
   mapColumns,
   newerRowsSelect,
+  repeatedEventsSelect,
   respeltKeysSelect,
   type Source,
   SYNC_MODES,
@@ -118,6 +119,7 @@ describe('the SQL of sources and batches, through ZetaSQL', () => {
       current(source),
       current(snapshotWithoutCursor),
       logTable(snapshotWithoutCursor),
+      logTable(sources.append),
     ]);
     const batch = (s: Source) => sql.raw(`(SELECT * FROM ${dialect.tableName(s.log)})`);
     const upsert = respeltKeysSelect(source, batch(source), dialect)!;
@@ -127,6 +129,8 @@ describe('the SQL of sources and batches, through ZetaSQL', () => {
       respeltKeysSelect(snapshotWithoutCursor, batch(snapshotWithoutCursor), dialect)!,
       // And, by a cursor, the rows newer than those held (none: an export delivered late).
       newerRowsSelect(source, batch(source), dialect)!,
+      // And events held, their times compared to the second.
+      repeatedEventsSelect(sources.append, batch(sources.append), dialect),
     ]);
     expect(results.filter((r) => !r.ok)).toEqual([]);
     expect(newerRowsSelect(snapshotWithoutCursor, batch(snapshotWithoutCursor), dialect)).toBeUndefined();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   canIngestFiles,
+  conflictingEventsFlag,
   defineDomain,
   defineSource,
   degradingFlag,
@@ -27,6 +28,7 @@ import {
   isMeshError,
   keysChangedBackFlag,
   lastLineTakenFlag,
+  NOTHING_NEW_FLAG,
   respeltKeysFlag,
   type Source,
   sourceStates,
@@ -1142,6 +1144,44 @@ describe('ingesting files into a source', () => {
       { store_id: 'S4', d: '2025-01-05' },
       { store_id: 'S5', d: '2025-01-06' },
     ]);
+  });
+
+  it('holds a receipt re-exported with its time to the second as the event it holds, not a correction', async () => {
+    const tills = defineSource({
+      domain: shop,
+      name: 'till_receipts',
+      description: 'Receipts',
+      mode: 'append',
+      schema: z.object({
+        receipt_id: z.string().describe('Receipt').meta({ key: true }),
+        sold_at: z.date().describe('Closed at'),
+        amount: z.number().meta({ type: 'decimal' }).describe('Paid'),
+      }),
+    });
+    if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
+    await warehouse.ingestFile(
+      tills,
+      file(
+        'tills-1.csv',
+        'receipt_id,sold_at,amount\nR1,2026-12-01T10:00:00.437Z,10.00\nR2,2026-12-01T11:00:00.120Z,5.00\n',
+      ),
+    );
+    // The nightly export writes whole seconds, at the store's offset: the same two receipts.
+    const again = await warehouse.ingestFile(
+      tills,
+      file(
+        'tills-2.csv',
+        'receipt_id,sold_at,amount\nR1,2026-12-01 11:00:00+01:00,10.00\nR2,2026-12-01 12:00:00+01:00,5.00\n',
+      ),
+    );
+    expect(again).toMatchObject({ loaded: 2, heldEvents: 2, repeatedEvents: 0, flag: NOTHING_NEW_FLAG });
+    // Another amount is no format: said, as before.
+    const corrected = await warehouse.ingestFile(
+      tills,
+      file('tills-3.csv', 'receipt_id,sold_at,amount\nR1,2026-12-01 11:00:00+01:00,12.00\n'),
+    );
+    expect(corrected).toMatchObject({ repeatedEvents: 1 });
+    expect(corrected.flag).toContain(conflictingEventsFlag(1));
   });
 
   it('says why days written otherwise are refused: day or month first, a Unix time, a day number', async () => {
