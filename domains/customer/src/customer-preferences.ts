@@ -30,8 +30,11 @@ export const customerPreferences = defineDataProduct({
   }),
   clusterBy: ['preferred_channel', 'preferred_category'],
   inputs: { preferences: rawPreferences, profile: customerProfile },
-  // The preference centre keeps every save: the newest is current (ties: the most
-  // restrictive channel wins, 'none' first, so a tie never makes a customer contactable).
+  // The preference centre keeps every save; its source, an upsert by updated_at, holds the newest
+  // of each customer (saves of the same second: the later line of the export, then the later
+  // export, as ingest settles them). The ranking below changes nothing on those rows; it keeps
+  // the product one row per customer, the most restrictive channel first, should it ever read
+  // more than one.
   // Preferences of customers the CRM does not know are left out.
   transform: ({ preferences, profile }) => sql`
     SELECT c.customer_id, c.preferred_channel, ${sql.trim(sql`c.preferred_category`)} AS preferred_category, c.newsletter,
