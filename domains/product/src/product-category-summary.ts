@@ -6,7 +6,7 @@ import { productInventory } from './product-inventory.js';
 export const productCategorySummary = defineDataProduct({
   domain: productDomain,
   name: 'product_category_summary',
-  version: '1.0.0',
+  version: '1.0.1',
   description: 'Per category: active products, stock-outs, low stock, inventory value and average margin.',
   tier: 'silver',
   refresh: 'hourly',
@@ -27,11 +27,13 @@ export const productCategorySummary = defineDataProduct({
     inventory_value: z
       .number()
       .meta({ type: 'decimal' })
-      .describe('Sum of inventory value over the category'),
+      .describe('Inventory value of the stock on hand over the category (oversold products count as 0)'),
     average_margin: z.number().meta({ type: 'decimal' }).describe('Average unit margin over the category'),
     brands: z.int().describe('Distinct brands in the category'),
   }),
   inputs: { inventory: productInventory },
+  // Units and value alike count the stock on hand: an oversold product's negative value would
+  // take value off the category's other products while its units count as none.
   transform: ({ inventory }) => sql`
     SELECT category,
            COUNT(*) AS active_products,
@@ -39,7 +41,7 @@ export const productCategorySummary = defineDataProduct({
            SUM(CASE WHEN stock_status = 'LOW_STOCK' THEN 1 ELSE 0 END) AS low_stock_products,
            ${sql.safeDivide(sql`SUM(CASE WHEN stock_status = 'OUT_OF_STOCK' THEN 1 ELSE 0 END)`, sql`COUNT(*)`)} AS out_of_stock_rate,
            SUM(CASE WHEN stock > 0 THEN stock ELSE 0 END) AS units_on_hand,
-           SUM(inventory_value) AS inventory_value,
+           SUM(CASE WHEN stock > 0 THEN inventory_value ELSE 0 END) AS inventory_value,
            AVG(margin) AS average_margin,
            COUNT(DISTINCT brand) AS brands
     FROM ${inventory}

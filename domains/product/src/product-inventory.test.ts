@@ -144,7 +144,8 @@ const stock = [
 ];
 
 // By hand. Apparel margins 15, 10, -1 -> 8; Toys (active) 4, 3, 3 -> 10/3.
-// Brand inventory values: Alpha 0 + 100; Beta 30 + 8; Gamma -14 + 0.
+// Brand inventory values, of the stock on hand: Alpha 0 + 100; Beta 30 + 8; Gamma 0 (P6 oversold,
+// its own value -14) + 0.
 const expected = [
   {
     product_id: 'P1',
@@ -223,7 +224,7 @@ const expected = [
     margin: 3,
     inventory_value: -14,
     avg_category_margin: 3.333333333,
-    brand_inventory_value: -14,
+    brand_inventory_value: 0,
     last_updated: counted,
   },
   {
@@ -239,7 +240,7 @@ const expected = [
     margin: 3,
     inventory_value: 0,
     avg_category_margin: 3.333333333,
-    brand_inventory_value: -14,
+    brand_inventory_value: 0,
     last_updated: at('2026-10-07T00:00:00Z'),
   },
 ];

@@ -9,7 +9,7 @@ export const STOCK_STATUSES = ['IN_STOCK', 'LOW_STOCK', 'OUT_OF_STOCK'] as const
 export const productInventory = defineDataProduct({
   domain: productDomain,
   name: 'product_inventory',
-  version: '1.0.1',
+  version: '1.0.2',
   description: 'Current stock, value and margin of every active product, with category and brand aggregates.',
   tier: 'gold',
   refresh: 'hourly',
@@ -37,7 +37,9 @@ export const productInventory = defineDataProduct({
     brand_inventory_value: z
       .number()
       .meta({ type: 'decimal' })
-      .describe('Total inventory value of the active products of the brand'),
+      .describe(
+        'Inventory value of the stock on hand of the active products of the brand (oversold products count as 0)',
+      ),
     last_updated: z
       .date()
       .describe('When the stock figure was counted, or the catalog revision when never counted (UTC)'),
@@ -46,7 +48,10 @@ export const productInventory = defineDataProduct({
   clusterBy: ['category', 'brand', 'stock_status'],
   inputs: { catalog: productCatalog, stock: stockLevels },
   // The WMS may count a product more than once: the newest count is current. An active
-  // product that was never counted has nothing on hand.
+  // product that was never counted has nothing on hand. An oversold product's value is
+  // negative (stock x cost, a count to look into), but the shelf holds nothing of it: the
+  // brand's value is of the stock on hand, or its oversold products would take value off the
+  // others'.
   transform: ({ catalog, stock }) => sql`
     WITH counts AS (
       SELECT product_id, stock, reorder_point, updated_at
@@ -74,7 +79,7 @@ export const productInventory = defineDataProduct({
                 ELSE 'IN_STOCK' END AS stock_status,
            margin, inventory_value,
            AVG(margin) OVER (PARTITION BY category) AS avg_category_margin,
-           SUM(inventory_value) OVER (PARTITION BY brand) AS brand_inventory_value,
+           SUM(CASE WHEN stock > 0 THEN inventory_value ELSE 0 END) OVER (PARTITION BY brand) AS brand_inventory_value,
            last_updated
     FROM active`,
   checks: (c) => [

@@ -155,6 +155,7 @@ describe('product_category_summary on DuckDB', () => {
       row('P2', 'Apparel', 'Alpha', 5, 'LOW_STOCK', 10, 20),
       row('P3', 'Apparel', 'Beta', 6, 'IN_STOCK', -1, 5),
       row('P6', 'Toys', 'Gamma', -2, 'OUT_OF_STOCK', 3, 7),
+      row('P7', 'Toys', 'Gamma', 3, 'LOW_STOCK', 3, 10),
     ]);
     const outcome = await buildProduct(warehouse, productCategorySummary, { runId: 't' });
     expect(outcome.error).toBeUndefined();
@@ -174,15 +175,16 @@ describe('product_category_summary on DuckDB', () => {
         average_margin: 8,
         brands: 2,
       },
-      // Oversold stock counts as no units on hand, but its value stays negative.
+      // Oversold stock (P6: -2 units, its own value -14) counts as no units and no value on
+      // hand: it takes nothing off P7's 3 units worth 30.
       {
         category: 'Toys',
-        active_products: 1,
+        active_products: 2,
         out_of_stock_products: 1,
-        low_stock_products: 0,
-        out_of_stock_rate: 1,
-        units_on_hand: 0,
-        inventory_value: -14,
+        low_stock_products: 1,
+        out_of_stock_rate: 0.5,
+        units_on_hand: 3,
+        inventory_value: 30,
         average_margin: 3,
         brands: 1,
       },

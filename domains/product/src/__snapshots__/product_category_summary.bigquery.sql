@@ -1,4 +1,4 @@
--- product.product_category_summary 1.0.0: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+-- product.product_category_summary 1.0.1: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
 
 -- transform
 SELECT category,
@@ -7,7 +7,7 @@ SELECT category,
            SUM(CASE WHEN stock_status = 'LOW_STOCK' THEN 1 ELSE 0 END) AS low_stock_products,
            SAFE_DIVIDE(SUM(CASE WHEN stock_status = 'OUT_OF_STOCK' THEN 1 ELSE 0 END), COUNT(*)) AS out_of_stock_rate,
            SUM(CASE WHEN stock > 0 THEN stock ELSE 0 END) AS units_on_hand,
-           SUM(inventory_value) AS inventory_value,
+           SUM(CASE WHEN stock > 0 THEN inventory_value ELSE 0 END) AS inventory_value,
            AVG(margin) AS average_margin,
            COUNT(DISTINCT brand) AS brands
     FROM `retail-mesh-prod`.`product`.`product_inventory`
@@ -21,7 +21,7 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`product`.`_staging_product_category_
   `low_stock_products` INT64 OPTIONS(description='Active products with stock on hand at or below their reorder point; those with none are out_of_stock_products'),
   `out_of_stock_rate` FLOAT64 OPTIONS(description='out_of_stock_products / active_products'),
   `units_on_hand` INT64 OPTIONS(description='Units on hand over the category (oversold products count as 0)'),
-  `inventory_value` NUMERIC OPTIONS(description='Sum of inventory value over the category'),
+  `inventory_value` NUMERIC OPTIONS(description='Inventory value of the stock on hand over the category (oversold products count as 0)'),
   `average_margin` NUMERIC OPTIONS(description='Average unit margin over the category'),
   `brands` INT64 OPTIONS(description='Distinct brands in the category'),
   `_domain` STRING OPTIONS(description='Domain that published the row'),
@@ -29,15 +29,15 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`product`.`_staging_product_category_
   `_version` STRING OPTIONS(description='Version of the data product that published the row'),
   `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
 )
-OPTIONS(description='Per category: active products, stock-outs, low stock, inventory value and average margin.', labels=[('domain', 'product'), ('product', 'product_category_summary'), ('tier', 'silver'), ('version', '1-0-0')])
-AS SELECT CAST(`q`.`category` AS STRING) AS `category`, IF(CAST(`q`.`active_products` AS FLOAT64) <> TRUNC(CAST(`q`.`active_products` AS FLOAT64)), ERROR(CONCAT('column active_products: the transform gives ', CAST(`q`.`active_products` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`active_products` AS INT64)) AS `active_products`, IF(CAST(`q`.`out_of_stock_products` AS FLOAT64) <> TRUNC(CAST(`q`.`out_of_stock_products` AS FLOAT64)), ERROR(CONCAT('column out_of_stock_products: the transform gives ', CAST(`q`.`out_of_stock_products` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`out_of_stock_products` AS INT64)) AS `out_of_stock_products`, IF(CAST(`q`.`low_stock_products` AS FLOAT64) <> TRUNC(CAST(`q`.`low_stock_products` AS FLOAT64)), ERROR(CONCAT('column low_stock_products: the transform gives ', CAST(`q`.`low_stock_products` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`low_stock_products` AS INT64)) AS `low_stock_products`, CAST(`q`.`out_of_stock_rate` AS FLOAT64) AS `out_of_stock_rate`, IF(CAST(`q`.`units_on_hand` AS FLOAT64) <> TRUNC(CAST(`q`.`units_on_hand` AS FLOAT64)), ERROR(CONCAT('column units_on_hand: the transform gives ', CAST(`q`.`units_on_hand` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`units_on_hand` AS INT64)) AS `units_on_hand`, CAST(`q`.`inventory_value` AS NUMERIC) AS `inventory_value`, CAST(`q`.`average_margin` AS NUMERIC) AS `average_margin`, IF(CAST(`q`.`brands` AS FLOAT64) <> TRUNC(CAST(`q`.`brands` AS FLOAT64)), ERROR(CONCAT('column brands: the transform gives ', CAST(`q`.`brands` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`brands` AS INT64)) AS `brands`, CAST('product' AS STRING) AS `_domain`, CAST('product_category_summary' AS STRING) AS `_product`, CAST('1.0.0' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+OPTIONS(description='Per category: active products, stock-outs, low stock, inventory value and average margin.', labels=[('domain', 'product'), ('product', 'product_category_summary'), ('tier', 'silver'), ('version', '1-0-1')])
+AS SELECT CAST(`q`.`category` AS STRING) AS `category`, IF(CAST(`q`.`active_products` AS FLOAT64) <> TRUNC(CAST(`q`.`active_products` AS FLOAT64)), ERROR(CONCAT('column active_products: the transform gives ', CAST(`q`.`active_products` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`active_products` AS INT64)) AS `active_products`, IF(CAST(`q`.`out_of_stock_products` AS FLOAT64) <> TRUNC(CAST(`q`.`out_of_stock_products` AS FLOAT64)), ERROR(CONCAT('column out_of_stock_products: the transform gives ', CAST(`q`.`out_of_stock_products` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`out_of_stock_products` AS INT64)) AS `out_of_stock_products`, IF(CAST(`q`.`low_stock_products` AS FLOAT64) <> TRUNC(CAST(`q`.`low_stock_products` AS FLOAT64)), ERROR(CONCAT('column low_stock_products: the transform gives ', CAST(`q`.`low_stock_products` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`low_stock_products` AS INT64)) AS `low_stock_products`, CAST(`q`.`out_of_stock_rate` AS FLOAT64) AS `out_of_stock_rate`, IF(CAST(`q`.`units_on_hand` AS FLOAT64) <> TRUNC(CAST(`q`.`units_on_hand` AS FLOAT64)), ERROR(CONCAT('column units_on_hand: the transform gives ', CAST(`q`.`units_on_hand` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`units_on_hand` AS INT64)) AS `units_on_hand`, CAST(`q`.`inventory_value` AS NUMERIC) AS `inventory_value`, CAST(`q`.`average_margin` AS NUMERIC) AS `average_margin`, IF(CAST(`q`.`brands` AS FLOAT64) <> TRUNC(CAST(`q`.`brands` AS FLOAT64)), ERROR(CONCAT('column brands: the transform gives ', CAST(`q`.`brands` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`brands` AS INT64)) AS `brands`, CAST('product' AS STRING) AS `_domain`, CAST('product_category_summary' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     SELECT category,
            COUNT(*) AS active_products,
            SUM(CASE WHEN stock_status = 'OUT_OF_STOCK' THEN 1 ELSE 0 END) AS out_of_stock_products,
            SUM(CASE WHEN stock_status = 'LOW_STOCK' THEN 1 ELSE 0 END) AS low_stock_products,
            SAFE_DIVIDE(SUM(CASE WHEN stock_status = 'OUT_OF_STOCK' THEN 1 ELSE 0 END), COUNT(*)) AS out_of_stock_rate,
            SUM(CASE WHEN stock > 0 THEN stock ELSE 0 END) AS units_on_hand,
-           SUM(inventory_value) AS inventory_value,
+           SUM(CASE WHEN stock > 0 THEN inventory_value ELSE 0 END) AS inventory_value,
            AVG(margin) AS average_margin,
            COUNT(DISTINCT brand) AS brands
     FROM `retail-mesh-prod`.`product`.`product_inventory`

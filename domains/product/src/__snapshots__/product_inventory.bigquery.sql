@@ -1,4 +1,4 @@
--- product.product_inventory 1.0.1: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+-- product.product_inventory 1.0.2: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
 
 -- transform
 WITH counts AS (
@@ -27,7 +27,7 @@ WITH counts AS (
                 ELSE 'IN_STOCK' END AS stock_status,
            margin, inventory_value,
            AVG(margin) OVER (PARTITION BY category) AS avg_category_margin,
-           SUM(inventory_value) OVER (PARTITION BY brand) AS brand_inventory_value,
+           SUM(CASE WHEN stock > 0 THEN inventory_value ELSE 0 END) OVER (PARTITION BY brand) AS brand_inventory_value,
            last_updated
     FROM active;
 
@@ -45,7 +45,7 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`product`.`_staging_product_inventory
   `margin` NUMERIC OPTIONS(description='retail_price - unit_cost'),
   `inventory_value` NUMERIC OPTIONS(description='stock x unit_cost'),
   `avg_category_margin` NUMERIC OPTIONS(description='Average margin of the active products of the category'),
-  `brand_inventory_value` NUMERIC OPTIONS(description='Total inventory value of the active products of the brand'),
+  `brand_inventory_value` NUMERIC OPTIONS(description='Inventory value of the stock on hand of the active products of the brand (oversold products count as 0)'),
   `last_updated` TIMESTAMP OPTIONS(description='When the stock figure was counted, or the catalog revision when never counted (UTC)'),
   `_domain` STRING OPTIONS(description='Domain that published the row'),
   `_product` STRING OPTIONS(description='Data product that published the row'),
@@ -54,8 +54,8 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`product`.`_staging_product_inventory
 )
 PARTITION BY TIMESTAMP_TRUNC(`last_updated`, DAY)
 CLUSTER BY `category`, `brand`, `stock_status`
-OPTIONS(description='Current stock, value and margin of every active product, with category and brand aggregates.', labels=[('domain', 'product'), ('product', 'product_inventory'), ('tier', 'gold'), ('version', '1-0-1')])
-AS SELECT CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`category` AS STRING) AS `category`, CAST(`q`.`brand` AS STRING) AS `brand`, IF(CAST(`q`.`stock` AS FLOAT64) <> TRUNC(CAST(`q`.`stock` AS FLOAT64)), ERROR(CONCAT('column stock: the transform gives ', CAST(`q`.`stock` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`stock` AS INT64)) AS `stock`, IF(CAST(`q`.`reorder_point` AS FLOAT64) <> TRUNC(CAST(`q`.`reorder_point` AS FLOAT64)), ERROR(CONCAT('column reorder_point: the transform gives ', CAST(`q`.`reorder_point` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`reorder_point` AS INT64)) AS `reorder_point`, CAST(`q`.`unit_cost` AS NUMERIC) AS `unit_cost`, CAST(`q`.`retail_price` AS NUMERIC) AS `retail_price`, CAST(`q`.`stock_status` AS STRING) AS `stock_status`, CAST(`q`.`margin` AS NUMERIC) AS `margin`, CAST(`q`.`inventory_value` AS NUMERIC) AS `inventory_value`, CAST(`q`.`avg_category_margin` AS NUMERIC) AS `avg_category_margin`, CAST(`q`.`brand_inventory_value` AS NUMERIC) AS `brand_inventory_value`, CAST(`q`.`last_updated` AS TIMESTAMP) AS `last_updated`, CAST('product' AS STRING) AS `_domain`, CAST('product_inventory' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+OPTIONS(description='Current stock, value and margin of every active product, with category and brand aggregates.', labels=[('domain', 'product'), ('product', 'product_inventory'), ('tier', 'gold'), ('version', '1-0-2')])
+AS SELECT CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`name` AS STRING) AS `name`, CAST(`q`.`category` AS STRING) AS `category`, CAST(`q`.`brand` AS STRING) AS `brand`, IF(CAST(`q`.`stock` AS FLOAT64) <> TRUNC(CAST(`q`.`stock` AS FLOAT64)), ERROR(CONCAT('column stock: the transform gives ', CAST(`q`.`stock` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`stock` AS INT64)) AS `stock`, IF(CAST(`q`.`reorder_point` AS FLOAT64) <> TRUNC(CAST(`q`.`reorder_point` AS FLOAT64)), ERROR(CONCAT('column reorder_point: the transform gives ', CAST(`q`.`reorder_point` AS STRING), ', which an integer column would round; round, floor or cast it in the transform')), CAST(`q`.`reorder_point` AS INT64)) AS `reorder_point`, CAST(`q`.`unit_cost` AS NUMERIC) AS `unit_cost`, CAST(`q`.`retail_price` AS NUMERIC) AS `retail_price`, CAST(`q`.`stock_status` AS STRING) AS `stock_status`, CAST(`q`.`margin` AS NUMERIC) AS `margin`, CAST(`q`.`inventory_value` AS NUMERIC) AS `inventory_value`, CAST(`q`.`avg_category_margin` AS NUMERIC) AS `avg_category_margin`, CAST(`q`.`brand_inventory_value` AS NUMERIC) AS `brand_inventory_value`, CAST(`q`.`last_updated` AS TIMESTAMP) AS `last_updated`, CAST('product' AS STRING) AS `_domain`, CAST('product_inventory' AS STRING) AS `_product`, CAST('1.0.2' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     WITH counts AS (
       SELECT product_id, stock, reorder_point, updated_at
       FROM (
@@ -82,7 +82,7 @@ AS SELECT CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`name` AS S
                 ELSE 'IN_STOCK' END AS stock_status,
            margin, inventory_value,
            AVG(margin) OVER (PARTITION BY category) AS avg_category_margin,
-           SUM(inventory_value) OVER (PARTITION BY brand) AS brand_inventory_value,
+           SUM(CASE WHEN stock > 0 THEN inventory_value ELSE 0 END) OVER (PARTITION BY brand) AS brand_inventory_value,
            last_updated
     FROM active) AS q;
 
