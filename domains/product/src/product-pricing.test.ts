@@ -30,6 +30,8 @@ describe('product_pricing on DuckDB', () => {
       product('P6', 'Garden', 2, 5),
       product('P7', 'Garden', 2, 5),
       product('P8', 'Garden', 3, 9),
+      product('Q1', 'Books', 2, 4),
+      product('Q2', 'Books', 3, 8),
     ]);
   });
   afterAll(() => warehouse.close());
@@ -54,6 +56,8 @@ describe('product_pricing on DuckDB', () => {
     // Apparel: prices 10, 20, 30, 40 -> median (20 + 30) / 2 = 25; index = price * 100 / 25.
     // Markup = (price - cost) * 100 / cost. Toys: one product at cost 0 -> no markup.
     // Garden: 5, 5, 9 -> median 5; the two at 5 share a band (ranked by price, not by id).
+    // Bands by the middle of each price's places: Toys' lone product at 1/2 of the way is mid;
+    // Books' pair at 1/4 and 3/4, budget and luxury.
     expect(rows).toEqual([
       {
         product_id: 'P1',
@@ -92,7 +96,7 @@ describe('product_pricing on DuckDB', () => {
         markup_pct: null,
         category_median_price: 12,
         price_index: 100,
-        price_band: 'luxury',
+        price_band: 'mid',
         below_cost: false,
       },
       {
@@ -116,6 +120,22 @@ describe('product_pricing on DuckDB', () => {
         markup_pct: 200,
         category_median_price: 5,
         price_index: 180,
+        price_band: 'luxury',
+        below_cost: false,
+      },
+      {
+        product_id: 'Q1',
+        markup_pct: 100,
+        category_median_price: 6,
+        price_index: 66.67,
+        price_band: 'budget',
+        below_cost: false,
+      },
+      {
+        product_id: 'Q2',
+        markup_pct: 166.67,
+        category_median_price: 6,
+        price_index: 133.33,
         price_band: 'luxury',
         below_cost: false,
       },

@@ -8,7 +8,7 @@ export const PRICE_BANDS = ['budget', 'mid', 'premium', 'luxury'] as const;
 export const productPricing = defineDataProduct({
   domain: productDomain,
   name: 'product_pricing',
-  version: '1.0.1',
+  version: '1.0.2',
   description: 'Shelf price, markup and price position of every active product within its category.',
   tier: 'silver',
   refresh: 'daily',
@@ -36,19 +36,24 @@ export const productPricing = defineDataProduct({
     price_band: z
       .enum(PRICE_BANDS)
       .describe(
-        'Quartile of the price within the category: budget (lowest) to luxury (highest); equal prices share a band',
+        'Quartile of the price within the category, by the middle of its place among the prices: budget (lowest) to luxury (highest); equal prices share a band; a lone product is mid',
       ),
     below_cost: z.boolean().describe('Sold for less than it costs'),
   }),
   clusterBy: ['category', 'price_band'],
   inputs: { catalog: productCatalog },
   // Quartiles by rank, not PERCENTILE_CONT: both warehouses rank the same way. The band is by
-  // RANK (1 + the products priced lower), so equal prices share one; the median is by position.
+  // the middle of a price's places, (products priced lower + half those at the price) over the
+  // products, so equal prices share one, and a small category bands as a large one would: a
+  // lone product is mid (by its rank alone, luxury), the two of a pair budget and luxury (by
+  // rank, mid and luxury). Lower quarters take their upper bound, upper ones their lower bound,
+  // so that bands are symmetric. The median is by position.
   transform: ({ catalog }) => sql`
     WITH ranked AS (
       SELECT product_id, category, brand, unit_cost, retail_price,
              ROW_NUMBER() OVER (PARTITION BY category ORDER BY retail_price NULLS LAST, product_id) AS position,
              RANK() OVER (PARTITION BY category ORDER BY retail_price NULLS LAST) AS price_rank,
+             COUNT(*) OVER (PARTITION BY category, retail_price) AS at_price,
              COUNT(*) OVER (PARTITION BY category) AS products
       FROM ${catalog}
       WHERE active
@@ -63,9 +68,9 @@ export const productPricing = defineDataProduct({
            ROUND(${sql.cast(sql.safeDivide(sql`(r.retail_price - r.unit_cost) * 100`, sql`r.unit_cost`), 'decimal')}, 2) AS markup_pct,
            m.category_median_price,
            ROUND(${sql.cast(sql.safeDivide(sql`r.retail_price * 100`, sql`m.category_median_price`), 'decimal')}, 2) AS price_index,
-           CASE WHEN r.price_rank * 4 <= r.products THEN 'budget'
-                WHEN r.price_rank * 4 <= r.products * 2 THEN 'mid'
-                WHEN r.price_rank * 4 <= r.products * 3 THEN 'premium'
+           CASE WHEN (2 * (r.price_rank - 1) + r.at_price) * 2 <= r.products THEN 'budget'
+                WHEN 2 * (r.price_rank - 1) + r.at_price <= r.products THEN 'mid'
+                WHEN (2 * (r.price_rank - 1) + r.at_price) * 2 < r.products * 3 THEN 'premium'
                 ELSE 'luxury' END AS price_band,
            r.retail_price < r.unit_cost AS below_cost
     FROM ranked AS r

@@ -1,10 +1,11 @@
--- product.product_pricing 1.0.1: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
+-- product.product_pricing 1.0.2: the GoogleSQL a build runs (rendered by @retail-mesh/bigquery).
 
 -- transform
 WITH ranked AS (
       SELECT product_id, category, brand, unit_cost, retail_price,
              ROW_NUMBER() OVER (PARTITION BY category ORDER BY retail_price NULLS LAST, product_id) AS position,
              RANK() OVER (PARTITION BY category ORDER BY retail_price NULLS LAST) AS price_rank,
+             COUNT(*) OVER (PARTITION BY category, retail_price) AS at_price,
              COUNT(*) OVER (PARTITION BY category) AS products
       FROM `retail-mesh-prod`.`product`.`product_catalog`
       WHERE active
@@ -19,9 +20,9 @@ WITH ranked AS (
            ROUND(CAST(SAFE_DIVIDE((r.retail_price - r.unit_cost) * 100, r.unit_cost) AS NUMERIC), 2) AS markup_pct,
            m.category_median_price,
            ROUND(CAST(SAFE_DIVIDE(r.retail_price * 100, m.category_median_price) AS NUMERIC), 2) AS price_index,
-           CASE WHEN r.price_rank * 4 <= r.products THEN 'budget'
-                WHEN r.price_rank * 4 <= r.products * 2 THEN 'mid'
-                WHEN r.price_rank * 4 <= r.products * 3 THEN 'premium'
+           CASE WHEN (2 * (r.price_rank - 1) + r.at_price) * 2 <= r.products THEN 'budget'
+                WHEN 2 * (r.price_rank - 1) + r.at_price <= r.products THEN 'mid'
+                WHEN (2 * (r.price_rank - 1) + r.at_price) * 2 < r.products * 3 THEN 'premium'
                 ELSE 'luxury' END AS price_band,
            r.retail_price < r.unit_cost AS below_cost
     FROM ranked AS r
@@ -37,7 +38,7 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`product`.`_staging_product_pricing` 
   `markup_pct` FLOAT64 OPTIONS(description='(retail_price - unit_cost) / unit_cost x 100; NULL when the cost is 0'),
   `category_median_price` NUMERIC OPTIONS(description='Median shelf price of the active products of the category'),
   `price_index` FLOAT64 OPTIONS(description='retail_price / category_median_price x 100: 100 is the median'),
-  `price_band` STRING OPTIONS(description='Quartile of the price within the category: budget (lowest) to luxury (highest); equal prices share a band'),
+  `price_band` STRING OPTIONS(description='Quartile of the price within the category, by the middle of its place among the prices: budget (lowest) to luxury (highest); equal prices share a band; a lone product is mid'),
   `below_cost` BOOL OPTIONS(description='Sold for less than it costs'),
   `_domain` STRING OPTIONS(description='Domain that published the row'),
   `_product` STRING OPTIONS(description='Data product that published the row'),
@@ -45,12 +46,13 @@ CREATE OR REPLACE TABLE `retail-mesh-prod`.`product`.`_staging_product_pricing` 
   `_processed_at` TIMESTAMP OPTIONS(description='When the build that published the row ran (UTC)')
 )
 CLUSTER BY `category`, `price_band`
-OPTIONS(description='Shelf price, markup and price position of every active product within its category.', labels=[('domain', 'product'), ('product', 'product_pricing'), ('tier', 'silver'), ('version', '1-0-1')])
-AS SELECT CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`category` AS STRING) AS `category`, CAST(`q`.`brand` AS STRING) AS `brand`, CAST(`q`.`unit_cost` AS NUMERIC) AS `unit_cost`, CAST(`q`.`retail_price` AS NUMERIC) AS `retail_price`, CAST(`q`.`markup_pct` AS FLOAT64) AS `markup_pct`, CAST(`q`.`category_median_price` AS NUMERIC) AS `category_median_price`, CAST(`q`.`price_index` AS FLOAT64) AS `price_index`, CAST(`q`.`price_band` AS STRING) AS `price_band`, CAST(`q`.`below_cost` AS BOOL) AS `below_cost`, CAST('product' AS STRING) AS `_domain`, CAST('product_pricing' AS STRING) AS `_product`, CAST('1.0.1' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
+OPTIONS(description='Shelf price, markup and price position of every active product within its category.', labels=[('domain', 'product'), ('product', 'product_pricing'), ('tier', 'silver'), ('version', '1-0-2')])
+AS SELECT CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`category` AS STRING) AS `category`, CAST(`q`.`brand` AS STRING) AS `brand`, CAST(`q`.`unit_cost` AS NUMERIC) AS `unit_cost`, CAST(`q`.`retail_price` AS NUMERIC) AS `retail_price`, CAST(`q`.`markup_pct` AS FLOAT64) AS `markup_pct`, CAST(`q`.`category_median_price` AS NUMERIC) AS `category_median_price`, CAST(`q`.`price_index` AS FLOAT64) AS `price_index`, CAST(`q`.`price_band` AS STRING) AS `price_band`, CAST(`q`.`below_cost` AS BOOL) AS `below_cost`, CAST('product' AS STRING) AS `_domain`, CAST('product_pricing' AS STRING) AS `_product`, CAST('1.0.2' AS STRING) AS `_version`, CURRENT_TIMESTAMP() AS `_processed_at` FROM (
     WITH ranked AS (
       SELECT product_id, category, brand, unit_cost, retail_price,
              ROW_NUMBER() OVER (PARTITION BY category ORDER BY retail_price NULLS LAST, product_id) AS position,
              RANK() OVER (PARTITION BY category ORDER BY retail_price NULLS LAST) AS price_rank,
+             COUNT(*) OVER (PARTITION BY category, retail_price) AS at_price,
              COUNT(*) OVER (PARTITION BY category) AS products
       FROM `retail-mesh-prod`.`product`.`product_catalog`
       WHERE active
@@ -65,9 +67,9 @@ AS SELECT CAST(`q`.`product_id` AS STRING) AS `product_id`, CAST(`q`.`category` 
            ROUND(CAST(SAFE_DIVIDE((r.retail_price - r.unit_cost) * 100, r.unit_cost) AS NUMERIC), 2) AS markup_pct,
            m.category_median_price,
            ROUND(CAST(SAFE_DIVIDE(r.retail_price * 100, m.category_median_price) AS NUMERIC), 2) AS price_index,
-           CASE WHEN r.price_rank * 4 <= r.products THEN 'budget'
-                WHEN r.price_rank * 4 <= r.products * 2 THEN 'mid'
-                WHEN r.price_rank * 4 <= r.products * 3 THEN 'premium'
+           CASE WHEN (2 * (r.price_rank - 1) + r.at_price) * 2 <= r.products THEN 'budget'
+                WHEN 2 * (r.price_rank - 1) + r.at_price <= r.products THEN 'mid'
+                WHEN (2 * (r.price_rank - 1) + r.at_price) * 2 < r.products * 3 THEN 'premium'
                 ELSE 'luxury' END AS price_band,
            r.retail_price < r.unit_cost AS below_cost
     FROM ranked AS r
