@@ -128,12 +128,15 @@ export const marketingAttribution = defineDataProduct({
     // Touches meet orders on the customer id as both exports spell it: a click whose customer id
     // the orders write in another letter case or with other leading zeros (c001 for C001, 1001
     // for 001001: two systems, two spellings) credits none of that customer's orders, which go
-    // to an older touch, or to none, while every check above holds. Counted here, per id.
+    // to an older touch, or to none, while every check above holds. Counted here, per id. The
+    // ids of each side are taken once first (half the time of matching every touch against
+    // every order at scale 30): millions of touches and orders, a few hundred thousand
+    // customers, each of their ids written the other way once.
     c.table
       .assert(
         'touches_of_customer_ids_the_orders_write_otherwise',
         () =>
-          sql`SELECT t.customer_id FROM ${touchpoints} AS t WHERE t.event_type IN ('click', 'conversion') AND NOT EXISTS (SELECT 1 FROM ${orderTransactions} AS o WHERE o.customer_id = t.customer_id) AND EXISTS (SELECT 1 FROM ${orderTransactions} AS o WHERE ${sql.lower(sql`LTRIM(o.customer_id, '0')`)} = ${sql.lower(sql`LTRIM(t.customer_id, '0')`)}) GROUP BY t.customer_id`,
+          sql`WITH ordering AS (SELECT DISTINCT customer_id FROM ${orderTransactions}) SELECT t.customer_id FROM (SELECT DISTINCT customer_id FROM ${touchpoints} WHERE event_type IN ('click', 'conversion')) AS t WHERE NOT EXISTS (SELECT 1 FROM ordering AS o WHERE o.customer_id = t.customer_id) AND EXISTS (SELECT 1 FROM ordering AS o WHERE ${sql.lower(sql`LTRIM(o.customer_id, '0')`)} = ${sql.lower(sql`LTRIM(t.customer_id, '0')`)})`,
       )
       .warn(),
   ],
