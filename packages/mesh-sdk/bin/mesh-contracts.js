@@ -18,7 +18,11 @@ async function exportDialect(module) {
   try {
     const require = createRequire(resolve(module));
     const manifest = require.resolve('@retail-mesh/duckdb/package.json');
-    const entry = JSON.parse(readFileSync(manifest, 'utf8')).exports['.'].import;
+    // Its entry as Node resolves it (`default` since the packages load from CommonJS too).
+    const { exports, main } = JSON.parse(readFileSync(manifest, 'utf8'));
+    const dot =
+      typeof exports?.['.'] === 'string' ? exports['.'] : (exports?.['.']?.default ?? exports?.['.']?.import);
+    const entry = dot ?? main;
     return (await import(pathToFileURL(join(dirname(manifest), entry)).href)).duckdbDialect;
   } catch {
     process.stderr.write(
