@@ -8,7 +8,7 @@
 // runs it (a new process, an empty directory).
 // Usage: node overhead.bench.mjs [--scales 1,30] [--rounds 3]
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,15 @@ const order = planBuild(mesh.products).order;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const dir = mkdtempSync(join(tmpdir(), 'mesh-overhead-'));
 const figures = [];
+
+// A copy written through to disk before either side runs: otherwise the kernel writes the copies'
+// pages back while the first side of the round runs, and that side pays for both.
+function copySynced(from, to) {
+  copyFileSync(from, to);
+  const fd = openSync(to, 'r+');
+  fsyncSync(fd);
+  closeSync(fd);
+}
 
 async function meshBuild(path, concurrency) {
   const warehouse = await createDuckDbWarehouse({ path });
@@ -81,8 +90,8 @@ for (const scale of scales) {
   for (let round = 0; round < rounds; round++) {
     const a = join(dir, `a-${scale}-${round}.duckdb`);
     const b = join(dir, `b-${scale}-${round}.duckdb`);
-    copyFileSync(base, a);
-    copyFileSync(base, b);
+    copySynced(base, a);
+    copySynced(base, b);
     if (round % 2 === 0) {
       mesh_.push(await meshBuild(a));
       engine.push(await engineBuild(b));
@@ -94,7 +103,7 @@ for (const scale of scales) {
     rmSync(b, { force: true });
   }
   const s = join(dir, `serial-${scale}.duckdb`);
-  copyFileSync(base, s);
+  copySynced(base, s);
   const serial = await meshBuild(s, 1);
   rmSync(s, { force: true });
   rmSync(base, { force: true });

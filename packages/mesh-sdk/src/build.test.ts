@@ -15,7 +15,7 @@ import {
 import { FILTERED_COUNTS_FROM_ROWS, type NullCounting } from './checks.js';
 import { type DataProduct, type DataProductInput, defineDataProduct } from './data-product.js';
 import { defineDomain } from './domain.js';
-import { readByDay } from './incremental.js';
+import { readDaily } from './incremental.js';
 import type { Relation, TableRef } from './relation.js';
 import { defineSource, type Source } from './source.js';
 import { type BatchRecord, EMPTY_MAPPING } from './source-log.js';
@@ -138,7 +138,7 @@ const input = (
 });
 const ids = defineDataProduct({ ...input('sales_ids'), clusterBy: ['id'] });
 
-describe('readByDay', () => {
+describe('reading by day', () => {
   const daySchema = z.object({
     day: z.iso.date().describe('Day'),
     shipped: z.iso.date().describe('Day shipped'),
@@ -174,18 +174,14 @@ describe('readByDay', () => {
     transform: ({ a }) => sql`SELECT day, shipped, id FROM ${a}`,
   });
 
-  it('names incremental products and the inputs they read by their partition column, nothing else', () => {
-    expect([...readByDay([byDay, otherColumn, unread, reader])].sort()).toEqual([
-      'sales.by_day',
-      'sales.reader',
-    ]);
-    expect(readByDay([byDay, otherColumn, unread])).toEqual(new Set());
+  it('names the inputs incremental products read by their partition column, nothing else', () => {
+    expect(readDaily([byDay, otherColumn, unread, reader])).toEqual(new Set(['sales.by_day']));
+    expect(readDaily([byDay, otherColumn, unread])).toEqual(new Set());
   });
 
-  it('orders by the partition column only the products read by day', () => {
+  it('orders by the partition column only incremental products, not the products they read', () => {
     expect(productLayout(reader).orderByPartition).toBe(true);
     expect(productLayout(byDay).orderByPartition).toBe(false);
-    expect(productLayout(byDay, { readByDay: true }).orderByPartition).toBe(true);
   });
 });
 
