@@ -88,4 +88,30 @@ describe('order_items on DuckDB', () => {
     expect(rows).toHaveLength(expected.length);
     await loadRows(warehouse, orderLines, fixtureLines);
   });
+
+  it('warns of lines priced in cents against the catalog, publishing the rest of the day as written', async () => {
+    // The OMS exports O7's lines in cents from one day on: 2550 for 25.50, 800 for 8.00.
+    const cents = fixtureLines.map((l) =>
+      l.order_id === 'O7'
+        ? { ...l, unit_price: l.unit_price * 100, discount_amount: l.discount_amount * 100 }
+        : l,
+    );
+    // A line at the shelf price's tenth and at ten times it is within bounds; a free line is not compared.
+    const edges = [
+      { order_id: 'O8', line_number: 2, product_id: 'P1', quantity: 1, unit_price: 1, discount_amount: 0 },
+      { order_id: 'O8', line_number: 3, product_id: 'P1', quantity: 1, unit_price: 100, discount_amount: 0 },
+      { order_id: 'O8', line_number: 4, product_id: 'P1', quantity: 1, unit_price: 0, discount_amount: 0 },
+    ];
+    await loadRows(warehouse, orderLines, [...cents, ...edges]);
+    const outcomes = await buildMesh(warehouse, [orderItems]);
+    const items = outcomes.find((o) => o.product === orderItems);
+    expect(items?.status).toBe('published');
+    expect(failedChecks(items!)).toEqual([
+      ['order_lines_without_an_order', 'warn', 1],
+      ['unit_price_far_from_the_shelf_price', 'warn', 2],
+    ]);
+    await loadRows(warehouse, orderLines, fixtureLines);
+    const again = (await buildMesh(warehouse, [orderItems])).find((o) => o.product === orderItems);
+    expect(failedChecks(again!)).toEqual(FIXTURE_WARNINGS['order.order_items']);
+  });
 });

@@ -1,14 +1,14 @@
 import { productCatalog } from '@retail-mesh/domain-product';
 import { defineDataProduct, sql, z } from '@retail-mesh/sdk';
 import { orderDomain } from './domain.js';
-import { linesWithoutAnOrder } from './reconciliation.js';
+import { linesPricedOffTheShelf, linesWithoutAnOrder } from './reconciliation.js';
 import { orderLines, orders, returns } from './sources.js';
 
 /** One row per order line, with its product's category and the units returned. */
 export const orderItems = defineDataProduct({
   domain: orderDomain,
   name: 'order_items',
-  version: '1.0.0',
+  version: '1.0.1',
   description:
     'Every line of every order (cancelled orders included: join order_transactions for the status), with the product category, line amount and units returned.',
   tier: 'gold',
@@ -75,6 +75,11 @@ export const orderItems = defineDataProduct({
           sql`(SELECT COUNT(*) FROM ${orderLines} AS n) <> (SELECT COUNT(*) FROM ${self} AS i)`,
         ),
       )
+      .warn(),
+    // Lines priced in other units than the catalog (cents: 1299 for 12.99) pass every range
+    // check above and would publish a hundredfold revenue as healthy.
+    c.table
+      .assert('unit_price_far_from_the_shelf_price', (self) => linesPricedOffTheShelf(self, productCatalog))
       .warn(),
   ],
 });

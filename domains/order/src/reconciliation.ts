@@ -25,3 +25,22 @@ export function linesWithoutAnOrder(headers: SqlValue, unbalanced: SqlFragment):
 export function unitsDiffer(transactions: SqlValue): SqlFragment {
   return sql`(SELECT COALESCE(SUM(q.quantity), 0) FROM ${orderLines} AS q) <> (SELECT COALESCE(SUM(u.item_count), 0) FROM ${transactions} AS u)`;
 }
+
+/** How far a line's unit price may stray from its product's shelf price, either way. */
+const SHELF_PRICE_FACTOR = 10;
+
+/**
+ * The query of a check of order lines (`lines`: `order_id`, `line_number`, `product_id`,
+ * `unit_price`): those priced more than ten times their product's shelf price in `catalog`, or
+ * below a tenth of it. An export that starts writing prices in cents (1299 for 12.99) passes
+ * every range check and multiplies its days' revenue a hundredfold; a line's unit price is
+ * before its discount, and shelf prices do not move tenfold. Free lines (0) are not compared.
+ *
+ * @example c.table.assert('unit_price_far_from_the_shelf_price', (self) => linesPricedOffTheShelf(self, catalog))
+ */
+export function linesPricedOffTheShelf(lines: SqlValue, catalog: SqlValue): SqlFragment {
+  return sql`SELECT l.order_id, l.line_number FROM ${lines} AS l
+    JOIN ${catalog} AS p ON p.product_id = l.product_id
+    WHERE p.retail_price > 0 AND l.unit_price > 0
+      AND (l.unit_price > ${SHELF_PRICE_FACTOR} * p.retail_price OR l.unit_price * ${SHELF_PRICE_FACTOR} < p.retail_price)`;
+}
