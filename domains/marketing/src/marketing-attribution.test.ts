@@ -115,6 +115,22 @@ describe('marketing_attribution on DuckDB', () => {
     expect(outcome.rowCount).toBe(orders.length);
   });
 
+  it('warns while no touchpoint is on record, rather than publish every order as unattributed', async () => {
+    // The orders and campaigns are exported; the ad platforms' events (optional) are not yet.
+    await loadRows(warehouse, touchpoints, []);
+    const outcome = await buildProduct(warehouse, marketingAttribution, { runId: 'none' });
+    expect(outcome.status).toBe('published');
+    // Nine orders, O5 cancelled: eight would have been revenue no campaign earned.
+    expect(
+      outcome.checks?.outcomes.filter((c) => !c.passed).map((c) => [c.name, c.severity, c.failingRows]),
+    ).toEqual([['no_touchpoints_on_record', 'warn', 8]]);
+    await loadRows(warehouse, touchpoints, events);
+    const again = await buildProduct(warehouse, marketingAttribution, { runId: 'again' });
+    expect(again.checks?.outcomes.filter((c) => !c.passed).map((c) => c.name)).not.toContain(
+      'no_touchpoints_on_record',
+    );
+  });
+
   it('credits the latest click or conversion of the 7 days up to each order, row by row', async () => {
     const rows = [];
     for await (const row of marketingAttribution.read(warehouse, {

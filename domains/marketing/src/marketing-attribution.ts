@@ -18,7 +18,7 @@ const secondsOfDay = (ts: SqlFragment) =>
 export const marketingAttribution = defineDataProduct({
   domain: marketingDomain,
   name: 'marketing_attribution',
-  version: '1.0.3',
+  version: '1.0.4',
   description: `Every order, credited by last-touch attribution to the campaign of the customer's latest click or conversion in the ${ATTRIBUTION_WINDOW_DAYS} days up to the order; orders without one are unattributed.`,
   tier: 'gold',
   refresh: 'daily',
@@ -137,6 +137,16 @@ export const marketingAttribution = defineDataProduct({
         'touches_of_customer_ids_the_orders_write_otherwise',
         () =>
           sql`WITH ordering AS (SELECT DISTINCT customer_id FROM ${orderTransactions}) SELECT t.customer_id FROM (SELECT DISTINCT customer_id FROM ${touchpoints} WHERE event_type IN ('click', 'conversion')) AS t WHERE NOT EXISTS (SELECT 1 FROM ordering AS o WHERE o.customer_id = t.customer_id) AND EXISTS (SELECT 1 FROM ordering AS o WHERE ${sql.lower(sql`LTRIM(o.customer_id, '0')`)} = ${sql.lower(sql`LTRIM(t.customer_id, '0')`)})`,
+      )
+      .warn(),
+    // Its touchpoints' source is optional: until the ad platforms' events are exported, every
+    // order reads as unattributed, no campaign credited with any revenue, which every check
+    // above passes. The orders not cancelled are counted here, so the product says so.
+    c.table
+      .assert(
+        'no_touchpoints_on_record',
+        (self) =>
+          sql`SELECT a.order_id FROM ${self} AS a WHERE a.order_status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM ${touchpoints} AS t)`,
       )
       .warn(),
   ],

@@ -189,4 +189,18 @@ describe('marketing_campaign_performance on DuckDB', () => {
     const again = await buildProduct(warehouse, marketingCampaignPerformance, { runId: 't3' });
     expect(again.checks?.outcomes.filter((c) => !c.passed)).toEqual([]);
   });
+
+  it('warns while no touchpoint is on record, rather than publish a ROAS of 0 for every campaign that spent', async () => {
+    // The campaigns are exported; the ad platforms' events (an optional source) are not yet.
+    await loadRows(warehouse, touchpoints, []);
+    const outcome = await buildProduct(warehouse, marketingCampaignPerformance, { runId: 't4' });
+    expect(outcome.status).toBe('published');
+    // M1 and M2 spent; M3, planned, spent nothing and is not counted.
+    expect(
+      outcome.checks?.outcomes.filter((c) => !c.passed).map((c) => [c.name, c.severity, c.failingRows]),
+    ).toEqual([['no_touchpoints_on_record', 'warn', 2]]);
+    await loadRows(warehouse, touchpoints, events);
+    const again = await buildProduct(warehouse, marketingCampaignPerformance, { runId: 't5' });
+    expect(again.checks?.outcomes.filter((c) => !c.passed)).toEqual([]);
+  });
 });
