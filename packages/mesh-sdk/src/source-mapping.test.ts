@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { defineDomain } from './domain.js';
 import { defineSource } from './source.js';
 import { EMPTY_MAPPING } from './source-log.js';
-import { erasableColumns, headerInOtherOrder, mapColumns, unmatchedColumns } from './source-mapping.js';
+import {
+  erasableColumns,
+  headerInOtherOrder,
+  mapColumns,
+  unitsShiftedFlag,
+  unmatchedColumns,
+} from './source-mapping.js';
 
 const order = defineDomain({
   name: 'order',
@@ -96,5 +102,46 @@ describe('headerInOtherOrder', () => {
         { line: 4, values: ['status', 'order_id', null] },
       ]),
     ).toBeUndefined();
+  });
+});
+
+describe('unitsShiftedFlag', () => {
+  const lines = defineSource({
+    domain: order,
+    name: 'lines',
+    description: 'Order lines',
+    mode: 'upsert',
+    schema: z.object({
+      line_id: z.string().describe('Line').meta({ key: true }),
+      quantity: z.int().describe('Units'),
+      unit_price: z.number().meta({ type: 'decimal' }).describe('Price'),
+      discount: z.number().meta({ type: 'decimal' }).describe('Discount'),
+    }),
+  });
+  // Typical amounts as the select gives them: counts and mean logarithms, batch (b) and held (h).
+  const typical = (batch: number, held: number, n = 10) => ({
+    bn0: n,
+    bl0: Math.log(batch),
+    hn0: 500,
+    hl0: Math.log(held),
+    bn1: 0,
+    bl1: null,
+    hn1: 0,
+    hl1: null,
+  });
+
+  it('names the decimal column whose typical amount moved 50 times or more, either way', () => {
+    expect(unitsShiftedFlag(lines, typical(1299, 12.99))).toBe(
+      'holds values of unit_price 100x larger (typically 1,299 against 12.99) than the rows order.lines held before it: written in other units (cents for euros: 1299 for 12.99) or another currency? Every figure built on them would be off as much: revert this batch and export them in the units held',
+    );
+    expect(unitsShiftedFlag(lines, typical(0.2, 10))).toMatch(
+      /^holds values of unit_price 50x smaller \(typically 0\.2 against 10\)/,
+    );
+  });
+
+  it('says nothing of a move below 50 times, of fewer than 10 values, or of a column with none', () => {
+    expect(unitsShiftedFlag(lines, typical(490, 10))).toBeUndefined();
+    expect(unitsShiftedFlag(lines, typical(1299, 12.99, 9))).toBeUndefined();
+    expect(unitsShiftedFlag(lines, undefined)).toBeUndefined();
   });
 });

@@ -474,8 +474,8 @@ export const olderExportFlag = (cursor: string) =>
  * source already holding an export (`held`): keys written otherwise (`respeltKeysSelect`), keys
  * changed back (`keysChangedBackSelect`) unless the whole export is a change back (`reloads`,
  * said apart) or one is meant (`current`), and, by a cursor, no row newer than those held
- * (`newerRowsSelect`). One statement each, where the source can have them; undefined when there
- * is nothing to say.
+ * (`newerRowsSelect`), and amounts in other units than those held (`unitsShiftedSelect`). One
+ * statement each, where the source can have them; undefined when there is nothing to say.
  */
 export async function heldRowsFlags(
   source: Source,
@@ -505,7 +505,71 @@ export async function heldRowsFlags(
     if (Number(found?.rows ?? 0) > 0 && Number(found?.n ?? 0) === 0)
       flags = batchFlag(flags, olderExportFlag(source.cursor!));
   }
+  const scale = unitsShiftedSelect(source, batch, dialect);
+  if (scale) flags = batchFlag(flags, unitsShiftedFlag(source, (await query(scale))[0]));
   return flags;
+}
+
+/** How many times larger or smaller a batch's typical amount must be than those held to be flagged. */
+const UNITS_FACTOR = 50;
+/** The positive values each side needs before the typical amounts are compared. */
+const UNITS_MIN_VALUES = 10;
+
+/**
+ * For each decimal column of a source, the count and the mean logarithm of the positive values of
+ * a batch's valid rows (`batch`) and of the rows the source holds: one row, read by
+ * `unitsShiftedFlag`. The mean logarithm is the typical amount's order of magnitude (a geometric
+ * mean): one outlier moves it little, a change of units (cents for euros) by a factor of 100.
+ */
+export function unitsShiftedSelect(source: Source, batch: SqlFragment, dialect: Dialect): string | undefined {
+  const columns = source.columns.filter((c) => c.type === 'decimal');
+  if (!columns.length) return undefined;
+  const side = (prefix: string) =>
+    sql.join(
+      columns.flatMap((c, i) => {
+        const value = sql.id('t', c.name);
+        return [
+          sql`COUNT(CASE WHEN ${value} > 0 THEN 1 END) AS ${sql.id(`${prefix}n${i}`)}`,
+          sql`AVG(CASE WHEN ${value} > 0 THEN LN(${sql.cast(value, 'number')}) END) AS ${sql.id(`${prefix}l${i}`)}`,
+        ];
+      }),
+    );
+  const held = sql.raw(dialect.tableName(source.table));
+  return renderSql(
+    sql`SELECT * FROM (SELECT ${side('b')} FROM ${batch} AS t) AS b CROSS JOIN (SELECT ${side('h')} FROM ${held} AS t) AS h`,
+    dialect,
+  );
+}
+
+/**
+ * The flag of a batch whose typical amount in a decimal column is 50 times or more above or below
+ * that of the rows its source holds (`unitsShiftedSelect`): an export that starts writing prices
+ * in cents (`1299` for `12.99`), or in another currency, passes every check of a valid row, and
+ * every figure built on it is off by as much, published as healthy otherwise. Growth, seasons and
+ * a batch of dear or cheap items move a typical amount by far less; each side needs 10 positive
+ * values.
+ */
+export function unitsShiftedFlag(
+  source: Source,
+  row: Record<string, unknown> | undefined,
+): string | undefined {
+  const shifted = source.columns
+    .filter((c) => c.type === 'decimal')
+    .flatMap((c, i) => {
+      const counts = [Number(row?.[`bn${i}`] ?? 0), Number(row?.[`hn${i}`] ?? 0)];
+      const [batch, held] = [row?.[`bl${i}`], row?.[`hl${i}`]];
+      if (counts.some((n) => n < UNITS_MIN_VALUES) || batch == null || held == null) return [];
+      const factor = Math.exp(Number(batch) - Number(held));
+      if (factor < UNITS_FACTOR && factor > 1 / UNITS_FACTOR) return [];
+      const typical = (log: unknown) =>
+        Math.exp(Number(log)).toLocaleString('en-US', { maximumSignificantDigits: 4 });
+      const times = factor >= 1 ? factor : 1 / factor;
+      return [
+        `${c.name} ${Math.round(times).toLocaleString('en-US')}x ${factor >= 1 ? 'larger' : 'smaller'} (typically ${typical(batch)} against ${typical(held)})`,
+      ];
+    });
+  if (!shifted.length) return undefined;
+  return `holds values of ${shifted.join(', ')} than the rows ${source.id} held before it: written in other units (cents for euros: 1299 for 12.99) or another currency? Every figure built on them would be off as much: revert this batch and export them in the units held`;
 }
 
 /** The flag of a batch that changes keys back to values an earlier export held (see `keysChangedBackSelect`). */

@@ -38,6 +38,7 @@ import {
   sourceTablesOf,
   sql,
   TEXT_PADDING,
+  unitsShiftedFlag,
   unmatchedColumns,
   type Warehouse,
   z,
@@ -799,6 +800,47 @@ describe('ingesting a CSV file on BigQuery', () => {
       { name: '_line', type: 'INT64' },
     ];
     expect(await analyzeBatchQuery(seen[0]!, 'raw_sites_log', columns, log)).toMatchObject({ ok: true });
+  });
+
+  it('flags an export whose amounts are in other units than those held, in a query that analyzes', async () => {
+    const sales = defineSource({
+      domain: shop,
+      name: 'sales',
+      description: 'Till sales',
+      mode: 'upsert',
+      schema: z.object({
+        sale_id: z.string().describe('Sale').meta({ key: true }),
+        amount: z.number().meta({ type: 'decimal' }).describe('Amount paid'),
+      }),
+    });
+    batches = [batch({ batch_id: 1, source: 'shop.sales' })];
+    // The stand-in runs no SQL: the typical amounts of the file (cents) and of the rows held (euros).
+    const typical = { bn0: 12, bl0: Math.log(1299), hn0: 40, hl0: Math.log(12.99) };
+    const seen: string[] = [];
+    standIn.onQuery((query, _params, context) => {
+      if (!query.includes('LN(')) return respond(query);
+      if (!context.dryRun) seen.push(query);
+      return {
+        schema: Object.keys(typical).map((name) => ({
+          name,
+          type: name.includes('n') ? 'INT64' : 'FLOAT64',
+        })),
+        rows: [Object.values(typical)],
+      };
+    });
+    const cents = join(dir, 'sales.csv');
+    writeFileSync(cents, 'sale_id,amount\ns1,1299\n');
+    const result = await warehouse.ingestFile(sales, cents);
+    expect(result.flag).toBe(unitsShiftedFlag(sales, typical));
+    expect(result.flag).toMatch(
+      /^holds values of amount 100x larger \(typically 1,299 against 12\.99\) than the rows shop\.sales held/,
+    );
+    expect(seen).toHaveLength(1);
+    const columns: BatchColumns = [
+      { name: 'sale_id', type: 'STRING' },
+      { name: 'amount', type: 'NUMERIC' },
+    ];
+    expect(await analyzeBatchQuery(seen[0]!, 'raw_sales', columns)).toMatchObject({ ok: true });
   });
 
   it('flags a batch far smaller than the source recent ones', async () => {

@@ -355,6 +355,31 @@ describe('ingesting files into a source', () => {
     expect(degradingFlag(nightly.flag)).toBe(nightly.flag);
   });
 
+  it('flags an export whose amounts are in other units than those held (cents), not one of dearer days or an outlier', async () => {
+    const header = 'order_id,channel,amount,items,ordered_at,note';
+    const day = (name: string, from: number, amount: (i: number) => string) =>
+      file(
+        name,
+        `${header}\n${Array.from({ length: 12 }, (_, i) => `O${from + i},store,${amount(i)},1,2026-10-01 10:00:00,`).join('\n')}\n`,
+      );
+    await ingest(day('units.csv', 100, (i) => (12.99 + i * 7.5).toFixed(2)));
+    // Busier, dearer days and one order of 9,000.00 among them: no other units.
+    const dearer = await ingest(
+      day('dearer.csv', 200, (i) => (i === 0 ? '9000.00' : (25.98 + i * 15).toFixed(2))),
+    );
+    expect(dearer.flag).toBeUndefined();
+    // The OMS writes cents from today on: 1299 for 12.99.
+    const cents = await ingest(day('cents.csv', 300, (i) => String(1299 + i * 750)));
+    expect(cents).toMatchObject({ loaded: 12, rejected: 0 });
+    expect(cents.flag).toMatch(
+      /^holds values of amount \d+x larger \(typically [\d,.]+ against [\d,.]+\) than the rows shop\.orders held before it: written in other units \(cents for euros/,
+    );
+    expect(degradingFlag(cents.flag)).toBe(cents.flag);
+    // Stored with the batch, so health makes the products reading the source degraded.
+    const [state] = sourceStates([orders], await warehouse.listBatches({ source: orders.id }));
+    expect(state?.lastBatch?.flag).toBe(cents.flag);
+  });
+
   it('flags, where no cursor ranks revisions, a key given twice with other values and keys changed back to an earlier export', async () => {
     const header = 'order_id,channel,amount,items,ordered_at,note';
     const at = '2026-10-01 10:00:00';
