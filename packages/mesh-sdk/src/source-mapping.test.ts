@@ -6,6 +6,7 @@ import { EMPTY_MAPPING } from './source-log.js';
 import {
   erasableColumns,
   headerInOtherOrder,
+  keysGoneFlag,
   mapColumns,
   unitsShiftedFlag,
   unmatchedColumns,
@@ -143,5 +144,20 @@ describe('unitsShiftedFlag', () => {
     expect(unitsShiftedFlag(lines, typical(490, 10))).toBeUndefined();
     expect(unitsShiftedFlag(lines, typical(1299, 12.99, 9))).toBeUndefined();
     expect(unitsShiftedFlag(lines, undefined)).toBeUndefined();
+  });
+});
+
+describe('keysGoneFlag', () => {
+  it('flags an export lacking a third or more of the keys held, at least five', () => {
+    expect(keysGoneFlag(orders, 621, 311)).toMatch(
+      /^lacks 311 of the 621 keys order\.orders held before it \(50%\): an export cut short/,
+    );
+    expect(keysGoneFlag(orders, 15, 5)).toMatch(/^lacks 5 of the 15 keys/);
+  });
+
+  it('says nothing of fewer, of fewer than five, or of keys the export marks deleted', () => {
+    expect(keysGoneFlag(orders, 621, 200)).toBeUndefined();
+    expect(keysGoneFlag(orders, 6, 4)).toBeUndefined();
+    expect(keysGoneFlag(orders, 621, 311, 300)).toBeUndefined();
   });
 });

@@ -480,7 +480,7 @@ export const olderExportFlag = (cursor: string) =>
 export async function heldRowsFlags(
   source: Source,
   batch: SqlFragment,
-  state: { held: boolean; reloads: number | undefined; current: boolean },
+  state: { held: boolean; reloads: number | undefined; current: boolean; deleted?: number | undefined },
   query: (statement: string) => Promise<ReadonlyArray<Record<string, unknown>>>,
   dialect: Dialect,
 ): Promise<string | undefined> {
@@ -507,7 +507,51 @@ export async function heldRowsFlags(
   }
   const scale = unitsShiftedSelect(source, batch, dialect);
   if (scale) flags = batchFlag(flags, unitsShiftedFlag(source, (await query(scale))[0]));
+  const gone = keysGoneSelect(source, batch, dialect);
+  if (gone) {
+    const [found] = await query(gone);
+    flags = batchFlag(
+      flags,
+      keysGoneFlag(source, Number(found?.n ?? 0), Number(found?.gone ?? 0), state.deleted),
+    );
+  }
   return flags;
+}
+
+/**
+ * For a snapshot, how many keys its current rows hold (`n`) and how many of them a batch's valid
+ * rows (`batch`) lack (`gone`): one row, read by `keysGoneFlag`.
+ */
+export function keysGoneSelect(source: Source, batch: SqlFragment, dialect: Dialect): string | undefined {
+  if (source.mode !== 'snapshot') return undefined;
+  const held = sql.raw(dialect.tableName(source.table));
+  const keys = sql.join(source.key.map((k) => sql.id(k)));
+  const on = sql.join(
+    source.key.map((k) => sql`${sql.id('h', k)} = ${sql.id('b', k)}`),
+    ' AND ',
+  );
+  return renderSql(
+    sql`SELECT COUNT(*) AS ${sql.id('n')}, COUNT(CASE WHEN ${sql.id('b', '__present')} IS NULL THEN 1 END) AS ${sql.id('gone')}
+      FROM ${held} AS h LEFT JOIN (SELECT DISTINCT ${keys}, 1 AS ${sql.id('__present')} FROM ${batch} AS t) AS b ON ${on}`,
+    dialect,
+  );
+}
+
+/** The share of a snapshot's keys an export may lack before it is flagged, and the fewest keys. */
+const GONE_SHARE = 1 / 3;
+const GONE_MIN_KEYS = 5;
+
+/**
+ * The flag of a snapshot export that lacks a third or more of the keys its source holds (at
+ * least 5; those it marks deleted are not counted): an export cut short or filtered on the way
+ * (the first half of the staff list). Loaded, it replaces every row, and the keys it lacks
+ * leave every figure built on it, which otherwise looks whole; a list shrinks by far less from
+ * one export to the next. The next export, whatever it holds, is compared with this one.
+ */
+export function keysGoneFlag(source: Source, held: number, gone: number, deleted = 0): string | undefined {
+  const lacking = gone - deleted;
+  if (lacking < GONE_MIN_KEYS || lacking < held * GONE_SHARE) return undefined;
+  return `lacks ${lacking.toLocaleString('en-US')} of the ${held.toLocaleString('en-US')} keys ${source.id} held before it (${Math.round((lacking / held) * 100)}%): an export cut short or filtered on the way? A snapshot replaces every row, so they are in no figure built on it; revert this batch and export the whole list (keys the system deleted: mark them deleted, or the next export confirms it)`;
 }
 
 /** How many times larger or smaller a batch's typical amount must be than those held to be flagged. */

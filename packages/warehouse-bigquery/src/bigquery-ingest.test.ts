@@ -31,6 +31,7 @@ import {
   INGEST_SPREADSHEET_ERROR,
   INGEST_ZONED_TIME,
   type IngestMapping,
+  keysGoneFlag,
   mapColumns,
   type Source,
   sameRowsFlag,
@@ -841,6 +842,44 @@ describe('ingesting a CSV file on BigQuery', () => {
       { name: 'amount', type: 'NUMERIC' },
     ];
     expect(await analyzeBatchQuery(seen[0]!, 'raw_sales', columns)).toMatchObject({ ok: true });
+  });
+
+  it('flags a snapshot export that lacks a third of the keys held, in a query that analyzes', async () => {
+    const staff = defineSource({
+      domain: shop,
+      name: 'staff',
+      description: 'Everyone on the staff list',
+      mode: 'snapshot',
+      schema: z.object({
+        staff_id: z.string().describe('Staff').meta({ key: true }),
+        store_id: z.string().describe('Store'),
+      }),
+    });
+    batches = [batch({ batch_id: 1, source: 'shop.staff' })];
+    // The stand-in runs no SQL: the list held has 621 keys, 311 of which the export lacks.
+    const seen: string[] = [];
+    standIn.onQuery((query, _params, context) => {
+      if (!query.includes('`__present`')) return respond(query);
+      if (!context.dryRun) seen.push(query);
+      return {
+        schema: [
+          { name: 'n', type: 'INT64' },
+          { name: 'gone', type: 'INT64' },
+        ],
+        rows: [[621, 311]],
+      };
+    });
+    const cut = join(dir, 'staff.csv');
+    writeFileSync(cut, 'staff_id,store_id\nE1,S1\n');
+    const result = await warehouse.ingestFile(staff, cut);
+    expect(result.flag).toBe(keysGoneFlag(staff, 621, 311));
+    expect(result.flag).toMatch(/^lacks 311 of the 621 keys shop\.staff held before it \(50%\)/);
+    expect(seen).toHaveLength(1);
+    const columns: BatchColumns = [
+      { name: 'staff_id', type: 'STRING' },
+      { name: 'store_id', type: 'STRING' },
+    ];
+    expect(await analyzeBatchQuery(seen[0]!, 'raw_staff', columns)).toMatchObject({ ok: true });
   });
 
   it('flags a batch far smaller than the source recent ones', async () => {

@@ -923,7 +923,12 @@ export async function ingestFile(
     let rowFlags = await heldRowsFlags(
       source,
       sql.raw(`(SELECT * FROM ${context.dialect.tableName(checked)} WHERE \`__reason\` IS NULL)`),
-      { held: ingested.length > 0, reloads: reloaded.reloads, current: !!options.current },
+      {
+        held: ingested.length > 0,
+        reloads: reloaded.reloads,
+        current: !!options.current,
+        deleted: deletedRows,
+      },
       (statement) => context.query(statement),
       context.dialect,
     );

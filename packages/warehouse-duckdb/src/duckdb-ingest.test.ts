@@ -380,6 +380,45 @@ describe('ingesting files into a source', () => {
     expect(state?.lastBatch?.flag).toBe(cents.flag);
   });
 
+  it('flags a snapshot export that lacks a third of the keys held, not a list that lost a few or marks them deleted', async () => {
+    const staff = defineSource({
+      domain: shop,
+      name: 'staff',
+      description: 'Everyone on the staff list, current and former',
+      mode: 'snapshot',
+      schema: z.object({
+        staff_id: z.string().describe('Staff').meta({ key: true }),
+        store_id: z.string().describe('Store'),
+      }),
+    });
+    if (!canIngestFiles(warehouse)) throw new Error('DuckDB ingests files');
+    const list = (name: string, ids: number[], extra = '') =>
+      file(
+        name,
+        `staff_id,store_id${extra ? ',is_deleted' : ''}\n${ids.map((i) => `E${i},S1${extra ? `,${i > 20 ? 'true' : 'false'}` : ''}`).join('\n')}\n`,
+      );
+    const all = Array.from({ length: 30 }, (_, i) => i + 1);
+    await warehouse.ingestFile(staff, list('staff-1.csv', all));
+    // Four leavers taken off the list, two hires: a list as it changes.
+    const changed = await warehouse.ingestFile(staff, list('staff-2.csv', [...all.slice(4), 31, 32]));
+    expect(changed.flag).toBeUndefined();
+    // The exporter died half way: 16 of the 28 keys held are missing.
+    const cut = await warehouse.ingestFile(staff, list('staff-3.csv', all.slice(4, 16)));
+    expect(cut).toMatchObject({ loaded: 12, rejected: 0 });
+    expect(cut.flag).toBe(
+      'lacks 16 of the 28 keys shop.staff held before it (57%): an export cut short or filtered on the way? A snapshot replaces every row, so they are in no figure built on it; revert this batch and export the whole list (keys the system deleted: mark them deleted, or the next export confirms it)',
+    );
+    expect(degradingFlag(cut.flag)).toBe(cut.flag);
+    // The whole list, a new hire on it: nothing lacks, the flag is gone with it.
+    const current = [...all.slice(4), 31, 32, 33];
+    const whole = await warehouse.ingestFile(staff, list('staff-4.csv', current));
+    expect(whole.flag).toBeUndefined();
+    // Thirteen of the 29 marked deleted by the system: meant, not flagged.
+    const deleted = await warehouse.ingestFile(staff, list('staff-5.csv', current, 'deleted'));
+    expect(deleted).toMatchObject({ loaded: 16, deletedRows: 13 });
+    expect(deleted.flag).toBeUndefined();
+  });
+
   it('flags, where no cursor ranks revisions, a key given twice with other values and keys changed back to an earlier export', async () => {
     const header = 'order_id,channel,amount,items,ordered_at,note';
     const at = '2026-10-01 10:00:00';

@@ -1951,6 +1951,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
             held: live.some((b) => b.kind === 'ingest'),
             reloads: reloaded.reloads,
             current: !!options.current,
+            deleted: deletedRows,
           },
           (statement) => this.run(statement),
           duckdbDialect,
