@@ -1250,17 +1250,33 @@ export const mapsToNothing = (target: string): boolean => /^ *(null)? *$/i.test(
 export const blankEnumValues = (column: ColumnSpec): string[] =>
   (column.values ?? []).filter((v) => /^ *$/.test(v));
 
+/** A decimal comma alone: `12,50`. */
+const DECIMAL_COMMA = '\\s*[+-]?[0-9]+,[0-9]{1,2}\\s*';
+/**
+ * A decimal comma after thousands grouped by dots or spaces (no-break ones too): `1.234,56`,
+ * `1 234,56`, how German and French exports write every amount of a thousand or more.
+ */
+const GROUPED_DECIMAL_COMMA = '\\s*[+-]?[0-9]{1,3}([. \u00a0\u202f][0-9]{3})+,[0-9]+\\s*';
+/**
+ * A number that says its file is written with the decimal comma (see
+ * INGEST_DECIMAL_COMMA_FILE_REFUSALS): `12,50`, and `1.234,56`, which a file of amounts in
+ * thousands may be the only form of. One full-match pattern, on every warehouse alike.
+ */
+export const INGEST_DECIMAL_COMMA_NUMBER = `(?:(?:${DECIMAL_COMMA})|(?:${GROUPED_DECIMAL_COMMA}))`;
+
 /**
  * Text of a number the patterns above refuse for a reason worth its own words, on every
- * warehouse alike: a decimal comma (`12,50`, as European exports write it), and a comma before
+ * warehouse alike: a decimal comma (`12,50`, as European exports write it, `1.234,56` with its
+ * thousands grouped), and a comma before
  * three digits, which is a thousands separator (1,234 = 1234) or a decimal comma (1.234): the
  * file alone cannot tell, and a guess either way loads a wrong amount. A pattern and what
  * follows the value, in order.
  */
 export const INGEST_NUMBER_REFUSALS: ReadonlyArray<readonly [pattern: string, words: string]> = [
+  [DECIMAL_COMMA, ' has a decimal comma: write a decimal point (12.50), or export the file with one'],
   [
-    '\\s*[+-]?[0-9]+,[0-9]{1,2}\\s*',
-    ' has a decimal comma: write a decimal point (12.50), or export the file with one',
+    GROUPED_DECIMAL_COMMA,
+    ' has a decimal comma after thousands grouped by dots or spaces (1.234,56 for 1234.56): export numbers without separators and with a decimal point',
   ],
   [
     '\\s*[+-]?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]*)?\\s*',

@@ -25,6 +25,7 @@ import {
   INGEST_MIDNIGHT_CURSOR,
   INGEST_MOJIBAKE,
   INGEST_NONFINITE_TEXT,
+  INGEST_NUMBER_REFUSALS,
   INGEST_PLACEHOLDER_DAY,
   INGEST_SCIENTIFIC_TEXT,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
@@ -1742,6 +1743,24 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
     expect(plain.map((r) => [r.reason, r.values.price])).toEqual([
       [null, '1.5'],
       [null, '2.5'],
+    ]);
+  });
+
+  it('reads 1.234,56 as a decimal comma that says the file is written with one, as DuckDB does', async () => {
+    // No bare 12,50 in the file: its amounts of a thousand or more tell the decimal comma.
+    const grouped = INGEST_NUMBER_REFUSALS[1]![1];
+    const records = [
+      record('G1', { amount: '1.234,56' }),
+      record('G2', { price: '1.500' }),
+      record('G3', { amount: '-2 500,5' }),
+      record('G4', { price: '2.5' }),
+    ];
+    const tabs = await validate(rules, { format: 'csv', header: HEADER, records, delimiter: '\t' });
+    expect(tabs.map((r) => r.reason)).toEqual([
+      `amount: "1.234,56"${grouped}`,
+      `price: "1.500"${INGEST_DECIMAL_COMMA_FILE_REFUSALS[0]![1]}`,
+      `amount: "-2 500,5"${grouped}`,
+      null,
     ]);
   });
 

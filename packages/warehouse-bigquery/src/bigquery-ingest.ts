@@ -39,6 +39,7 @@ import {
   INGEST_DATE_ONLY_CURSOR,
   INGEST_DATE_REFUSALS,
   INGEST_DECIMAL_COMMA_FILE_REFUSALS,
+  INGEST_DECIMAL_COMMA_NUMBER,
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_EARLIEST_DAY,
   INGEST_EXCEL_GUARD,
@@ -366,7 +367,7 @@ export function validationStatements(
     );
   }
   // As on DuckDB: whether the CSV is written with decimal commas (delimited by semicolons, or a
-  // number of it written with one), so that its `1.500` is refused.
+  // number of it written with one, `12,50` or `1.234,56`), so that its `1.500` is refused.
   const numberColumns = [
     ...new Set(
       source.columns.flatMap((c) => {
@@ -375,7 +376,7 @@ export function validationStatements(
       }),
     ),
   ];
-  const [decimalComma] = INGEST_NUMBER_REFUSALS[0]!;
+  const decimalComma = INGEST_DECIMAL_COMMA_NUMBER;
   const commaFile =
     !csv || !numberColumns.length
       ? undefined

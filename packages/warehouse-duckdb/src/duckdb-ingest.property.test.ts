@@ -8,10 +8,10 @@ import {
   defineSource,
   type FileIngester,
   INGEST_DECIMAL_COMMA_FILE_REFUSALS,
+  INGEST_DECIMAL_COMMA_NUMBER,
   INGEST_INVISIBLE_IN_KEY,
   INGEST_MOJIBAKE,
   INGEST_NULL_MARK,
-  INGEST_NUMBER_REFUSALS,
   ingestRows,
   isMeshError,
   placeholderDays,
@@ -456,7 +456,7 @@ function render(plan: FilePlan): { text: string; records: Record_[] } {
   const unquoted = (text: string) => (/^".*"$/s.test(text) ? text.slice(1, -1).replaceAll('""', '"') : text);
   const commaFile = plan.rows.some((row) =>
     row.cells.some(
-      (c, i) => numeric[i] && new RegExp(`^${INGEST_NUMBER_REFUSALS[0]![0]}$`).test(unquoted(c.text)),
+      (c, i) => numeric[i] && new RegExp(`^${INGEST_DECIMAL_COMMA_NUMBER}$`).test(unquoted(c.text)),
     ),
   );
   const dotThousands = new RegExp(`^${INGEST_DECIMAL_COMMA_FILE_REFUSALS[0]![0]}$`);

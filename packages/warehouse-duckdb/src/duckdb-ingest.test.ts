@@ -20,6 +20,7 @@ import {
   INGEST_INVISIBLE_IN_KEY,
   INGEST_MOJIBAKE,
   INGEST_NONFINITE_TEXT,
+  INGEST_NUMBER_REFUSALS,
   INGEST_PLACEHOLDER_DAY,
   INGEST_SCIENTIFIC_TEXT,
   INGEST_SEMICOLON_NUMBER_REFUSALS,
@@ -1939,6 +1940,59 @@ describe('ingesting files into a source', () => {
     ).toEqual([
       { order_id: 'D3', amount: '2.500000000' },
       { order_id: 'D4', amount: '1.500000000' },
+    ]);
+  });
+
+  it('reads 1.234,56 as a decimal comma that says the file is written with one', async () => {
+    // A German export's amounts of a thousand or more are all written so (1.234,56, no bare
+    // 12,50): 1.234,56 is refused, and 1.500 beside it must not load as 1.5, whether the row
+    // refused is fixed by hand or not.
+    const header = 'order_id\tchannel\tamount\titems\tordered_at\tnote';
+    const tabs = file(
+      'de-grouped.tsv.csv',
+      [
+        header,
+        'G1\tstore\t1.234,56\t1\t2026-10-01 10:00:00\t',
+        'G2\tstore\t1.500\t1\t2026-10-01 10:00:00\t',
+        'G3\tstore\t-2 500,5\t1\t2026-10-01 10:00:00\t',
+        'G4\tstore\t2.5\t1\t2026-10-01 10:00:00\t',
+        '',
+      ].join('\n'),
+    );
+    const grouped = INGEST_NUMBER_REFUSALS[1]![1];
+    expect(await ingest(tabs)).toMatchObject({
+      loaded: 1,
+      sampleRejects: [
+        { line: 2, reason: `amount: "1.234,56"${grouped}` },
+        { line: 3, reason: `amount: "1.500"${INGEST_DECIMAL_COMMA_FILE_REFUSALS[0]![1]}` },
+        { line: 4, reason: `amount: "-2 500,5"${grouped}` },
+      ],
+    });
+    // The refused row alone corrected by hand: 1.500 is still refused, not loaded as 1.5.
+    const fixed = file(
+      'de-grouped-fixed.tsv.csv',
+      [
+        header,
+        'G1\tstore\t1234.56\t1\t2026-10-01 10:00:00\t',
+        'G2\tstore\t1.500\t1\t2026-10-01 10:00:00\t',
+        'G5\tstore\t10.234,5\t1\t2026-10-01 10:00:00\t',
+        '',
+      ].join('\n'),
+    );
+    expect(await ingest(fixed)).toMatchObject({
+      loaded: 1,
+      sampleRejects: [
+        { line: 3, reason: `amount: "1.500"${INGEST_DECIMAL_COMMA_FILE_REFUSALS[0]![1]}` },
+        { line: 4, reason: `amount: "10.234,5"${grouped}` },
+      ],
+    });
+    expect(
+      await warehouse.query(
+        'SELECT order_id, CAST(amount AS VARCHAR) AS amount FROM shop.raw_orders ORDER BY 1',
+      ),
+    ).toEqual([
+      { order_id: 'G1', amount: '1234.560000000' },
+      { order_id: 'G4', amount: '2.500000000' },
     ]);
   });
 

@@ -9,6 +9,7 @@ import {
   INGEST_DATE_ONLY_CURSOR,
   INGEST_DATE_REFUSALS,
   INGEST_DECIMAL_COMMA_FILE_REFUSALS,
+  INGEST_DECIMAL_COMMA_NUMBER,
   INGEST_DECIMAL_OUT_OF_RANGE,
   INGEST_EARLIEST_DAY,
   INGEST_EXCEL_GUARD,
@@ -286,7 +287,8 @@ export function validationSql(
   const columns: string[] = [];
   const reasons: string[] = [];
   // Whether the CSV is written with decimal commas: delimited by semicolons, or a number of it
-  // written with one (`12,50`, which is refused itself). Its `1.500` is then 1500.
+  // written with one (`12,50` or `1.234,56`, which are refused themselves). Its `1.500` is then
+  // 1500.
   const numberColumns = [
     ...new Set(
       source.columns.flatMap((c) => {
@@ -297,7 +299,7 @@ export function validationSql(
       }),
     ),
   ];
-  const [decimalComma] = INGEST_NUMBER_REFUSALS[0]!;
+  const decimalComma = INGEST_DECIMAL_COMMA_NUMBER;
   const commaFile =
     delimiter === undefined || !numberColumns.length
       ? undefined
