@@ -95,7 +95,7 @@ export const promotions = defineSource({
       .number()
       .min(0)
       .max(100)
-      .meta({ type: 'decimal' })
+      .meta({ type: 'decimal', percent: true })
       .describe('Discount off the shelf price, in percent'),
     category: z.string().describe('Merchandise category the code applies to'),
     valid_from: z.iso.date().describe('First day the code is accepted'),

@@ -22,6 +22,12 @@ export interface ColumnMeta {
    * yet") rejects its row. A source's cursor is held so too.
    */
   happened?: boolean;
+  /**
+   * A source's number in percent (15 for 15%, as `discount_pct`): a batch whose every value
+   * other than 0 lies between 0 and 1 was most likely exported as fractions (0.15 for 15%), a
+   * hundred times too small, and is flagged.
+   */
+  percent?: boolean;
 }
 
 declare module 'zod' {
@@ -42,6 +48,8 @@ export interface ColumnSpec {
   readonly asString: boolean;
   /** When something happened (`happened` in its meta): never after its export was loaded. */
   readonly happened?: boolean;
+  /** A number in percent (`percent` in its meta): fractions (0.15 for 15%) are flagged. */
+  readonly percent?: boolean;
   /** An integer the schema types as a bigint (`z.bigint()`): a typed read hands out a BigInt. */
   readonly bigint?: boolean;
   /** Optional but not nullable in the schema (`.optional()`): a typed read hands out undefined for NULL. */
@@ -225,6 +233,7 @@ function columnOf(name: string, field: z.ZodType, subject: Subject): ColumnSpec 
     values,
     asString,
     ...(meta.happened === true ? { happened: true } : {}),
+    ...(meta.percent === true ? { percent: true } : {}),
     ...(def.type === 'bigint' ? { bigint: true } : {}),
     ...(missing === 'optional' ? { optional: true } : {}),
   };

@@ -689,6 +689,61 @@ export function aheadOfLoadFlag(
   return `${flagged.join(', ')} ${total === 1 ? 'is' : 'are'} more than ${AHEAD_OF_LOAD_MINUTES} minutes after this export was loaded: local times written without their offset, from a zone ahead of UTC, read as UTC? They count as later than they were, near midnight on the next day; export the times with their offset (+01:00) or in UTC, revert this batch and load it again (a clock set ahead: set it right)`;
 }
 
+/** A source's number and decimal columns in percent (`percent` in their meta). */
+const percentColumns = (source: Source) =>
+  source.columns.filter((c) => c.percent && (c.type === 'decimal' || c.type === 'number'));
+
+/**
+ * For each number column of a source in percent (`percentColumns`), how many valid rows of a
+ * checked batch (`checked`: `__reason` and `__line` beside the columns) hold a value other than
+ * 0, how many of them lie between -1 and 1, and the first line of those: one row, read by
+ * `percentAsFractionFlag`. Undefined for a source with no such column.
+ */
+export function percentAsFractionSelect(
+  source: Source,
+  checked: SqlFragment,
+  dialect: Dialect,
+): string | undefined {
+  const columns = percentColumns(source);
+  if (!columns.length) return undefined;
+  const valid = sql`${sql.id('t', '__reason')} IS NULL`;
+  const parts = columns.flatMap((c, i) => {
+    const value = sql.id('t', c.name);
+    const fraction = sql`${valid} AND ${value} <> 0 AND ${value} > -1 AND ${value} < 1`;
+    return [
+      sql`COUNT(CASE WHEN ${valid} AND ${value} <> 0 THEN 1 END) AS ${sql.id(`n${i}`)}`,
+      sql`COUNT(CASE WHEN ${fraction} THEN 1 END) AS ${sql.id(`f${i}`)}`,
+      sql`MIN(CASE WHEN ${fraction} THEN ${sql.id('t', '__line')} END) AS ${sql.id(`l${i}`)}`,
+    ];
+  });
+  return renderSql(sql`SELECT ${sql.join(parts)} FROM ${checked} AS t`, dialect);
+}
+
+/**
+ * The flag of a batch whose every value other than 0 of a column in percent lies between -1 and
+ * 1 (see `percentAsFractionSelect`): what a system that holds rates as fractions exports (0.15
+ * for a 15% discount). The values load, within the column's range, as percents a hundred times
+ * too small, and every figure built on them is wrong while every check holds; every value of an
+ * export below 1% (every discount code's) is rare enough that the batch is flagged, not refused,
+ * which makes the products reading it `degraded` until the next export.
+ */
+export function percentAsFractionFlag(
+  source: Source,
+  row: Record<string, unknown> | undefined,
+): string | undefined {
+  const flagged = percentColumns(source).flatMap((c, i) => {
+    const n = Number(row?.[`n${i}`] ?? 0);
+    const fractions = Number(row?.[`f${i}`] ?? 0);
+    return n > 0 && fractions === n
+      ? [
+          `${c.name} (${n.toLocaleString('en-US')} ${n === 1 ? 'value' : 'values'}, line ${Number(row?.[`l${i}`])} the first)`,
+        ]
+      : [];
+  });
+  if (!flagged.length) return undefined;
+  return `every value other than 0 of ${flagged.join(', ')} lies between -1 and 1, where the column is in percent (15 for 15%): fractions (0.15 for 15%)? They loaded as percents a hundred times too small; export the column in percent, revert this batch and load it again (values below 1% on purpose: the next export clears the flag)`;
+}
+
 /** A number written with a dot before each group of three digits and nothing else (`15.000`). */
 const DOT_GROUPED = '^\\s*[+-]?[0-9]{1,3}(\\.[0-9]{3})+\\s*$';
 

@@ -34,6 +34,8 @@ import {
   type IngestMapping,
   keysGoneFlag,
   mapColumns,
+  percentAsFractionFlag,
+  percentAsFractionSelect,
   type Source,
   sameRowsFlag,
   scanCsv,
@@ -1762,6 +1764,67 @@ describe('validating a staged file on BigQuery, as GoogleSQL runs it', () => {
       `amount: "-2 500,5"${grouped}`,
       null,
     ]);
+  });
+
+  it('flags rates of a column in percent exported as fractions, in a summary that analyzes, as DuckDB does', async () => {
+    const promotions = defineSource({
+      domain: shop,
+      name: 'promotions',
+      description: 'Discount codes',
+      mode: 'upsert',
+      schema: z.object({
+        promotion_id: z.string().describe('Code').meta({ key: true }),
+        discount_pct: z
+          .number()
+          .min(0)
+          .max(100)
+          .meta({ type: 'decimal', percent: true })
+          .describe('Percent off'),
+      }),
+    });
+    // The validation's summary counts them (its `percent` struct), typed as GoogleSQL types it.
+    const header = ['promotion_id', 'discount_pct'];
+    const staged = { table: STAGED, format: 'csv' as const, columns: header };
+    const { origins } = mapColumns(promotions, header, EMPTY_MAPPING);
+    const statements = validationStatements(promotions, staged, CHECKED, EMPTY_MAPPING, origins, dialect);
+    const analyzer = await createAnalyzer([
+      { path: [PROJECT, STAGED.schema, STAGED.name], columns: csvColumns(header) },
+      {
+        path: [PROJECT, promotions.table.schema, promotions.table.name],
+        columns: [
+          { name: 'promotion_id', type: 'STRING' },
+          { name: 'discount_pct', type: 'NUMERIC' },
+        ],
+      },
+    ]);
+    const analyzed = await analyzer.analyzeAll(statements);
+    await analyzer.close();
+    expect(analyzed.filter((r) => !r.ok)).toEqual([]);
+    expect(analyzed.at(-1)).toMatchObject({
+      outputColumns: expect.arrayContaining([
+        { name: 'percent', type: 'STRUCT<n0 INT64, f0 INT64, l0 INT64>' },
+      ]),
+    });
+    // Its counts, run over checked rows: a reject (line 2) is not counted, 0 is no rate.
+    const summary = async (rates: ReadonlyArray<string | null>) => {
+      const rows = `(SELECT * FROM UNNEST([${rates.map((r, i) => `STRUCT(${i + 2} AS __line, ${r === null ? "'bad'" : 'CAST(NULL AS STRING)'} AS __reason, CAST(${r === null ? "'0.1'" : `'${r}'`} AS NUMERIC) AS discount_pct)`).join(', ')}]))`;
+      const request: EvaluateQueryRequest = {
+        sql: percentAsFractionSelect(promotions, sql.raw(rows), dialect)!,
+        options: { languageOptions, defaultTimezone: 'UTC', errorMessageMode: 'ERROR_MESSAGE_ONE_LINE' },
+        simpleCatalog: { name: 'bigquery', builtinFunctionOptions: { languageOptions } },
+      };
+      const response = await new Promise<EvaluateQueryResponse__Output | undefined>((resolve, reject) =>
+        ZetaSQLClient.API.evaluateQuery(request, (error, value) => (error ? reject(error) : resolve(value))),
+      );
+      const [row] = response?.content?.tableData?.row ?? [];
+      const names = ['n0', 'f0', 'l0'];
+      return Object.fromEntries(row!.cell.map((c, i) => [names[i], c.int64Value ?? null]));
+    };
+    const fractions = await summary([null, '0', '0.15', '0.25', '0.5']);
+    expect(percentAsFractionFlag(promotions, fractions)).toMatch(
+      /^every value other than 0 of discount_pct \(3 values, line 4 the first\) lies between -1 and 1/,
+    );
+    expect(percentAsFractionFlag(promotions, await summary(['15', '0.5', '0', '50']))).toBeUndefined();
   });
 
   it('reads a zoned time without seconds, as DuckDB does', async () => {

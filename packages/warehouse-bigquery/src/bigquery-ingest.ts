@@ -71,6 +71,8 @@ import {
   markedDeletedSql,
   midnightCursorSelect,
   NOTHING_NEW_FLAG,
+  percentAsFractionFlag,
+  percentAsFractionSelect,
   placeholderDays,
   reloadsOf,
   repeatedEventsSelect,
@@ -609,7 +611,10 @@ WHERE ${q('c')}.${q('__line')} = ${q('x')}.${q('__line')}`);
     dialect,
   );
   const ahead = later ? `, (SELECT AS STRUCT * FROM (${later})) AS ${q('ahead')}` : '';
-  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')}${repeated}${headerLike}${leftOut}${dots}${lastLine}${ahead},
+  // Rates of a column in percent exported as fractions (see percentAsFractionFlag).
+  const fractions = percentAsFractionSelect(source, sql.raw(table), dialect);
+  const percent = fractions ? `, (SELECT AS STRUCT * FROM (${fractions})) AS ${q('percent')}` : '';
+  const summary = `SELECT COUNT(*) AS ${q('rows')}, COUNTIF(${q('__reason')} IS NOT NULL) AS ${q('rejected')}${repeated}${headerLike}${leftOut}${dots}${lastLine}${ahead}${percent},
   ARRAY_AGG(IF(${q('__reason')} IS NULL, NULL, STRUCT(${q('__line')} AS ${q('line')}, ${q('__reason')} AS ${q('reason')})) IGNORE NULLS ORDER BY ${q('__line')} LIMIT ${SAMPLE_REJECTS}) AS ${q('sample')}
 FROM ${table}`;
   return [create, ...conflicts, summary];
@@ -951,6 +956,11 @@ export async function ingestFile(
     rowFlags = batchFlag(
       rowFlags,
       aheadOfLoadFlag(source, summary?.ahead as Record<string, unknown> | undefined),
+    );
+    // As on DuckDB: rates of a column in percent exported as fractions, counted by the summary.
+    rowFlags = batchFlag(
+      rowFlags,
+      percentAsFractionFlag(source, summary?.percent as Record<string, unknown> | undefined),
     );
     if (source.mode === 'append') {
       // Copies of an earlier line of the file (those with other values were rejected above).

@@ -327,6 +327,51 @@ describe('ingesting files into a source', () => {
     expect((await ingest(file('one.csv', `${header}\n${rows(['1.250', '3'])}\n`))).flag).toBeUndefined();
   });
 
+  it('flags a batch whose every rate of a column in percent is a fraction (0.15 for 15%), and not one in percent', async () => {
+    const promotions = defineSource({
+      domain: shop,
+      name: 'promotions',
+      description: 'Discount codes',
+      mode: 'upsert',
+      schema: z.object({
+        promotion_id: z.string().describe('Code').meta({ key: true }),
+        discount_pct: z
+          .number()
+          .min(0)
+          .max(100)
+          .meta({ type: 'decimal', percent: true })
+          .describe('Percent off'),
+      }),
+    });
+    const ingester = warehouse;
+    if (!canIngestFiles(ingester)) throw new Error('DuckDB ingests files');
+    const load = (name: string, rates: string[]) =>
+      ingester.ingestFile(
+        promotions,
+        file(name, `promotion_id,discount_pct\n${rates.map((r, i) => `P${i},${r}`).join('\n')}\n`),
+        {},
+      );
+    // A campaign manager that holds rates as fractions: 15%, 25% and 50% off, and a code at 0.
+    const fractions = await load('fractions.csv', ['0', '0.15', '0.25', '0.5']);
+    expect(fractions).toMatchObject({ loaded: 4, rejected: 0 });
+    expect(fractions.flag).toMatch(
+      /^every value other than 0 of discount_pct \(3 values, line 3 the first\) lies between -1 and 1, where the column is in percent/,
+    );
+    expect(degradingFlag(fractions.flag)).toBe(fractions.flag);
+    // Rates in percent, a half percent among them, are not flagged.
+    expect((await load('percent.csv', ['15', '0.5', '0', '50'])).flag).toBeUndefined();
+    expect(
+      await warehouse.query(
+        'SELECT promotion_id, CAST(discount_pct AS VARCHAR) AS pct FROM shop.raw_promotions ORDER BY 1',
+      ),
+    ).toEqual([
+      { promotion_id: 'P0', pct: '15.000000000' },
+      { promotion_id: 'P1', pct: '0.500000000' },
+      { promotion_id: 'P2', pct: '0.000000000' },
+      { promotion_id: 'P3', pct: '50.000000000' },
+    ]);
+  });
+
   it('flags events whose key an earlier batch holds with another fraction of a second (a return re-exported), as it flags respelt text', async () => {
     const returns = defineSource({
       domain: shop,

@@ -52,6 +52,8 @@ import {
   midnightCursorSelect,
   NOTHING_NEW_FLAG,
   type PartitionSelection,
+  percentAsFractionFlag,
+  percentAsFractionSelect,
   refuseSampleBesideRealRows,
   reloadsOf,
   repeatedEventsSelect,
@@ -1984,6 +1986,10 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           duckdbDialect,
         );
         if (ahead) rowFlags = batchFlag(rowFlags, aheadOfLoadFlag(source, (await this.run(ahead))[0]));
+        // Rates of a column in percent exported as fractions (see percentAsFractionFlag).
+        const fractions = percentAsFractionSelect(source, sql.raw(checked), duckdbDialect);
+        if (fractions)
+          rowFlags = batchFlag(rowFlags, percentAsFractionFlag(source, (await this.run(fractions))[0]));
         if (source.mode === 'append') {
           const [inFile] = await this.run(repeatsInFileSelect(source, sql.raw(checked), duckdbDialect));
           repeatedEvents = Number(inFile?.n ?? 0);
