@@ -138,6 +138,8 @@ export const rawStores = defineSource({
   name: 'stores',
   // The store master is exported whole: the latest export is the list of stores.
   mode: 'snapshot',
+  // A closed store stays on the list with its closed_on: a store left out is rows lost.
+  keepsFormerRows: true,
   system: 'Store master (real estate and store operations)',
   description: 'One row per store the company operates or has operated, as kept by store operations.',
   schema: z.object({
@@ -213,6 +215,8 @@ export const rawStaff = defineSource({
   name: 'staff',
   // The HR system exports the whole staff list, current and former.
   mode: 'snapshot',
+  // Leavers stay on the list, inactive: a person left out is rows lost.
+  keepsFormerRows: true,
   system: 'HR system (workforce management)',
   description: 'Everyone on the staff list of a store, current and former, as exported by the HR system.',
   schema: z.object({

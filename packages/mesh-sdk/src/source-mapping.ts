@@ -520,10 +520,12 @@ export async function heldRowsFlags(
 
 /**
  * For a snapshot, how many keys its current rows hold (`n`) and how many of them a batch's valid
- * rows (`batch`) lack (`gone`): one row, read by `keysGoneFlag`.
+ * rows (`batch`) lack (`gone`): one row, read by `keysGoneFlag`. Not for a snapshot that keeps
+ * its former rows, whose every key left out is flagged already.
  */
 export function keysGoneSelect(source: Source, batch: SqlFragment, dialect: Dialect): string | undefined {
-  if (source.mode !== 'snapshot') return undefined;
+  // A list that keeps its former rows is flagged for any key left out (`droppedKeysFlagOf`).
+  if (source.mode !== 'snapshot' || source.keepsFormerRows) return undefined;
   const held = sql.raw(dialect.tableName(source.table));
   const keys = sql.join(source.key.map((k) => sql.id(k)));
   const on = sql.join(
@@ -687,6 +689,43 @@ export function aheadOfLoadFlag(
   });
   if (!flagged.length) return undefined;
   return `${flagged.join(', ')} ${total === 1 ? 'is' : 'are'} more than ${AHEAD_OF_LOAD_MINUTES} minutes after this export was loaded: local times written without their offset, from a zone ahead of UTC, read as UTC? They count as later than they were, near midnight on the next day; export the times with their offset (+01:00) or in UTC, revert this batch and load it again (a clock set ahead: set it right)`;
+}
+
+/**
+ * One row: `n`, the keys of a snapshot's current rows that a batch (`batch`: every row of the
+ * file, valid or not) leaves out, `held`, how many keys it holds, and `first`, the least of
+ * them by the first key column.
+ */
+export function droppedKeysSelect(source: Source, batch: SqlFragment, dialect: Dialect): string {
+  const first = sql.id('c', source.key[0]!);
+  return renderSql(
+    sql`SELECT COUNT(*) AS ${sql.id('n')}, (SELECT COUNT(*) FROM ${source}) AS ${sql.id('held')}, MIN(CAST(${first} AS ${sql.raw(dialect.columnType('string'))})) AS ${sql.id('first')} FROM ${source} AS c WHERE NOT EXISTS (SELECT 1 FROM ${batch} AS b WHERE ${keysMatch(source)})`,
+    dialect,
+  );
+}
+
+/**
+ * The flag of an export to a snapshot that keeps its former rows (`keepsFormerRows`: a closed
+ * store stays on the list) that leaves out keys the current rows hold: such a list loses no row
+ * by design, so the export was cut short (at a line's end, which no reader can tell) or filtered
+ * (a first page, one region); loaded, it removes those stores or staff from every figure while
+ * every check holds. Flagged, so the products reading it are `degraded` until an export that
+ * holds them; undefined when it leaves out none, or for any other source. `query` runs a
+ * statement; `batch` is every row of the file.
+ */
+export async function droppedKeysFlagOf(
+  source: Source,
+  batch: SqlFragment,
+  query: (statement: string) => Promise<ReadonlyArray<Record<string, unknown>>>,
+  dialect: Dialect,
+): Promise<string | undefined> {
+  if (source.mode !== 'snapshot' || !source.keepsFormerRows) return undefined;
+  const [row] = await query(droppedKeysSelect(source, batch, dialect));
+  const n = Number(row?.n ?? 0);
+  if (!n) return undefined;
+  const held = Number(row?.held ?? 0);
+  const first = source.key.length === 1 && row?.first != null ? ` (${String(row.first)} the first)` : '';
+  return `leaves out ${n.toLocaleString('en-US')} of the ${held.toLocaleString('en-US')} ${held === 1 ? 'key' : 'keys'} the rows before it held${first}, where ${source.id} keeps its former rows (closed, left: marked so, not removed): an export cut short or filtered? Their rows are in no figure now; export the whole list, revert this batch and load it again`;
 }
 
 /** A source's number and decimal columns in percent (`percent` in their meta). */

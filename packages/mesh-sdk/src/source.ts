@@ -84,6 +84,7 @@ const sourceInputSchema = z.object({
   mode: z.enum(SYNC_MODES),
   cursor: z.string().min(1).optional(),
   optional: z.boolean().optional(),
+  keepsFormerRows: z.boolean().optional(),
   expectedEvery: z.string().regex(DURATION_PATTERN, 'a duration such as 1d or 6h').optional(),
   dropZone: z
     .string()
@@ -112,6 +113,13 @@ export interface SourceInput<S extends z.ZodObject> extends z.input<typeof sourc
   cursor?: string;
   /** A source the domain may never receive (returns, sessions): until loaded it reads as empty. */
   optional?: boolean;
+  /**
+   * A snapshot of a list that keeps its former rows (a closed store with its `closed_on`, a
+   * leaver marked inactive): a key the previous export held that an export leaves out is not a
+   * removal but rows lost on the way (an export cut at a line's end, a first page only), and
+   * the batch is flagged, so the products reading it are `degraded`. Snapshots only.
+   */
+  keepsFormerRows?: boolean;
   /**
    * How often its system delivers an export (`1d`, `6h`): once loaded from that system, a source
    * whose newest batch is older is overdue, and every product it feeds, directly or upstream,
@@ -167,6 +175,8 @@ export interface Source<S extends z.ZodObject = z.ZodObject> {
   readonly mode: SyncMode;
   readonly cursor: string | undefined;
   readonly optional: boolean;
+  /** A snapshot that keeps its former rows (see `SourceInput.keepsFormerRows`). */
+  readonly keepsFormerRows?: boolean;
   /** How often an export is expected (see `SourceInput.expectedEvery`); undefined: no expectation. */
   readonly expectedEvery: Duration | undefined;
   /**
@@ -236,6 +246,13 @@ export function defineSource<S extends z.ZodObject>(input: SourceInput<S>): Sour
       );
     }
   }
+  if (parsed.data.keepsFormerRows && parsed.data.mode !== 'snapshot') {
+    throw new DefinitionError(
+      'invalid-source',
+      `Source ${subject.source}: keepsFormerRows is for a snapshot, whose exports replace its rows; an ${parsed.data.mode} source never removes a key.`,
+      subject,
+    );
+  }
   const table = parsed.data.name;
   const tables = sourceTablesOf(`${input.domain.name}.${table}`);
   return Object.freeze({
@@ -253,6 +270,7 @@ export function defineSource<S extends z.ZodObject>(input: SourceInput<S>): Sour
     mode: parsed.data.mode,
     cursor,
     optional: parsed.data.optional ?? false,
+    ...(parsed.data.keepsFormerRows ? { keepsFormerRows: true } : {}),
     expectedEvery: parsed.data.expectedEvery as Duration | undefined,
     dropZone: parsed.data.dropZone,
     sample: input.sample,

@@ -885,6 +885,48 @@ describe('ingesting a CSV file on BigQuery', () => {
     expect(await analyzeBatchQuery(seen[0]!, 'raw_staff', columns)).toMatchObject({ ok: true });
   });
 
+  it('flags an export to a list that keeps its former rows which leaves out keys it held, in a query that analyzes', async () => {
+    const sites = defineSource({
+      domain: shop,
+      name: 'sites',
+      description: 'Every site, open or closed, exported whole',
+      mode: 'snapshot',
+      keepsFormerRows: true,
+      schema: z.object({
+        site_id: z.string().describe('Site').meta({ key: true }),
+        size: z.int().describe('Square metres'),
+      }),
+    });
+    batches = [batch({ batch_id: 1, source: sites.id, rows: 4, loaded: 4 })];
+    // The keys its current rows hold that the file leaves out: S3 and S4 of four.
+    const seen: string[] = [];
+    standIn.onQuery((query, _params, context) => {
+      if (!query.includes('AS `held`, MIN(')) return respond(query);
+      if (!context.dryRun) seen.push(query);
+      return {
+        schema: [
+          { name: 'n', type: 'INT64' },
+          { name: 'held', type: 'INT64' },
+          { name: 'first', type: 'STRING' },
+        ],
+        rows: [[2, 4, 'S3']],
+      };
+    });
+    const cut = join(dir, 'sites.csv');
+    writeFileSync(cut, 'site_id,size\nS1,10\nS2,20\n');
+    const result = await warehouse.ingestFile(sites, cut);
+    expect(result).toMatchObject({ status: 'loaded' });
+    expect(result.flag).toMatch(
+      /^leaves out 2 of the 4 keys the rows before it held \(S3 the first\), where shop\.sites keeps its former rows/,
+    );
+    expect(seen).toHaveLength(1);
+    const columns: BatchColumns = [
+      { name: 'site_id', type: 'STRING' },
+      { name: 'size', type: 'INT64' },
+    ];
+    expect(await analyzeBatchQuery(seen[0]!, 'raw_sites', columns)).toMatchObject({ ok: true });
+  });
+
   it('flags a batch far smaller than the source recent ones', async () => {
     batches = [1, 2, 3].map((id) => batch({ batch_id: id, loaded: 1000 }));
     const result = await warehouse.ingestFile(orders, csvFile, { mapping: MAPPING });

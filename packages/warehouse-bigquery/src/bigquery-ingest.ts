@@ -30,6 +30,7 @@ import {
   type Dialect,
   deletedRowReason,
   deletionMarkers,
+  droppedKeysFlagOf,
   erasingBatch,
   fitFile,
   hasConflictingCopies,
@@ -890,6 +891,17 @@ export async function ingestFile(
       format,
     );
     if (partial) throw partial;
+    // As on DuckDB: keys of a list that keeps its former rows left out (see droppedKeysFlagOf),
+    // read from every row of the file before the batch replaces them.
+    const dropped =
+      ingested.length && rows > rejected
+        ? await droppedKeysFlagOf(
+            source,
+            sql.raw(context.dialect.tableName(checked)),
+            (statement) => context.query(statement),
+            context.dialect,
+          )
+        : undefined;
     // An export without an optional column, or with it empty, must not erase what earlier
     // exports said of it.
     if (ingested.length) {
@@ -957,6 +969,7 @@ export async function ingestFile(
       rowFlags,
       aheadOfLoadFlag(source, summary?.ahead as Record<string, unknown> | undefined),
     );
+    rowFlags = batchFlag(rowFlags, dropped);
     // As on DuckDB: rates of a column in percent exported as fractions, counted by the summary.
     rowFlags = batchFlag(
       rowFlags,

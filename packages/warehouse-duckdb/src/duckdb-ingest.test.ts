@@ -327,6 +327,47 @@ describe('ingesting files into a source', () => {
     expect((await ingest(file('one.csv', `${header}\n${rows(['1.250', '3'])}\n`))).flag).toBeUndefined();
   });
 
+  it('flags an export to a list that keeps its former rows which leaves out keys it held, and not one that marks them closed', async () => {
+    const sites = defineSource({
+      domain: shop,
+      name: 'sites',
+      description: 'Every site, open or closed, exported whole',
+      mode: 'snapshot',
+      keepsFormerRows: true,
+      schema: z.object({
+        site_id: z.string().describe('Site').meta({ key: true }),
+        closed_on: z.iso.date().nullable().describe('Closed'),
+      }),
+    });
+    const ingester = warehouse;
+    if (!canIngestFiles(ingester)) throw new Error('DuckDB ingests files');
+    const load = (name: string, lines: string[]) =>
+      ingester.ingestFile(sites, file(name, `site_id,closed_on\n${lines.join('\n')}\n`), {});
+    expect((await load('sites-1.csv', ['S1,', 'S2,', 'S3,', 'S4,'])).flag).toBeUndefined();
+    // S3 closed: marked, not removed. Nothing left out.
+    expect((await load('sites-2.csv', ['S1,', 'S2,', 'S3,2026-11-30', 'S4,'])).flag).toBeUndefined();
+    // An export cut at a line's end: S3 and S4 are gone from the current rows, and said so.
+    const cut = await load('sites-3.csv', ['S1,', 'S2,']);
+    expect(cut).toMatchObject({ status: 'loaded', loaded: 2 });
+    expect(cut.flag).toMatch(
+      /^leaves out 2 of the 4 keys the rows before it held \(S3 the first\), where shop\.sites keeps its former rows/,
+    );
+    expect(degradingFlag(cut.flag)).toBe(cut.flag);
+    // The whole list again, a new site among it: no key left out.
+    expect((await load('sites-4.csv', ['S1,', 'S2,', 'S3,2026-11-30', 'S4,', 'S5,'])).flag).toBeUndefined();
+    // Only a snapshot replaces its rows: another mode is refused the option.
+    expect(() =>
+      defineSource({
+        domain: shop,
+        name: 'site_events',
+        description: 'Sites, by changes',
+        mode: 'upsert',
+        keepsFormerRows: true,
+        schema: sites.schema,
+      }),
+    ).toThrow(/keepsFormerRows is for a snapshot/);
+  });
+
   it('flags a batch whose every rate of a column in percent is a fraction (0.15 for 15%), and not one in percent', async () => {
     const promotions = defineSource({
       domain: shop,

@@ -26,6 +26,7 @@ import {
   type Domain,
   deletedRowReason,
   deletionMarkers,
+  droppedKeysFlagOf,
   ensureDirectory,
   erasingBatch,
   type FileIngester,
@@ -1911,6 +1912,17 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           format,
         );
         if (partial) throw partial;
+        // Keys of a list that keeps its former rows left out (see droppedKeysFlagOf): read before
+        // the batch replaces them, from every row of the file, valid or not.
+        const dropped =
+          live.some((b) => b.kind === 'ingest') && rows > rejected
+            ? await droppedKeysFlagOf(
+                source,
+                sql.raw(checked),
+                (statement) => this.run(statement),
+                duckdbDialect,
+              )
+            : undefined;
         // An export without an optional column, or with it empty, must not erase what earlier
         // exports said of it.
         if (live.some((b) => b.kind === 'ingest')) {
@@ -1986,6 +1998,7 @@ class DuckDbWarehouse implements Warehouse, FileIngester, InPlacePublisher, Bulk
           duckdbDialect,
         );
         if (ahead) rowFlags = batchFlag(rowFlags, aheadOfLoadFlag(source, (await this.run(ahead))[0]));
+        rowFlags = batchFlag(rowFlags, dropped);
         // Rates of a column in percent exported as fractions (see percentAsFractionFlag).
         const fractions = percentAsFractionSelect(source, sql.raw(checked), duckdbDialect);
         if (fractions)
