@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ansi } from './ansi-dialect.js';
 import { defineDomain } from './domain.js';
 import { defineSource } from './source.js';
 import { EMPTY_MAPPING } from './source-log.js';
@@ -7,10 +8,12 @@ import {
   erasableColumns,
   headerInOtherOrder,
   keysGoneFlag,
+  keysGoneSelect,
   mapColumns,
   unitsShiftedFlag,
   unmatchedColumns,
 } from './source-mapping.js';
+import { sql } from './sql.js';
 
 const order = defineDomain({
   name: 'order',
@@ -159,5 +162,25 @@ describe('keysGoneFlag', () => {
     expect(keysGoneFlag(orders, 621, 200)).toBeUndefined();
     expect(keysGoneFlag(orders, 6, 4)).toBeUndefined();
     expect(keysGoneFlag(orders, 621, 311, 300)).toBeUndefined();
+  });
+});
+
+describe('keysGoneSelect', () => {
+  const list = (keepsFormerRows: boolean) =>
+    defineSource({
+      domain: order,
+      name: 'stores',
+      description: 'Stores',
+      mode: 'snapshot',
+      keepsFormerRows,
+      schema: z.object({ store_id: z.string().describe('Store').meta({ key: true }) }),
+    });
+
+  it('counts the keys a snapshot export lacks, not for a list that keeps its former rows', () => {
+    const batch = sql`SELECT 'S1' AS store_id`;
+    expect(keysGoneSelect(list(false), batch, ansi)).toContain('__present');
+    // Any key such a list leaves out is flagged already (droppedKeysFlagOf): not twice.
+    expect(keysGoneSelect(list(true), batch, ansi)).toBeUndefined();
+    expect(keysGoneSelect(orders, batch, ansi)).toBeUndefined();
   });
 });
